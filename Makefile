@@ -1,0 +1,40 @@
+# The two commands: `make run` (hub + worker + beat + wxsandbox with demo data) and `make test`.
+# Both install what is missing first: uv from PyPI, the locked Python packages, ECharts from npm.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV := python3 -m uv
+ECHARTS_VERSION := 6
+ECHARTS := var/vendor/echarts/echarts.min.js
+
+.PHONY: run test setup lint bench clean
+
+setup: .venv/.synced $(ECHARTS)
+
+.venv/.synced: pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+$(ECHARTS):
+	@mkdir -p var/vendor/echarts var/tmp
+	cd var/tmp && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null && tar -xzf echarts-*.tgz package/dist/echarts.min.js
+	mv var/tmp/package/dist/echarts.min.js $@ && rm -rf var/tmp
+
+run: setup
+	$(UV) run python manage.py migrate --noinput
+	$(UV) run python manage.py load_demo
+	$(UV) run python manage.py runall
+
+test: setup
+	$(UV) run pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
+
+bench: setup
+	$(UV) run python bench/checkout.py
+
+clean:
+	rm -rf var .venv

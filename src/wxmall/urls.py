@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+
+from wxmall.api import api
+
+
+def healthz(request):
+    """Trivial liveness probe; also the baseline every benchmark divides by."""
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("console/", include("wxmall.console.urls")),
+    path("", include("wxmall.storefront.urls")),
+]
