@@ -24,6 +24,14 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_bool("DEBUG", False)
 # The embedded default is for local use only; production must set SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "wxmall-embedded-insecure-key-set-SECRET_KEY-in-production")
+# Fernet keys for personal data at rest, comma-separated, newest first. The embedded default is derived
+# from SECRET_KEY so `make run` works out of the box; production sets its own and keeps it secret.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+if not FIELD_ENCRYPTION_KEYS:
+    import base64
+    import hashlib
+
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

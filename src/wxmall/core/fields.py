@@ -1,0 +1,45 @@
+"""Encrypted model fields for customers' personal data (phone numbers, addresses, names).
+
+Values are encrypted with Fernet (AES-128-CBC + HMAC-SHA256) under keys from FIELD_ENCRYPTION_KEYS;
+the first key encrypts, every key decrypts, so keys rotate without a migration. Encrypted columns
+cannot be searched or sorted by value; store a separate hash column where lookup is needed."""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+def _cipher() -> MultiFernet:
+    keys = settings.FIELD_ENCRYPTION_KEYS
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+def encrypt(value: str) -> str:
+    return _cipher().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _cipher().decrypt(token.encode()).decode()
+    except InvalidToken as exc:  # wrong key or tampered row: fail loudly, never return ciphertext
+        raise ValueError("encrypted field cannot be decrypted with FIELD_ENCRYPTION_KEYS") from exc
+
+
+class EncryptedTextField(models.TextField):
+    """A text field stored encrypted. Empty strings stay empty (nothing to protect, cheap to filter)."""
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return encrypt(str(value))
