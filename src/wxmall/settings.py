@@ -148,6 +148,13 @@ ORDER_NO_PREFIX = os.environ.get("ORDER_NO_PREFIX", "WX")
 CART_MAX_QUANTITY = env_int("CART_MAX_QUANTITY", 99)
 DEV_LOGIN_ENABLED = env_bool("DEV_LOGIN_ENABLED", True)  # removed from the default once WeChat login lands
 
+# --- checkout -----------------------------------------------------------------------------------------
+# Shipping: free when the goods amount after discounts reaches the threshold, else a flat fee (fen).
+CHECKOUT_SHIPPING_FEE = env_int("CHECKOUT_SHIPPING_FEE", 1000)
+CHECKOUT_FREE_SHIPPING_THRESHOLD = env_int("CHECKOUT_FREE_SHIPPING_THRESHOLD", 9900)
+CHECKOUT_MAX_CART_LINES = env_int("CHECKOUT_MAX_CART_LINES", 50)
+CHECKOUT_MAX_ADDRESSES = env_int("CHECKOUT_MAX_ADDRESSES", 20)
+
 # --- outbox -----------------------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "2"))
