@@ -155,12 +155,31 @@ CHECKOUT_FREE_SHIPPING_THRESHOLD = env_int("CHECKOUT_FREE_SHIPPING_THRESHOLD", 9
 CHECKOUT_MAX_CART_LINES = env_int("CHECKOUT_MAX_CART_LINES", 50)
 CHECKOUT_MAX_ADDRESSES = env_int("CHECKOUT_MAX_ADDRESSES", 20)
 
+# --- catalog ----------------------------------------------------------------------------------------
+# At or below this many units a SKU shows "仅剩 N 件" and counts as low stock in the admin filter.
+CATALOG_LOW_STOCK_THRESHOLD = env_int("CATALOG_LOW_STOCK_THRESHOLD", 5)
+CATALOG_MAX_PAGE_SIZE = env_int("CATALOG_MAX_PAGE_SIZE", 60)
+
 # --- outbox -----------------------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
 OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "2"))
 OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
 OUTBOX_BREAKER_FAILURES = env_int("OUTBOX_BREAKER_FAILURES", 5)
 OUTBOX_BREAKER_COOLDOWN_SECONDS = env_int("OUTBOX_BREAKER_COOLDOWN_SECONDS", 30)
+OUTBOX_HTTP_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_HTTP_TIMEOUT_SECONDS", "10"))
+# A claimed row stays with its relay this long; keep it well above the HTTP timeout.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
+OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
+# Where outbox rows go. A destination whose handler is empty, or whose `url` is empty, is disabled:
+# `enqueue` then returns None and writes nothing (e.g. no merchant webhook configured).
+OUTBOX_DESTINATIONS = {
+    "merchant_webhook": {
+        "handler": "wxmall.core.handlers.post_webhook",
+        "url": os.environ.get("MERCHANT_WEBHOOK_URL", ""),
+        "secret": os.environ.get("MERCHANT_WEBHOOK_SECRET", ""),
+    },
+}
 
 # --- WeChat (wxsandbox on loopback by default; real hosts in production) ----------------------------
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "http://127.0.0.1:9100")

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CoreConfig(AppConfig):
     name = "wxmall.core"
     label = "core"
     verbose_name = "核心"
+
+    def ready(self) -> None:
+        interval = settings.OUTBOX_RELAY_INTERVAL_SECONDS
+        settings.CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+            "task": "wxmall.core.relay_outbox",
+            "schedule": interval,
+            # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
+            "options": {"expires": max(interval, 1)},
+        }

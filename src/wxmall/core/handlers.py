@@ -1,0 +1,85 @@
+"""Delivery handlers: `handler(message, config)` sends one outbox message to its destination.
+
+A handler returns normally on success. It raises `DeliveryError` for a failure worth retrying (timeouts,
+5xx, 408, 429, connection errors) and `PermanentError` when retrying cannot help (another 4xx): the
+relay then dead-letters the row at once, for a person to look at in the console.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+from wxmall.core.models import OutboxMessage
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+_RETRYABLE_CLIENT_ERRORS = {408, 425, 429}
+
+
+class DeliveryError(Exception):
+    """The destination did not take the message; try again later."""
+
+
+class PermanentError(DeliveryError):
+    """The destination refused the message for good; dead-letter it now."""
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 hex over `timestamp.` + body. The dot keeps the two parts from running together."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *, now: float | None = None,
+                     tolerance: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+    """What a receiver does: constant-time compare, and refuse stale or future timestamps (replays)."""
+    try:
+        age = abs((time.time() if now is None else now) - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def webhook_body(message: OutboxMessage) -> bytes:
+    envelope = {
+        "id": message.idempotency_key,
+        "event": message.kind,
+        "created_at": message.created_at,
+        "payload": message.payload,
+    }
+    return json.dumps(envelope, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def post_webhook(message: OutboxMessage, config: dict[str, Any]) -> None:
+    """POST the message as signed JSON to the merchant's URL; any 2xx is success. Redirects are not
+    followed (a signed body must not wander to another host)."""
+    body = webhook_body(message)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "wxmall-outbox/1",
+        "Idempotency-Key": message.idempotency_key,
+        "X-Wxmall-Event": message.kind,
+        "X-Wxmall-Timestamp": timestamp,
+        "X-Wxmall-Signature": sign(config.get("secret", ""), timestamp, body),
+    }
+    timeout = config.get("timeout", settings.OUTBOX_HTTP_TIMEOUT_SECONDS)
+    try:
+        response = httpx.post(config["url"], content=body, headers=headers, timeout=timeout,
+                              follow_redirects=False)
+    except httpx.TimeoutException as exc:
+        raise DeliveryError(f"超时: {type(exc).__name__}") from exc
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"网络错误: {type(exc).__name__}: {exc}") from exc
+    if 200 <= response.status_code < 300:
+        return
+    detail = f"HTTP {response.status_code}: {response.text[:500]}"
+    if 400 <= response.status_code < 500 and response.status_code not in _RETRYABLE_CLIENT_ERRORS:
+        raise PermanentError(detail)
+    raise DeliveryError(detail)

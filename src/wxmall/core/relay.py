@@ -1,0 +1,152 @@
+"""The outbox relay: claims due rows, delivers them through their destination's handler, and records
+the outcome. Safe to run in any number of processes at once.
+
+Claiming is one guarded UPDATE per row (`status = pending AND due AND lease free`), which both SQLite
+and PostgreSQL apply atomically, so two relays never hold the same row. Each write-back is guarded by
+the relay's lease token and `status = pending`: a relay whose lease ran out, or a row a person
+discarded meanwhile, is never overwritten.
+
+Delivery is at least once. If a relay dies after the receiver took a message but before the row is
+marked delivered, the lease runs out (OUTBOX_LEASE_SECONDS) and another relay delivers it again with
+the same `Idempotency-Key`; receivers must drop duplicates by that key.
+
+Failures back off exponentially with full jitter: the n-th failure waits a uniform random time in
+[0, min(OUTBOX_BACKOFF_MAX_SECONDS, OUTBOX_BACKOFF_BASE_SECONDS * 2**(n-1))]. After
+OUTBOX_MAX_ATTEMPTS tries, or at once on a `PermanentError`, the row is a dead letter for the console.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from wxmall.core import breaker
+from wxmall.core.handlers import DeliveryError, PermanentError
+from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
+from wxmall.core.outbox import is_enabled
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass
+class RelayResult:
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    skipped: int = 0  # claimed by another relay, or held back by an open breaker
+
+
+def backoff_seconds(failures: int) -> float:
+    """Full jitter (AWS architecture blog, "Exponential Backoff And Jitter")."""
+    ceiling = min(settings.OUTBOX_BACKOFF_MAX_SECONDS, settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (failures - 1))
+    return random.uniform(0, ceiling)
+
+
+def _lease_free(now: datetime) -> Q:
+    return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+
+
+def due_ids(now: datetime, limit: int) -> list[int]:
+    return list(
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .filter(_lease_free(now))
+        .exclude(destination__in=breaker.blocked_destinations(now))
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def claim(message_id: int, token: str, now: datetime) -> bool:
+    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    return (
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        .filter(_lease_free(now))
+        .update(lease_token=token, leased_until=now + lease)
+        == 1
+    )
+
+
+def _held(message: OutboxMessage, token: str):
+    """The row, only while this relay still holds it."""
+    return OutboxMessage.objects.filter(pk=message.pk, lease_token=token, status=OutboxStatus.PENDING)
+
+
+def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResult:
+    """One pass over the due rows. `now` pins the clock (tests); by default each row uses the real time."""
+    result = RelayResult()
+    token = uuid.uuid4().hex
+    for message_id in due_ids(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
+        at = now or timezone.now()
+        if not claim(message_id, token, at):
+            result.skipped += 1
+            continue
+        message = OutboxMessage.objects.get(pk=message_id)
+        if not breaker.allow(message.destination, at):
+            # Not attempted, so no attempt is burnt; come back when the breaker may let a trial through.
+            opened_until = breaker.CircuitBreaker.objects.get(destination=message.destination).opened_until
+            _held(message, token).update(lease_token="", leased_until=None,
+                                         next_attempt_at=max(opened_until or at, message.next_attempt_at))
+            result.skipped += 1
+            continue
+        deliver(message, token, at, result)
+    return result
+
+
+def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResult) -> None:
+    permanent = False
+    started = time.monotonic()
+    try:
+        if not is_enabled(message.destination):
+            raise DeliveryError(f"目标 {message.destination} 未配置（OUTBOX_DESTINATIONS）")
+        config = settings.OUTBOX_DESTINATIONS[message.destination]
+        import_string(config["handler"])(message, config)
+        error = ""
+    except PermanentError as exc:
+        permanent, error = True, str(exc) or type(exc).__name__
+    except DeliveryError as exc:
+        error = str(exc) or type(exc).__name__
+    except Exception as exc:  # a bug in a handler must not stop the relay or lose the row
+        logger.exception("outbox handler for %s crashed on message %s", message.destination, message.pk)
+        error = f"{type(exc).__name__}: {exc}"
+    latency_ms = int((time.monotonic() - started) * 1000)
+    error = error[:MAX_ERROR_CHARS]
+    ok = not error
+    attempts = message.attempts + 1
+
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(message=message, destination=message.destination, ok=ok,
+                                       latency_ms=latency_ms, error=error, at=now)
+        release = {"lease_token": "", "leased_until": None, "attempts": F("attempts") + 1}
+        if ok:
+            changed = _held(message, token).update(status=OutboxStatus.DELIVERED, delivered_at=now,
+                                                   last_error="", **release)
+        elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            changed = _held(message, token).update(status=OutboxStatus.DEAD, last_error=error, **release)
+        else:
+            retry_at = now + timedelta(seconds=backoff_seconds(attempts))
+            changed = _held(message, token).update(next_attempt_at=retry_at, last_error=error, **release)
+    if not changed:
+        logger.warning("outbox message %s changed while being delivered (lease lost or discarded)", message.pk)
+    elif ok:
+        result.delivered += 1
+    elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        result.dead += 1
+    else:
+        result.retried += 1
+
+    if ok:
+        breaker.record_success(message.destination)
+    elif not permanent:
+        breaker.record_failure(message.destination, now)
