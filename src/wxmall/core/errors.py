@@ -56,3 +56,10 @@ class DomainError(Exception):
         if self.details:
             body["details"] = self.details
         return body
+
+
+class OutboxError(ErrorCode):
+    MESSAGE_NOT_FOUND = (404, "外发消息不存在")
+    NOT_REPLAYABLE = (409, "只有死信或已丢弃的消息可以重放")
+    NOT_DISCARDABLE = (409, "只有待投递或死信消息可以丢弃")
+    DISCARD_REASON_REQUIRED = (400, "请填写丢弃原因")
