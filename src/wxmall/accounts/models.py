@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from wxmall.core.fields import EncryptedTextField
+
 
 class User(AbstractUser):
     """Customers and staff alike. WeChat identities (appid, openid, unionid) hang off this model in
@@ -16,3 +18,37 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.nickname or self.username
+
+
+class Address(models.Model):
+    """A customer's shipping address. Name, phone and street detail are personal data, encrypted at rest;
+    province/city/district stay plain so they can be reported on. Orders copy an address into their own
+    columns when placed, so editing or deleting it later never changes an order. At most
+    CHECKOUT_MAX_ADDRESSES per customer (enforced in `checkout.actions.add_address` under a row lock)."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="addresses")
+    recipient = EncryptedTextField("收货人")
+    phone = EncryptedTextField("手机号")
+    province = models.CharField("省份", max_length=32)
+    city = models.CharField("城市", max_length=32)
+    district = models.CharField("区县", max_length=32, blank=True)
+    detail = EncryptedTextField("详细地址")
+    is_default = models.BooleanField("默认地址", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ("-is_default", "-id")
+        verbose_name = verbose_name_plural = "收货地址"
+        constraints = [
+            # One default per customer; the actions clear the old default in the same transaction.
+            models.UniqueConstraint(fields=["user"], condition=models.Q(is_default=True),
+                                    name="address_one_default_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province}{self.city}{self.district}"
+
+    @property
+    def region(self) -> str:
+        return " ".join(p for p in (self.province, self.city, self.district) if p)

@@ -1,0 +1,31 @@
+"""Why a cart change, quote or order placement was refused. Value: (HTTP status, Chinese message)."""
+
+from wxmall.core.errors import ErrorCode
+
+
+class CheckoutError(ErrorCode):
+    INVALID_QUANTITY = (400, "购买数量不正确")
+    EMPTY_ORDER = (400, "请选择要购买的商品")
+    PRICE_NOT_ACCEPTED = (400, "价格由服务器计算，请勿提交价格字段")
+    NOTE_TOO_LONG = (400, "留言不能超过 200 个字")
+    INVALID_IDEMPOTENCY_KEY = (400, "提交标识不正确")
+    INVALID_ADDRESS = (400, "收货地址信息不完整或格式不正确")
+    CART_FULL = (409, "购物车已满，请先结算或删除部分商品")
+    SKU_NOT_FOUND = (404, "商品不存在")
+    SKU_UNAVAILABLE = (409, "商品已下架或暂不可售")
+    OUT_OF_STOCK = (409, "商品库存不足")
+    ADDRESS_NOT_FOUND = (404, "收货地址不存在")
+    ADDRESS_LIMIT = (409, "收货地址最多保存 20 个")
+    COUPON_NOT_FOUND = (404, "优惠券不存在")
+    COUPON_INACTIVE = (409, "优惠券已停用")
+    COUPON_NOT_STARTED = (409, "优惠券尚未生效")
+    COUPON_EXPIRED = (409, "优惠券已过期")
+    COUPON_THRESHOLD_NOT_MET = (409, "未达到优惠券使用门槛")
+    COUPON_EXHAUSTED = (409, "优惠券已被领完")
+    COUPON_USER_LIMIT = (409, "您已达到该优惠券的使用次数上限")
+    COUPON_NOT_WITH_FLASH_SALE = (409, "秒杀商品不能使用优惠券")
+    FLASH_SALE_NOT_FOUND = (404, "秒杀活动不存在")
+    FLASH_SALE_NOT_ACTIVE = (409, "秒杀活动未开始或已结束")
+    FLASH_SALE_SOLD_OUT = (409, "秒杀商品已抢光")
+    FLASH_SALE_USER_LIMIT = (409, "超出秒杀每人限购数量")
+    FLASH_SALE_ITEM_MISMATCH = (400, "订单中没有该秒杀活动的商品")

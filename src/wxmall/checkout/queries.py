@@ -1,0 +1,234 @@
+"""Read side of checkout: the cart with live prices, quotes, coupons a customer can use, flash sales.
+Nothing here writes. `quote` prices exactly like `actions.place_order` (both use `pricing`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from wxmall.accounts.models import Address
+from wxmall.catalog.models import SKU
+from wxmall.core.errors import DomainError
+
+from . import pricing
+from .errors import CheckoutError
+from .models import CartLine, Coupon, CouponRedemption, FlashSale, FlashSalePurchase
+from .pricing import PricedLine
+
+
+# --- cart ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CartLineView:
+    sku_id: int
+    product_id: int
+    title: str
+    spec_label: str
+    image: str
+    unit_price: int
+    list_price: int
+    quantity: int
+    stock: int
+    available: bool  # listed, active and enough stock for `quantity`
+    problem: str  # why not available, in Chinese; "" when available
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: list[CartLineView]
+
+    @property
+    def subtotal(self) -> int:
+        """Of the lines that can be bought now."""
+        return sum(line.line_total for line in self.lines if line.available)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def has_problems(self) -> bool:
+        return any(not line.available for line in self.lines)
+
+    @property
+    def items(self) -> list[tuple[int, int]]:
+        """(sku_id, quantity) of the buyable lines, ready for `quote` / `place_order`."""
+        return [(line.sku_id, line.quantity) for line in self.lines if line.available]
+
+
+def cart_for(user) -> CartView:
+    """The customer's cart at live prices and stock, newest line first. One query."""
+    rows = CartLine.objects.filter(user=user).select_related("sku__product").order_by("-created_at", "-id")
+    return CartView(lines=[_cart_line_view(row) for row in rows])
+
+
+def _cart_line_view(row: CartLine) -> CartLineView:
+    sku = row.sku
+    if not sku.is_purchasable:
+        problem = "商品已下架"
+    elif sku.stock == 0:
+        problem = "已售罄"
+    elif sku.stock < row.quantity:
+        problem = f"库存不足，仅剩 {sku.stock} 件"
+    else:
+        problem = ""
+    return CartLineView(
+        sku_id=sku.pk, product_id=sku.product_id, title=sku.product.title, spec_label=sku.spec_label,
+        image=sku.product.cover, unit_price=sku.price, list_price=sku.list_price, quantity=row.quantity,
+        stock=sku.stock, available=not problem, problem=problem,
+    )
+
+
+def cart_items(user) -> list[tuple[int, int]]:
+    return list(CartLine.objects.filter(user=user).order_by("sku_id").values_list("sku_id", "quantity"))
+
+
+# --- pricing an order -----------------------------------------------------------------------------------
+def load_lines(items: list[tuple[int, int]], flash_sale: FlashSale | None = None) -> list[PricedLine]:
+    """Price normalized items at live prices (one query). Unknown SKU → 404, unlisted/inactive → 409."""
+    skus = SKU.objects.select_related("product").in_bulk([sku_id for sku_id, _ in items])
+    lines = []
+    for sku_id, quantity in items:
+        sku = skus.get(sku_id)
+        if sku is None:
+            raise DomainError(CheckoutError.SKU_NOT_FOUND, sku_id=sku_id)
+        if not sku.is_purchasable:
+            raise DomainError(CheckoutError.SKU_UNAVAILABLE, f"{sku.product.title} 已下架或暂不可售", sku_id=sku_id)
+        on_sale = flash_sale is not None and flash_sale.sku_id == sku_id
+        lines.append(PricedLine(sku=sku, quantity=quantity, unit_price=flash_sale.price if on_sale else sku.price,
+                                flash_sale=flash_sale if on_sale else None))
+    return lines
+
+
+def find_coupon(code: str) -> Coupon | None:
+    code = (code or "").strip().upper()
+    return Coupon.objects.filter(code=code).first() if code and len(code) <= 32 else None
+
+
+def coupon_uses(coupon: Coupon, user) -> int:
+    return CouponRedemption.objects.filter(coupon=coupon, user=user).count()
+
+
+def flash_sale_bought(flash_sale: FlashSale, user) -> int:
+    total = FlashSalePurchase.objects.filter(flash_sale=flash_sale, user=user).aggregate(n=Sum("quantity"))["n"]
+    return total or 0
+
+
+def flash_sale_quantity(flash_sale: FlashSale, items: list[tuple[int, int]]) -> int:
+    """How many units of the flash-sale SKU the order holds; refuses an order without that SKU."""
+    quantity = dict(items).get(flash_sale.sku_id)
+    if not quantity:
+        raise DomainError(CheckoutError.FLASH_SALE_ITEM_MISMATCH)
+    return quantity
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: list[PricedLine]
+    subtotal: int
+    discount: int
+    shipping_fee: int
+    total: int
+    coupon: Coupon | None  # the coupon applied (None when none was asked for or it does not apply)
+    coupon_code: str = ""  # what was asked for
+    coupon_problem: CheckoutError | None = None  # why the asked-for coupon does not apply
+    flash_sale: FlashSale | None = None
+    problems: list[str] = field(default_factory=list)  # e.g. stock shortages, in Chinese
+
+    @property
+    def coupon_message(self) -> str:
+        return self.coupon_problem.message if self.coupon_problem else ""
+
+    @property
+    def can_place(self) -> bool:
+        return not self.problems
+
+
+def quote(user, items: list[tuple[int, int]] | None = None, coupon_code: str | None = None,
+          flash_sale_id: int | None = None, *, now: datetime | None = None) -> Quote:
+    """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
+    does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
+    cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
+    quantity) and for a flash sale that is not on."""
+    now = now or timezone.now()
+    items = pricing.normalize_items(cart_items(user) if items is None else items)
+    flash_sale = None
+    if flash_sale_id is not None:
+        flash_sale = FlashSale.objects.filter(pk=flash_sale_id).first()
+        if flash_sale is None:
+            raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
+        quantity = flash_sale_quantity(flash_sale, items)
+        problem = pricing.flash_sale_problem(flash_sale, now=now, quantity=quantity,
+                                             user_bought=flash_sale_bought(flash_sale, user))
+        if problem:
+            raise DomainError(problem)
+    lines = load_lines(items, flash_sale)
+    subtotal = sum(line.line_total for line in lines)
+
+    coupon, problem, code = None, None, (coupon_code or "").strip().upper()
+    if code:
+        coupon = find_coupon(code)
+        if coupon is None:
+            problem = CheckoutError.COUPON_NOT_FOUND
+        else:
+            problem = pricing.coupon_problem(coupon, subtotal=subtotal, now=now, user_uses=coupon_uses(coupon, user),
+                                             has_flash_sale=flash_sale is not None)
+        if problem:
+            coupon = None
+    result = pricing.totals(lines, coupon)
+    problems = [f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）" for line in lines if not line.in_stock]
+    return Quote(lines=lines, subtotal=result.subtotal, discount=result.discount, shipping_fee=result.shipping_fee,
+                 total=result.total, coupon=coupon, coupon_code=code, coupon_problem=problem,
+                 flash_sale=flash_sale, problems=problems)
+
+
+# --- coupons and flash sales ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CouponOffer:
+    coupon: Coupon
+    discount: int  # what it takes off `subtotal` (0 when not applicable)
+    applicable: bool
+    reason: str  # why not applicable, in Chinese; "" when applicable
+
+
+def available_coupons(user, subtotal: int, *, now: datetime | None = None) -> list[CouponOffer]:
+    """Coupons this customer may still use now (in window, active, quota left, under their own limit),
+    best first; those whose threshold `subtotal` does not reach come last with the reason. One query."""
+    now = now or timezone.now()
+    coupons = (
+        Coupon.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
+        .filter(Q(total_quota__isnull=True) | Q(used_count__lt=F("total_quota")))
+        .annotate(user_uses=Count("redemptions", filter=Q(redemptions__user=user)))
+        .filter(user_uses__lt=F("per_user_limit"))
+    )
+    offers = []
+    for coupon in coupons:
+        if subtotal >= coupon.threshold:
+            offers.append(CouponOffer(coupon, pricing.coupon_discount(coupon, subtotal), True, ""))
+        else:
+            offers.append(CouponOffer(coupon, 0, False, CheckoutError.COUPON_THRESHOLD_NOT_MET.message))
+    offers.sort(key=lambda o: (not o.applicable, -o.discount, o.coupon.threshold, o.coupon.pk))
+    return offers
+
+
+def active_flash_sales(now: datetime | None = None) -> list[FlashSale]:
+    """Flash sales on right now whose SKU can be bought, ending soonest first. One query."""
+    now = now or timezone.now()
+    return list(
+        FlashSale.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now,
+                                 sku__is_active=True, sku__product__is_listed=True)
+        .select_related("sku__product")
+        .order_by("ends_at", "id")
+    )
+
+
+# --- addresses --------------------------------------------------------------------------------------------
+def addresses_for(user) -> list[Address]:
+    """The customer's address book, default first."""
+    return list(Address.objects.filter(user=user).order_by("-is_default", "-id"))

@@ -1,0 +1,152 @@
+"""Order state changes. Every change goes through `transition` (or `mark_paid`, which ends in it): the
+order row is locked with select_for_update, the move is checked against `orders.state.TRANSITIONS`,
+the status is written with a guarded UPDATE (`WHERE status = <from>`), the timestamp set, stock and
+promotions released where the state machine says so, and an `OrderEvent` + outbox message written —
+all in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from wxmall.catalog.models import Product
+from wxmall.core.errors import DomainError
+
+from . import events, state
+from .errors import OrderError
+from .models import Order
+from .state import ActorKind, OrderStatus
+
+
+def transition(order_id: int, to: str, *, actor=None, actor_kind: str, reason: str = "") -> Order:
+    """Move an order to status `to`. Raises DomainError: not_found (404), illegal_transition (409) when
+    the state machine has no such move from the current status, transition_not_permitted (403) when
+    this kind of actor may not make it (e.g. a customer shipping an order)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None:
+            raise DomainError(OrderError.NOT_FOUND)
+        return _apply(order, to, actor=actor, actor_kind=actor_kind, reason=reason)
+
+
+def _apply(order: Order, to: str, *, actor, actor_kind: str, reason: str, at: datetime | None = None) -> Order:
+    """Apply a move to an order whose row the caller has locked in the current transaction."""
+    from wxmall.checkout.actions import release_for_cancelled_order, release_stock
+
+    from_status = order.status
+    if to not in OrderStatus.values or not state.exists(from_status, to, order.refund_from_status):
+        raise DomainError(OrderError.ILLEGAL_TRANSITION,
+                          f"订单当前为「{OrderStatus(from_status).label}」，不能执行此操作",
+                          from_status=from_status, to_status=to)
+    if actor_kind not in ActorKind.values or not state.actor_may(from_status, to, actor_kind):
+        raise DomainError(OrderError.TRANSITION_NOT_PERMITTED)
+
+    changes = {"status": to, state.TIMESTAMP_FIELD[to]: at or timezone.now()}
+    if to == OrderStatus.REFUND_REQUESTED:
+        changes["refund_from_status"] = from_status
+    elif from_status == OrderStatus.REFUND_REQUESTED and to != OrderStatus.REFUNDED:
+        changes["refund_from_status"] = ""  # rejected: back where it was, request forgotten
+    if to == OrderStatus.PAID:
+        changes["payment_transaction_id"] = order.payment_transaction_id
+    # Guarded even under the row lock: SQLite has no FOR UPDATE, and the guard costs nothing.
+    if not Order.objects.filter(pk=order.pk, status=from_status).update(**changes):
+        raise DomainError(OrderError.ILLEGAL_TRANSITION)
+    for name, value in changes.items():
+        setattr(order, name, value)
+
+    if to == OrderStatus.CANCELLED:
+        release_for_cancelled_order(order)
+    elif to == OrderStatus.REFUNDED and order.refund_from_status == OrderStatus.PAID:
+        release_stock(order)  # refunded before shipping: the goods never left
+    elif to == OrderStatus.PAID:
+        _count_sales(order)
+    events.record(order, from_status, to, actor=actor, actor_kind=actor_kind, reason=reason)
+    return order
+
+
+def _count_sales(order: Order) -> None:
+    for product_id, quantity in (order.lines.order_by("sku__product_id")
+                                 .values_list("sku__product_id", "quantity")):
+        Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
+
+
+def mark_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: int) -> Order:
+    """Record WeChat Pay's success for an order. Idempotent: a second call for the same order and
+    transaction (WeChat notifies more than once, and the query job may race the notify) returns the order
+    unchanged. Refuses an amount that differs from `order.total` (amount_mismatch), a different transaction
+    for an order already paid (paid_by_other_transaction), and a payment for an order that is no longer
+    pending, e.g. cancelled by the timeout a moment earlier (illegal_transition: the payments side must
+    then refund). Payment and auto-cancel lock the same row, so exactly one of them wins."""
+    if not transaction_id:
+        raise ValueError("transaction_id is required")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(order_no=order_no).first()
+        if order is None:
+            raise DomainError(OrderError.NOT_FOUND)
+        if order.payment_transaction_id:
+            if order.payment_transaction_id == transaction_id:
+                return order
+            raise DomainError(OrderError.PAID_BY_OTHER_TRANSACTION)
+        if amount != order.total:
+            raise DomainError(OrderError.AMOUNT_MISMATCH, expected=order.total, received=amount)
+        order.payment_transaction_id = transaction_id
+        return _apply(order, OrderStatus.PAID, actor=None, actor_kind=ActorKind.WECHAT,
+                      reason=f"微信支付成功 {transaction_id}", at=paid_at)
+
+
+def cancel_expired(order_id: int, now: datetime | None = None) -> bool:
+    """Cancel one unpaid order past its payment deadline. Returns False (doing nothing) when it has been
+    paid or cancelled meanwhile: the status is re-read under the row lock, so a payment committed first
+    wins, and a payment arriving after this commits finds the order cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None or order.status != OrderStatus.PENDING_PAYMENT or order.expires_at > now:
+            return False
+        _apply(order, OrderStatus.CANCELLED, actor=None, actor_kind=ActorKind.SYSTEM, reason="超时未支付，系统自动取消")
+        return True
+
+
+# --- what a customer may do to their own order ----------------------------------------------------------
+def _own_order_id(user, order_no: str) -> int:
+    order_id = Order.objects.filter(user=user, order_no=order_no).values_list("pk", flat=True).first()
+    if order_id is None:
+        raise DomainError(OrderError.NOT_FOUND)
+    return order_id
+
+
+def cancel_by_customer(user, order_no: str, reason: str = "") -> Order:
+    """The customer cancels their own unpaid order. Another customer's order number → not_found."""
+    return transition(_own_order_id(user, order_no), OrderStatus.CANCELLED, actor=user,
+                      actor_kind=ActorKind.CUSTOMER, reason=(reason or "顾客取消")[:200])
+
+
+def confirm_received(user, order_no: str) -> Order:
+    """The customer confirms they received a shipped order."""
+    return transition(_own_order_id(user, order_no), OrderStatus.DELIVERED, actor=user,
+                      actor_kind=ActorKind.CUSTOMER, reason="顾客确认收货")
+
+
+def request_refund(user, order_no: str, reason: str = "") -> Order:
+    return transition(_own_order_id(user, order_no), OrderStatus.REFUND_REQUESTED, actor=user,
+                      actor_kind=ActorKind.CUSTOMER, reason=(reason or "顾客申请退款")[:200])
+
+
+# --- staff --------------------------------------------------------------------------------------------
+def ship(order_id: int, staff, reason: str = "商家发货") -> Order:
+    return transition(order_id, OrderStatus.SHIPPED, actor=staff, actor_kind=ActorKind.STAFF, reason=reason)
+
+
+def deliver(order_id: int, staff, reason: str = "商家确认签收") -> Order:
+    return transition(order_id, OrderStatus.DELIVERED, actor=staff, actor_kind=ActorKind.STAFF, reason=reason)
+
+
+def complete(order_id: int, staff, reason: str = "订单完成") -> Order:
+    return transition(order_id, OrderStatus.COMPLETED, actor=staff, actor_kind=ActorKind.STAFF, reason=reason)
+
+
+def cancel_by_staff(order_id: int, staff, reason: str = "商家取消") -> Order:
+    return transition(order_id, OrderStatus.CANCELLED, actor=staff, actor_kind=ActorKind.STAFF, reason=reason)

@@ -1,0 +1,40 @@
+"""The order audit trail, and the merchant's copy of it.
+
+`record` is the only writer of `OrderEvent`. It runs inside the transaction that changes the order and,
+in that same transaction, puts an `order.status_changed` message in the outbox for the merchant's own
+systems (`merchant_webhook`; nothing is written when no webhook URL is configured). The outbox key is
+`order-status:{order_no}:{event_id}`, so the receiver can de-duplicate the relay's at-least-once
+deliveries."""
+
+from __future__ import annotations
+
+from wxmall.core.outbox import enqueue
+
+from .models import Order, OrderEvent
+
+MERCHANT_DESTINATION = "merchant_webhook"
+STATUS_CHANGED = "order.status_changed"
+
+
+def record(order: Order, from_status: str, to_status: str, *, actor=None, actor_kind: str,
+           reason: str = "") -> OrderEvent:
+    """Write the event for a status change of `order` (already saved with `to_status`), plus its outbox
+    message. `from_status` is "" when the order has just been placed. Must run inside the transaction
+    that made the change."""
+    event = OrderEvent.objects.create(
+        order=order, from_status=from_status, to_status=to_status,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_kind=actor_kind, reason=reason[:200],
+    )
+    enqueue(
+        MERCHANT_DESTINATION, STATUS_CHANGED,
+        {
+            "order_no": order.order_no,
+            "from": from_status or None,
+            "to": to_status,
+            "at": event.created_at.isoformat(),
+            "total": order.total,
+        },
+        key=f"order-status:{order.order_no}:{event.pk}",
+    )
+    return event
