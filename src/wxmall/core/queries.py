@@ -100,9 +100,9 @@ def attempts_per_hour_today(*, now: datetime | None = None) -> list[dict]:
     buckets = {h: {"hour": h, "ok": 0, "failed": 0} for h in range(24)}
     rows = (DeliveryAttempt.objects.filter(at__gte=start, at__lt=start + timedelta(days=1))
             .annotate(hour=TruncHour("at", tzinfo=tz)).values("hour")
-            .annotate(ok=Count("id", filter=Q(ok=True)), failed=Count("id", filter=Q(ok=False))).order_by())
+            .annotate(n_ok=Count("id", filter=Q(ok=True)), n_failed=Count("id", filter=Q(ok=False))).order_by())
     for row in rows:
         bucket = buckets[row["hour"].astimezone(tz).hour]
-        bucket["ok"] += row["ok"]
-        bucket["failed"] += row["failed"]
+        bucket["ok"] += row["n_ok"]
+        bucket["failed"] += row["n_failed"]
     return list(buckets.values())
