@@ -1,4 +1,26 @@
 from django.urls import path
 
+from wxmall.accounts import views as accounts
+
+from .views import account, browse, cart, checkout, orders
+
 app_name = "storefront"
-urlpatterns: list = []
+urlpatterns = [
+    path("", browse.home, name="home"),
+    path("category/", browse.category_index, name="categories"),
+    path("category/<slug:slug>/", browse.category, name="category"),
+    path("search/", browse.search, name="search"),
+    path("product/<int:product_id>/", browse.product, name="product"),
+    path("cart/", cart.cart, name="cart"),
+    path("cart/add/", cart.add, name="cart_add"),
+    path("cart/update/", cart.update, name="cart_update"),
+    path("cart/remove/", cart.remove, name="cart_remove"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<str:order_no>/", orders.order_detail, name="order"),
+    path("orders/<str:order_no>/cancel/", orders.cancel, name="order_cancel"),
+    path("orders/<str:order_no>/received/", orders.confirm_received, name="order_received"),
+    path("me/", account.me, name="me"),
+    path("login/", accounts.dev_login, name="login"),
+    path("logout/", accounts.dev_logout, name="logout"),
+]

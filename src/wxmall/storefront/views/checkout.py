@@ -1,0 +1,151 @@
+"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), the address,
+a coupon, the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
+`checkout.actions.place_order`; this view only carries the customer's choices between them.
+
+Double submits are harmless: each render of the page carries a fresh idempotency key, and
+`place_order` returns the first order for a key it has seen."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from wxmall.checkout import actions, queries
+from wxmall.checkout.errors import CheckoutError
+from wxmall.core.errors import DomainError
+
+from ..forms import AddressForm
+from .common import customer_required, positive_int
+
+NEW_ADDRESS = "new"
+
+
+class _ReplayedOrder(Exception):
+    """place_order answered with an order placed earlier under the same key: undo this request's
+    writes (the address it just saved) and show that order."""
+
+    def __init__(self, order) -> None:
+        self.order = order
+
+
+class Purchase:
+    """What this checkout buys, read from the query string or the form: one SKU (buy now / flash sale)
+    or, without `sku`, the customer's whole cart."""
+
+    def __init__(self, data: QueryDict) -> None:
+        self.sku_id = positive_int(data.get("sku"))
+        self.quantity = positive_int(data.get("qty"), 1)
+        self.flash_sale_id = positive_int(data.get("flash_sale"))
+        self.coupon_code = (data.get("coupon") or "").strip()[:32]
+        self.raw_sku = data.get("sku")
+
+    @property
+    def from_cart(self) -> bool:
+        return self.raw_sku in (None, "")
+
+    @property
+    def items(self) -> list[tuple[int, int]] | None:
+        if self.from_cart:
+            return None
+        if self.sku_id is None:
+            raise DomainError(CheckoutError.SKU_NOT_FOUND)
+        return [(self.sku_id, self.quantity)]
+
+    def params(self, **changes) -> str:
+        """Query string of this purchase (for coupon links), with `changes` applied."""
+        values = {"sku": self.sku_id, "qty": self.quantity if self.sku_id else None,
+                  "flash_sale": self.flash_sale_id, "coupon": self.coupon_code} | changes
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _place(request)
+    purchase = Purchase(request.GET)
+    try:
+        context = _context(request, purchase)
+    except DomainError as error:
+        messages.error(request, error.message)
+        if purchase.from_cart or error.error is CheckoutError.EMPTY_ORDER:
+            return redirect("storefront:cart")
+        return redirect("storefront:home")
+    return render(request, "storefront/checkout.html", context)
+
+
+def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
+    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None,
+                          purchase.flash_sale_id)
+    addresses = queries.addresses_for(request.user)
+    chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
+    return {
+        "purchase": purchase,
+        "quote": quote,
+        "coupons": [] if quote.flash_sale else [
+            (offer, "?" + purchase.params(coupon=offer.coupon.code))
+            for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())],
+        "no_coupon_url": "?" + purchase.params(coupon=None),
+        "addresses": addresses,
+        "chosen_address": chosen,
+        "address_form": extra.pop("address_form", None) or AddressForm(),
+        "note": extra.pop("note", ""),
+        "idempotency_key": extra.pop("idempotency_key", None) or secrets.token_urlsafe(24),
+        "active_tab": "cart",
+        **extra,
+    }
+
+
+def _place(request: HttpRequest) -> HttpResponse:
+    purchase = Purchase(request.POST)
+    chosen = request.POST.get("address") or NEW_ADDRESS
+    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS else None)
+    key = (request.POST.get("idempotency_key") or "")[:64] or None
+    note = request.POST.get("note", "")
+    keep = {"chosen_address": chosen, "note": note, "idempotency_key": key}
+
+    if chosen == NEW_ADDRESS and not address_form.is_valid():
+        keep["address_form"] = address_form
+        return _refused(request, purchase, DomainError(CheckoutError.INVALID_ADDRESS), keep)
+    try:
+        with transaction.atomic():  # a new address is saved only together with the order it ships
+            if chosen == NEW_ADDRESS:
+                address_id = actions.add_address(request.user, **address_form.cleaned_data).pk
+                started = timezone.now()
+            else:
+                address_id, started = positive_int(chosen, 0), None
+            order = actions.place_order(
+                request.user, items=purchase.items, from_cart=purchase.from_cart, address_id=address_id,
+                coupon_code=purchase.coupon_code or None, flash_sale_id=purchase.flash_sale_id,
+                note=note, idempotency_key=key)
+            if started is not None and order.created_at < started:
+                raise _ReplayedOrder(order)
+    except _ReplayedOrder as replay:
+        order = replay.order
+    except DomainError as error:
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, error, keep)
+    messages.success(request, "下单成功，请尽快完成支付")
+    return redirect("storefront:order", order_no=order.order_no)
+
+
+def _refused(request: HttpRequest, purchase: Purchase, error: DomainError, keep: dict) -> HttpResponse:
+    """The checkout page again with the reason and the customer's input, with the refusal's status."""
+    messages.error(request, error.message)
+    try:
+        context = _context(request, purchase, **keep)
+    except DomainError as quote_error:  # the purchase itself is no longer possible (sold out, ended…)
+        if quote_error.message != error.message:
+            messages.error(request, quote_error.message)
+        back = reverse("storefront:cart") if purchase.from_cart else reverse("storefront:home")
+        return render(request, "storefront/checkout_unavailable.html",
+                      {"back_url": back, "active_tab": "cart"}, status=error.status)
+    return render(request, "storefront/checkout.html", context, status=error.status)

@@ -1,0 +1,91 @@
+"""My orders: the list with status tabs, one order's detail with its timeline, and the customer's own
+moves on it (取消订单, 确认收货) through `orders.actions`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from wxmall.core.errors import DomainError
+from wxmall.orders import actions, queries
+from wxmall.orders.errors import OrderError
+from wxmall.orders.state import ActorKind, OrderStatus, next_statuses
+
+from .common import customer_required, not_found, refused
+
+PAGE_SIZE = 10
+S = OrderStatus
+TABS = (("", "全部"), (S.PENDING_PAYMENT, "待支付"), (S.PAID, "待发货"), (S.SHIPPED, "待收货"),
+        (S.COMPLETED, "已完成"), (S.CANCELLED, "已取消"), (S.REFUND_REQUESTED, "退款中"))
+# What the customer is told on the detail page, per status.
+STATUS_HINTS = {
+    S.PENDING_PAYMENT: "待支付 — 微信支付即将上线",
+    S.PAID: "商家正在备货，请耐心等待发货",
+    S.SHIPPED: "商品已发出，请注意查收",
+    S.DELIVERED: "商品已签收",
+    S.COMPLETED: "交易已完成，感谢您的购买",
+    S.CANCELLED: "订单已取消",
+    S.REFUND_REQUESTED: "退款申请处理中",
+    S.REFUNDED: "退款已完成",
+}
+
+
+@customer_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in OrderStatus.values:
+        status = ""
+    page = Paginator(queries.orders_for(request.user, status or None), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "storefront/orders.html", {
+        "tabs": TABS, "status": status, "page": page, "active_tab": "me"})
+
+
+def _detail_context(request: HttpRequest, order) -> dict:
+    customer_moves = next_statuses(order.status, ActorKind.CUSTOMER, order.refund_from_status)
+    return {
+        "order": order,
+        "hint": STATUS_HINTS.get(order.status, order.get_status_display()),
+        "can_cancel": S.CANCELLED in customer_moves,
+        "can_confirm": S.DELIVERED in customer_moves,
+        "active_tab": "me",
+    }
+
+
+@customer_required
+@require_GET
+def order_detail(request: HttpRequest, order_no: str) -> HttpResponse:
+    try:
+        order = queries.order_for(request.user, order_no)
+    except DomainError:
+        return not_found(request, "订单不存在")
+    return render(request, "storefront/order_detail.html", _detail_context(request, order))
+
+
+def _customer_move(request: HttpRequest, order_no: str, move, done: str) -> HttpResponse:
+    try:
+        move(request.user, order_no)
+    except DomainError as error:
+        if error.error is OrderError.NOT_FOUND:
+            return not_found(request, "订单不存在")
+        order = queries.order_for(request.user, order_no)
+        return refused(request, error, "storefront/order_detail.html", _detail_context(request, order))
+    messages.success(request, done)
+    return redirect("storefront:order", order_no=order_no)
+
+
+@customer_required
+@require_POST
+def cancel(request: HttpRequest, order_no: str) -> HttpResponse:
+    return _customer_move(request, order_no,
+                          lambda user, no: actions.cancel_by_customer(user, no, reason="顾客取消订单"),
+                          "订单已取消")
+
+
+@customer_required
+@require_POST
+def confirm_received(request: HttpRequest, order_no: str) -> HttpResponse:
+    return _customer_move(request, order_no, actions.confirm_received, "已确认收货")
