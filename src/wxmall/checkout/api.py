@@ -1,3 +1,317 @@
-from ninja import Router
+"""/api/checkout: cart, quote, order placement, coupons, flash sales and the address book of the
+signed-in customer.
 
-router = Router()
+Auth is the Django session. Because a session cookie is sent by the browser on its own, every unsafe
+request must also carry the CSRF token: GET /api/checkout/session sets the `csrftoken` cookie and returns
+the token; send it back as the `X-CSRFToken` header (pages rendered by Django already have the cookie).
+
+Prices are never taken from the client: a `price`-like field in an order or quote body is refused with
+400 price_not_accepted rather than silently ignored, so a tampering client learns nothing works."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.middleware.csrf import get_token
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
+from pydantic import ConfigDict
+
+from wxmall.core.errors import CommonError, DomainError
+from wxmall.core.money import yuan
+from wxmall.orders.models import Order
+from wxmall.orders.schemas import OrderDetailOut, order_detail
+
+from . import actions, queries
+from .errors import CheckoutError
+
+router = Router(auth=django_auth, tags=["checkout"])
+
+# Field names a client might use to smuggle in an amount.
+_PRICE_WORDS = ("price", "amount", "total", "subtotal", "discount", "fee", "cost")
+
+
+def _refuse_extras(*schemas: Schema) -> None:
+    for schema in schemas:
+        extra = schema.model_extra or {}
+        if any(word in name.lower() for name in extra for word in _PRICE_WORDS):
+            raise DomainError(CheckoutError.PRICE_NOT_ACCEPTED)
+        if extra:
+            raise DomainError(CommonError.INVALID_REQUEST, unknown_fields=sorted(extra)[:10])
+
+
+# --- session ------------------------------------------------------------------------------------------
+class SessionOut(Schema):
+    authenticated: bool
+    csrf_token: str
+
+
+@router.get("/session", auth=None, response=SessionOut, summary="CSRF 令牌与登录状态")
+def session(request):
+    return {"authenticated": request.user.is_authenticated, "csrf_token": get_token(request)}
+
+
+# --- cart ---------------------------------------------------------------------------------------------
+class CartLineOut(Schema):
+    sku_id: int
+    product_id: int
+    title: str
+    spec_label: str
+    image: str
+    unit_price: int
+    list_price: int
+    quantity: int
+    line_total: int
+    stock: int
+    available: bool
+    problem: str
+
+
+class CartOut(Schema):
+    lines: list[CartLineOut]
+    subtotal: int
+    subtotal_display: str
+    count: int
+    has_problems: bool
+
+
+def _cart(user) -> dict:
+    cart = queries.cart_for(user)
+    return {
+        "lines": [{**line.__dict__, "line_total": line.line_total} for line in cart.lines],
+        "subtotal": cart.subtotal, "subtotal_display": yuan(cart.subtotal), "count": cart.count,
+        "has_problems": cart.has_problems,
+    }
+
+
+class CartItemIn(Schema):
+    model_config = ConfigDict(extra="allow")
+    sku_id: int
+    quantity: int = 1
+
+
+class QuantityIn(Schema):
+    model_config = ConfigDict(extra="allow")
+    quantity: int
+
+
+@router.get("/cart", response=CartOut, summary="购物车")
+def get_cart(request):
+    return _cart(request.auth)
+
+
+@router.post("/cart/items", response={201: CartOut}, summary="加入购物车（数量累加）")
+def add_cart_item(request, payload: CartItemIn):
+    _refuse_extras(payload)
+    actions.add_to_cart(request.auth, payload.sku_id, payload.quantity)
+    return Status(201, _cart(request.auth))
+
+
+@router.put("/cart/items/{sku_id}", response=CartOut, summary="修改购物车数量")
+def set_cart_item(request, sku_id: int, payload: QuantityIn):
+    _refuse_extras(payload)
+    actions.set_cart_quantity(request.auth, sku_id, payload.quantity)
+    return _cart(request.auth)
+
+
+@router.delete("/cart/items/{sku_id}", response=CartOut, summary="移出购物车")
+def remove_cart_item(request, sku_id: int):
+    actions.remove_from_cart(request.auth, sku_id)
+    return _cart(request.auth)
+
+
+@router.delete("/cart", response=CartOut, summary="清空购物车")
+def clear_cart(request):
+    actions.clear_cart(request.auth)
+    return _cart(request.auth)
+
+
+# --- quote and order ----------------------------------------------------------------------------------
+class ItemIn(Schema):
+    model_config = ConfigDict(extra="allow")
+    sku_id: int
+    quantity: int
+
+
+class QuoteIn(Schema):
+    model_config = ConfigDict(extra="allow")
+    items: list[ItemIn] | None = None  # omitted: the cart
+    coupon_code: str | None = None
+    flash_sale_id: int | None = None
+
+
+class QuoteLineOut(Schema):
+    sku_id: int
+    title: str
+    spec_label: str
+    unit_price: int
+    quantity: int
+    line_total: int
+    in_stock: bool
+    flash_sale_id: int | None
+
+
+class QuoteOut(Schema):
+    lines: list[QuoteLineOut]
+    subtotal: int
+    discount: int
+    shipping_fee: int
+    total: int
+    total_display: str
+    coupon_code: str
+    coupon_applied: bool
+    coupon_problem: str | None  # error code, e.g. coupon_threshold_not_met
+    coupon_message: str
+    problems: list[str]
+
+
+def _items(payload) -> list[tuple[int, int]] | None:
+    if payload.items is None:
+        return None
+    _refuse_extras(*payload.items)
+    return [(item.sku_id, item.quantity) for item in payload.items]
+
+
+@router.post("/quote", response=QuoteOut, summary="计算订单金额（不下单）")
+def quote(request, payload: QuoteIn):
+    _refuse_extras(payload)
+    q = queries.quote(request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id)
+    return {
+        "lines": [{"sku_id": line.sku.pk, "title": line.sku.product.title, "spec_label": line.sku.spec_label,
+                   "unit_price": line.unit_price, "quantity": line.quantity, "line_total": line.line_total,
+                   "in_stock": line.in_stock, "flash_sale_id": line.flash_sale.pk if line.flash_sale else None}
+                  for line in q.lines],
+        "subtotal": q.subtotal, "discount": q.discount, "shipping_fee": q.shipping_fee, "total": q.total,
+        "total_display": yuan(q.total), "coupon_code": q.coupon_code, "coupon_applied": q.coupon is not None,
+        "coupon_problem": q.coupon_problem.code if q.coupon_problem else None, "coupon_message": q.coupon_message,
+        "problems": q.problems,
+    }
+
+
+class PlaceOrderIn(QuoteIn):
+    address_id: int
+    from_cart: bool = False
+    note: str = ""
+    idempotency_key: str | None = None
+
+
+@router.post("/orders", response={200: OrderDetailOut, 201: OrderDetailOut},
+             summary="提交订单（重复提交同一 idempotency_key 返回同一订单，状态码 200）")
+def place_order(request, payload: PlaceOrderIn):
+    _refuse_extras(payload)
+    items = _items(payload)
+    replay = bool(payload.idempotency_key) and Order.objects.filter(
+        user=request.auth, idempotency_key=payload.idempotency_key).exists()
+    order = actions.place_order(
+        request.auth, items=items, address_id=payload.address_id, coupon_code=payload.coupon_code,
+        flash_sale_id=payload.flash_sale_id, note=payload.note, from_cart=payload.from_cart,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(200 if replay else 201, order_detail(order))
+
+
+# --- coupons and flash sales --------------------------------------------------------------------------
+class CouponOut(Schema):
+    code: str
+    name: str
+    kind: str
+    value: int
+    threshold: int
+    description: str
+    ends_at: datetime
+    discount: int
+    applicable: bool
+    reason: str
+
+
+@router.get("/coupons", response=list[CouponOut], summary="我可用的优惠券")
+def coupons(request, subtotal: int = 0):
+    return [
+        {"code": o.coupon.code, "name": o.coupon.name, "kind": o.coupon.kind, "value": o.coupon.value,
+         "threshold": o.coupon.threshold, "description": o.coupon.describe, "ends_at": o.coupon.ends_at,
+         "discount": o.discount, "applicable": o.applicable, "reason": o.reason}
+        for o in queries.available_coupons(request.auth, max(subtotal, 0))
+    ]
+
+
+class FlashSaleOut(Schema):
+    id: int
+    title: str
+    sku_id: int
+    product_id: int
+    product_title: str
+    spec_label: str
+    image: str
+    price: int
+    regular_price: int
+    quota: int
+    remaining: int
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@router.get("/flash-sales", auth=None, response=list[FlashSaleOut], summary="进行中的秒杀")
+def flash_sales(request):
+    return [
+        {"id": f.pk, "title": f.title, "sku_id": f.sku_id, "product_id": f.sku.product_id,
+         "product_title": f.sku.product.title, "spec_label": f.sku.spec_label, "image": f.sku.product.cover,
+         "price": f.price, "regular_price": f.sku.price, "quota": f.quota, "remaining": f.remaining,
+         "per_user_limit": f.per_user_limit, "starts_at": f.starts_at, "ends_at": f.ends_at}
+        for f in queries.active_flash_sales()
+    ]
+
+
+# --- address book -------------------------------------------------------------------------------------
+class AddressIn(Schema):
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str = ""
+    detail: str
+    is_default: bool = False
+
+
+class AddressOut(Schema):
+    id: int
+    recipient: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    is_default: bool
+
+
+def _address(a) -> dict:
+    return {"id": a.pk, "recipient": a.recipient, "phone": a.phone, "province": a.province, "city": a.city,
+            "district": a.district, "detail": a.detail, "is_default": a.is_default}
+
+
+@router.get("/addresses", response=list[AddressOut], summary="收货地址")
+def list_addresses(request):
+    return [_address(a) for a in queries.addresses_for(request.auth)]
+
+
+@router.post("/addresses", response={201: AddressOut}, summary="新增收货地址")
+def add_address(request, payload: AddressIn):
+    return Status(201, _address(actions.add_address(request.auth, **payload.dict())))
+
+
+@router.put("/addresses/{address_id}", response=AddressOut, summary="修改收货地址")
+def update_address(request, address_id: int, payload: AddressIn):
+    data = payload.dict()
+    is_default = data.pop("is_default")
+    return _address(actions.update_address(request.auth, address_id, is_default=is_default, **data))
+
+
+@router.post("/addresses/{address_id}/default", response=AddressOut, summary="设为默认地址")
+def default_address(request, address_id: int):
+    return _address(actions.set_default_address(request.auth, address_id))
+
+
+@router.delete("/addresses/{address_id}", response={204: None}, summary="删除收货地址")
+def delete_address(request, address_id: int):
+    actions.delete_address(request.auth, address_id)
+    return Status(204, None)

@@ -1,3 +1,41 @@
-from ninja import Router
+"""/api/orders: the signed-in customer's own orders. Session auth (CSRF token required on POST: cookie
+`csrftoken` + header `X-CSRFToken`). Another customer's order number answers 404 like an unknown one."""
 
-router = Router()
+from __future__ import annotations
+
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from . import actions, queries
+from .schemas import OrderDetailOut, OrderSummaryOut, order_detail, order_summary
+
+router = Router(auth=django_auth, tags=["orders"])
+
+MAX_LIST = 100
+
+
+@router.get("/", response=list[OrderSummaryOut], summary="我的订单")
+def list_orders(request, status: str | None = None, limit: int = 50):
+    orders = queries.orders_for(request.auth, status=status)[: max(1, min(limit, MAX_LIST))]
+    return [order_summary(order) for order in orders]
+
+
+@router.get("/{order_no}", response=OrderDetailOut, summary="订单详情")
+def get_order(request, order_no: str):
+    return order_detail(queries.order_for(request.auth, order_no))
+
+
+class CancelIn(Schema):
+    reason: str = ""
+
+
+@router.post("/{order_no}/cancel", response=OrderDetailOut, summary="取消待支付订单")
+def cancel_order(request, order_no: str, payload: CancelIn | None = None):
+    actions.cancel_by_customer(request.auth, order_no, reason=payload.reason if payload else "")
+    return order_detail(queries.order_for(request.auth, order_no))
+
+
+@router.post("/{order_no}/confirm-received", response=OrderDetailOut, summary="确认收货")
+def confirm_received(request, order_no: str):
+    actions.confirm_received(request.auth, order_no)
+    return order_detail(queries.order_for(request.auth, order_no))
