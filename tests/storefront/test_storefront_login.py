@@ -1,0 +1,76 @@
+"""The development-only login and logout."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from wxmall.accounts.views import dev_username
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_labelled_and_creates_a_customer(client):
+    page = client.get("/login/?next=/cart/")
+    assert page.status_code == 200
+    assert "开发环境登录" in page.content.decode()
+    response = client.post("/login/", {"nickname": "  小明 ", "next": "/cart/"})
+    assert response.status_code == 302 and response.url == "/cart/"
+    user = get_user_model().objects.get(username=dev_username("小明"))
+    assert user.nickname == "小明" and not user.has_usable_password() and not user.is_staff
+    assert client.get("/me/").status_code == 200
+
+
+def test_same_nickname_logs_into_the_same_customer(client):
+    client.post("/login/", {"nickname": "小红"})
+    client.post("/logout/")
+    client.post("/login/", {"nickname": "小红"})
+    assert get_user_model().objects.filter(nickname="小红").count() == 1
+
+
+def test_login_refuses_bad_nicknames_and_writes_nothing(client):
+    for bad in ("", "   ", "x" * 33, "a\x00b", "tab\there"):
+        response = client.post("/login/", {"nickname": bad})
+        assert response.status_code == 400
+    assert get_user_model().objects.count() == 0
+    assert "请输入昵称" in client.post("/login/", {"nickname": ""}).content.decode()
+
+
+def test_open_redirects_are_refused(client):
+    response = client.post("/login/", {"nickname": "小明", "next": "https://evil.example/steal"})
+    assert response.status_code == 302 and response.url == "/"
+    response = client.post("/login/", {"nickname": "小明", "next": "//evil.example/"})
+    assert response.url == "/"
+
+
+def test_dev_login_cannot_enter_a_staff_account(client, django_user_model):
+    django_user_model.objects.create_user(username="admin", nickname="admin", password="pw", is_staff=True)
+    client.post("/login/", {"nickname": "admin"})
+    assert client.session["_auth_user_id"] != str(django_user_model.objects.get(username="admin").pk)
+
+
+def test_login_is_404_when_disabled(client, settings):
+    settings.DEV_LOGIN_ENABLED = False
+    assert client.get("/login/").status_code == 404
+    assert client.post("/login/", {"nickname": "小明"}).status_code == 404
+    assert get_user_model().objects.count() == 0
+
+
+def test_logout_needs_a_post(client, customer):
+    client.force_login(customer)
+    page = client.get("/logout/")
+    assert page.status_code == 200 and "确认退出" in page.content.decode()
+    assert client.get("/me/").status_code == 200  # a GET did not log out
+    client.post("/logout/")
+    assert client.get("/me/").status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/cart/", "/checkout/", "/orders/", "/orders/WX123/", "/me/"])
+def test_customer_pages_redirect_to_login_with_next(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"/login/?next={url}"
+
+
+def test_escaped_nickname_in_pages(client):
+    client.post("/login/", {"nickname": "<b>x</b>"})
+    html = client.get("/me/").content.decode()
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
