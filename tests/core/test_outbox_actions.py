@@ -14,7 +14,6 @@ from wxmall.core.models import (
     CircuitBreaker,
     DeliveryAttempt,
     OutboxAuditEntry,
-    OutboxMessage,
     OutboxStatus,
 )
 from wxmall.core.outbox import enqueue
