@@ -15,7 +15,7 @@ from datetime import datetime
 from django.middleware.csrf import get_token
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import yuan
@@ -31,7 +31,14 @@ router = Router(auth=django_auth, tags=["checkout"])
 _PRICE_WORDS = ("price", "amount", "total", "subtotal", "discount", "fee", "cost")
 
 
-def _refuse_extras(*schemas: Schema) -> None:
+class _OpenBody(BaseModel):
+    """A request body that keeps unknown fields (plain pydantic: ninja's Schema drops them), so they can
+    be refused by name below instead of silently ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _refuse_extras(*schemas: BaseModel) -> None:
     for schema in schemas:
         extra = schema.model_extra or {}
         if any(word in name.lower() for name in extra for word in _PRICE_WORDS):
@@ -84,14 +91,12 @@ def _cart(user) -> dict:
     }
 
 
-class CartItemIn(Schema):
-    model_config = ConfigDict(extra="allow")
+class CartItemIn(_OpenBody):
     sku_id: int
     quantity: int = 1
 
 
-class QuantityIn(Schema):
-    model_config = ConfigDict(extra="allow")
+class QuantityIn(_OpenBody):
     quantity: int
 
 
@@ -127,14 +132,12 @@ def clear_cart(request):
 
 
 # --- quote and order ----------------------------------------------------------------------------------
-class ItemIn(Schema):
-    model_config = ConfigDict(extra="allow")
+class ItemIn(_OpenBody):
     sku_id: int
     quantity: int
 
 
-class QuoteIn(Schema):
-    model_config = ConfigDict(extra="allow")
+class QuoteIn(_OpenBody):
     items: list[ItemIn] | None = None  # omitted: the cart
     coupon_code: str | None = None
     flash_sale_id: int | None = None
