@@ -1,1 +1,66 @@
-"""Official Account, Mini Program, OAuth and token surfaces of wxsandbox (api.weixin.qq.com and friends)."""
+"""Official Account, Mini Program, OAuth and token surfaces of wxsandbox (api.weixin.qq.com and friends).
+
+One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``setup``), assembled from:
+
+  tokens      /cgi-bin/token, /cgi-bin/stable_token, /cgi-bin/clear_quota, /cgi-bin/getcallbackip
+  oauth       /connect/oauth2/authorize (+ consent page), /sns/oauth2/*, /sns/userinfo, /sns/auth,
+              /sns/jscode2session; control: POST /sandbox/mp/login
+  phone       /wxa/business/getuserphonenumber; control: POST /sandbox/mp/phone-code
+  jssdk       /cgi-bin/ticket/getticket; control: POST /sandbox/mp/jssdk/verify
+  menus       /cgi-bin/menu/create|get|delete
+  messages    /cgi-bin/message/custom/send, /template/send, /subscribe/send
+  qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode
+  links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
+  followers   /cgi-bin/user/info, /cgi-bin/user/get
+  oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
+  oa_control  /sandbox/mp/oa/* user actions and conversations, /sandbox/mp/settings …
+
+Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
+mis-cased ``/sns/jsCode2Session``). Behaviour knobs: ``settings.py`` (``[mp]`` table, run-time overrides).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from wxsandbox.mp import (
+    conversation,
+    followers,
+    jssdk,
+    links,
+    menus,
+    messages,
+    oa_control,
+    oa_push,
+    oauth,
+    phone,
+    qrcode,
+    tokens,
+)
+from wxsandbox.mp.errors import WxError
+from wxsandbox.mp.http import wx_endpoint
+
+_MODULES = (tokens, oauth, phone, jssdk, menus, messages, qrcode, links, followers, conversation)
+
+
+@wx_endpoint
+async def _unknown_api(request: Request, sandbox: Any) -> dict:
+    raise WxError(40066)
+
+
+# The catch-alls come last and cover only WeChat's API prefixes; anything else stays a 404.
+routes = [route for module in _MODULES for route in getattr(module, "routes", [])] + [
+    Route(f"/{prefix}/{{rest:path}}", _unknown_api, name="mp.unknown") for prefix in ("cgi-bin", "sns", "wxa")
+]
+
+control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + oa_control.control_routes
+
+SCHEMA = "\n".join(module.SCHEMA for module in _MODULES)
+
+
+def setup(sandbox: Any) -> None:
+    """Called once by the core's ``create_app``: register the push callback kind."""
+    oa_push.register(sandbox)

@@ -1,0 +1,87 @@
+"""WeChat's JSON error envelope for api.weixin.qq.com: ``{"errcode": n, "errmsg": "… rid: …"}`` on HTTP 200.
+
+``WxError`` is raised anywhere inside an mp handler and turned into that envelope by ``wx_endpoint``
+(see ``mp/http.py``); the errmsg texts are WeChat's own English wording (reference §3.3, §4, §5 and
+WxJava's errcode tables) with the request-id suffix real responses carry.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ERRMSG: dict[int, str] = {
+    -1: "system error",
+    0: "ok",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40008: "invalid message type",
+    40013: "invalid appid",
+    40014: "invalid access_token",
+    40016: "invalid button size",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40020: "invalid button url size",
+    40022: "invalid sub_menu level",
+    40023: "invalid sub button size",
+    40024: "invalid sub button type",
+    40025: "invalid sub button name size",
+    40026: "invalid sub button key size",
+    40027: "invalid sub button url size",
+    40029: "invalid code",
+    40030: "invalid refresh_token",
+    40037: "invalid template_id",
+    40053: "invalid action info",
+    40066: "invalid url",
+    40097: "invalid args",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    40165: "invalid weapp pagepath",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    41009: "missing openid",
+    41030: "invalid page",
+    42001: "access_token expired",
+    42002: "refresh_token expired",
+    42003: "code expired",
+    43004: "require subscribe",
+    43101: "user refuse to accept the msg",
+    44002: "empty post data",
+    45002: "content size out of limit",
+    45009: "reach max api daily quota limit",
+    45011: "api minute-quota reach limit  mustslower  retry next minute",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+    46003: "menu no exist",
+    47001: "data format error",
+    47003: "argument invalid!",
+    48001: "api unauthorized",
+    48006: "forbid to clear quota because of reaching the limit",
+    85401: "time limit between 1min and 1 year",
+    85402: "expire_time must be greater than now",
+}
+
+
+def rid() -> str:
+    """A request id shaped like WeChat's (``6004f3da-1529ba72-5c345f67``)."""
+    return "-".join(secrets.token_hex(4) for _ in range(3))
+
+
+class WxError(Exception):
+    """An api.weixin.qq.com error; ``detail`` is appended to the standard errmsg (e.g. a field name)."""
+
+    def __init__(self, errcode: int, detail: str = ""):
+        self.errcode = errcode
+        self.detail = detail
+        super().__init__(f"{errcode} {self.errmsg_base}")
+
+    @property
+    def errmsg_base(self) -> str:
+        text = ERRMSG.get(self.errcode, "error")
+        return f"{text} {self.detail}".rstrip() if self.detail else text
+
+    def body(self) -> dict:
+        return {"errcode": self.errcode, "errmsg": f"{self.errmsg_base} rid: {rid()}"}

@@ -1,0 +1,142 @@
+"""Behaviour knobs of the mp surfaces: WeChat's limits and the reference's unconfirmed points (Appendix B).
+
+Values come from three layers, later winning: the defaults below, the ``[mp]`` table of the sandbox
+config, and overrides set at run time through ``POST /sandbox/mp/settings`` (persisted in the state DB, so
+a test can shorten the push timeout or shrink a quota without restarting the sandbox).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+DAY = 86400
+
+# Daily per-appid quotas of the APIs that have one (reference §3.1, §4); 0 = unlimited.
+DEFAULT_DAILY_QUOTAS: dict[str, int] = {
+    "token": 2000,
+    "stable_token": 500_000,
+    "menu.create": 1000,
+    "menu.get": 10_000,
+    "menu.delete": 1000,
+    "custom.send": 500_000,
+    "template.send": 100_000,  # per account, "commonly 100,000" (unconfirmed, B.13)
+    "subscribe.send": 10_000_000,
+    "qrcode.create": 100_000,
+    "ticket.getticket": 100_000,
+    "wxa.links": 500_000,  # URL Link + URL Scheme combined
+    "wxa.shortlink": 1_000_000,
+}
+
+_META_KEY = "mp.settings"
+
+
+@dataclass(frozen=True)
+class MpSettings:
+    # tokens (§3)
+    token_ttl_seconds: int = 7200
+    token_grace_seconds: int = 300  # old /cgi-bin/token stays valid this long after a refresh
+    stable_force_refresh_per_day: int = 20
+    stable_force_refresh_min_interval: int = 30
+    stable_token_per_minute: int = 10_000
+    bad_secret_errcode: int = 40125  # older WeChat answered 40001 for a wrong secret
+    daily_quotas: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DAILY_QUOTAS))
+    clear_quota_per_month: int = 10
+    # message pushes (§2.6)
+    push_timeout_seconds: float = 5.0
+    push_retries: int = 3  # re-sends after the first attempt
+    push_retry_interval_seconds: float = 0.0  # unconfirmed (B.10): immediate re-send is reported
+    push_openid_param: bool = True  # unconfirmed (B.10): openid in the push query string
+    template_job_finish_delay_seconds: float = 0.05
+    # customer-service window (§4.2)
+    custom_window_seconds: int = 48 * 3600
+    custom_max_per_interaction: int = 20  # 45047 beyond this (unconfirmed)
+    mini_program_custom_max_per_interaction: int = 5  # Mini Programs: 5 messages per user message
+    custom_max_text_bytes: int = 2048  # 45002 beyond this (unconfirmed)
+    # template messages (§4.3)
+    template_registry: str = "auto"  # auto: any template_id is accepted | strict: only `templates`
+    templates: dict[str, list[str]] = field(default_factory=dict)  # appid -> template ids (strict mode)
+    template_client_msg_id_window_seconds: int = DAY  # unconfirmed (B.13)
+    # OAuth / login (§5)
+    oauth_code_ttl_seconds: int = 300
+    sns_token_ttl_seconds: int = 7200
+    refresh_token_ttl_seconds: int = 30 * DAY
+    oauth_domains: dict[str, list[str]] = field(default_factory=dict)  # appid -> allowed redirect hosts
+    oauth_refusal: str = "redirect"  # unconfirmed (B.15): redirect without code | stay on the page
+    oauth_remember_consent: bool = True  # a second snsapi_userinfo is silent unless forcePopup=true
+    userinfo_blank_profile: bool = True  # /sns/userinfo blanks sex/province/city/country (unconfirmed, B.15)
+    jscode_per_user_per_minute: int = 100
+    phone_code_ttl_seconds: int = 300
+    # JS-SDK (§5.5)
+    ticket_ttl_seconds: int = 7200
+    # links (§4.6)
+    urllink_base: str = "https://wxaurl.cn/"  # unconfirmed host (B.14)
+    link_max_days: int = 30
+    # account facts the app config does not carry
+    original_ids: dict[str, str] = field(default_factory=dict)  # appid -> gh_… (derived when absent)
+
+    def quota(self, api: str) -> int:
+        return int(self.daily_quotas.get(api, 0))
+
+
+_FIELDS = {f.name: f for f in fields(MpSettings)}
+
+
+def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
+    unknown = set(raw) - set(_FIELDS)
+    if unknown:
+        raise ValueError(f"{where}: unknown settings {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        current = getattr(settings, name)
+        if isinstance(current, dict):
+            if not isinstance(value, dict):
+                raise ValueError(f"{where}: {name} must be a table")
+            values[name] = {**current, **value}
+        elif isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"{where}: {name} must be true or false")
+            values[name] = value
+        elif isinstance(current, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"{where}: {name} must be a non-negative number")
+            values[name] = type(current)(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError(f"{where}: {name} must be a string")
+            values[name] = value
+    merged = replace(settings, **values)
+    if merged.template_registry not in ("auto", "strict"):
+        raise ValueError(f"{where}: template_registry must be auto or strict")
+    if merged.oauth_refusal not in ("redirect", "stay"):
+        raise ValueError(f"{where}: oauth_refusal must be redirect or stay")
+    return merged
+
+
+def load(sandbox: Any) -> MpSettings:
+    """Defaults ← ``[mp]`` config table ← run-time overrides."""
+    settings = _merge(MpSettings(), dict(sandbox.config.section("mp")), "[mp]")
+    stored = sandbox.state.get_meta(_META_KEY)
+    if stored:
+        settings = _merge(settings, json.loads(stored), "overrides")
+    return settings
+
+
+def override(sandbox: Any, raw: dict[str, Any]) -> MpSettings:
+    """Validate and persist run-time overrides (merged over earlier ones); returns the effective settings."""
+    if not isinstance(raw, dict):
+        raise ValueError("settings must be a JSON object")
+    stored = json.loads(sandbox.state.get_meta(_META_KEY) or "{}")
+    combined = {**stored, **raw}
+    _merge(_merge(MpSettings(), dict(sandbox.config.section("mp")), "[mp]"), combined, "overrides")
+    sandbox.state.set_meta(_META_KEY, json.dumps(combined, ensure_ascii=False))
+    return load(sandbox)
+
+
+def reset_overrides(sandbox: Any) -> None:
+    sandbox.state.set_meta(_META_KEY, "{}")
+
+
+def as_dict(settings: MpSettings) -> dict[str, Any]:
+    return asdict(settings)
