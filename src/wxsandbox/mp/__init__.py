@@ -53,7 +53,7 @@ async def _unknown_api(request: Request, sandbox: Any) -> dict:
 
 # The catch-alls come last and cover only WeChat's API prefixes; anything else stays a 404.
 routes = [route for module in _MODULES for route in getattr(module, "routes", [])] + [
-    Route(f"/{prefix}/{{rest:path}}", _unknown_api, name="mp.unknown") for prefix in ("cgi-bin", "sns", "wxa")
+    Route(f"/{prefix}/{{rest:path}}", _unknown_api, methods=["GET", "POST"], name="mp.unknown") for prefix in ("cgi-bin", "sns", "wxa")
 ]
 
 control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + oa_control.control_routes
