@@ -241,7 +241,7 @@ def _app_with_secret(sandbox: Any, appid: str | None, secret: str | None):
 
 
 def _token_answer(sandbox: Any, row: dict[str, Any]) -> dict[str, Any]:
-    answer = {"access_token": row["access_token"], "expires_in": int(row["expires_at"] - sandbox.clock.now()),
+    answer = {"access_token": row["access_token"], "expires_in": round(row["expires_at"] - sandbox.clock.now()),
               "refresh_token": row["refresh_token"], "openid": row["openid"], "scope": row["scope"]}
     unionid = sandbox.users.unionid(row["user_id"], row["appid"])
     if row["scope"] == "snsapi_userinfo" and unionid:
