@@ -193,6 +193,13 @@ class Callbacks:
             await asyncio.wait_for(future, timeout)
         return self.get(delivery_id)
 
+    def cancel(self, delivery_id: int) -> bool:
+        """Withdraw a delivery that has not been sent yet (status becomes ``dropped``)."""
+        cur = self._state.execute("UPDATE callback_deliveries SET status = 'dropped', fault = 'cancelled',"
+                                  " finished_at = ? WHERE id = ? AND status = 'pending'",
+                                  (self._clock.now(), delivery_id))
+        return cur.rowcount == 1
+
     def reset(self) -> None:
         self._state.execute("DELETE FROM callback_deliveries")
 

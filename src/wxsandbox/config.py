@@ -84,8 +84,9 @@ class MerchantConfig:
     merchant_private_key_pem: str = ""
     merchant_public_key_pem: str = ""
     platform_mode: str = "public_key"  # which anchor signs by default: public_key | certificate
-    platform_private_key_pem: str = ""
+    platform_private_key_pem: str = ""  # the "WeChat Pay public key" pair (public-key mode)
     platform_public_key_id: str = ""  # PUB_KEY_ID_…
+    platform_cert_private_key_pem: str = ""  # the platform-certificate pair (certificate mode): a different key
     platform_cert_serial: str = ""
     platform_cert_pem: str = ""
 
@@ -172,6 +173,9 @@ class PaySettings:
     code_not_enough: str = "NOT_ENOUGH"  # refund over the remaining amount (B.3)
     max_refunds_per_order: int = 50  # B.7
     notify_id_stable_across_retries: bool = True  # B.6
+    expired_order_state: str = "CLOSED"  # what an unpaid order past time_expire reports (NOTPAY or CLOSED)
+    refund_settle_seconds: float = 1.0  # sandbox seconds from PROCESSING to SUCCESS (and the notification)
+    bill_fee_rate_per_mille: int = 6  # 0.60 % fee column in trade bills
 
 
 @dataclass(frozen=True)
@@ -404,14 +408,17 @@ def materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
                                 generate_rsa_private_key_pem)
         pub_key_id = keep(prefix + "platform_public_key_id", m.platform_public_key_id,
                           lambda: "PUB_KEY_ID_" + "".join(secrets.choice("0123456789") for _ in range(34)))
+        cert_private = keep(prefix + "platform_cert_private_key", m.platform_cert_private_key_pem,
+                            generate_rsa_private_key_pem)
         cert_serial = keep(prefix + "platform_cert_serial", m.platform_cert_serial, random_serial)
         cert_pem = keep(prefix + "platform_cert_pem", m.platform_cert_pem,
-                        partial(self_signed_certificate_pem, platform_private, cert_serial, f"{m.mchid} platform"))
+                        partial(self_signed_certificate_pem, cert_private, cert_serial, f"{m.mchid} platform"))
         appids = m.appids or tuple(a.appid for a in apps)
         merchants.append(replace(
             m, appids=appids, apiv3_key=apiv3, merchant_serial=serial, merchant_private_key_pem=merchant_private,
             merchant_public_key_pem=merchant_public, platform_private_key_pem=platform_private,
-            platform_public_key_id=pub_key_id, platform_cert_serial=cert_serial, platform_cert_pem=cert_pem,
+            platform_public_key_id=pub_key_id, platform_cert_private_key_pem=cert_private,
+            platform_cert_serial=cert_serial, platform_cert_pem=cert_pem,
         ))
     return replace(config, apps=apps, merchants=tuple(merchants))
 

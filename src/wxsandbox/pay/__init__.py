@@ -1,0 +1,16 @@
+"""WeChat Pay API v3 surface (reference §1): signed requests and responses, JSAPI/App/H5/Native prepay,
+query, close, refunds, bills, platform certificates, notifications with WeChat's retry schedule, and the
+``/sandbox/pay/*`` control routes (confirm/cancel a payment as a simulated user)."""
+
+from wxsandbox.pay import bills, certificates, control, notify, refunds, transactions
+from wxsandbox.pay.store import SCHEMA
+
+routes = [*transactions.routes, *refunds.routes, *bills.routes, *certificates.routes]
+control_routes = control.control_routes
+
+
+def setup(sandbox) -> None:
+    notify.register(sandbox)
+
+
+__all__ = ["SCHEMA", "control_routes", "routes", "setup"]

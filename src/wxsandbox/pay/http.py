@@ -1,0 +1,146 @@
+"""The request pipeline shared by every Pay v3 endpoint: authenticate, run, sign the answer.
+
+``@pay_endpoint`` wraps ``handler(request, ctx) -> (status, data)``; ``data`` None means no body (204).
+Handlers raise ``PayError`` for v3 errors; authentication failures become 401 ``SIGN_ERROR``. Every answer
+except a bill download is signed with the anchor the request asked for (``Wechatpay-Serial``) or the
+merchant's default, and carries ``Request-ID``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from wxsandbox.config import MerchantConfig
+from wxsandbox.pay import signing
+from wxsandbox.responses import PAY_MESSAGE, PAY_STATUS, dumps
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+class PayError(Exception):
+    def __init__(self, code: str, message: str | None = None, status: int | None = None,
+                 detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or PAY_MESSAGE.get(code, code)
+        self.status = status or PAY_STATUS.get(code, 400)
+        self.detail = detail
+
+    def body(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.detail is not None:
+            data["detail"] = self.detail
+        return data
+
+
+def param_error(path: str, rule: str, message: str | None = None) -> PayError:
+    """PARAM_ERROR in WeChat's wording for a body field, e.g. ``/body/amount/total``."""
+    field = path.rsplit("/", 1)[-1]
+    text = message or f"输入源“{path}”映射到值字段“{field}”{rule}"
+    return PayError("PARAM_ERROR", text, 400, {"location": "body", "field": path})
+
+
+@dataclass
+class PayContext:
+    sandbox: Any
+    merchant: MerchantConfig
+    body: bytes
+    base_url: str
+
+    @property
+    def settings(self):
+        return self.sandbox.config.pay
+
+    def json_body(self) -> dict[str, Any]:
+        """The body as a JSON object; PARAM_ERROR when it is not one."""
+        try:
+            data = json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PayError("PARAM_ERROR", "请求体不是合法的JSON格式", 400,
+                           {"location": "body", "issue": str(exc)}) from exc
+        if not isinstance(data, dict):
+            raise PayError("PARAM_ERROR", "请求体应为JSON对象", 400, {"location": "body"})
+        return data
+
+
+def raw_url(request: Request) -> str:
+    """Path plus query exactly as sent (still URL-encoded): the second line of the signed message."""
+    path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"")
+    return path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+
+
+def sign_response(sandbox, merchant: MerchantConfig | None, requested_serial: str | None, status: int,
+                  data: Any) -> Response:
+    body = b"" if data is None else dumps(data)
+    headers = {"Request-ID": signing.request_id()}
+    if merchant is not None:
+        anchor = signing.choose_anchor(merchant, requested_serial)
+        headers |= signing.signed_headers(anchor, body, sandbox.clock.timestamp())
+    return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE if body else None)
+
+
+def _remember_nonce(sandbox, mchid: str, nonce: str) -> bool:
+    """Record (mchid, nonce); False when it was already seen inside the timestamp window."""
+    now = sandbox.clock.now()
+    window = sandbox.config.pay.timestamp_window_seconds
+    state = sandbox.state
+    cur = state.execute("INSERT OR IGNORE INTO pay_nonces (mchid, nonce, seen_at) VALUES (?, ?, ?)",
+                        (mchid, nonce, now))
+    if cur.rowcount == 0:
+        seen = state.scalar("SELECT seen_at FROM pay_nonces WHERE mchid = ? AND nonce = ?", (mchid, nonce))
+        if seen is not None and now - seen < window:
+            return False
+        state.execute("UPDATE pay_nonces SET seen_at = ? WHERE mchid = ? AND nonce = ?", (now, mchid, nonce))
+    if cur.lastrowid and cur.lastrowid % 512 == 0:
+        state.execute("DELETE FROM pay_nonces WHERE seen_at < ?", (now - 2 * window,))
+    return True
+
+
+def authenticate(sandbox, request: Request, body: bytes) -> MerchantConfig:
+    settings = sandbox.config.pay
+    auth = signing.parse_authorization(request.headers.get("authorization"))
+    signing.check_timestamp(auth, sandbox.clock.now(), settings.timestamp_window_seconds,
+                            settings.reject_future_timestamps)
+    merchant = sandbox.config.merchant(auth.mchid)
+    if merchant is None:
+        raise PayError("MCH_NOT_EXISTS", "商户号不存在", 400,
+                       {"field": "mchid", "location": "authorization", "value": auth.mchid})
+    signing.verify_signature(auth, merchant, request.method, raw_url(request), body)
+    if settings.nonce_replay == "reject" and not _remember_nonce(sandbox, merchant.mchid, auth.nonce_str):
+        raise signing.AuthError("请求的nonce_str已使用过，请勿重放请求",
+                                {"field": "nonce_str", "location": "authorization", "issue": "nonce replayed"})
+    return merchant
+
+
+Handler = Callable[[Request, PayContext], Awaitable[tuple[int, Any] | Response]]
+
+
+def pay_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        sandbox = request.app.state.sandbox
+        body = await request.body()
+        requested = request.headers.get("wechatpay-serial")
+        merchant = None
+        try:
+            merchant = authenticate(sandbox, request, body)
+            result = await handler(request, PayContext(sandbox, merchant, body, str(request.base_url).rstrip("/")))
+        except signing.AuthError as exc:
+            error = PayError("SIGN_ERROR", exc.message, 401, exc.detail)
+            return sign_response(sandbox, merchant, requested, error.status, error.body())
+        except PayError as exc:
+            return sign_response(sandbox, merchant, requested, exc.status, exc.body())
+        if isinstance(result, Response):
+            return result
+        status, data = result
+        return sign_response(sandbox, merchant, requested, status, data)
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint

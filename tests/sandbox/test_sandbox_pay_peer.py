@@ -1,0 +1,102 @@
+"""The independent peer: the ``wechatpayv3`` SDK, pointed at the sandbox, drives the whole payment cycle."""
+
+import json
+
+from wechatpayv3 import WeChatPay, WeChatPayType
+
+
+def peer(sb, kind=WeChatPayType.NATIVE, appid=None, notify_url="https://hub.example.com/pay/notify", **kwargs):
+    m = sb.merchant
+    if "cert_dir" not in kwargs:
+        kwargs.update(public_key=m.platform_public_key_pem, public_key_id=m.platform_public_key_id)
+    wxpay = WeChatPay(wechatpay_type=kind, mchid=m.mchid, private_key=m.merchant_private_key_pem,
+                      cert_serial_no=m.merchant_serial, appid=appid or sb.config.apps[0].appid,
+                      apiv3_key=m.apiv3_key, notify_url=notify_url, **kwargs)
+    wxpay._core._gate_way = sb.base_url
+    return wxpay
+
+
+def test_native_order_query_pay_notify_refund(wxsandbox, receiver):
+    wxpay = peer(wxsandbox, notify_url=receiver.url)
+    code, message = wxpay.pay(description="联想小新 Pro 16 笔记本电脑", out_trade_no="WX20240624000001",
+                              amount={"total": 539900}, attach="order=1")
+    assert code == 200, message
+    code_url = json.loads(message)["code_url"]
+    assert code_url.startswith("weixin://wxpay/bizpayurl?pr=")
+
+    code, message = wxpay.query(out_trade_no="WX20240624000001")
+    assert code == 200 and json.loads(message)["trade_state"] == "NOTPAY"
+
+    paid = wxsandbox.control("POST", "pay/confirm", json={"code_url": code_url, "user_id": "lihua"})
+    assert paid["transaction"]["trade_state"] == "SUCCESS"
+    request = receiver.wait(1)[0]
+    result = wxpay.callback(request["headers"], request["body"])
+    assert result is not None, "wechatpayv3 rejected the sandbox's notification"
+    assert result["event_type"] == "TRANSACTION.SUCCESS"
+    resource = result["resource"]
+    assert resource["out_trade_no"] == "WX20240624000001" and resource["trade_state"] == "SUCCESS"
+    assert resource["amount"]["total"] == resource["amount"]["payer_total"] == 539900
+    assert resource["payer"]["openid"] == wxsandbox.openid("lihua", wxsandbox.config.apps[0].appid)
+    assert resource["attach"] == "order=1"
+    assert wxsandbox.wait_delivery(paid["deliveries"][0])["status"] == "delivered"
+
+    code, message = wxpay.query(transaction_id=resource["transaction_id"])
+    assert code == 200 and json.loads(message)["success_time"] == resource["success_time"]
+
+    code, message = wxpay.refund(out_refund_no="RF20240624000001", amount={"refund": 100, "total": 539900,
+                                                                           "currency": "CNY"},
+                                 transaction_id=resource["transaction_id"], notify_url=receiver.url)
+    assert code == 200, message
+    assert json.loads(message)["status"] == "PROCESSING"
+    refund_note = receiver.wait(2)[1]
+    refund_result = wxpay.callback(refund_note["headers"], refund_note["body"])
+    assert refund_result["event_type"] == "REFUND.SUCCESS"
+    assert refund_result["resource"]["refund_status"] == "SUCCESS"
+    code, message = wxpay.query_refund("RF20240624000001")
+    assert code == 200 and json.loads(message)["status"] == "SUCCESS"
+    code, message = wxpay.query(out_trade_no="WX20240624000001")
+    assert json.loads(message)["trade_state"] == "REFUND"
+
+
+def test_jsapi_order_from_the_mini_program_and_close(wxsandbox):
+    mp = wxsandbox.config.apps[1]
+    wxpay = peer(wxsandbox, WeChatPayType.MINIPROG, appid=mp.appid)
+    openid = wxsandbox.openid("xiaoming", mp.appid)
+    code, message = wxpay.pay(description="罗技 MX Master 3S", out_trade_no="MP20240624000001",
+                              amount={"total": 69900}, payer={"openid": openid})
+    assert code == 200, message
+    prepay_id = json.loads(message)["prepay_id"]
+    assert prepay_id.startswith("wx") and len(prepay_id) == 36
+    # Same parameters again: the same prepay_id (idempotent placement).
+    assert json.loads(wxpay.pay(description="罗技 MX Master 3S", out_trade_no="MP20240624000001",
+                                amount={"total": 69900}, payer={"openid": openid})[1])["prepay_id"] == prepay_id
+    pending = wxsandbox.control("GET", "pay/orders", params={"user_id": "xiaoming"})["orders"]
+    assert [o["prepay_id"] for o in pending] == [prepay_id]
+
+    code, message = wxpay.close(out_trade_no="MP20240624000001")
+    assert code == 204 and not message  # verified signature over the empty body
+    code, message = wxpay.query(out_trade_no="MP20240624000001")
+    assert json.loads(message)["trade_state"] == "CLOSED"
+    refused = wxsandbox.client.post("/sandbox/pay/confirm", json={"prepay_id": prepay_id})
+    assert refused.status_code == 409
+
+
+def test_peer_sees_wechat_errors(wxsandbox):
+    wxpay = peer(wxsandbox)
+    code, message = wxpay.query(out_trade_no="NOSUCHORDER01")
+    assert code == 404 and json.loads(message)["code"] == "ORDER_NOT_EXIST"
+    code, message = wxpay.pay(description="x", out_trade_no="bad no!", amount={"total": 1})
+    assert code == 400 and json.loads(message)["code"] == "PARAM_ERROR"
+
+
+def test_certificate_mode_with_a_prefilled_cert_dir(wxsandbox_factory, tmp_path, wxsandbox_base_config):
+    import dataclasses
+
+    merchant = dataclasses.replace(wxsandbox_base_config.merchants[0], platform_mode="certificate")
+    sb = wxsandbox_factory(dataclasses.replace(wxsandbox_base_config, merchants=(merchant,)))
+    (tmp_path / f"{merchant.platform_cert_serial}.pem").write_text(merchant.platform_cert_pem)
+    wxpay = peer(sb, cert_dir=str(tmp_path))
+    code, message = wxpay.pay(description="cert mode", out_trade_no="CERT00000001", amount={"total": 1})
+    assert code == 200, message  # wechatpayv3 verified the response against the platform certificate
+    code, message = wxpay.query(out_trade_no="CERT00000001")
+    assert code == 200 and json.loads(message)["trade_state"] == "NOTPAY"
