@@ -1,18 +1,17 @@
 """wxsandbox fixtures for the sandbox's own tests (the hub's root conftest may import the same names)."""
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
 from wxsandbox.testing import (  # noqa: F401  (pytest discovers fixtures by name)
     wxsandbox,
     wxsandbox_base_config,
     wxsandbox_factory,
     wxsandbox_session,
 )
-
-
-import threading  # noqa: E402
-import time  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-
-import pytest  # noqa: E402
 
 
 class Receiver:
@@ -54,7 +53,7 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pay/notify"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
         self.thread.start()
 
     def wait(self, count: int, timeout: float = 5.0) -> list[dict]:

@@ -45,10 +45,14 @@ class PayClient:
 
     def native(self, out_trade_no: str, total: int = 100, notify_url: str = "https://example.com/notify",
                **extra) -> httpx.Response:
+        """A Native prepay; request options (timestamp, nonce, mchid, serial, key, headers) sign differently,
+        any other keyword goes into the body."""
+        options = {k: extra.pop(k) for k in ("timestamp", "nonce", "mchid", "serial", "key", "headers")
+                   if k in extra}
         body = {"appid": self.handle.config.apps[0].appid, "mchid": self.merchant.mchid, "description": "测试商品",
                 "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": total, "currency": "CNY"}}
         body.update(extra)
-        return self.request("POST", "/v3/pay/transactions/native", body)
+        return self.request("POST", "/v3/pay/transactions/native", body, **options)
 
     def orders_count(self) -> int:
         return self.handle.sandbox.state.scalar("SELECT COUNT(*) FROM pay_orders")

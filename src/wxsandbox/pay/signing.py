@@ -83,7 +83,7 @@ def check_timestamp(auth: Authorization, now: float, window: int, reject_future:
     if not (auth.timestamp.isdigit() and len(auth.timestamp) == 10):
         raise AuthError("Http头Authorization中的timestamp格式错误，应为10位Unix时间戳（秒）",
                         {"field": "timestamp", "location": "authorization", "issue": "invalid format"})
-    skew = now - int(auth.timestamp)
+    skew = int(now) - int(auth.timestamp)
     if skew >= window or (reject_future and -skew >= window):
         raise AuthError("Http头Authorization中的timestamp与发起请求的时间不得超过5分钟"
                         if window == 300 else f"Http头Authorization中的timestamp与发起请求的时间不得超过{window}秒")
