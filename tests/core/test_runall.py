@@ -32,13 +32,25 @@ def group_alive(pgid: int) -> bool:
         return False
 
 
+def embedded_env(tmp_path: Path, **extra) -> dict[str, str]:
+    """Embedded mode in a private var dir: SQLite and the filesystem broker, nothing shared."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "WECHAT_API_BASE"}}
+    env.update(WXMALL_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+ENQUEUE = """
+from django.db import transaction
+from wxmall.core.outbox import enqueue
+with transaction.atomic():
+    enqueue("merchant_webhook", "order.status_changed", {"order_no": "WXRUNALL"}, key="runall-e2e")
+"""
+
+
 class Runall:
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, env: dict[str, str]):
         self.port = free_port()
-        env = {k: v for k, v in os.environ.items()
-               if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "WECHAT_API_BASE"}}
-        # Embedded mode in a private var dir: SQLite and the filesystem broker, nothing shared.
-        env.update(WXMALL_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "runall", "--host", "127.0.0.1", "--port", str(self.port),
@@ -85,18 +97,30 @@ class Runall:
 
 
 @pytest.fixture
-def runall(tmp_path):
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT, check=True,
-                   env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-                        "WXMALL_VAR_DIR": str(tmp_path / "var")})
-    instance = Runall(tmp_path)
+def embedded(tmp_path, receiver):
+    env = embedded_env(tmp_path, MERCHANT_WEBHOOK_URL=receiver.url, MERCHANT_WEBHOOK_SECRET=receiver.secret)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT, check=True, env=env)
+    return env
+
+
+@pytest.fixture
+def runall(tmp_path, embedded):
+    instance = Runall(tmp_path, embedded)
     yield instance
     instance.cleanup()
 
 
-def test_ctrl_c_stops_every_child(runall):
+def test_ctrl_c_stops_every_child(runall, embedded, receiver):
     runall.wait_healthy()
     runall.wait_for("celery@")  # the worker is up, not only web
+
+    # The real chain: a business transaction enqueues, the worker started by runall delivers.
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", ENQUEUE], cwd=PROJECT, env=embedded, check=True)
+    deadline = time.monotonic() + 30
+    while not receiver.requests:
+        assert time.monotonic() < deadline, "the worker never delivered\n" + runall.output()
+        time.sleep(0.2)
+    assert receiver.keys() == ["runall-e2e"]
     children = runall.children()
     assert set(children) == {"web", "worker", "beat"}
     assert all(group_alive(pid) for pid in children.values())
