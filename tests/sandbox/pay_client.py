@@ -43,7 +43,7 @@ class PayClient:
         message = signing.response_message(h["Wechatpay-Timestamp"], h["Wechatpay-Nonce"], response.content)
         return crypto.rsa_verify(pem, message, h["Wechatpay-Signature"])
 
-    def native(self, out_trade_no: str, total: int = 100, notify_url: str = "https://example.com/notify",
+    def native(self, out_trade_no: str, total: int = 100, notify_url: str = "http://127.0.0.1:9/pay/notify",
                **extra) -> httpx.Response:
         """A Native prepay; request options (timestamp, nonce, mchid, serial, key, headers) sign differently,
         any other keyword goes into the body."""

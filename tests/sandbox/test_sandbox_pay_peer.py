@@ -5,7 +5,7 @@ import json
 from wechatpayv3 import WeChatPay, WeChatPayType
 
 
-def peer(sb, kind=WeChatPayType.NATIVE, appid=None, notify_url="https://hub.example.com/pay/notify", **kwargs):
+def peer(sb, kind=WeChatPayType.NATIVE, appid=None, notify_url="http://127.0.0.1:9/pay/notify", **kwargs):
     m = sb.merchant
     if "cert_dir" not in kwargs:
         kwargs.update(public_key=m.platform_public_key_pem, public_key_id=m.platform_public_key_id)
