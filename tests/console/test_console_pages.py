@@ -34,20 +34,30 @@ def staff_client(staff):
 @pytest.fixture
 def dead(db):
     message = OutboxMessage.objects.create(
-        destination="merchant_webhook", kind="order.status_changed", idempotency_key="dead-1",
-        payload={"order_no": "WX1", "note": '<img src=x onerror="alert(1)">'}, status=OutboxStatus.DEAD,
-        attempts=8, last_error=f"HTTP 500: {HOSTILE}",
+        destination="merchant_webhook",
+        kind="order.status_changed",
+        idempotency_key="dead-1",
+        payload={"order_no": "WX1", "note": '<img src=x onerror="alert(1)">'},
+        status=OutboxStatus.DEAD,
+        attempts=8,
+        last_error=f"HTTP 500: {HOSTILE}",
     )
-    DeliveryAttempt.objects.create(message=message, destination="merchant_webhook", ok=False, latency_ms=42,
-                                   error=f"HTTP 500: {HOSTILE}")
+    DeliveryAttempt.objects.create(
+        message=message, destination="merchant_webhook", ok=False, latency_ms=42, error=f"HTTP 500: {HOSTILE}"
+    )
     return message
 
 
 @pytest.fixture
 def pending(db):
-    return OutboxMessage.objects.create(destination="merchant_webhook", kind="order.status_changed",
-                                        idempotency_key="pending-1", payload={"order_no": "WX2"}, attempts=1,
-                                        next_attempt_at=timezone.now() + timedelta(minutes=5))
+    return OutboxMessage.objects.create(
+        destination="merchant_webhook",
+        kind="order.status_changed",
+        idempotency_key="pending-1",
+        payload={"order_no": "WX2"},
+        attempts=1,
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+    )
 
 
 PAGES = ["console:home", "console:outbox", "console:destinations"]
@@ -93,8 +103,15 @@ def test_home_counts_paid_orders_of_today(staff_client, staff):
     from wxmall.orders.models import Order
 
     now = timezone.now()
-    common = {"user": staff, "ship_recipient": "张三", "ship_phone": "13800000000", "ship_province": "广东省",
-              "ship_city": "深圳市", "ship_detail": "科技园", "expires_at": now + timedelta(minutes=30)}
+    common = {
+        "user": staff,
+        "ship_recipient": "张三",
+        "ship_phone": "13800000000",
+        "ship_province": "广东省",
+        "ship_city": "深圳市",
+        "ship_detail": "科技园",
+        "expires_at": now + timedelta(minutes=30),
+    }
     Order.objects.create(order_no="WXT1", status="paid", subtotal=129900, total=129900, paid_at=now, **common)
     Order.objects.create(order_no="WXT2", status="shipped", subtotal=100, total=100, paid_at=now, **common)
     Order.objects.create(order_no="WXT3", status="pending_payment", subtotal=500, total=500, **common)
@@ -136,7 +153,9 @@ def test_outbox_list_filters(staff_client, dead, pending):
 @pytest.mark.django_db
 def test_staff_replays_a_dead_letter(staff_client, staff, dead):
     back = reverse("console:outbox") + "?status=dead"
-    response = staff_client.post(reverse("console:outbox_replay", args=[dead.pk]), {"next": back}, follow=True)
+    response = staff_client.post(
+        reverse("console:outbox_replay", args=[dead.pk]), {"next": back}, follow=True
+    )
     assert response.redirect_chain[-1][0] == back
     assert "已重新排队投递" in response.content.decode()
     dead.refresh_from_db()
@@ -149,8 +168,9 @@ def test_staff_replays_a_dead_letter(staff_client, staff, dead):
 
 @pytest.mark.django_db
 def test_staff_discards_with_reason(staff_client, staff, pending):
-    response = staff_client.post(reverse("console:outbox_discard", args=[pending.pk]),
-                                 {"reason": "<b>已电话通知</b>"}, follow=True)
+    response = staff_client.post(
+        reverse("console:outbox_discard", args=[pending.pk]), {"reason": "<b>已电话通知</b>"}, follow=True
+    )
     assert "已丢弃" in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == OutboxStatus.DISCARDED and pending.discarded_by == staff
@@ -161,8 +181,9 @@ def test_staff_discards_with_reason(staff_client, staff, pending):
 
 @pytest.mark.django_db
 def test_discard_without_reason_changes_nothing(staff_client, pending):
-    response = staff_client.post(reverse("console:outbox_discard", args=[pending.pk]), {"reason": " "},
-                                 follow=True)
+    response = staff_client.post(
+        reverse("console:outbox_discard", args=[pending.pk]), {"reason": " "}, follow=True
+    )
     assert "请填写丢弃原因" in response.content.decode()
     pending.refresh_from_db()
     assert pending.status == OutboxStatus.PENDING and OutboxAuditEntry.objects.count() == 0
@@ -193,8 +214,9 @@ def test_actions_need_post_and_csrf(staff, dead):
 
 @pytest.mark.django_db
 def test_next_cannot_redirect_off_site(staff_client, dead):
-    response = staff_client.post(reverse("console:outbox_replay", args=[dead.pk]),
-                                 {"next": "https://evil.example/phish"})
+    response = staff_client.post(
+        reverse("console:outbox_replay", args=[dead.pk]), {"next": "https://evil.example/phish"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("console:outbox_detail", args=[dead.pk])
 

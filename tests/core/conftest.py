@@ -79,8 +79,12 @@ def receiver():
 def webhook(settings, receiver):
     """merchant_webhook pointed at the receiver, with small, predictable retry settings."""
     settings.OUTBOX_DESTINATIONS = {
-        "merchant_webhook": {"handler": "wxmall.core.handlers.post_webhook", "url": receiver.url,
-                             "secret": WEBHOOK_SECRET, "timeout": 5},
+        "merchant_webhook": {
+            "handler": "wxmall.core.handlers.post_webhook",
+            "url": receiver.url,
+            "secret": WEBHOOK_SECRET,
+            "timeout": 5,
+        },
     }
     settings.OUTBOX_MAX_ATTEMPTS = 4
     settings.OUTBOX_BACKOFF_BASE_SECONDS = 2

@@ -57,7 +57,9 @@ def test_discard_then_replay(webhook, admin_user):
     replayed = replay(message.pk, admin_user)
     assert replayed.status == OutboxStatus.PENDING and replayed.discarded_by is None
     assert list(OutboxAuditEntry.objects.order_by("id").values_list("action", "from_status")) == [
-        ("discard", "pending"), ("replay", "discarded")]
+        ("discard", "pending"),
+        ("replay", "discarded"),
+    ]
 
 
 @pytest.mark.django_db
@@ -99,8 +101,11 @@ def test_unknown_message(admin_user):
 
 @pytest.mark.django_db
 def test_message_lists_filter_by_status_and_destination(webhook, settings):
-    settings.OUTBOX_DESTINATIONS["wechat.store"] = {"handler": "wxmall.core.handlers.post_webhook",
-                                                    "url": webhook.url, "secret": "x"}
+    settings.OUTBOX_DESTINATIONS["wechat.store"] = {
+        "handler": "wxmall.core.handlers.post_webhook",
+        "url": webhook.url,
+        "secret": "x",
+    }
     dead = dead_letter(webhook, "d1")
     pending = put("p1")
     with transaction.atomic():
@@ -116,13 +121,27 @@ def test_destination_health(webhook):
     message = put()
     now = timezone.now()
     for i, (ok, ms) in enumerate([(True, 10), (True, 20), (False, 30), (True, 40), (True, 1000)]):
-        DeliveryAttempt.objects.create(message=message, destination="merchant_webhook", ok=ok,
-                                       latency_ms=ms, at=now - timedelta(minutes=i))
+        DeliveryAttempt.objects.create(
+            message=message,
+            destination="merchant_webhook",
+            ok=ok,
+            latency_ms=ms,
+            at=now - timedelta(minutes=i),
+        )
     # Outside the 24 h window: ignored.
-    DeliveryAttempt.objects.create(message=message, destination="merchant_webhook", ok=False,
-                                   latency_ms=99999, at=now - timedelta(hours=25))
-    CircuitBreaker.objects.create(destination="merchant_webhook", state=BreakerState.OPEN,
-                                  consecutive_failures=5, opened_until=now + timedelta(seconds=30))
+    DeliveryAttempt.objects.create(
+        message=message,
+        destination="merchant_webhook",
+        ok=False,
+        latency_ms=99999,
+        at=now - timedelta(hours=25),
+    )
+    CircuitBreaker.objects.create(
+        destination="merchant_webhook",
+        state=BreakerState.OPEN,
+        consecutive_failures=5,
+        opened_until=now + timedelta(seconds=30),
+    )
     [health] = queries.destination_health(now=now)
     assert health.destination == "merchant_webhook" and health.enabled
     assert (health.attempts, health.succeeded, health.success_rate) == (5, 4, 0.8)
@@ -146,10 +165,16 @@ def test_attempts_per_hour_today(webhook, settings):
     tz = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now().astimezone(tz).replace(hour=15, minute=30)
     for minutes, ok in [(0, True), (5, False), (60, True)]:  # 15:30, 15:25, 14:30 local time
-        DeliveryAttempt.objects.create(message=message, destination="merchant_webhook", ok=ok,
-                                       latency_ms=5, at=now - timedelta(minutes=minutes))
-    DeliveryAttempt.objects.create(message=message, destination="merchant_webhook", ok=True,
-                                   latency_ms=5, at=now - timedelta(days=1))  # yesterday
+        DeliveryAttempt.objects.create(
+            message=message,
+            destination="merchant_webhook",
+            ok=ok,
+            latency_ms=5,
+            at=now - timedelta(minutes=minutes),
+        )
+    DeliveryAttempt.objects.create(
+        message=message, destination="merchant_webhook", ok=True, latency_ms=5, at=now - timedelta(days=1)
+    )  # yesterday
     hours = queries.attempts_per_hour_today(now=now)
     assert len(hours) == 24
     assert hours[15] == {"hour": 15, "ok": 1, "failed": 1}

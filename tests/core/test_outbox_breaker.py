@@ -70,8 +70,12 @@ def test_half_open_lets_one_trial_through_and_reopens_on_failure(fragile):
 @pytest.mark.django_db
 def test_only_one_relay_wins_the_half_open_trial(fragile):
     now = timezone.now()
-    CircuitBreaker.objects.create(destination="merchant_webhook", state=BreakerState.OPEN,
-                                  consecutive_failures=5, opened_until=now - timedelta(seconds=1))
+    CircuitBreaker.objects.create(
+        destination="merchant_webhook",
+        state=BreakerState.OPEN,
+        consecutive_failures=5,
+        opened_until=now - timedelta(seconds=1),
+    )
     assert breaker.allow("merchant_webhook", now) is True
     assert state().state == BreakerState.HALF_OPEN
     assert breaker.allow("merchant_webhook", now) is False  # the trial is in flight

@@ -57,10 +57,13 @@ def test_empty_key_refused(webhook):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("config", [
-    {"handler": "wxmall.core.handlers.post_webhook", "url": "", "secret": "s"},
-    {"handler": "", "url": "http://127.0.0.1:9/"},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"handler": "wxmall.core.handlers.post_webhook", "url": "", "secret": "s"},
+        {"handler": "", "url": "http://127.0.0.1:9/"},
+    ],
+)
 def test_disabled_destination_writes_nothing(settings, config, django_capture_on_commit_callbacks):
     settings.OUTBOX_DESTINATIONS = {"merchant_webhook": config}
     with django_capture_on_commit_callbacks() as callbacks:

@@ -21,7 +21,9 @@ KIND = "order.status_changed"
 
 def put(key="k1", payload=None, destination="merchant_webhook", kind=KIND):
     with transaction.atomic():
-        return enqueue(destination, kind, payload or {"order_no": "WX202611230001", "status": "paid"}, key=key)
+        return enqueue(
+            destination, kind, payload or {"order_no": "WX202611230001", "status": "paid"}, key=key
+        )
 
 
 def exploding_handler(message, config):
@@ -38,10 +40,18 @@ def test_delivers_signed_json_with_idempotency_key(webhook):
     assert request.headers["idempotency-key"] == "k1"
     assert request.headers["x-wxmall-event"] == KIND
     assert request.headers["content-type"].startswith("application/json")
-    assert verify_signature(webhook.secret, request.headers["x-wxmall-timestamp"], request.body,
-                            request.headers["x-wxmall-signature"])
-    assert not verify_signature("another-secret", request.headers["x-wxmall-timestamp"], request.body,
-                                request.headers["x-wxmall-signature"])
+    assert verify_signature(
+        webhook.secret,
+        request.headers["x-wxmall-timestamp"],
+        request.body,
+        request.headers["x-wxmall-signature"],
+    )
+    assert not verify_signature(
+        "another-secret",
+        request.headers["x-wxmall-timestamp"],
+        request.body,
+        request.headers["x-wxmall-signature"],
+    )
     body = json.loads(request.body)
     assert body["id"] == "k1" and body["event"] == KIND
     assert body["payload"] == {"order_no": "WX1", "status": "paid", "note": "中文备注"}

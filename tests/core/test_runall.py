@@ -34,8 +34,11 @@ def group_alive(pgid: int) -> bool:
 
 def embedded_env(tmp_path: Path, **extra) -> dict[str, str]:
     """Embedded mode in a private var dir: SQLite and the filesystem broker, nothing shared."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "WECHAT_API_BASE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "WECHAT_API_BASE"}
+    }
     env.update(WXMALL_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1", **extra)
     return env
 
@@ -53,9 +56,25 @@ class Runall:
         self.port = free_port()
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runall", "--host", "127.0.0.1", "--port", str(self.port),
-             "--sandbox-port", str(free_port()), "--no-sandbox", "--stop-timeout", "20"],
-            cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "manage.py",
+                "runall",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--sandbox-port",
+                str(free_port()),
+                "--no-sandbox",
+                "--stop-timeout",
+                "20",
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -99,7 +118,9 @@ class Runall:
 @pytest.fixture
 def embedded(tmp_path, receiver):
     env = embedded_env(tmp_path, MERCHANT_WEBHOOK_URL=receiver.url, MERCHANT_WEBHOOK_SECRET=receiver.secret)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT, check=True, env=env)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=PROJECT, check=True, env=env
+    )
     return env
 
 
@@ -115,7 +136,9 @@ def test_ctrl_c_stops_every_child(runall, embedded, receiver):
     runall.wait_for("celery@")  # the worker is up, not only web
 
     # The real chain: a business transaction enqueues, the worker started by runall delivers.
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", ENQUEUE], cwd=PROJECT, env=embedded, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", ENQUEUE], cwd=PROJECT, env=embedded, check=True
+    )
     deadline = time.monotonic() + 30
     while not receiver.requests:
         assert time.monotonic() < deadline, "the worker never delivered\n" + runall.output()

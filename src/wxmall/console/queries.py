@@ -19,9 +19,15 @@ def orders_per_hour_today(*, now: datetime | None = None) -> list[dict]:
     tz = ZoneInfo(settings.TIME_ZONE)
     start = (now or timezone.now()).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     buckets = {h: {"hour": h, "orders": 0, "gmv": 0} for h in range(24)}
-    rows = (Order.objects.filter(paid_at__gte=start, paid_at__lt=start + timedelta(days=1), status__in=PAID_STATUSES)
-            .annotate(hour=TruncHour("paid_at", tzinfo=tz)).values("hour")
-            .annotate(n=Count("id"), fen=Sum("total")).order_by())
+    rows = (
+        Order.objects.filter(
+            paid_at__gte=start, paid_at__lt=start + timedelta(days=1), status__in=PAID_STATUSES
+        )
+        .annotate(hour=TruncHour("paid_at", tzinfo=tz))
+        .values("hour")
+        .annotate(n=Count("id"), fen=Sum("total"))
+        .order_by()
+    )
     for row in rows:
         bucket = buckets[row["hour"].astimezone(tz).hour]
         bucket["orders"] += row["n"]

@@ -60,20 +60,24 @@ def payload_preview(payload) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     hours = orders_per_hour_today()
     summary = today_summary()
-    return render(request, "console/home.html", {
-        "summary": summary,
-        "gmv_yuan": yuan(summary["gmv"]),
-        "counts": outbox_queries.status_counts(),
-        "health": outbox_queries.destination_health(),
-        "chart": {
-            "hours": [f"{h['hour']:02d}时" for h in hours],
-            "orders": [h["orders"] for h in hours],
-            "gmv_yuan": [h["gmv"] / 100 for h in hours],  # display only; amounts stay fen elsewhere
+    return render(
+        request,
+        "console/home.html",
+        {
+            "summary": summary,
+            "gmv_yuan": yuan(summary["gmv"]),
+            "counts": outbox_queries.status_counts(),
+            "health": outbox_queries.destination_health(),
+            "chart": {
+                "hours": [f"{h['hour']:02d}时" for h in hours],
+                "orders": [h["orders"] for h in hours],
+                "gmv_yuan": [h["gmv"] / 100 for h in hours],  # display only; amounts stay fen elsewhere
+            },
+            "echarts_available": finders.find(ECHARTS) is not None,
+            "echarts_path": ECHARTS,
+            "admin_links": _admin_links(),
         },
-        "echarts_available": finders.find(ECHARTS) is not None,
-        "echarts_path": ECHARTS,
-        "admin_links": _admin_links(),
-    })
+    )
 
 
 @staff_member_required
@@ -85,32 +89,41 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for message in page:
         message.preview = payload_preview(message.payload)
-    return render(request, "console/outbox_list.html", {
-        "page": page,
-        "status": status,
-        "destination": destination,
-        "statuses": OutboxStatus.choices,
-        "destinations": outbox_queries.known_destinations(),
-        "counts": outbox_queries.status_counts(),
-    })
+    return render(
+        request,
+        "console/outbox_list.html",
+        {
+            "page": page,
+            "status": status,
+            "destination": destination,
+            "statuses": OutboxStatus.choices,
+            "destinations": outbox_queries.known_destinations(),
+            "counts": outbox_queries.status_counts(),
+        },
+    )
 
 
 @staff_member_required
 def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(OutboxMessage, pk=message_id)
-    return render(request, "console/outbox_detail.html", {
-        "message": message,
-        "payload_json": json.dumps(message.payload, ensure_ascii=False, indent=2, sort_keys=True),
-        "attempts": message.delivery_attempts.all()[:100],
-        "audit": message.audit_entries.select_related("staff"),
-    })
+    return render(
+        request,
+        "console/outbox_detail.html",
+        {
+            "message": message,
+            "payload_json": json.dumps(message.payload, ensure_ascii=False, indent=2, sort_keys=True),
+            "attempts": message.delivery_attempts.all()[:100],
+            "audit": message.audit_entries.select_related("staff"),
+        },
+    )
 
 
 def _back(request: HttpRequest, message_id: int):
     """Back to the page the form was on (same site only), else the message, else the list."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     if OutboxMessage.objects.filter(pk=message_id).exists():
         return redirect("console:outbox_detail", message_id=message_id)

@@ -29,13 +29,24 @@ def replay(message_id: int, staff) -> OutboxMessage:
         message = _locked(message_id)
         now = timezone.now()
         changed = OutboxMessage.objects.filter(pk=message.pk, status__in=REPLAYABLE).update(
-            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, lease_token="", leased_until=None,
-            discarded_by=None, discarded_at=None, discard_reason="",
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            lease_token="",
+            leased_until=None,
+            discarded_by=None,
+            discarded_at=None,
+            discard_reason="",
         )
         if not changed:
             raise DomainError(OutboxError.NOT_REPLAYABLE)
-        OutboxAuditEntry.objects.create(message=message, action=OutboxAuditEntry.Action.REPLAY, staff=staff,
-                                        from_status=message.status, at=now)
+        OutboxAuditEntry.objects.create(
+            message=message,
+            action=OutboxAuditEntry.Action.REPLAY,
+            staff=staff,
+            from_status=message.status,
+            at=now,
+        )
         transaction.on_commit(kick_relay, robust=True)
     message.refresh_from_db()
     return message
@@ -51,12 +62,22 @@ def discard(message_id: int, staff, reason: str) -> OutboxMessage:
         message = _locked(message_id)
         now = timezone.now()
         changed = OutboxMessage.objects.filter(pk=message.pk, status__in=DISCARDABLE).update(
-            status=OutboxStatus.DISCARDED, discarded_by=staff, discarded_at=now, discard_reason=reason,
-            lease_token="", leased_until=None,
+            status=OutboxStatus.DISCARDED,
+            discarded_by=staff,
+            discarded_at=now,
+            discard_reason=reason,
+            lease_token="",
+            leased_until=None,
         )
         if not changed:
             raise DomainError(OutboxError.NOT_DISCARDABLE)
-        OutboxAuditEntry.objects.create(message=message, action=OutboxAuditEntry.Action.DISCARD, staff=staff,
-                                        from_status=message.status, reason=reason, at=now)
+        OutboxAuditEntry.objects.create(
+            message=message,
+            action=OutboxAuditEntry.Action.DISCARD,
+            staff=staff,
+            from_status=message.status,
+            reason=reason,
+            at=now,
+        )
     message.refresh_from_db()
     return message

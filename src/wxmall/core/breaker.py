@@ -33,8 +33,9 @@ def _ensure(destination: str) -> None:
 def blocked_destinations(now: datetime) -> list[str]:
     """Destinations not to try now: cooling down, or with a half-open trial still in flight."""
     return list(
-        CircuitBreaker.objects.filter(state__in=[BreakerState.OPEN, BreakerState.HALF_OPEN], opened_until__gt=now)
-        .values_list("destination", flat=True)
+        CircuitBreaker.objects.filter(
+            state__in=[BreakerState.OPEN, BreakerState.HALF_OPEN], opened_until__gt=now
+        ).values_list("destination", flat=True)
     )
 
 

@@ -36,8 +36,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *, now: float | None = None,
-                     tolerance: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+def verify_signature(
+    secret: str,
+    timestamp: str,
+    body: bytes,
+    signature: str,
+    *,
+    now: float | None = None,
+    tolerance: int = SIGNATURE_TOLERANCE_SECONDS,
+) -> bool:
     """What a receiver does: constant-time compare, and refuse stale or future timestamps (replays)."""
     try:
         age = abs((time.time() if now is None else now) - int(timestamp))
@@ -71,8 +78,9 @@ def post_webhook(message: OutboxMessage, config: dict[str, Any]) -> None:
     }
     timeout = config.get("timeout", settings.OUTBOX_HTTP_TIMEOUT_SECONDS)
     try:
-        response = httpx.post(config["url"], content=body, headers=headers, timeout=timeout,
-                              follow_redirects=False)
+        response = httpx.post(
+            config["url"], content=body, headers=headers, timeout=timeout, follow_redirects=False
+        )
     except httpx.TimeoutException as exc:
         raise DeliveryError(f"超时: {type(exc).__name__}") from exc
     except httpx.HTTPError as exc:

@@ -27,7 +27,9 @@ class OutboxMessage(models.Model):
     payload = models.JSONField("内容", default=dict)
     # Sent as the `Idempotency-Key` header: the receiver uses it to drop redeliveries.
     idempotency_key = models.CharField("幂等键", max_length=200, unique=True)
-    status = models.CharField("状态", max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    status = models.CharField(
+        "状态", max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
     attempts = models.PositiveIntegerField("已尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次尝试时间", default=timezone.now)
     # A relay owns a row while `leased_until` is in the future and `lease_token` is its token. Every
@@ -38,7 +40,11 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     delivered_at = models.DateTimeField("投递时间", null=True, blank=True)
     discarded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="丢弃人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name="丢弃人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     discarded_at = models.DateTimeField("丢弃时间", null=True, blank=True)
@@ -57,8 +63,9 @@ class OutboxMessage(models.Model):
 
 
 class DeliveryAttempt(models.Model):
-    message = models.ForeignKey(OutboxMessage, verbose_name="消息", on_delete=models.CASCADE,
-                                related_name="delivery_attempts")
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name="消息", on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
     destination = models.CharField("目标", max_length=64)  # copied so stats never need the join
     ok = models.BooleanField("成功")
     latency_ms = models.PositiveIntegerField("耗时(毫秒)")
@@ -106,11 +113,17 @@ class OutboxAuditEntry(models.Model):
         REPLAY = "replay", "重放"
         DISCARD = "discard", "丢弃"
 
-    message = models.ForeignKey(OutboxMessage, verbose_name="消息", on_delete=models.CASCADE,
-                                related_name="audit_entries")
+    message = models.ForeignKey(
+        OutboxMessage, verbose_name="消息", on_delete=models.CASCADE, related_name="audit_entries"
+    )
     action = models.CharField("操作", max_length=16, choices=Action.choices)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     from_status = models.CharField("原状态", max_length=16, choices=OutboxStatus.choices)
     reason = models.TextField("原因", blank=True)
     at = models.DateTimeField("时间", default=timezone.now)

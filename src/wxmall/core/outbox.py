@@ -37,7 +37,9 @@ def destination_config(destination: str) -> dict[str, Any]:
     try:
         return settings.OUTBOX_DESTINATIONS[destination]
     except KeyError:
-        raise ImproperlyConfigured(f"unknown outbox destination {destination!r}; add it to OUTBOX_DESTINATIONS") from None
+        raise ImproperlyConfigured(
+            f"unknown outbox destination {destination!r}; add it to OUTBOX_DESTINATIONS"
+        ) from None
 
 
 def is_enabled(destination: str) -> bool:

@@ -73,22 +73,37 @@ def destination_health(*, now: datetime | None = None) -> list[DestinationHealth
     rows = []
     for name in known_destinations():
         tried = DeliveryAttempt.objects.filter(destination=name, at__gte=since).aggregate(
-            total=Count("id"), ok=Count("id", filter=Q(ok=True)))
-        by_status = dict(OutboxMessage.objects.filter(destination=name).values_list("status")
-                         .annotate(n=Count("id")).order_by())
-        delivered = OutboxMessage.objects.filter(destination=name, status=OutboxStatus.DELIVERED,
-                                                 delivered_at__gte=since).count()
+            total=Count("id"), ok=Count("id", filter=Q(ok=True))
+        )
+        by_status = dict(
+            OutboxMessage.objects.filter(destination=name)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        delivered = OutboxMessage.objects.filter(
+            destination=name, status=OutboxStatus.DELIVERED, delivered_at__gte=since
+        ).count()
         breaker = breakers.get(name) or CircuitBreaker(destination=name)
         enabled = name in settings.OUTBOX_DESTINATIONS and is_enabled(name)
-        rows.append(DestinationHealth(
-            destination=name, enabled=enabled, attempts=tried["total"], succeeded=tried["ok"],
-            success_rate=tried["ok"] / tried["total"] if tried["total"] else None,
-            p50_ms=latency_percentile(name, since, 0.50), p95_ms=latency_percentile(name, since, 0.95),
-            delivered=delivered, pending=by_status.get(OutboxStatus.PENDING, 0),
-            dead=by_status.get(OutboxStatus.DEAD, 0), breaker_state=breaker.state,
-            breaker_state_label=breaker.get_state_display(), consecutive_failures=breaker.consecutive_failures,
-            opened_until=breaker.opened_until,
-        ))
+        rows.append(
+            DestinationHealth(
+                destination=name,
+                enabled=enabled,
+                attempts=tried["total"],
+                succeeded=tried["ok"],
+                success_rate=tried["ok"] / tried["total"] if tried["total"] else None,
+                p50_ms=latency_percentile(name, since, 0.50),
+                p95_ms=latency_percentile(name, since, 0.95),
+                delivered=delivered,
+                pending=by_status.get(OutboxStatus.PENDING, 0),
+                dead=by_status.get(OutboxStatus.DEAD, 0),
+                breaker_state=breaker.state,
+                breaker_state_label=breaker.get_state_display(),
+                consecutive_failures=breaker.consecutive_failures,
+                opened_until=breaker.opened_until,
+            )
+        )
     return rows
 
 
@@ -98,9 +113,13 @@ def attempts_per_hour_today(*, now: datetime | None = None) -> list[dict]:
     local_now = (now or timezone.now()).astimezone(tz)
     start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     buckets = {h: {"hour": h, "ok": 0, "failed": 0} for h in range(24)}
-    rows = (DeliveryAttempt.objects.filter(at__gte=start, at__lt=start + timedelta(days=1))
-            .annotate(hour=TruncHour("at", tzinfo=tz)).values("hour")
-            .annotate(n_ok=Count("id", filter=Q(ok=True)), n_failed=Count("id", filter=Q(ok=False))).order_by())
+    rows = (
+        DeliveryAttempt.objects.filter(at__gte=start, at__lt=start + timedelta(days=1))
+        .annotate(hour=TruncHour("at", tzinfo=tz))
+        .values("hour")
+        .annotate(n_ok=Count("id", filter=Q(ok=True)), n_failed=Count("id", filter=Q(ok=False)))
+        .order_by()
+    )
     for row in rows:
         bucket = buckets[row["hour"].astimezone(tz).hour]
         bucket["ok"] += row["n_ok"]

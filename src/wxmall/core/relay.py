@@ -50,7 +50,9 @@ class RelayResult:
 
 def backoff_seconds(failures: int) -> float:
     """Full jitter (AWS architecture blog, "Exponential Backoff And Jitter")."""
-    ceiling = min(settings.OUTBOX_BACKOFF_MAX_SECONDS, settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (failures - 1))
+    ceiling = min(
+        settings.OUTBOX_BACKOFF_MAX_SECONDS, settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (failures - 1)
+    )
     return random.uniform(0, ceiling)
 
 
@@ -96,8 +98,11 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
         if not breaker.allow(message.destination, at):
             # Not attempted, so no attempt is burnt; come back when the breaker may let a trial through.
             opened_until = breaker.CircuitBreaker.objects.get(destination=message.destination).opened_until
-            _held(message, token).update(lease_token="", leased_until=None,
-                                         next_attempt_at=max(opened_until or at, message.next_attempt_at))
+            _held(message, token).update(
+                lease_token="",
+                leased_until=None,
+                next_attempt_at=max(opened_until or at, message.next_attempt_at),
+            )
             result.skipped += 1
             continue
         deliver(message, token, at, result)
@@ -126,19 +131,28 @@ def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResu
     attempts = message.attempts + 1
 
     with transaction.atomic():
-        DeliveryAttempt.objects.create(message=message, destination=message.destination, ok=ok,
-                                       latency_ms=latency_ms, error=error, at=now)
+        DeliveryAttempt.objects.create(
+            message=message,
+            destination=message.destination,
+            ok=ok,
+            latency_ms=latency_ms,
+            error=error,
+            at=now,
+        )
         release = {"lease_token": "", "leased_until": None, "attempts": F("attempts") + 1}
         if ok:
-            changed = _held(message, token).update(status=OutboxStatus.DELIVERED, delivered_at=now,
-                                                   last_error="", **release)
+            changed = _held(message, token).update(
+                status=OutboxStatus.DELIVERED, delivered_at=now, last_error="", **release
+            )
         elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             changed = _held(message, token).update(status=OutboxStatus.DEAD, last_error=error, **release)
         else:
             retry_at = now + timedelta(seconds=backoff_seconds(attempts))
             changed = _held(message, token).update(next_attempt_at=retry_at, last_error=error, **release)
     if not changed:
-        logger.warning("outbox message %s changed while being delivered (lease lost or discarded)", message.pk)
+        logger.warning(
+            "outbox message %s changed while being delivered (lease lost or discarded)", message.pk
+        )
     elif ok:
         result.delivered += 1
     elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:

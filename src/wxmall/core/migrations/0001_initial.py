@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,89 +15,185 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CircuitBreaker',
+            name="CircuitBreaker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('destination', models.CharField(max_length=64, unique=True, verbose_name='目标')),
-                ('state', models.CharField(choices=[('closed', '正常'), ('open', '熔断'), ('half_open', '试探')], default='closed', max_length=16, verbose_name='状态')),
-                ('consecutive_failures', models.PositiveIntegerField(default=0, verbose_name='连续失败次数')),
-                ('opened_until', models.DateTimeField(blank=True, null=True, verbose_name='熔断至')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("destination", models.CharField(max_length=64, unique=True, verbose_name="目标")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("closed", "正常"), ("open", "熔断"), ("half_open", "试探")],
+                        default="closed",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("consecutive_failures", models.PositiveIntegerField(default=0, verbose_name="连续失败次数")),
+                ("opened_until", models.DateTimeField(blank=True, null=True, verbose_name="熔断至")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '熔断器',
-                'verbose_name_plural': '熔断器',
+                "verbose_name": "熔断器",
+                "verbose_name_plural": "熔断器",
             },
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('destination', models.CharField(max_length=64, verbose_name='目标')),
-                ('kind', models.CharField(max_length=64, verbose_name='事件类型')),
-                ('payload', models.JSONField(default=dict, verbose_name='内容')),
-                ('idempotency_key', models.CharField(max_length=200, unique=True, verbose_name='幂等键')),
-                ('status', models.CharField(choices=[('pending', '待投递'), ('delivered', '已投递'), ('dead', '死信'), ('discarded', '已丢弃')], default='pending', max_length=16, verbose_name='状态')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='已尝试次数')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='下次尝试时间')),
-                ('lease_token', models.CharField(blank=True, max_length=32, verbose_name='租约')),
-                ('leased_until', models.DateTimeField(blank=True, null=True, verbose_name='租约到期')),
-                ('last_error', models.TextField(blank=True, verbose_name='最近错误')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='投递时间')),
-                ('discarded_at', models.DateTimeField(blank=True, null=True, verbose_name='丢弃时间')),
-                ('discard_reason', models.TextField(blank=True, verbose_name='丢弃原因')),
-                ('discarded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='丢弃人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("destination", models.CharField(max_length=64, verbose_name="目标")),
+                ("kind", models.CharField(max_length=64, verbose_name="事件类型")),
+                ("payload", models.JSONField(default=dict, verbose_name="内容")),
+                ("idempotency_key", models.CharField(max_length=200, unique=True, verbose_name="幂等键")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待投递"),
+                            ("delivered", "已投递"),
+                            ("dead", "死信"),
+                            ("discarded", "已丢弃"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="已尝试次数")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="下次尝试时间"),
+                ),
+                ("lease_token", models.CharField(blank=True, max_length=32, verbose_name="租约")),
+                ("leased_until", models.DateTimeField(blank=True, null=True, verbose_name="租约到期")),
+                ("last_error", models.TextField(blank=True, verbose_name="最近错误")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="投递时间")),
+                ("discarded_at", models.DateTimeField(blank=True, null=True, verbose_name="丢弃时间")),
+                ("discard_reason", models.TextField(blank=True, verbose_name="丢弃原因")),
+                (
+                    "discarded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="丢弃人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '外发消息',
-                'verbose_name_plural': '外发消息',
+                "verbose_name": "外发消息",
+                "verbose_name_plural": "外发消息",
             },
         ),
         migrations.CreateModel(
-            name='OutboxAuditEntry',
+            name="OutboxAuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('replay', '重放'), ('discard', '丢弃')], max_length=16, verbose_name='操作')),
-                ('from_status', models.CharField(choices=[('pending', '待投递'), ('delivered', '已投递'), ('dead', '死信'), ('discarded', '已丢弃')], max_length=16, verbose_name='原状态')),
-                ('reason', models.TextField(blank=True, verbose_name='原因')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
-                ('staff', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit_entries', to='core.outboxmessage', verbose_name='消息')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("replay", "重放"), ("discard", "丢弃")], max_length=16, verbose_name="操作"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待投递"),
+                            ("delivered", "已投递"),
+                            ("dead", "死信"),
+                            ("discarded", "已丢弃"),
+                        ],
+                        max_length=16,
+                        verbose_name="原状态",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="原因")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="时间")),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_entries",
+                        to="core.outboxmessage",
+                        verbose_name="消息",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人工处理记录',
-                'verbose_name_plural': '人工处理记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "人工处理记录",
+                "verbose_name_plural": "人工处理记录",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DeliveryAttempt',
+            name="DeliveryAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('destination', models.CharField(max_length=64, verbose_name='目标')),
-                ('ok', models.BooleanField(verbose_name='成功')),
-                ('latency_ms', models.PositiveIntegerField(verbose_name='耗时(毫秒)')),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delivery_attempts', to='core.outboxmessage', verbose_name='消息')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("destination", models.CharField(max_length=64, verbose_name="目标")),
+                ("ok", models.BooleanField(verbose_name="成功")),
+                ("latency_ms", models.PositiveIntegerField(verbose_name="耗时(毫秒)")),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="时间")),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery_attempts",
+                        to="core.outboxmessage",
+                        verbose_name="消息",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '投递记录',
-                'verbose_name_plural': '投递记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "投递记录",
+                "verbose_name_plural": "投递记录",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='outbox_due_idx'),
+            model_name="outboxmessage",
+            index=models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['destination', 'status'], name='outbox_dest_status_idx'),
+            model_name="outboxmessage",
+            index=models.Index(fields=["destination", "status"], name="outbox_dest_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='deliveryattempt',
-            index=models.Index(fields=['destination', 'at'], name='attempt_dest_at_idx'),
+            model_name="deliveryattempt",
+            index=models.Index(fields=["destination", "at"], name="attempt_dest_at_idx"),
         ),
     ]

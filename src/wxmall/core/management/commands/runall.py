@@ -60,11 +60,16 @@ class Supervisor:
     def start(self) -> None:
         for child in self.children:
             child.process = subprocess.Popen(
-                child.argv, env=child.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,  # own group; a terminal's Ctrl-C reaches us only
+                child.argv,
+                env=child.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # own group; a terminal's Ctrl-C reaches us only
             )
-            child.reader = threading.Thread(target=self._pump, args=(child,), name=f"runall-{child.name}",
-                                            daemon=True)
+            child.reader = threading.Thread(
+                target=self._pump, args=(child,), name=f"runall-{child.name}", daemon=True
+            )
             child.reader.start()
             self.say("runall", f"started {child.name} (pid {child.process.pid}): {' '.join(child.argv)}")
 
@@ -133,8 +138,12 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
         parser.add_argument("--sandbox-port", type=int, default=9100)
         parser.add_argument("--no-sandbox", action="store_true", help="do not start wxsandbox")
-        parser.add_argument("--stop-timeout", type=float, default=15.0,
-                            help="seconds between SIGTERM and SIGKILL when stopping")
+        parser.add_argument(
+            "--stop-timeout",
+            type=float,
+            default=15.0,
+            help="seconds between SIGTERM and SIGKILL when stopping",
+        )
 
     def handle(self, *args, **options):
         host, port = options["host"], options["port"]
@@ -164,40 +173,92 @@ class Command(BaseCommand):
                     break
                 supervisor.stopping.wait(POLL_SECONDS)
             if crashed:
-                supervisor.say("runall", f"{crashed.name} exited unexpectedly with code {crashed.process.returncode}")
+                supervisor.say(
+                    "runall", f"{crashed.name} exited unexpectedly with code {crashed.process.returncode}"
+                )
             supervisor.stop()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         if crashed:
-            raise CommandError(f"{crashed.name} exited unexpectedly (code {crashed.process.returncode}); "
-                               "stopped everything")
+            raise CommandError(
+                f"{crashed.name} exited unexpectedly (code {crashed.process.returncode}); stopped everything"
+            )
 
     def children(self, options, env: dict[str, str], sandbox: bool) -> list[Child]:
         python = sys.executable
         children = [
-            Child("web", [python, "-m", "gunicorn", "wxmall.wsgi:application",
-                          "--bind", f"{options['host']}:{options['port']}", "--workers", str(options["workers"]),
-                          "--access-logfile", "-", "--no-control-socket", "--graceful-timeout", str(int(options["stop_timeout"]))], env),
-            Child("worker", [python, "-m", "celery", "-A", "wxmall", "worker", "-l", "info",
-                             "--concurrency", "2"], env),
-            Child("beat", [python, "-m", "celery", "-A", "wxmall", "beat", "-l", "info",
-                           "--schedule", settings.CELERY_BEAT_SCHEDULE_FILE], env),
+            Child(
+                "web",
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "wxmall.wsgi:application",
+                    "--bind",
+                    f"{options['host']}:{options['port']}",
+                    "--workers",
+                    str(options["workers"]),
+                    "--access-logfile",
+                    "-",
+                    "--no-control-socket",
+                    "--graceful-timeout",
+                    str(int(options["stop_timeout"])),
+                ],
+                env,
+            ),
+            Child(
+                "worker",
+                [python, "-m", "celery", "-A", "wxmall", "worker", "-l", "info", "--concurrency", "2"],
+                env,
+            ),
+            Child(
+                "beat",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "wxmall",
+                    "beat",
+                    "-l",
+                    "info",
+                    "--schedule",
+                    settings.CELERY_BEAT_SCHEDULE_FILE,
+                ],
+                env,
+            ),
         ]
         if sandbox:
-            argv = [python, "-m", "wxsandbox", "serve", "--host", "127.0.0.1", "--port", str(options["sandbox_port"]),
-                    "--state", str(Path(settings.VAR_DIR) / "sandbox.db")]
+            argv = [
+                python,
+                "-m",
+                "wxsandbox",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(options["sandbox_port"]),
+                "--state",
+                str(Path(settings.VAR_DIR) / "sandbox.db"),
+            ]
             config = Path(settings.PROJECT_DIR) / "sandbox.toml"
             if config.exists():
                 argv += ["--config", str(config)]
             children.append(Child("sandbox", argv, env))
         return children
 
-    def announce(self, supervisor: Supervisor, host: str, port: int, sandbox: bool, sandbox_port: int) -> None:
+    def announce(
+        self, supervisor: Supervisor, host: str, port: int, sandbox: bool, sandbox_port: int
+    ) -> None:
         """Print where everything is once the web server answers (or after 30 s, whichever first)."""
         deadline = time.monotonic() + 30
-        while (time.monotonic() < deadline and not supervisor.stopping.is_set()
-               and not supervisor.first_exited() and not _port_open(host, port)):
+        while (
+            time.monotonic() < deadline
+            and not supervisor.stopping.is_set()
+            and not supervisor.first_exited()
+            and not _port_open(host, port)
+        ):
             time.sleep(POLL_SECONDS)
         if supervisor.stopping.is_set() or supervisor.first_exited():
             return
