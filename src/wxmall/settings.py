@@ -172,6 +172,9 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_HTTP_TIMEOUT_SECONDS"
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
+# Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
+# never purged, nor are discarded ones (they carry the audit trail of a person's decision).
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
 # Where outbox rows go. A destination whose handler is empty, or whose `url` is empty, is disabled:
 # `enqueue` then returns None and writes nothing (e.g. no merchant webhook configured).
 OUTBOX_DESTINATIONS = {
