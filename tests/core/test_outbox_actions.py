@@ -14,6 +14,7 @@ from wxmall.core.models import (
     CircuitBreaker,
     DeliveryAttempt,
     OutboxAuditEntry,
+    OutboxMessage,
     OutboxStatus,
 )
 from wxmall.core.outbox import enqueue
@@ -180,3 +181,36 @@ def test_attempts_per_hour_today(webhook, settings):
     assert hours[15] == {"hour": 15, "ok": 1, "failed": 1}
     assert hours[14] == {"hour": 14, "ok": 1, "failed": 0}
     assert sum(h["ok"] + h["failed"] for h in hours) == 3
+
+
+@pytest.mark.django_db
+def test_purge_drops_only_old_delivered_rows(webhook, settings):
+    from wxmall.core.actions import purge_delivered
+
+    settings.OUTBOX_RETENTION_DAYS = 30
+    now = timezone.now()
+    old, recent, dead = put("old"), put("recent"), put("dead")
+    relay()
+    old_discarded = put("old-discarded")
+    OutboxMessage.objects.filter(pk=old.pk).update(delivered_at=now - timedelta(days=31))
+    OutboxMessage.objects.filter(pk=dead.pk).update(status=OutboxStatus.DEAD, delivered_at=None)
+    OutboxMessage.objects.filter(pk=old_discarded.pk).update(
+        status=OutboxStatus.DISCARDED, created_at=now - timedelta(days=90)
+    )
+    DeliveryAttempt.objects.filter(message=dead).update(at=now - timedelta(days=31))
+    assert purge_delivered(now=now) == 1
+    assert set(OutboxMessage.objects.values_list("idempotency_key", flat=True)) == {
+        "recent",
+        "dead",
+        "old-discarded",
+    }
+    assert not DeliveryAttempt.objects.filter(message=dead).exists()  # aged out with its row kept
+    assert DeliveryAttempt.objects.filter(message=recent).exists()
+    assert purge_delivered(now=now) == 0
+
+
+def test_purge_is_scheduled_nightly(settings):
+    from wxmall.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["outbox-purge"]
+    assert entry["task"] == "wxmall.core.purge_outbox" and entry["task"] in app.tasks

@@ -1,13 +1,17 @@
-"""Manual compensation on outbox rows, done by staff from the console. Each action runs in one
-transaction, locks the row, changes it only from the states it allows, and leaves an audit entry."""
+"""State changes on outbox rows outside the relay: manual compensation by staff from the console
+(each in one transaction, row locked, only from the states it allows, with an audit entry), and the
+nightly purge of delivered rows."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from wxmall.core.errors import DomainError, OutboxError
-from wxmall.core.models import OutboxAuditEntry, OutboxMessage, OutboxStatus
+from wxmall.core.models import DeliveryAttempt, OutboxAuditEntry, OutboxMessage, OutboxStatus
 from wxmall.core.outbox import kick_relay
 
 REPLAYABLE = (OutboxStatus.DEAD, OutboxStatus.DISCARDED)
@@ -81,3 +85,31 @@ def discard(message_id: int, staff, reason: str) -> OutboxMessage:
         )
     message.refresh_from_db()
     return message
+
+
+PURGE_CHUNK = 1000
+
+
+def purge_delivered(*, now=None) -> int:
+    """Delete delivered rows (and any delivery attempts) older than OUTBOX_RETENTION_DAYS, in chunks so
+    no single transaction holds the table for long. Returns how many messages were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED, delivered_at__lt=cutoff).values_list(
+                "pk", flat=True
+            )[:PURGE_CHUNK]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            # The status guard again: a row replayed meanwhile is not delivered any more and stays.
+            deleted += (
+                OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.DELIVERED)
+                .delete()[1]
+                .get(OutboxMessage._meta.label, 0)
+            )
+    # Attempts of rows still kept (dead, retried) age out too; the console's stats look back 24 hours.
+    DeliveryAttempt.objects.filter(at__lt=cutoff).delete()
+    return deleted

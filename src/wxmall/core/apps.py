@@ -1,3 +1,4 @@
+from celery.schedules import crontab
 from django.apps import AppConfig
 from django.conf import settings
 
@@ -14,4 +15,8 @@ class CoreConfig(AppConfig):
             "schedule": interval,
             # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
             "options": {"expires": max(interval, 1)},
+        }
+        settings.CELERY_BEAT_SCHEDULE["outbox-purge"] = {
+            "task": "wxmall.core.purge_outbox",
+            "schedule": crontab(hour=4, minute=17),  # quiet hour, Asia/Shanghai (CELERY_TIMEZONE)
         }

@@ -12,3 +12,11 @@ def relay_outbox() -> int:
     from wxmall.core.relay import relay
 
     return relay().delivered
+
+
+@shared_task(name="wxmall.core.purge_outbox", ignore_result=True)
+def purge_outbox() -> int:
+    """Nightly: drop delivered rows older than OUTBOX_RETENTION_DAYS."""
+    from wxmall.core.actions import purge_delivered
+
+    return purge_delivered()
