@@ -133,7 +133,7 @@ def test_tampered_ciphertext_is_rejected():
         M1.decrypt(base64.b64encode(bytes(raw)).decode())
 
 
-@pytest.mark.parametrize("key", ["short", "a" * 44, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF+"])
+@pytest.mark.parametrize("key", ["short", "a" * 44, "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF!"])
 def test_bad_encoding_aes_key_is_rejected(key):
     with pytest.raises(MsgCryptError) as caught:
         MsgCrypt("t", key, "wx1").encrypt("x")
@@ -146,6 +146,14 @@ def test_padding_is_to_32_byte_blocks():
     assert msgcrypt.pkcs7_unpad(msgcrypt.pkcs7_pad(b"abc")) == b"abc"
     with pytest.raises(MsgCryptError):
         msgcrypt.pkcs7_unpad(b"abc" + bytes([33]))
+
+
+def test_key_with_base64_punctuation_round_trips_with_wechatpy():
+    crypt = MsgCrypt("tok", "ab+/" * 10 + "xyz", "wx1")
+    peer = WeChatCrypto("tok", crypt.encoding_aes_key, "wx1")
+    envelope = xmlmsg.build({"ToUserName": "gh", "Encrypt": crypt.encrypt("<xml/>")})
+    encrypt = xmlmsg.parse(envelope)["Encrypt"]
+    assert peer.decrypt_message(envelope, crypt.sign("1", "n", encrypt), "1", "n") == "<xml/>"
 
 
 def test_generated_key_round_trips():

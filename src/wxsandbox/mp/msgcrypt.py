@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 BLOCK_SIZE = 32  # WeChat pads to 32 bytes, not AES's 16
-_ENCODING_AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
+# WeChat's console generates [A-Za-z0-9]{43}; any 43-character base64 text decodes to a 32-byte key, and
+# the core's key generator uses the full base64 alphabet, so "+" and "/" are accepted too.
+_ENCODING_AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
 _RANDOM_ALPHABET = string.ascii_letters + string.digits
 
 # Error codes of WeChat's WXBizMsgCrypt sample.
@@ -65,7 +67,7 @@ def signatures_match(expected: str, given: str | None) -> bool:
 def aes_key(encoding_aes_key: str) -> bytes:
     """The 32-byte AES key encoded by a 43-character EncodingAESKey."""
     if not _ENCODING_AES_KEY.fullmatch(encoding_aes_key or ""):
-        raise MsgCryptError(ILLEGAL_AES_KEY, "EncodingAESKey must be 43 characters from [A-Za-z0-9]")
+        raise MsgCryptError(ILLEGAL_AES_KEY, "EncodingAESKey must be 43 base64 characters")
     return base64.b64decode(encoding_aes_key + "=")
 
 
