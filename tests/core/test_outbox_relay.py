@@ -85,7 +85,10 @@ def test_server_error_is_retried_later_with_backoff(webhook):
     message.refresh_from_db()
     assert message.status == OutboxStatus.PENDING and message.attempts == 1
     assert "HTTP 500" in message.last_error
-    assert now <= message.next_attempt_at <= now + timedelta(seconds=2)  # first backoff: up to base
+    failed_at = DeliveryAttempt.objects.get().at  # `now` plus the attempt's latency
+    assert (
+        now <= failed_at <= message.next_attempt_at <= failed_at + timedelta(seconds=2)
+    )  # first backoff: up to base
     assert message.lease_token == ""
     # Not due before its time: a relay just before next_attempt_at does nothing.
     assert relay(now=message.next_attempt_at - timedelta(microseconds=1)).delivered == 0

@@ -32,7 +32,7 @@ from django.utils.module_loading import import_string
 
 from wxmall.core import breaker
 from wxmall.core.handlers import DeliveryError, PermanentError
-from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
+from wxmall.core.models import CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
 from wxmall.core.outbox import is_enabled
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
         message = OutboxMessage.objects.get(pk=message_id)
         if not breaker.allow(message.destination, at):
             # Not attempted, so no attempt is burnt; come back when the breaker may let a trial through.
-            opened_until = breaker.CircuitBreaker.objects.get(destination=message.destination).opened_until
+            opened_until = CircuitBreaker.objects.get(destination=message.destination).opened_until
             _held(message, token).update(
                 lease_token="",
                 leased_until=None,
@@ -109,25 +109,28 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
     return result
 
 
+def _describe(exc: BaseException) -> str:
+    return (str(exc) or type(exc).__name__)[:MAX_ERROR_CHARS]
+
+
 def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResult) -> None:
-    permanent = False
+    """Send one claimed row through its handler and write the outcome back (if the row is still ours)."""
+    ok, permanent, error = True, False, ""
     started = time.monotonic()
     try:
         if not is_enabled(message.destination):
             raise DeliveryError(f"目标 {message.destination} 未配置（OUTBOX_DESTINATIONS）")
         config = settings.OUTBOX_DESTINATIONS[message.destination]
         import_string(config["handler"])(message, config)
-        error = ""
     except PermanentError as exc:
-        permanent, error = True, str(exc) or type(exc).__name__
+        ok, permanent, error = False, True, _describe(exc)
     except DeliveryError as exc:
-        error = str(exc) or type(exc).__name__
+        ok, error = False, _describe(exc)
     except Exception as exc:  # a bug in a handler must not stop the relay or lose the row
         logger.exception("outbox handler for %s crashed on message %s", message.destination, message.pk)
-        error = f"{type(exc).__name__}: {exc}"
+        ok, error = False, f"{type(exc).__name__}: {_describe(exc)}"
     latency_ms = int((time.monotonic() - started) * 1000)
-    error = error[:MAX_ERROR_CHARS]
-    ok = not error
+    now += timedelta(milliseconds=latency_ms)  # outcome time, on the caller's clock (pinned in tests)
     attempts = message.attempts + 1
 
     with transaction.atomic():
