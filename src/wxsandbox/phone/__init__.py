@@ -1,0 +1,28 @@
+"""The phone: a web page that plays a WeChat user against the sandbox (no build step, no CDN).
+
+  GET  /phone/                         the phone page (user picker; tabs 公众号 · 扫一扫 · 浏览器 · 支付)
+  GET  /phone/static/{file}            its script and stylesheet
+  GET  /phone/jsbridge.js              ``WeixinJSBridge`` for pages opened in the phone's WeChat browser: a
+                                       page (the hub's) loads it with a ``<script>`` tag; ``invoke`` posts to
+                                       the phone shell, which shows the payment sheet and posts the result back
+  POST /sandbox/phone/jsapi-verify     {appId, timeStamp, nonceStr, package, signType, paySign} → the order
+                                       the payment sheet shows, after checking paySign as WeChat's client does
+  POST /sandbox/phone/scan             {"text"} → what a scanned/pasted string is (Native code_url, OA scene
+                                       QR code, Mini Program link, web page)
+  GET  /sandbox/phone/frameable?url=   whether the page may be shown inside the phone's iframe
+                                       (X-Frame-Options / CSP frame-ancestors); if not, the phone opens a window
+
+The phone's JSON endpoints live under ``/sandbox/`` like the rest of the control API: they speak its error
+dialect (``{"error", "message"}`` with a 4xx), polling them is not journaled, and fault rules never hit them
+(the phone is the user's device, not WeChat's servers).
+
+Who is browsing: OAuth pages identify the simulated user by the ``wxsandbox_user`` cookie (see
+``mp/oauth.py``); the phone sets it on the sandbox's origin whenever a user is chosen.
+"""
+
+from wxsandbox.phone.api import control_routes
+from wxsandbox.phone.pages import routes
+
+SCHEMA = ""
+
+__all__ = ["SCHEMA", "control_routes", "routes"]

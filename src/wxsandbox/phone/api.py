@@ -1,0 +1,44 @@
+"""The phone's own JSON endpoints (under ``/sandbox/phone/``; see the package docstring)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from wxsandbox.control import ControlError, handles_control_errors, read_json, sandbox_of
+from wxsandbox.phone import framing, jsapi, scan
+from wxsandbox.responses import json_response
+
+
+@handles_control_errors
+async def jsapi_verify(request: Request):
+    data = await read_json(request)
+    return json_response(jsapi.verify(sandbox_of(request), data))
+
+
+@handles_control_errors
+async def scan_text(request: Request):
+    data = await read_json(request)
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ControlError("invalid_request", "请粘贴二维码内容或链接")
+    return json_response(scan.classify(sandbox_of(request), text))
+
+
+@handles_control_errors
+async def frameable(request: Request):
+    url = request.query_params.get("url", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ControlError("invalid_request", "url 必须是 http(s) 地址")
+    phone_origin = f"{request.url.scheme}://{request.url.netloc}".lower()
+    return json_response(await framing.check(url, phone_origin))
+
+
+control_routes = [
+    Route("/sandbox/phone/jsapi-verify", jsapi_verify, methods=["POST"], name="sandbox.phone.jsapi_verify"),
+    Route("/sandbox/phone/scan", scan_text, methods=["POST"], name="sandbox.phone.scan"),
+    Route("/sandbox/phone/frameable", frameable, methods=["GET"], name="sandbox.phone.frameable"),
+]

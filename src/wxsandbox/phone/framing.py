@@ -1,0 +1,62 @@
+"""Can a page be shown inside the phone's iframe? Browsers refuse frames that a page forbids with
+``X-Frame-Options`` (Django sends ``DENY`` by default) or CSP ``frame-ancestors``; the phone then opens the
+page in a window of its own instead, where ``WeixinJSBridge`` talks to the phone through ``window.opener``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+
+TIMEOUT_SECONDS = 3.0
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _csp_allows(csp: str, page_origin: str, phone_origin: str) -> bool | None:
+    """True/False when a ``frame-ancestors`` directive decides, None when there is none."""
+    for directive in csp.split(";"):
+        name, _, value = directive.strip().partition(" ")
+        if name.lower() != "frame-ancestors":
+            continue
+        sources = value.split()
+        if "'none'" in sources:
+            return False
+        for source in sources:
+            if source == "*" or source.rstrip("/").lower() == phone_origin:
+                return True
+            if source == "'self'" and page_origin == phone_origin:
+                return True
+        return False
+    return None
+
+
+def frame_verdict(headers: httpx.Headers, page_url: str, phone_origin: str) -> tuple[bool, str]:
+    """Whether ``page_url`` answering with ``headers`` may be framed by a page on ``phone_origin``."""
+    page_origin = _origin(page_url)
+    for csp in headers.get_list("content-security-policy"):
+        allowed = _csp_allows(csp, page_origin, phone_origin)
+        if allowed is not None:  # frame-ancestors overrides X-Frame-Options
+            return allowed, "" if allowed else "Content-Security-Policy frame-ancestors"
+    xfo = headers.get("x-frame-options", "").strip().upper()
+    if xfo == "DENY":
+        return False, "X-Frame-Options: DENY"
+    if xfo == "SAMEORIGIN" and page_origin != phone_origin:
+        return False, "X-Frame-Options: SAMEORIGIN"
+    return True, ""
+
+
+async def check(url: str, phone_origin: str) -> dict:
+    """Fetch ``url`` (no redirects followed: the first answer's headers are what the frame gets)."""
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, trust_env=False) as client:
+            response = await client.get(url, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        return {"url": url, "frameable": True, "reason": "", "reachable": False, "error": type(exc).__name__}
+    frameable, reason = frame_verdict(response.headers, url, phone_origin)
+    return {"url": url, "frameable": frameable, "reason": reason, "reachable": True,
+            "status": response.status_code}

@@ -1,0 +1,78 @@
+"""What WeChat's client checks before it shows the JSAPI payment sheet (reference §1.9).
+
+``WeixinJSBridge.invoke('getBrandWCPayRequest', params, cb)`` carries ``appId``, ``timeStamp`` (10-digit
+seconds, a string), ``nonceStr`` (≤ 32 chars), ``package`` (``prepay_id=…``), ``signType`` (``RSA``) and
+``paySign``: Base64 SHA256withRSA with the *merchant's* private key over
+``appId\\ntimeStamp\\nnonceStr\\npackage\\n``. The client verifies it with the merchant's public key, so the
+sandbox does the same against the merchant that owns the prepay_id, and refuses an ``appId`` other than the
+one the order was placed with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wxsandbox.control import ControlError
+from wxsandbox.pay import crypto, payments, store
+
+FIELDS = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
+PACKAGE_PREFIX = "prepay_id="
+
+
+def pay_message(app_id: str, timestamp: str, nonce: str, package: str) -> str:
+    """The four signed lines of a JSAPI / Mini Program payment request."""
+    return f"{app_id}\n{timestamp}\n{nonce}\n{package}\n"
+
+
+def sign_pay_request(merchant_private_key_pem: str, app_id: str, prepay_id: str, timestamp: str,
+                     nonce: str) -> dict[str, str]:
+    """What a merchant's server hands its page (used by tests and demos; the hub has its own)."""
+    package = PACKAGE_PREFIX + prepay_id
+    return {"appId": app_id, "timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA",
+            "paySign": crypto.rsa_sign(merchant_private_key_pem, pay_message(app_id, timestamp, nonce, package))}
+
+
+def _fields(params: Any) -> dict[str, str]:
+    if not isinstance(params, dict):
+        raise ControlError("invalid_request", "支付参数必须是对象")
+    missing = [name for name in FIELDS if not params.get(name)]
+    if missing:
+        raise ControlError("invalid_request", f"支付参数缺少 {missing[0]}")
+    wrong = [name for name in FIELDS if not isinstance(params[name], str)]
+    if wrong:  # the real bridge reads a number timeStamp too, but the signature is over the string
+        raise ControlError("invalid_request", f"支付参数 {wrong[0]} 必须是字符串")
+    return {name: params[name] for name in FIELDS}
+
+
+def verify(sandbox: Any, params: Any) -> dict[str, Any]:
+    """Check a getBrandWCPayRequest; return the order as the payment sheet shows it.
+
+    ControlError codes: ``invalid_request`` (shape), ``not_found`` (unknown prepay_id), ``wrong_app``,
+    ``bad_signature``, ``not_payable`` (already paid, closed or expired).
+    """
+    p = _fields(params)
+    if p["signType"] != "RSA":
+        raise ControlError("invalid_request", "signType 只能为 RSA")
+    if not (p["timeStamp"].isdigit() and len(p["timeStamp"]) == 10):
+        raise ControlError("invalid_request", "timeStamp 应为10位Unix时间戳（秒）")
+    if len(p["nonceStr"]) > 32:
+        raise ControlError("invalid_request", "nonceStr 不能超过32个字符")
+    if not p["package"].startswith(PACKAGE_PREFIX) or len(p["package"]) == len(PACKAGE_PREFIX):
+        raise ControlError("invalid_request", "package 格式应为 prepay_id=…")
+    prepay_id = p["package"][len(PACKAGE_PREFIX):]
+    try:
+        order = payments.find_order(sandbox, {"prepay_id": prepay_id})
+    except payments.PaymentRefused as exc:
+        raise ControlError(exc.code, "预支付交易单不存在" if exc.code == "not_found" else exc.message,
+                           exc.status) from exc
+    if order["appid"] != p["appId"]:
+        raise ControlError("wrong_app", "appId 与下单时的 appid 不一致", 403)
+    merchant = sandbox.config.merchant(order["mchid"])
+    message = pay_message(p["appId"], p["timeStamp"], p["nonceStr"], p["package"])
+    if merchant is None or not crypto.rsa_verify(merchant.merchant_public_key_pem, message, p["paySign"]):
+        raise ControlError("bad_signature", "支付验证签名失败", 403)
+    if order["trade_state"] != "NOTPAY":
+        state = order["trade_state"]
+        raise ControlError("not_payable", "该订单已支付" if state in store.PAID_STATES
+                           else f"{store.TRADE_STATE_DESC.get(state, state)}，不能支付", 409)
+    return payments.describe(sandbox, order) | {"prepay_id": prepay_id}
