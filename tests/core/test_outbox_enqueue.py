@@ -83,3 +83,12 @@ def test_default_settings_have_the_merchant_webhook_disabled_without_a_url(setti
 def test_unknown_destination_raises(webhook):
     with pytest.raises(ImproperlyConfigured):
         enqueue("wechat.nowhere", KIND, {}, key="k-unknown")
+
+
+@pytest.mark.django_db
+def test_payload_must_be_plain_json(webhook):
+    from decimal import Decimal
+
+    with pytest.raises(OutboxUsageError):
+        enqueue("merchant_webhook", KIND, {"total": Decimal("12.30")}, key="k-decimal")
+    assert OutboxMessage.objects.count() == 0

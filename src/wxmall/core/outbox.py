@@ -17,6 +17,7 @@ error and raises.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -59,6 +60,12 @@ def enqueue(destination: str, kind: str, payload: dict[str, Any], *, key: str) -
         raise OutboxUsageError("enqueue must run inside the business transaction (transaction.atomic())")
     if not key:
         raise OutboxUsageError("enqueue needs a non-empty idempotency key")
+    try:
+        json.dumps(payload)
+    except (TypeError, ValueError) as exc:  # fail here, in the caller's stack, not later in the relay
+        raise OutboxUsageError(
+            f"payload must be plain JSON (str, int, bool, None, list, dict; amounts in fen): {exc}"
+        ) from exc
     if not is_enabled(destination):
         logger.debug("outbox destination %s disabled; %s not queued", destination, kind)
         return None
