@@ -293,3 +293,41 @@ def test_follower_info_reveals_unionid(wxsandbox, oa):
     assert listing["total"] == 1 and listing["data"]["openid"] == [openid]
     unknown = wxsandbox.client.get("/cgi-bin/user/info", params={"access_token": token, "openid": "oNOPE"}).json()
     assert unknown["errcode"] == 40003
+
+
+def test_jscode2session_minute_quota_per_user(wxsandbox, mp):
+    wxsandbox.control("POST", "mp/settings", json={"jscode_per_user_per_minute": 2})
+    params = {"appid": mp.appid, "secret": mp.secret}
+
+    def login(user):
+        code = wxsandbox.control("POST", "mp/login", json={"user": user})["code"]
+        return wxsandbox.client.get("/sns/jscode2session", params=params | {"js_code": code}).json()
+
+    assert [("openid" in login("xiaoming")) for _ in range(2)] == [True, True]
+    assert login("xiaoming")["errcode"] == 45011
+    assert "openid" in login("lihua")  # the limit is per user
+    wxsandbox.advance_clock(60)
+    assert "openid" in login("xiaoming")
+
+
+def test_a_code_exchanged_concurrently_wins_once(wxsandbox, oa):
+    import threading
+
+    import httpx
+
+    code, _ = code_from(authorize(wxsandbox, oa))
+    params = {"appid": oa.appid, "secret": oa.secret, "code": code, "grant_type": "authorization_code"}
+    answers, start = [], threading.Barrier(8)
+
+    def worker():
+        with httpx.Client(base_url=wxsandbox.base_url, trust_env=False) as client:
+            start.wait()
+            answers.append(client.get("/sns/oauth2/access_token", params=params).json())
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum("access_token" in a for a in answers) == 1
+    assert sorted(a.get("errcode") for a in answers if "errcode" in a) == [40163] * 7

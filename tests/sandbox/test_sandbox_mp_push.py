@@ -301,8 +301,12 @@ def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
     token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
                                                     "secret": app.secret}).json()["access_token"]
+    mp = sb.config.apps_of_kind("mini_program")[0]
     menu = {"button": [{"type": "click", "name": "客服", "key": "KF"},
-                       {"name": "商城", "sub_button": [{"type": "view", "name": "首页", "url": "http://shop.test/"}]}]}
+                       {"name": "商城", "sub_button": [
+                           {"type": "view", "name": "首页", "url": "http://shop.test/"},
+                           {"type": "miniprogram", "name": "小程序", "url": "http://shop.test/m", "appid": mp.appid,
+                            "pagepath": "pages/index/index"}]}]}
     assert sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, json=menu).json()["errcode"] == 0
     not_yet = sb.client.post("/sandbox/mp/oa/click", json={"user": "lihua", "key": "KF"})
     assert not_yet.status_code == 409
@@ -311,12 +315,15 @@ def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
     clicked = sb.control("POST", "mp/oa/click", json={"user": "lihua", "key": "KF"})
     viewed = sb.control("POST", "mp/oa/click", json={"user": "lihua", "url": "http://shop.test/"})
     assert clicked["reply"]["content"] == "已收到" and viewed["navigate"] == "http://shop.test/"
+    opened = sb.control("POST", "mp/oa/click", json={"user": "lihua", "pagepath": "pages/index/index"})
+    assert opened["open_mini_program"] == {"appid": mp.appid, "pagepath": "pages/index/index"}
     assert sb.client.post("/sandbox/mp/oa/click", json={"user": "lihua", "key": "NOPE"}).status_code == 404
     gone = sb.control("POST", "mp/oa/unfollow", json={"user": "lihua"})
     assert gone["changed"] and not gone["following"]
     seen = events_seen(receiver)
     assert [(e["Event"], e.get("EventKey")) for e in seen] == [
-        ("subscribe", None), ("CLICK", "KF"), ("VIEW", "http://shop.test/"), ("unsubscribe", None)]
+        ("subscribe", None), ("CLICK", "KF"), ("VIEW", "http://shop.test/"),
+        ("view_miniprogram", "pages/index/index"), ("unsubscribe", None)]
     assert seen[2]["MenuId"] == str(sb.control("GET", "mp/oa/menu")["menu"]["menuid"])
     chat = sb.control("GET", "mp/oa/conversation", params={"user": "lihua"})["messages"]
     shown = [m["body"].get("content") for m in chat if m["shown"]]

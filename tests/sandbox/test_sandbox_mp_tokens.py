@@ -234,3 +234,15 @@ def test_journal_records_token_calls(wxsandbox, oa):
     fetch_token(wxsandbox, oa)
     entries = wxsandbox.journal(kind="mp.token")
     assert entries and entries[-1]["status"] == 200 and entries[-1]["direction"] == "in"
+
+
+def test_official_account_ip_whitelist(wxsandbox, oa):
+    wxsandbox.control("POST", "mp/settings", json={"ip_whitelist": {oa.appid: ["10.0.0.8"]}})
+    refused = fetch_token(wxsandbox, oa)
+    assert refused["errcode"] == 40164 and "127.0.0.1" in refused["errmsg"]
+    assert fetch_stable(wxsandbox, oa)["errcode"] == 40164
+    mp = wxsandbox.app_of_kind(MINI_PROGRAM)
+    wxsandbox.control("POST", "mp/settings", json={"ip_whitelist": {mp.appid: ["10.0.0.8"]}})
+    assert "access_token" in fetch_token(wxsandbox, mp)  # Mini Programs are exempt
+    wxsandbox.control("POST", "mp/settings", json={"ip_whitelist": {oa.appid: ["127.0.0.1"]}})
+    assert "access_token" in fetch_token(wxsandbox, oa)

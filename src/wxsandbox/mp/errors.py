@@ -37,6 +37,7 @@ ERRMSG: dict[int, str] = {
     40097: "invalid args",
     40125: "invalid appsecret",
     40163: "code been used",
+    40164: "invalid ip",
     40165: "invalid weapp pagepath",
     41001: "access_token missing",
     41002: "appid missing",

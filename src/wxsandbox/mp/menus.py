@@ -97,13 +97,16 @@ def current(sandbox: Any, appid: str) -> dict[str, Any] | None:
     return None if row is None else {"menuid": row["menuid"], **json.loads(row["menu"])}
 
 
-def find_button(menu: dict[str, Any], *, key: str | None = None, url: str | None = None) -> dict | None:
-    """The leaf button with this event ``key`` (or ``view`` url), wherever it sits in the menu."""
+def find_button(menu: dict[str, Any], *, key: str | None = None, url: str | None = None,
+                pagepath: str | None = None) -> dict | None:
+    """The leaf button with this event ``key``, ``view`` url or ``miniprogram`` pagepath, wherever it sits."""
     for button in menu.get("button", []):
         for leaf in button.get("sub_button") or [button]:
             if key is not None and leaf.get("key") == key and leaf.get("type") in EVENT_TYPES:
                 return leaf
             if url is not None and leaf.get("url") == url and leaf.get("type") == "view":
+                return leaf
+            if pagepath is not None and leaf.get("pagepath") == pagepath and leaf.get("type") == "miniprogram":
                 return leaf
     return None
 

@@ -3,7 +3,8 @@
   POST /sandbox/mp/oa/follow        {"user", "appid"?}                 subscribe event
   POST /sandbox/mp/oa/unfollow      {"user", "appid"?}                 unsubscribe event
   POST /sandbox/mp/oa/message       {"user", "content", "appid"?}      text message (MsgId)
-  POST /sandbox/mp/oa/click         {"user", "key" | "url", "appid"?}  menu CLICK / VIEW event
+  POST /sandbox/mp/oa/click         {"user", "key" | "url" | "pagepath", "appid"?}
+                                    menu CLICK (and other event types) / VIEW / view_miniprogram
   POST /sandbox/mp/oa/scan          {"user", "ticket" | "url"}         QR scan: subscribe+qrscene_ or SCAN
   POST /sandbox/mp/oa/verify-url    {"appid"?}                         WeChat's URL verification GET
   GET  /sandbox/mp/oa/conversation  ?user=&appid=&since_id=            the chat as the user sees it
@@ -112,8 +113,9 @@ async def click(request: Request, sandbox: Any) -> dict:
     menu = menus.current(sandbox, app.appid)
     if menu is None:
         raise ControlError("no_menu", "该公众号没有自定义菜单", 404)
-    key, url = data.get("key"), data.get("url")
-    button = menus.find_button(menu, key=key) if key else menus.find_button(menu, url=url) if url else None
+    key, url, pagepath = data.get("key"), data.get("url"), data.get("pagepath")
+    button = (menus.find_button(menu, key=key) if key else menus.find_button(menu, url=url) if url
+              else menus.find_button(menu, pagepath=pagepath) if pagepath else None)
     if button is None:
         raise ControlError("unknown_button", "菜单中没有这个按钮", 404)
     conversation.touch_interaction(sandbox, app.appid, user["id"])
@@ -121,6 +123,12 @@ async def click(request: Request, sandbox: Any) -> dict:
         fields = oa_push.event_fields(sandbox, app, user["id"], "VIEW", EventKey=button["url"],
                                       MenuId=menu["menuid"])
         return {"navigate": button["url"], **await _push(sandbox, app, user["id"], fields, _event_key())}
+    if button["type"] == "miniprogram":
+        # view_miniprogram's elements are unconfirmed (B.11): EventKey = page path, MenuId as for VIEW.
+        fields = oa_push.event_fields(sandbox, app, user["id"], "view_miniprogram", EventKey=button["pagepath"],
+                                      MenuId=menu["menuid"])
+        return {"open_mini_program": {"appid": button["appid"], "pagepath": button["pagepath"]},
+                **await _push(sandbox, app, user["id"], fields, _event_key())}
     event = "CLICK" if button["type"] == "click" else button["type"]
     fields = oa_push.event_fields(sandbox, app, user["id"], event, EventKey=button["key"])
     return await _push(sandbox, app, user["id"], fields, _event_key())

@@ -41,6 +41,7 @@ class MpSettings:
     stable_force_refresh_min_interval: int = 30
     stable_token_per_minute: int = 10_000
     bad_secret_errcode: int = 40125  # older WeChat answered 40001 for a wrong secret
+    ip_whitelist: dict[str, list[str]] = field(default_factory=dict)  # OA appid -> IPs allowed to fetch tokens
     daily_quotas: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DAILY_QUOTAS))
     clear_quota_per_month: int = 10
     # message pushes (§2.6)

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
+from wxsandbox.config import OFFICIAL_ACCOUNT
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import QUOTA_SCHEMA, caller, json_body, ok, take_quota, wx_endpoint
@@ -45,6 +46,14 @@ CREATE TABLE IF NOT EXISTS mp_quota_clears (
 def new_token() -> str:
     """A token shaped like WeChat's (``86_…``, well over 100 characters; store ≥512)."""
     return f"{secrets.randbelow(90) + 10}_{secrets.token_urlsafe(120)}"
+
+
+def _check_whitelist(request: Request, app: Any, settings: mp_settings.MpSettings) -> None:
+    """Official Accounts fetch tokens only from whitelisted IPs (Mini Programs are exempt), §3.1."""
+    allowed = settings.ip_whitelist.get(app.appid)
+    client_ip = request.client.host if request.client else ""
+    if app.kind == OFFICIAL_ACCOUNT and allowed and client_ip not in allowed:
+        raise WxError(40164, f"{client_ip}, not in whitelist")
 
 
 def _credentials(sandbox: Any, appid: Any, secret: Any, grant_type: Any):
@@ -77,6 +86,7 @@ def _issue(sandbox: Any, appid: str, source: str, ttl: int, forced: bool = False
 async def token(request: Request, sandbox: Any) -> dict:
     q = request.query_params
     app, settings = _credentials(sandbox, q.get("appid"), q.get("secret"), q.get("grant_type"))
+    _check_whitelist(request, app, settings)
     take_quota(sandbox, app.appid, "token", settings.quota("token"))
     with sandbox.state.transaction():
         now = sandbox.clock.now()
@@ -92,6 +102,7 @@ async def token(request: Request, sandbox: Any) -> dict:
 async def stable_token(request: Request, sandbox: Any) -> dict:
     data = await json_body(request)
     app, settings = _credentials(sandbox, data.get("appid"), data.get("secret"), data.get("grant_type"))
+    _check_whitelist(request, app, settings)
     force = data.get("force_refresh", False)
     if not isinstance(force, bool):
         raise WxError(47001)
