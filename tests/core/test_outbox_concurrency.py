@@ -69,3 +69,87 @@ def test_concurrent_enqueue_of_one_key_writes_one_row(webhook):
         t.join(60)
     assert errors == []
     assert OutboxMessage.objects.count() == 1 and set(ids) == {OutboxMessage.objects.get().pk}
+
+
+def run_at_once(n, fn):
+    """Run fn(i) in n real threads released together; return results and exceptions."""
+    start = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def run(i):
+        try:
+            start.wait()
+            results[i] = fn(i)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_one_of_many_relays_gets_the_half_open_trial(webhook):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wxmall.core import breaker
+    from wxmall.core.models import BreakerState, CircuitBreaker
+
+    now = timezone.now()
+    CircuitBreaker.objects.create(
+        destination="merchant_webhook",
+        state=BreakerState.OPEN,
+        consecutive_failures=5,
+        opened_until=now - timedelta(seconds=1),
+    )
+    results, errors = run_at_once(6, lambda i: breaker.allow("merchant_webhook", now))
+    assert errors == [] and results.count(True) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_discarding_at_once_leave_one_audit_entry(webhook, django_user_model):
+    from wxmall.core.actions import discard
+    from wxmall.core.errors import DomainError, OutboxError
+    from wxmall.core.models import OutboxAuditEntry
+
+    staff = [django_user_model.objects.create_user(f"clerk{i}", is_staff=True) for i in range(2)]
+    message = OutboxMessage.objects.create(
+        destination="merchant_webhook", kind="k", idempotency_key="race", status=OutboxStatus.DEAD
+    )
+    results, errors = run_at_once(2, lambda i: discard(message.pk, staff[i], f"原因 {i}"))
+    assert len(errors) == 1 and isinstance(errors[0], DomainError)
+    assert errors[0].error is OutboxError.NOT_DISCARDABLE
+    entry = OutboxAuditEntry.objects.get()
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.DISCARDED and message.discarded_by == entry.staff
+
+
+@pytest.mark.django_db
+def test_a_relay_whose_lease_ran_out_cannot_overwrite_the_newer_result(webhook, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wxmall.core.relay import RelayResult, claim, deliver
+
+    with transaction.atomic():
+        message = enqueue("merchant_webhook", "order.status_changed", {}, key="slow")
+    t0 = timezone.now()
+    assert claim(message.pk, "slow-relay", t0)
+    later = t0 + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    assert claim(message.pk, "fast-relay", later)  # the slow relay's lease has run out
+    deliver(OutboxMessage.objects.get(pk=message.pk), "fast-relay", later, RelayResult())
+    webhook.fail_next(500)  # the slow relay's late try fails...
+    late = RelayResult()
+    deliver(OutboxMessage.objects.get(pk=message.pk), "slow-relay", later, late)
+    message.refresh_from_db()
+    # ...and changes nothing: still delivered, one attempt counted, no error recorded on the row.
+    assert message.status == OutboxStatus.DELIVERED and message.attempts == 1 and message.last_error == ""
+    assert late.retried == 0 and DeliveryAttempt.objects.count() == 2
