@@ -211,7 +211,8 @@ def place_order(user, *, items: list[tuple[int, int]] | None = None, address_id:
     a DomainError is raised and nothing at all is written.
 
     `idempotency_key` (1–64 chars of [A-Za-z0-9_.:-], unique per customer): a repeated submission with
-    the same key returns the order the first one placed, whatever else it carries. The order starts in
+    the same key returns the order the first one placed, whatever else it carries (then
+    `order.replayed` is True). The order starts in
     `pending_payment` and is cancelled automatically after ORDER_PAYMENT_TIMEOUT_SECONDS unpaid.
     """
     note = (note or "").strip()
@@ -223,26 +224,22 @@ def place_order(user, *, items: list[tuple[int, int]] | None = None, address_id:
         raise DomainError(CommonError.INVALID_REQUEST, "from_cart 与 items 只能二选一")
     if not from_cart:
         items = pricing.normalize_items(items)
-    if idempotency_key and (existing := _order_for_key(user, idempotency_key)):
-        return existing
-
     now = timezone.now()
     with transaction.atomic():
         _lock_customer(user)
+        # Checked under the customer's lock, so a double-click's twin either sees this order committed or
+        # has not started yet; the unique constraint backs this up.
         if idempotency_key and (existing := _order_for_key(user, idempotency_key)):
-            return existing  # the twin request committed while we waited for the lock
+            existing.replayed = True
+            return existing
         if from_cart:
             items = pricing.normalize_items(queries.cart_items(user))
         address = _own_address(user, address_id)
 
-        flash_sale = _take_flash_sale(user, flash_sale_id, items, now) if flash_sale_id is not None else None
+        flash_sale = _check_flash_sale(user, flash_sale_id, items, now) if flash_sale_id is not None else None
         lines = queries.load_lines(items, flash_sale)
         subtotal = sum(line.line_total for line in lines)
-        coupon = _take_coupon(user, coupon_code, subtotal, now, flash_sale) if coupon_code else None
-        for line in lines:  # ascending SKU id: see the lock order above
-            if not stock.take(line.sku.pk, line.quantity):
-                raise DomainError(CheckoutError.OUT_OF_STOCK, f"{line.sku.product.title} 库存不足",
-                                  sku_id=line.sku.pk)
+        coupon = _check_coupon(user, coupon_code, subtotal, now, flash_sale) if coupon_code else None
         result = pricing.totals(lines, coupon)
 
         order = _create_order(
@@ -268,14 +265,27 @@ def place_order(user, *, items: list[tuple[int, int]] | None = None, address_id:
             CartLine.objects.filter(user=user, sku_id__in=[sku_id for sku_id, _ in items]).delete()
         events.record(order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER,
                       reason="下单")
+
+        # The rows every buyer contends for come last, so their locks are held only from here to the
+        # commit a moment later (in a flash-sale rush this is what bounds throughput). A refusal here
+        # rolls back the rows written above.
+        if flash_sale is not None:
+            _take_flash_sale_units(flash_sale, dict(items)[flash_sale.sku_id], now)
+        if coupon is not None:
+            _take_coupon_use(coupon)
+        for line in lines:  # ascending SKU id: see the lock order above
+            if not stock.take(line.sku.pk, line.quantity):
+                raise DomainError(CheckoutError.OUT_OF_STOCK, f"{line.sku.product.title} 库存不足",
+                                  sku_id=line.sku.pk)
+    order.replayed = False
     return order
 
 
 def _order_for_key(user, key: str) -> Order | None:
-    return Order.objects.filter(user=user, idempotency_key=key).first()
+    return Order.objects.filter(user=user, idempotency_key=key).order_by().first()
 
 
-def _take_flash_sale(user, flash_sale_id, items, now) -> FlashSale:
+def _check_flash_sale(user, flash_sale_id, items, now) -> FlashSale:
     flash_sale = FlashSale.objects.filter(pk=flash_sale_id).first() if pricing._is_int(flash_sale_id) else None
     if flash_sale is None:
         raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
@@ -284,18 +294,21 @@ def _take_flash_sale(user, flash_sale_id, items, now) -> FlashSale:
                                          user_bought=queries.flash_sale_bought(flash_sale, user))
     if problem:
         raise DomainError(problem)
+    return flash_sale
+
+
+def _take_flash_sale_units(flash_sale: FlashSale, quantity: int, now) -> None:
     taken = (
         FlashSale.objects.filter(pk=flash_sale.pk, is_active=True, starts_at__lte=now, ends_at__gt=now)
         .alias(after=F("sold") + quantity)
         .filter(after__lte=F("quota"))
         .update(sold=F("sold") + quantity)
     )
-    if not taken:  # someone else bought the last units since we read the row
+    if not taken:  # others bought the last units since we read the row
         raise DomainError(CheckoutError.FLASH_SALE_SOLD_OUT)
-    return flash_sale
 
 
-def _take_coupon(user, code: str, subtotal: int, now, flash_sale) -> Coupon:
+def _check_coupon(user, code: str, subtotal: int, now, flash_sale) -> Coupon:
     coupon = queries.find_coupon(code)
     if coupon is None:
         raise DomainError(CheckoutError.COUPON_NOT_FOUND)
@@ -303,6 +316,10 @@ def _take_coupon(user, code: str, subtotal: int, now, flash_sale) -> Coupon:
                                      has_flash_sale=flash_sale is not None)
     if problem:
         raise DomainError(problem)
+    return coupon
+
+
+def _take_coupon_use(coupon: Coupon) -> None:
     taken = (
         Coupon.objects.filter(pk=coupon.pk)
         .filter(Q(total_quota__isnull=True) | Q(used_count__lt=F("total_quota")))
@@ -310,7 +327,6 @@ def _take_coupon(user, code: str, subtotal: int, now, flash_sale) -> Coupon:
     )
     if not taken:
         raise DomainError(CheckoutError.COUPON_EXHAUSTED)
-    return coupon
 
 
 def _create_order(**fields) -> Order:

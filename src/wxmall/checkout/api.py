@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict
 
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import yuan
-from wxmall.orders.models import Order
 from wxmall.orders.schemas import OrderDetailOut, order_detail
 
 from . import actions, queries
@@ -203,14 +202,12 @@ class PlaceOrderIn(QuoteIn):
 def place_order(request, payload: PlaceOrderIn):
     _refuse_extras(payload)
     items = _items(payload)
-    replay = bool(payload.idempotency_key) and Order.objects.filter(
-        user=request.auth, idempotency_key=payload.idempotency_key).exists()
     order = actions.place_order(
         request.auth, items=items, address_id=payload.address_id, coupon_code=payload.coupon_code,
         flash_sale_id=payload.flash_sale_id, note=payload.note, from_cart=payload.from_cart,
         idempotency_key=payload.idempotency_key,
     )
-    return Status(200 if replay else 201, order_detail(order))
+    return Status(200 if order.replayed else 201, order_detail(order))
 
 
 # --- coupons and flash sales --------------------------------------------------------------------------

@@ -1,0 +1,297 @@
+"""Checkout benchmark: a flash-sale rush over HTTP against gunicorn + PostgreSQL.
+
+    python3 -m uv run python bench/checkout.py [--stock 500] [--extra 100] [--concurrency 32]
+
+Uses DATABASE_URL when it points at PostgreSQL; otherwise starts a private PostgreSQL cluster in a temp
+dir (Debian's binaries, as in MACHINE-NOTES) and removes it at the end. It migrates that database,
+creates one flash-sale SKU with `stock` units and `stock + extra` buyers (each with an address and a
+session written straight into the session table), starts gunicorn on a free loopback port, and lets
+every buyer POST one order at once through `concurrency` client threads. Then it measures /healthz on
+the same server with the same client and concurrency, and prints:
+
+    orders/s (successful orders ÷ time until the last one was placed), p50/p99 latency of the order
+    requests, successful orders, oversold (orders beyond stock, checked in the database: must be 0),
+    and the ratio orders/s ÷ healthz req/s (target ≥ 0.5).
+
+Everything it started (gunicorn, PostgreSQL) is stopped before it exits, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 - not up yet
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not come up within {timeout:.0f}s")
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------------
+def start_private_postgres(stack: ExitStack) -> str:
+    """A throwaway cluster (fsync off) in a temp dir; returns its DATABASE_URL."""
+    if not (PG_BIN / "initdb").exists():
+        raise SystemExit("PostgreSQL 15 binaries not found: apt-get install -y postgresql, or set DATABASE_URL")
+    tmp = Path(tempfile.mkdtemp(prefix="wxmall-bench-pg-"))
+    stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+    port = free_port()
+    as_root = os.geteuid() == 0
+
+    def run(cmd: str) -> None:
+        argv = ["su", "postgres", "-c", cmd] if as_root else ["bash", "-c", cmd]
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+
+    if as_root:
+        shutil.chown(tmp, "postgres")
+    run(f"{PG_BIN}/initdb -D {tmp}/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8")
+    run(f"{PG_BIN}/pg_ctl -D {tmp}/data -l {tmp}/log -w start -o '-p {port} -k {tmp} "
+        f"-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300'")
+    stack.callback(run, f"{PG_BIN}/pg_ctl -D {tmp}/data -m fast stop")
+    subprocess.run(["bash", "-c", f"{PG_BIN}/createdb -h 127.0.0.1 -p {port} -U postgres wxmall"], check=True)
+    return f"postgres://postgres@127.0.0.1:{port}/wxmall"
+
+
+# --- data -----------------------------------------------------------------------------------------------
+def prepare(stock: int, buyers: int) -> dict:
+    """Migrate, then create the flash-sale SKU and the buyers with sessions. Runs in this process."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wxmall.accounts.models import Address, User
+    from wxmall.catalog.models import SKU, Category, Product
+    from wxmall.checkout.models import FlashSale
+
+    run = secrets.token_hex(3)
+    with transaction.atomic():
+        category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "压测"})
+        product = Product.objects.create(category=category, title=f"压测秒杀笔记本 {run}", brand="压测",
+                                         min_price=399900)
+        sku = SKU.objects.create(product=product, code=f"BENCH-{run}", price=599900, list_price=699900,
+                                 stock=stock, memory="16GB", storage="1TB")
+        now = timezone.now()
+        sale = FlashSale.objects.create(sku=sku, title=f"压测秒杀 {run}", price=399900, quota=stock,
+                                        per_user_limit=1, starts_at=now - timedelta(minutes=1),
+                                        ends_at=now + timedelta(hours=1))
+        users = User.objects.bulk_create([User(username=f"bench-{run}-{i}") for i in range(buyers)])
+        addresses = Address.objects.bulk_create([
+            Address(user=u, recipient="压测用户", phone="13800000000", province="广东省", city="深圳市",
+                    district="南山区", detail=f"科技园 {i} 号", is_default=True) for i, u in enumerate(users)])
+        store = SessionStore()
+        expires = now + timedelta(hours=2)
+        sessions = []
+        for user in users:
+            key = secrets.token_hex(16)
+            data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                    HASH_SESSION_KEY: user.get_session_auth_hash()}
+            sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+        Session.objects.bulk_create(sessions)
+    return {"sku": sku.pk, "flash_sale": sale.pk, "stock": stock,
+            "buyers": [(s.session_key, a.pk) for s, a in zip(sessions, addresses, strict=True)]}
+
+
+def verify(info: dict) -> dict:
+    from django.db import connections
+
+    from wxmall.catalog.models import SKU
+    from wxmall.checkout.models import FlashSale
+    from wxmall.orders.models import Order
+
+    connections.close_all()
+    orders = Order.objects.filter(lines__sku_id=info["sku"]).distinct().count()
+    sku = SKU.objects.get(pk=info["sku"])
+    sale = FlashSale.objects.get(pk=info["flash_sale"])
+    return {"orders": orders, "stock_left": sku.stock, "flash_sold": sale.sold,
+            "oversold": max(0, orders - info["stock"]), "consistent": orders == sale.sold == info["stock"] - sku.stock}
+
+
+# --- server ---------------------------------------------------------------------------------------------
+def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int) -> str:
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "wxmall.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+           "--log-level", "warning", "--keep-alive", "30"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    stack.callback(stop)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, "gunicorn")
+    return base
+
+
+# --- load -----------------------------------------------------------------------------------------------
+def hammer(base: str, jobs: list, concurrency: int, make_request) -> tuple[list, float]:
+    """Run every job through `concurrency` threads (one keep-alive client each). Returns
+    [(status, latency_s, finished_at)] and the wall time."""
+    lock = threading.Lock()
+    queue = iter(jobs)
+    results: list[tuple[int, float, float]] = []
+    start = time.perf_counter()
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while True:
+                with lock:
+                    job = next(queue, None)
+                if job is None:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    status = make_request(client, job).status_code
+                except httpx.HTTPError:
+                    status = 0
+                t1 = time.perf_counter()
+                with lock:
+                    results.append((status, t1 - t0, t1 - start))
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - start
+
+
+def place(info: dict):
+    csrf = secrets.token_hex(16)  # 32 chars: Django accepts an unmasked secret equal to the cookie
+
+    def request(client: httpx.Client, job):
+        session_key, address_id = job
+        body = {"items": [{"sku_id": info["sku"], "quantity": 1}], "address_id": address_id,
+                "flash_sale_id": info["flash_sale"], "idempotency_key": f"bench-{session_key[:12]}"}
+        return client.post("/api/checkout/orders", content=json.dumps(body),
+                           headers={"Content-Type": "application/json", "X-CSRFToken": csrf,
+                                    "Cookie": f"sessionid={session_key}; csrftoken={csrf}"})
+
+    return request
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stock", type=int, default=500)
+    parser.add_argument("--extra", type=int, default=100, help="buyers beyond stock (they must all be refused)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        stack.enter_context(_stop_on_sigterm())
+        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
+        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            url = start_private_postgres(stack)
+            print("PostgreSQL: private cluster in a temp dir")
+        env = {**os.environ, "DATABASE_URL": url, "WXMALL_VAR_DIR": str(var_dir),
+               "DJANGO_SETTINGS_MODULE": "wxmall.settings", "LOG_LEVEL": "ERROR", "DEBUG": "false",
+               "MERCHANT_WEBHOOK_URL": ""}
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT / "src"))
+
+        t0 = time.perf_counter()
+        info = prepare(args.stock, args.stock + args.extra)
+        print(f"setup: {len(info['buyers'])} buyers, stock {args.stock}, {time.perf_counter() - t0:.1f}s")
+        base = start_gunicorn(stack, env, args.workers, args.threads)
+        warm, _ = hammer(base, list(range(200)), args.concurrency, lambda c, _: c.get("/healthz"))
+
+        results, wall = hammer(base, info["buyers"], args.concurrency, place(info))
+        ok = [r for r in results if r[0] == 201]
+        statuses = {}
+        for status, *_ in results:
+            statuses[status] = statuses.get(status, 0) + 1
+        last_success = max((r[2] for r in ok), default=wall)
+        orders_per_s = len(ok) / last_success if ok else 0.0
+        latencies = [r[1] * 1000 for r in results]
+
+        health, health_wall = hammer(base, list(range(max(2000, len(results)))), args.concurrency,
+                                     lambda c, _: c.get("/healthz"))
+        health_ok = sum(1 for r in health if r[0] == 200)
+        health_per_s = health_ok / health_wall
+        check = verify(info)
+
+        print(f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; "
+              f"client: {args.concurrency} threads")
+        print(f"order requests: {len(results)} in {wall:.2f}s, statuses {dict(sorted(statuses.items()))}")
+        print(f"successful orders: {len(ok)} (stock {args.stock})")
+        print(f"orders/s: {orders_per_s:.0f}")
+        print(f"order latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}")
+        print(f"healthz req/s: {health_per_s:.0f}  (p50 {statistics.median(r[1] * 1000 for r in health):.1f} ms)")
+        print(f"oversold: {check['oversold']}  (db: {check['orders']} orders, flash sold {check['flash_sold']}, "
+              f"stock left {check['stock_left']}, consistent={check['consistent']})")
+        ratio = orders_per_s / health_per_s if health_per_s else 0.0
+        print(f"ratio orders/s ÷ healthz req/s: {ratio:.2f}  (target ≥ 0.5)")
+        return 0 if check["oversold"] == 0 and check["consistent"] and len(ok) == args.stock else 1
+
+
+class _stop_on_sigterm:
+    """Turn SIGTERM into SystemExit so the ExitStack still stops the servers."""
+
+    def __enter__(self):
+        self._old = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGTERM, self._old)
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
