@@ -246,3 +246,44 @@ def test_official_account_ip_whitelist(wxsandbox, oa):
     assert "access_token" in fetch_token(wxsandbox, mp)  # Mini Programs are exempt
     wxsandbox.control("POST", "mp/settings", json={"ip_whitelist": {oa.appid: ["127.0.0.1"]}})
     assert "access_token" in fetch_token(wxsandbox, oa)
+
+
+def test_mp_reset_forgets_tokens_state_and_settings(wxsandbox, oa):
+    wxsandbox.control("POST", "mp/settings", json={"daily_quotas": {"token": 1}})
+    token = fetch_token(wxsandbox, oa)["access_token"]
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    assert fetch_token(wxsandbox, oa)["errcode"] == 45009
+    assert wxsandbox.control("POST", "mp/reset") == {"ok": True}
+    assert probe(wxsandbox, token) == 40001
+    assert wxsandbox.control("GET", "mp/settings")["daily_quotas"]["token"] == 2000
+    assert not wxsandbox.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["following"]
+    assert "access_token" in fetch_token(wxsandbox, oa)
+
+
+def test_mp_section_of_the_config_sets_defaults(wxsandbox_factory):
+    from types import MappingProxyType
+    sb = wxsandbox_factory(sections=MappingProxyType({"mp": {"token_ttl_seconds": 600}}))
+    app = sb.app_of_kind(OFFICIAL_ACCOUNT)
+    assert fetch_token(sb, app)["expires_in"] == 600
+
+
+def test_example_toml_is_valid_settings():
+    import tomllib
+
+    from wxsandbox.mp import settings
+
+    parsed = tomllib.loads(settings.EXAMPLE_TOML)["mp"]
+
+    class Fake:
+        class config:
+            @staticmethod
+            def section(name):
+                return parsed
+
+        class state:
+            @staticmethod
+            def get_meta(key):
+                return None
+
+    loaded = settings.load(Fake)
+    assert loaded.daily_quotas["token"] == 2000 and loaded.template_registry == "auto"

@@ -14,6 +14,7 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   followers   /cgi-bin/user/info, /cgi-bin/user/get
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
   oa_control  /sandbox/mp/oa/* user actions and conversations, /sandbox/mp/settings …
+  (here)      POST /sandbox/mp/reset — forget all mp state and run-time settings (``reset(sandbox)``)
 
 Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
 mis-cased ``/sns/jsCode2Session``). Behaviour knobs: ``settings.py`` (``[mp]`` table, run-time overrides).
@@ -40,8 +41,9 @@ from wxsandbox.mp import (
     qrcode,
     tokens,
 )
+from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
-from wxsandbox.mp.http import wx_endpoint
+from wxsandbox.mp.http import control_endpoint, wx_endpoint
 
 _MODULES = (tokens, oauth, phone, jssdk, menus, messages, qrcode, links, followers, conversation)
 
@@ -56,11 +58,32 @@ routes = [route for module in _MODULES for route in getattr(module, "routes", []
     Route(f"/{prefix}/{{rest:path}}", _unknown_api, methods=["GET", "POST"], name="mp.unknown") for prefix in ("cgi-bin", "sns", "wxa")
 ]
 
-control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + oa_control.control_routes
+
+
+@control_endpoint
+async def _reset_route(request: Request, sandbox: Any) -> dict:
+    reset(sandbox)
+    return {"ok": True}
+
+
+control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + oa_control.control_routes + [
+    Route("/sandbox/mp/reset", _reset_route, methods=["POST"], name="sandbox.mp.reset"),
+]
 
 SCHEMA = "\n".join(module.SCHEMA for module in _MODULES)
 
 
 def setup(sandbox: Any) -> None:
     """Called once by the core's ``create_app``: register the push callback kind."""
+    oa_push.register(sandbox)
+
+
+def reset(sandbox: Any) -> None:
+    """Forget everything the mp surfaces hold (tokens, codes, follows, chats, menus…) and run-time settings."""
+    tables = [r["name"] for r in sandbox.state.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'mp\\_%' ESCAPE '\\'")]
+    with sandbox.state.transaction():
+        for table in tables:
+            sandbox.state.execute(f'DELETE FROM "{table}"')
+    mp_settings.reset_overrides(sandbox)
     oa_push.register(sandbox)

@@ -30,6 +30,7 @@ DEFAULT_DAILY_QUOTAS: dict[str, int] = {
 }
 
 _META_KEY = "mp.settings"
+_CACHE_KEY = "mp.settings"
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,27 @@ def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
     return merged
 
 
-def load(sandbox: Any) -> MpSettings:
-    """Defaults ← ``[mp]`` config table ← run-time overrides."""
+def _compute(sandbox: Any) -> MpSettings:
     settings = _merge(MpSettings(), dict(sandbox.config.section("mp")), "[mp]")
     stored = sandbox.state.get_meta(_META_KEY)
     if stored:
         settings = _merge(settings, json.loads(stored), "overrides")
     return settings
+
+
+def load(sandbox: Any) -> MpSettings:
+    """Defaults ← ``[mp]`` config table ← run-time overrides.
+
+    Cached on the Sandbox (one process owns a sandbox's state, and overrides only change through
+    ``override``/``reset_overrides``, which refresh the cache), so handlers may call this freely.
+    """
+    extras = getattr(sandbox, "extras", None)
+    if extras is None:
+        return _compute(sandbox)
+    cached = extras.get(_CACHE_KEY)
+    if cached is None:
+        cached = extras[_CACHE_KEY] = _compute(sandbox)
+    return cached
 
 
 def override(sandbox: Any, raw: dict[str, Any]) -> MpSettings:
@@ -132,12 +147,51 @@ def override(sandbox: Any, raw: dict[str, Any]) -> MpSettings:
     combined = {**stored, **raw}
     _merge(_merge(MpSettings(), dict(sandbox.config.section("mp")), "[mp]"), combined, "overrides")
     sandbox.state.set_meta(_META_KEY, json.dumps(combined, ensure_ascii=False))
+    _forget(sandbox)
     return load(sandbox)
 
 
 def reset_overrides(sandbox: Any) -> None:
     sandbox.state.set_meta(_META_KEY, "{}")
+    _forget(sandbox)
+
+
+def _forget(sandbox: Any) -> None:
+    extras = getattr(sandbox, "extras", None)
+    if extras is not None:
+        extras.pop(_CACHE_KEY, None)
 
 
 def as_dict(settings: MpSettings) -> dict[str, Any]:
     return asdict(settings)
+
+
+EXAMPLE_TOML = """\
+# Official Account / Mini Program behaviour (all optional; defaults shown or described).
+[mp]
+token_ttl_seconds = 7200
+token_grace_seconds = 300            # old /cgi-bin/token stays valid this long after a refresh
+bad_secret_errcode = 40125           # 40001 on older WeChat
+push_timeout_seconds = 5.0           # message-server deadline
+push_retries = 3                     # re-sends after the first attempt (identical request)
+push_retry_interval_seconds = 0.0    # unconfirmed: immediate re-send is reported
+push_openid_param = true             # openid in the push query string (unconfirmed)
+custom_window_seconds = 172800       # 48 h customer-service window
+template_registry = "auto"           # auto: any template_id | strict: only [mp.templates]
+oauth_refusal = "redirect"           # refusing consent: redirect without code | stay on the page
+userinfo_blank_profile = true        # /sns/userinfo blanks sex/province/city/country
+urllink_base = "https://wxaurl.cn/"
+
+[mp.daily_quotas]                    # per appid per day; 0 = unlimited
+token = 2000
+"template.send" = 100000
+
+[mp.templates]                       # strict registry: appid -> template ids
+# wx5b1f0a7c3e9d0a01 = ["TPL_ORDER_SHIPPED"]
+
+[mp.oauth_domains]                   # appid -> hosts allowed in redirect_uri (empty: any)
+# wx5b1f0a7c3e9d0a01 = ["m.shop.example"]
+
+[mp.ip_whitelist]                    # Official Account appid -> IPs allowed to fetch tokens
+[mp.original_ids]                    # appid -> gh_… (derived from the appid when absent)
+"""
