@@ -62,7 +62,9 @@ def wait_for(check, what: str, timeout: float = 30.0) -> None:
 def start_private_postgres(stack: ExitStack) -> str:
     """A throwaway cluster (fsync off) in a temp dir; returns its DATABASE_URL."""
     if not (PG_BIN / "initdb").exists():
-        raise SystemExit("PostgreSQL 15 binaries not found: apt-get install -y postgresql, or set DATABASE_URL")
+        raise SystemExit(
+            "PostgreSQL 15 binaries not found: apt-get install -y postgresql, or set DATABASE_URL"
+        )
     tmp = Path(tempfile.mkdtemp(prefix="wxmall-bench-pg-"))
     stack.callback(shutil.rmtree, tmp, ignore_errors=True)
     port = free_port()
@@ -75,8 +77,10 @@ def start_private_postgres(stack: ExitStack) -> str:
     if as_root:
         shutil.chown(tmp, "postgres")
     run(f"{PG_BIN}/initdb -D {tmp}/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8")
-    run(f"{PG_BIN}/pg_ctl -D {tmp}/data -l {tmp}/log -w start -o '-p {port} -k {tmp} "
-        f"-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300'")
+    run(
+        f"{PG_BIN}/pg_ctl -D {tmp}/data -l {tmp}/log -w start -o '-p {port} -k {tmp} "
+        f"-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300'"
+    )
     stack.callback(run, f"{PG_BIN}/pg_ctl -D {tmp}/data -m fast stop")
     subprocess.run(["bash", "-c", f"{PG_BIN}/createdb -h 127.0.0.1 -p {port} -U postgres wxmall"], check=True)
     return f"postgres://postgres@127.0.0.1:{port}/wxmall"
@@ -106,29 +110,62 @@ def prepare(stock: int, buyers: int) -> dict:
     run = secrets.token_hex(3)
     with transaction.atomic():
         category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "压测"})
-        product = Product.objects.create(category=category, title=f"压测秒杀笔记本 {run}", brand="压测",
-                                         min_price=399900)
-        sku = SKU.objects.create(product=product, code=f"BENCH-{run}", price=599900, list_price=699900,
-                                 stock=stock, memory="16GB", storage="1TB")
+        product = Product.objects.create(
+            category=category, title=f"压测秒杀笔记本 {run}", brand="压测", min_price=399900
+        )
+        sku = SKU.objects.create(
+            product=product,
+            code=f"BENCH-{run}",
+            price=599900,
+            list_price=699900,
+            stock=stock,
+            memory="16GB",
+            storage="1TB",
+        )
         now = timezone.now()
-        sale = FlashSale.objects.create(sku=sku, title=f"压测秒杀 {run}", price=399900, quota=stock,
-                                        per_user_limit=1, starts_at=now - timedelta(minutes=1),
-                                        ends_at=now + timedelta(hours=1))
+        sale = FlashSale.objects.create(
+            sku=sku,
+            title=f"压测秒杀 {run}",
+            price=399900,
+            quota=stock,
+            per_user_limit=1,
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(hours=1),
+        )
         users = User.objects.bulk_create([User(username=f"bench-{run}-{i}") for i in range(buyers)])
-        addresses = Address.objects.bulk_create([
-            Address(user=u, recipient="压测用户", phone="13800000000", province="广东省", city="深圳市",
-                    district="南山区", detail=f"科技园 {i} 号", is_default=True) for i, u in enumerate(users)])
+        addresses = Address.objects.bulk_create(
+            [
+                Address(
+                    user=u,
+                    recipient="压测用户",
+                    phone="13800000000",
+                    province="广东省",
+                    city="深圳市",
+                    district="南山区",
+                    detail=f"科技园 {i} 号",
+                    is_default=True,
+                )
+                for i, u in enumerate(users)
+            ]
+        )
         store = SessionStore()
         expires = now + timedelta(hours=2)
         sessions = []
         for user in users:
             key = secrets.token_hex(16)
-            data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                    HASH_SESSION_KEY: user.get_session_auth_hash()}
+            data = {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
             sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         Session.objects.bulk_create(sessions)
-    return {"sku": sku.pk, "flash_sale": sale.pk, "stock": stock,
-            "buyers": [(s.session_key, a.pk) for s, a in zip(sessions, addresses, strict=True)]}
+    return {
+        "sku": sku.pk,
+        "flash_sale": sale.pk,
+        "stock": stock,
+        "buyers": [(s.session_key, a.pk) for s, a in zip(sessions, addresses, strict=True)],
+    }
 
 
 def verify(info: dict) -> dict:
@@ -142,16 +179,36 @@ def verify(info: dict) -> dict:
     orders = Order.objects.filter(lines__sku_id=info["sku"]).distinct().count()
     sku = SKU.objects.get(pk=info["sku"])
     sale = FlashSale.objects.get(pk=info["flash_sale"])
-    return {"orders": orders, "stock_left": sku.stock, "flash_sold": sale.sold,
-            "oversold": max(0, orders - info["stock"]), "consistent": orders == sale.sold == info["stock"] - sku.stock}
+    return {
+        "orders": orders,
+        "stock_left": sku.stock,
+        "flash_sold": sale.sold,
+        "oversold": max(0, orders - info["stock"]),
+        "consistent": orders == sale.sold == info["stock"] - sku.stock,
+    }
 
 
 # --- server ---------------------------------------------------------------------------------------------
 def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int) -> str:
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "wxmall.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-           "--log-level", "warning", "--keep-alive", "30"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "wxmall.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "--keep-alive",
+        "30",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
 
     def stop() -> None:
@@ -207,11 +264,21 @@ def place(info: dict):
 
     def request(client: httpx.Client, job):
         session_key, address_id = job
-        body = {"items": [{"sku_id": info["sku"], "quantity": 1}], "address_id": address_id,
-                "flash_sale_id": info["flash_sale"], "idempotency_key": f"bench-{session_key[:12]}"}
-        return client.post("/api/checkout/orders", content=json.dumps(body),
-                           headers={"Content-Type": "application/json", "X-CSRFToken": csrf,
-                                    "Cookie": f"sessionid={session_key}; csrftoken={csrf}"})
+        body = {
+            "items": [{"sku_id": info["sku"], "quantity": 1}],
+            "address_id": address_id,
+            "flash_sale_id": info["flash_sale"],
+            "idempotency_key": f"bench-{session_key[:12]}",
+        }
+        return client.post(
+            "/api/checkout/orders",
+            content=json.dumps(body),
+            headers={
+                "Content-Type": "application/json",
+                "X-CSRFToken": csrf,
+                "Cookie": f"sessionid={session_key}; csrftoken={csrf}",
+            },
+        )
 
     return request
 
@@ -226,7 +293,9 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stock", type=int, default=500)
-    parser.add_argument("--extra", type=int, default=100, help="buyers beyond stock (they must all be refused)")
+    parser.add_argument(
+        "--extra", type=int, default=100, help="buyers beyond stock (they must all be refused)"
+    )
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -240,9 +309,15 @@ def main() -> int:
         if not url.startswith(("postgres://", "postgresql://")):
             url = start_private_postgres(stack)
             print("PostgreSQL: private cluster in a temp dir")
-        env = {**os.environ, "DATABASE_URL": url, "WXMALL_VAR_DIR": str(var_dir),
-               "DJANGO_SETTINGS_MODULE": "wxmall.settings", "LOG_LEVEL": "ERROR", "DEBUG": "false",
-               "MERCHANT_WEBHOOK_URL": ""}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "WXMALL_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
+            "LOG_LEVEL": "ERROR",
+            "DEBUG": "false",
+            "MERCHANT_WEBHOOK_URL": "",
+        }
         os.environ.update(env)
         sys.path.insert(0, str(ROOT / "src"))
 
@@ -261,21 +336,30 @@ def main() -> int:
         orders_per_s = len(ok) / last_success if ok else 0.0
         latencies = [r[1] * 1000 for r in results]
 
-        health, health_wall = hammer(base, list(range(max(2000, len(results)))), args.concurrency,
-                                     lambda c, _: c.get("/healthz"))
+        health, health_wall = hammer(
+            base, list(range(max(2000, len(results)))), args.concurrency, lambda c, _: c.get("/healthz")
+        )
         health_ok = sum(1 for r in health if r[0] == 200)
         health_per_s = health_ok / health_wall
         check = verify(info)
 
-        print(f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; "
-              f"client: {args.concurrency} threads")
+        print(
+            f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; "
+            f"client: {args.concurrency} threads"
+        )
         print(f"order requests: {len(results)} in {wall:.2f}s, statuses {dict(sorted(statuses.items()))}")
         print(f"successful orders: {len(ok)} (stock {args.stock})")
         print(f"orders/s: {orders_per_s:.0f}")
-        print(f"order latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}")
-        print(f"healthz req/s: {health_per_s:.0f}  (p50 {statistics.median(r[1] * 1000 for r in health):.1f} ms)")
-        print(f"oversold: {check['oversold']}  (db: {check['orders']} orders, flash sold {check['flash_sold']}, "
-              f"stock left {check['stock_left']}, consistent={check['consistent']})")
+        print(
+            f"order latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}"
+        )
+        print(
+            f"healthz req/s: {health_per_s:.0f}  (p50 {statistics.median(r[1] * 1000 for r in health):.1f} ms)"
+        )
+        print(
+            f"oversold: {check['oversold']}  (db: {check['orders']} orders, flash sold {check['flash_sold']}, "
+            f"stock left {check['stock_left']}, consistent={check['consistent']})"
+        )
         ratio = orders_per_s / health_per_s if health_per_s else 0.0
         print(f"ratio orders/s ÷ healthz req/s: {ratio:.2f}  (target ≥ 0.5)")
         return 0 if check["oversold"] == 0 and check["consistent"] and len(ok) == args.stock else 1

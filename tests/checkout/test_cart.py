@@ -72,7 +72,9 @@ def test_remove_and_clear_are_harmless_to_repeat(customer, other_customer, sku, 
     assert CartLine.objects.filter(user=other_customer).count() == 1
 
 
-def test_cart_for_shows_live_prices_and_problems_in_one_query(customer, sku, cheap_sku, django_assert_num_queries):
+def test_cart_for_shows_live_prices_and_problems_in_one_query(
+    customer, sku, cheap_sku, django_assert_num_queries
+):
     scarce = make_sku(stock=3, title="限量机械键盘")
     actions.add_to_cart(customer, sku.pk, 1)
     actions.add_to_cart(customer, cheap_sku.pk, 2)

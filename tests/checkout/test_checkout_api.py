@@ -27,8 +27,12 @@ def refused(client, url, body, status, code, method="post"):
 
 def test_anonymous_calls_are_401(db):
     client = Client()
-    for method, url in [("get", "/api/checkout/cart"), ("post", "/api/checkout/orders"), ("get", "/api/orders/"),
-                        ("get", "/api/checkout/addresses")]:
+    for method, url in [
+        ("get", "/api/checkout/cart"),
+        ("post", "/api/checkout/orders"),
+        ("get", "/api/orders/"),
+        ("get", "/api/checkout/addresses"),
+    ]:
         response = getattr(client, method)(url)
         assert response.status_code == 401
         assert response.json() == {"code": "not_authenticated", "message": "请先登录"}
@@ -42,8 +46,12 @@ def test_csrf_token_is_required_for_session_posts(customer, sku):
     session = client.get("/api/checkout/session").json()
     assert session["authenticated"] is True
     token = client.cookies["csrftoken"].value
-    response = client.post("/api/checkout/cart/items", data=json.dumps({"sku_id": sku.pk, "quantity": 1}),
-                           content_type="application/json", HTTP_X_CSRFTOKEN=session["csrf_token"])
+    response = client.post(
+        "/api/checkout/cart/items",
+        data=json.dumps({"sku_id": sku.pk, "quantity": 1}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=session["csrf_token"],
+    )
     assert response.status_code == 201, response.content
     assert token
 
@@ -65,8 +73,13 @@ def test_cart_bad_input(api, sku):
     refused(api, "/api/checkout/cart/items", {"sku_id": 999999, "quantity": 1}, 404, "sku_not_found")
     refused(api, "/api/checkout/cart/items", {"sku_id": sku.pk, "quantity": 50}, 409, "out_of_stock")
     refused(api, "/api/checkout/cart/items", {"sku_id": "abc"}, 400, "invalid_request")
-    refused(api, "/api/checkout/cart/items", {"sku_id": sku.pk, "quantity": 1, "price": 1}, 400,
-            "price_not_accepted")
+    refused(
+        api,
+        "/api/checkout/cart/items",
+        {"sku_id": sku.pk, "quantity": 1, "price": 1},
+        400,
+        "price_not_accepted",
+    )
     before = snapshot()
     response = api.post("/api/checkout/cart/items", data="{not json", content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "malformed_json"
@@ -75,19 +88,35 @@ def test_cart_bad_input(api, sku):
 
 def test_place_order_quote_and_read_it_back(api, customer, address, sku, cheap_sku):
     make_coupon(code="API50", value=5000, threshold=100000)
-    body = {"items": [{"sku_id": sku.pk, "quantity": 1}, {"sku_id": cheap_sku.pk, "quantity": 1}],
-            "coupon_code": "API50"}
+    body = {
+        "items": [{"sku_id": sku.pk, "quantity": 1}, {"sku_id": cheap_sku.pk, "quantity": 1}],
+        "coupon_code": "API50",
+    }
     quote = post(api, "/api/checkout/quote", body).json()
-    assert (quote["subtotal"], quote["discount"], quote["shipping_fee"], quote["total"]) == (131890, 5000, 0, 126890)
+    assert (quote["subtotal"], quote["discount"], quote["shipping_fee"], quote["total"]) == (
+        131890,
+        5000,
+        0,
+        126890,
+    )
     assert quote["coupon_applied"] is True and quote["coupon_problem"] is None
-    response = post(api, "/api/checkout/orders", {**body, "address_id": address.pk, "note": "<b>快递放门口</b>",
-                                                  "idempotency_key": "page-42"})
+    response = post(
+        api,
+        "/api/checkout/orders",
+        {**body, "address_id": address.pk, "note": "<b>快递放门口</b>", "idempotency_key": "page-42"},
+    )
     assert response.status_code == 201, response.content
     order = response.json()
-    assert order["total"] == 126890 and order["status"] == "pending_payment" and order["status_label"] == "待支付"
+    assert (
+        order["total"] == 126890
+        and order["status"] == "pending_payment"
+        and order["status_label"] == "待支付"
+    )
     assert order["shipping"]["phone"] == "13812345678" and order["coupon_code"] == "API50"
     assert order["note"] == "<b>快递放门口</b>"  # stored as typed; escaping is the page's job
-    again = post(api, "/api/checkout/orders", {**body, "address_id": address.pk, "idempotency_key": "page-42"})
+    again = post(
+        api, "/api/checkout/orders", {**body, "address_id": address.pk, "idempotency_key": "page-42"}
+    )
     assert again.status_code == 200 and again.json()["order_no"] == order["order_no"]
     listed = api.get("/api/orders/").json()
     assert [o["order_no"] for o in listed] == [order["order_no"]] and listed[0]["item_count"] == 2
@@ -99,46 +128,86 @@ def test_place_order_quote_and_read_it_back(api, customer, address, sku, cheap_s
 
 def test_quote_reports_coupon_problem_without_error(api, cheap_sku):
     make_coupon(code="FAR", value=1000, threshold=100000)
-    quote = post(api, "/api/checkout/quote", {"items": [{"sku_id": cheap_sku.pk, "quantity": 1}],
-                                              "coupon_code": "FAR"}).json()
+    quote = post(
+        api, "/api/checkout/quote", {"items": [{"sku_id": cheap_sku.pk, "quantity": 1}], "coupon_code": "FAR"}
+    ).json()
     assert quote["coupon_applied"] is False and quote["coupon_problem"] == "coupon_threshold_not_met"
     assert quote["total"] == 1990 + 1000
 
 
-@pytest.mark.parametrize("tamper", [
-    {"price": 1}, {"total": 1}, {"unit_price": 1},
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"price": 1},
+        {"total": 1},
+        {"unit_price": 1},
+    ],
+)
 def test_tampered_price_fields_are_refused(api, address, sku, tamper):
     item = {"sku_id": sku.pk, "quantity": 1}
-    refused(api, "/api/checkout/orders", {"items": [{**item, **tamper}], "address_id": address.pk}, 400,
-            "price_not_accepted")
-    refused(api, "/api/checkout/orders", {"items": [item], "address_id": address.pk, **tamper}, 400,
-            "price_not_accepted")
+    refused(
+        api,
+        "/api/checkout/orders",
+        {"items": [{**item, **tamper}], "address_id": address.pk},
+        400,
+        "price_not_accepted",
+    )
+    refused(
+        api,
+        "/api/checkout/orders",
+        {"items": [item], "address_id": address.pk, **tamper},
+        400,
+        "price_not_accepted",
+    )
 
 
 def test_place_order_bad_input_writes_nothing(api, customer, other_customer, address, sku):
     url = "/api/checkout/orders"
     item = [{"sku_id": sku.pk, "quantity": 1}]
-    refused(api, url, {"items": [{"sku_id": sku.pk, "quantity": -1}], "address_id": address.pk}, 400,
-            "invalid_quantity")
-    refused(api, url, {"items": [{"sku_id": sku.pk, "quantity": 11}], "address_id": address.pk}, 409,
-            "out_of_stock")
-    refused(api, url, {"items": item, "address_id": make_address(other_customer).pk}, 404, "address_not_found")
+    refused(
+        api,
+        url,
+        {"items": [{"sku_id": sku.pk, "quantity": -1}], "address_id": address.pk},
+        400,
+        "invalid_quantity",
+    )
+    refused(
+        api,
+        url,
+        {"items": [{"sku_id": sku.pk, "quantity": 11}], "address_id": address.pk},
+        409,
+        "out_of_stock",
+    )
+    refused(
+        api, url, {"items": item, "address_id": make_address(other_customer).pk}, 404, "address_not_found"
+    )
     refused(api, url, {"items": item}, 400, "invalid_request")
     refused(api, url, {"items": item, "address_id": address.pk, "surprise": 1}, 400, "invalid_request")
-    refused(api, url, {"items": item, "address_id": address.pk, "coupon_code": "X" * 500}, 404, "coupon_not_found")
-    make_coupon(code="OLD", starts_in=-__import__("datetime").timedelta(days=9),
-                lasts=__import__("datetime").timedelta(days=1))
+    refused(
+        api, url, {"items": item, "address_id": address.pk, "coupon_code": "X" * 500}, 404, "coupon_not_found"
+    )
+    make_coupon(
+        code="OLD",
+        starts_in=-__import__("datetime").timedelta(days=9),
+        lasts=__import__("datetime").timedelta(days=1),
+    )
     refused(api, url, {"items": item, "address_id": address.pk, "coupon_code": "OLD"}, 409, "coupon_expired")
     sale = make_flash_sale(sku, per_user_limit=1)
-    refused(api, url, {"items": [{"sku_id": sku.pk, "quantity": 2}], "address_id": address.pk,
-                       "flash_sale_id": sale.pk}, 409, "flash_sale_user_limit")
+    refused(
+        api,
+        url,
+        {"items": [{"sku_id": sku.pk, "quantity": 2}], "address_id": address.pk, "flash_sale_id": sale.pk},
+        409,
+        "flash_sale_user_limit",
+    )
 
 
 def test_another_customers_order_is_404_and_cannot_be_cancelled(api, customer, other_customer, sku):
     from wxmall.checkout import actions
 
-    theirs = actions.place_order(other_customer, items=[(sku.pk, 1)], address_id=make_address(other_customer).pk)
+    theirs = actions.place_order(
+        other_customer, items=[(sku.pk, 1)], address_id=make_address(other_customer).pk
+    )
     assert api.get(f"/api/orders/{theirs.order_no}").status_code == 404
     assert api.get("/api/orders/WX-NOPE").json()["code"] == "not_found"
     refused(api, f"/api/orders/{theirs.order_no}/cancel", {}, 404, "not_found")
@@ -146,8 +215,9 @@ def test_another_customers_order_is_404_and_cannot_be_cancelled(api, customer, o
 
 
 def test_cancel_mine_then_cancel_again_is_409(api, address, sku):
-    order = post(api, "/api/checkout/orders", {"items": [{"sku_id": sku.pk, "quantity": 1}],
-                                               "address_id": address.pk}).json()
+    order = post(
+        api, "/api/checkout/orders", {"items": [{"sku_id": sku.pk, "quantity": 1}], "address_id": address.pk}
+    ).json()
     response = post(api, f"/api/orders/{order['order_no']}/cancel", {"reason": "买错了"})
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     refused(api, f"/api/orders/{order['order_no']}/cancel", {}, 409, "illegal_transition")
@@ -155,12 +225,20 @@ def test_cancel_mine_then_cancel_again_is_409(api, address, sku):
 
 
 def test_addresses_crud(api, other_customer):
-    body = {"recipient": "陈七", "phone": "13512345678", "province": "四川省", "city": "成都市",
-            "district": "武侯区", "detail": "天府大道 88 号"}
+    body = {
+        "recipient": "陈七",
+        "phone": "13512345678",
+        "province": "四川省",
+        "city": "成都市",
+        "district": "武侯区",
+        "detail": "天府大道 88 号",
+    }
     created = post(api, "/api/checkout/addresses", body)
     assert created.status_code == 201 and created.json()["is_default"] is True
     address_id = created.json()["id"]
-    updated = post(api, f"/api/checkout/addresses/{address_id}", {**body, "detail": "天府大道 99 号"}, method="put")
+    updated = post(
+        api, f"/api/checkout/addresses/{address_id}", {**body, "detail": "天府大道 99 号"}, method="put"
+    )
     assert updated.json()["detail"] == "天府大道 99 号"
     assert [a["id"] for a in api.get("/api/checkout/addresses").json()] == [address_id]
     refused(api, "/api/checkout/addresses", {**body, "phone": "110"}, 400, "invalid_address")
@@ -178,4 +256,5 @@ def test_coupons_and_flash_sales_endpoints(api, sku):
     sale = make_flash_sale(sku, price=99900, quota=7)
     sales = Client().get("/api/checkout/flash-sales").json()  # public
     assert [(s["id"], s["price"], s["regular_price"], s["remaining"]) for s in sales] == [
-        (sale.pk, 99900, 129900, 7)]
+        (sale.pk, 99900, 129900, 7)
+    ]

@@ -18,12 +18,15 @@ def test_load_is_idempotent_and_keeps_counters(customer, address):
     assert Coupon.objects.count() == 4 and FlashSale.objects.count() == 2
     sales = queries.active_flash_sales()
     assert len(sales) == 2 and all(s.price < s.sku.price for s in sales)
-    order = actions.place_order(customer, items=[(sales[0].sku_id, 1)], address_id=address.pk,
-                                flash_sale_id=sales[0].pk)
+    order = actions.place_order(
+        customer, items=[(sales[0].sku_id, 1)], address_id=address.pk, flash_sale_id=sales[0].pk
+    )
     assert order.total >= sales[0].price
 
-    FlashSale.objects.filter(pk=sales[1].pk).update(ends_at=timezone.now() - timezone.timedelta(minutes=1),
-                                                    starts_at=timezone.now() - timezone.timedelta(days=1))
+    FlashSale.objects.filter(pk=sales[1].pk).update(
+        ends_at=timezone.now() - timezone.timedelta(minutes=1),
+        starts_at=timezone.now() - timezone.timedelta(days=1),
+    )
     second = demo.load()
     assert "新建 0 张" in second
     assert Coupon.objects.count() == 4 and FlashSale.objects.count() == 2

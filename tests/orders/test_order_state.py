@@ -19,8 +19,13 @@ from wxmall.orders.tasks import cancel_expired_orders
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK = {"merchant_webhook": {"handler": "wxmall.core.handlers.post_webhook",
-                                "url": "http://127.0.0.1:9/hook", "secret": "s3cret"}}
+WEBHOOK = {
+    "merchant_webhook": {
+        "handler": "wxmall.core.handlers.post_webhook",
+        "url": "http://127.0.0.1:9/hook",
+        "secret": "s3cret",
+    }
+}
 
 
 @pytest.fixture
@@ -58,32 +63,62 @@ def test_happy_path_sets_timestamps_and_writes_one_event_per_move(order, staff, 
     assert done.status == S.COMPLETED
     order.refresh_from_db()
     assert order.paid_at <= order.shipped_at <= order.delivered_at <= order.completed_at
-    assert list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status", "actor_kind")) == [
-        ("", "pending_payment", "customer"), ("pending_payment", "paid", "wechat"), ("paid", "shipped", "staff"),
-        ("shipped", "delivered", "staff"), ("delivered", "completed", "staff")]
+    assert list(
+        OrderEvent.objects.filter(order=order).values_list("from_status", "to_status", "actor_kind")
+    ) == [
+        ("", "pending_payment", "customer"),
+        ("pending_payment", "paid", "wechat"),
+        ("paid", "shipped", "staff"),
+        ("shipped", "delivered", "staff"),
+        ("delivered", "completed", "staff"),
+    ]
     assert OrderEvent.objects.filter(order=order, to_status="shipped").get().actor_id == staff.pk
     sku.refresh_from_db()
     assert sku.stock == 8 and sku.product.sales_count == 2
 
 
-@pytest.mark.parametrize("path, illegal", [
-    ([], S.SHIPPED), ([], S.COMPLETED), ([], S.REFUNDED), ([], S.REFUND_REQUESTED),
-    ([S.PAID], S.CANCELLED), ([S.PAID], S.DELIVERED), ([S.PAID, S.SHIPPED], S.PAID),
-    ([S.CANCELLED], S.PAID), ([S.CANCELLED], S.PENDING_PAYMENT), ([S.PAID], "teleported"),
-])
+@pytest.mark.parametrize(
+    "path, illegal",
+    [
+        ([], S.SHIPPED),
+        ([], S.COMPLETED),
+        ([], S.REFUNDED),
+        ([], S.REFUND_REQUESTED),
+        ([S.PAID], S.CANCELLED),
+        ([S.PAID], S.DELIVERED),
+        ([S.PAID, S.SHIPPED], S.PAID),
+        ([S.CANCELLED], S.PAID),
+        ([S.CANCELLED], S.PENDING_PAYMENT),
+        ([S.PAID], "teleported"),
+    ],
+)
 def test_illegal_transitions_are_refused_and_write_nothing(order, staff, path, illegal):
     for step in path:
         pay(order) if step == S.PAID else actions.transition(order.pk, step, actor=staff, actor_kind="staff")
-    exc = refused("illegal_transition", actions.transition, order.pk, illegal, actor=staff, actor_kind="staff")
+    exc = refused(
+        "illegal_transition", actions.transition, order.pk, illegal, actor=staff, actor_kind="staff"
+    )
     assert exc.status == 409
 
 
 def test_actor_kinds_are_enforced(order, customer):
-    refused("transition_not_permitted", actions.transition, order.pk, S.PAID, actor=customer,
-            actor_kind="customer")
+    refused(
+        "transition_not_permitted",
+        actions.transition,
+        order.pk,
+        S.PAID,
+        actor=customer,
+        actor_kind="customer",
+    )
     pay(order)
-    refused("transition_not_permitted", actions.transition, order.pk, S.SHIPPED, actor=customer,
-            actor_kind="customer")
+    refused(
+        "transition_not_permitted",
+        actions.transition,
+        order.pk,
+        S.SHIPPED,
+        actor=customer,
+        actor_kind="customer",
+    )
     refused("transition_not_permitted", actions.transition, order.pk, S.SHIPPED, actor_kind="martian")
 
 
@@ -93,10 +128,13 @@ def test_unknown_order_is_not_found(db):
 
 def test_customer_cancel_releases_stock_flash_sale_units_and_coupon_use(customer, address, sku, cheap_sku):
     sale = make_flash_sale(sku, quota=3)
-    flash_order = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk, flash_sale_id=sale.pk)
+    flash_order = checkout.place_order(
+        customer, items=[(sku.pk, 1)], address_id=address.pk, flash_sale_id=sale.pk
+    )
     coupon = make_coupon(code="BACK", value=100, per_user_limit=1, total_quota=1)
-    coupon_order = checkout.place_order(customer, items=[(cheap_sku.pk, 2)], address_id=address.pk,
-                                        coupon_code="BACK")
+    coupon_order = checkout.place_order(
+        customer, items=[(cheap_sku.pk, 2)], address_id=address.pk, coupon_code="BACK"
+    )
     actions.cancel_by_customer(customer, flash_order.order_no, "不想要了")
     actions.cancel_by_customer(customer, coupon_order.order_no)
     sku.refresh_from_db()
@@ -140,27 +178,39 @@ def test_rejected_refund_returns_to_where_it_came_from_only(order, customer, sta
     actions.ship(order.pk, staff)
     actions.request_refund(customer, order.order_no)
     refused("illegal_transition", actions.transition, order.pk, S.PAID, actor=staff, actor_kind="staff")
-    back = actions.transition(order.pk, S.SHIPPED, actor=staff, actor_kind="staff", reason="商品已签出，拒绝退款")
+    back = actions.transition(
+        order.pk, S.SHIPPED, actor=staff, actor_kind="staff", reason="商品已签出，拒绝退款"
+    )
     assert (back.status, back.refund_from_status) == (S.SHIPPED, "")
     assert state.next_statuses(S.SHIPPED, "staff") == [S.DELIVERED, S.REFUND_REQUESTED]
 
 
 def test_mark_paid_is_idempotent_and_checks_the_amount(order):
-    refused("amount_mismatch", actions.mark_paid, order.order_no, "4200000001", timezone.now(), order.total - 1)
+    refused(
+        "amount_mismatch", actions.mark_paid, order.order_no, "4200000001", timezone.now(), order.total - 1
+    )
     paid_at = timezone.now() - timedelta(seconds=5)
     first = actions.mark_paid(order.order_no, "4200000001", paid_at, order.total)
     assert (first.status, first.paid_at, first.payment_transaction_id) == (S.PAID, paid_at, "4200000001")
     events = OrderEvent.objects.count()
     again = actions.mark_paid(order.order_no, "4200000001", timezone.now(), order.total)
     assert again.paid_at == paid_at and OrderEvent.objects.count() == events
-    refused("paid_by_other_transaction", actions.mark_paid, order.order_no, "4200000002", timezone.now(),
-            order.total)
+    refused(
+        "paid_by_other_transaction",
+        actions.mark_paid,
+        order.order_no,
+        "4200000002",
+        timezone.now(),
+        order.total,
+    )
     refused("not_found", actions.mark_paid, "WX000000", "4200000003", timezone.now(), 1)
 
 
 def test_payment_for_a_cancelled_order_is_refused(order, customer):
     actions.cancel_by_customer(customer, order.order_no)
-    refused("illegal_transition", actions.mark_paid, order.order_no, "4200000009", timezone.now(), order.total)
+    refused(
+        "illegal_transition", actions.mark_paid, order.order_no, "4200000009", timezone.now(), order.total
+    )
 
 
 def test_auto_cancel_takes_only_expired_unpaid_orders(customer, address, sku, settings):
@@ -168,7 +218,8 @@ def test_auto_cancel_takes_only_expired_unpaid_orders(customer, address, sku, se
     expired_paid = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
     fresh = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
     Order.objects.filter(pk__in=[expired.pk, expired_paid.pk]).update(
-        expires_at=timezone.now() - timedelta(seconds=1))
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     pay(expired_paid)
     assert cancel_expired_orders() == 1
     statuses = dict(Order.objects.values_list("pk", "status"))
@@ -226,8 +277,13 @@ def test_transition_writes_exactly_one_outbox_row_when_webhook_configured(order,
     event = OrderEvent.objects.get(order=order, to_status="paid")
     assert rows[0].destination == "merchant_webhook"
     assert rows[0].idempotency_key == f"order-status:{order.order_no}:{event.pk}"
-    assert rows[0].payload == {"order_no": order.order_no, "from": "pending_payment", "to": "paid",
-                               "at": event.created_at.isoformat(), "total": order.total}
+    assert rows[0].payload == {
+        "order_no": order.order_no,
+        "from": "pending_payment",
+        "to": "paid",
+        "at": event.created_at.isoformat(),
+        "total": order.total,
+    }
     # A refused transition writes none.
     with pytest.raises(DomainError):
         actions.transition(order.pk, S.COMPLETED, actor=staff, actor_kind="staff")
@@ -253,11 +309,26 @@ def test_refused_placement_writes_no_outbox_row(customer, address, settings):
 
 
 def test_address_book_rules(customer, other_customer, settings):
-    first = checkout.add_address(customer, recipient="王五", phone="13700000000", province="上海市",
-                                 city="上海市", district="浦东新区", detail="世纪大道 100 号")
+    first = checkout.add_address(
+        customer,
+        recipient="王五",
+        phone="13700000000",
+        province="上海市",
+        city="上海市",
+        district="浦东新区",
+        detail="世纪大道 100 号",
+    )
     assert first.is_default
-    second = checkout.add_address(customer, recipient="赵六", phone="13600000000", province="浙江省",
-                                  city="杭州市", district="西湖区", detail="文三路 1 号", is_default=True)
+    second = checkout.add_address(
+        customer,
+        recipient="赵六",
+        phone="13600000000",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        detail="文三路 1 号",
+        is_default=True,
+    )
     first.refresh_from_db()
     assert second.is_default and not first.is_default
     checkout.delete_address(customer, second.pk)
@@ -265,11 +336,27 @@ def test_address_book_rules(customer, other_customer, settings):
     assert first.is_default
     refused("address_not_found", checkout.delete_address, other_customer, first.pk)
     refused("address_not_found", checkout.set_default_address, other_customer, first.pk)
-    exc = refused("invalid_address", checkout.add_address, customer, recipient="", phone="12345", province="x",
-                  city="y", detail="z")
+    exc = refused(
+        "invalid_address",
+        checkout.add_address,
+        customer,
+        recipient="",
+        phone="12345",
+        province="x",
+        city="y",
+        detail="z",
+    )
     assert exc.details["fields"] == ["recipient", "phone", "detail"]
     settings.CHECKOUT_MAX_ADDRESSES = 2
     make_address(customer)
-    refused("address_limit", checkout.add_address, customer, recipient="满了", phone="13500000000",
-            province="江苏省", city="南京市", detail="中山路 1 号")
+    refused(
+        "address_limit",
+        checkout.add_address,
+        customer,
+        recipient="满了",
+        phone="13500000000",
+        province="江苏省",
+        city="南京市",
+        detail="中山路 1 号",
+    )
     assert make_address(other_customer).pk  # the limit is per customer

@@ -43,11 +43,15 @@ def test_status_is_not_editable_and_orders_cannot_be_added_or_deleted(admin_clie
 def test_ship_action_goes_through_the_state_machine(admin_client, order, customer, address, sku):
     unpaid = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
     actions.mark_paid(order.order_no, "T-1", timezone.now(), order.total)
-    response = admin_client.post("/admin/orders/order/", {"action": "ship", "_selected_action": [order.pk, unpaid.pk]},
-                                 follow=True)
+    response = admin_client.post(
+        "/admin/orders/order/", {"action": "ship", "_selected_action": [order.pk, unpaid.pk]}, follow=True
+    )
     page = response.content.decode()
     assert "已发货 1 个订单" in page and f"{unpaid.order_no}：订单当前为「待支付」" in page
-    assert dict(Order.objects.values_list("pk", "status")) == {order.pk: "shipped", unpaid.pk: "pending_payment"}
+    assert dict(Order.objects.values_list("pk", "status")) == {
+        order.pk: "shipped",
+        unpaid.pk: "pending_payment",
+    }
     event = OrderEvent.objects.get(order=order, to_status="shipped")
     assert event.actor_kind == "staff" and event.actor.username == "boss"
 

@@ -115,8 +115,14 @@ def clear_cart(user) -> int:
 
 # --- address book -------------------------------------------------------------------------------------
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
-_ADDRESS_LIMITS = {"recipient": (1, 20), "phone": (11, 11), "province": (1, 32), "city": (1, 32),
-                   "district": (0, 32), "detail": (2, 120)}
+_ADDRESS_LIMITS = {
+    "recipient": (1, 20),
+    "phone": (11, 11),
+    "province": (1, 32),
+    "city": (1, 32),
+    "district": (0, 32),
+    "detail": (2, 120),
+}
 
 
 def _clean_address(data: dict) -> dict:
@@ -143,8 +149,9 @@ def add_address(user, *, is_default: bool = False, **fields) -> Address:
         _lock_customer(user)
         count = Address.objects.filter(user=user).count()
         if count >= settings.CHECKOUT_MAX_ADDRESSES:
-            raise DomainError(CheckoutError.ADDRESS_LIMIT,
-                              f"收货地址最多保存 {settings.CHECKOUT_MAX_ADDRESSES} 个")
+            raise DomainError(
+                CheckoutError.ADDRESS_LIMIT, f"收货地址最多保存 {settings.CHECKOUT_MAX_ADDRESSES} 个"
+            )
         make_default = bool(is_default) or count == 0
         if make_default:
             Address.objects.filter(user=user, is_default=True).update(is_default=False)
@@ -191,17 +198,27 @@ def delete_address(user, address_id: int) -> None:
 
 def _own_address(user, address_id) -> Address:
     # Another customer's address is "not found": ids are not secrets, but ownership must not leak.
-    address = Address.objects.filter(user=user, pk=address_id).first() if pricing._is_int(address_id) else None
+    address = (
+        Address.objects.filter(user=user, pk=address_id).first() if pricing._is_int(address_id) else None
+    )
     if address is None:
         raise DomainError(CheckoutError.ADDRESS_NOT_FOUND)
     return address
 
 
 # --- placing an order ---------------------------------------------------------------------------------
-def place_order(user, *, items: list[tuple[int, int]] | None = None, address_id: int,
-                coupon_code: str | None = None, flash_sale_id: int | None = None, note: str = "",
-                from_cart: bool = False, idempotency_key: str | None = None,
-                channel: str | None = None) -> Order:
+def place_order(
+    user,
+    *,
+    items: list[tuple[int, int]] | None = None,
+    address_id: int,
+    coupon_code: str | None = None,
+    flash_sale_id: int | None = None,
+    note: str = "",
+    from_cart: bool = False,
+    idempotency_key: str | None = None,
+    channel: str | None = None,
+) -> Order:
     """Place an order for `items` [(sku_id, quantity), …] (or the whole cart with `from_cart=True`,
     which then empties those cart lines), shipped to one of the customer's addresses.
 
@@ -243,28 +260,50 @@ def place_order(user, *, items: list[tuple[int, int]] | None = None, address_id:
         result = pricing.totals(lines, coupon)
 
         order = _create_order(
-            user=user, subtotal=result.subtotal, discount=result.discount, shipping_fee=result.shipping_fee,
-            total=result.total, coupon=coupon, note=note, idempotency_key=idempotency_key, channel=channel,
+            user=user,
+            subtotal=result.subtotal,
+            discount=result.discount,
+            shipping_fee=result.shipping_fee,
+            total=result.total,
+            coupon=coupon,
+            note=note,
+            idempotency_key=idempotency_key,
+            channel=channel,
             expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
-            ship_recipient=address.recipient, ship_phone=address.phone, ship_province=address.province,
-            ship_city=address.city, ship_district=address.district, ship_detail=address.detail,
+            ship_recipient=address.recipient,
+            ship_phone=address.phone,
+            ship_province=address.province,
+            ship_city=address.city,
+            ship_district=address.district,
+            ship_detail=address.detail,
         )
-        OrderLine.objects.bulk_create([
-            OrderLine(order=order, sku=line.sku, product_title=line.sku.product.title[:120],
-                      spec_label=line.sku.spec_label[:200], image=line.sku.product.cover[:300],
-                      unit_price=line.unit_price, quantity=line.quantity, line_total=line.line_total,
-                      flash_sale=line.flash_sale)
-            for line in lines
-        ])
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    sku=line.sku,
+                    product_title=line.sku.product.title[:120],
+                    spec_label=line.sku.spec_label[:200],
+                    image=line.sku.product.cover[:300],
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    line_total=line.line_total,
+                    flash_sale=line.flash_sale,
+                )
+                for line in lines
+            ]
+        )
         if coupon is not None:
             CouponRedemption.objects.create(coupon=coupon, user=user, order=order, discount=result.discount)
         if flash_sale is not None:
-            FlashSalePurchase.objects.create(flash_sale=flash_sale, user=user, order=order,
-                                             quantity=dict(items)[flash_sale.sku_id])
+            FlashSalePurchase.objects.create(
+                flash_sale=flash_sale, user=user, order=order, quantity=dict(items)[flash_sale.sku_id]
+            )
         if from_cart:
             CartLine.objects.filter(user=user, sku_id__in=[sku_id for sku_id, _ in items]).delete()
-        events.record(order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER,
-                      reason="下单")
+        events.record(
+            order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="下单"
+        )
 
         # The rows every buyer contends for come last, so their locks are held only from here to the
         # commit a moment later (in a flash-sale rush this is what bounds throughput). A refusal here
@@ -275,8 +314,9 @@ def place_order(user, *, items: list[tuple[int, int]] | None = None, address_id:
             _take_coupon_use(coupon)
         for line in lines:  # ascending SKU id: see the lock order above
             if not stock.take(line.sku.pk, line.quantity):
-                raise DomainError(CheckoutError.OUT_OF_STOCK, f"{line.sku.product.title} 库存不足",
-                                  sku_id=line.sku.pk)
+                raise DomainError(
+                    CheckoutError.OUT_OF_STOCK, f"{line.sku.product.title} 库存不足", sku_id=line.sku.pk
+                )
     order.replayed = False
     return order
 
@@ -286,12 +326,15 @@ def _order_for_key(user, key: str) -> Order | None:
 
 
 def _check_flash_sale(user, flash_sale_id, items, now) -> FlashSale:
-    flash_sale = FlashSale.objects.filter(pk=flash_sale_id).first() if pricing._is_int(flash_sale_id) else None
+    flash_sale = (
+        FlashSale.objects.filter(pk=flash_sale_id).first() if pricing._is_int(flash_sale_id) else None
+    )
     if flash_sale is None:
         raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
     quantity = queries.flash_sale_quantity(flash_sale, items)
-    problem = pricing.flash_sale_problem(flash_sale, now=now, quantity=quantity,
-                                         user_bought=queries.flash_sale_bought(flash_sale, user))
+    problem = pricing.flash_sale_problem(
+        flash_sale, now=now, quantity=quantity, user_bought=queries.flash_sale_bought(flash_sale, user)
+    )
     if problem:
         raise DomainError(problem)
     return flash_sale
@@ -312,8 +355,13 @@ def _check_coupon(user, code: str, subtotal: int, now, flash_sale) -> Coupon:
     coupon = queries.find_coupon(code)
     if coupon is None:
         raise DomainError(CheckoutError.COUPON_NOT_FOUND)
-    problem = pricing.coupon_problem(coupon, subtotal=subtotal, now=now, user_uses=queries.coupon_uses(coupon, user),
-                                     has_flash_sale=flash_sale is not None)
+    problem = pricing.coupon_problem(
+        coupon,
+        subtotal=subtotal,
+        now=now,
+        user_uses=queries.coupon_uses(coupon, user),
+        has_flash_sale=flash_sale is not None,
+    )
     if problem:
         raise DomainError(problem)
     return coupon
@@ -347,11 +395,14 @@ def release_for_cancelled_order(order: Order) -> None:
     purchase = FlashSalePurchase.objects.filter(order=order).first()
     if purchase is not None:
         FlashSale.objects.filter(pk=purchase.flash_sale_id, sold__gte=purchase.quantity).update(
-            sold=F("sold") - purchase.quantity)
+            sold=F("sold") - purchase.quantity
+        )
         purchase.delete()
     redemption = CouponRedemption.objects.filter(order=order).first()
     if redemption is not None:
-        Coupon.objects.filter(pk=redemption.coupon_id, used_count__gte=1).update(used_count=F("used_count") - 1)
+        Coupon.objects.filter(pk=redemption.coupon_id, used_count__gte=1).update(
+            used_count=F("used_count") - 1
+        )
         redemption.delete()
     release_stock(order)
 

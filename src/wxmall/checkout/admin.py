@@ -27,8 +27,17 @@ class CouponRedemptionInline(ReadOnlyInline):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "describe", "starts_at", "ends_at", "usage", "per_user_limit",
-                    "is_active")
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "describe",
+        "starts_at",
+        "ends_at",
+        "usage",
+        "per_user_limit",
+        "is_active",
+    )
     list_filter = ("is_active", "kind")
     search_fields = ("code", "name")
     list_editable = ("is_active",)
@@ -51,7 +60,16 @@ class FlashSalePurchaseInline(ReadOnlyInline):
 
 @admin.register(FlashSale)
 class FlashSaleAdmin(admin.ModelAdmin):
-    list_display = ("title", "sku", "price_yuan", "progress", "per_user_limit", "starts_at", "ends_at", "is_active")
+    list_display = (
+        "title",
+        "sku",
+        "price_yuan",
+        "progress",
+        "per_user_limit",
+        "starts_at",
+        "ends_at",
+        "is_active",
+    )
     list_filter = ("is_active",)
     search_fields = ("title", "sku__code", "sku__product__title")
     list_select_related = ("sku__product",)

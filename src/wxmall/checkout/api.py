@@ -85,7 +85,9 @@ def _cart(user) -> dict:
     cart = queries.cart_for(user)
     return {
         "lines": [{**line.__dict__, "line_total": line.line_total} for line in cart.lines],
-        "subtotal": cart.subtotal, "subtotal_display": yuan(cart.subtotal), "count": cart.count,
+        "subtotal": cart.subtotal,
+        "subtotal_display": yuan(cart.subtotal),
+        "count": cart.count,
         "has_problems": cart.has_problems,
     }
 
@@ -179,13 +181,28 @@ def quote(request, payload: QuoteIn):
     _refuse_extras(payload)
     q = queries.quote(request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id)
     return {
-        "lines": [{"sku_id": line.sku.pk, "title": line.sku.product.title, "spec_label": line.sku.spec_label,
-                   "unit_price": line.unit_price, "quantity": line.quantity, "line_total": line.line_total,
-                   "in_stock": line.in_stock, "flash_sale_id": line.flash_sale.pk if line.flash_sale else None}
-                  for line in q.lines],
-        "subtotal": q.subtotal, "discount": q.discount, "shipping_fee": q.shipping_fee, "total": q.total,
-        "total_display": yuan(q.total), "coupon_code": q.coupon_code, "coupon_applied": q.coupon is not None,
-        "coupon_problem": q.coupon_problem.code if q.coupon_problem else None, "coupon_message": q.coupon_message,
+        "lines": [
+            {
+                "sku_id": line.sku.pk,
+                "title": line.sku.product.title,
+                "spec_label": line.sku.spec_label,
+                "unit_price": line.unit_price,
+                "quantity": line.quantity,
+                "line_total": line.line_total,
+                "in_stock": line.in_stock,
+                "flash_sale_id": line.flash_sale.pk if line.flash_sale else None,
+            }
+            for line in q.lines
+        ],
+        "subtotal": q.subtotal,
+        "discount": q.discount,
+        "shipping_fee": q.shipping_fee,
+        "total": q.total,
+        "total_display": yuan(q.total),
+        "coupon_code": q.coupon_code,
+        "coupon_applied": q.coupon is not None,
+        "coupon_problem": q.coupon_problem.code if q.coupon_problem else None,
+        "coupon_message": q.coupon_message,
         "problems": q.problems,
     }
 
@@ -197,14 +214,22 @@ class PlaceOrderIn(QuoteIn):
     idempotency_key: str | None = None
 
 
-@router.post("/orders", response={200: OrderDetailOut, 201: OrderDetailOut},
-             summary="提交订单（重复提交同一 idempotency_key 返回同一订单，状态码 200）")
+@router.post(
+    "/orders",
+    response={200: OrderDetailOut, 201: OrderDetailOut},
+    summary="提交订单（重复提交同一 idempotency_key 返回同一订单，状态码 200）",
+)
 def place_order(request, payload: PlaceOrderIn):
     _refuse_extras(payload)
     items = _items(payload)
     order = actions.place_order(
-        request.auth, items=items, address_id=payload.address_id, coupon_code=payload.coupon_code,
-        flash_sale_id=payload.flash_sale_id, note=payload.note, from_cart=payload.from_cart,
+        request.auth,
+        items=items,
+        address_id=payload.address_id,
+        coupon_code=payload.coupon_code,
+        flash_sale_id=payload.flash_sale_id,
+        note=payload.note,
+        from_cart=payload.from_cart,
         idempotency_key=payload.idempotency_key,
     )
     return Status(200 if order.replayed else 201, order_detail(order))
@@ -227,9 +252,18 @@ class CouponOut(Schema):
 @router.get("/coupons", response=list[CouponOut], summary="我可用的优惠券")
 def coupons(request, subtotal: int = 0):
     return [
-        {"code": o.coupon.code, "name": o.coupon.name, "kind": o.coupon.kind, "value": o.coupon.value,
-         "threshold": o.coupon.threshold, "description": o.coupon.describe, "ends_at": o.coupon.ends_at,
-         "discount": o.discount, "applicable": o.applicable, "reason": o.reason}
+        {
+            "code": o.coupon.code,
+            "name": o.coupon.name,
+            "kind": o.coupon.kind,
+            "value": o.coupon.value,
+            "threshold": o.coupon.threshold,
+            "description": o.coupon.describe,
+            "ends_at": o.coupon.ends_at,
+            "discount": o.discount,
+            "applicable": o.applicable,
+            "reason": o.reason,
+        }
         for o in queries.available_coupons(request.auth, max(subtotal, 0))
     ]
 
@@ -254,10 +288,22 @@ class FlashSaleOut(Schema):
 @router.get("/flash-sales", auth=None, response=list[FlashSaleOut], summary="进行中的秒杀")
 def flash_sales(request):
     return [
-        {"id": f.pk, "title": f.title, "sku_id": f.sku_id, "product_id": f.sku.product_id,
-         "product_title": f.sku.product.title, "spec_label": f.sku.spec_label, "image": f.sku.product.cover,
-         "price": f.price, "regular_price": f.sku.price, "quota": f.quota, "remaining": f.remaining,
-         "per_user_limit": f.per_user_limit, "starts_at": f.starts_at, "ends_at": f.ends_at}
+        {
+            "id": f.pk,
+            "title": f.title,
+            "sku_id": f.sku_id,
+            "product_id": f.sku.product_id,
+            "product_title": f.sku.product.title,
+            "spec_label": f.sku.spec_label,
+            "image": f.sku.product.cover,
+            "price": f.price,
+            "regular_price": f.sku.price,
+            "quota": f.quota,
+            "remaining": f.remaining,
+            "per_user_limit": f.per_user_limit,
+            "starts_at": f.starts_at,
+            "ends_at": f.ends_at,
+        }
         for f in queries.active_flash_sales()
     ]
 
@@ -285,8 +331,16 @@ class AddressOut(Schema):
 
 
 def _address(a) -> dict:
-    return {"id": a.pk, "recipient": a.recipient, "phone": a.phone, "province": a.province, "city": a.city,
-            "district": a.district, "detail": a.detail, "is_default": a.is_default}
+    return {
+        "id": a.pk,
+        "recipient": a.recipient,
+        "phone": a.phone,
+        "province": a.province,
+        "city": a.city,
+        "district": a.district,
+        "detail": a.detail,
+        "is_default": a.is_default,
+    }
 
 
 @router.get("/addresses", response=list[AddressOut], summary="收货地址")

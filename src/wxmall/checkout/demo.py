@@ -39,18 +39,28 @@ def load() -> str:
     now = timezone.now()
     created_coupons = sum(_coupon(row, now) for row in COUPONS)
     sales = [title for row in FLASH_SALES if (title := _flash_sale(*row, now=now))]
-    return (f"促销：{len(COUPONS)} 张优惠券（新建 {created_coupons} 张），"
-            f"进行中的秒杀 {len(sales)} 个（{'、'.join(sales) or '无可用商品'}）")
+    return (
+        f"促销：{len(COUPONS)} 张优惠券（新建 {created_coupons} 张），"
+        f"进行中的秒杀 {len(sales)} 个（{'、'.join(sales) or '无可用商品'}）"
+    )
 
 
 def _coupon(row, now) -> bool:
     code, name, kind, value, threshold, per_user_limit, quota = row
     coupon = Coupon.objects.filter(code=code).first()
-    fields = {"name": name, "kind": kind, "value": value, "threshold": threshold,
-              "per_user_limit": per_user_limit, "total_quota": quota, "is_active": True}
+    fields = {
+        "name": name,
+        "kind": kind,
+        "value": value,
+        "threshold": threshold,
+        "per_user_limit": per_user_limit,
+        "total_quota": quota,
+        "is_active": True,
+    }
     if coupon is None:
-        Coupon.objects.create(code=code, starts_at=now - timedelta(days=1),
-                              ends_at=now + timedelta(days=COUPON_DAYS), **fields)
+        Coupon.objects.create(
+            code=code, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=COUPON_DAYS), **fields
+        )
         return True
     if quota is not None and coupon.used_count > quota:
         fields["total_quota"] = coupon.used_count  # never below what has been used (a check constraint)
@@ -67,8 +77,15 @@ def _flash_sale(slugs, title, percent, quota, per_user_limit, *, now) -> str | N
     price = max(100, sku.price * percent // 100 // 100 * 100)  # whole yuan
     sale = FlashSale.objects.filter(title=title).first()
     if sale is None:
-        FlashSale.objects.create(sku=sku, title=title, price=price, quota=quota, per_user_limit=per_user_limit,
-                                 starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=FLASH_SALE_DAYS))
+        FlashSale.objects.create(
+            sku=sku,
+            title=title,
+            price=price,
+            quota=quota,
+            per_user_limit=per_user_limit,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=FLASH_SALE_DAYS),
+        )
         return title
     fields = {"is_active": True}
     if sale.ends_at <= now:
@@ -79,7 +96,9 @@ def _flash_sale(slugs, title, percent, quota, per_user_limit, *, now) -> str | N
 
 def _pick_sku(slugs) -> SKU | None:
     """The cheapest in-stock SKU of the first preferred product present, else of any listed product."""
-    buyable = SKU.objects.filter(is_active=True, product__is_listed=True, stock__gt=0).order_by("price", "code")
+    buyable = SKU.objects.filter(is_active=True, product__is_listed=True, stock__gt=0).order_by(
+        "price", "code"
+    )
     for slug in slugs:
         sku = buyable.filter(product__slug=slug).first()
         if sku is not None:

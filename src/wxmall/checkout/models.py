@@ -10,8 +10,9 @@ from django.db.models import F, Q
 
 
 class CartLine(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
-                             related_name="cart_lines")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="cart_lines"
+    )
     sku = models.ForeignKey("catalog.SKU", verbose_name="SKU", on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField("数量")
     created_at = models.DateTimeField("加入时间", auto_now_add=True)
@@ -55,12 +56,16 @@ class Coupon(models.Model):
         ordering = ("-id",)
         verbose_name = verbose_name_plural = "优惠券"
         constraints = [
-            models.CheckConstraint(condition=Q(total_quota__isnull=True) | Q(used_count__lte=F("total_quota")),
-                                   name="coupon_used_within_quota"),
+            models.CheckConstraint(
+                condition=Q(total_quota__isnull=True) | Q(used_count__lte=F("total_quota")),
+                name="coupon_used_within_quota",
+            ),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="coupon_window_valid"),
             models.CheckConstraint(
-                condition=Q(kind="amount_off", value__gte=1) | Q(kind="percent_off", value__gte=1, value__lte=99),
-                name="coupon_value_valid"),
+                condition=Q(kind="amount_off", value__gte=1)
+                | Q(kind="percent_off", value__gte=1, value__lte=99),
+                name="coupon_value_valid",
+            ),
             models.CheckConstraint(condition=Q(per_user_limit__gte=1), name="coupon_per_user_limit_positive"),
         ]
 
@@ -86,11 +91,15 @@ class CouponRedemption(models.Model):
     """One use of a coupon by one order. Deleted again when the order is cancelled, which gives the use
     back (the per-user limit counts these rows)."""
 
-    coupon = models.ForeignKey(Coupon, verbose_name="优惠券", on_delete=models.PROTECT, related_name="redemptions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
-                             related_name="+")
-    order = models.OneToOneField("orders.Order", verbose_name="订单", on_delete=models.CASCADE,
-                                 related_name="coupon_redemption")
+    coupon = models.ForeignKey(
+        Coupon, verbose_name="优惠券", on_delete=models.PROTECT, related_name="redemptions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="+"
+    )
+    order = models.OneToOneField(
+        "orders.Order", verbose_name="订单", on_delete=models.CASCADE, related_name="coupon_redemption"
+    )
     discount = models.PositiveIntegerField("优惠金额(分)")
     created_at = models.DateTimeField("使用时间", auto_now_add=True)
 
@@ -105,7 +114,9 @@ class CouponRedemption(models.Model):
 class FlashSale(models.Model):
     """A limited number of units of one SKU at a special price during a time window."""
 
-    sku = models.ForeignKey("catalog.SKU", verbose_name="SKU", on_delete=models.PROTECT, related_name="flash_sales")
+    sku = models.ForeignKey(
+        "catalog.SKU", verbose_name="SKU", on_delete=models.PROTECT, related_name="flash_sales"
+    )
     title = models.CharField("活动名称", max_length=64)
     price = models.PositiveIntegerField("秒杀价(分)")
     quota = models.PositiveIntegerField("活动库存")
@@ -123,7 +134,9 @@ class FlashSale(models.Model):
             models.CheckConstraint(condition=Q(sold__lte=F("quota")), name="flashsale_sold_within_quota"),
             models.CheckConstraint(condition=Q(price__gt=0), name="flashsale_price_positive"),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="flashsale_window_valid"),
-            models.CheckConstraint(condition=Q(per_user_limit__gte=1), name="flashsale_per_user_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(per_user_limit__gte=1), name="flashsale_per_user_limit_positive"
+            ),
         ]
         indexes = [models.Index(fields=["is_active", "ends_at"])]
 
@@ -139,12 +152,15 @@ class FlashSalePurchase(models.Model):
     """Units of a flash sale bought by one order; the per-user limit sums these. Deleted when the order is
     cancelled, together with giving the units back to `FlashSale.sold`."""
 
-    flash_sale = models.ForeignKey(FlashSale, verbose_name="秒杀活动", on_delete=models.PROTECT,
-                                   related_name="purchases")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
-                             related_name="+")
-    order = models.OneToOneField("orders.Order", verbose_name="订单", on_delete=models.CASCADE,
-                                 related_name="flash_sale_purchase")
+    flash_sale = models.ForeignKey(
+        FlashSale, verbose_name="秒杀活动", on_delete=models.PROTECT, related_name="purchases"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="+"
+    )
+    order = models.OneToOneField(
+        "orders.Order", verbose_name="订单", on_delete=models.CASCADE, related_name="flash_sale_purchase"
+    )
     quantity = models.PositiveIntegerField("数量")
     created_at = models.DateTimeField("购买时间", auto_now_add=True)
 

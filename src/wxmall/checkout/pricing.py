@@ -50,8 +50,9 @@ def normalize_items(items) -> list[tuple[int, int]]:
 
 def check_quantity(quantity, **details) -> int:
     if not _is_int(quantity) or not 1 <= quantity <= settings.CART_MAX_QUANTITY:
-        raise DomainError(CheckoutError.INVALID_QUANTITY,
-                          f"购买数量需在 1 到 {settings.CART_MAX_QUANTITY} 之间", **details)
+        raise DomainError(
+            CheckoutError.INVALID_QUANTITY, f"购买数量需在 1 到 {settings.CART_MAX_QUANTITY} 之间", **details
+        )
     return quantity
 
 
@@ -68,8 +69,9 @@ def coupon_discount(coupon: Coupon, subtotal: int) -> int:
     return max(0, min(raw, subtotal - 1))
 
 
-def coupon_problem(coupon: Coupon, *, subtotal: int, now: datetime, user_uses: int,
-                   has_flash_sale: bool = False) -> CheckoutError | None:
+def coupon_problem(
+    coupon: Coupon, *, subtotal: int, now: datetime, user_uses: int, has_flash_sale: bool = False
+) -> CheckoutError | None:
     """Why `coupon` cannot be used on this order, or None. Checked in this order so the customer hears
     the most fundamental reason first. Quota is checked again by the guarded UPDATE at placement."""
     if not coupon.is_active:
@@ -89,8 +91,9 @@ def coupon_problem(coupon: Coupon, *, subtotal: int, now: datetime, user_uses: i
     return None
 
 
-def flash_sale_problem(flash_sale: FlashSale, *, now: datetime, quantity: int,
-                       user_bought: int) -> CheckoutError | None:
+def flash_sale_problem(
+    flash_sale: FlashSale, *, now: datetime, quantity: int, user_bought: int
+) -> CheckoutError | None:
     if not flash_sale.is_active or not flash_sale.starts_at <= now < flash_sale.ends_at:
         return CheckoutError.FLASH_SALE_NOT_ACTIVE
     if user_bought + quantity > flash_sale.per_user_limit:

@@ -79,9 +79,17 @@ def _cart_line_view(row: CartLine) -> CartLineView:
     else:
         problem = ""
     return CartLineView(
-        sku_id=sku.pk, product_id=sku.product_id, title=sku.product.title, spec_label=sku.spec_label,
-        image=sku.product.cover, unit_price=sku.price, list_price=sku.list_price, quantity=row.quantity,
-        stock=sku.stock, available=not problem, problem=problem,
+        sku_id=sku.pk,
+        product_id=sku.product_id,
+        title=sku.product.title,
+        spec_label=sku.spec_label,
+        image=sku.product.cover,
+        unit_price=sku.price,
+        list_price=sku.list_price,
+        quantity=row.quantity,
+        stock=sku.stock,
+        available=not problem,
+        problem=problem,
     )
 
 
@@ -99,10 +107,18 @@ def load_lines(items: list[tuple[int, int]], flash_sale: FlashSale | None = None
         if sku is None:
             raise DomainError(CheckoutError.SKU_NOT_FOUND, sku_id=sku_id)
         if not sku.is_purchasable:
-            raise DomainError(CheckoutError.SKU_UNAVAILABLE, f"{sku.product.title} 已下架或暂不可售", sku_id=sku_id)
+            raise DomainError(
+                CheckoutError.SKU_UNAVAILABLE, f"{sku.product.title} 已下架或暂不可售", sku_id=sku_id
+            )
         on_sale = flash_sale is not None and flash_sale.sku_id == sku_id
-        lines.append(PricedLine(sku=sku, quantity=quantity, unit_price=flash_sale.price if on_sale else sku.price,
-                                flash_sale=flash_sale if on_sale else None))
+        lines.append(
+            PricedLine(
+                sku=sku,
+                quantity=quantity,
+                unit_price=flash_sale.price if on_sale else sku.price,
+                flash_sale=flash_sale if on_sale else None,
+            )
+        )
     return lines
 
 
@@ -116,7 +132,9 @@ def coupon_uses(coupon: Coupon, user) -> int:
 
 
 def flash_sale_bought(flash_sale: FlashSale, user) -> int:
-    total = FlashSalePurchase.objects.filter(flash_sale=flash_sale, user=user).aggregate(n=Sum("quantity"))["n"]
+    total = FlashSalePurchase.objects.filter(flash_sale=flash_sale, user=user).aggregate(n=Sum("quantity"))[
+        "n"
+    ]
     return total or 0
 
 
@@ -150,8 +168,14 @@ class Quote:
         return not self.problems
 
 
-def quote(user, items: list[tuple[int, int]] | None = None, coupon_code: str | None = None,
-          flash_sale_id: int | None = None, *, now: datetime | None = None) -> Quote:
+def quote(
+    user,
+    items: list[tuple[int, int]] | None = None,
+    coupon_code: str | None = None,
+    flash_sale_id: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> Quote:
     """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
     does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
     cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
@@ -164,8 +188,9 @@ def quote(user, items: list[tuple[int, int]] | None = None, coupon_code: str | N
         if flash_sale is None:
             raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
         quantity = flash_sale_quantity(flash_sale, items)
-        problem = pricing.flash_sale_problem(flash_sale, now=now, quantity=quantity,
-                                             user_bought=flash_sale_bought(flash_sale, user))
+        problem = pricing.flash_sale_problem(
+            flash_sale, now=now, quantity=quantity, user_bought=flash_sale_bought(flash_sale, user)
+        )
         if problem:
             raise DomainError(problem)
     lines = load_lines(items, flash_sale)
@@ -177,15 +202,33 @@ def quote(user, items: list[tuple[int, int]] | None = None, coupon_code: str | N
         if coupon is None:
             problem = CheckoutError.COUPON_NOT_FOUND
         else:
-            problem = pricing.coupon_problem(coupon, subtotal=subtotal, now=now, user_uses=coupon_uses(coupon, user),
-                                             has_flash_sale=flash_sale is not None)
+            problem = pricing.coupon_problem(
+                coupon,
+                subtotal=subtotal,
+                now=now,
+                user_uses=coupon_uses(coupon, user),
+                has_flash_sale=flash_sale is not None,
+            )
         if problem:
             coupon = None
     result = pricing.totals(lines, coupon)
-    problems = [f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）" for line in lines if not line.in_stock]
-    return Quote(lines=lines, subtotal=result.subtotal, discount=result.discount, shipping_fee=result.shipping_fee,
-                 total=result.total, coupon=coupon, coupon_code=code, coupon_problem=problem,
-                 flash_sale=flash_sale, problems=problems)
+    problems = [
+        f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"
+        for line in lines
+        if not line.in_stock
+    ]
+    return Quote(
+        lines=lines,
+        subtotal=result.subtotal,
+        discount=result.discount,
+        shipping_fee=result.shipping_fee,
+        total=result.total,
+        coupon=coupon,
+        coupon_code=code,
+        coupon_problem=problem,
+        flash_sale=flash_sale,
+        problems=problems,
+    )
 
 
 # --- coupons and flash sales ------------------------------------------------------------------------------
@@ -221,8 +264,13 @@ def active_flash_sales(now: datetime | None = None) -> list[FlashSale]:
     """Flash sales on right now whose SKU can be bought, ending soonest first. One query."""
     now = now or timezone.now()
     return list(
-        FlashSale.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now,
-                                 sku__is_active=True, sku__product__is_listed=True)
+        FlashSale.objects.filter(
+            is_active=True,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            sku__is_active=True,
+            sku__product__is_listed=True,
+        )
         .select_related("sku__product")
         .order_by("ends_at", "id")
     )

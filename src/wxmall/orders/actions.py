@@ -32,15 +32,20 @@ def transition(order_id: int, to: str, *, actor=None, actor_kind: str, reason: s
         return _apply(order, to, actor=actor, actor_kind=actor_kind, reason=reason)
 
 
-def _apply(order: Order, to: str, *, actor, actor_kind: str, reason: str, at: datetime | None = None) -> Order:
+def _apply(
+    order: Order, to: str, *, actor, actor_kind: str, reason: str, at: datetime | None = None
+) -> Order:
     """Apply a move to an order whose row the caller has locked in the current transaction."""
     from wxmall.checkout.actions import release_for_cancelled_order, release_stock
 
     from_status = order.status
     if to not in OrderStatus.values or not state.exists(from_status, to, order.refund_from_status):
-        raise DomainError(OrderError.ILLEGAL_TRANSITION,
-                          f"订单当前为「{OrderStatus(from_status).label}」，不能执行此操作",
-                          from_status=from_status, to_status=to)
+        raise DomainError(
+            OrderError.ILLEGAL_TRANSITION,
+            f"订单当前为「{OrderStatus(from_status).label}」，不能执行此操作",
+            from_status=from_status,
+            to_status=to,
+        )
     if actor_kind not in ActorKind.values or not state.actor_may(from_status, to, actor_kind):
         raise DomainError(OrderError.TRANSITION_NOT_PERMITTED)
 
@@ -68,8 +73,9 @@ def _apply(order: Order, to: str, *, actor, actor_kind: str, reason: str, at: da
 
 
 def _count_sales(order: Order) -> None:
-    for product_id, quantity in (order.lines.order_by("sku__product_id")
-                                 .values_list("sku__product_id", "quantity")):
+    for product_id, quantity in order.lines.order_by("sku__product_id").values_list(
+        "sku__product_id", "quantity"
+    ):
         Product.objects.filter(pk=product_id).update(sales_count=F("sales_count") + quantity)
 
 
@@ -93,8 +99,14 @@ def mark_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: int
         if amount != order.total:
             raise DomainError(OrderError.AMOUNT_MISMATCH, expected=order.total, received=amount)
         order.payment_transaction_id = transaction_id
-        return _apply(order, OrderStatus.PAID, actor=None, actor_kind=ActorKind.WECHAT,
-                      reason=f"微信支付成功 {transaction_id}", at=paid_at)
+        return _apply(
+            order,
+            OrderStatus.PAID,
+            actor=None,
+            actor_kind=ActorKind.WECHAT,
+            reason=f"微信支付成功 {transaction_id}",
+            at=paid_at,
+        )
 
 
 def cancel_expired(order_id: int, now: datetime | None = None) -> bool:
@@ -106,7 +118,13 @@ def cancel_expired(order_id: int, now: datetime | None = None) -> bool:
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None or order.status != OrderStatus.PENDING_PAYMENT or order.expires_at > now:
             return False
-        _apply(order, OrderStatus.CANCELLED, actor=None, actor_kind=ActorKind.SYSTEM, reason="超时未支付，系统自动取消")
+        _apply(
+            order,
+            OrderStatus.CANCELLED,
+            actor=None,
+            actor_kind=ActorKind.SYSTEM,
+            reason="超时未支付，系统自动取消",
+        )
         return True
 
 
@@ -120,19 +138,34 @@ def _own_order_id(user, order_no: str) -> int:
 
 def cancel_by_customer(user, order_no: str, reason: str = "") -> Order:
     """The customer cancels their own unpaid order. Another customer's order number → not_found."""
-    return transition(_own_order_id(user, order_no), OrderStatus.CANCELLED, actor=user,
-                      actor_kind=ActorKind.CUSTOMER, reason=(reason or "顾客取消")[:200])
+    return transition(
+        _own_order_id(user, order_no),
+        OrderStatus.CANCELLED,
+        actor=user,
+        actor_kind=ActorKind.CUSTOMER,
+        reason=(reason or "顾客取消")[:200],
+    )
 
 
 def confirm_received(user, order_no: str) -> Order:
     """The customer confirms they received a shipped order."""
-    return transition(_own_order_id(user, order_no), OrderStatus.DELIVERED, actor=user,
-                      actor_kind=ActorKind.CUSTOMER, reason="顾客确认收货")
+    return transition(
+        _own_order_id(user, order_no),
+        OrderStatus.DELIVERED,
+        actor=user,
+        actor_kind=ActorKind.CUSTOMER,
+        reason="顾客确认收货",
+    )
 
 
 def request_refund(user, order_no: str, reason: str = "") -> Order:
-    return transition(_own_order_id(user, order_no), OrderStatus.REFUND_REQUESTED, actor=user,
-                      actor_kind=ActorKind.CUSTOMER, reason=(reason or "顾客申请退款")[:200])
+    return transition(
+        _own_order_id(user, order_no),
+        OrderStatus.REFUND_REQUESTED,
+        actor=user,
+        actor_kind=ActorKind.CUSTOMER,
+        reason=(reason or "顾客申请退款")[:200],
+    )
 
 
 # --- staff --------------------------------------------------------------------------------------------

@@ -72,8 +72,16 @@ def cancel(modeladmin, request, queryset):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("order_no", "user", "status", "total_yuan", "recipient_masked", "phone_masked",
-                    "created_at", "paid_at")
+    list_display = (
+        "order_no",
+        "user",
+        "status",
+        "total_yuan",
+        "recipient_masked",
+        "phone_masked",
+        "created_at",
+        "paid_at",
+    )
     list_filter = ("status", "created_at", "paid_at")
     date_hierarchy = "created_at"
     search_fields = ("order_no", "user__username", "user__nickname", "payment_transaction_id")
@@ -82,10 +90,27 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = (OrderLineInline, OrderEventInline)
     fieldsets = (
         ("订单", {"fields": ("order_no", "user", "status", "refund_from_status", "channel", "note")}),
-        ("金额", {"fields": ("subtotal", "discount", "shipping_fee", "total", "coupon", "payment_transaction_id")}),
+        (
+            "金额",
+            {"fields": ("subtotal", "discount", "shipping_fee", "total", "coupon", "payment_transaction_id")},
+        ),
         ("收货信息", {"fields": ("ship_recipient", "ship_phone", "ship_address")}),
-        ("时间", {"fields": ("created_at", "expires_at", "paid_at", "shipped_at", "delivered_at", "completed_at",
-                           "cancelled_at", "refund_requested_at", "refunded_at")}),
+        (
+            "时间",
+            {
+                "fields": (
+                    "created_at",
+                    "expires_at",
+                    "paid_at",
+                    "shipped_at",
+                    "delivered_at",
+                    "completed_at",
+                    "cancelled_at",
+                    "refund_requested_at",
+                    "refunded_at",
+                )
+            },
+        ),
     )
 
     def get_readonly_fields(self, request, obj=None):

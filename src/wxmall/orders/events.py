@@ -16,18 +16,23 @@ MERCHANT_DESTINATION = "merchant_webhook"
 STATUS_CHANGED = "order.status_changed"
 
 
-def record(order: Order, from_status: str, to_status: str, *, actor=None, actor_kind: str,
-           reason: str = "") -> OrderEvent:
+def record(
+    order: Order, from_status: str, to_status: str, *, actor=None, actor_kind: str, reason: str = ""
+) -> OrderEvent:
     """Write the event for a status change of `order` (already saved with `to_status`), plus its outbox
     message. `from_status` is "" when the order has just been placed. Must run inside the transaction
     that made the change."""
     event = OrderEvent.objects.create(
-        order=order, from_status=from_status, to_status=to_status,
+        order=order,
+        from_status=from_status,
+        to_status=to_status,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_kind=actor_kind, reason=reason[:200],
+        actor_kind=actor_kind,
+        reason=reason[:200],
     )
     enqueue(
-        MERCHANT_DESTINATION, STATUS_CHANGED,
+        MERCHANT_DESTINATION,
+        STATUS_CHANGED,
         {
             "order_no": order.order_no,
             "from": from_status or None,

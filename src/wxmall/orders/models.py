@@ -17,20 +17,29 @@ from .state import ActorKind, OrderStatus
 class Order(models.Model):
     # Doubles as WeChat Pay's out_trade_no: 6–32 chars of [0-9A-Za-z_-|*]; see `orders.numbers`.
     order_no = models.CharField("订单号", max_length=32, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT,
-                             related_name="orders")
-    status = models.CharField("状态", max_length=24, choices=OrderStatus.choices,
-                              default=OrderStatus.PENDING_PAYMENT, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.PROTECT, related_name="orders"
+    )
+    status = models.CharField(
+        "状态", max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT, db_index=True
+    )
     # Where a refund request came from, so a rejected request returns the order there.
-    refund_from_status = models.CharField("申请退款前状态", max_length=24, choices=OrderStatus.choices,
-                                          blank=True)
+    refund_from_status = models.CharField(
+        "申请退款前状态", max_length=24, choices=OrderStatus.choices, blank=True
+    )
 
     subtotal = models.PositiveIntegerField("商品金额(分)")
     discount = models.PositiveIntegerField("优惠(分)", default=0)
     shipping_fee = models.PositiveIntegerField("运费(分)", default=0)
     total = models.PositiveIntegerField("应付(分)")
-    coupon = models.ForeignKey("checkout.Coupon", verbose_name="优惠券", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="orders")
+    coupon = models.ForeignKey(
+        "checkout.Coupon",
+        verbose_name="优惠券",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
 
     ship_recipient = EncryptedTextField("收货人")
     ship_phone = EncryptedTextField("手机号")
@@ -60,13 +69,21 @@ class Order(models.Model):
         ordering = ("-created_at", "-id")
         verbose_name = verbose_name_plural = "订单"
         constraints = [
-            models.UniqueConstraint(fields=["user", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
-                                    name="order_idempotency_key_per_user"),
-            models.CheckConstraint(condition=Q(total=F("subtotal") - F("discount") + F("shipping_fee")),
-                                   name="order_total_adds_up"),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("subtotal") - F("discount") + F("shipping_fee")),
+                name="order_total_adds_up",
+            ),
             models.CheckConstraint(condition=Q(total__gte=1), name="order_total_at_least_one_fen"),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.order_no
@@ -89,16 +106,23 @@ class OrderLine(models.Model):
     unit_price = models.PositiveIntegerField("单价(分)")
     quantity = models.PositiveIntegerField("数量")
     line_total = models.PositiveIntegerField("小计(分)")
-    flash_sale = models.ForeignKey("checkout.FlashSale", verbose_name="秒杀活动", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    flash_sale = models.ForeignKey(
+        "checkout.FlashSale",
+        verbose_name="秒杀活动",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ("id",)
         verbose_name = verbose_name_plural = "订单商品"
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_positive"),
-            models.CheckConstraint(condition=Q(line_total=F("unit_price") * F("quantity")),
-                                   name="orderline_total_adds_up"),
+            models.CheckConstraint(
+                condition=Q(line_total=F("unit_price") * F("quantity")), name="orderline_total_adds_up"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,8 +136,14 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, verbose_name="订单", on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField("原状态", max_length=24, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField("新状态", max_length=24, choices=OrderStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     actor_kind = models.CharField("操作方", max_length=16, choices=ActorKind.choices)
     reason = models.CharField("原因", max_length=200, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)

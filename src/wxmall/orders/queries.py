@@ -23,7 +23,8 @@ def orders_for(user, status: str | None = None) -> QuerySet[Order]:
     if status and status not in OrderStatus.values:
         raise DomainError(OrderError.INVALID_STATUS)
     orders = Order.objects.filter(user=user).prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+    )
     return orders.filter(status=status) if status else orders
 
 
@@ -32,8 +33,10 @@ def order_for(user, order_no: str) -> Order:
     customer's order are the same not_found: existence is not revealed."""
     order = (
         Order.objects.filter(user=user, order_no=order_no)
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
-                          Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")))
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+            Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
+        )
         .first()
     )
     if order is None:
@@ -46,6 +49,7 @@ def today_summary(now: datetime | None = None) -> dict:
     orders are left out; a refund still being decided counts."""
     now = (now or timezone.now()).astimezone(BEIJING)
     start = datetime.combine(now.date(), time.min, tzinfo=BEIJING)
-    figures = Order.objects.filter(paid_at__gte=start, paid_at__lt=start + timedelta(days=1),
-                                   status__in=PAID_STATUSES).aggregate(count=Count("id"), gmv=Sum("total"))
+    figures = Order.objects.filter(
+        paid_at__gte=start, paid_at__lt=start + timedelta(days=1), status__in=PAID_STATUSES
+    ).aggregate(count=Count("id"), gmv=Sum("total"))
     return {"count": figures["count"] or 0, "gmv": figures["gmv"] or 0}

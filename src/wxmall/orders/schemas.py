@@ -72,9 +72,16 @@ class OrderDetailOut(OrderSummaryOut):
 
 def _lines(order: Order) -> list[dict]:
     return [
-        {"sku_id": line.sku_id, "product_title": line.product_title, "spec_label": line.spec_label,
-         "image": line.image, "unit_price": line.unit_price, "quantity": line.quantity,
-         "line_total": line.line_total, "flash_sale_id": line.flash_sale_id}
+        {
+            "sku_id": line.sku_id,
+            "product_title": line.product_title,
+            "spec_label": line.spec_label,
+            "image": line.image,
+            "unit_price": line.unit_price,
+            "quantity": line.quantity,
+            "line_total": line.line_total,
+            "flash_sale_id": line.flash_sale_id,
+        }
         for line in order.lines.all()
     ]
 
@@ -82,11 +89,19 @@ def _lines(order: Order) -> list[dict]:
 def order_summary(order: Order) -> dict:
     lines = _lines(order)
     return {
-        "order_no": order.order_no, "status": order.status, "status_label": OrderStatus(order.status).label,
-        "subtotal": order.subtotal, "discount": order.discount, "shipping_fee": order.shipping_fee,
-        "total": order.total, "total_display": yuan(order.total),
-        "item_count": sum(line["quantity"] for line in lines), "created_at": order.created_at,
-        "expires_at": order.expires_at, "paid_at": order.paid_at, "lines": lines,
+        "order_no": order.order_no,
+        "status": order.status,
+        "status_label": OrderStatus(order.status).label,
+        "subtotal": order.subtotal,
+        "discount": order.discount,
+        "shipping_fee": order.shipping_fee,
+        "total": order.total,
+        "total_display": yuan(order.total),
+        "item_count": sum(line["quantity"] for line in lines),
+        "created_at": order.created_at,
+        "expires_at": order.expires_at,
+        "paid_at": order.paid_at,
+        "lines": lines,
     }
 
 
@@ -95,15 +110,28 @@ def order_detail(order: Order) -> dict:
         **order_summary(order),
         "coupon_code": order.coupon.code if order.coupon_id else None,
         "note": order.note,
-        "shipping": {"recipient": order.ship_recipient, "phone": order.ship_phone,
-                     "province": order.ship_province, "city": order.ship_city,
-                     "district": order.ship_district, "detail": order.ship_detail},
-        "shipped_at": order.shipped_at, "delivered_at": order.delivered_at,
-        "completed_at": order.completed_at, "cancelled_at": order.cancelled_at,
+        "shipping": {
+            "recipient": order.ship_recipient,
+            "phone": order.ship_phone,
+            "province": order.ship_province,
+            "city": order.ship_city,
+            "district": order.ship_district,
+            "detail": order.ship_detail,
+        },
+        "shipped_at": order.shipped_at,
+        "delivered_at": order.delivered_at,
+        "completed_at": order.completed_at,
+        "cancelled_at": order.cancelled_at,
         "events": [
-            {"from_status": e.from_status, "to_status": e.to_status,
-             "to_status_label": OrderStatus(e.to_status).label, "actor_kind": e.actor_kind,
-             "actor_kind_label": ActorKind(e.actor_kind).label, "reason": e.reason, "created_at": e.created_at}
+            {
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "to_status_label": OrderStatus(e.to_status).label,
+                "actor_kind": e.actor_kind,
+                "actor_kind_label": ActorKind(e.actor_kind).label,
+                "reason": e.reason,
+                "created_at": e.created_at,
+            }
             for e in order.events.all()
         ],
     }

@@ -88,5 +88,8 @@ def actor_may(from_status: str, to_status: str, actor_kind: str) -> bool:
 
 def next_statuses(from_status: str, actor_kind: str, refund_from_status: str = "") -> list[str]:
     """Moves open to this kind of actor from here, e.g. to decide which buttons a page shows."""
-    return [to for (frm, to), kinds in TRANSITIONS.items()
-            if frm == from_status and actor_kind in kinds and exists(frm, to, refund_from_status)]
+    return [
+        to
+        for (frm, to), kinds in TRANSITIONS.items()
+        if frm == from_status and actor_kind in kinds and exists(frm, to, refund_from_status)
+    ]

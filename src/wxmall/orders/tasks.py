@@ -20,8 +20,11 @@ def cancel_expired_orders() -> int:
     now = timezone.now()
     cancelled = 0
     while True:
-        ids = list(Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
-                   .order_by("expires_at", "id").values_list("pk", flat=True)[:BATCH])
+        ids = list(
+            Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+            .order_by("expires_at", "id")
+            .values_list("pk", flat=True)[:BATCH]
+        )
         cancelled += sum(cancel_expired(order_id, now) for order_id in ids)
         if len(ids) < BATCH:
             return cancelled
