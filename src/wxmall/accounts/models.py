@@ -42,8 +42,9 @@ class Address(models.Model):
         verbose_name = verbose_name_plural = "收货地址"
         constraints = [
             # One default per customer; the actions clear the old default in the same transaction.
-            models.UniqueConstraint(fields=["user"], condition=models.Q(is_default=True),
-                                    name="address_one_default_per_user"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True), name="address_one_default_per_user"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,32 +7,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', wxmall.core.fields.EncryptedTextField(verbose_name='收货人')),
-                ('phone', wxmall.core.fields.EncryptedTextField(verbose_name='手机号')),
-                ('province', models.CharField(max_length=32, verbose_name='省份')),
-                ('city', models.CharField(max_length=32, verbose_name='城市')),
-                ('district', models.CharField(blank=True, max_length=32, verbose_name='区县')),
-                ('detail', wxmall.core.fields.EncryptedTextField(verbose_name='详细地址')),
-                ('is_default', models.BooleanField(default=False, verbose_name='默认地址')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", wxmall.core.fields.EncryptedTextField(verbose_name="收货人")),
+                ("phone", wxmall.core.fields.EncryptedTextField(verbose_name="手机号")),
+                ("province", models.CharField(max_length=32, verbose_name="省份")),
+                ("city", models.CharField(max_length=32, verbose_name="城市")),
+                ("district", models.CharField(blank=True, max_length=32, verbose_name="区县")),
+                ("detail", wxmall.core.fields.EncryptedTextField(verbose_name="详细地址")),
+                ("is_default", models.BooleanField(default=False, verbose_name="默认地址")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '收货地址',
-                'verbose_name_plural': '收货地址',
-                'ordering': ('-is_default', '-id'),
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('user',), name='address_one_default_per_user')],
+                "verbose_name": "收货地址",
+                "verbose_name_plural": "收货地址",
+                "ordering": ("-is_default", "-id"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("user",),
+                        name="address_one_default_per_user",
+                    )
+                ],
             },
         ),
     ]

@@ -6,98 +6,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FlashSale',
+            name="FlashSale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=64, verbose_name='活动名称')),
-                ('price', models.PositiveIntegerField(verbose_name='秒杀价(分)')),
-                ('quota', models.PositiveIntegerField(verbose_name='活动库存')),
-                ('sold', models.PositiveIntegerField(default=0, verbose_name='已售')),
-                ('per_user_limit', models.PositiveIntegerField(default=1, verbose_name='每人限购')),
-                ('starts_at', models.DateTimeField(verbose_name='开始时间')),
-                ('ends_at', models.DateTimeField(verbose_name='结束时间')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=64, verbose_name="活动名称")),
+                ("price", models.PositiveIntegerField(verbose_name="秒杀价(分)")),
+                ("quota", models.PositiveIntegerField(verbose_name="活动库存")),
+                ("sold", models.PositiveIntegerField(default=0, verbose_name="已售")),
+                ("per_user_limit", models.PositiveIntegerField(default=1, verbose_name="每人限购")),
+                ("starts_at", models.DateTimeField(verbose_name="开始时间")),
+                ("ends_at", models.DateTimeField(verbose_name="结束时间")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
             ],
             options={
-                'verbose_name': '限时秒杀',
-                'verbose_name_plural': '限时秒杀',
-                'ordering': ('starts_at', 'id'),
+                "verbose_name": "限时秒杀",
+                "verbose_name_plural": "限时秒杀",
+                "ordering": ("starts_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='FlashSalePurchase',
+            name="FlashSalePurchase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(verbose_name='数量')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='购买时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField(verbose_name="数量")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="购买时间")),
             ],
             options={
-                'verbose_name': '秒杀购买记录',
-                'verbose_name_plural': '秒杀购买记录',
+                "verbose_name": "秒杀购买记录",
+                "verbose_name_plural": "秒杀购买记录",
             },
         ),
         migrations.CreateModel(
-            name='CartLine',
+            name="CartLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(verbose_name='数量')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='加入时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.sku', verbose_name='SKU')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cart_lines', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField(verbose_name="数量")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="加入时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.sku",
+                        verbose_name="SKU",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cart_lines",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '购物车商品',
-                'verbose_name_plural': '购物车商品',
-                'ordering': ('-created_at', '-id'),
+                "verbose_name": "购物车商品",
+                "verbose_name_plural": "购物车商品",
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Coupon',
+            name="Coupon",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='券码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('amount_off', '满减券'), ('percent_off', '折扣券')], max_length=16, verbose_name='类型')),
-                ('value', models.PositiveIntegerField(verbose_name='面额(分)或折扣(%)')),
-                ('threshold', models.PositiveIntegerField(default=0, verbose_name='使用门槛(分)')),
-                ('starts_at', models.DateTimeField(verbose_name='生效时间')),
-                ('ends_at', models.DateTimeField(verbose_name='失效时间')),
-                ('total_quota', models.PositiveIntegerField(blank=True, help_text='留空表示不限量', null=True, verbose_name='发放总量')),
-                ('used_count', models.PositiveIntegerField(default=0, verbose_name='已使用')),
-                ('per_user_limit', models.PositiveIntegerField(default=1, verbose_name='每人限用')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="券码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("amount_off", "满减券"), ("percent_off", "折扣券")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("value", models.PositiveIntegerField(verbose_name="面额(分)或折扣(%)")),
+                ("threshold", models.PositiveIntegerField(default=0, verbose_name="使用门槛(分)")),
+                ("starts_at", models.DateTimeField(verbose_name="生效时间")),
+                ("ends_at", models.DateTimeField(verbose_name="失效时间")),
+                (
+                    "total_quota",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="留空表示不限量", null=True, verbose_name="发放总量"
+                    ),
+                ),
+                ("used_count", models.PositiveIntegerField(default=0, verbose_name="已使用")),
+                ("per_user_limit", models.PositiveIntegerField(default=1, verbose_name="每人限用")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
             ],
             options={
-                'verbose_name': '优惠券',
-                'verbose_name_plural': '优惠券',
-                'ordering': ('-id',),
-                'constraints': [models.CheckConstraint(condition=models.Q(('total_quota__isnull', True), ('used_count__lte', models.F('total_quota')), _connector='OR'), name='coupon_used_within_quota'), models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='coupon_window_valid'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'amount_off'), ('value__gte', 1)), models.Q(('kind', 'percent_off'), ('value__gte', 1), ('value__lte', 99)), _connector='OR'), name='coupon_value_valid'), models.CheckConstraint(condition=models.Q(('per_user_limit__gte', 1)), name='coupon_per_user_limit_positive')],
+                "verbose_name": "优惠券",
+                "verbose_name_plural": "优惠券",
+                "ordering": ("-id",),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("total_quota__isnull", True),
+                            ("used_count__lte", models.F("total_quota")),
+                            _connector="OR",
+                        ),
+                        name="coupon_used_within_quota",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="coupon_window_valid"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "amount_off"), ("value__gte", 1)),
+                            models.Q(("kind", "percent_off"), ("value__gte", 1), ("value__lte", 99)),
+                            _connector="OR",
+                        ),
+                        name="coupon_value_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("per_user_limit__gte", 1)), name="coupon_per_user_limit_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CouponRedemption',
+            name="CouponRedemption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('discount', models.PositiveIntegerField(verbose_name='优惠金额(分)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='使用时间')),
-                ('coupon', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='redemptions', to='checkout.coupon', verbose_name='优惠券')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("discount", models.PositiveIntegerField(verbose_name="优惠金额(分)")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="使用时间")),
+                (
+                    "coupon",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="redemptions",
+                        to="checkout.coupon",
+                        verbose_name="优惠券",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '优惠券使用记录',
-                'verbose_name_plural': '优惠券使用记录',
+                "verbose_name": "优惠券使用记录",
+                "verbose_name_plural": "优惠券使用记录",
             },
         ),
     ]

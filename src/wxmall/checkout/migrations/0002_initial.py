@@ -6,81 +6,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('checkout', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("checkout", "0001_initial"),
+        ("orders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='couponredemption',
-            name='order',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='coupon_redemption', to='orders.order', verbose_name='订单'),
+            model_name="couponredemption",
+            name="order",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="coupon_redemption",
+                to="orders.order",
+                verbose_name="订单",
+            ),
         ),
         migrations.AddField(
-            model_name='couponredemption',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='用户'),
+            model_name="couponredemption",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="用户",
+            ),
         ),
         migrations.AddField(
-            model_name='flashsale',
-            name='sku',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flash_sales', to='catalog.sku', verbose_name='SKU'),
+            model_name="flashsale",
+            name="sku",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="flash_sales",
+                to="catalog.sku",
+                verbose_name="SKU",
+            ),
         ),
         migrations.AddField(
-            model_name='flashsalepurchase',
-            name='flash_sale',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='purchases', to='checkout.flashsale', verbose_name='秒杀活动'),
+            model_name="flashsalepurchase",
+            name="flash_sale",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="purchases",
+                to="checkout.flashsale",
+                verbose_name="秒杀活动",
+            ),
         ),
         migrations.AddField(
-            model_name='flashsalepurchase',
-            name='order',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='flash_sale_purchase', to='orders.order', verbose_name='订单'),
+            model_name="flashsalepurchase",
+            name="order",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="flash_sale_purchase",
+                to="orders.order",
+                verbose_name="订单",
+            ),
         ),
         migrations.AddField(
-            model_name='flashsalepurchase',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='用户'),
+            model_name="flashsalepurchase",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="用户",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cartline',
-            constraint=models.UniqueConstraint(fields=('user', 'sku'), name='cartline_one_per_user_sku'),
+            model_name="cartline",
+            constraint=models.UniqueConstraint(fields=("user", "sku"), name="cartline_one_per_user_sku"),
         ),
         migrations.AddConstraint(
-            model_name='cartline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='cartline_quantity_positive'),
+            model_name="cartline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1)), name="cartline_quantity_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='couponredemption',
-            index=models.Index(fields=['coupon', 'user'], name='checkout_co_coupon__6cc28c_idx'),
+            model_name="couponredemption",
+            index=models.Index(fields=["coupon", "user"], name="checkout_co_coupon__6cc28c_idx"),
         ),
         migrations.AddIndex(
-            model_name='flashsale',
-            index=models.Index(fields=['is_active', 'ends_at'], name='checkout_fl_is_acti_8a825d_idx'),
+            model_name="flashsale",
+            index=models.Index(fields=["is_active", "ends_at"], name="checkout_fl_is_acti_8a825d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='flashsale',
-            constraint=models.CheckConstraint(condition=models.Q(('sold__lte', models.F('quota'))), name='flashsale_sold_within_quota'),
+            model_name="flashsale",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sold__lte", models.F("quota"))), name="flashsale_sold_within_quota"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flashsale',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gt', 0)), name='flashsale_price_positive'),
+            model_name="flashsale",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gt", 0)), name="flashsale_price_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flashsale',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='flashsale_window_valid'),
+            model_name="flashsale",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="flashsale_window_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='flashsale',
-            constraint=models.CheckConstraint(condition=models.Q(('per_user_limit__gte', 1)), name='flashsale_per_user_limit_positive'),
+            model_name="flashsale",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("per_user_limit__gte", 1)), name="flashsale_per_user_limit_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='flashsalepurchase',
-            index=models.Index(fields=['flash_sale', 'user'], name='checkout_fl_flash_s_c51383_idx'),
+            model_name="flashsalepurchase",
+            index=models.Index(fields=["flash_sale", "user"], name="checkout_fl_flash_s_c51383_idx"),
         ),
     ]

@@ -8,119 +8,322 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('checkout', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("checkout", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_no', models.CharField(max_length=32, unique=True, verbose_name='订单号')),
-                ('status', models.CharField(choices=[('pending_payment', '待支付'), ('paid', '待发货'), ('shipped', '已发货'), ('delivered', '已签收'), ('completed', '已完成'), ('cancelled', '已取消'), ('refund_requested', '退款中'), ('refunded', '已退款')], db_index=True, default='pending_payment', max_length=24, verbose_name='状态')),
-                ('refund_from_status', models.CharField(blank=True, choices=[('pending_payment', '待支付'), ('paid', '待发货'), ('shipped', '已发货'), ('delivered', '已签收'), ('completed', '已完成'), ('cancelled', '已取消'), ('refund_requested', '退款中'), ('refunded', '已退款')], max_length=24, verbose_name='申请退款前状态')),
-                ('subtotal', models.PositiveIntegerField(verbose_name='商品金额(分)')),
-                ('discount', models.PositiveIntegerField(default=0, verbose_name='优惠(分)')),
-                ('shipping_fee', models.PositiveIntegerField(default=0, verbose_name='运费(分)')),
-                ('total', models.PositiveIntegerField(verbose_name='应付(分)')),
-                ('ship_recipient', wxmall.core.fields.EncryptedTextField(verbose_name='收货人')),
-                ('ship_phone', wxmall.core.fields.EncryptedTextField(verbose_name='手机号')),
-                ('ship_province', models.CharField(max_length=32, verbose_name='省份')),
-                ('ship_city', models.CharField(max_length=32, verbose_name='城市')),
-                ('ship_district', models.CharField(blank=True, max_length=32, verbose_name='区县')),
-                ('ship_detail', wxmall.core.fields.EncryptedTextField(verbose_name='详细地址')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='买家留言')),
-                ('idempotency_key', models.CharField(blank=True, max_length=64, null=True, verbose_name='幂等键')),
-                ('channel', models.CharField(blank=True, max_length=64, null=True, verbose_name='来源渠道')),
-                ('payment_transaction_id', models.CharField(blank=True, max_length=64, verbose_name='微信支付单号')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='下单时间')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='支付截止时间')),
-                ('paid_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='支付时间')),
-                ('shipped_at', models.DateTimeField(blank=True, null=True, verbose_name='发货时间')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='签收时间')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='取消时间')),
-                ('refund_requested_at', models.DateTimeField(blank=True, null=True, verbose_name='申请退款时间')),
-                ('refunded_at', models.DateTimeField(blank=True, null=True, verbose_name='退款时间')),
-                ('coupon', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='checkout.coupon', verbose_name='优惠券')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_no", models.CharField(max_length=32, unique=True, verbose_name="订单号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_payment", "待支付"),
+                            ("paid", "待发货"),
+                            ("shipped", "已发货"),
+                            ("delivered", "已签收"),
+                            ("completed", "已完成"),
+                            ("cancelled", "已取消"),
+                            ("refund_requested", "退款中"),
+                            ("refunded", "已退款"),
+                        ],
+                        db_index=True,
+                        default="pending_payment",
+                        max_length=24,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "refund_from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending_payment", "待支付"),
+                            ("paid", "待发货"),
+                            ("shipped", "已发货"),
+                            ("delivered", "已签收"),
+                            ("completed", "已完成"),
+                            ("cancelled", "已取消"),
+                            ("refund_requested", "退款中"),
+                            ("refunded", "已退款"),
+                        ],
+                        max_length=24,
+                        verbose_name="申请退款前状态",
+                    ),
+                ),
+                ("subtotal", models.PositiveIntegerField(verbose_name="商品金额(分)")),
+                ("discount", models.PositiveIntegerField(default=0, verbose_name="优惠(分)")),
+                ("shipping_fee", models.PositiveIntegerField(default=0, verbose_name="运费(分)")),
+                ("total", models.PositiveIntegerField(verbose_name="应付(分)")),
+                ("ship_recipient", wxmall.core.fields.EncryptedTextField(verbose_name="收货人")),
+                ("ship_phone", wxmall.core.fields.EncryptedTextField(verbose_name="手机号")),
+                ("ship_province", models.CharField(max_length=32, verbose_name="省份")),
+                ("ship_city", models.CharField(max_length=32, verbose_name="城市")),
+                ("ship_district", models.CharField(blank=True, max_length=32, verbose_name="区县")),
+                ("ship_detail", wxmall.core.fields.EncryptedTextField(verbose_name="详细地址")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="买家留言")),
+                (
+                    "idempotency_key",
+                    models.CharField(blank=True, max_length=64, null=True, verbose_name="幂等键"),
+                ),
+                ("channel", models.CharField(blank=True, max_length=64, null=True, verbose_name="来源渠道")),
+                (
+                    "payment_transaction_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="微信支付单号"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="下单时间"),
+                ),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="支付截止时间")),
+                (
+                    "paid_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="支付时间"),
+                ),
+                ("shipped_at", models.DateTimeField(blank=True, null=True, verbose_name="发货时间")),
+                ("delivered_at", models.DateTimeField(blank=True, null=True, verbose_name="签收时间")),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="完成时间")),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True, verbose_name="取消时间")),
+                (
+                    "refund_requested_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="申请退款时间"),
+                ),
+                ("refunded_at", models.DateTimeField(blank=True, null=True, verbose_name="退款时间")),
+                (
+                    "coupon",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="checkout.coupon",
+                        verbose_name="优惠券",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '订单',
-                'verbose_name_plural': '订单',
-                'ordering': ('-created_at', '-id'),
+                "verbose_name": "订单",
+                "verbose_name_plural": "订单",
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="OrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('pending_payment', '待支付'), ('paid', '待发货'), ('shipped', '已发货'), ('delivered', '已签收'), ('completed', '已完成'), ('cancelled', '已取消'), ('refund_requested', '退款中'), ('refunded', '已退款')], max_length=24, verbose_name='原状态')),
-                ('to_status', models.CharField(choices=[('pending_payment', '待支付'), ('paid', '待发货'), ('shipped', '已发货'), ('delivered', '已签收'), ('completed', '已完成'), ('cancelled', '已取消'), ('refund_requested', '退款中'), ('refunded', '已退款')], max_length=24, verbose_name='新状态')),
-                ('actor_kind', models.CharField(choices=[('customer', '顾客'), ('staff', '商家'), ('system', '系统'), ('wechat', '微信')], max_length=16, verbose_name='操作方')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='原因')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='orders.order', verbose_name='订单')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending_payment", "待支付"),
+                            ("paid", "待发货"),
+                            ("shipped", "已发货"),
+                            ("delivered", "已签收"),
+                            ("completed", "已完成"),
+                            ("cancelled", "已取消"),
+                            ("refund_requested", "退款中"),
+                            ("refunded", "已退款"),
+                        ],
+                        max_length=24,
+                        verbose_name="原状态",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("pending_payment", "待支付"),
+                            ("paid", "待发货"),
+                            ("shipped", "已发货"),
+                            ("delivered", "已签收"),
+                            ("completed", "已完成"),
+                            ("cancelled", "已取消"),
+                            ("refund_requested", "退款中"),
+                            ("refunded", "已退款"),
+                        ],
+                        max_length=24,
+                        verbose_name="新状态",
+                    ),
+                ),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[
+                            ("customer", "顾客"),
+                            ("staff", "商家"),
+                            ("system", "系统"),
+                            ("wechat", "微信"),
+                        ],
+                        max_length=16,
+                        verbose_name="操作方",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="原因")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="orders.order",
+                        verbose_name="订单",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '订单记录',
-                'verbose_name_plural': '订单记录',
-                'ordering': ('created_at', 'id'),
+                "verbose_name": "订单记录",
+                "verbose_name_plural": "订单记录",
+                "ordering": ("created_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product_title', models.CharField(max_length=120, verbose_name='商品名称')),
-                ('spec_label', models.CharField(blank=True, max_length=200, verbose_name='规格')),
-                ('image', models.CharField(blank=True, max_length=300, verbose_name='图片')),
-                ('unit_price', models.PositiveIntegerField(verbose_name='单价(分)')),
-                ('quantity', models.PositiveIntegerField(verbose_name='数量')),
-                ('line_total', models.PositiveIntegerField(verbose_name='小计(分)')),
-                ('flash_sale', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='checkout.flashsale', verbose_name='秒杀活动')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order', verbose_name='订单')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku', verbose_name='SKU')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("product_title", models.CharField(max_length=120, verbose_name="商品名称")),
+                ("spec_label", models.CharField(blank=True, max_length=200, verbose_name="规格")),
+                ("image", models.CharField(blank=True, max_length=300, verbose_name="图片")),
+                ("unit_price", models.PositiveIntegerField(verbose_name="单价(分)")),
+                ("quantity", models.PositiveIntegerField(verbose_name="数量")),
+                ("line_total", models.PositiveIntegerField(verbose_name="小计(分)")),
+                (
+                    "flash_sale",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="checkout.flashsale",
+                        verbose_name="秒杀活动",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.order",
+                        verbose_name="订单",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.sku",
+                        verbose_name="SKU",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '订单商品',
-                'verbose_name_plural': '订单商品',
-                'ordering': ('id',),
+                "verbose_name": "订单商品",
+                "verbose_name_plural": "订单商品",
+                "ordering": ("id",),
             },
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['user', '-created_at'], name='orders_orde_user_id_0ae59f_idx'),
+            model_name="order",
+            index=models.Index(fields=["user", "-created_at"], name="orders_orde_user_id_0ae59f_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['status', 'expires_at'], name='orders_orde_status_62907b_idx'),
+            model_name="order",
+            index=models.Index(fields=["status", "expires_at"], name="orders_orde_status_62907b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('user', 'idempotency_key'), name='order_idempotency_key_per_user'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("user", "idempotency_key"),
+                name="order_idempotency_key_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('subtotal'), '-', models.F('discount')), '+', models.F('shipping_fee')))), name='order_total_adds_up'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "total",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("subtotal"), "-", models.F("discount")
+                            ),
+                            "+",
+                            models.F("shipping_fee"),
+                        ),
+                    )
+                ),
+                name="order_total_adds_up",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 1)), name='order_total_at_least_one_fen'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 1)), name="order_total_at_least_one_fen"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='orderline_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1)), name="orderline_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('line_total', django.db.models.expressions.CombinedExpression(models.F('unit_price'), '*', models.F('quantity')))), name='orderline_total_adds_up'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "line_total",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("unit_price"), "*", models.F("quantity")
+                        ),
+                    )
+                ),
+                name="orderline_total_adds_up",
+            ),
         ),
     ]
