@@ -66,4 +66,11 @@ def test_staff_discards_a_message_from_a_phone(page, live_server):
     message.refresh_from_db()
     assert message.status == OutboxStatus.DISCARDED and message.discard_reason == "已电话通知商家"
     assert OutboxAuditEntry.objects.get().staff.username == "clerk"
+
+    page.get_by_role("link", name="投递健康").click()
+    page.wait_for_url(f"{base}/console/destinations/")
+    assert "merchant_webhook" in page.locator("table").inner_text()
+    if finders.find("echarts/echarts.min.js"):
+        page.locator("#chart canvas").first.wait_for(timeout=10_000)
+    page.screenshot(path=str(SHOTS / "console-destinations.png"), full_page=True)
     assert errors == []

@@ -229,3 +229,6 @@ def test_destinations_page(staff_client, dead):
     assert "merchant_webhook" in html and "正常" in html  # breaker closed
     [health] = response.context["health"]
     assert health.attempts == 1 and health.success_rate == 0 and health.dead == 1
+    chart = response.context["chart"]
+    assert len(chart["hours"]) == 24 and sum(chart["failed"]) == 1 and sum(chart["ok"]) == 0
+    assert 'id="chart-data"' in html

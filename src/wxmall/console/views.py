@@ -156,4 +156,18 @@ def outbox_discard(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @staff_member_required
 def destinations(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/destinations.html", {"health": outbox_queries.destination_health()})
+    hours = outbox_queries.attempts_per_hour_today()
+    return render(
+        request,
+        "console/destinations.html",
+        {
+            "health": outbox_queries.destination_health(),
+            "chart": {
+                "hours": [f"{h['hour']:02d}时" for h in hours],
+                "ok": [h["ok"] for h in hours],
+                "failed": [h["failed"] for h in hours],
+            },
+            "echarts_available": finders.find(ECHARTS) is not None,
+            "echarts_path": ECHARTS,
+        },
+    )
