@@ -364,3 +364,66 @@ def test_template_message_reports_job_finish_to_the_server(make_sandbox, receive
     report = decrypt_push(app, receiver.requests[-1])
     assert report["Event"] == "TEMPLATESENDJOBFINISH" and int(report["MsgID"]) == sent["msgid"]
     assert report["Status"] == "success"
+
+
+# -- Mini Program customer-service pushes --------------------------------------------------------------------
+
+@pytest.fixture
+def make_mp_sandbox(wxsandbox_factory, wxsandbox_base_config, receiver):
+    def start(mode="safe"):
+        apps = tuple(dataclasses.replace(a, server_url=receiver.url, message_mode=mode)
+                     if a.kind == "mini_program" else a for a in wxsandbox_base_config.apps)
+        sb = wxsandbox_factory(apps=apps)
+        return sb, sb.app_of_kind("mini_program")
+    return start
+
+
+def test_mini_program_json_push_opens_the_customer_service_window(make_mp_sandbox, receiver):
+    import json
+
+    sb, app = make_mp_sandbox("safe")
+    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
+                                                    "secret": app.secret}).json()["access_token"]
+    openid = sb.openid("lihua", app.appid)
+
+    def send():
+        return sb.client.post("/cgi-bin/message/custom/send", params={"access_token": token}, json={
+            "touser": openid, "msgtype": "text", "text": {"content": "您好，这里是客服"}}).json()["errcode"]
+
+    assert send() == 45015  # the user never wrote
+    pushed = []
+
+    def respond(request):
+        q = request["query"]
+        envelope = json.loads(request["body"])
+        assert set(envelope) == {"ToUserName", "Encrypt"}
+        plain = peer(app).decrypt_message(envelope, q["msg_signature"], q["timestamp"], q["nonce"])
+        pushed.append(json.loads(plain))
+        return 200, b"success"
+
+    receiver.respond = respond
+    entered = sb.control("POST", "mp/miniprogram/enter-session", json={"user": "lihua", "session_from": "order-7"})
+    written = sb.control("POST", "mp/miniprogram/message", json={"user": "lihua", "content": "屏幕有坏点"})
+    assert entered["delivered"] and written["reply"] is None and not written["error"]
+    assert pushed[0]["Event"] == "user_enter_tempsession" and pushed[0]["SessionFrom"] == "order-7"
+    assert pushed[1] | {"CreateTime": 0} == {"ToUserName": pushed[1]["ToUserName"], "FromUserName": openid,
+                                              "CreateTime": 0, "MsgType": "text", "Content": "屏幕有坏点",
+                                              "MsgId": written["msgid"]}
+    assert [send() for _ in range(6)] == [0, 0, 0, 0, 0, 45047]  # 5 messages per user message
+
+
+def test_mini_program_push_replies(make_mp_sandbox, receiver):
+    sb, app = make_mp_sandbox("plain")
+    receiver.respond = lambda r: (200, b'{"ToUserName":"o","FromUserName":"gh","CreateTime":1,'
+                                       b'"MsgType":"transfer_customer_service"}')
+    transferred = sb.control("POST", "mp/miniprogram/message", json={"user": "xiaoming", "content": "转人工"})
+    assert transferred["reply"] == {"msgtype": "transfer_customer_service"}
+    receiver.respond = lambda r: (200, b'{"MsgType":"text","Content":"hi"}')
+    refused = sb.control("POST", "mp/miniprogram/message", json={"user": "xiaoming", "content": "x"})
+    assert refused["reply"] is None and "success" in refused["error"]
+    sb.control("POST", "mp/settings", json={"push_format": {app.appid: "xml"}})
+    receiver.respond = lambda r: (200, b"success")
+    sb.control("POST", "mp/miniprogram/message", json={"user": "xiaoming", "content": "xml 格式"})
+    assert xmlmsg.parse(receiver.requests[-1]["body"])["Content"] == "xml 格式"
+    bad = sb.client.post("/sandbox/mp/settings", json={"push_format": {app.appid: "yaml"}})
+    assert bad.status_code == 400

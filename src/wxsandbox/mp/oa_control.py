@@ -6,6 +6,8 @@
   POST /sandbox/mp/oa/click         {"user", "key" | "url" | "pagepath", "appid"?}
                                     menu CLICK (and other event types) / VIEW / view_miniprogram
   POST /sandbox/mp/oa/scan          {"user", "ticket" | "url"}         QR scan: subscribe+qrscene_ or SCAN
+  POST /sandbox/mp/miniprogram/message        {"user", "content", "appid"?}  Mini Program customer-service text
+  POST /sandbox/mp/miniprogram/enter-session  {"user", "session_from"?}     user_enter_tempsession event
   POST /sandbox/mp/oa/verify-url    {"appid"?}                         WeChat's URL verification GET
   GET  /sandbox/mp/oa/conversation  ?user=&appid=&since_id=            the chat as the user sees it
   GET  /sandbox/mp/oa/menu          ?appid=                            the current custom menu
@@ -155,10 +157,50 @@ async def scan(request: Request, sandbox: Any) -> dict:
     return {"event": event, "scene": scene, **await _push(sandbox, app, user["id"], fields, _event_key())}
 
 
+def mini_program_app(sandbox: Any, appid: Any):
+    apps = sandbox.config.apps_of_kind(MINI_PROGRAM)
+    app = sandbox.config.app(str(appid)) if appid else (apps[0] if apps else None)
+    if app is None or app.kind != MINI_PROGRAM:
+        raise ControlError("unknown_app", "需要一个已配置的小程序", 404)
+    return app
+
+
+@control_endpoint
+async def mini_program_message(request: Request, sandbox: Any) -> dict:
+    """The user writes in the Mini Program's customer-service session (opens its 48 h window)."""
+    data = await read_json(request)
+    app, user = mini_program_app(sandbox, data.get("appid")), user_or_error(sandbox, data.get("user"))
+    content = data.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise ControlError("invalid_request", "content 不能为空")
+    row_id = conversation.add_message(sandbox, app.appid, user["id"], direction="in", source="user",
+                                      msgtype="text", body={"content": content})
+    msgid = MSGID_BASE + row_id
+    conversation.touch_interaction(sandbox, app.appid, user["id"])
+    fields = {"ToUserName": oa_push.original_id(sandbox, app),
+              "FromUserName": sandbox.users.openid(user["id"], app.appid),
+              "CreateTime": sandbox.clock.timestamp(), "MsgType": "text", "Content": content, "MsgId": msgid}
+    return {"msgid": msgid, **await _push(sandbox, app, user["id"], fields, f"msg:{app.appid}:{msgid}")}
+
+
+@control_endpoint
+async def mini_program_enter_session(request: Request, sandbox: Any) -> dict:
+    """The user opens the customer-service session (``user_enter_tempsession`` with ``SessionFrom``)."""
+    data = await read_json(request)
+    app, user = mini_program_app(sandbox, data.get("appid")), user_or_error(sandbox, data.get("user"))
+    fields = oa_push.event_fields(sandbox, app, user["id"], "user_enter_tempsession",
+                                  SessionFrom=str(data.get("session_from", "")))
+    return await _push(sandbox, app, user["id"], fields, _event_key())
+
+
 @control_endpoint
 async def verify_url(request: Request, sandbox: Any) -> dict:
     data = await read_json(request)
-    return await oa_push.verify_url(sandbox, official_account(sandbox, data.get("appid")))
+    appid = data.get("appid")
+    app = sandbox.config.app(str(appid)) if appid else official_account(sandbox, None)
+    if app is None:
+        raise ControlError("unknown_app", f"{appid} 不是已配置的账号", 404)
+    return await oa_push.verify_url(sandbox, app)
 
 
 @control_endpoint
@@ -251,6 +293,10 @@ control_routes = [
     Route("/sandbox/mp/oa/message", message, methods=["POST"], name="sandbox.mp.oa.message"),
     Route("/sandbox/mp/oa/click", click, methods=["POST"], name="sandbox.mp.oa.click"),
     Route("/sandbox/mp/oa/scan", scan, methods=["POST"], name="sandbox.mp.oa.scan"),
+    Route("/sandbox/mp/miniprogram/message", mini_program_message, methods=["POST"],
+          name="sandbox.mp.miniprogram.message"),
+    Route("/sandbox/mp/miniprogram/enter-session", mini_program_enter_session, methods=["POST"],
+          name="sandbox.mp.miniprogram.enter_session"),
     Route("/sandbox/mp/oa/verify-url", verify_url, methods=["POST"], name="sandbox.mp.oa.verify_url"),
     Route("/sandbox/mp/oa/conversation", conversation_list, methods=["GET"], name="sandbox.mp.oa.conversation"),
     Route("/sandbox/mp/oa/menu", menu, methods=["GET"], name="sandbox.mp.oa.menu"),

@@ -7,6 +7,10 @@ duplicate, delay or reorder pushes. The first 200 answer is read as the passive 
 user's conversation once (``push_key``); when every attempt fails the user gets WeChat's
 "该公众号暂时无法提供服务，请稍后再试".
 
+Mini Programs get the same pushes (customer-service messages, ``user_enter_tempsession``) in JSON by
+default or XML (``[mp] push_format``); their server may only answer ``success`` or hand the session to
+customer service (``transfer_customer_service``).
+
 Modes: plain (XML body, ``signature``), safe (``<xml><ToUserName/><Encrypt/></xml>`` body, plus
 ``encrypt_type=aes`` and ``msg_signature``), compatible (plaintext elements and ``Encrypt`` together).
 """
@@ -14,6 +18,7 @@ Modes: plain (XML body, ``signature``), safe (``<xml><ToUserName/><Encrypt/></xm
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -23,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 
 from wxsandbox.callbacks import CallbackKind
-from wxsandbox.config import AppConfig
+from wxsandbox.config import MINI_PROGRAM, AppConfig
 from wxsandbox.mp import conversation, replies, xmlmsg
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.msgcrypt import MsgCrypt, signature
@@ -62,11 +67,23 @@ class Push:
     meta: dict[str, Any]
 
 
+def push_format(sandbox: Any, app: AppConfig) -> str:
+    """Official Accounts push XML only; a Mini Program chooses JSON (the default here) or XML."""
+    if app.kind != MINI_PROGRAM:
+        return "xml"
+    return mp_settings.load(sandbox).push_format.get(app.appid, "json")
+
+
+def serialize(fields: dict[str, Any], fmt: str) -> str:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")) if fmt == "json" else xmlmsg.build(fields)
+
+
 def build_push(sandbox: Any, app: AppConfig, user_id: str, fields: dict[str, Any], push_key: str) -> Push:
     """The exact request WeChat would send for ``fields`` (ToUserName/FromUserName/CreateTime included)."""
     settings = mp_settings.load(sandbox)
     openid = sandbox.users.openid(user_id, app.appid)
-    xml = xmlmsg.build(fields)
+    fmt = push_format(sandbox, app)
+    xml = serialize(fields, fmt)
     timestamp, nonce = str(sandbox.clock.timestamp()), str(secrets.randbelow(9 * 10**9) + 10**9)
     params = {"signature": signature(app.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
     if settings.push_openid_param:
@@ -80,11 +97,12 @@ def build_push(sandbox: Any, app: AppConfig, user_id: str, fields: dict[str, Any
         params |= {"encrypt_type": "aes", "msg_signature": crypt.sign(timestamp, nonce, encrypt)}
         envelope = {"ToUserName": fields["ToUserName"], "Encrypt": encrypt} if mode == "safe" \
             else {**fields, "Encrypt": encrypt}
-        body = xmlmsg.build(envelope)
+        body = serialize(envelope, fmt)
     separator = "&" if "?" in app.server_url else "?"
     meta = {"appid": app.appid, "user_id": user_id, "openid": openid, "mode": mode, "push_key": push_key,
+            "format": fmt, "kind": app.kind,
             "msgtype": fields.get("MsgType"), "event": fields.get("Event", ""),
-            "show_reply": _reply_reaches_user(fields)}
+            "show_reply": app.kind != MINI_PROGRAM and _reply_reaches_user(fields)}
     return Push(app.server_url + separator + urlencode(params), body.encode("utf-8"), meta)
 
 
@@ -114,7 +132,9 @@ def _on_result(sandbox: Any, delivery: dict[str, Any], status: int | None, body:
         return
     settings = mp_settings.load(sandbox)
     last_attempt = delivery["attempts"] > settings.push_retries
-    if status == 200:
+    if status == 200 and meta.get("kind") == MINI_PROGRAM:
+        reply = replies.interpret_mini_program(body, fmt=meta["format"], mode=meta["mode"], crypt=crypt_of(app))
+    elif status == 200:
         reply = replies.interpret(body, mode=meta["mode"], crypt=crypt_of(app), openid=meta["openid"])
     elif last_attempt:
         reply = replies.Reply("error", error=f"消息服务器无有效响应（最后一次 HTTP {status or '超时'}）")

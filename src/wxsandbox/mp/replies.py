@@ -8,6 +8,7 @@ Anything else is an error, which WeChat shows the user as "该公众号暂时无
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,3 +100,31 @@ def interpret(body: bytes, *, mode: str, crypt: MsgCrypt, openid: str) -> Reply:
         return Reply("message", message=_message(fields))
     except ValueError as exc:
         return Reply("error", error=str(exc))
+
+
+def _json_fields(body: bytes) -> dict[str, Any]:
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    return data
+
+
+def interpret_mini_program(body: bytes, *, fmt: str, mode: str, crypt: MsgCrypt) -> Reply:
+    """A Mini Program server's answer to a customer-service push: ``success`` or ``transfer_customer_service``."""
+    text = body.decode("utf-8", "replace").strip()
+    if text in ("", "success"):
+        return Reply("none")
+    parse = _json_fields if fmt == "json" else xmlmsg.parse
+    try:
+        fields = parse(body)
+        if "Encrypt" in fields and mode != "plain":
+            fields = parse(crypt.verify_and_decrypt(
+                str(fields.get("MsgSignature", "")) or None, str(fields.get("TimeStamp", "")),
+                str(fields.get("Nonce", "")), str(fields["Encrypt"])).encode())
+    except MsgCryptError as exc:
+        return Reply("error", error=f"加密回复校验失败（{exc.code}）：{exc.reason}")
+    except (ValueError, xmlmsg.XmlError) as exc:
+        return Reply("error", error=f"回复无法解析：{exc}")
+    if fields.get("MsgType") == "transfer_customer_service":
+        return Reply("message", message={"msgtype": "transfer_customer_service"})
+    return Reply("error", error="小程序消息推送只能回复 success 或 transfer_customer_service")

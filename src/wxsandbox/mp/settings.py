@@ -51,6 +51,7 @@ class MpSettings:
     push_retry_interval_seconds: float = 0.0  # unconfirmed (B.10): immediate re-send is reported
     push_openid_param: bool = True  # unconfirmed (B.10): openid in the push query string
     template_job_finish_delay_seconds: float = 0.05
+    push_format: dict[str, str] = field(default_factory=dict)  # Mini Program appid -> json (default) | xml
     # customer-service window (§4.2)
     custom_window_seconds: int = 48 * 3600
     custom_max_per_interaction: int = 20  # 45047 beyond this (unconfirmed)
@@ -111,6 +112,8 @@ def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
     merged = replace(settings, **values)
     if merged.template_registry not in ("auto", "strict"):
         raise ValueError(f"{where}: template_registry must be auto or strict")
+    if any(fmt not in ("json", "xml") for fmt in merged.push_format.values()):
+        raise ValueError(f"{where}: push_format values must be json or xml")
     if merged.oauth_refusal not in ("redirect", "stay"):
         raise ValueError(f"{where}: oauth_refusal must be redirect or stay")
     return merged
