@@ -326,14 +326,12 @@ def _order_for_key(user, key: str) -> Order | None:
 
 
 def _check_flash_sale(user, flash_sale_id, items, now) -> FlashSale:
-    flash_sale = (
-        FlashSale.objects.filter(pk=flash_sale_id).first() if pricing._is_int(flash_sale_id) else None
-    )
+    flash_sale = queries.flash_sale_for(flash_sale_id, user)
     if flash_sale is None:
         raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
     quantity = queries.flash_sale_quantity(flash_sale, items)
     problem = pricing.flash_sale_problem(
-        flash_sale, now=now, quantity=quantity, user_bought=queries.flash_sale_bought(flash_sale, user)
+        flash_sale, now=now, quantity=quantity, user_bought=flash_sale.user_bought
     )
     if problem:
         raise DomainError(problem)

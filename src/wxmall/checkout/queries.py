@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from wxmall.accounts.models import Address
@@ -131,11 +132,20 @@ def coupon_uses(coupon: Coupon, user) -> int:
     return CouponRedemption.objects.filter(coupon=coupon, user=user).count()
 
 
-def flash_sale_bought(flash_sale: FlashSale, user) -> int:
-    total = FlashSalePurchase.objects.filter(flash_sale=flash_sale, user=user).aggregate(n=Sum("quantity"))[
-        "n"
-    ]
-    return total or 0
+def flash_sale_for(flash_sale_id, user) -> FlashSale | None:
+    """The flash sale, annotated with `user_bought` (units this customer already holds in orders), in
+    one query."""
+    if not isinstance(flash_sale_id, int) or isinstance(flash_sale_id, bool):
+        return None
+    bought = (
+        FlashSalePurchase.objects.filter(flash_sale=OuterRef("pk"), user=user)
+        .values("flash_sale")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    return (
+        FlashSale.objects.filter(pk=flash_sale_id).annotate(user_bought=Coalesce(Subquery(bought), 0)).first()
+    )
 
 
 def flash_sale_quantity(flash_sale: FlashSale, items: list[tuple[int, int]]) -> int:
@@ -184,12 +194,12 @@ def quote(
     items = pricing.normalize_items(cart_items(user) if items is None else items)
     flash_sale = None
     if flash_sale_id is not None:
-        flash_sale = FlashSale.objects.filter(pk=flash_sale_id).first()
+        flash_sale = flash_sale_for(flash_sale_id, user)
         if flash_sale is None:
             raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
         quantity = flash_sale_quantity(flash_sale, items)
         problem = pricing.flash_sale_problem(
-            flash_sale, now=now, quantity=quantity, user_bought=flash_sale_bought(flash_sale, user)
+            flash_sale, now=now, quantity=quantity, user_bought=flash_sale.user_bought
         )
         if problem:
             raise DomainError(problem)
