@@ -27,11 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from wxsandbox.clock import Clock
 from wxsandbox.faults import FaultInjector
 from wxsandbox.journal import Journal, excerpt
+from wxsandbox.outbound import OutboundError, OutboundHTTP
 from wxsandbox.state import State
 
 SCHEMA = """
@@ -108,7 +107,7 @@ class Callbacks:
         self._runner: asyncio.Task | None = None
         self._inflight: set[asyncio.Task] = set()
         self._waiters: dict[int, list[asyncio.Future]] = {}
-        self._client: httpx.AsyncClient | None = None
+        self._client: OutboundHTTP | None = None
         self._max_concurrency = max_concurrency
         state.apply_schema(SCHEMA)
         clock.on_advance(lambda _now: self._poke())
@@ -207,8 +206,7 @@ class Callbacks:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._client = httpx.AsyncClient(trust_env=False, follow_redirects=False,
-                                         limits=httpx.Limits(max_connections=self._max_concurrency))
+        self._client = OutboundHTTP(max_idle_per_origin=self._max_concurrency)
         # Deliveries interrupted by a stop are retried.
         self._state.execute("UPDATE callback_deliveries SET status = 'pending' WHERE status = 'sending'")
         self._runner = asyncio.create_task(self._run(), name="wxsandbox-callbacks")
@@ -245,12 +243,18 @@ class Callbacks:
                 task = asyncio.create_task(self._attempt(delivery))
                 self._inflight.add(task)
                 task.add_done_callback(self._inflight.discard)
+            if len(self._inflight) >= self._max_concurrency:
+                # Saturated: due deliveries wait for a slot; every finished attempt pokes the wake event.
+                await self._wake.wait()
+                continue
             next_real = self._state.scalar(
                 "SELECT MIN(next_real) FROM callback_deliveries WHERE status = 'pending'")
             wait = 1.0 if next_real is None else min(1.0, max(0.0, next_real - time.time()))
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), wait)
+            else:
+                await asyncio.sleep(0)  # never spin without letting in-flight attempts run
 
     def _claim_due(self) -> list[dict[str, Any]]:
         free = self._max_concurrency - len(self._inflight)
@@ -282,13 +286,12 @@ class Callbacks:
                 if kind.prepare is not None:
                     headers, body = kind.prepare(delivery)
                 assert self._client is not None
-                reply = await self._client.request(kind.method, delivery["url"], content=body, headers=headers,
-                                                   timeout=kind.timeout)
-                status, response = reply.status_code, reply.content
-            except httpx.TimeoutException:
+                status, response = await self._client.request(kind.method, delivery["url"], body, headers,
+                                                              timeout=kind.timeout)
+            except TimeoutError:
                 error = "timeout"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
+            except OutboundError as exc:
+                error = str(exc)
             except Exception as exc:  # a surface's prepare() bug must not kill the dispatcher
                 error = f"{type(exc).__name__}: {exc}"
         duration_ms = (time.perf_counter() - started) * 1000

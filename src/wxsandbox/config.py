@@ -15,7 +15,6 @@ TOML table as a read-only mapping, so surface modules own their own options.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import secrets
 import tomllib
@@ -190,6 +189,7 @@ class SandboxConfig:
     max_body_bytes: int = 1_048_576
     journal_excerpt_chars: int = 2000
     journal_max_rows: int = 20_000  # oldest rows are trimmed beyond this
+    callback_concurrency: int = 64  # outbound deliveries in flight at once
     pay: PaySettings = field(default_factory=PaySettings)
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -236,8 +236,9 @@ def default_config() -> SandboxConfig:
 
 # -- TOML loading -----------------------------------------------------------------------------------------
 
-_CORE_KEYS = {"apps", "open_platforms", "merchants", "users", "faults", "seed", "time_factor",
-              "max_body_bytes", "journal_excerpt_chars", "journal_max_rows", "pay"}
+_SCALAR_KEYS = ("seed", "time_factor", "max_body_bytes", "journal_excerpt_chars", "journal_max_rows",
+                "callback_concurrency")
+_CORE_KEYS = {"apps", "open_platforms", "merchants", "users", "faults", "pay", *_SCALAR_KEYS}
 
 
 def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
@@ -272,8 +273,7 @@ def parse_config(data: Mapping[str, Any]) -> SandboxConfig:
     pay = _build(PaySettings, data.get("pay", {}), "pay")
     sections = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.items()
                                  if k not in _CORE_KEYS and isinstance(v, Mapping)})
-    scalars = {k: data[k] for k in ("seed", "time_factor", "max_body_bytes", "journal_excerpt_chars",
-                                    "journal_max_rows") if k in data}
+    scalars = {k: data[k] for k in _SCALAR_KEYS if k in data}
     config = SandboxConfig(apps=apps, open_platforms=opens, merchants=merchants, users=users,
                            faults=faults, pay=pay, sections=sections, **scalars)
     validate(config)
@@ -319,6 +319,8 @@ def validate(config: SandboxConfig) -> None:
         raise ConfigError("users: duplicate id")
     if config.time_factor <= 0:
         raise ConfigError("time_factor must be > 0")
+    if config.callback_concurrency < 1:
+        raise ConfigError("callback_concurrency must be ≥ 1")
     if config.pay.nonce_replay not in ("reject", "allow"):
         raise ConfigError("pay.nonce_replay must be reject or allow")
 
@@ -360,7 +362,8 @@ def random_ascii(length: int) -> str:
 
 
 def random_encoding_aes_key() -> str:
-    return base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    # WeChat's EncodingAESKey is 43 characters of [A-Za-z0-9] (base64 of 32 bytes, never "+" or "/").
+    return random_ascii(43)
 
 
 def random_serial() -> str:

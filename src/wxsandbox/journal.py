@@ -7,6 +7,7 @@ Rows are small (body excerpts, not whole bodies) and trimmed to ``journal_max_ro
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from wxsandbox.clock import Clock
@@ -36,31 +37,48 @@ def excerpt(data: bytes | str, limit: int) -> str:
 
 
 class Journal:
+    """Writes are buffered and flushed in one transaction (every ``FLUSH_ROWS`` rows, and before any read),
+    so journaling costs the hot path a list append instead of a commit."""
+
+    FLUSH_ROWS = 200
+
     def __init__(self, state: State, clock: Clock, excerpt_chars: int = 2000, max_rows: int = 20_000) -> None:
         self._state = state
         self._clock = clock
         self._excerpt = excerpt_chars
         self._max_rows = max_rows
-        self._writes = 0
+        self._buffer: list[tuple] = []
+        self._lock = threading.Lock()
         state.apply_schema(SCHEMA)
 
     def record(self, direction: str, target: str, *, kind: str = "", method: str = "",
                status: int | None = None, duration_ms: float | None = None,
-               request: bytes | str = b"", response: bytes | str = b"", note: str = "") -> int:
-        cur = self._state.execute(
-            "INSERT INTO journal (at, direction, kind, method, target, status, duration_ms, request, response, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self._clock.now(), direction, kind, method, target, status, duration_ms,
-             excerpt(request, self._excerpt), excerpt(response, self._excerpt), note),
-        )
-        self._writes += 1
-        if self._writes % 1000 == 0:
-            self._state.execute("DELETE FROM journal WHERE id <= ?", (cur.lastrowid - self._max_rows,))
-        return cur.lastrowid
+               request: bytes | str = b"", response: bytes | str = b"", note: str = "") -> None:
+        row = (self._clock.now(), direction, kind, method, target, status, duration_ms,
+               excerpt(request, self._excerpt), excerpt(response, self._excerpt), note)
+        with self._lock:
+            self._buffer.append(row)
+            full = len(self._buffer) >= self.FLUSH_ROWS
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._buffer = self._buffer, []
+        if not rows:
+            return
+        with self._state.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO journal (at, direction, kind, method, target, status, duration_ms, request, response,"
+                " note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            last = conn.execute("SELECT MAX(id) FROM journal").fetchone()[0]
+            if last and last > self._max_rows:
+                conn.execute("DELETE FROM journal WHERE id <= ?", (last - self._max_rows,))
 
     def entries(self, *, since_id: int = 0, direction: str | None = None, kind: str | None = None,
                 path_prefix: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """Journal rows after ``since_id`` (oldest first), optionally filtered."""
+        self.flush()
         sql = "SELECT * FROM journal WHERE id > ?"
         params: list[Any] = [since_id]
         if direction:
@@ -77,9 +95,12 @@ class Journal:
         return [dict(row) for row in self._state.query(sql, params)]
 
     def last_id(self) -> int:
+        self.flush()
         return self._state.scalar("SELECT COALESCE(MAX(id), 0) FROM journal")
 
     def clear(self) -> None:
+        with self._lock:
+            self._buffer = []
         self._state.execute("DELETE FROM journal")
 
 

@@ -72,12 +72,27 @@ def test_query_string_is_part_of_the_signature(pay):
     assert_error(response, 401, "SIGN_ERROR")
 
 
-@pytest.mark.parametrize("skew", [-301, -300, 300, 3600])
+@pytest.mark.parametrize("skew", [-3600, -302, 302, 3600])
 def test_stale_or_future_timestamp(pay, skew):
     now = int(pay.handle.sandbox.clock.now())
     response = pay.native("ORDER000004", timestamp=now + skew)
     assert_error(response, 401, "SIGN_ERROR", "timestamp与发起请求的时间不得超过5分钟")
     assert pay.orders_count() == 0
+
+
+def test_timestamp_window_boundaries():
+    from wxsandbox.pay.signing import AuthError, Authorization, check_timestamp
+
+    def auth(ts):
+        return Authorization("1", "n", str(ts), "s", "sig")
+
+    now = 1_719_218_247.9
+    for ok in (1_719_218_247 - 299, 1_719_218_247, 1_719_218_247 + 299):
+        check_timestamp(auth(ok), now, 300, reject_future=True)
+    for bad in (1_719_218_247 - 300, 1_719_218_247 + 300):
+        with pytest.raises(AuthError):
+            check_timestamp(auth(bad), now, 300, reject_future=True)
+    check_timestamp(auth(1_719_218_247 + 3000), now, 300, reject_future=False)
 
 
 def test_timestamp_inside_the_window_and_millisecond_timestamps(pay):

@@ -183,3 +183,12 @@ def test_concurrent_confirms_pay_once_and_notify_once(wxsandbox, receiver):
     receiver.wait(1)
     time.sleep(0.1)
     assert len(receiver.requests) == 1
+
+
+def test_more_due_deliveries_than_concurrency_slots_all_arrive(wxsandbox_factory, receiver):
+    sb = wxsandbox_factory(callback_concurrency=2)
+    receiver.delay = 0.02  # keep both slots busy while more deliveries become due
+    ids = [place_and_pay(sb, receiver, f"SLOTS{n:07d}")["deliveries"][0] for n in range(12)]
+    receiver.wait(12, timeout=10)
+    assert all(sb.wait_delivery(i)["status"] == "delivered" for i in ids)
+    assert sb.control("GET", "clock")  # the server still answers: the dispatcher never hogged the loop

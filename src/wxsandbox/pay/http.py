@@ -9,6 +9,7 @@ merchant's default, and carries ``Request-ID``.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,11 +52,16 @@ class PayContext:
     sandbox: Any
     merchant: MerchantConfig
     body: bytes
-    base_url: str
+    request: Request
 
     @property
     def settings(self):
         return self.sandbox.config.pay
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and host the client used (bill download URLs point back at it)."""
+        return str(self.request.base_url).rstrip("/")
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object; PARAM_ERROR when it is not one."""
@@ -86,21 +92,34 @@ def sign_response(sandbox, merchant: MerchantConfig | None, requested_serial: st
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE if body else None)
 
 
-def _remember_nonce(sandbox, mchid: str, nonce: str) -> bool:
-    """Record (mchid, nonce); False when it was already seen inside the timestamp window."""
-    now = sandbox.clock.now()
-    window = sandbox.config.pay.timestamp_window_seconds
-    state = sandbox.state
-    cur = state.execute("INSERT OR IGNORE INTO pay_nonces (mchid, nonce, seen_at) VALUES (?, ?, ?)",
-                        (mchid, nonce, now))
-    if cur.rowcount == 0:
-        seen = state.scalar("SELECT seen_at FROM pay_nonces WHERE mchid = ? AND nonce = ?", (mchid, nonce))
-        if seen is not None and now - seen < window:
-            return False
-        state.execute("UPDATE pay_nonces SET seen_at = ? WHERE mchid = ? AND nonce = ?", (now, mchid, nonce))
-    if cur.lastrowid and cur.lastrowid % 512 == 0:
-        state.execute("DELETE FROM pay_nonces WHERE seen_at < ?", (now - 2 * window,))
-    return True
+class NonceRegistry:
+    """Nonces seen per merchant inside the timestamp window (replay protection).
+
+    Kept in memory: a replay only matters within minutes, and a sandbox restart forgets them as a real
+    gateway fleet would not, which is acceptable for an emulator and keeps a commit off every request.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self._next_purge = 0.0
+
+    def remember(self, mchid: str, nonce: str, now: float, window: float) -> bool:
+        """Record the nonce; False when it was already seen less than ``window`` seconds ago."""
+        key = (mchid, nonce)
+        with self._lock:
+            if now >= self._next_purge:
+                self._seen = {k: t for k, t in self._seen.items() if now - t < window}
+                self._next_purge = now + window
+            seen = self._seen.get(key)
+            if seen is not None and now - seen < window:
+                return False
+            self._seen[key] = now
+            return True
+
+
+def nonces_of(sandbox) -> NonceRegistry:
+    return sandbox.extras.setdefault("pay.nonces", NonceRegistry())
 
 
 def authenticate(sandbox, request: Request, body: bytes) -> MerchantConfig:
@@ -113,7 +132,8 @@ def authenticate(sandbox, request: Request, body: bytes) -> MerchantConfig:
         raise PayError("MCH_NOT_EXISTS", "商户号不存在", 400,
                        {"field": "mchid", "location": "authorization", "value": auth.mchid})
     signing.verify_signature(auth, merchant, request.method, raw_url(request), body)
-    if settings.nonce_replay == "reject" and not _remember_nonce(sandbox, merchant.mchid, auth.nonce_str):
+    if settings.nonce_replay == "reject" and not nonces_of(sandbox).remember(
+            merchant.mchid, auth.nonce_str, sandbox.clock.now(), settings.timestamp_window_seconds):
         raise signing.AuthError("请求的nonce_str已使用过，请勿重放请求",
                                 {"field": "nonce_str", "location": "authorization", "issue": "nonce replayed"})
     return merchant
@@ -130,7 +150,7 @@ def pay_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         merchant = None
         try:
             merchant = authenticate(sandbox, request, body)
-            result = await handler(request, PayContext(sandbox, merchant, body, str(request.base_url).rstrip("/")))
+            result = await handler(request, PayContext(sandbox, merchant, body, request))
         except signing.AuthError as exc:
             error = PayError("SIGN_ERROR", exc.message, 401, exc.detail)
             return sign_response(sandbox, merchant, requested, error.status, error.body())

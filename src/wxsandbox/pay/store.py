@@ -1,8 +1,7 @@
-"""Pay state: orders, refunds, seen nonces, bill files (tables in the sandbox's SQLite DB)."""
+"""Pay state: orders, refunds, bill files (tables in the sandbox's SQLite DB)."""
 
 from __future__ import annotations
 
-import random
 import secrets
 from datetime import datetime
 from typing import Any
@@ -56,12 +55,6 @@ CREATE TABLE IF NOT EXISTS pay_refunds (
     settle_real      REAL,                          -- same moment in wall-clock time, scaled by time_factor
     UNIQUE (mchid, out_refund_no)
 );
-CREATE TABLE IF NOT EXISTS pay_nonces (
-    mchid    TEXT NOT NULL,
-    nonce    TEXT NOT NULL,
-    seen_at  REAL NOT NULL,
-    PRIMARY KEY (mchid, nonce)
-);
 CREATE TABLE IF NOT EXISTS pay_bill_files (
     token       TEXT PRIMARY KEY,
     mchid       TEXT NOT NULL,
@@ -83,7 +76,7 @@ PAID_STATES = ("SUCCESS", "REFUND")
 
 
 def _digits(n: int) -> str:
-    return "".join(random.choice("0123456789") for _ in range(n))
+    return str(secrets.randbelow(10**n)).zfill(n)
 
 
 def new_prepay_id(now: float) -> str:
@@ -92,8 +85,9 @@ def new_prepay_id(now: float) -> str:
 
 
 def new_code_url() -> str:
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    return "weixin://wxpay/bizpayurl?pr=" + "".join(secrets.choice(alphabet) for _ in range(9))
+    """``weixin://wxpay/bizpayurl?pr=`` + 9 alphanumerics (like ``JyC91EIz1``)."""
+    token = secrets.token_urlsafe(12).replace("-", "").replace("_", "")
+    return "weixin://wxpay/bizpayurl?pr=" + (token + secrets.token_hex(5))[:9]
 
 
 def new_transaction_id(now: float) -> str:

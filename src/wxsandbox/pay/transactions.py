@@ -131,41 +131,48 @@ def prepay_answer(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def place_order(ctx: PayContext, fields: dict[str, Any]) -> dict[str, Any]:
-    """Insert the order, or answer a repeated placement: same parameters ⇒ same prepay; else an error."""
+    """Insert the order, or answer a repeated placement: same parameters ⇒ same prepay; else an error.
+
+    The common case is one INSERT; the unique (mchid, out_trade_no) constraint detects a repeat, which is
+    then judged against the stored order inside a transaction (no check-then-act window).
+    """
+    sandbox = ctx.sandbox
+    prepay_id = store.new_prepay_id(fields["created_at"])
+    code_url = store.new_code_url() if fields["trade_type"] == "NATIVE" else None
+    h5_url = None
+    if fields["trade_type"] == "MWEB":
+        h5_url = ("https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id="
+                  f"{quote(prepay_id)}&package={store._digits(10)}")
+    try:
+        sandbox.state.execute(
+            "INSERT INTO pay_orders (mchid, appid, out_trade_no, trade_type, description, attach, notify_url,"
+            " amount_total, currency, payer_openid, payer_user_id, device_id, request_digest, prepay_id,"
+            " code_url, h5_url, created_at, expire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?)",
+            (fields["mchid"], fields["appid"], fields["out_trade_no"], fields["trade_type"],
+             fields["description"], fields["attach"], fields["notify_url"], fields["amount_total"],
+             fields["currency"], fields["payer_openid"], fields["payer_user_id"], fields["device_id"],
+             fields["request_digest"], prepay_id, code_url, h5_url, fields["created_at"], fields["expire_at"]))
+    except sqlite3.IntegrityError:
+        return repeated_placement(ctx, fields)
+    return {"prepay_id": prepay_id, "code_url": code_url, "h5_url": h5_url, **fields}
+
+
+def repeated_placement(ctx: PayContext, fields: dict[str, Any]) -> dict[str, Any]:
     sandbox, settings = ctx.sandbox, ctx.settings
     with sandbox.state.transaction():
         existing = store.order_by(sandbox.state, fields["mchid"], out_trade_no=fields["out_trade_no"])
-        if existing is not None:
-            existing = store.expire_if_due(sandbox.state, existing, sandbox.clock.now(),
-                                           settings.expired_order_state)
-            if existing["trade_state"] in store.PAID_STATES:
-                raise PayError(settings.code_close_paid_order, "该订单已支付，请勿重复下单", 400)
-            if existing["trade_state"] == "CLOSED":
-                raise PayError("ORDER_CLOSED", "订单已关闭", 400)
-            if existing["request_digest"] != fields["request_digest"]:
-                raise PayError(settings.code_out_trade_no_used, "商户订单号重复，且请求参数与原订单不一致",
-                               settings.status_out_trade_no_used)
-            return existing
-        prepay_id = store.new_prepay_id(fields["created_at"])
-        code_url = store.new_code_url() if fields["trade_type"] == "NATIVE" else None
-        h5_url = None
-        if fields["trade_type"] == "MWEB":
-            h5_url = ("https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id="
-                      f"{quote(prepay_id)}&package={store._digits(10)}")
-        try:
-            sandbox.state.execute(
-                "INSERT INTO pay_orders (mchid, appid, out_trade_no, trade_type, description, attach, notify_url,"
-                " amount_total, currency, payer_openid, payer_user_id, device_id, request_digest, prepay_id,"
-                " code_url, h5_url, created_at, expire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                " ?, ?)",
-                (fields["mchid"], fields["appid"], fields["out_trade_no"], fields["trade_type"],
-                 fields["description"], fields["attach"], fields["notify_url"], fields["amount_total"],
-                 fields["currency"], fields["payer_openid"], fields["payer_user_id"], fields["device_id"],
-                 fields["request_digest"], prepay_id, code_url, h5_url, fields["created_at"],
-                 fields["expire_at"]))
-        except sqlite3.IntegrityError as exc:  # unique (mchid, out_trade_no): cannot happen under the lock
-            raise PayError("SYSTEM_ERROR", "系统繁忙，请稍后重试", 500) from exc
-        return store.order_by(sandbox.state, fields["mchid"], out_trade_no=fields["out_trade_no"])
+        if existing is None:  # the clash was on a random prepay_id/code_url: astronomically rare
+            raise PayError("SYSTEM_ERROR", "系统繁忙，请稍后重试", 500)
+        existing = store.expire_if_due(sandbox.state, existing, sandbox.clock.now(), settings.expired_order_state)
+        if existing["trade_state"] in store.PAID_STATES:
+            raise PayError(settings.code_close_paid_order, "该订单已支付，请勿重复下单", 400)
+        if existing["trade_state"] == "CLOSED":
+            raise PayError("ORDER_CLOSED", "订单已关闭", 400)
+        if existing["request_digest"] != fields["request_digest"]:
+            raise PayError(settings.code_out_trade_no_used, "商户订单号重复，且请求参数与原订单不一致",
+                           settings.status_out_trade_no_used)
+        return existing
 
 
 def make_prepay(trade_type: str):
