@@ -224,6 +224,7 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     assert (hub.pushes[-1]["Event"], hub.pushes[-1]["EventKey"]) == ("CLICK", "TODAY")
     page.click("#menu-buttons >> text=服务")
     expect(page.locator("#submenu button")).to_have_text(["联系客服", "微信登录"])
+    shot(page, "menu")
     page.click("#submenu >> text=联系客服")
     expect(chat(page).locator(".card .card-title", has_text="售后服务指南")).to_be_visible()
     expect(page.locator("#submenu")).to_be_hidden()

@@ -75,6 +75,9 @@
     return `${sign}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
   }
 
+  /** "2026-11-30T20:02:01+08:00" → "11-30 20:02" (the sandbox's own clock and zone, as sent). */
+  function shortTime(rfc3339) { return String(rfc3339 || "").slice(5, 16).replace("T", " "); }
+
   function avatarUrl(userId) { return `/sandbox/mp/avatar/${enc(userId)}.svg`; }
 
   // -- tabs ----------------------------------------------------------------------------------------------
@@ -572,7 +575,7 @@
       el("div", { class: "order-desc", text: order.description }),
       el("div", { class: "order-amount", text: yuan(order.amount_total) }),
       el("div", { class: "order-foot" },
-        el("span", { text: `${order.transaction.out_trade_no} · ${order.expire_at} 前有效` }),
+        el("span", { text: `${order.transaction.out_trade_no} · ${shortTime(order.expire_at)} 前有效` }),
         el("button", { type: "button", class: "primary small", text: "去支付",
           onclick: () => paySheet(order, { prepay_id: order.prepay_id }) })))));
   }
