@@ -5,18 +5,15 @@ Kinds: ``QR_SCENE`` / ``QR_STR_SCENE`` (temporary, ``expire_seconds`` default 30
 ``scene_id`` placed directly under ``action_info`` (without ``scene``) silently yields scene 0, as on
 WeChat. Scanning (``POST /sandbox/mp/oa/scan``) resolves a ticket or its ``url`` back to the scene.
 
-No QR-code library is installed, so ``showqrcode`` serves a PNG *placeholder*: finder patterns and a
-module pattern derived from the ticket (distinct per ticket, not decodable), with the code's URL in a PNG
-``tEXt`` chunk (keyword ``URL``) and in the ``X-Wxsandbox-Qr-Url`` header for the phone UI.
+``showqrcode`` serves a real, decodable QR code of the code's ``url`` (encoded by ``qrencode.py``: no QR
+library is installed), with the URL also in a PNG ``tEXt`` chunk (keyword ``URL``) and in the
+``X-Wxsandbox-Qr-Url`` header for the phone UI.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
-import struct
-import zlib
 from typing import Any
 
 from starlette.requests import Request
@@ -24,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsandbox.config import OFFICIAL_ACCOUNT
+from wxsandbox.mp import qrencode
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import caller, json_body, take_quota, wx_endpoint
@@ -115,40 +113,6 @@ def scene_value(qr: dict[str, Any]) -> str:
     return qr["scene_str"] if qr["scene_str"] is not None else str(qr["scene_id"])
 
 
-# -- PNG placeholder -----------------------------------------------------------------------------------------
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-
-def placeholder_png(seed: str, text: str, modules: int = 29, scale: int = 8, quiet: int = 4) -> bytes:
-    """A QR-looking greyscale PNG: three finder patterns plus modules drawn from sha256(seed)."""
-    bits = "".join(format(b, "08b") for b in hashlib.sha256(seed.encode()).digest() * 8)
-
-    def dark(x: int, y: int) -> bool:
-        for fx, fy in ((0, 0), (modules - 7, 0), (0, modules - 7)):
-            if fx <= x < fx + 7 and fy <= y < fy + 7:
-                dx, dy = x - fx, y - fy
-                ring = max(abs(dx - 3), abs(dy - 3))
-                return ring != 2
-            if fx - 1 <= x <= fx + 7 and fy - 1 <= y <= fy + 7:
-                return False
-        return bits[(y * modules + x) % len(bits)] == "1"
-
-    size = (modules + 2 * quiet) * scale
-    rows = []
-    for py in range(size):
-        y = py // scale - quiet
-        row = bytearray([0])  # filter: none
-        for px in range(size):
-            x = px // scale - quiet
-            row.append(0 if 0 <= x < modules and 0 <= y < modules and dark(x, y) else 255)
-        rows.append(bytes(row))
-    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"tEXt", b"URL\x00" + text.encode())
-            + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + _chunk(b"IEND", b""))
-
-
 async def show(request: Request) -> Response:
     """``GET /cgi-bin/showqrcode?ticket=`` (no token): the image, 404 for an unknown or expired ticket."""
     sandbox = request.app.state.sandbox
@@ -156,7 +120,7 @@ async def show(request: Request) -> Response:
     if qr is None:
         return Response("ticket 无效或已过期", status_code=404, media_type="text/plain; charset=utf-8")
     url = QR_URL_BASE + qr["code"]
-    return Response(placeholder_png(qr["ticket"], url), media_type="image/png",
+    return Response(qrencode.to_png(qrencode.encode(url), text=url), media_type="image/png",
                     headers={"X-Wxsandbox-Qr-Url": url, "Cache-Control": "max-age=3600"})
 
 
