@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from wxsandbox.config import OFFICIAL_ACCOUNT
+from wxsandbox.config import OFFICIAL_ACCOUNT, AppConfig
 from wxsandbox.mp import xmlmsg
 
 pytestmark = pytest.mark.browser
@@ -130,9 +130,15 @@ class Hub:
         return f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>收银台</title>
 <script src="{self.sandbox.base_url}/phone/jsbridge.js"></script>
 <h1>订单 {out_trade_no}</h1><button id="pay" disabled>立即支付</button><p id="result"></p>
+<button id="locate">获取位置</button><p id="other"></p>
 <script>
   var params = {json.dumps(params)};
   document.addEventListener("WeixinJSBridgeReady", function () {{ document.getElementById("pay").disabled = false; }});
+  document.getElementById("locate").addEventListener("click", function () {{
+    WeixinJSBridge.invoke("getLocation", {{}}, function (res) {{
+      document.getElementById("other").textContent = res.err_msg;
+    }});
+  }});
   document.getElementById("pay").addEventListener("click", function () {{
     WeixinJSBridge.invoke("getBrandWCPayRequest", params, function (res) {{
       document.getElementById("result").textContent = res.err_msg;
@@ -244,7 +250,12 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     assert chat(page).locator("img").count() == 0
     assert page.evaluate("window.__pwned") is None
 
-    # Customer-service and template messages the hub sends later arrive by polling.
+    # A news article opens in the WeChat browser.
+    chat(page).locator(".card .card-link", has_text="阅读全文").click()
+    expect(page.locator("#screen-browser")).to_be_visible()
+    expect(page.frame_locator("#browser-frame").locator("h1")).to_have_text("售后服务指南")
+
+    # Customer-service and template messages the hub sends meanwhile arrive by polling, with a badge.
     token = access_token(sb, hub.app)
     openid = sb.openid("xiaoming", hub.app.appid)
     sent = sb.client.post(f"/cgi-bin/message/custom/send?access_token={token}", content=json.dumps({
@@ -256,6 +267,9 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
         "data": {"thing1": {"value": "联想小新 Pro 16"}, "amount2": {"value": "¥5399.00"}}},
         ensure_ascii=False).encode()).json()
     assert sent["errcode"] == 0, sent
+    expect(page.locator("#chat-badge")).to_have_text("2")
+    page.click(".tabbar >> text=公众号")
+    expect(page.locator("#chat-badge")).to_be_hidden()
     custom = chat(page).locator(".msg[data-source=custom] .bubble")
     expect(custom).to_contain_text("您的订单已发货，顺丰 SF1234567890")
     expect(custom.locator(".tag")).to_have_text("客服消息")
@@ -420,6 +434,8 @@ def test_jsapi_payment_from_a_page_in_the_browser(page, sb, hub):
     expect(frame.locator("#result")).to_have_text("get_brand_wcpay_request:ok")
     assert trade_state(client, "PHONEJSAPI01")["trade_state"] == "SUCCESS"
     shot(page, "jsapi-paid")
+    frame.locator("#locate").click()  # the bridge answers what the sandbox does not emulate
+    expect(frame.locator("#other")).to_have_text("system:function_not_exist")
 
     # Cancel: the page hears ":cancel" and the order stays unpaid (and waits in the 支付 tab).
     url = jsapi_page(sb, hub, client, "PHONEJSAPI02", 1999)
@@ -510,3 +526,30 @@ def test_scanning_a_scene_qr_code_follows_the_account(page, sb, hub):
     page.click("#scan-button")
     expect(page.locator("#screen-chat")).to_be_visible()
     assert hub.pushes[-1]["Event"] == "SCAN" and hub.pushes[-1]["EventKey"] == "store-shenzhen"
+
+
+def test_several_official_accounts_each_have_their_own_chat_and_menu(page, wxsandbox_factory,
+                                                                     wxsandbox_base_config, hub):
+    second = AppConfig(appid="wx5a1dbc0x2ndstore", name="沙箱二号店", server_url=hub.base + "/wechat",
+                       message_mode="plain")
+    apps = tuple(dataclasses.replace(a, server_url=hub.base + "/wechat", message_mode="plain")
+                 if a.kind == OFFICIAL_ACCOUNT else a for a in wxsandbox_base_config.apps) + (second,)
+    sb = wxsandbox_factory(apps=apps)
+    hub.sandbox, hub.app = sb, sb.app_of_kind(OFFICIAL_ACCOUNT)
+    create_menu(sb, hub)  # only the first account has a menu
+    open_phone(page, sb)
+    picker = page.locator("#oa-select")
+    expect(picker).to_be_visible()
+    expect(picker.locator("option")).to_have_text(["沙箱电脑城服务号", "沙箱二号店"])
+    expect(page.locator("#menubar")).to_be_visible()
+    picker.select_option(second.appid)
+    expect(page.locator("#menubar")).to_be_hidden()
+    expect(page.locator("#text-form")).to_be_visible()
+    page.click("#follow-button")
+    expect(chat(page).locator(".bubble", has_text=WELCOME)).to_be_visible()
+    assert hub.pushes[-1]["FromUserName"] == sb.openid("xiaoming", second.appid)  # the second account's openid
+    assert sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming", "appid": second.appid})["following"]
+    assert not sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["following"]
+    picker.select_option(hub.app.appid)
+    expect(page.locator("#follow-button")).to_have_text("关注")
+    expect(chat(page).locator(".msg")).to_have_count(0)

@@ -15,7 +15,10 @@
   const state = {
     users: [],
     user: null,        // the simulated user this phone belongs to
-    oa: null,          // the Official Account being chatted with
+    accounts: [],      // every configured Official Account
+    oa: null,          // the one being chatted with
+    unread: 0,         // account messages that arrived while the chat was not on screen
+    chatLoaded: false, // the current conversation has been loaded once (later arrivals are news)
     menu: null,
     following: false,
     lastMessageId: 0,
@@ -88,7 +91,7 @@
     for (const button of document.querySelectorAll(".tabbar button")) {
       button.classList.toggle("active", button.dataset.tab === name);
     }
-    if (name === "chat") refreshChat();
+    if (name === "chat") { setUnread(0); refreshChat(); }
     if (name === "pay") refreshOrders();
   }
 
@@ -112,7 +115,9 @@
     // OAuth pages on the sandbox read who is browsing from this cookie (mp/oauth.py).
     document.cookie = `wxsandbox_user=${enc(user.id)}; path=/; SameSite=Lax`;
     state.lastMessageId = 0;
+    state.chatLoaded = false;
     $("#messages").replaceChildren();
+    setUnread(0);
     refreshChat();
     refreshOrders();
   }
@@ -136,9 +141,30 @@
 
   async function loadAccount() {
     const info = await api("GET", "/sandbox/info");
-    state.oa = info.apps.find((a) => a.kind === "official_account") || null;
+    state.accounts = info.apps.filter((a) => a.kind === "official_account");
+    const picker = $("#oa-select");
+    picker.replaceChildren(...state.accounts.map((a) => el("option", { value: a.appid, text: a.name || a.appid })));
+    picker.hidden = state.accounts.length < 2;
+    $("#oa-name").hidden = !picker.hidden;
+    await chooseAccount(state.accounts[0] && state.accounts[0].appid);
+  }
+
+  async function chooseAccount(appid) {
+    state.oa = state.accounts.find((a) => a.appid === appid) || null;
     $("#oa-name").textContent = state.oa ? (state.oa.name || state.oa.appid) : "（沙箱未配置公众号）";
+    if (state.oa) $("#oa-select").value = state.oa.appid;
+    state.lastMessageId = 0;
+    state.chatLoaded = false;
+    $("#messages").replaceChildren();
     await loadMenu();
+    if (state.user) refreshChat();
+  }
+
+  function setUnread(count) {
+    state.unread = count;
+    const badge = $("#chat-badge");
+    badge.hidden = count === 0;
+    badge.textContent = count > 99 ? "99+" : String(count);
   }
 
   async function loadMenu() {
@@ -168,9 +194,11 @@
       do {
         chatAgain = false;
         const user = state.user;
+        const oa = state.oa;
+        const first = !state.chatLoaded;
         const data = await api("GET", `/sandbox/mp/oa/conversation?user=${enc(user.id)}`
-          + `&appid=${enc(state.oa.appid)}&since_id=${state.lastMessageId}`);
-        if (state.user !== user) continue;  // switched users meanwhile: start over for the new one
+          + `&appid=${enc(oa.appid)}&since_id=${state.lastMessageId}`);
+        if (state.user !== user || state.oa !== oa) continue;  // switched meanwhile: start over
         setFollowing(data.following);
         const list = $("#messages");
         const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -178,6 +206,9 @@
           state.lastMessageId = Math.max(state.lastMessageId, message.id);
           if (message.shown) list.append(renderMessage(message));
         }
+        const arrived = data.messages.filter((m) => m.shown && m.direction === "out").length;
+        if (arrived && !first && state.tab !== "chat") setUnread(state.unread + arrived);
+        state.chatLoaded = true;
         if (data.messages.length && (atBottom || data.messages.some((m) => m.direction === "in"))) {
           list.scrollTop = list.scrollHeight;
         }
@@ -599,6 +630,7 @@
     });
     $("#new-user-form").addEventListener("submit", createUser);
     $("#follow-button").addEventListener("click", toggleFollow);
+    $("#oa-select").addEventListener("change", (event) => chooseAccount(event.target.value));
     $("#text-form").addEventListener("submit", sendText);
     $("#to-keyboard").addEventListener("click", () => { showMenuBar(false); $("#text-input").focus(); });
     $("#to-menu").addEventListener("click", () => showMenuBar(true));
@@ -635,7 +667,8 @@
     }
     const open = new URLSearchParams(location.search).get("open");
     if (open) openInBrowser(open);
-    setInterval(() => { if (state.tab === "chat" && !document.hidden) refreshChat(); }, POLL_MS);
+    // The chat is polled on every tab: messages the hub pushes (e.g. after a payment) raise a badge.
+    setInterval(() => { if (!document.hidden) refreshChat(); }, POLL_MS);
     setInterval(() => { if (!document.hidden) refreshOrders(); }, POLL_MS * 4);
     document.body.dataset.ready = "true";  // for tests and scripts driving the phone
   }
