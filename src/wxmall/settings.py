@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from gunicorn itself (admin CSS, storefront assets, ECharts): no nginx needed to start.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -139,6 +141,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Embedded mode serves straight from the apps' static folders; production runs `collectstatic` and may
+# turn this off for faster start-up.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 STATICFILES_DIRS = [VAR_DIR / "vendor"]  # ECharts from the npm registry lands here at setup
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
