@@ -338,3 +338,38 @@ def test_jsapi_ticket_is_cached_and_wx_config_is_verified(wxsandbox, api, oa):
     renewed = api.get(oa, "/cgi-bin/ticket/getticket", type="jsapi")
     assert renewed["ticket"] != first["ticket"]
     assert not wxsandbox.control("POST", "mp/jssdk/verify", json=config)["ok"]
+
+
+# -- Mini Program codes ------------------------------------------------------------------------------------
+
+def test_wxacode_unlimited_is_an_image_that_resolves_to_page_and_scene(wxsandbox, mp):
+    token = token_of(wxsandbox, mp)
+    image = wxsandbox.client.post("/wxa/getwxacodeunlimit", params={"access_token": token},
+                                  json={"scene": "sku=42&ch=poster", "page": "pages/product/detail", "width": 430})
+    assert image.headers["content-type"] == "image/png"
+    url = image.headers["x-wxsandbox-qr-url"]
+    assert png_text(image.content)[b"tEXt"] == b"URL\x00" + url.encode()
+    target = wxsandbox.control("POST", "mp/links/resolve", json={"link": url})
+    assert (target["kind"], target["appid"], target["path"], target["query"]) == (
+        "wxacode", mp.appid, "pages/product/detail", "scene=sku=42&ch=poster")
+    limited = wxsandbox.client.post("/wxa/getwxacode", params={"access_token": token},
+                                    json={"path": "pages/index/index?from=desk"})
+    target = wxsandbox.control("POST", "mp/links/resolve", json={"link": limited.headers["x-wxsandbox-qr-url"]})
+    assert (target["path"], target["query"]) == ("pages/index/index", "from=desk")
+
+
+@pytest.mark.parametrize(("path", "body", "errcode"), [
+    ("/wxa/getwxacodeunlimit", {"scene": "x" * 33}, 40097),
+    ("/wxa/getwxacodeunlimit", {"scene": "中文"}, 40097),
+    ("/wxa/getwxacodeunlimit", {"scene": "a", "page": "/pages/a"}, 41030),
+    ("/wxa/getwxacodeunlimit", {"scene": "a", "width": 100}, 40097),
+    ("/wxa/getwxacodeunlimit", {"scene": "a", "env_version": "beta"}, 40097),
+    ("/wxa/getwxacode", {"path": "p" * 129}, 41030),
+    ("/wxa/getwxacode", {}, 41030),
+])
+def test_wxacode_errors_are_json(api, mp, path, body, errcode):
+    assert api.post(mp, path, body)["errcode"] == errcode
+
+
+def test_wxacode_is_a_mini_program_api(api, oa):
+    assert api.post(oa, "/wxa/getwxacodeunlimit", {"scene": "a"})["errcode"] == 48001

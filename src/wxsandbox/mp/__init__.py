@@ -11,6 +11,7 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   messages    /cgi-bin/message/custom/send, /template/send, /subscribe/send
   qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
+  wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
   followers   /cgi-bin/user/info, /cgi-bin/user/get
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
   oa_control  /sandbox/mp/oa/* user actions and conversations, /sandbox/mp/settings …
@@ -40,12 +41,13 @@ from wxsandbox.mp import (
     phone,
     qrcode,
     tokens,
+    wxacode,
 )
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import control_endpoint, wx_endpoint
 
-_MODULES = (tokens, oauth, phone, jssdk, menus, messages, qrcode, links, followers, conversation)
+_MODULES = (tokens, oauth, phone, jssdk, menus, messages, qrcode, links, wxacode, followers, conversation)
 
 
 @wx_endpoint

@@ -7,7 +7,8 @@
 All three are Mini Program APIs (an Official Account token gets 48001). Links expire after at most 30 days
 (``expire_type`` 0: absolute ``expire_time``; 1: ``expire_interval`` days); errcodes 85401/85402 for bad
 times and 40165 for a bad path follow the reference's (unconfirmed) numbering. ``POST /sandbox/mp/links/
-resolve`` turns any generated link back into ``{appid, path, query}`` for the phone UI.
+resolve`` turns any generated link (and a Mini Program code's URL, see ``wxacode.py``) back into
+``{appid, path, query}`` for the phone UI.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from wxsandbox.mp.http import caller, json_body, ok, take_quota, wx_endpoint
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mp_links (
     token       TEXT PRIMARY KEY,
-    kind        TEXT NOT NULL,          -- urllink | scheme | shortlink
+    kind        TEXT NOT NULL,          -- urllink | scheme | shortlink | wxacode
     appid       TEXT NOT NULL,
     path        TEXT NOT NULL,
     query       TEXT NOT NULL DEFAULT '',
@@ -44,6 +45,7 @@ QUERY_CHARS = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@\-._~%]*")
 ENV_VERSIONS = ("release", "trial", "develop")
 SCHEME_PREFIX = "weixin://dl/business/?t="
 SHORT_PREFIX = "#小程序://"
+WXACODE_PREFIX = "https://mp.weixin.qq.com/a/~"  # what the sandbox's Mini Program codes encode
 
 
 def _path_and_query(path: Any, query: Any) -> tuple[str, str]:
@@ -84,7 +86,7 @@ def _env(value: Any) -> str:
     return env
 
 
-def _store(sandbox: Any, kind: str, appid: str, path: str, query: str, env: str, expires_at: float | None,
+def store(sandbox: Any, kind: str, appid: str, path: str, query: str, env: str, expires_at: float | None,
            body: dict, title: str = "") -> str:
     token = secrets.token_urlsafe(9).replace("-", "A").replace("_", "b")
     sandbox.state.execute(
@@ -102,7 +104,7 @@ async def generate_urllink(request: Request, sandbox: Any) -> Any:
     path, query = _path_and_query(data.get("path"), data.get("query"))
     env, expires_at = _env(data.get("env_version")), _expiry(sandbox, data)
     take_quota(sandbox, who.appid, "wxa.links", mp_settings.load(sandbox).quota("wxa.links"))
-    token = _store(sandbox, "urllink", who.appid, path, query, env, expires_at, data)
+    token = store(sandbox, "urllink", who.appid, path, query, env, expires_at, data)
     return ok({"url_link": mp_settings.load(sandbox).urllink_base + token})
 
 
@@ -116,7 +118,7 @@ async def generate_scheme(request: Request, sandbox: Any) -> Any:
     path, query = _path_and_query(jump.get("path"), jump.get("query"))
     env, expires_at = _env(jump.get("env_version")), _expiry(sandbox, data)
     take_quota(sandbox, who.appid, "wxa.links", mp_settings.load(sandbox).quota("wxa.links"))
-    token = _store(sandbox, "scheme", who.appid, path, query, env, expires_at, data)
+    token = store(sandbox, "scheme", who.appid, path, query, env, expires_at, data)
     return ok({"openlink": SCHEME_PREFIX + token})
 
 
@@ -138,7 +140,7 @@ async def generate_shortlink(request: Request, sandbox: Any) -> Any:
     settings = mp_settings.load(sandbox)
     take_quota(sandbox, who.appid, "wxa.shortlink", settings.quota("wxa.shortlink"))
     expires_at = None if permanent else sandbox.clock.now() + settings.link_max_days * 86400
-    token = _store(sandbox, "shortlink", who.appid, path, query, "release", expires_at, data, title=title[:20])
+    token = store(sandbox, "shortlink", who.appid, path, query, "release", expires_at, data, title=title[:20])
     return ok({"link": f"{SHORT_PREFIX}{who.app.name or who.appid}/{token}"})
 
 
@@ -151,6 +153,8 @@ def resolve(sandbox: Any, link: str) -> dict[str, Any] | None:
         token, kind = link[len(SCHEME_PREFIX):], "scheme"
     elif link.startswith(SHORT_PREFIX):
         token, kind = link.rsplit("/", 1)[-1], "shortlink"
+    elif link.startswith(WXACODE_PREFIX):
+        token, kind = link[len(WXACODE_PREFIX):], "wxacode"
     else:
         return None
     row = sandbox.state.one("SELECT * FROM mp_links WHERE token = ? AND kind = ?", (token, kind))

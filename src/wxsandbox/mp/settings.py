@@ -27,6 +27,7 @@ DEFAULT_DAILY_QUOTAS: dict[str, int] = {
     "ticket.getticket": 100_000,
     "wxa.links": 500_000,  # URL Link + URL Scheme combined
     "wxa.shortlink": 1_000_000,
+    "wxa.code": 0,  # getwxacodeunlimit has no total limit (only a per-minute rate)
 }
 
 _META_KEY = "mp.settings"
