@@ -373,3 +373,48 @@ def test_wxacode_errors_are_json(api, mp, path, body, errcode):
 
 def test_wxacode_is_a_mini_program_api(api, oa):
     assert api.post(oa, "/wxa/getwxacodeunlimit", {"scene": "a"})["errcode"] == 48001
+
+
+# -- temporary media ------------------------------------------------------------------------------------------
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def upload(sb, app, media_type="image", data=PNG_BYTES, name="photo.png", mime="image/png"):
+    return sb.client.post("/cgi-bin/media/upload", params={"access_token": token_of(sb, app), "type": media_type},
+                          files={"media": (name, data, mime)}).json()
+
+
+def test_media_upload_get_and_use_in_custom_messages(wxsandbox, api, oa):
+    uploaded = upload(wxsandbox, oa)
+    assert uploaded["type"] == "image" and uploaded["media_id"]
+    got = wxsandbox.client.get("/cgi-bin/media/get", params={"access_token": token_of(wxsandbox, oa),
+                                                             "media_id": uploaded["media_id"]})
+    assert got.content == PNG_BYTES and got.headers["content-type"] == "image/png"
+    assert wxsandbox.client.get(f"/sandbox/mp/media/{uploaded['media_id']}").content == PNG_BYTES
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    openid = wxsandbox.openid("xiaoming", oa.appid)
+    send = {"touser": openid, "msgtype": "image", "image": {"media_id": uploaded["media_id"]}}
+    assert api.post(oa, "/cgi-bin/message/custom/send", send)["errcode"] == 0
+    bogus = send | {"image": {"media_id": "nope"}}
+    assert api.post(oa, "/cgi-bin/message/custom/send", bogus)["errcode"] == 40007
+    voice = upload(wxsandbox, oa, "voice", b"#!AMR\n" + b"\0" * 10, "v.amr", "audio/amr")
+    wrong_type = send | {"image": {"media_id": voice["media_id"]}}
+    assert api.post(oa, "/cgi-bin/message/custom/send", wrong_type)["errcode"] == 40007
+    wxsandbox.advance_clock(3 * 86400 + 1)
+    wxsandbox.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "图呢"})
+    assert api.post(oa, "/cgi-bin/message/custom/send", send)["errcode"] == 40007  # expired after 3 days
+
+
+def test_media_upload_errors(wxsandbox, oa, mp):
+    assert upload(wxsandbox, oa, media_type="gif")["errcode"] == 40004
+    assert upload(wxsandbox, oa, media_type="thumb", data=b"x" * (64 * 1024 + 1))["errcode"] == 40006
+    assert upload(wxsandbox, oa, data=b"")["errcode"] == 41005
+    raw = wxsandbox.client.post("/cgi-bin/media/upload", params={"access_token": token_of(wxsandbox, oa),
+                                                                 "type": "image"}, content=PNG_BYTES)
+    assert raw.json()["errcode"] == 41005
+    media_id = upload(wxsandbox, oa)["media_id"]
+    other = wxsandbox.client.get("/cgi-bin/media/get", params={"access_token": token_of(wxsandbox, mp),
+                                                               "media_id": media_id})
+    assert other.json()["errcode"] == 40007  # media belong to the account that uploaded them
+    assert wxsandbox.client.get("/sandbox/mp/media/nope").status_code == 404

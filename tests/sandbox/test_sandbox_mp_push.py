@@ -427,3 +427,26 @@ def test_mini_program_push_replies(make_mp_sandbox, receiver):
     assert xmlmsg.parse(receiver.requests[-1]["body"])["Content"] == "xml 格式"
     bad = sb.client.post("/sandbox/mp/settings", json={"push_format": {app.appid: "yaml"}})
     assert bad.status_code == 400
+
+
+def test_image_reply_needs_uploaded_media(make_sandbox, receiver):
+    sb, app = make_sandbox("plain")
+    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
+                                                    "secret": app.secret}).json()["access_token"]
+    media_id = sb.client.post("/cgi-bin/media/upload", params={"access_token": token, "type": "image"},
+                              files={"media": ("a.png", b"\x89PNG....", "image/png")}).json()["media_id"]
+    follow(sb)
+
+    def image_reply(media):
+        def respond(request):
+            fields = xmltodict.parse(request["body"])["xml"]
+            return 200, xmlmsg.build({"ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
+                                      "CreateTime": 1, "MsgType": "image", "Image": {"MediaId": media}}).encode()
+        return respond
+
+    receiver.respond = image_reply(media_id)
+    good = sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "看图"})
+    assert good["reply"] == {"msgtype": "image", "media_id": media_id}
+    receiver.respond = image_reply("never-uploaded")
+    bad = sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "再看"})
+    assert bad["reply"] is None and "40007" in bad["error"] and bad["shown_to_user"] == UNAVAILABLE

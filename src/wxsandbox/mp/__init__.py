@@ -7,6 +7,7 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
               /sns/jscode2session; control: POST /sandbox/mp/login
   phone       /wxa/business/getuserphonenumber; control: POST /sandbox/mp/phone-code
   jssdk       /cgi-bin/ticket/getticket; control: POST /sandbox/mp/jssdk/verify
+  media       /cgi-bin/media/upload, /cgi-bin/media/get; control: GET /sandbox/mp/media/{media_id}
   menus       /cgi-bin/menu/create|get|delete
   messages    /cgi-bin/message/custom/send, /template/send, /subscribe/send
   qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode
@@ -33,6 +34,7 @@ from wxsandbox.mp import (
     followers,
     jssdk,
     links,
+    media,
     menus,
     messages,
     oa_control,
@@ -47,7 +49,8 @@ from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import control_endpoint, wx_endpoint
 
-_MODULES = (tokens, oauth, phone, jssdk, menus, messages, qrcode, links, wxacode, followers, conversation)
+_MODULES = (tokens, oauth, phone, jssdk, media, menus, messages, qrcode, links, wxacode, followers,
+            conversation)
 
 
 @wx_endpoint
@@ -57,9 +60,9 @@ async def _unknown_api(request: Request, sandbox: Any) -> dict:
 
 # The catch-alls come last and cover only WeChat's API prefixes; anything else stays a 404.
 routes = [route for module in _MODULES for route in getattr(module, "routes", [])] + [
-    Route(f"/{prefix}/{{rest:path}}", _unknown_api, methods=["GET", "POST"], name="mp.unknown") for prefix in ("cgi-bin", "sns", "wxa")
+    Route(f"/{prefix}/{{rest:path}}", _unknown_api, methods=["GET", "POST"], name="mp.unknown")
+    for prefix in ("cgi-bin", "sns", "wxa")
 ]
-
 
 
 @control_endpoint
@@ -68,7 +71,8 @@ async def _reset_route(request: Request, sandbox: Any) -> dict:
     return {"ok": True}
 
 
-control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + oa_control.control_routes + [
+control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + media.control_routes + \
+    oa_control.control_routes + [
     Route("/sandbox/mp/reset", _reset_route, methods=["POST"], name="sandbox.mp.reset"),
 ]
 

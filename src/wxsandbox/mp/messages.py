@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
-from wxsandbox.mp import conversation, oa_push
+from wxsandbox.mp import conversation, media, oa_push
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import Caller, caller, json_body, ok, take_quota, wx_endpoint
@@ -104,6 +104,10 @@ async def custom_send(request: Request, sandbox: Any) -> Any:
         raise WxError(45002)
     if msgtype == "news" and (not isinstance(payload["articles"], list) or len(payload["articles"]) != 1):
         raise WxError(47003, "news.articles")
+    if msgtype in media.MESSAGE_MEDIA:
+        media.require(sandbox, who.appid, payload["media_id"], media.MESSAGE_MEDIA[msgtype])
+    if payload.get("thumb_media_id"):
+        media.require(sandbox, who.appid, payload["thumb_media_id"])
     take_quota(sandbox, who.appid, "custom.send", settings.quota("custom.send"))
     with sandbox.state.transaction():
         fan = conversation.follower(sandbox, who.appid, user_id)

@@ -29,7 +29,7 @@ import httpx
 
 from wxsandbox.callbacks import CallbackKind
 from wxsandbox.config import MINI_PROGRAM, AppConfig
-from wxsandbox.mp import conversation, replies, xmlmsg
+from wxsandbox.mp import conversation, media, replies, xmlmsg
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.msgcrypt import MsgCrypt, signature
 
@@ -135,12 +135,22 @@ def _on_result(sandbox: Any, delivery: dict[str, Any], status: int | None, body:
     if status == 200 and meta.get("kind") == MINI_PROGRAM:
         reply = replies.interpret_mini_program(body, fmt=meta["format"], mode=meta["mode"], crypt=crypt_of(app))
     elif status == 200:
-        reply = replies.interpret(body, mode=meta["mode"], crypt=crypt_of(app), openid=meta["openid"])
+        reply = _check_media(sandbox, app.appid,
+                             replies.interpret(body, mode=meta["mode"], crypt=crypt_of(app), openid=meta["openid"]))
     elif last_attempt:
         reply = replies.Reply("error", error=f"消息服务器无有效响应（最后一次 HTTP {status or '超时'}）")
     else:
         return  # WeChat will retry
     record_reply(sandbox, meta, reply)
+
+
+def _check_media(sandbox: Any, appid: str, reply: replies.Reply) -> replies.Reply:
+    """Media in a passive reply must have been uploaded by this account (WeChat drops the reply otherwise)."""
+    message = reply.message or {}
+    for key in ("media_id", "thumb_media_id"):
+        if message.get(key) and media.find(sandbox, appid, message[key]) is None:
+            return replies.Reply("error", error=f"回复中的 {key} 无效（40007）")
+    return reply
 
 
 def record_reply(sandbox: Any, meta: dict[str, Any], reply: replies.Reply) -> None:
