@@ -450,3 +450,61 @@ def test_image_reply_needs_uploaded_media(make_sandbox, receiver):
     receiver.respond = image_reply("never-uploaded")
     bad = sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "再看"})
     assert bad["reply"] is None and "40007" in bad["error"] and bad["shown_to_user"] == UNAVAILABLE
+
+
+# -- wechatpy as the whole developer server: parse_message + reply builders -------------------------------------
+
+def test_a_wechatpy_message_server_understands_every_push_and_is_understood(make_sandbox, receiver):
+    from wechatpy import parse_message
+    from wechatpy.replies import ArticlesReply, ImageReply, TextReply
+
+    sb, app = make_sandbox("safe")
+    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
+                                                    "secret": app.secret}).json()["access_token"]
+    media_id = sb.client.post("/cgi-bin/media/upload", params={"access_token": token, "type": "image"},
+                              files={"media": ("a.png", b"\x89PNG....", "image/png")}).json()["media_id"]
+    sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, json={"button": [
+        {"type": "click", "name": "推荐", "key": "HOT"}, {"type": "view", "name": "商城", "url": "http://shop.test/"}]})
+    qr = sb.client.post("/cgi-bin/qrcode/create", params={"access_token": token}, json={
+        "action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "store-1"}}}).json()
+    seen = []
+
+    def respond(request):
+        q = request["query"]
+        crypto = peer(app)
+        message = parse_message(crypto.decrypt_message(request["body"], q["msg_signature"], q["timestamp"],
+                                                       q["nonce"]))
+        seen.append(message)
+        if message.type == "text":
+            reply = TextReply(content="你说：" + message.content, message=message)
+        elif message.type == "event" and message.event == "click":
+            reply = ArticlesReply(message=message, articles=[
+                {"title": "ThinkPad X1 Carbon", "description": "14 英寸", "image": "http://p/1.jpg",
+                 "url": "http://shop.test/p/1"}])
+        elif message.type == "event" and message.event == "subscribe_scan":
+            reply = ImageReply(message=message, media_id=media_id)
+        else:
+            return 200, b"success"
+        return 200, crypto.encrypt_message(reply.render(), q["nonce"]).encode()
+
+    receiver.respond = respond
+    scanned = sb.control("POST", "mp/oa/scan", json={"user": "xiaoming", "ticket": qr["ticket"]})
+    said = sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "有货吗"})
+    clicked = sb.control("POST", "mp/oa/click", json={"user": "xiaoming", "key": "HOT"})
+    sb.control("POST", "mp/oa/click", json={"user": "xiaoming", "url": "http://shop.test/"})
+    sb.control("POST", "mp/oa/scan", json={"user": "xiaoming", "url": qr["url"]})
+    sent = sb.client.post("/cgi-bin/message/template/send", params={"access_token": token}, json={
+        "touser": sb.openid("xiaoming", app.appid), "template_id": "T", "data": {"k": {"value": "v"}}}).json()
+    sb.wait_for(lambda: len(seen) == 6)
+
+    assert scanned["reply"] == {"msgtype": "image", "media_id": media_id}
+    assert said["reply"] == {"msgtype": "text", "content": "你说：有货吗"}
+    assert clicked["reply"]["articles"][0]["title"] == "ThinkPad X1 Carbon"
+    kinds = [(m.type, getattr(m, "event", None)) for m in seen]
+    assert kinds == [("event", "subscribe_scan"), ("text", None), ("event", "click"), ("event", "view"),
+                     ("event", "scan"), ("event", "templatesendjobfinish")]
+    assert seen[0].scene_id == "store-1" and seen[0].ticket == qr["ticket"]
+    assert seen[1].id == said["msgid"] and seen[1].source == sb.openid("xiaoming", app.appid)
+    assert seen[2].key == "HOT" and seen[3].url == "http://shop.test/"
+    assert seen[4].scene_id == "store-1"
+    assert seen[5].id == sent["msgid"] and seen[5].status == "success"
