@@ -242,10 +242,11 @@ class Callbacks:
             for delivery in self._claim_due():
                 task = asyncio.create_task(self._attempt(delivery))
                 self._inflight.add(task)
-                task.add_done_callback(self._inflight.discard)
+                task.add_done_callback(self._attempt_done)
             if len(self._inflight) >= self._max_concurrency:
-                # Saturated: due deliveries wait for a slot; every finished attempt pokes the wake event.
-                await self._wake.wait()
+                # Saturated: due deliveries wait for a slot; a finishing attempt frees one and pokes.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 1.0)
                 continue
             next_real = self._state.scalar(
                 "SELECT MIN(next_real) FROM callback_deliveries WHERE status = 'pending'")
@@ -255,6 +256,12 @@ class Callbacks:
                     await asyncio.wait_for(self._wake.wait(), wait)
             else:
                 await asyncio.sleep(0)  # never spin without letting in-flight attempts run
+
+    def _attempt_done(self, task: asyncio.Task) -> None:
+        # Free the slot *then* wake the dispatcher: waking it before the task leaves ``_inflight`` would let
+        # it see a full house, go back to sleep, and lose the wake-up.
+        self._inflight.discard(task)
+        self._poke()
 
     def _claim_due(self) -> list[dict[str, Any]]:
         free = self._max_concurrency - len(self._inflight)
