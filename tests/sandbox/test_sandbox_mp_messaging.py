@@ -418,3 +418,25 @@ def test_media_upload_errors(wxsandbox, oa, mp):
                                                                "media_id": media_id})
     assert other.json()["errcode"] == 40007  # media belong to the account that uploaded them
     assert wxsandbox.client.get("/sandbox/mp/media/nope").status_code == 404
+
+
+def test_template_library_feeds_the_strict_registry(wxsandbox, api, oa):
+    wxsandbox.control("POST", "mp/settings", json={"template_registry": "strict",
+                                                   "templates": {oa.appid: ["TPL_CONFIGURED"]}})
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    added = api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": "OPENTM207791277",
+                                                                "keyword_name_list": ["订单号", "物流"]})
+    assert added["errcode"] == 0
+    listed = [t["template_id"] for t in api.get(oa, "/cgi-bin/template/get_all_private_template")["template_list"]]
+    assert listed == ["TPL_CONFIGURED", added["template_id"]]
+    assert template(api, oa, wxsandbox, template_id=added["template_id"])["errcode"] == 0
+    deleted = api.post(oa, "/cgi-bin/template/del_private_template", {"template_id": added["template_id"]})
+    assert deleted["errcode"] == 0
+    assert template(api, oa, wxsandbox, template_id=added["template_id"])["errcode"] == 40037
+    assert api.post(oa, "/cgi-bin/template/del_private_template", {"template_id": "nope"})["errcode"] == 40037
+
+
+def test_template_library_holds_25(api, oa):
+    for i in range(25):
+        assert api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": f"TM{i:05d}"})["errcode"] == 0
+    assert api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": "TM99999"})["errcode"] == 45026

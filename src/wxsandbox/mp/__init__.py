@@ -10,6 +10,7 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   media       /cgi-bin/media/upload, /cgi-bin/media/get; control: GET /sandbox/mp/media/{media_id}
   menus       /cgi-bin/menu/create|get|delete
   messages    /cgi-bin/message/custom/send, /template/send, /subscribe/send
+  templates   /cgi-bin/template/api_add_template, get_all_private_template, del_private_template
   qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
   wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
@@ -42,6 +43,7 @@ from wxsandbox.mp import (
     oauth,
     phone,
     qrcode,
+    templates,
     tokens,
     wxacode,
 )
@@ -49,8 +51,8 @@ from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import control_endpoint, wx_endpoint
 
-_MODULES = (tokens, oauth, phone, jssdk, media, menus, messages, qrcode, links, wxacode, followers,
-            conversation)
+_MODULES = (tokens, oauth, phone, jssdk, media, menus, messages, templates, qrcode, links, wxacode,
+            followers, conversation)
 
 
 @wx_endpoint

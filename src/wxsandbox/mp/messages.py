@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
-from wxsandbox.mp import conversation, media, oa_push
+from wxsandbox.mp import conversation, media, oa_push, templates
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import Caller, caller, json_body, ok, take_quota, wx_endpoint
@@ -139,7 +139,7 @@ async def template_send(request: Request, sandbox: Any) -> Any:
     template_id = data.get("template_id")
     if not isinstance(template_id, str) or not template_id:
         raise WxError(40037)
-    if settings.template_registry == "strict" and template_id not in settings.templates.get(who.appid, []):
+    if settings.template_registry == "strict" and not templates.is_known(sandbox, who.appid, template_id):
         raise WxError(40037)
     fields = _template_data(data.get("data"))
     miniprogram = data.get("miniprogram")

@@ -59,7 +59,7 @@ class MpSettings:
     mini_program_custom_max_per_interaction: int = 5  # Mini Programs: 5 messages per user message
     custom_max_text_bytes: int = 2048  # 45002 beyond this (unconfirmed)
     # template messages (§4.3)
-    template_registry: str = "auto"  # auto: any template_id is accepted | strict: only `templates`
+    template_registry: str = "auto"  # auto: any template_id | strict: only `templates` and api_add_template ones
     templates: dict[str, list[str]] = field(default_factory=dict)  # appid -> template ids (strict mode)
     template_client_msg_id_window_seconds: int = DAY  # unconfirmed (B.13)
     # OAuth / login (§5)
