@@ -175,6 +175,7 @@ class PaySettings:
     expired_order_state: str = "CLOSED"  # what an unpaid order past time_expire reports (NOTPAY or CLOSED)
     refund_settle_seconds: float = 1.0  # sandbox seconds from PROCESSING to SUCCESS (and the notification)
     bill_fee_rate_per_mille: int = 6  # 0.60 % fee column in trade bills
+    signtest_probes: bool = False  # precede each notification by a WECHATPAY/SIGNTEST/ probe (§1.3 step 3)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class Receiver:
         self.statuses: list[int] = []
         self.default = 200
         self.delay = 0.0
+        self.check = None  # optional check(headers, body) -> bool: False answers 401 (a verifying merchant)
         self._lock = threading.Lock()
         receiver = self
 
@@ -36,6 +37,8 @@ class Receiver:
                     receiver.requests.append({"headers": dict(self.headers.items()), "body": body,
                                               "path": self.path, "at": time.monotonic()})
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
+                if receiver.check is not None and not receiver.check(dict(self.headers.items()), body):
+                    status = 401
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 payload = b'{"code":"FAIL","message":"fail"}' if status >= 300 else b""

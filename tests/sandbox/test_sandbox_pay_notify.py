@@ -194,3 +194,31 @@ def test_more_due_deliveries_than_concurrency_slots_all_arrive(wxsandbox_factory
     # Each freed slot must wake the dispatcher at once; a lost wake-up would cost its 1 s safety poll each.
     assert time.monotonic() - started < 6
     assert all(sb.wait_delivery(i)["status"] == "delivered" for i in ids)
+
+
+def test_signtest_probe_precedes_the_notification_and_must_be_refused(wxsandbox_factory, receiver):
+    from wechatpayv3 import WeChatPay, WeChatPayType
+
+    sb = wxsandbox_factory(pay={"signtest_probes": True})
+    m = sb.merchant
+    merchant_sdk = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=m.mchid,
+                             private_key=m.merchant_private_key_pem, cert_serial_no=m.merchant_serial,
+                             appid=sb.config.apps[0].appid, apiv3_key=m.apiv3_key, notify_url=receiver.url,
+                             public_key=m.platform_public_key_pem, public_key_id=m.platform_public_key_id)
+    receiver.check = lambda headers, body: merchant_sdk.callback(headers, body) is not None
+    place_and_pay(sb, receiver, "PROBE0000001")
+    receiver.wait(2)
+    probe, real = receiver.requests
+    assert probe["headers"]["Wechatpay-Signature"].startswith("WECHATPAY/SIGNTEST/")
+    assert probe["body"] == real["body"]
+    outcome = {d["kind"]: d for d in sb.deliveries()}
+    assert outcome["pay.notify.signtest"]["status"] == "delivered"  # the merchant refused the probe (401)
+    assert outcome["pay.notify.signtest"]["attempt_log"][0]["status"] == 401
+    assert outcome["pay.notify"]["status"] == "delivered" and outcome["pay.notify"]["attempts"] == 1
+
+    # A merchant that accepts everything (no verification) is caught: the probe delivery fails.
+    receiver.check = None
+    careless = wxsandbox_factory(pay={"signtest_probes": True})
+    place_and_pay(careless, receiver, "PROBE0000002")
+    probe_delivery = careless.deliveries(kind="pay.notify.signtest")[0]
+    assert careless.wait_delivery(probe_delivery["id"])["status"] == "failed"

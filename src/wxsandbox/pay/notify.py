@@ -8,7 +8,9 @@ WeChat's retry schedule; HTTP 200/204 is success whatever the body.
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import uuid
 from typing import Any
 
@@ -17,6 +19,7 @@ from wxsandbox.pay import crypto, signing
 from wxsandbox.responses import dumps
 
 KIND = "pay.notify"
+PROBE_KIND = "pay.notify.signtest"
 
 
 def envelope(sandbox, merchant, event_type: str, summary: str, original_type: str,
@@ -41,10 +44,17 @@ def envelope(sandbox, merchant, event_type: str, summary: str, original_type: st
 
 def send(sandbox, merchant, url: str, event_type: str, summary: str, original_type: str,
          resource: dict[str, Any], delay: float = 0.0) -> list[int]:
-    """Queue a notification; returns the delivery ids. The meta names the order/refund for lookups."""
+    """Queue a notification; returns the delivery ids. The meta names the order/refund for lookups.
+
+    With ``pay.signtest_probes`` a signature probe goes first: the same envelope with a
+    ``WECHATPAY/SIGNTEST/…`` signature, which the merchant must refuse (its delivery counts as
+    ``delivered`` when the merchant answers 4xx/5xx, ``failed`` when it wrongly accepts it).
+    """
     body = envelope(sandbox, merchant, event_type, summary, original_type, resource)
     meta = {"mchid": merchant.mchid, "event_type": event_type, "out_trade_no": resource.get("out_trade_no", ""),
             "out_refund_no": resource.get("out_refund_no", "")}
+    if sandbox.config.pay.signtest_probes:
+        sandbox.callbacks.enqueue(PROBE_KIND, url, body, meta | {"probe": True}, delay=delay)
     return sandbox.callbacks.enqueue(KIND, url, body, meta, delay=delay)
 
 
@@ -64,5 +74,13 @@ def register(sandbox) -> None:
         headers["User-Agent"] = "Mozilla/4.0 (wxsandbox)"
         return headers, body
 
+    def prepare_probe(delivery: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+        headers, body = prepare(delivery)
+        headers["Wechatpay-Signature"] = "WECHATPAY/SIGNTEST/" + base64.b64encode(secrets.token_bytes(256)).decode()
+        return headers, body
+
     sandbox.callbacks.register(CallbackKind(name=KIND, schedule=tuple(settings.retry_schedule),
                                             timeout=settings.notify_timeout_seconds, prepare=prepare))
+    sandbox.callbacks.register(CallbackKind(name=PROBE_KIND, schedule=(), timeout=settings.notify_timeout_seconds,
+                                            prepare=prepare_probe,
+                                            is_success=lambda status, body: status >= 400))
