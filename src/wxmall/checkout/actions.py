@@ -306,8 +306,8 @@ def place_order(
         )
 
         # The rows every buyer contends for come last, so their locks are held only from here to the
-        # commit a moment later (in a flash-sale rush this is what bounds throughput). A refusal here
-        # rolls back the rows written above.
+        # commit a moment later, not while this order's own rows are written; in a flash-sale rush
+        # buyers then queue for microseconds, not milliseconds. A refusal here rolls back the rows above.
         if flash_sale is not None:
             _take_flash_sale_units(flash_sale, dict(items)[flash_sale.sku_id], now)
         if coupon is not None:
