@@ -77,6 +77,8 @@ class Hub:
     # -- the OA message server ---------------------------------------------------------------------------
     def reply(self, fields):
         kind, event = fields.get("MsgType"), fields.get("Event")
+        if kind == "text" and fields["Content"] == "evil":  # a hostile article link
+            return self.news(fields, "点我领券", "javascript:window.__pwned=1")
         if kind == "text":
             return self.text(fields, "收到：" + fields["Content"])
         if event == "subscribe":
@@ -84,12 +86,16 @@ class Hub:
         if event == "CLICK" and fields.get("EventKey") == "TODAY":
             return self.text(fields, TODAY)
         if event == "CLICK" and fields.get("EventKey") == "SERVICE":
-            return xmlmsg.build({
-                "ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
-                "CreateTime": int(time.time()), "MsgType": "news", "ArticleCount": 1,
-                "Articles": {"item": {"Title": "售后服务指南", "Description": "保修、退换货与上门服务说明",
-                                      "PicUrl": "", "Url": self.base + "/guide"}}})
+            return self.news(fields, "售后服务指南", self.base + "/guide")
         return "success"
+
+    @staticmethod
+    def news(fields, title, url):
+        return xmlmsg.build({
+            "ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
+            "CreateTime": int(time.time()), "MsgType": "news", "ArticleCount": 1,
+            "Articles": {"item": {"Title": title, "Description": "保修、退换货与上门服务说明", "PicUrl": "",
+                                  "Url": url}}})
 
     @staticmethod
     def text(fields, content):
@@ -249,9 +255,15 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     expect(chat(page).locator(".msg.them .bubble", has_text="收到：" + HOSTILE)).to_be_visible()
     assert chat(page).locator("img").count() == 0
     assert page.evaluate("window.__pwned") is None
+    page.fill("#text-input", "evil")
+    page.click("#send-button")
+    chat(page).locator(".card", has_text="点我领券").locator(".card-link").click()
+    expect(page.locator("#toast")).to_contain_text("无法打开该链接（只支持 http/https 网址）")
+    expect(page.locator("#screen-chat")).to_be_visible()
+    assert page.evaluate("window.__pwned") is None
 
     # A news article opens in the WeChat browser.
-    chat(page).locator(".card .card-link", has_text="阅读全文").click()
+    chat(page).locator(".card", has_text="售后服务指南").locator(".card-link").click()
     expect(page.locator("#screen-browser")).to_be_visible()
     expect(page.frame_locator("#browser-frame").locator("h1")).to_have_text("售后服务指南")
 

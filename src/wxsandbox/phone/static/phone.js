@@ -455,11 +455,27 @@
 
   const frame = () => $("#browser-frame");
 
+  /** The absolute http(s) URL, or null: links come from hostile data (replies, menus), so no javascript:. */
+  function webUrl(url) {
+    try {
+      const parsed = new URL(url, location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   async function openInBrowser(url) {
+    const target = webUrl(url);
+    if (!target) {
+      toast(`无法打开该链接（只支持 http/https 网址）：${url}`, "error", 3500);
+      return;
+    }
+    url = target.href;
     showTab("browser");
     $("#address-input").value = url;
     let verdict = { frameable: true, reason: "" };
-    if (new URL(url, location.href).origin !== location.origin) {
+    if (target.origin !== location.origin) {
       try { verdict = await api("GET", `/sandbox/phone/frameable?url=${enc(url)}`); } catch (_) { /* try the frame */ }
     }
     if (verdict.frameable) {
@@ -473,6 +489,7 @@
   }
 
   function openPopup(url) {
+    if (!webUrl(url)) { toast("只支持 http/https 网址", "error"); return; }
     state.popup = window.open(url, "wxsandbox-browser", "width=400,height=800");
     if (!state.popup) toast("浏览器拦截了新窗口，请点“在新窗口打开”", "error");
   }
@@ -542,7 +559,10 @@
     return new Promise((resolve) => {
       let outcome = "cancel";
       let busy = false;
+      let finished = false;
       const finish = () => {
+        if (finished) return;  // "完成" and the auto-close may both fire
+        finished = true;
         $("#pay-sheet").hidden = true;
         confirm.onclick = cancel.onclick = $("#sheet-close").onclick = null;
         state.sheet = null;
