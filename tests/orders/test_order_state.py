@@ -360,3 +360,21 @@ def test_address_book_rules(customer, other_customer, settings):
         detail="中山路 1 号",
     )
     assert make_address(other_customer).pk  # the limit is per customer
+
+
+def test_cancel_task_is_registered_with_celery(order):
+    from wxmall.celery import app
+
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert "wxmall.orders.cancel_expired_orders" in app.tasks
+    assert app.tasks["wxmall.orders.cancel_expired_orders"].apply().get() == 1
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED
+
+
+def test_customer_confirms_receipt_of_a_shipped_order(api, order, staff):
+    pay(order)
+    actions.ship(order.pk, staff)
+    response = api.post(f"/api/orders/{order.order_no}/confirm-received")
+    assert response.status_code == 200 and response.json()["status"] == "delivered"
+    assert OrderEvent.objects.get(order=order, to_status="delivered").actor_kind == "customer"
