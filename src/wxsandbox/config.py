@@ -504,9 +504,19 @@ nickname = "王芳"
 # timeout = false
 # times = 3
 
-[pay]
+[pay]                              # WeChat Pay v3; the reference's unconfirmed points are knobs here
 timestamp_window_seconds = 300
-nonce_replay = "reject"            # reject | allow
-require_https_notify_url = false
-code_order_not_exist = "ORDER_NOT_EXIST"
+reject_future_timestamps = true
+nonce_replay = "reject"            # reject | allow (same nonce_str again inside the window)
+require_https_notify_url = false   # real WeChat requires https
+notify_timeout_seconds = 5.0       # the merchant must answer a notification within this
+default_expire_seconds = 604800    # unpaid orders without time_expire stay payable 7 days
+expired_order_state = "CLOSED"     # what an order past time_expire reports: CLOSED | NOTPAY
+refund_settle_seconds = 1.0        # PROCESSING → SUCCESS (then REFUND.SUCCESS is notified)
+code_order_not_exist = "ORDER_NOT_EXIST"   # or ORDERNOTEXIST
+code_out_trade_no_used = "OUT_TRADE_NO_USED"
+code_close_paid_order = "ORDERPAID"
+code_not_enough = "NOT_ENOUGH"     # or NOTENOUGH
+signtest_probes = false            # send a WECHATPAY/SIGNTEST/ probe before each notification
+# retry_schedule = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]
 '''

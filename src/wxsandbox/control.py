@@ -3,7 +3,7 @@
 Core endpoints (surfaces add their own, e.g. ``/sandbox/pay/confirm``):
 
   GET    /sandbox/healthz                      {"ok": true} — also the benchmark's trivial endpoint
-  GET    /sandbox/info                         apps, merchants, surfaces, clock, time_factor (no secrets)
+  GET    /sandbox/info                         apps, merchants, surfaces, every route, clock (no secrets)
   GET    /sandbox/keys                         secrets and key material (same as ``wxsandbox keys --export``)
   GET    /sandbox/users                        simulated users
   POST   /sandbox/users                        {"nickname", "id"?, "phone"?, …} → 201 user
@@ -99,6 +99,8 @@ async def info(request: Request):
         "merchants": [{"mchid": m.mchid, "name": m.name, "appids": list(m.appids),
                        "platform_mode": m.platform_mode} for m in cfg.merchants],
         "surfaces": sorted(sb.surfaces),
+        "routes": [{"path": r.path, "name": r.name, "methods": sorted(r.methods or ())}
+                   for r in request.app.routes if isinstance(r, Route)],
         "time_factor": sb.callbacks.time_factor,
         "clock": _clock(sb),
     })

@@ -149,3 +149,17 @@ def test_cli_help_example_and_keys(tmp_path):
     bad = subprocess.run([*run, "keys", "--export", "--config", str(tmp_path / "missing.toml")],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "bad config" in bad.stderr
+
+
+def test_example_config_round_trips_and_info_lists_routes(tmp_path, wxsandbox):
+    from wxsandbox.config import EXAMPLE_TOML, PAY_RETRY_SCHEDULE
+
+    toml = tmp_path / "example.toml"
+    toml.write_text(EXAMPLE_TOML)
+    config = load_config(toml)
+    assert config.pay.signtest_probes is False and config.pay.retry_schedule == PAY_RETRY_SCHEDULE
+    assert [a.kind for a in config.apps] == ["official_account", "mini_program"]
+    info = wxsandbox.client.get("/sandbox/info").json()
+    names = {r["name"] for r in info["routes"]}
+    assert {"pay.native", "pay.query", "sandbox.pay_confirm", "sandbox.healthz"} <= names
+    assert "secret" not in json.dumps(info["apps"])

@@ -255,3 +255,22 @@ def test_configurable_error_spellings(wxsandbox_factory):
 def test_errors_are_signed_too(pay):
     response = pay.request("GET", f"/v3/pay/transactions/out-trade-no/NONE00001?mchid={pay.merchant.mchid}")
     assert response.status_code == 404 and pay.verify(response)
+
+
+def test_concurrent_duplicate_placements_create_one_order(pay):
+    import threading
+
+    answers = []
+
+    def place():
+        response = pay.native("DUPRACE00001", total=100)
+        answers.append((response.status_code, response.json().get("code_url")))
+
+    threads = [threading.Thread(target=place) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert pay.orders_count() == 1
+    assert {status for status, _ in answers} == {200}
+    assert len({url for _, url in answers}) == 1  # everyone got the same code_url

@@ -100,3 +100,26 @@ def test_certificate_mode_with_a_prefilled_cert_dir(wxsandbox_factory, tmp_path,
     assert code == 200, message  # wechatpayv3 verified the response against the platform certificate
     code, message = wxpay.query(out_trade_no="CERT00000001")
     assert code == 200 and json.loads(message)["trade_state"] == "NOTPAY"
+
+
+def test_trade_bill_through_the_sdk(wxsandbox):
+    """The SDK's own bill flow: signed pointer, then its unsigned download (``skip_verify``) at our URL."""
+    import gzip
+    import hashlib
+    from datetime import timedelta
+
+    wxpay = peer(wxsandbox)
+    wxpay.pay(description="显示器", out_trade_no="SDKBILL00001", amount={"total": 129900})
+    wxsandbox.control("POST", "pay/confirm", json={"out_trade_no": "SDKBILL00001", "user_id": "lihua"})
+    # The SDK signs with the real clock, so instead of advancing the sandbox clock to tomorrow the payment
+    # is moved to yesterday.
+    wxsandbox.sandbox.state.execute("UPDATE pay_orders SET success_time = success_time - 86400")
+    yesterday = (wxsandbox.sandbox.clock.datetime() - timedelta(days=1)).date().isoformat()
+    code, message = wxpay.trade_bill(bill_date=yesterday)
+    assert code == 200, message
+    pointer = json.loads(message)
+    code, content = wxpay.download_bill(pointer["download_url"])
+    assert code == 200
+    text = gzip.decompress(content)
+    assert hashlib.sha1(text).hexdigest() == pointer["hash_value"]
+    assert "`SDKBILL00001" in text.decode() and "`1299.00" in text.decode()
