@@ -8,8 +8,14 @@ from django.db.models import Q
 class Category(models.Model):
     name = models.CharField("名称", max_length=64)
     slug = models.SlugField("标识", max_length=64, unique=True)
-    parent = models.ForeignKey("self", verbose_name="上级分类", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     sort_order = models.PositiveIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
 
@@ -24,7 +30,12 @@ class Category(models.Model):
 class Product(models.Model):
     """An SPU: what the customer sees as one product page."""
 
-    category = models.ForeignKey(Category, verbose_name="分类", on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(
+        Category, verbose_name="分类", on_delete=models.PROTECT, related_name="products"
+    )
+    # Stable handle for data loaders and links (the demo loader upserts by it); optional for products
+    # entered by hand, hence NULL rather than "" so several unnamed products do not collide.
+    slug = models.SlugField("标识", max_length=80, unique=True, null=True, blank=True)
     title = models.CharField("商品名称", max_length=120)
     subtitle = models.CharField("卖点", max_length=200, blank=True)
     brand = models.CharField("品牌", max_length=64, blank=True, db_index=True)
