@@ -287,3 +287,15 @@ def test_example_toml_is_valid_settings():
 
     loaded = settings.load(Fake)
     assert loaded.daily_quotas["token"] == 2000 and loaded.template_registry == "auto"
+
+
+def test_minute_and_day_counters_of_one_api_are_independent(wxsandbox, oa):
+    wxsandbox.control("POST", "mp/settings", json={"daily_quotas": {"stable_token": 3},
+                                                   "stable_token_per_minute": 2})
+    assert "access_token" in fetch_stable(wxsandbox, oa)
+    assert "access_token" in fetch_stable(wxsandbox, oa)
+    assert fetch_stable(wxsandbox, oa)["errcode"] == 45011  # third in the same minute
+    wxsandbox.advance_clock(60)
+    assert "access_token" in fetch_stable(wxsandbox, oa)  # a new minute does not reset the day
+    wxsandbox.advance_clock(60)
+    assert fetch_stable(wxsandbox, oa)["errcode"] == 45009

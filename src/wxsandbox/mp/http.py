@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from wxsandbox.config import AppConfig
-from wxsandbox.control import ControlError, read_json
-from wxsandbox.mp import settings as mp_settings
+from wxsandbox.control import ControlError, read_json  # noqa: F401  (read_json: re-exported for surfaces)
 from wxsandbox.mp.errors import WxError
 
 Handler = Callable[[Request, Any], Awaitable[Response | dict]]
@@ -30,10 +29,6 @@ TOKEN_SHAPE = re.compile(r"[0-9]{2,3}_[A-Za-z0-9_-]{60,600}")
 
 def sandbox_of(request: Request) -> Any:
     return request.app.state.sandbox
-
-
-def settings_of(request: Request) -> mp_settings.MpSettings:
-    return mp_settings.load(sandbox_of(request))
 
 
 def ok(data: dict | None = None) -> JSONResponse:
@@ -155,29 +150,15 @@ def take_quota(sandbox: Any, appid: str, api: str, limit: int, *, per: str = "da
         return
     window = _window(sandbox, per)
     with sandbox.state.transaction():
-        sandbox.state.execute(
+        fresh = sandbox.state.execute(
             "INSERT INTO mp_quota_usage (appid, api, bucket, used) VALUES (?, ?, ?, 0)"
-            " ON CONFLICT (appid, api, bucket) DO NOTHING", (appid, api, window))
+            " ON CONFLICT (appid, api, bucket) DO NOTHING", (appid, api, window)).rowcount
+        if fresh:  # a new day or minute: earlier buckets of this counter are history
+            sandbox.state.execute(
+                "DELETE FROM mp_quota_usage WHERE appid = ? AND api = ? AND bucket < ? AND length(bucket) = ?",
+                (appid, api, window, len(window)))
         cur = sandbox.state.execute(
             "UPDATE mp_quota_usage SET used = used + 1 WHERE appid = ? AND api = ? AND bucket = ? AND used < ?",
             (appid, api, window, limit))
     if cur.rowcount == 0:
         raise WxError(errcode)
-
-
-def quota_used(sandbox: Any, appid: str, api: str, per: str = "day") -> int:
-    return sandbox.state.scalar(
-        "SELECT used FROM mp_quota_usage WHERE appid = ? AND api = ? AND bucket = ?",
-        (appid, api, _window(sandbox, per))) or 0
-
-
-def require_str(data: dict[str, Any], key: str, errcode: int, *, max_len: int | None = None) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value:
-        raise WxError(errcode, f"{key} missing")
-    if max_len is not None and len(value) > max_len:
-        raise WxError(errcode, f"{key} too long")
-    return value
-
-
-__all__ = ["ControlError", "read_json"]

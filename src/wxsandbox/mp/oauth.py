@@ -357,9 +357,10 @@ async def jscode2session(request: Request, sandbox: Any) -> dict:
     if app.kind != MINI_PROGRAM:
         raise WxError(40013)
     settings = mp_settings.load(sandbox)
-    grant = codes.consume(sandbox, "jscode", q.get("js_code"), app.appid)
-    take_quota(sandbox, app.appid, f"jscode2session:{grant['user_id']}", settings.jscode_per_user_per_minute,
-               per="minute", errcode=45011)
+    with sandbox.state.transaction():  # over the minute quota: the code stays unused
+        grant = codes.consume(sandbox, "jscode", q.get("js_code"), app.appid)
+        take_quota(sandbox, app.appid, f"jscode2session:{grant['user_id']}", settings.jscode_per_user_per_minute,
+                   per="minute", errcode=45011)
     session_key = base64.b64encode(secrets.token_bytes(16)).decode()
     sandbox.state.execute(
         "INSERT INTO mp_sessions (appid, user_id, session_key, created_at) VALUES (?, ?, ?, ?)"

@@ -106,8 +106,10 @@ async def stable_token(request: Request, sandbox: Any) -> dict:
     force = data.get("force_refresh", False)
     if not isinstance(force, bool):
         raise WxError(47001)
-    take_quota(sandbox, app.appid, "stable_token", settings.quota("stable_token"))
-    take_quota(sandbox, app.appid, "stable_token", settings.stable_token_per_minute, per="minute", errcode=45011)
+    with sandbox.state.transaction():  # one transaction: a refused call consumes neither counter
+        take_quota(sandbox, app.appid, "stable_token", settings.stable_token_per_minute, per="minute",
+                   errcode=45011)
+        take_quota(sandbox, app.appid, "stable_token", settings.quota("stable_token"))
     with sandbox.state.transaction():
         now = sandbox.clock.now()
         current = sandbox.state.one(
