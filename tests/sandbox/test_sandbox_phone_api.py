@@ -187,6 +187,17 @@ def test_scan_recognises_native_code_url(wxsandbox):
         "kind": "unknown_pay", "text": "weixin://wxpay/bizpayurl?pr=NoSuchCode"}
 
 
+def test_scan_recognises_h5_payment_urls(wxsandbox):
+    code, message = peer(wxsandbox, WeChatPayType.H5).pay(
+        description="固态硬盘 1TB", out_trade_no="PHONE0000011", amount={"total": 49900},
+        scene_info={"payer_client_ip": "127.0.0.1", "h5_info": {"type": "Wap"}})
+    assert code == 200, message
+    h5_url = json.loads(message)["h5_url"]
+    found = scan(wxsandbox, h5_url)
+    assert found["kind"] == "pay" and found["order"]["ref"] == {"h5_url": h5_url}
+    assert found["order"]["trade_type"] == "MWEB" and found["order"]["amount_total"] == 49900
+
+
 def test_scan_recognises_scene_qr_codes_by_url_ticket_and_image(wxsandbox):
     oa = wxsandbox.app_of_kind(OFFICIAL_ACCOUNT)
     token = wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,

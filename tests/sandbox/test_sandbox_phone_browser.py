@@ -334,6 +334,9 @@ def test_view_menu_opens_the_hub_and_oauth_knows_who_is_browsing(page, sb, hub):
     frame = page.frame_locator("#browser-frame")
     expect(frame.locator("h1")).to_contain_text("沙箱电脑城服务号")  # the consent page, served by the sandbox
     expect(frame.locator(".who")).to_contain_text("小明")
+    # The sandbox's own pages are same-origin: the phone injects the bridge into them.
+    sandbox_frame = page.main_frame.child_frames[0]
+    sandbox_frame.wait_for_function("() => typeof window.WeixinJSBridge === 'object'")
     shot(page, "oauth-consent")
     frame.locator("button.allow").click()
     expect(frame.locator("#who")).to_have_text("你好，小明")
