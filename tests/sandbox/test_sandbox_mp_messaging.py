@@ -440,3 +440,18 @@ def test_template_library_holds_25(api, oa):
     for i in range(25):
         assert api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": f"TM{i:05d}"})["errcode"] == 0
     assert api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": "TM99999"})["errcode"] == 45026
+
+
+def test_refused_sends_consume_no_quota(wxsandbox, api, oa, mp):
+    wxsandbox.control("POST", "mp/settings", json={"daily_quotas": {"custom.send": 1, "subscribe.send": 1}})
+    wxsandbox.sandbox.users.openid("xiaoming", oa.appid)
+    assert custom(api, oa, wxsandbox)["errcode"] == 45015
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    assert custom(api, oa, wxsandbox)["errcode"] == 0
+    assert custom(api, oa, wxsandbox)["errcode"] == 45009
+    assert subscribe_send(api, mp, wxsandbox)["errcode"] == 43101
+    wxsandbox.control("POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID", "count": 2})
+    assert subscribe_send(api, mp, wxsandbox)["errcode"] == 0
+    assert subscribe_send(api, mp, wxsandbox)["errcode"] == 45009
+    assert wxsandbox.control("POST", "mp/subscriptions",
+                             json={"user": "wangfang", "template_id": "TPL_PAID", "count": 1})["remaining"] == 2

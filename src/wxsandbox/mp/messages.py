@@ -108,7 +108,6 @@ async def custom_send(request: Request, sandbox: Any) -> Any:
         media.require(sandbox, who.appid, payload["media_id"], media.MESSAGE_MEDIA[msgtype])
     if payload.get("thumb_media_id"):
         media.require(sandbox, who.appid, payload["thumb_media_id"])
-    take_quota(sandbox, who.appid, "custom.send", settings.quota("custom.send"))
     with sandbox.state.transaction():
         fan = conversation.follower(sandbox, who.appid, user_id)
         now = sandbox.clock.now()
@@ -124,6 +123,7 @@ async def custom_send(request: Request, sandbox: Any) -> Any:
              else settings.mini_program_custom_max_per_interaction))
         if cur.rowcount == 0:
             raise WxError(45047)
+        take_quota(sandbox, who.appid, "custom.send", settings.quota("custom.send"))
         conversation.add_message(sandbox, who.appid, user_id, direction="out", source="custom", msgtype=msgtype,
                                  body={"msgtype": msgtype, **payload,
                                        "kf_account": (data.get("customservice") or {}).get("kf_account", "")})
@@ -191,14 +191,14 @@ async def subscribe_send(request: Request, sandbox: Any) -> Any:
     page = data.get("page", "")
     if not isinstance(page, str) or page.startswith("/"):
         raise WxError(41030)
-    take_quota(sandbox, who.appid, "subscribe.send", settings.quota("subscribe.send"))
-    with sandbox.state.transaction():
+    with sandbox.state.transaction():  # a refused send consumes neither the grant nor the quota
         cur = sandbox.state.execute(
             "UPDATE mp_subscriptions SET remaining = remaining - 1"
             " WHERE appid = ? AND user_id = ? AND template_id = ? AND remaining > 0",
             (who.appid, user_id, template_id))
         if cur.rowcount == 0:
             raise WxError(43101)
+        take_quota(sandbox, who.appid, "subscribe.send", settings.quota("subscribe.send"))
         _seed_sequence(sandbox, "mp_subscribe_messages", SUBSCRIBE_MSGID_BASE)
         body = {"template_id": template_id, "page": page, "data": fields, "miniprogram_state": state, "lang": lang}
         msgid = sandbox.state.execute(
