@@ -123,3 +123,43 @@ def test_trade_bill_through_the_sdk(wxsandbox):
     text = gzip.decompress(content)
     assert hashlib.sha1(text).hexdigest() == pointer["hash_value"]
     assert "`SDKBILL00001" in text.decode() and "`1299.00" in text.decode()
+
+
+def test_jsapi_invocation_signed_by_the_sdk_opens_the_cashier(wxsandbox):
+    """The page's getBrandWCPayRequest parameters, signed by wechatpayv3 (§1.9), are checked like WeChat's
+    client would: good paySign → cashier; tampered, wrong appId or wrong package → refused."""
+    oa = wxsandbox.config.apps[0]
+    wxpay = peer(wxsandbox, WeChatPayType.JSAPI)
+    code, message = wxpay.pay(description="机械键盘", out_trade_no="INVOKE000001", amount={"total": 39900},
+                              payer={"openid": wxsandbox.openid("wangfang", oa.appid)})
+    prepay_id = json.loads(message)["prepay_id"]
+    params = {"appId": oa.appid, "timeStamp": "1719218247", "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+              "package": f"prepay_id={prepay_id}", "signType": "RSA"}
+    params["paySign"] = wxpay.sign([params["appId"], params["timeStamp"], params["nonceStr"], params["package"]])
+    cashier = wxsandbox.control("POST", "pay/invoke", json={"params": params, "user_id": "wangfang"})
+    assert cashier["amount_total"] == 39900 and cashier["prepay_id"] == prepay_id
+
+    def refused(changed, user_id=None):
+        response = wxsandbox.client.post("/sandbox/pay/invoke", json={"params": params | changed,
+                                                                       "user_id": user_id})
+        return response.status_code, response.json()["error"]
+
+    assert refused({"nonceStr": "tampered"}) == (400, "invalid_signature")
+    assert refused({"appId": wxsandbox.config.apps[1].appid}) == (400, "appid_mismatch")
+    assert refused({"package": prepay_id}) == (400, "invalid_request")
+    assert refused({"timeStamp": "1719218247000"}) == (400, "invalid_request")
+    assert refused({}, user_id="lihua") == (400, "wrong_user")
+    assert wxsandbox.client.post("/sandbox/pay/invoke", json={}).status_code == 400
+
+
+def test_app_invocation_signature(wxsandbox):
+    wxpay = peer(wxsandbox, WeChatPayType.APP)
+    code, message = wxpay.pay(description="App 下单", out_trade_no="INVOKE000002", amount={"total": 100})
+    prepay_id = json.loads(message)["prepay_id"]
+    appid, mchid = wxsandbox.config.apps[0].appid, wxsandbox.merchant.mchid
+    params = {"appid": appid, "partnerid": mchid, "prepayid": prepay_id, "package": "Sign=WXPay",
+              "noncestr": "n" * 32, "timestamp": "1719218247"}
+    params["sign"] = wxpay.sign([appid, params["timestamp"], params["noncestr"], prepay_id])
+    assert wxsandbox.control("POST", "pay/invoke", json={"params": params})["prepay_id"] == prepay_id
+    bad = wxsandbox.client.post("/sandbox/pay/invoke", json={"params": params | {"package": "prepay_id=x"}})
+    assert bad.status_code == 400

@@ -5,6 +5,10 @@
   POST /sandbox/pay/resolve  {ref}              what a scanned code_url / opened h5_url / prepay_id is
   POST /sandbox/pay/confirm  {ref, user_id}     the user pays → SUCCESS + TRANSACTION.SUCCESS notification
   POST /sandbox/pay/cancel   {ref, user_id}     the user leaves the cashier (order stays NOTPAY)
+  POST /sandbox/pay/invoke   {params, user_id?} what WeChat checks when a page/app opens the cashier:
+                                                JSAPI/Mini Program {appId, timeStamp, nonceStr, package,
+                                                signType, paySign} or App {appid, partnerid, prepayid, package,
+                                                noncestr, timestamp, sign}; 400 invalid_signature etc.
   POST /sandbox/pay/refund-result {out_refund_no, mchid?, status: ABNORMAL|CLOSED}
                                                 a processing refund fails → REFUND.<status> notification
 
@@ -83,6 +87,16 @@ async def cancel(request: Request):
 
 
 @handles_control_errors
+async def invoke(request: Request):
+    sb = sandbox_of(request)
+    data = await read_json(request)
+    params = data.get("params")
+    if not isinstance(params, dict):
+        raise ControlError("invalid_request", "params must be the object passed to getBrandWCPayRequest")
+    return json_response(await _run(payments.verify_invocation, sb, params, _user_id(data)))
+
+
+@handles_control_errors
 async def refund_result(request: Request):
     sb = sandbox_of(request)
     data = await read_json(request)
@@ -101,5 +115,6 @@ control_routes = [
     Route("/sandbox/pay/resolve", resolve, methods=["POST"], name="sandbox.pay_resolve"),
     Route("/sandbox/pay/confirm", confirm, methods=["POST"], name="sandbox.pay_confirm"),
     Route("/sandbox/pay/cancel", cancel, methods=["POST"], name="sandbox.pay_cancel"),
+    Route("/sandbox/pay/invoke", invoke, methods=["POST"], name="sandbox.pay_invoke"),
     Route("/sandbox/pay/refund-result", refund_result, methods=["POST"], name="sandbox.pay_refund_result"),
 ]

@@ -105,3 +105,44 @@ def pending_for(sandbox, user_id: str) -> list[dict[str, Any]]:
     now, expired_state = sandbox.clock.now(), sandbox.config.pay.expired_order_state
     orders = [store.expire_if_due(sandbox.state, dict(r), now, expired_state) for r in rows]
     return [describe(sandbox, o) | {"prepay_id": o["prepay_id"]} for o in orders if o["trade_state"] == "NOTPAY"]
+
+
+def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = None) -> dict[str, Any]:
+    """What WeChat's client checks when a page calls ``getBrandWCPayRequest`` / ``wx.requestPayment`` (JSAPI,
+    Mini Program) or the App SDK opens the cashier (reference §1.9): the ``paySign`` over the 4-line message
+    with the merchant's key, the prepay_id, and that it belongs to the ``appId`` given. Returns the cashier
+    view; raises PaymentRefused(``invalid_signature`` …) with ``get_brand_wcpay_request:fail`` semantics.
+    """
+    from wxsandbox.pay import crypto
+
+    if "partnerid" in params or "prepayid" in params:  # App SDK parameters
+        appid, timestamp, nonce = params.get("appid"), params.get("timestamp"), params.get("noncestr")
+        prepay_id, signature = params.get("prepayid"), params.get("sign")
+        if params.get("package") != "Sign=WXPay":
+            raise PaymentRefused("invalid_request", "App 调起支付的 package 必须为 Sign=WXPay")
+        message_fourth = prepay_id
+    else:
+        appid, timestamp, nonce = params.get("appId"), params.get("timeStamp"), params.get("nonceStr")
+        package, signature = params.get("package"), params.get("paySign")
+        if params.get("signType", "RSA") != "RSA":
+            raise PaymentRefused("invalid_request", "signType 必须为 RSA")
+        if not isinstance(package, str) or not package.startswith("prepay_id="):
+            raise PaymentRefused("invalid_request", "package 格式应为 prepay_id=***")
+        prepay_id, message_fourth = package[len("prepay_id="):], package
+    values = (appid, timestamp, nonce, prepay_id, signature)
+    if not all(isinstance(v, str) and v for v in values):
+        raise PaymentRefused("invalid_request", "调起支付参数缺失")
+    if not (timestamp.isdigit() and len(timestamp) == 10):
+        raise PaymentRefused("invalid_request", "timeStamp 应为10位秒级时间戳字符串")
+    order = find_order(sandbox, {"prepay_id": prepay_id})
+    if order["appid"] != appid:
+        raise PaymentRefused("appid_mismatch", "调起支付的 appId 与下单 appid 不一致")
+    merchant = sandbox.config.merchant(order["mchid"])
+    message = f"{appid}\n{timestamp}\n{nonce}\n{message_fourth}\n"
+    if not crypto.rsa_verify(merchant.merchant_public_key_pem, message, signature):
+        raise PaymentRefused("invalid_signature", "支付验证签名失败")
+    if order["trade_state"] != "NOTPAY":
+        raise PaymentRefused("not_payable", f"订单{store.TRADE_STATE_DESC.get(order['trade_state'])}", 409)
+    if user_id and order["payer_user_id"] and user_id != order["payer_user_id"]:
+        raise PaymentRefused("wrong_user", "该订单需由下单时指定的用户支付")
+    return describe(sandbox, order) | {"prepay_id": prepay_id}
