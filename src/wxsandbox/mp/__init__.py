@@ -4,23 +4,48 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
 
   tokens      /cgi-bin/token, /cgi-bin/stable_token, /cgi-bin/clear_quota, /cgi-bin/getcallbackip
   oauth       /connect/oauth2/authorize (+ consent page), /sns/oauth2/*, /sns/userinfo, /sns/auth,
-              /sns/jscode2session; control: POST /sandbox/mp/login
-  phone       /wxa/business/getuserphonenumber; control: POST /sandbox/mp/phone-code
-  jssdk       /cgi-bin/ticket/getticket; control: POST /sandbox/mp/jssdk/verify
-  media       /cgi-bin/media/upload, /cgi-bin/media/get; control: GET /sandbox/mp/media/{media_id}
+              /sns/jscode2session
+  phone       /wxa/business/getuserphonenumber
+  jssdk       /cgi-bin/ticket/getticket
+  media       /cgi-bin/media/upload, /cgi-bin/media/get
   menus       /cgi-bin/menu/create|get|delete
   messages    /cgi-bin/message/custom/send, /template/send, /subscribe/send
   templates   /cgi-bin/template/api_add_template, get_all_private_template, del_private_template
-  qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode
+  qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode (a real QR code, see qrencode.py)
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
   wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
   followers   /cgi-bin/user/info, /cgi-bin/user/get
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
-  oa_control  /sandbox/mp/oa/* user actions and conversations, /sandbox/mp/settings …
-  (here)      POST /sandbox/mp/reset — forget all mp state and run-time settings (``reset(sandbox)``)
 
 Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
-mis-cased ``/sns/jsCode2Session``). Behaviour knobs: ``settings.py`` (``[mp]`` table, run-time overrides).
+mis-cased ``/sns/jsCode2Session``). Behaviour knobs: ``settings.py`` (``[mp]`` table, run-time overrides;
+``settings.EXAMPLE_TOML`` documents it).
+
+Control API (JSON; errors ``{"error", "message"}`` with a 4xx status; ``appid`` defaults to the first
+configured account of the right kind):
+
+  POST /sandbox/mp/oa/follow | unfollow      {"user"}                     subscribe / unsubscribe event
+  POST /sandbox/mp/oa/message                {"user", "content"}          text message (MsgId)
+  POST /sandbox/mp/oa/click                  {"user", "key"|"url"|"pagepath"}  CLICK / VIEW / view_miniprogram
+  POST /sandbox/mp/oa/scan                   {"user", "ticket"|"url"}     subscribe+qrscene_ or SCAN
+  POST /sandbox/mp/oa/verify-url             {"appid"?}                   URL verification GET
+  GET  /sandbox/mp/oa/conversation           ?user=&appid=&since_id=      the chat as the user sees it
+  GET  /sandbox/mp/oa/menu                   ?appid=                      current custom menu
+  POST /sandbox/mp/miniprogram/message       {"user", "content"}          Mini Program customer-service text
+  POST /sandbox/mp/miniprogram/enter-session {"user", "session_from"?}    user_enter_tempsession
+  POST /sandbox/mp/login                     {"user"}                     wx.login(): a js_code
+  POST /sandbox/mp/phone-code                {"user"}                     getPhoneNumber button: a code
+  POST /sandbox/mp/subscriptions             {"user", "template_id", "count"?}  wx.requestSubscribeMessage
+  POST /sandbox/mp/jssdk/verify              {"appId", "timestamp", "nonceStr", "signature", "url"}
+  POST /sandbox/mp/links/resolve             {"link"}                     URL Link / Scheme / Short Link / code
+  POST /sandbox/mp/qrcode/resolve            {"ticket"|"url"}             the scene of a QR code
+  GET  /sandbox/mp/media/{media_id}                                        uploaded media, without a token
+  GET  /sandbox/mp/avatar/{user}.svg                                       a generated avatar
+  GET|POST|DELETE /sandbox/mp/settings                                     effective settings / override / reset
+  POST /sandbox/mp/reset                                                   forget all mp state and overrides
+
+User actions answer with the push outcome ``{"delivered", "status", "attempts", "delivery_ids", "reply",
+"error", "shown_to_user"?}``; ``reply`` is the parsed passive reply or null (``success``/empty).
 """
 
 from __future__ import annotations
