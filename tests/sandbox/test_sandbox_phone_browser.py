@@ -51,6 +51,9 @@ class Hub:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 fields = xmlmsg.parse(body)
                 hub.pushes.append(fields)
+                if fields.get("Content") == "boom":  # the developer's server is broken
+                    self._send(500, b"Internal Server Error", "text/plain")
+                    return
                 self._send(200, hub.reply(fields).encode(), "application/xml")
 
             def do_GET(self):  # noqa: N802
@@ -255,6 +258,11 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     expect(chat(page).locator(".msg.them .bubble", has_text="收到：" + HOSTILE)).to_be_visible()
     assert chat(page).locator("img").count() == 0
     assert page.evaluate("window.__pwned") is None
+    # A broken message server: WeChat retries, then tells the user the account cannot serve them.
+    page.fill("#text-input", "boom")
+    page.click("#send-button")
+    expect(chat(page).locator("li.notice")).to_have_text("该公众号暂时无法提供服务，请稍后再试")
+    assert [p.get("Content") for p in hub.pushes].count("boom") == 4  # the push and its 3 retries
     page.fill("#text-input", "evil")
     page.click("#send-button")
     chat(page).locator(".card", has_text="点我领券").locator(".card-link").click()

@@ -91,7 +91,12 @@
     for (const button of document.querySelectorAll(".tabbar button")) {
       button.classList.toggle("active", button.dataset.tab === name);
     }
-    if (name === "chat") { setUnread(0); refreshChat(); }
+    if (name === "chat") {
+      setUnread(0);
+      const list = $("#messages");
+      list.scrollTop = list.scrollHeight;  // what arrived while away is at the bottom
+      refreshChat();
+    }
     if (name === "pay") refreshOrders();
   }
 
