@@ -455,3 +455,30 @@ def test_refused_sends_consume_no_quota(wxsandbox, api, oa, mp):
     assert subscribe_send(api, mp, wxsandbox)["errcode"] == 45009
     assert wxsandbox.control("POST", "mp/subscriptions",
                              json={"user": "wangfang", "template_id": "TPL_PAID", "count": 1})["remaining"] == 2
+
+
+def test_typing_indicator_within_the_window(wxsandbox, api, oa):
+    openid = wxsandbox.openid("lihua", oa.appid)
+    typing = {"touser": openid, "command": "Typing"}
+    assert api.post(oa, "/cgi-bin/message/custom/typing", typing)["errcode"] == 45015
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "lihua"})
+    assert api.post(oa, "/cgi-bin/message/custom/typing", typing)["errcode"] == 0
+    chat = wxsandbox.control("GET", "mp/oa/conversation", params={"user": "lihua"})
+    assert chat["typing"] is True
+    custom(api, oa, wxsandbox, "lihua")
+    assert wxsandbox.control("GET", "mp/oa/conversation", params={"user": "lihua"})["typing"] is False
+    api.post(oa, "/cgi-bin/message/custom/typing", typing)
+    wxsandbox.advance_clock(16)
+    assert wxsandbox.control("GET", "mp/oa/conversation", params={"user": "lihua"})["typing"] is False
+    bad = api.post(oa, "/cgi-bin/message/custom/typing", typing | {"command": "Dancing"})
+    assert bad["errcode"] == 40097
+
+
+def test_follower_batch_info(wxsandbox, api, oa):
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    users = [{"openid": wxsandbox.openid(u, oa.appid), "lang": "zh_CN"} for u in ("xiaoming", "lihua")]
+    infos = api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": users})["user_info_list"]
+    assert [i["subscribe"] for i in infos] == [1, 0] and all(i["unionid"] for i in infos)
+    assert api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": users * 51})["errcode"] == 45035
+    assert api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": [{"openid": "oNOPE"}]})["errcode"] == 40003
+    assert api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": "x"})["errcode"] == 47001

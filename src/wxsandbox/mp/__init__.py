@@ -9,12 +9,12 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   jssdk       /cgi-bin/ticket/getticket
   media       /cgi-bin/media/upload, /cgi-bin/media/get
   menus       /cgi-bin/menu/create|get|delete
-  messages    /cgi-bin/message/custom/send, /template/send, /subscribe/send
+  messages    /cgi-bin/message/custom/send, /custom/typing, /template/send, /subscribe/send
   templates   /cgi-bin/template/api_add_template, get_all_private_template, del_private_template
   qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode (a real QR code, see qrencode.py)
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
   wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
-  followers   /cgi-bin/user/info, /cgi-bin/user/get
+  followers   /cgi-bin/user/info, /cgi-bin/user/info/batchget, /cgi-bin/user/get
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
 
 Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the

@@ -60,6 +60,7 @@ ERRMSG: dict[int, str] = {
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     45015: "response out of time limit or subscription is canceled",
     45026: "template size out of limit",
+    45035: "user list size out of limit",
     45047: "out of response count limit",
     46003: "menu no exist",
     47001: "data format error",

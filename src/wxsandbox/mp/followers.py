@@ -1,4 +1,4 @@
-"""Follower APIs: ``GET /cgi-bin/user/info`` and ``GET /cgi-bin/user/get`` (reference §5.4).
+"""Follower APIs: ``/cgi-bin/user/info``, ``/cgi-bin/user/info/batchget``, ``/cgi-bin/user/get`` (§5.4).
 
 ``user/info`` is how an Official Account learns a follower's unionid without OAuth. Since 2021 WeChat no
 longer returns nickname/avatar here, so neither does the sandbox.
@@ -14,10 +14,28 @@ from starlette.routing import Route
 from wxsandbox.config import OFFICIAL_ACCOUNT
 from wxsandbox.mp import conversation
 from wxsandbox.mp.errors import WxError
-from wxsandbox.mp.http import caller, wx_endpoint
+from wxsandbox.mp.http import caller, json_body, wx_endpoint
 
 SCHEMA = ""
 PAGE_SIZE = 10_000
+BATCH_LIMIT = 100
+
+
+def describe(sandbox: Any, appid: str, openid: Any) -> dict[str, Any]:
+    """``user/info`` of one openid under ``appid`` (40003 for an unknown openid)."""
+    user = sandbox.users.by_openid(appid, openid) if isinstance(openid, str) and openid else None
+    if user is None:
+        raise WxError(40003)
+    fan = conversation.follower(sandbox, appid, user["id"])
+    info: dict[str, Any] = {"subscribe": 1 if fan and fan["subscribed"] else 0, "openid": openid}
+    unionid = sandbox.users.unionid(user["id"], appid)
+    if info["subscribe"]:
+        info |= {"language": user["language"], "subscribe_time": int(fan["subscribe_time"]), "remark": "",
+                 "groupid": 0, "tagid_list": [], "subscribe_scene": fan["subscribe_scene"] or "ADD_SCENE_OTHERS",
+                 "qr_scene": fan["qr_scene"], "qr_scene_str": fan["qr_scene_str"]}
+    if unionid:
+        info["unionid"] = unionid
+    return info
 
 
 @wx_endpoint
@@ -26,19 +44,20 @@ async def user_info(request: Request, sandbox: Any) -> dict:
     openid = request.query_params.get("openid")
     if not openid:
         raise WxError(41009)
-    user = sandbox.users.by_openid(who.appid, openid)
-    if user is None:
-        raise WxError(40003)
-    fan = conversation.follower(sandbox, who.appid, user["id"])
-    info: dict[str, Any] = {"subscribe": 1 if fan and fan["subscribed"] else 0, "openid": openid}
-    unionid = sandbox.users.unionid(user["id"], who.appid)
-    if info["subscribe"]:
-        info |= {"language": user["language"], "subscribe_time": int(fan["subscribe_time"]), "remark": "",
-                 "groupid": 0, "tagid_list": [], "subscribe_scene": fan["subscribe_scene"] or "ADD_SCENE_OTHERS",
-                 "qr_scene": fan["qr_scene"], "qr_scene_str": fan["qr_scene_str"]}
-    if unionid:
-        info["unionid"] = unionid
-    return info
+    return describe(sandbox, who.appid, openid)
+
+
+@wx_endpoint
+async def user_info_batch(request: Request, sandbox: Any) -> dict:
+    """``POST /cgi-bin/user/info/batchget {"user_list": [{"openid", "lang"?}]}``, at most 100 (45035 beyond)."""
+    who = caller(request, sandbox, kind=OFFICIAL_ACCOUNT)
+    data = await json_body(request)
+    wanted = data.get("user_list")
+    if not isinstance(wanted, list) or not wanted or not all(isinstance(u, dict) for u in wanted):
+        raise WxError(47001)
+    if len(wanted) > BATCH_LIMIT:
+        raise WxError(45035)
+    return {"user_info_list": [describe(sandbox, who.appid, u.get("openid")) for u in wanted]}
 
 
 @wx_endpoint
@@ -61,5 +80,6 @@ async def user_get(request: Request, sandbox: Any) -> dict:
 
 routes = [
     Route("/cgi-bin/user/info", user_info, methods=["GET"], name="mp.user.info"),
+    Route("/cgi-bin/user/info/batchget", user_info_batch, methods=["POST"], name="mp.user.info_batch"),
     Route("/cgi-bin/user/get", user_get, methods=["GET"], name="mp.user.get"),
 ]

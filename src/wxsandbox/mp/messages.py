@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS mp_subscriptions (
     remaining    INTEGER NOT NULL DEFAULT 0,   -- one-time subscriptions: one message per grant
     PRIMARY KEY (appid, user_id, template_id)
 );
+CREATE TABLE IF NOT EXISTS mp_typing (
+    appid    TEXT NOT NULL,
+    user_id  TEXT NOT NULL,
+    typing   INTEGER NOT NULL,
+    at       REAL NOT NULL,
+    PRIMARY KEY (appid, user_id)
+);
 CREATE TABLE IF NOT EXISTS mp_subscribe_messages (
     msgid        INTEGER PRIMARY KEY AUTOINCREMENT,
     appid        TEXT NOT NULL,
@@ -61,6 +68,7 @@ CUSTOM_PAYLOADS: dict[str, tuple[str, ...]] = {
     "miniprogrampage": ("title", "pagepath", "thumb_media_id"),
 }
 MP_STATES = ("developer", "trial", "formal")
+TYPING_SECONDS = 15
 MP_LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
 
 
@@ -124,10 +132,37 @@ async def custom_send(request: Request, sandbox: Any) -> Any:
         if cur.rowcount == 0:
             raise WxError(45047)
         take_quota(sandbox, who.appid, "custom.send", settings.quota("custom.send"))
+        sandbox.state.execute("UPDATE mp_typing SET typing = 0 WHERE appid = ? AND user_id = ?",
+                              (who.appid, user_id))
         conversation.add_message(sandbox, who.appid, user_id, direction="out", source="custom", msgtype=msgtype,
                                  body={"msgtype": msgtype, **payload,
                                        "kf_account": (data.get("customservice") or {}).get("kf_account", "")})
     return ok()
+
+
+@wx_endpoint
+async def custom_typing(request: Request, sandbox: Any) -> Any:
+    """``POST /cgi-bin/message/custom/typing {"touser", "command": "Typing"|"CancelTyping"}`` (48 h window)."""
+    who = caller(request, sandbox)
+    data = await json_body(request)
+    _, user_id = _recipient(sandbox, who, data)
+    if data.get("command") not in ("Typing", "CancelTyping"):
+        raise WxError(40097, "command")
+    fan = conversation.follower(sandbox, who.appid, user_id)
+    window = mp_settings.load(sandbox).custom_window_seconds
+    if fan is None or fan["last_interaction"] is None or sandbox.clock.now() - fan["last_interaction"] > window:
+        raise WxError(45015)
+    sandbox.state.execute(
+        "INSERT INTO mp_typing (appid, user_id, typing, at) VALUES (?, ?, ?, ?) ON CONFLICT (appid, user_id)"
+        " DO UPDATE SET typing = excluded.typing, at = excluded.at",
+        (who.appid, user_id, int(data["command"] == "Typing"), sandbox.clock.now()))
+    return ok()
+
+
+def is_typing(sandbox: Any, appid: str, user_id: str) -> bool:
+    """The account shows "对方正在输入…" (Typing lasts at most 15 s or until the next message)."""
+    row = sandbox.state.one("SELECT typing, at FROM mp_typing WHERE appid = ? AND user_id = ?", (appid, user_id))
+    return bool(row and row["typing"] and sandbox.clock.now() - row["at"] < TYPING_SECONDS)
 
 
 @wx_endpoint
@@ -222,6 +257,7 @@ def grant_subscription(sandbox: Any, appid: str, user_id: str, template_id: str,
 
 routes = [
     Route("/cgi-bin/message/custom/send", custom_send, methods=["POST"], name="mp.message.custom_send"),
+    Route("/cgi-bin/message/custom/typing", custom_typing, methods=["POST"], name="mp.message.custom_typing"),
     Route("/cgi-bin/message/template/send", template_send, methods=["POST"], name="mp.message.template_send"),
     Route("/cgi-bin/message/subscribe/send", subscribe_send, methods=["POST"], name="mp.message.subscribe_send"),
 ]

@@ -215,8 +215,10 @@ async def conversation_list(request: Request, sandbox: Any) -> dict:
         since_id = int(q.get("since_id", "0"))
     except ValueError as exc:
         raise ControlError("invalid_request", "since_id 必须是整数") from exc
-    return {"appid": app.appid, "user": user["id"], "following": conversation.is_following(
-        sandbox, app.appid, user["id"]), "messages": conversation.messages(sandbox, app.appid, user["id"], since_id)}
+    return {"appid": app.appid, "user": user["id"],
+            "following": conversation.is_following(sandbox, app.appid, user["id"]),
+            "typing": messages.is_typing(sandbox, app.appid, user["id"]),
+            "messages": conversation.messages(sandbox, app.appid, user["id"], since_id)}
 
 
 @control_endpoint
