@@ -5,8 +5,10 @@ per model). Two rules beyond stock Django admin:
 - a stock edit is applied as the difference from the value the form showed (`stock.adjust`), so
   units sold while the form was open are not overwritten by a stale number."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.utils.html import format_html
 
@@ -18,16 +20,39 @@ from .models import SKU, Category, Product
 from .queries import stock_status
 
 
+class SKUForm(forms.ModelForm):
+    """Renders the stock it showed in a hidden `initial-…` input, so the save knows what the person
+    saw, not what the row holds by the time the form comes back."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "stock" in self.fields:
+            self.fields["stock"].show_hidden_initial = True
+
+
+def _shown_stock(form) -> int:
+    """The stock value the form displayed (its hidden initial), or the row's current value if the
+    hidden input is missing or not a number."""
+    bound = form["stock"]
+    field = bound.field
+    raw = form._widget_data_value(field.hidden_widget(), bound.html_initial_name)
+    try:
+        value = field.to_python(raw)
+    except ValidationError:
+        value = None
+    return form.initial.get("stock", 0) if value is None else value
+
+
 def _save_sku(form, sku: SKU) -> bool:
     """Save a SKU form; an existing SKU's stock moves by the delta typed. False if it would go negative."""
-    if sku.pk is None or "stock" not in form.changed_data:
+    if sku.pk is None or "stock" not in form.fields:
         sku.save()
         return True
-    shown = form.initial.get("stock", sku.stock)
     wanted = sku.stock
+    delta = wanted - _shown_stock(form)
     other_fields = [f.name for f in SKU._meta.concrete_fields if not f.primary_key and f.name != "stock"]
     sku.save(update_fields=other_fields)
-    applied = stock.adjust(sku.pk, wanted - shown)
+    applied = stock.adjust(sku.pk, delta)
     sku.refresh_from_db(fields=["stock"])
     return applied
 
@@ -56,6 +81,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class SKUInline(admin.TabularInline):
     model = SKU
+    form = SKUForm
     extra = 0
     fields = (
         "code",
@@ -192,6 +218,10 @@ class SKUAdmin(admin.ModelAdmin):
     list_select_related = ("product",)
     autocomplete_fields = ("product",)
     list_per_page = 100
+    form = SKUForm
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=SKUForm, **kwargs)
 
     @admin.display(description="售价", ordering="price")
     def price_display(self, obj):

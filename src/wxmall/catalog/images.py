@@ -220,20 +220,22 @@ def _keys() -> str:
     return "".join(keys)
 
 
-def _frame(accent: str, body: str) -> str:
+def _frame(accent: str, body: str, uid: str) -> str:
+    # Gradient ids carry the product id: several SVGs inlined into one page must not share ids.
+    body = body.replace("url(#screen)", f"url(#screen-{uid})")
     return f"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 800" width="800" height="800">
   <defs>
-    <linearGradient id="bg" x1="0" y1="0" x2="1" y2="1">
+    <linearGradient id="bg-{uid}" x1="0" y1="0" x2="1" y2="1">
       <stop offset="0" stop-color="{accent}" stop-opacity=".18"/>
       <stop offset="1" stop-color="{accent}" stop-opacity=".55"/>
     </linearGradient>
-    <linearGradient id="screen" x1="0" y1="0" x2="1" y2="1">
+    <linearGradient id="screen-{uid}" x1="0" y1="0" x2="1" y2="1">
       <stop offset="0" stop-color="{accent}"/>
       <stop offset="1" stop-color="#101828"/>
     </linearGradient>
   </defs>
-  <rect width="800" height="800" fill="#f7f8fa"/>
-  <rect width="800" height="800" fill="url(#bg)"/>
+  <rect width="100%" height="100%" fill="#f7f8fa"/>
+  <rect width="100%" height="100%" fill="url(#bg-{uid})"/>
 {body}
 </svg>
 """
@@ -258,7 +260,7 @@ def cover_svg(product: Product) -> str:
         y += 56
     if product.subtitle:
         parts.append("  " + _text(400, y + 10, 26, _lines(product.subtitle, 26, 1)[0], "#475467"))
-    return _frame(accent, "\n".join(parts))
+    return _frame(accent, "\n".join(parts), str(product.pk))
 
 
 def spec_svg(product: Product) -> str:
@@ -276,7 +278,7 @@ def spec_svg(product: Product) -> str:
         parts.append("  " + _text(84, y + 2, 26, _lines(str(key), 8, 1)[0], "#667085", 400, "start"))
         parts.append("  " + _text(250, y + 2, 26, _lines(str(value), 19, 1)[0], "#101828", 600, "start"))
         y += 72
-    return _frame(accent, "\n".join(parts))
+    return _frame(accent, "\n".join(parts), str(product.pk))
 
 
 def product_svg(product: Product, index: int) -> str:
