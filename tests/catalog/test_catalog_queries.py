@@ -77,6 +77,7 @@ def test_sku_detail_and_purchasable_sku(shelf):
         ("轻薄", {"华硕灵耀 14"}),  # subtitle
         ("戴尔", {"戴尔 U2724D 显示器"}),  # brand
         ("游戏本", {"联想拯救者 Y9000P 2024"}),  # category name
+        ("笔记本", {"联想拯救者 Y9000P 2024", "华硕灵耀 14"}),  # a parent category's name
         ("Ultra 7", {"华硕灵耀 14"}),  # SKU cpu
         ("ultra 7", {"华硕灵耀 14"}),  # case-insensitive
         ("雪域白", {"华硕灵耀 14"}),  # SKU colour

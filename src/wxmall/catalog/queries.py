@@ -184,12 +184,16 @@ def get_category(slug: Any) -> Category:
     return category
 
 
-def category_and_descendant_ids(category: Category) -> list[int]:
-    """The category and every category below it, at any depth. One query: the table is small."""
+def _category_children() -> dict[int | None, list[int]]:
     children: dict[int | None, list[int]] = {}
     for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
         children.setdefault(parent_id, []).append(pk)
-    found, todo = [], [category.pk]
+    return children
+
+
+def _with_descendants(roots: Iterable[int], children: dict[int | None, list[int]]) -> list[int]:
+    found: list[int] = []
+    todo = list(roots)
     while todo:
         pk = todo.pop()
         if pk not in found:  # a hand-made cycle must not loop forever
@@ -198,9 +202,15 @@ def category_and_descendant_ids(category: Category) -> list[int]:
     return found
 
 
-def _keyword_filter(term: str) -> Q:
-    """One keyword matches the product's own text, its category name or any active SKU's specs.
-    Substring matching: Chinese has no word boundaries, and LIKE wildcards in the term are escaped."""
+def category_and_descendant_ids(category: Category) -> list[int]:
+    """The category and every category below it, at any depth. One query: the table is small."""
+    return _with_descendants([category.pk], _category_children())
+
+
+def _keyword_filter(term: str, children: dict[int | None, list[int]]) -> Q:
+    """One keyword matches the product's own text, its category or any category above it ("笔记本"
+    finds the 游戏本 too), or any active SKU's specs. Substring matching: Chinese has no word
+    boundaries, and LIKE wildcards in the term are escaped by the ORM."""
     sku_match = SKU.objects.filter(product=OuterRef("pk"), is_active=True).filter(
         Q(cpu__icontains=term)
         | Q(memory__icontains=term)
@@ -208,11 +218,12 @@ def _keyword_filter(term: str) -> Q:
         | Q(colour__icontains=term)
         | Q(code__iexact=term)
     )
+    named = Category.objects.filter(name__icontains=term).values_list("pk", flat=True)
     return (
         Q(title__icontains=term)
         | Q(subtitle__icontains=term)
         | Q(brand__icontains=term)
-        | Q(category__name__icontains=term)
+        | Q(category_id__in=_with_descendants(named, children))
         | Exists(sku_match)
     )
 
@@ -234,8 +245,10 @@ def filtered_products(
     a variant that has both, not a product with an i7 variant and another 32GB one. Several values of
     one filter mean any of them. Prices compare with the product's lowest active SKU price."""
     products = listed_products()
-    for term in clean_text(q).split()[:MAX_TERMS]:
-        products = products.filter(_keyword_filter(term))
+    terms = clean_text(q).split()[:MAX_TERMS]
+    children = _category_children() if terms else {}
+    for term in terms:
+        products = products.filter(_keyword_filter(term, children))
 
     if category not in (None, ""):
         products = products.filter(category_id__in=category_and_descendant_ids(get_category(category)))
