@@ -5,7 +5,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 UV := python3 -m uv
 ECHARTS_VERSION := 6
-ECHARTS := var/vendor/echarts/echarts.min.js
+VAR_DIR := $(or $(WXMALL_VAR_DIR),var)
+ECHARTS := $(VAR_DIR)/vendor/echarts/echarts.min.js
 
 .PHONY: run test setup lint bench clean
 
@@ -17,9 +18,9 @@ setup: .venv/.synced $(ECHARTS)
 	@touch $@
 
 $(ECHARTS):
-	@mkdir -p var/vendor/echarts var/tmp
-	cd var/tmp && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null && tar -xzf echarts-*.tgz package/dist/echarts.min.js
-	mv var/tmp/package/dist/echarts.min.js $@ && rm -rf var/tmp
+	@mkdir -p $(dir $@) $(VAR_DIR)/tmp
+	cd $(VAR_DIR)/tmp && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null && tar -xzf echarts-*.tgz package/dist/echarts.min.js
+	mv $(VAR_DIR)/tmp/package/dist/echarts.min.js $@ && rm -rf $(VAR_DIR)/tmp
 
 run: setup
 	$(UV) run python manage.py migrate --noinput
@@ -37,4 +38,4 @@ bench: setup
 	$(UV) run python bench/checkout.py
 
 clean:
-	rm -rf var .venv
+	rm -rf $(VAR_DIR) .venv
