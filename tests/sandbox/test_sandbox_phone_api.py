@@ -4,6 +4,7 @@ paySigns come from the ``wechatpayv3`` SDK (an independent implementation of the
 from the phone's own helper, so the check is proven against someone else's signer.
 """
 
+import functools
 import json
 import threading
 import time
@@ -19,6 +20,7 @@ from wxsandbox.phone import framing, jsapi
 NOTIFY = "http://127.0.0.1:9/pay/notify"
 
 
+@functools.lru_cache(maxsize=4)  # loading the RSA keys costs ~0.1 s each: one client per sandbox and kind
 def peer(sb, kind=WeChatPayType.JSAPI):
     m = sb.merchant
     wxpay = WeChatPay(wechatpay_type=kind, mchid=m.mchid, private_key=m.merchant_private_key_pem,
@@ -304,4 +306,15 @@ def test_frame_verdict_same_origin_rules():
     assert framing.frame_verdict(self_only, "http://127.0.0.1:9100/x", phone) == (True, "")
     assert framing.frame_verdict(self_only, "http://127.0.0.1:8000/x", phone)[0] is False
     star = httpx.Headers({"Content-Security-Policy": "frame-ancestors *"})
-    assert framing.frame_verdict(star, "http://shop.example/x", phone) == (True, "")
+    assert framing.frame_verdict(star, "http://127.0.0.1:8000/x", phone) == (True, "")
+
+
+def test_frame_verdict_cross_site_pages_open_in_a_window():
+    """SameSite=Lax cookies (Django's session) are withheld from cross-site frames: the login would not stick."""
+    none = httpx.Headers({})
+    cross = (False, "跨站点页面在框架中无法保存登录 Cookie")
+    assert framing.frame_verdict(none, "http://localhost:8000/", "http://127.0.0.1:9100") == cross
+    assert framing.frame_verdict(none, "https://127.0.0.1:8000/", "http://127.0.0.1:9100") == cross
+    assert framing.frame_verdict(none, "http://shop.example.com/", "http://sandbox.example.com:9100") == (True, "")
+    assert framing.frame_verdict(none, "http://shop.example.org/", "http://sandbox.example.com") == cross
+    assert framing.frame_verdict(none, "http://localhost:8000/", "http://localhost:9100") == (True, "")

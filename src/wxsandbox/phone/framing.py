@@ -1,6 +1,8 @@
 """Can a page be shown inside the phone's iframe? Browsers refuse frames that a page forbids with
-``X-Frame-Options`` (Django sends ``DENY`` by default) or CSP ``frame-ancestors``; the phone then opens the
-page in a window of its own instead, where ``WeixinJSBridge`` talks to the phone through ``window.opener``.
+``X-Frame-Options`` (Django sends ``DENY`` by default) or CSP ``frame-ancestors``; and a page from another
+*site* than the phone (say the hub on ``localhost`` and the phone on ``127.0.0.1``) loses its SameSite=Lax
+cookies inside a frame, so its login would not stick. In those cases the phone opens the page in a window
+of its own instead, where ``WeixinJSBridge`` talks to the phone through ``window.opener``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,17 @@ TIMEOUT_SECONDS = 3.0
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _site(url: str) -> tuple[str, str]:
+    """(scheme, registrable domain) — ports do not count. Without the Public Suffix List the registrable
+    domain is approximated by the last two labels; IP addresses and single-label hosts stand for themselves."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    labels = host.split(".")
+    if host.replace(".", "").isdigit() or ":" in host or len(labels) <= 2:
+        return parts.scheme.lower(), host
+    return parts.scheme.lower(), ".".join(labels[-2:])
 
 
 def _csp_allows(csp: str, page_origin: str, phone_origin: str) -> bool | None:
@@ -38,6 +51,8 @@ def _csp_allows(csp: str, page_origin: str, phone_origin: str) -> bool | None:
 def frame_verdict(headers: httpx.Headers, page_url: str, phone_origin: str) -> tuple[bool, str]:
     """Whether ``page_url`` answering with ``headers`` may be framed by a page on ``phone_origin``."""
     page_origin = _origin(page_url)
+    if _site(page_url) != _site(phone_origin):
+        return False, "跨站点页面在框架中无法保存登录 Cookie"
     for csp in headers.get_list("content-security-policy"):
         allowed = _csp_allows(csp, page_origin, phone_origin)
         if allowed is not None:  # frame-ancestors overrides X-Frame-Options
