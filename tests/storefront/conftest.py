@@ -4,7 +4,6 @@ actions (never by writing order rows by hand), customers, and logged-in clients.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -14,20 +13,15 @@ from wxmall.catalog.models import SKU, Category, Product
 from wxmall.checkout import actions as checkout_actions
 from wxmall.checkout.models import Coupon, CouponKind, FlashSale
 
-
-def svg_image(label: str, colour: str) -> str:
-    """A small product picture as a data URL, so pages and screenshots have real images offline."""
-    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 400 400'><rect width='400' height='400' fill='#f4f6fa'/>"
-           f"<rect x='70' y='110' width='260' height='160' rx='14' fill='{colour}'/>"
-           f"<rect x='40' y='270' width='320' height='22' rx='8' fill='#9aa3b5'/>"
-           f"<text x='200' y='345' font-size='30' text-anchor='middle' fill='#333' font-family='sans-serif'>{label}</text></svg>")
-    return "data:image/svg+xml;utf8," + quote(svg)
+LAPTOP_IMAGE = "/static/storefront/img/laptop.svg"
+MONITOR_IMAGE = "/static/storefront/img/monitor.svg"
 
 
-def make_product(category, title, brand, skus, *, subtitle="", sales=0, specs=None, description=""):
+def make_product(category, title, brand, skus, *, subtitle="", sales=0, specs=None, description="",
+                 image=LAPTOP_IMAGE):
     product = Product.objects.create(
         category=category, title=title, subtitle=subtitle, brand=brand, sales_count=sales,
-        specs=specs or {}, description=description, images=[svg_image(brand, "#3b5bdb")])
+        specs=specs or {}, description=description, images=[image])
     for code, fields in skus:
         SKU.objects.create(product=product, code=code, **fields)
     return product
@@ -63,11 +57,11 @@ def shop(db):
     monitor = make_product(
         monitors, "戴尔 U2724D 27 英寸 2K 显示器", "戴尔", [
             ("U2724D", dict(colour="银色", price=249900, stock=30)),
-        ], sales=100)
+        ], sales=100, image=MONITOR_IMAGE)
     sold_out = make_product(
         monitors, "三星 玄龙骑士 G9 带鱼屏", "三星", [
             ("G9-49", dict(colour="白色", price=799900, stock=0)),
-        ], sales=10)
+        ], sales=10, image=MONITOR_IMAGE)
     refresh_all_min_prices()
     return {"laptops": laptops, "thin": thin, "gaming": gaming, "monitors": monitors,
             "thinkpad": thinkpad, "rog": rog, "monitor": monitor, "sold_out": sold_out,

@@ -38,9 +38,14 @@
         var key = dim.dataset.dim;
         dim.querySelectorAll(".opt").forEach(function (btn) {
           var value = btn.dataset.value;
-          var possible = skus.some(function (s) { return s.specs[key] === value && s.stock > 0 && matches(s, key); });
+          // Sold out everywhere: cannot be picked. Sold out only with the current other choices: shown
+          // dimmed, and picking it moves the other choices to an in-stock SKU (never a sold-out combo).
+          var inStock = skus.filter(function (s) { return s.specs[key] === value && s.stock > 0; });
+          var fits = inStock.some(function (s) { return matches(s, key); });
           btn.classList.toggle("on", chosen[key] === value);
-          btn.disabled = !possible && chosen[key] !== value;
+          btn.classList.toggle("combo-out", inStock.length > 0 && !fits);
+          btn.disabled = inStock.length === 0 && chosen[key] !== value;
+          btn.title = btn.disabled ? "无货" : !fits ? "当前组合无货，将切换到有货规格" : "";
           btn.setAttribute("aria-pressed", chosen[key] === value ? "true" : "false");
         });
       });
@@ -138,10 +143,10 @@
   function initAddressChoice() {
     var box = document.getElementById("new-address");
     if (!box) return;
-    var radios = document.querySelectorAll("input[name=address]");
+    var radios = document.querySelectorAll("input[type=radio][name=address]");
     if (!radios.length) return;
     function sync() {
-      var isNew = document.querySelector("input[name=address]:checked");
+      var isNew = document.querySelector("input[type=radio][name=address]:checked");
       box.hidden = !(isNew && isNew.value === "new");
     }
     radios.forEach(function (r) { r.addEventListener("change", sync); });
