@@ -222,10 +222,13 @@ def chat(page):
 # -- the Official Account chat ------------------------------------------------------------------------------------
 
 def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
-    create_menu(sb, hub)
     open_phone(page, sb)
     expect(page.locator("#oa-name")).to_have_text("沙箱电脑城服务号")
     expect(page.locator("#user-select")).to_have_value("xiaoming")
+    expect(page.locator("#menubar")).to_be_hidden()  # no menu yet: the keyboard
+    expect(page.locator("#text-form")).to_be_visible()
+    create_menu(sb, hub)  # the hub creates its menu while the phone is open
+    expect(page.locator("#menubar")).to_be_visible()
 
     page.click("#follow-button")
     expect(chat(page).locator(".msg.them .bubble", has_text=WELCOME)).to_be_visible()

@@ -113,6 +113,11 @@
   function chooseUser(userId) {
     const user = state.users.find((u) => u.id === userId) || state.users[0];
     if (!user) return;
+    if (state.user && state.user.id === user.id) {  // a refreshed list: keep the conversation on screen
+      state.user = user;
+      $("#user-select").value = user.id;
+      return;
+    }
     state.user = user;
     $("#user-select").value = user.id;
     $("#me-avatar").style.backgroundImage = `url("${avatarUrl(user.id)}")`;
@@ -172,13 +177,20 @@
     badge.textContent = count > 99 ? "99+" : String(count);
   }
 
+  /** Fetch the account's menu; re-render only when it changed (the hub may create it at any time). */
   async function loadMenu() {
     if (!state.oa) return;
+    const oa = state.oa;
+    let menu = null;
     try {
-      state.menu = (await api("GET", `/sandbox/mp/oa/menu?appid=${enc(state.oa.appid)}`)).menu;
-    } catch (error) {
-      state.menu = null;
+      menu = (await api("GET", `/sandbox/mp/oa/menu?appid=${enc(oa.appid)}`)).menu;
+    } catch (_) {
+      if (state.menuKey !== undefined) return;  // keep what is shown through a hiccup
     }
+    const key = `${oa.appid}:${JSON.stringify(menu)}`;
+    if (state.oa !== oa || key === state.menuKey) return;
+    state.menu = menu;
+    state.menuKey = key;
     renderMenu();
   }
 
@@ -694,6 +706,9 @@
     if (open) openInBrowser(open);
     // The chat is polled on every tab: messages the hub pushes (e.g. after a payment) raise a badge.
     setInterval(() => { if (!document.hidden) refreshChat(); }, POLL_MS);
+    setInterval(() => { if (!document.hidden && state.tab === "chat") loadMenu(); }, POLL_MS * 2);
+    // Users created elsewhere (tests, the hub's tooling) show up when the developer comes back.
+    window.addEventListener("focus", () => { if (state.user) loadUsers(state.user.id); });
     setInterval(() => { if (!document.hidden) refreshOrders(); }, POLL_MS * 4);
     document.body.dataset.ready = "true";  // for tests and scripts driving the phone
   }
