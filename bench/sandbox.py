@@ -65,6 +65,14 @@ class Sandbox:
                 raise RuntimeError("wxsandbox did not start")
             time.sleep(0.05)
 
+    def cpu_seconds(self) -> float:
+        """User+system CPU time of the server process so far (all threads), from /proc (Linux)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -201,14 +209,17 @@ async def bench(sb: Sandbox, duration: float, concurrency: int, notifications: i
         await run_phase(0.5, trivial)  # warm-up: connections, key parsing
         # Alternate short slices of both workloads so that load changes on a shared machine hit both alike.
         t_ok = t_bad = p_ok = p_bad = 0
-        t_s = p_s = 0.0
+        t_s = p_s = t_cpu = p_cpu = 0.0
         slices = max(1, round(duration / 0.5))
         offset = 0
         for _ in range(slices):
+            cpu = sb.cpu_seconds()
             ok, bad, elapsed = await run_phase(duration / slices, trivial)
-            t_ok, t_bad, t_s = t_ok + ok, t_bad + bad, t_s + elapsed
+            t_ok, t_bad, t_s, t_cpu = t_ok + ok, t_bad + bad, t_s + elapsed, t_cpu + sb.cpu_seconds() - cpu
+            cpu = sb.cpu_seconds()
             ok, bad, elapsed = await run_phase(duration / slices, lambda c, i, o=offset: prepay(c, i + o))
             p_ok, p_bad, p_s, offset = p_ok + ok, p_bad + bad, p_s + elapsed, offset + ok + bad
+            p_cpu += sb.cpu_seconds() - cpu
             if offset >= len(presigned):
                 break
 
@@ -242,6 +253,8 @@ async def bench(sb: Sandbox, duration: float, concurrency: int, notifications: i
         "prepay_rps": round(prepay_rps, 1), "prepay_failed": p_bad,
         "notifications": n, "notifications_delivered": delivered, "notify_rps": round(notify_rps, 1),
         "prepay_ratio": round(prepay_rps / trivial_rps, 3), "notify_ratio": round(notify_rps / trivial_rps, 3),
+        "trivial_server_cpu_ms": round(1000 * t_cpu / max(t_ok, 1), 3),
+        "prepay_server_cpu_ms": round(1000 * p_cpu / max(p_ok, 1), 3),
         "concurrency": concurrency, "duration_s": duration,
     }
 
@@ -269,6 +282,8 @@ def main() -> int:
               f"{result['prepay_ratio']:.3f} (target ≥ 0.3)")
         print(f"notify   deliveries to receiver   {result['notify_rps']:>9.1f} /s      ratio "
               f"{result['notify_ratio']:.3f}  ({result['notifications_delivered']}/{result['notifications']} delivered)")
+        print(f"server CPU per request: trivial {result['trivial_server_cpu_ms']:.3f} ms, "
+              f"prepay {result['prepay_server_cpu_ms']:.3f} ms (independent of other load on the machine)")
     ok = result["prepay_failed"] == 0 and result["notifications_delivered"] == result["notifications"]
     return 0 if ok else 1
 

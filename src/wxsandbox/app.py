@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import importlib
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -53,7 +54,7 @@ class Sandbox:
     callbacks: Callbacks
     users: Users
     surfaces: dict[str, ModuleType] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)  # per-surface runtime objects, keyed by surface name
+    extras: dict[str, Any] = field(default_factory=dict)  # per-surface runtime objects (executors are shut down)
 
 
 def build_sandbox(config: SandboxConfig | None = None, state: State | None = None) -> Sandbox:
@@ -107,6 +108,9 @@ def create_app(config: SandboxConfig | None = None, state: State | None = None, 
         finally:
             await sandbox.callbacks.stop()
             sandbox.journal.flush()
+            for extra in sandbox.extras.values():  # e.g. thread pools a surface started
+                if isinstance(extra, Executor):
+                    extra.shutdown(wait=False, cancel_futures=True)
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.router = IndexedRouter(routes, lifespan=lifespan)

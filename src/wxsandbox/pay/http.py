@@ -8,9 +8,11 @@ merchant's default, and carries ``Request-ID``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +84,24 @@ def raw_url(request: Request) -> str:
     return path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
-def sign_response(sandbox, merchant: MerchantConfig | None, requested_serial: str | None, status: int,
-                  data: Any) -> Response:
+def _signer(sandbox) -> ThreadPoolExecutor:
+    """RSA signing releases the GIL, so it runs on a small pool: while one response is being signed the
+    event loop keeps parsing and answering other requests (the sandbox then uses more than one core)."""
+    pool = sandbox.extras.get("pay.signer")
+    if pool is None:
+        pool = sandbox.extras.setdefault("pay.signer", ThreadPoolExecutor(2, thread_name_prefix="wxsandbox-sign"))
+    return pool
+
+
+async def sign_response(sandbox, merchant: MerchantConfig | None, requested_serial: str | None, status: int,
+                        data: Any) -> Response:
     body = b"" if data is None else dumps(data)
     headers = {"Request-ID": signing.request_id()}
     if merchant is not None:
         anchor = signing.choose_anchor(merchant, requested_serial)
-        headers |= signing.signed_headers(anchor, body, sandbox.clock.timestamp())
+        loop = asyncio.get_running_loop()
+        headers |= await loop.run_in_executor(_signer(sandbox), signing.signed_headers, anchor, body,
+                                              sandbox.clock.timestamp())
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE if body else None)
 
 
@@ -153,13 +166,13 @@ def pay_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             result = await handler(request, PayContext(sandbox, merchant, body, request))
         except signing.AuthError as exc:
             error = PayError("SIGN_ERROR", exc.message, 401, exc.detail)
-            return sign_response(sandbox, merchant, requested, error.status, error.body())
+            return await sign_response(sandbox, merchant, requested, error.status, error.body())
         except PayError as exc:
-            return sign_response(sandbox, merchant, requested, exc.status, exc.body())
+            return await sign_response(sandbox, merchant, requested, exc.status, exc.body())
         if isinstance(result, Response):
             return result
         status, data = result
-        return sign_response(sandbox, merchant, requested, status, data)
+        return await sign_response(sandbox, merchant, requested, status, data)
 
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__
