@@ -14,7 +14,9 @@ from wxmall.catalog.models import SKU, Product
 
 @pytest.fixture
 def boss(db):
-    return get_user_model().objects.create_superuser("boss", password=None)  # no hashing: tests log in with force_login
+    return get_user_model().objects.create_superuser(
+        "boss", password=None
+    )  # no hashing: tests log in with force_login
 
 
 @pytest.fixture
@@ -25,7 +27,9 @@ def boss_client(client, boss):
 
 def staff_with(*codenames):
     user = get_user_model().objects.create_user(f"staff-{'-'.join(codenames) or 'none'}", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="catalog", codename__in=codenames))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="catalog", codename__in=codenames)
+    )
     return user
 
 
@@ -45,15 +49,21 @@ def test_pages_load_for_staff(boss_client, shelf, name):
 
 
 def test_change_pages_and_filters_load(boss_client, shelf):
-    assert boss_client.get(reverse("admin:catalog_product_change", args=[shelf.zenbook.pk])).status_code == 200
+    assert (
+        boss_client.get(reverse("admin:catalog_product_change", args=[shelf.zenbook.pk])).status_code == 200
+    )
     sku = SKU.objects.get(code="ZEN-U5")
     assert boss_client.get(reverse("admin:catalog_sku_change", args=[sku.pk])).status_code == 200
     changelist = reverse("admin:catalog_product_changelist")
-    page = boss_client.get(changelist, {"brand": "华硕", "is_listed__exact": "1", "q": "灵耀"}).content.decode()
+    page = boss_client.get(
+        changelist, {"brand": "华硕", "is_listed__exact": "1", "q": "灵耀"}
+    ).content.decode()
     assert "华硕灵耀 14" in page and "联想拯救者" not in page
     low = boss_client.get(reverse("admin:catalog_sku_changelist"), {"stock_level": "low"}).content.decode()
     assert "ZEN-U5" in low and "ZEN-U7" not in low
-    sold_out = boss_client.get(reverse("admin:catalog_sku_changelist"), {"stock_level": "sold_out"}).content.decode()
+    sold_out = boss_client.get(
+        reverse("admin:catalog_sku_changelist"), {"stock_level": "sold_out"}
+    ).content.decode()
     assert "Y9000P-32" in sold_out and "Y9000P-16" not in sold_out
 
 
@@ -71,8 +81,10 @@ def test_staff_rights_follow_model_permissions(client, shelf):
     assert client.get(reverse("admin:catalog_product_add")).status_code == 403
     assert client.get(reverse("admin:catalog_sku_changelist")).status_code == 403
     # A viewer may not run the 上架/下架 action either.
-    response = client.post(reverse("admin:catalog_product_changelist"),
-                           {"action": "delist_products", "_selected_action": [shelf.zenbook.pk]})
+    response = client.post(
+        reverse("admin:catalog_product_changelist"),
+        {"action": "delist_products", "_selected_action": [shelf.zenbook.pk]},
+    )
     shelf.zenbook.refresh_from_db()
     assert shelf.zenbook.is_listed
     assert response.status_code in (200, 302, 403)
@@ -80,12 +92,18 @@ def test_staff_rights_follow_model_permissions(client, shelf):
 
 def test_list_and_delist_actions(boss_client, shelf):
     url = reverse("admin:catalog_product_changelist")
-    response = boss_client.post(url, {"action": "delist_products",
-                                      "_selected_action": [shelf.zenbook.pk, shelf.legion.pk]}, follow=True)
+    response = boss_client.post(
+        url,
+        {"action": "delist_products", "_selected_action": [shelf.zenbook.pk, shelf.legion.pk]},
+        follow=True,
+    )
     assert "已下架 2 个商品" in response.content.decode()
     assert not Product.objects.filter(pk__in=[shelf.zenbook.pk, shelf.legion.pk], is_listed=True).exists()
-    response = boss_client.post(url, {"action": "list_products",
-                                      "_selected_action": [shelf.zenbook.pk, shelf.delisted.pk]}, follow=True)
+    response = boss_client.post(
+        url,
+        {"action": "list_products", "_selected_action": [shelf.zenbook.pk, shelf.delisted.pk]},
+        follow=True,
+    )
     assert "已上架 2 个商品" in response.content.decode()
     assert Product.objects.get(pk=shelf.delisted.pk).is_listed
 

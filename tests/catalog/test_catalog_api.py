@@ -29,10 +29,19 @@ def test_product_list_card_shape(client, shelf):
     assert "facets" not in body or body["facets"] is None
     card = body["items"][0]
     assert card == {
-        "id": shelf.zenbook.pk, "title": "华硕灵耀 14", "subtitle": "1.2kg 轻薄 OLED", "brand": "华硕",
-        "category": {"id": shelf.thin.pk, "name": "轻薄本", "slug": "ultrabooks"}, "cover": "",
-        "price": 599_900, "price_display": "¥5999.00", "list_price": 0, "list_price_display": "",
-        "sales_count": 900, "in_stock": True, "sku_count": 2,
+        "id": shelf.zenbook.pk,
+        "title": "华硕灵耀 14",
+        "subtitle": "1.2kg 轻薄 OLED",
+        "brand": "华硕",
+        "category": {"id": shelf.thin.pk, "name": "轻薄本", "slug": "ultrabooks"},
+        "cover": "",
+        "price": 599_900,
+        "price_display": "¥5999.00",
+        "list_price": 0,
+        "list_price_display": "",
+        "sales_count": 900,
+        "in_stock": True,
+        "sku_count": 2,
     }
 
 
@@ -72,8 +81,17 @@ def test_bad_filters_answer_code_and_message(client, shelf, params, status, code
     assert body["message"]
 
 
-@pytest.mark.parametrize("q", ["'; DROP TABLE catalog_sku; --", "<img src=x onerror=alert(1)>", "%_%", "💻" * 300,
-                               "游戏本\x00", "x" * 5000])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "'; DROP TABLE catalog_sku; --",
+        "<img src=x onerror=alert(1)>",
+        "%_%",
+        "💻" * 300,
+        "游戏本\x00",
+        "x" * 5000,
+    ],
+)
 def test_hostile_keywords_through_the_api(client, shelf, q):
     body = get(client, "/products", {"q": q})
     assert body["total"] == len(body["items"])
@@ -87,8 +105,17 @@ def test_product_detail(client, shelf):
     assert [s["code"] for s in body["skus"]] == ["ZEN-U5", "ZEN-U7"]
     u5, u7 = body["skus"]
     assert (u5["price"], u5["price_display"], u5["stock"], u5["stock_status"], u5["stock_label"]) == (
-        599_900, "¥5999.00", 3, "low", "仅剩 3 件")
-    assert (u7["list_price"], u7["list_price_display"], u7["stock_status"]) == (729_900, "¥7299.00", "in_stock")
+        599_900,
+        "¥5999.00",
+        3,
+        "low",
+        "仅剩 3 件",
+    )
+    assert (u7["list_price"], u7["list_price_display"], u7["stock_status"]) == (
+        729_900,
+        "¥7299.00",
+        "in_stock",
+    )
     assert u5["spec_label"] == "酷睿 Ultra 5 125H / 16GB / 512GB / 星河蓝"
     assert [a["key"] for a in body["spec_axes"]] == ["cpu", "memory", "storage", "colour"]
 
@@ -96,11 +123,14 @@ def test_product_detail(client, shelf):
 def test_sold_out_skus_are_shown_as_such(client, shelf):
     body = get(client, f"/products/{shelf.legion.pk}")
     assert [(s["code"], s["stock_status"], s["stock_label"]) for s in body["skus"]] == [
-        ("Y9000P-16", "in_stock", "有货"), ("Y9000P-32", "sold_out", "已售罄")]
+        ("Y9000P-16", "in_stock", "有货"),
+        ("Y9000P-32", "sold_out", "已售罄"),
+    ]
 
 
-@pytest.mark.parametrize("path", ["/products/999999", "/products/abc", "/products/-1", "/products/1e3",
-                                  "/products/" + "9" * 30])
+@pytest.mark.parametrize(
+    "path", ["/products/999999", "/products/abc", "/products/-1", "/products/1e3", "/products/" + "9" * 30]
+)
 def test_unknown_product_is_404_with_code(client, shelf, path):
     body = get(client, path, status=404)
     assert body == {"code": "product_not_found", "message": "商品不存在或已下架"}
@@ -114,7 +144,11 @@ def test_sku_endpoint(client, shelf):
     sku = SKU.objects.get(code="ZEN-U5")
     body = get(client, f"/skus/{sku.pk}")
     assert (body["id"], body["product_id"], body["product_title"], body["is_purchasable"]) == (
-        sku.pk, shelf.zenbook.pk, "华硕灵耀 14", True)
+        sku.pk,
+        shelf.zenbook.pk,
+        "华硕灵耀 14",
+        True,
+    )
     inactive = get(client, f"/skus/{SKU.objects.get(code='OLD-1').pk}")
     assert (inactive["is_active"], inactive["is_purchasable"]) == (False, False)
     assert get(client, f"/skus/{SKU.objects.get(code='HIDDEN-1').pk}", status=404)["code"] == "sku_not_found"
@@ -122,9 +156,14 @@ def test_sku_endpoint(client, shelf):
 
 
 def test_product_images_are_safe_svg(client, shelf):
-    product = make_product('<script>alert("x")</script> & 键盘 ]]>', category=shelf.monitors,
-                           brand="<b>罗技</b>", subtitle="' onload='alert(1)", skus=[{"price": 9_900}],
-                           specs={"<i>接口</i>": "USB & 蓝牙"})
+    product = make_product(
+        '<script>alert("x")</script> & 键盘 ]]>',
+        category=shelf.monitors,
+        brand="<b>罗技</b>",
+        subtitle="' onload='alert(1)",
+        skus=[{"price": 9_900}],
+        specs={"<i>接口</i>": "USB & 蓝牙"},
+    )
     for url in image_urls(product.pk):
         response = client.get(url)
         assert response.status_code == 200

@@ -85,6 +85,7 @@ def test_sku_detail_and_purchasable_sku(shelf):
         ("联想 1TB", {"联想拯救者 Y9000P 2024"}),  # every term must match
         ("  华硕   灵耀  ", {"华硕灵耀 14"}),  # whitespace collapsed
         ("u2724d", {"戴尔 U2724D 显示器"}),  # SKU code, any case
+        ("27 英寸", {"戴尔 U2724D 显示器"}),  # a SKU's extra_specs value
         ("奔腾", set()),  # only an inactive SKU has it
         ("i7-14650HX", set()),  # only a delisted product has it
         ("", {"联想拯救者 Y9000P 2024", "华硕灵耀 14", "戴尔 U2724D 显示器", "旧分类里的商品"}),
@@ -243,8 +244,8 @@ def test_no_query_per_product(shelf):
         with CaptureQueriesContext(connection) as ctx:
             page = queries.search_products(category="laptops", page_size=60)
             for product in page.items:
-                [s.price for s in product.active_skus]
-                product.category.name
+                assert all(s.price for s in product.active_skus)
+                assert product.category.name
         return len(ctx.captured_queries)
 
     before = count_queries()
@@ -257,11 +258,22 @@ def test_no_query_per_product(shelf):
 
 
 def test_facets_count_products_and_order_sizes_naturally(shelf):
-    make_product("大内存工作站", category=shelf.gaming, brand="联想",
-                 skus=[{"memory": "128GB", "storage": "4TB", "cpu": "酷睿 i9-14900HX", "price": 2_000_000},
-                       {"memory": "8GB", "storage": "256GB", "cpu": "酷睿 i9-14900HX", "price": 1_500_000}])
+    make_product(
+        "大内存工作站",
+        category=shelf.gaming,
+        brand="联想",
+        skus=[
+            {"memory": "128GB", "storage": "4TB", "cpu": "酷睿 i9-14900HX", "price": 2_000_000},
+            {"memory": "8GB", "storage": "256GB", "cpu": "酷睿 i9-14900HX", "price": 1_500_000},
+        ],
+    )
     facets = queries.facets(queries.filtered_products(category="laptops"))
-    assert [(f.value, f.count) for f in facets["memory"]] == [("8GB", 1), ("16GB", 2), ("32GB", 2), ("128GB", 1)]
+    assert [(f.value, f.count) for f in facets["memory"]] == [
+        ("8GB", 1),
+        ("16GB", 2),
+        ("32GB", 2),
+        ("128GB", 1),
+    ]
     assert [f.value for f in facets["storage"]] == ["256GB", "512GB", "1TB", "4TB"]
     assert [(f.value, f.count) for f in facets["cpu"]][0] == ("酷睿 i9-14900HX", 2)
     assert [(f.value, f.count) for f in facets["brand"]] == [("联想", 2), ("华硕", 1)]
@@ -286,8 +298,11 @@ def test_category_tree_counts_listed_products_down_the_tree(shelf):
 def test_spec_axes_for_a_variant_picker(shelf):
     axes = queries.spec_axes(queries.product_detail(shelf.zenbook.pk).active_skus)
     assert [(a.key, a.values) for a in axes] == [
-        ("cpu", ["酷睿 Ultra 5 125H", "酷睿 Ultra 7 155H"]), ("memory", ["16GB", "32GB"]),
-        ("storage", ["512GB", "1TB"]), ("colour", ["星河蓝", "雪域白"])]
+        ("cpu", ["酷睿 Ultra 5 125H", "酷睿 Ultra 7 155H"]),
+        ("memory", ["16GB", "32GB"]),
+        ("storage", ["512GB", "1TB"]),
+        ("colour", ["星河蓝", "雪域白"]),
+    ]
     monitor_axes = queries.spec_axes(queries.product_detail(shelf.monitor.pk).active_skus)
     assert [(a.key, a.label, a.values) for a in monitor_axes] == [("尺寸", "尺寸", ["27 英寸"])]
 

@@ -30,6 +30,27 @@ def refresh_min_price(product_id: int) -> None:
     Product.objects.filter(pk=product_id).update(min_price=Coalesce(_cheapest_active_price(), 0))
 
 
+def refresh_search_text(product_id: int) -> None:
+    """Recompute `Product.search_text` from the spec sheet and the active SKUs' extra specs."""
+    product = Product.objects.filter(pk=product_id).values("specs").first()
+    if product is None:
+        return
+    values = [str(v) for v in (product["specs"] or {}).values()]
+    for extra in SKU.objects.filter(product_id=product_id, is_active=True).values_list(
+        "extra_specs", flat=True
+    ):
+        values += [str(v) for v in (extra or {}).values()]
+    Product.objects.filter(pk=product_id).update(
+        search_text=" / ".join(dict.fromkeys(v for v in values if v))
+    )
+
+
+def refresh_product(product_id: int) -> None:
+    """Everything denormalised from a product's SKUs: call after any SKU or spec change."""
+    refresh_min_price(product_id)
+    refresh_search_text(product_id)
+
+
 def refresh_all_min_prices() -> int:
     """The same for every product in one statement (data loads, repairs). Returns the rows updated."""
     return Product.objects.update(min_price=Coalesce(_cheapest_active_price(), 0))

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from wxmall.core.money import yuan
 
 from . import stock
-from .actions import refresh_min_price, set_listed
+from .actions import refresh_product, set_listed
 from .models import SKU, Category, Product
 from .queries import stock_status
 
@@ -188,7 +188,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        refresh_min_price(form.instance.pk)
+        refresh_product(form.instance.pk)
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -234,17 +234,17 @@ class SKUAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not _save_sku(form, obj):
             _stock_refused(request, obj)
-        refresh_min_price(obj.product_id)
+        refresh_product(obj.product_id)
         if change and "product" in form.changed_data and form.initial.get("product"):
-            refresh_min_price(form.initial["product"])  # the SKU moved: its old product lost a price
+            refresh_product(form.initial["product"])  # the SKU moved: its old product lost a price
 
     def delete_model(self, request, obj):
         product_id = obj.product_id
         super().delete_model(request, obj)
-        refresh_min_price(product_id)
+        refresh_product(product_id)
 
     def delete_queryset(self, request, queryset):
         product_ids = set(queryset.values_list("product_id", flat=True))
         super().delete_queryset(request, queryset)
         for product_id in product_ids:
-            refresh_min_price(product_id)
+            refresh_product(product_id)

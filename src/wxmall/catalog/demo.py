@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from . import demo_data
-from .actions import refresh_all_min_prices
+from .actions import refresh_all_min_prices, refresh_search_text
 from .images import image_urls
 from .models import SKU, Category, Product
 
@@ -73,6 +73,7 @@ def load() -> str:
                 code=sku.code, defaults=fields, create_defaults={**fields, "stock": sku.stock}
             )
             created_skus += created
+        refresh_search_text(product.pk)
     refresh_all_min_prices()
     return (
         f"商品目录：{len(demo_data.CATEGORIES)} 个分类，{len(demo_data.PRODUCTS)} 个商品"

@@ -48,6 +48,10 @@ class Product(models.Model):
     # Lowest active SKU price, denormalised so lists can sort and filter by price without a join.
     min_price = models.PositiveIntegerField("最低价(分)", default=0, db_index=True)
     sales_count = models.PositiveIntegerField("销量", default=0)
+    # Spec-sheet values and the active SKUs' extra_specs values ("RTX 4070 8GB"), flattened so keyword
+    # search can match them with one LIKE on every backend (JSON text differs between SQLite and
+    # PostgreSQL). Kept current by `actions.refresh_search_text`.
+    search_text = models.TextField("搜索词", blank=True, default="", editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

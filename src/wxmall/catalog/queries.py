@@ -208,8 +208,8 @@ def category_and_descendant_ids(category: Category) -> list[int]:
 
 
 def _keyword_filter(term: str, children: dict[int | None, list[int]]) -> Q:
-    """One keyword matches the product's own text, its category or any category above it ("笔记本"
-    finds the 游戏本 too), or any active SKU's specs. Substring matching: Chinese has no word
+    """One keyword matches the product's own text and spec values, its category or any category above
+    it ("笔记本" finds the 游戏本 too), or any active SKU's specs. Substring matching: Chinese has no word
     boundaries, and LIKE wildcards in the term are escaped by the ORM."""
     sku_match = SKU.objects.filter(product=OuterRef("pk"), is_active=True).filter(
         Q(cpu__icontains=term)
@@ -223,6 +223,7 @@ def _keyword_filter(term: str, children: dict[int | None, list[int]]) -> Q:
         Q(title__icontains=term)
         | Q(subtitle__icontains=term)
         | Q(brand__icontains=term)
+        | Q(search_text__icontains=term)
         | Q(category_id__in=_with_descendants(named, children))
         | Exists(sku_match)
     )
