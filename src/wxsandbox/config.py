@@ -176,6 +176,7 @@ class PaySettings:
     refund_settle_seconds: float = 1.0  # sandbox seconds from PROCESSING to SUCCESS (and the notification)
     bill_fee_rate_per_mille: int = 6  # 0.60 % fee column in trade bills
     signtest_probes: bool = False  # precede each notification by a WECHATPAY/SIGNTEST/ probe (§1.3 step 3)
+    signing_threads: int = -1  # threads signing responses off the event loop (-1: 2 if ≥ 4 cores, else 0)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -84,13 +85,17 @@ def raw_url(request: Request) -> str:
     return path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
 
 
-def _signer(sandbox) -> ThreadPoolExecutor:
-    """RSA signing releases the GIL, so it runs on a small pool: while one response is being signed the
-    event loop keeps parsing and answering other requests (the sandbox then uses more than one core)."""
-    pool = sandbox.extras.get("pay.signer")
-    if pool is None:
-        pool = sandbox.extras.setdefault("pay.signer", ThreadPoolExecutor(2, thread_name_prefix="wxsandbox-sign"))
-    return pool
+def _signer(sandbox) -> ThreadPoolExecutor | None:
+    """RSA signing releases the GIL, so with spare cores it runs on a small pool and the event loop keeps
+    serving other requests meanwhile. The hand-off costs CPU too, so it is only worth it when there are
+    cores to spare: ``pay.signing_threads`` (-1 = 2 threads on machines with ≥ 4 cores, else none)."""
+    if "pay.signer" not in sandbox.extras:
+        threads = sandbox.config.pay.signing_threads
+        if threads < 0:
+            threads = 2 if (os.cpu_count() or 1) >= 4 else 0
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="wxsandbox-sign") if threads else None
+        sandbox.extras["pay.signer"] = pool
+    return sandbox.extras["pay.signer"]
 
 
 async def sign_response(sandbox, merchant: MerchantConfig | None, requested_serial: str | None, status: int,
@@ -99,9 +104,12 @@ async def sign_response(sandbox, merchant: MerchantConfig | None, requested_seri
     headers = {"Request-ID": signing.request_id()}
     if merchant is not None:
         anchor = signing.choose_anchor(merchant, requested_serial)
-        loop = asyncio.get_running_loop()
-        headers |= await loop.run_in_executor(_signer(sandbox), signing.signed_headers, anchor, body,
-                                              sandbox.clock.timestamp())
+        pool = _signer(sandbox)
+        if pool is None:
+            headers |= signing.signed_headers(anchor, body, sandbox.clock.timestamp())
+        else:
+            headers |= await asyncio.get_running_loop().run_in_executor(
+                pool, signing.signed_headers, anchor, body, sandbox.clock.timestamp())
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE if body else None)
 
 

@@ -3,7 +3,6 @@ time) and REFUND.* notifications (reference §1.12)."""
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any
@@ -13,7 +12,7 @@ from starlette.routing import Route
 
 from wxsandbox.pay import notify, store
 from wxsandbox.pay.http import PayContext, PayError, param_error, pay_endpoint
-from wxsandbox.pay.transactions import REQUIRED, _object, _string, validate_notify_url
+from wxsandbox.pay.transactions import REQUIRED, _object, _string, request_digest, validate_notify_url
 
 OUT_REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
 REFUND_SUMMARY = {"SUCCESS": "退款成功", "ABNORMAL": "退款异常", "CLOSED": "退款关闭"}
@@ -100,7 +99,7 @@ def _validate(ctx: PayContext, data: dict[str, Any]) -> dict[str, Any]:
         raise param_error("/body/amount/currency", "", "境内商户仅支持人民币CNY")
     return {"transaction_id": transaction_id, "out_trade_no": out_trade_no, "out_refund_no": out_refund_no,
             "reason": reason, "notify_url": notify_url, "refund": amount["refund"], "total": amount["total"],
-            "digest": json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))}
+            "digest": request_digest("refund", data)}
 
 
 @pay_endpoint

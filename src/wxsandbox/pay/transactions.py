@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -117,9 +118,14 @@ def validate_prepay(ctx: PayContext, trade_type: str, data: dict[str, Any]) -> d
         "description": description, "attach": attach, "notify_url": notify_url, "amount_total": total,
         "currency": currency, "payer_openid": openid, "payer_user_id": payer_user["id"] if payer_user else "",
         "device_id": device_id, "expire_at": expire_at, "created_at": now,
-        "request_digest": trade_type + ":" + json.dumps(data, sort_keys=True, ensure_ascii=False,
-                                                        separators=(",", ":")),
+        "request_digest": request_digest(trade_type, data),
     }
+
+
+def request_digest(kind: str, data: dict[str, Any]) -> str:
+    """SHA-256 of the canonical request: equal digests ⇔ a repeated placement with the same parameters."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{kind}:{canonical}".encode()).hexdigest()
 
 
 def prepay_answer(order: dict[str, Any]) -> dict[str, Any]:
