@@ -9,8 +9,10 @@ checked with its query API, so the phone is exercised the way the hub will use i
 import dataclasses
 import html
 import json
+import re
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -310,7 +312,12 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
 
 
 def test_users_are_listed_created_and_switched_with_hostile_nicknames_as_text(page, sb):
+    sb.advance_clock(5 * 3600)  # the phone lives in sandbox time, shown in China Standard Time
     open_phone(page, sb)
+    now = sb.sandbox.clock.now()
+    cst = timezone(timedelta(hours=8))
+    expected = {datetime.fromtimestamp(now + d, cst).strftime("%H:%M") for d in (-60, 0, 60)}
+    expect(page.locator("#status-time")).to_have_text(re.compile("^(" + "|".join(expected) + ")$"))
     expect(page.locator("#user-select option")).to_have_count(3)
     page.click("#new-user-toggle")
     nasty = '<b onclick="__pwned=1">坏人</b>'
@@ -468,7 +475,7 @@ def test_jsapi_payment_from_a_page_in_the_browser(page, sb, hub):
     go(page, url)
     frame.locator("#pay:enabled").click()
     expect(page.locator("#sheet-amount")).to_have_text("¥19.99")
-    page.click("#sheet-cancel")
+    page.keyboard.press("Escape")
     expect(frame.locator("#result")).to_have_text("get_brand_wcpay_request:cancel")
     assert trade_state(client, "PHONEJSAPI02")["trade_state"] == "NOTPAY"
     page.click(".tabbar >> text=支付")

@@ -573,6 +573,7 @@
     confirm.disabled = false;
     cancel.textContent = "取消";
     $("#pay-sheet").hidden = false;
+    confirm.focus();
     return new Promise((resolve) => {
       let outcome = "cancel";
       let busy = false;
@@ -619,6 +620,7 @@
       };
       cancel.onclick = leave;
       $("#sheet-close").onclick = leave;
+      state.sheet.leave = leave;
     });
   }
 
@@ -650,9 +652,21 @@
 
   // -- wiring ----------------------------------------------------------------------------------------------
 
+  // The status bar shows the sandbox's clock (it may have been advanced) in China Standard Time.
+  const CLOCK_FORMAT = new Intl.DateTimeFormat("zh-CN", {
+    hour: "2-digit", minute: "2-digit", hour12: false, timeZone: "Asia/Shanghai" });
+  let clockOffsetMs = 0;
+
   function tick() {
-    const now = new Date();
-    $("#status-time").textContent = `${now.getHours()}:${String(now.getMinutes()).padStart(2, "0")}`;
+    $("#status-time").textContent = CLOCK_FORMAT.format(new Date(Date.now() + clockOffsetMs));
+  }
+
+  async function syncClock() {
+    try {
+      const clock = await api("GET", "/sandbox/clock");
+      clockOffsetMs = clock.now * 1000 - Date.now();
+    } catch (_) { /* keep the last offset */ }
+    tick();
   }
 
   function wire() {
@@ -672,6 +686,9 @@
     $("#to-keyboard").addEventListener("click", () => { showMenuBar(false); $("#text-input").focus(); });
     $("#to-menu").addEventListener("click", () => showMenuBar(true));
     document.addEventListener("click", hideSubmenu);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && state.sheet) state.sheet.leave();
+    });
     $("#scan-form").addEventListener("submit", scan);
     $("#address-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -693,8 +710,8 @@
 
   async function start() {
     wire();
-    tick();
-    setInterval(tick, 10_000);
+    syncClock();
+    setInterval(syncClock, 10_000);
     try {
       await loadAccount();
       await loadUsers();
