@@ -163,3 +163,19 @@ def test_example_config_round_trips_and_info_lists_routes(tmp_path, wxsandbox):
     names = {r["name"] for r in info["routes"]}
     assert {"pay.native", "pay.query", "sandbox.pay_confirm", "sandbox.healthz"} <= names
     assert "secret" not in json.dumps(info["apps"])
+
+
+def test_oversized_chunked_body_without_content_length_is_refused(wxsandbox_factory):
+    sb = wxsandbox_factory(max_body_bytes=1000)
+
+    def chunks():
+        for _ in range(20):
+            yield b"x" * 100
+
+    response = sb.client.post("/v3/pay/transactions/native", content=chunks())
+    assert response.status_code == 413 and response.json()["code"] == "PARAM_ERROR"
+    assert sb.sandbox.state.scalar("SELECT COUNT(*) FROM pay_orders") == 0
+    entry = sb.journal(path_prefix="/v3/")[-1]
+    assert entry["status"] == 413 and entry["note"] == "body over limit"
+    wechat_style = sb.client.post("/cgi-bin/anything", content=chunks())
+    assert wechat_style.status_code == 200 and wechat_style.json()["errcode"] == 45002
