@@ -7,6 +7,7 @@ import pytest
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
 from wxsandbox.mp.jssdk import jsapi_signature
+from wxsandbox.testing import run_sandbox
 
 
 def token_of(sb, app):
@@ -15,26 +16,51 @@ def token_of(sb, app):
 
 
 @pytest.fixture
-def oa(wxsandbox):
-    return wxsandbox.app_of_kind(OFFICIAL_ACCOUNT)
+def oa(wxsandbox_base_config):
+    return wxsandbox_base_config.apps_of_kind(OFFICIAL_ACCOUNT)[0]
 
 
 @pytest.fixture
-def mp(wxsandbox):
-    return wxsandbox.app_of_kind(MINI_PROGRAM)
+def mp(wxsandbox_base_config):
+    return wxsandbox_base_config.apps_of_kind(MINI_PROGRAM)[0]
+
+
+@pytest.fixture(scope="module")
+def shared_handle(wxsandbox_base_config):
+    """One sandbox for this module's stateless refusal tests (a sandbox start costs more than the test)."""
+    with run_sandbox(wxsandbox_base_config) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sb(shared_handle):
+    shared_handle.control("POST", "mp/reset")
+    shared_handle.clear_faults()
+    return shared_handle
+
+
+class Api:
+    """POST/GET with the right access token: ``api.post(app, path, json)``."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def post(self, app, path, body=None, **kw):
+        return self.handle.client.post(path, params={"access_token": token_of(self.handle, app)}, json=body,
+                                       **kw).json()
+
+    def get(self, app, path, **params):
+        return self.handle.client.get(path, params={"access_token": token_of(self.handle, app)} | params).json()
 
 
 @pytest.fixture
 def api(wxsandbox):
-    """POST/GET with the right access token: ``api.post(app, path, json)``."""
-    class Api:
-        def post(self, app, path, body=None, **kw):
-            return wxsandbox.client.post(path, params={"access_token": token_of(wxsandbox, app)}, json=body,
-                                         **kw).json()
+    return Api(wxsandbox)
 
-        def get(self, app, path, **params):
-            return wxsandbox.client.get(path, params={"access_token": token_of(wxsandbox, app)} | params).json()
-    return Api()
+
+@pytest.fixture
+def shared_api(sb):
+    return Api(sb)
 
 
 # -- menus ---------------------------------------------------------------------------------------------------
@@ -60,9 +86,9 @@ def leaf(name="菜单", **extra):
     ([{"name": "更多", "sub_button": [{"name": "三级", "sub_button": [leaf()]}]}], 40022),
     ([{"type": "miniprogram", "name": "小程序", "url": "http://x", "appid": "wxnotlinked", "pagepath": "p"}], 40097),
 ])
-def test_menu_limits(api, oa, buttons, errcode):
-    assert api.post(oa, "/cgi-bin/menu/create", {"button": buttons})["errcode"] == errcode
-    assert api.get(oa, "/cgi-bin/menu/get")["errcode"] == 46003  # nothing was stored
+def test_menu_limits(shared_api, oa, buttons, errcode):
+    assert shared_api.post(oa, "/cgi-bin/menu/create", {"button": buttons})["errcode"] == errcode
+    assert shared_api.get(oa, "/cgi-bin/menu/get")["errcode"] == 46003  # nothing was stored
 
 
 def test_menu_at_the_limits_round_trips(api, oa, mp):
@@ -80,11 +106,11 @@ def test_menu_at_the_limits_round_trips(api, oa, mp):
     assert api.get(oa, "/cgi-bin/menu/get")["errcode"] == 46003
 
 
-def test_menu_malformed_body(wxsandbox, oa):
-    token = token_of(wxsandbox, oa)
-    bad = wxsandbox.client.post("/cgi-bin/menu/create", params={"access_token": token}, content=b"{'button': []}")
+def test_menu_malformed_body(sb, oa):
+    token = token_of(sb, oa)
+    bad = sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, content=b"{'button': []}")
     assert bad.json()["errcode"] == 47001
-    empty = wxsandbox.client.post("/cgi-bin/menu/create", params={"access_token": token}, content=b"")
+    empty = sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, content=b"")
     assert empty.json()["errcode"] == 44002
 
 
@@ -125,11 +151,11 @@ def test_custom_message_count_limit_and_unfollow(wxsandbox, api, oa):
     ({"msgtype": "text", "text": {}}, 47003),
     ({"msgtype": "text", "text": {"content": "长" * 700}}, 45002),
 ])
-def test_custom_message_errors(wxsandbox, api, oa, body, errcode):
-    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
-    body = {"touser": wxsandbox.openid("xiaoming", oa.appid)} | body
-    assert api.post(oa, "/cgi-bin/message/custom/send", body)["errcode"] == errcode
-    chat = wxsandbox.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["messages"]
+def test_custom_message_errors(sb, shared_api, oa, body, errcode):
+    sb.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    body = {"touser": sb.openid("xiaoming", oa.appid)} | body
+    assert shared_api.post(oa, "/cgi-bin/message/custom/send", body)["errcode"] == errcode
+    chat = sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["messages"]
     assert not [m for m in chat if m["source"] == "custom"]
 
 
@@ -167,9 +193,9 @@ def test_template_client_msg_id_is_idempotent(wxsandbox, api, oa):
     ({"data": {"keyword1": "plain string"}}, 47003),
     ({"miniprogram": {"appid": "wxnotlinked", "pagepath": "index"}}, 47003),
 ])
-def test_template_message_argument_errors(wxsandbox, api, oa, extra, errcode):
-    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
-    assert template(api, oa, wxsandbox, **extra)["errcode"] == errcode
+def test_template_message_argument_errors(sb, shared_api, oa, extra, errcode):
+    sb.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
+    assert template(shared_api, oa, sb, **extra)["errcode"] == errcode
 
 
 def test_strict_template_registry(wxsandbox, api, oa):
@@ -180,12 +206,12 @@ def test_strict_template_registry(wxsandbox, api, oa):
     assert template(api, oa, wxsandbox, template_id="TPL_KNOWN")["errcode"] == 0
 
 
-def test_invalid_settings_are_refused(wxsandbox):
-    response = wxsandbox.client.post("/sandbox/mp/settings", json={"template_registry": "loose"})
+def test_invalid_settings_are_refused(sb):
+    response = sb.client.post("/sandbox/mp/settings", json={"template_registry": "loose"})
     assert response.status_code == 400 and response.json()["error"] == "invalid_settings"
-    response = wxsandbox.client.post("/sandbox/mp/settings", json={"no_such_knob": 1})
+    response = sb.client.post("/sandbox/mp/settings", json={"no_such_knob": 1})
     assert response.status_code == 400
-    assert wxsandbox.control("GET", "mp/settings")["template_registry"] == "auto"
+    assert sb.control("GET", "mp/settings")["template_registry"] == "auto"
 
 
 # -- Mini Program subscribe messages ------------------------------------------------------------------------
@@ -210,14 +236,14 @@ def test_subscribe_message_needs_a_grant_per_message(wxsandbox, api, mp):
     ({"touser": "oNOBODY"}, 40003), ({"template_id": ""}, 40037), ({"data": {"x": {}}}, 47003),
     ({"miniprogram_state": "beta"}, 47003), ({"page": "/abs"}, 41030),
 ])
-def test_subscribe_message_errors_do_not_consume_the_grant(wxsandbox, api, mp, extra, errcode):
-    wxsandbox.control("POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID"})
-    assert subscribe_send(api, mp, wxsandbox, **extra)["errcode"] == errcode
-    assert subscribe_send(api, mp, wxsandbox)["errcode"] == 0
+def test_subscribe_message_errors_do_not_consume_the_grant(sb, shared_api, mp, extra, errcode):
+    sb.control("POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID"})
+    assert subscribe_send(shared_api, mp, sb, **extra)["errcode"] == errcode
+    assert subscribe_send(shared_api, mp, sb)["errcode"] == 0
 
 
-def test_subscribe_send_is_a_mini_program_api(wxsandbox, api, oa):
-    assert subscribe_send(api, oa, wxsandbox)["errcode"] == 48001
+def test_subscribe_send_is_a_mini_program_api(sb, shared_api, oa):
+    assert subscribe_send(shared_api, oa, sb)["errcode"] == 48001
 
 
 # -- QR codes ----------------------------------------------------------------------------------------------
@@ -270,8 +296,8 @@ def test_missing_scene_wrapper_silently_means_scene_zero(wxsandbox, api, oa):
     ({"action_name": "QR_SCENE", "action_info": "oops"}, 40053),
     ({"action_name": "QR_SCENE", "expire_seconds": -1, "action_info": {"scene": {"scene_id": 1}}}, 40097),
 ])
-def test_qrcode_errors(api, oa, body, errcode):
-    assert api.post(oa, "/cgi-bin/qrcode/create", body)["errcode"] == errcode
+def test_qrcode_errors(shared_api, oa, body, errcode):
+    assert shared_api.post(oa, "/cgi-bin/qrcode/create", body)["errcode"] == errcode
 
 
 # -- Mini Program links -----------------------------------------------------------------------------------
@@ -306,8 +332,8 @@ def test_link_time_rules(wxsandbox, api, mp):
     assert api.post(mp, "/wxa/generate_urllink", {"env_version": "beta"})["errcode"] == 40097
 
 
-def test_links_are_mini_program_apis(api, oa):
-    assert api.post(oa, "/wxa/generate_urllink", {})["errcode"] == 48001
+def test_links_are_mini_program_apis(shared_api, oa):
+    assert shared_api.post(oa, "/wxa/generate_urllink", {})["errcode"] == 48001
 
 
 # -- JS-SDK ------------------------------------------------------------------------------------------------
@@ -367,12 +393,12 @@ def test_wxacode_unlimited_is_an_image_that_resolves_to_page_and_scene(wxsandbox
     ("/wxa/getwxacode", {"path": "p" * 129}, 41030),
     ("/wxa/getwxacode", {}, 41030),
 ])
-def test_wxacode_errors_are_json(api, mp, path, body, errcode):
-    assert api.post(mp, path, body)["errcode"] == errcode
+def test_wxacode_errors_are_json(shared_api, mp, path, body, errcode):
+    assert shared_api.post(mp, path, body)["errcode"] == errcode
 
 
-def test_wxacode_is_a_mini_program_api(api, oa):
-    assert api.post(oa, "/wxa/getwxacodeunlimit", {"scene": "a"})["errcode"] == 48001
+def test_wxacode_is_a_mini_program_api(shared_api, oa):
+    assert shared_api.post(oa, "/wxa/getwxacodeunlimit", {"scene": "a"})["errcode"] == 48001
 
 
 # -- temporary media ------------------------------------------------------------------------------------------
@@ -406,18 +432,18 @@ def test_media_upload_get_and_use_in_custom_messages(wxsandbox, api, oa):
     assert api.post(oa, "/cgi-bin/message/custom/send", send)["errcode"] == 40007  # expired after 3 days
 
 
-def test_media_upload_errors(wxsandbox, oa, mp):
-    assert upload(wxsandbox, oa, media_type="gif")["errcode"] == 40004
-    assert upload(wxsandbox, oa, media_type="thumb", data=b"x" * (64 * 1024 + 1))["errcode"] == 40006
-    assert upload(wxsandbox, oa, data=b"")["errcode"] == 41005
-    raw = wxsandbox.client.post("/cgi-bin/media/upload", params={"access_token": token_of(wxsandbox, oa),
+def test_media_upload_errors(sb, oa, mp):
+    assert upload(sb, oa, media_type="gif")["errcode"] == 40004
+    assert upload(sb, oa, media_type="thumb", data=b"x" * (64 * 1024 + 1))["errcode"] == 40006
+    assert upload(sb, oa, data=b"")["errcode"] == 41005
+    raw = sb.client.post("/cgi-bin/media/upload", params={"access_token": token_of(sb, oa),
                                                                  "type": "image"}, content=PNG_BYTES)
     assert raw.json()["errcode"] == 41005
-    media_id = upload(wxsandbox, oa)["media_id"]
-    other = wxsandbox.client.get("/cgi-bin/media/get", params={"access_token": token_of(wxsandbox, mp),
+    media_id = upload(sb, oa)["media_id"]
+    other = sb.client.get("/cgi-bin/media/get", params={"access_token": token_of(sb, mp),
                                                                "media_id": media_id})
     assert other.json()["errcode"] == 40007  # media belong to the account that uploaded them
-    assert wxsandbox.client.get("/sandbox/mp/media/nope").status_code == 404
+    assert sb.client.get("/sandbox/mp/media/nope").status_code == 404
 
 
 def test_template_library_feeds_the_strict_registry(wxsandbox, api, oa):

@@ -8,18 +8,33 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
+from wxsandbox.testing import run_sandbox
 
 REDIRECT = "http://shop.test/wechat/callback?next=%2Fcart"
 
 
 @pytest.fixture
-def oa(wxsandbox):
-    return wxsandbox.app_of_kind(OFFICIAL_ACCOUNT)
+def oa(wxsandbox_base_config):
+    return wxsandbox_base_config.apps_of_kind(OFFICIAL_ACCOUNT)[0]
 
 
 @pytest.fixture
-def mp(wxsandbox):
-    return wxsandbox.app_of_kind(MINI_PROGRAM)
+def mp(wxsandbox_base_config):
+    return wxsandbox_base_config.apps_of_kind(MINI_PROGRAM)[0]
+
+
+@pytest.fixture(scope="module")
+def shared_handle(wxsandbox_base_config):
+    """One sandbox for this module's stateless refusal tests (a sandbox start costs more than the test)."""
+    with run_sandbox(wxsandbox_base_config) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sb(shared_handle):
+    shared_handle.control("POST", "mp/reset")
+    shared_handle.clear_faults()
+    return shared_handle
 
 
 def authorize(sb, app, scope="snsapi_base", user="xiaoming", **extra):
@@ -73,12 +88,12 @@ def test_codes_are_single_use_and_expire(wxsandbox, oa):
     ({"appid": None}, 41002), ({"secret": None}, 41004), ({"code": None}, 41008),
     ({"grant_type": "client_credential"}, 40002), ({"secret": "bad"}, 40125),
 ])
-def test_code_exchange_parameter_errors_leave_the_code_usable(wxsandbox, oa, extra, errcode):
-    code, _ = code_from(authorize(wxsandbox, oa))
+def test_code_exchange_parameter_errors_leave_the_code_usable(sb, oa, extra, errcode):
+    code, _ = code_from(authorize(sb, oa))
     params = {"appid": oa.appid, "secret": oa.secret, "code": code, "grant_type": "authorization_code"} | extra
-    answer = wxsandbox.client.get("/sns/oauth2/access_token", params={k: v for k, v in params.items() if v})
+    answer = sb.client.get("/sns/oauth2/access_token", params={k: v for k, v in params.items() if v})
     assert answer.json()["errcode"] == errcode
-    assert "access_token" in exchange(wxsandbox, oa, code)
+    assert "access_token" in exchange(sb, oa, code)
 
 
 def test_snsapi_userinfo_consent_then_profile_with_unionid(wxsandbox, oa, mp):
@@ -172,13 +187,13 @@ def test_sns_auth_rejects_a_foreign_openid(wxsandbox, oa):
     ({"response_type": "token"}, 10005),
     ({"state": "x" * 129}, 10013),
 ])
-def test_authorize_error_pages(wxsandbox, oa, params, errcode):
-    page = authorize(wxsandbox, oa, **params)
+def test_authorize_error_pages(sb, oa, params, errcode):
+    page = authorize(sb, oa, **params)
     assert page.status_code == 200 and f'data-errcode="{errcode}"' in page.text
 
 
-def test_mini_program_appid_is_not_a_web_oauth_account(wxsandbox, mp):
-    assert 'data-errcode="10016"' in authorize(wxsandbox, mp).text
+def test_mini_program_appid_is_not_a_web_oauth_account(sb, mp):
+    assert 'data-errcode="10016"' in authorize(sb, mp).text
 
 
 def test_redirect_domain_must_match_configuration(wxsandbox, oa):
@@ -216,10 +231,10 @@ def test_jscode2session(wxsandbox, mp):
     ({"appid": None}, 41002), ({"secret": None}, 41004), ({"js_code": None}, 41008),
     ({"secret": "wrong"}, 40125), ({"js_code": "0" * 32}, 40029),
 ])
-def test_jscode2session_errors(wxsandbox, mp, extra, errcode):
-    login = wxsandbox.control("POST", "mp/login", json={"user": "xiaoming"})
+def test_jscode2session_errors(sb, mp, extra, errcode):
+    login = sb.control("POST", "mp/login", json={"user": "xiaoming"})
     params = {"appid": mp.appid, "secret": mp.secret, "js_code": login["code"]} | extra
-    answer = wxsandbox.client.get("/sns/jscode2session", params={k: v for k, v in params.items() if v}).json()
+    answer = sb.client.get("/sns/jscode2session", params={k: v for k, v in params.items() if v}).json()
     assert answer["errcode"] == errcode
 
 
@@ -234,10 +249,10 @@ def test_js_code_expires_and_belongs_to_its_app(wxsandbox, mp, oa):
     assert answer["errcode"] == 40029
 
 
-def test_login_control_errors(wxsandbox):
-    response = wxsandbox.client.post("/sandbox/mp/login", json={"user": "nobody"})
+def test_login_control_errors(sb):
+    response = sb.client.post("/sandbox/mp/login", json={"user": "nobody"})
     assert response.status_code == 404 and response.json()["error"] == "unknown_user"
-    response = wxsandbox.client.post("/sandbox/mp/login", content=b"{oops")
+    response = sb.client.post("/sandbox/mp/login", content=b"{oops")
     assert response.status_code == 400 and response.json()["error"] == "malformed_json"
 
 
@@ -273,10 +288,10 @@ def test_phone_number_body_rules(wxsandbox, mp):
     assert late["errcode"] == 40029
 
 
-def test_phone_code_needs_the_mini_program_token(wxsandbox, oa):
-    code = wxsandbox.control("POST", "mp/phone-code", json={"user": "xiaoming"})["code"]
-    answer = wxsandbox.client.post("/wxa/business/getuserphonenumber",
-                                   params={"access_token": mp_token(wxsandbox, oa)}, json={"code": code}).json()
+def test_phone_code_needs_the_mini_program_token(sb, oa):
+    code = sb.control("POST", "mp/phone-code", json={"user": "xiaoming"})["code"]
+    answer = sb.client.post("/wxa/business/getuserphonenumber",
+                                   params={"access_token": mp_token(sb, oa)}, json={"code": code}).json()
     assert answer["errcode"] == 48001
 
 

@@ -5,11 +5,26 @@ import threading
 import pytest
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
+from wxsandbox.testing import run_sandbox
 
 
 @pytest.fixture
-def oa(wxsandbox):
-    return wxsandbox.app_of_kind(OFFICIAL_ACCOUNT)
+def oa(wxsandbox_base_config):
+    return wxsandbox_base_config.apps_of_kind(OFFICIAL_ACCOUNT)[0]
+
+
+@pytest.fixture(scope="module")
+def shared_handle(wxsandbox_base_config):
+    """One sandbox for this module's stateless refusal tests (a sandbox start costs more than the test)."""
+    with run_sandbox(wxsandbox_base_config) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sb(shared_handle):
+    shared_handle.control("POST", "mp/reset")
+    shared_handle.clear_faults()
+    return shared_handle
 
 
 def fetch_token(sb, app, **params):
@@ -148,9 +163,9 @@ def test_quota_holds_under_concurrent_callers(wxsandbox, oa):
     ({"appid": "wx0000000000000000"}, 40013),
     ({"secret": "0" * 32}, 40125),
 ])
-def test_token_credential_errors(wxsandbox, oa, params, errcode):
+def test_token_credential_errors(sb, oa, params, errcode):
     query = {"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret} | params
-    answer = wxsandbox.client.get("/cgi-bin/token", params={k: v for k, v in query.items() if v is not None})
+    answer = sb.client.get("/cgi-bin/token", params={k: v for k, v in query.items() if v is not None})
     assert answer.status_code == 200
     body = answer.json()
     assert body["errcode"] == errcode and " rid: " in body["errmsg"]
@@ -163,14 +178,14 @@ def test_token_credential_errors(wxsandbox, oa, params, errcode):
     (b'{"grant_type": "client_credential", "appid": "wx5b1f0a7c3e9d0a01", "secret": "x", "force_refresh": "yes"}',
      40125),
 ])
-def test_stable_token_body_errors(wxsandbox, raw, errcode):
-    answer = wxsandbox.client.post("/cgi-bin/stable_token", content=raw,
+def test_stable_token_body_errors(sb, raw, errcode):
+    answer = sb.client.post("/cgi-bin/stable_token", content=raw,
                                    headers={"content-type": "application/json"}).json()
     assert answer["errcode"] == errcode
 
 
-def test_stable_token_rejects_non_boolean_force_refresh(wxsandbox, oa):
-    assert fetch_stable(wxsandbox, oa, force_refresh="yes")["errcode"] == 47001
+def test_stable_token_rejects_non_boolean_force_refresh(sb, oa):
+    assert fetch_stable(sb, oa, force_refresh="yes")["errcode"] == 47001
 
 
 def test_stable_token_oversized_body_is_refused(wxsandbox, oa):
@@ -180,24 +195,24 @@ def test_stable_token_oversized_body_is_refused(wxsandbox, oa):
 
 
 @pytest.mark.parametrize(("token", "errcode"), [(None, 41001), ("short", 40014), ("12_" + "a" * 100, 40001)])
-def test_every_api_checks_the_access_token(wxsandbox, token, errcode):
+def test_every_api_checks_the_access_token(sb, token, errcode):
     params = {} if token is None else {"access_token": token}
     for path in ("/cgi-bin/getcallbackip", "/cgi-bin/menu/get", "/cgi-bin/ticket/getticket", "/cgi-bin/user/info"):
-        assert wxsandbox.client.get(path, params=params).json()["errcode"] == errcode, path
+        assert sb.client.get(path, params=params).json()["errcode"] == errcode, path
     for path in ("/cgi-bin/menu/create", "/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
                  "/cgi-bin/qrcode/create", "/wxa/generate_urllink", "/wxa/business/getuserphonenumber"):
-        assert wxsandbox.client.post(path, params=params, json={}).json()["errcode"] == errcode, path
+        assert sb.client.post(path, params=params, json={}).json()["errcode"] == errcode, path
 
 
-def test_mini_program_token_is_refused_by_official_account_apis(wxsandbox):
-    mp = wxsandbox.app_of_kind(MINI_PROGRAM)
-    token = fetch_token(wxsandbox, mp)["access_token"]
-    assert wxsandbox.client.get("/cgi-bin/menu/get", params={"access_token": token}).json()["errcode"] == 48001
+def test_mini_program_token_is_refused_by_official_account_apis(sb):
+    mp = sb.app_of_kind(MINI_PROGRAM)
+    token = fetch_token(sb, mp)["access_token"]
+    assert sb.client.get("/cgi-bin/menu/get", params={"access_token": token}).json()["errcode"] == 48001
 
 
-def test_unknown_api_paths_answer_40066(wxsandbox):
-    assert wxsandbox.client.get("/sns/jsCode2Session").json()["errcode"] == 40066
-    assert wxsandbox.client.post("/cgi-bin/no/such/api").json()["errcode"] == 40066
+def test_unknown_api_paths_answer_40066(sb):
+    assert sb.client.get("/sns/jsCode2Session").json()["errcode"] == 40066
+    assert sb.client.post("/cgi-bin/no/such/api").json()["errcode"] == 40066
 
 
 def test_injected_faults_reach_the_client(wxsandbox, oa):
