@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from wxmall.catalog import stock
 from wxmall.catalog.models import SKU, Product
+from wxmall.catalog.queries import search_products
 
 
 @pytest.fixture
@@ -187,3 +188,44 @@ def test_product_inline_save_refreshes_min_price_and_keeps_stock(boss_client, sh
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Product.objects.get(pk=shelf.legion.pk).min_price == 1_059_900
     assert SKU.objects.get(code="Y9000P-16").stock == 8  # 10 - 2 sold; the form's 10 did not overwrite it
+
+
+def test_adding_a_product_with_skus_in_one_form(boss_client, shelf):
+    data = _form_data(boss_client.get(reverse("admin:catalog_product_add")).content.decode())
+    data.update(
+        {
+            "category": str(shelf.gaming.pk),
+            "title": "新到货游戏本",
+            "brand": "机械革命",
+            "sort_order": "0",
+            "specs": '{"屏幕": "16 英寸 2.5K 240Hz"}',
+            "images": "[]",
+            "is_listed": "on",
+            "skus-TOTAL_FORMS": "2",
+            "skus-INITIAL_FORMS": "0",
+            "skus-0-code": "NEW-1",
+            "skus-0-cpu": "锐龙 9 7945HX",
+            "skus-0-price": "649900",
+            "skus-0-list_price": "0",
+            "skus-0-stock": "5",
+            "skus-0-extra_specs": '{"显卡": "RTX 4060 8GB"}',
+            "skus-0-is_active": "on",
+            "skus-1-code": "NEW-2",
+            "skus-1-cpu": "锐龙 9 7945HX",
+            "skus-1-price": "779900",
+            "skus-1-list_price": "0",
+            "skus-1-stock": "0",
+            "skus-1-extra_specs": '{"显卡": "RTX 4070 8GB"}',
+            "skus-1-is_active": "on",
+        }
+    )
+    data.pop("slug", None)
+    response = boss_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    product = Product.objects.get(title="新到货游戏本")
+    assert product.slug is None  # optional, and several unnamed products do not collide
+    assert product.min_price == 649_900
+    assert [s.stock for s in product.skus.order_by("code")] == [5, 0]
+    assert len(product.images) == 2  # drawn pictures filled in
+    assert "RTX 4070 8GB" in product.search_text
+    assert [p.title for p in search_products(q="RTX 4070").items] == ["新到货游戏本"]

@@ -16,6 +16,7 @@ from wxmall.core.money import yuan
 
 from . import stock
 from .actions import refresh_product, set_listed
+from .images import image_urls
 from .models import SKU, Category, Product
 from .queries import stock_status
 
@@ -185,6 +186,12 @@ class ProductAdmin(admin.ModelAdmin):
                 _stock_refused(request, sku)
         for sku in formset.deleted_objects:
             sku.delete()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not obj.images:  # no pictures uploaded: use the drawn ones so lists never show a hole
+            obj.images = image_urls(obj.pk)
+            Product.objects.filter(pk=obj.pk).update(images=obj.images)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -158,7 +158,8 @@ def _active_skus_prefetch() -> Prefetch:
 
 
 def listed_products() -> QuerySet[Product]:
-    """Products a customer can see: listed, with at least one active SKU (sold-out ones included)."""
+    """Products a customer can see: listed, with at least one active SKU (sold-out ones included).
+    A category's `is_active` only hides it from navigation; delisting is what hides a product."""
     has_active_sku = Exists(SKU.objects.filter(product=OuterRef("pk"), is_active=True))
     return Product.objects.filter(has_active_sku, is_listed=True)
 
