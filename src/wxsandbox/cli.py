@@ -26,8 +26,22 @@ schedule, bills). State lives in one SQLite file; keys are generated on first st
 Control API for tests and the phone UI under /sandbox/ (see GET /sandbox/info)."""
 
 
+def _epilog() -> str:
+    """The control API reference, taken from the modules that implement it (so it cannot drift)."""
+    from wxsandbox import control
+    from wxsandbox.pay import control as pay_control
+
+    return (
+        "Control API (JSON under /sandbox/; GET /sandbox/info lists every route of every surface):\n"
+        + control.__doc__.split("\n", 2)[2]
+        + "\nWeChat Pay control routes:\n" + pay_control.__doc__.split("\n", 2)[2]
+        + "\nTesting: the pytest fixtures wxsandbox / wxsandbox_session / wxsandbox_factory live in "
+          "wxsandbox.testing.\nConfiguration: `wxsandbox config --example` prints every option with comments.\n"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wxsandbox", description=DESCRIPTION,
+    parser = argparse.ArgumentParser(prog="wxsandbox", description=DESCRIPTION, epilog=_epilog(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,keys,config}")
 
