@@ -244,3 +244,29 @@ def test_flash_sale_checkout_and_its_per_customer_limit(customer_client, custome
     assert counts() == before
     response = customer_client.get(checkout_url, follow=True)
     assert "超出秒杀每人限购数量" in response.content.decode()
+
+
+def test_a_price_field_in_the_form_is_never_read(customer_client, customer, shop, address):
+    response = customer_client.post("/checkout/", {"sku": shop["sku"].pk, "qty": 1, "address": address.pk,
+                                                   "price": 1, "unit_price": 1, "total": 1,
+                                                   "idempotency_key": "tamper-1"})
+    assert response.status_code == 302
+    assert Order.objects.get(user=customer).total == 899900
+
+
+@pytest.mark.parametrize("qty", ["0", "-1", "abc", "1000"])
+def test_bad_buy_now_quantity_is_refused_and_writes_nothing(customer_client, customer, shop, address, qty):
+    before = counts()
+    response = customer_client.post("/checkout/", {"sku": shop["sku"].pk, "qty": qty, "address": address.pk,
+                                                   "idempotency_key": "qty-1"})
+    assert response.status_code == 400
+    assert "购买数量" in response.content.decode()
+    assert counts() == before
+
+
+def test_unavailable_buy_now_goes_back_to_the_product(customer_client, shop):
+    sold_out = SKU.objects.get(code="X1-I7-16-512-B")
+    SKU.objects.filter(pk=sold_out.pk).update(is_active=False)
+    response = customer_client.get(f"/checkout/?sku={sold_out.pk}&qty=1", follow=True)
+    assert response.redirect_chain[-1][0] == f"/product/{shop['thinkpad'].pk}/"
+    assert "已下架或暂不可售" in response.content.decode()

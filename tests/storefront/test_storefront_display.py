@@ -45,3 +45,7 @@ def test_listing_filters_are_lenient():
     assert filters["q"] == "笔记本" and filters["min_price"] is None and filters["max_price"] == 500000
     assert filters["sort"] == "default" and filters["page"] == 1 and filters["cpu"] == ""
     assert "价格区间请输入数字" in form.non_field_errors()
+
+
+def test_yuan_filter_keeps_the_fen():
+    assert Template("{% load storefront %}{{ a|yuan }}|{{ b|yuan }}").render(Context({"a": 129950, "b": None})) == "1299.50|"

@@ -114,3 +114,13 @@ def test_me_page_counts_orders_by_status(customer_client, customer, place):
     html = customer_client.get("/me/").content.decode()
     assert "爱丽丝" in html
     assert '<b>2</b>待支付' in html
+
+
+def test_order_list_pages(customer_client, customer, place):
+    for _ in range(12):
+        place(customer)
+    first = customer_client.get("/orders/").content.decode()
+    assert first.count('class="order-card"') == 10 and "1 / 2" in first
+    second = customer_client.get("/orders/?page=2").content.decode()
+    assert second.count('class="order-card"') == 2
+    assert customer_client.get("/orders/?page=abc").status_code == 200

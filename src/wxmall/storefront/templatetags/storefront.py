@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 from django import template
 
+from wxmall.core.money import yuan
+
 register = template.Library()
 
 
@@ -21,6 +23,12 @@ def format_fen(fen: int | None) -> str:
 @register.filter(name="fen")
 def fen_filter(value) -> str:
     return format_fen(value)
+
+
+@register.filter(name="yuan")
+def yuan_filter(value) -> str:
+    """Fen as a plain yuan number for form fields: 129950 -> '1299.50'."""
+    return "" if value is None or value == "" else yuan(value)
 
 
 @register.simple_tag

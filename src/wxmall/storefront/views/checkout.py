@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from wxmall.catalog import queries as catalog
 from wxmall.checkout import actions, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
@@ -42,7 +43,8 @@ class Purchase:
 
     def __init__(self, data: QueryDict) -> None:
         self.sku_id = positive_int(data.get("sku"))
-        self.quantity = positive_int(data.get("qty"), 1)
+        raw_quantity = data.get("qty")
+        self.quantity = positive_int(raw_quantity) if raw_quantity not in (None, "") else 1
         self.flash_sale_id = positive_int(data.get("flash_sale"))
         self.coupon_code = (data.get("coupon") or "").strip()[:32]
         self.raw_sku = data.get("sku")
@@ -57,7 +59,18 @@ class Purchase:
             return None
         if self.sku_id is None:
             raise DomainError(CheckoutError.SKU_NOT_FOUND)
+        if self.quantity is None:
+            raise DomainError(CheckoutError.INVALID_QUANTITY)
         return [(self.sku_id, self.quantity)]
+
+    def back_url(self) -> str:
+        """Where to send the customer when this purchase cannot go ahead: the cart, or the product."""
+        if self.from_cart:
+            return reverse("storefront:cart")
+        try:
+            return reverse("storefront:product", args=[catalog.sku_detail(self.sku_id).product_id])
+        except DomainError:
+            return reverse("storefront:home")
 
     def params(self, **changes) -> str:
         """Query string of this purchase (for coupon links), with `changes` applied."""
@@ -76,9 +89,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         context = _context(request, purchase)
     except DomainError as error:
         messages.error(request, error.message)
-        if purchase.from_cart or error.error is CheckoutError.EMPTY_ORDER:
-            return redirect("storefront:cart")
-        return redirect("storefront:home")
+        return redirect(purchase.back_url())
     return render(request, "storefront/checkout.html", context)
 
 
@@ -145,7 +156,6 @@ def _refused(request: HttpRequest, purchase: Purchase, error: DomainError, keep:
     except DomainError as quote_error:  # the purchase itself is no longer possible (sold out, ended…)
         if quote_error.message != error.message:
             messages.error(request, quote_error.message)
-        back = reverse("storefront:cart") if purchase.from_cart else reverse("storefront:home")
         return render(request, "storefront/checkout_unavailable.html",
-                      {"back_url": back, "active_tab": "cart"}, status=error.status)
+                      {"back_url": purchase.back_url(), "active_tab": "cart"}, status=error.status)
     return render(request, "storefront/checkout.html", context, status=error.status)
