@@ -23,18 +23,29 @@ NOTIFY = "http://127.0.0.1:9/pay/notify"
 @functools.lru_cache(maxsize=4)  # loading the RSA keys costs ~0.1 s each: one client per sandbox and kind
 def peer(sb, kind=WeChatPayType.JSAPI):
     m = sb.merchant
-    wxpay = WeChatPay(wechatpay_type=kind, mchid=m.mchid, private_key=m.merchant_private_key_pem,
-                      cert_serial_no=m.merchant_serial, appid=sb.app_of_kind(OFFICIAL_ACCOUNT).appid,
-                      apiv3_key=m.apiv3_key, notify_url=NOTIFY, public_key=m.platform_public_key_pem,
-                      public_key_id=m.platform_public_key_id)
+    wxpay = WeChatPay(
+        wechatpay_type=kind,
+        mchid=m.mchid,
+        private_key=m.merchant_private_key_pem,
+        cert_serial_no=m.merchant_serial,
+        appid=sb.app_of_kind(OFFICIAL_ACCOUNT).appid,
+        apiv3_key=m.apiv3_key,
+        notify_url=NOTIFY,
+        public_key=m.platform_public_key_pem,
+        public_key_id=m.platform_public_key_id,
+    )
     wxpay._core._gate_way = sb.base_url
     return wxpay
 
 
 def jsapi_order(sb, out_trade_no, user="xiaoming", total=459900):
     appid = sb.app_of_kind(OFFICIAL_ACCOUNT).appid
-    code, message = peer(sb).pay(description="华为 MateBook 14 轻薄本", out_trade_no=out_trade_no,
-                                 amount={"total": total}, payer={"openid": sb.openid(user, appid)})
+    code, message = peer(sb).pay(
+        description="华为 MateBook 14 轻薄本",
+        out_trade_no=out_trade_no,
+        amount={"total": total},
+        payer={"openid": sb.openid(user, appid)},
+    )
     assert code == 200, message
     return appid, json.loads(message)["prepay_id"]
 
@@ -43,8 +54,14 @@ def sdk_params(sb, appid, prepay_id, timestamp=None, nonce="5K8264ILTKCH16CQ2502
     """What a merchant's server built with wechatpayv3 hands its page."""
     timestamp = timestamp or str(int(time.time()))
     package = "prepay_id=" + prepay_id
-    return {"appId": appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA",
-            "paySign": peer(sb).sign([appid, timestamp, nonce, package])}
+    return {
+        "appId": appid,
+        "timeStamp": timestamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": peer(sb).sign([appid, timestamp, nonce, package]),
+    }
 
 
 def verify(sb, params):
@@ -52,6 +69,7 @@ def verify(sb, params):
 
 
 # -- the page ------------------------------------------------------------------------------------------------
+
 
 def test_phone_page_and_files_are_served_by_the_sandbox(wxsandbox):
     page = wxsandbox.client.get("/phone/")
@@ -77,6 +95,7 @@ def test_jsbridge_script_is_loadable_cross_origin(wxsandbox):
 
 # -- JSAPI paySign ---------------------------------------------------------------------------------------------
 
+
 def test_paysign_from_wechatpayv3_is_accepted_and_the_sheet_gets_the_order(wxsandbox):
     appid, prepay_id = jsapi_order(wxsandbox, "PHONE0000001")
     response = verify(wxsandbox, sdk_params(wxsandbox, appid, prepay_id))
@@ -91,14 +110,24 @@ def test_paysign_from_wechatpayv3_is_accepted_and_the_sheet_gets_the_order(wxsan
 
 def test_phone_helper_signs_exactly_like_the_sdk(wxsandbox):
     appid, prepay_id = jsapi_order(wxsandbox, "PHONE0000002")
-    ours = jsapi.sign_pay_request(wxsandbox.merchant.merchant_private_key_pem, appid, prepay_id, "1414561699",
-                                  "5K8264ILTKCH16CQ2502SI8ZNMTM67VS")
+    ours = jsapi.sign_pay_request(
+        wxsandbox.merchant.merchant_private_key_pem,
+        appid,
+        prepay_id,
+        "1414561699",
+        "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+    )
     theirs = sdk_params(wxsandbox, appid, prepay_id, "1414561699")
     assert ours == theirs  # PKCS#1 v1.5 signatures are deterministic
-    assert jsapi.pay_message("wx8888888888888888", "1414561699", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
-                             "prepay_id=wx201410272009395522657a690389285100") == (
+    assert jsapi.pay_message(
+        "wx8888888888888888",
+        "1414561699",
+        "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+        "prepay_id=wx201410272009395522657a690389285100",
+    ) == (
         "wx8888888888888888\n1414561699\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n"
-        "prepay_id=wx201410272009395522657a690389285100\n")  # the reference's official example (§1.9)
+        "prepay_id=wx201410272009395522657a690389285100\n"
+    )  # the reference's official example (§1.9)
 
 
 @pytest.mark.parametrize("tamper", ["nonceStr", "timeStamp", "paySign", "other_key"])
@@ -112,8 +141,9 @@ def test_forged_or_altered_paysign_is_refused(wxsandbox, tamper):
     elif tamper == "paySign":
         params["paySign"] = params["paySign"][:-8] + "AAAAAAA="
     else:  # signed by someone who is not the merchant
-        params = jsapi.sign_pay_request(generate_rsa_private_key_pem(), appid, prepay_id, params["timeStamp"],
-                                        params["nonceStr"])
+        params = jsapi.sign_pay_request(
+            generate_rsa_private_key_pem(), appid, prepay_id, params["timeStamp"], params["nonceStr"]
+        )
     response = verify(wxsandbox, params)
     assert response.status_code == 403
     assert response.json() == {"error": "bad_signature", "message": "支付验证签名失败"}
@@ -122,21 +152,25 @@ def test_forged_or_altered_paysign_is_refused(wxsandbox, tamper):
 def test_paysign_for_another_appid_is_refused_even_when_correctly_signed(wxsandbox):
     _, prepay_id = jsapi_order(wxsandbox, "PHONE0000004")
     other = wxsandbox.app_of_kind("mini_program").appid
-    params = jsapi.sign_pay_request(wxsandbox.merchant.merchant_private_key_pem, other, prepay_id,
-                                    str(int(time.time())), "abc")
+    params = jsapi.sign_pay_request(
+        wxsandbox.merchant.merchant_private_key_pem, other, prepay_id, str(int(time.time())), "abc"
+    )
     response = verify(wxsandbox, params)
     assert response.status_code == 403 and response.json()["error"] == "wrong_app"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"package": "prepay_id="}, "package 格式应为 prepay_id=…"),
-    ({"package": "wx201410272009395522657a690389285100"}, "package 格式应为 prepay_id=…"),
-    ({"signType": "MD5"}, "signType 只能为 RSA"),
-    ({"timeStamp": "1414561699000"}, "timeStamp 应为10位Unix时间戳（秒）"),
-    ({"timeStamp": 1414561699}, "支付参数 timeStamp 必须是字符串"),
-    ({"nonceStr": "n" * 33}, "nonceStr 不能超过32个字符"),
-    ({"paySign": ""}, "支付参数缺少 paySign"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"package": "prepay_id="}, "package 格式应为 prepay_id=…"),
+        ({"package": "wx201410272009395522657a690389285100"}, "package 格式应为 prepay_id=…"),
+        ({"signType": "MD5"}, "signType 只能为 RSA"),
+        ({"timeStamp": "1414561699000"}, "timeStamp 应为10位Unix时间戳（秒）"),
+        ({"timeStamp": 1414561699}, "支付参数 timeStamp 必须是字符串"),
+        ({"nonceStr": "n" * 33}, "nonceStr 不能超过32个字符"),
+        ({"paySign": ""}, "支付参数缺少 paySign"),
+    ],
+)
 def test_malformed_pay_requests_get_a_reason(wxsandbox, change, message):
     appid, prepay_id = jsapi_order(wxsandbox, "PHONE0000005")
     params = sdk_params(wxsandbox, appid, prepay_id) | change
@@ -147,11 +181,15 @@ def test_malformed_pay_requests_get_a_reason(wxsandbox, change, message):
 
 def test_unknown_prepay_id_and_non_object_bodies(wxsandbox):
     appid = wxsandbox.app_of_kind(OFFICIAL_ACCOUNT).appid
-    params = jsapi.sign_pay_request(wxsandbox.merchant.merchant_private_key_pem, appid, "wx2024nosuchprepay",
-                                    str(int(time.time())), "abc")
+    params = jsapi.sign_pay_request(
+        wxsandbox.merchant.merchant_private_key_pem, appid, "wx2024nosuchprepay", str(int(time.time())), "abc"
+    )
     response = verify(wxsandbox, params)
     assert response.status_code == 404 and response.json()["message"] == "预支付交易单不存在"
-    assert wxsandbox.client.post("/sandbox/phone/jsapi-verify", content=b"[1,2]").json()["error"] == "malformed_json"
+    assert (
+        wxsandbox.client.post("/sandbox/phone/jsapi-verify", content=b"[1,2]").json()["error"]
+        == "malformed_json"
+    )
     assert wxsandbox.client.post("/sandbox/phone/jsapi-verify", content=b"{oops").status_code == 400
 
 
@@ -170,6 +208,7 @@ def test_paid_and_closed_orders_cannot_be_paid_again(wxsandbox):
 
 # -- 扫一扫 ----------------------------------------------------------------------------------------------------
 
+
 def scan(sb, text):
     response = sb.client.post("/sandbox/phone/scan", json={"text": text})
     assert response.status_code == 200, response.text
@@ -177,8 +216,9 @@ def scan(sb, text):
 
 
 def test_scan_recognises_native_code_url(wxsandbox):
-    code, message = peer(wxsandbox, WeChatPayType.NATIVE).pay(description="罗技 MX Master 3S 鼠标",
-                                                              out_trade_no="PHONE0000010", amount={"total": 69900})
+    code, message = peer(wxsandbox, WeChatPayType.NATIVE).pay(
+        description="罗技 MX Master 3S 鼠标", out_trade_no="PHONE0000010", amount={"total": 69900}
+    )
     assert code == 200, message
     code_url = json.loads(message)["code_url"]
     found = scan(wxsandbox, f"  {code_url}\n")
@@ -186,13 +226,18 @@ def test_scan_recognises_native_code_url(wxsandbox):
     assert found["order"]["ref"] == {"code_url": code_url}
     assert found["order"]["amount_total"] == 69900 and found["order"]["trade_type"] == "NATIVE"
     assert scan(wxsandbox, "weixin://wxpay/bizpayurl?pr=NoSuchCode") == {
-        "kind": "unknown_pay", "text": "weixin://wxpay/bizpayurl?pr=NoSuchCode"}
+        "kind": "unknown_pay",
+        "text": "weixin://wxpay/bizpayurl?pr=NoSuchCode",
+    }
 
 
 def test_scan_recognises_h5_payment_urls(wxsandbox):
     code, message = peer(wxsandbox, WeChatPayType.H5).pay(
-        description="固态硬盘 1TB", out_trade_no="PHONE0000011", amount={"total": 49900},
-        scene_info={"payer_client_ip": "127.0.0.1", "h5_info": {"type": "Wap"}})
+        description="固态硬盘 1TB",
+        out_trade_no="PHONE0000011",
+        amount={"total": 49900},
+        scene_info={"payer_client_ip": "127.0.0.1", "h5_info": {"type": "Wap"}},
+    )
     assert code == 200, message
     h5_url = json.loads(message)["h5_url"]
     found = scan(wxsandbox, h5_url)
@@ -202,16 +247,31 @@ def test_scan_recognises_h5_payment_urls(wxsandbox):
 
 def test_scan_recognises_scene_qr_codes_by_url_ticket_and_image(wxsandbox):
     oa = wxsandbox.app_of_kind(OFFICIAL_ACCOUNT)
-    token = wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
-                                                           "secret": oa.secret}).json()["access_token"]
-    qr = wxsandbox.client.post(f"/cgi-bin/qrcode/create?access_token={token}", json={
-        "expire_seconds": 600, "action_name": "QR_STR_SCENE",
-        "action_info": {"scene": {"scene_str": "store-shenzhen"}}}).json()
-    expected = {"kind": "qrcode", "qrcode": {"appid": oa.appid, "ticket": qr["ticket"],
-                                            "action_name": "QR_STR_SCENE", "scene": "store-shenzhen"}}
+    token = wxsandbox.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
+    ).json()["access_token"]
+    qr = wxsandbox.client.post(
+        f"/cgi-bin/qrcode/create?access_token={token}",
+        json={
+            "expire_seconds": 600,
+            "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": "store-shenzhen"}},
+        },
+    ).json()
+    expected = {
+        "kind": "qrcode",
+        "qrcode": {
+            "appid": oa.appid,
+            "ticket": qr["ticket"],
+            "action_name": "QR_STR_SCENE",
+            "scene": "store-shenzhen",
+        },
+    }
     assert scan(wxsandbox, qr["url"]) == expected
     assert scan(wxsandbox, qr["ticket"]) == expected
-    image = "https://mp.weixin.qq.com/cgi-bin/showqrcode?" + httpx.QueryParams({"ticket": qr["ticket"]}).__str__()
+    image = (
+        "https://mp.weixin.qq.com/cgi-bin/showqrcode?" + httpx.QueryParams({"ticket": qr["ticket"]}).__str__()
+    )
     assert scan(wxsandbox, image) == expected
     assert scan(wxsandbox, "https://weixin.qq.com/q/unknown")["kind"] == "unknown_qrcode"
     wxsandbox.advance_clock(601)
@@ -220,18 +280,25 @@ def test_scan_recognises_scene_qr_codes_by_url_ticket_and_image(wxsandbox):
 
 def test_scan_recognises_mini_program_links_urls_and_plain_text(wxsandbox):
     mp = wxsandbox.app_of_kind("mini_program")
-    token = wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": mp.appid,
-                                                           "secret": mp.secret}).json()["access_token"]
-    link = wxsandbox.client.post(f"/wxa/generate_urllink?access_token={token}", json={
-        "path": "pages/product/detail", "query": "id=42"}).json()
+    token = wxsandbox.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": mp.appid, "secret": mp.secret}
+    ).json()["access_token"]
+    link = wxsandbox.client.post(
+        f"/wxa/generate_urllink?access_token={token}", json={"path": "pages/product/detail", "query": "id=42"}
+    ).json()
     assert link.get("errcode", 0) == 0, link
     found = scan(wxsandbox, link["url_link"])
     assert found["kind"] == "link"
     assert found["link"]["appid"] == mp.appid and found["link"]["path"] == "pages/product/detail"
     assert found["link"]["query"] == "id=42"
     assert scan(wxsandbox, "http://127.0.0.1:8000/shop/?from=qr") == {
-        "kind": "url", "url": "http://127.0.0.1:8000/shop/?from=qr"}
-    assert scan(wxsandbox, "<script>alert(1)</script>") == {"kind": "text", "text": "<script>alert(1)</script>"}
+        "kind": "url",
+        "url": "http://127.0.0.1:8000/shop/?from=qr",
+    }
+    assert scan(wxsandbox, "<script>alert(1)</script>") == {
+        "kind": "text",
+        "text": "<script>alert(1)</script>",
+    }
     assert scan(wxsandbox, "javascript:alert(1)")["kind"] == "text"  # never opened as a page
     response = wxsandbox.client.post("/sandbox/phone/scan", json={"text": "   "})
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
@@ -239,6 +306,7 @@ def test_scan_recognises_mini_program_links_urls_and_plain_text(wxsandbox):
 
 
 # -- framing ----------------------------------------------------------------------------------------------------
+
 
 class HeaderServer:
     """Answers every GET with the headers given for its path."""
@@ -272,27 +340,38 @@ def test_frameable_reads_x_frame_options_and_frame_ancestors(wxsandbox):
         "/deny": {"X-Frame-Options": "DENY"},
         "/same": {"X-Frame-Options": "SAMEORIGIN"},
         "/csp-none": {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'"},
-        "/csp-phone": {"Content-Security-Policy": f"frame-ancestors {wxsandbox.base_url}",
-                       "X-Frame-Options": "DENY"},  # frame-ancestors wins over X-Frame-Options
+        "/csp-phone": {
+            "Content-Security-Policy": f"frame-ancestors {wxsandbox.base_url}",
+            "X-Frame-Options": "DENY",
+        },  # frame-ancestors wins over X-Frame-Options
     }
     server = HeaderServer(pages)
     try:
+
         def check(path):
             response = wxsandbox.client.get("/sandbox/phone/frameable", params={"url": server.base + path})
             assert response.status_code == 200
             return response.json()
 
         assert check("/open")["frameable"] is True
-        assert check("/deny") | {"status": None} == {"url": server.base + "/deny", "frameable": False,
-                                                     "reason": "X-Frame-Options: DENY", "reachable": True,
-                                                     "status": None}
+        assert check("/deny") | {"status": None} == {
+            "url": server.base + "/deny",
+            "frameable": False,
+            "reason": "X-Frame-Options: DENY",
+            "reachable": True,
+            "status": None,
+        }
         assert check("/same")["frameable"] is False
         assert check("/csp-none")["reason"] == "Content-Security-Policy frame-ancestors"
         assert check("/csp-phone")["frameable"] is True
     finally:
         server.close()
-    unreachable = wxsandbox.client.get("/sandbox/phone/frameable", params={"url": server.base + "/gone"}).json()
-    assert unreachable["reachable"] is False and unreachable["frameable"] is True  # let the frame show the error
+    unreachable = wxsandbox.client.get(
+        "/sandbox/phone/frameable", params={"url": server.base + "/gone"}
+    ).json()
+    assert (
+        unreachable["reachable"] is False and unreachable["frameable"] is True
+    )  # let the frame show the error
     bad = wxsandbox.client.get("/sandbox/phone/frameable", params={"url": "file:///etc/passwd"})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
 
@@ -300,7 +379,10 @@ def test_frameable_reads_x_frame_options_and_frame_ancestors(wxsandbox):
 def test_frame_verdict_same_origin_rules():
     phone = "http://127.0.0.1:9100"
     headers = httpx.Headers({"X-Frame-Options": "sameorigin"})
-    assert framing.frame_verdict(headers, "http://127.0.0.1:9100/connect/oauth2/authorize", phone) == (True, "")
+    assert framing.frame_verdict(headers, "http://127.0.0.1:9100/connect/oauth2/authorize", phone) == (
+        True,
+        "",
+    )
     assert framing.frame_verdict(headers, "http://127.0.0.1:8000/", phone)[0] is False
     self_only = httpx.Headers({"Content-Security-Policy": "frame-ancestors 'self'"})
     assert framing.frame_verdict(self_only, "http://127.0.0.1:9100/x", phone) == (True, "")
@@ -315,6 +397,9 @@ def test_frame_verdict_cross_site_pages_open_in_a_window():
     cross = (False, "跨站点页面在框架中无法保存登录 Cookie")
     assert framing.frame_verdict(none, "http://localhost:8000/", "http://127.0.0.1:9100") == cross
     assert framing.frame_verdict(none, "https://127.0.0.1:8000/", "http://127.0.0.1:9100") == cross
-    assert framing.frame_verdict(none, "http://shop.example.com/", "http://sandbox.example.com:9100") == (True, "")
+    assert framing.frame_verdict(none, "http://shop.example.com/", "http://sandbox.example.com:9100") == (
+        True,
+        "",
+    )
     assert framing.frame_verdict(none, "http://shop.example.org/", "http://sandbox.example.com") == cross
     assert framing.frame_verdict(none, "http://localhost:8000/", "http://localhost:9100") == (True, "")

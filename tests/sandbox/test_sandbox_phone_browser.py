@@ -96,16 +96,35 @@ class Hub:
 
     @staticmethod
     def news(fields, title, url):
-        return xmlmsg.build({
-            "ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
-            "CreateTime": int(time.time()), "MsgType": "news", "ArticleCount": 1,
-            "Articles": {"item": {"Title": title, "Description": "保修、退换货与上门服务说明", "PicUrl": "",
-                                  "Url": url}}})
+        return xmlmsg.build(
+            {
+                "ToUserName": fields["FromUserName"],
+                "FromUserName": fields["ToUserName"],
+                "CreateTime": int(time.time()),
+                "MsgType": "news",
+                "ArticleCount": 1,
+                "Articles": {
+                    "item": {
+                        "Title": title,
+                        "Description": "保修、退换货与上门服务说明",
+                        "PicUrl": "",
+                        "Url": url,
+                    }
+                },
+            }
+        )
 
     @staticmethod
     def text(fields, content):
-        return xmlmsg.build({"ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
-                             "CreateTime": int(time.time()), "MsgType": "text", "Content": content})
+        return xmlmsg.build(
+            {
+                "ToUserName": fields["FromUserName"],
+                "FromUserName": fields["ToUserName"],
+                "CreateTime": int(time.time()),
+                "MsgType": "text",
+                "Content": content,
+            }
+        )
 
     # -- web pages ---------------------------------------------------------------------------------------
     def page(self, target):
@@ -115,8 +134,10 @@ class Hub:
             return 200, "<!doctype html><meta charset=utf-8><h1>售后服务指南</h1>", {}
         if parts.path == "/login":  # the hub's "log in with WeChat": off to the authorize page
             redirect = quote(self.base + "/oauth/callback", safe="")
-            location = (f"{self.sandbox.base_url}/connect/oauth2/authorize?appid={self.app.appid}"
-                        f"&redirect_uri={redirect}&response_type=code&scope=snsapi_userinfo&state=s1#wechat_redirect")
+            location = (
+                f"{self.sandbox.base_url}/connect/oauth2/authorize?appid={self.app.appid}"
+                f"&redirect_uri={redirect}&response_type=code&scope=snsapi_userinfo&state=s1#wechat_redirect"
+            )
             return 302, "", {"Location": location}
         if parts.path == "/oauth/callback":
             return 200, self.oauth_callback(query), {}
@@ -129,13 +150,23 @@ class Hub:
         if "code" not in query:
             return "<!doctype html><meta charset=utf-8><p id=who>用户拒绝了授权</p>"
         with httpx.Client(base_url=self.sandbox.base_url, trust_env=False) as client:
-            token = client.get("/sns/oauth2/access_token", params={
-                "appid": self.app.appid, "secret": self.app.secret, "code": query["code"],
-                "grant_type": "authorization_code"}).json()
-            info = client.get("/sns/userinfo", params={"access_token": token["access_token"],
-                                                       "openid": token["openid"], "lang": "zh_CN"}).json()
-        return (f"<!doctype html><meta charset=utf-8><p id=who>你好，{html.escape(info['nickname'])}</p>"
-                f"<p id=openid>{html.escape(info['openid'])}</p><p id=state>{html.escape(query['state'])}</p>")
+            token = client.get(
+                "/sns/oauth2/access_token",
+                params={
+                    "appid": self.app.appid,
+                    "secret": self.app.secret,
+                    "code": query["code"],
+                    "grant_type": "authorization_code",
+                },
+            ).json()
+            info = client.get(
+                "/sns/userinfo",
+                params={"access_token": token["access_token"], "openid": token["openid"], "lang": "zh_CN"},
+            ).json()
+        return (
+            f"<!doctype html><meta charset=utf-8><p id=who>你好，{html.escape(info['nickname'])}</p>"
+            f"<p id=openid>{html.escape(info['openid'])}</p><p id=state>{html.escape(query['state'])}</p>"
+        )
 
     def pay_page(self, out_trade_no, params):
         return f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>收银台</title>
@@ -171,36 +202,57 @@ def hub():
 
 @pytest.fixture
 def sb(wxsandbox_factory, wxsandbox_base_config, hub):
-    apps = tuple(dataclasses.replace(a, server_url=hub.base + "/wechat", message_mode="plain")
-                 if a.kind == OFFICIAL_ACCOUNT else a for a in wxsandbox_base_config.apps)
+    apps = tuple(
+        dataclasses.replace(a, server_url=hub.base + "/wechat", message_mode="plain")
+        if a.kind == OFFICIAL_ACCOUNT
+        else a
+        for a in wxsandbox_base_config.apps
+    )
     handle = wxsandbox_factory(apps=apps)
     hub.sandbox, hub.app = handle, handle.app_of_kind(OFFICIAL_ACCOUNT)
     return handle
 
 
 def access_token(sb, app):
-    answer = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                     "secret": app.secret}).json()
+    answer = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()
     return answer["access_token"]
 
 
 def create_menu(sb, hub):
-    menu = {"button": [
-        {"type": "click", "name": "今日特价", "key": "TODAY"},
-        {"name": "服务", "sub_button": [{"type": "click", "name": "联系客服", "key": "SERVICE"},
-                                      {"type": "view", "name": "微信登录", "url": hub.base + "/login"}]},
-    ]}
-    answer = sb.client.post(f"/cgi-bin/menu/create?access_token={access_token(sb, hub.app)}",
-                            content=json.dumps(menu, ensure_ascii=False).encode()).json()
+    menu = {
+        "button": [
+            {"type": "click", "name": "今日特价", "key": "TODAY"},
+            {
+                "name": "服务",
+                "sub_button": [
+                    {"type": "click", "name": "联系客服", "key": "SERVICE"},
+                    {"type": "view", "name": "微信登录", "url": hub.base + "/login"},
+                ],
+            },
+        ]
+    }
+    answer = sb.client.post(
+        f"/cgi-bin/menu/create?access_token={access_token(sb, hub.app)}",
+        content=json.dumps(menu, ensure_ascii=False).encode(),
+    ).json()
     assert answer["errcode"] == 0, answer
 
 
 def wxpay(sb, kind):
     m = sb.merchant
-    client = WeChatPay(wechatpay_type=kind, mchid=m.mchid, private_key=m.merchant_private_key_pem,
-                       cert_serial_no=m.merchant_serial, appid=sb.app_of_kind(OFFICIAL_ACCOUNT).appid,
-                       apiv3_key=m.apiv3_key, notify_url="http://127.0.0.1:9/pay/notify",
-                       public_key=m.platform_public_key_pem, public_key_id=m.platform_public_key_id)
+    client = WeChatPay(
+        wechatpay_type=kind,
+        mchid=m.mchid,
+        private_key=m.merchant_private_key_pem,
+        cert_serial_no=m.merchant_serial,
+        appid=sb.app_of_kind(OFFICIAL_ACCOUNT).appid,
+        apiv3_key=m.apiv3_key,
+        notify_url="http://127.0.0.1:9/pay/notify",
+        public_key=m.platform_public_key_pem,
+        public_key_id=m.platform_public_key_id,
+    )
     client._core._gate_way = sb.base_url
     return client
 
@@ -222,6 +274,7 @@ def chat(page):
 
 
 # -- the Official Account chat ------------------------------------------------------------------------------------
+
 
 def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     open_phone(page, sb)
@@ -283,14 +336,26 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     # Customer-service and template messages the hub sends meanwhile arrive by polling, with a badge.
     token = access_token(sb, hub.app)
     openid = sb.openid("xiaoming", hub.app.appid)
-    sent = sb.client.post(f"/cgi-bin/message/custom/send?access_token={token}", content=json.dumps({
-        "touser": openid, "msgtype": "text", "text": {"content": "您的订单已发货，顺丰 SF1234567890"}},
-        ensure_ascii=False).encode()).json()
+    sent = sb.client.post(
+        f"/cgi-bin/message/custom/send?access_token={token}",
+        content=json.dumps(
+            {"touser": openid, "msgtype": "text", "text": {"content": "您的订单已发货，顺丰 SF1234567890"}},
+            ensure_ascii=False,
+        ).encode(),
+    ).json()
     assert sent["errcode"] == 0, sent
-    sent = sb.client.post(f"/cgi-bin/message/template/send?access_token={token}", content=json.dumps({
-        "touser": openid, "template_id": "ORDER_PAID", "url": hub.base + "/guide",
-        "data": {"thing1": {"value": "联想小新 Pro 16"}, "amount2": {"value": "¥5399.00"}}},
-        ensure_ascii=False).encode()).json()
+    sent = sb.client.post(
+        f"/cgi-bin/message/template/send?access_token={token}",
+        content=json.dumps(
+            {
+                "touser": openid,
+                "template_id": "ORDER_PAID",
+                "url": hub.base + "/guide",
+                "data": {"thing1": {"value": "联想小新 Pro 16"}, "amount2": {"value": "¥5399.00"}},
+            },
+            ensure_ascii=False,
+        ).encode(),
+    ).json()
     assert sent["errcode"] == 0, sent
     expect(page.locator("#chat-badge")).to_have_text("2")
     page.click(".tabbar >> text=公众号")
@@ -342,6 +407,7 @@ def test_users_are_listed_created_and_switched_with_hostile_nicknames_as_text(pa
 
 # -- the WeChat browser: OAuth as the chosen user ------------------------------------------------------------------
 
+
 def test_view_menu_opens_the_hub_and_oauth_knows_who_is_browsing(page, sb, hub):
     create_menu(sb, hub)
     sb.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
@@ -378,10 +444,12 @@ def test_view_menu_opens_the_hub_and_oauth_knows_who_is_browsing(page, sb, hub):
 
 # -- payments ------------------------------------------------------------------------------------------------------
 
+
 def test_native_code_url_pasted_in_scan_is_paid_through_the_sheet(page, sb):
     client = wxpay(sb, WeChatPayType.NATIVE)
-    code, message = client.pay(description="罗技 MX Master 3S 无线鼠标", out_trade_no="PHONENATIVE01",
-                               amount={"total": 69900})
+    code, message = client.pay(
+        description="罗技 MX Master 3S 无线鼠标", out_trade_no="PHONENATIVE01", amount={"total": 69900}
+    )
     assert code == 200, message
     code_url = json.loads(message)["code_url"]
 
@@ -430,13 +498,23 @@ def test_native_code_url_pasted_in_scan_is_paid_through_the_sheet(page, sb):
 
 def jsapi_page(sb, hub, client, out_trade_no, total, user="xiaoming", prefix="/pay/", forge=False):
     appid = sb.app_of_kind(OFFICIAL_ACCOUNT).appid
-    code, message = client.pay(description="联想小新 Pro 16 笔记本电脑", out_trade_no=out_trade_no,
-                               amount={"total": total}, payer={"openid": sb.openid(user, appid)})
+    code, message = client.pay(
+        description="联想小新 Pro 16 笔记本电脑",
+        out_trade_no=out_trade_no,
+        amount={"total": total},
+        payer={"openid": sb.openid(user, appid)},
+    )
     assert code == 200, message
     package = "prepay_id=" + json.loads(message)["prepay_id"]
     timestamp, nonce = str(int(time.time())), "n" + out_trade_no
-    params = {"appId": appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA",
-              "paySign": client.sign([appid, timestamp, nonce, package])}
+    params = {
+        "appId": appid,
+        "timeStamp": timestamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": client.sign([appid, timestamp, nonce, package]),
+    }
     if forge:
         params["paySign"] = client.sign([appid, timestamp, nonce + "x", package])
     path = prefix + out_trade_no
@@ -512,10 +590,17 @@ def test_jsapi_payment_from_a_page_in_the_browser(page, sb, hub):
     assert trade_state(client, "PHONEJSAPI04")["trade_state"] == "NOTPAY"
 
 
-@pytest.mark.parametrize(("prefix", "host", "note"), [
-    ("/strict/", "127.0.0.1", "X-Frame-Options: DENY"),  # the page forbids frames (Django's default)
-    ("/pay/", "localhost", "跨站点页面在框架中无法保存登录 Cookie"),  # its cookies would be withheld in a frame
-])
+@pytest.mark.parametrize(
+    ("prefix", "host", "note"),
+    [
+        ("/strict/", "127.0.0.1", "X-Frame-Options: DENY"),  # the page forbids frames (Django's default)
+        (
+            "/pay/",
+            "localhost",
+            "跨站点页面在框架中无法保存登录 Cookie",
+        ),  # its cookies would be withheld in a frame
+    ],
+)
 def test_pages_that_cannot_live_in_a_frame_open_in_a_window_and_still_pay(page, sb, hub, prefix, host, note):
     client = wxpay(sb, WeChatPayType.JSAPI)
     url = jsapi_page(sb, hub, client, "PHONEWINDOW01", 8800, prefix=prefix).replace("127.0.0.1", host)
@@ -545,9 +630,14 @@ def test_jsbridge_outside_the_phone_fails_cleanly(page, sb, hub):
 
 def test_scanning_a_scene_qr_code_follows_the_account(page, sb, hub):
     token = access_token(sb, hub.app)
-    qr = sb.client.post(f"/cgi-bin/qrcode/create?access_token={token}", json={
-        "expire_seconds": 600, "action_name": "QR_STR_SCENE",
-        "action_info": {"scene": {"scene_str": "store-shenzhen"}}}).json()
+    qr = sb.client.post(
+        f"/cgi-bin/qrcode/create?access_token={token}",
+        json={
+            "expire_seconds": 600,
+            "action_name": "QR_STR_SCENE",
+            "action_info": {"scene": {"scene_str": "store-shenzhen"}},
+        },
+    ).json()
     open_phone(page, sb, "wangfang")
     page.click(".tabbar >> text=扫一扫")
     shot(page, "scan")
@@ -557,7 +647,11 @@ def test_scanning_a_scene_qr_code_follows_the_account(page, sb, hub):
     expect(chat(page).locator(".bubble", has_text=WELCOME)).to_be_visible()
     expect(page.locator("#follow-button")).to_have_text("取消关注")
     push = hub.pushes[-1]
-    assert (push["Event"], push["EventKey"], push["Ticket"]) == ("subscribe", "qrscene_store-shenzhen", qr["ticket"])
+    assert (push["Event"], push["EventKey"], push["Ticket"]) == (
+        "subscribe",
+        "qrscene_store-shenzhen",
+        qr["ticket"],
+    )
     page.click(".tabbar >> text=扫一扫")
     page.fill("#scan-input", qr["ticket"])
     page.click("#scan-button")
@@ -565,12 +659,18 @@ def test_scanning_a_scene_qr_code_follows_the_account(page, sb, hub):
     assert hub.pushes[-1]["Event"] == "SCAN" and hub.pushes[-1]["EventKey"] == "store-shenzhen"
 
 
-def test_several_official_accounts_each_have_their_own_chat_and_menu(page, wxsandbox_factory,
-                                                                     wxsandbox_base_config, hub):
-    second = AppConfig(appid="wx5a1dbc0x2ndstore", name="沙箱二号店", server_url=hub.base + "/wechat",
-                       message_mode="plain")
-    apps = tuple(dataclasses.replace(a, server_url=hub.base + "/wechat", message_mode="plain")
-                 if a.kind == OFFICIAL_ACCOUNT else a for a in wxsandbox_base_config.apps) + (second,)
+def test_several_official_accounts_each_have_their_own_chat_and_menu(
+    page, wxsandbox_factory, wxsandbox_base_config, hub
+):
+    second = AppConfig(
+        appid="wx5a1dbc0x2ndstore", name="沙箱二号店", server_url=hub.base + "/wechat", message_mode="plain"
+    )
+    apps = tuple(
+        dataclasses.replace(a, server_url=hub.base + "/wechat", message_mode="plain")
+        if a.kind == OFFICIAL_ACCOUNT
+        else a
+        for a in wxsandbox_base_config.apps
+    ) + (second,)
     sb = wxsandbox_factory(apps=apps)
     hub.sandbox, hub.app = sb, sb.app_of_kind(OFFICIAL_ACCOUNT)
     create_menu(sb, hub)  # only the first account has a menu
@@ -584,8 +684,12 @@ def test_several_official_accounts_each_have_their_own_chat_and_menu(page, wxsan
     expect(page.locator("#text-form")).to_be_visible()
     page.click("#follow-button")
     expect(chat(page).locator(".bubble", has_text=WELCOME)).to_be_visible()
-    assert hub.pushes[-1]["FromUserName"] == sb.openid("xiaoming", second.appid)  # the second account's openid
-    assert sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming", "appid": second.appid})["following"]
+    assert hub.pushes[-1]["FromUserName"] == sb.openid(
+        "xiaoming", second.appid
+    )  # the second account's openid
+    assert sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming", "appid": second.appid})[
+        "following"
+    ]
     assert not sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["following"]
     picker.select_option(hub.app.appid)
     expect(page.locator("#follow-button")).to_have_text("关注")

@@ -73,5 +73,10 @@ async def check(url: str, phone_origin: str) -> dict:
     except httpx.HTTPError as exc:
         return {"url": url, "frameable": True, "reason": "", "reachable": False, "error": type(exc).__name__}
     frameable, reason = frame_verdict(response.headers, url, phone_origin)
-    return {"url": url, "frameable": frameable, "reason": reason, "reachable": True,
-            "status": response.status_code}
+    return {
+        "url": url,
+        "frameable": frameable,
+        "reason": reason,
+        "reachable": True,
+        "status": response.status_code,
+    }

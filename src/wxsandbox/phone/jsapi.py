@@ -24,12 +24,19 @@ def pay_message(app_id: str, timestamp: str, nonce: str, package: str) -> str:
     return f"{app_id}\n{timestamp}\n{nonce}\n{package}\n"
 
 
-def sign_pay_request(merchant_private_key_pem: str, app_id: str, prepay_id: str, timestamp: str,
-                     nonce: str) -> dict[str, str]:
+def sign_pay_request(
+    merchant_private_key_pem: str, app_id: str, prepay_id: str, timestamp: str, nonce: str
+) -> dict[str, str]:
     """What a merchant's server hands its page (used by tests and demos; the hub has its own)."""
     package = PACKAGE_PREFIX + prepay_id
-    return {"appId": app_id, "timeStamp": timestamp, "nonceStr": nonce, "package": package, "signType": "RSA",
-            "paySign": crypto.rsa_sign(merchant_private_key_pem, pay_message(app_id, timestamp, nonce, package))}
+    return {
+        "appId": app_id,
+        "timeStamp": timestamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": crypto.rsa_sign(merchant_private_key_pem, pay_message(app_id, timestamp, nonce, package)),
+    }
 
 
 def _fields(params: Any) -> dict[str, str]:
@@ -59,12 +66,13 @@ def verify(sandbox: Any, params: Any) -> dict[str, Any]:
         raise ControlError("invalid_request", "nonceStr 不能超过32个字符")
     if not p["package"].startswith(PACKAGE_PREFIX) or len(p["package"]) == len(PACKAGE_PREFIX):
         raise ControlError("invalid_request", "package 格式应为 prepay_id=…")
-    prepay_id = p["package"][len(PACKAGE_PREFIX):]
+    prepay_id = p["package"][len(PACKAGE_PREFIX) :]
     try:
         order = payments.find_order(sandbox, {"prepay_id": prepay_id})
     except payments.PaymentRefused as exc:
-        raise ControlError(exc.code, "预支付交易单不存在" if exc.code == "not_found" else exc.message,
-                           exc.status) from exc
+        raise ControlError(
+            exc.code, "预支付交易单不存在" if exc.code == "not_found" else exc.message, exc.status
+        ) from exc
     if order["appid"] != p["appId"]:
         raise ControlError("wrong_app", "appId 与下单时的 appid 不一致", 403)
     merchant = sandbox.config.merchant(order["mchid"])
@@ -73,6 +81,11 @@ def verify(sandbox: Any, params: Any) -> dict[str, Any]:
         raise ControlError("bad_signature", "支付验证签名失败", 403)
     if order["trade_state"] != "NOTPAY":
         state = order["trade_state"]
-        raise ControlError("not_payable", "该订单已支付" if state in store.PAID_STATES
-                           else f"{store.TRADE_STATE_DESC.get(state, state)}，不能支付", 409)
+        raise ControlError(
+            "not_payable",
+            "该订单已支付"
+            if state in store.PAID_STATES
+            else f"{store.TRADE_STATE_DESC.get(state, state)}，不能支付",
+            409,
+        )
     return payments.describe(sandbox, order) | {"prepay_id": prepay_id}

@@ -19,8 +19,9 @@ async def index(request: Request) -> Response:
 
 async def jsbridge(request: Request) -> Response:
     # Loaded cross-origin by the hub's pages with a plain <script> tag: no CORS needed, but say what it is.
-    return FileResponse(STATIC_DIR / "jsbridge.js", media_type="text/javascript; charset=utf-8",
-                        headers=NO_CACHE)
+    return FileResponse(
+        STATIC_DIR / "jsbridge.js", media_type="text/javascript; charset=utf-8", headers=NO_CACHE
+    )
 
 
 async def to_index(request: Request) -> Response:

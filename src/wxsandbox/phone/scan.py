@@ -57,5 +57,12 @@ def classify(sandbox: Any, text: str) -> dict[str, Any]:
 
 
 def _qr(qr: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "qrcode", "qrcode": {"appid": qr["appid"], "ticket": qr["ticket"],
-                                         "action_name": qr["action_name"], "scene": qrcode.scene_value(qr)}}
+    return {
+        "kind": "qrcode",
+        "qrcode": {
+            "appid": qr["appid"],
+            "ticket": qr["ticket"],
+            "action_name": qr["action_name"],
+            "scene": qrcode.scene_value(qr),
+        },
+    }
