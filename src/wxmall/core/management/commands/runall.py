@@ -45,7 +45,9 @@ class Supervisor:
         self.write = write
         self.stop_timeout = stop_timeout
         self.output_lock = threading.Lock()
-        self.stopping = threading.Event()
+        # A plain flag, not a threading.Event: it is set from a signal handler, and Event.set() takes a
+        # lock that a second signal (a double Ctrl-C) would try to take again and deadlock on.
+        self.stop_requested = False
         self.width = max(len(c.name) for c in children)
 
     def say(self, name: str, line: str) -> None:
@@ -160,18 +162,18 @@ class Command(BaseCommand):
         supervisor = Supervisor(children, self.stdout.write, options["stop_timeout"])
 
         def request_stop(signum, frame):
-            supervisor.stopping.set()
+            supervisor.stop_requested = True
 
         previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             supervisor.start()
             self.announce(supervisor, host, port, sandbox, options["sandbox_port"])
             crashed = None
-            while not supervisor.stopping.is_set():
+            while not supervisor.stop_requested:
                 crashed = supervisor.first_exited()
                 if crashed:
                     break
-                supervisor.stopping.wait(POLL_SECONDS)
+                time.sleep(POLL_SECONDS)
             if crashed:
                 supervisor.say(
                     "runall", f"{crashed.name} exited unexpectedly with code {crashed.process.returncode}"
@@ -255,12 +257,12 @@ class Command(BaseCommand):
         deadline = time.monotonic() + 30
         while (
             time.monotonic() < deadline
-            and not supervisor.stopping.is_set()
+            and not supervisor.stop_requested
             and not supervisor.first_exited()
             and not _port_open(host, port)
         ):
             time.sleep(POLL_SECONDS)
-        if supervisor.stopping.is_set() or supervisor.first_exited():
+        if supervisor.stop_requested or supervisor.first_exited():
             return
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         site = f"http://{shown}:{port}"
