@@ -190,3 +190,13 @@ def test_api_writes_nothing(client, shelf):
     get(client, "/products", {"q": "联想", "facets": "1"})
     get(client, f"/products/{shelf.legion.pk}")
     assert list(Product.objects.values_list("pk", "min_price", "sales_count", "updated_at")) == before
+
+
+def test_openapi_document_describes_the_catalogue(client, db):
+    schema = client.get("/api/openapi.json").json()
+    paths = schema["paths"]
+    assert {"/api/catalog/categories", "/api/catalog/products", "/api/catalog/products/{product_id}",
+            "/api/catalog/skus/{sku_id}"} <= set(paths)
+    params = {p["name"] for p in paths["/api/catalog/products"]["get"]["parameters"]}
+    assert {"q", "category", "min_price", "max_price", "cpu", "memory", "storage", "brand", "sort", "page",
+            "page_size", "facets"} <= params
