@@ -314,3 +314,22 @@ def test_minute_and_day_counters_of_one_api_are_independent(wxsandbox, oa):
     assert "access_token" in fetch_stable(wxsandbox, oa)  # a new minute does not reset the day
     wxsandbox.advance_clock(60)
     assert fetch_stable(wxsandbox, oa)["errcode"] == 45009
+
+
+def test_concurrent_stable_token_callers_share_one_token(wxsandbox, oa):
+    import httpx
+
+    tokens, start = [], threading.Barrier(8)
+
+    def worker():
+        with httpx.Client(base_url=wxsandbox.base_url, trust_env=False) as client:
+            start.wait()
+            tokens.append(client.post("/cgi-bin/stable_token", json={
+                "grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}).json()["access_token"])
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(tokens) == 8 and len(set(tokens)) == 1
