@@ -270,3 +270,17 @@ def test_unavailable_buy_now_goes_back_to_the_product(customer_client, shop):
     response = customer_client.get(f"/checkout/?sku={sold_out.pk}&qty=1", follow=True)
     assert response.redirect_chain[-1][0] == f"/product/{shop['thinkpad'].pk}/"
     assert "已下架或暂不可售" in response.content.decode()
+
+
+def test_flash_intent_without_a_flash_sale_is_refused(customer_client, shop):
+    response = customer_client.post("/cart/add/", {"product": shop["monitor"].pk, "sku": shop["monitor_sku"].pk,
+                                                   "quantity": 1, "intent": "flash", "flash_sale": "x"})
+    assert response.status_code == 404 and "秒杀活动不存在" in response.content.decode()
+
+
+def test_checkout_with_a_mangled_flash_sale_id_is_refused(customer_client, customer, shop, address):
+    before = counts()
+    response = customer_client.post("/checkout/", {"sku": shop["monitor_sku"].pk, "qty": 1, "flash_sale": "1x",
+                                                   "address": address.pk, "idempotency_key": "fs-x"})
+    assert response.status_code == 404 and "秒杀活动不存在" in response.content.decode()
+    assert counts() == before

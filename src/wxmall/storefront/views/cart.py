@@ -53,7 +53,10 @@ def add(request: HttpRequest) -> HttpResponse:
             return redirect(product_url)
         params = {"sku": sku_id, "qty": quantity}
         if intent == "flash":
-            params = {"sku": sku_id, "qty": 1, "flash_sale": positive_int(request.POST.get("flash_sale"), 0)}
+            flash_sale_id = positive_int(request.POST.get("flash_sale"))
+            if flash_sale_id is None:  # never fall back to buying at the normal price
+                raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
+            params["flash_sale"] = flash_sale_id
         else:
             catalog.purchasable_sku(sku_id, quantity)  # a friendly early "sold out" before checkout
         return redirect(f"{reverse('storefront:checkout')}?{urlencode(params)}")

@@ -46,6 +46,7 @@ class Purchase:
         raw_quantity = data.get("qty")
         self.quantity = positive_int(raw_quantity) if raw_quantity not in (None, "") else 1
         self.flash_sale_id = positive_int(data.get("flash_sale"))
+        self.bad_flash_sale = data.get("flash_sale") not in (None, "") and self.flash_sale_id is None
         self.coupon_code = (data.get("coupon") or "").strip()[:32]
         self.raw_sku = data.get("sku")
 
@@ -55,6 +56,8 @@ class Purchase:
 
     @property
     def items(self) -> list[tuple[int, int]] | None:
+        if self.bad_flash_sale:  # never fall back to the normal price
+            raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
         if self.from_cart:
             return None
         if self.sku_id is None:
