@@ -333,3 +333,16 @@ def test_concurrent_stable_token_callers_share_one_token(wxsandbox, oa):
     for t in threads:
         t.join()
     assert len(tokens) == 8 and len(set(tokens)) == 1
+
+
+def test_injected_timeout_and_http_error(wxsandbox, oa):
+    wxsandbox.add_fault(target="mp.token", timeout=True, timeout_seconds=0.2, times=1)
+    import httpx
+    with pytest.raises(httpx.ReadTimeout):
+        wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
+                                                       "secret": oa.secret}, timeout=0.1)
+    wxsandbox.add_fault(target="mp.token", http_status=503, times=1)
+    answer = wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
+                                                            "secret": oa.secret})
+    assert answer.status_code == 503
+    assert "access_token" in fetch_token(wxsandbox, oa)
