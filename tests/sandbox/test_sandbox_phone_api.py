@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -204,6 +205,23 @@ def test_paid_and_closed_orders_cannot_be_paid_again(wxsandbox):
     assert peer(wxsandbox).close("PHONE0000007")[0] == 204
     response = verify(wxsandbox, sdk_params(wxsandbox, appid, prepay_id))
     assert response.status_code == 409 and response.json()["message"] == "订单已关闭，不能支付"
+
+
+def test_only_jsapi_orders_can_be_paid_through_the_bridge(wxsandbox):
+    """An H5 order's prepay_id is visible in its h5_url; WeChat's browser still refuses to pay it by JSAPI."""
+    code, message = peer(wxsandbox, WeChatPayType.H5).pay(
+        description="固态硬盘 1TB",
+        out_trade_no="PHONE0000008",
+        amount={"total": 49900},
+        scene_info={"payer_client_ip": "127.0.0.1", "h5_info": {"type": "Wap"}},
+    )
+    assert code == 200, message
+    prepay_id = parse_qs(urlsplit(json.loads(message)["h5_url"]).query)["prepay_id"][0]
+    response = verify(
+        wxsandbox, sdk_params(wxsandbox, wxsandbox.app_of_kind(OFFICIAL_ACCOUNT).appid, prepay_id)
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "wrong_trade_type"
 
 
 # -- 扫一扫 ----------------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def _fields(params: Any) -> dict[str, str]:
     if missing:
         raise ControlError("invalid_request", f"支付参数缺少 {missing[0]}")
     wrong = [name for name in FIELDS if not isinstance(params[name], str)]
-    if wrong:  # the real bridge reads a number timeStamp too, but the signature is over the string
+    if wrong:  # §1.9: timeStamp is a string, and the signature is over exactly that string
         raise ControlError("invalid_request", f"支付参数 {wrong[0]} 必须是字符串")
     return {name: params[name] for name in FIELDS}
 
@@ -55,7 +55,8 @@ def verify(sandbox: Any, params: Any) -> dict[str, Any]:
     """Check a getBrandWCPayRequest; return the order as the payment sheet shows it.
 
     ControlError codes: ``invalid_request`` (shape), ``not_found`` (unknown prepay_id), ``wrong_app``,
-    ``bad_signature``, ``not_payable`` (already paid, closed or expired).
+    ``bad_signature``, ``wrong_trade_type`` (a Native/H5/App order's prepay_id), ``not_payable`` (already
+    paid, closed or expired).
     """
     p = _fields(params)
     if p["signType"] != "RSA":
@@ -79,6 +80,8 @@ def verify(sandbox: Any, params: Any) -> dict[str, Any]:
     message = pay_message(p["appId"], p["timeStamp"], p["nonceStr"], p["package"])
     if merchant is None or not crypto.rsa_verify(merchant.merchant_public_key_pem, message, p["paySign"]):
         raise ControlError("bad_signature", "支付验证签名失败", 403)
+    if order["trade_type"] != "JSAPI":
+        raise ControlError("wrong_trade_type", "该订单不是 JSAPI 下单，不能在网页中调起支付", 409)
     if order["trade_state"] != "NOTPAY":
         state = order["trade_state"]
         raise ControlError(
