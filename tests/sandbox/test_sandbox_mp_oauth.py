@@ -348,3 +348,13 @@ def test_a_code_exchanged_concurrently_wins_once(wxsandbox, oa):
         t.join()
     assert sum("access_token" in a for a in answers) == 1
     assert sorted(a.get("errcode") for a in answers if "errcode" in a) == [40163] * 7
+
+
+def test_accounts_listing_has_original_ids_and_no_secrets(wxsandbox, oa):
+    listing = wxsandbox.control("GET", "mp/accounts")["accounts"]
+    by_appid = {a["appid"]: a for a in listing}
+    assert by_appid[oa.appid]["original_id"].startswith("gh_") and by_appid[oa.appid]["push_format"] == "xml"
+    assert oa.secret not in str(listing) and oa.encoding_aes_key not in str(listing)
+    wxsandbox.control("POST", "mp/settings", json={"original_ids": {oa.appid: "gh_c0ffee000001"}})
+    assert {a["appid"]: a for a in wxsandbox.control("GET", "mp/accounts")["accounts"]}[oa.appid][
+        "original_id"] == "gh_c0ffee000001"

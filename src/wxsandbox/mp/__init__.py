@@ -40,6 +40,7 @@ configured account of the right kind):
   POST /sandbox/mp/links/resolve             {"link"}                     URL Link / Scheme / Short Link / code
   POST /sandbox/mp/qrcode/resolve            {"ticket"|"url"}             the scene of a QR code
   GET  /sandbox/mp/media/{media_id}                                        uploaded media, without a token
+  GET  /sandbox/mp/accounts                                                apps with original id (gh_…), push target
   GET  /sandbox/mp/avatar/{user}.svg                                       a generated avatar
   GET|POST|DELETE /sandbox/mp/settings                                     effective settings / override / reset
   POST /sandbox/mp/reset                                                   forget all mp state and overrides

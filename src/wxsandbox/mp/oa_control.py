@@ -277,6 +277,17 @@ async def settings_view(request: Request, sandbox: Any) -> dict:
     return mp_settings.as_dict(mp_settings.load(sandbox))
 
 
+@control_endpoint
+async def accounts(request: Request, sandbox: Any) -> dict:
+    """The configured accounts as the mp surfaces see them (no secrets): original id, push target, menu."""
+    return {"accounts": [
+        {"appid": app.appid, "kind": app.kind, "name": app.name, "original_id": oa_push.original_id(sandbox, app),
+         "server_url": app.server_url, "message_mode": app.message_mode,
+         "push_format": oa_push.push_format(sandbox, app), "open_platform": app.open_platform,
+         "has_menu": menus.current(sandbox, app.appid) is not None}
+        for app in sandbox.config.apps]}
+
+
 async def avatar(request: Request) -> Response:
     user = request.app.state.sandbox.users.get(request.path_params["user_id"])
     if user is None:
@@ -306,5 +317,6 @@ control_routes = [
     Route("/sandbox/mp/links/resolve", resolve_link, methods=["POST"], name="sandbox.mp.links.resolve"),
     Route("/sandbox/mp/qrcode/resolve", resolve_qrcode, methods=["POST"], name="sandbox.mp.qrcode.resolve"),
     Route("/sandbox/mp/settings", settings_view, methods=["GET", "POST", "DELETE"], name="sandbox.mp.settings"),
+    Route("/sandbox/mp/accounts", accounts, methods=["GET"], name="sandbox.mp.accounts"),
     Route("/sandbox/mp/avatar/{user_id}.svg", avatar, methods=["GET"], name="sandbox.mp.avatar"),
 ]
