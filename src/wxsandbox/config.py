@@ -34,7 +34,10 @@ OFFICIAL_ACCOUNT = "official_account"
 MINI_PROGRAM = "mini_program"
 APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM)
 MESSAGE_MODES = ("plain", "compatible", "safe")
-PLATFORM_MODES = ("public_key", "certificate")
+# public_key / certificate: the anchor WeChat Pay signs with by default. migrating: a merchant switching
+# from certificates to the public key (reference §1.4): answers follow the request's Wechatpay-Serial
+# (public key by default) and each notification is signed by either anchor, chosen by a seeded draw.
+PLATFORM_MODES = ("public_key", "certificate", "migrating")
 
 # WeChat Pay's notification retry intervals after the first attempt (reference §1.11), in seconds.
 PAY_RETRY_SCHEDULE = (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600)
@@ -82,7 +85,7 @@ class MerchantConfig:
     merchant_serial: str = ""  # merchant API certificate serial (hex upper-case)
     merchant_private_key_pem: str = ""
     merchant_public_key_pem: str = ""
-    platform_mode: str = "public_key"  # which anchor signs by default: public_key | certificate
+    platform_mode: str = "public_key"  # which anchor signs by default: public_key | certificate | migrating
     platform_private_key_pem: str = ""  # the "WeChat Pay public key" pair (public-key mode)
     platform_public_key_id: str = ""  # PUB_KEY_ID_…
     platform_cert_private_key_pem: str = ""  # the platform-certificate pair (certificate mode): a different key
@@ -99,7 +102,7 @@ class MerchantConfig:
     @property
     def default_serial(self) -> str:
         """The ``Wechatpay-Serial`` used when the request does not name an anchor."""
-        return self.platform_public_key_id if self.platform_mode == "public_key" else self.platform_cert_serial
+        return self.platform_cert_serial if self.platform_mode == "certificate" else self.platform_public_key_id
 
 
 @dataclass(frozen=True)
@@ -480,7 +483,7 @@ open_platform = "open-default"
 mchid = "1900009191"
 name = "沙箱电脑城"
 appids = ["wx5b1f0a7c3e9d0a01", "wx5b1f0a7c3e9d0b02"]
-platform_mode = "public_key"       # public_key (PUB_KEY_ID_…) | certificate (platform certificate serial)
+platform_mode = "public_key"       # public_key (PUB_KEY_ID_…) | certificate (platform cert serial) | migrating
 # apiv3_key = "…(32 chars)"  merchant_serial = "…"  merchant_private_key_pem = """…"""
 # merchant_public_key_pem = """…"""   (give only this if the hub keeps its own private key)
 

@@ -163,3 +163,22 @@ def test_app_invocation_signature(wxsandbox):
     assert wxsandbox.control("POST", "pay/invoke", json={"params": params})["prepay_id"] == prepay_id
     bad = wxsandbox.client.post("/sandbox/pay/invoke", json={"params": params | {"package": "prepay_id=x"}})
     assert bad.status_code == 400
+
+
+def test_migrating_merchant_gets_notifications_signed_by_either_anchor(wxsandbox_factory, wxsandbox_base_config,
+                                                                        receiver):
+    """While a merchant migrates (§1.4) notifications come signed by the public key or the platform
+    certificate; wechatpayv3 in public-key mode fetches /v3/certificates from the sandbox for the latter."""
+    import dataclasses
+
+    merchant = dataclasses.replace(wxsandbox_base_config.merchants[0], platform_mode="migrating")
+    sb = wxsandbox_factory(dataclasses.replace(wxsandbox_base_config, merchants=(merchant,)))
+    wxpay = peer(sb, notify_url=receiver.url)
+    for n in range(8):
+        assert wxpay.pay(description="迁移期", out_trade_no=f"MIGRATE{n:05d}", amount={"total": 1})[0] == 200
+        sb.control("POST", "pay/confirm", json={"out_trade_no": f"MIGRATE{n:05d}", "user_id": "lihua"})
+    receiver.wait(8)
+    serials = {r["headers"]["Wechatpay-Serial"] for r in receiver.requests}
+    assert serials == {merchant.platform_public_key_id, merchant.platform_cert_serial}
+    for request in receiver.requests:
+        assert wxpay.callback(request["headers"], request["body"])["event_type"] == "TRANSACTION.SUCCESS"

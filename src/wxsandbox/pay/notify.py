@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import secrets
 import uuid
 from typing import Any
@@ -68,7 +69,9 @@ def register(sandbox) -> None:
             data = json.loads(body)
             data["id"] = str(uuid.uuid4())
             body = dumps(data)
-        anchor = signing.choose_anchor(merchant, None)
+        # Seeded by (sandbox seed, delivery, attempt): a migrating merchant's run replays identically.
+        draw = random.Random(f"{sandbox.config.seed}:{delivery['id']}:{delivery['attempts']}").random()
+        anchor = signing.notification_anchor(merchant, draw)
         headers = signing.signed_headers(anchor, body, sandbox.clock.timestamp())
         headers["Content-Type"] = "application/json"
         headers["User-Agent"] = "Mozilla/4.0 (wxsandbox)"

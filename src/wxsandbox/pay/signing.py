@@ -130,7 +130,14 @@ def choose_anchor(merchant: MerchantConfig, requested_serial: str | None) -> Anc
         for anchor in options.values():
             if anchor.serial.upper() == wanted:
                 return anchor
-    return options[merchant.platform_mode]
+    return options["public_key" if merchant.platform_mode == "migrating" else merchant.platform_mode]
+
+
+def notification_anchor(merchant: MerchantConfig, draw: float) -> Anchor:
+    """The anchor a notification is signed with; while migrating, ``draw`` (0–1, seeded) picks either."""
+    if merchant.platform_mode == "migrating":
+        return anchors(merchant)["public_key" if draw < 0.5 else "certificate"]
+    return choose_anchor(merchant, None)
 
 
 def signed_headers(anchor: Anchor, body: bytes, now: int) -> dict[str, str]:
