@@ -74,3 +74,10 @@ def test_escaped_nickname_in_pages(client):
     client.post("/login/", {"nickname": "<b>x</b>"})
     html = client.get("/me/").content.decode()
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_anonymous_post_returns_to_the_page_the_form_was_on(client, db):
+    response = client.post("/cart/update/", {"sku": 1, "quantity": 2}, HTTP_REFERER="http://testserver/cart/")
+    assert response.status_code == 302 and response.url == "/login/?next=/cart/"
+    response = client.post("/orders/WX1/cancel/", HTTP_REFERER="https://evil.example/x")
+    assert response.url == "/login/?next=/"
