@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils.html import format_html
 
@@ -83,6 +84,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class SKUInline(admin.TabularInline):
     model = SKU
     form = SKUForm
+    formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 28})}}
     extra = 0
     fields = (
         "code",
@@ -218,7 +220,7 @@ class StockLevelFilter(admin.SimpleListFilter):
 
 @admin.register(SKU)
 class SKUAdmin(admin.ModelAdmin):
-    list_display = ("code", "product", "spec_label", "price_display", "stock", "stock_badge", "is_active")
+    list_display = ("code", "product", "specs_display", "price_display", "stock", "stock_badge", "is_active")
     list_editable = ("stock", "is_active")
     list_filter = (StockLevelFilter, "is_active", ("product__category", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "product__title", "cpu", "memory", "storage")
@@ -233,6 +235,10 @@ class SKUAdmin(admin.ModelAdmin):
     @admin.display(description="售价", ordering="price")
     def price_display(self, obj):
         return f"¥{yuan(obj.price)}"
+
+    @admin.display(description="规格")
+    def specs_display(self, obj):
+        return obj.spec_label or "—"
 
     @admin.display(description="状态")
     def stock_badge(self, obj):

@@ -138,12 +138,12 @@ def _root_of(category_slug: str) -> str:
 def _stock(code: str) -> int:
     """Deterministic stock with a realistic tail: about 1 SKU in 12 sold out, 1 in 12 nearly gone."""
     h = zlib.crc32(code.encode())
-    bucket = h % 12
+    bucket, rest = h % 12, h // 12  # independent bits for the bucket and the amount
     if bucket == 0:
         return 0
     if bucket == 1:
-        return 1 + h % 4
-    return 8 + h % 180
+        return 1 + rest % 4
+    return 8 + rest % 180
 
 
 def _list_price(code: str, price: int) -> int:
