@@ -195,8 +195,24 @@ def test_api_writes_nothing(client, shelf):
 def test_openapi_document_describes_the_catalogue(client, db):
     schema = client.get("/api/openapi.json").json()
     paths = schema["paths"]
-    assert {"/api/catalog/categories", "/api/catalog/products", "/api/catalog/products/{product_id}",
-            "/api/catalog/skus/{sku_id}"} <= set(paths)
+    assert {
+        "/api/catalog/categories",
+        "/api/catalog/products",
+        "/api/catalog/products/{product_id}",
+        "/api/catalog/skus/{sku_id}",
+    } <= set(paths)
     params = {p["name"] for p in paths["/api/catalog/products"]["get"]["parameters"]}
-    assert {"q", "category", "min_price", "max_price", "cpu", "memory", "storage", "brand", "sort", "page",
-            "page_size", "facets"} <= params
+    assert {
+        "q",
+        "category",
+        "min_price",
+        "max_price",
+        "cpu",
+        "memory",
+        "storage",
+        "brand",
+        "sort",
+        "page",
+        "page_size",
+        "facets",
+    } <= params
