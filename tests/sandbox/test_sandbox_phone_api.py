@@ -4,6 +4,7 @@ paySigns come from the ``wechatpayv3`` SDK (an independent implementation of the
 from the phone's own helper, so the check is proven against someone else's signer.
 """
 
+import dataclasses
 import functools
 import json
 import threading
@@ -15,7 +16,8 @@ import httpx
 import pytest
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from wxsandbox.config import OFFICIAL_ACCOUNT, generate_rsa_private_key_pem
+from wxsandbox.app import create_app
+from wxsandbox.config import OFFICIAL_ACCOUNT, ConfigError, generate_rsa_private_key_pem
 from wxsandbox.phone import framing, jsapi
 
 NOTIFY = "http://127.0.0.1:9/pay/notify"
@@ -222,6 +224,66 @@ def test_only_jsapi_orders_can_be_paid_through_the_bridge(wxsandbox):
     )
     assert response.status_code == 409
     assert response.json()["error"] == "wrong_trade_type"
+
+
+# -- JSAPI payment directories ([phone] config) -----------------------------------------------------------------
+
+
+def with_directories(wxsandbox_factory, wxsandbox_base_config, directories):
+    sections = dict(wxsandbox_base_config.sections) | {"phone": {"jsapi_pay_directories": directories}}
+    return wxsandbox_factory(sections=sections)
+
+
+def test_pages_outside_the_registered_payment_directories_cannot_pay(
+    wxsandbox_factory, wxsandbox_base_config
+):
+    sb = with_directories(wxsandbox_factory, wxsandbox_base_config, ["http://127.0.0.1:8000/shop/pay/"])
+    appid, prepay_id = jsapi_order(sb, "PHONE0000020")
+    params = sdk_params(sb, appid, prepay_id)
+
+    def ask(page_url):
+        return verify(sb, params | ({} if page_url is None else {"page_url": page_url}))
+
+    assert ask("http://127.0.0.1:8000/shop/pay/checkout?order=1#top").status_code == 200
+    assert ask("HTTP://127.0.0.1:8000/shop/pay/index.html").status_code == 200  # scheme and host ignore case
+    for page_url in (
+        "http://127.0.0.1:8000/shop/pay/sub/checkout",  # a sub-directory is another directory
+        "http://127.0.0.1:8000/shop/checkout",
+        "http://127.0.0.1:8000/SHOP/pay/checkout",  # paths are case-sensitive
+        "http://127.0.0.1:8001/shop/pay/checkout",
+        "javascript:alert(1)",
+        "",
+        None,
+    ):
+        response = ask(page_url)
+        assert response.status_code == 403, page_url
+        assert response.json()["error"] == "url_not_registered"
+        assert response.json()["message"].startswith("当前页面的URL未注册")
+    assert verify(sb, params | {"page_url": 42}).status_code == 400
+
+
+def test_a_registered_site_root_covers_every_page(wxsandbox_factory, wxsandbox_base_config):
+    sb = with_directories(wxsandbox_factory, wxsandbox_base_config, ["http://127.0.0.1:8000/"])
+    appid, prepay_id = jsapi_order(sb, "PHONE0000021")
+    params = sdk_params(sb, appid, prepay_id)
+    assert verify(sb, params | {"page_url": "http://127.0.0.1:8000/a/b/c/pay?x=1"}).status_code == 200
+    assert verify(sb, params | {"page_url": "http://127.0.0.1:9000/pay"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"jsapi_pay_directories": "http://127.0.0.1:8000/pay/"},
+        {"jsapi_pay_directories": ["http://127.0.0.1:8000/pay"]},
+        {"jsapi_pay_directories": ["ftp://127.0.0.1/pay/"]},
+        {"jsapi_pay_directories": ["http://127.0.0.1:8000/pay/?a=1"]},
+        {"pay_directories": []},
+    ],
+)
+def test_bad_phone_config_stops_the_sandbox_at_start(wxsandbox_base_config, section):
+    config = dataclasses.replace(wxsandbox_base_config, sections={"phone": section})
+    with pytest.raises(ConfigError, match=r"\[phone\]"):
+        create_app(config)
 
 
 # -- 扫一扫 ----------------------------------------------------------------------------------------------------

@@ -694,3 +694,28 @@ def test_several_official_accounts_each_have_their_own_chat_and_menu(
     picker.select_option(hub.app.appid)
     expect(page.locator("#follow-button")).to_have_text("关注")
     expect(chat(page).locator(".msg")).to_have_count(0)
+
+
+def test_jsapi_pages_outside_the_payment_directories_are_refused(
+    page, wxsandbox_factory, wxsandbox_base_config, hub
+):
+    sections = {"phone": {"jsapi_pay_directories": [hub.base + "/pay/"]}}
+    sb = wxsandbox_factory(sections=sections)
+    hub.sandbox, hub.app = sb, sb.app_of_kind(OFFICIAL_ACCOUNT)
+    client = wxpay(sb, WeChatPayType.JSAPI)
+    open_phone(page, sb)
+    page.click(".tabbar >> text=浏览器")
+    frame = page.frame_locator("#browser-frame")
+
+    go(page, jsapi_page(sb, hub, client, "PHONEDIR01", 100, prefix="/shop/"))  # not a payment directory
+    frame.locator("#pay:enabled").click()
+    expect(frame.locator("#result")).to_have_text("get_brand_wcpay_request:fail")
+    expect(page.locator("#toast")).to_have_text(f"当前页面的URL未注册：{hub.base}/shop/PHONEDIR01")
+    expect(page.locator("#pay-sheet")).to_be_hidden()
+
+    go(page, jsapi_page(sb, hub, client, "PHONEDIR02", 100))  # /pay/ is registered
+    frame.locator("#pay:enabled").click()
+    page.click("#sheet-confirm")
+    expect(frame.locator("#result")).to_have_text("get_brand_wcpay_request:ok")
+    assert trade_state(client, "PHONEDIR01")["trade_state"] == "NOTPAY"
+    assert trade_state(client, "PHONEDIR02")["trade_state"] == "SUCCESS"

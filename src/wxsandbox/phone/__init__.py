@@ -5,8 +5,10 @@
   GET  /phone/jsbridge.js              ``WeixinJSBridge`` for pages opened in the phone's WeChat browser: a
                                        page (the hub's) loads it with a ``<script>`` tag; ``invoke`` posts to
                                        the phone shell, which shows the payment sheet and posts the result back
-  POST /sandbox/phone/jsapi-verify     {appId, timeStamp, nonceStr, package, signType, paySign} → the order
-                                       the payment sheet shows, after checking paySign as WeChat's client does
+  POST /sandbox/phone/jsapi-verify     {appId, timeStamp, nonceStr, package, signType, paySign, page_url?}
+                                       → the order the payment sheet shows, after checking paySign as
+                                       WeChat's client does (and the page's directory, when ``[phone]``
+                                       configures JSAPI payment directories: see ``settings.py``)
   POST /sandbox/phone/scan             {"text"} → what a scanned/pasted string is (Native code_url, OA scene
                                        QR code, Mini Program link, web page)
   GET  /sandbox/phone/frameable?url=   whether the page may be shown inside the phone's iframe
@@ -20,9 +22,16 @@ Who is browsing: OAuth pages identify the simulated user by the ``wxsandbox_user
 ``mp/oauth.py``); the phone sets it on the sandbox's origin whenever a user is chosen.
 """
 
+from wxsandbox.phone import settings
 from wxsandbox.phone.api import control_routes
 from wxsandbox.phone.pages import routes
 
 SCHEMA = ""
 
-__all__ = ["SCHEMA", "control_routes", "routes"]
+
+def setup(sandbox) -> None:
+    """Reject a bad ``[phone]`` table when the sandbox starts rather than at the first payment."""
+    settings.load(sandbox)
+
+
+__all__ = ["SCHEMA", "control_routes", "routes", "setup"]

@@ -15,7 +15,10 @@ from wxsandbox.responses import json_response
 @handles_control_errors
 async def jsapi_verify(request: Request):
     data = await read_json(request)
-    return json_response(jsapi.verify(sandbox_of(request), data))
+    page_url = data.pop("page_url", None)  # reported by the page's bridge script; not a WeChat parameter
+    if page_url is not None and not isinstance(page_url, str):
+        raise ControlError("invalid_request", "page_url 必须是字符串")
+    return json_response(jsapi.verify(sandbox_of(request), data, page_url))
 
 
 @handles_control_errors

@@ -14,6 +14,7 @@ from typing import Any
 
 from wxsandbox.control import ControlError
 from wxsandbox.pay import crypto, payments, store
+from wxsandbox.phone import settings as phone_settings
 
 FIELDS = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
 PACKAGE_PREFIX = "prepay_id="
@@ -51,13 +52,16 @@ def _fields(params: Any) -> dict[str, str]:
     return {name: params[name] for name in FIELDS}
 
 
-def verify(sandbox: Any, params: Any) -> dict[str, Any]:
-    """Check a getBrandWCPayRequest; return the order as the payment sheet shows it.
+def verify(sandbox: Any, params: Any, page_url: str | None = None) -> dict[str, Any]:
+    """Check a getBrandWCPayRequest from the page at ``page_url``; return the order as the sheet shows it.
 
-    ControlError codes: ``invalid_request`` (shape), ``not_found`` (unknown prepay_id), ``wrong_app``,
+    ControlError codes: ``url_not_registered`` (the page is outside the configured JSAPI payment
+    directories, see ``settings.py``), ``invalid_request`` (shape), ``not_found`` (unknown prepay_id), ``wrong_app``,
     ``bad_signature``, ``wrong_trade_type`` (a Native/H5/App order's prepay_id), ``not_payable`` (already
     paid, closed or expired).
     """
+    if not phone_settings.page_may_pay(phone_settings.load(sandbox), page_url or ""):
+        raise ControlError("url_not_registered", f"当前页面的URL未注册：{page_url or '（未知页面）'}", 403)
     p = _fields(params)
     if p["signType"] != "RSA":
         raise ControlError("invalid_request", "signType 只能为 RSA")

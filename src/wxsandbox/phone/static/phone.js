@@ -545,7 +545,9 @@
     }
     let order;
     try {
-      order = await api("POST", "/sandbox/phone/jsapi-verify", data.params || {});
+      const params = data.params && typeof data.params === "object" ? data.params : {};
+      const pageUrl = typeof data.href === "string" ? data.href : "";
+      order = await api("POST", "/sandbox/phone/jsapi-verify", { ...params, page_url: pageUrl });
     } catch (error) {
       toast(error.message, "error", 3500);
       reply({ err_msg: "get_brand_wcpay_request:fail", err_desc: error.message });
