@@ -12,14 +12,22 @@
   POST /sandbox/phone/scan             {"text"} → what a scanned/pasted string is (Native code_url, OA scene
                                        QR code, Mini Program link, web page)
   GET  /sandbox/phone/frameable?url=   whether the page may be shown inside the phone's iframe
-                                       (X-Frame-Options / CSP frame-ancestors); if not, the phone opens a window
+                                       (X-Frame-Options, CSP frame-ancestors, same site); if not, the phone
+                                       opens it in a window of its own
 
 The phone's JSON endpoints live under ``/sandbox/`` like the rest of the control API: they speak its error
 dialect (``{"error", "message"}`` with a 4xx), polling them is not journaled, and fault rules never hit them
 (the phone is the user's device, not WeChat's servers).
 
 Who is browsing: OAuth pages identify the simulated user by the ``wxsandbox_user`` cookie (see
-``mp/oauth.py``); the phone sets it on the sandbox's origin whenever a user is chosen.
+``mp/oauth.py``); the phone sets it on the sandbox's origin whenever a user is chosen. ``/phone/?user=<id>``
+preselects a user; ``&open=<url>`` opens a page in the browser tab at once.
+
+A web page that wants to pay inside the phone (the hub's JSAPI cashier) loads, in development only,
+``<script src="{sandbox}/phone/jsbridge.js"></script>`` and calls ``WeixinJSBridge.invoke(
+"getBrandWCPayRequest", …)`` as in WeChat. Pages that refuse frames (Django's default ``X-Frame-Options:
+DENY``) or live on another site than the phone open in a separate window and pay through
+``window.opener`` just the same.
 """
 
 from wxsandbox.phone import settings
