@@ -218,13 +218,13 @@ def test_invalid_replies_are_errors(make_sandbox, receiver, answer):
 
 def test_push_times_out_twice_then_is_answered_with_identical_retries(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    sb.control("POST", "mp/settings", json={"push_timeout_seconds": 0.3})
+    sb.control("POST", "mp/settings", json={"push_timeout_seconds": 0.5})
     follow(sb)
     receiver.requests.clear()
 
     def respond(request):
         if len(receiver.requests) <= 2:
-            time.sleep(0.6)  # longer than the sandbox waits
+            time.sleep(1.0)  # longer than the sandbox waits
         fields = xmltodict.parse(request["body"])["xml"]
         return 200, text_reply(fields, "第三次才回").encode()
 
