@@ -719,3 +719,15 @@ def test_jsapi_pages_outside_the_payment_directories_are_refused(
     expect(frame.locator("#result")).to_have_text("get_brand_wcpay_request:ok")
     assert trade_state(client, "PHONEDIR01")["trade_state"] == "NOTPAY"
     assert trade_state(client, "PHONEDIR02")["trade_state"] == "SUCCESS"
+
+
+def test_phone_url_can_open_a_page_directly_but_never_a_script(page, sb, hub):
+    page.set_default_timeout(10_000)
+    page.goto(f"{sb.base_url}/phone/?user=lihua&open={quote(hub.base + '/guide', safe='')}")
+    expect(page.locator("#screen-browser")).to_be_visible()
+    expect(page.frame_locator("#browser-frame").locator("h1")).to_have_text("售后服务指南")
+    expect(page.locator("#user-select")).to_have_value("lihua")
+    page.goto(f"{sb.base_url}/phone/?open={quote('javascript:window.__pwned=1', safe='')}")
+    expect(page.locator("#toast")).to_contain_text("无法打开该链接")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#browser-frame").get_attribute("src") == "about:blank"
