@@ -9,7 +9,8 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent  # src/wxmall
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("WXMALL_VAR_DIR", PROJECT_DIR / "var"))
-(VAR_DIR / "vendor").mkdir(parents=True, exist_ok=True)
+for _sub in ("vendor", "static"):  # ECharts lands in vendor/; WhiteNoise warns when STATIC_ROOT is missing
+    (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
