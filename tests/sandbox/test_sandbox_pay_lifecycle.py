@@ -177,6 +177,10 @@ def test_trade_bill_download_matches_its_hash(pay):
     refund(pay, "RFBILL000001", 1, total=1, out_trade_no="BILL00000002")
     pay.handle.advance_clock(2)  # settle the refund
     pay.request("GET", "/v3/refund/domestic/refunds/RFBILL000001")
+    state = pay.handle.sandbox.state
+    first_paid = state.scalar("SELECT MIN(success_time) FROM pay_orders")
+    if pay.handle.sandbox.clock.rfc3339(first_paid)[:10] != pay.handle.sandbox.clock.rfc3339()[:10]:
+        pytest.skip("ran across Beijing midnight: the rows fall on two bill days")
     day = pay.handle.sandbox.clock.datetime().date().isoformat()
     too_early = pay.request("GET", f"/v3/bill/tradebill?bill_date={day}&bill_type=ALL")
     assert too_early.status_code == 400 and too_early.json()["code"] == "NO_STATEMENT_EXIST"
