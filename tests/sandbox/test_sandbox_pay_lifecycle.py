@@ -265,3 +265,16 @@ def test_latency_and_timeout_faults(pay):
         pay.http.post("/v3/pay/transactions/native", content=b"{}", timeout=0.3)
     rules = {r["target"]: r for r in pay.handle.control("GET", "faults")["rules"]}
     assert rules["pay.query"]["fired"] == 1 and rules["pay.native"]["fired"] == 1
+
+
+def test_faults_from_the_config_apply_from_the_start(wxsandbox_factory):
+    from wxsandbox.config import FaultRule
+
+    sb = wxsandbox_factory(faults=(FaultRule(target="pay.query", errcode="FREQUENCY_LIMITED", times=2),
+                                   FaultRule(target="callback:pay.notify", drop=True)))
+    pay = PayClient(sb)
+    assert [query(pay, "CFGFAULT0001").status_code for _ in range(3)] == [429, 429, 404]
+    paid_order(pay, "CFGFAULT0002")
+    assert sb.deliveries()[0]["status"] == "dropped"
+    assert {r["target"]: r["fired"] for r in sb.control("GET", "faults")["rules"]} == {
+        "pay.query": 2, "callback:pay.notify": 1}
