@@ -452,6 +452,15 @@ def test_frameable_reads_x_frame_options_and_frame_ancestors(wxsandbox):
     assert (
         unreachable["reachable"] is False and unreachable["frameable"] is True
     )  # let the frame show the error
+    elsewhere = wxsandbox.client.get(
+        "/sandbox/phone/frameable", params={"url": "http://shop.invalid/pay"}
+    ).json()
+    assert elsewhere == {
+        "url": "http://shop.invalid/pay",
+        "frameable": False,
+        "reachable": None,
+        "reason": "跨站点页面在框架中无法保存登录 Cookie",
+    }  # decided without a request
     bad = wxsandbox.client.get("/sandbox/phone/frameable", params={"url": "file:///etc/passwd"})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
 

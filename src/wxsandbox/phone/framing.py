@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 
 TIMEOUT_SECONDS = 3.0
+CROSS_SITE = "跨站点页面在框架中无法保存登录 Cookie"
 
 
 def _origin(url: str) -> str:
@@ -28,6 +29,10 @@ def _site(url: str) -> tuple[str, str]:
     if host.replace(".", "").isdigit() or ":" in host or len(labels) <= 2:
         return parts.scheme.lower(), host
     return parts.scheme.lower(), ".".join(labels[-2:])
+
+
+def same_site(url: str, phone_origin: str) -> bool:
+    return _site(url) == _site(phone_origin)
 
 
 def _csp_allows(csp: str, page_origin: str, phone_origin: str) -> bool | None:
@@ -51,8 +56,8 @@ def _csp_allows(csp: str, page_origin: str, phone_origin: str) -> bool | None:
 def frame_verdict(headers: httpx.Headers, page_url: str, phone_origin: str) -> tuple[bool, str]:
     """Whether ``page_url`` answering with ``headers`` may be framed by a page on ``phone_origin``."""
     page_origin = _origin(page_url)
-    if _site(page_url) != _site(phone_origin):
-        return False, "跨站点页面在框架中无法保存登录 Cookie"
+    if not same_site(page_url, phone_origin):
+        return False, CROSS_SITE
     for csp in headers.get_list("content-security-policy"):
         allowed = _csp_allows(csp, page_origin, phone_origin)
         if allowed is not None:  # frame-ancestors overrides X-Frame-Options
@@ -67,6 +72,8 @@ def frame_verdict(headers: httpx.Headers, page_url: str, phone_origin: str) -> t
 
 async def check(url: str, phone_origin: str) -> dict:
     """Fetch ``url`` (no redirects followed: the first answer's headers are what the frame gets)."""
+    if not same_site(url, phone_origin):  # decided without asking the page
+        return {"url": url, "frameable": False, "reason": CROSS_SITE, "reachable": None}
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, trust_env=False) as client:
             response = await client.get(url, follow_redirects=False)
