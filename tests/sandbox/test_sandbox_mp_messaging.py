@@ -1,6 +1,8 @@
 """Menus, customer-service / template / subscribe messages, QR codes, links and JS-SDK (reference §4, §5.5)."""
 
 import struct
+
+import segno
 import zlib
 
 import pytest
@@ -248,16 +250,58 @@ def test_subscribe_send_is_a_mini_program_api(sb, shared_api, oa):
 
 # -- QR codes ----------------------------------------------------------------------------------------------
 
-def png_text(png: bytes) -> dict:
+def png_chunks(png: bytes) -> dict:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks = 8, {}
     while pos < len(png):
         (length,) = struct.unpack(">I", png[pos:pos + 4])
         kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
         assert struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + data)
-        chunks[kind] = data
+        chunks[kind] = chunks.get(kind, b"") + data
         pos += 12 + length
     return chunks
+
+
+def unfilter(rows: list[bytes]) -> list[bytes]:
+    """Undo PNG's per-row filters (none, sub, up, average, Paeth) for 1-bit images (1 byte per pixel step)."""
+    out, prior = [], bytes(len(rows[0]) - 1)
+    for row in rows:
+        kind, line = row[0], bytearray(row[1:])
+        for i, value in enumerate(line):
+            left = line[i - 1] if i else 0
+            up, up_left = prior[i], prior[i - 1] if i else 0
+            if kind == 1:
+                line[i] = (value + left) & 0xFF
+            elif kind == 2:
+                line[i] = (value + up) & 0xFF
+            elif kind == 3:
+                line[i] = (value + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - up_left
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - up_left)
+                line[i] = (value + (left if pa <= pb and pa <= pc else up if pb <= pc else up_left)) & 0xFF
+        out.append(bytes(line))
+        prior = out[-1]
+    return out
+
+
+def assert_qr_of(png: bytes, url: str) -> None:
+    """The image's pixels, read back module by module, are the QR code (level M) of ``url``."""
+    chunks = png_chunks(png)
+    width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert width == height and depth == 1 and colour in (0, 3)  # 1-bit greyscale or palette
+    raw, stride = zlib.decompress(chunks[b"IDAT"]), 1 + (width + 7) // 8
+    rows = unfilter([raw[i * stride:(i + 1) * stride] for i in range(height)])
+    expected = segno.make(url, error="m", micro=False, boost_error=False).matrix
+    scale = width // (len(expected) + 8)
+    assert scale >= 1 and width == (len(expected) + 8) * scale
+    dark_is_zero = colour == 0
+    for y, line in enumerate(expected):
+        row = rows[(y + 4) * scale]
+        for x, module in enumerate(line):
+            px = (x + 4) * scale
+            bit = row[px // 8] >> (7 - px % 8) & 1
+            assert bool(module) == (bit == 0 if dark_is_zero else bit == 1), (x, y)
 
 
 def test_qrcode_kinds_and_image(wxsandbox, api, oa):
@@ -272,9 +316,8 @@ def test_qrcode_kinds_and_image(wxsandbox, api, oa):
     assert capped["expire_seconds"] == 2592000
     image = wxsandbox.client.get("/cgi-bin/showqrcode", params={"ticket": temp["ticket"]})
     assert image.headers["content-type"] == "image/png"
-    chunks = png_text(image.content)
-    assert chunks[b"tEXt"] == b"URL\x00" + temp["url"].encode()
-    zlib.decompress(chunks[b"IDAT"])
+    assert image.headers["x-wxsandbox-qr-url"] == temp["url"]
+    assert_qr_of(image.content, temp["url"])
     resolved = wxsandbox.control("POST", "mp/qrcode/resolve", json={"url": temp["url"]})
     assert resolved["scene"] == "poster-618"
     wxsandbox.advance_clock(31)
@@ -374,7 +417,7 @@ def test_wxacode_unlimited_is_an_image_that_resolves_to_page_and_scene(wxsandbox
                                   json={"scene": "sku=42&ch=poster", "page": "pages/product/detail", "width": 430})
     assert image.headers["content-type"] == "image/png"
     url = image.headers["x-wxsandbox-qr-url"]
-    assert png_text(image.content)[b"tEXt"] == b"URL\x00" + url.encode()
+    assert_qr_of(image.content, url)
     target = wxsandbox.control("POST", "mp/links/resolve", json={"link": url})
     assert (target["kind"], target["appid"], target["path"], target["query"]) == (
         "wxacode", mp.appid, "pages/product/detail", "scene=sku=42&ch=poster")

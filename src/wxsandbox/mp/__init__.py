@@ -11,7 +11,7 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   menus       /cgi-bin/menu/create|get|delete
   messages    /cgi-bin/message/custom/send, /custom/typing, /template/send, /subscribe/send
   templates   /cgi-bin/template/api_add_template, get_all_private_template, del_private_template
-  qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode (a real QR code, see qrencode.py)
+  qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode (a real QR code, drawn by segno)
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
   wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
   followers   /cgi-bin/user/info, /cgi-bin/user/info/batchget, /cgi-bin/user/get

@@ -5,9 +5,8 @@ Kinds: ``QR_SCENE`` / ``QR_STR_SCENE`` (temporary, ``expire_seconds`` default 30
 ``scene_id`` placed directly under ``action_info`` (without ``scene``) silently yields scene 0, as on
 WeChat. Scanning (``POST /sandbox/mp/oa/scan``) resolves a ticket or its ``url`` back to the scene.
 
-``showqrcode`` serves a real, decodable QR code of the code's ``url`` (encoded by ``qrencode.py``: no QR
-library is installed), with the URL also in a PNG ``tEXt`` chunk (keyword ``URL``) and in the
-``X-Wxsandbox-Qr-Url`` header for the phone UI.
+``showqrcode`` serves a real, decodable QR code of the code's ``url`` (drawn by segno), with the URL also
+in the ``X-Wxsandbox-Qr-Url`` header for the phone UI.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsandbox.config import OFFICIAL_ACCOUNT
-from wxsandbox.mp import qrencode
+from wxsandbox.mp import qrimage
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import caller, json_body, take_quota, wx_endpoint
@@ -120,7 +119,7 @@ async def show(request: Request) -> Response:
     if qr is None:
         return Response("ticket 无效或已过期", status_code=404, media_type="text/plain; charset=utf-8")
     url = QR_URL_BASE + qr["code"]
-    return Response(qrencode.to_png(qrencode.encode(url), text=url), media_type="image/png",
+    return Response(qrimage.png(url), media_type="image/png",
                     headers={"X-Wxsandbox-Qr-Url": url, "Cache-Control": "max-age=3600"})
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsandbox.config import MINI_PROGRAM
-from wxsandbox.mp import links, qrencode
+from wxsandbox.mp import links, qrimage
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import caller, json_body, take_quota, wx_endpoint
@@ -36,9 +36,7 @@ def _width(data: dict[str, Any]) -> int:
 
 
 def _image(url: str, width: int) -> Response:
-    matrix = qrencode.encode(url)
-    scale = max(1, width // (len(matrix) + 8))
-    return Response(qrencode.to_png(matrix, scale=scale, text=url), media_type="image/png",
+    return Response(qrimage.png(url, width=width), media_type="image/png",
                     headers={"X-Wxsandbox-Qr-Url": url})
 
 
