@@ -1,11 +1,10 @@
 """Menus, customer-service / template / subscribe messages, QR codes, links and JS-SDK (reference §4, §5.5)."""
 
 import struct
-
-import segno
 import zlib
 
 import pytest
+import segno
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
 from wxsandbox.mp.jssdk import jsapi_signature
