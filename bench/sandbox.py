@@ -283,7 +283,7 @@ def main() -> int:
         print(f"notify   deliveries to receiver   {result['notify_rps']:>9.1f} /s      ratio "
               f"{result['notify_ratio']:.3f}  ({result['notifications_delivered']}/{result['notifications']} delivered)")
         print(f"server CPU per request: trivial {result['trivial_server_cpu_ms']:.3f} ms, "
-              f"prepay {result['prepay_server_cpu_ms']:.3f} ms (independent of other load on the machine)")
+              f"prepay {result['prepay_server_cpu_ms']:.3f} ms (user+system time of the server process)")
     ok = result["prepay_failed"] == 0 and result["notifications_delivered"] == result["notifications"]
     return 0 if ok else 1
 
