@@ -424,6 +424,7 @@ def test_view_menu_opens_the_hub_and_oauth_knows_who_is_browsing(page, sb, hub):
     shot(page, "oauth-consent")
     frame.locator("button.allow").click()
     expect(frame.locator("#who")).to_have_text("你好，小明")
+    expect(page.locator("#address-input")).to_have_value("")  # the consent page's address is not left on show
     expect(frame.locator("#openid")).to_have_text(sb.openid("xiaoming", hub.app.appid))
     assert hub.pushes[-1]["Event"] == "VIEW" and hub.pushes[-1]["EventKey"] == hub.base + "/login"
 

@@ -491,6 +491,7 @@
     url = target.href;
     showTab("browser");
     $("#address-input").value = url;
+    $("#address-input").placeholder = "输入网址";
     let verdict = { frameable: true, reason: "" };
     if (target.origin !== location.origin) {
       try { verdict = await api("GET", `/sandbox/phone/frameable?url=${enc(url)}`); } catch (_) { /* try the frame */ }
@@ -522,7 +523,14 @@
         win.document.head.append(Object.assign(win.document.createElement("script"), { src: "/phone/jsbridge.js" }));
       }
     } catch (_) {
-      // cross-origin: the page must include <script src="…/phone/jsbridge.js"> itself
+      // Cross-origin: the page must include <script src="…/phone/jsbridge.js"> itself, and its address
+      // cannot be read. Do not leave a sandbox page's address (e.g. the OAuth consent) on display.
+      const input = $("#address-input");
+      const shown = webUrl(input.value);
+      if (shown && shown.origin === location.origin) {
+        input.value = "";
+        input.placeholder = "（跨站页面，地址无法读取）";
+      }
     }
   }
 
