@@ -12,22 +12,32 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright. Required in CI; skipped locally when not installed."""
+    """Debian's Chromium driven by Playwright. Required in CI; skipped locally when not installed.
+
+    Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running in the main thread
+    while it is open, which would break every later test that calls asyncio.run()."""
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is required in CI (apt-get install chromium fonts-wqy-microhei)")
         pytest.skip("Debian's chromium is not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
-    # are still synchronous, so allow them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    # That same running loop makes Django refuse ORM calls from the test thread; they are still
+    # synchronous, so allow them while the browser is open.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
