@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
+from wxsandbox.app import SURFACES
 from wxsandbox.config import (
     EXAMPLE_TOML,
     MINI_PROGRAM,
@@ -115,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "config":
         sys.stdout.write(EXAMPLE_TOML)
+        for name in SURFACES:  # surfaces with options of their own document them in EXAMPLE_TOML
+            module = importlib.import_module(name)
+            if getattr(module, "EXAMPLE_TOML", ""):
+                sys.stdout.write("\n" + module.EXAMPLE_TOML)
         return 0
     try:
         config = load_config(args.config)

@@ -218,6 +218,9 @@ async def reset(request: Request):
     sb.journal.clear()
     sb.callbacks.reset()
     sb.faults.clear()
+    for module in sb.surfaces.values():  # each surface forgets its own state, like it set it up
+        if hasattr(module, "reset"):
+            module.reset(sb)
     return json_response({"ok": True})
 
 

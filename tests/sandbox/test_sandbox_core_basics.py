@@ -125,6 +125,16 @@ def test_control_api_users_clock_faults_journal(wxsandbox):
     assert [e["kind"] for e in wxsandbox.journal()] == ["sandbox.reset"]  # the reset call itself
 
 
+def test_reset_also_resets_every_surface(wxsandbox):
+    oa = wxsandbox.app_of_kind("official_account")
+    wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming", "appid": oa.appid})
+    followed = wxsandbox.control("GET", "mp/oa/conversation", params={"user": "xiaoming", "appid": oa.appid})
+    assert followed["following"] is True
+    wxsandbox.reset()
+    after = wxsandbox.control("GET", "mp/oa/conversation", params={"user": "xiaoming", "appid": oa.appid})
+    assert after["following"] is False
+
+
 def test_oversized_control_body_is_refused_before_the_handler(wxsandbox_factory):
     sb = wxsandbox_factory(max_body_bytes=64)
     response = sb.client.post("/sandbox/users", content=b"x" * 65, headers={"content-type": "application/json"})
@@ -139,6 +149,7 @@ def test_cli_help_example_and_keys(tmp_path):
     example = subprocess.run([*run, "config", "--example"], capture_output=True, text=True, check=True).stdout
     toml = tmp_path / "sb.toml"
     toml.write_text(example)
+    assert "\n[mp]" in example and "mp" in load_config(toml).sections  # surfaces document their own options
     state = str(tmp_path / "s.db")
     keys = json.loads(subprocess.run([*run, "keys", "--export", "--state", state, "--config", str(toml)],
                                      capture_output=True, text=True, check=True).stdout)

@@ -105,6 +105,7 @@ control_routes = oauth.control_routes + phone.control_routes + jssdk.control_rou
 ]
 
 SCHEMA = "\n".join(module.SCHEMA for module in _MODULES)
+EXAMPLE_TOML = mp_settings.EXAMPLE_TOML  # appended to `wxsandbox config --example`
 
 
 def setup(sandbox: Any) -> None:
