@@ -417,8 +417,37 @@
     $("#scan-result").replaceChildren(el("p", { class: ok ? "ok" : "bad", text }));
   }
 
+  /** Read the QR code in an image (file, pasted or dropped), then scan what it says. */
+  async function scanImage(blob) {
+    let text = null;
+    try {
+      const bitmap = await createImageBitmap(blob);
+      const canvas = document.createElement("canvas");
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      const context = canvas.getContext("2d", { willReadFrequently: true });
+      context.drawImage(bitmap, 0, 0);
+      text = window.wxsandboxQr.decodeImageData(context.getImageData(0, 0, canvas.width, canvas.height));
+    } catch (_) {
+      text = null;
+    }
+    if (!text) {
+      scanResult("未能识别图片中的二维码（请用清晰、端正的二维码截图）", false);
+      return;
+    }
+    $("#scan-input").value = text;
+    await scan();
+  }
+
+  function imageFrom(items) {
+    for (const item of items || []) {
+      if (item.kind === "file" && item.type.startsWith("image/")) return item.getAsFile();
+    }
+    return null;
+  }
+
   async function scan(event) {
-    event.preventDefault();
+    if (event) event.preventDefault();
     const text = $("#scan-input").value.trim();
     if (!text) { scanResult("请先粘贴二维码内容", false); return; }
     let found;
@@ -700,6 +729,24 @@
       if (event.key === "Escape" && state.sheet) state.sheet.leave();
     });
     $("#scan-form").addEventListener("submit", scan);
+    $("#scan-file").addEventListener("change", (event) => {
+      const file = event.target.files[0];
+      event.target.value = "";  // choosing the same file again still scans
+      if (file) scanImage(file);
+    });
+    $("#scan-input").addEventListener("paste", (event) => {
+      const image = imageFrom(event.clipboardData && event.clipboardData.items);
+      if (image) { event.preventDefault(); scanImage(image); }
+    });
+    const scanArea = $(".scan-body");
+    scanArea.addEventListener("dragover", (event) => { event.preventDefault(); scanArea.classList.add("dropping"); });
+    scanArea.addEventListener("dragleave", () => scanArea.classList.remove("dropping"));
+    scanArea.addEventListener("drop", (event) => {
+      event.preventDefault();
+      scanArea.classList.remove("dropping");
+      const image = imageFrom(event.dataTransfer && event.dataTransfer.items);
+      if (image) scanImage(image);
+    });
     $("#address-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const url = $("#address-input").value.trim();
