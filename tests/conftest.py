@@ -5,6 +5,15 @@ import shutil
 
 import pytest
 
+# WeChat for every test: an in-process wxsandbox on a random port (fresh per test, per session, or built
+# from a custom config). pytest finds fixtures by name, hence the "unused" import.
+from wxsandbox.testing import (  # noqa: F401
+    wxsandbox,
+    wxsandbox_base_config,
+    wxsandbox_factory,
+    wxsandbox_session,
+)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,17 +1,10 @@
-"""wxsandbox fixtures for the sandbox's own tests (the hub's root conftest may import the same names)."""
+"""Helpers for the sandbox's own tests; the sandbox fixtures themselves come from the root conftest."""
 
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from wxsandbox.testing import (  # noqa: F401  (pytest discovers fixtures by name)
-    wxsandbox,
-    wxsandbox_base_config,
-    wxsandbox_factory,
-    wxsandbox_session,
-)
 
 
 class Receiver:
