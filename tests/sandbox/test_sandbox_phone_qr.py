@@ -137,3 +137,26 @@ def test_screenshot_of_a_checkout_page_is_scanned_and_paid(page, browser, wxsand
         ],
     )
     expect(page.locator("#scan-result")).to_have_text("未能识别图片中的二维码（请用清晰、端正的二维码截图）")
+
+
+def test_the_accounts_own_qr_image_is_scanned_into_a_follow(page, wxsandbox):
+    oa = wxsandbox.app_of_kind("official_account")
+    token = wxsandbox.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
+    ).json()["access_token"]
+    qr = wxsandbox.client.post(
+        f"/cgi-bin/qrcode/create?access_token={token}",
+        json={"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "poster-2024"}}},
+    ).json()
+    image = wxsandbox.client.get("/cgi-bin/showqrcode", params={"ticket": qr["ticket"]})
+    assert image.headers["content-type"] == "image/png"
+
+    open_phone(page, wxsandbox, "wangfang")
+    page.click(".tabbar >> text=扫一扫")
+    page.set_input_files(
+        "#scan-file", files=[{"name": "poster.png", "mimeType": "image/png", "buffer": image.content}]
+    )
+    expect(page.locator("#screen-chat")).to_be_visible()
+    expect(page.locator("#follow-button")).to_have_text("取消关注")
+    follower = wxsandbox.control("GET", "mp/oa/conversation", params={"user": "wangfang"})
+    assert follower["following"] is True
