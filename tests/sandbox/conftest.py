@@ -6,6 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
+from wxsandbox.testing import run_sandbox
+
 
 class Receiver:
     """A developer's notify endpoint: records every POST and answers with the scripted statuses.
@@ -70,3 +73,30 @@ def receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+@pytest.fixture
+def oa(wxsandbox_base_config):
+    """The default config's Official Account."""
+    return wxsandbox_base_config.apps_of_kind(OFFICIAL_ACCOUNT)[0]
+
+
+@pytest.fixture
+def mp(wxsandbox_base_config):
+    """The default config's Mini Program."""
+    return wxsandbox_base_config.apps_of_kind(MINI_PROGRAM)[0]
+
+
+@pytest.fixture(scope="module")
+def shared_handle(wxsandbox_base_config):
+    """One sandbox per module for stateless refusal tests (a sandbox start costs more than the test)."""
+    with run_sandbox(wxsandbox_base_config) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sb(shared_handle):
+    """The module's shared sandbox, with mp state and faults cleared."""
+    shared_handle.control("POST", "mp/reset")
+    shared_handle.clear_faults()
+    return shared_handle

@@ -6,38 +6,12 @@ import zlib
 import pytest
 import segno
 
-from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
 from wxsandbox.mp.jssdk import jsapi_signature
-from wxsandbox.testing import run_sandbox
 
 
 def token_of(sb, app):
     return sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
                                                    "secret": app.secret}).json()["access_token"]
-
-
-@pytest.fixture
-def oa(wxsandbox_base_config):
-    return wxsandbox_base_config.apps_of_kind(OFFICIAL_ACCOUNT)[0]
-
-
-@pytest.fixture
-def mp(wxsandbox_base_config):
-    return wxsandbox_base_config.apps_of_kind(MINI_PROGRAM)[0]
-
-
-@pytest.fixture(scope="module")
-def shared_handle(wxsandbox_base_config):
-    """One sandbox for this module's stateless refusal tests (a sandbox start costs more than the test)."""
-    with run_sandbox(wxsandbox_base_config) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sb(shared_handle):
-    shared_handle.control("POST", "mp/reset")
-    shared_handle.clear_faults()
-    return shared_handle
 
 
 class Api:

@@ -7,34 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
-from wxsandbox.testing import run_sandbox
+from wxsandbox.config import OFFICIAL_ACCOUNT
 
 REDIRECT = "http://shop.test/wechat/callback?next=%2Fcart"
-
-
-@pytest.fixture
-def oa(wxsandbox_base_config):
-    return wxsandbox_base_config.apps_of_kind(OFFICIAL_ACCOUNT)[0]
-
-
-@pytest.fixture
-def mp(wxsandbox_base_config):
-    return wxsandbox_base_config.apps_of_kind(MINI_PROGRAM)[0]
-
-
-@pytest.fixture(scope="module")
-def shared_handle(wxsandbox_base_config):
-    """One sandbox for this module's stateless refusal tests (a sandbox start costs more than the test)."""
-    with run_sandbox(wxsandbox_base_config) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sb(shared_handle):
-    shared_handle.control("POST", "mp/reset")
-    shared_handle.clear_faults()
-    return shared_handle
 
 
 def authorize(sb, app, scope="snsapi_base", user="xiaoming", **extra):
