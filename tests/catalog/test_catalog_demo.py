@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db.models import Count, Min, Q
 
 from wxmall.catalog import demo_data, stock
+from wxmall.catalog.management.commands.load_demo import other_demo_loaders
 from wxmall.catalog.models import SKU, Category, Product
 
 
@@ -144,3 +145,11 @@ def test_demo_store_is_searchable_and_drawable(client):
     for url in product.images:
         response = client.get(url)
         assert response.status_code == 200 and b"MX Master 3S" in response.content
+
+
+def test_other_apps_plug_their_demo_data_in_by_shipping_a_demo_module():
+    labels = [label for label, _ in other_demo_loaders()]
+    assert "catalog" not in labels  # the catalogue loads first, by the command itself
+    for label in labels:
+        module = __import__(f"wxmall.{label}.demo", fromlist=["load"])
+        assert callable(module.load)
