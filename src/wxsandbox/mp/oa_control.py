@@ -68,6 +68,19 @@ def _require_following(sandbox: Any, app: Any, user_id: str) -> None:
         raise ControlError("not_following", "用户尚未关注该公众号", 409)
 
 
+async def _user_text(sandbox: Any, app: Any, user: dict, content: str) -> dict:
+    """The user types a text to an Official Account or a Mini Program's customer service: store it in the
+    conversation, open the service window, push it to the developer's server."""
+    row_id = conversation.add_message(sandbox, app.appid, user["id"], direction="in", source="user",
+                                      msgtype="text", body={"content": content})
+    msgid = MSGID_BASE + row_id
+    conversation.touch_interaction(sandbox, app.appid, user["id"])
+    fields = {"ToUserName": oa_push.original_id(sandbox, app),
+              "FromUserName": sandbox.users.openid(user["id"], app.appid),
+              "CreateTime": sandbox.clock.timestamp(), "MsgType": "text", "Content": content, "MsgId": msgid}
+    return {"msgid": msgid, **await _push(sandbox, app, user["id"], fields, f"msg:{app.appid}:{msgid}")}
+
+
 @control_endpoint
 async def follow(request: Request, sandbox: Any) -> dict:
     data = await read_json(request)
@@ -97,14 +110,7 @@ async def message(request: Request, sandbox: Any) -> dict:
     if not isinstance(content, str) or not content.strip():
         raise ControlError("invalid_request", "content 不能为空")
     _require_following(sandbox, app, user["id"])
-    row_id = conversation.add_message(sandbox, app.appid, user["id"], direction="in", source="user",
-                                      msgtype="text", body={"content": content})
-    msgid = MSGID_BASE + row_id
-    conversation.touch_interaction(sandbox, app.appid, user["id"])
-    fields = {"ToUserName": oa_push.original_id(sandbox, app),
-              "FromUserName": sandbox.users.openid(user["id"], app.appid),
-              "CreateTime": sandbox.clock.timestamp(), "MsgType": "text", "Content": content, "MsgId": msgid}
-    return {"msgid": msgid, **await _push(sandbox, app, user["id"], fields, f"msg:{app.appid}:{msgid}")}
+    return await _user_text(sandbox, app, user, content)
 
 
 @control_endpoint
@@ -173,14 +179,7 @@ async def mini_program_message(request: Request, sandbox: Any) -> dict:
     content = data.get("content")
     if not isinstance(content, str) or not content.strip():
         raise ControlError("invalid_request", "content 不能为空")
-    row_id = conversation.add_message(sandbox, app.appid, user["id"], direction="in", source="user",
-                                      msgtype="text", body={"content": content})
-    msgid = MSGID_BASE + row_id
-    conversation.touch_interaction(sandbox, app.appid, user["id"])
-    fields = {"ToUserName": oa_push.original_id(sandbox, app),
-              "FromUserName": sandbox.users.openid(user["id"], app.appid),
-              "CreateTime": sandbox.clock.timestamp(), "MsgType": "text", "Content": content, "MsgId": msgid}
-    return {"msgid": msgid, **await _push(sandbox, app, user["id"], fields, f"msg:{app.appid}:{msgid}")}
+    return await _user_text(sandbox, app, user, content)
 
 
 @control_endpoint
