@@ -92,6 +92,26 @@ def test_jsapi_order_can_only_be_paid_by_its_payer(pay):
     assert ok["transaction"]["payer"]["openid"] == pay.handle.openid("wangfang", oa.appid)
 
 
+def test_paying_opens_the_customer_service_window(pay):
+    oa = pay.handle.config.apps[0]
+    message = {"touser": pay.handle.openid("wangfang", oa.appid), "msgtype": "text", "text": {"content": "已发货"}}
+
+    def send(token):
+        return pay.http.post("/cgi-bin/message/custom/send", params={"access_token": token}, json=message).json()
+
+    pay.handle.control("POST", "mp/oa/follow", json={"user": "wangfang", "appid": oa.appid})
+    pay.handle.advance_clock(48 * 3600 + 1)
+    token = pay.http.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
+                                                   "secret": oa.secret}).json()["access_token"]
+    assert send(token)["errcode"] == 45015  # the follow was more than 48 hours ago
+    body = {"appid": oa.appid, "mchid": pay.merchant.mchid, "description": "键盘", "out_trade_no": "JSAPI0000010",
+            "notify_url": "https://e.com/n", "amount": {"total": 19900},
+            "payer": {"openid": pay.handle.openid("wangfang", oa.appid)}}
+    prepay_id = pay.request("POST", "/v3/pay/transactions/jsapi", body).json()["prepay_id"]
+    pay.handle.control("POST", "pay/confirm", json={"prepay_id": prepay_id})
+    assert send(token)["errcode"] == 0
+
+
 # -- refunds ------------------------------------------------------------------------------------------------
 
 def test_partial_refunds_sum_up_to_the_total(pay):

@@ -83,6 +83,9 @@ def confirm(sandbox, ref: dict[str, Any], user_id: str | None = None,
         if updated.rowcount != 1:
             raise PaymentRefused("not_payable", "订单状态已变化，请重试", 409)
         paid = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
+        mp = sandbox.surfaces.get("wxsandbox.mp")
+        if mp is not None:  # paying is an interaction: it opens the 48-hour customer-service window
+            mp.conversation.touch_interaction(sandbox, paid["appid"], payer_user)
         merchant = sandbox.config.merchant(paid["mchid"])
         deliveries = notify.send(sandbox, merchant, paid["notify_url"], "TRANSACTION.SUCCESS", "支付成功",
                                  "transaction", transaction_json(paid, sandbox.clock))
