@@ -370,8 +370,10 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
 
     page.click("#follow-button")
     expect(page.locator("#follow-button")).to_have_text("关注")
-    assert hub.pushes[-1]["Event"] == "unsubscribe"
-    page.click("#to-menu") if page.locator("#to-menu").is_visible() else None
+    # (the template's TEMPLATESENDJOBFINISH event is pushed after a delay, so it may come last)
+    assert "unsubscribe" in [push.get("Event") for push in hub.pushes]
+    if page.locator("#to-menu").is_visible():
+        page.click("#to-menu")
     page.click("#menu-buttons >> text=今日特价")
     expect(page.locator("#toast")).to_have_text("关注公众号后才能使用菜单")
 
