@@ -258,3 +258,27 @@ def test_coupons_and_flash_sales_endpoints(api, sku):
     assert [(s["id"], s["price"], s["regular_price"], s["remaining"]) for s in sales] == [
         (sale.pk, 99900, 129900, 7)
     ]
+
+
+def test_placing_a_flash_sale_order_reads_back_nothing_it_wrote(api, address, sku):
+    """The response is built from the rows the transaction wrote (no re-read of lines or events), and
+    the flash sale's own query brings the SKU (no separate SKU read)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sale = make_flash_sale(sku=sku, price=99900, quota=3, per_user_limit=1)
+    body = {"items": [{"sku_id": sku.pk, "quantity": 1}], "address_id": address.pk, "flash_sale_id": sale.pk}
+    with CaptureQueriesContext(connection) as queries:
+        response = post(api, "/api/checkout/orders", body)
+    assert response.status_code == 201, response.content
+    order = response.json()
+    assert [(line["sku_id"], line["unit_price"], line["flash_sale_id"]) for line in order["lines"]] == [
+        (sku.pk, 99900, sale.pk)
+    ]
+    assert [(e["from_status"], e["to_status"], e["actor_kind"]) for e in order["events"]] == [
+        ("", "pending_payment", "customer")
+    ]
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert not [sql for sql in reads if 'FROM "orders_orderline"' in sql or 'FROM "orders_orderevent"' in sql]
+    assert not [sql for sql in reads if 'FROM "catalog_sku"' in sql]
+    assert Order.objects.get(order_no=order["order_no"]).lines.get().flash_sale_id == sale.pk

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.db.utils import IntegrityError
 
+from wxmall.catalog.models import SKU
 from wxmall.checkout import actions, queries
 from wxmall.checkout.models import CartLine, CouponKind, CouponRedemption, FlashSalePurchase
 from wxmall.checkout.testing import make_address, make_coupon, make_flash_sale, make_sku, snapshot
@@ -411,3 +412,18 @@ def test_active_flash_sales_lists_only_running_purchasable_ones(sku):
     make_flash_sale(sku, is_active=False)
     make_flash_sale(make_sku(listed=False))
     assert [s.pk for s in queries.active_flash_sales()] == [running.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_order_number_collision_outside_any_outer_transaction(customer, address, cheap_sku, monkeypatch):
+    """No savepoint guards the order INSERT: a duplicate number aborts the whole (top-level) transaction,
+    which is rolled back and placed again from scratch under a fresh number, taking stock once."""
+    first = actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
+    stock_before = SKU.objects.get(pk=cheap_sku.pk).stock
+    numbers = iter([first.order_no, "WX20991231235959000002"])
+    monkeypatch.setattr(actions, "new_order_no", lambda: next(numbers))
+    second = actions.place_order(customer, items=[(cheap_sku.pk, 2)], address_id=address.pk)
+    assert second.order_no == "WX20991231235959000002" and not second.replayed
+    assert Order.objects.filter(user=customer).count() == 2
+    assert SKU.objects.get(pk=cheap_sku.pk).stock == stock_before - 2
+    assert [e.to_status for e in second.events.all()] == ["pending_payment"]

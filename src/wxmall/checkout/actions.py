@@ -242,6 +242,49 @@ def place_order(
     if not from_cart:
         items = pricing.normalize_items(items)
     now = timezone.now()
+    for attempt in range(ORDER_NO_ATTEMPTS):
+        order_no = new_order_no()
+        try:
+            return _place(
+                user,
+                order_no=order_no,
+                items=items,
+                address_id=address_id,
+                coupon_code=coupon_code,
+                flash_sale_id=flash_sale_id,
+                note=note,
+                from_cart=from_cart,
+                idempotency_key=idempotency_key,
+                channel=channel,
+                now=now,
+            )
+        except _OrderNoTaken as taken:
+            # The whole transaction was rolled back; a number that really is taken means a collision,
+            # so place the order again from scratch under a fresh one. Anything else is a real error.
+            if attempt == ORDER_NO_ATTEMPTS - 1 or not Order.objects.filter(order_no=order_no).exists():
+                raise taken.__cause__ from None
+    raise AssertionError("unreachable")
+
+
+class _OrderNoTaken(Exception):
+    """The order INSERT hit a unique constraint (raised from the IntegrityError, which is its cause)."""
+
+
+def _place(
+    user,
+    *,
+    order_no,
+    items,
+    address_id,
+    coupon_code,
+    flash_sale_id,
+    note,
+    from_cart,
+    idempotency_key,
+    channel,
+    now,
+) -> Order:
+    """One attempt of `place_order`, in one transaction (see there)."""
     with transaction.atomic():
         _lock_customer(user)
         # Checked under the customer's lock, so a double-click's twin either sees this order committed or
@@ -259,25 +302,31 @@ def place_order(
         coupon = _check_coupon(user, coupon_code, subtotal, now, flash_sale) if coupon_code else None
         result = pricing.totals(lines, coupon)
 
-        order = _create_order(
-            user=user,
-            subtotal=result.subtotal,
-            discount=result.discount,
-            shipping_fee=result.shipping_fee,
-            total=result.total,
-            coupon=coupon,
-            note=note,
-            idempotency_key=idempotency_key,
-            channel=channel,
-            expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
-            ship_recipient=address.recipient,
-            ship_phone=address.phone,
-            ship_province=address.province,
-            ship_city=address.city,
-            ship_district=address.district,
-            ship_detail=address.detail,
-        )
-        OrderLine.objects.bulk_create(
+        try:
+            # No savepoint around this INSERT (it would cost two round trips on every order): a duplicate
+            # number aborts the whole transaction, and `place_order` starts over with a new one.
+            order = Order.objects.create(
+                order_no=order_no,
+                user=user,
+                subtotal=result.subtotal,
+                discount=result.discount,
+                shipping_fee=result.shipping_fee,
+                total=result.total,
+                coupon=coupon,
+                note=note,
+                idempotency_key=idempotency_key,
+                channel=channel,
+                expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
+                ship_recipient=address.recipient,
+                ship_phone=address.phone,
+                ship_province=address.province,
+                ship_city=address.city,
+                ship_district=address.district,
+                ship_detail=address.detail,
+            )
+        except IntegrityError as error:
+            raise _OrderNoTaken from error
+        order_lines = OrderLine.objects.bulk_create(
             [
                 OrderLine(
                     order=order,
@@ -301,7 +350,7 @@ def place_order(
             )
         if from_cart:
             CartLine.objects.filter(user=user, sku_id__in=[sku_id for sku_id, _ in items]).delete()
-        events.record(
+        event = events.record(
             order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="下单"
         )
 
@@ -317,8 +366,21 @@ def place_order(
                 raise DomainError(
                     CheckoutError.OUT_OF_STOCK, f"{line.sku.product.title} 库存不足", sku_id=line.sku.pk
                 )
+    # What was just written is what `order.lines.all()` / `order.events.all()` would read back (ids in
+    # creation order, as the models order them): hand it over so the response costs no more queries.
+    _hand_over(order, lines=order_lines, events=[event])
     order.replayed = False
     return order
+
+
+def _hand_over(order: Order, **related: list) -> None:
+    """Fill `order`'s prefetch cache with rows this transaction wrote, exactly as `prefetch_related`
+    would: `.all()` then reads them without a query, while `.filter()`/`.get()` still query."""
+    order._prefetched_objects_cache = {}
+    for name, rows in related.items():
+        queryset = getattr(order, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        order._prefetched_objects_cache[name] = queryset
 
 
 def _order_for_key(user, key: str) -> Order | None:
@@ -373,17 +435,6 @@ def _take_coupon_use(coupon: Coupon) -> None:
     )
     if not taken:
         raise DomainError(CheckoutError.COUPON_EXHAUSTED)
-
-
-def _create_order(**fields) -> Order:
-    for attempt in range(ORDER_NO_ATTEMPTS):
-        try:
-            with transaction.atomic():  # savepoint: a duplicate number must not poison the transaction
-                return Order.objects.create(order_no=new_order_no(), **fields)
-        except IntegrityError:
-            if attempt == ORDER_NO_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 # --- giving things back -------------------------------------------------------------------------------

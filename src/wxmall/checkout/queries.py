@@ -100,8 +100,17 @@ def cart_items(user) -> list[tuple[int, int]]:
 
 # --- pricing an order -----------------------------------------------------------------------------------
 def load_lines(items: list[tuple[int, int]], flash_sale: FlashSale | None = None) -> list[PricedLine]:
-    """Price normalized items at live prices (one query). Unknown SKU → 404, unlisted/inactive → 409."""
-    skus = SKU.objects.select_related("product").in_bulk([sku_id for sku_id, _ in items])
+    """Price normalized items at live prices (one query; none for a flash-sale-only order, whose SKU
+    `flash_sale_for` already read in the same transaction). Unknown SKU → 404, unlisted/inactive → 409."""
+    skus = {}
+    if (
+        flash_sale is not None
+        and FlashSale.sku.is_cached(flash_sale)
+        and SKU.product.is_cached(flash_sale.sku)
+    ):
+        skus[flash_sale.sku_id] = flash_sale.sku
+    if missing := [sku_id for sku_id, _ in items if sku_id not in skus]:
+        skus.update(SKU.objects.select_related("product").in_bulk(missing))
     lines = []
     for sku_id, quantity in items:
         sku = skus.get(sku_id)
@@ -133,8 +142,8 @@ def coupon_uses(coupon: Coupon, user) -> int:
 
 
 def flash_sale_for(flash_sale_id, user) -> FlashSale | None:
-    """The flash sale, annotated with `user_bought` (units this customer already holds in orders), in
-    one query."""
+    """The flash sale with its SKU and product, annotated with `user_bought` (units this customer
+    already holds in orders), in one query."""
     if not isinstance(flash_sale_id, int) or isinstance(flash_sale_id, bool):
         return None
     bought = (
@@ -144,7 +153,10 @@ def flash_sale_for(flash_sale_id, user) -> FlashSale | None:
         .values("n")
     )
     return (
-        FlashSale.objects.filter(pk=flash_sale_id).annotate(user_bought=Coalesce(Subquery(bought), 0)).first()
+        FlashSale.objects.filter(pk=flash_sale_id)
+        .select_related("sku__product")
+        .annotate(user_bought=Coalesce(Subquery(bought), 0))
+        .first()
     )
 
 
