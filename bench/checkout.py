@@ -6,8 +6,8 @@ Uses DATABASE_URL when it points at PostgreSQL; otherwise starts a private Postg
 dir (Debian's binaries, as in MACHINE-NOTES) and removes it at the end. It migrates that database,
 creates one flash-sale SKU with `stock` units and `stock + extra` buyers (each with an address and a
 session written straight into the session table), starts gunicorn on a free loopback port, and lets
-every buyer POST one order at once through `concurrency` client threads. Then it measures /healthz on
-the same server with the same client and concurrency, and prints:
+every buyer POST one order at once over `concurrency` keep-alive connections. Then it measures /healthz
+on the same server with the same client and concurrency, and prints:
 
     orders/s (successful orders ÷ time until the last one was placed), p50/p99 latency of the order
     requests, successful orders, oversold (orders beyond stock, checked in the database: must be 0),
@@ -22,6 +22,7 @@ Everything it started (gunicorn, PostgreSQL) is stopped before it exits, also on
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -32,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -202,7 +202,7 @@ def verify(info: dict) -> dict:
 
 
 # --- server ---------------------------------------------------------------------------------------------
-def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int) -> str:
+def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int, worker_class: str) -> str:
     port = free_port()
     cmd = [
         sys.executable,
@@ -214,7 +214,7 @@ def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int) -> s
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--threads",
         str(threads),
         "--log-level",
@@ -239,59 +239,92 @@ def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int) -> s
     return base
 
 
-# --- load -----------------------------------------------------------------------------------------------
+# --- load ---------------------------------------------------------------------------------------------
+# The client is a few lines of asyncio over raw keep-alive HTTP/1.1 connections in one thread: it costs
+# tens of microseconds per request, so on a 2-core machine nearly all the CPU goes to the server under
+# test, for the orders and for /healthz alike (a thread pool of httpx clients took a large share of it,
+# which flattered the slow endpoint and hid the fast one).
+class _Connection:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def request(self, raw: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+        await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection") == "close":
+            self.close()
+        return int(lines[0].split()[1])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 def hammer(base: str, jobs: list, concurrency: int, make_request) -> tuple[list, float]:
-    """Run every job through `concurrency` threads (one keep-alive client each). Returns
-    [(status, latency_s, finished_at)] and the wall time."""
-    lock = threading.Lock()
+    """Send every job's request (`make_request(job)` → raw HTTP/1.1 bytes) over `concurrency`
+    keep-alive connections. Returns [(status, latency_s, finished_at)] and the wall time."""
+    host, port = base.removeprefix("http://").split(":")
     queue = iter(jobs)
     results: list[tuple[int, float, float]] = []
-    start = time.perf_counter()
 
-    def worker() -> None:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            while True:
-                with lock:
-                    job = next(queue, None)
-                if job is None:
-                    return
-                t0 = time.perf_counter()
-                try:
-                    status = make_request(client, job).status_code
-                except httpx.HTTPError:
-                    status = 0
-                t1 = time.perf_counter()
-                with lock:
+    async def run() -> float:
+        start = time.perf_counter()
+
+        async def connection() -> None:
+            conn = _Connection(host, int(port))
+            try:
+                for job in queue:
+                    raw = make_request(job)
+                    t0 = time.perf_counter()
+                    try:
+                        status = await asyncio.wait_for(conn.request(raw), 30)
+                    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                        status = 0
+                        conn.close()
+                    t1 = time.perf_counter()
                     results.append((status, t1 - t0, t1 - start))
+            finally:
+                conn.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, time.perf_counter() - start
+        await asyncio.gather(*(connection() for _ in range(concurrency)))
+        return time.perf_counter() - start
+
+    wall = asyncio.run(run())
+    return results, wall
 
 
-def place(info: dict):
+def healthz(base: str):
+    raw = f"GET /healthz HTTP/1.1\r\nHost: {base.removeprefix('http://')}\r\n\r\n".encode()
+    return lambda _job: raw
+
+
+def place(base: str):
     csrf = secrets.token_hex(16)  # 32 chars: Django accepts an unmasked secret equal to the cookie
+    host = base.removeprefix("http://")
 
-    def request(client: httpx.Client, job):
+    def request(job) -> bytes:
         session_key, address_id, sku_id, flash_sale_id = job
-        body = {
-            "items": [{"sku_id": sku_id, "quantity": 1}],
-            "address_id": address_id,
-            "flash_sale_id": flash_sale_id,
-            "idempotency_key": f"bench-{session_key[:12]}",
-        }
-        return client.post(
-            "/api/checkout/orders",
-            content=json.dumps(body),
-            headers={
-                "Content-Type": "application/json",
-                "X-CSRFToken": csrf,
-                "Cookie": f"sessionid={session_key}; csrftoken={csrf}",
-            },
+        body = json.dumps(
+            {
+                "items": [{"sku_id": sku_id, "quantity": 1}],
+                "address_id": address_id,
+                "flash_sale_id": flash_sale_id,
+                "idempotency_key": f"bench-{session_key[:12]}",
+            }
+        ).encode()
+        head = (
+            f"POST /api/checkout/orders HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-CSRFToken: {csrf}\r\nCookie: sessionid={session_key}; csrftoken={csrf}\r\n\r\n"
         )
+        return head.encode() + body
 
     return request
 
@@ -318,6 +351,7 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -345,10 +379,10 @@ def main() -> int:
         print(
             f"setup: {len(info['buyers'])} buyers, stock {args.stock} over {args.skus} flash-sale SKU(s), {time.perf_counter() - t0:.1f}s"
         )
-        base = start_gunicorn(stack, env, args.workers, args.threads)
-        warm, _ = hammer(base, list(range(200)), args.concurrency, lambda c, _: c.get("/healthz"))
+        base = start_gunicorn(stack, env, args.workers, args.threads, args.worker_class)
+        hammer(base, list(range(500)), args.concurrency, healthz(base))  # warm up every worker
 
-        results, wall = hammer(base, info["buyers"], args.concurrency, place(info))
+        results, wall = hammer(base, info["buyers"], args.concurrency, place(base))
         ok = [r for r in results if r[0] == 201]
         statuses = {}
         for status, *_ in results:
@@ -358,15 +392,15 @@ def main() -> int:
         latencies = [r[1] * 1000 for r in results]
 
         health, health_wall = hammer(
-            base, list(range(max(2000, len(results)))), args.concurrency, lambda c, _: c.get("/healthz")
+            base, list(range(max(5000, len(results)))), args.concurrency, healthz(base)
         )
         health_ok = sum(1 for r in health if r[0] == 200)
         health_per_s = health_ok / health_wall
         check = verify(info)
 
         print(
-            f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; "
-            f"client: {args.concurrency} threads"
+            f"server: gunicorn {args.worker_class} {args.workers} workers × {args.threads} threads; "
+            f"client: {args.concurrency} keep-alive connections (asyncio, one thread)"
         )
         print(f"order requests: {len(results)} in {wall:.2f}s, statuses {dict(sorted(statuses.items()))}")
         print(f"successful orders: {len(ok)} (stock {args.stock})")
