@@ -42,6 +42,12 @@ SURFACES = ("wxsandbox.pay", "wxsandbox.mp", "wxsandbox.phone")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def is_sandbox_own(path: str) -> bool:
+    """The control API and the phone's page: the sandbox's own, not WeChat's servers. Fault rules never
+    hit them, and GETs of them (polling, page and static loads) are not journaled."""
+    return path.startswith(("/sandbox/", "/phone/")) or path == "/phone"
+
+
 @dataclass
 class Sandbox:
     """Everything a handler needs. One per app."""
@@ -206,7 +212,7 @@ class SandboxMiddleware:
         method: str = scope["method"]
         query = scope.get("query_string", b"")
         target = path + ("?" + query.decode("latin-1") if query else "")
-        quiet = path.startswith("/sandbox/") and method == "GET"  # polling the control API is not news
+        quiet = method == "GET" and is_sandbox_own(path)  # polling and loading the phone are not news
 
         # Read the whole body up front (bounded): the limit is enforced before any handler runs, the
         # journal gets its excerpt, and handlers that verify signatures get the exact bytes.
@@ -242,7 +248,7 @@ class SandboxMiddleware:
             return await receive()
 
         faults = self.sandbox.faults
-        if faults.active and not path.startswith("/sandbox/"):
+        if faults.active and not is_sandbox_own(path):
             name = self._route_name(scope)
             rule = faults.check(name, path)
             if rule is not None:

@@ -492,3 +492,25 @@ def test_frame_verdict_cross_site_pages_open_in_a_window():
     )
     assert framing.frame_verdict(none, "http://shop.example.org/", "http://sandbox.example.com") == cross
     assert framing.frame_verdict(none, "http://localhost:8000/", "http://localhost:9100") == (True, "")
+
+
+def test_loading_the_phone_is_not_journaled_but_what_it_does_is(wxsandbox):
+    c = wxsandbox.client
+    since = max((e["id"] for e in wxsandbox.journal()), default=0)
+    for path in ("/phone", "/phone/", "/phone/static/phone.js", "/phone/static/phone.css", "/phone/jsbridge.js"):
+        assert c.get(path, follow_redirects=False).status_code in (200, 307), path
+    assert c.post("/sandbox/phone/scan", json={"text": "你好"}).status_code == 200
+    assert c.get("/phone-not-the-phone").status_code == 404  # only the phone's own paths are quiet
+    targets = [e["target"] for e in wxsandbox.journal(since_id=since)]
+    assert targets == ["/sandbox/phone/scan", "/phone-not-the-phone"]
+
+
+def test_a_fault_rule_for_everything_spares_the_phone_and_the_control_api(wxsandbox):
+    wxsandbox.add_fault(target="*", http_status=503)
+    c = wxsandbox.client
+    for path in ("/phone/", "/phone/static/phone.js", "/phone/jsbridge.js", "/sandbox/users"):
+        assert c.get(path).status_code == 200, path
+    assert c.get("/phone", follow_redirects=False).status_code == 307
+    assert c.post("/sandbox/phone/scan", json={"text": "你好"}).json()["kind"] == "text"
+    assert c.get("/cgi-bin/token", params={"grant_type": "client_credential"}).status_code == 503
+    assert c.get("/phone-not-the-phone").status_code == 503
