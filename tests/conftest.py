@@ -55,3 +55,49 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- a customer with an address, SKUs, and an API client logged in as them (checkout and order tests) ----
+# Factories are imported inside the fixtures: this module loads before Django is set up.
+@pytest.fixture
+def customer(db):
+    from wxmall.checkout.testing import make_customer
+
+    return make_customer("alice")
+
+
+@pytest.fixture
+def other_customer(db):
+    from wxmall.checkout.testing import make_customer
+
+    return make_customer("mallory")
+
+
+@pytest.fixture
+def address(customer):
+    from wxmall.checkout.testing import make_address
+
+    return make_address(customer, is_default=True)
+
+
+@pytest.fixture
+def sku(db):
+    from wxmall.checkout.testing import make_sku
+
+    return make_sku(price=129900, stock=10, title="轻薄笔记本 Air 14")
+
+
+@pytest.fixture
+def cheap_sku(db):
+    from wxmall.checkout.testing import make_sku
+
+    return make_sku(price=1990, stock=50, title="USB-C 数据线")
+
+
+@pytest.fixture
+def api(customer):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(customer)
+    return client
