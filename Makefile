@@ -36,6 +36,7 @@ lint: setup
 
 bench: setup
 	$(UV) run python bench/checkout.py
+	$(UV) run python bench/sandbox.py
 
 clean:
 	rm -rf $(VAR_DIR) .venv
