@@ -1,8 +1,7 @@
 """The phone: a web page that plays a WeChat user against the sandbox (no build step, no CDN).
 
   GET  /phone/                         the phone page (user picker; tabs 公众号 · 扫一扫 · 浏览器 · 支付)
-  GET  /phone/static/{file}            its script, stylesheet and QR image reader (qrdecode.js: 扫一扫 reads
-                                       a chosen, pasted or dropped image — a screenshot of a checkout page)
+  GET  /phone/static/{file}            its script and stylesheet
   GET  /phone/jsbridge.js              ``WeixinJSBridge`` for pages opened in the phone's WeChat browser: a
                                        page (the hub's) loads it with a ``<script>`` tag; ``invoke`` posts to
                                        the phone shell, which shows the payment sheet and posts the result back
@@ -12,6 +11,10 @@
                                        configures JSAPI payment directories: see ``settings.py``)
   POST /sandbox/phone/scan             {"text"} → what a scanned/pasted string is (Native code_url, OA scene
                                        QR code, Mini Program link, web page)
+  POST /sandbox/phone/scan-image       the raw bytes of a PNG/JPEG/GIF/WebP picture (a screenshot of a
+                                       checkout page) → {"texts": [the QR codes' texts], …what the first
+                                       one is, as /scan says}; read by zxing-cpp (``qrimage.py``). 400
+                                       not_an_image, 413 too_large, 422 no_qrcode
   GET  /sandbox/phone/frameable?url=   whether the page may be shown inside the phone's iframe
                                        (X-Frame-Options, CSP frame-ancestors, same site); if not, the phone
                                        opens it in a window of its own

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.routing import Route
 
 from wxsandbox.control import ControlError, handles_control_errors, read_json, sandbox_of
-from wxsandbox.phone import framing, jsapi, scan
+from wxsandbox.phone import framing, jsapi, qrimage, scan
 from wxsandbox.responses import json_response
 
 
@@ -31,6 +32,23 @@ async def scan_text(request: Request):
 
 
 @handles_control_errors
+async def scan_image(request: Request):
+    """The raw bytes of a chosen, pasted or dropped picture → the QR codes' texts and what the first one is."""
+    data = await request.body()  # the middleware has already refused bodies over max_body_bytes (413)
+    if not data:
+        raise ControlError("not_an_image", "请选择一张二维码图片")
+    try:
+        texts = await run_in_threadpool(qrimage.read, data)
+    except qrimage.NotAnImage as exc:
+        raise ControlError("not_an_image", "无法读取这张图片（支持 PNG、JPEG、GIF、WebP）") from exc
+    except qrimage.ImageTooLarge as exc:
+        raise ControlError("too_large", "图片尺寸过大，请截取二维码附近的区域", 413) from exc
+    if not texts:
+        raise ControlError("no_qrcode", "未能识别图片中的二维码（请用清晰、端正的二维码截图）", 422)
+    return json_response({"texts": texts} | scan.classify(sandbox_of(request), texts[0]))
+
+
+@handles_control_errors
 async def frameable(request: Request):
     url = request.query_params.get("url", "")
     parts = urlsplit(url)
@@ -43,5 +61,6 @@ async def frameable(request: Request):
 control_routes = [
     Route("/sandbox/phone/jsapi-verify", jsapi_verify, methods=["POST"], name="sandbox.phone.jsapi_verify"),
     Route("/sandbox/phone/scan", scan_text, methods=["POST"], name="sandbox.phone.scan"),
+    Route("/sandbox/phone/scan-image", scan_image, methods=["POST"], name="sandbox.phone.scan_image"),
     Route("/sandbox/phone/frameable", frameable, methods=["GET"], name="sandbox.phone.frameable"),
 ]

@@ -31,7 +31,10 @@
 
   async function api(method, path, body) {
     const init = { method, headers: { Accept: "application/json" } };
-    if (body !== undefined) {
+    if (body instanceof Blob) {
+      init.headers["Content-Type"] = body.type || "application/octet-stream";
+      init.body = body;
+    } else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
@@ -417,26 +420,48 @@
     $("#scan-result").replaceChildren(el("p", { class: ok ? "ok" : "bad", text }));
   }
 
-  /** Read the QR code in an image (file, pasted or dropped), then scan what it says. */
+  /** Send an image (file, pasted or dropped) to the sandbox, which reads its QR code; then act on it. */
   async function scanImage(blob) {
-    let text = null;
+    let found;
     try {
-      const bitmap = await createImageBitmap(blob);
-      const canvas = document.createElement("canvas");
-      canvas.width = bitmap.width;
-      canvas.height = bitmap.height;
-      const context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(bitmap, 0, 0);
-      text = window.wxsandboxQr.decodeImageData(context.getImageData(0, 0, canvas.width, canvas.height));
-    } catch (_) {
-      text = null;
-    }
-    if (!text) {
-      scanResult("未能识别图片中的二维码（请用清晰、端正的二维码截图）", false);
+      found = await uploadImage(blob);
+    } catch (error) {
+      scanResult(error.message, false);
       return;
     }
-    $("#scan-input").value = text;
-    await scan();
+    $("#scan-input").value = found.texts[0];
+    await act(found);
+  }
+
+  async function uploadImage(blob) {
+    const post = (body) => api("POST", "/sandbox/phone/scan-image", body);
+    try {
+      return await post(blob);
+    } catch (error) {
+      if (error.status !== 413 || error.code !== "too_large") throw error;
+    }
+    // Over the sandbox's body limit (a large phone screenshot): send a smaller JPEG copy once.
+    const smaller = await shrunk(blob).catch(() => null);
+    if (!smaller) throw new Error("图片太大，请截取二维码附近的区域");
+    try {
+      return await post(smaller);
+    } catch (error) {
+      throw error.status === 413 ? new Error("图片太大，请截取二维码附近的区域") : error;
+    }
+  }
+
+  /** A JPEG copy at most 1600 pixels on its longest side. */
+  async function shrunk(blob) {
+    const bitmap = await createImageBitmap(blob);
+    const ratio = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * ratio);
+    canvas.height = Math.round(bitmap.height * ratio);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";  // transparent areas become white, not black
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
   }
 
   function imageFrom(items) {
@@ -457,6 +482,11 @@
       scanResult(error.message, false);
       return;
     }
+    await act(found);
+  }
+
+  /** What WeChat does with a scanned code, given the sandbox's reading of it (see phone/scan.py). */
+  async function act(found) {
     switch (found.kind) {
       case "pay": {
         scanResult(`${found.order.merchant_name}：${found.order.description} ${yuan(found.order.amount_total)}`, true);
