@@ -49,15 +49,37 @@ class Sandbox:
         self.base_url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "wxsandbox"]
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        exported = subprocess.run([*cmd, "keys", "--export", "--state", self.state], capture_output=True,
-                                  text=True, check=True, env=env, timeout=60)
+        exported = subprocess.run(
+            [*cmd, "keys", "--export", "--state", self.state],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            timeout=60,
+        )
         self.keys = json.loads(exported.stdout)
-        self.proc = subprocess.Popen([*cmd, "serve", "--port", str(self.port), "--state", self.state,
-                                      "--log-level", "warning", "--time-factor", "0.001"], env=env)
+        self.proc = subprocess.Popen(
+            [
+                *cmd,
+                "serve",
+                "--port",
+                str(self.port),
+                "--state",
+                self.state,
+                "--log-level",
+                "warning",
+                "--time-factor",
+                "0.001",
+            ],
+            env=env,
+        )
         deadline = time.monotonic() + 20
         while True:
             try:
-                if httpx.get(self.base_url + "/sandbox/healthz", timeout=1, trust_env=False).status_code == 200:
+                if (
+                    httpx.get(self.base_url + "/sandbox/healthz", timeout=1, trust_env=False).status_code
+                    == 200
+                ):
                     break
             except httpx.TransportError:
                 pass
@@ -128,11 +150,16 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, body: bytes = b"",
-                      headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(body)}",
+        ]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
@@ -166,13 +193,31 @@ async def bench(sb: Sandbox, duration: float, concurrency: int, notifications: i
         return status == 200
 
     def signed_prepay(i: int) -> tuple[bytes, dict[str, str]]:
-        body = json.dumps({"appid": appid, "mchid": merchant["mchid"], "description": "基准测试商品",
-                           "out_trade_no": f"B{run_id}{i:09d}", "notify_url": receiver.url,
-                           "amount": {"total": 1 + i % 9999, "currency": "CNY"}}, ensure_ascii=False)
-        auth = signing.build_authorization(merchant["mchid"], merchant["merchant_serial"],
-                                           merchant["merchant_private_key_pem"], "POST", PREPAY_URL, body)
-        return body.encode(), {"Authorization": auth, "Content-Type": "application/json",
-                               "Accept": "application/json", "Wechatpay-Serial": merchant["platform_public_key_id"]}
+        body = json.dumps(
+            {
+                "appid": appid,
+                "mchid": merchant["mchid"],
+                "description": "基准测试商品",
+                "out_trade_no": f"B{run_id}{i:09d}",
+                "notify_url": receiver.url,
+                "amount": {"total": 1 + i % 9999, "currency": "CNY"},
+            },
+            ensure_ascii=False,
+        )
+        auth = signing.build_authorization(
+            merchant["mchid"],
+            merchant["merchant_serial"],
+            merchant["merchant_private_key_pem"],
+            "POST",
+            PREPAY_URL,
+            body,
+        )
+        return body.encode(), {
+            "Authorization": auth,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Wechatpay-Serial": merchant["platform_public_key_id"],
+        }
 
     # Each request is signed with the merchant key before the timed phase (RSA signing is the client's cost,
     # and on a small machine the load generator would otherwise measure itself); each response signature
@@ -185,8 +230,11 @@ async def bench(sb: Sandbox, duration: float, concurrency: int, notifications: i
         body, headers = presigned[i]
         status, h, content = await conn.request("POST", PREPAY_URL, body, headers)
         message = signing.response_message(h["wechatpay-timestamp"], h["wechatpay-nonce"], content)
-        return status == 200 and h["wechatpay-serial"] == merchant["platform_public_key_id"] \
+        return (
+            status == 200
+            and h["wechatpay-serial"] == merchant["platform_public_key_id"]
             and crypto.rsa_verify(merchant["platform_public_key_pem"], message, h["wechatpay-signature"])
+        )
 
     async def run_phase(seconds: float, one) -> tuple[int, int, float]:
         counter = {"next": 0, "ok": 0, "failed": 0}
@@ -231,9 +279,12 @@ async def bench(sb: Sandbox, duration: float, concurrency: int, notifications: i
         async def confirmer(conn: Connection) -> None:
             while queue:
                 i = queue.pop()
-                await conn.request("POST", "/sandbox/pay/confirm", json.dumps(
-                    {"out_trade_no": f"B{run_id}{i:09d}", "user_id": "lihua"}).encode(),
-                    {"Content-Type": "application/json"})
+                await conn.request(
+                    "POST",
+                    "/sandbox/pay/confirm",
+                    json.dumps({"out_trade_no": f"B{run_id}{i:09d}", "user_id": "lihua"}).encode(),
+                    {"Content-Type": "application/json"},
+                )
 
         await asyncio.gather(*(confirmer(c) for c in pool))
         deadline = time.perf_counter() + max(10.0, duration * 3)
@@ -249,41 +300,63 @@ async def bench(sb: Sandbox, duration: float, concurrency: int, notifications: i
     prepay_rps = p_ok / p_s
     notify_rps = delivered / n_s if n_s > 0 else 0.0
     return {
-        "trivial_rps": round(trivial_rps, 1), "trivial_failed": t_bad,
-        "prepay_rps": round(prepay_rps, 1), "prepay_failed": p_bad,
-        "notifications": n, "notifications_delivered": delivered, "notify_rps": round(notify_rps, 1),
-        "prepay_ratio": round(prepay_rps / trivial_rps, 3), "notify_ratio": round(notify_rps / trivial_rps, 3),
+        "trivial_rps": round(trivial_rps, 1),
+        "trivial_failed": t_bad,
+        "prepay_rps": round(prepay_rps, 1),
+        "prepay_failed": p_bad,
+        "notifications": n,
+        "notifications_delivered": delivered,
+        "notify_rps": round(notify_rps, 1),
+        "prepay_ratio": round(prepay_rps / trivial_rps, 3),
+        "notify_ratio": round(notify_rps / trivial_rps, 3),
         "trivial_server_cpu_ms": round(1000 * t_cpu / max(t_ok, 1), 3),
         "prepay_server_cpu_ms": round(1000 * p_cpu / max(p_ok, 1), 3),
-        "concurrency": concurrency, "duration_s": duration,
+        "concurrency": concurrency,
+        "duration_s": duration,
     }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=3.0, help="seconds per throughput phase (default 3)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--duration", type=float, default=3.0, help="seconds per throughput phase (default 3)"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent client requests (default 16)")
     parser.add_argument("--notifications", type=int, default=400, help="payments to confirm in phase (c)")
-    parser.add_argument("--prepay-pool", type=int, default=6000,
-                        help="prepay requests signed ahead of the timed phase (default 6000)")
+    parser.add_argument(
+        "--prepay-pool",
+        type=int,
+        default=6000,
+        help="prepay requests signed ahead of the timed phase (default 6000)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wxsandbox-bench-") as workdir:
         sb = Sandbox(workdir)
         try:
-            result = asyncio.run(bench(sb, args.duration, args.concurrency, args.notifications, args.prepay_pool))
+            result = asyncio.run(
+                bench(sb, args.duration, args.concurrency, args.notifications, args.prepay_pool)
+            )
         finally:
             sb.stop()
     if args.json:
         print(json.dumps(result))
     else:
         print(f"trivial  GET /sandbox/healthz     {result['trivial_rps']:>9.1f} req/s")
-        print(f"prepay   signed Native prepay     {result['prepay_rps']:>9.1f} req/s   ratio "
-              f"{result['prepay_ratio']:.3f} (target ≥ 0.3)")
-        print(f"notify   deliveries to receiver   {result['notify_rps']:>9.1f} /s      ratio "
-              f"{result['notify_ratio']:.3f}  ({result['notifications_delivered']}/{result['notifications']} delivered)")
-        print(f"server CPU per request: trivial {result['trivial_server_cpu_ms']:.3f} ms, "
-              f"prepay {result['prepay_server_cpu_ms']:.3f} ms (user+system time of the server process)")
+        print(
+            f"prepay   signed Native prepay     {result['prepay_rps']:>9.1f} req/s   ratio "
+            f"{result['prepay_ratio']:.3f} (target ≥ 0.3)"
+        )
+        print(
+            f"notify   deliveries to receiver   {result['notify_rps']:>9.1f} /s      ratio "
+            f"{result['notify_ratio']:.3f}  ({result['notifications_delivered']}/{result['notifications']} delivered)"
+        )
+        print(
+            f"server CPU per request: trivial {result['trivial_server_cpu_ms']:.3f} ms, "
+            f"prepay {result['prepay_server_cpu_ms']:.3f} ms (user+system time of the server process)"
+        )
     ok = result["prepay_failed"] == 0 and result["notifications_delivered"] == result["notifications"]
     return 0 if ok else 1
 

@@ -21,17 +21,25 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    fields = [
-        {"loc": [str(p) for p in err.get("loc", [])], "msg": err.get("msg", "")} for err in exc.errors
-    ]
-    return _error(request, 400, {"code": CommonError.INVALID_REQUEST.code,
-                                 "message": CommonError.INVALID_REQUEST.message, "details": {"fields": fields}})
+    fields = [{"loc": [str(p) for p in err.get("loc", [])], "msg": err.get("msg", "")} for err in exc.errors]
+    return _error(
+        request,
+        400,
+        {
+            "code": CommonError.INVALID_REQUEST.code,
+            "message": CommonError.INVALID_REQUEST.message,
+            "details": {"fields": fields},
+        },
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
-    return _error(request, 401, {"code": CommonError.NOT_AUTHENTICATED.code,
-                                 "message": CommonError.NOT_AUTHENTICATED.message})
+    return _error(
+        request,
+        401,
+        {"code": CommonError.NOT_AUTHENTICATED.code, "message": CommonError.NOT_AUTHENTICATED.message},
+    )
 
 
 @api.exception_handler(HttpError)

@@ -27,7 +27,9 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "wxmall-embedded-insecure-key-set-SECRET_KEY-in-production")
 # Fernet keys for personal data at rest, comma-separated, newest first. The embedded default is derived
 # from SECRET_KEY so `make run` works out of the box; production sets its own and keeps it secret.
-FIELD_ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+FIELD_ENCRYPTION_KEYS = [
+    k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k.strip()
+]
 if not FIELD_ENCRYPTION_KEYS:
     import base64
     import hashlib
@@ -108,8 +110,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                    "LOCATION": str(VAR_DIR / "cache")}
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
     }
 
 # --- Celery -----------------------------------------------------------------------------------------

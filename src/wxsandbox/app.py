@@ -60,7 +60,9 @@ class Sandbox:
     callbacks: Callbacks
     users: Users
     surfaces: dict[str, ModuleType] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)  # per-surface runtime objects (executors are shut down)
+    extras: dict[str, Any] = field(
+        default_factory=dict
+    )  # per-surface runtime objects (executors are shut down)
 
 
 def build_sandbox(config: SandboxConfig | None = None, state: State | None = None) -> Sandbox:
@@ -70,8 +72,14 @@ def build_sandbox(config: SandboxConfig | None = None, state: State | None = Non
     clock = Clock(state)
     faults = FaultInjector(config.faults, seed=config.seed)
     journal = Journal(state, clock, config.journal_excerpt_chars, config.journal_max_rows)
-    callbacks = Callbacks(state, clock, journal, faults, time_factor=config.time_factor,
-                          max_concurrency=config.callback_concurrency)
+    callbacks = Callbacks(
+        state,
+        clock,
+        journal,
+        faults,
+        time_factor=config.time_factor,
+        max_concurrency=config.callback_concurrency,
+    )
     users = Users(state, clock, config)
     return Sandbox(config, state, clock, faults, journal, callbacks, users)
 
@@ -87,8 +95,9 @@ def _load_surfaces(names: tuple[str, ...]) -> dict[str, ModuleType]:
     return loaded
 
 
-def create_app(config: SandboxConfig | None = None, state: State | None = None, *,
-               surfaces: tuple[str, ...] = SURFACES) -> Starlette:
+def create_app(
+    config: SandboxConfig | None = None, state: State | None = None, *, surfaces: tuple[str, ...] = SURFACES
+) -> Starlette:
     sandbox = build_sandbox(config, state)
     sandbox.surfaces = _load_surfaces(surfaces)
     from wxsandbox import control  # the control API is core, but imports app helpers
@@ -170,12 +179,16 @@ def fault_response(rule: FaultRule, path: str):
     if style == "pay":
         code = "SERVICE_UNAVAILABLE" if status in (502, 503, 504) else "SYSTEM_ERROR"
         return pay_error(code, rule.message or None, status)
-    return json_response({"error": "injected_fault", "message": rule.message or "injected fault"}, status) \
-        if style == "control" else _plain(status, rule.message or "Service Unavailable")
+    return (
+        json_response({"error": "injected_fault", "message": rule.message or "injected fault"}, status)
+        if style == "control"
+        else _plain(status, rule.message or "Service Unavailable")
+    )
 
 
 def _plain(status: int, text: str):
     from starlette.responses import PlainTextResponse
+
     return PlainTextResponse(text, status_code=status)
 
 
@@ -220,8 +233,16 @@ class SandboxMiddleware:
         if method in _BODY_METHODS:
             declared = dict(scope["headers"]).get(b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.limit:
-                await self._reply(too_large_response(path, self.limit), scope, receive, send, started,
-                                  target, b"", "body over limit")
+                await self._reply(
+                    too_large_response(path, self.limit),
+                    scope,
+                    receive,
+                    send,
+                    started,
+                    target,
+                    b"",
+                    "body over limit",
+                )
                 return
             chunks, size, more = [], 0, True
             while more:
@@ -231,8 +252,16 @@ class SandboxMiddleware:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.limit:
-                    await self._reply(too_large_response(path, self.limit), scope, receive, send, started,
-                                      target, b"", "body over limit")
+                    await self._reply(
+                        too_large_response(path, self.limit),
+                        scope,
+                        receive,
+                        send,
+                        started,
+                        target,
+                        b"",
+                        "body over limit",
+                    )
                     return
                 chunks.append(chunk)
                 more = message.get("more_body", False)
@@ -256,12 +285,30 @@ class SandboxMiddleware:
                     await asyncio.sleep(rule.latency_ms / 1000)
                 if rule.timeout:
                     await asyncio.sleep(rule.timeout_seconds)
-                    await self._reply(_plain(504, "Gateway Timeout"), scope, replay, send, started, target, body,
-                                      f"fault {rule.id}: timeout", name)
+                    await self._reply(
+                        _plain(504, "Gateway Timeout"),
+                        scope,
+                        replay,
+                        send,
+                        started,
+                        target,
+                        body,
+                        f"fault {rule.id}: timeout",
+                        name,
+                    )
                     return
                 if rule.errcode is not None or rule.http_status is not None:
-                    await self._reply(fault_response(rule, path), scope, replay, send, started, target, body,
-                                      f"fault {rule.id}", name)
+                    await self._reply(
+                        fault_response(rule, path),
+                        scope,
+                        replay,
+                        send,
+                        started,
+                        target,
+                        body,
+                        f"fault {rule.id}",
+                        name,
+                    )
                     return
 
         status_holder: list[int] = [0]
@@ -284,16 +331,29 @@ class SandboxMiddleware:
                 route = scope.get("route")
                 kind = getattr(route, "name", "") if route is not None else ""
                 self.sandbox.journal.record(
-                    "in", target, kind=kind or "", method=method, status=status_holder[0] or None,
-                    duration_ms=(time.perf_counter() - started) * 1000, request=body,
-                    response=b"".join(response_head))
+                    "in",
+                    target,
+                    kind=kind or "",
+                    method=method,
+                    status=status_holder[0] or None,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    request=body,
+                    response=b"".join(response_head),
+                )
 
     async def _reply(self, response, scope, receive, send, started, target, body, note, kind="") -> None:
         await response(scope, receive, send)
         self.sandbox.journal.record(
-            "in", target, kind=kind, method=scope["method"], status=response.status_code,
-            duration_ms=(time.perf_counter() - started) * 1000, request=body, response=response.body,
-            note=note)
+            "in",
+            target,
+            kind=kind,
+            method=scope["method"],
+            status=response.status_code,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            request=body,
+            response=response.body,
+            note=note,
+        )
 
 
 def route(path: str, endpoint, methods: list[str], name: str) -> Route:

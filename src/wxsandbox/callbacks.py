@@ -94,8 +94,15 @@ class CallbackKind:
 
 
 class Callbacks:
-    def __init__(self, state: State, clock: Clock, journal: Journal, faults: FaultInjector,
-                 time_factor: float = 1.0, max_concurrency: int = 64) -> None:
+    def __init__(
+        self,
+        state: State,
+        clock: Clock,
+        journal: Journal,
+        faults: FaultInjector,
+        time_factor: float = 1.0,
+        max_concurrency: int = 64,
+    ) -> None:
         self._state = state
         self._clock = clock
         self._journal = journal
@@ -120,8 +127,9 @@ class Callbacks:
         return self._kinds.get(name)
 
     # -- enqueue ------------------------------------------------------------------------------------------
-    def enqueue(self, kind: str, url: str, body: bytes, meta: dict[str, Any] | None = None,
-                delay: float = 0.0) -> list[int]:
+    def enqueue(
+        self, kind: str, url: str, body: bytes, meta: dict[str, Any] | None = None, delay: float = 0.0
+    ) -> list[int]:
         """Queue a delivery; returns the ids created (two with a duplicate fault, one ``dropped`` row when
         a drop fault fires). Safe to call from any thread."""
         rule = self._faults.check(f"callback:{kind}")
@@ -143,12 +151,30 @@ class Callbacks:
             cur = self._state.execute(
                 "INSERT INTO callback_deliveries (kind, url, body, meta, status, held, fault, created_at, next_at,"
                 " next_real, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, url, body, meta_json, status, held, fault, now, now + delay,
-                 real + delay * self.time_factor, now if status == "dropped" else None))
+                (
+                    kind,
+                    url,
+                    body,
+                    meta_json,
+                    status,
+                    held,
+                    fault,
+                    now,
+                    now + delay,
+                    real + delay * self.time_factor,
+                    now if status == "dropped" else None,
+                ),
+            )
             ids.append(cur.lastrowid)
         if status == "dropped":
-            self._journal.record("out", url, kind=kind, method="POST", request=body,
-                                 note=f"delivery={ids[0]} dropped by fault {fault}")
+            self._journal.record(
+                "out",
+                url,
+                kind=kind,
+                method="POST",
+                request=body,
+                note=f"delivery={ids[0]} dropped by fault {fault}",
+            )
         self._poke()
         return ids
 
@@ -157,8 +183,9 @@ class Callbacks:
         row = self._state.one("SELECT * FROM callback_deliveries WHERE id = ?", (delivery_id,))
         return self._describe(row) if row else None
 
-    def list(self, *, kind: str | None = None, status: str | None = None, since_id: int = 0,
-             limit: int = 200) -> list[dict[str, Any]]:
+    def list(
+        self, *, kind: str | None = None, status: str | None = None, since_id: int = 0, limit: int = 200
+    ) -> list[dict[str, Any]]:
         sql, params = "SELECT * FROM callback_deliveries WHERE id > ?", [since_id]
         if kind:
             sql += " AND kind GLOB ?"
@@ -171,9 +198,14 @@ class Callbacks:
         return [self._describe(r) for r in self._state.query(sql, params)]
 
     def _describe(self, row) -> dict[str, Any]:
-        attempts = [dict(a) for a in self._state.query(
-            "SELECT attempt, scheduled_at, sent_at, status, duration_ms, error, response FROM callback_attempts"
-            " WHERE delivery_id = ? ORDER BY attempt", (row["id"],))]
+        attempts = [
+            dict(a)
+            for a in self._state.query(
+                "SELECT attempt, scheduled_at, sent_at, status, duration_ms, error, response FROM callback_attempts"
+                " WHERE delivery_id = ? ORDER BY attempt",
+                (row["id"],),
+            )
+        ]
         data = dict(row)
         data["body"] = bytes(row["body"]).decode("utf-8", "replace")
         data["meta"] = json.loads(row["meta"])
@@ -194,9 +226,11 @@ class Callbacks:
 
     def cancel(self, delivery_id: int) -> bool:
         """Withdraw a delivery that has not been sent yet (status becomes ``dropped``)."""
-        cur = self._state.execute("UPDATE callback_deliveries SET status = 'dropped', fault = 'cancelled',"
-                                  " finished_at = ? WHERE id = ? AND status = 'pending'",
-                                  (self._clock.now(), delivery_id))
+        cur = self._state.execute(
+            "UPDATE callback_deliveries SET status = 'dropped', fault = 'cancelled',"
+            " finished_at = ? WHERE id = ? AND status = 'pending'",
+            (self._clock.now(), delivery_id),
+        )
         return cur.rowcount == 1
 
     def reset(self) -> None:
@@ -249,7 +283,8 @@ class Callbacks:
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 continue
             next_real = self._state.scalar(
-                "SELECT MIN(next_real) FROM callback_deliveries WHERE status = 'pending'")
+                "SELECT MIN(next_real) FROM callback_deliveries WHERE status = 'pending'"
+            )
             wait = 1.0 if next_real is None else min(1.0, max(0.0, next_real - time.time()))
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
@@ -270,10 +305,14 @@ class Callbacks:
         with self._state.transaction() as conn:
             rows = conn.execute(
                 "SELECT * FROM callback_deliveries WHERE status = 'pending' AND (next_real <= ? OR next_at <= ?)"
-                " ORDER BY next_real, id LIMIT ?", (time.time(), self._clock.now(), free)).fetchall()
+                " ORDER BY next_real, id LIMIT ?",
+                (time.time(), self._clock.now(), free),
+            ).fetchall()
             if rows:
-                conn.executemany("UPDATE callback_deliveries SET status = 'sending' WHERE id = ?",
-                                 [(r["id"],) for r in rows])
+                conn.executemany(
+                    "UPDATE callback_deliveries SET status = 'sending' WHERE id = ?",
+                    [(r["id"],) for r in rows],
+                )
         return [dict(r) | {"meta": json.loads(r["meta"]), "body": bytes(r["body"])} for r in rows]
 
     async def _attempt(self, delivery: dict[str, Any]) -> None:
@@ -293,8 +332,9 @@ class Callbacks:
                 if kind.prepare is not None:
                     headers, body = kind.prepare(delivery)
                 assert self._client is not None
-                status, response = await self._client.request(kind.method, delivery["url"], body, headers,
-                                                              timeout=kind.timeout)
+                status, response = await self._client.request(
+                    kind.method, delivery["url"], body, headers, timeout=kind.timeout
+                )
             except TimeoutError:
                 error = "timeout"
             except OutboundError as exc:
@@ -308,36 +348,71 @@ class Callbacks:
             conn.execute(
                 "INSERT INTO callback_attempts (delivery_id, attempt, scheduled_at, sent_at, status, duration_ms,"
                 " error, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (delivery["id"], attempt_no, scheduled_at, sent_at, status, duration_ms, error,
-                 excerpt(response, 2000)))
+                (
+                    delivery["id"],
+                    attempt_no,
+                    scheduled_at,
+                    sent_at,
+                    status,
+                    duration_ms,
+                    error,
+                    excerpt(response, 2000),
+                ),
+            )
             if ok:
-                conn.execute("UPDATE callback_deliveries SET status = 'delivered', attempts = ?, finished_at = ?,"
-                             " last_status = ?, last_response = ? WHERE id = ?",
-                             (attempt_no, self._clock.now(), status, response[:65536], delivery["id"]))
+                conn.execute(
+                    "UPDATE callback_deliveries SET status = 'delivered', attempts = ?, finished_at = ?,"
+                    " last_status = ?, last_response = ? WHERE id = ?",
+                    (attempt_no, self._clock.now(), status, response[:65536], delivery["id"]),
+                )
             elif attempt_no <= len(schedule):
                 interval = schedule[attempt_no - 1]
-                conn.execute("UPDATE callback_deliveries SET status = 'pending', attempts = ?, next_at = ?,"
-                             " next_real = ?, last_status = ?, last_response = ? WHERE id = ?",
-                             (attempt_no, scheduled_at + interval, time.time() + interval * self.time_factor,
-                              status, response[:65536], delivery["id"]))
+                conn.execute(
+                    "UPDATE callback_deliveries SET status = 'pending', attempts = ?, next_at = ?,"
+                    " next_real = ?, last_status = ?, last_response = ? WHERE id = ?",
+                    (
+                        attempt_no,
+                        scheduled_at + interval,
+                        time.time() + interval * self.time_factor,
+                        status,
+                        response[:65536],
+                        delivery["id"],
+                    ),
+                )
             else:
-                conn.execute("UPDATE callback_deliveries SET status = 'failed', attempts = ?, finished_at = ?,"
-                             " last_status = ?, last_response = ? WHERE id = ?",
-                             (attempt_no, self._clock.now(), status, response[:65536], delivery["id"]))
+                conn.execute(
+                    "UPDATE callback_deliveries SET status = 'failed', attempts = ?, finished_at = ?,"
+                    " last_status = ?, last_response = ? WHERE id = ?",
+                    (attempt_no, self._clock.now(), status, response[:65536], delivery["id"]),
+                )
             if attempt_no == 1:
                 # A later delivery has now overtaken any held one of the same kind: release them.
-                conn.execute("UPDATE callback_deliveries SET held = 0, next_at = ?, next_real = ?"
-                             " WHERE kind = ? AND held = 1 AND status = 'pending' AND id != ?",
-                             (self._clock.now(), time.time(), delivery["kind"], delivery["id"]))
-        self._journal.record("out", delivery["url"], kind=delivery["kind"], method=kind.method if kind else "POST",
-                             status=status, duration_ms=duration_ms, request=body, response=response,
-                             note=f"delivery={delivery['id']} attempt={attempt_no}" + (f" error={error}" if error else ""))
+                conn.execute(
+                    "UPDATE callback_deliveries SET held = 0, next_at = ?, next_real = ?"
+                    " WHERE kind = ? AND held = 1 AND status = 'pending' AND id != ?",
+                    (self._clock.now(), time.time(), delivery["kind"], delivery["id"]),
+                )
+        self._journal.record(
+            "out",
+            delivery["url"],
+            kind=delivery["kind"],
+            method=kind.method if kind else "POST",
+            status=status,
+            duration_ms=duration_ms,
+            request=body,
+            response=response,
+            note=f"delivery={delivery['id']} attempt={attempt_no}" + (f" error={error}" if error else ""),
+        )
         if kind is not None and kind.on_result is not None:
             try:
                 kind.on_result(delivery | {"attempts": attempt_no}, status, response)
             except Exception as exc:
-                self._journal.record("out", delivery["url"], kind=delivery["kind"],
-                                     note=f"on_result failed: {type(exc).__name__}: {exc}")
+                self._journal.record(
+                    "out",
+                    delivery["url"],
+                    kind=delivery["kind"],
+                    note=f"on_result failed: {type(exc).__name__}: {exc}",
+                )
         final = self._state.scalar("SELECT status FROM callback_deliveries WHERE id = ?", (delivery["id"],))
         if final in FINAL_STATUSES:
             for future in self._waiters.pop(delivery["id"], []):

@@ -36,45 +36,72 @@ def _epilog() -> str:
     return (
         "Control API (JSON under /sandbox/; GET /sandbox/info lists every route of every surface):\n"
         + control.__doc__.split("\n", 2)[2]
-        + "\nWeChat Pay control routes:\n" + pay_control.__doc__.split("\n", 2)[2]
+        + "\nWeChat Pay control routes:\n"
+        + pay_control.__doc__.split("\n", 2)[2]
         + "\nTesting: the pytest fixtures wxsandbox / wxsandbox_session / wxsandbox_factory live in "
-          "wxsandbox.testing.\nConfiguration: `wxsandbox config --example` prints every option with comments.\n"
+        "wxsandbox.testing.\nConfiguration: `wxsandbox config --example` prints every option with comments.\n"
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wxsandbox", description=DESCRIPTION, epilog=_epilog(),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="wxsandbox",
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="{serve,keys,config}")
 
-    serve = sub.add_parser("serve", help="run the sandbox HTTP server",
-                           description="Run the sandbox (uvicorn). Point the hub's WeChat and WeChat Pay base "
-                                       "URLs at http://HOST:PORT.")
+    serve = sub.add_parser(
+        "serve",
+        help="run the sandbox HTTP server",
+        description="Run the sandbox (uvicorn). Point the hub's WeChat and WeChat Pay base "
+        "URLs at http://HOST:PORT.",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9100, help="port (default 9100; 0 = any free port)")
     _state_and_config(serve)
-    serve.add_argument("--time-factor", type=float, default=None,
-                       help="real seconds per sandbox second for callback retries (overrides config)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--time-factor",
+        type=float,
+        default=None,
+        help="real seconds per sandbox second for callback retries (overrides config)",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
 
-    keys = sub.add_parser("keys", help="print the keys and secrets the hub needs",
-                          description="Print appids, secrets, tokens, EncodingAESKeys, mchid, APIv3 key, the "
-                                      "merchant private key and serial, and the platform public key / "
-                                      "PUB_KEY_ID / certificate serial. Generates (and persists) them when absent.")
+    keys = sub.add_parser(
+        "keys",
+        help="print the keys and secrets the hub needs",
+        description="Print appids, secrets, tokens, EncodingAESKeys, mchid, APIv3 key, the "
+        "merchant private key and serial, and the platform public key / "
+        "PUB_KEY_ID / certificate serial. Generates (and persists) them when absent.",
+    )
     keys.add_argument("--export", action="store_true", required=True, help="print the keys (required)")
-    keys.add_argument("--format", choices=["json", "env"], default="json",
-                      help="json (everything) or env (WXSANDBOX_* variables for the first OA, MP and merchant)")
+    keys.add_argument(
+        "--format",
+        choices=["json", "env"],
+        default="json",
+        help="json (everything) or env (WXSANDBOX_* variables for the first OA, MP and merchant)",
+    )
     _state_and_config(keys)
 
-    config = sub.add_parser("config", help="print an example configuration file",
-                            description="Print a commented example sandbox.toml with the defaults.")
+    config = sub.add_parser(
+        "config",
+        help="print an example configuration file",
+        description="Print a commented example sandbox.toml with the defaults.",
+    )
     config.add_argument("--example", action="store_true", required=True, help="print the example (required)")
     return parser
 
 
 def _state_and_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--state", default="var/sandbox.db",
-                        help="SQLite state file (default var/sandbox.db; ':memory:' for throwaway state)")
+    parser.add_argument(
+        "--state",
+        default="var/sandbox.db",
+        help="SQLite state file (default var/sandbox.db; ':memory:' for throwaway state)",
+    )
     parser.add_argument("--config", default=None, help="TOML config file (default: built-in defaults)")
 
 
@@ -146,8 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.time_factor is not None:
         config = dataclasses.replace(config, time_factor=args.time_factor)
     app = create_app(config, _open_state(args.state))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                timeout_graceful_shutdown=2)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
     return 0
 
 

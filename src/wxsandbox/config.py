@@ -88,21 +88,27 @@ class MerchantConfig:
     platform_mode: str = "public_key"  # which anchor signs by default: public_key | certificate | migrating
     platform_private_key_pem: str = ""  # the "WeChat Pay public key" pair (public-key mode)
     platform_public_key_id: str = ""  # PUB_KEY_ID_…
-    platform_cert_private_key_pem: str = ""  # the platform-certificate pair (certificate mode): a different key
+    platform_cert_private_key_pem: str = (
+        ""  # the platform-certificate pair (certificate mode): a different key
+    )
     platform_cert_serial: str = ""
     platform_cert_pem: str = ""
 
     @property
     def platform_public_key_pem(self) -> str:
         key = serialization.load_pem_private_key(self.platform_private_key_pem.encode(), None)
-        return key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return (
+            key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     @property
     def default_serial(self) -> str:
         """The ``Wechatpay-Serial`` used when the request does not name an anchor."""
-        return self.platform_cert_serial if self.platform_mode == "certificate" else self.platform_public_key_id
+        return (
+            self.platform_cert_serial if self.platform_mode == "certificate" else self.platform_public_key_id
+        )
 
 
 @dataclass(frozen=True)
@@ -223,26 +229,47 @@ DEFAULT_OPEN_PLATFORM = "open-default"
 def default_config() -> SandboxConfig:
     return SandboxConfig(
         apps=(
-            AppConfig(appid=DEFAULT_OA_APPID, kind=OFFICIAL_ACCOUNT, name="沙箱电脑城服务号",
-                      open_platform=DEFAULT_OPEN_PLATFORM),
-            AppConfig(appid=DEFAULT_MP_APPID, kind=MINI_PROGRAM, name="沙箱电脑城小程序",
-                      open_platform=DEFAULT_OPEN_PLATFORM),
+            AppConfig(
+                appid=DEFAULT_OA_APPID,
+                kind=OFFICIAL_ACCOUNT,
+                name="沙箱电脑城服务号",
+                open_platform=DEFAULT_OPEN_PLATFORM,
+            ),
+            AppConfig(
+                appid=DEFAULT_MP_APPID,
+                kind=MINI_PROGRAM,
+                name="沙箱电脑城小程序",
+                open_platform=DEFAULT_OPEN_PLATFORM,
+            ),
         ),
         open_platforms=(OpenPlatformConfig(id=DEFAULT_OPEN_PLATFORM, name="沙箱开放平台"),),
-        merchants=(MerchantConfig(mchid=DEFAULT_MCHID, name="沙箱电脑城",
-                                  appids=(DEFAULT_OA_APPID, DEFAULT_MP_APPID)),),
+        merchants=(
+            MerchantConfig(
+                mchid=DEFAULT_MCHID, name="沙箱电脑城", appids=(DEFAULT_OA_APPID, DEFAULT_MP_APPID)
+            ),
+        ),
         users=(
-            UserConfig(id="xiaoming", nickname="小明", sex=1, province="广东", city="深圳", phone="13800138001"),
+            UserConfig(
+                id="xiaoming", nickname="小明", sex=1, province="广东", city="深圳", phone="13800138001"
+            ),
             UserConfig(id="lihua", nickname="李华", sex=1, province="北京", city="北京", phone="13800138002"),
-            UserConfig(id="wangfang", nickname="王芳", sex=2, province="上海", city="上海", phone="13800138003"),
+            UserConfig(
+                id="wangfang", nickname="王芳", sex=2, province="上海", city="上海", phone="13800138003"
+            ),
         ),
     )
 
 
 # -- TOML loading -----------------------------------------------------------------------------------------
 
-_SCALAR_KEYS = ("seed", "time_factor", "max_body_bytes", "journal_excerpt_chars", "journal_max_rows",
-                "callback_concurrency")
+_SCALAR_KEYS = (
+    "seed",
+    "time_factor",
+    "max_body_bytes",
+    "journal_excerpt_chars",
+    "journal_max_rows",
+    "callback_concurrency",
+)
 _CORE_KEYS = {"apps", "open_platforms", "merchants", "users", "faults", "pay", *_SCALAR_KEYS}
 
 
@@ -263,24 +290,45 @@ def _build(cls: type, raw: Mapping[str, Any], where: str) -> Any:
 def parse_config(data: Mapping[str, Any]) -> SandboxConfig:
     """Build a SandboxConfig from parsed TOML. Lists left out fall back to the defaults."""
     defaults = default_config()
-    apps = tuple(_build(AppConfig, a, f"apps[{i}]") for i, a in enumerate(data.get("apps", []))) or defaults.apps
-    opens = tuple(_build(OpenPlatformConfig, o, f"open_platforms[{i}]")
-                  for i, o in enumerate(data.get("open_platforms", [])))
+    apps = (
+        tuple(_build(AppConfig, a, f"apps[{i}]") for i, a in enumerate(data.get("apps", []))) or defaults.apps
+    )
+    opens = tuple(
+        _build(OpenPlatformConfig, o, f"open_platforms[{i}]")
+        for i, o in enumerate(data.get("open_platforms", []))
+    )
     if "open_platforms" not in data and "apps" not in data:
         opens = defaults.open_platforms
-    merchants = tuple(_build(MerchantConfig, m, f"merchants[{i}]")
-                      for i, m in enumerate(data.get("merchants", []))) or defaults.merchants
+    merchants = (
+        tuple(_build(MerchantConfig, m, f"merchants[{i}]") for i, m in enumerate(data.get("merchants", [])))
+        or defaults.merchants
+    )
     if "merchants" not in data and "apps" in data:
         merchants = tuple(replace(m, appids=tuple(a.appid for a in apps)) for m in merchants)
-    users = tuple(_build(UserConfig, u, f"users[{i}]") for i, u in enumerate(data.get("users", []))) \
+    users = (
+        tuple(_build(UserConfig, u, f"users[{i}]") for i, u in enumerate(data.get("users", [])))
         or defaults.users
+    )
     faults = tuple(_build(FaultRule, f, f"faults[{i}]") for i, f in enumerate(data.get("faults", [])))
     pay = _build(PaySettings, data.get("pay", {}), "pay")
-    sections = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.items()
-                                 if k not in _CORE_KEYS and isinstance(v, Mapping)})
+    sections = MappingProxyType(
+        {
+            k: MappingProxyType(dict(v))
+            for k, v in data.items()
+            if k not in _CORE_KEYS and isinstance(v, Mapping)
+        }
+    )
     scalars = {k: data[k] for k in _SCALAR_KEYS if k in data}
-    config = SandboxConfig(apps=apps, open_platforms=opens, merchants=merchants, users=users,
-                           faults=faults, pay=pay, sections=sections, **scalars)
+    config = SandboxConfig(
+        apps=apps,
+        open_platforms=opens,
+        merchants=merchants,
+        users=users,
+        faults=faults,
+        pay=pay,
+        sections=sections,
+        **scalars,
+    )
     validate(config)
     return config
 
@@ -315,7 +363,9 @@ def validate(config: SandboxConfig) -> None:
         if merchant.platform_mode not in PLATFORM_MODES:
             raise ConfigError(f"merchant {merchant.mchid}: platform_mode must be one of {PLATFORM_MODES}")
         if merchant.apiv3_key and len(merchant.apiv3_key.encode()) not in (16, 24, 32):
-            raise ConfigError(f"merchant {merchant.mchid}: apiv3_key must be 32 bytes (16/24 allowed for tests)")
+            raise ConfigError(
+                f"merchant {merchant.mchid}: apiv3_key must be 32 bytes (16/24 allowed for tests)"
+            )
         for appid in merchant.appids:
             if appid not in appids:
                 raise ConfigError(f"merchant {merchant.mchid}: unknown appid {appid}")
@@ -332,32 +382,46 @@ def validate(config: SandboxConfig) -> None:
 
 # -- key generation ---------------------------------------------------------------------------------------
 
+
 def generate_rsa_private_key_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def public_key_pem_of(private_key_pem: str) -> str:
     key = serialization.load_pem_private_key(private_key_pem.encode(), None)
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
-def self_signed_certificate_pem(private_key_pem: str, serial_hex: str, common_name: str,
-                                not_before: dt.datetime | None = None) -> str:
+def self_signed_certificate_pem(
+    private_key_pem: str, serial_hex: str, common_name: str, not_before: dt.datetime | None = None
+) -> str:
     """A 5-year self-signed platform certificate whose serial number is ``serial_hex``."""
     key = serialization.load_pem_private_key(private_key_pem.encode(), None)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Tenpay.com (wxsandbox)"),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Tenpay.com (wxsandbox)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
     start = not_before or (dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(int(serial_hex, 16)).not_valid_before(start)
-            .not_valid_after(start + dt.timedelta(days=5 * 365))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int(serial_hex, 16))
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=5 * 365))
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -397,7 +461,9 @@ def materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
             app,
             secret=keep(f"secret:app:{app.appid}:secret", app.secret, lambda: secrets.token_hex(16)),
             token=keep(f"secret:app:{app.appid}:token", app.token, lambda: random_ascii(32)),
-            encoding_aes_key=keep(f"secret:app:{app.appid}:aes", app.encoding_aes_key, random_encoding_aes_key),
+            encoding_aes_key=keep(
+                f"secret:app:{app.appid}:aes", app.encoding_aes_key, random_encoding_aes_key
+            ),
         )
         for app in config.apps
     )
@@ -409,25 +475,45 @@ def materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
         if m.merchant_public_key_pem and not m.merchant_private_key_pem:
             merchant_private, merchant_public = "", m.merchant_public_key_pem
         else:
-            merchant_private = keep(prefix + "merchant_private_key", m.merchant_private_key_pem,
-                                    generate_rsa_private_key_pem)
+            merchant_private = keep(
+                prefix + "merchant_private_key", m.merchant_private_key_pem, generate_rsa_private_key_pem
+            )
             merchant_public = m.merchant_public_key_pem or public_key_pem_of(merchant_private)
-        platform_private = keep(prefix + "platform_private_key", m.platform_private_key_pem,
-                                generate_rsa_private_key_pem)
-        pub_key_id = keep(prefix + "platform_public_key_id", m.platform_public_key_id,
-                          lambda: "PUB_KEY_ID_" + "".join(secrets.choice("0123456789") for _ in range(34)))
-        cert_private = keep(prefix + "platform_cert_private_key", m.platform_cert_private_key_pem,
-                            generate_rsa_private_key_pem)
+        platform_private = keep(
+            prefix + "platform_private_key", m.platform_private_key_pem, generate_rsa_private_key_pem
+        )
+        pub_key_id = keep(
+            prefix + "platform_public_key_id",
+            m.platform_public_key_id,
+            lambda: "PUB_KEY_ID_" + "".join(secrets.choice("0123456789") for _ in range(34)),
+        )
+        cert_private = keep(
+            prefix + "platform_cert_private_key",
+            m.platform_cert_private_key_pem,
+            generate_rsa_private_key_pem,
+        )
         cert_serial = keep(prefix + "platform_cert_serial", m.platform_cert_serial, random_serial)
-        cert_pem = keep(prefix + "platform_cert_pem", m.platform_cert_pem,
-                        partial(self_signed_certificate_pem, cert_private, cert_serial, f"{m.mchid} platform"))
+        cert_pem = keep(
+            prefix + "platform_cert_pem",
+            m.platform_cert_pem,
+            partial(self_signed_certificate_pem, cert_private, cert_serial, f"{m.mchid} platform"),
+        )
         appids = m.appids or tuple(a.appid for a in apps)
-        merchants.append(replace(
-            m, appids=appids, apiv3_key=apiv3, merchant_serial=serial, merchant_private_key_pem=merchant_private,
-            merchant_public_key_pem=merchant_public, platform_private_key_pem=platform_private,
-            platform_public_key_id=pub_key_id, platform_cert_private_key_pem=cert_private,
-            platform_cert_serial=cert_serial, platform_cert_pem=cert_pem,
-        ))
+        merchants.append(
+            replace(
+                m,
+                appids=appids,
+                apiv3_key=apiv3,
+                merchant_serial=serial,
+                merchant_private_key_pem=merchant_private,
+                merchant_public_key_pem=merchant_public,
+                platform_private_key_pem=platform_private,
+                platform_public_key_id=pub_key_id,
+                platform_cert_private_key_pem=cert_private,
+                platform_cert_serial=cert_serial,
+                platform_cert_pem=cert_pem,
+            )
+        )
     return replace(config, apps=apps, merchants=tuple(merchants))
 
 
@@ -435,18 +521,34 @@ def export_keys(config: SandboxConfig) -> dict[str, Any]:
     """Everything a hub needs to talk to this sandbox (``wxsandbox keys --export``)."""
     return {
         "apps": [
-            {"appid": a.appid, "kind": a.kind, "name": a.name, "secret": a.secret, "token": a.token,
-             "encoding_aes_key": a.encoding_aes_key, "message_mode": a.message_mode,
-             "server_url": a.server_url, "open_platform": a.open_platform}
+            {
+                "appid": a.appid,
+                "kind": a.kind,
+                "name": a.name,
+                "secret": a.secret,
+                "token": a.token,
+                "encoding_aes_key": a.encoding_aes_key,
+                "message_mode": a.message_mode,
+                "server_url": a.server_url,
+                "open_platform": a.open_platform,
+            }
             for a in config.apps
         ],
         "merchants": [
-            {"mchid": m.mchid, "name": m.name, "appids": list(m.appids), "apiv3_key": m.apiv3_key,
-             "merchant_serial": m.merchant_serial, "merchant_private_key_pem": m.merchant_private_key_pem,
-             "merchant_public_key_pem": m.merchant_public_key_pem, "platform_mode": m.platform_mode,
-             "platform_public_key_id": m.platform_public_key_id,
-             "platform_public_key_pem": m.platform_public_key_pem,
-             "platform_cert_serial": m.platform_cert_serial, "platform_cert_pem": m.platform_cert_pem}
+            {
+                "mchid": m.mchid,
+                "name": m.name,
+                "appids": list(m.appids),
+                "apiv3_key": m.apiv3_key,
+                "merchant_serial": m.merchant_serial,
+                "merchant_private_key_pem": m.merchant_private_key_pem,
+                "merchant_public_key_pem": m.merchant_public_key_pem,
+                "platform_mode": m.platform_mode,
+                "platform_public_key_id": m.platform_public_key_id,
+                "platform_public_key_pem": m.platform_public_key_pem,
+                "platform_cert_serial": m.platform_cert_serial,
+                "platform_cert_pem": m.platform_cert_pem,
+            }
             for m in config.merchants
         ],
     }

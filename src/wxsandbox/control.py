@@ -93,17 +93,33 @@ async def healthz(request: Request):
 async def info(request: Request):
     sb = sandbox_of(request)
     cfg = sb.config
-    return json_response({
-        "apps": [{"appid": a.appid, "kind": a.kind, "name": a.name, "server_url": a.server_url,
-                  "message_mode": a.message_mode, "open_platform": a.open_platform} for a in cfg.apps],
-        "merchants": [{"mchid": m.mchid, "name": m.name, "appids": list(m.appids),
-                       "platform_mode": m.platform_mode} for m in cfg.merchants],
-        "surfaces": sorted(sb.surfaces),
-        "routes": [{"path": r.path, "name": r.name, "methods": sorted(r.methods or ())}
-                   for r in request.app.routes if isinstance(r, Route)],
-        "time_factor": sb.callbacks.time_factor,
-        "clock": _clock(sb),
-    })
+    return json_response(
+        {
+            "apps": [
+                {
+                    "appid": a.appid,
+                    "kind": a.kind,
+                    "name": a.name,
+                    "server_url": a.server_url,
+                    "message_mode": a.message_mode,
+                    "open_platform": a.open_platform,
+                }
+                for a in cfg.apps
+            ],
+            "merchants": [
+                {"mchid": m.mchid, "name": m.name, "appids": list(m.appids), "platform_mode": m.platform_mode}
+                for m in cfg.merchants
+            ],
+            "surfaces": sorted(sb.surfaces),
+            "routes": [
+                {"path": r.path, "name": r.name, "methods": sorted(r.methods or ())}
+                for r in request.app.routes
+                if isinstance(r, Route)
+            ],
+            "time_factor": sb.callbacks.time_factor,
+            "clock": _clock(sb),
+        }
+    )
 
 
 async def keys(request: Request):
@@ -183,9 +199,13 @@ async def fault_detail(request: Request):
 async def journal(request: Request):
     sb = sandbox_of(request)
     q = request.query_params
-    entries = sb.journal.entries(since_id=int_param(request, "since_id", 0), direction=q.get("direction"),
-                                 kind=q.get("kind"), path_prefix=q.get("path_prefix"),
-                                 limit=int_param(request, "limit", 200))
+    entries = sb.journal.entries(
+        since_id=int_param(request, "since_id", 0),
+        direction=q.get("direction"),
+        kind=q.get("kind"),
+        path_prefix=q.get("path_prefix"),
+        limit=int_param(request, "limit", 200),
+    )
     return json_response({"entries": entries, "last_id": sb.journal.last_id()})
 
 
@@ -193,9 +213,16 @@ async def journal(request: Request):
 async def callbacks(request: Request):
     sb = sandbox_of(request)
     q = request.query_params
-    return json_response({"deliveries": sb.callbacks.list(
-        kind=q.get("kind"), status=q.get("status"), since_id=int_param(request, "since_id", 0),
-        limit=int_param(request, "limit", 200))})
+    return json_response(
+        {
+            "deliveries": sb.callbacks.list(
+                kind=q.get("kind"),
+                status=q.get("status"),
+                since_id=int_param(request, "since_id", 0),
+                limit=int_param(request, "limit", 200),
+            )
+        }
+    )
 
 
 @handles_control_errors
@@ -207,7 +234,9 @@ async def callback_detail(request: Request):
         wait_seconds = min(float(wait), 60.0) if wait else 0.0
     except ValueError as exc:
         raise ControlError("invalid_request", "wait must be a number of seconds") from exc
-    delivery = await sb.callbacks.wait(delivery_id, wait_seconds) if wait_seconds else sb.callbacks.get(delivery_id)
+    delivery = (
+        await sb.callbacks.wait(delivery_id, wait_seconds) if wait_seconds else sb.callbacks.get(delivery_id)
+    )
     if delivery is None:
         raise ControlError("not_found", f"no delivery {delivery_id}", 404)
     return json_response(delivery)

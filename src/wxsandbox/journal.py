@@ -51,11 +51,31 @@ class Journal:
         self._lock = threading.Lock()
         state.apply_schema(SCHEMA)
 
-    def record(self, direction: str, target: str, *, kind: str = "", method: str = "",
-               status: int | None = None, duration_ms: float | None = None,
-               request: bytes | str = b"", response: bytes | str = b"", note: str = "") -> None:
-        row = (self._clock.now(), direction, kind, method, target, status, duration_ms,
-               excerpt(request, self._excerpt), excerpt(response, self._excerpt), note)
+    def record(
+        self,
+        direction: str,
+        target: str,
+        *,
+        kind: str = "",
+        method: str = "",
+        status: int | None = None,
+        duration_ms: float | None = None,
+        request: bytes | str = b"",
+        response: bytes | str = b"",
+        note: str = "",
+    ) -> None:
+        row = (
+            self._clock.now(),
+            direction,
+            kind,
+            method,
+            target,
+            status,
+            duration_ms,
+            excerpt(request, self._excerpt),
+            excerpt(response, self._excerpt),
+            note,
+        )
         with self._lock:
             self._buffer.append(row)
             full = len(self._buffer) >= self.FLUSH_ROWS
@@ -70,13 +90,22 @@ class Journal:
         with self._state.transaction() as conn:
             conn.executemany(
                 "INSERT INTO journal (at, direction, kind, method, target, status, duration_ms, request, response,"
-                " note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                " note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
             last = conn.execute("SELECT MAX(id) FROM journal").fetchone()[0]
             if last and last > self._max_rows:
                 conn.execute("DELETE FROM journal WHERE id <= ?", (last - self._max_rows,))
 
-    def entries(self, *, since_id: int = 0, direction: str | None = None, kind: str | None = None,
-                path_prefix: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    def entries(
+        self,
+        *,
+        since_id: int = 0,
+        direction: str | None = None,
+        kind: str | None = None,
+        path_prefix: str | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
         """Journal rows after ``since_id`` (oldest first), optionally filtered."""
         self.flush()
         sql = "SELECT * FROM journal WHERE id > ?"

@@ -40,8 +40,14 @@ class OutboundHTTP:
         self._max_idle = max_idle_per_origin
         self._ssl: ssl.SSLContext | None = None
 
-    async def request(self, method: str, url: str, body: bytes = b"", headers: dict[str, str] | None = None,
-                      timeout: float = 5.0) -> tuple[int, bytes]:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        timeout: float = 5.0,
+    ) -> tuple[int, bytes]:
         """Send one request; returns (status, body). Raises TimeoutError or OutboundError."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -50,8 +56,11 @@ class OutboundHTTP:
         origin = (parts.scheme, parts.hostname, port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Length: {len(body)}"]
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()
-                  if k.lower() not in ("host", "content-length", "connection")]
+        lines += [
+            f"{k}: {v}"
+            for k, v in (headers or {}).items()
+            if k.lower() not in ("host", "content-length", "connection")
+        ]
         payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
         return await asyncio.wait_for(self._exchange(origin, payload, method), timeout)
 

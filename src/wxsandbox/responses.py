@@ -30,14 +30,30 @@ ERRMSG = {
 
 # Default HTTP status of Pay v3 error codes (reference §1.7).
 PAY_STATUS = {
-    "PARAM_ERROR": 400, "INVALID_REQUEST": 400, "ORDER_CLOSED": 400, "APPID_MCHID_NOT_MATCH": 400,
-    "MCH_NOT_EXISTS": 400, "ORDERPAID": 400,
+    "PARAM_ERROR": 400,
+    "INVALID_REQUEST": 400,
+    "ORDER_CLOSED": 400,
+    "APPID_MCHID_NOT_MATCH": 400,
+    "MCH_NOT_EXISTS": 400,
+    "ORDERPAID": 400,
     "SIGN_ERROR": 401,
-    "NO_AUTH": 403, "TRADE_ERROR": 403, "RULELIMIT": 403, "OUT_TRADE_NO_USED": 403, "NOTENOUGH": 403,
-    "NOT_ENOUGH": 403, "USER_ACCOUNT_ABNORMAL": 403,
-    "ORDER_NOT_EXIST": 404, "ORDERNOTEXIST": 404, "RESOURCE_NOT_EXISTS": 404, "NOT_FOUND": 404,
-    "RATELIMIT_EXCEEDED": 429, "RATE_LIMITED": 429, "FREQUENCY_LIMITED": 429,
-    "SYSTEM_ERROR": 500, "SYSTEMERROR": 500, "OPENID_MISMATCH": 500,
+    "NO_AUTH": 403,
+    "TRADE_ERROR": 403,
+    "RULELIMIT": 403,
+    "OUT_TRADE_NO_USED": 403,
+    "NOTENOUGH": 403,
+    "NOT_ENOUGH": 403,
+    "USER_ACCOUNT_ABNORMAL": 403,
+    "ORDER_NOT_EXIST": 404,
+    "ORDERNOTEXIST": 404,
+    "RESOURCE_NOT_EXISTS": 404,
+    "NOT_FOUND": 404,
+    "RATELIMIT_EXCEEDED": 429,
+    "RATE_LIMITED": 429,
+    "FREQUENCY_LIMITED": 429,
+    "SYSTEM_ERROR": 500,
+    "SYSTEMERROR": 500,
+    "OPENID_MISMATCH": 500,
     "SERVICE_UNAVAILABLE": 503,
 }
 PAY_MESSAGE = {
@@ -59,8 +75,9 @@ def dumps(data: Any) -> bytes:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(dumps(data), status_code=status, headers=headers,
-                    media_type="application/json; charset=utf-8")
+    return Response(
+        dumps(data), status_code=status, headers=headers, media_type="application/json; charset=utf-8"
+    )
 
 
 def rid() -> str:
@@ -74,8 +91,13 @@ def wechat_error(errcode: int, errmsg: str | None = None) -> Response:
     return json_response({"errcode": errcode, "errmsg": f"{text} rid: {rid()}"})
 
 
-def pay_error(code: str, message: str | None = None, status: int | None = None,
-              detail: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
+def pay_error(
+    code: str,
+    message: str | None = None,
+    status: int | None = None,
+    detail: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """A Pay v3 error body with its HTTP status (table in reference §1.7)."""
     body: dict[str, Any] = {"code": code, "message": message or PAY_MESSAGE.get(code, code)}
     if detail is not None:

@@ -31,8 +31,14 @@ from wxsandbox.app import create_app
 from wxsandbox.config import PaySettings, SandboxConfig, default_config, export_keys, materialize
 from wxsandbox.state import State
 
-__all__ = ["SandboxHandle", "run_sandbox", "wxsandbox", "wxsandbox_base_config", "wxsandbox_factory",
-           "wxsandbox_session"]
+__all__ = [
+    "SandboxHandle",
+    "run_sandbox",
+    "wxsandbox",
+    "wxsandbox_base_config",
+    "wxsandbox_factory",
+    "wxsandbox_session",
+]
 
 
 class SandboxHandle:
@@ -115,9 +121,17 @@ class _QuickStopServer(uvicorn.Server):
 class _ServerThread(threading.Thread):
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__(name="wxsandbox-server", daemon=True)
-        self.server = _QuickStopServer(uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, lifespan="on",
-            timeout_graceful_shutdown=1))
+        self.server = _QuickStopServer(
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+                timeout_graceful_shutdown=1,
+            )
+        )
         self.error: BaseException | None = None
 
     def run(self) -> None:
@@ -143,8 +157,9 @@ def configure(config: SandboxConfig | None = None, **overrides: Any) -> SandboxC
 
 
 @contextmanager
-def run_sandbox(config: SandboxConfig | None = None, state_path: str = ":memory:", *,
-                port: int = 0, **overrides: Any) -> Iterator[SandboxHandle]:
+def run_sandbox(
+    config: SandboxConfig | None = None, state_path: str = ":memory:", *, port: int = 0, **overrides: Any
+) -> Iterator[SandboxHandle]:
     """Start a sandbox server on 127.0.0.1 (random port by default) and stop it on exit."""
     app = create_app(configure(config, **overrides), State(state_path))
     thread = _ServerThread(app, port=port)

@@ -69,8 +69,10 @@ class Users:
     def openid(self, user_id: str, appid: str) -> str:
         """The user's openid under ``appid`` (recorded for reverse lookup)."""
         openid = self._derive(f"openid:{appid}:{user_id}")
-        self._state.execute("INSERT OR IGNORE INTO user_openids (appid, user_id, openid) VALUES (?, ?, ?)",
-                            (appid, user_id, openid))
+        self._state.execute(
+            "INSERT OR IGNORE INTO user_openids (appid, user_id, openid) VALUES (?, ?, ?)",
+            (appid, user_id, openid),
+        )
         return openid
 
     def unionid(self, user_id: str, appid: str) -> str | None:
@@ -83,7 +85,8 @@ class Users:
     def by_openid(self, appid: str, openid: str) -> dict[str, Any] | None:
         row = self._state.one(
             "SELECT u.* FROM users u JOIN user_openids o ON o.user_id = u.id WHERE o.appid = ? AND o.openid = ?",
-            (appid, openid))
+            (appid, openid),
+        )
         return dict(row) if row else None
 
     # -- records ------------------------------------------------------------------------------------------
@@ -92,8 +95,19 @@ class Users:
         self._state.execute(
             "INSERT OR IGNORE INTO users (id, nickname, avatar_url, phone, sex, province, city, country, language,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (user.id, user.nickname, user.avatar_url, user.phone, user.sex, user.province, user.city,
-             user.country, user.language, self._clock.now()))
+            (
+                user.id,
+                user.nickname,
+                user.avatar_url,
+                user.phone,
+                user.sex,
+                user.province,
+                user.city,
+                user.country,
+                user.language,
+                self._clock.now(),
+            ),
+        )
 
     def create(self, nickname: str, user_id: str | None = None, **fields: Any) -> dict[str, Any]:
         """Create a user; raises ValueError for a duplicate id or unknown field."""
@@ -125,8 +139,12 @@ class Users:
         """The user with their openid/unionid under every configured app (for the control API)."""
         user = self.require(user_id)
         user["identities"] = [
-            {"appid": app.appid, "kind": app.kind, "openid": self.openid(user_id, app.appid),
-             "unionid": self.unionid(user_id, app.appid)}
+            {
+                "appid": app.appid,
+                "kind": app.kind,
+                "openid": self.openid(user_id, app.appid),
+                "unionid": self.unionid(user_id, app.appid),
+            }
             for app in self._config.apps
         ]
         return user

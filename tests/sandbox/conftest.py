@@ -30,8 +30,14 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with receiver._lock:
-                    receiver.requests.append({"headers": dict(self.headers.items()), "body": body,
-                                              "path": self.path, "at": time.monotonic()})
+                    receiver.requests.append(
+                        {
+                            "headers": dict(self.headers.items()),
+                            "body": body,
+                            "path": self.path,
+                            "at": time.monotonic(),
+                        }
+                    )
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default
                 if receiver.check is not None and not receiver.check(dict(self.headers.items()), body):
                     status = 401

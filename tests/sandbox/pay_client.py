@@ -16,17 +16,45 @@ class PayClient:
         self.merchant = merchant or handle.config.merchants[0]
         self.http = handle.client
 
-    def request(self, method: str, url: str, body: dict | str | bytes | None = None, *, timestamp=None,
-                nonce=None, mchid=None, serial=None, key=None, headers=None, sign_body=None) -> httpx.Response:
-        raw = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else
-                                                    (json.dumps(body, ensure_ascii=False).encode() if body is not None
-                                                     else b""))
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: dict | str | bytes | None = None,
+        *,
+        timestamp=None,
+        nonce=None,
+        mchid=None,
+        serial=None,
+        key=None,
+        headers=None,
+        sign_body=None,
+    ) -> httpx.Response:
+        raw = (
+            body
+            if isinstance(body, bytes)
+            else (
+                body.encode()
+                if isinstance(body, str)
+                else (json.dumps(body, ensure_ascii=False).encode() if body is not None else b"")
+            )
+        )
         ts = timestamp if timestamp is not None else int(self.handle.sandbox.clock.now())
         auth = signing.build_authorization(
-            mchid or self.merchant.mchid, serial or self.merchant.merchant_serial,
-            key or self.merchant.merchant_private_key_pem, method, url,
-            sign_body if sign_body is not None else raw.decode("utf-8", "replace"), ts, nonce)
-        all_headers = {"Authorization": auth, "Content-Type": "application/json", "Accept": "application/json"}
+            mchid or self.merchant.mchid,
+            serial or self.merchant.merchant_serial,
+            key or self.merchant.merchant_private_key_pem,
+            method,
+            url,
+            sign_body if sign_body is not None else raw.decode("utf-8", "replace"),
+            ts,
+            nonce,
+        )
+        all_headers = {
+            "Authorization": auth,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
         all_headers.update(headers or {})
         return self.http.request(method, url, content=raw, headers=all_headers)
 
@@ -38,19 +66,29 @@ class PayClient:
         pem = m.platform_public_key_pem if serial == m.platform_public_key_id else m.platform_cert_pem
         if serial not in (m.platform_public_key_id, m.platform_cert_serial):
             return False
-        if abs((now or time.time()) - int(h["Wechatpay-Timestamp"])) >= 300 + (self.handle.sandbox.clock.offset):
+        if abs((now or time.time()) - int(h["Wechatpay-Timestamp"])) >= 300 + (
+            self.handle.sandbox.clock.offset
+        ):
             return False
         message = signing.response_message(h["Wechatpay-Timestamp"], h["Wechatpay-Nonce"], response.content)
         return crypto.rsa_verify(pem, message, h["Wechatpay-Signature"])
 
-    def native(self, out_trade_no: str, total: int = 100, notify_url: str = "http://127.0.0.1:9/pay/notify",
-               **extra) -> httpx.Response:
+    def native(
+        self, out_trade_no: str, total: int = 100, notify_url: str = "http://127.0.0.1:9/pay/notify", **extra
+    ) -> httpx.Response:
         """A Native prepay; request options (timestamp, nonce, mchid, serial, key, headers) sign differently,
         any other keyword goes into the body."""
-        options = {k: extra.pop(k) for k in ("timestamp", "nonce", "mchid", "serial", "key", "headers")
-                   if k in extra}
-        body = {"appid": self.handle.config.apps[0].appid, "mchid": self.merchant.mchid, "description": "测试商品",
-                "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": total, "currency": "CNY"}}
+        options = {
+            k: extra.pop(k) for k in ("timestamp", "nonce", "mchid", "serial", "key", "headers") if k in extra
+        }
+        body = {
+            "appid": self.handle.config.apps[0].appid,
+            "mchid": self.merchant.mchid,
+            "description": "测试商品",
+            "out_trade_no": out_trade_no,
+            "notify_url": notify_url,
+            "amount": {"total": total, "currency": "CNY"},
+        }
         body.update(extra)
         return self.request("POST", "/v3/pay/transactions/native", body, **options)
 

@@ -38,8 +38,10 @@ def test_keys_generated_once_and_persisted(tmp_path):
 
 def test_config_file_values_win_and_errors_name_the_place(tmp_path):
     toml = tmp_path / "sb.toml"
-    toml.write_text('seed = 7\n[[apps]]\nappid = "wxaaaaaaaaaaaaaaaa"\nsecret = "s3cret"\n'
-                    '[[users]]\nid = "a"\nnickname = "阿"\n[pay]\nnonce_replay = "allow"\n[mp]\nfoo = 1\n')
+    toml.write_text(
+        'seed = 7\n[[apps]]\nappid = "wxaaaaaaaaaaaaaaaa"\nsecret = "s3cret"\n'
+        '[[users]]\nid = "a"\nnickname = "阿"\n[pay]\nnonce_replay = "allow"\n[mp]\nfoo = 1\n'
+    )
     config = load_config(toml)
     assert config.seed == 7 and config.pay.nonce_replay == "allow"
     assert config.merchants[0].appids == ("wxaaaaaaaaaaaaaaaa",)
@@ -85,7 +87,9 @@ def test_openids_are_per_app_and_unionid_per_open_platform():
 
 def test_fault_rules_are_seeded_and_replayable():
     def run(seed):
-        faults = FaultInjector((FaultRule(target="pay.*", probability=0.3, errcode="SYSTEM_ERROR"),), seed=seed)
+        faults = FaultInjector(
+            (FaultRule(target="pay.*", probability=0.3, errcode="SYSTEM_ERROR"),), seed=seed
+        )
         return [faults.check("pay.native", "/v3/pay/transactions/native") is not None for _ in range(200)]
 
     first, again, other = run(1), run(1), run(2)
@@ -137,7 +141,9 @@ def test_reset_also_resets_every_surface(wxsandbox):
 
 def test_oversized_control_body_is_refused_before_the_handler(wxsandbox_factory):
     sb = wxsandbox_factory(max_body_bytes=64)
-    response = sb.client.post("/sandbox/users", content=b"x" * 65, headers={"content-type": "application/json"})
+    response = sb.client.post(
+        "/sandbox/users", content=b"x" * 65, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert len(sb.client.get("/sandbox/users").json()["users"]) == 3
 
@@ -151,14 +157,25 @@ def test_cli_help_example_and_keys(tmp_path):
     toml.write_text(example)
     assert "\n[mp]" in example and "mp" in load_config(toml).sections  # surfaces document their own options
     state = str(tmp_path / "s.db")
-    keys = json.loads(subprocess.run([*run, "keys", "--export", "--state", state, "--config", str(toml)],
-                                     capture_output=True, text=True, check=True).stdout)
+    keys = json.loads(
+        subprocess.run(
+            [*run, "keys", "--export", "--state", state, "--config", str(toml)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert keys["merchants"][0]["mchid"] == "1900009191"
-    env = subprocess.run([*run, "keys", "--export", "--format", "env", "--state", state],
-                         capture_output=True, text=True, check=True).stdout
+    env = subprocess.run(
+        [*run, "keys", "--export", "--format", "env", "--state", state],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert f"WXSANDBOX_PAY_APIV3_KEY='{keys['merchants'][0]['apiv3_key']}'" in env
-    bad = subprocess.run([*run, "keys", "--export", "--config", str(tmp_path / "missing.toml")],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [*run, "keys", "--export", "--config", str(tmp_path / "missing.toml")], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "bad config" in bad.stderr
 
 

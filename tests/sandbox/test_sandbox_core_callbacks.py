@@ -25,8 +25,14 @@ async def serve_raw(responses: list[bytes]):
         try:
             while responses:
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
                 seen.append(head + await reader.readexactly(length))
                 raw = responses.pop(0)
                 writer.write(raw)
@@ -43,12 +49,14 @@ async def serve_raw(responses: list[bytes]):
 
 def test_outbound_client_reads_every_body_framing():
     async def scenario():
-        server, url, seen = await serve_raw([
-            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n",
-            b"HTTP/1.1 204 No Content\r\n\r\n",
-            b"HTTP/1.0 500 Internal Server Error\r\n\r\nclose-delimited body",
-        ])
+        server, url, seen = await serve_raw(
+            [
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n",
+                b"HTTP/1.1 204 No Content\r\n\r\n",
+                b"HTTP/1.0 500 Internal Server Error\r\n\r\nclose-delimited body",
+            ]
+        )
         client = OutboundHTTP()
         results = [await client.request("POST", url, b'{"a":1}', {"X-Test": "1"}) for _ in range(4)]
         await client.aclose()
@@ -85,11 +93,16 @@ def test_outbound_client_errors_and_timeouts():
 
 def test_custom_kind_schedule_and_on_result(wxsandbox):
     seen = []
-    wxsandbox.sandbox.callbacks.register(CallbackKind(
-        name="test.kind", schedule=(5, 7), timeout=1,
-        prepare=lambda d: ({"X-Attempt": str(d["attempts"] + 1)}, d["body"] + b"!"),
-        is_success=lambda status, body: status == 200 and body == b"ok",
-        on_result=lambda d, status, body: seen.append((d["attempts"], status, body))))
+    wxsandbox.sandbox.callbacks.register(
+        CallbackKind(
+            name="test.kind",
+            schedule=(5, 7),
+            timeout=1,
+            prepare=lambda d: ({"X-Attempt": str(d["attempts"] + 1)}, d["body"] + b"!"),
+            is_success=lambda status, body: status == 200 and body == b"ok",
+            on_result=lambda d, status, body: seen.append((d["attempts"], status, body)),
+        )
+    )
 
     replies = [b"no", b"nope", b"ok"]
     received = []
@@ -110,7 +123,8 @@ def test_custom_kind_schedule_and_on_result(wxsandbox):
     threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     try:
         [delivery_id] = wxsandbox.sandbox.callbacks.enqueue(
-            "test.kind", f"http://127.0.0.1:{server.server_address[1]}/", b"ping", {"n": 1})
+            "test.kind", f"http://127.0.0.1:{server.server_address[1]}/", b"ping", {"n": 1}
+        )
         delivery = wxsandbox.wait_delivery(delivery_id)
     finally:
         server.shutdown()
@@ -120,7 +134,10 @@ def test_custom_kind_schedule_and_on_result(wxsandbox):
     assert received == [("1", b"ping!"), ("2", b"ping!"), ("3", b"ping!")]
     assert seen == [(1, 200, b"no"), (2, 200, b"nope"), (3, 200, b"ok")]
     log = delivery["attempt_log"]
-    assert [round(b["scheduled_at"] - a["scheduled_at"]) for a, b in zip(log, log[1:], strict=False)] == [5, 7]
+    assert [round(b["scheduled_at"] - a["scheduled_at"]) for a, b in zip(log, log[1:], strict=False)] == [
+        5,
+        7,
+    ]
 
 
 def test_unknown_kind_fails_its_attempts_and_cancel_withdraws(wxsandbox):
@@ -136,8 +153,9 @@ def test_unknown_kind_fails_its_attempts_and_cancel_withdraws(wxsandbox):
 def test_pending_deliveries_resume_after_a_restart(tmp_path, wxsandbox_base_config, receiver):
     state = str(tmp_path / "resume.db")
     with run_sandbox(wxsandbox_base_config, state, time_factor=1.0) as first:
-        first.sandbox.callbacks.enqueue("pay.notify", receiver.url, b"{}", {"mchid": first.merchant.mchid},
-                                        delay=30)
+        first.sandbox.callbacks.enqueue(
+            "pay.notify", receiver.url, b"{}", {"mchid": first.merchant.mchid}, delay=30
+        )
     assert receiver.requests == []
     with run_sandbox(wxsandbox_base_config, state, time_factor=1.0) as second:
         assert second.deliveries()[0]["status"] == "pending"
@@ -150,8 +168,20 @@ def test_cli_serve_answers_and_stops(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "wxsandbox", "serve", "--port", str(port), "--state",
-                             str(tmp_path / "cli.db"), "--log-level", "warning"])
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wxsandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--state",
+            str(tmp_path / "cli.db"),
+            "--log-level",
+            "warning",
+        ]
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -166,6 +196,10 @@ def test_cli_serve_answers_and_stops(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    exported = subprocess.run([sys.executable, "-m", "wxsandbox", "keys", "--export", "--state",
-                               str(tmp_path / "cli.db")], capture_output=True, text=True, check=True).stdout
+    exported = subprocess.run(
+        [sys.executable, "-m", "wxsandbox", "keys", "--export", "--state", str(tmp_path / "cli.db")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert keys["merchants"][0]["apiv3_key"] in exported  # the same persisted keys

@@ -10,8 +10,9 @@ from wxsandbox.mp.jssdk import jsapi_signature
 
 
 def token_of(sb, app):
-    return sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                   "secret": app.secret}).json()["access_token"]
+    return sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
 
 
 class Api:
@@ -21,11 +22,14 @@ class Api:
         self.handle = handle
 
     def post(self, app, path, body=None, **kw):
-        return self.handle.client.post(path, params={"access_token": token_of(self.handle, app)}, json=body,
-                                       **kw).json()
+        return self.handle.client.post(
+            path, params={"access_token": token_of(self.handle, app)}, json=body, **kw
+        ).json()
 
     def get(self, app, path, **params):
-        return self.handle.client.get(path, params={"access_token": token_of(self.handle, app)} | params).json()
+        return self.handle.client.get(
+            path, params={"access_token": token_of(self.handle, app)} | params
+        ).json()
 
 
 @pytest.fixture
@@ -40,39 +44,67 @@ def shared_api(sb):
 
 # -- menus ---------------------------------------------------------------------------------------------------
 
+
 def leaf(name="菜单", **extra):
     return {"type": "click", "name": name, "key": "K"} | extra
 
 
-@pytest.mark.parametrize(("buttons", "errcode"), [
-    ([], 40016),
-    ([leaf()] * 4, 40016),
-    ([leaf(type="swipe")], 40017),
-    ([leaf(name="一二三四五六")], 40018),  # 18 bytes > 16
-    ([leaf(name="")], 40018),
-    ([leaf(key="k" * 129)], 40019),
-    ([leaf(key="")], 40019),
-    ([{"type": "view", "name": "网站", "url": "http://x/" + "a" * 1020}], 40020),
-    ([{"name": "更多", "sub_button": [leaf()] * 6}], 40023),
-    ([{"name": "更多", "sub_button": [leaf(type="bad")]}], 40024),
-    ([{"name": "更多", "sub_button": [leaf(name="长" * 21)]}], 40025),  # 63 bytes > 60
-    ([{"name": "更多", "sub_button": [leaf(key="k" * 129)]}], 40026),
-    ([{"name": "更多", "sub_button": [{"type": "view", "name": "v", "url": ""}]}], 40027),
-    ([{"name": "更多", "sub_button": [{"name": "三级", "sub_button": [leaf()]}]}], 40022),
-    ([{"type": "miniprogram", "name": "小程序", "url": "http://x", "appid": "wxnotlinked", "pagepath": "p"}], 40097),
-])
+@pytest.mark.parametrize(
+    ("buttons", "errcode"),
+    [
+        ([], 40016),
+        ([leaf()] * 4, 40016),
+        ([leaf(type="swipe")], 40017),
+        ([leaf(name="一二三四五六")], 40018),  # 18 bytes > 16
+        ([leaf(name="")], 40018),
+        ([leaf(key="k" * 129)], 40019),
+        ([leaf(key="")], 40019),
+        ([{"type": "view", "name": "网站", "url": "http://x/" + "a" * 1020}], 40020),
+        ([{"name": "更多", "sub_button": [leaf()] * 6}], 40023),
+        ([{"name": "更多", "sub_button": [leaf(type="bad")]}], 40024),
+        ([{"name": "更多", "sub_button": [leaf(name="长" * 21)]}], 40025),  # 63 bytes > 60
+        ([{"name": "更多", "sub_button": [leaf(key="k" * 129)]}], 40026),
+        ([{"name": "更多", "sub_button": [{"type": "view", "name": "v", "url": ""}]}], 40027),
+        ([{"name": "更多", "sub_button": [{"name": "三级", "sub_button": [leaf()]}]}], 40022),
+        (
+            [
+                {
+                    "type": "miniprogram",
+                    "name": "小程序",
+                    "url": "http://x",
+                    "appid": "wxnotlinked",
+                    "pagepath": "p",
+                }
+            ],
+            40097,
+        ),
+    ],
+)
 def test_menu_limits(shared_api, oa, buttons, errcode):
     assert shared_api.post(oa, "/cgi-bin/menu/create", {"button": buttons})["errcode"] == errcode
     assert shared_api.get(oa, "/cgi-bin/menu/get")["errcode"] == 46003  # nothing was stored
 
 
 def test_menu_at_the_limits_round_trips(api, oa, mp):
-    menu = {"button": [
-        leaf(name="一二三四五"),  # 15 bytes
-        {"name": "商城", "sub_button": [leaf(name="长" * 20, key="k" * 128)] * 4 + [
-            {"type": "miniprogram", "name": "小程序", "url": "http://m", "appid": mp.appid, "pagepath": "pages/i"}]},
-        {"type": "view", "name": "官网", "url": "http://shop.test/" + "a" * 1000},
-    ]}
+    menu = {
+        "button": [
+            leaf(name="一二三四五"),  # 15 bytes
+            {
+                "name": "商城",
+                "sub_button": [leaf(name="长" * 20, key="k" * 128)] * 4
+                + [
+                    {
+                        "type": "miniprogram",
+                        "name": "小程序",
+                        "url": "http://m",
+                        "appid": mp.appid,
+                        "pagepath": "pages/i",
+                    }
+                ],
+            },
+            {"type": "view", "name": "官网", "url": "http://shop.test/" + "a" * 1000},
+        ]
+    }
     assert api.post(oa, "/cgi-bin/menu/create", menu) == {"errcode": 0, "errmsg": "ok"}
     got = api.get(oa, "/cgi-bin/menu/get")["menu"]
     assert len(got["button"]) == 3 and len(got["button"][1]["sub_button"]) == 5
@@ -91,9 +123,13 @@ def test_menu_malformed_body(sb, oa):
 
 # -- customer-service messages -----------------------------------------------------------------------------
 
+
 def custom(api, app, sb, user="xiaoming", content="您的订单已发货"):
-    return api.post(app, "/cgi-bin/message/custom/send", {
-        "touser": sb.openid(user, app.appid), "msgtype": "text", "text": {"content": content}})
+    return api.post(
+        app,
+        "/cgi-bin/message/custom/send",
+        {"touser": sb.openid(user, app.appid), "msgtype": "text", "text": {"content": content}},
+    )
 
 
 def test_custom_message_needs_an_interaction_within_48_hours(wxsandbox, api, oa):
@@ -119,13 +155,16 @@ def test_custom_message_count_limit_and_unfollow(wxsandbox, api, oa):
     assert custom(api, oa, wxsandbox, "lihua")["errcode"] == 45015
 
 
-@pytest.mark.parametrize(("body", "errcode"), [
-    ({"touser": "oNOBODY", "msgtype": "text", "text": {"content": "x"}}, 40003),
-    ({"touser": "", "msgtype": "text", "text": {"content": "x"}}, 40003),
-    ({"msgtype": "gif", "gif": {}}, 40008),
-    ({"msgtype": "text", "text": {}}, 47003),
-    ({"msgtype": "text", "text": {"content": "长" * 700}}, 45002),
-])
+@pytest.mark.parametrize(
+    ("body", "errcode"),
+    [
+        ({"touser": "oNOBODY", "msgtype": "text", "text": {"content": "x"}}, 40003),
+        ({"touser": "", "msgtype": "text", "text": {"content": "x"}}, 40003),
+        ({"msgtype": "gif", "gif": {}}, 40008),
+        ({"msgtype": "text", "text": {}}, 47003),
+        ({"msgtype": "text", "text": {"content": "长" * 700}}, 45002),
+    ],
+)
 def test_custom_message_errors(sb, shared_api, oa, body, errcode):
     sb.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
     body = {"touser": sb.openid("xiaoming", oa.appid)} | body
@@ -136,10 +175,18 @@ def test_custom_message_errors(sb, shared_api, oa, body, errcode):
 
 # -- template messages ---------------------------------------------------------------------------------------
 
+
 def template(api, app, sb, user="xiaoming", **extra):
-    return api.post(app, "/cgi-bin/message/template/send", {
-        "touser": sb.openid(user, app.appid), "template_id": "TPL_ORDER_SHIPPED",
-        "data": {"first": {"value": "您的订单已发货"}, "keyword1": {"value": "顺丰 SF123"}}} | extra)
+    return api.post(
+        app,
+        "/cgi-bin/message/template/send",
+        {
+            "touser": sb.openid(user, app.appid),
+            "template_id": "TPL_ORDER_SHIPPED",
+            "data": {"first": {"value": "您的订单已发货"}, "keyword1": {"value": "顺丰 SF123"}},
+        }
+        | extra,
+    )
 
 
 def test_template_message_quota_and_follow_rule(wxsandbox, api, oa):
@@ -162,20 +209,24 @@ def test_template_client_msg_id_is_idempotent(wxsandbox, api, oa):
     assert sum(m["source"] == "template" for m in chat) == 1
 
 
-@pytest.mark.parametrize(("extra", "errcode"), [
-    ({"template_id": ""}, 40037),
-    ({"data": {}}, 47003),
-    ({"data": {"keyword1": "plain string"}}, 47003),
-    ({"miniprogram": {"appid": "wxnotlinked", "pagepath": "index"}}, 47003),
-])
+@pytest.mark.parametrize(
+    ("extra", "errcode"),
+    [
+        ({"template_id": ""}, 40037),
+        ({"data": {}}, 47003),
+        ({"data": {"keyword1": "plain string"}}, 47003),
+        ({"miniprogram": {"appid": "wxnotlinked", "pagepath": "index"}}, 47003),
+    ],
+)
 def test_template_message_argument_errors(sb, shared_api, oa, extra, errcode):
     sb.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
     assert template(shared_api, oa, sb, **extra)["errcode"] == errcode
 
 
 def test_strict_template_registry(wxsandbox, api, oa):
-    wxsandbox.control("POST", "mp/settings", json={"template_registry": "strict",
-                                                   "templates": {oa.appid: ["TPL_KNOWN"]}})
+    wxsandbox.control(
+        "POST", "mp/settings", json={"template_registry": "strict", "templates": {oa.appid: ["TPL_KNOWN"]}}
+    )
     wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
     assert template(api, oa, wxsandbox)["errcode"] == 40037
     assert template(api, oa, wxsandbox, template_id="TPL_KNOWN")["errcode"] == 0
@@ -191,26 +242,42 @@ def test_invalid_settings_are_refused(sb):
 
 # -- Mini Program subscribe messages ------------------------------------------------------------------------
 
+
 def subscribe_send(api, app, sb, user="wangfang", **extra):
-    return api.post(app, "/cgi-bin/message/subscribe/send", {
-        "touser": sb.openid(user, app.appid), "template_id": "TPL_PAID", "page": "pages/order/detail?id=1",
-        "data": {"character_string1": {"value": "WX2024"}, "amount2": {"value": "¥6999.00"}}} | extra)
+    return api.post(
+        app,
+        "/cgi-bin/message/subscribe/send",
+        {
+            "touser": sb.openid(user, app.appid),
+            "template_id": "TPL_PAID",
+            "page": "pages/order/detail?id=1",
+            "data": {"character_string1": {"value": "WX2024"}, "amount2": {"value": "¥6999.00"}},
+        }
+        | extra,
+    )
 
 
 def test_subscribe_message_needs_a_grant_per_message(wxsandbox, api, mp):
     assert subscribe_send(api, mp, wxsandbox)["errcode"] == 43101
-    granted = wxsandbox.control("POST", "mp/subscriptions",
-                                json={"user": "wangfang", "template_id": "TPL_PAID", "count": 2})
+    granted = wxsandbox.control(
+        "POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID", "count": 2}
+    )
     assert granted["remaining"] == 2
     assert [subscribe_send(api, mp, wxsandbox)["errcode"] for _ in range(3)] == [0, 0, 43101]
     chat = wxsandbox.control("GET", "mp/oa/conversation", params={"user": "wangfang", "appid": mp.appid})
     assert [m["source"] for m in chat["messages"]] == ["subscribe", "subscribe"]
 
 
-@pytest.mark.parametrize(("extra", "errcode"), [
-    ({"touser": "oNOBODY"}, 40003), ({"template_id": ""}, 40037), ({"data": {"x": {}}}, 47003),
-    ({"miniprogram_state": "beta"}, 47003), ({"page": "/abs"}, 41030),
-])
+@pytest.mark.parametrize(
+    ("extra", "errcode"),
+    [
+        ({"touser": "oNOBODY"}, 40003),
+        ({"template_id": ""}, 40037),
+        ({"data": {"x": {}}}, 47003),
+        ({"miniprogram_state": "beta"}, 47003),
+        ({"page": "/abs"}, 41030),
+    ],
+)
 def test_subscribe_message_errors_do_not_consume_the_grant(sb, shared_api, mp, extra, errcode):
     sb.control("POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID"})
     assert subscribe_send(shared_api, mp, sb, **extra)["errcode"] == errcode
@@ -223,13 +290,14 @@ def test_subscribe_send_is_a_mini_program_api(sb, shared_api, oa):
 
 # -- QR codes ----------------------------------------------------------------------------------------------
 
+
 def png_chunks(png: bytes) -> dict:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks = 8, {}
     while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos:pos + 4])
-        kind, data = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
-        assert struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + data)
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        kind, data = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
+        assert struct.unpack(">I", png[pos + 8 + length : pos + 12 + length])[0] == zlib.crc32(kind + data)
         chunks[kind] = chunks.get(kind, b"") + data
         pos += 12 + length
     return chunks
@@ -264,7 +332,7 @@ def assert_qr_of(png: bytes, url: str) -> None:
     width, height, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
     assert width == height and depth == 1 and colour in (0, 3)  # 1-bit greyscale or palette
     raw, stride = zlib.decompress(chunks[b"IDAT"]), 1 + (width + 7) // 8
-    rows = unfilter([raw[i * stride:(i + 1) * stride] for i in range(height)])
+    rows = unfilter([raw[i * stride : (i + 1) * stride] for i in range(height)])
     expected = segno.make(url, error="m", micro=False, boost_error=False).matrix
     scale = width // (len(expected) + 8)
     assert scale >= 1 and width == (len(expected) + 8) * scale
@@ -278,14 +346,27 @@ def assert_qr_of(png: bytes, url: str) -> None:
 
 
 def test_qrcode_kinds_and_image(wxsandbox, api, oa):
-    temp = api.post(oa, "/cgi-bin/qrcode/create", {"action_name": "QR_STR_SCENE",
-                                                   "action_info": {"scene": {"scene_str": "poster-618"}}})
+    temp = api.post(
+        oa,
+        "/cgi-bin/qrcode/create",
+        {"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": "poster-618"}}},
+    )
     assert temp["expire_seconds"] == 30 and temp["url"].startswith("https://weixin.qq.com/q/")
-    perm = api.post(oa, "/cgi-bin/qrcode/create", {"action_name": "QR_LIMIT_SCENE", "expire_seconds": 60,
-                                                   "action_info": {"scene": {"scene_id": 100000}}})
+    perm = api.post(
+        oa,
+        "/cgi-bin/qrcode/create",
+        {
+            "action_name": "QR_LIMIT_SCENE",
+            "expire_seconds": 60,
+            "action_info": {"scene": {"scene_id": 100000}},
+        },
+    )
     assert "expire_seconds" not in perm
-    capped = api.post(oa, "/cgi-bin/qrcode/create", {"action_name": "QR_SCENE", "expire_seconds": 10**8,
-                                                     "action_info": {"scene": {"scene_id": 7}}})
+    capped = api.post(
+        oa,
+        "/cgi-bin/qrcode/create",
+        {"action_name": "QR_SCENE", "expire_seconds": 10**8, "action_info": {"scene": {"scene_id": 7}}},
+    )
     assert capped["expire_seconds"] == 2592000
     image = wxsandbox.client.get("/cgi-bin/showqrcode", params={"ticket": temp["ticket"]})
     assert image.headers["content-type"] == "image/png"
@@ -303,32 +384,50 @@ def test_missing_scene_wrapper_silently_means_scene_zero(wxsandbox, api, oa):
     assert wxsandbox.control("POST", "mp/qrcode/resolve", json={"ticket": qr["ticket"]})["scene"] == "0"
 
 
-@pytest.mark.parametrize(("body", "errcode"), [
-    ({"action_name": "QR_FOREVER", "action_info": {"scene": {"scene_id": 1}}}, 40097),
-    ({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 100001}}}, 40053),
-    ({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 0}}}, 40053),
-    ({"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "x" * 65}}}, 40053),
-    ({"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": ""}}}, 40053),
-    ({"action_name": "QR_SCENE", "action_info": "oops"}, 40053),
-    ({"action_name": "QR_SCENE", "expire_seconds": -1, "action_info": {"scene": {"scene_id": 1}}}, 40097),
-])
+@pytest.mark.parametrize(
+    ("body", "errcode"),
+    [
+        ({"action_name": "QR_FOREVER", "action_info": {"scene": {"scene_id": 1}}}, 40097),
+        ({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 100001}}}, 40053),
+        ({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 0}}}, 40053),
+        ({"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "x" * 65}}}, 40053),
+        ({"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": ""}}}, 40053),
+        ({"action_name": "QR_SCENE", "action_info": "oops"}, 40053),
+        ({"action_name": "QR_SCENE", "expire_seconds": -1, "action_info": {"scene": {"scene_id": 1}}}, 40097),
+    ],
+)
 def test_qrcode_errors(shared_api, oa, body, errcode):
     assert shared_api.post(oa, "/cgi-bin/qrcode/create", body)["errcode"] == errcode
 
 
 # -- Mini Program links -----------------------------------------------------------------------------------
 
+
 def test_url_link_scheme_and_short_link_resolve(wxsandbox, api, mp):
-    link = api.post(mp, "/wxa/generate_urllink", {"path": "pages/product/detail", "query": "id=42&from=sms",
-                                                  "expire_type": 1, "expire_interval": 7})
+    link = api.post(
+        mp,
+        "/wxa/generate_urllink",
+        {"path": "pages/product/detail", "query": "id=42&from=sms", "expire_type": 1, "expire_interval": 7},
+    )
     assert link["url_link"].startswith("https://wxaurl.cn/")
     scheme = api.post(mp, "/wxa/generatescheme", {"jump_wxa": {"path": "pages/index/index", "query": ""}})
     assert scheme["openlink"].startswith("weixin://dl/business/?t=")
-    short = api.post(mp, "/wxa/genwxashortlink", {"page_url": "pages/cart/index?c=1", "is_permanent": True,
-                                                  "page_title": "双十一购物车大促活动限时抢购正在进行中快来看看吧"})
+    short = api.post(
+        mp,
+        "/wxa/genwxashortlink",
+        {
+            "page_url": "pages/cart/index?c=1",
+            "is_permanent": True,
+            "page_title": "双十一购物车大促活动限时抢购正在进行中快来看看吧",
+        },
+    )
     assert short["link"].startswith("#小程序://")
     target = wxsandbox.control("POST", "mp/links/resolve", json={"link": link["url_link"]})
-    assert (target["appid"], target["path"], target["query"]) == (mp.appid, "pages/product/detail", "id=42&from=sms")
+    assert (target["appid"], target["path"], target["query"]) == (
+        mp.appid,
+        "pages/product/detail",
+        "id=42&from=sms",
+    )
     assert wxsandbox.control("POST", "mp/links/resolve", json={"link": short["link"]})["query"] == "c=1"
     assert len(wxsandbox.control("POST", "mp/links/resolve", json={"link": short["link"]})["title"]) == 20
     wxsandbox.advance_clock(7 * 86400 + 1)
@@ -339,8 +438,12 @@ def test_url_link_scheme_and_short_link_resolve(wxsandbox, api, mp):
 
 def test_link_time_rules(wxsandbox, api, mp):
     now = int(wxsandbox.control("GET", "clock")["now"])
-    assert api.post(mp, "/wxa/generate_urllink", {"expire_type": 1, "expire_interval": 31})["errcode"] == 85401
-    assert api.post(mp, "/wxa/generate_urllink", {"expire_type": 0, "expire_time": now - 10})["errcode"] == 85402
+    assert (
+        api.post(mp, "/wxa/generate_urllink", {"expire_type": 1, "expire_interval": 31})["errcode"] == 85401
+    )
+    assert (
+        api.post(mp, "/wxa/generate_urllink", {"expire_type": 0, "expire_time": now - 10})["errcode"] == 85402
+    )
     assert api.post(mp, "/wxa/generate_urllink", {"expire_time": now + 31 * 86400})["errcode"] == 85401
     assert api.post(mp, "/wxa/generate_urllink", {"expire_time": now + 86400})["errcode"] == 0
     assert api.post(mp, "/wxa/generate_urllink", {"path": "pages/a?x=1"})["errcode"] == 40165
@@ -354,14 +457,21 @@ def test_links_are_mini_program_apis(shared_api, oa):
 
 # -- JS-SDK ------------------------------------------------------------------------------------------------
 
+
 def test_jsapi_signature_official_vector():
     ticket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
-    assert jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value") \
+    assert (
+        jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value")
         == "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
-    assert jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com") \
+    )
+    assert (
+        jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com")
         == "f4d90daf4b3bca3078ab155816175ba34c443a7b"
-    assert jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com#frag") \
+    )
+    assert (
+        jsapi_signature(ticket, "Wm3WZYTPz0wzccnW", "1414587457", "http://mp.weixin.qq.com#frag")
         == "f4d90daf4b3bca3078ab155816175ba34c443a7b"
+    )
 
 
 def test_jsapi_ticket_is_cached_and_wx_config_is_verified(wxsandbox, api, oa):
@@ -371,8 +481,13 @@ def test_jsapi_ticket_is_cached_and_wx_config_is_verified(wxsandbox, api, oa):
     assert api.get(oa, "/cgi-bin/ticket/getticket", type="wx_card")["ticket"] != first["ticket"]
     assert api.get(oa, "/cgi-bin/ticket/getticket", type="bogus")["errcode"] == 40097
     url = "http://shop.test/p/1?from=menu"
-    config = {"appId": oa.appid, "timestamp": "1700000000", "nonceStr": "abc",
-              "signature": jsapi_signature(first["ticket"], "abc", "1700000000", url), "url": url + "#top"}
+    config = {
+        "appId": oa.appid,
+        "timestamp": "1700000000",
+        "nonceStr": "abc",
+        "signature": jsapi_signature(first["ticket"], "abc", "1700000000", url),
+        "url": url + "#top",
+    }
     assert wxsandbox.control("POST", "mp/jssdk/verify", json=config)["ok"]
     forged = wxsandbox.control("POST", "mp/jssdk/verify", json=config | {"nonceStr": "abd"})
     assert forged == {"ok": False, "errMsg": "config:invalid signature", "reason": "签名不匹配"}
@@ -384,31 +499,45 @@ def test_jsapi_ticket_is_cached_and_wx_config_is_verified(wxsandbox, api, oa):
 
 # -- Mini Program codes ------------------------------------------------------------------------------------
 
+
 def test_wxacode_unlimited_is_an_image_that_resolves_to_page_and_scene(wxsandbox, mp):
     token = token_of(wxsandbox, mp)
-    image = wxsandbox.client.post("/wxa/getwxacodeunlimit", params={"access_token": token},
-                                  json={"scene": "sku=42&ch=poster", "page": "pages/product/detail", "width": 430})
+    image = wxsandbox.client.post(
+        "/wxa/getwxacodeunlimit",
+        params={"access_token": token},
+        json={"scene": "sku=42&ch=poster", "page": "pages/product/detail", "width": 430},
+    )
     assert image.headers["content-type"] == "image/png"
     url = image.headers["x-wxsandbox-qr-url"]
     assert_qr_of(image.content, url)
     target = wxsandbox.control("POST", "mp/links/resolve", json={"link": url})
     assert (target["kind"], target["appid"], target["path"], target["query"]) == (
-        "wxacode", mp.appid, "pages/product/detail", "scene=sku=42&ch=poster")
-    limited = wxsandbox.client.post("/wxa/getwxacode", params={"access_token": token},
-                                    json={"path": "pages/index/index?from=desk"})
-    target = wxsandbox.control("POST", "mp/links/resolve", json={"link": limited.headers["x-wxsandbox-qr-url"]})
+        "wxacode",
+        mp.appid,
+        "pages/product/detail",
+        "scene=sku=42&ch=poster",
+    )
+    limited = wxsandbox.client.post(
+        "/wxa/getwxacode", params={"access_token": token}, json={"path": "pages/index/index?from=desk"}
+    )
+    target = wxsandbox.control(
+        "POST", "mp/links/resolve", json={"link": limited.headers["x-wxsandbox-qr-url"]}
+    )
     assert (target["path"], target["query"]) == ("pages/index/index", "from=desk")
 
 
-@pytest.mark.parametrize(("path", "body", "errcode"), [
-    ("/wxa/getwxacodeunlimit", {"scene": "x" * 33}, 40097),
-    ("/wxa/getwxacodeunlimit", {"scene": "中文"}, 40097),
-    ("/wxa/getwxacodeunlimit", {"scene": "a", "page": "/pages/a"}, 41030),
-    ("/wxa/getwxacodeunlimit", {"scene": "a", "width": 100}, 40097),
-    ("/wxa/getwxacodeunlimit", {"scene": "a", "env_version": "beta"}, 40097),
-    ("/wxa/getwxacode", {"path": "p" * 129}, 41030),
-    ("/wxa/getwxacode", {}, 41030),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "errcode"),
+    [
+        ("/wxa/getwxacodeunlimit", {"scene": "x" * 33}, 40097),
+        ("/wxa/getwxacodeunlimit", {"scene": "中文"}, 40097),
+        ("/wxa/getwxacodeunlimit", {"scene": "a", "page": "/pages/a"}, 41030),
+        ("/wxa/getwxacodeunlimit", {"scene": "a", "width": 100}, 40097),
+        ("/wxa/getwxacodeunlimit", {"scene": "a", "env_version": "beta"}, 40097),
+        ("/wxa/getwxacode", {"path": "p" * 129}, 41030),
+        ("/wxa/getwxacode", {}, 41030),
+    ],
+)
 def test_wxacode_errors_are_json(shared_api, mp, path, body, errcode):
     assert shared_api.post(mp, path, body)["errcode"] == errcode
 
@@ -423,15 +552,20 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
 def upload(sb, app, media_type="image", data=PNG_BYTES, name="photo.png", mime="image/png"):
-    return sb.client.post("/cgi-bin/media/upload", params={"access_token": token_of(sb, app), "type": media_type},
-                          files={"media": (name, data, mime)}).json()
+    return sb.client.post(
+        "/cgi-bin/media/upload",
+        params={"access_token": token_of(sb, app), "type": media_type},
+        files={"media": (name, data, mime)},
+    ).json()
 
 
 def test_media_upload_get_and_use_in_custom_messages(wxsandbox, api, oa):
     uploaded = upload(wxsandbox, oa)
     assert uploaded["type"] == "image" and uploaded["media_id"]
-    got = wxsandbox.client.get("/cgi-bin/media/get", params={"access_token": token_of(wxsandbox, oa),
-                                                             "media_id": uploaded["media_id"]})
+    got = wxsandbox.client.get(
+        "/cgi-bin/media/get",
+        params={"access_token": token_of(wxsandbox, oa), "media_id": uploaded["media_id"]},
+    )
     assert got.content == PNG_BYTES and got.headers["content-type"] == "image/png"
     assert wxsandbox.client.get(f"/sandbox/mp/media/{uploaded['media_id']}").content == PNG_BYTES
     wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
@@ -452,24 +586,34 @@ def test_media_upload_errors(sb, oa, mp):
     assert upload(sb, oa, media_type="gif")["errcode"] == 40004
     assert upload(sb, oa, media_type="thumb", data=b"x" * (64 * 1024 + 1))["errcode"] == 40006
     assert upload(sb, oa, data=b"")["errcode"] == 41005
-    raw = sb.client.post("/cgi-bin/media/upload", params={"access_token": token_of(sb, oa),
-                                                                 "type": "image"}, content=PNG_BYTES)
+    raw = sb.client.post(
+        "/cgi-bin/media/upload", params={"access_token": token_of(sb, oa), "type": "image"}, content=PNG_BYTES
+    )
     assert raw.json()["errcode"] == 41005
     media_id = upload(sb, oa)["media_id"]
-    other = sb.client.get("/cgi-bin/media/get", params={"access_token": token_of(sb, mp),
-                                                               "media_id": media_id})
+    other = sb.client.get(
+        "/cgi-bin/media/get", params={"access_token": token_of(sb, mp), "media_id": media_id}
+    )
     assert other.json()["errcode"] == 40007  # media belong to the account that uploaded them
     assert sb.client.get("/sandbox/mp/media/nope").status_code == 404
 
 
 def test_template_library_feeds_the_strict_registry(wxsandbox, api, oa):
-    wxsandbox.control("POST", "mp/settings", json={"template_registry": "strict",
-                                                   "templates": {oa.appid: ["TPL_CONFIGURED"]}})
+    wxsandbox.control(
+        "POST",
+        "mp/settings",
+        json={"template_registry": "strict", "templates": {oa.appid: ["TPL_CONFIGURED"]}},
+    )
     wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
-    added = api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": "OPENTM207791277",
-                                                                "keyword_name_list": ["订单号", "物流"]})
+    added = api.post(
+        oa,
+        "/cgi-bin/template/api_add_template",
+        {"template_id_short": "OPENTM207791277", "keyword_name_list": ["订单号", "物流"]},
+    )
     assert added["errcode"] == 0
-    listed = [t["template_id"] for t in api.get(oa, "/cgi-bin/template/get_all_private_template")["template_list"]]
+    listed = [
+        t["template_id"] for t in api.get(oa, "/cgi-bin/template/get_all_private_template")["template_list"]
+    ]
     assert listed == ["TPL_CONFIGURED", added["template_id"]]
     assert template(api, oa, wxsandbox, template_id=added["template_id"])["errcode"] == 0
     deleted = api.post(oa, "/cgi-bin/template/del_private_template", {"template_id": added["template_id"]})
@@ -480,8 +624,14 @@ def test_template_library_feeds_the_strict_registry(wxsandbox, api, oa):
 
 def test_template_library_holds_25(api, oa):
     for i in range(25):
-        assert api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": f"TM{i:05d}"})["errcode"] == 0
-    assert api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": "TM99999"})["errcode"] == 45026
+        assert (
+            api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": f"TM{i:05d}"})["errcode"]
+            == 0
+        )
+    assert (
+        api.post(oa, "/cgi-bin/template/api_add_template", {"template_id_short": "TM99999"})["errcode"]
+        == 45026
+    )
 
 
 def test_refused_sends_consume_no_quota(wxsandbox, api, oa, mp):
@@ -492,11 +642,17 @@ def test_refused_sends_consume_no_quota(wxsandbox, api, oa, mp):
     assert custom(api, oa, wxsandbox)["errcode"] == 0
     assert custom(api, oa, wxsandbox)["errcode"] == 45009
     assert subscribe_send(api, mp, wxsandbox)["errcode"] == 43101
-    wxsandbox.control("POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID", "count": 2})
+    wxsandbox.control(
+        "POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID", "count": 2}
+    )
     assert subscribe_send(api, mp, wxsandbox)["errcode"] == 0
     assert subscribe_send(api, mp, wxsandbox)["errcode"] == 45009
-    assert wxsandbox.control("POST", "mp/subscriptions",
-                             json={"user": "wangfang", "template_id": "TPL_PAID", "count": 1})["remaining"] == 2
+    assert (
+        wxsandbox.control(
+            "POST", "mp/subscriptions", json={"user": "wangfang", "template_id": "TPL_PAID", "count": 1}
+        )["remaining"]
+        == 2
+    )
 
 
 def test_typing_indicator_within_the_window(wxsandbox, api, oa):
@@ -522,5 +678,7 @@ def test_follower_batch_info(wxsandbox, api, oa):
     infos = api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": users})["user_info_list"]
     assert [i["subscribe"] for i in infos] == [1, 0] and all(i["unionid"] for i in infos)
     assert api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": users * 51})["errcode"] == 45035
-    assert api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": [{"openid": "oNOPE"}]})["errcode"] == 40003
+    assert (
+        api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": [{"openid": "oNOPE"}]})["errcode"] == 40003
+    )
     assert api.post(oa, "/cgi-bin/user/info/batchget", {"user_list": "x"})["errcode"] == 47001

@@ -34,11 +34,18 @@ M1_ENCRYPT2 = (
 
 # M2: the WeChat Work variant from wechatpy's tests (CorpID in place of the AppID).
 M2 = MsgCrypt("123456", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", "wx49f0ab532d5d035a")
-M2_REPLY = "\n".join([
-    "<xml>", "<MsgType><![CDATA[text]]></MsgType>", "<Content><![CDATA[test]]></Content>",
-    "<FromUserName><![CDATA[wx49f0ab532d5d035a]]></FromUserName>", "<ToUserName><![CDATA[messense]]></ToUserName>",
-    "<AgentID>1</AgentID>", "<CreateTime>1411525903</CreateTime>", "</xml>",
-])
+M2_REPLY = "\n".join(
+    [
+        "<xml>",
+        "<MsgType><![CDATA[text]]></MsgType>",
+        "<Content><![CDATA[test]]></Content>",
+        "<FromUserName><![CDATA[wx49f0ab532d5d035a]]></FromUserName>",
+        "<ToUserName><![CDATA[messense]]></ToUserName>",
+        "<AgentID>1</AgentID>",
+        "<CreateTime>1411525903</CreateTime>",
+        "</xml>",
+    ]
+)
 M2_REPLY_ENVELOPE = """<xml>
 <Encrypt><![CDATA[9s4gMv99m88kKTh/H8IdkOiMg6bisoy3ypwy9H4hvSPe9nsGaqyw5hhSjdYbcrKk+j3nba4HMOTzHrluLBYqxgNcBqGsL8GqxlhZgURnAtObvesEl5nZ+uBE8bviY0LWke8Zy9V/QYKxNV2FqllNXcfmstttyIkMKCCmVbCFM2JTF5wY0nFhHZSjPUL2Q1qvSUCUld+/WIXrx0oyKQmpB6o8NRrrNrsDf03oxI1p9FxUgMnwKKZeOA/uu+2IEvEBtb7muXsVbwbgX05UPPJvFurDXafG0RQyPR+mf1nDnAtQmmNOuiR5MIkdQ39xn1vWwi1O5oazPoQJz0nTYjxxEE8kv3kFxtAGVRe3ypD3WeK2XeFYFMNMpatF9XiKzHo3]]></Encrypt>
 <MsgSignature><![CDATA[407518b7649e86ef23978113f92d27afa9296533]]></MsgSignature>
@@ -55,10 +62,14 @@ M2_INBOUND_ENCRYPT = (
 
 # --- plain signature (M3, official Token=AAAAA examples) ---------------------------------------------------
 
-@pytest.mark.parametrize(("timestamp", "nonce", "expected"), [
-    ("1714036504", "1514711492", "f464b24fc39322e44b38aa78f5edd27bd1441696"),
-    ("1714037059", "486452656", "899cf89e464efb63f54ddac96b0a0a235f53aa78"),
-])
+
+@pytest.mark.parametrize(
+    ("timestamp", "nonce", "expected"),
+    [
+        ("1714036504", "1514711492", "f464b24fc39322e44b38aa78f5edd27bd1441696"),
+        ("1714037059", "486452656", "899cf89e464efb63f54ddac96b0a0a235f53aa78"),
+    ],
+)
 def test_url_verification_signature_matches_official_examples(timestamp, nonce, expected):
     assert msgcrypt.signature("AAAAA", timestamp, nonce) == expected
 
@@ -66,11 +77,13 @@ def test_url_verification_signature_matches_official_examples(timestamp, nonce, 
 def test_signature_sorts_as_strings_not_numbers():
     # "15147114921714036504AAAAA" is the official join: "1514…" < "1714…" < "AAAAA" as strings.
     assert msgcrypt.signature("AAAAA", "1714036504", "1514711492") == msgcrypt.signature(
-        "1514711492", "AAAAA", "1714036504")
+        "1514711492", "AAAAA", "1714036504"
+    )
     assert msgcrypt.signature("AAAAA", "9", "10") != msgcrypt.signature("AAAAA", "10", "9 ")
 
 
 # --- M1 -----------------------------------------------------------------------------------------------------
+
 
 def test_m1_encrypt_reproduces_official_ciphertext():
     assert M1.encrypt(M1_MSG, M1_RANDOM) == M1_ENCRYPT
@@ -87,6 +100,7 @@ def test_m1_decrypt_and_derived_signatures():
 
 # --- M2 -----------------------------------------------------------------------------------------------------
 
+
 def test_m2_url_verification_decrypts_echostr():
     echostr = "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q=="
     sig = "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96"
@@ -97,20 +111,30 @@ def test_m2_url_verification_decrypts_echostr():
 
 
 def test_m2_encrypted_reply_envelope_is_byte_exact():
-    assert M2.reply_envelope(M2_REPLY, "1411525903", "461056294", random=b"1234567890123456") == M2_REPLY_ENVELOPE
+    assert (
+        M2.reply_envelope(M2_REPLY, "1411525903", "461056294", random=b"1234567890123456")
+        == M2_REPLY_ENVELOPE
+    )
 
 
 def test_m2_decrypt_inbound_message():
-    plain = M2.verify_and_decrypt("74d92dfeb87ba7c714f89d98870ae5eb62dff26d", "1411525903", "461056294",
-                                  M2_INBOUND_ENCRYPT)
+    plain = M2.verify_and_decrypt(
+        "74d92dfeb87ba7c714f89d98870ae5eb62dff26d", "1411525903", "461056294", M2_INBOUND_ENCRYPT
+    )
     fields = xmlmsg.parse(plain)
     assert fields == {
-        "ToUserName": "wx49f0ab532d5d035a", "FromUserName": "messense", "CreateTime": "1411525903",
-        "MsgType": "text", "Content": "test", "MsgId": "4363689963896700987", "AgentID": "1",
+        "ToUserName": "wx49f0ab532d5d035a",
+        "FromUserName": "messense",
+        "CreateTime": "1411525903",
+        "MsgType": "text",
+        "Content": "test",
+        "MsgId": "4363689963896700987",
+        "AgentID": "1",
     }
 
 
 # --- rejection paths ----------------------------------------------------------------------------------------
+
 
 def test_foreign_appid_is_rejected():
     other = MsgCrypt(M1.token, M1.encoding_aes_key, "wx0000000000000000")
@@ -119,8 +143,9 @@ def test_foreign_appid_is_rejected():
     assert caught.value.code == msgcrypt.VALIDATE_APPID_ERROR
 
 
-@pytest.mark.parametrize("bad", ["not base64!!", "", base64.b64encode(b"x" * 15).decode(),
-                                 base64.b64encode(b"\0" * 32).decode()])
+@pytest.mark.parametrize(
+    "bad", ["not base64!!", "", base64.b64encode(b"x" * 15).decode(), base64.b64encode(b"\0" * 32).decode()]
+)
 def test_garbage_ciphertext_is_rejected(bad):
     with pytest.raises(MsgCryptError):
         M1.decrypt(bad)
@@ -165,10 +190,19 @@ def test_generated_key_round_trips():
 
 # --- the independent peer: wechatpy ---------------------------------------------------------------------------
 
+
 def test_wechatpy_decrypts_what_the_sandbox_encrypts():
     crypt = MsgCrypt("tok", msgcrypt.generate_encoding_aes_key(), "wx1234567890abcdef")
-    inbound = xmlmsg.build({"ToUserName": "gh_1", "FromUserName": "o1", "CreateTime": 1, "MsgType": "text",
-                            "Content": "你好]]>世界", "MsgId": 42})
+    inbound = xmlmsg.build(
+        {
+            "ToUserName": "gh_1",
+            "FromUserName": "o1",
+            "CreateTime": 1,
+            "MsgType": "text",
+            "Content": "你好]]>世界",
+            "MsgId": 42,
+        }
+    )
     encrypt = crypt.encrypt(inbound)
     envelope = xmlmsg.build({"ToUserName": "gh_1", "Encrypt": encrypt})
     peer = WeChatCrypto("tok", crypt.encoding_aes_key, "wx1234567890abcdef")
@@ -184,11 +218,16 @@ def test_sandbox_decrypts_what_wechatpy_encrypts():
     peer = WeChatCrypto("tok", crypt.encoding_aes_key, "wx1234567890abcdef")
     reply = "<xml><ToUserName><![CDATA[o1]]></ToUserName><Content><![CDATA[收到]]></Content></xml>"
     fields = xmlmsg.parse(peer.encrypt_message(reply, "nonce9", "1700000001"))
-    assert crypt.verify_and_decrypt(fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"],
-                                    fields["Encrypt"]) == reply
+    assert (
+        crypt.verify_and_decrypt(
+            fields["MsgSignature"], fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]
+        )
+        == reply
+    )
 
 
 # --- Mini Program user data (AES-128-CBC) ---------------------------------------------------------------------
+
 
 def test_wxa_user_data_vector():
     session_key = "tiihtNczf5v6AKRyjwEUhQ=="

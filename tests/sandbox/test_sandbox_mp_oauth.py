@@ -13,8 +13,13 @@ REDIRECT = "http://shop.test/wechat/callback?next=%2Fcart"
 
 
 def authorize(sb, app, scope="snsapi_base", user="xiaoming", **extra):
-    params = {"appid": app.appid, "redirect_uri": REDIRECT, "response_type": "code", "scope": scope,
-              "state": "STATE123"} | extra
+    params = {
+        "appid": app.appid,
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        "scope": scope,
+        "state": "STATE123",
+    } | extra
     if user:
         params["sandbox_user"] = user
     return sb.client.get("/connect/oauth2/authorize", params=params, follow_redirects=False)
@@ -28,12 +33,20 @@ def code_from(response):
 
 def consent(sb, page, decision):
     ticket = re.search(r'name="ticket" value="([0-9a-f]+)"', page.text).group(1)
-    return sb.client.post("/connect/oauth2/authorize/confirm", data={"ticket": ticket, "decision": decision},
-                          follow_redirects=False)
+    return sb.client.post(
+        "/connect/oauth2/authorize/confirm",
+        data={"ticket": ticket, "decision": decision},
+        follow_redirects=False,
+    )
 
 
 def exchange(sb, app, code, **extra):
-    params = {"appid": app.appid, "secret": app.secret, "code": code, "grant_type": "authorization_code"} | extra
+    params = {
+        "appid": app.appid,
+        "secret": app.secret,
+        "code": code,
+        "grant_type": "authorization_code",
+    } | extra
     return sb.client.get("/sns/oauth2/access_token", params=params).json()
 
 
@@ -44,8 +57,9 @@ def test_snsapi_base_is_silent_and_gives_openid_without_unionid(wxsandbox, oa):
     assert token["openid"] == wxsandbox.openid("xiaoming", oa.appid)
     assert token["scope"] == "snsapi_base" and token["expires_in"] == 7200 and token["refresh_token"]
     assert "unionid" not in token
-    info = wxsandbox.client.get("/sns/userinfo", params={"access_token": token["access_token"],
-                                                         "openid": token["openid"]}).json()
+    info = wxsandbox.client.get(
+        "/sns/userinfo", params={"access_token": token["access_token"], "openid": token["openid"]}
+    ).json()
     assert info["errcode"] == 48001  # base scope cannot read the profile
 
 
@@ -59,13 +73,24 @@ def test_codes_are_single_use_and_expire(wxsandbox, oa):
     assert exchange(wxsandbox, oa, "f" * 32)["errcode"] == 40029
 
 
-@pytest.mark.parametrize(("extra", "errcode"), [
-    ({"appid": None}, 41002), ({"secret": None}, 41004), ({"code": None}, 41008),
-    ({"grant_type": "client_credential"}, 40002), ({"secret": "bad"}, 40125),
-])
+@pytest.mark.parametrize(
+    ("extra", "errcode"),
+    [
+        ({"appid": None}, 41002),
+        ({"secret": None}, 41004),
+        ({"code": None}, 41008),
+        ({"grant_type": "client_credential"}, 40002),
+        ({"secret": "bad"}, 40125),
+    ],
+)
 def test_code_exchange_parameter_errors_leave_the_code_usable(sb, oa, extra, errcode):
     code, _ = code_from(authorize(sb, oa))
-    params = {"appid": oa.appid, "secret": oa.secret, "code": code, "grant_type": "authorization_code"} | extra
+    params = {
+        "appid": oa.appid,
+        "secret": oa.secret,
+        "code": code,
+        "grant_type": "authorization_code",
+    } | extra
     answer = sb.client.get("/sns/oauth2/access_token", params={k: v for k, v in params.items() if v})
     assert answer.json()["errcode"] == errcode
     assert "access_token" in exchange(sb, oa, code)
@@ -79,15 +104,24 @@ def test_snsapi_userinfo_consent_then_profile_with_unionid(wxsandbox, oa, mp):
     token = exchange(wxsandbox, oa, code)
     unionid = wxsandbox.sandbox.users.unionid("lihua", oa.appid)
     assert token["scope"] == "snsapi_userinfo" and token["unionid"] == unionid
-    info = wxsandbox.client.get("/sns/userinfo", params={"access_token": token["access_token"],
-                                                         "openid": token["openid"], "lang": "zh_CN"}).json()
+    info = wxsandbox.client.get(
+        "/sns/userinfo",
+        params={"access_token": token["access_token"], "openid": token["openid"], "lang": "zh_CN"},
+    ).json()
     assert info["nickname"] == "李华" and info["unionid"] == unionid and info["privilege"] == []
     assert info["headimgurl"].endswith("/sandbox/mp/avatar/lihua.svg")
     assert wxsandbox.client.get(info["headimgurl"]).headers["content-type"].startswith("image/svg+xml")
     # The same person in the Mini Program: another openid, the same unionid (one open platform).
     login = wxsandbox.control("POST", "mp/login", json={"user": "lihua"})
-    session = wxsandbox.client.get("/sns/jscode2session", params={
-        "appid": mp.appid, "secret": mp.secret, "js_code": login["code"], "grant_type": "authorization_code"}).json()
+    session = wxsandbox.client.get(
+        "/sns/jscode2session",
+        params={
+            "appid": mp.appid,
+            "secret": mp.secret,
+            "js_code": login["code"],
+            "grant_type": "authorization_code",
+        },
+    ).json()
     assert session["unionid"] == unionid and session["openid"] != token["openid"]
 
 
@@ -118,8 +152,9 @@ def test_unbound_account_gets_no_unionid(wxsandbox_factory, wxsandbox_base_confi
     code, _ = code_from(consent(sb, authorize(sb, oa, scope="snsapi_userinfo"), "allow"))
     token = exchange(sb, oa, code)
     assert token["scope"] == "snsapi_userinfo" and "unionid" not in token
-    info = sb.client.get("/sns/userinfo", params={"access_token": token["access_token"],
-                                                  "openid": token["openid"]}).json()
+    info = sb.client.get(
+        "/sns/userinfo", params={"access_token": token["access_token"], "openid": token["openid"]}
+    ).json()
     assert "unionid" not in info and info["nickname"] == "小明"
 
 
@@ -134,10 +169,13 @@ def test_refresh_extends_a_live_token_and_replaces_an_expired_one(wxsandbox, oa)
     auth = {"access_token": token["access_token"], "openid": token["openid"]}
     assert wxsandbox.client.get("/sns/auth", params=auth).json()["errcode"] == 42001
     renewed = wxsandbox.client.get("/sns/oauth2/refresh_token", params=params).json()
-    assert renewed["access_token"] != token["access_token"] and renewed["refresh_token"] == token["refresh_token"]
-    assert wxsandbox.client.get("/sns/auth", params={"access_token": renewed["access_token"],
-                                                     "openid": token["openid"]}).json() == {"errcode": 0,
-                                                                                            "errmsg": "ok"}
+    assert (
+        renewed["access_token"] != token["access_token"]
+        and renewed["refresh_token"] == token["refresh_token"]
+    )
+    assert wxsandbox.client.get(
+        "/sns/auth", params={"access_token": renewed["access_token"], "openid": token["openid"]}
+    ).json() == {"errcode": 0, "errmsg": "ok"}
     wxsandbox.advance_clock(30 * 86400)
     assert wxsandbox.client.get("/sns/oauth2/refresh_token", params=params).json()["errcode"] == 42002
     bogus = params | {"refresh_token": "nope"}
@@ -148,20 +186,25 @@ def test_sns_auth_rejects_a_foreign_openid(wxsandbox, oa):
     code, _ = code_from(authorize(wxsandbox, oa))
     token = exchange(wxsandbox, oa, code)
     other = wxsandbox.openid("lihua", oa.appid)
-    answer = wxsandbox.client.get("/sns/auth", params={"access_token": token["access_token"], "openid": other})
+    answer = wxsandbox.client.get(
+        "/sns/auth", params={"access_token": token["access_token"], "openid": other}
+    )
     assert answer.json()["errcode"] == 40003
 
 
-@pytest.mark.parametrize(("params", "errcode"), [
-    ({"appid": ""}, 10012),
-    ({"appid": "wx0000000000000000"}, 40013),
-    ({"redirect_uri": ""}, 10011),
-    ({"redirect_uri": "javascript:alert(1)"}, 10003),
-    ({"scope": ""}, 10010),
-    ({"scope": "snsapi_login"}, 10005),
-    ({"response_type": "token"}, 10005),
-    ({"state": "x" * 129}, 10013),
-])
+@pytest.mark.parametrize(
+    ("params", "errcode"),
+    [
+        ({"appid": ""}, 10012),
+        ({"appid": "wx0000000000000000"}, 40013),
+        ({"redirect_uri": ""}, 10011),
+        ({"redirect_uri": "javascript:alert(1)"}, 10003),
+        ({"scope": ""}, 10010),
+        ({"scope": "snsapi_login"}, 10005),
+        ({"response_type": "token"}, 10005),
+        ({"state": "x" * 129}, 10013),
+    ],
+)
 def test_authorize_error_pages(sb, oa, params, errcode):
     page = authorize(sb, oa, **params)
     assert page.status_code == 200 and f'data-errcode="{errcode}"' in page.text
@@ -189,9 +232,15 @@ def test_without_a_browsing_user_a_chooser_is_shown_and_the_choice_is_remembered
 
 # -- Mini Program ------------------------------------------------------------------------------------------
 
+
 def test_jscode2session(wxsandbox, mp):
     login = wxsandbox.control("POST", "mp/login", json={"user": "wangfang"})
-    params = {"appid": mp.appid, "secret": mp.secret, "js_code": login["code"], "grant_type": "authorization_code"}
+    params = {
+        "appid": mp.appid,
+        "secret": mp.secret,
+        "js_code": login["code"],
+        "grant_type": "authorization_code",
+    }
     session = wxsandbox.client.get("/sns/jscode2session", params=params).json()
     assert session["openid"] == wxsandbox.openid("wangfang", mp.appid)
     assert len(base64.b64decode(session["session_key"])) == 16
@@ -202,10 +251,16 @@ def test_jscode2session(wxsandbox, mp):
     assert again["session_key"] != session["session_key"] and again["openid"] == session["openid"]
 
 
-@pytest.mark.parametrize(("extra", "errcode"), [
-    ({"appid": None}, 41002), ({"secret": None}, 41004), ({"js_code": None}, 41008),
-    ({"secret": "wrong"}, 40125), ({"js_code": "0" * 32}, 40029),
-])
+@pytest.mark.parametrize(
+    ("extra", "errcode"),
+    [
+        ({"appid": None}, 41002),
+        ({"secret": None}, 41004),
+        ({"js_code": None}, 41008),
+        ({"secret": "wrong"}, 40125),
+        ({"js_code": "0" * 32}, 40029),
+    ],
+)
 def test_jscode2session_errors(sb, mp, extra, errcode):
     login = sb.control("POST", "mp/login", json={"user": "xiaoming"})
     params = {"appid": mp.appid, "secret": mp.secret, "js_code": login["code"]} | extra
@@ -215,12 +270,14 @@ def test_jscode2session_errors(sb, mp, extra, errcode):
 
 def test_js_code_expires_and_belongs_to_its_app(wxsandbox, mp, oa):
     login = wxsandbox.control("POST", "mp/login", json={"user": "xiaoming"})
-    answer = wxsandbox.client.get("/sns/jscode2session", params={
-        "appid": oa.appid, "secret": oa.secret, "js_code": login["code"]}).json()
+    answer = wxsandbox.client.get(
+        "/sns/jscode2session", params={"appid": oa.appid, "secret": oa.secret, "js_code": login["code"]}
+    ).json()
     assert answer["errcode"] == 40013  # an Official Account cannot log Mini Program users in
     wxsandbox.advance_clock(301)
-    answer = wxsandbox.client.get("/sns/jscode2session", params={
-        "appid": mp.appid, "secret": mp.secret, "js_code": login["code"]}).json()
+    answer = wxsandbox.client.get(
+        "/sns/jscode2session", params={"appid": mp.appid, "secret": mp.secret, "js_code": login["code"]}
+    ).json()
     assert answer["errcode"] == 40029
 
 
@@ -232,21 +289,24 @@ def test_login_control_errors(sb):
 
 
 def mp_token(sb, app):
-    return sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                   "secret": app.secret}).json()["access_token"]
+    return sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
 
 
 def test_phone_number_exchange(wxsandbox, mp):
     token = mp_token(wxsandbox, mp)
     code = wxsandbox.control("POST", "mp/phone-code", json={"user": "xiaoming"})["code"]
-    answer = wxsandbox.client.post("/wxa/business/getuserphonenumber", params={"access_token": token},
-                                   json={"code": code}).json()
+    answer = wxsandbox.client.post(
+        "/wxa/business/getuserphonenumber", params={"access_token": token}, json={"code": code}
+    ).json()
     assert answer["errcode"] == 0
     info = answer["phone_info"]
     assert info["phoneNumber"] == info["purePhoneNumber"] == "13800138001" and info["countryCode"] == "86"
     assert info["watermark"]["appid"] == mp.appid
-    again = wxsandbox.client.post("/wxa/business/getuserphonenumber", params={"access_token": token},
-                                  json={"code": code}).json()
+    again = wxsandbox.client.post(
+        "/wxa/business/getuserphonenumber", params={"access_token": token}, json={"code": code}
+    ).json()
     assert again["errcode"] == 40029  # single use
 
 
@@ -265,15 +325,18 @@ def test_phone_number_body_rules(wxsandbox, mp):
 
 def test_phone_code_needs_the_mini_program_token(sb, oa):
     code = sb.control("POST", "mp/phone-code", json={"user": "xiaoming"})["code"]
-    answer = sb.client.post("/wxa/business/getuserphonenumber",
-                                   params={"access_token": mp_token(sb, oa)}, json={"code": code}).json()
+    answer = sb.client.post(
+        "/wxa/business/getuserphonenumber", params={"access_token": mp_token(sb, oa)}, json={"code": code}
+    ).json()
     assert answer["errcode"] == 48001
 
 
 def test_follower_info_reveals_unionid(wxsandbox, oa):
     token = mp_token(wxsandbox, oa)
     openid = wxsandbox.openid("xiaoming", oa.appid)
-    before = wxsandbox.client.get("/cgi-bin/user/info", params={"access_token": token, "openid": openid}).json()
+    before = wxsandbox.client.get(
+        "/cgi-bin/user/info", params={"access_token": token, "openid": openid}
+    ).json()
     assert before["subscribe"] == 0
     wxsandbox.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
     info = wxsandbox.client.get("/cgi-bin/user/info", params={"access_token": token, "openid": openid}).json()
@@ -281,7 +344,9 @@ def test_follower_info_reveals_unionid(wxsandbox, oa):
     assert "nickname" not in info
     listing = wxsandbox.client.get("/cgi-bin/user/get", params={"access_token": token}).json()
     assert listing["total"] == 1 and listing["data"]["openid"] == [openid]
-    unknown = wxsandbox.client.get("/cgi-bin/user/info", params={"access_token": token, "openid": "oNOPE"}).json()
+    unknown = wxsandbox.client.get(
+        "/cgi-bin/user/info", params={"access_token": token, "openid": "oNOPE"}
+    ).json()
     assert unknown["errcode"] == 40003
 
 
@@ -299,7 +364,9 @@ def test_jscode2session_minute_quota_per_user(wxsandbox, mp):
     assert wxsandbox.client.get("/sns/jscode2session", params=exchange_code).json()["errcode"] == 45011
     assert "openid" in login("lihua")  # the limit is per user
     wxsandbox.advance_clock(60)
-    assert "openid" in wxsandbox.client.get("/sns/jscode2session", params=exchange_code).json()  # still usable
+    assert (
+        "openid" in wxsandbox.client.get("/sns/jscode2session", params=exchange_code).json()
+    )  # still usable
 
 
 def test_a_code_exchanged_concurrently_wins_once(wxsandbox, oa):
@@ -332,4 +399,5 @@ def test_accounts_listing_has_original_ids_and_no_secrets(wxsandbox, oa):
     assert oa.secret not in str(listing) and oa.encoding_aes_key not in str(listing)
     wxsandbox.control("POST", "mp/settings", json={"original_ids": {oa.appid: "gh_c0ffee000001"}})
     assert {a["appid"]: a for a in wxsandbox.control("GET", "mp/accounts")["accounts"]}[oa.appid][
-        "original_id"] == "gh_c0ffee000001"
+        "original_id"
+    ] == "gh_c0ffee000001"

@@ -33,8 +33,12 @@ class Receiver:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                request = {"method": self.command, "path": self.path, "body": body,
-                           "query": {k: v[0] for k, v in parse_qs(parts.query).items()}}
+                request = {
+                    "method": self.command,
+                    "path": self.path,
+                    "body": body,
+                    "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
+                }
                 receiver.requests.append(request)
                 status, answer = receiver.respond(request)
                 try:
@@ -53,7 +57,9 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/wechat/oa?tenant=1"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
 
     def close(self):
         self.server.shutdown()
@@ -70,10 +76,15 @@ def receiver():
 @pytest.fixture
 def make_sandbox(wxsandbox_factory, wxsandbox_base_config, receiver):
     def start(mode="safe"):
-        apps = tuple(dataclasses.replace(a, server_url=receiver.url, message_mode=mode)
-                     if a.kind == OFFICIAL_ACCOUNT else a for a in wxsandbox_base_config.apps)
+        apps = tuple(
+            dataclasses.replace(a, server_url=receiver.url, message_mode=mode)
+            if a.kind == OFFICIAL_ACCOUNT
+            else a
+            for a in wxsandbox_base_config.apps
+        )
         sb = wxsandbox_factory(apps=apps)
         return sb, sb.app_of_kind(OFFICIAL_ACCOUNT)
+
     return start
 
 
@@ -91,9 +102,11 @@ def decrypt_push(app, request):
 
 
 def text_reply(fields, content):
-    return (f"<xml><ToUserName><![CDATA[{fields['FromUserName']}]]></ToUserName><FromUserName><![CDATA["
-            f"{fields['ToUserName']}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{fields['FromUserName']}]]></ToUserName><FromUserName><![CDATA["
+        f"{fields['ToUserName']}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content></xml>"
+    )
 
 
 def follow(sb, user="xiaoming"):
@@ -101,6 +114,7 @@ def follow(sb, user="xiaoming"):
 
 
 # -- safe mode with wechatpy as the peer ------------------------------------------------------------------------
+
 
 def test_safe_mode_push_decrypts_with_wechatpy_and_encrypted_reply_is_accepted(make_sandbox, receiver):
     sb, app = make_sandbox("safe")
@@ -127,7 +141,9 @@ def test_safe_mode_push_decrypts_with_wechatpy_and_encrypted_reply_is_accepted(m
     assert set(envelope) == {"ToUserName", "Encrypt"}  # safe mode: nothing in the clear
     chat = sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["messages"]
     assert [(m["source"], m["body"].get("content")) for m in chat if m["shown"]] == [
-        ("user", "你好"), ("passive", "收到：你好")]
+        ("user", "你好"),
+        ("passive", "收到：你好"),
+    ]
 
 
 def test_tampered_encrypted_reply_is_rejected_and_user_sees_service_unavailable(make_sandbox, receiver):
@@ -161,11 +177,15 @@ def test_safe_mode_refuses_a_plaintext_reply(make_sandbox, receiver):
 
 def test_reply_to_someone_else_is_an_error(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    receiver.respond = lambda r: (200, text_reply({"FromUserName": "oSomeoneElse", "ToUserName": "gh"}, "x").encode())
+    receiver.respond = lambda r: (
+        200,
+        text_reply({"FromUserName": "oSomeoneElse", "ToUserName": "gh"}, "x").encode(),
+    )
     assert "ToUserName" in follow(sb)["error"]
 
 
 # -- plain and compatible modes ----------------------------------------------------------------------------
+
 
 def test_plain_mode_signature_and_news_reply(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
@@ -177,11 +197,24 @@ def test_plain_mode_signature_and_news_reply(make_sandbox, receiver):
         fields = xmltodict.parse(request["body"])["xml"]
         if fields["MsgType"] == "event":
             return 200, b"success"
-        news = xmlmsg.build({"ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
-                             "CreateTime": 1, "MsgType": "news", "ArticleCount": 2, "Articles": [
-                                 {"Title": "ThinkPad X1", "Description": "轻薄本", "PicUrl": "http://p/1.jpg",
-                                  "Url": "http://shop.test/p/1"},
-                                 {"Title": "MacBook Air", "Description": "", "PicUrl": "", "Url": "http://shop.test/p/2"}]})
+        news = xmlmsg.build(
+            {
+                "ToUserName": fields["FromUserName"],
+                "FromUserName": fields["ToUserName"],
+                "CreateTime": 1,
+                "MsgType": "news",
+                "ArticleCount": 2,
+                "Articles": [
+                    {
+                        "Title": "ThinkPad X1",
+                        "Description": "轻薄本",
+                        "PicUrl": "http://p/1.jpg",
+                        "Url": "http://shop.test/p/1",
+                    },
+                    {"Title": "MacBook Air", "Description": "", "PicUrl": "", "Url": "http://shop.test/p/2"},
+                ],
+            }
+        )
         return 200, news.encode()
 
     receiver.respond = respond
@@ -205,7 +238,9 @@ def test_compatible_mode_sends_both_and_accepts_plain_replies(make_sandbox, rece
     assert follow(sb)["reply"] == {"msgtype": "text", "content": "欢迎关注"}
 
 
-@pytest.mark.parametrize("answer", [b"<xml><unclosed>", b'{"json": "reply"}', b"<xml><MsgType>gif</MsgType></xml>"])
+@pytest.mark.parametrize(
+    "answer", [b"<xml><unclosed>", b'{"json": "reply"}', b"<xml><MsgType>gif</MsgType></xml>"]
+)
 def test_invalid_replies_are_errors(make_sandbox, receiver, answer):
     sb, _ = make_sandbox("plain")
     receiver.respond = lambda r: (200, answer)
@@ -215,6 +250,7 @@ def test_invalid_replies_are_errors(make_sandbox, receiver, answer):
 
 
 # -- retries and faults ------------------------------------------------------------------------------------
+
 
 def test_push_times_out_twice_then_is_answered_with_identical_retries(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
@@ -275,6 +311,7 @@ def test_no_server_configured_means_no_push(wxsandbox):
 
 # -- URL verification ----------------------------------------------------------------------------------------
 
+
 def test_url_verification_against_the_configured_server(make_sandbox, receiver):
     sb, app = make_sandbox("safe")
 
@@ -293,21 +330,39 @@ def test_url_verification_against_the_configured_server(make_sandbox, receiver):
 
 # -- events ------------------------------------------------------------------------------------------------
 
+
 def events_seen(receiver):
     return [xmltodict.parse(r["body"])["xml"] for r in receiver.requests if r["method"] == "POST"]
 
 
 def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                    "secret": app.secret}).json()["access_token"]
+    token = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
     mp = sb.config.apps_of_kind("mini_program")[0]
-    menu = {"button": [{"type": "click", "name": "客服", "key": "KF"},
-                       {"name": "商城", "sub_button": [
-                           {"type": "view", "name": "首页", "url": "http://shop.test/"},
-                           {"type": "miniprogram", "name": "小程序", "url": "http://shop.test/m", "appid": mp.appid,
-                            "pagepath": "pages/index/index"}]}]}
-    assert sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, json=menu).json()["errcode"] == 0
+    menu = {
+        "button": [
+            {"type": "click", "name": "客服", "key": "KF"},
+            {
+                "name": "商城",
+                "sub_button": [
+                    {"type": "view", "name": "首页", "url": "http://shop.test/"},
+                    {
+                        "type": "miniprogram",
+                        "name": "小程序",
+                        "url": "http://shop.test/m",
+                        "appid": mp.appid,
+                        "pagepath": "pages/index/index",
+                    },
+                ],
+            },
+        ]
+    }
+    assert (
+        sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, json=menu).json()["errcode"]
+        == 0
+    )
     not_yet = sb.client.post("/sandbox/mp/oa/click", json={"user": "lihua", "key": "KF"})
     assert not_yet.status_code == 409
     follow(sb, "lihua")
@@ -322,8 +377,12 @@ def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
     assert gone["changed"] and not gone["following"]
     seen = events_seen(receiver)
     assert [(e["Event"], e.get("EventKey")) for e in seen] == [
-        ("subscribe", None), ("CLICK", "KF"), ("VIEW", "http://shop.test/"),
-        ("view_miniprogram", "pages/index/index"), ("unsubscribe", None)]
+        ("subscribe", None),
+        ("CLICK", "KF"),
+        ("VIEW", "http://shop.test/"),
+        ("view_miniprogram", "pages/index/index"),
+        ("unsubscribe", None),
+    ]
     assert seen[2]["MenuId"] == str(sb.control("GET", "mp/oa/menu")["menu"]["menuid"])
     chat = sb.control("GET", "mp/oa/conversation", params={"user": "lihua"})["messages"]
     shown = [m["body"].get("content") for m in chat if m["shown"]]
@@ -333,18 +392,23 @@ def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
 
 def test_scan_scene_qr_subscribes_then_scans(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                    "secret": app.secret}).json()["access_token"]
-    qr = sb.client.post("/cgi-bin/qrcode/create", params={"access_token": token}, json={
-        "expire_seconds": 600, "action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 123}}}).json()
+    token = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
+    qr = sb.client.post(
+        "/cgi-bin/qrcode/create",
+        params={"access_token": token},
+        json={"expire_seconds": 600, "action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 123}}},
+    ).json()
     first = sb.control("POST", "mp/oa/scan", json={"user": "wangfang", "ticket": qr["ticket"]})
     second = sb.control("POST", "mp/oa/scan", json={"user": "wangfang", "url": qr["url"]})
     assert (first["event"], second["event"]) == ("subscribe", "SCAN")
     seen = events_seen(receiver)
     assert (seen[0]["EventKey"], seen[0]["Ticket"]) == ("qrscene_123", qr["ticket"])
     assert (seen[1]["EventKey"], seen[1]["Ticket"]) == ("123", qr["ticket"])
-    info = sb.client.get("/cgi-bin/user/info", params={"access_token": token,
-                                                       "openid": sb.openid("wangfang", app.appid)}).json()
+    info = sb.client.get(
+        "/cgi-bin/user/info", params={"access_token": token, "openid": sb.openid("wangfang", app.appid)}
+    ).json()
     assert info["subscribe_scene"] == "ADD_SCENE_QR_CODE" and info["qr_scene"] == 123
     sb.advance_clock(601)
     expired = sb.client.post("/sandbox/mp/oa/scan", json={"user": "wangfang", "ticket": qr["ticket"]})
@@ -354,11 +418,18 @@ def test_scan_scene_qr_subscribes_then_scans(make_sandbox, receiver):
 def test_template_message_reports_job_finish_to_the_server(make_sandbox, receiver):
     sb, app = make_sandbox("safe")
     follow(sb)
-    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                    "secret": app.secret}).json()["access_token"]
-    sent = sb.client.post("/cgi-bin/message/template/send", params={"access_token": token}, json={
-        "touser": sb.openid("xiaoming", app.appid), "template_id": "ORDER_PAID",
-        "data": {"keyword1": {"value": "WX2024001"}, "keyword2": {"value": "6999.00元"}}}).json()
+    token = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
+    sent = sb.client.post(
+        "/cgi-bin/message/template/send",
+        params={"access_token": token},
+        json={
+            "touser": sb.openid("xiaoming", app.appid),
+            "template_id": "ORDER_PAID",
+            "data": {"keyword1": {"value": "WX2024001"}, "keyword2": {"value": "6999.00元"}},
+        },
+    ).json()
     assert sent["errcode"] == 0
     sb.wait_for(lambda: len(receiver.requests) == 2)
     report = decrypt_push(app, receiver.requests[-1])
@@ -368,13 +439,19 @@ def test_template_message_reports_job_finish_to_the_server(make_sandbox, receive
 
 # -- Mini Program customer-service pushes --------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_mp_sandbox(wxsandbox_factory, wxsandbox_base_config, receiver):
     def start(mode="safe"):
-        apps = tuple(dataclasses.replace(a, server_url=receiver.url, message_mode=mode)
-                     if a.kind == "mini_program" else a for a in wxsandbox_base_config.apps)
+        apps = tuple(
+            dataclasses.replace(a, server_url=receiver.url, message_mode=mode)
+            if a.kind == "mini_program"
+            else a
+            for a in wxsandbox_base_config.apps
+        )
         sb = wxsandbox_factory(apps=apps)
         return sb, sb.app_of_kind("mini_program")
+
     return start
 
 
@@ -382,13 +459,17 @@ def test_mini_program_json_push_opens_the_customer_service_window(make_mp_sandbo
     import json
 
     sb, app = make_mp_sandbox("safe")
-    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                    "secret": app.secret}).json()["access_token"]
+    token = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
     openid = sb.openid("lihua", app.appid)
 
     def send():
-        return sb.client.post("/cgi-bin/message/custom/send", params={"access_token": token}, json={
-            "touser": openid, "msgtype": "text", "text": {"content": "您好，这里是客服"}}).json()["errcode"]
+        return sb.client.post(
+            "/cgi-bin/message/custom/send",
+            params={"access_token": token},
+            json={"touser": openid, "msgtype": "text", "text": {"content": "您好，这里是客服"}},
+        ).json()["errcode"]
 
     assert send() == 45015  # the user never wrote
     pushed = []
@@ -402,20 +483,29 @@ def test_mini_program_json_push_opens_the_customer_service_window(make_mp_sandbo
         return 200, b"success"
 
     receiver.respond = respond
-    entered = sb.control("POST", "mp/miniprogram/enter-session", json={"user": "lihua", "session_from": "order-7"})
+    entered = sb.control(
+        "POST", "mp/miniprogram/enter-session", json={"user": "lihua", "session_from": "order-7"}
+    )
     written = sb.control("POST", "mp/miniprogram/message", json={"user": "lihua", "content": "屏幕有坏点"})
     assert entered["delivered"] and written["reply"] is None and not written["error"]
     assert pushed[0]["Event"] == "user_enter_tempsession" and pushed[0]["SessionFrom"] == "order-7"
-    assert pushed[1] | {"CreateTime": 0} == {"ToUserName": pushed[1]["ToUserName"], "FromUserName": openid,
-                                              "CreateTime": 0, "MsgType": "text", "Content": "屏幕有坏点",
-                                              "MsgId": written["msgid"]}
+    assert pushed[1] | {"CreateTime": 0} == {
+        "ToUserName": pushed[1]["ToUserName"],
+        "FromUserName": openid,
+        "CreateTime": 0,
+        "MsgType": "text",
+        "Content": "屏幕有坏点",
+        "MsgId": written["msgid"],
+    }
     assert [send() for _ in range(6)] == [0, 0, 0, 0, 0, 45047]  # 5 messages per user message
 
 
 def test_mini_program_push_replies(make_mp_sandbox, receiver):
     sb, app = make_mp_sandbox("plain")
-    receiver.respond = lambda r: (200, b'{"ToUserName":"o","FromUserName":"gh","CreateTime":1,'
-                                       b'"MsgType":"transfer_customer_service"}')
+    receiver.respond = lambda r: (
+        200,
+        b'{"ToUserName":"o","FromUserName":"gh","CreateTime":1,"MsgType":"transfer_customer_service"}',
+    )
     transferred = sb.control("POST", "mp/miniprogram/message", json={"user": "xiaoming", "content": "转人工"})
     assert transferred["reply"] == {"msgtype": "transfer_customer_service"}
     receiver.respond = lambda r: (200, b'{"MsgType":"text","Content":"hi"}')
@@ -431,17 +521,29 @@ def test_mini_program_push_replies(make_mp_sandbox, receiver):
 
 def test_image_reply_needs_uploaded_media(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                    "secret": app.secret}).json()["access_token"]
-    media_id = sb.client.post("/cgi-bin/media/upload", params={"access_token": token, "type": "image"},
-                              files={"media": ("a.png", b"\x89PNG....", "image/png")}).json()["media_id"]
+    token = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
+    media_id = sb.client.post(
+        "/cgi-bin/media/upload",
+        params={"access_token": token, "type": "image"},
+        files={"media": ("a.png", b"\x89PNG....", "image/png")},
+    ).json()["media_id"]
     follow(sb)
 
     def image_reply(media):
         def respond(request):
             fields = xmltodict.parse(request["body"])["xml"]
-            return 200, xmlmsg.build({"ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
-                                      "CreateTime": 1, "MsgType": "image", "Image": {"MediaId": media}}).encode()
+            return 200, xmlmsg.build(
+                {
+                    "ToUserName": fields["FromUserName"],
+                    "FromUserName": fields["ToUserName"],
+                    "CreateTime": 1,
+                    "MsgType": "image",
+                    "Image": {"MediaId": media},
+                }
+            ).encode()
+
         return respond
 
     receiver.respond = image_reply(media_id)
@@ -454,33 +556,58 @@ def test_image_reply_needs_uploaded_media(make_sandbox, receiver):
 
 # -- wechatpy as the whole developer server: parse_message + reply builders -------------------------------------
 
+
 def test_a_wechatpy_message_server_understands_every_push_and_is_understood(make_sandbox, receiver):
     from wechatpy import parse_message
     from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
     sb, app = make_sandbox("safe")
-    token = sb.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid,
-                                                    "secret": app.secret}).json()["access_token"]
-    media_id = sb.client.post("/cgi-bin/media/upload", params={"access_token": token, "type": "image"},
-                              files={"media": ("a.png", b"\x89PNG....", "image/png")}).json()["media_id"]
-    sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, json={"button": [
-        {"type": "click", "name": "推荐", "key": "HOT"}, {"type": "view", "name": "商城", "url": "http://shop.test/"}]})
-    qr = sb.client.post("/cgi-bin/qrcode/create", params={"access_token": token}, json={
-        "action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "store-1"}}}).json()
+    token = sb.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+    ).json()["access_token"]
+    media_id = sb.client.post(
+        "/cgi-bin/media/upload",
+        params={"access_token": token, "type": "image"},
+        files={"media": ("a.png", b"\x89PNG....", "image/png")},
+    ).json()["media_id"]
+    sb.client.post(
+        "/cgi-bin/menu/create",
+        params={"access_token": token},
+        json={
+            "button": [
+                {"type": "click", "name": "推荐", "key": "HOT"},
+                {"type": "view", "name": "商城", "url": "http://shop.test/"},
+            ]
+        },
+    )
+    qr = sb.client.post(
+        "/cgi-bin/qrcode/create",
+        params={"access_token": token},
+        json={"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "store-1"}}},
+    ).json()
     seen = []
 
     def respond(request):
         q = request["query"]
         crypto = peer(app)
-        message = parse_message(crypto.decrypt_message(request["body"], q["msg_signature"], q["timestamp"],
-                                                       q["nonce"]))
+        message = parse_message(
+            crypto.decrypt_message(request["body"], q["msg_signature"], q["timestamp"], q["nonce"])
+        )
         seen.append(message)
         if message.type == "text":
             reply = TextReply(content="你说：" + message.content, message=message)
         elif message.type == "event" and message.event == "click":
-            reply = ArticlesReply(message=message, articles=[
-                {"title": "ThinkPad X1 Carbon", "description": "14 英寸", "image": "http://p/1.jpg",
-                 "url": "http://shop.test/p/1"}])
+            reply = ArticlesReply(
+                message=message,
+                articles=[
+                    {
+                        "title": "ThinkPad X1 Carbon",
+                        "description": "14 英寸",
+                        "image": "http://p/1.jpg",
+                        "url": "http://shop.test/p/1",
+                    }
+                ],
+            )
         elif message.type == "event" and message.event == "subscribe_scan":
             reply = ImageReply(message=message, media_id=media_id)
         else:
@@ -493,16 +620,25 @@ def test_a_wechatpy_message_server_understands_every_push_and_is_understood(make
     clicked = sb.control("POST", "mp/oa/click", json={"user": "xiaoming", "key": "HOT"})
     sb.control("POST", "mp/oa/click", json={"user": "xiaoming", "url": "http://shop.test/"})
     sb.control("POST", "mp/oa/scan", json={"user": "xiaoming", "url": qr["url"]})
-    sent = sb.client.post("/cgi-bin/message/template/send", params={"access_token": token}, json={
-        "touser": sb.openid("xiaoming", app.appid), "template_id": "T", "data": {"k": {"value": "v"}}}).json()
+    sent = sb.client.post(
+        "/cgi-bin/message/template/send",
+        params={"access_token": token},
+        json={"touser": sb.openid("xiaoming", app.appid), "template_id": "T", "data": {"k": {"value": "v"}}},
+    ).json()
     sb.wait_for(lambda: len(seen) == 6)
 
     assert scanned["reply"] == {"msgtype": "image", "media_id": media_id}
     assert said["reply"] == {"msgtype": "text", "content": "你说：有货吗"}
     assert clicked["reply"]["articles"][0]["title"] == "ThinkPad X1 Carbon"
     kinds = [(m.type, getattr(m, "event", None)) for m in seen]
-    assert kinds == [("event", "subscribe_scan"), ("text", None), ("event", "click"), ("event", "view"),
-                     ("event", "scan"), ("event", "templatesendjobfinish")]
+    assert kinds == [
+        ("event", "subscribe_scan"),
+        ("text", None),
+        ("event", "click"),
+        ("event", "view"),
+        ("event", "scan"),
+        ("event", "templatesendjobfinish"),
+    ]
     assert seen[0].scene_id == "store-1" and seen[0].ticket == qr["ticket"]
     assert seen[1].id == said["msgid"] and seen[1].source == sb.openid("xiaoming", app.appid)
     assert seen[2].key == "HOT" and seen[3].url == "http://shop.test/"

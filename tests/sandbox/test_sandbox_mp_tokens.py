@@ -97,11 +97,14 @@ def test_daily_quota_45009_and_clear_quota(wxsandbox, oa):
     assert all("access_token" in t for t in tokens)
     assert fetch_token(wxsandbox, oa)["errcode"] == 45009
     live = tokens[-1]["access_token"]
-    cleared = wxsandbox.client.post("/cgi-bin/clear_quota", params={"access_token": live},
-                                    json={"appid": oa.appid}).json()
+    cleared = wxsandbox.client.post(
+        "/cgi-bin/clear_quota", params={"access_token": live}, json={"appid": oa.appid}
+    ).json()
     assert cleared == {"errcode": 0, "errmsg": "ok"}
     assert "access_token" in fetch_token(wxsandbox, oa)
-    again = wxsandbox.client.post("/cgi-bin/clear_quota", params={"access_token": live}, json={"appid": oa.appid})
+    again = wxsandbox.client.post(
+        "/cgi-bin/clear_quota", params={"access_token": live}, json={"appid": oa.appid}
+    )
     assert again.json()["errcode"] == 48006
 
 
@@ -120,10 +123,13 @@ def test_quota_holds_under_concurrent_callers(wxsandbox, oa):
 
     def worker():
         import httpx
+
         with httpx.Client(base_url=wxsandbox.base_url, trust_env=False) as client:
             for _ in range(5):
-                answer = client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
-                                                               "secret": oa.secret}).json()
+                answer = client.get(
+                    "/cgi-bin/token",
+                    params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret},
+                ).json()
                 with lock:
                     results.append(answer)
 
@@ -136,13 +142,16 @@ def test_quota_holds_under_concurrent_callers(wxsandbox, oa):
     assert sum(r.get("errcode") == 45009 for r in results) == 10
 
 
-@pytest.mark.parametrize(("params", "errcode"), [
-    ({"appid": None}, 41002),
-    ({"secret": None}, 41004),
-    ({"grant_type": "password"}, 40002),
-    ({"appid": "wx0000000000000000"}, 40013),
-    ({"secret": "0" * 32}, 40125),
-])
+@pytest.mark.parametrize(
+    ("params", "errcode"),
+    [
+        ({"appid": None}, 41002),
+        ({"secret": None}, 41004),
+        ({"grant_type": "password"}, 40002),
+        ({"appid": "wx0000000000000000"}, 40013),
+        ({"secret": "0" * 32}, 40125),
+    ],
+)
 def test_token_credential_errors(sb, oa, params, errcode):
     query = {"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret} | params
     answer = sb.client.get("/cgi-bin/token", params={k: v for k, v in query.items() if v is not None})
@@ -151,16 +160,22 @@ def test_token_credential_errors(sb, oa, params, errcode):
     assert body["errcode"] == errcode and " rid: " in body["errmsg"]
 
 
-@pytest.mark.parametrize(("raw", "errcode"), [
-    (b"", 44002),
-    (b"{not json", 47001),
-    (b"[1, 2]", 47001),
-    (b'{"grant_type": "client_credential", "appid": "wx5b1f0a7c3e9d0a01", "secret": "x", "force_refresh": "yes"}',
-     40125),
-])
+@pytest.mark.parametrize(
+    ("raw", "errcode"),
+    [
+        (b"", 44002),
+        (b"{not json", 47001),
+        (b"[1, 2]", 47001),
+        (
+            b'{"grant_type": "client_credential", "appid": "wx5b1f0a7c3e9d0a01", "secret": "x", "force_refresh": "yes"}',
+            40125,
+        ),
+    ],
+)
 def test_stable_token_body_errors(sb, raw, errcode):
-    answer = sb.client.post("/cgi-bin/stable_token", content=raw,
-                                   headers={"content-type": "application/json"}).json()
+    answer = sb.client.post(
+        "/cgi-bin/stable_token", content=raw, headers={"content-type": "application/json"}
+    ).json()
     assert answer["errcode"] == errcode
 
 
@@ -177,10 +192,21 @@ def test_stable_token_oversized_body_is_refused(wxsandbox, oa):
 @pytest.mark.parametrize(("token", "errcode"), [(None, 41001), ("short", 40014), ("12_" + "a" * 100, 40001)])
 def test_every_api_checks_the_access_token(sb, token, errcode):
     params = {} if token is None else {"access_token": token}
-    for path in ("/cgi-bin/getcallbackip", "/cgi-bin/menu/get", "/cgi-bin/ticket/getticket", "/cgi-bin/user/info"):
+    for path in (
+        "/cgi-bin/getcallbackip",
+        "/cgi-bin/menu/get",
+        "/cgi-bin/ticket/getticket",
+        "/cgi-bin/user/info",
+    ):
         assert sb.client.get(path, params=params).json()["errcode"] == errcode, path
-    for path in ("/cgi-bin/menu/create", "/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
-                 "/cgi-bin/qrcode/create", "/wxa/generate_urllink", "/wxa/business/getuserphonenumber"):
+    for path in (
+        "/cgi-bin/menu/create",
+        "/cgi-bin/message/custom/send",
+        "/cgi-bin/message/template/send",
+        "/cgi-bin/qrcode/create",
+        "/wxa/generate_urllink",
+        "/wxa/business/getuserphonenumber",
+    ):
         assert sb.client.post(path, params=params, json={}).json()["errcode"] == errcode, path
 
 
@@ -207,6 +233,7 @@ def test_injected_faults_reach_the_client(wxsandbox, oa):
 
 def test_injected_latency_delays_but_answers(wxsandbox, oa):
     import time
+
     wxsandbox.add_fault(target="mp.stable_token", latency_ms=150, times=1)
     started = time.perf_counter()
     assert "access_token" in fetch_stable(wxsandbox, oa)
@@ -217,7 +244,9 @@ def test_seeded_error_rate_replays_identically(wxsandbox_factory, wxsandbox_base
     from wxsandbox.config import FaultRule
 
     def run():
-        sb = wxsandbox_factory(faults=(FaultRule(target="mp.token", probability=0.5, errcode=-1, id="flaky"),))
+        sb = wxsandbox_factory(
+            faults=(FaultRule(target="mp.token", probability=0.5, errcode=-1, id="flaky"),)
+        )
         app = sb.app_of_kind(OFFICIAL_ACCOUNT)
         return ["errcode" in fetch_token(sb, app) for _ in range(20)]
 
@@ -257,6 +286,7 @@ def test_mp_reset_forgets_tokens_state_and_settings(wxsandbox, oa):
 
 def test_mp_section_of_the_config_sets_defaults(wxsandbox_factory):
     from types import MappingProxyType
+
     sb = wxsandbox_factory(sections=MappingProxyType({"mp": {"token_ttl_seconds": 600}}))
     app = sb.app_of_kind(OFFICIAL_ACCOUNT)
     assert fetch_token(sb, app)["expires_in"] == 600
@@ -285,8 +315,9 @@ def test_example_toml_is_valid_settings():
 
 
 def test_minute_and_day_counters_of_one_api_are_independent(wxsandbox, oa):
-    wxsandbox.control("POST", "mp/settings", json={"daily_quotas": {"stable_token": 3},
-                                                   "stable_token_per_minute": 2})
+    wxsandbox.control(
+        "POST", "mp/settings", json={"daily_quotas": {"stable_token": 3}, "stable_token_per_minute": 2}
+    )
     assert "access_token" in fetch_stable(wxsandbox, oa)
     assert "access_token" in fetch_stable(wxsandbox, oa)
     assert fetch_stable(wxsandbox, oa)["errcode"] == 45011  # third in the same minute
@@ -304,8 +335,12 @@ def test_concurrent_stable_token_callers_share_one_token(wxsandbox, oa):
     def worker():
         with httpx.Client(base_url=wxsandbox.base_url, trust_env=False) as client:
             start.wait()
-            tokens.append(client.post("/cgi-bin/stable_token", json={
-                "grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}).json()["access_token"])
+            tokens.append(
+                client.post(
+                    "/cgi-bin/stable_token",
+                    json={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret},
+                ).json()["access_token"]
+            )
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
@@ -318,11 +353,16 @@ def test_concurrent_stable_token_callers_share_one_token(wxsandbox, oa):
 def test_injected_timeout_and_http_error(wxsandbox, oa):
     wxsandbox.add_fault(target="mp.token", timeout=True, timeout_seconds=0.2, times=1)
     import httpx
+
     with pytest.raises(httpx.ReadTimeout):
-        wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
-                                                       "secret": oa.secret}, timeout=0.1)
+        wxsandbox.client.get(
+            "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret},
+            timeout=0.1,
+        )
     wxsandbox.add_fault(target="mp.token", http_status=503, times=1)
-    answer = wxsandbox.client.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
-                                                            "secret": oa.secret})
+    answer = wxsandbox.client.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
+    )
     assert answer.status_code == 503
     assert "access_token" in fetch_token(wxsandbox, oa)

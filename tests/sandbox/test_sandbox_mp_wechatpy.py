@@ -20,8 +20,10 @@ def client_for(sb, app):
         API_BASE_URL = sb.base_url + "/cgi-bin/"
 
         def fetch_access_token(self):
-            return self._fetch_access_token(url=sb.base_url + "/cgi-bin/token", params={
-                "grant_type": "client_credential", "appid": self.appid, "secret": self.secret})
+            return self._fetch_access_token(
+                url=sb.base_url + "/cgi-bin/token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            )
 
     return SandboxClient(app.appid, app.secret)
 
@@ -33,9 +35,17 @@ def oa(wxsandbox):
 
 def test_menu_messages_and_followers_through_wechatpy(wxsandbox, oa):
     client = client_for(wxsandbox, oa)
-    client.menu.create({"button": [{"type": "click", "name": "今日推荐", "key": "TODAY"},
-                                   {"name": "服务", "sub_button": [
-                                       {"type": "view", "name": "商城", "url": "http://shop.test/"}]}]})
+    client.menu.create(
+        {
+            "button": [
+                {"type": "click", "name": "今日推荐", "key": "TODAY"},
+                {
+                    "name": "服务",
+                    "sub_button": [{"type": "view", "name": "商城", "url": "http://shop.test/"}],
+                },
+            ]
+        }
+    )
     menu = client.menu.get()
     assert menu["menu"]["button"][0]["key"] == "TODAY"
     with pytest.raises(WeChatClientException) as caught:
@@ -74,17 +84,26 @@ def test_quota_surfaces_as_wechatpy_api_limit(wxsandbox, oa):
 
 def test_qrcode_and_jsapi_through_wechatpy(wxsandbox, oa):
     client = client_for(wxsandbox, oa)
-    qr = client.qrcode.create({"expire_seconds": 1800, "action_name": "QR_SCENE",
-                               "action_info": {"scene": {"scene_id": 42}}})
+    qr = client.qrcode.create(
+        {"expire_seconds": 1800, "action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 42}}}
+    )
     assert qr["expire_seconds"] == 1800
     resolved = wxsandbox.control("POST", "mp/qrcode/resolve", json={"ticket": qr["ticket"]})
     assert resolved["scene"] == "42"
     ticket = client.jsapi.get_jsapi_ticket()
     signature = client.jsapi.get_jsapi_signature("nonce1", ticket, 1700000000, "http://shop.test/p?id=1")
     assert signature == jsapi_signature(ticket, "nonce1", 1700000000, "http://shop.test/p?id=1")
-    verdict = wxsandbox.control("POST", "mp/jssdk/verify", json={
-        "appId": oa.appid, "timestamp": 1700000000, "nonceStr": "nonce1", "signature": signature,
-        "url": "http://shop.test/p?id=1"})
+    verdict = wxsandbox.control(
+        "POST",
+        "mp/jssdk/verify",
+        json={
+            "appId": oa.appid,
+            "timestamp": 1700000000,
+            "nonceStr": "nonce1",
+            "signature": signature,
+            "url": "http://shop.test/p?id=1",
+        },
+    )
     assert verdict["ok"]
 
 
@@ -95,11 +114,16 @@ def test_oauth_through_wechatpy(wxsandbox, oa):
 
     oauth = SandboxOAuth(oa.appid, oa.secret, "http://shop.test/cb", scope="snsapi_userinfo", state="xyz")
     url = oauth.authorize_url
-    assert url.startswith(wxsandbox.base_url + "/connect/oauth2/authorize?appid=") and url.endswith("#wechat_redirect")
+    assert url.startswith(wxsandbox.base_url + "/connect/oauth2/authorize?appid=") and url.endswith(
+        "#wechat_redirect"
+    )
     page = wxsandbox.client.get(url.split("#")[0] + "&sandbox_user=wangfang")
     ticket = page.text.split('name="ticket" value="')[1].split('"')[0]
-    back = wxsandbox.client.post("/connect/oauth2/authorize/confirm", data={"ticket": ticket, "decision": "allow"},
-                                 follow_redirects=False)
+    back = wxsandbox.client.post(
+        "/connect/oauth2/authorize/confirm",
+        data={"ticket": ticket, "decision": "allow"},
+        follow_redirects=False,
+    )
     code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
     token = oauth.fetch_access_token(code)
     assert token["openid"] == wxsandbox.openid("wangfang", oa.appid) and token["unionid"]
@@ -116,7 +140,9 @@ def test_mini_program_login_through_wechatpy(wxsandbox, monkeypatch):
     session = client.wxa.code_to_session(code)
     assert session["openid"] == wxsandbox.openid("xiaoming", mp.appid)
     wxsandbox.control("POST", "mp/subscriptions", json={"user": "xiaoming", "template_id": "TPL"})
-    client.wxa.send_subscribe_message(session["openid"], "TPL", {"thing1": {"value": "已发货"}}, page="pages/o")
+    client.wxa.send_subscribe_message(
+        session["openid"], "TPL", {"thing1": {"value": "已发货"}}, page="pages/o"
+    )
     with pytest.raises(WeChatClientException) as caught:
         client.wxa.send_subscribe_message(session["openid"], "TPL", {"thing1": {"value": "again"}})
     assert caught.value.errcode == 43101

@@ -7,11 +7,21 @@ from wxsandbox.mp.xmlmsg import XmlError
 
 
 def test_build_uses_cdata_for_strings_and_bare_numbers():
-    xml = xmlmsg.build({"ToUserName": "gh_x", "CreateTime": 1348831860, "MsgType": "text", "Content": "a<b&c",
-                        "MsgId": 1234567890123456, "Skipped": None})
-    assert xml == ("<xml><ToUserName><![CDATA[gh_x]]></ToUserName><CreateTime>1348831860</CreateTime>"
-                   "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[a<b&c]]></Content>"
-                   "<MsgId>1234567890123456</MsgId></xml>")
+    xml = xmlmsg.build(
+        {
+            "ToUserName": "gh_x",
+            "CreateTime": 1348831860,
+            "MsgType": "text",
+            "Content": "a<b&c",
+            "MsgId": 1234567890123456,
+            "Skipped": None,
+        }
+    )
+    assert xml == (
+        "<xml><ToUserName><![CDATA[gh_x]]></ToUserName><CreateTime>1348831860</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[a<b&c]]></Content>"
+        "<MsgId>1234567890123456</MsgId></xml>"
+    )
 
 
 def test_cdata_terminator_in_content_survives_a_round_trip():
@@ -20,12 +30,18 @@ def test_cdata_terminator_in_content_survives_a_round_trip():
 
 
 def test_nested_and_list_elements_round_trip():
-    fields = {"MsgType": "news", "ArticleCount": 2,
-              "Articles": [{"Title": "一", "Url": "http://a"}, {"Title": "二", "Url": "http://b"}],
-              "Image": {"MediaId": "m1"}}
+    fields = {
+        "MsgType": "news",
+        "ArticleCount": 2,
+        "Articles": [{"Title": "一", "Url": "http://a"}, {"Title": "二", "Url": "http://b"}],
+        "Image": {"MediaId": "m1"},
+    }
     parsed = xmlmsg.parse(xmlmsg.build(fields))
     assert parsed["ArticleCount"] == "2"
-    assert xmlmsg.items(parsed["Articles"]) == [{"Title": "一", "Url": "http://a"}, {"Title": "二", "Url": "http://b"}]
+    assert xmlmsg.items(parsed["Articles"]) == [
+        {"Title": "一", "Url": "http://a"},
+        {"Title": "二", "Url": "http://b"},
+    ]
     assert parsed["Image"] == {"MediaId": "m1"}
 
 
@@ -35,22 +51,27 @@ def test_items_accepts_single_and_empty():
     assert xmlmsg.items("") == []
 
 
-@pytest.mark.parametrize("body", [
-    b"",
-    b"   ",
-    b"not xml",
-    b"<xml><a>unterminated</xml>",
-    b"<root><a>1</a></root>",
-    b'{"json": true}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   ",
+        b"not xml",
+        b"<xml><a>unterminated</xml>",
+        b"<root><a>1</a></root>",
+        b'{"json": true}',
+    ],
+)
 def test_malformed_documents_are_rejected(body):
     with pytest.raises(XmlError):
         xmlmsg.parse(body)
 
 
 def test_entity_expansion_is_refused():
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
-            b"<xml><Content>&b;</Content></xml>")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+        b"<xml><Content>&b;</Content></xml>"
+    )
     with pytest.raises(XmlError):
         xmlmsg.parse(bomb)
 

@@ -32,14 +32,18 @@ def test_valid_native_prepay_is_signed(pay):
 
 def test_requested_anchor_signs_the_answer(pay):
     m = pay.merchant
-    by_cert = pay.request("GET", f"/v3/pay/transactions/out-trade-no/NONE0001?mchid={m.mchid}",
-                          headers={"Wechatpay-Serial": m.platform_cert_serial})
+    by_cert = pay.request(
+        "GET",
+        f"/v3/pay/transactions/out-trade-no/NONE0001?mchid={m.mchid}",
+        headers={"Wechatpay-Serial": m.platform_cert_serial},
+    )
     assert by_cert.headers["Wechatpay-Serial"] == m.platform_cert_serial and pay.verify(by_cert)
     # The two anchors are different keys: a cert-signed answer does not verify with the public key.
     from wxsandbox.pay import crypto, signing
 
-    message = signing.response_message(by_cert.headers["Wechatpay-Timestamp"], by_cert.headers["Wechatpay-Nonce"],
-                                       by_cert.content)
+    message = signing.response_message(
+        by_cert.headers["Wechatpay-Timestamp"], by_cert.headers["Wechatpay-Nonce"], by_cert.content
+    )
     assert not crypto.rsa_verify(m.platform_public_key_pem, message, by_cert.headers["Wechatpay-Signature"])
 
 
@@ -52,10 +56,19 @@ def test_forged_signature(pay):
 
 
 def test_body_tampered_after_signing(pay):
-    body = json.dumps({"appid": pay.handle.config.apps[0].appid, "mchid": pay.merchant.mchid, "description": "x",
-                       "out_trade_no": "ORDER000003", "notify_url": "https://e.com/n", "amount": {"total": 1}})
-    response = pay.request("POST", "/v3/pay/transactions/native", body.replace('"total": 1', '"total": 2'),
-                           sign_body=body)
+    body = json.dumps(
+        {
+            "appid": pay.handle.config.apps[0].appid,
+            "mchid": pay.merchant.mchid,
+            "description": "x",
+            "out_trade_no": "ORDER000003",
+            "notify_url": "https://e.com/n",
+            "amount": {"total": 1},
+        }
+    )
+    response = pay.request(
+        "POST", "/v3/pay/transactions/native", body.replace('"total": 1', '"total": 2'), sign_body=body
+    )
     assert_error(response, 401, "SIGN_ERROR")
     assert pay.orders_count() == 0
 
@@ -65,9 +78,14 @@ def test_query_string_is_part_of_the_signature(pay):
     url = f"/v3/pay/transactions/out-trade-no/NONE0001?mchid={m.mchid}"
     from wxsandbox.pay import signing
 
-    auth = signing.build_authorization(m.mchid, m.merchant_serial, m.merchant_private_key_pem, "GET",
-                                       "/v3/pay/transactions/out-trade-no/NONE0001",
-                                       timestamp=int(pay.handle.sandbox.clock.now()))
+    auth = signing.build_authorization(
+        m.mchid,
+        m.merchant_serial,
+        m.merchant_private_key_pem,
+        "GET",
+        "/v3/pay/transactions/out-trade-no/NONE0001",
+        timestamp=int(pay.handle.sandbox.clock.now()),
+    )
     response = pay.http.get(url, headers={"Authorization": auth})
     assert_error(response, 401, "SIGN_ERROR")
 
@@ -110,7 +128,9 @@ def test_clock_advance_makes_a_client_timestamp_stale(pay):
 def test_missing_or_foreign_authorization(pay):
     url = "/v3/pay/transactions/native"
     assert_error(pay.http.post(url, content=b"{}"), 401, "SIGN_ERROR", "Authorization")
-    assert_error(pay.http.post(url, content=b"{}", headers={"Authorization": "Bearer abc"}), 401, "SIGN_ERROR")
+    assert_error(
+        pay.http.post(url, content=b"{}", headers={"Authorization": "Bearer abc"}), 401, "SIGN_ERROR"
+    )
 
 
 def test_unknown_mchid_and_wrong_serial(pay):
@@ -146,26 +166,35 @@ def test_oversized_body(wxsandbox_factory):
     assert pay.orders_count() == 0
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"description": None}, "/body/description"),
-    ({"out_trade_no": "abc"}, "out_trade_no"),  # too short
-    ({"out_trade_no": "ORDER#00001"}, "out_trade_no"),  # bad charset
-    ({"out_trade_no": "O" * 33}, "/body/out_trade_no"),
-    ({"amount": {"total": 0}}, "金额"),
-    ({"amount": {"total": -5}}, "金额"),
-    ({"amount": {"total": "100"}}, "/body/amount/total"),
-    ({"amount": {"total": 1.5}}, "/body/amount/total"),
-    ({"amount": {"total": 100, "currency": "USD"}}, "CNY"),
-    ({"amount": None}, "/body/amount"),
-    ({"notify_url": "https://e.com/n?order=1"}, "notify_url"),
-    ({"notify_url": "not a url"}, "notify_url"),
-    ({"description": "长" * 128}, "/body/description"),
-    ({"attach": "a" * 129}, "/body/attach"),
-    ({"time_expire": "2030-01-01 00:00:00"}, "time_expire"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"description": None}, "/body/description"),
+        ({"out_trade_no": "abc"}, "out_trade_no"),  # too short
+        ({"out_trade_no": "ORDER#00001"}, "out_trade_no"),  # bad charset
+        ({"out_trade_no": "O" * 33}, "/body/out_trade_no"),
+        ({"amount": {"total": 0}}, "金额"),
+        ({"amount": {"total": -5}}, "金额"),
+        ({"amount": {"total": "100"}}, "/body/amount/total"),
+        ({"amount": {"total": 1.5}}, "/body/amount/total"),
+        ({"amount": {"total": 100, "currency": "USD"}}, "CNY"),
+        ({"amount": None}, "/body/amount"),
+        ({"notify_url": "https://e.com/n?order=1"}, "notify_url"),
+        ({"notify_url": "not a url"}, "notify_url"),
+        ({"description": "长" * 128}, "/body/description"),
+        ({"attach": "a" * 129}, "/body/attach"),
+        ({"time_expire": "2030-01-01 00:00:00"}, "time_expire"),
+    ],
+)
 def test_field_rules(pay, change, field):
-    body = {"appid": pay.handle.config.apps[0].appid, "mchid": pay.merchant.mchid, "description": "测试",
-            "out_trade_no": "ORDER000013", "notify_url": "https://e.com/n", "amount": {"total": 100}}
+    body = {
+        "appid": pay.handle.config.apps[0].appid,
+        "mchid": pay.merchant.mchid,
+        "description": "测试",
+        "out_trade_no": "ORDER000013",
+        "notify_url": "https://e.com/n",
+        "amount": {"total": 100},
+    }
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}
     response = pay.request("POST", "/v3/pay/transactions/native", body)
@@ -177,18 +206,34 @@ def test_field_rules(pay, change, field):
 
 def test_jsapi_needs_an_openid_of_that_appid(pay):
     oa, mp = pay.handle.config.apps
-    body = {"appid": oa.appid, "mchid": pay.merchant.mchid, "description": "测试", "out_trade_no": "JSAPI0000001",
-            "notify_url": "https://e.com/n", "amount": {"total": 100}}
+    body = {
+        "appid": oa.appid,
+        "mchid": pay.merchant.mchid,
+        "description": "测试",
+        "out_trade_no": "JSAPI0000001",
+        "notify_url": "https://e.com/n",
+        "amount": {"total": 100},
+    }
     assert_error(pay.request("POST", "/v3/pay/transactions/jsapi", body), 400, "PARAM_ERROR", "/body/payer")
-    body["payer"] = {"openid": pay.handle.openid("xiaoming", mp.appid)}  # the Mini Program's openid, not the OA's
-    assert_error(pay.request("POST", "/v3/pay/transactions/jsapi", body), 400, "PARAM_ERROR", "openid和appid不匹配")
+    body["payer"] = {
+        "openid": pay.handle.openid("xiaoming", mp.appid)
+    }  # the Mini Program's openid, not the OA's
+    assert_error(
+        pay.request("POST", "/v3/pay/transactions/jsapi", body), 400, "PARAM_ERROR", "openid和appid不匹配"
+    )
     body["payer"] = {"openid": pay.handle.openid("xiaoming", oa.appid)}
     assert pay.request("POST", "/v3/pay/transactions/jsapi", body).status_code == 200
 
 
 def test_h5_needs_scene_info(pay):
-    body = {"appid": pay.handle.config.apps[0].appid, "mchid": pay.merchant.mchid, "description": "测试",
-            "out_trade_no": "H5ORDER00001", "notify_url": "https://e.com/n", "amount": {"total": 100}}
+    body = {
+        "appid": pay.handle.config.apps[0].appid,
+        "mchid": pay.merchant.mchid,
+        "description": "测试",
+        "out_trade_no": "H5ORDER00001",
+        "notify_url": "https://e.com/n",
+        "amount": {"total": 100},
+    }
     assert_error(pay.request("POST", "/v3/pay/transactions/h5", body), 400, "PARAM_ERROR", "scene_info")
     body["scene_info"] = {"payer_client_ip": "203.0.113.9", "h5_info": {"type": "Wap"}}
     response = pay.request("POST", "/v3/pay/transactions/h5", body)
@@ -196,8 +241,14 @@ def test_h5_needs_scene_info(pay):
 
 
 def test_app_prepay(pay):
-    body = {"appid": pay.handle.config.apps[0].appid, "mchid": pay.merchant.mchid, "description": "测试",
-            "out_trade_no": "APPORDER0001", "notify_url": "https://e.com/n", "amount": {"total": 100}}
+    body = {
+        "appid": pay.handle.config.apps[0].appid,
+        "mchid": pay.merchant.mchid,
+        "description": "测试",
+        "out_trade_no": "APPORDER0001",
+        "notify_url": "https://e.com/n",
+        "amount": {"total": 100},
+    }
     assert "prepay_id" in pay.request("POST", "/v3/pay/transactions/app", body).json()
 
 
@@ -207,11 +258,22 @@ def test_appid_not_bound_and_body_mchid_mismatch(wxsandbox_factory, wxsandbox_ba
     oa, mp = wxsandbox_base_config.apps
     merchant = dataclasses.replace(wxsandbox_base_config.merchants[0], appids=(oa.appid,))
     pay = PayClient(wxsandbox_factory(dataclasses.replace(wxsandbox_base_config, merchants=(merchant,))))
-    assert_error(pay.native("ORDER000014", appid=mp.appid), 400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+    assert_error(
+        pay.native("ORDER000014", appid=mp.appid), 400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配"
+    )
     assert_error(pay.native("ORDER000015", appid="wx0000000000000000"), 400, "APPID_MCHID_NOT_MATCH")
-    other_mchid_in_body = pay.request("POST", "/v3/pay/transactions/native", {
-        "appid": oa.appid, "mchid": "1900000000", "description": "x", "out_trade_no": "ORDER000016",
-        "notify_url": "https://e.com/n", "amount": {"total": 1}})
+    other_mchid_in_body = pay.request(
+        "POST",
+        "/v3/pay/transactions/native",
+        {
+            "appid": oa.appid,
+            "mchid": "1900000000",
+            "description": "x",
+            "out_trade_no": "ORDER000016",
+            "notify_url": "https://e.com/n",
+            "amount": {"total": 1},
+        },
+    )
     assert_error(other_mchid_in_body, 400, "PARAM_ERROR", "mchid")
     assert pay.orders_count() == 0
 
@@ -229,27 +291,47 @@ def test_duplicate_out_trade_no(pay):
 def test_query_needs_mchid_and_close_rules(pay):
     pay.native("ORDER000018")
     m = pay.merchant
-    assert_error(pay.request("GET", "/v3/pay/transactions/out-trade-no/ORDER000018"), 400, "PARAM_ERROR", "mchid")
-    assert_error(pay.request("GET", "/v3/pay/transactions/out-trade-no/ORDER000018?mchid=1"), 400, "PARAM_ERROR")
-    assert_error(pay.request("GET", f"/v3/pay/transactions/id/4200000000000000000000000000?mchid={m.mchid}"),
-                 404, "ORDER_NOT_EXIST")
-    assert_error(pay.request("POST", "/v3/pay/transactions/out-trade-no/NOSUCH000001/close", {"mchid": m.mchid}),
-                 404, "ORDER_NOT_EXIST")
+    assert_error(
+        pay.request("GET", "/v3/pay/transactions/out-trade-no/ORDER000018"), 400, "PARAM_ERROR", "mchid"
+    )
+    assert_error(
+        pay.request("GET", "/v3/pay/transactions/out-trade-no/ORDER000018?mchid=1"), 400, "PARAM_ERROR"
+    )
+    assert_error(
+        pay.request("GET", f"/v3/pay/transactions/id/4200000000000000000000000000?mchid={m.mchid}"),
+        404,
+        "ORDER_NOT_EXIST",
+    )
+    assert_error(
+        pay.request("POST", "/v3/pay/transactions/out-trade-no/NOSUCH000001/close", {"mchid": m.mchid}),
+        404,
+        "ORDER_NOT_EXIST",
+    )
     closed = pay.request("POST", "/v3/pay/transactions/out-trade-no/ORDER000018/close", {"mchid": m.mchid})
     assert closed.status_code == 204 and closed.content == b"" and pay.verify(closed)
-    assert pay.request("POST", "/v3/pay/transactions/out-trade-no/ORDER000018/close",
-                       {"mchid": m.mchid}).status_code == 204
+    assert (
+        pay.request(
+            "POST", "/v3/pay/transactions/out-trade-no/ORDER000018/close", {"mchid": m.mchid}
+        ).status_code
+        == 204
+    )
     assert_error(pay.native("ORDER000018"), 400, "ORDER_CLOSED")
     pay.native("ORDER000019")
     pay.handle.control("POST", "pay/confirm", json={"out_trade_no": "ORDER000019", "user_id": "lihua"})
-    assert_error(pay.request("POST", "/v3/pay/transactions/out-trade-no/ORDER000019/close", {"mchid": m.mchid}),
-                 400, "ORDERPAID")
+    assert_error(
+        pay.request("POST", "/v3/pay/transactions/out-trade-no/ORDER000019/close", {"mchid": m.mchid}),
+        400,
+        "ORDERPAID",
+    )
 
 
 def test_configurable_error_spellings(wxsandbox_factory):
     pay = PayClient(wxsandbox_factory(pay={"code_order_not_exist": "ORDERNOTEXIST"}))
-    assert_error(pay.request("GET", f"/v3/pay/transactions/out-trade-no/NONE00001?mchid={pay.merchant.mchid}"),
-                 404, "ORDERNOTEXIST")
+    assert_error(
+        pay.request("GET", f"/v3/pay/transactions/out-trade-no/NONE00001?mchid={pay.merchant.mchid}"),
+        404,
+        "ORDERNOTEXIST",
+    )
 
 
 def test_errors_are_signed_too(pay):

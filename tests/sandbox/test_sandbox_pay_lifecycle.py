@@ -35,6 +35,7 @@ def refund(pay, out_refund_no, amount, total=10000, **extra):
 
 # -- expiry -------------------------------------------------------------------------------------------------
 
+
 def test_default_expiry_is_seven_days_of_sandbox_time(pay):
     pay.native("EXPIRE000001")
     pay.handle.advance_clock(7 * 86400 - 10)
@@ -68,6 +69,7 @@ def test_expired_state_is_configurable(wxsandbox_factory):
 
 # -- cashier control ----------------------------------------------------------------------------------------
 
+
 def test_resolve_and_cancel_leave_the_order_unpaid(pay):
     code_url = pay.native("CASHIER00001", total=4999).json()["code_url"]
     seen = pay.handle.control("POST", "pay/resolve", json={"code_url": code_url})
@@ -75,16 +77,28 @@ def test_resolve_and_cancel_leave_the_order_unpaid(pay):
     cancelled = pay.handle.control("POST", "pay/cancel", json={"code_url": code_url, "user_id": "lihua"})
     assert cancelled["cancelled"] and query(pay, "CASHIER00001").json()["trade_state"] == "NOTPAY"
     assert pay.http.post("/sandbox/pay/confirm", json={"code_url": code_url}).status_code == 400  # who pays?
-    assert pay.http.post("/sandbox/pay/confirm", json={"code_url": code_url, "user_id": "ghost"}).status_code == 404
-    assert pay.http.post("/sandbox/pay/resolve", json={"code_url": "weixin://wxpay/bizpayurl?pr=x"}).status_code == 404
+    assert (
+        pay.http.post("/sandbox/pay/confirm", json={"code_url": code_url, "user_id": "ghost"}).status_code
+        == 404
+    )
+    assert (
+        pay.http.post("/sandbox/pay/resolve", json={"code_url": "weixin://wxpay/bizpayurl?pr=x"}).status_code
+        == 404
+    )
     assert pay.http.post("/sandbox/pay/resolve", json={}).status_code == 400
 
 
 def test_jsapi_order_can_only_be_paid_by_its_payer(pay):
     oa = pay.handle.config.apps[0]
-    body = {"appid": oa.appid, "mchid": pay.merchant.mchid, "description": "内存条", "out_trade_no": "JSAPI0000009",
-            "notify_url": "https://e.com/n", "amount": {"total": 39900},
-            "payer": {"openid": pay.handle.openid("wangfang", oa.appid)}}
+    body = {
+        "appid": oa.appid,
+        "mchid": pay.merchant.mchid,
+        "description": "内存条",
+        "out_trade_no": "JSAPI0000009",
+        "notify_url": "https://e.com/n",
+        "amount": {"total": 39900},
+        "payer": {"openid": pay.handle.openid("wangfang", oa.appid)},
+    }
     prepay_id = pay.request("POST", "/v3/pay/transactions/jsapi", body).json()["prepay_id"]
     wrong = pay.http.post("/sandbox/pay/confirm", json={"prepay_id": prepay_id, "user_id": "lihua"})
     assert wrong.status_code == 400 and wrong.json()["error"] == "wrong_user"
@@ -94,19 +108,32 @@ def test_jsapi_order_can_only_be_paid_by_its_payer(pay):
 
 def test_paying_opens_the_customer_service_window(pay):
     oa = pay.handle.config.apps[0]
-    message = {"touser": pay.handle.openid("wangfang", oa.appid), "msgtype": "text", "text": {"content": "已发货"}}
+    message = {
+        "touser": pay.handle.openid("wangfang", oa.appid),
+        "msgtype": "text",
+        "text": {"content": "已发货"},
+    }
 
     def send(token):
-        return pay.http.post("/cgi-bin/message/custom/send", params={"access_token": token}, json=message).json()
+        return pay.http.post(
+            "/cgi-bin/message/custom/send", params={"access_token": token}, json=message
+        ).json()
 
     pay.handle.control("POST", "mp/oa/follow", json={"user": "wangfang", "appid": oa.appid})
     pay.handle.advance_clock(48 * 3600 + 1)
-    token = pay.http.get("/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid,
-                                                   "secret": oa.secret}).json()["access_token"]
+    token = pay.http.get(
+        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
+    ).json()["access_token"]
     assert send(token)["errcode"] == 45015  # the follow was more than 48 hours ago
-    body = {"appid": oa.appid, "mchid": pay.merchant.mchid, "description": "键盘", "out_trade_no": "JSAPI0000010",
-            "notify_url": "https://e.com/n", "amount": {"total": 19900},
-            "payer": {"openid": pay.handle.openid("wangfang", oa.appid)}}
+    body = {
+        "appid": oa.appid,
+        "mchid": pay.merchant.mchid,
+        "description": "键盘",
+        "out_trade_no": "JSAPI0000010",
+        "notify_url": "https://e.com/n",
+        "amount": {"total": 19900},
+        "payer": {"openid": pay.handle.openid("wangfang", oa.appid)},
+    }
     prepay_id = pay.request("POST", "/v3/pay/transactions/jsapi", body).json()["prepay_id"]
     pay.handle.control("POST", "pay/confirm", json={"prepay_id": prepay_id})
     assert send(token)["errcode"] == 0
@@ -114,12 +141,17 @@ def test_paying_opens_the_customer_service_window(pay):
 
 # -- refunds ------------------------------------------------------------------------------------------------
 
+
 def test_partial_refunds_sum_up_to_the_total(pay):
     paid_order(pay, "REFUND000001")
     first = refund(pay, "RF000001", 6000, out_trade_no="REFUND000001")
     assert first.status_code == 200 and pay.verify(first)
     body = first.json()
-    assert body["status"] == "PROCESSING" and body["amount"]["refund"] == 6000 and body["amount"]["total"] == 10000
+    assert (
+        body["status"] == "PROCESSING"
+        and body["amount"]["refund"] == 6000
+        and body["amount"]["total"] == 10000
+    )
     over = refund(pay, "RF000002", 4001, out_trade_no="REFUND000001")
     assert over.status_code == 403 and over.json()["code"] == "NOT_ENOUGH"
     assert refund(pay, "RF000003", 4000, out_trade_no="REFUND000001").status_code == 200
@@ -138,13 +170,25 @@ def test_refund_rules(pay):
     unpaid = refund(pay, "RF000010", 100, out_trade_no="REFUND000002")
     assert unpaid.status_code == 400 and "未支付" in unpaid.json()["message"]
     paid_order(pay, "REFUND000003")
-    assert refund(pay, "RF000011", 100, total=9999, out_trade_no="REFUND000003").json()["code"] == "INVALID_REQUEST"
+    assert (
+        refund(pay, "RF000011", 100, total=9999, out_trade_no="REFUND000003").json()["code"]
+        == "INVALID_REQUEST"
+    )
     assert refund(pay, "RF000012", 100, out_trade_no="NOSUCHORDER1").status_code == 404
     assert refund(pay, "RF000013", 0, out_trade_no="REFUND000003").json()["code"] == "PARAM_ERROR"
     assert refund(pay, "RF 000014", 100, out_trade_no="REFUND000003").json()["code"] == "PARAM_ERROR"
-    assert refund(pay, "RF000015", 100).json()["code"] == "PARAM_ERROR"  # neither transaction_id nor out_trade_no
-    missing_currency = pay.request("POST", "/v3/refund/domestic/refunds", {
-        "out_refund_no": "RF000016", "out_trade_no": "REFUND000003", "amount": {"refund": 1, "total": 10000}})
+    assert (
+        refund(pay, "RF000015", 100).json()["code"] == "PARAM_ERROR"
+    )  # neither transaction_id nor out_trade_no
+    missing_currency = pay.request(
+        "POST",
+        "/v3/refund/domestic/refunds",
+        {
+            "out_refund_no": "RF000016",
+            "out_trade_no": "REFUND000003",
+            "amount": {"refund": 1, "total": 10000},
+        },
+    )
     assert missing_currency.json()["code"] == "PARAM_ERROR"
     assert pay.handle.sandbox.state.scalar("SELECT COUNT(*) FROM pay_refunds") == 0
     missing = pay.request("GET", "/v3/refund/domestic/refunds/NOPE")
@@ -165,10 +209,15 @@ def test_refund_settles_with_time_and_can_be_closed(wxsandbox_factory, receiver)
     assert done["status"] == "SUCCESS" and done["success_time"].endswith("+08:00")
     receiver.wait(2)
     time.sleep(0.1)
-    events = sorted(d["meta"]["event_type"] + ":" + d["meta"]["out_refund_no"] + ":" + d["status"]
-                    for d in sb.deliveries())
+    events = sorted(
+        d["meta"]["event_type"] + ":" + d["meta"]["out_refund_no"] + ":" + d["status"]
+        for d in sb.deliveries()
+    )
     assert [e for e in events if e.startswith("REFUND")] == [
-        "REFUND.CLOSED:RF000021:delivered", "REFUND.SUCCESS:RF000020:delivered", "REFUND.SUCCESS:RF000021:dropped"]
+        "REFUND.CLOSED:RF000021:delivered",
+        "REFUND.SUCCESS:RF000020:delivered",
+        "REFUND.SUCCESS:RF000021:dropped",
+    ]
     # The closed refund gave its amount back: 10000 - 3000 remain refundable.
     assert refund(pay, "RF000022", 7000, transaction_id=transaction_id).status_code == 200
 
@@ -191,6 +240,7 @@ def test_concurrent_refunds_never_exceed_the_total(pay):
 
 # -- bills --------------------------------------------------------------------------------------------------
 
+
 def test_trade_bill_download_matches_its_hash(pay):
     paid_order(pay, "BILL00000001", total=539900, user="xiaoming")
     paid_order(pay, "BILL00000002", total=1, user="lihua")
@@ -208,8 +258,10 @@ def test_trade_bill_download_matches_its_hash(pay):
     pointer = pay.request("GET", f"/v3/bill/tradebill?bill_date={day}&bill_type=ALL&tar_type=GZIP")
     assert pointer.status_code == 200 and pay.verify(pointer)
     info = pointer.json()
-    assert info["hash_type"] == "SHA1" and info["download_url"].startswith(pay.handle.base_url + "/v3/billdownload/")
-    url = info["download_url"][len(pay.handle.base_url):]
+    assert info["hash_type"] == "SHA1" and info["download_url"].startswith(
+        pay.handle.base_url + "/v3/billdownload/"
+    )
+    url = info["download_url"][len(pay.handle.base_url) :]
     file = pay.request("GET", url)
     assert file.status_code == 200 and "Wechatpay-Signature" not in file.headers
     text = gzip.decompress(file.content)
@@ -225,16 +277,19 @@ def test_trade_bill_download_matches_its_hash(pay):
     assert rows[-2][0] == "总交易单数"
     assert rows[-1][:3] == ["`3", "`5399.01", "`0.01"]
     plain = pay.request("GET", f"/v3/bill/tradebill?bill_date={day}&bill_type=SUCCESS")
-    body = pay.request("GET", plain.json()["download_url"][len(pay.handle.base_url):]).content
+    body = pay.request("GET", plain.json()["download_url"][len(pay.handle.base_url) :]).content
     assert hashlib.sha1(body).hexdigest() == plain.json()["hash_value"] and body.count(b"REFUND") == 0
 
 
 def test_trade_bill_errors(pay):
     today = pay.handle.sandbox.clock.datetime().date()
-    cases = [("2024/01/01", "PARAM_ERROR"), ("2024-02-30", "PARAM_ERROR"),
-             ((today - timedelta(days=1)).isoformat() + "&bill_type=NOPE", "PARAM_ERROR"),
-             ((today - timedelta(days=200)).isoformat(), "PARAM_ERROR"),
-             ((today - timedelta(days=1)).isoformat(), "NO_STATEMENT_EXIST")]
+    cases = [
+        ("2024/01/01", "PARAM_ERROR"),
+        ("2024-02-30", "PARAM_ERROR"),
+        ((today - timedelta(days=1)).isoformat() + "&bill_type=NOPE", "PARAM_ERROR"),
+        ((today - timedelta(days=200)).isoformat(), "PARAM_ERROR"),
+        ((today - timedelta(days=1)).isoformat(), "NO_STATEMENT_EXIST"),
+    ]
     for query_date, code in cases:
         response = pay.request("GET", f"/v3/bill/tradebill?bill_date={query_date}")
         assert (response.status_code, response.json()["code"]) == (400, code), query_date
@@ -243,18 +298,27 @@ def test_trade_bill_errors(pay):
 
 # -- request faults -----------------------------------------------------------------------------------------
 
+
 def test_fixed_errcode_fault_in_pay_dialect(pay):
     pay.handle.add_fault(target="pay.native", errcode="SYSTEM_ERROR", times=1)
     first = pay.native("FAULT0000001")
-    assert first.status_code == 500 and first.json() == {"code": "SYSTEM_ERROR", "message": "系统繁忙，请稍后重试"}
+    assert first.status_code == 500 and first.json() == {
+        "code": "SYSTEM_ERROR",
+        "message": "系统繁忙，请稍后重试",
+    }
     assert pay.orders_count() == 0
     assert pay.native("FAULT0000001").status_code == 200  # the retry with the same params succeeds
 
 
-@pytest.mark.parametrize("rule, status", [
-    ({"http_status": 503}, 503), ({"errcode": "RATELIMIT_EXCEEDED"}, 429),
-    ({"errcode": "SYSTEM_ERROR", "http_status": 502}, 502), ({"errcode": 45009}, 200),
-])
+@pytest.mark.parametrize(
+    "rule, status",
+    [
+        ({"http_status": 503}, 503),
+        ({"errcode": "RATELIMIT_EXCEEDED"}, 429),
+        ({"errcode": "SYSTEM_ERROR", "http_status": 502}, 502),
+        ({"errcode": 45009}, 200),
+    ],
+)
 def test_fault_statuses(pay, rule, status):
     pay.handle.add_fault(target="/v3/pay/transactions/*", **rule)
     response = pay.native("FAULT0000002")
@@ -290,11 +354,17 @@ def test_latency_and_timeout_faults(pay):
 def test_faults_from_the_config_apply_from_the_start(wxsandbox_factory):
     from wxsandbox.config import FaultRule
 
-    sb = wxsandbox_factory(faults=(FaultRule(target="pay.query", errcode="FREQUENCY_LIMITED", times=2),
-                                   FaultRule(target="callback:pay.notify", drop=True)))
+    sb = wxsandbox_factory(
+        faults=(
+            FaultRule(target="pay.query", errcode="FREQUENCY_LIMITED", times=2),
+            FaultRule(target="callback:pay.notify", drop=True),
+        )
+    )
     pay = PayClient(sb)
     assert [query(pay, "CFGFAULT0001").status_code for _ in range(3)] == [429, 429, 404]
     paid_order(pay, "CFGFAULT0002")
     assert sb.deliveries()[0]["status"] == "dropped"
     assert {r["target"]: r["fired"] for r in sb.control("GET", "faults")["rules"]} == {
-        "pay.query": 2, "callback:pay.notify": 1}
+        "pay.query": 2,
+        "callback:pay.notify": 1,
+    }

@@ -24,9 +24,11 @@ def test_notification_is_signed_encrypted_and_answers_the_transaction(wxsandbox,
     h = {k.lower(): v for k, v in request["headers"].items()}
     assert h["wechatpay-serial"] == m.platform_public_key_id
     assert h["wechatpay-signature-type"] == "WECHATPAY2-SHA256-RSA2048"
-    assert crypto.rsa_verify(m.platform_public_key_pem,
-                             signing.response_message(h["wechatpay-timestamp"], h["wechatpay-nonce"], request["body"]),
-                             h["wechatpay-signature"])
+    assert crypto.rsa_verify(
+        m.platform_public_key_pem,
+        signing.response_message(h["wechatpay-timestamp"], h["wechatpay-nonce"], request["body"]),
+        h["wechatpay-signature"],
+    )
     envelope = json.loads(request["body"])
     assert list(envelope) == ["id", "create_time", "resource_type", "event_type", "summary", "resource"]
     assert envelope["event_type"] == "TRANSACTION.SUCCESS" and envelope["resource_type"] == "encrypt-resource"
@@ -34,11 +36,18 @@ def test_notification_is_signed_encrypted_and_answers_the_transaction(wxsandbox,
     resource = envelope["resource"]
     assert resource["algorithm"] == "AEAD_AES_256_GCM" and resource["original_type"] == "transaction"
     assert len(resource["nonce"]) == 12
-    transaction = json.loads(crypto.aes_gcm_decrypt(m.apiv3_key, resource["nonce"], resource["associated_data"],
-                                                    resource["ciphertext"]))
+    transaction = json.loads(
+        crypto.aes_gcm_decrypt(
+            m.apiv3_key, resource["nonce"], resource["associated_data"], resource["ciphertext"]
+        )
+    )
     assert transaction == paid["transaction"]
-    assert transaction["amount"] == {"total": 12345, "payer_total": 12345, "currency": "CNY",
-                                     "payer_currency": "CNY"}
+    assert transaction["amount"] == {
+        "total": 12345,
+        "payer_total": 12345,
+        "currency": "CNY",
+        "payer_currency": "CNY",
+    }
     assert len(transaction["transaction_id"]) == 28 and transaction["trade_type"] == "NATIVE"
 
 
@@ -102,7 +111,9 @@ def test_unreachable_receiver_is_retried(wxsandbox, receiver):
     pay = PayClient(wxsandbox)
     pay.native("NOTIFY000007", notify_url="http://127.0.0.1:9/closed")
     paid = wxsandbox.control("POST", "pay/confirm", json={"out_trade_no": "NOTIFY000007", "user_id": "lihua"})
-    wxsandbox.wait_for(lambda: wxsandbox.control("GET", f"callbacks/{paid['deliveries'][0]}")["attempts"] >= 3)
+    wxsandbox.wait_for(
+        lambda: wxsandbox.control("GET", f"callbacks/{paid['deliveries'][0]}")["attempts"] >= 3
+    )
     out = wxsandbox.journal(direction="out", kind="pay.notify")
     assert out and out[0]["status"] is None and "ConnectError" in out[0]["note"]
 
@@ -170,8 +181,9 @@ def test_concurrent_confirms_pay_once_and_notify_once(wxsandbox, receiver):
     results = []
 
     def confirm():
-        response = wxsandbox.client.post("/sandbox/pay/confirm", json={"out_trade_no": "RACE00000001",
-                                                                         "user_id": "wangfang"})
+        response = wxsandbox.client.post(
+            "/sandbox/pay/confirm", json={"out_trade_no": "RACE00000001", "user_id": "wangfang"}
+        )
         results.append(response.status_code)
 
     threads = [threading.Thread(target=confirm) for _ in range(8)]
@@ -201,10 +213,17 @@ def test_signtest_probe_precedes_the_notification_and_must_be_refused(wxsandbox_
 
     sb = wxsandbox_factory(pay={"signtest_probes": True})
     m = sb.merchant
-    merchant_sdk = WeChatPay(wechatpay_type=WeChatPayType.NATIVE, mchid=m.mchid,
-                             private_key=m.merchant_private_key_pem, cert_serial_no=m.merchant_serial,
-                             appid=sb.config.apps[0].appid, apiv3_key=m.apiv3_key, notify_url=receiver.url,
-                             public_key=m.platform_public_key_pem, public_key_id=m.platform_public_key_id)
+    merchant_sdk = WeChatPay(
+        wechatpay_type=WeChatPayType.NATIVE,
+        mchid=m.mchid,
+        private_key=m.merchant_private_key_pem,
+        cert_serial_no=m.merchant_serial,
+        appid=sb.config.apps[0].appid,
+        apiv3_key=m.apiv3_key,
+        notify_url=receiver.url,
+        public_key=m.platform_public_key_pem,
+        public_key_id=m.platform_public_key_id,
+    )
     receiver.check = lambda headers, body: merchant_sdk.callback(headers, body) is not None
     place_and_pay(sb, receiver, "PROBE0000001")
     receiver.wait(2)

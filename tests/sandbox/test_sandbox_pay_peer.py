@@ -9,17 +9,28 @@ def peer(sb, kind=WeChatPayType.NATIVE, appid=None, notify_url="http://127.0.0.1
     m = sb.merchant
     if "cert_dir" not in kwargs:
         kwargs.update(public_key=m.platform_public_key_pem, public_key_id=m.platform_public_key_id)
-    wxpay = WeChatPay(wechatpay_type=kind, mchid=m.mchid, private_key=m.merchant_private_key_pem,
-                      cert_serial_no=m.merchant_serial, appid=appid or sb.config.apps[0].appid,
-                      apiv3_key=m.apiv3_key, notify_url=notify_url, **kwargs)
+    wxpay = WeChatPay(
+        wechatpay_type=kind,
+        mchid=m.mchid,
+        private_key=m.merchant_private_key_pem,
+        cert_serial_no=m.merchant_serial,
+        appid=appid or sb.config.apps[0].appid,
+        apiv3_key=m.apiv3_key,
+        notify_url=notify_url,
+        **kwargs,
+    )
     wxpay._core._gate_way = sb.base_url
     return wxpay
 
 
 def test_native_order_query_pay_notify_refund(wxsandbox, receiver):
     wxpay = peer(wxsandbox, notify_url=receiver.url)
-    code, message = wxpay.pay(description="联想小新 Pro 16 笔记本电脑", out_trade_no="WX20240624000001",
-                              amount={"total": 539900}, attach="order=1")
+    code, message = wxpay.pay(
+        description="联想小新 Pro 16 笔记本电脑",
+        out_trade_no="WX20240624000001",
+        amount={"total": 539900},
+        attach="order=1",
+    )
     assert code == 200, message
     code_url = json.loads(message)["code_url"]
     assert code_url.startswith("weixin://wxpay/bizpayurl?pr=")
@@ -43,9 +54,12 @@ def test_native_order_query_pay_notify_refund(wxsandbox, receiver):
     code, message = wxpay.query(transaction_id=resource["transaction_id"])
     assert code == 200 and json.loads(message)["success_time"] == resource["success_time"]
 
-    code, message = wxpay.refund(out_refund_no="RF20240624000001", amount={"refund": 100, "total": 539900,
-                                                                           "currency": "CNY"},
-                                 transaction_id=resource["transaction_id"], notify_url=receiver.url)
+    code, message = wxpay.refund(
+        out_refund_no="RF20240624000001",
+        amount={"refund": 100, "total": 539900, "currency": "CNY"},
+        transaction_id=resource["transaction_id"],
+        notify_url=receiver.url,
+    )
     assert code == 200, message
     assert json.loads(message)["status"] == "PROCESSING"
     refund_note = receiver.wait(2)[1]
@@ -62,14 +76,27 @@ def test_jsapi_order_from_the_mini_program_and_close(wxsandbox):
     mp = wxsandbox.config.apps[1]
     wxpay = peer(wxsandbox, WeChatPayType.MINIPROG, appid=mp.appid)
     openid = wxsandbox.openid("xiaoming", mp.appid)
-    code, message = wxpay.pay(description="罗技 MX Master 3S", out_trade_no="MP20240624000001",
-                              amount={"total": 69900}, payer={"openid": openid})
+    code, message = wxpay.pay(
+        description="罗技 MX Master 3S",
+        out_trade_no="MP20240624000001",
+        amount={"total": 69900},
+        payer={"openid": openid},
+    )
     assert code == 200, message
     prepay_id = json.loads(message)["prepay_id"]
     assert prepay_id.startswith("wx") and len(prepay_id) == 36
     # Same parameters again: the same prepay_id (idempotent placement).
-    assert json.loads(wxpay.pay(description="罗技 MX Master 3S", out_trade_no="MP20240624000001",
-                                amount={"total": 69900}, payer={"openid": openid})[1])["prepay_id"] == prepay_id
+    assert (
+        json.loads(
+            wxpay.pay(
+                description="罗技 MX Master 3S",
+                out_trade_no="MP20240624000001",
+                amount={"total": 69900},
+                payer={"openid": openid},
+            )[1]
+        )["prepay_id"]
+        == prepay_id
+    )
     pending = wxsandbox.control("GET", "pay/orders", params={"user_id": "xiaoming"})["orders"]
     assert [o["prepay_id"] for o in pending] == [prepay_id]
 
@@ -130,18 +157,30 @@ def test_jsapi_invocation_signed_by_the_sdk_opens_the_cashier(wxsandbox):
     client would: good paySign → cashier; tampered, wrong appId or wrong package → refused."""
     oa = wxsandbox.config.apps[0]
     wxpay = peer(wxsandbox, WeChatPayType.JSAPI)
-    code, message = wxpay.pay(description="机械键盘", out_trade_no="INVOKE000001", amount={"total": 39900},
-                              payer={"openid": wxsandbox.openid("wangfang", oa.appid)})
+    code, message = wxpay.pay(
+        description="机械键盘",
+        out_trade_no="INVOKE000001",
+        amount={"total": 39900},
+        payer={"openid": wxsandbox.openid("wangfang", oa.appid)},
+    )
     prepay_id = json.loads(message)["prepay_id"]
-    params = {"appId": oa.appid, "timeStamp": "1719218247", "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
-              "package": f"prepay_id={prepay_id}", "signType": "RSA"}
-    params["paySign"] = wxpay.sign([params["appId"], params["timeStamp"], params["nonceStr"], params["package"]])
+    params = {
+        "appId": oa.appid,
+        "timeStamp": "1719218247",
+        "nonceStr": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+        "package": f"prepay_id={prepay_id}",
+        "signType": "RSA",
+    }
+    params["paySign"] = wxpay.sign(
+        [params["appId"], params["timeStamp"], params["nonceStr"], params["package"]]
+    )
     cashier = wxsandbox.control("POST", "pay/invoke", json={"params": params, "user_id": "wangfang"})
     assert cashier["amount_total"] == 39900 and cashier["prepay_id"] == prepay_id
 
     def refused(changed, user_id=None):
-        response = wxsandbox.client.post("/sandbox/pay/invoke", json={"params": params | changed,
-                                                                       "user_id": user_id})
+        response = wxsandbox.client.post(
+            "/sandbox/pay/invoke", json={"params": params | changed, "user_id": user_id}
+        )
         return response.status_code, response.json()["error"]
 
     assert refused({"nonceStr": "tampered"}) == (400, "invalid_signature")
@@ -157,16 +196,23 @@ def test_app_invocation_signature(wxsandbox):
     code, message = wxpay.pay(description="App 下单", out_trade_no="INVOKE000002", amount={"total": 100})
     prepay_id = json.loads(message)["prepay_id"]
     appid, mchid = wxsandbox.config.apps[0].appid, wxsandbox.merchant.mchid
-    params = {"appid": appid, "partnerid": mchid, "prepayid": prepay_id, "package": "Sign=WXPay",
-              "noncestr": "n" * 32, "timestamp": "1719218247"}
+    params = {
+        "appid": appid,
+        "partnerid": mchid,
+        "prepayid": prepay_id,
+        "package": "Sign=WXPay",
+        "noncestr": "n" * 32,
+        "timestamp": "1719218247",
+    }
     params["sign"] = wxpay.sign([appid, params["timestamp"], params["noncestr"], prepay_id])
     assert wxsandbox.control("POST", "pay/invoke", json={"params": params})["prepay_id"] == prepay_id
     bad = wxsandbox.client.post("/sandbox/pay/invoke", json={"params": params | {"package": "prepay_id=x"}})
     assert bad.status_code == 400
 
 
-def test_migrating_merchant_gets_notifications_signed_by_either_anchor(wxsandbox_factory, wxsandbox_base_config,
-                                                                        receiver):
+def test_migrating_merchant_gets_notifications_signed_by_either_anchor(
+    wxsandbox_factory, wxsandbox_base_config, receiver
+):
     """While a merchant migrates (§1.4) notifications come signed by the public key or the platform
     certificate; wechatpayv3 in public-key mode fetches /v3/certificates from the sandbox for the latter."""
     import dataclasses

@@ -25,11 +25,15 @@ from wxsandbox.pay import crypto, signing
 
 
 def test_v1_signed_message_layout():
-    assert signing.request_message("GET", "/v3/certificates", "1624523846", "A1B2C3D4E5F6G7", "") == \
-        "GET\n/v3/certificates\n1624523846\nA1B2C3D4E5F6G7\n\n"
+    assert (
+        signing.request_message("GET", "/v3/certificates", "1624523846", "A1B2C3D4E5F6G7", "")
+        == "GET\n/v3/certificates\n1624523846\nA1B2C3D4E5F6G7\n\n"
+    )
     # A body's own trailing newline is kept and one more is appended.
-    assert signing.request_message("POST", "/v3/certificates", "1624523846", "A1B2C3D4E5F6G7", "Hello World!\n") == \
-        "POST\n/v3/certificates\n1624523846\nA1B2C3D4E5F6G7\nHello World!\n\n"
+    assert (
+        signing.request_message("POST", "/v3/certificates", "1624523846", "A1B2C3D4E5F6G7", "Hello World!\n")
+        == "POST\n/v3/certificates\n1624523846\nA1B2C3D4E5F6G7\nHello World!\n\n"
+    )
     assert signing.response_message("1", "n", b"") == "1\nn\n\n"
 
 
@@ -46,28 +50,58 @@ def test_d1_certificates_request_signature():
 
 
 def test_d2_jsapi_prepay_authorization_is_built_and_accepted():
-    header = signing.build_authorization("1230000109", "D7CE59D1F522D701", K1, "POST", "/v3/pay/transactions/jsapi",
-                                         D2_BODY, 1624523846, "A1B2C3D4E5F6G7")
+    header = signing.build_authorization(
+        "1230000109",
+        "D7CE59D1F522D701",
+        K1,
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        D2_BODY,
+        1624523846,
+        "A1B2C3D4E5F6G7",
+    )
     assert f'signature="{D2_SIGNATURE}"' in header
     auth = signing.parse_authorization(header)
-    merchant = MerchantConfig(mchid="1230000109", merchant_serial="D7CE59D1F522D701", merchant_public_key_pem=P1)
+    merchant = MerchantConfig(
+        mchid="1230000109", merchant_serial="D7CE59D1F522D701", merchant_public_key_pem=P1
+    )
     signing.verify_signature(auth, merchant, "POST", "/v3/pay/transactions/jsapi", D2_BODY.encode())
     with pytest.raises(signing.AuthError) as bad:
-        signing.verify_signature(auth, merchant, "POST", "/v3/pay/transactions/jsapi", D2_BODY.encode() + b" ")
+        signing.verify_signature(
+            auth, merchant, "POST", "/v3/pay/transactions/jsapi", D2_BODY.encode() + b" "
+        )
     info = bad.value.detail["sign_information"]
     # WeChat's diagnostic: the first 64 characters of the message it rebuilt, plus a newline (§1.7 example).
-    assert info["truncated_sign_message"] == "POST\n/v3/pay/transactions/jsapi\n1624523846\nA1B2C3D4E5F6G7\n{\"appi\n"
-    assert info["sign_message_length"] == len(signing.request_message(
-        "POST", "/v3/pay/transactions/jsapi", "1624523846", "A1B2C3D4E5F6G7", D2_BODY + " ").encode())
+    assert (
+        info["truncated_sign_message"]
+        == 'POST\n/v3/pay/transactions/jsapi\n1624523846\nA1B2C3D4E5F6G7\n{"appi\n'
+    )
+    assert info["sign_message_length"] == len(
+        signing.request_message(
+            "POST", "/v3/pay/transactions/jsapi", "1624523846", "A1B2C3D4E5F6G7", D2_BODY + " "
+        ).encode()
+    )
 
 
 def test_authorization_pairs_parse_in_any_order():
-    reordered = ('WECHATPAY2-SHA256-RSA2048 signature="c2ln",serial_no="ABC",timestamp="1624523846",'
-                 'nonce_str="n1",mchid="1900009191"')
+    reordered = (
+        'WECHATPAY2-SHA256-RSA2048 signature="c2ln",serial_no="ABC",timestamp="1624523846",'
+        'nonce_str="n1",mchid="1900009191"'
+    )
     auth = signing.parse_authorization(reordered)
-    assert (auth.mchid, auth.nonce_str, auth.timestamp, auth.serial_no, auth.signature) == \
-        ("1900009191", "n1", "1624523846", "ABC", "c2ln")
-    for header in (None, "", 'WECHATPAY2-Mock mchid="1"', 'WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="2"'):
+    assert (auth.mchid, auth.nonce_str, auth.timestamp, auth.serial_no, auth.signature) == (
+        "1900009191",
+        "n1",
+        "1624523846",
+        "ABC",
+        "c2ln",
+    )
+    for header in (
+        None,
+        "",
+        'WECHATPAY2-Mock mchid="1"',
+        'WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="2"',
+    ):
         with pytest.raises(signing.AuthError):
             signing.parse_authorization(header)
 
@@ -79,10 +113,14 @@ def test_d3_jsapi_pay_sign():
 
 def test_v3_aes_gcm():
     ad = "Dl56FrqWQJF1t9LtC3vEUsniZKvbqdR8"
-    assert crypto.aes_gcm_decrypt("testAPIv3Key0000", "wCq51qZv4Yfg", ad, "FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC") == \
-        "Hello World"
-    assert crypto.aes_gcm_encrypt("testAPIv3Key0000", "wCq51qZv4Yfg", ad, "Hello World") == \
-        "FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC"
+    assert (
+        crypto.aes_gcm_decrypt("testAPIv3Key0000", "wCq51qZv4Yfg", ad, "FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC")
+        == "Hello World"
+    )
+    assert (
+        crypto.aes_gcm_encrypt("testAPIv3Key0000", "wCq51qZv4Yfg", ad, "Hello World")
+        == "FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC"
+    )
     with pytest.raises(ValueError):
         crypto.aes_gcm_decrypt("testAPIv3Key1111", "wCq51qZv4Yfg", ad, "FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC")
     with pytest.raises(ValueError):
@@ -94,10 +132,13 @@ def test_v4_complete_notification_verifies_and_decrypts():
     assert crypto.rsa_verify(C1, message, V4_SIGNATURE)
     assert crypto.rsa_sign(K1, message) == V4_SIGNATURE
     resource = json.loads(V4_BODY)["resource"]
-    plaintext = crypto.aes_gcm_decrypt("testMchAPIv3Key0", resource["nonce"], resource["associated_data"],
-                                       resource["ciphertext"])
-    assert plaintext == ('{"mchid":"1234567890","appid":"054aa7d7a2a54ab5898df65bd96f001c",'
-                         '"create_time":"2020-06-30T12:12:00+08:00","out_contract_code":"21640bdbd08e473e828f3206a2741c6e"}')
+    plaintext = crypto.aes_gcm_decrypt(
+        "testMchAPIv3Key0", resource["nonce"], resource["associated_data"], resource["ciphertext"]
+    )
+    assert plaintext == (
+        '{"mchid":"1234567890","appid":"054aa7d7a2a54ab5898df65bd96f001c",'
+        '"create_time":"2020-06-30T12:12:00+08:00","out_contract_code":"21640bdbd08e473e828f3206a2741c6e"}'
+    )
 
 
 def test_d4_transaction_success_notification_is_reproduced_byte_for_byte():
@@ -105,12 +146,24 @@ def test_d4_transaction_success_notification_is_reproduced_byte_for_byte():
     ciphertext = crypto.aes_gcm_encrypt(key, "fdasflkja484", "transaction", D4_PLAINTEXT)
     assert ciphertext == D4_CIPHERTEXT
     assert sdk_aes_decrypt("fdasflkja484", ciphertext, "transaction", key) == D4_PLAINTEXT  # independent peer
-    envelope = json.dumps({
-        "id": "EV-2018022511223320873", "create_time": "2024-06-24T16:37:27+08:00",
-        "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
-        "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM", "ciphertext": ciphertext,
-                     "associated_data": "transaction", "nonce": "fdasflkja484"},
-    }, ensure_ascii=False, separators=(",", ":"))
+    envelope = json.dumps(
+        {
+            "id": "EV-2018022511223320873",
+            "create_time": "2024-06-24T16:37:27+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS",
+            "summary": "支付成功",
+            "resource": {
+                "original_type": "transaction",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": ciphertext,
+                "associated_data": "transaction",
+                "nonce": "fdasflkja484",
+            },
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     message = signing.response_message("1719218247", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", envelope)
     assert crypto.rsa_sign(K1, message) == D4_SIGNATURE
     assert crypto.rsa_verify(C1, message, D4_SIGNATURE)

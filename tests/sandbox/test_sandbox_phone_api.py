@@ -497,7 +497,13 @@ def test_frame_verdict_cross_site_pages_open_in_a_window():
 def test_loading_the_phone_is_not_journaled_but_what_it_does_is(wxsandbox):
     c = wxsandbox.client
     since = max((e["id"] for e in wxsandbox.journal()), default=0)
-    for path in ("/phone", "/phone/", "/phone/static/phone.js", "/phone/static/phone.css", "/phone/jsbridge.js"):
+    for path in (
+        "/phone",
+        "/phone/",
+        "/phone/static/phone.js",
+        "/phone/static/phone.css",
+        "/phone/jsbridge.js",
+    ):
         assert c.get(path, follow_redirects=False).status_code in (200, 307), path
     assert c.post("/sandbox/phone/scan", json={"text": "你好"}).status_code == 200
     assert c.get("/phone-not-the-phone").status_code == 404  # only the phone's own paths are quiet

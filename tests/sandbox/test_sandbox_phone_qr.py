@@ -45,7 +45,9 @@ def codes():
         for level, capacities in CAPACITY.items():
             for mask in range(8):
                 size = rng.randint(1, capacities[version - 1])
-                alphabet = {3: "0123456789", 5: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"}.get(mask, ALPHABET)
+                alphabet = {3: "0123456789", 5: "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"}.get(
+                    mask, ALPHABET
+                )
                 text = "".join(rng.choice(alphabet) for _ in range(size))  # numeric/alphanumeric segments too
                 qr = segno.make(text, version=version, error=level, mask=mask, boost_error=False, micro=False)
                 assert (qr.version, qr.mask, qr.error) == (version, mask, level)
@@ -85,7 +87,10 @@ def test_utf8_scales_formats_rotation_and_transparency(wxsandbox):
         "jpeg": (image_bytes(image.convert("RGB"), "JPEG", quality=60), "image/jpeg"),
         "gif": (image_bytes(image.convert("P"), "GIF"), "image/gif"),
         "webp": (image_bytes(image.convert("RGB"), "WEBP", quality=80), "image/webp"),
-        "rotated": (image_bytes(image.convert("L").rotate(30, expand=True, fillcolor=255), "PNG"), "image/png"),
+        "rotated": (
+            image_bytes(image.convert("L").rotate(30, expand=True, fillcolor=255), "PNG"),
+            "image/png",
+        ),
         "no content type": (png(text), "application/octet-stream"),
     }
     # A black code on a transparent background, as design tools export it: read as if shown on white.
@@ -102,7 +107,9 @@ def test_utf8_scales_formats_rotation_and_transparency(wxsandbox):
 
 def test_the_first_code_is_classified_like_a_pasted_text(wxsandbox):
     client = wxpay(wxsandbox, WeChatPayType.NATIVE)
-    code, message = client.pay(description="罗技 MX Master 3S 鼠标", out_trade_no="PHONEQR0002", amount={"total": 69900})
+    code, message = client.pay(
+        description="罗技 MX Master 3S 鼠标", out_trade_no="PHONEQR0002", amount={"total": 69900}
+    )
     assert code == 200, message
     code_url = json.loads(message)["code_url"]
 
@@ -112,7 +119,11 @@ def test_the_first_code_is_classified_like_a_pasted_text(wxsandbox):
     assert found["kind"] == "pay" and found["order"]["amount_total"] == 69900
 
     unknown = "weixin://wxpay/bizpayurl?pr=NoSuchOrder"
-    assert scan_image(wxsandbox, png(unknown)).json() == {"texts": [unknown], "kind": "unknown_pay", "text": unknown}
+    assert scan_image(wxsandbox, png(unknown)).json() == {
+        "texts": [unknown],
+        "kind": "unknown_pay",
+        "text": unknown,
+    }
 
     # Two codes side by side: both texts, the first one read is the one classified.
     left, right = (Image.open(io.BytesIO(png(t, scale=4))) for t in ("https://example.com/a", "你好"))
@@ -138,7 +149,11 @@ def test_unreadable_bodies_get_clear_errors(wxsandbox):
     blank = image_bytes(Image.new("RGB", (300, 200), "white"), "PNG")
     assert error(blank) == (422, "no_qrcode", NO_QR)
     half = Image.open(io.BytesIO(png("https://example.com/half", scale=4)))
-    assert error(image_bytes(half.crop((0, 0, half.width // 2, half.height)), "PNG")) == (422, "no_qrcode", NO_QR)
+    assert error(image_bytes(half.crop((0, 0, half.width // 2, half.height)), "PNG")) == (
+        422,
+        "no_qrcode",
+        NO_QR,
+    )
 
     limit = wxsandbox.config.max_body_bytes
     assert error(b"\x89PNG" + b"\0" * limit) == (413, "too_large", f"body exceeds {limit} bytes")
@@ -165,7 +180,9 @@ def checkout_screenshot(browser, code_url):
 
 def native_order(sb, out_trade_no, total=129900):
     client = wxpay(sb, WeChatPayType.NATIVE)
-    code, message = client.pay(description="戴尔 27 英寸显示器", out_trade_no=out_trade_no, amount={"total": total})
+    code, message = client.pay(
+        description="戴尔 27 英寸显示器", out_trade_no=out_trade_no, amount={"total": total}
+    )
     assert code == 200, message
     return client, json.loads(message)["code_url"]
 

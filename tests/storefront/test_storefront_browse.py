@@ -71,7 +71,9 @@ def test_pagination_links_keep_filters(client, shop, django_user_model):
     from tests.storefront.conftest import make_product
 
     for n in range(25):
-        make_product(shop["monitors"], f"测试显示器 {n:02d}", "测试牌", [(f"T-{n}", dict(price=10000 + n, stock=1))])
+        make_product(
+            shop["monitors"], f"测试显示器 {n:02d}", "测试牌", [(f"T-{n}", dict(price=10000 + n, stock=1))]
+        )
     from wxmall.catalog.actions import refresh_all_min_prices
 
     refresh_all_min_prices()
@@ -88,9 +90,16 @@ def test_search_empty_state(client, shop):
     assert "没有找到" in response.content.decode()
 
 
-@pytest.mark.parametrize("hostile", [
-    "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "' OR 1=1 --", "😀" * 300, "%00\x00",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "' OR 1=1 --",
+        "😀" * 300,
+        "%00\x00",
+    ],
+)
 def test_hostile_search_strings_are_escaped_and_harmless(client, shop, hostile):
     response = client.get("/search/", {"q": hostile})
     assert response.status_code == 200
@@ -123,9 +132,16 @@ def test_list_pages_do_a_fixed_number_of_queries(client, shop, url, django_asser
 
     before = _queries(url, client)
     for n in range(15):
-        make_product(shop["thin"], f"轻薄本 {n}", "小米", [(f"MI-{n}-a", dict(cpu="i5", price=500000, stock=1)),
-                                                            (f"MI-{n}-b", dict(cpu="i7", price=600000, stock=1))],
-                     sales=1000 + n)
+        make_product(
+            shop["thin"],
+            f"轻薄本 {n}",
+            "小米",
+            [
+                (f"MI-{n}-a", dict(cpu="i5", price=500000, stock=1)),
+                (f"MI-{n}-b", dict(cpu="i7", price=600000, stock=1)),
+            ],
+            sales=1000 + n,
+        )
     assert _queries(url, client) == before
     with django_assert_max_num_queries(16):
         client.get(url)
@@ -139,7 +155,9 @@ def test_product_page_offers_a_sku_picker(client, shop):
     assert "¥8,999.00 – ¥11,999.00" in html  # price range
     assert "屏幕" in html and "14 英寸 2.8K OLED" in html  # spec sheet
     assert "<p>第一段：碳纤维机身。</p>" in html and "<p>第二段：全天续航。</p>" in html
-    data = json.loads(re.search(r'<script id="sku-data" type="application/json">(.*?)</script>', html).group(1))
+    data = json.loads(
+        re.search(r'<script id="sku-data" type="application/json">(.*?)</script>', html).group(1)
+    )
     assert {d["specs"]["cpu"] for d in data} == {"i5-1345U", "i7-1365U"}
     sold_out = next(d for d in data if d["stock"] == 0)
     assert sold_out["state"] == "out"

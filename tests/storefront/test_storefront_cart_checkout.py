@@ -14,13 +14,24 @@ from wxmall.orders.models import Order
 
 pytestmark = pytest.mark.django_db
 
-NEW_ADDRESS = {"address": "new", "recipient": "李四", "phone": "139 0000 1111", "province": "北京市",
-               "city": "北京市", "district": "海淀区", "detail": "中关村大街 1 号"}
+NEW_ADDRESS = {
+    "address": "new",
+    "recipient": "李四",
+    "phone": "139 0000 1111",
+    "province": "北京市",
+    "city": "北京市",
+    "district": "海淀区",
+    "detail": "中关村大街 1 号",
+}
 
 
 def counts():
-    return (Order.objects.count(), Address.objects.count(), CartLine.objects.count(),
-            list(SKU.objects.order_by("pk").values_list("stock", flat=True)))
+    return (
+        Order.objects.count(),
+        Address.objects.count(),
+        CartLine.objects.count(),
+        list(SKU.objects.order_by("pk").values_list("stock", flat=True)),
+    )
 
 
 def idempotency_key(html: str) -> str:
@@ -30,26 +41,38 @@ def idempotency_key(html: str) -> str:
 # --- adding from the product page -------------------------------------------------------------------
 def test_anonymous_add_goes_to_login_and_back_to_the_product(client, shop):
     product_url = reverse("storefront:product", args=[shop["thinkpad"].pk])
-    response = client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk, "quantity": 1})
+    response = client.post(
+        "/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk, "quantity": 1}
+    )
     assert response.status_code == 302 and response.url == f"/login/?next={product_url}"
     assert CartLine.objects.count() == 0
 
 
 def test_add_to_cart(customer_client, customer, shop):
-    response = customer_client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk,
-                                                   "quantity": 2, "intent": "cart"}, follow=True)
+    response = customer_client.post(
+        "/cart/add/",
+        {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk, "quantity": 2, "intent": "cart"},
+        follow=True,
+    )
     assert "已加入购物车" in response.content.decode()
     assert CartLine.objects.get(user=customer).quantity == 2
 
 
-@pytest.mark.parametrize("quantity, status, message", [
-    ("0", 400, "购买数量不正确"), ("abc", 400, "购买数量不正确"), ("1000", 400, "购买数量需在 1 到 99 之间"),
-    ("21", 409, "库存不足，仅剩 20 件"),
-])
+@pytest.mark.parametrize(
+    "quantity, status, message",
+    [
+        ("0", 400, "购买数量不正确"),
+        ("abc", 400, "购买数量不正确"),
+        ("1000", 400, "购买数量需在 1 到 99 之间"),
+        ("21", 409, "库存不足，仅剩 20 件"),
+    ],
+)
 def test_add_with_a_bad_quantity_is_refused(customer_client, shop, quantity, status, message):
     before = counts()
-    response = customer_client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk,
-                                                   "quantity": quantity, "intent": "cart"})
+    response = customer_client.post(
+        "/cart/add/",
+        {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk, "quantity": quantity, "intent": "cart"},
+    )
     assert response.status_code == status
     assert message in response.content.decode()
     assert "ThinkPad" in response.content.decode()  # the product page again
@@ -59,17 +82,21 @@ def test_add_with_a_bad_quantity_is_refused(customer_client, shop, quantity, sta
 def test_add_a_sold_out_or_unknown_sku_is_refused(customer_client, shop):
     before = counts()
     sold_out = SKU.objects.get(code="X1-I7-16-512-B")
-    response = customer_client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": sold_out.pk,
-                                                   "quantity": 1})
+    response = customer_client.post(
+        "/cart/add/", {"product": shop["thinkpad"].pk, "sku": sold_out.pk, "quantity": 1}
+    )
     assert response.status_code == 409 and "商品已售罄" in response.content.decode()
-    response = customer_client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": 987654, "quantity": 1})
+    response = customer_client.post(
+        "/cart/add/", {"product": shop["thinkpad"].pk, "sku": 987654, "quantity": 1}
+    )
     assert response.status_code == 404 and "商品不存在" in response.content.decode()
     assert counts() == before
 
 
 def test_buy_now_goes_to_checkout_without_touching_the_cart(customer_client, shop):
-    response = customer_client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk,
-                                                   "quantity": 2, "intent": "buy"})
+    response = customer_client.post(
+        "/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk, "quantity": 2, "intent": "buy"}
+    )
     assert response.status_code == 302
     assert response.url == f"/checkout/?sku={shop['sku'].pk}&qty=2"
     assert CartLine.objects.count() == 0
@@ -128,8 +155,9 @@ def test_checkout_page_shows_quote_and_coupons(customer_client, customer, shop, 
 def test_checkout_from_cart_with_a_new_address_places_the_order(customer_client, customer, shop, coupon):
     actions.add_to_cart(customer, shop["sku"].pk, 2)
     key = idempotency_key(customer_client.get("/checkout/?coupon=SAVE50").content.decode())
-    response = customer_client.post("/checkout/", {**NEW_ADDRESS, "coupon": "SAVE50", "note": "工作日送货",
-                                                   "idempotency_key": key})
+    response = customer_client.post(
+        "/checkout/", {**NEW_ADDRESS, "coupon": "SAVE50", "note": "工作日送货", "idempotency_key": key}
+    )
     order = Order.objects.get(user=customer)
     assert response.status_code == 302 and response.url == f"/orders/{order.order_no}/"
     assert (order.subtotal, order.discount, order.total) == (1799800, 5000, 1794800)
@@ -157,20 +185,27 @@ def test_buy_now_checkout_leaves_the_cart_alone(customer_client, customer, shop,
     page = customer_client.get(f"/checkout/?sku={shop['sku'].pk}&qty=1").content.decode()
     assert "ThinkPad" in page and "U2724D" not in page
     assert "张三" in page and "新增收货地址" in page  # the saved address is offered
-    response = customer_client.post("/checkout/", {"sku": shop["sku"].pk, "qty": 1, "address": address.pk,
-                                                   "idempotency_key": idempotency_key(page)})
+    response = customer_client.post(
+        "/checkout/",
+        {"sku": shop["sku"].pk, "qty": 1, "address": address.pk, "idempotency_key": idempotency_key(page)},
+    )
     assert response.status_code == 302
     order = Order.objects.get(user=customer)
     assert [line.sku_id for line in order.lines.all()] == [shop["sku"].pk]
     assert CartLine.objects.filter(user=customer).count() == 1
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"phone": "12345"}, "请填写 11 位手机号"),
-    ({"recipient": ""}, "请填写收货人"),
-    ({"detail": ""}, "请填写详细地址"),
-])
-def test_invalid_new_address_is_refused_and_nothing_is_written(customer_client, customer, shop, change, message):
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"phone": "12345"}, "请填写 11 位手机号"),
+        ({"recipient": ""}, "请填写收货人"),
+        ({"detail": ""}, "请填写详细地址"),
+    ],
+)
+def test_invalid_new_address_is_refused_and_nothing_is_written(
+    customer_client, customer, shop, change, message
+):
     actions.add_to_cart(customer, shop["sku"].pk, 1)
     before = counts()
     response = customer_client.post("/checkout/", {**NEW_ADDRESS, **change, "idempotency_key": "k-1"})
@@ -193,8 +228,15 @@ def test_out_of_stock_at_submit_writes_nothing_not_even_the_new_address(customer
 
 
 def test_someone_elses_address_is_not_found(customer_client, customer, other_customer, shop):
-    theirs = actions.add_address(other_customer, recipient="王五", phone="13700000000", province="上海市",
-                                 city="上海市", district="", detail="外滩 1 号")
+    theirs = actions.add_address(
+        other_customer,
+        recipient="王五",
+        phone="13700000000",
+        province="上海市",
+        city="上海市",
+        district="",
+        detail="外滩 1 号",
+    )
     actions.add_to_cart(customer, shop["sku"].pk, 1)
     before = counts()
     response = customer_client.post("/checkout/", {"address": theirs.pk, "idempotency_key": "k-2"})
@@ -207,8 +249,9 @@ def test_someone_elses_address_is_not_found(customer_client, customer, other_cus
 def test_note_too_long_is_refused(customer_client, customer, shop, address):
     actions.add_to_cart(customer, shop["sku"].pk, 1)
     before = counts()
-    response = customer_client.post("/checkout/", {"address": address.pk, "note": "长" * 201,
-                                                   "idempotency_key": "k-3"})
+    response = customer_client.post(
+        "/checkout/", {"address": address.pk, "note": "长" * 201, "idempotency_key": "k-3"}
+    )
     assert response.status_code == 400 and "留言不能超过 200 个字" in response.content.decode()
     assert counts() == before
 
@@ -216,29 +259,57 @@ def test_note_too_long_is_refused(customer_client, customer, shop, address):
 def test_hostile_note_and_address_are_escaped_on_the_order_page(customer_client, customer, shop):
     actions.add_to_cart(customer, shop["sku"].pk, 1)
     hostile = "<script>alert('x')</script>"
-    response = customer_client.post("/checkout/", {**NEW_ADDRESS, "detail": hostile + "1 号", "note": hostile,
-                                                   "idempotency_key": "k-4"}, follow=True)
+    response = customer_client.post(
+        "/checkout/",
+        {**NEW_ADDRESS, "detail": hostile + "1 号", "note": hostile, "idempotency_key": "k-4"},
+        follow=True,
+    )
     html = response.content.decode()
     assert "<script>alert('x')</script>" not in html
     assert html.count("&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;") >= 2
 
 
 def test_flash_sale_checkout_and_its_per_customer_limit(customer_client, customer, shop, flash_sale, address):
-    product_page = customer_client.get(reverse("storefront:product", args=[shop["monitor"].pk])).content.decode()
+    product_page = customer_client.get(
+        reverse("storefront:product", args=[shop["monitor"].pk])
+    ).content.decode()
     assert "立即抢购" in product_page
-    response = customer_client.post("/cart/add/", {"product": shop["monitor"].pk, "sku": shop["monitor_sku"].pk,
-                                                   "flash_sale": flash_sale.pk, "quantity": 1, "intent": "flash"})
+    response = customer_client.post(
+        "/cart/add/",
+        {
+            "product": shop["monitor"].pk,
+            "sku": shop["monitor_sku"].pk,
+            "flash_sale": flash_sale.pk,
+            "quantity": 1,
+            "intent": "flash",
+        },
+    )
     checkout_url = response.url
     page = customer_client.get(checkout_url).content.decode()
     assert "¥1,999.00" in page and "秒杀商品不能使用优惠券" in page
-    customer_client.post("/checkout/", {"sku": shop["monitor_sku"].pk, "qty": 1, "flash_sale": flash_sale.pk,
-                                        "address": address.pk, "idempotency_key": "fs-1"})
+    customer_client.post(
+        "/checkout/",
+        {
+            "sku": shop["monitor_sku"].pk,
+            "qty": 1,
+            "flash_sale": flash_sale.pk,
+            "address": address.pk,
+            "idempotency_key": "fs-1",
+        },
+    )
     assert Order.objects.get(user=customer).total == 199900 + 0  # free shipping above ¥99
     # A second flash-sale order is over the limit: refused with the reason, nothing written.
     before = counts()
-    response = customer_client.post("/checkout/", {"sku": shop["monitor_sku"].pk, "qty": 1,
-                                                   "flash_sale": flash_sale.pk, "address": address.pk,
-                                                   "idempotency_key": "fs-2"})
+    response = customer_client.post(
+        "/checkout/",
+        {
+            "sku": shop["monitor_sku"].pk,
+            "qty": 1,
+            "flash_sale": flash_sale.pk,
+            "address": address.pk,
+            "idempotency_key": "fs-2",
+        },
+    )
     assert response.status_code == 409
     assert "超出秒杀每人限购数量" in response.content.decode()
     assert counts() == before
@@ -247,9 +318,18 @@ def test_flash_sale_checkout_and_its_per_customer_limit(customer_client, custome
 
 
 def test_a_price_field_in_the_form_is_never_read(customer_client, customer, shop, address):
-    response = customer_client.post("/checkout/", {"sku": shop["sku"].pk, "qty": 1, "address": address.pk,
-                                                   "price": 1, "unit_price": 1, "total": 1,
-                                                   "idempotency_key": "tamper-1"})
+    response = customer_client.post(
+        "/checkout/",
+        {
+            "sku": shop["sku"].pk,
+            "qty": 1,
+            "address": address.pk,
+            "price": 1,
+            "unit_price": 1,
+            "total": 1,
+            "idempotency_key": "tamper-1",
+        },
+    )
     assert response.status_code == 302
     assert Order.objects.get(user=customer).total == 899900
 
@@ -257,8 +337,9 @@ def test_a_price_field_in_the_form_is_never_read(customer_client, customer, shop
 @pytest.mark.parametrize("qty", ["0", "-1", "abc", "1000"])
 def test_bad_buy_now_quantity_is_refused_and_writes_nothing(customer_client, customer, shop, address, qty):
     before = counts()
-    response = customer_client.post("/checkout/", {"sku": shop["sku"].pk, "qty": qty, "address": address.pk,
-                                                   "idempotency_key": "qty-1"})
+    response = customer_client.post(
+        "/checkout/", {"sku": shop["sku"].pk, "qty": qty, "address": address.pk, "idempotency_key": "qty-1"}
+    )
     assert response.status_code == 400
     assert "购买数量" in response.content.decode()
     assert counts() == before
@@ -273,14 +354,30 @@ def test_unavailable_buy_now_goes_back_to_the_product(customer_client, shop):
 
 
 def test_flash_intent_without_a_flash_sale_is_refused(customer_client, shop):
-    response = customer_client.post("/cart/add/", {"product": shop["monitor"].pk, "sku": shop["monitor_sku"].pk,
-                                                   "quantity": 1, "intent": "flash", "flash_sale": "x"})
+    response = customer_client.post(
+        "/cart/add/",
+        {
+            "product": shop["monitor"].pk,
+            "sku": shop["monitor_sku"].pk,
+            "quantity": 1,
+            "intent": "flash",
+            "flash_sale": "x",
+        },
+    )
     assert response.status_code == 404 and "秒杀活动不存在" in response.content.decode()
 
 
 def test_checkout_with_a_mangled_flash_sale_id_is_refused(customer_client, customer, shop, address):
     before = counts()
-    response = customer_client.post("/checkout/", {"sku": shop["monitor_sku"].pk, "qty": 1, "flash_sale": "1x",
-                                                   "address": address.pk, "idempotency_key": "fs-x"})
+    response = customer_client.post(
+        "/checkout/",
+        {
+            "sku": shop["monitor_sku"].pk,
+            "qty": 1,
+            "flash_sale": "1x",
+            "address": address.pk,
+            "idempotency_key": "fs-x",
+        },
+    )
     assert response.status_code == 404 and "秒杀活动不存在" in response.content.decode()
     assert counts() == before

@@ -12,8 +12,16 @@ from wxmall.catalog.models import SKU
 from wxmall.checkout import actions
 from wxmall.orders.models import Order
 
-FORM = {"address": "new", "recipient": "李四", "phone": "13900001111", "province": "北京市", "city": "北京市",
-        "district": "海淀区", "detail": "中关村大街 1 号", "idempotency_key": "double-click-1"}
+FORM = {
+    "address": "new",
+    "recipient": "李四",
+    "phone": "13900001111",
+    "province": "北京市",
+    "city": "北京市",
+    "district": "海淀区",
+    "detail": "中关村大街 1 号",
+    "idempotency_key": "double-click-1",
+}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,10 +13,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def place(shop):
     def place(user, sku=None, quantity=1, note=""):
-        address = checkout.add_address(user, recipient="张三", phone="13812345678", province="广东省",
-                                       city="深圳市", district="南山区", detail="科技园南路 88 号")
-        return checkout.place_order(user, items=[((sku or shop["sku"]).pk, quantity)], address_id=address.pk,
-                                    note=note)
+        address = checkout.add_address(
+            user,
+            recipient="张三",
+            phone="13812345678",
+            province="广东省",
+            city="深圳市",
+            district="南山区",
+            detail="科技园南路 88 号",
+        )
+        return checkout.place_order(
+            user, items=[((sku or shop["sku"]).pk, quantity)], address_id=address.pk, note=note
+        )
+
     return place
 
 
@@ -113,7 +122,7 @@ def test_me_page_counts_orders_by_status(customer_client, customer, place):
     place(customer)
     html = customer_client.get("/me/").content.decode()
     assert "爱丽丝" in html
-    assert '<b>2</b>待支付' in html
+    assert "<b>2</b>待支付" in html
 
 
 def test_order_list_pages(customer_client, customer, place):

@@ -23,8 +23,11 @@ SUGGESTED_NICKNAMES = ("小明", "小红", "张三", "李四")
 
 
 class DevLoginForm(forms.Form):
-    nickname = forms.CharField(label="昵称", max_length=32, error_messages={
-        "required": "请输入昵称", "max_length": "昵称最多 32 个字符"})
+    nickname = forms.CharField(
+        label="昵称",
+        max_length=32,
+        error_messages={"required": "请输入昵称", "max_length": "昵称最多 32 个字符"},
+    )
 
     def clean_nickname(self) -> str:
         nickname = unicodedata.normalize("NFC", self.cleaned_data["nickname"]).strip()
@@ -58,8 +61,9 @@ def dev_customer(nickname: str):
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -85,13 +89,24 @@ def dev_login(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         form = DevLoginForm()
-    recent = (get_user_model().objects.filter(username__startswith=DEV_USERNAME_PREFIX, is_active=True)
-              .order_by("-last_login").values_list("nickname", flat=True)[:8])
+    recent = (
+        get_user_model()
+        .objects.filter(username__startswith=DEV_USERNAME_PREFIX, is_active=True)
+        .order_by("-last_login")
+        .values_list("nickname", flat=True)[:8]
+    )
     suggestions = list(dict.fromkeys([*recent, *SUGGESTED_NICKNAMES]))[:8]
-    return render(request, "storefront/login.html", {
-        "form": form, "next": safe_next(request, fallback=""), "suggestions": suggestions,
-        "active_tab": "me",
-    }, status=status)
+    return render(
+        request,
+        "storefront/login.html",
+        {
+            "form": form,
+            "next": safe_next(request, fallback=""),
+            "suggestions": suggestions,
+            "active_tab": "me",
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -49,8 +49,11 @@ class ListingFilterForm(forms.Form):
             if text and fen is None:
                 self.add_error(None, "价格区间请输入数字")
             filters[name] = fen
-        if filters["min_price"] is not None and filters["max_price"] is not None \
-                and filters["min_price"] > filters["max_price"]:
+        if (
+            filters["min_price"] is not None
+            and filters["max_price"] is not None
+            and filters["min_price"] > filters["max_price"]
+        ):
             filters["min_price"], filters["max_price"] = filters["max_price"], filters["min_price"]
         for name in ("cpu", "memory", "storage", "brand"):
             filters[name] = data.get(name) or ""

@@ -10,8 +10,13 @@ from django.conf import settings
 
 from wxmall.catalog import queries as catalog
 
-SORT_OPTIONS = (("default", "综合"), ("sales", "销量"), ("price_asc", "价格↑"), ("price_desc", "价格↓"),
-                ("new", "新品"))
+SORT_OPTIONS = (
+    ("default", "综合"),
+    ("sales", "销量"),
+    ("price_asc", "价格↑"),
+    ("price_desc", "价格↓"),
+    ("new", "新品"),
+)
 FACET_LABELS = (("brand", "品牌"), ("cpu", "处理器"), ("memory", "内存"), ("storage", "存储"))
 
 
@@ -55,13 +60,25 @@ def product_page(product) -> dict[str, Any]:
     sku_data = []
     for s in skus:
         state, stock_label = stock_state(s.stock)
-        specs = {"cpu": s.cpu, "memory": s.memory, "storage": s.storage, "colour": s.colour,
-                 **{str(k): str(v) for k, v in s.extra_specs.items()}}
-        sku_data.append({
-            "id": s.pk, "specs": {axis.key: specs.get(axis.key, "") for axis in axes},
-            "label": s.spec_label or "标准版", "price": s.price, "list_price": s.list_price,
-            "stock": s.stock, "state": state, "stock_label": stock_label,
-        })
+        specs = {
+            "cpu": s.cpu,
+            "memory": s.memory,
+            "storage": s.storage,
+            "colour": s.colour,
+            **{str(k): str(v) for k, v in s.extra_specs.items()},
+        }
+        sku_data.append(
+            {
+                "id": s.pk,
+                "specs": {axis.key: specs.get(axis.key, "") for axis in axes},
+                "label": s.spec_label or "标准版",
+                "price": s.price,
+                "list_price": s.list_price,
+                "stock": s.stock,
+                "state": state,
+                "stock_label": stock_label,
+            }
+        )
     dimensions = [{"key": axis.key, "label": axis.label, "options": axis.values} for axis in axes]
     prices = [s.price for s in skus]
     in_stock = [s for s in skus if s.stock > 0]

@@ -77,8 +77,21 @@ from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import control_endpoint, wx_endpoint
 
-_MODULES = (tokens, oauth, phone, jssdk, media, menus, messages, templates, qrcode, links, wxacode,
-            followers, conversation)
+_MODULES = (
+    tokens,
+    oauth,
+    phone,
+    jssdk,
+    media,
+    menus,
+    messages,
+    templates,
+    qrcode,
+    links,
+    wxacode,
+    followers,
+    conversation,
+)
 
 
 @wx_endpoint
@@ -99,10 +112,16 @@ async def _reset_route(request: Request, sandbox: Any) -> dict:
     return {"ok": True}
 
 
-control_routes = oauth.control_routes + phone.control_routes + jssdk.control_routes + media.control_routes + \
-    oa_control.control_routes + [
-    Route("/sandbox/mp/reset", _reset_route, methods=["POST"], name="sandbox.mp.reset"),
-]
+control_routes = (
+    oauth.control_routes
+    + phone.control_routes
+    + jssdk.control_routes
+    + media.control_routes
+    + oa_control.control_routes
+    + [
+        Route("/sandbox/mp/reset", _reset_route, methods=["POST"], name="sandbox.mp.reset"),
+    ]
+)
 
 SCHEMA = "\n".join(module.SCHEMA for module in _MODULES)
 EXAMPLE_TOML = mp_settings.EXAMPLE_TOML  # appended to `wxsandbox config --example`
@@ -115,8 +134,12 @@ def setup(sandbox: Any) -> None:
 
 def reset(sandbox: Any) -> None:
     """Forget everything the mp surfaces hold (tokens, codes, follows, chats, menus…) and run-time settings."""
-    tables = [r["name"] for r in sandbox.state.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'mp\\_%' ESCAPE '\\'")]
+    tables = [
+        r["name"]
+        for r in sandbox.state.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'mp\\_%' ESCAPE '\\'"
+        )
+    ]
     with sandbox.state.transaction():
         for table in tables:
             sandbox.state.execute(f'DELETE FROM "{table}"')

@@ -27,19 +27,37 @@ CREATE TABLE IF NOT EXISTS mp_codes (
 """
 
 
-def issue(sandbox: Any, kind: str, appid: str, user_id: str, ttl: float, *, scope: str = "",
-          data: dict[str, Any] | None = None, length: int = 32) -> str:
+def issue(
+    sandbox: Any,
+    kind: str,
+    appid: str,
+    user_id: str,
+    ttl: float,
+    *,
+    scope: str = "",
+    data: dict[str, Any] | None = None,
+    length: int = 32,
+) -> str:
     code = secrets.token_hex(length // 2)
     now = sandbox.clock.now()
     sandbox.state.execute(
         "INSERT INTO mp_codes (code, kind, appid, user_id, scope, data, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (code, kind, appid, user_id, scope, json.dumps(data or {}, ensure_ascii=False), now, now + ttl))
+        (code, kind, appid, user_id, scope, json.dumps(data or {}, ensure_ascii=False), now, now + ttl),
+    )
     return code
 
 
-def consume(sandbox: Any, kind: str, code: Any, appid: str, *, invalid: int = 40029, used: int = 40029,
-            expired: int = 40029) -> dict[str, Any]:
+def consume(
+    sandbox: Any,
+    kind: str,
+    code: Any,
+    appid: str,
+    *,
+    invalid: int = 40029,
+    used: int = 40029,
+    expired: int = 40029,
+) -> dict[str, Any]:
     """Mark the code used and return it; raises the given errcodes for unknown/used/expired codes."""
     if not isinstance(code, str) or not code:
         raise WxError(invalid)
@@ -52,8 +70,9 @@ def consume(sandbox: Any, kind: str, code: Any, appid: str, *, invalid: int = 40
         now = sandbox.clock.now()
         if row["expires_at"] <= now:
             raise WxError(expired)
-        cur = sandbox.state.execute("UPDATE mp_codes SET used_at = ? WHERE code = ? AND used_at IS NULL",
-                                    (now, code))
+        cur = sandbox.state.execute(
+            "UPDATE mp_codes SET used_at = ? WHERE code = ? AND used_at IS NULL", (now, code)
+        )
         if cur.rowcount != 1:
             raise WxError(used)
     return dict(row) | {"data": json.loads(row["data"])}

@@ -43,14 +43,34 @@ CREATE TABLE IF NOT EXISTS mp_followers (
 SERVICE_UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 
 
-def add_message(sandbox: Any, appid: str, user_id: str, *, direction: str, source: str, msgtype: str,
-                body: dict[str, Any], push_key: str | None = None, shown: bool = True) -> int | None:
+def add_message(
+    sandbox: Any,
+    appid: str,
+    user_id: str,
+    *,
+    direction: str,
+    source: str,
+    msgtype: str,
+    body: dict[str, Any],
+    push_key: str | None = None,
+    shown: bool = True,
+) -> int | None:
     """Append to the conversation; returns the row id, or None when ``push_key`` was already recorded."""
     cur = sandbox.state.execute(
         "INSERT OR IGNORE INTO mp_messages (appid, user_id, direction, source, msgtype, body, push_key, shown,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (appid, user_id, direction, source, msgtype, json.dumps(body, ensure_ascii=False), push_key,
-         int(shown), sandbox.clock.now()))
+        (
+            appid,
+            user_id,
+            direction,
+            source,
+            msgtype,
+            json.dumps(body, ensure_ascii=False),
+            push_key,
+            int(shown),
+            sandbox.clock.now(),
+        ),
+    )
     return cur.lastrowid if cur.rowcount else None
 
 
@@ -58,13 +78,15 @@ def messages(sandbox: Any, appid: str, user_id: str, since_id: int = 0, limit: i
     rows = sandbox.state.query(
         "SELECT id, direction, source, msgtype, body, shown, created_at FROM mp_messages"
         " WHERE appid = ? AND user_id = ? AND id > ? ORDER BY id LIMIT ?",
-        (appid, user_id, since_id, max(1, min(limit, 1000))))
+        (appid, user_id, since_id, max(1, min(limit, 1000))),
+    )
     return [dict(r) | {"body": json.loads(r["body"]), "shown": bool(r["shown"])} for r in rows]
 
 
 def message_by_push_key(sandbox: Any, push_key: str) -> dict | None:
-    row = sandbox.state.one("SELECT id, msgtype, source, body, shown FROM mp_messages WHERE push_key = ?",
-                            (push_key,))
+    row = sandbox.state.one(
+        "SELECT id, msgtype, source, body, shown FROM mp_messages WHERE push_key = ?", (push_key,)
+    )
     return None if row is None else dict(row) | {"body": json.loads(row["body"]), "shown": bool(row["shown"])}
 
 
@@ -74,26 +96,41 @@ def follower(sandbox: Any, appid: str, user_id: str) -> dict[str, Any] | None:
 
 
 def is_following(sandbox: Any, appid: str, user_id: str) -> bool:
-    return bool(sandbox.state.scalar(
-        "SELECT subscribed FROM mp_followers WHERE appid = ? AND user_id = ?", (appid, user_id)))
+    return bool(
+        sandbox.state.scalar(
+            "SELECT subscribed FROM mp_followers WHERE appid = ? AND user_id = ?", (appid, user_id)
+        )
+    )
 
 
-def set_following(sandbox: Any, appid: str, user_id: str, following: bool, *, scene: str = "",
-                  qr_scene: int = 0, qr_scene_str: str = "") -> bool:
+def set_following(
+    sandbox: Any,
+    appid: str,
+    user_id: str,
+    following: bool,
+    *,
+    scene: str = "",
+    qr_scene: int = 0,
+    qr_scene_str: str = "",
+) -> bool:
     """Change the follow state; returns False when it was already so (no event to push then)."""
     now = sandbox.clock.now()
     with sandbox.state.transaction():
-        sandbox.state.execute("INSERT INTO mp_followers (appid, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                              (appid, user_id))
+        sandbox.state.execute(
+            "INSERT INTO mp_followers (appid, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING", (appid, user_id)
+        )
         if following:
             cur = sandbox.state.execute(
                 "UPDATE mp_followers SET subscribed = 1, subscribe_time = ?, subscribe_scene = ?, qr_scene = ?,"
                 " qr_scene_str = ? WHERE appid = ? AND user_id = ? AND subscribed = 0",
-                (now, scene, qr_scene, qr_scene_str, appid, user_id))
+                (now, scene, qr_scene, qr_scene_str, appid, user_id),
+            )
         else:
             cur = sandbox.state.execute(
                 "UPDATE mp_followers SET subscribed = 0, unsubscribe_time = ? WHERE appid = ? AND user_id = ?"
-                " AND subscribed = 1", (now, appid, user_id))
+                " AND subscribed = 1",
+                (now, appid, user_id),
+            )
     return cur.rowcount == 1
 
 
@@ -102,4 +139,6 @@ def touch_interaction(sandbox: Any, appid: str, user_id: str) -> None:
     sandbox.state.execute(
         "INSERT INTO mp_followers (appid, user_id, last_interaction) VALUES (?, ?, ?)"
         " ON CONFLICT (appid, user_id) DO UPDATE SET last_interaction = excluded.last_interaction,"
-        " sends_since_interaction = 0", (appid, user_id, sandbox.clock.now()))
+        " sends_since_interaction = 0",
+        (appid, user_id, sandbox.clock.now()),
+    )

@@ -30,9 +30,16 @@ def describe(sandbox: Any, appid: str, openid: Any) -> dict[str, Any]:
     info: dict[str, Any] = {"subscribe": 1 if fan and fan["subscribed"] else 0, "openid": openid}
     unionid = sandbox.users.unionid(user["id"], appid)
     if info["subscribe"]:
-        info |= {"language": user["language"], "subscribe_time": int(fan["subscribe_time"]), "remark": "",
-                 "groupid": 0, "tagid_list": [], "subscribe_scene": fan["subscribe_scene"] or "ADD_SCENE_OTHERS",
-                 "qr_scene": fan["qr_scene"], "qr_scene_str": fan["qr_scene_str"]}
+        info |= {
+            "language": user["language"],
+            "subscribe_time": int(fan["subscribe_time"]),
+            "remark": "",
+            "groupid": 0,
+            "tagid_list": [],
+            "subscribe_scene": fan["subscribe_scene"] or "ADD_SCENE_OTHERS",
+            "qr_scene": fan["qr_scene"],
+            "qr_scene_str": fan["qr_scene_str"],
+        }
     if unionid:
         info["unionid"] = unionid
     return info
@@ -66,16 +73,21 @@ async def user_get(request: Request, sandbox: Any) -> dict:
     who = caller(request, sandbox, kind=OFFICIAL_ACCOUNT)
     rows = sandbox.state.query(
         "SELECT user_id FROM mp_followers WHERE appid = ? AND subscribed = 1 ORDER BY subscribe_time, user_id",
-        (who.appid,))
+        (who.appid,),
+    )
     openids = [sandbox.users.openid(r["user_id"], who.appid) for r in rows]
     after = request.query_params.get("next_openid")
     if after:
         if after not in openids:
             raise WxError(40003)
-        openids = openids[openids.index(after) + 1:]
+        openids = openids[openids.index(after) + 1 :]
     page = openids[:PAGE_SIZE]
-    return {"total": len(rows), "count": len(page), "data": {"openid": page} if page else {},
-            "next_openid": page[-1] if page else ""}
+    return {
+        "total": len(rows),
+        "count": len(page),
+        "data": {"openid": page} if page else {},
+        "next_openid": page[-1] if page else "",
+    }
 
 
 routes = [

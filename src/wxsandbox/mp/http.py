@@ -107,8 +107,9 @@ def caller(request: Request, sandbox: Any, *, kind: str | None = None) -> Caller
         raise WxError(41001)
     if not TOKEN_SHAPE.fullmatch(token):
         raise WxError(40014)
-    row = sandbox.state.one("SELECT appid, expires_at, valid_until FROM mp_access_tokens WHERE token = ?",
-                            (token,))
+    row = sandbox.state.one(
+        "SELECT appid, expires_at, valid_until FROM mp_access_tokens WHERE token = ?", (token,)
+    )
     if row is None:
         raise WxError(40001)
     now = sandbox.clock.now()
@@ -140,8 +141,9 @@ def _window(sandbox: Any, per: str) -> str:
     return now.strftime("%Y-%m-%d") if per == "day" else now.strftime("%Y-%m-%dT%H:%M")
 
 
-def take_quota(sandbox: Any, appid: str, api: str, limit: int, *, per: str = "day",
-               errcode: int = 45009) -> None:
+def take_quota(
+    sandbox: Any, appid: str, api: str, limit: int, *, per: str = "day", errcode: int = 45009
+) -> None:
     """Count one call of ``api`` against ``limit`` per day/minute; raises ``errcode`` when exhausted.
 
     The increment is a guarded upsert, so concurrent callers cannot overshoot the limit.
@@ -152,13 +154,17 @@ def take_quota(sandbox: Any, appid: str, api: str, limit: int, *, per: str = "da
     with sandbox.state.transaction():
         fresh = sandbox.state.execute(
             "INSERT INTO mp_quota_usage (appid, api, bucket, used) VALUES (?, ?, ?, 0)"
-            " ON CONFLICT (appid, api, bucket) DO NOTHING", (appid, api, window)).rowcount
+            " ON CONFLICT (appid, api, bucket) DO NOTHING",
+            (appid, api, window),
+        ).rowcount
         if fresh:  # a new day or minute: earlier buckets of this counter are history
             sandbox.state.execute(
                 "DELETE FROM mp_quota_usage WHERE appid = ? AND api = ? AND bucket < ? AND length(bucket) = ?",
-                (appid, api, window, len(window)))
+                (appid, api, window, len(window)),
+            )
         cur = sandbox.state.execute(
             "UPDATE mp_quota_usage SET used = used + 1 WHERE appid = ? AND api = ? AND bucket = ? AND used < ?",
-            (appid, api, window, limit))
+            (appid, api, window, limit),
+        )
     if cur.rowcount == 0:
         raise WxError(errcode)

@@ -40,8 +40,10 @@ def jsapi_signature(jsapi_ticket: str, noncestr: str, timestamp: str | int, url:
 
 
 def current_ticket(sandbox: Any, appid: str, kind: str = "jsapi") -> str | None:
-    return sandbox.state.scalar("SELECT ticket FROM mp_tickets WHERE appid = ? AND type = ? AND expires_at > ?",
-                                (appid, kind, sandbox.clock.now()))
+    return sandbox.state.scalar(
+        "SELECT ticket FROM mp_tickets WHERE appid = ? AND type = ? AND expires_at > ?",
+        (appid, kind, sandbox.clock.now()),
+    )
 
 
 @wx_endpoint
@@ -54,14 +56,17 @@ async def getticket(request: Request, sandbox: Any) -> Any:
     take_quota(sandbox, who.appid, "ticket.getticket", settings.quota("ticket.getticket"))
     with sandbox.state.transaction():
         now = sandbox.clock.now()
-        row = sandbox.state.one("SELECT ticket, expires_at FROM mp_tickets WHERE appid = ? AND type = ?"
-                                " AND expires_at > ?", (who.appid, kind, now))
+        row = sandbox.state.one(
+            "SELECT ticket, expires_at FROM mp_tickets WHERE appid = ? AND type = ? AND expires_at > ?",
+            (who.appid, kind, now),
+        )
         if row is None:
             ticket, expires_at = secrets.token_urlsafe(64), now + settings.ticket_ttl_seconds
             sandbox.state.execute(
                 "INSERT INTO mp_tickets (appid, type, ticket, expires_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (appid, type) DO UPDATE SET ticket = excluded.ticket, expires_at = excluded.expires_at",
-                (who.appid, kind, ticket, expires_at))
+                (who.appid, kind, ticket, expires_at),
+            )
         else:
             ticket, expires_at = row["ticket"], row["expires_at"]
     return ok({"ticket": ticket, "expires_in": int(expires_at - now)})

@@ -64,7 +64,11 @@ def _expiry(sandbox: Any, data: dict[str, Any]) -> float:
     expire_type = data.get("expire_type", 0)
     if expire_type == 1:
         interval = data.get("expire_interval")
-        if isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval <= settings.link_max_days:
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, int)
+            or not 1 <= interval <= settings.link_max_days
+        ):
             raise WxError(85401)
         return now + interval * 86400
     if expire_type != 0:
@@ -86,14 +90,34 @@ def _env(value: Any) -> str:
     return env
 
 
-def store(sandbox: Any, kind: str, appid: str, path: str, query: str, env: str, expires_at: float | None,
-           body: dict, title: str = "") -> str:
+def store(
+    sandbox: Any,
+    kind: str,
+    appid: str,
+    path: str,
+    query: str,
+    env: str,
+    expires_at: float | None,
+    body: dict,
+    title: str = "",
+) -> str:
     token = secrets.token_urlsafe(9).replace("-", "A").replace("_", "b")
     sandbox.state.execute(
         "INSERT INTO mp_links (token, kind, appid, path, query, env_version, title, expires_at, created_at, body)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (token, kind, appid, path, query, env, title, expires_at, sandbox.clock.now(),
-         json.dumps(body, ensure_ascii=False)))
+        (
+            token,
+            kind,
+            appid,
+            path,
+            query,
+            env,
+            title,
+            expires_at,
+            sandbox.clock.now(),
+            json.dumps(body, ensure_ascii=False),
+        ),
+    )
     return token
 
 
@@ -148,20 +172,27 @@ def resolve(sandbox: Any, link: str) -> dict[str, Any] | None:
     """The live link behind a URL Link, URL Scheme or Short Link string (None if unknown/expired)."""
     base = mp_settings.load(sandbox).urllink_base
     if link.startswith(base):
-        token, kind = link[len(base):], "urllink"
+        token, kind = link[len(base) :], "urllink"
     elif link.startswith(SCHEME_PREFIX):
-        token, kind = link[len(SCHEME_PREFIX):], "scheme"
+        token, kind = link[len(SCHEME_PREFIX) :], "scheme"
     elif link.startswith(SHORT_PREFIX):
         token, kind = link.rsplit("/", 1)[-1], "shortlink"
     elif link.startswith(WXACODE_PREFIX):
-        token, kind = link[len(WXACODE_PREFIX):], "wxacode"
+        token, kind = link[len(WXACODE_PREFIX) :], "wxacode"
     else:
         return None
     row = sandbox.state.one("SELECT * FROM mp_links WHERE token = ? AND kind = ?", (token, kind))
     if row is None or (row["expires_at"] is not None and row["expires_at"] <= sandbox.clock.now()):
         return None
-    return {"kind": row["kind"], "appid": row["appid"], "path": row["path"], "query": row["query"],
-            "env_version": row["env_version"], "title": row["title"], "expires_at": row["expires_at"]}
+    return {
+        "kind": row["kind"],
+        "appid": row["appid"],
+        "path": row["path"],
+        "query": row["query"],
+        "env_version": row["env_version"],
+        "title": row["title"],
+        "expires_at": row["expires_at"],
+    }
 
 
 routes = [

@@ -41,8 +41,11 @@ MESSAGE_MEDIA = {"image": "image", "voice": "voice", "video": "video"}
 def find(sandbox: Any, appid: str, media_id: Any) -> dict[str, Any] | None:
     if not isinstance(media_id, str) or not media_id:
         return None
-    row = sandbox.state.one("SELECT media_id, appid, type, content_type, created_at, expires_at FROM mp_media"
-                            " WHERE media_id = ? AND appid = ?", (media_id, appid))
+    row = sandbox.state.one(
+        "SELECT media_id, appid, type, content_type, created_at, expires_at FROM mp_media"
+        " WHERE media_id = ? AND appid = ?",
+        (media_id, appid),
+    )
     if row is None or row["expires_at"] <= sandbox.clock.now():
         return None
     return dict(row)
@@ -79,8 +82,17 @@ async def upload(request: Request, sandbox: Any) -> dict:
     sandbox.state.execute(
         "INSERT INTO mp_media (media_id, appid, type, content_type, filename, data, created_at, expires_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (media_id, who.appid, media_type, part.content_type or "application/octet-stream", part.filename or "",
-         data, now, now + TTL_SECONDS))
+        (
+            media_id,
+            who.appid,
+            media_type,
+            part.content_type or "application/octet-stream",
+            part.filename or "",
+            data,
+            now,
+            now + TTL_SECONDS,
+        ),
+    )
     return {"type": media_type, "media_id": media_id, "created_at": int(now)}
 
 
@@ -94,8 +106,11 @@ def _content(sandbox: Any, media_id: str, appid: str | None) -> Response | None:
     if row is None or row["expires_at"] <= sandbox.clock.now():
         return None
     filename = (row["filename"] or media_id).replace('"', "")
-    return Response(bytes(row["data"]), media_type=row["content_type"],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        bytes(row["data"]),
+        media_type=row["content_type"],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @wx_endpoint

@@ -29,10 +29,25 @@ CREATE TABLE IF NOT EXISTS mp_menus (
 );
 """
 
-EVENT_TYPES = frozenset({"click", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
-                         "pic_weixin", "location_select"})
-BUTTON_TYPES = EVENT_TYPES | {"view", "miniprogram", "media_id", "view_limited", "article_id",
-                              "article_view_limited"}
+EVENT_TYPES = frozenset(
+    {
+        "click",
+        "scancode_push",
+        "scancode_waitmsg",
+        "pic_sysphoto",
+        "pic_photo_or_album",
+        "pic_weixin",
+        "location_select",
+    }
+)
+BUTTON_TYPES = EVENT_TYPES | {
+    "view",
+    "miniprogram",
+    "media_id",
+    "view_limited",
+    "article_id",
+    "article_view_limited",
+}
 MAX_TOP, MAX_SUB = 3, 5
 TOP_NAME_BYTES, SUB_NAME_BYTES, KEY_BYTES, URL_BYTES = 16, 60, 128, 1024
 
@@ -97,8 +112,9 @@ def current(sandbox: Any, appid: str) -> dict[str, Any] | None:
     return None if row is None else {"menuid": row["menuid"], **json.loads(row["menu"])}
 
 
-def find_button(menu: dict[str, Any], *, key: str | None = None, url: str | None = None,
-                pagepath: str | None = None) -> dict | None:
+def find_button(
+    menu: dict[str, Any], *, key: str | None = None, url: str | None = None, pagepath: str | None = None
+) -> dict | None:
     """The leaf button with this event ``key``, ``view`` url or ``miniprogram`` pagepath, wherever it sits."""
     for button in menu.get("button", []):
         for leaf in button.get("sub_button") or [button]:
@@ -106,7 +122,11 @@ def find_button(menu: dict[str, Any], *, key: str | None = None, url: str | None
                 return leaf
             if url is not None and leaf.get("url") == url and leaf.get("type") == "view":
                 return leaf
-            if pagepath is not None and leaf.get("pagepath") == pagepath and leaf.get("type") == "miniprogram":
+            if (
+                pagepath is not None
+                and leaf.get("pagepath") == pagepath
+                and leaf.get("type") == "miniprogram"
+            ):
                 return leaf
     return None
 
@@ -120,8 +140,13 @@ async def create(request: Request, sandbox: Any) -> Any:
     sandbox.state.execute(
         "INSERT INTO mp_menus (appid, menuid, menu, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (appid) DO UPDATE"
         " SET menuid = excluded.menuid, menu = excluded.menu, created_at = excluded.created_at",
-        (who.appid, secrets.randbelow(9 * 10**8) + 10**8, json.dumps({"button": buttons}, ensure_ascii=False),
-         sandbox.clock.now()))
+        (
+            who.appid,
+            secrets.randbelow(9 * 10**8) + 10**8,
+            json.dumps({"button": buttons}, ensure_ascii=False),
+            sandbox.clock.now(),
+        ),
+    )
     return ok()
 
 

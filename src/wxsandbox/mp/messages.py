@@ -62,9 +62,16 @@ TEMPLATE_MSGID_BASE = 200_228_332
 SUBSCRIBE_MSGID_BASE = 294_402_298_110_051_942
 
 CUSTOM_PAYLOADS: dict[str, tuple[str, ...]] = {
-    "text": ("content",), "image": ("media_id",), "voice": ("media_id",), "video": ("media_id",),
-    "music": ("musicurl", "hqmusicurl", "thumb_media_id"), "news": ("articles",), "mpnews": ("media_id",),
-    "mpnewsarticle": ("article_id",), "msgmenu": ("list",), "wxcard": ("card_id",),
+    "text": ("content",),
+    "image": ("media_id",),
+    "voice": ("media_id",),
+    "video": ("media_id",),
+    "music": ("musicurl", "hqmusicurl", "thumb_media_id"),
+    "news": ("articles",),
+    "mpnews": ("media_id",),
+    "mpnewsarticle": ("article_id",),
+    "msgmenu": ("list",),
+    "wxcard": ("card_id",),
     "miniprogrampage": ("title", "pagepath", "thumb_media_id"),
 }
 MP_STATES = ("developer", "trial", "formal")
@@ -92,8 +99,11 @@ def _template_data(data: Any) -> dict[str, Any]:
 
 
 def _seed_sequence(sandbox: Any, table: str, base: int) -> None:
-    sandbox.state.execute("INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS"
-                          " (SELECT 1 FROM sqlite_sequence WHERE name = ?)", (table, base, table))
+    sandbox.state.execute(
+        "INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS"
+        " (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+        (table, base, table),
+    )
 
 
 @wx_endpoint
@@ -121,22 +131,42 @@ async def custom_send(request: Request, sandbox: Any) -> Any:
         now = sandbox.clock.now()
         if who.app.kind == OFFICIAL_ACCOUNT and not (fan and fan["subscribed"]):
             raise WxError(45015)
-        if fan is None or fan["last_interaction"] is None or now - fan["last_interaction"] > \
-                settings.custom_window_seconds:
+        if (
+            fan is None
+            or fan["last_interaction"] is None
+            or now - fan["last_interaction"] > settings.custom_window_seconds
+        ):
             raise WxError(45015)
         cur = sandbox.state.execute(
             "UPDATE mp_followers SET sends_since_interaction = sends_since_interaction + 1"
             " WHERE appid = ? AND user_id = ? AND sends_since_interaction < ?",
-            (who.appid, user_id, settings.custom_max_per_interaction if who.app.kind == OFFICIAL_ACCOUNT
-             else settings.mini_program_custom_max_per_interaction))
+            (
+                who.appid,
+                user_id,
+                settings.custom_max_per_interaction
+                if who.app.kind == OFFICIAL_ACCOUNT
+                else settings.mini_program_custom_max_per_interaction,
+            ),
+        )
         if cur.rowcount == 0:
             raise WxError(45047)
         take_quota(sandbox, who.appid, "custom.send", settings.quota("custom.send"))
-        sandbox.state.execute("UPDATE mp_typing SET typing = 0 WHERE appid = ? AND user_id = ?",
-                              (who.appid, user_id))
-        conversation.add_message(sandbox, who.appid, user_id, direction="out", source="custom", msgtype=msgtype,
-                                 body={"msgtype": msgtype, **payload,
-                                       "kf_account": (data.get("customservice") or {}).get("kf_account", "")})
+        sandbox.state.execute(
+            "UPDATE mp_typing SET typing = 0 WHERE appid = ? AND user_id = ?", (who.appid, user_id)
+        )
+        conversation.add_message(
+            sandbox,
+            who.appid,
+            user_id,
+            direction="out",
+            source="custom",
+            msgtype=msgtype,
+            body={
+                "msgtype": msgtype,
+                **payload,
+                "kf_account": (data.get("customservice") or {}).get("kf_account", ""),
+            },
+        )
     return ok()
 
 
@@ -150,18 +180,25 @@ async def custom_typing(request: Request, sandbox: Any) -> Any:
         raise WxError(40097, "command")
     fan = conversation.follower(sandbox, who.appid, user_id)
     window = mp_settings.load(sandbox).custom_window_seconds
-    if fan is None or fan["last_interaction"] is None or sandbox.clock.now() - fan["last_interaction"] > window:
+    if (
+        fan is None
+        or fan["last_interaction"] is None
+        or sandbox.clock.now() - fan["last_interaction"] > window
+    ):
         raise WxError(45015)
     sandbox.state.execute(
         "INSERT INTO mp_typing (appid, user_id, typing, at) VALUES (?, ?, ?, ?) ON CONFLICT (appid, user_id)"
         " DO UPDATE SET typing = excluded.typing, at = excluded.at",
-        (who.appid, user_id, int(data["command"] == "Typing"), sandbox.clock.now()))
+        (who.appid, user_id, int(data["command"] == "Typing"), sandbox.clock.now()),
+    )
     return ok()
 
 
 def is_typing(sandbox: Any, appid: str, user_id: str) -> bool:
     """The account shows "对方正在输入…" (Typing lasts at most 15 s or until the next message)."""
-    row = sandbox.state.one("SELECT typing, at FROM mp_typing WHERE appid = ? AND user_id = ?", (appid, user_id))
+    row = sandbox.state.one(
+        "SELECT typing, at FROM mp_typing WHERE appid = ? AND user_id = ?", (appid, user_id)
+    )
     return bool(row and row["typing"] and sandbox.clock.now() - row["at"] < TYPING_SECONDS)
 
 
@@ -189,23 +226,54 @@ async def template_send(request: Request, sandbox: Any) -> Any:
         if client_msg_id:
             earlier = sandbox.state.scalar(
                 "SELECT msgid FROM mp_template_messages WHERE appid = ? AND client_msg_id = ? AND created_at > ?",
-                (who.appid, client_msg_id, sandbox.clock.now() - settings.template_client_msg_id_window_seconds))
+                (
+                    who.appid,
+                    client_msg_id,
+                    sandbox.clock.now() - settings.template_client_msg_id_window_seconds,
+                ),
+            )
             if earlier is not None:
                 return ok({"msgid": earlier})  # idempotent repeat: not sent again
         take_quota(sandbox, who.appid, "template.send", settings.quota("template.send"))
         _seed_sequence(sandbox, "mp_template_messages", TEMPLATE_MSGID_BASE)
-        body = {"template_id": template_id, "url": data.get("url", ""), "miniprogram": miniprogram,
-                "data": fields}
+        body = {
+            "template_id": template_id,
+            "url": data.get("url", ""),
+            "miniprogram": miniprogram,
+            "data": fields,
+        }
         msgid = sandbox.state.execute(
             "INSERT INTO mp_template_messages (appid, user_id, template_id, client_msg_id, body, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)", (who.appid, user_id, template_id, client_msg_id,
-                                           json.dumps(body, ensure_ascii=False), sandbox.clock.now())).lastrowid
-        conversation.add_message(sandbox, who.appid, user_id, direction="out", source="template",
-                                 msgtype="template", body={"msgid": msgid, **body})
-    fields_push = oa_push.event_fields(sandbox, who.app, user_id, "TEMPLATESENDJOBFINISH", MsgID=msgid,
-                                       Status="success")
-    oa_push.enqueue(sandbox, who.app, user_id, fields_push, push_key=f"template:{who.appid}:{msgid}",
-                    delay=settings.template_job_finish_delay_seconds)
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                who.appid,
+                user_id,
+                template_id,
+                client_msg_id,
+                json.dumps(body, ensure_ascii=False),
+                sandbox.clock.now(),
+            ),
+        ).lastrowid
+        conversation.add_message(
+            sandbox,
+            who.appid,
+            user_id,
+            direction="out",
+            source="template",
+            msgtype="template",
+            body={"msgid": msgid, **body},
+        )
+    fields_push = oa_push.event_fields(
+        sandbox, who.app, user_id, "TEMPLATESENDJOBFINISH", MsgID=msgid, Status="success"
+    )
+    oa_push.enqueue(
+        sandbox,
+        who.app,
+        user_id,
+        fields_push,
+        push_key=f"template:{who.appid}:{msgid}",
+        delay=settings.template_job_finish_delay_seconds,
+    )
     return ok({"msgid": msgid})
 
 
@@ -230,17 +298,32 @@ async def subscribe_send(request: Request, sandbox: Any) -> Any:
         cur = sandbox.state.execute(
             "UPDATE mp_subscriptions SET remaining = remaining - 1"
             " WHERE appid = ? AND user_id = ? AND template_id = ? AND remaining > 0",
-            (who.appid, user_id, template_id))
+            (who.appid, user_id, template_id),
+        )
         if cur.rowcount == 0:
             raise WxError(43101)
         take_quota(sandbox, who.appid, "subscribe.send", settings.quota("subscribe.send"))
         _seed_sequence(sandbox, "mp_subscribe_messages", SUBSCRIBE_MSGID_BASE)
-        body = {"template_id": template_id, "page": page, "data": fields, "miniprogram_state": state, "lang": lang}
+        body = {
+            "template_id": template_id,
+            "page": page,
+            "data": fields,
+            "miniprogram_state": state,
+            "lang": lang,
+        }
         msgid = sandbox.state.execute(
             "INSERT INTO mp_subscribe_messages (appid, user_id, template_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
-            (who.appid, user_id, template_id, json.dumps(body, ensure_ascii=False), sandbox.clock.now())).lastrowid
-        conversation.add_message(sandbox, who.appid, user_id, direction="out", source="subscribe",
-                                 msgtype="subscribe", body={"msgid": msgid, **body})
+            (who.appid, user_id, template_id, json.dumps(body, ensure_ascii=False), sandbox.clock.now()),
+        ).lastrowid
+        conversation.add_message(
+            sandbox,
+            who.appid,
+            user_id,
+            direction="out",
+            source="subscribe",
+            msgtype="subscribe",
+            body={"msgid": msgid, **body},
+        )
     return ok({"msgid": msgid})
 
 
@@ -249,15 +332,19 @@ def grant_subscription(sandbox: Any, appid: str, user_id: str, template_id: str,
     sandbox.state.execute(
         "INSERT INTO mp_subscriptions (appid, user_id, template_id, remaining) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (appid, user_id, template_id) DO UPDATE SET remaining = remaining + excluded.remaining",
-        (appid, user_id, template_id, count))
+        (appid, user_id, template_id, count),
+    )
     return sandbox.state.scalar(
         "SELECT remaining FROM mp_subscriptions WHERE appid = ? AND user_id = ? AND template_id = ?",
-        (appid, user_id, template_id))
+        (appid, user_id, template_id),
+    )
 
 
 routes = [
     Route("/cgi-bin/message/custom/send", custom_send, methods=["POST"], name="mp.message.custom_send"),
     Route("/cgi-bin/message/custom/typing", custom_typing, methods=["POST"], name="mp.message.custom_typing"),
     Route("/cgi-bin/message/template/send", template_send, methods=["POST"], name="mp.message.template_send"),
-    Route("/cgi-bin/message/subscribe/send", subscribe_send, methods=["POST"], name="mp.message.subscribe_send"),
+    Route(
+        "/cgi-bin/message/subscribe/send", subscribe_send, methods=["POST"], name="mp.message.subscribe_send"
+    ),
 ]

@@ -147,8 +147,9 @@ class MsgCrypt:
     def sign(self, timestamp: str | int, nonce: str, msg_encrypt: str) -> str:
         return signature(self.token, str(timestamp), nonce, msg_encrypt)
 
-    def verify_and_decrypt(self, msg_signature: str | None, timestamp: str | int, nonce: str,
-                           msg_encrypt: str) -> str:
+    def verify_and_decrypt(
+        self, msg_signature: str | None, timestamp: str | int, nonce: str, msg_encrypt: str
+    ) -> str:
         if not signatures_match(self.sign(timestamp, nonce, msg_encrypt), msg_signature):
             raise MsgCryptError(VALIDATE_SIGNATURE_ERROR, "msg_signature does not match")
         return self.decrypt(msg_encrypt)

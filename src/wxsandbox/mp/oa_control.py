@@ -54,7 +54,9 @@ def official_account(sandbox: Any, appid: Any):
     return apps[0]
 
 
-async def _push(sandbox: Any, app: Any, user_id: str, fields: dict[str, Any], push_key: str) -> dict[str, Any]:
+async def _push(
+    sandbox: Any, app: Any, user_id: str, fields: dict[str, Any], push_key: str
+) -> dict[str, Any]:
     ids = oa_push.enqueue(sandbox, app, user_id, fields, push_key)
     return await oa_push.outcome(sandbox, ids, push_key)
 
@@ -71,13 +73,25 @@ def _require_following(sandbox: Any, app: Any, user_id: str) -> None:
 async def _user_text(sandbox: Any, app: Any, user: dict, content: str) -> dict:
     """The user types a text to an Official Account or a Mini Program's customer service: store it in the
     conversation, open the service window, push it to the developer's server."""
-    row_id = conversation.add_message(sandbox, app.appid, user["id"], direction="in", source="user",
-                                      msgtype="text", body={"content": content})
+    row_id = conversation.add_message(
+        sandbox,
+        app.appid,
+        user["id"],
+        direction="in",
+        source="user",
+        msgtype="text",
+        body={"content": content},
+    )
     msgid = MSGID_BASE + row_id
     conversation.touch_interaction(sandbox, app.appid, user["id"])
-    fields = {"ToUserName": oa_push.original_id(sandbox, app),
-              "FromUserName": sandbox.users.openid(user["id"], app.appid),
-              "CreateTime": sandbox.clock.timestamp(), "MsgType": "text", "Content": content, "MsgId": msgid}
+    fields = {
+        "ToUserName": oa_push.original_id(sandbox, app),
+        "FromUserName": sandbox.users.openid(user["id"], app.appid),
+        "CreateTime": sandbox.clock.timestamp(),
+        "MsgType": "text",
+        "Content": content,
+        "MsgId": msgid,
+    }
     return {"msgid": msgid, **await _push(sandbox, app, user["id"], fields, f"msg:{app.appid}:{msgid}")}
 
 
@@ -99,7 +113,11 @@ async def unfollow(request: Request, sandbox: Any) -> dict:
     if not conversation.set_following(sandbox, app.appid, user["id"], False):
         return {"changed": False, "following": False}
     fields = oa_push.event_fields(sandbox, app, user["id"], "unsubscribe", EventKey="")
-    return {"changed": True, "following": False, **await _push(sandbox, app, user["id"], fields, _event_key())}
+    return {
+        "changed": True,
+        "following": False,
+        **await _push(sandbox, app, user["id"], fields, _event_key()),
+    }
 
 
 @control_endpoint
@@ -122,21 +140,32 @@ async def click(request: Request, sandbox: Any) -> dict:
     if menu is None:
         raise ControlError("no_menu", "该公众号没有自定义菜单", 404)
     key, url, pagepath = data.get("key"), data.get("url"), data.get("pagepath")
-    button = (menus.find_button(menu, key=key) if key else menus.find_button(menu, url=url) if url
-              else menus.find_button(menu, pagepath=pagepath) if pagepath else None)
+    button = (
+        menus.find_button(menu, key=key)
+        if key
+        else menus.find_button(menu, url=url)
+        if url
+        else menus.find_button(menu, pagepath=pagepath)
+        if pagepath
+        else None
+    )
     if button is None:
         raise ControlError("unknown_button", "菜单中没有这个按钮", 404)
     conversation.touch_interaction(sandbox, app.appid, user["id"])
     if button["type"] == "view":
-        fields = oa_push.event_fields(sandbox, app, user["id"], "VIEW", EventKey=button["url"],
-                                      MenuId=menu["menuid"])
+        fields = oa_push.event_fields(
+            sandbox, app, user["id"], "VIEW", EventKey=button["url"], MenuId=menu["menuid"]
+        )
         return {"navigate": button["url"], **await _push(sandbox, app, user["id"], fields, _event_key())}
     if button["type"] == "miniprogram":
         # view_miniprogram's elements are unconfirmed (B.11): EventKey = page path, MenuId as for VIEW.
-        fields = oa_push.event_fields(sandbox, app, user["id"], "view_miniprogram", EventKey=button["pagepath"],
-                                      MenuId=menu["menuid"])
-        return {"open_mini_program": {"appid": button["appid"], "pagepath": button["pagepath"]},
-                **await _push(sandbox, app, user["id"], fields, _event_key())}
+        fields = oa_push.event_fields(
+            sandbox, app, user["id"], "view_miniprogram", EventKey=button["pagepath"], MenuId=menu["menuid"]
+        )
+        return {
+            "open_mini_program": {"appid": button["appid"], "pagepath": button["pagepath"]},
+            **await _push(sandbox, app, user["id"], fields, _event_key()),
+        }
     event = "CLICK" if button["type"] == "click" else button["type"]
     fields = oa_push.event_fields(sandbox, app, user["id"], event, EventKey=button["key"])
     return await _push(sandbox, app, user["id"], fields, _event_key())
@@ -152,10 +181,18 @@ async def scan(request: Request, sandbox: Any) -> dict:
     app = official_account(sandbox, qr["appid"])
     scene = qrcode.scene_value(qr)
     conversation.touch_interaction(sandbox, app.appid, user["id"])
-    if conversation.set_following(sandbox, app.appid, user["id"], True, scene="ADD_SCENE_QR_CODE",
-                                  qr_scene=qr["scene_id"] or 0, qr_scene_str=qr["scene_str"] or ""):
-        fields = oa_push.event_fields(sandbox, app, user["id"], "subscribe", EventKey="qrscene_" + scene,
-                                      Ticket=qr["ticket"])
+    if conversation.set_following(
+        sandbox,
+        app.appid,
+        user["id"],
+        True,
+        scene="ADD_SCENE_QR_CODE",
+        qr_scene=qr["scene_id"] or 0,
+        qr_scene_str=qr["scene_str"] or "",
+    ):
+        fields = oa_push.event_fields(
+            sandbox, app, user["id"], "subscribe", EventKey="qrscene_" + scene, Ticket=qr["ticket"]
+        )
         event = "subscribe"
     else:
         fields = oa_push.event_fields(sandbox, app, user["id"], "SCAN", EventKey=scene, Ticket=qr["ticket"])
@@ -187,8 +224,9 @@ async def mini_program_enter_session(request: Request, sandbox: Any) -> dict:
     """The user opens the customer-service session (``user_enter_tempsession`` with ``SessionFrom``)."""
     data = await read_json(request)
     app, user = mini_program_app(sandbox, data.get("appid")), user_or_error(sandbox, data.get("user"))
-    fields = oa_push.event_fields(sandbox, app, user["id"], "user_enter_tempsession",
-                                  SessionFrom=str(data.get("session_from", "")))
+    fields = oa_push.event_fields(
+        sandbox, app, user["id"], "user_enter_tempsession", SessionFrom=str(data.get("session_from", ""))
+    )
     return await _push(sandbox, app, user["id"], fields, _event_key())
 
 
@@ -214,10 +252,13 @@ async def conversation_list(request: Request, sandbox: Any) -> dict:
         since_id = int(q.get("since_id", "0"))
     except ValueError as exc:
         raise ControlError("invalid_request", "since_id 必须是整数") from exc
-    return {"appid": app.appid, "user": user["id"],
-            "following": conversation.is_following(sandbox, app.appid, user["id"]),
-            "typing": messages.is_typing(sandbox, app.appid, user["id"]),
-            "messages": conversation.messages(sandbox, app.appid, user["id"], since_id)}
+    return {
+        "appid": app.appid,
+        "user": user["id"],
+        "following": conversation.is_following(sandbox, app.appid, user["id"]),
+        "typing": messages.is_typing(sandbox, app.appid, user["id"]),
+        "messages": conversation.messages(sandbox, app.appid, user["id"], since_id),
+    }
 
 
 @control_endpoint
@@ -259,8 +300,13 @@ async def resolve_qrcode(request: Request, sandbox: Any) -> dict:
     qr = qrcode.resolve(sandbox, ticket=data.get("ticket"), url=data.get("url"))
     if qr is None:
         raise ControlError("unknown_qrcode", "二维码无效或已过期", 404)
-    return {"appid": qr["appid"], "action_name": qr["action_name"], "scene": qrcode.scene_value(qr),
-            "url": qrcode.QR_URL_BASE + qr["code"], "expires_at": qr["expires_at"]}
+    return {
+        "appid": qr["appid"],
+        "action_name": qr["action_name"],
+        "scene": qrcode.scene_value(qr),
+        "url": qrcode.QR_URL_BASE + qr["code"],
+        "expires_at": qr["expires_at"],
+    }
 
 
 @control_endpoint
@@ -279,12 +325,22 @@ async def settings_view(request: Request, sandbox: Any) -> dict:
 @control_endpoint
 async def accounts(request: Request, sandbox: Any) -> dict:
     """The configured accounts as the mp surfaces see them (no secrets): original id, push target, menu."""
-    return {"accounts": [
-        {"appid": app.appid, "kind": app.kind, "name": app.name, "original_id": oa_push.original_id(sandbox, app),
-         "server_url": app.server_url, "message_mode": app.message_mode,
-         "push_format": oa_push.push_format(sandbox, app), "open_platform": app.open_platform,
-         "has_menu": menus.current(sandbox, app.appid) is not None}
-        for app in sandbox.config.apps]}
+    return {
+        "accounts": [
+            {
+                "appid": app.appid,
+                "kind": app.kind,
+                "name": app.name,
+                "original_id": oa_push.original_id(sandbox, app),
+                "server_url": app.server_url,
+                "message_mode": app.message_mode,
+                "push_format": oa_push.push_format(sandbox, app),
+                "open_platform": app.open_platform,
+                "has_menu": menus.current(sandbox, app.appid) is not None,
+            }
+            for app in sandbox.config.apps
+        ]
+    }
 
 
 async def avatar(request: Request) -> Response:
@@ -292,10 +348,12 @@ async def avatar(request: Request) -> Response:
     if user is None:
         return Response("not found", status_code=404)
     hue = int(hashlib.sha1(user["id"].encode()).hexdigest()[:2], 16) * 360 // 256
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132" viewBox="0 0 132 132">'
-           f'<rect width="132" height="132" rx="12" fill="hsl({hue},55%,55%)"/>'
-           f'<text x="66" y="86" font-size="56" text-anchor="middle" fill="#fff" '
-           f'font-family="WenQuanYi Micro Hei,sans-serif">{html.escape(user["nickname"][:1])}</text></svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="132" height="132" viewBox="0 0 132 132">'
+        f'<rect width="132" height="132" rx="12" fill="hsl({hue},55%,55%)"/>'
+        f'<text x="66" y="86" font-size="56" text-anchor="middle" fill="#fff" '
+        f'font-family="WenQuanYi Micro Hei,sans-serif">{html.escape(user["nickname"][:1])}</text></svg>'
+    )
     return Response(svg, media_type="image/svg+xml")
 
 
@@ -305,17 +363,29 @@ control_routes = [
     Route("/sandbox/mp/oa/message", message, methods=["POST"], name="sandbox.mp.oa.message"),
     Route("/sandbox/mp/oa/click", click, methods=["POST"], name="sandbox.mp.oa.click"),
     Route("/sandbox/mp/oa/scan", scan, methods=["POST"], name="sandbox.mp.oa.scan"),
-    Route("/sandbox/mp/miniprogram/message", mini_program_message, methods=["POST"],
-          name="sandbox.mp.miniprogram.message"),
-    Route("/sandbox/mp/miniprogram/enter-session", mini_program_enter_session, methods=["POST"],
-          name="sandbox.mp.miniprogram.enter_session"),
+    Route(
+        "/sandbox/mp/miniprogram/message",
+        mini_program_message,
+        methods=["POST"],
+        name="sandbox.mp.miniprogram.message",
+    ),
+    Route(
+        "/sandbox/mp/miniprogram/enter-session",
+        mini_program_enter_session,
+        methods=["POST"],
+        name="sandbox.mp.miniprogram.enter_session",
+    ),
     Route("/sandbox/mp/oa/verify-url", verify_url, methods=["POST"], name="sandbox.mp.oa.verify_url"),
-    Route("/sandbox/mp/oa/conversation", conversation_list, methods=["GET"], name="sandbox.mp.oa.conversation"),
+    Route(
+        "/sandbox/mp/oa/conversation", conversation_list, methods=["GET"], name="sandbox.mp.oa.conversation"
+    ),
     Route("/sandbox/mp/oa/menu", menu, methods=["GET"], name="sandbox.mp.oa.menu"),
     Route("/sandbox/mp/subscriptions", subscriptions, methods=["POST"], name="sandbox.mp.subscriptions"),
     Route("/sandbox/mp/links/resolve", resolve_link, methods=["POST"], name="sandbox.mp.links.resolve"),
     Route("/sandbox/mp/qrcode/resolve", resolve_qrcode, methods=["POST"], name="sandbox.mp.qrcode.resolve"),
-    Route("/sandbox/mp/settings", settings_view, methods=["GET", "POST", "DELETE"], name="sandbox.mp.settings"),
+    Route(
+        "/sandbox/mp/settings", settings_view, methods=["GET", "POST", "DELETE"], name="sandbox.mp.settings"
+    ),
     Route("/sandbox/mp/accounts", accounts, methods=["GET"], name="sandbox.mp.accounts"),
     Route("/sandbox/mp/avatar/{user_id}.svg", avatar, methods=["GET"], name="sandbox.mp.avatar"),
 ]

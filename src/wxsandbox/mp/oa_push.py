@@ -51,13 +51,15 @@ def crypt_of(app: AppConfig) -> MsgCrypt:
 def register(sandbox: Any) -> None:
     """(Re-)register the push callback kind with the current timeout and retry settings."""
     settings = mp_settings.load(sandbox)
-    sandbox.callbacks.register(CallbackKind(
-        name=KIND,
-        schedule=(settings.push_retry_interval_seconds,) * settings.push_retries,
-        timeout=settings.push_timeout_seconds,
-        is_success=lambda status, body: status == 200,
-        on_result=lambda delivery, status, body: _on_result(sandbox, delivery, status, body),
-    ))
+    sandbox.callbacks.register(
+        CallbackKind(
+            name=KIND,
+            schedule=(settings.push_retry_interval_seconds,) * settings.push_retries,
+            timeout=settings.push_timeout_seconds,
+            is_success=lambda status, body: status == 200,
+            on_result=lambda delivery, status, body: _on_result(sandbox, delivery, status, body),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,11 @@ def push_format(sandbox: Any, app: AppConfig) -> str:
 
 
 def serialize(fields: dict[str, Any], fmt: str) -> str:
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")) if fmt == "json" else xmlmsg.build(fields)
+    return (
+        json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        if fmt == "json"
+        else xmlmsg.build(fields)
+    )
 
 
 def build_push(sandbox: Any, app: AppConfig, user_id: str, fields: dict[str, Any], push_key: str) -> Push:
@@ -95,14 +101,25 @@ def build_push(sandbox: Any, app: AppConfig, user_id: str, fields: dict[str, Any
         crypt = crypt_of(app)
         encrypt = crypt.encrypt(xml)
         params |= {"encrypt_type": "aes", "msg_signature": crypt.sign(timestamp, nonce, encrypt)}
-        envelope = {"ToUserName": fields["ToUserName"], "Encrypt": encrypt} if mode == "safe" \
+        envelope = (
+            {"ToUserName": fields["ToUserName"], "Encrypt": encrypt}
+            if mode == "safe"
             else {**fields, "Encrypt": encrypt}
+        )
         body = serialize(envelope, fmt)
     separator = "&" if "?" in app.server_url else "?"
-    meta = {"appid": app.appid, "user_id": user_id, "openid": openid, "mode": mode, "push_key": push_key,
-            "format": fmt, "kind": app.kind,
-            "msgtype": fields.get("MsgType"), "event": fields.get("Event", ""),
-            "show_reply": app.kind != MINI_PROGRAM and _reply_reaches_user(fields)}
+    meta = {
+        "appid": app.appid,
+        "user_id": user_id,
+        "openid": openid,
+        "mode": mode,
+        "push_key": push_key,
+        "format": fmt,
+        "kind": app.kind,
+        "msgtype": fields.get("MsgType"),
+        "event": fields.get("Event", ""),
+        "show_reply": app.kind != MINI_PROGRAM and _reply_reaches_user(fields),
+    }
     return Push(app.server_url + separator + urlencode(params), body.encode("utf-8"), meta)
 
 
@@ -112,12 +129,19 @@ def _reply_reaches_user(fields: dict[str, Any]) -> bool:
 
 
 def event_fields(sandbox: Any, app: AppConfig, user_id: str, event: str, **extra: Any) -> dict[str, Any]:
-    return {"ToUserName": original_id(sandbox, app), "FromUserName": sandbox.users.openid(user_id, app.appid),
-            "CreateTime": sandbox.clock.timestamp(), "MsgType": "event", "Event": event, **extra}
+    return {
+        "ToUserName": original_id(sandbox, app),
+        "FromUserName": sandbox.users.openid(user_id, app.appid),
+        "CreateTime": sandbox.clock.timestamp(),
+        "MsgType": "event",
+        "Event": event,
+        **extra,
+    }
 
 
-def enqueue(sandbox: Any, app: AppConfig, user_id: str, fields: dict[str, Any], push_key: str,
-            delay: float = 0.0) -> list[int]:
+def enqueue(
+    sandbox: Any, app: AppConfig, user_id: str, fields: dict[str, Any], push_key: str, delay: float = 0.0
+) -> list[int]:
     """Queue the push; [] when the account has no message server configured."""
     if not app.server_url:
         return []
@@ -133,10 +157,15 @@ def _on_result(sandbox: Any, delivery: dict[str, Any], status: int | None, body:
     settings = mp_settings.load(sandbox)
     last_attempt = delivery["attempts"] > settings.push_retries
     if status == 200 and meta.get("kind") == MINI_PROGRAM:
-        reply = replies.interpret_mini_program(body, fmt=meta["format"], mode=meta["mode"], crypt=crypt_of(app))
+        reply = replies.interpret_mini_program(
+            body, fmt=meta["format"], mode=meta["mode"], crypt=crypt_of(app)
+        )
     elif status == 200:
-        reply = _check_media(sandbox, app.appid,
-                             replies.interpret(body, mode=meta["mode"], crypt=crypt_of(app), openid=meta["openid"]))
+        reply = _check_media(
+            sandbox,
+            app.appid,
+            replies.interpret(body, mode=meta["mode"], crypt=crypt_of(app), openid=meta["openid"]),
+        )
     elif last_attempt:
         reply = replies.Reply("error", error=f"消息服务器无有效响应（最后一次 HTTP {status or '超时'}）")
     else:
@@ -158,15 +187,41 @@ def record_reply(sandbox: Any, meta: dict[str, Any], reply: replies.Reply) -> No
     appid, user_id, key, shown = meta["appid"], meta["user_id"], meta["push_key"], meta["show_reply"]
     if reply.kind == "message":
         assert reply.message is not None
-        conversation.add_message(sandbox, appid, user_id, direction="out", source="passive",
-                                 msgtype=reply.message["msgtype"], body=reply.message, push_key=key, shown=shown)
+        conversation.add_message(
+            sandbox,
+            appid,
+            user_id,
+            direction="out",
+            source="passive",
+            msgtype=reply.message["msgtype"],
+            body=reply.message,
+            push_key=key,
+            shown=shown,
+        )
     elif reply.kind == "error":
-        conversation.add_message(sandbox, appid, user_id, direction="out", source="system", msgtype="text",
-                                 body={"content": conversation.SERVICE_UNAVAILABLE, "error": reply.error},
-                                 push_key=key, shown=shown)
+        conversation.add_message(
+            sandbox,
+            appid,
+            user_id,
+            direction="out",
+            source="system",
+            msgtype="text",
+            body={"content": conversation.SERVICE_UNAVAILABLE, "error": reply.error},
+            push_key=key,
+            shown=shown,
+        )
     else:
-        conversation.add_message(sandbox, appid, user_id, direction="out", source="passive", msgtype="none",
-                                 body={}, push_key=key, shown=False)
+        conversation.add_message(
+            sandbox,
+            appid,
+            user_id,
+            direction="out",
+            source="passive",
+            msgtype="none",
+            body={},
+            push_key=key,
+            shown=False,
+        )
 
 
 async def outcome(sandbox: Any, delivery_ids: list[int], push_key: str) -> dict[str, Any]:
@@ -174,14 +229,22 @@ async def outcome(sandbox: Any, delivery_ids: list[int], push_key: str) -> dict[
     if not delivery_ids:
         return {"delivered": False, "status": "no_server", "attempts": 0, "reply": None, "error": ""}
     settings = mp_settings.load(sandbox)
-    budget = (settings.push_timeout_seconds + 0.5) * (settings.push_retries + 1) \
-        + settings.push_retry_interval_seconds * settings.push_retries * sandbox.callbacks.time_factor + 1.0
+    budget = (
+        (settings.push_timeout_seconds + 0.5) * (settings.push_retries + 1)
+        + settings.push_retry_interval_seconds * settings.push_retries * sandbox.callbacks.time_factor
+        + 1.0
+    )
     delivery = await sandbox.callbacks.wait(delivery_ids[0], timeout=budget)
     assert delivery is not None
     recorded = conversation.message_by_push_key(sandbox, push_key)
-    result: dict[str, Any] = {"delivered": delivery["status"] == "delivered", "status": delivery["status"],
-                              "attempts": delivery["attempts"], "delivery_ids": delivery_ids,
-                              "reply": None, "error": ""}
+    result: dict[str, Any] = {
+        "delivered": delivery["status"] == "delivered",
+        "status": delivery["status"],
+        "attempts": delivery["attempts"],
+        "delivery_ids": delivery_ids,
+        "reply": None,
+        "error": "",
+    }
     if recorded is not None:
         if recorded["source"] == "system":
             result["error"] = recorded["body"].get("error", "")
@@ -199,8 +262,12 @@ async def verify_url(sandbox: Any, app: AppConfig) -> dict[str, Any]:
     timestamp = str(sandbox.clock.timestamp())
     nonce = str(secrets.randbelow(9 * 10**9) + 10**9)
     echostr = str(secrets.randbelow(9 * 10**18) + 10**18)
-    params = {"signature": signature(app.token, timestamp, nonce), "echostr": echostr, "timestamp": timestamp,
-              "nonce": nonce}
+    params = {
+        "signature": signature(app.token, timestamp, nonce),
+        "echostr": echostr,
+        "timestamp": timestamp,
+        "nonce": nonce,
+    }
     url = app.server_url + ("&" if "?" in app.server_url else "?") + urlencode(params)
     started = time.perf_counter()
     status, text, error = None, "", ""
@@ -215,7 +282,14 @@ async def verify_url(sandbox: Any, app: AppConfig) -> dict[str, Any]:
     ok = status == 200 and text == echostr
     if not error and not ok:
         error = f"HTTP {status}，返回内容与 echostr 不一致" if status == 200 else f"HTTP {status}"
-    sandbox.journal.record("out", url, kind="mp.url_verify", method="GET", status=status,
-                           duration_ms=(time.perf_counter() - started) * 1000, response=text,
-                           note="ok" if ok else error)
+    sandbox.journal.record(
+        "out",
+        url,
+        kind="mp.url_verify",
+        method="GET",
+        status=status,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        response=text,
+        note="ok" if ok else error,
+    )
     return {"ok": ok, "status": status, "echostr": echostr, "body": text[:200], "error": "" if ok else error}

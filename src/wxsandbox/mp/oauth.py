@@ -42,7 +42,9 @@ from wxsandbox.mp.http import (
     wx_endpoint,
 )
 
-SCHEMA = codes.SCHEMA + """
+SCHEMA = (
+    codes.SCHEMA
+    + """
 CREATE TABLE IF NOT EXISTS mp_sns_tokens (
     access_token        TEXT PRIMARY KEY,
     refresh_token       TEXT NOT NULL,
@@ -69,6 +71,7 @@ CREATE TABLE IF NOT EXISTS mp_sessions (
     PRIMARY KEY (appid, user_id)
 );
 """
+)
 
 SCOPES = ("snsapi_base", "snsapi_userinfo")
 USER_PARAM, USER_COOKIE = "sandbox_user", "wxsandbox_user"
@@ -102,13 +105,18 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
         f'content="width=device-width,initial-scale=1"><title>{html.escape(title)}</title><style>{_STYLE}</style>'
-        f"</head><body><main>{body}</main></body></html>", status_code=status)
+        f"</head><body><main>{body}</main></body></html>",
+        status_code=status,
+    )
 
 
 def _error_page(errcode: int) -> HTMLResponse:
     message = PAGE_ERRORS.get(errcode, "请求参数错误")
-    return _page("微信授权出错", f'<h1 class="err">{html.escape(message)}</h1>'
-                 f'<p><code data-errcode="{errcode}">错误码：{errcode}</code></p>')
+    return _page(
+        "微信授权出错",
+        f'<h1 class="err">{html.escape(message)}</h1>'
+        f'<p><code data-errcode="{errcode}">错误码：{errcode}</code></p>',
+    )
 
 
 def _with_params(url: str, params: dict[str, str]) -> str:
@@ -118,8 +126,12 @@ def _with_params(url: str, params: dict[str, str]) -> str:
 
 
 def _check_authorize(sandbox: Any, q: Any) -> tuple[Any, str, str, str]:
-    appid, redirect_uri, scope, state = (q.get("appid", ""), q.get("redirect_uri", ""), q.get("scope", ""),
-                                         q.get("state", ""))
+    appid, redirect_uri, scope, state = (
+        q.get("appid", ""),
+        q.get("redirect_uri", ""),
+        q.get("scope", ""),
+        q.get("state", ""),
+    )
     if not appid:
         raise WxError(10012)
     app = sandbox.config.app(appid)
@@ -149,8 +161,15 @@ def _browsing_user(sandbox: Any, request: Request) -> dict[str, Any] | None:
     return sandbox.users.get(user_id) if user_id else None
 
 
-def _redirect_with_code(sandbox: Any, app: Any, user_id: str, scope: str, redirect_uri: str, state: str,
-                        remember_user: str | None = None) -> Response:
+def _redirect_with_code(
+    sandbox: Any,
+    app: Any,
+    user_id: str,
+    scope: str,
+    redirect_uri: str,
+    state: str,
+    remember_user: str | None = None,
+) -> Response:
     ttl = mp_settings.load(sandbox).oauth_code_ttl_seconds
     code = codes.issue(sandbox, "oauth", app.appid, user_id, ttl, scope=scope)
     response = RedirectResponse(_with_params(redirect_uri, {"code": code, "state": state}), status_code=302)
@@ -162,9 +181,14 @@ def _redirect_with_code(sandbox: Any, app: Any, user_id: str, scope: str, redire
 def _chooser(sandbox: Any, request: Request) -> HTMLResponse:
     links = "".join(
         f'<a class="btn deny" href="{html.escape(_with_params(str(request.url), {USER_PARAM: u["id"]}))}">'
-        f'{html.escape(u["nickname"])}</a>' for u in sandbox.users.list())
-    return _page("选择模拟用户", "<h1>选择以哪位模拟用户的身份打开</h1>"
-                 f"<p>沙箱无法得知当前是谁在浏览：请选择一位用户（或在链接上加 {USER_PARAM}=用户ID）。</p>{links}")
+        f"{html.escape(u['nickname'])}</a>"
+        for u in sandbox.users.list()
+    )
+    return _page(
+        "选择模拟用户",
+        "<h1>选择以哪位模拟用户的身份打开</h1>"
+        f"<p>沙箱无法得知当前是谁在浏览：请选择一位用户（或在链接上加 {USER_PARAM}=用户ID）。</p>{links}",
+    )
 
 
 async def authorize(request: Request) -> Response:
@@ -178,15 +202,25 @@ async def authorize(request: Request) -> Response:
         return _chooser(sandbox, request)
     remember = request.query_params.get(USER_PARAM)
     settings = mp_settings.load(sandbox)
-    consented = sandbox.state.scalar("SELECT 1 FROM mp_oauth_consents WHERE appid = ? AND user_id = ?",
-                                     (app.appid, user["id"]))
+    consented = sandbox.state.scalar(
+        "SELECT 1 FROM mp_oauth_consents WHERE appid = ? AND user_id = ?", (app.appid, user["id"])
+    )
     force = request.query_params.get("forcePopup") == "true"
     if scope == "snsapi_base" or (consented and settings.oauth_remember_consent and not force):
         return _redirect_with_code(sandbox, app, user["id"], scope, redirect_uri, state, remember)
-    ticket = codes.issue(sandbox, "consent", app.appid, user["id"], 600, scope=scope,
-                         data={"redirect_uri": redirect_uri, "state": state})
+    ticket = codes.issue(
+        sandbox,
+        "consent",
+        app.appid,
+        user["id"],
+        600,
+        scope=scope,
+        data={"redirect_uri": redirect_uri, "state": state},
+    )
     initial = html.escape(user["nickname"][:1] or "微")
-    response = _page("微信授权", f"""
+    response = _page(
+        "微信授权",
+        f"""
 <div class="avatar">{html.escape((app.name or "公众号")[:1])}</div>
 <h1>{html.escape(app.name or app.appid)}</h1>
 <p>申请获取以下权限：</p>
@@ -197,7 +231,8 @@ margin:0 8px 0 0;vertical-align:middle">{initial}</span>{html.escape(user["nickn
 <input type="hidden" name="ticket" value="{ticket}">
 <button class="allow" name="decision" value="allow">允许</button>
 <button class="deny" name="decision" value="deny">拒绝</button>
-</form>""")
+</form>""",
+    )
     if remember:
         response.set_cookie(USER_COOKIE, remember, samesite="lax")
     return response
@@ -223,11 +258,13 @@ async def confirm(request: Request) -> Response:
     sandbox.state.execute(
         "INSERT INTO mp_oauth_consents (appid, user_id, granted_at) VALUES (?, ?, ?)"
         " ON CONFLICT (appid, user_id) DO UPDATE SET granted_at = excluded.granted_at",
-        (app.appid, grant["user_id"], sandbox.clock.now()))
+        (app.appid, grant["user_id"], sandbox.clock.now()),
+    )
     return _redirect_with_code(sandbox, app, grant["user_id"], grant["scope"], redirect_uri, state)
 
 
 # -- /sns/* -----------------------------------------------------------------------------------------------------
+
 
 def _app_with_secret(sandbox: Any, appid: str | None, secret: str | None):
     if not appid:
@@ -241,8 +278,13 @@ def _app_with_secret(sandbox: Any, appid: str | None, secret: str | None):
 
 
 def _token_answer(sandbox: Any, row: dict[str, Any]) -> dict[str, Any]:
-    answer = {"access_token": row["access_token"], "expires_in": round(row["expires_at"] - sandbox.clock.now()),
-              "refresh_token": row["refresh_token"], "openid": row["openid"], "scope": row["scope"]}
+    answer = {
+        "access_token": row["access_token"],
+        "expires_in": round(row["expires_at"] - sandbox.clock.now()),
+        "refresh_token": row["refresh_token"],
+        "openid": row["openid"],
+        "scope": row["scope"],
+    }
     unionid = sandbox.users.unionid(row["user_id"], row["appid"])
     if row["scope"] == "snsapi_userinfo" and unionid:
         answer["unionid"] = unionid
@@ -260,14 +302,23 @@ async def sns_access_token(request: Request, sandbox: Any) -> dict:
     grant = codes.consume(sandbox, "oauth", q.get("code"), app.appid, used=40163, expired=42003)
     settings = mp_settings.load(sandbox)
     now = sandbox.clock.now()
-    row = {"access_token": secrets.token_urlsafe(96), "refresh_token": secrets.token_urlsafe(96),
-           "appid": app.appid, "user_id": grant["user_id"], "openid": sandbox.users.openid(grant["user_id"], app.appid),
-           "scope": grant["scope"], "created_at": now, "expires_at": now + settings.sns_token_ttl_seconds,
-           "refresh_expires_at": now + settings.refresh_token_ttl_seconds}
+    row = {
+        "access_token": secrets.token_urlsafe(96),
+        "refresh_token": secrets.token_urlsafe(96),
+        "appid": app.appid,
+        "user_id": grant["user_id"],
+        "openid": sandbox.users.openid(grant["user_id"], app.appid),
+        "scope": grant["scope"],
+        "created_at": now,
+        "expires_at": now + settings.sns_token_ttl_seconds,
+        "refresh_expires_at": now + settings.refresh_token_ttl_seconds,
+    }
     sandbox.state.execute(
         "INSERT INTO mp_sns_tokens (access_token, refresh_token, appid, user_id, openid, scope, created_at,"
         " expires_at, refresh_expires_at) VALUES (:access_token, :refresh_token, :appid, :user_id, :openid,"
-        " :scope, :created_at, :expires_at, :refresh_expires_at)", row)
+        " :scope, :created_at, :expires_at, :refresh_expires_at)",
+        row,
+    )
     return _token_answer(sandbox, row)
 
 
@@ -282,8 +333,9 @@ async def sns_refresh_token(request: Request, sandbox: Any) -> dict:
         raise WxError(40030)
     settings = mp_settings.load(sandbox)
     with sandbox.state.transaction():
-        row = sandbox.state.one("SELECT * FROM mp_sns_tokens WHERE refresh_token = ? ORDER BY created_at DESC"
-                                " LIMIT 1", (refresh,))
+        row = sandbox.state.one(
+            "SELECT * FROM mp_sns_tokens WHERE refresh_token = ? ORDER BY created_at DESC LIMIT 1", (refresh,)
+        )
         if row is None or row["appid"] != app.appid:
             raise WxError(40030)
         row = dict(row)
@@ -292,15 +344,22 @@ async def sns_refresh_token(request: Request, sandbox: Any) -> dict:
             raise WxError(42002)
         if row["expires_at"] > now:  # still valid: extend it
             row["expires_at"] = now + settings.sns_token_ttl_seconds
-            sandbox.state.execute("UPDATE mp_sns_tokens SET expires_at = ? WHERE access_token = ?",
-                                  (row["expires_at"], row["access_token"]))
+            sandbox.state.execute(
+                "UPDATE mp_sns_tokens SET expires_at = ? WHERE access_token = ?",
+                (row["expires_at"], row["access_token"]),
+            )
         else:  # expired: a new access token under the same refresh token
-            row |= {"access_token": secrets.token_urlsafe(96), "created_at": now,
-                    "expires_at": now + settings.sns_token_ttl_seconds}
+            row |= {
+                "access_token": secrets.token_urlsafe(96),
+                "created_at": now,
+                "expires_at": now + settings.sns_token_ttl_seconds,
+            }
             sandbox.state.execute(
                 "INSERT INTO mp_sns_tokens (access_token, refresh_token, appid, user_id, openid, scope, created_at,"
                 " expires_at, refresh_expires_at) VALUES (:access_token, :refresh_token, :appid, :user_id, :openid,"
-                " :scope, :created_at, :expires_at, :refresh_expires_at)", row)
+                " :scope, :created_at, :expires_at, :refresh_expires_at)",
+                row,
+            )
     return _token_answer(sandbox, row)
 
 
@@ -327,11 +386,16 @@ async def sns_userinfo(request: Request, sandbox: Any) -> dict:
         raise WxError(48001)
     user = sandbox.users.require(row["user_id"])
     blank = mp_settings.load(sandbox).userinfo_blank_profile
-    info = {"openid": row["openid"], "nickname": user["nickname"], "sex": 0 if blank else user["sex"],
-            "province": "" if blank else user["province"], "city": "" if blank else user["city"],
-            "country": "" if blank else user["country"],
-            "headimgurl": user["avatar_url"] or str(request.base_url) + f"sandbox/mp/avatar/{user['id']}.svg",
-            "privilege": []}
+    info = {
+        "openid": row["openid"],
+        "nickname": user["nickname"],
+        "sex": 0 if blank else user["sex"],
+        "province": "" if blank else user["province"],
+        "city": "" if blank else user["city"],
+        "country": "" if blank else user["country"],
+        "headimgurl": user["avatar_url"] or str(request.base_url) + f"sandbox/mp/avatar/{user['id']}.svg",
+        "privilege": [],
+    }
     unionid = sandbox.users.unionid(row["user_id"], row["appid"])
     if unionid:
         info["unionid"] = unionid
@@ -346,6 +410,7 @@ async def sns_auth(request: Request, sandbox: Any) -> Any:
 
 # -- Mini Program login ----------------------------------------------------------------------------------------
 
+
 @wx_endpoint
 async def jscode2session(request: Request, sandbox: Any) -> dict:
     q = request.query_params
@@ -359,13 +424,21 @@ async def jscode2session(request: Request, sandbox: Any) -> dict:
     settings = mp_settings.load(sandbox)
     with sandbox.state.transaction():  # over the minute quota: the code stays unused
         grant = codes.consume(sandbox, "jscode", q.get("js_code"), app.appid)
-        take_quota(sandbox, app.appid, f"jscode2session:{grant['user_id']}", settings.jscode_per_user_per_minute,
-                   per="minute", errcode=45011)
+        take_quota(
+            sandbox,
+            app.appid,
+            f"jscode2session:{grant['user_id']}",
+            settings.jscode_per_user_per_minute,
+            per="minute",
+            errcode=45011,
+        )
     session_key = base64.b64encode(secrets.token_bytes(16)).decode()
     sandbox.state.execute(
         "INSERT INTO mp_sessions (appid, user_id, session_key, created_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (appid, user_id) DO UPDATE SET session_key = excluded.session_key,"
-        " created_at = excluded.created_at", (app.appid, grant["user_id"], session_key, sandbox.clock.now()))
+        " created_at = excluded.created_at",
+        (app.appid, grant["user_id"], session_key, sandbox.clock.now()),
+    )
     answer = {"openid": sandbox.users.openid(grant["user_id"], app.appid), "session_key": session_key}
     unionid = sandbox.users.unionid(grant["user_id"], app.appid)
     if unionid:
@@ -407,7 +480,9 @@ routes = [
     Route("/connect/oauth2/authorize", authorize, methods=["GET"], name="mp.oauth.authorize"),
     Route("/connect/oauth2/authorize/confirm", confirm, methods=["POST"], name="mp.oauth.confirm"),
     Route("/sns/oauth2/access_token", sns_access_token, methods=["GET", "POST"], name="mp.sns.access_token"),
-    Route("/sns/oauth2/refresh_token", sns_refresh_token, methods=["GET", "POST"], name="mp.sns.refresh_token"),
+    Route(
+        "/sns/oauth2/refresh_token", sns_refresh_token, methods=["GET", "POST"], name="mp.sns.refresh_token"
+    ),
     Route("/sns/userinfo", sns_userinfo, methods=["GET"], name="mp.sns.userinfo"),
     Route("/sns/auth", sns_auth, methods=["GET"], name="mp.sns.auth"),
     Route("/sns/jscode2session", jscode2session, methods=["GET"], name="mp.sns.jscode2session"),

@@ -28,7 +28,7 @@ def split_phone(phone: str) -> tuple[str, str, str]:
     if phone.startswith("+"):
         for cc in ("852", "853", "886", "86", "1"):
             if phone[1:].startswith(cc):
-                pure = phone[1 + len(cc):]
+                pure = phone[1 + len(cc) :]
                 return (pure if cc == "86" else phone), pure, cc
     return phone, phone, "86"
 
@@ -48,8 +48,16 @@ async def getuserphonenumber(request: Request, sandbox: Any) -> Any:
         raise WxError(40003)
     user = sandbox.users.require(grant["user_id"])
     phone_number, pure, country = split_phone(user["phone"])
-    return ok({"phone_info": {"phoneNumber": phone_number, "purePhoneNumber": pure, "countryCode": country,
-                              "watermark": {"timestamp": sandbox.clock.timestamp(), "appid": who.appid}}})
+    return ok(
+        {
+            "phone_info": {
+                "phoneNumber": phone_number,
+                "purePhoneNumber": pure,
+                "countryCode": country,
+                "watermark": {"timestamp": sandbox.clock.timestamp(), "appid": who.appid},
+            }
+        }
+    )
 
 
 @control_endpoint

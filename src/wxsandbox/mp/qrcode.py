@@ -87,7 +87,17 @@ async def create(request: Request, sandbox: Any) -> dict:
     sandbox.state.execute(
         "INSERT INTO mp_qrcodes (ticket, code, appid, action_name, scene_id, scene_str, expires_at, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (ticket, code, who.appid, action_name, scene_id, scene_str, None if expire is None else now + expire, now))
+        (
+            ticket,
+            code,
+            who.appid,
+            action_name,
+            scene_id,
+            scene_str,
+            None if expire is None else now + expire,
+            now,
+        ),
+    )
     answer: dict[str, Any] = {"ticket": ticket, "url": QR_URL_BASE + code}
     if expire is not None:
         answer["expire_seconds"] = expire
@@ -99,7 +109,7 @@ def resolve(sandbox: Any, *, ticket: str | None = None, url: str | None = None) 
     if ticket:
         row = sandbox.state.one("SELECT * FROM mp_qrcodes WHERE ticket = ?", (ticket,))
     elif url and url.startswith(QR_URL_BASE):
-        row = sandbox.state.one("SELECT * FROM mp_qrcodes WHERE code = ?", (url[len(QR_URL_BASE):],))
+        row = sandbox.state.one("SELECT * FROM mp_qrcodes WHERE code = ?", (url[len(QR_URL_BASE) :],))
     else:
         return None
     if row is None or (row["expires_at"] is not None and row["expires_at"] <= sandbox.clock.now()):
@@ -119,8 +129,11 @@ async def show(request: Request) -> Response:
     if qr is None:
         return Response("ticket 无效或已过期", status_code=404, media_type="text/plain; charset=utf-8")
     url = QR_URL_BASE + qr["code"]
-    return Response(qrimage.png(url), media_type="image/png",
-                    headers={"X-Wxsandbox-Qr-Url": url, "Cache-Control": "max-age=3600"})
+    return Response(
+        qrimage.png(url),
+        media_type="image/png",
+        headers={"X-Wxsandbox-Qr-Url": url, "Cache-Control": "max-age=3600"},
+    )
 
 
 routes = [

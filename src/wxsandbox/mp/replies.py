@@ -48,15 +48,24 @@ def _message(fields: dict[str, Any]) -> dict[str, Any]:
         return {"msgtype": msgtype, "media_id": node["MediaId"]}
     if msgtype == "video":
         node = _media(fields, "Video")
-        return {"msgtype": "video", "media_id": node["MediaId"], "title": _text(node, "Title"),
-                "description": _text(node, "Description")}
+        return {
+            "msgtype": "video",
+            "media_id": node["MediaId"],
+            "title": _text(node, "Title"),
+            "description": _text(node, "Description"),
+        }
     if msgtype == "music":
         node = fields.get("Music")
         if not isinstance(node, dict):
             raise ValueError("music 回复缺少 Music")
-        return {"msgtype": "music", "title": _text(node, "Title"), "description": _text(node, "Description"),
-                "music_url": _text(node, "MusicUrl"), "hq_music_url": _text(node, "HQMusicUrl"),
-                "thumb_media_id": _text(node, "ThumbMediaId")}
+        return {
+            "msgtype": "music",
+            "title": _text(node, "Title"),
+            "description": _text(node, "Description"),
+            "music_url": _text(node, "MusicUrl"),
+            "hq_music_url": _text(node, "HQMusicUrl"),
+            "thumb_media_id": _text(node, "ThumbMediaId"),
+        }
     if msgtype == "news":
         articles = [a for a in xmlmsg.items(fields.get("Articles")) if isinstance(a, dict)]
         declared = _text(fields, "ArticleCount")
@@ -64,9 +73,18 @@ def _message(fields: dict[str, Any]) -> dict[str, Any]:
             raise ValueError("news 回复的 ArticleCount 与 Articles 不一致")
         if len(articles) > MAX_NEWS_ARTICLES:
             raise ValueError(f"news 回复最多 {MAX_NEWS_ARTICLES} 条图文")
-        return {"msgtype": "news", "articles": [
-            {"title": _text(a, "Title"), "description": _text(a, "Description"), "pic_url": _text(a, "PicUrl"),
-             "url": _text(a, "Url")} for a in articles]}
+        return {
+            "msgtype": "news",
+            "articles": [
+                {
+                    "title": _text(a, "Title"),
+                    "description": _text(a, "Description"),
+                    "pic_url": _text(a, "PicUrl"),
+                    "url": _text(a, "Url"),
+                }
+                for a in articles
+            ],
+        }
     if msgtype == "transfer_customer_service":
         return {"msgtype": "transfer_customer_service"}
     raise ValueError(f"未知的回复类型 MsgType={msgtype!r}")
@@ -85,8 +103,12 @@ def interpret(body: bytes, *, mode: str, crypt: MsgCrypt, openid: str) -> Reply:
         if mode == "plain":
             return Reply("error", error="明文模式下收到了加密回复")
         try:
-            plain = crypt.verify_and_decrypt(_text(fields, "MsgSignature") or None, _text(fields, "TimeStamp"),
-                                             _text(fields, "Nonce"), _text(fields, "Encrypt"))
+            plain = crypt.verify_and_decrypt(
+                _text(fields, "MsgSignature") or None,
+                _text(fields, "TimeStamp"),
+                _text(fields, "Nonce"),
+                _text(fields, "Encrypt"),
+            )
             fields = xmlmsg.parse(plain)
         except MsgCryptError as exc:
             return Reply("error", error=f"加密回复校验失败（{exc.code}）：{exc.reason}")
@@ -118,9 +140,14 @@ def interpret_mini_program(body: bytes, *, fmt: str, mode: str, crypt: MsgCrypt)
     try:
         fields = parse(body)
         if "Encrypt" in fields and mode != "plain":
-            fields = parse(crypt.verify_and_decrypt(
-                str(fields.get("MsgSignature", "")) or None, str(fields.get("TimeStamp", "")),
-                str(fields.get("Nonce", "")), str(fields["Encrypt"])).encode())
+            fields = parse(
+                crypt.verify_and_decrypt(
+                    str(fields.get("MsgSignature", "")) or None,
+                    str(fields.get("TimeStamp", "")),
+                    str(fields.get("Nonce", "")),
+                    str(fields["Encrypt"]),
+                ).encode()
+            )
     except MsgCryptError as exc:
         return Reply("error", error=f"加密回复校验失败（{exc.code}）：{exc.reason}")
     except (ValueError, xmlmsg.XmlError) as exc:

@@ -43,7 +43,9 @@ class MpSettings:
     stable_force_refresh_min_interval: int = 30
     stable_token_per_minute: int = 10_000
     bad_secret_errcode: int = 40125  # older WeChat answered 40001 for a wrong secret
-    ip_whitelist: dict[str, list[str]] = field(default_factory=dict)  # OA appid -> IPs allowed to fetch tokens
+    ip_whitelist: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # OA appid -> IPs allowed to fetch tokens
     daily_quotas: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_DAILY_QUOTAS))
     clear_quota_per_month: int = 10
     # message pushes (§2.6)
@@ -59,7 +61,9 @@ class MpSettings:
     mini_program_custom_max_per_interaction: int = 5  # Mini Programs: 5 messages per user message
     custom_max_text_bytes: int = 2048  # 45002 beyond this (unconfirmed)
     # template messages (§4.3)
-    template_registry: str = "auto"  # auto: any template_id | strict: only `templates` and api_add_template ones
+    template_registry: str = (
+        "auto"  # auto: any template_id | strict: only `templates` and api_add_template ones
+    )
     templates: dict[str, list[str]] = field(default_factory=dict)  # appid -> template ids (strict mode)
     template_client_msg_id_window_seconds: int = DAY  # unconfirmed (B.13)
     # OAuth / login (§5)

@@ -35,16 +35,26 @@ MAX_PRIVATE_TEMPLATES = 25
 
 def known(sandbox: Any, appid: str) -> list[dict[str, Any]]:
     """Configured templates first, then those added through the API."""
-    configured = [{"template_id": t, "title": t, "short_id": ""}
-                  for t in mp_settings.load(sandbox).templates.get(appid, [])]
-    added = [dict(r) for r in sandbox.state.query(
-        "SELECT template_id, title, short_id FROM mp_templates WHERE appid = ? ORDER BY created_at", (appid,))]
+    configured = [
+        {"template_id": t, "title": t, "short_id": ""}
+        for t in mp_settings.load(sandbox).templates.get(appid, [])
+    ]
+    added = [
+        dict(r)
+        for r in sandbox.state.query(
+            "SELECT template_id, title, short_id FROM mp_templates WHERE appid = ? ORDER BY created_at",
+            (appid,),
+        )
+    ]
     return configured + [t for t in added if t["template_id"] not in {c["template_id"] for c in configured}]
 
 
 def is_known(sandbox: Any, appid: str, template_id: str) -> bool:
-    return template_id in mp_settings.load(sandbox).templates.get(appid, []) or bool(sandbox.state.scalar(
-        "SELECT 1 FROM mp_templates WHERE appid = ? AND template_id = ?", (appid, template_id)))
+    return template_id in mp_settings.load(sandbox).templates.get(appid, []) or bool(
+        sandbox.state.scalar(
+            "SELECT 1 FROM mp_templates WHERE appid = ? AND template_id = ?", (appid, template_id)
+        )
+    )
 
 
 @wx_endpoint
@@ -64,25 +74,36 @@ async def add(request: Request, sandbox: Any) -> Any:
         title = f"模板 {short_id}" + (f"（{'、'.join(keywords)}）" if keywords else "")
         sandbox.state.execute(
             "INSERT INTO mp_templates (appid, template_id, short_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
-            (who.appid, template_id, short_id, title, sandbox.clock.now()))
+            (who.appid, template_id, short_id, title, sandbox.clock.now()),
+        )
     return ok({"template_id": template_id})
 
 
 @wx_endpoint
 async def list_all(request: Request, sandbox: Any) -> dict:
     who = caller(request, sandbox, kind=OFFICIAL_ACCOUNT)
-    return {"template_list": [
-        {"template_id": t["template_id"], "title": t["title"], "primary_industry": "IT科技",
-         "deputy_industry": "互联网|电子商务", "content": "{{first.DATA}}\n{{keyword1.DATA}}\n{{remark.DATA}}",
-         "example": ""} for t in known(sandbox, who.appid)]}
+    return {
+        "template_list": [
+            {
+                "template_id": t["template_id"],
+                "title": t["title"],
+                "primary_industry": "IT科技",
+                "deputy_industry": "互联网|电子商务",
+                "content": "{{first.DATA}}\n{{keyword1.DATA}}\n{{remark.DATA}}",
+                "example": "",
+            }
+            for t in known(sandbox, who.appid)
+        ]
+    }
 
 
 @wx_endpoint
 async def delete(request: Request, sandbox: Any) -> Any:
     who = caller(request, sandbox, kind=OFFICIAL_ACCOUNT)
     data = await json_body(request)
-    cur = sandbox.state.execute("DELETE FROM mp_templates WHERE appid = ? AND template_id = ?",
-                                (who.appid, data.get("template_id")))
+    cur = sandbox.state.execute(
+        "DELETE FROM mp_templates WHERE appid = ? AND template_id = ?", (who.appid, data.get("template_id"))
+    )
     if cur.rowcount == 0:
         raise WxError(40037)
     return ok()

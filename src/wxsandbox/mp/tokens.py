@@ -23,7 +23,9 @@ from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import QUOTA_SCHEMA, caller, json_body, ok, take_quota, wx_endpoint
 
-SCHEMA = QUOTA_SCHEMA + """
+SCHEMA = (
+    QUOTA_SCHEMA
+    + """
 CREATE TABLE IF NOT EXISTS mp_access_tokens (
     token       TEXT PRIMARY KEY,
     appid       TEXT NOT NULL,
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS mp_quota_clears (
     PRIMARY KEY (appid, month)
 );
 """
+)
 
 
 def new_token() -> str:
@@ -78,7 +81,8 @@ def _issue(sandbox: Any, appid: str, source: str, ttl: int, forced: bool = False
     token, now = new_token(), sandbox.clock.now()
     sandbox.state.execute(
         "INSERT INTO mp_access_tokens (token, appid, source, issued_at, expires_at, forced) VALUES (?, ?, ?, ?, ?, ?)",
-        (token, appid, source, now, now + ttl, int(forced)))
+        (token, appid, source, now, now + ttl, int(forced)),
+    )
     return token, now + ttl
 
 
@@ -93,7 +97,8 @@ async def token(request: Request, sandbox: Any) -> dict:
         sandbox.state.execute(
             "UPDATE mp_access_tokens SET valid_until = MIN(expires_at, ?)"
             " WHERE appid = ? AND source = 'token' AND valid_until IS NULL",
-            (now + settings.token_grace_seconds, app.appid))
+            (now + settings.token_grace_seconds, app.appid),
+        )
         access_token, _ = _issue(sandbox, app.appid, "token", settings.token_ttl_seconds)
     return {"access_token": access_token, "expires_in": settings.token_ttl_seconds}
 
@@ -107,25 +112,35 @@ async def stable_token(request: Request, sandbox: Any) -> dict:
     if not isinstance(force, bool):
         raise WxError(47001)
     with sandbox.state.transaction():  # one transaction: a refused call consumes neither counter
-        take_quota(sandbox, app.appid, "stable_token", settings.stable_token_per_minute, per="minute",
-                   errcode=45011)
+        take_quota(
+            sandbox, app.appid, "stable_token", settings.stable_token_per_minute, per="minute", errcode=45011
+        )
         take_quota(sandbox, app.appid, "stable_token", settings.quota("stable_token"))
     with sandbox.state.transaction():
         now = sandbox.clock.now()
         current = sandbox.state.one(
             "SELECT token, expires_at FROM mp_access_tokens WHERE appid = ? AND source = 'stable'"
-            " AND valid_until IS NULL AND expires_at > ? ORDER BY issued_at DESC LIMIT 1", (app.appid, now))
+            " AND valid_until IS NULL AND expires_at > ? ORDER BY issued_at DESC LIMIT 1",
+            (app.appid, now),
+        )
         if force:
             last_forced = sandbox.state.scalar(
                 "SELECT MAX(issued_at) FROM mp_access_tokens WHERE appid = ? AND source = 'stable' AND forced = 1",
-                (app.appid,))
-            too_soon = last_forced is not None and now - last_forced < settings.stable_force_refresh_min_interval
+                (app.appid,),
+            )
+            too_soon = (
+                last_forced is not None and now - last_forced < settings.stable_force_refresh_min_interval
+            )
             if not (too_soon and current is not None):
                 take_quota(sandbox, app.appid, "stable_token.force", settings.stable_force_refresh_per_day)
                 sandbox.state.execute(
                     "UPDATE mp_access_tokens SET valid_until = ? WHERE appid = ? AND source = 'stable'"
-                    " AND (valid_until IS NULL OR valid_until > ?)", (now, app.appid, now))
-                access_token, expires_at = _issue(sandbox, app.appid, "stable", settings.token_ttl_seconds, True)
+                    " AND (valid_until IS NULL OR valid_until > ?)",
+                    (now, app.appid, now),
+                )
+                access_token, expires_at = _issue(
+                    sandbox, app.appid, "stable", settings.token_ttl_seconds, True
+                )
                 return {"access_token": access_token, "expires_in": int(expires_at - now)}
         if current is not None and current["expires_at"] - now > settings.token_grace_seconds:
             return {"access_token": current["token"], "expires_in": int(current["expires_at"] - now)}
@@ -144,14 +159,19 @@ async def clear_quota(request: Request, sandbox: Any) -> Any:
     settings = mp_settings.load(sandbox)
     month = sandbox.clock.datetime().strftime("%Y-%m")
     with sandbox.state.transaction():
-        sandbox.state.execute("INSERT INTO mp_quota_clears (appid, month) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                              (who.appid, month))
+        sandbox.state.execute(
+            "INSERT INTO mp_quota_clears (appid, month) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (who.appid, month),
+        )
         cur = sandbox.state.execute(
             "UPDATE mp_quota_clears SET used = used + 1 WHERE appid = ? AND month = ? AND used < ?",
-            (who.appid, month, settings.clear_quota_per_month))
+            (who.appid, month, settings.clear_quota_per_month),
+        )
         if cur.rowcount == 0:
             raise WxError(48006)
-        sandbox.state.execute("DELETE FROM mp_quota_usage WHERE appid = ? AND length(bucket) = 10", (who.appid,))
+        sandbox.state.execute(
+            "DELETE FROM mp_quota_usage WHERE appid = ? AND length(bucket) = 10", (who.appid,)
+        )
     return ok()
 
 

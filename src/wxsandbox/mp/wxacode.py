@@ -36,8 +36,9 @@ def _width(data: dict[str, Any]) -> int:
 
 
 def _image(url: str, width: int) -> Response:
-    return Response(qrimage.png(url, width=width), media_type="image/png",
-                    headers={"X-Wxsandbox-Qr-Url": url})
+    return Response(
+        qrimage.png(url, width=width), media_type="image/png", headers={"X-Wxsandbox-Qr-Url": url}
+    )
 
 
 @wx_endpoint

@@ -60,8 +60,13 @@ async def orders(request: Request):
         params.append(q["state"])
     rows = sb.state.query(sql + " ORDER BY id DESC LIMIT 500", params)
     now, expired = sb.clock.now(), sb.config.pay.expired_order_state
-    return json_response({"orders": [payments.describe(sb, store.expire_if_due(sb.state, dict(r), now, expired))
-                                     for r in rows]})
+    return json_response(
+        {
+            "orders": [
+                payments.describe(sb, store.expire_if_due(sb.state, dict(r), now, expired)) for r in rows
+            ]
+        }
+    )
 
 
 @handles_control_errors

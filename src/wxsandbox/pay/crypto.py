@@ -56,8 +56,9 @@ def aes_gcm_encrypt(apiv3_key: str, nonce: str, associated_data: str, plaintext:
 def aes_gcm_decrypt(apiv3_key: str, nonce: str, associated_data: str, ciphertext_b64: str) -> str:
     """Inverse of aes_gcm_encrypt; raises ValueError when the tag does not verify (wrong key, tampering)."""
     try:
-        opened = AESGCM(apiv3_key.encode()).decrypt(nonce.encode(), base64.b64decode(ciphertext_b64),
-                                                    associated_data.encode())
+        opened = AESGCM(apiv3_key.encode()).decrypt(
+            nonce.encode(), base64.b64decode(ciphertext_b64), associated_data.encode()
+        )
     except (InvalidTag, ValueError) as exc:
         raise ValueError("AEAD_AES_256_GCM decryption failed") from exc
     return opened.decode()

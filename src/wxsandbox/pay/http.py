@@ -28,8 +28,13 @@ JSON_TYPE = "application/json; charset=utf-8"
 
 
 class PayError(Exception):
-    def __init__(self, code: str, message: str | None = None, status: int | None = None,
-                 detail: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        status: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message or code)
         self.code = code
         self.message = message or PAY_MESSAGE.get(code, code)
@@ -71,8 +76,9 @@ class PayContext:
         try:
             data = json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise PayError("PARAM_ERROR", "请求体不是合法的JSON格式", 400,
-                           {"location": "body", "issue": str(exc)}) from exc
+            raise PayError(
+                "PARAM_ERROR", "请求体不是合法的JSON格式", 400, {"location": "body", "issue": str(exc)}
+            ) from exc
         if not isinstance(data, dict):
             raise PayError("PARAM_ERROR", "请求体应为JSON对象", 400, {"location": "body"})
         return data
@@ -98,8 +104,9 @@ def _signer(sandbox) -> ThreadPoolExecutor | None:
     return sandbox.extras["pay.signer"]
 
 
-async def sign_response(sandbox, merchant: MerchantConfig | None, requested_serial: str | None, status: int,
-                        data: Any) -> Response:
+async def sign_response(
+    sandbox, merchant: MerchantConfig | None, requested_serial: str | None, status: int, data: Any
+) -> Response:
     body = b"" if data is None else dumps(data)
     headers = {"Request-ID": signing.request_id()}
     if merchant is not None:
@@ -109,7 +116,8 @@ async def sign_response(sandbox, merchant: MerchantConfig | None, requested_seri
             headers |= signing.signed_headers(anchor, body, sandbox.clock.timestamp())
         else:
             headers |= await asyncio.get_running_loop().run_in_executor(
-                pool, signing.signed_headers, anchor, body, sandbox.clock.timestamp())
+                pool, signing.signed_headers, anchor, body, sandbox.clock.timestamp()
+            )
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE if body else None)
 
 
@@ -146,17 +154,25 @@ def nonces_of(sandbox) -> NonceRegistry:
 def authenticate(sandbox, request: Request, body: bytes) -> MerchantConfig:
     settings = sandbox.config.pay
     auth = signing.parse_authorization(request.headers.get("authorization"))
-    signing.check_timestamp(auth, sandbox.clock.now(), settings.timestamp_window_seconds,
-                            settings.reject_future_timestamps)
+    signing.check_timestamp(
+        auth, sandbox.clock.now(), settings.timestamp_window_seconds, settings.reject_future_timestamps
+    )
     merchant = sandbox.config.merchant(auth.mchid)
     if merchant is None:
-        raise PayError("MCH_NOT_EXISTS", "商户号不存在", 400,
-                       {"field": "mchid", "location": "authorization", "value": auth.mchid})
+        raise PayError(
+            "MCH_NOT_EXISTS",
+            "商户号不存在",
+            400,
+            {"field": "mchid", "location": "authorization", "value": auth.mchid},
+        )
     signing.verify_signature(auth, merchant, request.method, raw_url(request), body)
     if settings.nonce_replay == "reject" and not nonces_of(sandbox).remember(
-            merchant.mchid, auth.nonce_str, sandbox.clock.now(), settings.timestamp_window_seconds):
-        raise signing.AuthError("请求的nonce_str已使用过，请勿重放请求",
-                                {"field": "nonce_str", "location": "authorization", "issue": "nonce replayed"})
+        merchant.mchid, auth.nonce_str, sandbox.clock.now(), settings.timestamp_window_seconds
+    ):
+        raise signing.AuthError(
+            "请求的nonce_str已使用过，请勿重放请求",
+            {"field": "nonce_str", "location": "authorization", "issue": "nonce replayed"},
+        )
     return merchant
 
 

@@ -23,28 +23,39 @@ KIND = "pay.notify"
 PROBE_KIND = "pay.notify.signtest"
 
 
-def envelope(sandbox, merchant, event_type: str, summary: str, original_type: str,
-             resource: dict[str, Any]) -> bytes:
+def envelope(
+    sandbox, merchant, event_type: str, summary: str, original_type: str, resource: dict[str, Any]
+) -> bytes:
     nonce = crypto.nonce(12)
     plaintext = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
-    return dumps({
-        "id": str(uuid.uuid4()),
-        "create_time": sandbox.clock.rfc3339(),
-        "resource_type": "encrypt-resource",
-        "event_type": event_type,
-        "summary": summary,
-        "resource": {
-            "original_type": original_type,
-            "algorithm": "AEAD_AES_256_GCM",
-            "ciphertext": crypto.aes_gcm_encrypt(merchant.apiv3_key, nonce, original_type, plaintext),
-            "associated_data": original_type,
-            "nonce": nonce,
-        },
-    })
+    return dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "create_time": sandbox.clock.rfc3339(),
+            "resource_type": "encrypt-resource",
+            "event_type": event_type,
+            "summary": summary,
+            "resource": {
+                "original_type": original_type,
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": crypto.aes_gcm_encrypt(merchant.apiv3_key, nonce, original_type, plaintext),
+                "associated_data": original_type,
+                "nonce": nonce,
+            },
+        }
+    )
 
 
-def send(sandbox, merchant, url: str, event_type: str, summary: str, original_type: str,
-         resource: dict[str, Any], delay: float = 0.0) -> list[int]:
+def send(
+    sandbox,
+    merchant,
+    url: str,
+    event_type: str,
+    summary: str,
+    original_type: str,
+    resource: dict[str, Any],
+    delay: float = 0.0,
+) -> list[int]:
     """Queue a notification; returns the delivery ids. The meta names the order/refund for lookups.
 
     With ``pay.signtest_probes`` a signature probe goes first: the same envelope with a
@@ -52,8 +63,12 @@ def send(sandbox, merchant, url: str, event_type: str, summary: str, original_ty
     ``delivered`` when the merchant answers 4xx/5xx, ``failed`` when it wrongly accepts it).
     """
     body = envelope(sandbox, merchant, event_type, summary, original_type, resource)
-    meta = {"mchid": merchant.mchid, "event_type": event_type, "out_trade_no": resource.get("out_trade_no", ""),
-            "out_refund_no": resource.get("out_refund_no", "")}
+    meta = {
+        "mchid": merchant.mchid,
+        "event_type": event_type,
+        "out_trade_no": resource.get("out_trade_no", ""),
+        "out_refund_no": resource.get("out_refund_no", ""),
+    }
     if sandbox.config.pay.signtest_probes:
         sandbox.callbacks.enqueue(PROBE_KIND, url, body, meta | {"probe": True}, delay=delay)
     return sandbox.callbacks.enqueue(KIND, url, body, meta, delay=delay)
@@ -79,11 +94,25 @@ def register(sandbox) -> None:
 
     def prepare_probe(delivery: dict[str, Any]) -> tuple[dict[str, str], bytes]:
         headers, body = prepare(delivery)
-        headers["Wechatpay-Signature"] = "WECHATPAY/SIGNTEST/" + base64.b64encode(secrets.token_bytes(256)).decode()
+        headers["Wechatpay-Signature"] = (
+            "WECHATPAY/SIGNTEST/" + base64.b64encode(secrets.token_bytes(256)).decode()
+        )
         return headers, body
 
-    sandbox.callbacks.register(CallbackKind(name=KIND, schedule=tuple(settings.retry_schedule),
-                                            timeout=settings.notify_timeout_seconds, prepare=prepare))
-    sandbox.callbacks.register(CallbackKind(name=PROBE_KIND, schedule=(), timeout=settings.notify_timeout_seconds,
-                                            prepare=prepare_probe,
-                                            is_success=lambda status, body: status >= 400))
+    sandbox.callbacks.register(
+        CallbackKind(
+            name=KIND,
+            schedule=tuple(settings.retry_schedule),
+            timeout=settings.notify_timeout_seconds,
+            prepare=prepare,
+        )
+    )
+    sandbox.callbacks.register(
+        CallbackKind(
+            name=PROBE_KIND,
+            schedule=(),
+            timeout=settings.notify_timeout_seconds,
+            prepare=prepare_probe,
+            is_success=lambda status, body: status >= 400,
+        )
+    )

@@ -64,22 +64,33 @@ def _payer(sandbox, order: dict[str, Any], user_id: str | None) -> tuple[str, st
     return user_id, sandbox.users.openid(user_id, order["appid"])
 
 
-def confirm(sandbox, ref: dict[str, Any], user_id: str | None = None,
-            bank_type: str = "OTHERS") -> dict[str, Any]:
+def confirm(
+    sandbox, ref: dict[str, Any], user_id: str | None = None, bank_type: str = "OTHERS"
+) -> dict[str, Any]:
     """The user pays: NOTPAY → SUCCESS (guarded), then the TRANSACTION.SUCCESS notification is queued."""
     with sandbox.state.transaction():
         order = find_order(sandbox, ref)
         if order["trade_state"] in store.PAID_STATES:
             raise PaymentRefused("already_paid", "订单已支付", 409)
         if order["trade_state"] != "NOTPAY":
-            raise PaymentRefused("not_payable", f"订单状态为{store.TRADE_STATE_DESC.get(order['trade_state'])}，不能支付",
-                                 409)
+            raise PaymentRefused(
+                "not_payable", f"订单状态为{store.TRADE_STATE_DESC.get(order['trade_state'])}，不能支付", 409
+            )
         payer_user, openid = _payer(sandbox, order, user_id)
         now = sandbox.clock.now()
         updated = sandbox.state.execute(
             "UPDATE pay_orders SET trade_state = 'SUCCESS', transaction_id = ?, success_time = ?, payer_total = ?,"
             " payer_openid = ?, payer_user_id = ?, bank_type = ? WHERE id = ? AND trade_state = 'NOTPAY'",
-            (store.new_transaction_id(now), now, order["amount_total"], openid, payer_user, bank_type, order["id"]))
+            (
+                store.new_transaction_id(now),
+                now,
+                order["amount_total"],
+                openid,
+                payer_user,
+                bank_type,
+                order["id"],
+            ),
+        )
         if updated.rowcount != 1:
             raise PaymentRefused("not_payable", "订单状态已变化，请重试", 409)
         paid = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
@@ -87,8 +98,15 @@ def confirm(sandbox, ref: dict[str, Any], user_id: str | None = None,
         if mp is not None:  # paying is an interaction: it opens the 48-hour customer-service window
             mp.conversation.touch_interaction(sandbox, paid["appid"], payer_user)
         merchant = sandbox.config.merchant(paid["mchid"])
-        deliveries = notify.send(sandbox, merchant, paid["notify_url"], "TRANSACTION.SUCCESS", "支付成功",
-                                 "transaction", transaction_json(paid, sandbox.clock))
+        deliveries = notify.send(
+            sandbox,
+            merchant,
+            paid["notify_url"],
+            "TRANSACTION.SUCCESS",
+            "支付成功",
+            "transaction",
+            transaction_json(paid, sandbox.clock),
+        )
     return describe(sandbox, paid) | {"deliveries": deliveries}
 
 
@@ -104,10 +122,13 @@ def pending_for(sandbox, user_id: str) -> list[dict[str, Any]]:
     """Unpaid orders that name this user as payer (JSAPI) — what the phone shows as awaiting payment."""
     rows = sandbox.state.query(
         "SELECT * FROM pay_orders WHERE payer_user_id = ? AND trade_state = 'NOTPAY' ORDER BY created_at DESC",
-        (user_id,))
+        (user_id,),
+    )
     now, expired_state = sandbox.clock.now(), sandbox.config.pay.expired_order_state
     orders = [store.expire_if_due(sandbox.state, dict(r), now, expired_state) for r in rows]
-    return [describe(sandbox, o) | {"prepay_id": o["prepay_id"]} for o in orders if o["trade_state"] == "NOTPAY"]
+    return [
+        describe(sandbox, o) | {"prepay_id": o["prepay_id"]} for o in orders if o["trade_state"] == "NOTPAY"
+    ]
 
 
 def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = None) -> dict[str, Any]:
@@ -131,7 +152,7 @@ def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = Non
             raise PaymentRefused("invalid_request", "signType 必须为 RSA")
         if not isinstance(package, str) or not package.startswith("prepay_id="):
             raise PaymentRefused("invalid_request", "package 格式应为 prepay_id=***")
-        prepay_id, message_fourth = package[len("prepay_id="):], package
+        prepay_id, message_fourth = package[len("prepay_id=") :], package
     values = (appid, timestamp, nonce, prepay_id, signature)
     if not all(isinstance(v, str) and v for v in values):
         raise PaymentRefused("invalid_request", "调起支付参数缺失")

@@ -50,17 +50,26 @@ def response_message(timestamp: str, nonce: str, body: str | bytes) -> str:
     return f"{timestamp}\n{nonce}\n{text}\n"
 
 
-def build_authorization(mchid: str, serial_no: str, private_key_pem: str, method: str, url: str,
-                        body: str | bytes = "", timestamp: int | str | None = None,
-                        nonce: str | None = None) -> str:
+def build_authorization(
+    mchid: str,
+    serial_no: str,
+    private_key_pem: str,
+    method: str,
+    url: str,
+    body: str | bytes = "",
+    timestamp: int | str | None = None,
+    nonce: str | None = None,
+) -> str:
     """What a merchant client sends (used by tests, the benchmark and the phone UI's demos)."""
     import time
 
     ts = str(timestamp if timestamp is not None else int(time.time()))
     nonce = nonce or crypto.nonce(32)
     signature = crypto.rsa_sign(private_key_pem, request_message(method, url, ts, nonce, body))
-    return (f'{SCHEME} mchid="{mchid}",nonce_str="{nonce}",timestamp="{ts}",serial_no="{serial_no}",'
-            f'signature="{signature}"')
+    return (
+        f'{SCHEME} mchid="{mchid}",nonce_str="{nonce}",timestamp="{ts}",serial_no="{serial_no}",'
+        f'signature="{signature}"'
+    )
 
 
 def parse_authorization(header: str | None) -> Authorization:
@@ -69,42 +78,64 @@ def parse_authorization(header: str | None) -> Authorization:
         raise AuthError("Http头缺少Authorization")
     scheme, _, params = header.strip().partition(" ")
     if scheme != SCHEME:
-        raise AuthError(f"Http头Authorization中的认证类型不正确，应为{SCHEME}",
-                        {"field": "authorization", "location": "header", "issue": "unsupported scheme"})
+        raise AuthError(
+            f"Http头Authorization中的认证类型不正确，应为{SCHEME}",
+            {"field": "authorization", "location": "header", "issue": "unsupported scheme"},
+        )
     pairs = dict(_PAIR.findall(params))
     missing = [name for name in AUTH_FIELDS if not pairs.get(name)]
     if missing:
-        raise AuthError(f"Http头Authorization中缺少{missing[0]}",
-                        {"field": missing[0], "location": "authorization", "issue": "missing"})
+        raise AuthError(
+            f"Http头Authorization中缺少{missing[0]}",
+            {"field": missing[0], "location": "authorization", "issue": "missing"},
+        )
     return Authorization(**{name: pairs[name] for name in AUTH_FIELDS})
 
 
 def check_timestamp(auth: Authorization, now: float, window: int, reject_future: bool) -> None:
     if not (auth.timestamp.isdigit() and len(auth.timestamp) == 10):
-        raise AuthError("Http头Authorization中的timestamp格式错误，应为10位Unix时间戳（秒）",
-                        {"field": "timestamp", "location": "authorization", "issue": "invalid format"})
+        raise AuthError(
+            "Http头Authorization中的timestamp格式错误，应为10位Unix时间戳（秒）",
+            {"field": "timestamp", "location": "authorization", "issue": "invalid format"},
+        )
     skew = int(now) - int(auth.timestamp)
     if skew >= window or (reject_future and -skew >= window):
-        raise AuthError("Http头Authorization中的timestamp与发起请求的时间不得超过5分钟"
-                        if window == 300 else f"Http头Authorization中的timestamp与发起请求的时间不得超过{window}秒")
+        raise AuthError(
+            "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟"
+            if window == 300
+            else f"Http头Authorization中的timestamp与发起请求的时间不得超过{window}秒"
+        )
 
 
-def verify_signature(auth: Authorization, merchant: MerchantConfig, method: str, url: str, body: bytes) -> None:
+def verify_signature(
+    auth: Authorization, merchant: MerchantConfig, method: str, url: str, body: bytes
+) -> None:
     """Check serial and signature; AuthError with WeChat's ``sign_information`` diagnostic on mismatch."""
     if auth.serial_no.upper() != merchant.merchant_serial.upper():
-        raise AuthError("Http头Authorization中的serial_no与商户API证书序列号不匹配",
-                        {"field": "serial_no", "location": "authorization", "issue": "serial_no not match"})
+        raise AuthError(
+            "Http头Authorization中的serial_no与商户API证书序列号不匹配",
+            {"field": "serial_no", "location": "authorization", "issue": "serial_no not match"},
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AuthError("请求体不是合法的UTF-8编码") from exc
     message = request_message(method, url, auth.timestamp, auth.nonce_str, text)
     if not crypto.rsa_verify(merchant.merchant_public_key_pem, message, auth.signature):
-        raise AuthError("签名错误，请检查后再试", {
-            "field": "signature", "location": "authorization", "detail": {"issue": "sign not match"},
-            "sign_information": {"method": method, "url": url, "sign_message_length": len(message.encode()),
-                                 "truncated_sign_message": message[:64] + "\n"},
-        })
+        raise AuthError(
+            "签名错误，请检查后再试",
+            {
+                "field": "signature",
+                "location": "authorization",
+                "detail": {"issue": "sign not match"},
+                "sign_information": {
+                    "method": method,
+                    "url": url,
+                    "sign_message_length": len(message.encode()),
+                    "truncated_sign_message": message[:64] + "\n",
+                },
+            },
+        )
 
 
 @dataclass(frozen=True)

@@ -100,12 +100,23 @@ def new_refund_id(now: float) -> str:
     return "5030" + _digits(5) + datetime.fromtimestamp(now, CHINA_TZ).strftime("%Y%m%d") + _digits(12)
 
 
-def order_by(state, mchid: str, *, out_trade_no: str | None = None, transaction_id: str | None = None,
-             prepay_id: str | None = None, code_url: str | None = None) -> dict[str, Any] | None:
+def order_by(
+    state,
+    mchid: str,
+    *,
+    out_trade_no: str | None = None,
+    transaction_id: str | None = None,
+    prepay_id: str | None = None,
+    code_url: str | None = None,
+) -> dict[str, Any] | None:
     if out_trade_no is not None:
-        row = state.one("SELECT * FROM pay_orders WHERE mchid = ? AND out_trade_no = ?", (mchid, out_trade_no))
+        row = state.one(
+            "SELECT * FROM pay_orders WHERE mchid = ? AND out_trade_no = ?", (mchid, out_trade_no)
+        )
     elif transaction_id is not None:
-        row = state.one("SELECT * FROM pay_orders WHERE mchid = ? AND transaction_id = ?", (mchid, transaction_id))
+        row = state.one(
+            "SELECT * FROM pay_orders WHERE mchid = ? AND transaction_id = ?", (mchid, transaction_id)
+        )
     elif prepay_id is not None:
         row = state.one("SELECT * FROM pay_orders WHERE prepay_id = ?", (prepay_id,))
     elif code_url is not None:
@@ -118,7 +129,9 @@ def order_by(state, mchid: str, *, out_trade_no: str | None = None, transaction_
 def expire_if_due(state, order: dict[str, Any], now: float, expired_state: str) -> dict[str, Any]:
     """An unpaid order past its deadline turns ``expired_state`` (guarded update; returns the fresh row)."""
     if order["trade_state"] == "NOTPAY" and now >= order["expire_at"] and expired_state != "NOTPAY":
-        state.execute("UPDATE pay_orders SET trade_state = ?, closed_at = ? WHERE id = ? AND trade_state = 'NOTPAY'",
-                      (expired_state, now, order["id"]))
+        state.execute(
+            "UPDATE pay_orders SET trade_state = ?, closed_at = ? WHERE id = ? AND trade_state = 'NOTPAY'",
+            (expired_state, now, order["id"]),
+        )
         return dict(state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
     return order

@@ -63,7 +63,9 @@ def validate_prepay(ctx: PayContext, trade_type: str, data: dict[str, Any]) -> d
     description = _string(data, "description", "/body/description", required=True, max_len=127)
     out_trade_no = _string(data, "out_trade_no", "/body/out_trade_no", required=True, max_len=32)
     if not OUT_TRADE_NO.fullmatch(out_trade_no):
-        raise param_error("/body/out_trade_no", "", "out_trade_no应为6-32位数字、大小写字母、_-|*组成的字符串")
+        raise param_error(
+            "/body/out_trade_no", "", "out_trade_no应为6-32位数字、大小写字母、_-|*组成的字符串"
+        )
     attach = _string(data, "attach", "/body/attach", required=False, max_len=128)
     notify_url = _string(data, "notify_url", "/body/notify_url", required=True, max_len=255)
     validate_notify_url(notify_url, "/body/notify_url", settings.require_https_notify_url)
@@ -86,22 +88,34 @@ def validate_prepay(ctx: PayContext, trade_type: str, data: dict[str, Any]) -> d
     if trade_type == "MWEB":
         h5_info = _object(scene, "h5_info", "/body/scene_info/h5_info", required=True)
         _string(h5_info, "type", "/body/scene_info/h5_info/type", required=True, max_len=32)
-    device_id = _string(scene, "device_id", "/body/scene_info/device_id", required=False, max_len=32) \
-        if scene else ""
+    device_id = (
+        _string(scene, "device_id", "/body/scene_info/device_id", required=False, max_len=32) if scene else ""
+    )
 
     if mchid != ctx.merchant.mchid:
-        raise PayError("PARAM_ERROR", "请求参数中的mchid与Authorization中的商户号不一致", 400,
-                       {"location": "body", "field": "/body/mchid"})
+        raise PayError(
+            "PARAM_ERROR",
+            "请求参数中的mchid与Authorization中的商户号不一致",
+            400,
+            {"location": "body", "field": "/body/mchid"},
+        )
     app = ctx.sandbox.config.app(appid)
     if app is None or appid not in ctx.merchant.appids:
-        raise PayError("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配，请检查后再试",
-                       settings.status_appid_mchid_not_match)
+        raise PayError(
+            "APPID_MCHID_NOT_MATCH",
+            "appid和mch_id不匹配，请检查后再试",
+            settings.status_appid_mchid_not_match,
+        )
     payer_user = None
     if openid:
         payer_user = ctx.sandbox.users.by_openid(appid, openid)
         if payer_user is None:
-            raise PayError("PARAM_ERROR", "openid和appid不匹配，请检查后再试", 400,
-                           {"location": "body", "field": "/body/payer/openid"})
+            raise PayError(
+                "PARAM_ERROR",
+                "openid和appid不匹配，请检查后再试",
+                400,
+                {"location": "body", "field": "/body/payer/openid"},
+            )
 
     now = ctx.sandbox.clock.now()
     expire_at = now + settings.default_expire_seconds
@@ -114,10 +128,20 @@ def validate_prepay(ctx: PayContext, trade_type: str, data: dict[str, Any]) -> d
         # Earlier than creation + 1 min is raised to + 1 min; later than the cap is capped (§1.8).
         expire_at = min(max(expire_at, now + 60), now + settings.max_expire_days * 86400)
     return {
-        "mchid": mchid, "appid": appid, "out_trade_no": out_trade_no, "trade_type": trade_type,
-        "description": description, "attach": attach, "notify_url": notify_url, "amount_total": total,
-        "currency": currency, "payer_openid": openid, "payer_user_id": payer_user["id"] if payer_user else "",
-        "device_id": device_id, "expire_at": expire_at, "created_at": now,
+        "mchid": mchid,
+        "appid": appid,
+        "out_trade_no": out_trade_no,
+        "trade_type": trade_type,
+        "description": description,
+        "attach": attach,
+        "notify_url": notify_url,
+        "amount_total": total,
+        "currency": currency,
+        "payer_openid": openid,
+        "payer_user_id": payer_user["id"] if payer_user else "",
+        "device_id": device_id,
+        "expire_at": expire_at,
+        "created_at": now,
         "request_digest": request_digest(trade_type, data),
     }
 
@@ -147,18 +171,37 @@ def place_order(ctx: PayContext, fields: dict[str, Any]) -> dict[str, Any]:
     code_url = store.new_code_url() if fields["trade_type"] == "NATIVE" else None
     h5_url = None
     if fields["trade_type"] == "MWEB":
-        h5_url = ("https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id="
-                  f"{quote(prepay_id)}&package={store._digits(10)}")
+        h5_url = (
+            "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id="
+            f"{quote(prepay_id)}&package={store._digits(10)}"
+        )
     try:
         sandbox.state.execute(
             "INSERT INTO pay_orders (mchid, appid, out_trade_no, trade_type, description, attach, notify_url,"
             " amount_total, currency, payer_openid, payer_user_id, device_id, request_digest, prepay_id,"
             " code_url, h5_url, created_at, expire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
             " ?, ?)",
-            (fields["mchid"], fields["appid"], fields["out_trade_no"], fields["trade_type"],
-             fields["description"], fields["attach"], fields["notify_url"], fields["amount_total"],
-             fields["currency"], fields["payer_openid"], fields["payer_user_id"], fields["device_id"],
-             fields["request_digest"], prepay_id, code_url, h5_url, fields["created_at"], fields["expire_at"]))
+            (
+                fields["mchid"],
+                fields["appid"],
+                fields["out_trade_no"],
+                fields["trade_type"],
+                fields["description"],
+                fields["attach"],
+                fields["notify_url"],
+                fields["amount_total"],
+                fields["currency"],
+                fields["payer_openid"],
+                fields["payer_user_id"],
+                fields["device_id"],
+                fields["request_digest"],
+                prepay_id,
+                code_url,
+                h5_url,
+                fields["created_at"],
+                fields["expire_at"],
+            ),
+        )
     except sqlite3.IntegrityError:
         return repeated_placement(ctx, fields)
     return {"prepay_id": prepay_id, "code_url": code_url, "h5_url": h5_url, **fields}
@@ -170,14 +213,19 @@ def repeated_placement(ctx: PayContext, fields: dict[str, Any]) -> dict[str, Any
         existing = store.order_by(sandbox.state, fields["mchid"], out_trade_no=fields["out_trade_no"])
         if existing is None:  # the clash was on a random prepay_id/code_url: astronomically rare
             raise PayError("SYSTEM_ERROR", "系统繁忙，请稍后重试", 500)
-        existing = store.expire_if_due(sandbox.state, existing, sandbox.clock.now(), settings.expired_order_state)
+        existing = store.expire_if_due(
+            sandbox.state, existing, sandbox.clock.now(), settings.expired_order_state
+        )
         if existing["trade_state"] in store.PAID_STATES:
             raise PayError(settings.code_close_paid_order, "该订单已支付，请勿重复下单", 400)
         if existing["trade_state"] == "CLOSED":
             raise PayError("ORDER_CLOSED", "订单已关闭", 400)
         if existing["request_digest"] != fields["request_digest"]:
-            raise PayError(settings.code_out_trade_no_used, "商户订单号重复，且请求参数与原订单不一致",
-                           settings.status_out_trade_no_used)
+            raise PayError(
+                settings.code_out_trade_no_used,
+                "商户订单号重复，且请求参数与原订单不一致",
+                settings.status_out_trade_no_used,
+            )
         return existing
 
 
@@ -194,7 +242,11 @@ def make_prepay(trade_type: str):
 def transaction_json(order: dict[str, Any], clock) -> dict[str, Any]:
     """The Transaction object (query answer and decrypted notification), key order as WeChat sends it."""
     paid = order["transaction_id"] is not None
-    data: dict[str, Any] = {"mchid": order["mchid"], "appid": order["appid"], "out_trade_no": order["out_trade_no"]}
+    data: dict[str, Any] = {
+        "mchid": order["mchid"],
+        "appid": order["appid"],
+        "out_trade_no": order["out_trade_no"],
+    }
     if paid:
         data["transaction_id"] = order["transaction_id"]
     data["trade_type"] = order["trade_type"]
@@ -207,11 +259,18 @@ def transaction_json(order: dict[str, Any], clock) -> dict[str, Any]:
     if order["payer_openid"]:
         data["payer"] = {"openid": order["payer_openid"]}
     if paid:
-        data["amount"] = {"total": order["amount_total"], "payer_total": order["payer_total"],
-                          "currency": order["currency"], "payer_currency": order["currency"]}
+        data["amount"] = {
+            "total": order["amount_total"],
+            "payer_total": order["payer_total"],
+            "currency": order["currency"],
+            "payer_currency": order["currency"],
+        }
     else:
-        data["amount"] = {"total": order["amount_total"], "currency": order["currency"],
-                          "payer_currency": order["currency"]}
+        data["amount"] = {
+            "total": order["amount_total"],
+            "currency": order["currency"],
+            "payer_currency": order["currency"],
+        }
     if order["device_id"]:
         data["scene_info"] = {"device_id": order["device_id"]}
     if paid:
@@ -222,18 +281,28 @@ def transaction_json(order: dict[str, Any], clock) -> dict[str, Any]:
 def _require_mchid_query(request: Request, ctx: PayContext) -> None:
     mchid = request.query_params.get("mchid")
     if not mchid:
-        raise PayError("PARAM_ERROR", "输入源“/query/mchid”映射到值字段“mchid”必填性规则校验失败，此字段为必填项", 400,
-                       {"location": "query", "field": "mchid"})
+        raise PayError(
+            "PARAM_ERROR",
+            "输入源“/query/mchid”映射到值字段“mchid”必填性规则校验失败，此字段为必填项",
+            400,
+            {"location": "query", "field": "mchid"},
+        )
     if mchid != ctx.merchant.mchid:
-        raise PayError("PARAM_ERROR", "请求参数中的mchid与Authorization中的商户号不一致", 400,
-                       {"location": "query", "field": "mchid"})
+        raise PayError(
+            "PARAM_ERROR",
+            "请求参数中的mchid与Authorization中的商户号不一致",
+            400,
+            {"location": "query", "field": "mchid"},
+        )
 
 
 def _load(ctx: PayContext, **key: str) -> dict[str, Any]:
     order = store.order_by(ctx.sandbox.state, ctx.merchant.mchid, **key)
     if order is None:
         raise PayError(ctx.settings.code_order_not_exist, "订单不存在", 404)
-    return store.expire_if_due(ctx.sandbox.state, order, ctx.sandbox.clock.now(), ctx.settings.expired_order_state)
+    return store.expire_if_due(
+        ctx.sandbox.state, order, ctx.sandbox.clock.now(), ctx.settings.expired_order_state
+    )
 
 
 @pay_endpoint
@@ -255,8 +324,12 @@ async def close(request: Request, ctx: PayContext):
     data = ctx.json_body()
     mchid = _string(data, "mchid", "/body/mchid", required=True, max_len=32)
     if mchid != ctx.merchant.mchid:
-        raise PayError("PARAM_ERROR", "请求参数中的mchid与Authorization中的商户号不一致", 400,
-                       {"location": "body", "field": "/body/mchid"})
+        raise PayError(
+            "PARAM_ERROR",
+            "请求参数中的mchid与Authorization中的商户号不一致",
+            400,
+            {"location": "body", "field": "/body/mchid"},
+        )
     sandbox = ctx.sandbox
     with sandbox.state.transaction():
         order = _load(ctx, out_trade_no=request.path_params["out_trade_no"])
@@ -265,16 +338,29 @@ async def close(request: Request, ctx: PayContext):
         sandbox.state.execute(
             "UPDATE pay_orders SET trade_state = 'CLOSED', closed_at = COALESCE(closed_at, ?)"
             " WHERE id = ? AND trade_state IN ('NOTPAY', 'CLOSED', 'PAYERROR', 'USERPAYING')",
-            (sandbox.clock.now(), order["id"]))
+            (sandbox.clock.now(), order["id"]),
+        )
     return 204, None
 
 
 routes = [
-    *(Route(f"/v3/pay/transactions/{path}", make_prepay(kind), methods=["POST"], name=f"pay.{path}")
-      for path, kind in TRADE_TYPES.items()),
-    Route("/v3/pay/transactions/out-trade-no/{out_trade_no}", query_by_out_trade_no, methods=["GET"],
-          name="pay.query"),
-    Route("/v3/pay/transactions/id/{transaction_id}", query_by_transaction_id, methods=["GET"],
-          name="pay.query_by_id"),
-    Route("/v3/pay/transactions/out-trade-no/{out_trade_no}/close", close, methods=["POST"], name="pay.close"),
+    *(
+        Route(f"/v3/pay/transactions/{path}", make_prepay(kind), methods=["POST"], name=f"pay.{path}")
+        for path, kind in TRADE_TYPES.items()
+    ),
+    Route(
+        "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+        query_by_out_trade_no,
+        methods=["GET"],
+        name="pay.query",
+    ),
+    Route(
+        "/v3/pay/transactions/id/{transaction_id}",
+        query_by_transaction_id,
+        methods=["GET"],
+        name="pay.query_by_id",
+    ),
+    Route(
+        "/v3/pay/transactions/out-trade-no/{out_trade_no}/close", close, methods=["POST"], name="pay.close"
+    ),
 ]

@@ -5,74 +5,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('slug', models.SlugField(max_length=64, unique=True, verbose_name='标识')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.category', verbose_name='上级分类')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                ("slug", models.SlugField(max_length=64, unique=True, verbose_name="标识")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.category",
+                        verbose_name="上级分类",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '分类',
-                'verbose_name_plural': '分类',
-                'ordering': ('sort_order', 'id'),
+                "verbose_name": "分类",
+                "verbose_name_plural": "分类",
+                "ordering": ("sort_order", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='商品名称')),
-                ('subtitle', models.CharField(blank=True, max_length=200, verbose_name='卖点')),
-                ('brand', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='品牌')),
-                ('description', models.TextField(blank=True, verbose_name='商品详情')),
-                ('specs', models.JSONField(blank=True, default=dict, verbose_name='规格参数')),
-                ('images', models.JSONField(blank=True, default=list, verbose_name='图片')),
-                ('is_listed', models.BooleanField(db_index=True, default=True, verbose_name='上架')),
-                ('sort_order', models.IntegerField(default=0, verbose_name='排序')),
-                ('min_price', models.PositiveIntegerField(db_index=True, default=0, verbose_name='最低价(分)')),
-                ('sales_count', models.PositiveIntegerField(default=0, verbose_name='销量')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='catalog.category', verbose_name='分类')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=120, verbose_name="商品名称")),
+                ("subtitle", models.CharField(blank=True, max_length=200, verbose_name="卖点")),
+                ("brand", models.CharField(blank=True, db_index=True, max_length=64, verbose_name="品牌")),
+                ("description", models.TextField(blank=True, verbose_name="商品详情")),
+                ("specs", models.JSONField(blank=True, default=dict, verbose_name="规格参数")),
+                ("images", models.JSONField(blank=True, default=list, verbose_name="图片")),
+                ("is_listed", models.BooleanField(db_index=True, default=True, verbose_name="上架")),
+                ("sort_order", models.IntegerField(default=0, verbose_name="排序")),
+                (
+                    "min_price",
+                    models.PositiveIntegerField(db_index=True, default=0, verbose_name="最低价(分)"),
+                ),
+                ("sales_count", models.PositiveIntegerField(default=0, verbose_name="销量")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="catalog.category",
+                        verbose_name="分类",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '商品',
-                'verbose_name_plural': '商品',
-                'ordering': ('sort_order', '-id'),
+                "verbose_name": "商品",
+                "verbose_name_plural": "商品",
+                "ordering": ("sort_order", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='SKU',
+            name="SKU",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64, unique=True, verbose_name='SKU 编码')),
-                ('cpu', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='处理器')),
-                ('memory', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='内存')),
-                ('storage', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='存储')),
-                ('colour', models.CharField(blank=True, max_length=32, verbose_name='颜色')),
-                ('extra_specs', models.JSONField(blank=True, default=dict, verbose_name='其他规格')),
-                ('price', models.PositiveIntegerField(verbose_name='售价(分)')),
-                ('list_price', models.PositiveIntegerField(default=0, verbose_name='划线价(分)')),
-                ('stock', models.PositiveIntegerField(default=0, verbose_name='库存')),
-                ('is_active', models.BooleanField(default=True, verbose_name='可售')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skus', to='catalog.product', verbose_name='商品')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=64, unique=True, verbose_name="SKU 编码")),
+                ("cpu", models.CharField(blank=True, db_index=True, max_length=64, verbose_name="处理器")),
+                ("memory", models.CharField(blank=True, db_index=True, max_length=32, verbose_name="内存")),
+                ("storage", models.CharField(blank=True, db_index=True, max_length=32, verbose_name="存储")),
+                ("colour", models.CharField(blank=True, max_length=32, verbose_name="颜色")),
+                ("extra_specs", models.JSONField(blank=True, default=dict, verbose_name="其他规格")),
+                ("price", models.PositiveIntegerField(verbose_name="售价(分)")),
+                ("list_price", models.PositiveIntegerField(default=0, verbose_name="划线价(分)")),
+                ("stock", models.PositiveIntegerField(default=0, verbose_name="库存")),
+                ("is_active", models.BooleanField(default=True, verbose_name="可售")),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="skus",
+                        to="catalog.product",
+                        verbose_name="商品",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SKU',
-                'verbose_name_plural': 'SKU',
-                'ordering': ('product_id', 'price', 'id'),
-                'constraints': [models.CheckConstraint(condition=models.Q(('stock__gte', 0)), name='sku_stock_not_negative'), models.CheckConstraint(condition=models.Q(('price__gt', 0)), name='sku_price_positive')],
+                "verbose_name": "SKU",
+                "verbose_name_plural": "SKU",
+                "ordering": ("product_id", "price", "id"),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("stock__gte", 0)), name="sku_stock_not_negative"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("price__gt", 0)), name="sku_price_positive"),
+                ],
             },
         ),
     ]

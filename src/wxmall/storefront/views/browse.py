@@ -22,18 +22,23 @@ FACET_FILTERS = ("q", "min_price", "max_price", "cpu", "memory", "storage", "bra
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/home.html", {
-        "categories": catalog.category_tree(),
-        "flash_sales": checkout.active_flash_sales(timezone.now()),
-        "hot_products": catalog.bestsellers(HOME_PRODUCTS),
-        "active_tab": "home",
-    })
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "categories": catalog.category_tree(),
+            "flash_sales": checkout.active_flash_sales(timezone.now()),
+            "hot_products": catalog.bestsellers(HOME_PRODUCTS),
+            "active_tab": "home",
+        },
+    )
 
 
 @require_GET
 def category_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/categories.html", {
-        "tree": catalog.category_tree(), "active_tab": "category"})
+    return render(
+        request, "storefront/categories.html", {"tree": catalog.category_tree(), "active_tab": "category"}
+    )
 
 
 @require_GET
@@ -68,8 +73,7 @@ def _listing(request: HttpRequest, *, category) -> HttpResponse:
     status = 200
     try:
         result = catalog.search_products(page_size=PAGE_SIZE, **scope, **filters)
-        facets = catalog.facets(catalog.filtered_products(
-            **scope, **{k: filters[k] for k in FACET_FILTERS}))
+        facets = catalog.facets(catalog.filtered_products(**scope, **{k: filters[k] for k in FACET_FILTERS}))
     except DomainError as error:  # a filter the catalogue refuses: say so instead of a blank page
         result, facets, status = None, {}, error.status
         context["error_message"] = error.message
@@ -100,5 +104,9 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
     flash_sales = [sale for sale in checkout.active_flash_sales(timezone.now()) if sale.sku_id in sku_ids]
     highlighted = positive_int(request.GET.get("flash_sale"))
     flash_sales.sort(key=lambda sale: sale.pk != highlighted)
-    return render(request, "storefront/product_detail.html", presenters.product_page(item) | {
-        "flash_sales": flash_sales, "active_tab": "home", "max_quantity": presenters.max_quantity()})
+    return render(
+        request,
+        "storefront/product_detail.html",
+        presenters.product_page(item)
+        | {"flash_sales": flash_sales, "active_tab": "home", "max_quantity": presenters.max_quantity()},
+    )

@@ -40,7 +40,9 @@ def add(request: HttpRequest) -> HttpResponse:
     """The product page's form. intent=cart adds to the cart; intent=buy and intent=flash go to checkout
     with just this SKU (the cart is left alone)."""
     product_id = positive_int(request.POST.get("product"))
-    product_url = reverse("storefront:product", args=[product_id]) if product_id else reverse("storefront:home")
+    product_url = (
+        reverse("storefront:product", args=[product_id]) if product_id else reverse("storefront:home")
+    )
     if not request.user.is_authenticated:
         return redirect_to_login(product_url)
     intent = request.POST.get("intent", "cart")
@@ -67,7 +69,10 @@ def add(request: HttpRequest) -> HttpResponse:
             messages.error(request, error.message)
             return redirect("storefront:home")
         context = presenters.product_page(product) | {
-            "flash_sales": [], "active_tab": "home", "max_quantity": presenters.max_quantity()}
+            "flash_sales": [],
+            "active_tab": "home",
+            "max_quantity": presenters.max_quantity(),
+        }
         return refused(request, error, "storefront/product_detail.html", context)
 
 
@@ -86,8 +91,9 @@ def _cart_context(request: HttpRequest) -> dict:
 @require_POST
 def update(request: HttpRequest) -> HttpResponse:
     try:
-        actions.set_cart_quantity(request.user, _sku_id(request.POST.get("sku")),
-                                  _quantity(request.POST.get("quantity")))
+        actions.set_cart_quantity(
+            request.user, _sku_id(request.POST.get("sku")), _quantity(request.POST.get("quantity"))
+        )
     except DomainError as error:
         return refused(request, error, "storefront/cart.html", _cart_context(request))
     return redirect("storefront:cart")

@@ -77,8 +77,12 @@ class Purchase:
 
     def params(self, **changes) -> str:
         """Query string of this purchase (for coupon links), with `changes` applied."""
-        values = {"sku": self.sku_id, "qty": self.quantity if self.sku_id else None,
-                  "flash_sale": self.flash_sale_id, "coupon": self.coupon_code} | changes
+        values = {
+            "sku": self.sku_id,
+            "qty": self.quantity if self.sku_id else None,
+            "flash_sale": self.flash_sale_id,
+            "coupon": self.coupon_code,
+        } | changes
         return urlencode({k: v for k, v in values.items() if v})
 
 
@@ -97,16 +101,18 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
-    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None,
-                          purchase.flash_sale_id)
+    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None, purchase.flash_sale_id)
     addresses = queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
     return {
         "purchase": purchase,
         "quote": quote,
-        "coupons": [] if quote.flash_sale else [
+        "coupons": []
+        if quote.flash_sale
+        else [
             (offer, "?" + purchase.params(coupon=offer.coupon.code))
-            for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())],
+            for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())
+        ],
         "no_coupon_url": "?" + purchase.params(coupon=None),
         "addresses": addresses,
         "chosen_address": chosen,
@@ -137,9 +143,15 @@ def _place(request: HttpRequest) -> HttpResponse:
             else:
                 address_id, started = positive_int(chosen, 0), None
             order = actions.place_order(
-                request.user, items=purchase.items, from_cart=purchase.from_cart, address_id=address_id,
-                coupon_code=purchase.coupon_code or None, flash_sale_id=purchase.flash_sale_id,
-                note=note, idempotency_key=key)
+                request.user,
+                items=purchase.items,
+                from_cart=purchase.from_cart,
+                address_id=address_id,
+                coupon_code=purchase.coupon_code or None,
+                flash_sale_id=purchase.flash_sale_id,
+                note=note,
+                idempotency_key=key,
+            )
             if started is not None and order.created_at < started:
                 raise _ReplayedOrder(order)
     except _ReplayedOrder as replay:
@@ -159,6 +171,10 @@ def _refused(request: HttpRequest, purchase: Purchase, error: DomainError, keep:
     except DomainError as quote_error:  # the purchase itself is no longer possible (sold out, ended…)
         if quote_error.message != error.message:
             messages.error(request, quote_error.message)
-        return render(request, "storefront/checkout_unavailable.html",
-                      {"back_url": purchase.back_url(), "active_tab": "cart"}, status=error.status)
+        return render(
+            request,
+            "storefront/checkout_unavailable.html",
+            {"back_url": purchase.back_url(), "active_tab": "cart"},
+            status=error.status,
+        )
     return render(request, "storefront/checkout.html", context, status=error.status)

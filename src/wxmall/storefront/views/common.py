@@ -28,9 +28,12 @@ def customer_required(view: Callable) -> Callable:
         if request.method == "GET" or request.user.is_authenticated:
             return page_view(request, *args, **kwargs)
         referer = request.META.get("HTTP_REFERER", "")
-        same_site = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                                    require_https=request.is_secure())
-        return redirect_to_login(urlsplit(referer).path if same_site and referer else reverse("storefront:home"))
+        same_site = url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return redirect_to_login(
+            urlsplit(referer).path if same_site and referer else reverse("storefront:home")
+        )
 
     return wrapper
 

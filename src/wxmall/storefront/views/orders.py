@@ -18,8 +18,15 @@ from .common import customer_required, not_found, refused
 
 PAGE_SIZE = 10
 S = OrderStatus
-TABS = (("", "全部"), (S.PENDING_PAYMENT, "待支付"), (S.PAID, "待发货"), (S.SHIPPED, "待收货"),
-        (S.COMPLETED, "已完成"), (S.CANCELLED, "已取消"), (S.REFUND_REQUESTED, "退款中"))
+TABS = (
+    ("", "全部"),
+    (S.PENDING_PAYMENT, "待支付"),
+    (S.PAID, "待发货"),
+    (S.SHIPPED, "待收货"),
+    (S.COMPLETED, "已完成"),
+    (S.CANCELLED, "已取消"),
+    (S.REFUND_REQUESTED, "退款中"),
+)
 # What the customer is told on the detail page, per status.
 STATUS_HINTS = {
     S.PENDING_PAYMENT: "待支付 — 微信支付即将上线",
@@ -39,9 +46,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in OrderStatus.values:
         status = ""
-    page = Paginator(queries.orders_for(request.user, status or None), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "storefront/orders.html", {
-        "tabs": TABS, "status": status, "page": page, "active_tab": "me"})
+    page = Paginator(queries.orders_for(request.user, status or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "storefront/orders.html", {"tabs": TABS, "status": status, "page": page, "active_tab": "me"}
+    )
 
 
 def _detail_context(request: HttpRequest, order) -> dict:
@@ -80,9 +90,12 @@ def _customer_move(request: HttpRequest, order_no: str, move, done: str) -> Http
 @customer_required
 @require_POST
 def cancel(request: HttpRequest, order_no: str) -> HttpResponse:
-    return _customer_move(request, order_no,
-                          lambda user, no: actions.cancel_by_customer(user, no, reason="顾客取消订单"),
-                          "订单已取消")
+    return _customer_move(
+        request,
+        order_no,
+        lambda user, no: actions.cancel_by_customer(user, no, reason="顾客取消订单"),
+        "订单已取消",
+    )
 
 
 @customer_required
