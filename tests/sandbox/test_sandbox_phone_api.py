@@ -148,8 +148,8 @@ def test_forged_or_altered_paysign_is_refused(wxsandbox, tamper):
             generate_rsa_private_key_pem(), appid, prepay_id, params["timeStamp"], params["nonceStr"]
         )
     response = verify(wxsandbox, params)
-    assert response.status_code == 403
-    assert response.json() == {"error": "bad_signature", "message": "支付验证签名失败"}
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_signature", "message": "支付验证签名失败"}
 
 
 def test_paysign_for_another_appid_is_refused_even_when_correctly_signed(wxsandbox):
@@ -159,16 +159,16 @@ def test_paysign_for_another_appid_is_refused_even_when_correctly_signed(wxsandb
         wxsandbox.merchant.merchant_private_key_pem, other, prepay_id, str(int(time.time())), "abc"
     )
     response = verify(wxsandbox, params)
-    assert response.status_code == 403 and response.json()["error"] == "wrong_app"
+    assert response.status_code == 400 and response.json()["error"] == "appid_mismatch"
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"package": "prepay_id="}, "package 格式应为 prepay_id=…"),
-        ({"package": "wx201410272009395522657a690389285100"}, "package 格式应为 prepay_id=…"),
-        ({"signType": "MD5"}, "signType 只能为 RSA"),
-        ({"timeStamp": "1414561699000"}, "timeStamp 应为10位Unix时间戳（秒）"),
+        ({"package": "prepay_id="}, "package 格式应为 prepay_id=***"),
+        ({"package": "wx201410272009395522657a690389285100"}, "package 格式应为 prepay_id=***"),
+        ({"signType": "MD5"}, "signType 必须为 RSA"),
+        ({"timeStamp": "1414561699000"}, "timeStamp 应为10位秒级时间戳字符串"),
         ({"timeStamp": 1414561699}, "支付参数 timeStamp 必须是字符串"),
         ({"nonceStr": "n" * 33}, "nonceStr 不能超过32个字符"),
         ({"paySign": ""}, "支付参数缺少 paySign"),

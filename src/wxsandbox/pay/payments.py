@@ -150,7 +150,7 @@ def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = Non
         package, signature = params.get("package"), params.get("paySign")
         if params.get("signType", "RSA") != "RSA":
             raise PaymentRefused("invalid_request", "signType 必须为 RSA")
-        if not isinstance(package, str) or not package.startswith("prepay_id="):
+        if not isinstance(package, str) or not package.startswith("prepay_id=") or package == "prepay_id=":
             raise PaymentRefused("invalid_request", "package 格式应为 prepay_id=***")
         prepay_id, message_fourth = package[len("prepay_id=") :], package
     values = (appid, timestamp, nonce, prepay_id, signature)
@@ -165,8 +165,14 @@ def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = Non
     message = f"{appid}\n{timestamp}\n{nonce}\n{message_fourth}\n"
     if not crypto.rsa_verify(merchant.merchant_public_key_pem, message, signature):
         raise PaymentRefused("invalid_signature", "支付验证签名失败")
-    if order["trade_state"] != "NOTPAY":
-        raise PaymentRefused("not_payable", f"订单{store.TRADE_STATE_DESC.get(order['trade_state'])}", 409)
+    state = order["trade_state"]
+    if state != "NOTPAY":
+        reason = (
+            "该订单已支付"
+            if state in store.PAID_STATES
+            else f"{store.TRADE_STATE_DESC.get(state, state)}，不能支付"
+        )
+        raise PaymentRefused("not_payable", reason, 409)
     if user_id and order["payer_user_id"] and user_id != order["payer_user_id"]:
         raise PaymentRefused("wrong_user", "该订单需由下单时指定的用户支付")
     return describe(sandbox, order) | {"prepay_id": prepay_id}

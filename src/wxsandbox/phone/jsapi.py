@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from wxsandbox.control import ControlError
-from wxsandbox.pay import crypto, payments, store
+from wxsandbox.pay import crypto, payments
 from wxsandbox.phone import settings as phone_settings
 
 FIELDS = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
@@ -55,44 +55,23 @@ def _fields(params: Any) -> dict[str, str]:
 def verify(sandbox: Any, params: Any, page_url: str | None = None) -> dict[str, Any]:
     """Check a getBrandWCPayRequest from the page at ``page_url``; return the order as the sheet shows it.
 
-    ControlError codes: ``url_not_registered`` (the page is outside the configured JSAPI payment
-    directories, see ``settings.py``), ``invalid_request`` (shape), ``not_found`` (unknown prepay_id), ``wrong_app``,
-    ``bad_signature``, ``wrong_trade_type`` (a Native/H5/App order's prepay_id), ``not_payable`` (already
-    paid, closed or expired).
+    The checks WeChat's client makes on every cashier call (shape, paySign with the merchant's key, appId of
+    the order, still payable) are ``pay.payments.verify_invocation``'s, with its error codes
+    (``invalid_request``, ``not_found``, ``appid_mismatch``, ``invalid_signature``, ``not_payable``). The phone adds
+    what only a web page calling the bridge has: ``url_not_registered`` (the page is outside the configured JSAPI
+    payment directories, see ``settings.py``), string-typed fields, a ≤ 32-character nonceStr, and
+    ``wrong_trade_type`` (a Native/H5/App order's prepay_id cannot be paid from a page).
     """
     if not phone_settings.page_may_pay(phone_settings.load(sandbox), page_url or ""):
         raise ControlError("url_not_registered", f"当前页面的URL未注册：{page_url or '（未知页面）'}", 403)
     p = _fields(params)
-    if p["signType"] != "RSA":
-        raise ControlError("invalid_request", "signType 只能为 RSA")
-    if not (p["timeStamp"].isdigit() and len(p["timeStamp"]) == 10):
-        raise ControlError("invalid_request", "timeStamp 应为10位Unix时间戳（秒）")
     if len(p["nonceStr"]) > 32:
         raise ControlError("invalid_request", "nonceStr 不能超过32个字符")
-    if not p["package"].startswith(PACKAGE_PREFIX) or len(p["package"]) == len(PACKAGE_PREFIX):
-        raise ControlError("invalid_request", "package 格式应为 prepay_id=…")
-    prepay_id = p["package"][len(PACKAGE_PREFIX) :]
     try:
-        order = payments.find_order(sandbox, {"prepay_id": prepay_id})
+        sheet = payments.verify_invocation(sandbox, p)
     except payments.PaymentRefused as exc:
-        raise ControlError(
-            exc.code, "预支付交易单不存在" if exc.code == "not_found" else exc.message, exc.status
-        ) from exc
-    if order["appid"] != p["appId"]:
-        raise ControlError("wrong_app", "appId 与下单时的 appid 不一致", 403)
-    merchant = sandbox.config.merchant(order["mchid"])
-    message = pay_message(p["appId"], p["timeStamp"], p["nonceStr"], p["package"])
-    if merchant is None or not crypto.rsa_verify(merchant.merchant_public_key_pem, message, p["paySign"]):
-        raise ControlError("bad_signature", "支付验证签名失败", 403)
-    if order["trade_type"] != "JSAPI":
+        message = "预支付交易单不存在" if exc.code == "not_found" else exc.message
+        raise ControlError(exc.code, message, exc.status) from exc
+    if sheet["trade_type"] != "JSAPI":
         raise ControlError("wrong_trade_type", "该订单不是 JSAPI 下单，不能在网页中调起支付", 409)
-    if order["trade_state"] != "NOTPAY":
-        state = order["trade_state"]
-        raise ControlError(
-            "not_payable",
-            "该订单已支付"
-            if state in store.PAID_STATES
-            else f"{store.TRADE_STATE_DESC.get(state, state)}，不能支付",
-            409,
-        )
-    return payments.describe(sandbox, order) | {"prepay_id": prepay_id}
+    return sheet
