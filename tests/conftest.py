@@ -14,6 +14,17 @@ from wxsandbox.testing import (  # noqa: F401
     wxsandbox_session,
 )
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_found_per_request():
+    """Every test client builds the middleware stack anew; without this, WhiteNoise indexes every static
+    file (the admin's included) each time, which is most of a simple request test's cost."""
+    from django.test import override_settings
+
+    with override_settings(WHITENOISE_AUTOREFRESH=True):
+        yield
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",

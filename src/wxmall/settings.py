@@ -149,6 +149,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # Embedded mode serves straight from the apps' static folders; production runs `collectstatic` and may
 # turn this off for faster start-up.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Look files up per request instead of indexing them all when the middleware starts: for the test suite,
+# where every test client starts the middleware anew. Off in serving processes (one index per worker).
+WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", False)
 STATICFILES_DIRS = [VAR_DIR / "vendor"]  # ECharts from the npm registry lands here at setup
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
