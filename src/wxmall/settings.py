@@ -202,10 +202,13 @@ OUTBOX_DESTINATIONS = {
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "http://127.0.0.1:9100")
 WECHAT_PAY_API_BASE = os.environ.get("WECHAT_PAY_API_BASE", "http://127.0.0.1:9100")
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own loggers default to INFO with their own handlers; route them through the root's.
+    "loggers": {"django": {"level": LOG_LEVEL}},
 }

@@ -201,6 +201,10 @@ def too_large_response(path: str, limit: int):
     return wechat_error(45002)
 
 
+class _BodyTooLarge(Exception):
+    pass
+
+
 class SandboxMiddleware:
     def __init__(self, app: ASGIApp, sandbox: Sandbox, routes: list[BaseRoute]) -> None:
         self.app = app
@@ -215,6 +219,25 @@ class SandboxMiddleware:
             if match is Match.FULL:
                 return getattr(route, "name", "") or ""
         return ""
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The request body, or None if the client disconnected; _BodyTooLarge past the limit (by the
+        declared Content-Length before reading, or by the bytes actually received)."""
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            raise _BodyTooLarge
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -231,8 +254,9 @@ class SandboxMiddleware:
         # journal gets its excerpt, and handlers that verify signatures get the exact bytes.
         body = b""
         if method in _BODY_METHODS:
-            declared = dict(scope["headers"]).get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            try:
+                body = await self._read_body(scope, receive)
+            except _BodyTooLarge:
                 await self._reply(
                     too_large_response(path, self.limit),
                     scope,
@@ -244,28 +268,8 @@ class SandboxMiddleware:
                     "body over limit",
                 )
                 return
-            chunks, size, more = [], 0, True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > self.limit:
-                    await self._reply(
-                        too_large_response(path, self.limit),
-                        scope,
-                        receive,
-                        send,
-                        started,
-                        target,
-                        b"",
-                        "body over limit",
-                    )
-                    return
-                chunks.append(chunk)
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
+            if body is None:  # the client went away
+                return
 
         replayed = False
 

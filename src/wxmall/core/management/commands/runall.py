@@ -211,7 +211,8 @@ class Command(BaseCommand):
             ),
             Child(
                 "worker",
-                [python, "-m", "celery", "-A", "wxmall", "worker", "-l", "info", "--concurrency", "2"],
+                # WARNING: the relay polls every few seconds, and INFO would log two lines per poll.
+                [python, "-m", "celery", "-A", "wxmall", "worker", "-l", "warning", "--concurrency", "2"],
                 env,
             ),
             Child(
@@ -224,7 +225,7 @@ class Command(BaseCommand):
                     "wxmall",
                     "beat",
                     "-l",
-                    "info",
+                    "warning",
                     "--schedule",
                     settings.CELERY_BEAT_SCHEDULE_FILE,
                 ],
