@@ -64,6 +64,11 @@ class SandboxHandle:
     def openid(self, user_id: str, appid: str) -> str:
         return self.sandbox.users.openid(user_id, appid)
 
+    def access_token(self, app) -> str:
+        """An access_token for ``app``, fetched over the wire like a developer server would."""
+        params = {"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
+        return self.client.get("/cgi-bin/token", params=params).json()["access_token"]
+
     # -- control API ---------------------------------------------------------------------------------------
     def control(self, method: str, path: str, **kwargs) -> Any:
         """Call ``/sandbox/<path>``; raises for a non-2xx answer; returns the JSON."""

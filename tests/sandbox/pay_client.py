@@ -73,23 +73,27 @@ class PayClient:
         message = signing.response_message(h["Wechatpay-Timestamp"], h["Wechatpay-Nonce"], response.content)
         return crypto.rsa_verify(pem, message, h["Wechatpay-Signature"])
 
-    def native(
+    def order_body(
         self, out_trade_no: str, total: int = 100, notify_url: str = "http://127.0.0.1:9/pay/notify", **extra
-    ) -> httpx.Response:
-        """A Native prepay; request options (timestamp, nonce, mchid, serial, key, headers) sign differently,
-        any other keyword goes into the body."""
-        options = {
-            k: extra.pop(k) for k in ("timestamp", "nonce", "mchid", "serial", "key", "headers") if k in extra
-        }
-        body = {
+    ) -> dict:
+        """A valid prepay body for the first app (any keyword replaces or adds a field)."""
+        return {
             "appid": self.handle.config.apps[0].appid,
             "mchid": self.merchant.mchid,
             "description": "测试商品",
             "out_trade_no": out_trade_no,
             "notify_url": notify_url,
             "amount": {"total": total, "currency": "CNY"},
+            **extra,
         }
-        body.update(extra)
+
+    def native(self, out_trade_no: str, total: int = 100, **extra) -> httpx.Response:
+        """A Native prepay; request options (timestamp, nonce, mchid, serial, key, headers) sign differently,
+        any other keyword goes into the body."""
+        options = {
+            k: extra.pop(k) for k in ("timestamp", "nonce", "mchid", "serial", "key", "headers") if k in extra
+        }
+        body = self.order_body(out_trade_no, total, **extra)
         return self.request("POST", "/v3/pay/transactions/native", body, **options)
 
     def orders_count(self) -> int:

@@ -9,12 +9,6 @@ import segno
 from wxsandbox.mp.jssdk import jsapi_signature
 
 
-def token_of(sb, app):
-    return sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
-
-
 class Api:
     """POST/GET with the right access token: ``api.post(app, path, json)``."""
 
@@ -23,12 +17,12 @@ class Api:
 
     def post(self, app, path, body=None, **kw):
         return self.handle.client.post(
-            path, params={"access_token": token_of(self.handle, app)}, json=body, **kw
+            path, params={"access_token": self.handle.access_token(app)}, json=body, **kw
         ).json()
 
     def get(self, app, path, **params):
         return self.handle.client.get(
-            path, params={"access_token": token_of(self.handle, app)} | params
+            path, params={"access_token": self.handle.access_token(app)} | params
         ).json()
 
 
@@ -114,7 +108,7 @@ def test_menu_at_the_limits_round_trips(api, oa, mp):
 
 
 def test_menu_malformed_body(sb, oa):
-    token = token_of(sb, oa)
+    token = sb.access_token(oa)
     bad = sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, content=b"{'button': []}")
     assert bad.json()["errcode"] == 47001
     empty = sb.client.post("/cgi-bin/menu/create", params={"access_token": token}, content=b"")
@@ -501,7 +495,7 @@ def test_jsapi_ticket_is_cached_and_wx_config_is_verified(wxsandbox, api, oa):
 
 
 def test_wxacode_unlimited_is_an_image_that_resolves_to_page_and_scene(wxsandbox, mp):
-    token = token_of(wxsandbox, mp)
+    token = wxsandbox.access_token(mp)
     image = wxsandbox.client.post(
         "/wxa/getwxacodeunlimit",
         params={"access_token": token},
@@ -554,7 +548,7 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 def upload(sb, app, media_type="image", data=PNG_BYTES, name="photo.png", mime="image/png"):
     return sb.client.post(
         "/cgi-bin/media/upload",
-        params={"access_token": token_of(sb, app), "type": media_type},
+        params={"access_token": sb.access_token(app), "type": media_type},
         files={"media": (name, data, mime)},
     ).json()
 
@@ -564,7 +558,7 @@ def test_media_upload_get_and_use_in_custom_messages(wxsandbox, api, oa):
     assert uploaded["type"] == "image" and uploaded["media_id"]
     got = wxsandbox.client.get(
         "/cgi-bin/media/get",
-        params={"access_token": token_of(wxsandbox, oa), "media_id": uploaded["media_id"]},
+        params={"access_token": wxsandbox.access_token(oa), "media_id": uploaded["media_id"]},
     )
     assert got.content == PNG_BYTES and got.headers["content-type"] == "image/png"
     assert wxsandbox.client.get(f"/sandbox/mp/media/{uploaded['media_id']}").content == PNG_BYTES
@@ -587,12 +581,14 @@ def test_media_upload_errors(sb, oa, mp):
     assert upload(sb, oa, media_type="thumb", data=b"x" * (64 * 1024 + 1))["errcode"] == 40006
     assert upload(sb, oa, data=b"")["errcode"] == 41005
     raw = sb.client.post(
-        "/cgi-bin/media/upload", params={"access_token": token_of(sb, oa), "type": "image"}, content=PNG_BYTES
+        "/cgi-bin/media/upload",
+        params={"access_token": sb.access_token(oa), "type": "image"},
+        content=PNG_BYTES,
     )
     assert raw.json()["errcode"] == 41005
     media_id = upload(sb, oa)["media_id"]
     other = sb.client.get(
-        "/cgi-bin/media/get", params={"access_token": token_of(sb, mp), "media_id": media_id}
+        "/cgi-bin/media/get", params={"access_token": sb.access_token(mp), "media_id": media_id}
     )
     assert other.json()["errcode"] == 40007  # media belong to the account that uploaded them
     assert sb.client.get("/sandbox/mp/media/nope").status_code == 404

@@ -288,14 +288,8 @@ def test_login_control_errors(sb):
     assert response.status_code == 400 and response.json()["error"] == "malformed_json"
 
 
-def mp_token(sb, app):
-    return sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
-
-
 def test_phone_number_exchange(wxsandbox, mp):
-    token = mp_token(wxsandbox, mp)
+    token = wxsandbox.access_token(mp)
     code = wxsandbox.control("POST", "mp/phone-code", json={"user": "xiaoming"})["code"]
     answer = wxsandbox.client.post(
         "/wxa/business/getuserphonenumber", params={"access_token": token}, json={"code": code}
@@ -311,7 +305,7 @@ def test_phone_number_exchange(wxsandbox, mp):
 
 
 def test_phone_number_body_rules(wxsandbox, mp):
-    token = mp_token(wxsandbox, mp)
+    token = wxsandbox.access_token(mp)
     code = wxsandbox.control("POST", "mp/phone-code", json={"user": "lihua"})["code"]
     url = "/wxa/business/getuserphonenumber"
     form = wxsandbox.client.post(url, params={"access_token": token}, data={"code": code}).json()
@@ -326,13 +320,13 @@ def test_phone_number_body_rules(wxsandbox, mp):
 def test_phone_code_needs_the_mini_program_token(sb, oa):
     code = sb.control("POST", "mp/phone-code", json={"user": "xiaoming"})["code"]
     answer = sb.client.post(
-        "/wxa/business/getuserphonenumber", params={"access_token": mp_token(sb, oa)}, json={"code": code}
+        "/wxa/business/getuserphonenumber", params={"access_token": sb.access_token(oa)}, json={"code": code}
     ).json()
     assert answer["errcode"] == 48001
 
 
 def test_follower_info_reveals_unionid(wxsandbox, oa):
-    token = mp_token(wxsandbox, oa)
+    token = wxsandbox.access_token(oa)
     openid = wxsandbox.openid("xiaoming", oa.appid)
     before = wxsandbox.client.get(
         "/cgi-bin/user/info", params={"access_token": token, "openid": openid}

@@ -337,9 +337,7 @@ def events_seen(receiver):
 
 def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    token = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
+    token = sb.access_token(app)
     mp = sb.config.apps_of_kind("mini_program")[0]
     menu = {
         "button": [
@@ -392,9 +390,7 @@ def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
 
 def test_scan_scene_qr_subscribes_then_scans(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    token = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
+    token = sb.access_token(app)
     qr = sb.client.post(
         "/cgi-bin/qrcode/create",
         params={"access_token": token},
@@ -418,9 +414,7 @@ def test_scan_scene_qr_subscribes_then_scans(make_sandbox, receiver):
 def test_template_message_reports_job_finish_to_the_server(make_sandbox, receiver):
     sb, app = make_sandbox("safe")
     follow(sb)
-    token = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
+    token = sb.access_token(app)
     sent = sb.client.post(
         "/cgi-bin/message/template/send",
         params={"access_token": token},
@@ -459,9 +453,7 @@ def test_mini_program_json_push_opens_the_customer_service_window(make_mp_sandbo
     import json
 
     sb, app = make_mp_sandbox("safe")
-    token = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
+    token = sb.access_token(app)
     openid = sb.openid("lihua", app.appid)
 
     def send():
@@ -521,9 +513,7 @@ def test_mini_program_push_replies(make_mp_sandbox, receiver):
 
 def test_image_reply_needs_uploaded_media(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
-    token = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
+    token = sb.access_token(app)
     media_id = sb.client.post(
         "/cgi-bin/media/upload",
         params={"access_token": token, "type": "image"},
@@ -562,9 +552,7 @@ def test_a_wechatpy_message_server_understands_every_push_and_is_understood(make
     from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
     sb, app = make_sandbox("safe")
-    token = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()["access_token"]
+    token = sb.access_token(app)
     media_id = sb.client.post(
         "/cgi-bin/media/upload",
         params={"access_token": token, "type": "image"},

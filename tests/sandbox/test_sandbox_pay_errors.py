@@ -187,15 +187,7 @@ def test_oversized_body(wxsandbox_factory):
     ],
 )
 def test_field_rules(pay, change, field):
-    body = {
-        "appid": pay.handle.config.apps[0].appid,
-        "mchid": pay.merchant.mchid,
-        "description": "测试",
-        "out_trade_no": "ORDER000013",
-        "notify_url": "https://e.com/n",
-        "amount": {"total": 100},
-    }
-    body.update(change)
+    body = pay.order_body("ORDER000013") | change
     body = {k: v for k, v in body.items() if v is not None}
     response = pay.request("POST", "/v3/pay/transactions/native", body)
     assert_error(response, 400, "PARAM_ERROR", field if not field.startswith("/") else "")
@@ -206,14 +198,7 @@ def test_field_rules(pay, change, field):
 
 def test_jsapi_needs_an_openid_of_that_appid(pay):
     oa, mp = pay.handle.config.apps
-    body = {
-        "appid": oa.appid,
-        "mchid": pay.merchant.mchid,
-        "description": "测试",
-        "out_trade_no": "JSAPI0000001",
-        "notify_url": "https://e.com/n",
-        "amount": {"total": 100},
-    }
+    body = pay.order_body("JSAPI0000001", appid=oa.appid)
     assert_error(pay.request("POST", "/v3/pay/transactions/jsapi", body), 400, "PARAM_ERROR", "/body/payer")
     body["payer"] = {
         "openid": pay.handle.openid("xiaoming", mp.appid)
@@ -226,14 +211,7 @@ def test_jsapi_needs_an_openid_of_that_appid(pay):
 
 
 def test_h5_needs_scene_info(pay):
-    body = {
-        "appid": pay.handle.config.apps[0].appid,
-        "mchid": pay.merchant.mchid,
-        "description": "测试",
-        "out_trade_no": "H5ORDER00001",
-        "notify_url": "https://e.com/n",
-        "amount": {"total": 100},
-    }
+    body = pay.order_body("H5ORDER00001")
     assert_error(pay.request("POST", "/v3/pay/transactions/h5", body), 400, "PARAM_ERROR", "scene_info")
     body["scene_info"] = {"payer_client_ip": "203.0.113.9", "h5_info": {"type": "Wap"}}
     response = pay.request("POST", "/v3/pay/transactions/h5", body)
@@ -241,14 +219,7 @@ def test_h5_needs_scene_info(pay):
 
 
 def test_app_prepay(pay):
-    body = {
-        "appid": pay.handle.config.apps[0].appid,
-        "mchid": pay.merchant.mchid,
-        "description": "测试",
-        "out_trade_no": "APPORDER0001",
-        "notify_url": "https://e.com/n",
-        "amount": {"total": 100},
-    }
+    body = pay.order_body("APPORDER0001")
     assert "prepay_id" in pay.request("POST", "/v3/pay/transactions/app", body).json()
 
 

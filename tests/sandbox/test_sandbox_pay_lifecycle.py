@@ -121,9 +121,7 @@ def test_paying_opens_the_customer_service_window(pay):
 
     pay.handle.control("POST", "mp/oa/follow", json={"user": "wangfang", "appid": oa.appid})
     pay.handle.advance_clock(48 * 3600 + 1)
-    token = pay.http.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
-    ).json()["access_token"]
+    token = pay.handle.access_token(oa)
     assert send(token)["errcode"] == 45015  # the follow was more than 48 hours ago
     body = {
         "appid": oa.appid,

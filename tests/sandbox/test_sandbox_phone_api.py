@@ -327,9 +327,7 @@ def test_scan_recognises_h5_payment_urls(wxsandbox):
 
 def test_scan_recognises_scene_qr_codes_by_url_ticket_and_image(wxsandbox):
     oa = wxsandbox.app_of_kind(OFFICIAL_ACCOUNT)
-    token = wxsandbox.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
-    ).json()["access_token"]
+    token = wxsandbox.access_token(oa)
     qr = wxsandbox.client.post(
         f"/cgi-bin/qrcode/create?access_token={token}",
         json={
@@ -360,9 +358,7 @@ def test_scan_recognises_scene_qr_codes_by_url_ticket_and_image(wxsandbox):
 
 def test_scan_recognises_mini_program_links_urls_and_plain_text(wxsandbox):
     mp = wxsandbox.app_of_kind("mini_program")
-    token = wxsandbox.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": mp.appid, "secret": mp.secret}
-    ).json()["access_token"]
+    token = wxsandbox.access_token(mp)
     link = wxsandbox.client.post(
         f"/wxa/generate_urllink?access_token={token}", json={"path": "pages/product/detail", "query": "id=42"}
     ).json()

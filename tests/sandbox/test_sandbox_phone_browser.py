@@ -213,13 +213,6 @@ def sb(wxsandbox_factory, wxsandbox_base_config, hub):
     return handle
 
 
-def access_token(sb, app):
-    answer = sb.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": app.appid, "secret": app.secret}
-    ).json()
-    return answer["access_token"]
-
-
 def create_menu(sb, hub):
     menu = {
         "button": [
@@ -234,7 +227,7 @@ def create_menu(sb, hub):
         ]
     }
     answer = sb.client.post(
-        f"/cgi-bin/menu/create?access_token={access_token(sb, hub.app)}",
+        f"/cgi-bin/menu/create?access_token={sb.access_token(hub.app)}",
         content=json.dumps(menu, ensure_ascii=False).encode(),
     ).json()
     assert answer["errcode"] == 0, answer
@@ -334,7 +327,7 @@ def test_follow_send_text_click_menu_and_see_pushed_messages(page, sb, hub):
     expect(page.frame_locator("#browser-frame").locator("h1")).to_have_text("售后服务指南")
 
     # Customer-service and template messages the hub sends meanwhile arrive by polling, with a badge.
-    token = access_token(sb, hub.app)
+    token = sb.access_token(hub.app)
     openid = sb.openid("xiaoming", hub.app.appid)
     sent = sb.client.post(
         f"/cgi-bin/message/custom/send?access_token={token}",
@@ -632,7 +625,7 @@ def test_jsbridge_outside_the_phone_fails_cleanly(page, sb, hub):
 
 
 def test_scanning_a_scene_qr_code_follows_the_account(page, sb, hub):
-    token = access_token(sb, hub.app)
+    token = sb.access_token(hub.app)
     qr = sb.client.post(
         f"/cgi-bin/qrcode/create?access_token={token}",
         json={

@@ -257,9 +257,7 @@ def test_a_screenshot_over_the_body_limit_is_sent_again_as_a_smaller_jpeg(page, 
 @pytest.mark.browser
 def test_the_accounts_own_qr_image_is_scanned_into_a_follow(page, wxsandbox):
     oa = wxsandbox.app_of_kind("official_account")
-    token = wxsandbox.client.get(
-        "/cgi-bin/token", params={"grant_type": "client_credential", "appid": oa.appid, "secret": oa.secret}
-    ).json()["access_token"]
+    token = wxsandbox.access_token(oa)
     qr = wxsandbox.client.post(
         f"/cgi-bin/qrcode/create?access_token={token}",
         json={"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "poster-2024"}}},
