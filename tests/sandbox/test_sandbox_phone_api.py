@@ -18,6 +18,7 @@ from wechatpayv3 import WeChatPay, WeChatPayType
 
 from wxsandbox.app import create_app
 from wxsandbox.config import OFFICIAL_ACCOUNT, ConfigError, generate_rsa_private_key_pem
+from wxsandbox.pay import signing
 from wxsandbox.phone import framing, jsapi
 
 NOTIFY = "http://127.0.0.1:9/pay/notify"
@@ -122,7 +123,7 @@ def test_phone_helper_signs_exactly_like_the_sdk(wxsandbox):
     )
     theirs = sdk_params(wxsandbox, appid, prepay_id, "1414561699")
     assert ours == theirs  # PKCS#1 v1.5 signatures are deterministic
-    assert jsapi.pay_message(
+    assert signing.invocation_message(
         "wx8888888888888888",
         "1414561699",
         "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wxsandbox.pay import notify, store
+from wxsandbox.pay import crypto, notify, signing, store
 from wxsandbox.pay.transactions import transaction_json
 
 
@@ -137,8 +137,6 @@ def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = Non
     with the merchant's key, the prepay_id, and that it belongs to the ``appId`` given. Returns the cashier
     view; raises PaymentRefused(``invalid_signature`` …) with ``get_brand_wcpay_request:fail`` semantics.
     """
-    from wxsandbox.pay import crypto
-
     if "partnerid" in params or "prepayid" in params:  # App SDK parameters
         appid, timestamp, nonce = params.get("appid"), params.get("timestamp"), params.get("noncestr")
         prepay_id, signature = params.get("prepayid"), params.get("sign")
@@ -162,7 +160,7 @@ def verify_invocation(sandbox, params: dict[str, Any], user_id: str | None = Non
     if order["appid"] != appid:
         raise PaymentRefused("appid_mismatch", "调起支付的 appId 与下单 appid 不一致")
     merchant = sandbox.config.merchant(order["mchid"])
-    message = f"{appid}\n{timestamp}\n{nonce}\n{message_fourth}\n"
+    message = signing.invocation_message(appid, timestamp, nonce, message_fourth)
     if not crypto.rsa_verify(merchant.merchant_public_key_pem, message, signature):
         raise PaymentRefused("invalid_signature", "支付验证签名失败")
     state = order["trade_state"]

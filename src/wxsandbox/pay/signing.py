@@ -50,6 +50,12 @@ def response_message(timestamp: str, nonce: str, body: str | bytes) -> str:
     return f"{timestamp}\n{nonce}\n{text}\n"
 
 
+def invocation_message(appid: str, timestamp: str, nonce: str, package: str) -> str:
+    """The four lines a merchant signs for the cashier (§1.9): ``package`` is ``prepay_id=…`` for JSAPI and
+    Mini Programs, the bare prepay_id for the App SDK."""
+    return f"{appid}\n{timestamp}\n{nonce}\n{package}\n"
+
+
 def build_authorization(
     mchid: str,
     serial_no: str,

@@ -13,16 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from wxsandbox.control import ControlError
-from wxsandbox.pay import crypto, payments
+from wxsandbox.pay import crypto, payments, signing
 from wxsandbox.phone import settings as phone_settings
 
 FIELDS = ("appId", "timeStamp", "nonceStr", "package", "signType", "paySign")
 PACKAGE_PREFIX = "prepay_id="
-
-
-def pay_message(app_id: str, timestamp: str, nonce: str, package: str) -> str:
-    """The four signed lines of a JSAPI / Mini Program payment request."""
-    return f"{app_id}\n{timestamp}\n{nonce}\n{package}\n"
 
 
 def sign_pay_request(
@@ -36,7 +31,9 @@ def sign_pay_request(
         "nonceStr": nonce,
         "package": package,
         "signType": "RSA",
-        "paySign": crypto.rsa_sign(merchant_private_key_pem, pay_message(app_id, timestamp, nonce, package)),
+        "paySign": crypto.rsa_sign(
+            merchant_private_key_pem, signing.invocation_message(app_id, timestamp, nonce, package)
+        ),
     }
 
 
