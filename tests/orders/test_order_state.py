@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 WEBHOOK = {
     "merchant_webhook": {
-        "handler": "wxmall.core.handlers.post_webhook",
+        "handler": "wxmall.core.webhook.post_webhook",
         "url": "http://127.0.0.1:9/hook",
         "secret": "s3cret",
     }

@@ -9,9 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
+        from wxmall.core.outbox import RELAY_TASK
+
         interval = settings.OUTBOX_RELAY_INTERVAL_SECONDS
         settings.CELERY_BEAT_SCHEDULE["outbox-relay"] = {
-            "task": "wxmall.core.relay_outbox",
+            "task": RELAY_TASK,
             "schedule": interval,
             # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
             "options": {"expires": max(interval, 1)},
