@@ -397,3 +397,19 @@ LOGGING = {
         "axes": {"level": "WARNING" if LOG_LEVEL in ("DEBUG", "INFO") else LOG_LEVEL},
     },
 }
+
+# --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
+# The web OAuth authorize page lives on its own host (open.weixin.qq.com for real WeChat), not the API's.
+WECHAT_OAUTH_AUTHORIZE_BASE = _env("WECHAT_OAUTH_AUTHORIZE_BASE") or WECHAT_API_BASE
+WECHAT_OA_APPID = _env("WECHAT_OA_APPID") or ""
+WECHAT_OA_SECRET = _env("WECHAT_OA_SECRET") or ""
+WECHAT_MINIPROGRAM_APPID = _env("WECHAT_MINIPROGRAM_APPID") or ""
+WECHAT_MINIPROGRAM_SECRET = _env("WECHAT_MINIPROGRAM_SECRET") or ""
+WECHAT_HTTP_TIMEOUT_SECONDS = float(_env("WECHAT_HTTP_TIMEOUT_SECONDS") or "5")
+# Staff may undo a merge for this long after it was made.
+ACCOUNTS_MERGE_REVERSIBLE_DAYS = env_int("ACCOUNTS_MERGE_REVERSIBLE_DAYS", 30, minimum=0)
+# Points: earned per whole yuan paid; one point is worth POINTS_VALUE_FEN fen at checkout, and points may
+# pay at most POINTS_MAX_DISCOUNT_PERCENT of an order's goods amount.
+POINTS_PER_YUAN = env_int("POINTS_PER_YUAN", 1, minimum=0)
+POINTS_VALUE_FEN = env_int("POINTS_VALUE_FEN", 1, minimum=1)
+POINTS_MAX_DISCOUNT_PERCENT = env_int("POINTS_MAX_DISCOUNT_PERCENT", 50, minimum=0)
