@@ -4,6 +4,7 @@ transaction, and that a refusing hook refuses the whole move."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from wxmall.accounts import points
 from wxmall.checkout import actions as checkout
 from wxmall.checkout import release
 from wxmall.checkout.testing import snapshot
@@ -22,8 +23,12 @@ def order(customer, address, sku):
 
 def test_apps_register_their_hooks_at_start_up():
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [release.on_cancelled]
-    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [release.on_refunded]
-    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [actions.count_sales]
+    # accounts comes before checkout in INSTALLED_APPS, so its hooks run first.
+    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [
+        points.reverse_on_refund,
+        release.on_refunded,
+    ]
+    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [points.earn_on_paid, actions.count_sales]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == []
 
 
