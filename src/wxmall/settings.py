@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wxmall.catalog",
     "wxmall.checkout",
     "wxmall.orders",
+    "wxmall.payments",
     "wxmall.storefront",
     "wxmall.console",
 ]
@@ -196,11 +197,46 @@ OUTBOX_DESTINATIONS = {
         "url": os.environ.get("MERCHANT_WEBHOOK_URL", ""),
         "secret": os.environ.get("MERCHANT_WEBHOOK_SECRET", ""),
     },
+    # WeChat Pay calls that must happen after a commit: closing attempts, submitting refunds.
+    "wechat_pay": {"handler": "wxmall.payments.handlers.deliver"},
 }
 
 # --- WeChat (wxsandbox on loopback by default; real hosts in production) ----------------------------
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "http://127.0.0.1:9100")
 WECHAT_PAY_API_BASE = os.environ.get("WECHAT_PAY_API_BASE", "http://127.0.0.1:9100")
+
+
+# WeChat Pay v3 merchant (wxmall.payments.config validates it at start outside DEMO; in DEMO, left unset, the
+# seeded merchant of wxsandbox's state file is used). Keys are files (or PEM text) named by the env.
+def _env_list(name: str) -> list[str]:
+    return [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
+
+
+WECHAT_PAY = {
+    "mchid": os.environ.get("WECHAT_PAY_MCHID", ""),
+    "appid": os.environ.get("WECHAT_PAY_APPID", ""),  # Official Account / web appid (JSAPI, H5, Native)
+    "mp_appid": os.environ.get("WECHAT_PAY_MP_APPID", ""),  # Mini Program appid, optional
+    "apiv3_key": os.environ.get("WECHAT_PAY_APIV3_KEY", ""),
+    "merchant_serial": os.environ.get("WECHAT_PAY_MERCHANT_SERIAL", ""),
+    "merchant_private_key_file": os.environ.get("WECHAT_PAY_MERCHANT_KEY_FILE", ""),
+    "merchant_private_key": os.environ.get("WECHAT_PAY_MERCHANT_KEY", ""),
+    "public_key_id": os.environ.get("WECHAT_PAY_PUBLIC_KEY_ID", ""),
+    "public_key_file": os.environ.get("WECHAT_PAY_PUBLIC_KEY_FILE", ""),
+    "platform_cert_files": _env_list("WECHAT_PAY_PLATFORM_CERT_FILES"),
+    "notify_url": os.environ.get("WECHAT_PAY_NOTIFY_URL", ""),  # default SITE_URL/payments/notify/
+    "refund_notify_url": os.environ.get("WECHAT_PAY_REFUND_NOTIFY_URL", ""),
+    "sandbox_state": os.environ.get("WXSANDBOX_STATE", ""),  # DEMO: default var/sandbox.db
+}
+# A notification whose Wechatpay-Timestamp is further than this from our clock is refused (replay window).
+WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS = env_int("WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS", 300)
+WECHAT_PAY_HTTP_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_PAY_HTTP_TIMEOUT_SECONDS", "10"))
+# Pending payments older than this are queried actively (a lost notification never leaves them unpaid).
+PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
+# A Native code_url is shown for this long before the page asks for a fresh one.
+PAYMENT_NATIVE_CODE_SECONDS = env_int("PAYMENT_NATIVE_CODE_SECONDS", 600)
+# The request header carrying the customer's IP when behind a trusted reverse proxy (e.g.
+# "X-Forwarded-For", its left-most entry is used); empty: REMOTE_ADDR. Only set it behind a proxy you run.
+PAYMENT_CLIENT_IP_HEADER = os.environ.get("PAYMENT_CLIENT_IP_HEADER", "")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
