@@ -62,10 +62,12 @@ def _mount_routers() -> None:
     from wxmall.checkout.api import router as checkout
     from wxmall.core.api import router as core
     from wxmall.orders.api import router as orders
+    from wxmall.payments.api import router as payments
 
     api.add_router("/catalog", catalog)
     api.add_router("/checkout", checkout)
     api.add_router("/orders", orders)
+    api.add_router("/payments", payments)
     api.add_router("/core", core)
 
 

@@ -166,7 +166,7 @@ def test_checkout_from_cart_with_a_new_address_places_the_order(customer_client,
     assert not CartLine.objects.filter(user=customer).exists()
     assert SKU.objects.get(pk=shop["sku"].pk).stock == 18
     page = customer_client.get(response.url).content.decode()
-    assert "下单成功" in page and "待支付 — 微信支付即将上线" in page
+    assert "下单成功" in page and "待支付 — 请使用微信支付" in page
 
 
 def test_double_submit_returns_the_same_order_and_saves_one_address(customer_client, customer, shop):
