@@ -304,7 +304,7 @@ OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
 # `enqueue` then returns None and writes nothing (e.g. no merchant webhook configured).
 OUTBOX_DESTINATIONS = {
     "merchant_webhook": {
-        "handler": "wxmall.core.handlers.post_webhook",
+        "handler": "wxmall.core.webhook.post_webhook",
         "url": _env("MERCHANT_WEBHOOK_URL") or "",
         "secret": _env("MERCHANT_WEBHOOK_SECRET") or "",
     },

@@ -103,7 +103,7 @@ def test_unknown_message(admin_user):
 @pytest.mark.django_db
 def test_message_lists_filter_by_status_and_destination(webhook, settings):
     settings.OUTBOX_DESTINATIONS["wechat.store"] = {
-        "handler": "wxmall.core.handlers.post_webhook",
+        "handler": "wxmall.core.webhook.post_webhook",
         "url": webhook.url,
         "secret": "x",
     }
