@@ -226,7 +226,7 @@ def test_commit_kicks_the_relay(webhook):
 def test_task_is_registered_and_scheduled(webhook, settings):
     from wxmall.core.tasks import relay_outbox
 
-    entry = settings.CELERY_BEAT_SCHEDULE["outbox-relay"]
+    entry = celery_app.conf.beat_schedule["outbox-relay"]
     assert entry["task"] == relay_outbox.name and relay_outbox.name in celery_app.tasks
     assert entry["schedule"] == settings.OUTBOX_RELAY_INTERVAL_SECONDS
     put()

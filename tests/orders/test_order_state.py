@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
+from wxmall.celery import app as celery_app
 from wxmall.checkout import actions as checkout
 from wxmall.checkout.testing import make_address, make_coupon, make_flash_sale, make_sku, snapshot
 from wxmall.core.errors import DomainError
@@ -232,7 +232,7 @@ def test_auto_cancel_takes_only_expired_unpaid_orders(customer, address, sku, se
 
 
 def test_auto_cancel_is_scheduled_every_minute():
-    entry = settings.CELERY_BEAT_SCHEDULE["orders-cancel-expired"]
+    entry = celery_app.conf.beat_schedule["orders-cancel-expired"]
     assert entry["task"] == cancel_expired_orders.name and entry["schedule"] == 60.0
 
 

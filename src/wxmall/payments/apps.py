@@ -14,12 +14,6 @@ class PaymentsConfig(AppConfig):
         from . import config, order_hooks
 
         hooks.register(order_hooks.close_wechat_orders, to=OrderStatus.CANCELLED)
-        settings.CELERY_BEAT_SCHEDULE["payments-query-pending"] = {
-            "task": "wxmall.payments.query_pending",
-            "schedule": 30.0,
-            "options": {"expires": 30},
-        }
-        # Production (DEMO explicitly off): missing or malformed keys stop the start, with the reason.
-        # Until settings.DEMO exists the check waits for first use, so nothing breaks before it lands.
-        if getattr(settings, "DEMO", None) is False:
+        # Production mode: missing or malformed keys stop the start, with the reason.
+        if settings.PRODUCTION:
             config.pay_config()

@@ -38,12 +38,14 @@ def method_for(request: HttpRequest) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the left-most address of PAYMENT_CLIENT_IP_HEADER when a trusted proxy sets it."""
+    """REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the X-Forwarded-For entry the outermost trusted
+    proxy appended (what the client itself wrote further left is ignored)."""
     value = request.META.get("REMOTE_ADDR", "")
-    header = settings.PAYMENT_CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
-        value = forwarded.split(",")[0].strip() or value
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= count and forwarded[-count]:
+            value = forwarded[-count]
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
