@@ -215,6 +215,7 @@ def main() -> int:
             **pay_env,
             "DATABASE_URL": url,
             "WXMALL_VAR_DIR": str(var_dir),
+            "WXMALL_DEMO": "1",  # the embedded demo on a private PostgreSQL (the merchant keys are set above)
             "DJANGO_SETTINGS_MODULE": "wxmall.settings",
             "LOG_LEVEL": "ERROR",
             "DEBUG": "false",

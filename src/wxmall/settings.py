@@ -339,7 +339,8 @@ FRAME_ANCESTORS = env_list("FRAME_ANCESTORS") or (["'self'", WXSANDBOX_PHONE_ORI
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", NONCE],
+        # The demo's pay page loads wxsandbox's WeixinJSBridge (the phone's in-WeChat browser) from its origin.
+        "script-src": ["'self'", NONCE, *([WXSANDBOX_PHONE_ORIGIN] if DEMO else [])],
         "style-src": ["'self'", "'unsafe-inline'"],  # fallback for browsers without -elem/-attr
         "style-src-elem": ["'self'", NONCE],
         "style-src-attr": ["'unsafe-inline'"],

@@ -163,3 +163,18 @@ def test_method_by_user_agent():
     assert method_for(rf.get("/", HTTP_USER_AGENT=MOBILE)) == "h5"
     assert method_for(rf.get("/", HTTP_USER_AGENT=DESKTOP)) == "native"
     assert method_for(rf.get("/")) == "native"
+
+
+def test_the_customer_may_choose_another_method(shopper, order, pay_hub, customer, settings):
+    appid = pay_hub.app_of_kind("official_account").appid
+    WeChatIdentity.objects.create(
+        user=customer, appid=appid, openid=pay_hub.openid("lihua", appid), kind="oa"
+    )
+    client = shopper(DESKTOP)
+    client.post(f"/orders/{order.order_no}/pay/start/", {"method": "jsapi"})
+    assert Payment.objects.get().method == "jsapi"
+    page = client.get(f"/orders/{order.order_no}/pay/").content.decode()
+    # In the demo the page loads wxsandbox's WeixinJSBridge, and CSP allows exactly that origin.
+    assert f'src="{settings.WXSANDBOX_PHONE_ORIGIN}/phone/jsbridge.js"' in page
+    client.post(f"/orders/{order.order_no}/pay/start/", {"method": "bitcoin"})  # unknown: the browser's
+    assert Payment.objects.order_by("-id").first().method == "native"

@@ -66,7 +66,10 @@ def start(request: HttpRequest, order_no: str) -> HttpResponse:
     order = _order(request, order_no)
     if order is None:
         return not_found(request, "订单不存在")
-    method = method_for(request)
+    # The browser decides by default; the customer may pick another method (WeChat checks each anyway),
+    # e.g. 微信内支付 inside the wxsandbox phone, whose frame does not send WeChat's user agent.
+    chosen = request.POST.get("method", "")
+    method = chosen if chosen in (PayMethod.JSAPI, PayMethod.H5, PayMethod.NATIVE) else method_for(request)
     openid = ""
     if method == PayMethod.JSAPI:
         openid = openid_for(request.user, pay_config().appid) or ""
@@ -101,6 +104,8 @@ def page(request: HttpRequest, order_no: str) -> HttpResponse:
         context["qr_svg"] = _qr_svg(payment.code_url)
     if payment.method == PayMethod.JSAPI and payment.prepay_id and not lapsed:
         context["jsapi"] = wechatpay.invocation(pay_config(), payment.appid, payment.prepay_id)
+        if settings.DEMO:  # real WeChat injects the bridge itself
+            context["jsbridge_url"] = settings.WXSANDBOX_PHONE_ORIGIN.rstrip("/") + "/phone/jsbridge.js"
     return render(request, "storefront/pay.html", context)
 
 
