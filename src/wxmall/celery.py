@@ -37,6 +37,12 @@ def beat_schedule() -> dict:
             "options": {"expires": 60},
         },
         # Pending WeChat Pay attempts older than PAYMENT_QUERY_AFTER_SECONDS are queried (lost notifications).
+        # Before orders-cancel-expired gets to them: close on WeChat first, then cancel ours.
+        "payments-close-expired": {
+            "task": "wxmall.payments.close_expired",
+            "schedule": 20.0,
+            "options": {"expires": 20},
+        },
         "payments-query-pending": {
             "task": "wxmall.payments.query_pending",
             "schedule": 30.0,
