@@ -196,6 +196,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--no-webhook",
+        action="store_true",
+        help="no merchant webhook (no outbox rows, no worker): the notify path alone",
+    )
     args = parser.parse_args()
 
     with ExitStack() as stack:
@@ -219,7 +224,7 @@ def main() -> int:
             "DJANGO_SETTINGS_MODULE": "wxmall.settings",
             "LOG_LEVEL": "ERROR",
             "DEBUG": "false",
-            "MERCHANT_WEBHOOK_URL": webhook.url,
+            "MERCHANT_WEBHOOK_URL": "" if args.no_webhook else webhook.url,
             "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
         }
         os.environ.update(env)
@@ -231,14 +236,30 @@ def main() -> int:
         random.Random(8).shuffle(posts)
         print(f"setup: {len(payments)} orders, {len(posts)} notifications, {time.perf_counter() - t0:.1f}s")
 
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "wxmall", "worker", "-l", "error", "--concurrency", "2"],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
+        worker = (
+            None
+            if args.no_webhook
+            else subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "wxmall",
+                    "worker",
+                    "-l",
+                    "error",
+                    "--concurrency",
+                    "2",
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+            )
         )
-        stack.callback(lambda: (worker.terminate(), worker.wait(15)))
+        if worker is not None:
+            stack.callback(lambda: (worker.terminate(), worker.wait(15)))
         base = start_gunicorn(stack, env, args.workers, args.threads, "gthread")
         hammer(base, list(range(500)), args.concurrency, healthz(base))  # warm up every worker
 
@@ -256,8 +277,11 @@ def main() -> int:
         )
         health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
 
-        wait_for(lambda: len(webhook.paid_at) >= len(payments), "merchant webhook deliveries", timeout=120)
-        downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at]
+        if not args.no_webhook:
+            wait_for(
+                lambda: len(webhook.paid_at) >= len(payments), "merchant webhook deliveries", timeout=120
+            )
+        downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
         check = verify(payments, [json.loads(body)["id"] for _, body, _ in jobs])
 
         print(

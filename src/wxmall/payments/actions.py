@@ -186,7 +186,6 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
         payment = (
             Payment.objects.select_for_update()
             .filter(out_trade_no=str(resource.get("out_trade_no", "")), mchid=config.mchid)
-            .select_related("order")
             .first()
         )
         if payment is None:
@@ -213,7 +212,9 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
             return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
         try:
             with transaction.atomic():
-                order_actions.mark_paid(payment.order.order_no, transaction_id, paid_at, amount)
+                # By number: loading the order here would decrypt its address for nothing.
+                order_no = Order.objects.filter(pk=payment.order_id).values_list("order_no", flat=True).get()
+                order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
                 _save(payment, base | {"status": PaymentStatus.PAID})
         except DomainError as exc:
             if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
@@ -335,7 +336,7 @@ def _refund(
         out_refund_no=out_refund_no,
         defaults={
             "payment": payment,
-            "order": payment.order,
+            "order_id": payment.order_id,
             "amount": amount,
             "reason": reason[:80],
             "completes_order": completes_order,
