@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "wxmall.orders",
     "wxmall.storefront",
     "wxmall.console",
+    "wxmall.wechat",
 ]
 
 MIDDLEWARE = [
@@ -212,3 +213,49 @@ LOGGING = {
     # Django's own loggers default to INFO with their own handlers; route them through the root's.
     "loggers": {"django": {"level": LOG_LEVEL}},
 }
+
+
+# --- WeChat apps, client and token service (wxmall.wechat) ------------------------------------------
+# One entry per app the hub calls: oa = Official Account (服务号), mp = Mini Program, store = WeChat Store.
+# An app whose appid is empty is off. Outside the demo, every configured app is checked at start
+# (appid "wx" + 16 hex, secret 32 hex). In the demo (WXMALL_DEMO=1) the appids default to wxsandbox's
+# seeded apps and an empty secret is read from the sandbox's control API, so `make run` needs no env.
+_WECHAT_DEMO = globals().get("DEMO", env_bool("WXMALL_DEMO", False))
+WECHAT_APPS = {
+    "oa": {
+        "appid": os.environ.get("WECHAT_OA_APPID", "wx5b1f0a7c3e9d0a01" if _WECHAT_DEMO else ""),
+        "secret": os.environ.get("WECHAT_OA_SECRET", ""),
+    },
+    "mp": {
+        "appid": os.environ.get("WECHAT_MP_APPID", "wx5b1f0a7c3e9d0b02" if _WECHAT_DEMO else ""),
+        "secret": os.environ.get("WECHAT_MP_SECRET", ""),
+    },
+    "store": {
+        "appid": os.environ.get("WECHAT_STORE_APPID", ""),
+        "secret": os.environ.get("WECHAT_STORE_SECRET", ""),
+    },
+}
+WECHAT_HTTP_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_HTTP_TIMEOUT_SECONDS", "5"))
+WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS", "2"))
+# -1 (system busy), 5xx and connection failures: this many tries in all, backoff with full jitter.
+WECHAT_RETRY_ATTEMPTS = env_int("WECHAT_RETRY_ATTEMPTS", 3)
+WECHAT_RETRY_BACKOFF_SECONDS = float(os.environ.get("WECHAT_RETRY_BACKOFF_SECONDS", "0.2"))
+WECHAT_RETRY_BACKOFF_MAX_SECONDS = float(os.environ.get("WECHAT_RETRY_BACKOFF_MAX_SECONDS", "2"))
+# Token storage: auto = Redis when REDIS_URL is set, else the database; or force "db" / "redis".
+WECHAT_CREDENTIAL_STORE = os.environ.get("WECHAT_CREDENTIAL_STORE", "auto")
+# Refresh this long before expiry. Must stay below 300 s: stable_token only rotates in its last 5 minutes.
+WECHAT_TOKEN_REFRESH_AHEAD_SECONDS = env_int("WECHAT_TOKEN_REFRESH_AHEAD_SECONDS", 240)
+WECHAT_TICKET_REFRESH_AHEAD_SECONDS = env_int("WECHAT_TICKET_REFRESH_AHEAD_SECONDS", 240)
+# The refresher's lease: a refresher killed mid-fetch holds the others back at most this long.
+WECHAT_TOKEN_LOCK_SECONDS = float(os.environ.get("WECHAT_TOKEN_LOCK_SECONDS", "15"))
+WECHAT_TOKEN_POLL_SECONDS = float(os.environ.get("WECHAT_TOKEN_POLL_SECONDS", "0.05"))
+# After 45009/45011 on a token fetch nobody fetches again for this long.
+WECHAT_QUOTA_BACKOFF_SECONDS = float(os.environ.get("WECHAT_QUOTA_BACKOFF_SECONDS", "60"))
+WECHAT_REFRESH_INTERVAL_SECONDS = float(os.environ.get("WECHAT_REFRESH_INTERVAL_SECONDS", "60"))
+# API stats: each process writes its buffer at most this often (or after this many calls).
+WECHAT_METRICS_FLUSH_SECONDS = float(os.environ.get("WECHAT_METRICS_FLUSH_SECONDS", "5"))
+WECHAT_METRICS_FLUSH_CALLS = env_int("WECHAT_METRICS_FLUSH_CALLS", 500)
+if not 0 <= WECHAT_TOKEN_REFRESH_AHEAD_SECONDS < 300:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("WECHAT_TOKEN_REFRESH_AHEAD_SECONDS must be within [0, 300)")
