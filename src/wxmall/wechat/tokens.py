@@ -77,7 +77,8 @@ class CredentialService:
                 )
             owner = uuid.uuid4().hex
             if self._store.try_lock(self.appid, self.kind, owner, lock_ttl):
-                return self._refresh(owner, record)
+                fresh = self._fresh_after_lock(owner)
+                return fresh.value if fresh is not None else self._refresh(owner, record)
             if usable:  # another process is refreshing; the current value is still good meanwhile
                 return record.value
             if time.monotonic() > deadline:
@@ -123,8 +124,20 @@ class CredentialService:
         owner = uuid.uuid4().hex
         if not self._store.try_lock(self.appid, self.kind, owner, settings.WECHAT_TOKEN_LOCK_SECONDS):
             return False
+        if self._fresh_after_lock(owner) is not None:
+            return False
         self._refresh(owner, record)
         return True
+
+    def _fresh_after_lock(self, owner: str) -> Record | None:
+        """Read again under the lease: a refresher that finished between our read and our lock already
+        fetched, and a second fetch would only waste quota. Returns the fresh record (lease released)."""
+        record = self._store.read(self.appid, self.kind)
+        if record is not None and record.value and time.time() < record.refresh_at:
+            self._store.release(self.appid, self.kind, owner)
+            self._local = record
+            return record
+        return None
 
     def expire(self, value: str) -> bool:
         """WeChat refused `value`: expire it if it is still the current one. Always drops the local copy."""
