@@ -47,8 +47,13 @@ def on_http_error(request, exc: HttpError):
     # ninja reports an unparseable body as HttpError(400, "Cannot parse request body ...").
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         error = CommonError.MALFORMED_JSON
-        return _error(request, error.status, {"code": error.code, "message": error.message})
-    return _error(request, exc.status_code, {"code": f"http_{exc.status_code}", "message": str(exc)})
+        return _error(request, error.status, error.body())
+    error = _BY_STATUS.get(exc.status_code, CommonError.INVALID_REQUEST)
+    return _error(request, exc.status_code, error.body())
+
+
+# ninja's own HttpErrors carry free text (sometimes echoing input): answer the common code instead.
+_BY_STATUS = {e.status: e for e in CommonError if e is not CommonError.MALFORMED_JSON}
 
 
 def _mount_routers() -> None:

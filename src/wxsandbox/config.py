@@ -178,7 +178,9 @@ class PaySettings:
     status_out_trade_no_used: int = 403
     status_appid_mchid_not_match: int = 400
     code_close_paid_order: str = "ORDERPAID"  # B.3; HTTP 400
-    code_not_enough: str = "NOT_ENOUGH"  # refund over the remaining amount (B.3)
+    code_not_enough: str = (
+        "NOT_ENOUGH"  # refund beyond the merchant's balance (B.3); over the remainder is 400
+    )
     max_refunds_per_order: int = 50  # B.7
     notify_id_stable_across_retries: bool = True  # B.6
     expired_order_state: str = "CLOSED"  # what an unpaid order past time_expire reports (NOTPAY or CLOSED)

@@ -31,9 +31,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from wxmall.core import breaker
-from wxmall.core.handlers import DeliveryError, PermanentError
 from wxmall.core.models import CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import is_enabled
+from wxmall.core.outbox import DeliveryError, PermanentError, is_enabled
 
 logger = logging.getLogger(__name__)
 
