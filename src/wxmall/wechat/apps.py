@@ -7,7 +7,6 @@ class WechatConfig(AppConfig):
     verbose_name = "微信接口"
 
     def ready(self) -> None:
-        from django.conf import settings
         from django.core.signals import setting_changed
 
         from wxmall.wechat import clients
@@ -16,8 +15,3 @@ class WechatConfig(AppConfig):
         validate_apps()
         self.registry = clients.Registry()  # per process: connection pools and the stats buffer
         setting_changed.connect(clients.on_setting_changed, dispatch_uid="wechat-clients")
-        settings.CELERY_BEAT_SCHEDULE["wechat-refresh-credentials"] = {
-            "task": "wxmall.wechat.refresh_credentials",
-            "schedule": settings.WECHAT_REFRESH_INTERVAL_SECONDS,
-            "options": {"expires": settings.WECHAT_REFRESH_INTERVAL_SECONDS},
-        }

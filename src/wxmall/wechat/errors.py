@@ -103,6 +103,6 @@ def describe(errcode: int) -> str:
 class WechatApiError(ErrorCode):
     """Errors of the hub's own /api/wechat endpoints."""
 
-    JSSDK_URL_NOT_ALLOWED = (400, "只能为本店页面生成 JS-SDK 配置")
-    WECHAT_NOT_CONFIGURED = (503, "未配置微信公众号")
-    WECHAT_UNAVAILABLE = (503, "微信接口暂不可用，请稍后重试")
+    JSSDK_URL_NOT_ALLOWED = ("wechat_jssdk_url_not_allowed", 400, "只能为本店页面生成 JS-SDK 配置")
+    NOT_CONFIGURED = ("wechat_not_configured", 503, "未配置微信公众号")
+    UNAVAILABLE = ("wechat_unavailable", 503, "微信接口暂不可用，请稍后重试")
