@@ -62,11 +62,13 @@ def _mount_routers() -> None:
     from wxmall.checkout.api import router as checkout
     from wxmall.core.api import router as core
     from wxmall.orders.api import router as orders
+    from wxmall.wechat.api import router as wechat
 
     api.add_router("/catalog", catalog)
     api.add_router("/checkout", checkout)
     api.add_router("/orders", orders)
     api.add_router("/core", core)
+    api.add_router("/wechat", wechat)
 
 
 _mount_routers()
