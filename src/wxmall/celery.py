@@ -22,7 +22,7 @@ def beat_schedule() -> dict:
     relay_interval = settings.OUTBOX_RELAY_INTERVAL_SECONDS
     return {
         "outbox-relay": {
-            "task": "wxmall.core.relay_outbox",
+            "task": "wxmall.core.relay_outbox",  # core.outbox.RELAY_TASK (imported there would be a cycle)
             "schedule": relay_interval,
             # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
             "options": {"expires": max(relay_interval, 1)},
@@ -41,6 +41,12 @@ def beat_schedule() -> dict:
             "task": "wxmall.orders.cancel_expired_orders",
             "schedule": 60.0,
             "options": {"expires": 60},
+        },
+        # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
+        "payments-query-pending": {
+            "task": "wxmall.payments.query_pending",
+            "schedule": 30.0,
+            "options": {"expires": 30},
         },
     }
 
