@@ -314,6 +314,9 @@ OUTBOX_DESTINATIONS = {
     },
     # WeChat Pay calls that must happen after a commit: closing attempts, submitting refunds.
     "wechat_pay": {"handler": "wxmall.payments.handlers.deliver"},
+    # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
+    "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
+    "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
 }
 
 # --- security headers and cookies ---------------------------------------------------------------------
