@@ -5,9 +5,10 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from wxmall.api_docs import LocalSwagger
 from wxmall.core.errors import CommonError, DomainError
 
-api = NinjaAPI(title="wxmall API", version="1", urls_namespace="api", docs_url="/docs")
+api = NinjaAPI(title="wxmall API", version="1", urls_namespace="api", docs_url="/docs", docs=LocalSwagger())
 
 
 def _error(request: HttpRequest, status: int, body: dict):

@@ -153,7 +153,20 @@
     sync();
   }
 
+  /* --- forms with data-confirm ask first (no inline handlers: the CSP refuses them) ------------------ */
+  function initConfirm() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initConfirm();  // first, so a cancelled confirm stops the submit-once lock too
     initPicker();
     initSteppers();
     initCountdowns();
