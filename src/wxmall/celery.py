@@ -36,6 +36,12 @@ def beat_schedule() -> dict:
             "schedule": 60.0,
             "options": {"expires": 60},
         },
+        # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
+        "payments-query-pending": {
+            "task": "wxmall.payments.query_pending",
+            "schedule": 30.0,
+            "options": {"expires": 30},
+        },
     }
 
 

@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "wxmall.catalog",
     "wxmall.checkout",
     "wxmall.orders",
+    "wxmall.payments",
     "wxmall.storefront",
     "wxmall.console",
 ]
@@ -168,6 +169,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ from gunicorn itself (admin CSS, storefront assets, ECharts): no nginx needed to start.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF: /api/ bodies must be bounded JSON, and /api/ errors are JSON envelopes.
+    "wxmall.core.middleware.ApiRequestGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -308,6 +311,8 @@ OUTBOX_DESTINATIONS = {
         "url": _env("MERCHANT_WEBHOOK_URL") or "",
         "secret": _env("MERCHANT_WEBHOOK_SECRET") or "",
     },
+    # WeChat Pay calls that must happen after a commit: closing attempts, submitting refunds.
+    "wechat_pay": {"handler": "wxmall.payments.handlers.deliver"},
 }
 
 # --- security headers and cookies ---------------------------------------------------------------------
@@ -384,6 +389,36 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         "DEBUG/INFO/WARNING/ERROR/CRITICAL 之一",
         "one of DEBUG/INFO/WARNING/ERROR/CRITICAL",
     )
+
+# WeChat Pay v3 merchant (wxmall.payments.config validates it at start outside DEMO; in DEMO, left unset, the
+# seeded merchant of wxsandbox's state file is used). Keys are files (or PEM text) named by the env.
+WECHAT_PAY = {
+    "mchid": _env("WECHAT_PAY_MCHID") or "",
+    "appid": _env("WECHAT_PAY_APPID") or "",  # Official Account / web appid (JSAPI, H5, Native)
+    "mp_appid": _env("WECHAT_PAY_MP_APPID") or "",  # Mini Program appid, optional
+    "apiv3_key": _env("WECHAT_PAY_APIV3_KEY") or "",
+    "merchant_serial": _env("WECHAT_PAY_MERCHANT_SERIAL") or "",
+    "merchant_private_key_file": _env("WECHAT_PAY_MERCHANT_KEY_FILE") or "",
+    "merchant_private_key": _env("WECHAT_PAY_MERCHANT_KEY") or "",
+    "public_key_id": _env("WECHAT_PAY_PUBLIC_KEY_ID") or "",
+    "public_key_file": _env("WECHAT_PAY_PUBLIC_KEY_FILE") or "",
+    "public_key": _env("WECHAT_PAY_PUBLIC_KEY") or "",  # or the PEM text itself
+    "platform_cert_files": env_list("WECHAT_PAY_PLATFORM_CERT_FILES"),
+    "notify_url": _env("WECHAT_PAY_NOTIFY_URL") or "",  # default SITE_URL/payments/notify/
+    "refund_notify_url": _env("WECHAT_PAY_REFUND_NOTIFY_URL") or "",
+    "sandbox_state": _env("WXSANDBOX_STATE") or "",  # DEMO: default var/sandbox.db
+}
+# A notification whose Wechatpay-Timestamp is further than this from our clock is refused (replay window).
+WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS = env_int("WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS", 300)
+WECHAT_PAY_HTTP_TIMEOUT_SECONDS = env_float("WECHAT_PAY_HTTP_TIMEOUT_SECONDS", 10.0)
+# Pending payments older than this are queried actively (a lost notification never leaves them unpaid).
+PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
+# A Native code_url is shown for this long before the page asks for a fresh one.
+PAYMENT_NATIVE_CODE_SECONDS = env_int("PAYMENT_NATIVE_CODE_SECONDS", 600)
+# The request header carrying the customer's IP when behind a trusted reverse proxy (e.g.
+# "X-Forwarded-For", its left-most entry is used); empty: REMOTE_ADDR. Only set it behind a proxy you run.
+PAYMENT_CLIENT_IP_HEADER = _env("PAYMENT_CLIENT_IP_HEADER") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,7 +21,12 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
-    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [release.on_cancelled]
+    from wxmall.payments import order_hooks as payments
+
+    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [
+        release.on_cancelled,
+        payments.close_wechat_orders,
+    ]
     assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [release.on_refunded]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [actions.count_sales]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == []
