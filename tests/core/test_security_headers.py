@@ -3,6 +3,7 @@ served from the project with no outside URL."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -107,3 +108,22 @@ def test_production_forbids_framing_sends_hsts_and_redirects_plain_http(tmp_path
     assert seen["hsts"].startswith("max-age=31536000") and "includeSubDomains" in seen["hsts"]
     assert seen["plain"] == [301, "https://shop.example.com/api/openapi.json"]
     assert seen["health"] == 200  # load balancers probe over plain HTTP
+
+
+def test_no_template_needs_unsafe_inline_script():
+    """Inline handlers and javascript: URLs cannot carry a nonce: the CSP would refuse them in the browser."""
+    import wxmall
+
+    root = Path(wxmall.__file__).parent
+    offenders = []
+    for path in root.rglob("templates/**/*.html"):
+        html = path.read_text()
+        if re.search(r"\son[a-z]+\s*=", html) or "javascript:" in html:
+            offenders.append(f"{path.relative_to(root)}: inline handler or javascript: URL")
+        for attrs in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html):
+            if "application/json" not in attrs and "nonce=" not in attrs:
+                offenders.append(f"{path.relative_to(root)}: inline <script> without nonce")
+        for attrs in re.findall(r"<style([^>]*)>", html):
+            if "nonce=" not in attrs:
+                offenders.append(f"{path.relative_to(root)}: <style> without nonce")
+    assert offenders == []

@@ -165,7 +165,20 @@
     });
   }
 
+  /* --- "back" links that go to the previous page when there is one (no javascript: URL: the CSP refuses it) */
+  function initHistoryBack() {
+    document.querySelectorAll("a[data-history-back]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (window.history.length > 1) {
+          event.preventDefault();
+          window.history.back();
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initHistoryBack();
     initConfirm();  // first, so a cancelled confirm stops the submit-once lock too
     initPicker();
     initSteppers();
