@@ -22,7 +22,7 @@ def beat_schedule() -> dict:
     relay_interval = settings.OUTBOX_RELAY_INTERVAL_SECONDS
     return {
         "outbox-relay": {
-            "task": "wxmall.core.relay_outbox",
+            "task": "wxmall.core.relay_outbox",  # core.outbox.RELAY_TASK (imported there would be a cycle)
             "schedule": relay_interval,
             # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
             "options": {"expires": max(relay_interval, 1)},
@@ -36,13 +36,13 @@ def beat_schedule() -> dict:
             "schedule": 60.0,
             "options": {"expires": 60},
         },
-        # Pending WeChat Pay attempts older than PAYMENT_QUERY_AFTER_SECONDS are queried (lost notifications).
         # Before orders-cancel-expired gets to them: close on WeChat first, then cancel ours.
         "payments-close-expired": {
             "task": "wxmall.payments.close_expired",
             "schedule": 20.0,
             "options": {"expires": 20},
         },
+        # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
         "payments-query-pending": {
             "task": "wxmall.payments.query_pending",
             "schedule": 30.0,

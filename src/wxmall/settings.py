@@ -169,6 +169,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ from gunicorn itself (admin CSS, storefront assets, ECharts): no nginx needed to start.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF: /api/ bodies must be bounded JSON, and /api/ errors are JSON envelopes.
+    "wxmall.core.middleware.ApiRequestGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
