@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "wxmall.orders",
     "wxmall.storefront",
     "wxmall.console",
+    "wxmall.compliance",
 ]
 
 MIDDLEWARE = [
