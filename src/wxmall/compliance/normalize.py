@@ -16,6 +16,10 @@ import numpy as np
 
 _DROP = 0  # table value for "drop this character" (NUL itself is a control character and is dropped)
 _KEEP = {"%"}  # "100%" is a claim; keep the sign
+# Sentence ends are kept as one boundary mark instead of dropped, so a term never spans two sentences
+# ("销量第一！一体机…" is not the term 第一一体机). Evasions use spaces, dots and symbols, not these.
+_BOUNDARY = "。"
+_BOUNDARIES = "。！？；!?;\n\r\u2028\u2029"
 _NON_BMP_DROP = ((0x1F000, 0x1FAFF), (0xE0000, 0xE007F))  # emoji and pictographs, tag characters
 
 
@@ -42,6 +46,8 @@ def _table() -> np.ndarray:
         if len(trad) == 1 and len(simp) == 1:
             lut[ord(trad)] = lut[ord(simp)]
     lut[ord("％")] = ord("%")
+    for ch in _BOUNDARIES:
+        lut[ord(ch)] = ord(_BOUNDARY)
     lut.setflags(write=False)
     return lut
 
