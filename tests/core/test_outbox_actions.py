@@ -28,7 +28,7 @@ def put(key="a1"):
 
 def dead_letter(webhook, key="a1"):
     message = put(key)
-    webhook.fail_next(400)
+    webhook.answer_next(400)
     relay()
     message.refresh_from_db()
     assert message.status == OutboxStatus.DEAD
@@ -212,5 +212,5 @@ def test_purge_drops_only_old_delivered_rows(webhook, settings):
 def test_purge_is_scheduled_nightly(settings):
     from wxmall.celery import app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["outbox-purge"]
+    entry = app.conf.beat_schedule["outbox-purge"]
     assert entry["task"] == "wxmall.core.purge_outbox" and entry["task"] in app.tasks

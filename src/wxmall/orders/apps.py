@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class OrdersConfig(AppConfig):
@@ -12,8 +11,3 @@ class OrdersConfig(AppConfig):
         from .state import OrderStatus
 
         hooks.register(actions.count_sales, to=OrderStatus.PAID)
-        settings.CELERY_BEAT_SCHEDULE["orders-cancel-expired"] = {
-            "task": "wxmall.orders.cancel_expired_orders",
-            "schedule": 60.0,
-            "options": {"expires": 60},
-        }
