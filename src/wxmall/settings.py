@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",
+    "wxmall.compliance",
 ]
 
 MIDDLEWARE = [
