@@ -31,6 +31,12 @@ def beat_schedule() -> dict:
             "task": "wxmall.core.purge_outbox",
             "schedule": crontab(hour=4, minute=17),  # quiet hour, Asia/Shanghai (CELERY_TIMEZONE)
         },
+        "wechat-refresh-credentials": {
+            # Fetch access_tokens and the jsapi_ticket ahead of expiry, so callers rarely wait for one.
+            "task": "wxmall.wechat.refresh_credentials",
+            "schedule": settings.WECHAT_REFRESH_INTERVAL_SECONDS,
+            "options": {"expires": settings.WECHAT_REFRESH_INTERVAL_SECONDS},
+        },
         "orders-cancel-expired": {
             "task": "wxmall.orders.cancel_expired_orders",
             "schedule": 60.0,

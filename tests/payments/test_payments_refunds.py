@@ -29,7 +29,7 @@ def live_pay(pay_hub, live_server, settings):
 
 @pytest.fixture
 def staff(db):
-    from wxmall.checkout.testing import make_customer
+    from wxmall.accounts.testing import make_customer
 
     user = make_customer("staff-refunds", is_staff=True)
     client = Client()
@@ -129,7 +129,7 @@ def test_miniprogram_gets_request_payment_parameters(pay_hub, order, customer, a
     )
     assert cashier["prepay_id"] == payment.prepay_id
     other = Client()
-    from wxmall.checkout.testing import make_customer
+    from wxmall.accounts.testing import make_customer
 
     other.force_login(make_customer("mp-stranger"))
     assert other.post(url).status_code == 404
