@@ -488,8 +488,9 @@ if WECHAT_TOKEN_REFRESH_AHEAD_SECONDS >= 300:
     )
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
-# The web OAuth authorize page lives on its own host (open.weixin.qq.com for real WeChat), not the API's.
-WECHAT_OAUTH_AUTHORIZE_BASE = _env("WECHAT_OAUTH_AUTHORIZE_BASE") or WECHAT_API_BASE
+# The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not
+# the API's; empty means WECHAT_API_BASE (wxsandbox serves both).
+WECHAT_OAUTH_AUTHORIZE_BASE = _env("WECHAT_OAUTH_AUTHORIZE_BASE") or ""
 # Staff may undo a merge for this long after it was made.
 ACCOUNTS_MERGE_REVERSIBLE_DAYS = env_int("ACCOUNTS_MERGE_REVERSIBLE_DAYS", 30, minimum=0)
 # Points: earned per whole yuan paid; one point is worth POINTS_VALUE_FEN fen at checkout, and points may

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from wxmall.accounts import actions, points
 from wxmall.accounts.models import Address, CustomerMerge, Member, User, WeChatIdentity
+from wxmall.accounts.testing import make_address, make_customer
 from wxmall.checkout.actions import add_to_cart
 from wxmall.checkout.models import CartLine
-from wxmall.checkout.testing import make_address, make_customer
 from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order
 
