@@ -176,6 +176,8 @@ def login_entry(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('storefront:wechat_login')}?{urlencode({'next': safe_next(request)})}")
     if settings.DEMO and settings.DEV_LOGIN_ENABLED:
         return dev_login(request)
+    if request.method == "POST":  # no password-less login to post to
+        raise Http404("开发环境登录未启用")
     return render(request, "accounts/open_in_wechat.html", {"active_tab": "me"})
 
 
