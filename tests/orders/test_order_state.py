@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from wxmall.accounts import actions as accounts
 from wxmall.celery import app as celery_app
 from wxmall.checkout import actions as checkout
 from wxmall.checkout.testing import make_address, make_coupon, make_flash_sale, make_sku, snapshot
@@ -309,7 +310,7 @@ def test_refused_placement_writes_no_outbox_row(customer, address, settings):
 
 
 def test_address_book_rules(customer, other_customer, settings):
-    first = checkout.add_address(
+    first = accounts.add_address(
         customer,
         recipient="王五",
         phone="13700000000",
@@ -319,7 +320,7 @@ def test_address_book_rules(customer, other_customer, settings):
         detail="世纪大道 100 号",
     )
     assert first.is_default
-    second = checkout.add_address(
+    second = accounts.add_address(
         customer,
         recipient="赵六",
         phone="13600000000",
@@ -331,14 +332,14 @@ def test_address_book_rules(customer, other_customer, settings):
     )
     first.refresh_from_db()
     assert second.is_default and not first.is_default
-    checkout.delete_address(customer, second.pk)
+    accounts.delete_address(customer, second.pk)
     first.refresh_from_db()
     assert first.is_default
-    refused("address_not_found", checkout.delete_address, other_customer, first.pk)
-    refused("address_not_found", checkout.set_default_address, other_customer, first.pk)
+    refused("address_not_found", accounts.delete_address, other_customer, first.pk)
+    refused("address_not_found", accounts.set_default_address, other_customer, first.pk)
     exc = refused(
         "invalid_address",
-        checkout.add_address,
+        accounts.add_address,
         customer,
         recipient="",
         phone="12345",
@@ -351,7 +352,7 @@ def test_address_book_rules(customer, other_customer, settings):
     make_address(customer)
     refused(
         "address_limit",
-        checkout.add_address,
+        accounts.add_address,
         customer,
         recipient="满了",
         phone="13500000000",

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from wxmall.accounts import actions as accounts
 from wxmall.catalog.actions import refresh_all_min_prices
 from wxmall.catalog.models import SKU, Category, Product
-from wxmall.checkout import actions as checkout_actions
 from wxmall.checkout.models import Coupon, CouponKind, FlashSale
 
 LAPTOP_IMAGE = "/static/storefront/img/laptop.svg"
@@ -152,7 +152,7 @@ def customer_client(client, customer):
 
 @pytest.fixture
 def address(customer):
-    return checkout_actions.add_address(
+    return accounts.add_address(
         customer,
         recipient="张三",
         phone="13812345678",

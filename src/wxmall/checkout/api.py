@@ -17,6 +17,8 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import BaseModel, ConfigDict
 
+from wxmall.accounts import actions as accounts
+from wxmall.accounts import queries as account_queries
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import yuan
 from wxmall.orders.schemas import OrderDetailOut, order_detail
@@ -345,27 +347,27 @@ def _address(a) -> dict:
 
 @router.get("/addresses", response=list[AddressOut], summary="收货地址")
 def list_addresses(request):
-    return [_address(a) for a in queries.addresses_for(request.auth)]
+    return [_address(a) for a in account_queries.addresses_for(request.auth)]
 
 
 @router.post("/addresses", response={201: AddressOut}, summary="新增收货地址")
 def add_address(request, payload: AddressIn):
-    return Status(201, _address(actions.add_address(request.auth, **payload.dict())))
+    return Status(201, _address(accounts.add_address(request.auth, **payload.dict())))
 
 
 @router.put("/addresses/{address_id}", response=AddressOut, summary="修改收货地址")
 def update_address(request, address_id: int, payload: AddressIn):
     data = payload.dict()
     is_default = data.pop("is_default")
-    return _address(actions.update_address(request.auth, address_id, is_default=is_default, **data))
+    return _address(accounts.update_address(request.auth, address_id, is_default=is_default, **data))
 
 
 @router.post("/addresses/{address_id}/default", response=AddressOut, summary="设为默认地址")
 def default_address(request, address_id: int):
-    return _address(actions.set_default_address(request.auth, address_id))
+    return _address(accounts.set_default_address(request.auth, address_id))
 
 
 @router.delete("/addresses/{address_id}", response={204: None}, summary="删除收货地址")
 def delete_address(request, address_id: int):
-    actions.delete_address(request.auth, address_id)
+    accounts.delete_address(request.auth, address_id)
     return Status(204, None)
