@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from helpers.db import snapshot
 from wxmall.checkout import actions, queries
-from wxmall.checkout.testing import make_coupon, make_flash_sale, snapshot
+from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db

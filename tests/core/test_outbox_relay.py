@@ -79,7 +79,7 @@ def test_signature_refuses_tampering_and_stale_timestamps():
 @pytest.mark.django_db
 def test_server_error_is_retried_later_with_backoff(webhook):
     message = put()
-    webhook.fail_next(500)
+    webhook.answer_next(500)
     now = timezone.now()
     assert relay(now=now).retried == 1
     message.refresh_from_db()
@@ -104,7 +104,7 @@ def test_server_error_is_retried_later_with_backoff(webhook):
 @pytest.mark.parametrize("status", [408, 429, 502, 503])
 def test_transient_statuses_are_retried(webhook, status):
     message = put()
-    webhook.fail_next(status)
+    webhook.answer_next(status)
     assert relay().retried == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.PENDING and f"HTTP {status}" in message.last_error
@@ -114,7 +114,7 @@ def test_transient_statuses_are_retried(webhook, status):
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
 def test_permanent_client_error_dead_letters_at_once(webhook, status):
     message = put()
-    webhook.fail_next(status)
+    webhook.answer_next(status)
     assert relay().dead == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.DEAD and message.attempts == 1

@@ -9,6 +9,7 @@ class CheckoutError(ErrorCode):
     EMPTY_ORDER = ("empty_order", 400, "请选择要购买的商品")
     PRICE_NOT_ACCEPTED = ("price_not_accepted", 400, "价格由服务器计算，请勿提交价格字段")
     NOTE_TOO_LONG = ("note_too_long", 400, "留言不能超过 200 个字")
+    INVALID_NOTE = ("invalid_note", 400, "留言不能包含控制字符或文字方向控制字符")
     INVALID_IDEMPOTENCY_KEY = ("invalid_idempotency_key", 400, "提交标识不正确")
     CART_FULL = ("cart_full", 409, "购物车已满，请先结算或删除部分商品")
     SKU_NOT_FOUND = ("sku_not_found", 404, "商品不存在")

@@ -60,6 +60,7 @@ class CommonError(ErrorCode):
     MALFORMED_JSON = ("malformed_json", 400, "请求体不是合法的 JSON")
     NOT_AUTHENTICATED = ("not_authenticated", 401, "请先登录")
     PERMISSION_DENIED = ("permission_denied", 403, "没有权限执行此操作")
+    CSRF_FAILED = ("csrf_failed", 403, "缺少或错误的 CSRF 令牌，请刷新页面后重试")
     NOT_FOUND = ("not_found", 404, "资源不存在")
     METHOD_NOT_ALLOWED = ("method_not_allowed", 405, "不支持该请求方法")
     CONFLICT = ("conflict", 409, "资源状态已变化，请刷新后重试")
@@ -71,6 +72,14 @@ class CommonError(ErrorCode):
     )
     RATE_LIMITED = ("rate_limited", 429, "请求过于频繁，请稍后再试")
     INTERNAL_ERROR = ("internal_error", 500, "服务器内部错误，请稍后再试")
+
+
+def common_error_for_status(status: int) -> CommonError:
+    """The general code for an HTTP status produced outside the domains (routing, framework errors)."""
+    for error in CommonError:  # declaration order: the general code comes first for each status
+        if error.status == status:
+            return error
+    return CommonError.INTERNAL_ERROR if status >= 500 else CommonError.INVALID_REQUEST
 
 
 class DomainError(Exception):
