@@ -443,6 +443,17 @@ def random_serial() -> str:
 
 
 def materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
+    """Fill every empty secret/key from ``store`` (a State) or generate and persist it, in one write
+    transaction when the store has them: a hub reading the seeded merchant from the same state file while
+    the sandbox starts must end up with the same keys, not a second generated set."""
+    transaction = getattr(store, "transaction", None)
+    if transaction is None:
+        return _materialize(config, store)
+    with transaction():
+        return _materialize(config, store)
+
+
+def _materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
     """Fill every empty secret/key from ``store`` (a State) or generate and persist it.
 
     ``store`` needs ``get_meta(key)`` / ``set_meta(key, value)``. Values given in the config always win.

@@ -4,9 +4,9 @@ transaction, and that a refusing hook refuses the whole move."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from helpers.db import snapshot
 from wxmall.checkout import actions as checkout
 from wxmall.checkout import release
-from wxmall.checkout.testing import snapshot
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.orders import actions, hooks
 from wxmall.orders.models import Order, OrderEvent
@@ -21,7 +21,12 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
-    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [release.on_cancelled]
+    from wxmall.payments import order_hooks as payments
+
+    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [
+        release.on_cancelled,
+        payments.close_wechat_orders,
+    ]
     assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [release.on_refunded]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [actions.count_sales]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == []

@@ -6,9 +6,20 @@ and PostgreSQL apply atomically, so two relays never hold the same row. Each wri
 the relay's lease token and `status = pending`: a relay whose lease ran out, or a row a person
 discarded meanwhile, is never overwritten.
 
-Delivery is at least once. If a relay dies after the receiver took a message but before the row is
-marked delivered, the lease runs out (OUTBOX_LEASE_SECONDS) and another relay delivers it again with
-the same `Idempotency-Key`; receivers must drop duplicates by that key.
+Leases. A relay claims one row right before delivering it, for `outbox.lease_seconds(destination)`:
+the destination's HTTP timeout plus OUTBOX_LEASE_MARGIN_SECONDS (10 s + 5 s by default). The lease is
+tied to the timeout because a delivery is one bounded call: a relay still alive is done (or has given
+up) by then. A relay killed mid-delivery (worker OOM, deploy) leaves its row leased; the next relay run
+after the lease ends takes it over, so a killed delivery is retried about 15 s later, not a minute.
+The console shows rows in flight and until when their lease runs.
+The price of a short lease: httpx's timeout bounds each phase of a call (connect, each read), not its
+total, so a receiver trickling bytes can keep one call alive past the lease. Another relay then
+delivers the row again, and the first relay's late write-back is refused by the token guard: a
+duplicate, never a lost or overwritten outcome.
+
+Delivery is therefore at least once: after a takeover, a replay by staff, or a lease outlived, the
+receiver gets the same message again with the same `Idempotency-Key` header. Receivers MUST record
+the keys they processed and drop repeats (the merchant webhook's contract, README "Outbox").
 
 Failures back off exponentially with full jitter: the n-th failure waits a uniform random time in
 [0, min(OUTBOX_BACKOFF_MAX_SECONDS, OUTBOX_BACKOFF_BASE_SECONDS * 2**(n-1))]. After
@@ -17,6 +28,7 @@ OUTBOX_MAX_ATTEMPTS tries, or at once on a `PermanentError`, the row is a dead l
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -32,11 +44,12 @@ from django.utils.module_loading import import_string
 
 from wxmall.core import breaker
 from wxmall.core.models import CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import DeliveryError, PermanentError, is_enabled
+from wxmall.core.outbox import DeliveryError, PermanentError, is_enabled, lease_seconds
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 2000
+MAX_RESULT_CHARS = 4000  # a handler's result, as JSON: an id or a small object, never a whole response
 
 
 @dataclass
@@ -59,18 +72,27 @@ def _lease_free(now: datetime) -> Q:
     return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
 
 
-def due_ids(now: datetime, limit: int) -> list[int]:
+def due(now: datetime, limit: int) -> list[tuple[int, str]]:
+    """(id, destination) of rows to try now, oldest due first; destinations behind an open breaker are
+    left out (their rows wait without spending attempts: see `wxmall.core.breaker`)."""
     return list(
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .filter(_lease_free(now))
         .exclude(destination__in=breaker.blocked_destinations(now))
         .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
+        .values_list("id", "destination")[:limit]
     )
 
 
-def claim(message_id: int, token: str, now: datetime) -> bool:
-    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+def claim(message_id: int, token: str, now: datetime, destination: str | None = None) -> bool:
+    """Take the row for one delivery, for the destination's lease (looked up when not given)."""
+    if destination is None:
+        destination = (
+            OutboxMessage.objects.filter(pk=message_id).values_list("destination", flat=True).first()
+        )
+        if destination is None:
+            return False
+    lease = timedelta(seconds=lease_seconds(destination))
     return (
         OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .filter(_lease_free(now))
@@ -88,9 +110,9 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
     """One pass over the due rows. `now` pins the clock (tests); by default each row uses the real time."""
     result = RelayResult()
     token = uuid.uuid4().hex
-    for message_id in due_ids(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
+    for message_id, destination in due(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
         at = now or timezone.now()
-        if not claim(message_id, token, at):
+        if not claim(message_id, token, at, destination):
             result.skipped += 1
             continue
         message = OutboxMessage.objects.get(pk=message_id)
@@ -112,15 +134,29 @@ def _describe(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__)[:MAX_ERROR_CHARS]
 
 
+def storable_result(value) -> tuple[object, str]:
+    """(what to store as the row's `result`, a note for `last_error`). The message was delivered either
+    way, so a result that cannot be stored never turns into a retry (that would deliver it twice)."""
+    if value is None:
+        return None, ""
+    try:
+        size = len(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        return None, f"已投递，但处理结果不是 JSON，未保存：{type(exc).__name__}"[:MAX_ERROR_CHARS]
+    if size > MAX_RESULT_CHARS:
+        return None, f"已投递，但处理结果过大（{size} 字符，上限 {MAX_RESULT_CHARS}），未保存"
+    return value, ""
+
+
 def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResult) -> None:
     """Send one claimed row through its handler and write the outcome back (if the row is still ours)."""
-    ok, permanent, error = True, False, ""
+    ok, permanent, error, returned = True, False, "", None
     started = time.monotonic()
     try:
         if not is_enabled(message.destination):
             raise DeliveryError(f"目标 {message.destination} 未配置（OUTBOX_DESTINATIONS）")
         config = settings.OUTBOX_DESTINATIONS[message.destination]
-        import_string(config["handler"])(message, config)
+        returned = import_string(config["handler"])(message, config)
     except PermanentError as exc:
         ok, permanent, error = False, True, _describe(exc)
     except DeliveryError as exc:
@@ -143,8 +179,11 @@ def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResu
         )
         release = {"lease_token": "", "leased_until": None, "attempts": F("attempts") + 1}
         if ok:
+            stored, note = storable_result(returned)
+            if note:
+                logger.error("outbox message %s: %s", message.pk, note)
             changed = _held(message, token).update(
-                status=OutboxStatus.DELIVERED, delivered_at=now, last_error="", **release
+                status=OutboxStatus.DELIVERED, delivered_at=now, result=stored, last_error=note, **release
             )
         elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             changed = _held(message, token).update(status=OutboxStatus.DEAD, last_error=error, **release)
