@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from django.test import Client, override_settings
 
-from wxmall.checkout.testing import make_address, make_coupon, make_customer, make_flash_sale, make_sku
+from wxmall.accounts.testing import make_address, make_customer
+from wxmall.catalog.testing import make_sku
+from wxmall.checkout.testing import make_coupon, make_flash_sale
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
