@@ -1,5 +1,6 @@
 # The two commands: `make run` (hub + worker + beat + wxsandbox with demo data) and `make test`.
-# Both install what is missing first: uv from PyPI, the locked Python packages, ECharts from npm.
+# Both install what is missing first: uv from PyPI, the locked Python packages, ECharts and Swagger UI
+# from npm. Both run the embedded demo (WXMALL_DEMO=1); without it the hub is in production mode.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
@@ -7,10 +8,12 @@ UV := python3 -m uv
 ECHARTS_VERSION := 6
 VAR_DIR := $(or $(WXMALL_VAR_DIR),var)
 ECHARTS := $(VAR_DIR)/vendor/echarts/echarts.min.js
+SWAGGER_UI_VERSION := 5
+SWAGGER_UI := $(VAR_DIR)/vendor/swagger-ui/swagger-ui-bundle.js
 
 .PHONY: run test setup lint bench clean
 
-setup: .venv/.synced $(ECHARTS)
+setup: .venv/.synced $(ECHARTS) $(SWAGGER_UI)
 
 .venv/.synced: pyproject.toml uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -21,6 +24,18 @@ $(ECHARTS):
 	@mkdir -p $(dir $@) $(VAR_DIR)/tmp
 	cd $(VAR_DIR)/tmp && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null && tar -xzf echarts-*.tgz package/dist/echarts.min.js
 	mv $(VAR_DIR)/tmp/package/dist/echarts.min.js $@ && rm -rf $(VAR_DIR)/tmp
+
+# /api/docs works offline: Swagger UI's bundle and stylesheet are served from the project, not a CDN.
+$(SWAGGER_UI):
+	@mkdir -p $(dir $@) $(VAR_DIR)/tmp-swagger
+	cd $(VAR_DIR)/tmp-swagger && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null \
+	  && tar -xzf swagger-ui-dist-*.tgz package/swagger-ui-bundle.js package/swagger-ui.css package/LICENSE
+	mv $(VAR_DIR)/tmp-swagger/package/swagger-ui.css $(VAR_DIR)/tmp-swagger/package/LICENSE $(dir $@)
+	mv $(VAR_DIR)/tmp-swagger/package/swagger-ui-bundle.js $@ && rm -rf $(VAR_DIR)/tmp-swagger
+
+run: export WXMALL_DEMO := 1
+test: export WXMALL_DEMO := 1
+bench: export WXMALL_DEMO := 1
 
 run: setup
 	$(UV) run python manage.py migrate --noinput

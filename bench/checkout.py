@@ -369,6 +369,7 @@ def main() -> int:
             "DJANGO_SETTINGS_MODULE": "wxmall.settings",
             "LOG_LEVEL": "ERROR",
             "DEBUG": "false",
+            "WXMALL_DEMO": "1",  # the embedded demo on a private PostgreSQL: public keys are fine here
             "MERCHANT_WEBHOOK_URL": "",
         }
         os.environ.update(env)

@@ -1,12 +1,50 @@
 """The Celery application. Broker from CELERY_BROKER_URL: a filesystem queue under var/ by default,
-Redis (or RabbitMQ) in production. All CELERY_* settings live in wxmall.settings."""
+Redis (or RabbitMQ) in production. All CELERY_* settings live in wxmall.settings; the periodic jobs are
+defined here, once, and nowhere else."""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wxmall.settings")
 
 app = Celery("wxmall")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def beat_schedule() -> dict:
+    """Every periodic job of the hub. Built when the app is configured, not at import: this module is
+    imported by `wxmall/__init__` before Django's settings exist."""
+    from django.conf import settings
+
+    relay_interval = settings.OUTBOX_RELAY_INTERVAL_SECONDS
+    return {
+        "outbox-relay": {
+            "task": "wxmall.core.relay_outbox",  # core.outbox.RELAY_TASK (imported there would be a cycle)
+            "schedule": relay_interval,
+            # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
+            "options": {"expires": max(relay_interval, 1)},
+        },
+        "outbox-purge": {
+            "task": "wxmall.core.purge_outbox",
+            "schedule": crontab(hour=4, minute=17),  # quiet hour, Asia/Shanghai (CELERY_TIMEZONE)
+        },
+        "orders-cancel-expired": {
+            "task": "wxmall.orders.cancel_expired_orders",
+            "schedule": 60.0,
+            "options": {"expires": 60},
+        },
+        # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
+        "payments-query-pending": {
+            "task": "wxmall.payments.query_pending",
+            "schedule": 30.0,
+            "options": {"expires": 30},
+        },
+    }
+
+
+@app.on_after_configure.connect
+def _configure(sender: Celery, **kwargs) -> None:
+    sender.conf.beat_schedule = beat_schedule()

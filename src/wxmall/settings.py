@@ -2,42 +2,148 @@
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent  # src/wxmall
 PROJECT_DIR = BASE_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("WXMALL_VAR_DIR", PROJECT_DIR / "var"))
-for _sub in ("vendor", "static"):  # ECharts lands in vendor/; WhiteNoise warns when STATIC_ROOT is missing
-    (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
+# Nothing is created here: wxmall.core.paths.ensure_var_dirs() makes the folders the embedded backends
+# need, when an entry point (manage.py, wsgi, the Celery app, the test suite) starts.
+VAR_DIR = Path(os.environ.get("WXMALL_VAR_DIR") or PROJECT_DIR / "var")
+
+# --- strict environment parsing: a typo is an error, never a silent default --------------------------
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _env(name: str) -> str | None:
+    """The variable's value, or None when unset or empty (an empty `X=` line in .env means "default")."""
+    value = os.environ.get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+def _bad(name: str, value: str, wanted_zh: str, wanted_en: str) -> ImproperlyConfigured:
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return ImproperlyConfigured(
+        f"环境变量 {name}={shown!r} 无效：应为{wanted_zh}。 {name} must be {wanted_en}."
+    )
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+    value = _env(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise _bad(
+        name,
+        value,
+        "布尔值（true/false、1/0、yes/no、on/off）",
+        "a boolean (true/false, 1/0, yes/no, on/off)",
+    )
 
 
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+def env_int(name: str, default: int, minimum: int | None = 0) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _bad(name, value, "整数", "an integer") from None
+    if minimum is not None and number < minimum:
+        raise _bad(name, value, f"不小于 {minimum} 的整数", f"an integer >= {minimum}")
+    return number
 
 
+def env_float(name: str, default: float, minimum: float | None = 0.0) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise _bad(name, value, "数字", "a number") from None
+    if (
+        number != number
+        or number in (float("inf"), float("-inf"))
+        or (minimum is not None and number < minimum)
+    ):
+        raise _bad(name, value, f"不小于 {minimum:g} 的有限数字", f"a finite number >= {minimum:g}")
+    return number
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (_env(name) or default).split(",") if item.strip()]
+
+
+def _refuse(name: str, zh: str, en: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"生产模式拒绝启动：{zh}（变量 {name}；演示环境请设 WXMALL_DEMO=1）。 "
+        f"Production mode refuses to start: {en} (variable {name}; set WXMALL_DEMO=1 for the embedded demo)."
+    )
+
+
+# --- mode: production unless the embedded demo (or DEBUG) is asked for explicitly ---------------------
+# WXMALL_DEMO=1 (set by `make run` and the test suite) keeps the embedded conveniences: public default
+# keys, any host, the dev login, the demo staff account. With DEBUG off and WXMALL_DEMO unset the hub is
+# in production mode and refuses to start on insecure defaults.
+DEMO = env_bool("WXMALL_DEMO", False)
 DEBUG = env_bool("DEBUG", False)
-# The embedded default is for local use only; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "wxmall-embedded-insecure-key-set-SECRET_KEY-in-production")
-# Fernet keys for personal data at rest, comma-separated, newest first. The embedded default is derived
-# from SECRET_KEY so `make run` works out of the box; production sets its own and keeps it secret.
-FIELD_ENCRYPTION_KEYS = [
-    k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEYS", "").split(",") if k.strip()
-]
-if not FIELD_ENCRYPTION_KEYS:
+PRODUCTION = not (DEMO or DEBUG)
+
+# Public and therefore insecure: only ever used when DEMO or DEBUG is on (core.checks flags it).
+INSECURE_SECRET_KEY = "wxmall-embedded-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = _env("SECRET_KEY") or ""
+if PRODUCTION and SECRET_KEY in ("", INSECURE_SECRET_KEY):
+    raise _refuse(
+        "SECRET_KEY", "未设置 SECRET_KEY 或使用了公开的默认值", "SECRET_KEY is unset or the public default"
+    )
+SECRET_KEY = SECRET_KEY or INSECURE_SECRET_KEY
+
+# Fernet keys for personal data at rest, comma-separated, newest first (older ones still decrypt).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS 含无效的 Fernet 密钥（需 32 字节的 urlsafe base64）。 "
+            "FIELD_ENCRYPTION_KEYS holds an invalid Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
+# Only the embedded demo derives its key from SECRET_KEY (which may be the public default there); a
+# DEBUG run derives it only from a SECRET_KEY of its own, production always needs the variable.
+FIELD_ENCRYPTION_KEYS_DERIVED = not FIELD_ENCRYPTION_KEYS
+if FIELD_ENCRYPTION_KEYS_DERIVED:
+    if PRODUCTION:
+        raise _refuse("FIELD_ENCRYPTION_KEYS", "未设置个人数据加密密钥", "FIELD_ENCRYPTION_KEYS is unset")
+    if not DEMO and SECRET_KEY == INSECURE_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "DEBUG 模式下请设置 FIELD_ENCRYPTION_KEYS 或 SECRET_KEY（或 WXMALL_DEMO=1）：个人数据密钥不能取自公开默认值。 "
+            "With DEBUG set FIELD_ENCRYPTION_KEYS or SECRET_KEY (or WXMALL_DEMO=1): the personal-data key is "
+            "never derived from the public default."
+        )
     import base64
     import hashlib
 
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "*").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "*")
+if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise _refuse(
+        "ALLOWED_HOSTS",
+        "ALLOWED_HOSTS 为空或为 *，请填写店铺域名",
+        "ALLOWED_HOSTS is empty or '*'; list the shop's host names",
+    )
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = _env("SITE_URL") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,11 +153,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "wxmall.core",
     "wxmall.accounts",
     "wxmall.catalog",
     "wxmall.checkout",
     "wxmall.orders",
+    "wxmall.payments",
     "wxmall.storefront",
     "wxmall.console",
 ]
@@ -60,18 +169,25 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ from gunicorn itself (admin CSS, storefront assets, ECharts): no nginx needed to start.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF: /api/ bodies must be bounded JSON, and /api/ errors are JSON envelopes.
+    "wxmall.core.middleware.ApiRequestGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # CSP frame-ancestors replaces X-Frame-Options (see "security headers" below).
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wxmall.urls"
 WSGI_APPLICATION = "wxmall.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/login/"
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 TEMPLATES = [
     {
@@ -83,13 +199,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
 
 # --- database ---------------------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'wxmall.sqlite3'}")
+DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'wxmall.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -105,7 +222,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, locks, rate limits ----------------------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = _env("REDIS_URL") or ""
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -117,11 +234,9 @@ else:
     }
 
 # --- Celery -----------------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL") or "filesystem://"
 CELERY_BROKER_DIR = VAR_DIR / "broker"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+if CELERY_BROKER_URL.startswith("filesystem://"):  # the Celery app creates these folders when configured
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),  # producers and consumers share one folder
@@ -134,13 +249,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE = {}  # domain apps add their periodic jobs in their AppConfig.ready()
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
 
 # --- i18n -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = _env("TIME_ZONE") or "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
@@ -158,9 +272,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- business rules ---------------------------------------------------------------------------------
 ORDER_PAYMENT_TIMEOUT_SECONDS = env_int("ORDER_PAYMENT_TIMEOUT_SECONDS", 30 * 60)
-ORDER_NO_PREFIX = os.environ.get("ORDER_NO_PREFIX", "WX")
+ORDER_NO_PREFIX = _env("ORDER_NO_PREFIX") or "WX"
 CART_MAX_QUANTITY = env_int("CART_MAX_QUANTITY", 99)
-DEV_LOGIN_ENABLED = env_bool("DEV_LOGIN_ENABLED", True)  # removed from the default once WeChat login lands
+# The password-less storefront login of the embedded demo; it never exists outside DEMO.
+DEV_LOGIN_ENABLED = DEMO and env_bool("DEV_LOGIN_ENABLED", True)
 
 # --- checkout -----------------------------------------------------------------------------------------
 # Shipping: free when the goods amount after discounts reaches the threshold, else a flat fee (fen).
@@ -176,15 +291,15 @@ CATALOG_MAX_PAGE_SIZE = env_int("CATALOG_MAX_PAGE_SIZE", 60)
 
 # --- outbox -----------------------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
-OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "2"))
-OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+OUTBOX_BACKOFF_BASE_SECONDS = env_float("OUTBOX_BACKOFF_BASE_SECONDS", 2)
+OUTBOX_BACKOFF_MAX_SECONDS = env_float("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_BREAKER_FAILURES = env_int("OUTBOX_BREAKER_FAILURES", 5)
 OUTBOX_BREAKER_COOLDOWN_SECONDS = env_int("OUTBOX_BREAKER_COOLDOWN_SECONDS", 30)
-OUTBOX_HTTP_TIMEOUT_SECONDS = float(os.environ.get("OUTBOX_HTTP_TIMEOUT_SECONDS", "10"))
+OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 # A claimed row stays with its relay this long; keep it well above the HTTP timeout.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
-OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "5"))
+OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
 # never purged, nor are discarded ones (they carry the audit trail of a person's decision).
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
@@ -192,17 +307,118 @@ OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
 # `enqueue` then returns None and writes nothing (e.g. no merchant webhook configured).
 OUTBOX_DESTINATIONS = {
     "merchant_webhook": {
-        "handler": "wxmall.core.handlers.post_webhook",
-        "url": os.environ.get("MERCHANT_WEBHOOK_URL", ""),
-        "secret": os.environ.get("MERCHANT_WEBHOOK_SECRET", ""),
+        "handler": "wxmall.core.webhook.post_webhook",
+        "url": _env("MERCHANT_WEBHOOK_URL") or "",
+        "secret": _env("MERCHANT_WEBHOOK_SECRET") or "",
     },
+    # WeChat Pay calls that must happen after a commit: closing attempts, submitting refunds.
+    "wechat_pay": {"handler": "wxmall.payments.handlers.deliver"},
 }
 
-# --- WeChat (wxsandbox on loopback by default; real hosts in production) ----------------------------
-WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "http://127.0.0.1:9100")
-WECHAT_PAY_API_BASE = os.environ.get("WECHAT_PAY_API_BASE", "http://127.0.0.1:9100")
+# --- security headers and cookies ---------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"  # WeChat's pages see the origin, never the path
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy name the header it sets, e.g. X-Forwarded-Proto (value "https");
+# without it Django sees plain HTTP and SECURE_SSL_REDIRECT would loop.
+_proxy_ssl_header = _env("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# Content-Security-Policy (django-csp). Scripts and <style> elements only from the site or with the
+# per-response nonce; style attributes stay allowed (templates and ECharts' tooltips use them, and
+# they cannot read the page). frame-ancestors replaces X-Frame-Options: the demo lets wxsandbox's phone
+# UI show the shop in its in-WeChat browser frame; production allows no framing unless configured.
+WXSANDBOX_PHONE_ORIGIN = _env("WXSANDBOX_PHONE_ORIGIN") or "http://127.0.0.1:9100"
+FRAME_ANCESTORS = env_list("FRAME_ANCESTORS") or (["'self'", WXSANDBOX_PHONE_ORIGIN] if DEMO else ["'none'"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],  # fallback for browsers without -elem/-attr
+        "style-src-elem": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": FRAME_ANCESTORS,
+    }
+}
+# CSP frame-ancestors (above) does what XFrameOptionsMiddleware did; core.checks verifies it is set.
+SILENCED_SYSTEM_CHECKS = ["security.W002"]
+
+# --- login throttling (django-axes, its attempts in the shared database) ------------------------------
+# Locks the account and, separately, the client address after AXES_FAILURE_LIMIT wrong passwords, for
+# AXES_COOLOFF_MINUTES; every process and host agrees because the attempts are database rows.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，账号已锁定，请联系管理员解锁。"
+# The client address is REMOTE_ADDR unless the hub sits behind this many trusted proxies, each
+# appending to X-Forwarded-For (a forged header from the client itself is then ignored).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# --- WeChat (wxsandbox on loopback by default; real hosts in production) ----------------------------
+WECHAT_API_BASE = _env("WECHAT_API_BASE") or "http://127.0.0.1:9100"
+WECHAT_PAY_API_BASE = _env("WECHAT_PAY_API_BASE") or "http://127.0.0.1:9100"
+
+LOG_LEVEL = (_env("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise _bad(
+        "LOG_LEVEL",
+        LOG_LEVEL,
+        "DEBUG/INFO/WARNING/ERROR/CRITICAL 之一",
+        "one of DEBUG/INFO/WARNING/ERROR/CRITICAL",
+    )
+
+# WeChat Pay v3 merchant (wxmall.payments.config validates it at start outside DEMO; in DEMO, left unset, the
+# seeded merchant of wxsandbox's state file is used). Keys are files (or PEM text) named by the env.
+WECHAT_PAY = {
+    "mchid": _env("WECHAT_PAY_MCHID") or "",
+    "appid": _env("WECHAT_PAY_APPID") or "",  # Official Account / web appid (JSAPI, H5, Native)
+    "mp_appid": _env("WECHAT_PAY_MP_APPID") or "",  # Mini Program appid, optional
+    "apiv3_key": _env("WECHAT_PAY_APIV3_KEY") or "",
+    "merchant_serial": _env("WECHAT_PAY_MERCHANT_SERIAL") or "",
+    "merchant_private_key_file": _env("WECHAT_PAY_MERCHANT_KEY_FILE") or "",
+    "merchant_private_key": _env("WECHAT_PAY_MERCHANT_KEY") or "",
+    "public_key_id": _env("WECHAT_PAY_PUBLIC_KEY_ID") or "",
+    "public_key_file": _env("WECHAT_PAY_PUBLIC_KEY_FILE") or "",
+    "public_key": _env("WECHAT_PAY_PUBLIC_KEY") or "",  # or the PEM text itself
+    "platform_cert_files": env_list("WECHAT_PAY_PLATFORM_CERT_FILES"),
+    "notify_url": _env("WECHAT_PAY_NOTIFY_URL") or "",  # default SITE_URL/payments/notify/
+    "refund_notify_url": _env("WECHAT_PAY_REFUND_NOTIFY_URL") or "",
+    "sandbox_state": _env("WXSANDBOX_STATE") or "",  # DEMO: default var/sandbox.db
+}
+# A notification whose Wechatpay-Timestamp is further than this from our clock is refused (replay window).
+WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS = env_int("WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS", 300)
+WECHAT_PAY_HTTP_TIMEOUT_SECONDS = env_float("WECHAT_PAY_HTTP_TIMEOUT_SECONDS", 10.0)
+# Pending payments older than this are queried actively (a lost notification never leaves them unpaid).
+PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
+# A Native code_url is shown for this long before the page asks for a fresh one.
+PAYMENT_NATIVE_CODE_SECONDS = env_int("PAYMENT_NATIVE_CODE_SECONDS", 600)
+# The request header carrying the customer's IP when behind a trusted reverse proxy (e.g.
+# "X-Forwarded-For", its left-most entry is used); empty: REMOTE_ADDR. Only set it behind a proxy you run.
+PAYMENT_CLIENT_IP_HEADER = _env("PAYMENT_CLIENT_IP_HEADER") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -210,5 +426,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers default to INFO with their own handlers; route them through the root's.
-    "loggers": {"django": {"level": LOG_LEVEL}},
+    "loggers": {
+        "django": {"level": LOG_LEVEL},
+        # axes logs every login at INFO; its lockouts are WARNING.
+        "axes": {"level": "WARNING" if LOG_LEVEL in ("DEBUG", "INFO") else LOG_LEVEL},
+    },
 }

@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("console/", include("wxmall.console.urls")),
+    path("payments/", include("wxmall.payments.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

@@ -1,7 +1,11 @@
 """The sandbox clock: real time plus a persisted offset that tests and the phone UI can advance.
 
-Every surface uses ``sandbox.clock.now()`` (never ``time.time()``) for token expiry, signature timestamp
-windows, order expiry and callback schedules, so advancing the clock expires things exactly as time would.
+Every surface uses ``sandbox.clock.now()`` (never ``time.time()``) for token expiry, order expiry, bill
+days and callback schedules, so advancing the clock expires things exactly as time would. Timestamps that
+belong to the transport — the ``timestamp`` of a Pay v3 ``Authorization`` header and the
+``Wechatpay-Timestamp`` of signed answers and notifications — use ``wall_timestamp()`` instead: a real client
+signs with its real clock and checks ours against it, so advancing sandbox time must not make every
+request (or every answer) stale.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ class Clock:
     def timestamp(self) -> int:
         """Sandbox time in whole Unix seconds (what WeChat puts in signatures and ``create_time``)."""
         return int(self.now())
+
+    @staticmethod
+    def wall_timestamp() -> int:
+        """Real Unix seconds, for signature timestamps (see the module docstring)."""
+        return int(time.time())
 
     def datetime(self) -> datetime:
         return datetime.fromtimestamp(self.now(), CHINA_TZ)

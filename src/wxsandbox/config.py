@@ -178,7 +178,9 @@ class PaySettings:
     status_out_trade_no_used: int = 403
     status_appid_mchid_not_match: int = 400
     code_close_paid_order: str = "ORDERPAID"  # B.3; HTTP 400
-    code_not_enough: str = "NOT_ENOUGH"  # refund over the remaining amount (B.3)
+    code_not_enough: str = (
+        "NOT_ENOUGH"  # refund beyond the merchant's balance (B.3); over the remainder is 400
+    )
     max_refunds_per_order: int = 50  # B.7
     notify_id_stable_across_retries: bool = True  # B.6
     expired_order_state: str = "CLOSED"  # what an unpaid order past time_expire reports (NOTPAY or CLOSED)
@@ -441,6 +443,17 @@ def random_serial() -> str:
 
 
 def materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
+    """Fill every empty secret/key from ``store`` (a State) or generate and persist it, in one write
+    transaction when the store has them: a hub reading the seeded merchant from the same state file while
+    the sandbox starts must end up with the same keys, not a second generated set."""
+    transaction = getattr(store, "transaction", None)
+    if transaction is None:
+        return _materialize(config, store)
+    with transaction():
+        return _materialize(config, store)
+
+
+def _materialize(config: SandboxConfig, store: Any) -> SandboxConfig:
     """Fill every empty secret/key from ``store`` (a State) or generate and persist it.
 
     ``store`` needs ``get_meta(key)`` / ``set_meta(key, value)``. Values given in the config always win.

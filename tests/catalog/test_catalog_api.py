@@ -151,8 +151,11 @@ def test_sku_endpoint(client, shelf):
     )
     inactive = get(client, f"/skus/{SKU.objects.get(code='OLD-1').pk}")
     assert (inactive["is_active"], inactive["is_purchasable"]) == (False, False)
-    assert get(client, f"/skus/{SKU.objects.get(code='HIDDEN-1').pk}", status=404)["code"] == "sku_not_found"
-    assert get(client, "/skus/zzz", status=404)["code"] == "sku_not_found"
+    assert (
+        get(client, f"/skus/{SKU.objects.get(code='HIDDEN-1').pk}", status=404)["code"]
+        == "catalog_sku_not_found"
+    )
+    assert get(client, "/skus/zzz", status=404)["code"] == "catalog_sku_not_found"
 
 
 def test_product_images_are_safe_svg(client, shelf):

@@ -1,11 +1,12 @@
 """The demo store: its data tables on their own, and `manage.py load_demo` against the database."""
 
+import re
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, Min, Q
 
 from wxmall.catalog import demo_data, stock
@@ -153,3 +154,23 @@ def test_other_apps_plug_their_demo_data_in_by_shipping_a_demo_module():
     for label in labels:
         module = __import__(f"wxmall.{label}.demo", fromlist=["load"])
         assert callable(module.load)
+
+
+@pytest.mark.django_db
+def test_demo_admin_gets_a_random_password_printed_once(monkeypatch):
+    monkeypatch.delenv("WXMALL_ADMIN_PASSWORD", raising=False)
+    out = load_demo()
+    admin = get_user_model().objects.get(username="admin")
+    assert not admin.check_password("admin123")
+    printed = re.search(r"用户名 admin，密码 (\S+?)（", out).group(1)
+    assert len(printed) >= 12 and admin.check_password(printed)
+    again = load_demo()
+    assert printed not in again and "密码未改动" in again
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_outside_the_demo(settings):
+    settings.DEMO = False
+    with pytest.raises(CommandError, match="WXMALL_DEMO"):
+        load_demo()
+    assert not get_user_model().objects.exists() and not Product.objects.exists()

@@ -57,14 +57,16 @@ def test_sku_detail_and_purchasable_sku(shelf):
     assert queries.sku_detail(SKU.objects.get(code="ZEN-U5").pk).product == shelf.zenbook
     assert queries.purchasable_sku(SKU.objects.get(code="ZEN-U5").pk, 3).code == "ZEN-U5"
     low = error_of(queries.purchasable_sku, SKU.objects.get(code="ZEN-U5").pk, 4)
-    assert (low.code, low.status, low.details) == ("out_of_stock", 409, {"available": 3})
-    assert error_of(queries.purchasable_sku, SKU.objects.get(code="Y9000P-32").pk).code == "out_of_stock"
+    assert (low.code, low.status, low.details) == ("catalog_out_of_stock", 409, {"available": 3})
+    assert (
+        error_of(queries.purchasable_sku, SKU.objects.get(code="Y9000P-32").pk).code == "catalog_out_of_stock"
+    )
     # Inactive: still visible (a cart must say why), but not purchasable.
     old = queries.sku_detail(SKU.objects.get(code="OLD-1").pk)
     assert not old.is_active
-    assert error_of(queries.purchasable_sku, old.pk).code == "sku_unavailable"
-    assert error_of(queries.sku_detail, SKU.objects.get(code="HIDDEN-1").pk).code == "sku_not_found"
-    assert error_of(queries.sku_detail, "nope").code == "sku_not_found"
+    assert error_of(queries.purchasable_sku, old.pk).code == "catalog_sku_unavailable"
+    assert error_of(queries.sku_detail, SKU.objects.get(code="HIDDEN-1").pk).code == "catalog_sku_not_found"
+    assert error_of(queries.sku_detail, "nope").code == "catalog_sku_not_found"
 
 
 # --- keyword search -----------------------------------------------------------------------------------

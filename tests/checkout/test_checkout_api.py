@@ -209,8 +209,8 @@ def test_another_customers_order_is_404_and_cannot_be_cancelled(api, customer, o
         other_customer, items=[(sku.pk, 1)], address_id=make_address(other_customer).pk
     )
     assert api.get(f"/api/orders/{theirs.order_no}").status_code == 404
-    assert api.get("/api/orders/WX-NOPE").json()["code"] == "not_found"
-    refused_request(api, f"/api/orders/{theirs.order_no}/cancel", {}, 404, "not_found")
+    assert api.get("/api/orders/WX-NOPE").json()["code"] == "order_not_found"
+    refused_request(api, f"/api/orders/{theirs.order_no}/cancel", {}, 404, "order_not_found")
     assert Order.objects.get(pk=theirs.pk).status == "pending_payment"
 
 

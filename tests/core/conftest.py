@@ -30,7 +30,7 @@ def webhook(settings, receiver):
     """merchant_webhook pointed at the receiver, with small, predictable retry settings."""
     settings.OUTBOX_DESTINATIONS = {
         "merchant_webhook": {
-            "handler": "wxmall.core.handlers.post_webhook",
+            "handler": "wxmall.core.webhook.post_webhook",
             "url": receiver.url,
             "secret": WEBHOOK_SECRET,
             "timeout": 5,

@@ -103,7 +103,7 @@ def test_unknown_message(admin_user):
 @pytest.mark.django_db
 def test_message_lists_filter_by_status_and_destination(webhook, settings):
     settings.OUTBOX_DESTINATIONS["wechat.store"] = {
-        "handler": "wxmall.core.handlers.post_webhook",
+        "handler": "wxmall.core.webhook.post_webhook",
         "url": webhook.url,
         "secret": "x",
     }
@@ -212,5 +212,5 @@ def test_purge_drops_only_old_delivered_rows(webhook, settings):
 def test_purge_is_scheduled_nightly(settings):
     from wxmall.celery import app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["outbox-purge"]
+    entry = app.conf.beat_schedule["outbox-purge"]
     assert entry["task"] == "wxmall.core.purge_outbox" and entry["task"] in app.tasks

@@ -60,7 +60,7 @@ def test_empty_key_refused(webhook):
 @pytest.mark.parametrize(
     "config",
     [
-        {"handler": "wxmall.core.handlers.post_webhook", "url": "", "secret": "s"},
+        {"handler": "wxmall.core.webhook.post_webhook", "url": "", "secret": "s"},
         {"handler": "", "url": "http://127.0.0.1:9/"},
     ],
 )
@@ -74,7 +74,7 @@ def test_disabled_destination_writes_nothing(settings, config, django_capture_on
 
 @pytest.mark.django_db
 def test_default_settings_have_the_merchant_webhook_disabled_without_a_url(settings):
-    assert settings.OUTBOX_DESTINATIONS["merchant_webhook"]["handler"] == "wxmall.core.handlers.post_webhook"
+    assert settings.OUTBOX_DESTINATIONS["merchant_webhook"]["handler"] == "wxmall.core.webhook.post_webhook"
     if not settings.OUTBOX_DESTINATIONS["merchant_webhook"]["url"]:
         assert enqueue("merchant_webhook", KIND, {}, key="k-default") is None
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from wxmall.celery import app as celery_app
 from wxmall.core import relay as relay_module
-from wxmall.core.handlers import verify_signature
 from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
 from wxmall.core.outbox import enqueue
 from wxmall.core.relay import backoff_seconds, claim, relay
+from wxmall.core.webhook import verify_signature
 
 KIND = "order.status_changed"
 
@@ -66,7 +66,7 @@ def test_delivers_signed_json_with_idempotency_key(webhook):
 
 def test_signature_refuses_tampering_and_stale_timestamps():
     body = b'{"a":1}'
-    from wxmall.core.handlers import sign
+    from wxmall.core.webhook import sign
 
     sig = sign("s", "1700000000", body)
     assert verify_signature("s", "1700000000", body, sig, now=1700000100)
@@ -226,7 +226,7 @@ def test_commit_kicks_the_relay(webhook):
 def test_task_is_registered_and_scheduled(webhook, settings):
     from wxmall.core.tasks import relay_outbox
 
-    entry = settings.CELERY_BEAT_SCHEDULE["outbox-relay"]
+    entry = celery_app.conf.beat_schedule["outbox-relay"]
     assert entry["task"] == relay_outbox.name and relay_outbox.name in celery_app.tasks
     assert entry["schedule"] == settings.OUTBOX_RELAY_INTERVAL_SECONDS
     put()

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from helpers.db import refused
 from wxmall.accounts.testing import make_address, make_customer
 from wxmall.catalog.testing import make_sku
+from wxmall.celery import app as celery_app
 from wxmall.checkout import actions as checkout
 from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.core.errors import DomainError
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 WEBHOOK = {
     "merchant_webhook": {
-        "handler": "wxmall.core.handlers.post_webhook",
+        "handler": "wxmall.core.webhook.post_webhook",
         "url": "http://127.0.0.1:9/hook",
         "secret": "s3cret",
     }
@@ -113,7 +113,7 @@ def test_actor_kinds_are_enforced(order, customer):
 
 
 def test_unknown_order_is_not_found(db):
-    refused("not_found", actions.transition, 987654, S.CANCELLED, actor_kind="system")
+    refused("order_not_found", actions.transition, 987654, S.CANCELLED, actor_kind="system")
 
 
 def test_customer_cancel_releases_stock_flash_sale_units_and_coupon_use(customer, address, sku, cheap_sku):
@@ -139,7 +139,7 @@ def test_customer_cancel_releases_stock_flash_sale_units_and_coupon_use(customer
 
 
 def test_customer_cannot_cancel_someone_elses_or_a_paid_order(order, other_customer, customer):
-    refused("not_found", actions.cancel_by_customer, other_customer, order.order_no)
+    refused("order_not_found", actions.cancel_by_customer, other_customer, order.order_no)
     pay(order)
     refused("illegal_transition", actions.cancel_by_customer, customer, order.order_no)
 
@@ -193,7 +193,7 @@ def test_mark_paid_is_idempotent_and_checks_the_amount(order):
         timezone.now(),
         order.total,
     )
-    refused("not_found", actions.mark_paid, "WX000000", "4200000003", timezone.now(), 1)
+    refused("order_not_found", actions.mark_paid, "WX000000", "4200000003", timezone.now(), 1)
 
 
 def test_payment_for_a_cancelled_order_is_refused(order, customer):
@@ -222,7 +222,7 @@ def test_auto_cancel_takes_only_expired_unpaid_orders(customer, address, sku, se
 
 
 def test_auto_cancel_is_scheduled_every_minute():
-    entry = settings.CELERY_BEAT_SCHEDULE["orders-cancel-expired"]
+    entry = celery_app.conf.beat_schedule["orders-cancel-expired"]
     assert entry["task"] == cancel_expired_orders.name and entry["schedule"] == 60.0
 
 
@@ -230,7 +230,7 @@ def test_order_for_hides_other_customers_orders(order, customer, other_customer)
     assert queries.order_for(customer, order.order_no).pk == order.pk
     with pytest.raises(DomainError) as exc:
         queries.order_for(other_customer, order.order_no)
-    assert exc.value.code == "not_found" and exc.value.status == 404
+    assert exc.value.code == "order_not_found" and exc.value.status == 404
     assert list(queries.orders_for(other_customer)) == []
     with pytest.raises(DomainError):
         queries.orders_for(customer, status="bogus")

@@ -151,9 +151,12 @@ def test_partial_refunds_sum_up_to_the_total(pay):
         and body["amount"]["total"] == 10000
     )
     over = refund(pay, "RF000002", 4001, out_trade_no="REFUND000001")
-    assert over.status_code == 403 and over.json()["code"] == "NOT_ENOUGH"
+    assert over.status_code == 400 and over.json() == {
+        "code": "INVALID_REQUEST",
+        "message": "申请退款金额超过订单可退金额",
+    }
     assert refund(pay, "RF000003", 4000, out_trade_no="REFUND000001").status_code == 200
-    assert refund(pay, "RF000004", 1, out_trade_no="REFUND000001").status_code == 403
+    assert refund(pay, "RF000004", 1, out_trade_no="REFUND000001").json()["code"] == "INVALID_REQUEST"
     # Same out_refund_no, same parameters: the same refund, refunded once.
     again = refund(pay, "RF000001", 6000, out_trade_no="REFUND000001")
     assert again.status_code == 200 and again.json()["refund_id"] == body["refund_id"]
@@ -161,6 +164,33 @@ def test_partial_refunds_sum_up_to_the_total(pay):
     assert changed.status_code == 400 and changed.json()["code"] == "INVALID_REQUEST"
     assert pay.handle.sandbox.state.scalar("SELECT refunded_total FROM pay_orders") == 10000
     assert query(pay, "REFUND000001").json()["trade_state"] == "REFUND"
+
+
+def test_not_enough_means_the_merchant_balance_is_short(pay):
+    assert pay.handle.control("GET", "pay/balance")["balance"] is None  # unset: never short
+    paid_order(pay, "REFUND000030", total=10000)
+    pay.handle.control("POST", "pay/balance", json={"balance": 2500})
+    short = refund(pay, "RF000030", 3000, out_trade_no="REFUND000030")
+    assert short.status_code == 403 and short.json()["code"] == "NOT_ENOUGH" and pay.verify(short)
+    # Nothing was reserved by the refused refund: the remainder and the balance are untouched.
+    assert pay.handle.sandbox.state.scalar("SELECT refunded_total FROM pay_orders") == 0
+    assert pay.handle.sandbox.state.scalar("SELECT COUNT(*) FROM pay_refunds") == 0
+    assert refund(pay, "RF000031", 2500, out_trade_no="REFUND000030").status_code == 200
+    assert pay.handle.control("GET", "pay/balance")["balance"] == 0
+    # A new payment credits the balance, and over-the-remainder stays a 400 whatever the balance.
+    paid_order(pay, "REFUND000031", total=500)
+    assert pay.handle.control("GET", "pay/balance")["balance"] == 500
+    over = refund(pay, "RF000032", 501, total=500, out_trade_no="REFUND000031")
+    assert over.status_code == 400 and over.json()["code"] == "INVALID_REQUEST"
+    assert refund(pay, "RF000033", 500, total=500, out_trade_no="REFUND000031").status_code == 200
+    # A closed refund gives its amount back to the balance.
+    pay.handle.control("POST", "pay/refund-result", json={"out_refund_no": "RF000033", "status": "CLOSED"})
+    assert pay.handle.control("GET", "pay/balance")["balance"] == 500
+    bad = pay.http.post("/sandbox/pay/balance", json={"balance": -1})
+    assert bad.status_code == 400
+    assert pay.http.post("/sandbox/pay/balance", json={"mchid": "1", "balance": 1}).status_code == 404
+    pay.handle.control("POST", "pay/balance", json={"balance": None})
+    assert pay.handle.control("GET", "pay/balance")["balance"] is None
 
 
 def test_refund_rules(pay):
@@ -232,7 +262,7 @@ def test_concurrent_refunds_never_exceed_the_total(pay):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(statuses) == [200] * 3 + [403] * 7
+    assert sorted(statuses) == [200] * 3 + [400] * 7
     assert pay.handle.sandbox.state.scalar("SELECT SUM(amount_refund) FROM pay_refunds") == 9000
 
 

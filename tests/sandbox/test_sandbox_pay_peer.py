@@ -228,3 +228,26 @@ def test_migrating_merchant_gets_notifications_signed_by_either_anchor(
     assert serials == {merchant.platform_public_key_id, merchant.platform_cert_serial}
     for request in receiver.requests:
         assert wxpay.callback(request.headers, request.body)["event_type"] == "TRANSACTION.SUCCESS"
+
+
+def test_wechatpayv3_signing_with_the_real_clock_after_the_sandbox_clock_moved(wxsandbox, receiver):
+    """Advancing sandbox time (e.g. to reach a bill day) must not make a real client's requests stale,
+    nor the sandbox's answers and notifications stale for a client checking them against its real clock."""
+    import time
+
+    wxsandbox.advance_clock(3 * 86400)
+    wxpay = peer(wxsandbox, notify_url=receiver.url)
+    code, message = wxpay.pay(description="键盘", out_trade_no="WXCLOCK000001", amount={"total": 19900})
+    assert code == 200, message  # accepted, and wechatpayv3 verified the signed answer
+    paid = wxsandbox.control(
+        "POST", "pay/confirm", json={"out_trade_no": "WXCLOCK000001", "user_id": "lihua"}
+    )
+    note = receiver.wait_for(1)[0]
+    assert abs(int(note.headers["Wechatpay-Timestamp"]) - time.time()) < 60
+    assert wxpay.callback(note.headers, note.body)["resource"]["out_trade_no"] == "WXCLOCK000001"
+    # Business time is still the sandbox's: the payment happened three days "later".
+    assert paid["transaction"]["success_time"] == wxsandbox.sandbox.clock.rfc3339(
+        wxsandbox.sandbox.state.scalar("SELECT success_time FROM pay_orders")
+    )
+    code, message = wxpay.query(out_trade_no="WXCLOCK000001")
+    assert code == 200 and json.loads(message)["trade_state"] == "SUCCESS"

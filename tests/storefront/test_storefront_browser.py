@@ -104,7 +104,7 @@ def test_customer_buys_a_laptop_on_a_phone(page, live_server, shop, coupon):
     order = Order.objects.get()
     assert page.url == f"{base}/orders/{order.order_no}/"
     assert page.locator("#order-status").inner_text() == "待支付"
-    assert page.get_by_text("待支付 — 微信支付即将上线").is_visible()
+    assert page.get_by_text("待支付 — 请使用微信支付").is_visible()
     assert (order.total, order.status, order.note) == (2394800, "pending_payment", "工作日送货")
     assert SKU.objects.get(pk=i7.pk).stock == 1
     shot("08-order-placed")

@@ -158,7 +158,7 @@ def test_checkout_from_cart_with_a_new_address_places_the_order(customer_client,
     assert not CartLine.objects.filter(user=customer).exists()
     assert SKU.objects.get(pk=shop["sku"].pk).stock == 18
     page = customer_client.get(response.url).content.decode()
-    assert "下单成功" in page and "待支付 — 微信支付即将上线" in page
+    assert "下单成功" in page and "待支付 — 请使用微信支付" in page
 
 
 def test_double_submit_returns_the_same_order_and_saves_one_address(customer_client, customer, shop):
@@ -373,3 +373,72 @@ def test_checkout_with_a_mangled_flash_sale_id_is_refused(customer_client, custo
     )
     assert response.status_code == 404 and "秒杀活动不存在" in response.content.decode()
     assert_unchanged(before)
+
+
+# --- hostile input: ids beyond 64 bits are simply not found (never a 500); typed text follows the
+# same rules as the API (no control or bidi characters) ------------------------------------------------
+TOO_BIG = "99999999999999999999"
+
+
+def test_cart_remove_with_a_huge_sku_is_a_redirect(customer_client, customer, shop):
+    actions.add_to_cart(customer, shop["sku"].pk, 1)
+    before = snapshot()
+    response = customer_client.post("/cart/remove/", {"sku": TOO_BIG})
+    assert response.status_code == 302
+    assert_unchanged(before)
+
+
+@pytest.mark.parametrize("field", ["sku", "quantity"])
+def test_cart_update_with_huge_numbers_is_refused(customer_client, customer, shop, field):
+    actions.add_to_cart(customer, shop["sku"].pk, 1)
+    before = snapshot()
+    data = {"sku": shop["sku"].pk, "quantity": 1, field: TOO_BIG}
+    response = customer_client.post("/cart/update/", data)
+    assert response.status_code in (400, 404, 409)
+    assert_unchanged(before)
+
+
+@pytest.mark.parametrize(
+    "query", ["sku=9223372036854775808", "sku=1&flash_sale=9223372036854775808", "sku=1&qty=" + TOO_BIG]
+)
+def test_checkout_with_a_huge_id_goes_back_instead_of_failing(customer_client, shop, query):
+    response = customer_client.get(f"/checkout/?{query}")
+    assert response.status_code == 302
+
+
+def test_add_with_a_huge_product_id_is_not_a_500(customer_client, shop):
+    response = customer_client.post("/cart/add/", {"product": TOO_BIG, "sku": TOO_BIG, "quantity": 1})
+    assert response.status_code in (302, 400, 404)
+
+
+@pytest.mark.parametrize(
+    "field, value", [("recipient", "\u202e四李"), ("detail", "中关村\x00大街"), ("city", "北\u2067京")]
+)
+def test_new_address_with_control_or_bidi_characters_is_refused(
+    customer_client, customer, shop, field, value
+):
+    actions.add_to_cart(customer, shop["sku"].pk, 1)
+    before = snapshot()
+    response = customer_client.post("/checkout/", {**NEW_ADDRESS, field: value, "idempotency_key": "k-bidi"})
+    assert response.status_code == 400
+    assert "收货地址信息不完整或格式不正确" in response.content.decode()
+    assert_unchanged(before)
+
+
+def test_note_with_bidi_override_is_refused_and_zero_width_is_stripped(
+    customer_client, customer, shop, address
+):
+    actions.add_to_cart(customer, shop["sku"].pk, 1)
+    before = snapshot()
+    response = customer_client.post(
+        "/checkout/", {"address": address.pk, "note": "快\u202e发", "idempotency_key": "k-n"}
+    )
+    assert response.status_code == 400 and "留言不能包含控制字符" in response.content.decode()
+    assert_unchanged(before)
+    response = customer_client.post(
+        "/checkout/", {"address": address.pk, "note": "快\u200b发", "idempotency_key": "k-n2"}
+    )
+    assert response.status_code == 302
+    from wxmall.orders.models import Order
+
+    assert Order.objects.get().note == "快发"

@@ -1,9 +1,13 @@
-"""The development-only login and logout."""
+"""The demo's dev login and logout."""
+
+import hashlib
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
-from wxmall.accounts.views import dev_username
+from wxmall.accounts.testing import make_address, make_customer
+from wxmall.accounts.views import DEV_COOKIE, dev_username
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +18,8 @@ def test_login_page_is_labelled_and_creates_a_customer(client):
     assert "开发环境登录" in page.content.decode()
     response = client.post("/login/", {"nickname": "  小明 ", "next": "/cart/"})
     assert response.status_code == 302 and response.url == "/cart/"
-    user = get_user_model().objects.get(username=dev_username("小明"))
+    user = get_user_model().objects.get(nickname="小明")
+    assert user.username == dev_username(client.cookies[DEV_COOKIE].value.split(".")[0])
     assert user.nickname == "小明" and not user.has_usable_password() and not user.is_staff
     assert client.get("/me/").status_code == 200
 
@@ -52,6 +57,50 @@ def test_login_is_404_when_disabled(client, settings):
     assert client.get("/login/").status_code == 404
     assert client.post("/login/", {"nickname": "小明"}).status_code == 404
     assert get_user_model().objects.count() == 0
+
+
+def test_login_is_404_outside_the_demo_whatever_dev_login_enabled_says(client, settings):
+    settings.DEMO = False
+    settings.DEV_LOGIN_ENABLED = True
+    assert client.get("/login/").status_code == 404
+    assert client.post("/login/", {"nickname": "小明"}).status_code == 404
+    assert get_user_model().objects.count() == 0
+
+
+def test_the_login_page_never_lists_other_customers(client):
+    victim = Client()
+    victim.post("/login/", {"nickname": "受害者王五"})
+    make_customer("zhao", nickname="赵六")
+    html = Client().get("/login/").content.decode()
+    assert "受害者王五" not in html and "赵六" not in html
+    assert "受害者王五" in victim.get("/login/").content.decode()  # the browser's own account is offered
+
+
+def test_a_victims_nickname_from_another_browser_never_opens_the_victims_account(client):
+    victim = Client()
+    victim.post("/login/", {"nickname": "小红"})
+    victim_user = get_user_model().objects.get(nickname="小红")
+    make_address(victim_user, recipient="王小红", phone="13800001111", detail="秘密路 1 号")
+
+    attacker = Client()
+    response = attacker.post("/login/", {"nickname": "小红"})
+    assert response.status_code == 302
+    assert attacker.session["_auth_user_id"] != str(victim_user.pk)
+    assert get_user_model().objects.filter(nickname="小红").count() == 2
+    for page in ("/me/", "/checkout/", "/orders/"):
+        html = attacker.get(page).content.decode()
+        assert "王小红" not in html and "秘密路" not in html and "13800001111" not in html
+    # A forged or stolen-looking cookie naming the old nickname-hash scheme opens nothing either.
+    forger = Client()
+    forger.cookies[DEV_COOKIE] = hashlib.sha256("小红".encode()).hexdigest()[:24]
+    forger.post("/login/", {"nickname": "小红"})
+    assert forger.session["_auth_user_id"] != str(victim_user.pk)
+
+
+def test_the_old_nickname_derived_accounts_are_unreachable(client):
+    legacy = make_customer("dev-" + hashlib.sha256("小明".encode()).hexdigest()[:24], nickname="小明")
+    client.post("/login/", {"nickname": "小明"})
+    assert client.session["_auth_user_id"] != str(legacy.pk)
 
 
 def test_logout_needs_a_post(client, customer):

@@ -65,7 +65,7 @@ def test_order_detail_for_its_owner(customer_client, customer, place):
     response = customer_client.get(f"/orders/{order.order_no}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "待支付 — 微信支付即将上线" in html
+    assert "待支付 — 请使用微信支付" in html
     assert "张三 13812345678" in html and "科技园南路 88 号" in html  # full address for the owner
     assert "联想 ThinkPad X1 Carbon" in html and "× 2" in html and "¥17,998.00" in html
     assert "请放门卫" in html

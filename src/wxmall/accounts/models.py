@@ -53,3 +53,36 @@ class Address(models.Model):
     @property
     def region(self) -> str:
         return " ".join(p for p in (self.province, self.city, self.district) if p)
+
+
+class WeChatIdentity(models.Model):
+    """One WeChat identity of a customer: the openid a given app (Official Account / web, or Mini Program)
+    knows them by. A customer may own several; identities that share a unionid belong to one customer.
+    Payments use it to find the JSAPI payer's openid for the app that pays (`queries.openid_for`)."""
+
+    class Kind(models.TextChoices):
+        OA = "oa", "公众号 / 网页"
+        MINIPROGRAM = "miniprogram", "小程序"
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="wechat_identities"
+    )
+    appid = models.CharField("AppID", max_length=32)
+    openid = models.CharField("OpenID", max_length=64)
+    # NULL, not "": an unknown unionid must never match another unknown one when identities are joined.
+    unionid = models.CharField("UnionID", max_length=64, null=True, blank=True, db_index=True)  # noqa: DJ001
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    nickname = models.CharField("微信昵称", max_length=64, blank=True)
+    avatar_url = models.URLField("微信头像", max_length=512, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_login_at = models.DateTimeField("最近登录", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "微信身份"
+        constraints = [
+            models.UniqueConstraint(fields=["appid", "openid"], name="wechat_identity_unique_app_openid"),
+        ]
+        indexes = [models.Index(fields=["user", "appid"], name="wechat_identity_user_app")]
+
+    def __str__(self) -> str:
+        return f"{self.appid}:{self.openid}"

@@ -1,24 +1,31 @@
-"""Development-only login for the storefront: pick or type a nickname and you are that customer.
+"""The embedded demo's login for the storefront: type a nickname and you are a customer of that name.
 
-It exists so the shop can be used and tested before WeChat OAuth lands. It is a 404 unless
-`settings.DEV_LOGIN_ENABLED`, it only ever logs into accounts it created itself (username `dev-<hash>`,
-no usable password), so it can never be used to enter a staff or a WeChat customer's account."""
+It exists so the shop can be used and tested before WeChat OAuth lands, and only in the demo (a 404
+unless `settings.DEMO` and `settings.DEV_LOGIN_ENABLED`). It never lists customers and never logs into
+an account it did not create for this browser: every new nickname creates a new account whose username
+is `dev-` + a hash of a random token, and the token goes back in a long-lived HttpOnly cookie. The same
+browser returns to its accounts by nickname because it holds their tokens; another browser typing the
+same nickname gets an account of its own. The token is not derived from SECRET_KEY (public in the demo),
+and only its hash is stored, so neither the source nor the database lets anyone take an account over."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import unicodedata
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, login, logout
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 DEV_USERNAME_PREFIX = "dev-"
+DEV_COOKIE = "wxmall_dev_accounts"
+DEV_COOKIE_MAX_AGE = 365 * 24 * 3600
+MAX_ACCOUNTS_PER_BROWSER = 8
 SUGGESTED_NICKNAMES = ("小明", "小红", "张三", "李四")
 
 
@@ -38,25 +45,43 @@ class DevLoginForm(forms.Form):
         return nickname
 
 
-def dev_username(nickname: str) -> str:
-    """A stable username for a nickname; the hash keeps any nickname within username rules."""
-    return DEV_USERNAME_PREFIX + hashlib.sha256(nickname.encode()).hexdigest()[:24]
+def dev_username(token: str) -> str:
+    """The username of the account a browser's token opens; only the hash is stored."""
+    return DEV_USERNAME_PREFIX + hashlib.sha256(token.encode()).hexdigest()[:40]
 
 
-def dev_customer(nickname: str):
-    """The dev customer for `nickname`, created on first use. Two first logins at once both end up
-    with the same row: the unique username decides, the loser reads the winner's row."""
+def browser_tokens(request: HttpRequest) -> list[str]:
+    raw = request.COOKIES.get(DEV_COOKIE, "")
+    tokens = [
+        t for t in raw.split(".") if 20 <= len(t) <= 64 and t.replace("-", "").replace("_", "").isalnum()
+    ]
+    return tokens[:MAX_ACCOUNTS_PER_BROWSER]
+
+
+def browser_accounts(request: HttpRequest) -> dict[str, tuple[str, object]]:
+    """This browser's dev accounts by nickname: {nickname: (token, user)}, newest first."""
+    tokens = browser_tokens(request)
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(
+            username__in=[dev_username(t) for t in tokens], is_active=True
+        )
+    }
+    accounts: dict[str, tuple[str, object]] = {}
+    for token in tokens:
+        user = users.get(dev_username(token))
+        if user is not None and user.nickname not in accounts:
+            accounts[user.nickname] = (token, user)
+    return accounts
+
+
+def create_dev_customer(nickname: str) -> tuple[str, object]:
+    token = secrets.token_urlsafe(24)
     User = get_user_model()
-    username = dev_username(nickname)
-    try:
-        with transaction.atomic():
-            user, created = User.objects.get_or_create(username=username, defaults={"nickname": nickname})
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-    except IntegrityError:
-        user = User.objects.get(username=username)
-    return user
+    user = User(username=dev_username(token), nickname=nickname)
+    user.set_unusable_password()
+    user.save()
+    return token, user
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:
@@ -69,33 +94,41 @@ def safe_next(request: HttpRequest, fallback: str = "/") -> str:
 
 
 def _require_dev_login() -> None:
-    if not settings.DEV_LOGIN_ENABLED:
+    if not (settings.DEMO and settings.DEV_LOGIN_ENABLED):
         raise Http404("开发环境登录未启用")
+
+
+def _remember(response: HttpResponse, request: HttpRequest, token: str) -> None:
+    tokens = [token, *(t for t in browser_tokens(request) if t != token)][:MAX_ACCOUNTS_PER_BROWSER]
+    response.set_cookie(
+        DEV_COOKIE,
+        ".".join(tokens),
+        max_age=DEV_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def dev_login(request: HttpRequest) -> HttpResponse:
     _require_dev_login()
+    accounts = browser_accounts(request)
     status = 200
     if request.method == "POST":
         form = DevLoginForm(request.POST)
         if form.is_valid():
-            user = dev_customer(form.cleaned_data["nickname"])
-            if not user.is_active:
-                form.add_error("nickname", "该账号已停用")
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect(safe_next(request))
+            nickname = form.cleaned_data["nickname"]
+            token, user = accounts.get(nickname) or create_dev_customer(nickname)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            response = redirect(safe_next(request))
+            _remember(response, request, token)
+            return response
         status = 400
     else:
         form = DevLoginForm()
-    recent = (
-        get_user_model()
-        .objects.filter(username__startswith=DEV_USERNAME_PREFIX, is_active=True)
-        .order_by("-last_login")
-        .values_list("nickname", flat=True)[:8]
-    )
-    suggestions = list(dict.fromkeys([*recent, *SUGGESTED_NICKNAMES]))[:8]
+    # Only this browser's own accounts, then fixed examples: never other customers' nicknames.
+    suggestions = list(dict.fromkeys([*accounts, *SUGGESTED_NICKNAMES]))[:MAX_ACCOUNTS_PER_BROWSER]
     return render(
         request,
         "storefront/login.html",
@@ -103,6 +136,7 @@ def dev_login(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": safe_next(request, fallback=""),
             "suggestions": suggestions,
+            "own_nicknames": set(accounts),
             "active_tab": "me",
         },
         status=status,

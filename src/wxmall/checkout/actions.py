@@ -8,7 +8,7 @@ Concurrency rules (all portable to SQLite and PostgreSQL):
   the customer's own `User` row lock (`_lock_customer`), so two parallel requests of one customer queue
   instead of both passing the check. Other customers are not blocked.
 - Lock order, always: customer row → flash sale → coupon → SKUs by ascending id. Cancellation
-  (`release_for_cancelled_order`) follows the same order after the order row, so no cycle can form.
+  (`release.on_cancelled`) follows the same order after the order row, so no cycle can form.
 """
 
 from __future__ import annotations
@@ -435,28 +435,3 @@ def _take_coupon_use(coupon: Coupon) -> None:
     )
     if not taken:
         raise DomainError(CheckoutError.COUPON_EXHAUSTED)
-
-
-# --- giving things back -------------------------------------------------------------------------------
-def release_for_cancelled_order(order: Order) -> None:
-    """Give back what a cancelled order held: flash-sale units, the coupon use, and stock. Called by
-    `orders.actions` inside the cancelling transaction, with the order row locked."""
-    purchase = FlashSalePurchase.objects.filter(order=order).first()
-    if purchase is not None:
-        FlashSale.objects.filter(pk=purchase.flash_sale_id, sold__gte=purchase.quantity).update(
-            sold=F("sold") - purchase.quantity
-        )
-        purchase.delete()
-    redemption = CouponRedemption.objects.filter(order=order).first()
-    if redemption is not None:
-        Coupon.objects.filter(pk=redemption.coupon_id, used_count__gte=1).update(
-            used_count=F("used_count") - 1
-        )
-        redemption.delete()
-    release_stock(order)
-
-
-def release_stock(order: Order) -> None:
-    """Put the order's units back on the shelf, SKUs in ascending id order."""
-    for sku_id, quantity in order.lines.order_by("sku_id").values_list("sku_id", "quantity"):
-        stock.put_back(sku_id, quantity)

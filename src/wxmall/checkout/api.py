@@ -11,17 +11,21 @@ Prices are never taken from the client: a `price`-like field in an order or quot
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.middleware.csrf import get_token
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import yuan
+from wxmall.core.validation import MAX_ID, Flag, Id, PathId, StrictInt64, Text
 from wxmall.orders.schemas import OrderDetailOut, order_detail
 
 from . import actions, queries
+from .actions import NOTE_MAX_LENGTH
 from .errors import CheckoutError
 
 router = Router(auth=django_auth, tags=["checkout"])
@@ -43,7 +47,8 @@ def _refuse_extras(*schemas: BaseModel) -> None:
         if any(word in name.lower() for name in extra for word in _PRICE_WORDS):
             raise DomainError(CheckoutError.PRICE_NOT_ACCEPTED)
         if extra:
-            raise DomainError(CommonError.INVALID_REQUEST, unknown_fields=sorted(extra)[:10])
+            # Names only, bounded: a client-chosen key is input like any other.
+            raise DomainError(CommonError.INVALID_REQUEST, unknown_fields=sorted(n[:40] for n in extra)[:10])
 
 
 # --- session ------------------------------------------------------------------------------------------
@@ -93,12 +98,12 @@ def _cart(user) -> dict:
 
 
 class CartItemIn(_OpenBody):
-    sku_id: int
-    quantity: int = 1
+    sku_id: Id
+    quantity: StrictInt64 = 1
 
 
 class QuantityIn(_OpenBody):
-    quantity: int
+    quantity: StrictInt64
 
 
 @router.get("/cart", response=CartOut, summary="购物车")
@@ -114,14 +119,14 @@ def add_cart_item(request, payload: CartItemIn):
 
 
 @router.put("/cart/items/{sku_id}", response=CartOut, summary="修改购物车数量")
-def set_cart_item(request, sku_id: int, payload: QuantityIn):
+def set_cart_item(request, sku_id: PathId, payload: QuantityIn):
     _refuse_extras(payload)
     actions.set_cart_quantity(request.auth, sku_id, payload.quantity)
     return _cart(request.auth)
 
 
 @router.delete("/cart/items/{sku_id}", response=CartOut, summary="移出购物车")
-def remove_cart_item(request, sku_id: int):
+def remove_cart_item(request, sku_id: PathId):
     actions.remove_from_cart(request.auth, sku_id)
     return _cart(request.auth)
 
@@ -134,14 +139,18 @@ def clear_cart(request):
 
 # --- quote and order ----------------------------------------------------------------------------------
 class ItemIn(_OpenBody):
-    sku_id: int
-    quantity: int
+    sku_id: Id
+    quantity: StrictInt64
+
+
+# A stored code has at most 32 characters; a longer one up to this bound is simply not found.
+COUPON_CODE_MAX_INPUT = 512
 
 
 class QuoteIn(_OpenBody):
-    items: list[ItemIn] | None = None  # omitted: the cart
-    coupon_code: str | None = None
-    flash_sale_id: int | None = None
+    items: list[ItemIn] | None = PydanticField(None, max_length=100)  # omitted: the cart
+    coupon_code: Text(COUPON_CODE_MAX_INPUT) | None = None
+    flash_sale_id: Id | None = None
 
 
 class QuoteLineOut(Schema):
@@ -208,10 +217,10 @@ def quote(request, payload: QuoteIn):
 
 
 class PlaceOrderIn(QuoteIn):
-    address_id: int
-    from_cart: bool = False
-    note: str = ""
-    idempotency_key: str | None = None
+    address_id: Id
+    from_cart: Flag = False
+    note: Text(NOTE_MAX_LENGTH, multiline=True) = ""
+    idempotency_key: Text(64) | None = None
 
 
 @router.post(
@@ -250,7 +259,7 @@ class CouponOut(Schema):
 
 
 @router.get("/coupons", response=list[CouponOut], summary="我可用的优惠券")
-def coupons(request, subtotal: int = 0):
+def coupons(request, subtotal: Annotated[int, PydanticField(ge=0, le=MAX_ID)] = 0):
     return [
         {
             "code": o.coupon.code,
@@ -310,13 +319,15 @@ def flash_sales(request):
 
 # --- address book -------------------------------------------------------------------------------------
 class AddressIn(Schema):
-    recipient: str
-    phone: str
-    province: str
-    city: str
-    district: str = ""
-    detail: str
-    is_default: bool = False
+    # Upper bounds as the address book's; whether a value is acceptable (phone format, minimum lengths)
+    # is decided by the action, which answers invalid_address.
+    recipient: Text(32)
+    phone: Text(20)
+    province: Text(32)
+    city: Text(32)
+    district: Text(32) = ""
+    detail: Text(120)
+    is_default: Flag = False
 
 
 class AddressOut(Schema):
@@ -354,18 +365,18 @@ def add_address(request, payload: AddressIn):
 
 
 @router.put("/addresses/{address_id}", response=AddressOut, summary="修改收货地址")
-def update_address(request, address_id: int, payload: AddressIn):
+def update_address(request, address_id: PathId, payload: AddressIn):
     data = payload.dict()
     is_default = data.pop("is_default")
     return _address(actions.update_address(request.auth, address_id, is_default=is_default, **data))
 
 
 @router.post("/addresses/{address_id}/default", response=AddressOut, summary="设为默认地址")
-def default_address(request, address_id: int):
+def default_address(request, address_id: PathId):
     return _address(actions.set_default_address(request.auth, address_id))
 
 
 @router.delete("/addresses/{address_id}", response={204: None}, summary="删除收货地址")
-def delete_address(request, address_id: int):
+def delete_address(request, address_id: PathId):
     actions.delete_address(request.auth, address_id)
     return Status(204, None)

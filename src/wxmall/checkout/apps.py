@@ -5,3 +5,12 @@ class CheckoutConfig(AppConfig):
     name = "wxmall.checkout"
     label = "checkout"
     verbose_name = "购物车与结算"
+
+    def ready(self) -> None:
+        from wxmall.orders import hooks
+        from wxmall.orders.state import OrderStatus
+
+        from . import release
+
+        hooks.register(release.on_cancelled, to=OrderStatus.CANCELLED)
+        hooks.register(release.on_refunded, to=OrderStatus.REFUNDED, from_=OrderStatus.REFUND_REQUESTED)

@@ -112,6 +112,9 @@ def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
         {
             "message": message,
             "payload_json": json.dumps(message.payload, ensure_ascii=False, indent=2, sort_keys=True),
+            "result_json": None
+            if message.result is None
+            else json.dumps(message.result, ensure_ascii=False, indent=2, sort_keys=True),
             "attempts": message.delivery_attempts.all()[:100],
             "audit": message.audit_entries.select_related("staff"),
         },

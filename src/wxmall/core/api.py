@@ -11,6 +11,7 @@ from ninja.security import django_auth
 from wxmall.core import actions, queries
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.models import OutboxMessage
+from wxmall.core.validation import PathId, Text
 
 router = Router(auth=django_auth, tags=["outbox"])
 
@@ -55,7 +56,7 @@ class MessageOut(Schema):
 
 
 class DiscardIn(Schema):
-    reason: str
+    reason: Text(500)
 
 
 def _message(message: OutboxMessage) -> MessageOut:
@@ -83,12 +84,12 @@ def outbox_health(request):
 
 
 @router.post("/outbox/{message_id}/replay", response=MessageOut, summary="重放死信或已丢弃消息")
-def replay(request, message_id: int):
+def replay(request, message_id: PathId):
     _require_staff(request)
     return _message(actions.replay(message_id, request.auth))
 
 
 @router.post("/outbox/{message_id}/discard", response=MessageOut, summary="丢弃消息（需填写原因）")
-def discard(request, message_id: int, payload: DiscardIn):
+def discard(request, message_id: PathId, payload: DiscardIn):
     _require_staff(request)
     return _message(actions.discard(message_id, request.auth, payload.reason))

@@ -1,6 +1,4 @@
-from celery.schedules import crontab
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class CoreConfig(AppConfig):
@@ -9,14 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        interval = settings.OUTBOX_RELAY_INTERVAL_SECONDS
-        settings.CELERY_BEAT_SCHEDULE["outbox-relay"] = {
-            "task": "wxmall.core.relay_outbox",
-            "schedule": interval,
-            # A stopped worker must not come back to a pile of stale relay runs; the next tick suffices.
-            "options": {"expires": max(interval, 1)},
-        }
-        settings.CELERY_BEAT_SCHEDULE["outbox-purge"] = {
-            "task": "wxmall.core.purge_outbox",
-            "schedule": crontab(hour=4, minute=17),  # quiet hour, Asia/Shanghai (CELERY_TIMEZONE)
-        }
+        from wxmall.core import checks  # noqa: F401  (registers the deployment checks)
+        from wxmall.core.paths import ensure_var_dirs
+
+        # Every process of the hub (web, worker, beat, manage.py, tests) passes here before it opens the
+        # SQLite file or the broker folders.
+        ensure_var_dirs()

@@ -37,6 +37,8 @@ class OutboxMessage(models.Model):
     lease_token = models.CharField("租约", max_length=32, blank=True)
     leased_until = models.DateTimeField("租约到期", null=True, blank=True)
     last_error = models.TextField("最近错误", blank=True)
+    # What the handler returned on success (e.g. the refund id or msgid the other system assigned).
+    result = models.JSONField("处理结果", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     delivered_at = models.DateTimeField("投递时间", null=True, blank=True)
     discarded_by = models.ForeignKey(

@@ -7,12 +7,19 @@
                 key=f"merchant_webhook:order.status_changed:{order.order_no}:paid")
 
 The row commits or rolls back with the business change; after commit the relay is kicked so delivery
-starts at once (the periodic relay picks it up anyway if the kick is lost).
+starts at once (the periodic relay picks it up anyway if the kick is lost). The kick names the relay
+task (`RELAY_TASK`) instead of importing it, so this module stays below the relay and its tasks.
 
 Destinations come from `settings.OUTBOX_DESTINATIONS`. A destination that is configured but has no
 handler or an empty `url` is *disabled*: `enqueue` returns None and writes nothing, so a shop without a
 merchant webhook does not pile up undeliverable rows. An unknown destination name is a programming
 error and raises.
+
+A handler is `handler(message, config) -> result`, named by dotted path in the destination's config:
+it sends one message and returns normally on success. What it returns, if not None (e.g. the refund id
+or msgid the other system assigned), must be plain JSON; it is stored on the row (`result`) and shown
+in the console. It raises `DeliveryError` for a failure worth retrying and `PermanentError` when
+retrying cannot help: the relay then dead-letters the row at once, for a person to look at.
 """
 
 from __future__ import annotations
@@ -25,9 +32,20 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from wxmall.celery import app as celery_app
 from wxmall.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+RELAY_TASK = "wxmall.core.relay_outbox"
+
+
+class DeliveryError(Exception):
+    """Raised by a handler: the destination did not take the message; try again later."""
+
+
+class PermanentError(DeliveryError):
+    """Raised by a handler: the destination refused the message for good; dead-letter it now."""
 
 
 class OutboxUsageError(RuntimeError):
@@ -84,7 +102,6 @@ def enqueue(destination: str, kind: str, payload: dict[str, Any], *, key: str) -
 
 
 def kick_relay() -> None:
-    """Ask a worker to relay now. Failure to reach the broker is harmless: the periodic relay runs anyway."""
-    from wxmall.core.tasks import relay_outbox
-
-    relay_outbox.apply_async(expires=settings.OUTBOX_LEASE_SECONDS)
+    """Ask a worker to relay now. Failure to reach the broker is harmless: the periodic relay runs anyway.
+    By name: the app resolves it to the registered task (honouring eager mode) or sends it as is."""
+    celery_app.signature(RELAY_TASK).apply_async(expires=settings.OUTBOX_LEASE_SECONDS)

@@ -17,6 +17,7 @@ OUTBOX_MAX_ATTEMPTS tries, or at once on a `PermanentError`, the row is a dead l
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -31,13 +32,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from wxmall.core import breaker
-from wxmall.core.handlers import DeliveryError, PermanentError
 from wxmall.core.models import CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import is_enabled
+from wxmall.core.outbox import DeliveryError, PermanentError, is_enabled
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 2000
+MAX_RESULT_CHARS = 4000  # a handler's result, as JSON: an id or a small object, never a whole response
 
 
 @dataclass
@@ -113,15 +114,29 @@ def _describe(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__)[:MAX_ERROR_CHARS]
 
 
+def storable_result(value) -> tuple[object, str]:
+    """(what to store as the row's `result`, a note for `last_error`). The message was delivered either
+    way, so a result that cannot be stored never turns into a retry (that would deliver it twice)."""
+    if value is None:
+        return None, ""
+    try:
+        size = len(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        return None, f"已投递，但处理结果不是 JSON，未保存：{type(exc).__name__}"[:MAX_ERROR_CHARS]
+    if size > MAX_RESULT_CHARS:
+        return None, f"已投递，但处理结果过大（{size} 字符，上限 {MAX_RESULT_CHARS}），未保存"
+    return value, ""
+
+
 def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResult) -> None:
     """Send one claimed row through its handler and write the outcome back (if the row is still ours)."""
-    ok, permanent, error = True, False, ""
+    ok, permanent, error, returned = True, False, "", None
     started = time.monotonic()
     try:
         if not is_enabled(message.destination):
             raise DeliveryError(f"目标 {message.destination} 未配置（OUTBOX_DESTINATIONS）")
         config = settings.OUTBOX_DESTINATIONS[message.destination]
-        import_string(config["handler"])(message, config)
+        returned = import_string(config["handler"])(message, config)
     except PermanentError as exc:
         ok, permanent, error = False, True, _describe(exc)
     except DeliveryError as exc:
@@ -144,8 +159,11 @@ def deliver(message: OutboxMessage, token: str, now: datetime, result: RelayResu
         )
         release = {"lease_token": "", "leased_until": None, "attempts": F("attempts") + 1}
         if ok:
+            stored, note = storable_result(returned)
+            if note:
+                logger.error("outbox message %s: %s", message.pk, note)
             changed = _held(message, token).update(
-                status=OutboxStatus.DELIVERED, delivered_at=now, last_error="", **release
+                status=OutboxStatus.DELIVERED, delivered_at=now, result=stored, last_error=note, **release
             )
         elif permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             changed = _held(message, token).update(status=OutboxStatus.DEAD, last_error=error, **release)

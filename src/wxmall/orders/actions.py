@@ -1,8 +1,9 @@
 """Order state changes. Every change goes through `transition` (or `mark_paid`, which ends in it): the
 order row is locked with select_for_update, the move is checked against `orders.state.TRANSITIONS`,
-the status is written with a guarded UPDATE (`WHERE status = <from>`), the timestamp set, stock and
-promotions released where the state machine says so, and an `OrderEvent` + outbox message written —
-all in one transaction."""
+the status is written with a guarded UPDATE (`WHERE status = <from>`), the timestamp set, the hooks
+other apps registered for the move run (`orders.hooks`: checkout gives back stock and promotions on
+cancel and on a refund before shipping; this app counts sales on payment), and an `OrderEvent` + outbox
+message is written — all in one transaction."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from wxmall.catalog.models import Product
 from wxmall.core.errors import DomainError
 
-from . import events, state
+from . import events, hooks, state
 from .errors import OrderError
 from .models import Order
 from .state import ActorKind, OrderStatus
@@ -36,8 +37,6 @@ def _apply(
     order: Order, to: str, *, actor, actor_kind: str, reason: str, at: datetime | None = None
 ) -> Order:
     """Apply a move to an order whose row the caller has locked in the current transaction."""
-    from wxmall.checkout.actions import release_for_cancelled_order, release_stock
-
     from_status = order.status
     if to not in OrderStatus.values or not state.exists(from_status, to, order.refund_from_status):
         raise DomainError(
@@ -62,17 +61,14 @@ def _apply(
     for name, value in changes.items():
         setattr(order, name, value)
 
-    if to == OrderStatus.CANCELLED:
-        release_for_cancelled_order(order)
-    elif to == OrderStatus.REFUNDED and order.refund_from_status == OrderStatus.PAID:
-        release_stock(order)  # refunded before shipping: the goods never left
-    elif to == OrderStatus.PAID:
-        _count_sales(order)
+    hooks.registry.run(order, from_status, to)
     events.record(order, from_status, to, actor=actor, actor_kind=actor_kind, reason=reason)
     return order
 
 
-def _count_sales(order: Order) -> None:
+def count_sales(order: Order, from_status: str, to_status: str) -> None:
+    """Hook on `paid` (registered in OrdersConfig.ready): each product's sales count grows by the units
+    paid for, products in ascending id order."""
     for product_id, quantity in order.lines.order_by("sku__product_id").values_list(
         "sku__product_id", "quantity"
     ):

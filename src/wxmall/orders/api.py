@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Router, Schema
 from ninja.security import django_auth
+from pydantic import Field
+
+from wxmall.core.validation import MAX_ID, Text
 
 from . import actions, queries
 from .schemas import OrderDetailOut, OrderSummaryOut, order_detail, order_summary
@@ -12,30 +17,36 @@ from .schemas import OrderDetailOut, OrderSummaryOut, order_detail, order_summar
 router = Router(auth=django_auth, tags=["orders"])
 
 MAX_LIST = 100
+# Order numbers are short letters and digits; anything longer cannot be one (answered 404 below it).
+OrderNo = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 @router.get("/", response=list[OrderSummaryOut], summary="我的订单")
-def list_orders(request, status: str | None = None, limit: int = 50):
+def list_orders(
+    request,
+    status: Annotated[str, Field(max_length=32)] | None = None,
+    limit: Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)] = 50,
+):
     orders = queries.orders_for(request.auth, status=status)[: max(1, min(limit, MAX_LIST))]
     return [order_summary(order) for order in orders]
 
 
 @router.get("/{order_no}", response=OrderDetailOut, summary="订单详情")
-def get_order(request, order_no: str):
+def get_order(request, order_no: OrderNo):
     return order_detail(queries.order_for(request.auth, order_no))
 
 
 class CancelIn(Schema):
-    reason: str = ""
+    reason: Text(500) = ""  # the order event keeps the first 200
 
 
 @router.post("/{order_no}/cancel", response=OrderDetailOut, summary="取消待支付订单")
-def cancel_order(request, order_no: str, payload: CancelIn | None = None):
+def cancel_order(request, order_no: OrderNo, payload: CancelIn | None = None):
     actions.cancel_by_customer(request.auth, order_no, reason=payload.reason if payload else "")
     return order_detail(queries.order_for(request.auth, order_no))
 
 
 @router.post("/{order_no}/confirm-received", response=OrderDetailOut, summary="确认收货")
-def confirm_received(request, order_no: str):
+def confirm_received(request, order_no: OrderNo):
     actions.confirm_received(request.auth, order_no)
     return order_detail(queries.order_for(request.auth, order_no))

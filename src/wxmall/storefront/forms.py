@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
+from wxmall.core.validation import CleanCharField
+
 SORT_CHOICES = ("default", "sales", "price_asc", "price_desc", "new")
 MAX_QUERY_LENGTH = 100
 MAX_PRICE_YUAN = Decimal("10000000")
@@ -70,12 +72,12 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 class AddressForm(forms.Form):
     """A new shipping address typed at checkout (mainland China: 11-digit mobile number)."""
 
-    recipient = forms.CharField(label="收货人", max_length=32, error_messages={"required": "请填写收货人"})
-    phone = forms.CharField(label="手机号", max_length=20, error_messages={"required": "请填写手机号"})
-    province = forms.CharField(label="省份", max_length=32, error_messages={"required": "请填写省份"})
-    city = forms.CharField(label="城市", max_length=32, error_messages={"required": "请填写城市"})
-    district = forms.CharField(label="区县", max_length=32, required=False)
-    detail = forms.CharField(label="详细地址", max_length=120, error_messages={"required": "请填写详细地址"})
+    recipient = CleanCharField(label="收货人", max_length=32, error_messages={"required": "请填写收货人"})
+    phone = CleanCharField(label="手机号", max_length=20, error_messages={"required": "请填写手机号"})
+    province = CleanCharField(label="省份", max_length=32, error_messages={"required": "请填写省份"})
+    city = CleanCharField(label="城市", max_length=32, error_messages={"required": "请填写城市"})
+    district = CleanCharField(label="区县", max_length=32, required=False)
+    detail = CleanCharField(label="详细地址", max_length=120, error_messages={"required": "请填写详细地址"})
 
     def clean_phone(self) -> str:
         phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])

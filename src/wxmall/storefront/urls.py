@@ -2,7 +2,7 @@ from django.urls import path
 
 from wxmall.accounts import views as accounts
 
-from .views import account, browse, cart, checkout, orders
+from .views import account, browse, cart, checkout, orders, pay
 
 app_name = "storefront"
 urlpatterns = [
@@ -20,6 +20,11 @@ urlpatterns = [
     path("orders/<str:order_no>/", orders.order_detail, name="order"),
     path("orders/<str:order_no>/cancel/", orders.cancel, name="order_cancel"),
     path("orders/<str:order_no>/received/", orders.confirm_received, name="order_received"),
+    path("orders/<str:order_no>/refund/", orders.request_refund, name="order_refund"),
+    path("orders/<str:order_no>/pay/", pay.page, name="pay"),
+    path("orders/<str:order_no>/pay/start/", pay.start, name="pay_start"),
+    path("orders/<str:order_no>/pay/status/", pay.status, name="pay_status"),
+    path("orders/<str:order_no>/pay/check/", pay.check, name="pay_check"),
     path("me/", account.me, name="me"),
     path("login/", accounts.dev_login, name="login"),
     path("logout/", accounts.dev_logout, name="logout"),

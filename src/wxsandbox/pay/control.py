@@ -11,6 +11,10 @@
                                                 noncestr, timestamp, sign}; 400 invalid_signature etc.
   POST /sandbox/pay/refund-result {out_refund_no, mchid?, status: ABNORMAL|CLOSED}
                                                 a processing refund fails → REFUND.<status> notification
+  GET  /sandbox/pay/balance?mchid=…             the merchant's available balance (null: never short)
+  POST /sandbox/pay/balance {mchid?, balance}   set it in fen (null: unlimited again); payments add to
+                                                it, refunds take from it, beyond it refunds answer
+                                                403 NOT_ENOUGH
 
 ``ref`` is one of ``prepay_id``, ``code_url``, ``h5_url`` or ``out_trade_no`` (+ ``mchid``).
 """
@@ -115,6 +119,28 @@ async def refund_result(request: Request):
     return json_response(refund)
 
 
+def _mchid(sb, value) -> str:
+    mchid = value or sb.config.merchants[0].mchid
+    if not isinstance(mchid, str) or sb.config.merchant(mchid) is None:
+        raise ControlError("not_found", "商户号不存在", 404)
+    return mchid
+
+
+@handles_control_errors
+async def balance(request: Request):
+    sb = sandbox_of(request)
+    if request.method == "GET":
+        mchid = _mchid(sb, request.query_params.get("mchid"))
+    else:
+        data = await read_json(request)
+        mchid = _mchid(sb, data.get("mchid"))
+        value = data.get("balance")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ControlError("invalid_request", "balance must be a non-negative integer (fen) or null")
+        store.set_balance(sb.state, mchid, value)
+    return json_response({"mchid": mchid, "balance": store.get_balance(sb.state, mchid)})
+
+
 control_routes = [
     Route("/sandbox/pay/orders", orders, methods=["GET"], name="sandbox.pay_orders"),
     Route("/sandbox/pay/resolve", resolve, methods=["POST"], name="sandbox.pay_resolve"),
@@ -122,4 +148,5 @@ control_routes = [
     Route("/sandbox/pay/cancel", cancel, methods=["POST"], name="sandbox.pay_cancel"),
     Route("/sandbox/pay/invoke", invoke, methods=["POST"], name="sandbox.pay_invoke"),
     Route("/sandbox/pay/refund-result", refund_result, methods=["POST"], name="sandbox.pay_refund_result"),
+    Route("/sandbox/pay/balance", balance, methods=["GET", "POST"], name="sandbox.pay_balance"),
 ]

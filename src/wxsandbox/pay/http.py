@@ -113,10 +113,10 @@ async def sign_response(
         anchor = signing.choose_anchor(merchant, requested_serial)
         pool = _signer(sandbox)
         if pool is None:
-            headers |= signing.signed_headers(anchor, body, sandbox.clock.timestamp())
+            headers |= signing.signed_headers(anchor, body, sandbox.clock.wall_timestamp())
         else:
             headers |= await asyncio.get_running_loop().run_in_executor(
-                pool, signing.signed_headers, anchor, body, sandbox.clock.timestamp()
+                pool, signing.signed_headers, anchor, body, sandbox.clock.wall_timestamp()
             )
     return Response(body, status_code=status, headers=headers, media_type=JSON_TYPE if body else None)
 
@@ -154,8 +154,12 @@ def nonces_of(sandbox) -> NonceRegistry:
 def authenticate(sandbox, request: Request, body: bytes) -> MerchantConfig:
     settings = sandbox.config.pay
     auth = signing.parse_authorization(request.headers.get("authorization"))
+    # Against wall-clock time, not sandbox time: clients sign with their real clock (see wxsandbox.clock).
     signing.check_timestamp(
-        auth, sandbox.clock.now(), settings.timestamp_window_seconds, settings.reject_future_timestamps
+        auth,
+        sandbox.clock.wall_timestamp(),
+        settings.timestamp_window_seconds,
+        settings.reject_future_timestamps,
     )
     merchant = sandbox.config.merchant(auth.mchid)
     if merchant is None:
@@ -167,7 +171,7 @@ def authenticate(sandbox, request: Request, body: bytes) -> MerchantConfig:
         )
     signing.verify_signature(auth, merchant, request.method, raw_url(request), body)
     if settings.nonce_replay == "reject" and not nonces_of(sandbox).remember(
-        merchant.mchid, auth.nonce_str, sandbox.clock.now(), settings.timestamp_window_seconds
+        merchant.mchid, auth.nonce_str, sandbox.clock.wall_timestamp(), settings.timestamp_window_seconds
     ):
         raise signing.AuthError(
             "请求的nonce_str已使用过，请勿重放请求",

@@ -87,7 +87,7 @@ def register(sandbox) -> None:
         # Seeded by (sandbox seed, delivery, attempt): a migrating merchant's run replays identically.
         draw = random.Random(f"{sandbox.config.seed}:{delivery['id']}:{delivery['attempts']}").random()
         anchor = signing.notification_anchor(merchant, draw)
-        headers = signing.signed_headers(anchor, body, sandbox.clock.timestamp())
+        headers = signing.signed_headers(anchor, body, sandbox.clock.wall_timestamp())
         headers["Content-Type"] = "application/json"
         headers["User-Agent"] = "Mozilla/4.0 (wxsandbox)"
         return headers, body

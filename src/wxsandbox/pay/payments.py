@@ -94,6 +94,7 @@ def confirm(
         if updated.rowcount != 1:
             raise PaymentRefused("not_payable", "订单状态已变化，请重试", 409)
         paid = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
+        store.credit_balance(sandbox.state, paid["mchid"], paid["amount_total"])
         mp = sandbox.surfaces.get("wxsandbox.mp")
         if mp is not None:  # paying is an interaction: it opens the 48-hour customer-service window
             mp.conversation.touch_interaction(sandbox, paid["appid"], payer_user)

@@ -173,7 +173,12 @@ async def create_refund(request: Request, ctx: PayContext):
             (fields["refund"], order["id"], fields["refund"]),
         )
         if reserved.rowcount != 1:
-            raise PayError(settings.code_not_enough, "申请退款金额超过订单可退金额", 403)
+            # A business-rule refusal, not a funds problem (developer-community reports; issue 8).
+            raise PayError("INVALID_REQUEST", "申请退款金额超过订单可退金额", 400)
+        # NOT_ENOUGH is about the merchant's money: the refund is paid out of the available balance. The
+        # transaction rolls the reservation above back with it.
+        if not store.debit_balance(sandbox.state, mchid, fields["refund"]):
+            raise PayError(settings.code_not_enough, "基本账户余额不足，请充值后重新发起", 403)
         now = sandbox.clock.now()
         settle_at = now + settings.refund_settle_seconds
         cur = sandbox.state.execute(
@@ -247,6 +252,7 @@ def force_result(sandbox, mchid: str, out_refund_no: str, status: str) -> dict[s
                 "UPDATE pay_orders SET refunded_total = refunded_total - ? WHERE id = ?",
                 (refund["amount_refund"], refund["order_id"]),
             )
+            store.credit_balance(sandbox.state, mchid, refund["amount_refund"])
         # The scheduled REFUND.SUCCESS notification must not go out any more.
         for delivery in sandbox.callbacks.list(kind=notify.KIND, status="pending"):
             if (

@@ -55,6 +55,12 @@ CREATE TABLE IF NOT EXISTS pay_refunds (
     settle_real      REAL,                          -- same moment in wall-clock time, scaled by time_factor
     UNIQUE (mchid, out_refund_no)
 );
+-- A merchant's available balance, in fen, only when a test or the phone UI has set one: no row means
+-- the balance never runs short. Payments credit it, refunds debit it (guarded), closed refunds credit back.
+CREATE TABLE IF NOT EXISTS pay_balances (
+    mchid       TEXT PRIMARY KEY,
+    balance     INTEGER NOT NULL CHECK (balance >= 0)
+);
 CREATE TABLE IF NOT EXISTS pay_bill_files (
     token       TEXT PRIMARY KEY,
     mchid       TEXT NOT NULL,
@@ -135,3 +141,35 @@ def expire_if_due(state, order: dict[str, Any], now: float, expired_state: str) 
         )
         return dict(state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
     return order
+
+
+def get_balance(state, mchid: str) -> int | None:
+    """The merchant's set balance in fen, or None when none was set (never short)."""
+    return state.scalar("SELECT balance FROM pay_balances WHERE mchid = ?", (mchid,))
+
+
+def set_balance(state, mchid: str, balance: int | None) -> None:
+    if balance is None:
+        state.execute("DELETE FROM pay_balances WHERE mchid = ?", (mchid,))
+    else:
+        state.execute(
+            "INSERT INTO pay_balances (mchid, balance) VALUES (?, ?)"
+            " ON CONFLICT (mchid) DO UPDATE SET balance = excluded.balance",
+            (mchid, balance),
+        )
+
+
+def credit_balance(state, mchid: str, amount: int) -> None:
+    """Add to a set balance (no-op for merchants without one)."""
+    state.execute("UPDATE pay_balances SET balance = balance + ? WHERE mchid = ?", (amount, mchid))
+
+
+def debit_balance(state, mchid: str, amount: int) -> bool:
+    """Take from a set balance if it covers ``amount`` (guarded update); True when there is no balance row."""
+    if get_balance(state, mchid) is None:
+        return True
+    taken = state.execute(
+        "UPDATE pay_balances SET balance = balance - ? WHERE mchid = ? AND balance >= ?",
+        (amount, mchid, amount),
+    )
+    return taken.rowcount == 1

@@ -22,6 +22,7 @@ from wxmall.catalog import queries as catalog
 from wxmall.checkout import actions, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
+from wxmall.core.validation import TextRefused, clean_text
 
 from ..forms import AddressForm
 from .common import customer_required, positive_int
@@ -129,12 +130,18 @@ def _place(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("address") or NEW_ADDRESS
     address_form = AddressForm(request.POST if chosen == NEW_ADDRESS else None)
     key = (request.POST.get("idempotency_key") or "")[:64] or None
-    note = request.POST.get("note", "")
-    keep = {"chosen_address": chosen, "note": note, "idempotency_key": key}
+    raw_note = request.POST.get("note", "")
+    keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
 
     if chosen == NEW_ADDRESS and not address_form.is_valid():
         keep["address_form"] = address_form
         return _refused(request, purchase, DomainError(CheckoutError.INVALID_ADDRESS), keep)
+    try:
+        note = clean_text(raw_note, actions.NOTE_MAX_LENGTH, multiline=True)
+    except TextRefused as refused:
+        error = CheckoutError.NOTE_TOO_LONG if refused.too_long else CheckoutError.INVALID_NOTE
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, DomainError(error), keep)
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
             if chosen == NEW_ADDRESS:

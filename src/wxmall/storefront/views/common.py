@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from wxmall.core.errors import DomainError
+from wxmall.core.validation import parse_positive_int
 
 
 def customer_required(view: Callable) -> Callable:
@@ -50,9 +51,6 @@ def refused(request: HttpRequest, error: DomainError, template: str, context: di
 
 
 def positive_int(value: Any, default: int | None = None) -> int | None:
-    """Parse a positive integer from a query/form value; anything else gives `default`."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-    return number if number > 0 else default
+    """Parse a positive id or quantity from a query/form value; anything else (including numbers beyond a
+    64-bit column, which would overflow the database) gives `default`."""
+    return parse_positive_int(value, default)

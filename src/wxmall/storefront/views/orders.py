@@ -13,6 +13,7 @@ from wxmall.core.errors import DomainError
 from wxmall.orders import actions, queries
 from wxmall.orders.errors import OrderError
 from wxmall.orders.state import ActorKind, OrderStatus, next_statuses
+from wxmall.payments import queries as payment_queries
 
 from .common import customer_required, not_found, refused
 
@@ -26,16 +27,18 @@ TABS = (
     (S.COMPLETED, "已完成"),
     (S.CANCELLED, "已取消"),
     (S.REFUND_REQUESTED, "退款中"),
+    (S.REFUNDED, "已退款"),
 )
+REFUND_REASONS = ("不想要了", "商品与描述不符", "商品质量问题", "发货太慢", "其他")
 # What the customer is told on the detail page, per status.
 STATUS_HINTS = {
-    S.PENDING_PAYMENT: "待支付 — 微信支付即将上线",
+    S.PENDING_PAYMENT: "待支付 — 请使用微信支付",
     S.PAID: "商家正在备货，请耐心等待发货",
     S.SHIPPED: "商品已发出，请注意查收",
     S.DELIVERED: "商品已签收",
     S.COMPLETED: "交易已完成，感谢您的购买",
     S.CANCELLED: "订单已取消",
-    S.REFUND_REQUESTED: "退款申请处理中",
+    S.REFUND_REQUESTED: "退款申请处理中，商家同意后原路退回",
     S.REFUNDED: "退款已完成",
 }
 
@@ -61,6 +64,9 @@ def _detail_context(request: HttpRequest, order) -> dict:
         "hint": STATUS_HINTS.get(order.status, order.get_status_display()),
         "can_cancel": S.CANCELLED in customer_moves,
         "can_confirm": S.DELIVERED in customer_moves,
+        "can_refund": S.REFUND_REQUESTED in customer_moves,
+        "refund_reasons": REFUND_REASONS,
+        "refunds": payment_queries.refunds_of(order),
         "active_tab": "me",
     }
 
@@ -102,3 +108,18 @@ def cancel(request: HttpRequest, order_no: str) -> HttpResponse:
 @require_POST
 def confirm_received(request: HttpRequest, order_no: str) -> HttpResponse:
     return _customer_move(request, order_no, actions.confirm_received, "已确认收货")
+
+
+@customer_required
+@require_POST
+def request_refund(request: HttpRequest, order_no: str) -> HttpResponse:
+    """申请退款 with a reason from the list (the merchant approves and refunds in the console/admin)."""
+    reason = request.POST.get("reason", "")
+    if reason not in REFUND_REASONS:
+        reason = "其他"
+    return _customer_move(
+        request,
+        order_no,
+        lambda user, no: actions.request_refund(user, no, reason=f"顾客申请退款：{reason}"),
+        "退款申请已提交",
+    )

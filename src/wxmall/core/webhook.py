@@ -1,8 +1,12 @@
-"""Delivery handlers: `handler(message, config)` sends one outbox message to its destination.
+"""The merchant webhook: an outbox handler (see `wxmall.core.outbox` for the handler contract) that POSTs
+each message as signed JSON to the merchant's own system.
 
-A handler returns normally on success. It raises `DeliveryError` for a failure worth retrying (timeouts,
-5xx, 408, 429, connection errors) and `PermanentError` when retrying cannot help (another 4xx): the
-relay then dead-letters the row at once, for a person to look at in the console.
+Timeouts, 5xx, 408, 425, 429 and connection errors are worth retrying (`DeliveryError`); any other 4xx
+means the receiver refused this message for good (`PermanentError`: dead letter at once).
+
+Delivery is at least once: the receiver gets the same message again after a relay died mid-delivery or
+a person replayed it, always with the same `Idempotency-Key` header (also the envelope's `id`). The
+receiver must verify the signature (`verify_signature`), then drop a key it has already processed.
 """
 
 from __future__ import annotations
@@ -18,17 +22,10 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from wxmall.core.models import OutboxMessage
+from wxmall.core.outbox import DeliveryError, PermanentError
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 _RETRYABLE_CLIENT_ERRORS = {408, 425, 429}
-
-
-class DeliveryError(Exception):
-    """The destination did not take the message; try again later."""
-
-
-class PermanentError(DeliveryError):
-    """The destination refused the message for good; dead-letter it now."""
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

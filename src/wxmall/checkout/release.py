@@ -1,0 +1,51 @@
+"""Giving back what an order held when it is cancelled or refunded before shipping. These are order
+hooks (`wxmall.orders.hooks`, registered in CheckoutConfig.ready): they run inside the transaction that
+moves the order, with its row locked, so the release commits or rolls back with the move.
+
+Lock order after the order row: flash sale → coupon → SKUs by ascending id, the same as placement
+(`checkout.actions`), so a cancellation and a placement never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+from wxmall.catalog import stock
+from wxmall.orders.models import Order
+from wxmall.orders.state import OrderStatus
+
+from .models import Coupon, CouponRedemption, FlashSale, FlashSalePurchase
+
+
+def on_cancelled(order: Order, from_status: str, to_status: str) -> None:
+    """Hook on `cancelled`: flash-sale units, the coupon use and the stock go back."""
+    release_promotions(order)
+    release_stock(order)
+
+
+def on_refunded(order: Order, from_status: str, to_status: str) -> None:
+    """Hook on `refunded`: stock goes back only when the order had not shipped (the goods never left);
+    shipped goods return through after-sales handling. The promotion was consumed by a paid order."""
+    if order.refund_from_status == OrderStatus.PAID:
+        release_stock(order)
+
+
+def release_promotions(order: Order) -> None:
+    purchase = FlashSalePurchase.objects.filter(order=order).first()
+    if purchase is not None:
+        FlashSale.objects.filter(pk=purchase.flash_sale_id, sold__gte=purchase.quantity).update(
+            sold=F("sold") - purchase.quantity
+        )
+        purchase.delete()
+    redemption = CouponRedemption.objects.filter(order=order).first()
+    if redemption is not None:
+        Coupon.objects.filter(pk=redemption.coupon_id, used_count__gte=1).update(
+            used_count=F("used_count") - 1
+        )
+        redemption.delete()
+
+
+def release_stock(order: Order) -> None:
+    """Put the order's units back on the shelf, SKUs in ascending id order."""
+    for sku_id, quantity in order.lines.order_by("sku_id").values_list("sku_id", "quantity"):
+        stock.put_back(sku_id, quantity)

@@ -1,0 +1,402 @@
+"""Payment state changes, each in one transaction. Network calls to WeChat Pay never run inside one: a
+prepay writes its Payment row first, calls WeChat, then records the answer; closes and refunds are outbox
+rows (destination `wechat_pay`, delivered by `payments.handlers`) written with the change that needs them.
+
+The one path that marks an order paid is `apply_transaction`, shared by the notify endpoint, the active
+query job and the "我已支付" button: it locks the Payment row, checks mchid, appid, out_trade_no and amount
+against what we asked WeChat for, and calls `orders.actions.mark_paid`, which locks the order. Whatever the
+order of arrival and however often, an order is paid once; a payment that cannot be accepted (amount
+differs, the order was cancelled meanwhile, a second attempt paid too) is flagged for staff, and when the
+money is simply surplus it is refunded automatically."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from wxmall.core.errors import DomainError
+from wxmall.core.outbox import enqueue
+from wxmall.orders import actions as order_actions
+from wxmall.orders.errors import OrderError
+from wxmall.orders.models import Order
+from wxmall.orders.state import ActorKind, OrderStatus
+
+from . import wechatpay
+from .config import PayConfig, pay_config
+from .errors import PaymentError
+from .models import (
+    Notification,
+    NotificationOutcome,
+    Payment,
+    PaymentStatus,
+    PayMethod,
+    Refund,
+    RefundStatus,
+)
+
+logger = logging.getLogger(__name__)
+DESTINATION = "wechat_pay"
+CLOSE = "payment.close"
+SUBMIT_REFUND = "refund.submit"
+_BEIJING = timezone.get_fixed_timezone(8 * 60)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(_BEIJING).replace(microsecond=0).isoformat()
+
+
+def _parse_time(value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return timezone.now()
+
+
+# --- prepay ---------------------------------------------------------------------------------------------
+def _reusable(order: Order, method: str, now: datetime) -> Payment | None:
+    """A pending attempt of the same method whose code/prepay is still good: show it again."""
+    payment = (
+        Payment.objects.filter(order=order, method=method, status=PaymentStatus.PENDING)
+        .exclude(prepay_id="", code_url="", h5_url="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if payment and payment.code_expires_at and payment.code_expires_at > now + timedelta(seconds=30):
+        return payment
+    return None
+
+
+def start_payment(order_no: str, user, method: str, *, openid: str = "", client_ip: str = "") -> Payment:
+    """Prepay an unpaid order of `user` with `method`. Reuses a still-valid attempt of the same method;
+    otherwise a new attempt (its own out_trade_no) replaces the pending ones, which are closed on WeChat
+    through the outbox."""
+    if method not in PayMethod.values:
+        raise DomainError(PaymentError.METHOD_UNAVAILABLE)
+    if method in (PayMethod.JSAPI, PayMethod.MINIPROGRAM) and not openid:
+        raise DomainError(PaymentError.OPENID_MISSING)
+    config = pay_config()
+    appid = config.mp_appid if method == PayMethod.MINIPROGRAM else config.appid
+    if not appid:
+        raise DomainError(PaymentError.METHOD_UNAVAILABLE)
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(order_no=order_no, user=user).first()
+        if order is None:
+            raise DomainError(OrderError.NOT_FOUND)
+        if order.status != OrderStatus.PENDING_PAYMENT or order.expires_at <= now + timedelta(seconds=60):
+            raise DomainError(PaymentError.NOT_PAYABLE)
+        reusable = _reusable(order, method, now)
+        if reusable is not None:
+            return reusable
+        for stale in Payment.objects.filter(order=order, status=PaymentStatus.PENDING):
+            _close_later(stale)
+        # Native codes lapse early so a fresh one is drawn; the order's own deadline bounds them all.
+        lifetime = settings.PAYMENT_NATIVE_CODE_SECONDS if method == PayMethod.NATIVE else None
+        expires = min(order.expires_at, now + timedelta(seconds=lifetime)) if lifetime else order.expires_at
+        attempt = Payment.objects.filter(order=order).count() + 1
+        payment = Payment.objects.create(
+            order=order,
+            method=method,
+            appid=appid,
+            mchid=config.mchid,
+            amount=order.total,
+            out_trade_no=f"{order.order_no}_{attempt}",
+            payer_openid=openid,
+            payer_ip=client_ip or None,
+            code_expires_at=expires,
+        )
+    try:
+        answer = wechatpay.prepay(
+            config,
+            method,
+            appid=appid,
+            out_trade_no=payment.out_trade_no,
+            description=_description(order),
+            amount=payment.amount,
+            time_expire=_rfc3339(expires),
+            openid=openid,
+            client_ip=client_ip,
+        )
+    except wechatpay.GatewayError as exc:
+        logger.warning("prepay %s failed: %s", payment.out_trade_no, exc)
+        if 400 <= exc.status < 500:  # refused for good; a timeout stays pending for the query job
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+                status=PaymentStatus.CLOSED, flag_reason=f"下单失败 {exc.code}"[:200]
+            )
+        raise DomainError(PaymentError.GATEWAY_ERROR) from exc
+    fields = {k: str(answer.get(k, ""))[:512] for k in ("prepay_id", "code_url", "h5_url")}
+    Payment.objects.filter(pk=payment.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(payment, name, value)
+    return payment
+
+
+def _description(order: Order) -> str:
+    first = order.lines.order_by("id").first()
+    title = first.product_title if first else "商品"
+    count = order.lines.count()
+    return f"{title} 等{count}件商品" if count > 1 else title
+
+
+def _close_later(payment: Payment) -> None:
+    """Mark an attempt closed here and ask WeChat to close it (outbox, same transaction)."""
+    if Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+        status=PaymentStatus.CLOSED
+    ):
+        enqueue(
+            DESTINATION,
+            CLOSE,
+            {"out_trade_no": payment.out_trade_no},
+            key=f"{DESTINATION}:close:{payment.out_trade_no}",
+        )
+
+
+def close_pending_for(order: Order) -> None:
+    """Order hook on cancellation: every pending attempt is closed on WeChat, in this transaction."""
+    for payment in Payment.objects.filter(order=order, status=PaymentStatus.PENDING):
+        _close_later(payment)
+
+
+# --- a transaction reported by WeChat (notify, query) ---------------------------------------------------
+@dataclass(frozen=True)
+class Applied:
+    outcome: str  # a NotificationOutcome value
+    detail: str = ""
+
+
+def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None) -> Applied:
+    """Apply a Transaction object (decrypted notification or query answer). Idempotent."""
+    config = config or pay_config()
+    if resource.get("mchid") != config.mchid:
+        return Applied(NotificationOutcome.FLAGGED, "商户号不符")
+    if resource.get("trade_state") not in ("SUCCESS", "REFUND"):
+        return Applied(NotificationOutcome.IGNORED, f"交易状态 {resource.get('trade_state')}")
+    transaction_id = str(resource.get("transaction_id") or "")
+    amount = (resource.get("amount") or {}).get("total")
+    if not transaction_id or not isinstance(amount, int):
+        return Applied(NotificationOutcome.FLAGGED, "通知内容不完整")
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(out_trade_no=str(resource.get("out_trade_no", "")), mchid=config.mchid)
+            .select_related("order")
+            .first()
+        )
+        if payment is None:
+            return Applied(NotificationOutcome.FLAGGED, "未知的商户订单号")
+        if resource.get("appid") != payment.appid:
+            return Applied(NotificationOutcome.FLAGGED, "AppID 与下单时不符")
+        if payment.transaction_id:
+            if payment.transaction_id == transaction_id:
+                return Applied(NotificationOutcome.DUPLICATE)
+            return Applied(NotificationOutcome.FLAGGED, "同一订单号出现另一笔交易")
+        paid_at = _parse_time(resource.get("success_time"))
+        base = {
+            "transaction_id": transaction_id,
+            "paid_amount": amount,
+            "paid_at": paid_at,
+            "trade_type": str(resource.get("trade_type", ""))[:16],
+            "payer_openid": str((resource.get("payer") or {}).get("openid", ""))[:128],
+        }
+        if amount != payment.amount:
+            # Never paid on a mismatch: staff decide (the sum on WeChat's side may be a forgery or a bug).
+            _save(
+                payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": "支付金额与订单金额不一致"}
+            )
+            return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
+        try:
+            with transaction.atomic():
+                order_actions.mark_paid(payment.order.order_no, transaction_id, paid_at, amount)
+                _save(payment, base | {"status": PaymentStatus.PAID})
+        except DomainError as exc:
+            if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
+                raise
+            # The order was cancelled meanwhile, or another attempt paid it: this money is surplus.
+            reason = (
+                "订单已取消后到账，自动退款"
+                if exc.error is OrderError.ILLEGAL_TRANSITION
+                else "重复支付，自动退款"
+            )
+            _save(payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": reason})
+            _refund(
+                payment, amount, reason, completes_order=False, out_refund_no=f"{payment.out_trade_no}_auto"
+            )
+            return Applied(NotificationOutcome.FLAGGED, reason)
+    return Applied(NotificationOutcome.APPLIED)
+
+
+def _save(payment: Payment, fields: dict[str, Any]) -> None:
+    Payment.objects.filter(pk=payment.pk).update(**fields, updated_at=timezone.now())
+    for name, value in fields.items():
+        setattr(payment, name, value)
+
+
+def record_notification(verified: wechatpay.Verified, body: str) -> Notification:
+    """Store a verified notification raw, exactly once per WeChat `id`; a redelivery counts up."""
+    envelope = verified.envelope
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                notify_id=envelope["id"][:64],
+                event_type=str(envelope.get("event_type", ""))[:32],
+                serial=verified.serial[:64],
+                headers=verified.headers,
+                body=body,
+                resource=verified.resource,
+            )
+    except IntegrityError:
+        notification = Notification.objects.get(notify_id=envelope["id"][:64])
+        Notification.objects.filter(pk=notification.pk).update(deliveries=notification.deliveries + 1)
+        return notification
+
+
+def settle_notification(notification: Notification, applied: Applied) -> None:
+    Notification.objects.filter(pk=notification.pk, outcome=NotificationOutcome.RECEIVED).update(
+        outcome=applied.outcome, detail=applied.detail[:200]
+    )
+
+
+def query_payment(payment_id: int) -> Applied:
+    """Ask WeChat about one attempt and apply the answer (the active query job and "我已支付")."""
+    config = pay_config()
+    payment = Payment.objects.get(pk=payment_id)
+    status, body = wechatpay.query(config, payment.out_trade_no)
+    Payment.objects.filter(pk=payment.pk).update(last_queried_at=timezone.now())
+    if status == 200:
+        state = body.get("trade_state")
+        if state in ("SUCCESS", "REFUND"):
+            return apply_transaction(body, config)
+        if state in ("CLOSED", "REVOKED", "PAYERROR"):
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+                status=PaymentStatus.CLOSED
+            )
+        return Applied(NotificationOutcome.IGNORED, str(state))
+    if status == 404 and payment.created_at < timezone.now() - timedelta(minutes=5):
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+            status=PaymentStatus.CLOSED
+        )
+    return Applied(NotificationOutcome.IGNORED, f"HTTP {status}")
+
+
+# --- refunds --------------------------------------------------------------------------------------------
+def _refunded_total(payment: Payment) -> int:
+    return (
+        Refund.objects.filter(payment=payment)
+        .exclude(status=RefundStatus.CLOSED)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+
+
+def _refund(
+    payment: Payment, amount: int, reason: str, *, completes_order: bool, out_refund_no: str
+) -> Refund:
+    """A refund row plus its outbox submission; the caller holds the payment's row lock."""
+    if amount < 1:
+        raise DomainError(PaymentError.REFUND_INVALID_AMOUNT)
+    if _refunded_total(payment) + amount > (payment.paid_amount or 0):
+        raise DomainError(PaymentError.REFUND_TOO_MUCH)
+    refund, created = Refund.objects.get_or_create(
+        out_refund_no=out_refund_no,
+        defaults={
+            "payment": payment,
+            "order": payment.order,
+            "amount": amount,
+            "reason": reason[:80],
+            "completes_order": completes_order,
+        },
+    )
+    if created:
+        enqueue(
+            DESTINATION,
+            SUBMIT_REFUND,
+            {"out_refund_no": out_refund_no},
+            key=f"{DESTINATION}:refund:{out_refund_no}",
+        )
+    return refund
+
+
+def refund_order(order_id: int, amount: int | None, reason: str, *, staff=None) -> Refund:
+    """Refund (part of) a paid order. A full refund of what remains completes the order's refund (the order
+    moves to `refunded` when WeChat confirms). Staff may refund any paid order; a customer's request goes
+    through `orders.actions.request_refund` first and staff approve it here."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        payment = Payment.objects.select_for_update().filter(order=order, status=PaymentStatus.PAID).first()
+        if payment is None or order.status not in (
+            OrderStatus.PAID,
+            OrderStatus.SHIPPED,
+            OrderStatus.DELIVERED,
+            OrderStatus.REFUND_REQUESTED,
+        ):
+            raise DomainError(PaymentError.REFUND_NOT_ALLOWED)
+        remaining = (payment.paid_amount or 0) - _refunded_total(payment)
+        amount = remaining if amount is None else amount
+        completes = amount == remaining
+        if completes and order.status != OrderStatus.REFUND_REQUESTED:
+            order_actions.transition(
+                order.pk,
+                OrderStatus.REFUND_REQUESTED,
+                actor=staff,
+                actor_kind=ActorKind.STAFF,
+                reason=reason or "商家退款",
+            )
+        number = Refund.objects.filter(order=order).count() + 1
+        return _refund(
+            payment,
+            amount,
+            reason,
+            completes_order=completes,
+            out_refund_no=f"{payment.out_trade_no}_R{number}",
+        )
+
+
+def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = None) -> Applied:
+    """A refund's outcome (REFUND.* notification or query). SUCCESS of a refund that completes the order
+    moves the order to `refunded` (stock comes back where the goods never left, per the state machine)."""
+    config = config or pay_config()
+    if resource.get("mchid", config.mchid) != config.mchid:
+        return Applied(NotificationOutcome.FLAGGED, "商户号不符")
+    status = str(resource.get("refund_status") or resource.get("status") or "").upper()
+    new = {
+        "SUCCESS": RefundStatus.SUCCESS,
+        "CLOSED": RefundStatus.CLOSED,
+        "ABNORMAL": RefundStatus.ABNORMAL,
+        "PROCESSING": RefundStatus.PROCESSING,
+    }.get(status)
+    if new is None:
+        return Applied(NotificationOutcome.FLAGGED, "未知退款状态")
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update()
+            .filter(out_refund_no=str(resource.get("out_refund_no", "")))
+            .select_related("order")
+            .first()
+        )
+        if refund is None:
+            return Applied(NotificationOutcome.FLAGGED, "未知的退款单号")
+        if refund.status in (RefundStatus.SUCCESS, RefundStatus.CLOSED):
+            return Applied(NotificationOutcome.DUPLICATE)
+        if refund.status == new:
+            return Applied(NotificationOutcome.DUPLICATE)
+        fields: dict[str, Any] = {"status": new, "refund_id": str(resource.get("refund_id", ""))[:64]}
+        if new == RefundStatus.SUCCESS:
+            fields["succeeded_at"] = _parse_time(resource.get("success_time"))
+        Refund.objects.filter(pk=refund.pk).update(**fields)
+        if new == RefundStatus.SUCCESS and refund.completes_order:
+            order = refund.order
+            if order.status == OrderStatus.REFUND_REQUESTED:
+                order_actions.transition(
+                    order.pk,
+                    OrderStatus.REFUNDED,
+                    actor_kind=ActorKind.WECHAT,
+                    reason=f"微信退款成功 {refund.out_refund_no}",
+                )
+    return Applied(NotificationOutcome.APPLIED)

@@ -1,0 +1,142 @@
+"""WeChat Pay v3 records. Amounts are integer fen.
+
+- `Payment`: one prepay attempt for an order (a method, its prepay_id / code_url / h5_url). An order may
+  have several (a lapsed QR code, a switch from H5 to Native); at most one is ever `paid`, enforced by a
+  partial unique constraint, and `Order.payment_transaction_id` names it.
+- `Refund`: one WeChat refund (`out_refund_no`), several per order for partial refunds; the sum of
+  refunds that are not closed never exceeds what was paid (checked under the payment's row lock).
+- `Notification`: the raw inbox. Every notification that passes the signature check is stored verbatim
+  (headers and bytes) before anything is decided; its WeChat `id` is unique, so a redelivery is recognised.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class PayMethod(models.TextChoices):
+    JSAPI = "jsapi", "微信内支付"
+    MINIPROGRAM = "miniprogram", "小程序支付"
+    H5 = "h5", "H5 支付"
+    NATIVE = "native", "扫码支付"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "待支付"
+    PAID = "paid", "已支付"
+    CLOSED = "closed", "已关闭"
+    # Paid on WeChat's side but not accepted for the order (amount differs, order cancelled meanwhile):
+    # staff look at it; a late payment on a cancelled order is refunded automatically.
+    FLAGGED = "flagged", "待人工处理"
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="payments"
+    )
+    method = models.CharField("支付方式", max_length=16, choices=PayMethod.choices)
+    status = models.CharField(
+        "状态", max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, db_index=True
+    )
+    appid = models.CharField("AppID", max_length=32)
+    mchid = models.CharField("商户号", max_length=32)
+    amount = models.PositiveIntegerField("金额(分)")
+    # Per attempt: the order number plus an attempt suffix, so a fresh QR code or another method never
+    # collides with WeChat's earlier order (same out_trade_no with other parameters is refused).
+    out_trade_no = models.CharField("商户订单号", max_length=32, unique=True)
+    prepay_id = models.CharField("prepay_id", max_length=64, blank=True)
+    code_url = models.CharField("二维码链接", max_length=255, blank=True)
+    h5_url = models.CharField("H5 支付链接", max_length=512, blank=True)
+    code_expires_at = models.DateTimeField("二维码有效期至", null=True, blank=True)
+    payer_openid = models.CharField("付款人 openid", max_length=128, blank=True)
+    payer_ip = models.GenericIPAddressField("付款人 IP", null=True, blank=True)
+    transaction_id = models.CharField("微信支付单号", max_length=64, null=True, blank=True, unique=True)  # noqa: DJ001
+    paid_amount = models.PositiveIntegerField("实付(分)", null=True, blank=True)
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    trade_type = models.CharField("交易类型", max_length=16, blank=True)
+    flag_reason = models.CharField("异常原因", max_length=200, blank=True)
+    last_queried_at = models.DateTimeField("最近查单", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = verbose_name_plural = "支付单"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="paid"), name="payment_one_paid_per_order"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=1), name="payment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.method}/{self.status}"
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", "待提交"  # written with the order's change; the outbox submits it
+    PROCESSING = "processing", "退款中"
+    SUCCESS = "success", "已退款"
+    ABNORMAL = "abnormal", "退款异常"
+    CLOSED = "closed", "退款关闭"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(
+        Payment, verbose_name="支付单", on_delete=models.PROTECT, related_name="refunds"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="refunds"
+    )
+    out_refund_no = models.CharField("退款单号", max_length=64, unique=True)
+    refund_id = models.CharField("微信退款单号", max_length=64, blank=True)
+    amount = models.PositiveIntegerField("退款金额(分)")
+    reason = models.CharField("退款原因", max_length=80, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED, db_index=True
+    )
+    # Whether the order moves to `refunded` when this refund succeeds (a full refund of the order).
+    completes_order = models.BooleanField("退款后订单关闭", default=False)
+    last_error = models.CharField("最近错误", max_length=200, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    succeeded_at = models.DateTimeField("退款成功时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = verbose_name_plural = "退款单"
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=1), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.out_refund_no
+
+
+class NotificationOutcome(models.TextChoices):
+    RECEIVED = "received", "已接收"
+    APPLIED = "applied", "已处理"
+    DUPLICATE = "duplicate", "重复通知"
+    FLAGGED = "flagged", "待人工处理"
+    IGNORED = "ignored", "已忽略"
+
+
+class Notification(models.Model):
+    """A verified notification, as it arrived (the decrypted resource alongside, for staff)."""
+
+    notify_id = models.CharField("通知 ID", max_length=64, unique=True)
+    event_type = models.CharField("事件类型", max_length=32)
+    serial = models.CharField("验签密钥", max_length=64)
+    headers = models.JSONField("请求头")
+    body = models.TextField("原始报文")
+    resource = models.JSONField("解密内容", null=True, blank=True)
+    outcome = models.CharField(
+        "处理结果", max_length=16, choices=NotificationOutcome.choices, default=NotificationOutcome.RECEIVED
+    )
+    detail = models.CharField("说明", max_length=200, blank=True)
+    deliveries = models.PositiveIntegerField("收到次数", default=1)
+    received_at = models.DateTimeField("接收时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+        verbose_name = verbose_name_plural = "支付通知"
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.notify_id}"

@@ -1,0 +1,37 @@
+"""Periodic payment jobs (beat entry added in PaymentsConfig.ready)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+BATCH = 200
+
+
+@shared_task(name="wxmall.payments.query_pending", ignore_result=True)
+def query_pending() -> int:
+    """Query attempts still pending PAYMENT_QUERY_AFTER_SECONDS after prepay (and not queried in the last
+    interval), so a lost notification never leaves a paid order unpaid. Returns how many were queried."""
+    from . import actions, wechatpay
+    from .models import Payment, PaymentStatus
+
+    now = timezone.now()
+    due = now - timedelta(seconds=settings.PAYMENT_QUERY_AFTER_SECONDS)
+    ids = list(
+        Payment.objects.filter(status=PaymentStatus.PENDING, created_at__lte=due)
+        .filter(Q(last_queried_at__isnull=True) | Q(last_queried_at__lte=due))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for payment_id in ids:
+        try:
+            actions.query_payment(payment_id)
+        except wechatpay.GatewayError as exc:  # one unreachable answer must not stop the batch
+            logger.warning("query of payment %s failed: %s", payment_id, exc)
+    return len(ids)

@@ -1,0 +1,256 @@
+"""The hub's side of WeChat Pay v3 on the wire, through the `wechatpayv3` package (its gateway pointed at
+`WECHAT_PAY_API_BASE`: wxsandbox by default, WeChat by settings alone).
+
+wechatpayv3 signs requests and verifies answers. Notifications are verified here, with its primitives
+(`rsa_verify`, `aes_decrypt`) but our own key choice: it knows one anchor and, for an unknown serial,
+downloads certificates inside the request, and it does not look at the timestamp. We choose among every
+configured key by `Wechatpay-Serial` (a merchant migrating has both), refuse unknown serials outright,
+refuse timestamps outside the tolerance, and refuse `WECHATPAY/SIGNTEST/` probes (reference §1.3).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from django.conf import settings
+from wechatpayv3 import WeChatPay, WeChatPayType
+from wechatpayv3.utils import aes_decrypt, rsa_verify
+
+from .config import PayConfig
+
+SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+
+
+class GatewayError(Exception):
+    """WeChat Pay answered with an error (status, v3 `code`), or could not be reached (status 0)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+def _cert_dir(config: PayConfig) -> str:
+    """Certificate mode: wechatpayv3 reads `<dir>/*.pem` instead of downloading /v3/certificates."""
+    from cryptography import x509
+
+    folder = Path(settings.VAR_DIR) / "wechatpay-certs" / config.mchid
+    folder.mkdir(parents=True, exist_ok=True)
+    for pem in config.platform_cert_pems:
+        serial = format(x509.load_pem_x509_certificate(pem.encode()).serial_number, "X")
+        path = folder / f"{serial}.pem"
+        if not path.exists():
+            path.write_text(pem, encoding="utf-8")
+    return str(folder)
+
+
+def client(config: PayConfig, kind: WeChatPayType = WeChatPayType.NATIVE, appid: str = "") -> WeChatPay:
+    anchor: dict[str, Any] = (
+        {"public_key": config.public_key_pem, "public_key_id": config.public_key_id}
+        if config.public_key_id
+        else {"cert_dir": _cert_dir(config)}
+    )
+    wxpay = WeChatPay(
+        wechatpay_type=kind,
+        mchid=config.mchid,
+        private_key=config.merchant_private_key_pem,
+        cert_serial_no=config.merchant_serial,
+        appid=appid or config.appid,
+        apiv3_key=config.apiv3_key,
+        notify_url=config.notify_url,
+        timeout=settings.WECHAT_PAY_HTTP_TIMEOUT_SECONDS,
+        **anchor,
+    )
+    wxpay._core._gate_way = config.api_base  # documented private attribute (MACHINE-NOTES)
+    return wxpay
+
+
+def _call(fn, *args, **kwargs) -> tuple[int, dict[str, Any]]:
+    """Run a wechatpayv3 call; (status, JSON body). Unreachable or an unverifiable answer → GatewayError."""
+    try:
+        status, text = fn(*args, **kwargs)
+    except requests.RequestException as exc:
+        raise GatewayError(0, "NETWORK_ERROR", type(exc).__name__) from exc
+    except Exception as exc:  # wechatpayv3 raises bare Exception for a bad answer signature
+        raise GatewayError(0, "VERIFY_ERROR", str(exc)[:200]) from exc
+    try:
+        body = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    return status, body
+
+
+def _ok(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    if 200 <= status < 300:
+        return body
+    raise GatewayError(status, str(body.get("code", "")), str(body.get("message", ""))[:200])
+
+
+KINDS = {
+    "jsapi": WeChatPayType.JSAPI,
+    "miniprogram": WeChatPayType.MINIPROG,
+    "h5": WeChatPayType.H5,
+    "native": WeChatPayType.NATIVE,
+}
+
+
+def prepay(
+    config: PayConfig,
+    method: str,
+    *,
+    appid: str,
+    out_trade_no: str,
+    description: str,
+    amount: int,
+    time_expire: str,
+    openid: str = "",
+    client_ip: str = "",
+) -> dict[str, Any]:
+    """Place the order with WeChat Pay; the answer holds prepay_id, code_url or h5_url."""
+    kind = KINDS[method]
+    extra: dict[str, Any] = {}
+    if openid:
+        extra["payer"] = {"openid": openid}
+    if method == "h5":
+        extra["scene_info"] = {"payer_client_ip": client_ip, "h5_info": {"type": "Wap", "app_name": "wxmall"}}
+    elif client_ip:
+        extra["scene_info"] = {"payer_client_ip": client_ip}
+    wxpay = client(config, kind, appid)
+    return _ok(
+        *_call(
+            wxpay.pay,
+            description=description[:127],
+            out_trade_no=out_trade_no,
+            amount={"total": amount, "currency": "CNY"},
+            time_expire=time_expire,
+            pay_type=kind,
+            **extra,
+        )
+    )
+
+
+def query(config: PayConfig, out_trade_no: str) -> tuple[int, dict[str, Any]]:
+    """(status, Transaction); 404 when WeChat has no such order."""
+    return _call(client(config).query, out_trade_no=out_trade_no)
+
+
+def close(config: PayConfig, out_trade_no: str) -> int:
+    status, body = _call(client(config).close, out_trade_no=out_trade_no)
+    if status == 204 or 200 <= status < 300:
+        return status
+    raise GatewayError(status, str(body.get("code", "")), str(body.get("message", ""))[:200])
+
+
+def refund(
+    config: PayConfig, *, out_trade_no: str, out_refund_no: str, amount: int, total: int, reason: str
+) -> tuple[int, dict[str, Any]]:
+    return _call(
+        client(config).refund,
+        out_refund_no=out_refund_no,
+        amount={"refund": amount, "total": total, "currency": "CNY"},
+        out_trade_no=out_trade_no,
+        reason=reason or None,
+        notify_url=config.refund_notify_url,
+    )
+
+
+def query_refund(config: PayConfig, out_refund_no: str) -> tuple[int, dict[str, Any]]:
+    return _call(client(config).query_refund, out_refund_no=out_refund_no)
+
+
+def invocation(config: PayConfig, appid: str, prepay_id: str) -> dict[str, str]:
+    """`getBrandWCPayRequest` / `wx.requestPayment` parameters with paySign made here, server-side (§1.9)."""
+    timestamp, nonce, package = str(int(time.time())), secrets.token_hex(16), f"prepay_id={prepay_id}"
+    pay_sign = client(config, WeChatPayType.JSAPI, appid).sign([appid, timestamp, nonce, package])
+    return {
+        "appId": appid,
+        "timeStamp": timestamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": pay_sign,
+    }
+
+
+# --- notifications ---------------------------------------------------------------------------------------
+class Rejected(Exception):
+    """A notification that is not from WeChat Pay for us, or not intact: answer 4xx, store nothing."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Verified:
+    serial: str
+    envelope: dict[str, Any]
+    resource: dict[str, Any]
+    headers: dict[str, str]
+
+
+HEADERS = (
+    "HTTP_WECHATPAY_TIMESTAMP",
+    "HTTP_WECHATPAY_NONCE",
+    "HTTP_WECHATPAY_SIGNATURE",
+    "HTTP_WECHATPAY_SERIAL",
+)
+
+
+def verify_notification(config: PayConfig, meta: dict[str, Any], body: bytes, now: float) -> Verified:
+    """Verify over the raw bytes and headers, then decrypt. Raises Rejected (401 for a signature problem,
+    400 for a malformed envelope)."""
+    values = {name: str(meta.get(name, "")) for name in (*HEADERS, "HTTP_WECHATPAY_SIGNATURE_TYPE")}
+    timestamp, nonce, signature, serial = (values[h] for h in HEADERS)
+    if not (timestamp and nonce and signature and serial):
+        raise Rejected(401, "missing signature headers")
+    if values["HTTP_WECHATPAY_SIGNATURE_TYPE"] not in ("", SIGNATURE_TYPE):
+        raise Rejected(401, "unsupported signature type")
+    if not (timestamp.isdigit() and len(timestamp) == 10):
+        raise Rejected(401, "malformed timestamp")
+    if abs(now - int(timestamp)) > settings.WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS:
+        raise Rejected(401, "stale timestamp")
+    if signature.startswith("WECHATPAY/SIGNTEST/"):
+        raise Rejected(401, "signature probe")
+    key = config.key_for(serial)
+    if key is None:
+        raise Rejected(401, "unknown serial")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(400, "body is not UTF-8") from None
+    if not rsa_verify(timestamp, nonce, text, signature, key):
+        raise Rejected(401, "bad signature")
+    try:
+        envelope = json.loads(text)
+        resource = envelope["resource"]
+        if (
+            envelope.get("resource_type") != "encrypt-resource"
+            or resource.get("algorithm") != "AEAD_AES_256_GCM"
+        ):
+            raise ValueError("unsupported resource")
+        plain = aes_decrypt(
+            nonce=str(resource["nonce"]),
+            ciphertext=str(resource["ciphertext"]),
+            associated_data=str(resource.get("associated_data") or ""),
+            apiv3_key=config.apiv3_key,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Rejected(400, "malformed envelope") from None
+    if plain is None:
+        raise Rejected(400, "cannot decrypt resource")
+    try:
+        decrypted = json.loads(plain)
+    except ValueError:
+        raise Rejected(400, "malformed resource") from None
+    if not isinstance(decrypted, dict) or not isinstance(envelope.get("id"), str) or not envelope["id"]:
+        raise Rejected(400, "malformed resource")
+    headers = {h[5:].replace("_", "-").title(): values[h] for h in values if values[h]}
+    return Verified(serial=serial.upper(), envelope=envelope, resource=decrypted, headers=headers)

@@ -1,0 +1,135 @@
+"""Refunds through wxsandbox: partial then full, refund notifications, stock back; surplus payments on a
+cancelled order refunded automatically; Mini Program requestPayment parameters."""
+
+import time
+
+import pytest
+from django.test import Client
+
+from wxmall.accounts.models import WeChatIdentity
+from wxmall.catalog.models import SKU
+from wxmall.core.relay import relay
+from wxmall.orders import actions as order_actions
+from wxmall.orders.models import Order
+from wxmall.orders.state import OrderStatus
+from wxmall.payments import actions
+from wxmall.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def live_pay(pay_hub, live_server, settings):
+    settings.WECHAT_PAY = settings.WECHAT_PAY | {
+        "notify_url": f"{live_server.url}/payments/notify/",
+        "refund_notify_url": f"{live_server.url}/payments/notify/refund/",
+    }
+    return pay_hub
+
+
+@pytest.fixture
+def staff(db):
+    from wxmall.accounts.testing import make_customer
+
+    user = make_customer("staff-refunds", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def paid(live_pay, order, customer):
+    payment = actions.start_payment(order.order_no, customer, "native")
+    done = live_pay.control("POST", "pay/confirm", json={"code_url": payment.code_url, "user_id": "lihua"})
+    assert live_pay.wait_delivery(done["deliveries"][0])["status"] == "delivered"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    return payment
+
+
+def settle(predicate, timeout=10.0):
+    """Relay the outbox (as the worker would) until `predicate()` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "refund did not settle"
+        relay()
+        time.sleep(0.05)
+
+
+def test_partial_then_full_refund_returns_the_stock(live_pay, order, customer, staff, sku):
+    paid(live_pay, order, customer)
+    stock_after_sale = SKU.objects.get(pk=sku.pk).stock
+    url = f"/api/payments/orders/{order.order_no}/refunds"
+    first = staff.post(url, {"amount": 3000, "reason": "价保"}, content_type="application/json")
+    assert first.status_code == 200 and first.json()["completes_order"] is False
+    settle(lambda: Refund.objects.get().status == RefundStatus.SUCCESS)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID  # a partial refund leaves the order as it is
+    assert live_pay.sandbox.state.scalar("SELECT refunded_total FROM pay_orders") == 3000
+
+    over = staff.post(url, {"amount": order.total}, content_type="application/json")
+    assert over.status_code == 409 and over.json()["code"] == "payment_refund_too_much"
+    assert Refund.objects.count() == 1
+
+    rest = staff.post(url, {"reason": "整单退款"}, content_type="application/json")
+    assert rest.status_code == 200 and rest.json()["amount"] == order.total - 3000
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUND_REQUESTED
+    settle(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED)
+    assert SKU.objects.get(pk=sku.pk).stock == stock_after_sale + 1  # never shipped: back on the shelf
+    assert list(Refund.objects.values_list("status", flat=True)) == [RefundStatus.SUCCESS] * 2
+
+
+def test_only_staff_refund_and_bad_amounts_are_refused(pay_hub, order, customer, api, staff):
+    url = f"/api/payments/orders/{order.order_no}/refunds"
+    assert api.post(url, {"amount": 1}, content_type="application/json").status_code == 403
+    unpaid = staff.post(url, {"amount": 1}, content_type="application/json")
+    assert unpaid.status_code == 409 and unpaid.json()["code"] == "payment_refund_not_allowed"
+    for bad in ({"amount": 0}, {"amount": -5}, {"amount": "x"}, {"reason": "长" * 81}):
+        assert staff.post(url, bad, content_type="application/json").status_code == 400
+    assert (
+        staff.post(
+            "/api/payments/orders/NOSUCHORDER1/refunds", {}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert Refund.objects.count() == 0
+
+
+def test_a_payment_landing_on_a_cancelled_order_is_refunded(live_pay, order, customer):
+    payment = actions.start_payment(order.order_no, customer, "native")
+    order_actions.cancel_by_customer(customer, order.order_no)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CLOSED  # closed here, and a close is queued for WeChat
+    # The customer had the QR code open and pays before WeChat closes it.
+    done = live_pay.control("POST", "pay/confirm", json={"code_url": payment.code_url, "user_id": "lihua"})
+    assert live_pay.wait_delivery(done["deliveries"][0])["status"] == "delivered"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FLAGGED and "自动退款" in payment.flag_reason
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    settle(lambda: Refund.objects.filter(status=RefundStatus.SUCCESS).exists())
+    refund = Refund.objects.get()
+    assert refund.amount == order.total and refund.completes_order is False
+
+
+def test_miniprogram_gets_request_payment_parameters(pay_hub, order, customer, api):
+    url = f"/api/payments/orders/{order.order_no}/miniprogram"
+    missing = api.post(url)
+    assert missing.status_code == 400 and missing.json()["code"] == "payment_openid_missing"
+    mp = pay_hub.app_of_kind("mini_program")
+    WeChatIdentity.objects.create(
+        user=customer, appid=mp.appid, openid=pay_hub.openid("lihua", mp.appid), kind="miniprogram"
+    )
+    params = api.post(url).json()
+    assert set(params) == {"timeStamp", "nonceStr", "package", "signType", "paySign"}
+    payment = Payment.objects.get()
+    assert params["package"] == f"prepay_id={payment.prepay_id}" and payment.method == "miniprogram"
+    cashier = pay_hub.control(
+        "POST", "pay/invoke", json={"params": params | {"appId": mp.appid}, "user_id": "lihua"}
+    )
+    assert cashier["prepay_id"] == payment.prepay_id
+    other = Client()
+    from wxmall.accounts.testing import make_customer
+
+    other.force_login(make_customer("mp-stranger"))
+    assert other.post(url).status_code == 404
