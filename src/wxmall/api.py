@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from wxmall.api_docs import LocalSwagger
 from wxmall.core.errors import CommonError, DomainError, ErrorCode, common_error_for_status
 
 log = logging.getLogger("wxmall.api")
@@ -32,7 +33,12 @@ class JsonOnlyParser(Parser):
 
 
 api = NinjaAPI(
-    title="wxmall API", version="1", urls_namespace="api", docs_url="/docs", parser=JsonOnlyParser()
+    title="wxmall API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    docs=LocalSwagger(),
+    parser=JsonOnlyParser(),
 )
 
 MAX_FIELD_ERRORS = 10
@@ -102,12 +108,14 @@ def _mount_routers() -> None:
     from wxmall.core.api import router as core
     from wxmall.orders.api import router as orders
     from wxmall.payments.api import router as payments
+    from wxmall.wechat.api import router as wechat
 
     api.add_router("/catalog", catalog)
     api.add_router("/checkout", checkout)
     api.add_router("/orders", orders)
     api.add_router("/payments", payments)
     api.add_router("/core", core)
+    api.add_router("/wechat", wechat)
 
 
 _mount_routers()

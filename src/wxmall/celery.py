@@ -31,10 +31,22 @@ def beat_schedule() -> dict:
             "task": "wxmall.core.purge_outbox",
             "schedule": crontab(hour=4, minute=17),  # quiet hour, Asia/Shanghai (CELERY_TIMEZONE)
         },
+        "wechat-refresh-credentials": {
+            # Fetch access_tokens and the jsapi_ticket ahead of expiry, so callers rarely wait for one.
+            "task": "wxmall.wechat.refresh_credentials",
+            "schedule": settings.WECHAT_REFRESH_INTERVAL_SECONDS,
+            "options": {"expires": settings.WECHAT_REFRESH_INTERVAL_SECONDS},
+        },
         "orders-cancel-expired": {
             "task": "wxmall.orders.cancel_expired_orders",
             "schedule": 60.0,
             "options": {"expires": 60},
+        },
+        # Before orders-cancel-expired gets to them: close on WeChat first, then cancel ours.
+        "payments-close-expired": {
+            "task": "wxmall.payments.close_expired",
+            "schedule": 20.0,
+            "options": {"expires": 20},
         },
         # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
         "payments-query-pending": {

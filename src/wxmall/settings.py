@@ -163,6 +163,8 @@ INSTALLED_APPS = [
     "wxmall.payments",
     "wxmall.storefront",
     "wxmall.console",
+    "wxmall.wechat",
+    "wxmall.compliance",
 ]
 
 MIDDLEWARE = [
@@ -296,8 +298,9 @@ OUTBOX_BACKOFF_MAX_SECONDS = env_float("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_BREAKER_FAILURES = env_int("OUTBOX_BREAKER_FAILURES", 5)
 OUTBOX_BREAKER_COOLDOWN_SECONDS = env_int("OUTBOX_BREAKER_COOLDOWN_SECONDS", 30)
 OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
-# A claimed row stays with its relay this long; keep it well above the HTTP timeout.
-OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+# A claimed row stays with its relay for the destination's HTTP timeout plus this margin (for the
+# write-back); a relay killed mid-delivery is recovered by another one that much later (see core/relay.py).
+OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
@@ -313,6 +316,9 @@ OUTBOX_DESTINATIONS = {
     },
     # WeChat Pay calls that must happen after a commit: closing attempts, submitting refunds.
     "wechat_pay": {"handler": "wxmall.payments.handlers.deliver"},
+    # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
+    "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
+    "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
 }
 
 # --- security headers and cookies ---------------------------------------------------------------------
@@ -341,7 +347,8 @@ FRAME_ANCESTORS = env_list("FRAME_ANCESTORS") or (["'self'", WXSANDBOX_PHONE_ORI
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", NONCE],
+        # The demo's pay page loads wxsandbox's WeixinJSBridge (the phone's in-WeChat browser) from its origin.
+        "script-src": ["'self'", NONCE, *([WXSANDBOX_PHONE_ORIGIN] if DEMO else [])],
         "style-src": ["'self'", "'unsafe-inline'"],  # fallback for browsers without -elem/-attr
         "style-src-elem": ["'self'", NONCE],
         "style-src-attr": ["'unsafe-inline'"],
@@ -381,15 +388,6 @@ else:
 WECHAT_API_BASE = _env("WECHAT_API_BASE") or "http://127.0.0.1:9100"
 WECHAT_PAY_API_BASE = _env("WECHAT_PAY_API_BASE") or "http://127.0.0.1:9100"
 
-LOG_LEVEL = (_env("LOG_LEVEL") or "INFO").upper()
-if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    raise _bad(
-        "LOG_LEVEL",
-        LOG_LEVEL,
-        "DEBUG/INFO/WARNING/ERROR/CRITICAL 之一",
-        "one of DEBUG/INFO/WARNING/ERROR/CRITICAL",
-    )
-
 # WeChat Pay v3 merchant (wxmall.payments.config validates it at start outside DEMO; in DEMO, left unset, the
 # seeded merchant of wxsandbox's state file is used). Keys are files (or PEM text) named by the env.
 WECHAT_PAY = {
@@ -402,7 +400,7 @@ WECHAT_PAY = {
     "merchant_private_key": _env("WECHAT_PAY_MERCHANT_KEY") or "",
     "public_key_id": _env("WECHAT_PAY_PUBLIC_KEY_ID") or "",
     "public_key_file": _env("WECHAT_PAY_PUBLIC_KEY_FILE") or "",
-    "public_key": _env("WECHAT_PAY_PUBLIC_KEY") or "",  # or the PEM text itself
+    "public_key": _env("WECHAT_PAY_PUBLIC_KEY") or "",
     "platform_cert_files": env_list("WECHAT_PAY_PLATFORM_CERT_FILES"),
     "notify_url": _env("WECHAT_PAY_NOTIFY_URL") or "",  # default SITE_URL/payments/notify/
     "refund_notify_url": _env("WECHAT_PAY_REFUND_NOTIFY_URL") or "",
@@ -415,10 +413,17 @@ WECHAT_PAY_HTTP_TIMEOUT_SECONDS = env_float("WECHAT_PAY_HTTP_TIMEOUT_SECONDS", 1
 PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
 # A Native code_url is shown for this long before the page asks for a fresh one.
 PAYMENT_NATIVE_CODE_SECONDS = env_int("PAYMENT_NATIVE_CODE_SECONDS", 600)
-# The request header carrying the customer's IP when behind a trusted reverse proxy (e.g.
-# "X-Forwarded-For", its left-most entry is used); empty: REMOTE_ADDR. Only set it behind a proxy you run.
-PAYMENT_CLIENT_IP_HEADER = _env("PAYMENT_CLIENT_IP_HEADER") or ""
+# The payer's IP for H5 prepay follows TRUSTED_PROXY_COUNT (above), like login throttling.
 
+
+LOG_LEVEL = (_env("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise _bad(
+        "LOG_LEVEL",
+        LOG_LEVEL,
+        "DEBUG/INFO/WARNING/ERROR/CRITICAL 之一",
+        "one of DEBUG/INFO/WARNING/ERROR/CRITICAL",
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -432,3 +437,53 @@ LOGGING = {
         "axes": {"level": "WARNING" if LOG_LEVEL in ("DEBUG", "INFO") else LOG_LEVEL},
     },
 }
+
+
+# --- WeChat apps, client and token service (wxmall.wechat) ------------------------------------------
+# One entry per app the hub calls: oa = Official Account (服务号), mp = Mini Program, store = WeChat Store.
+# An app whose appid is empty is off. Outside the demo, every configured app is checked at start
+# (appid "wx" + 16 hex, secret 32 hex). In the demo (WXMALL_DEMO=1) the appids default to wxsandbox's
+# seeded apps and an empty secret is read from the sandbox's control API, so `make run` needs no env.
+WECHAT_APPS = {
+    "oa": {
+        "appid": _env("WECHAT_OA_APPID") or ("wx5b1f0a7c3e9d0a01" if DEMO else ""),
+        "secret": _env("WECHAT_OA_SECRET") or "",
+    },
+    "mp": {
+        "appid": _env("WECHAT_MP_APPID") or ("wx5b1f0a7c3e9d0b02" if DEMO else ""),
+        "secret": _env("WECHAT_MP_SECRET") or "",
+    },
+    "store": {
+        "appid": _env("WECHAT_STORE_APPID") or "",
+        "secret": _env("WECHAT_STORE_SECRET") or "",
+    },
+}
+WECHAT_HTTP_TIMEOUT_SECONDS = env_float("WECHAT_HTTP_TIMEOUT_SECONDS", 5)
+WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS = env_float("WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS", 2)
+# -1 (system busy), 5xx and connection failures: this many tries in all, backoff with full jitter.
+WECHAT_RETRY_ATTEMPTS = env_int("WECHAT_RETRY_ATTEMPTS", 3, minimum=1)
+WECHAT_RETRY_BACKOFF_SECONDS = env_float("WECHAT_RETRY_BACKOFF_SECONDS", 0.2)
+WECHAT_RETRY_BACKOFF_MAX_SECONDS = env_float("WECHAT_RETRY_BACKOFF_MAX_SECONDS", 2)
+# Token storage: auto = Redis when REDIS_URL is set, else the database; or force "db" / "redis".
+WECHAT_CREDENTIAL_STORE = _env("WECHAT_CREDENTIAL_STORE") or "auto"
+if WECHAT_CREDENTIAL_STORE not in ("auto", "db", "redis"):
+    raise _bad("WECHAT_CREDENTIAL_STORE", WECHAT_CREDENTIAL_STORE, "auto、db 或 redis", "auto, db or redis")
+# Refresh this long before expiry. Must stay below 300 s: stable_token only rotates in its last 5 minutes.
+WECHAT_TOKEN_REFRESH_AHEAD_SECONDS = env_int("WECHAT_TOKEN_REFRESH_AHEAD_SECONDS", 240)
+WECHAT_TICKET_REFRESH_AHEAD_SECONDS = env_int("WECHAT_TICKET_REFRESH_AHEAD_SECONDS", 240)
+# The refresher's lease: a refresher killed mid-fetch holds the others back at most this long.
+WECHAT_TOKEN_LOCK_SECONDS = env_float("WECHAT_TOKEN_LOCK_SECONDS", 15)
+WECHAT_TOKEN_POLL_SECONDS = env_float("WECHAT_TOKEN_POLL_SECONDS", 0.05)
+# After 45009/45011 on a token fetch nobody fetches again for this long.
+WECHAT_QUOTA_BACKOFF_SECONDS = env_float("WECHAT_QUOTA_BACKOFF_SECONDS", 60)
+WECHAT_REFRESH_INTERVAL_SECONDS = env_float("WECHAT_REFRESH_INTERVAL_SECONDS", 60)
+# API stats: each process writes its buffer at most this often (or after this many calls).
+WECHAT_METRICS_FLUSH_SECONDS = env_float("WECHAT_METRICS_FLUSH_SECONDS", 5)
+WECHAT_METRICS_FLUSH_CALLS = env_int("WECHAT_METRICS_FLUSH_CALLS", 500, minimum=1)
+if WECHAT_TOKEN_REFRESH_AHEAD_SECONDS >= 300:
+    raise _bad(
+        "WECHAT_TOKEN_REFRESH_AHEAD_SECONDS",
+        str(WECHAT_TOKEN_REFRESH_AHEAD_SECONDS),
+        "小于 300 的秒数",
+        "below 300 seconds",
+    )

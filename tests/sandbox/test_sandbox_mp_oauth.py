@@ -245,7 +245,8 @@ def test_jscode2session(wxsandbox, mp):
     assert session["openid"] == wxsandbox.openid("wangfang", mp.appid)
     assert len(base64.b64decode(session["session_key"])) == 16
     assert session["unionid"] == wxsandbox.sandbox.users.unionid("wangfang", mp.appid)
-    assert wxsandbox.client.get("/sns/jscode2session", params=params).json()["errcode"] == 40029
+    reused = wxsandbox.client.get("/sns/jscode2session", params=params).json()
+    assert reused["errcode"] == 40163 and reused["errmsg"].startswith("code been used")
     second = wxsandbox.control("POST", "mp/login", json={"user": "wangfang"})
     again = wxsandbox.client.get("/sns/jscode2session", params=params | {"js_code": second["code"]}).json()
     assert again["session_key"] != session["session_key"] and again["openid"] == session["openid"]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from wxmall.wechat import views as wechat_views
+
 from . import views
 
 app_name = "console"
@@ -10,4 +12,5 @@ urlpatterns = [
     path("outbox/<int:message_id>/replay/", views.outbox_replay, name="outbox_replay"),
     path("outbox/<int:message_id>/discard/", views.outbox_discard, name="outbox_discard"),
     path("destinations/", views.destinations, name="destinations"),
+    path("wechat/", wechat_views.api_stats, name="wechat_api"),
 ]

@@ -2,6 +2,11 @@
 
 Each code belongs to one (kind, appid, user), lives a few minutes on the sandbox clock and is consumed by a
 guarded UPDATE (``… WHERE used_at IS NULL``), so two concurrent exchanges of one code cannot both win.
+
+One consumed-code rule for every login code: a code presented again answers ``40163 code been used``, as
+WeChat does for both the web OAuth code and the Mini Program ``js_code`` (an unknown code, or one of another
+appid, is ``40029 invalid code``). Callers override the codes where WeChat documents others (an expired
+OAuth code is 42003; the phone-number code documents only 40029).
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def consume(
     appid: str,
     *,
     invalid: int = 40029,
-    used: int = 40029,
+    used: int = 40163,
     expired: int = 40029,
 ) -> dict[str, Any]:
     """Mark the code used and return it; raises the given errcodes for unknown/used/expired codes."""

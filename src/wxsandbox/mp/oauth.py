@@ -299,7 +299,7 @@ async def sns_access_token(request: Request, sandbox: Any) -> dict:
         raise WxError(41008)
     if q.get("grant_type") != "authorization_code":
         raise WxError(40002)
-    grant = codes.consume(sandbox, "oauth", q.get("code"), app.appid, used=40163, expired=42003)
+    grant = codes.consume(sandbox, "oauth", q.get("code"), app.appid, expired=42003)
     settings = mp_settings.load(sandbox)
     now = sandbox.clock.now()
     row = {

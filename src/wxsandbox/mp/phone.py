@@ -42,7 +42,8 @@ async def getuserphonenumber(request: Request, sandbox: Any) -> Any:
     if not (await request.body()).strip():
         raise WxError(40029)  # the code was sent in the query string (or not at all)
     data = await json_body(request)
-    grant = codes.consume(sandbox, "phone", data.get("code"), who.appid)
+    # §5.3 documents only 40029 for the phone code, reused or not (40163 there is unconfirmed).
+    grant = codes.consume(sandbox, "phone", data.get("code"), who.appid, used=40029)
     openid = data.get("openid")
     if openid and openid != sandbox.users.openid(grant["user_id"], who.appid):
         raise WxError(40003)

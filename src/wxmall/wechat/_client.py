@@ -1,0 +1,225 @@
+"""`WeChatClient`: one per configured app, on httpx, with namespaced services.
+
+    from wxmall.wechat import client
+    client("oa").menu.create({"button": [...]})
+    client("oa").message.send_text(openid, "您的订单已发货")
+
+`request()` is what every service calls. It adds the shared access_token (unless `token=False`), sends
+JSON as UTF-8 without escaping Chinese, decodes WeChat's `{"errcode", "errmsg"}` envelope into the
+exceptions of `errors.py`, and:
+
+* retries -1 (system busy), HTTP 5xx and connection failures with exponential backoff and jitter
+  (tenacity; WECHAT_RETRY_ATTEMPTS tries in all). A POST whose answer timed out is NOT retried here: WeChat
+  may have acted on it; the outbox retries it later with its idempotency key where WeChat has one.
+* on 40001/40014/42001 compare-and-expires the token that failed and retries once with a fresh one.
+* never retries quota errors (45009/45011): they raise `QuotaError` at once.
+* bounds every call by WECHAT_HTTP_TIMEOUT_SECONDS (connect: WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS).
+* records each HTTP exchange (api name, ok, latency, errcode) in `metrics`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+import tenacity
+from django.conf import settings
+
+from wxmall.wechat import services
+from wxmall.wechat.config import WechatApp
+from wxmall.wechat.errors import (
+    QuotaError,
+    RetryableError,
+    TokenInvalidError,
+    TransportError,
+    WeChatError,
+    error_for,
+)
+from wxmall.wechat.metrics import Recorder
+from wxmall.wechat.models import CredentialKind
+from wxmall.wechat.stores import Store
+from wxmall.wechat.tokens import CredentialService
+
+USER_AGENT = "wxmall-wechat/1"
+
+
+class _NotSent(TransportError):
+    """The request never reached WeChat (connect error): always safe to retry."""
+
+
+class _Unsafe(TransportError):
+    """A POST whose answer was lost: WeChat may have acted on it, so do not resend it here."""
+
+
+def _retry_this(exc: BaseException) -> bool:
+    return isinstance(exc, RetryableError) and not isinstance(exc, QuotaError | _Unsafe)
+
+
+class WeChatClient:
+    def __init__(
+        self, app: WechatApp, *, store: Store, recorder: Recorder, http: httpx.Client | None = None
+    ) -> None:
+        self.app = app
+        self._recorder = recorder
+        self._http = http or httpx.Client(
+            base_url=app.base_url,
+            timeout=httpx.Timeout(
+                settings.WECHAT_HTTP_TIMEOUT_SECONDS, connect=settings.WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS
+            ),
+            headers={"User-Agent": USER_AGENT},
+            trust_env=False,
+            follow_redirects=False,
+        )
+        self._retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(settings.WECHAT_RETRY_ATTEMPTS),
+            wait=tenacity.wait_random_exponential(
+                multiplier=settings.WECHAT_RETRY_BACKOFF_SECONDS,
+                max=settings.WECHAT_RETRY_BACKOFF_MAX_SECONDS,
+            ),
+            retry=tenacity.retry_if_exception(_retry_this),
+            reraise=True,
+        )
+        self.tokens = CredentialService(
+            app.appid,
+            CredentialKind.ACCESS_TOKEN,
+            self._fetch_access_token,
+            store,
+            refresh_ahead=settings.WECHAT_TOKEN_REFRESH_AHEAD_SECONDS,
+        )
+        self.tickets = CredentialService(
+            app.appid,
+            CredentialKind.JSAPI_TICKET,
+            self._fetch_jsapi_ticket,
+            store,
+            refresh_ahead=settings.WECHAT_TICKET_REFRESH_AHEAD_SECONDS,
+        )
+        for name, service in services.REGISTRY.items():
+            setattr(self, name, service(self))
+
+    @property
+    def appid(self) -> str:
+        return self.app.appid
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the one entry point of every service -------------------------------------------------------------
+    def get(self, path: str, *, api: str, params: dict | None = None, token: bool = True) -> dict[str, Any]:
+        return self.request("GET", path, api=api, params=params, token=token)
+
+    def post(
+        self, path: str, *, api: str, json: Any = None, params: dict | None = None, token: bool = True
+    ) -> dict[str, Any]:
+        return self.request("POST", path, api=api, params=params, json=json, token=token)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api: str,
+        params: dict | None = None,
+        json: Any = None,
+        token: bool = True,
+    ) -> dict[str, Any]:
+        """Call WeChat and return its decoded JSON (errcode 0). `api` names the call in the stats
+        (e.g. "message.custom_send")."""
+        body = None if json is None else _dumps(json)
+        if not token:
+            return self._retrying(self._exchange, method, path, api, params, body, None)
+        access_token = self.tokens.get()
+        try:
+            return self._retrying(self._exchange, method, path, api, params, body, access_token)
+        except TokenInvalidError:
+            self.tokens.expire(access_token)
+            return self._retrying(self._exchange, method, path, api, params, body, self.tokens.get())
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        api: str,
+        params: dict | None,
+        body: bytes | None,
+        access_token: str | None,
+    ) -> dict[str, Any]:
+        query = dict(params or {})
+        if access_token is not None:
+            query["access_token"] = access_token
+        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        started = time.perf_counter()
+        ok, errcode = False, 0
+        try:
+            response = self._http.request(method, path, params=query, content=body, headers=headers)
+            data = _decode(response, api, self.appid)
+            errcode = data.get("errcode", 0)
+            if errcode:  # WeChat's errors come on HTTP 200; success has errcode 0 or none
+                raise error_for(
+                    errcode if isinstance(errcode, int) else -2,
+                    str(data.get("errmsg", "")),
+                    api=api,
+                    appid=self.appid,
+                )
+            ok = True
+            return data
+        except WeChatError as exc:
+            errcode = exc.errcode
+            raise
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise _NotSent(f"无法连接微信: {type(exc).__name__}", api=api, appid=self.appid) from exc
+        except httpx.TimeoutException as exc:
+            cls = _Unsafe if method != "GET" else TransportError
+            raise cls(f"微信响应超时: {type(exc).__name__}", api=api, appid=self.appid) from exc
+        except httpx.HTTPError as exc:
+            raise TransportError(f"网络错误: {type(exc).__name__}", api=api, appid=self.appid) from exc
+        finally:
+            latency_ms = (time.perf_counter() - started) * 1000
+            self._recorder.record(
+                self.appid, api, ok, latency_ms, errcode if isinstance(errcode, int) else -2
+            )
+
+    # -- credentials --------------------------------------------------------------------------------------
+    def _fetch_access_token(self) -> tuple[str, int]:
+        data = self.post(
+            "/cgi-bin/stable_token",
+            api="stable_token",
+            token=False,
+            json={
+                "grant_type": "client_credential",
+                "appid": self.app.appid,
+                "secret": self.app.secret,
+                "force_refresh": False,
+            },
+        )
+        return _credential(data, "access_token", api="stable_token", appid=self.appid)
+
+    def _fetch_jsapi_ticket(self) -> tuple[str, int]:
+        data = self.get("/cgi-bin/ticket/getticket", api="ticket.getticket", params={"type": "jsapi"})
+        return _credential(data, "ticket", api="ticket.getticket", appid=self.appid)
+
+
+def _dumps(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _decode(response: httpx.Response, api: str, appid: str) -> dict[str, Any]:
+    if response.status_code >= 500:
+        raise TransportError(f"微信返回 HTTP {response.status_code}", api=api, appid=appid)
+    if response.status_code != 200:
+        raise error_for(-2, f"HTTP {response.status_code}", api=api, appid=appid)
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise TransportError("微信返回的不是 JSON", api=api, appid=appid) from exc
+    if not isinstance(data, dict):
+        raise TransportError("微信返回的 JSON 不是对象", api=api, appid=appid)
+    return data
+
+
+def _credential(data: dict[str, Any], field: str, *, api: str, appid: str) -> tuple[str, int]:
+    value, expires_in = data.get(field), data.get("expires_in")
+    if not isinstance(value, str) or not value or not isinstance(expires_in, int) or expires_in <= 0:
+        raise TransportError(f"微信返回的 {field} 格式不对", api=api, appid=appid)
+    return value, expires_in

@@ -1,0 +1,13 @@
+"""Base of every service: a thin, typed wrapper over `WeChatClient.request` for one API family."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wxmall.wechat._client import WeChatClient
+
+
+class Service:
+    def __init__(self, client: WeChatClient) -> None:
+        self._client = client

@@ -1,0 +1,84 @@
+"""One token per appid across real processes sharing the suite's database (SQLite or PostgreSQL)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+
+from wxmall.wechat.models import Credential, CredentialKind
+from wxmall.wechat.testing import child_env, token_fetches
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _start(env, seconds, threads):
+    return subprocess.Popen(
+        [sys.executable, "-m", "wxmall.wechat.testing", str(seconds), str(threads)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _result(proc, timeout=60):
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _answers_with(handle, path, errcodes):
+    entries = handle.journal(direction="in", path_prefix=path, limit=100_000)
+    return sum(
+        any(f'"errcode":{code}' in e["response"].replace(" ", "") for code in errcodes) for e in entries
+    )
+
+
+def test_processes_share_one_token_per_window_without_40001(transactional_db, wxsandbox):
+    # Short-lived tokens so several windows pass during the run: 6 s of life, rotation in the last 3.
+    wxsandbox.control("POST", "mp/settings", json={"token_ttl_seconds": 6, "token_grace_seconds": 3})
+    env = child_env(wxsandbox, connection.settings_dict, WECHAT_TOKEN_REFRESH_AHEAD_SECONDS=2)
+    seconds = 10
+    procs = [_start(env, seconds, 3) for _ in range(3)]
+    results = [_result(p) for p in procs]
+
+    assert all(r["ok"] > 0 for r in results)
+    assert [r["failed"] for r in results] == [{}, {}, {}]  # no call failed, not even once
+    fetches = token_fetches(wxsandbox)
+    issued = wxsandbox.sandbox.state.scalar("SELECT COUNT(*) FROM mp_access_tokens WHERE source = 'stable'")
+    assert fetches == issued  # every fetch brought a new token: exactly one fetch per validity window
+    assert 2 <= issued <= seconds // (6 - 2) + 2
+    assert _answers_with(wxsandbox, "/cgi-bin/user/get", (40001, 42001)) == 0  # no 40001 storm
+    row = Credential.objects.get(kind=CredentialKind.ACCESS_TOKEN)
+    assert row.version == issued and row.lock_owner == ""
+
+
+def test_a_refresher_killed_mid_refresh_does_not_block_the_others(transactional_db, wxsandbox):
+    # The first fetch hangs in WeChat; its process holds the lease when it is SIGKILLed.
+    wxsandbox.add_fault(target="mp.stable_token", latency_ms=20_000, times=1)
+    lease = 2
+    env = child_env(wxsandbox, connection.settings_dict, WECHAT_TOKEN_LOCK_SECONDS=lease)
+    victim = _start(env | {"WECHAT_HTTP_TIMEOUT_SECONDS": "60"}, 1, 1)
+    deadline = time.monotonic() + 30
+    while not Credential.objects.filter(kind=CredentialKind.ACCESS_TOKEN).exclude(lock_owner="").exists():
+        assert victim.poll() is None and time.monotonic() < deadline, "the refresher never took the lease"
+        time.sleep(0.02)
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+
+    started = time.monotonic()
+    survivors = [_start(env, 2, 2) for _ in range(2)]
+    results = [_result(p) for p in survivors]
+    assert [r["failed"] for r in results] == [{}, {}]
+    assert all(r["ok"] > 0 for r in results)
+    assert time.monotonic() - started < 30
+    row = Credential.objects.get(kind=CredentialKind.ACCESS_TOKEN)
+    assert row.version == 1 and row.value and row.lock_owner == ""
+    assert (
+        wxsandbox.sandbox.state.scalar("SELECT COUNT(*) FROM mp_access_tokens WHERE source = 'stable'") == 1
+    )
