@@ -53,6 +53,8 @@ bench: setup
 	$(UV) run python bench/checkout.py
 	$(UV) run python bench/sandbox.py
 	$(UV) run python bench/tokens.py
+	$(UV) run python bench/notify.py
+	$(UV) run python bench/scanner.py
 
 clean:
 	rm -rf $(VAR_DIR) .venv

@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from helpers.http import http_receiver  # noqa: E402, F401  (tests/ is on sys.path: this file lives there)
+
 # WeChat for every test: an in-process wxsandbox on a random port (fresh per test, per session, or built
 # from a custom config). pytest finds fixtures by name, hence the "unused" import.
 from wxsandbox.testing import (  # noqa: F401
@@ -73,39 +75,47 @@ def page(browser):
     context.close()
 
 
-# --- a customer with an address, SKUs, and an API client logged in as them (checkout and order tests) ----
+@pytest.fixture
+def csp_violations(page):
+    """What the Content-Security-Policy blocked on `page` (Chromium reports each refusal on the console)."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
+    return found
+
+
+# --- a customer with an address, SKUs, and an API client logged in as them -----------------------------
 # Factories are imported inside the fixtures: this module loads before Django is set up.
 @pytest.fixture
 def customer(db):
-    from wxmall.checkout.testing import make_customer
+    from wxmall.accounts.testing import make_customer
 
-    return make_customer("alice")
+    return make_customer("alice", nickname="爱丽丝")
 
 
 @pytest.fixture
 def other_customer(db):
-    from wxmall.checkout.testing import make_customer
+    from wxmall.accounts.testing import make_customer
 
-    return make_customer("mallory")
+    return make_customer("mallory", nickname="马洛")
 
 
 @pytest.fixture
 def address(customer):
-    from wxmall.checkout.testing import make_address
+    from wxmall.accounts.testing import make_address
 
     return make_address(customer, is_default=True)
 
 
 @pytest.fixture
 def sku(db):
-    from wxmall.checkout.testing import make_sku
+    from wxmall.catalog.testing import make_sku
 
-    return make_sku(price=129900, stock=10, title="轻薄笔记本 Air 14")
+    return make_sku(price=129900, stock=10, title="轻薄笔记本 Air 14", memory="16GB", storage="512GB")
 
 
 @pytest.fixture
 def cheap_sku(db):
-    from wxmall.checkout.testing import make_sku
+    from wxmall.catalog.testing import make_sku
 
     return make_sku(price=1990, stock=50, title="USB-C 数据线")
 

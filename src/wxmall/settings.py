@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",
+    "wxmall.compliance",
 ]
 
 MIDDLEWARE = [
@@ -297,8 +298,9 @@ OUTBOX_BACKOFF_MAX_SECONDS = env_float("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_BREAKER_FAILURES = env_int("OUTBOX_BREAKER_FAILURES", 5)
 OUTBOX_BREAKER_COOLDOWN_SECONDS = env_int("OUTBOX_BREAKER_COOLDOWN_SECONDS", 30)
 OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
-# A claimed row stays with its relay this long; keep it well above the HTTP timeout.
-OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+# A claimed row stays with its relay for the destination's HTTP timeout plus this margin (for the
+# write-back); a relay killed mid-delivery is recovered by another one that much later (see core/relay.py).
+OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
@@ -345,7 +347,8 @@ FRAME_ANCESTORS = env_list("FRAME_ANCESTORS") or (["'self'", WXSANDBOX_PHONE_ORI
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", NONCE],
+        # The demo's pay page loads wxsandbox's WeixinJSBridge (the phone's in-WeChat browser) from its origin.
+        "script-src": ["'self'", NONCE, *([WXSANDBOX_PHONE_ORIGIN] if DEMO else [])],
         "style-src": ["'self'", "'unsafe-inline'"],  # fallback for browsers without -elem/-attr
         "style-src-elem": ["'self'", NONCE],
         "style-src-attr": ["'unsafe-inline'"],
@@ -385,15 +388,6 @@ else:
 WECHAT_API_BASE = _env("WECHAT_API_BASE") or "http://127.0.0.1:9100"
 WECHAT_PAY_API_BASE = _env("WECHAT_PAY_API_BASE") or "http://127.0.0.1:9100"
 
-LOG_LEVEL = (_env("LOG_LEVEL") or "INFO").upper()
-if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    raise _bad(
-        "LOG_LEVEL",
-        LOG_LEVEL,
-        "DEBUG/INFO/WARNING/ERROR/CRITICAL 之一",
-        "one of DEBUG/INFO/WARNING/ERROR/CRITICAL",
-    )
-
 # WeChat Pay v3 merchant (wxmall.payments.config validates it at start outside DEMO; in DEMO, left unset, the
 # seeded merchant of wxsandbox's state file is used). Keys are files (or PEM text) named by the env.
 WECHAT_PAY = {
@@ -406,7 +400,7 @@ WECHAT_PAY = {
     "merchant_private_key": _env("WECHAT_PAY_MERCHANT_KEY") or "",
     "public_key_id": _env("WECHAT_PAY_PUBLIC_KEY_ID") or "",
     "public_key_file": _env("WECHAT_PAY_PUBLIC_KEY_FILE") or "",
-    "public_key": _env("WECHAT_PAY_PUBLIC_KEY") or "",  # or the PEM text itself
+    "public_key": _env("WECHAT_PAY_PUBLIC_KEY") or "",
     "platform_cert_files": env_list("WECHAT_PAY_PLATFORM_CERT_FILES"),
     "notify_url": _env("WECHAT_PAY_NOTIFY_URL") or "",  # default SITE_URL/payments/notify/
     "refund_notify_url": _env("WECHAT_PAY_REFUND_NOTIFY_URL") or "",
@@ -419,10 +413,17 @@ WECHAT_PAY_HTTP_TIMEOUT_SECONDS = env_float("WECHAT_PAY_HTTP_TIMEOUT_SECONDS", 1
 PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
 # A Native code_url is shown for this long before the page asks for a fresh one.
 PAYMENT_NATIVE_CODE_SECONDS = env_int("PAYMENT_NATIVE_CODE_SECONDS", 600)
-# The request header carrying the customer's IP when behind a trusted reverse proxy (e.g.
-# "X-Forwarded-For", its left-most entry is used); empty: REMOTE_ADDR. Only set it behind a proxy you run.
-PAYMENT_CLIENT_IP_HEADER = _env("PAYMENT_CLIENT_IP_HEADER") or ""
+# The payer's IP for H5 prepay follows TRUSTED_PROXY_COUNT (above), like login throttling.
 
+
+LOG_LEVEL = (_env("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise _bad(
+        "LOG_LEVEL",
+        LOG_LEVEL,
+        "DEBUG/INFO/WARNING/ERROR/CRITICAL 之一",
+        "one of DEBUG/INFO/WARNING/ERROR/CRITICAL",
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

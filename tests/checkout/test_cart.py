@@ -2,20 +2,12 @@
 
 import pytest
 
+from helpers.db import refused
+from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions, queries
 from wxmall.checkout.models import CartLine
-from wxmall.checkout.testing import make_sku, snapshot
-from wxmall.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(code, fn, *args):
-    before = snapshot()
-    with pytest.raises(DomainError) as exc:
-        fn(*args)
-    assert exc.value.code == code, exc.value
-    assert snapshot() == before
 
 
 def test_add_accumulates_and_set_replaces(customer, sku):
@@ -46,8 +38,8 @@ def test_accumulated_quantity_over_the_limit(customer, settings):
 def test_unknown_unlisted_inactive_and_out_of_stock(customer, sku):
     refused("sku_not_found", actions.add_to_cart, customer, sku.pk + 1000, 1)
     refused("sku_not_found", actions.add_to_cart, customer, "1; DROP TABLE", 1)
-    refused("sku_unavailable", actions.add_to_cart, customer, make_sku(listed=False).pk, 1)
-    refused("sku_unavailable", actions.add_to_cart, customer, make_sku(active=False).pk, 1)
+    refused("sku_unavailable", actions.add_to_cart, customer, make_sku(is_listed=False).pk, 1)
+    refused("sku_unavailable", actions.add_to_cart, customer, make_sku(is_active=False).pk, 1)
     refused("out_of_stock", actions.add_to_cart, customer, make_sku(stock=0).pk, 1)
     refused("out_of_stock", actions.add_to_cart, customer, sku.pk, 11)
 

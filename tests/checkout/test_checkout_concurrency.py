@@ -8,9 +8,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from wxmall.accounts.testing import make_address, make_customer
+from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions
 from wxmall.checkout.models import CouponRedemption, FlashSalePurchase
-from wxmall.checkout.testing import make_address, make_coupon, make_customer, make_flash_sale, make_sku
+from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.core.errors import DomainError
 from wxmall.orders import actions as order_actions
 from wxmall.orders.models import Order, OrderEvent

@@ -3,9 +3,9 @@
 import pytest
 from django.utils import timezone
 
+from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions, demo, queries
 from wxmall.checkout.models import Coupon, FlashSale
-from wxmall.checkout.testing import make_sku
 
 pytestmark = pytest.mark.django_db
 

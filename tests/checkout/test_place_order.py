@@ -7,25 +7,17 @@ import pytest
 from django.db import connection
 from django.db.utils import IntegrityError
 
+from helpers.db import refused, unchanged
+from wxmall.accounts.testing import make_address
 from wxmall.catalog.models import SKU
+from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions, queries
 from wxmall.checkout.models import CartLine, CouponKind, CouponRedemption, FlashSalePurchase
-from wxmall.checkout.testing import make_address, make_coupon, make_flash_sale, make_sku, snapshot
-from wxmall.core.errors import DomainError
+from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.orders.models import Order, OrderEvent
 from wxmall.orders.numbers import looks_like_order_no
 
 pytestmark = pytest.mark.django_db
-
-
-def refused(code, fn, *args, **kwargs):
-    """Run `fn`, assert it raises DomainError `code`, and that no row or counter changed."""
-    before = snapshot()
-    with pytest.raises(DomainError) as exc:
-        fn(*args, **kwargs)
-    assert exc.value.code == code, exc.value
-    assert snapshot() == before
-    return exc.value
 
 
 def test_places_order_at_server_prices_and_takes_stock(customer, address, sku, cheap_sku):
@@ -138,9 +130,9 @@ def test_merged_quantity_over_the_limit_is_refused(customer, address, cheap_sku)
 def test_unknown_unlisted_and_inactive_skus_are_refused(customer, address, sku):
     refused("empty_order", actions.place_order, customer, items=[], address_id=address.pk)
     refused("sku_not_found", actions.place_order, customer, items=[(sku.pk + 999, 1)], address_id=address.pk)
-    unlisted = make_sku(listed=False)
+    unlisted = make_sku(is_listed=False)
     refused("sku_unavailable", actions.place_order, customer, items=[(unlisted.pk, 1)], address_id=address.pk)
-    inactive = make_sku(active=False)
+    inactive = make_sku(is_active=False)
     refused(
         "sku_unavailable",
         actions.place_order,
@@ -356,10 +348,8 @@ def test_order_number_collision_is_retried(customer, address, cheap_sku, monkeyp
 def test_order_number_collisions_give_up_after_five_tries(customer, address, cheap_sku, monkeypatch):
     first = actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
     monkeypatch.setattr(actions, "new_order_no", lambda: first.order_no)
-    before = snapshot()
-    with pytest.raises(IntegrityError):
+    with unchanged(), pytest.raises(IntegrityError):
         actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
-    assert snapshot() == before
 
 
 def test_quote_prices_exactly_like_the_order(customer, address, sku, cheap_sku):
@@ -410,7 +400,7 @@ def test_active_flash_sales_lists_only_running_purchasable_ones(sku):
     running = make_flash_sale(sku)
     make_flash_sale(sku, starts_in=timedelta(hours=1))
     make_flash_sale(sku, is_active=False)
-    make_flash_sale(make_sku(listed=False))
+    make_flash_sale(make_sku(is_listed=False))
     assert [s.pk for s in queries.active_flash_sales()] == [running.pk]
 
 

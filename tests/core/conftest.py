@@ -2,77 +2,27 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+
+from helpers.http import HttpReceiver
 
 WEBHOOK_SECRET = "test-webhook-secret"
 
 
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
+class MerchantReceiver(HttpReceiver):
+    """The merchant's webhook endpoint; ``secret`` is what the hub signs with once ``webhook`` points here."""
 
-
-@dataclass
-class Receiver:
-    url: str
-    secret: str = WEBHOOK_SECRET  # what the hub signs with once `webhook` points it here
-    requests: list[Received] = field(default_factory=list)
-    # Status codes to answer with, one per request, then `default_status` once the script runs out.
-    script: list[int] = field(default_factory=list)
-    default_status: int = 200
-    delay_seconds: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def fail_next(self, *statuses: int) -> None:
-        with self.lock:
-            self.script.extend(statuses)
+    secret = WEBHOOK_SECRET
 
     def keys(self) -> list[str]:
-        with self.lock:
-            return [r.headers["idempotency-key"] for r in self.requests]
-
-    def _answer(self, received: Received) -> int:
-        with self.lock:
-            self.requests.append(received)
-            return self.script.pop(0) if self.script else self.default_status
+        """The Idempotency-Key of every request, in arrival order."""
+        return [request.headers["idempotency-key"] for request in self.requests]
 
 
 @pytest.fixture
 def receiver():
-    state: dict = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            rcv: Receiver = state["receiver"]
-            status = rcv._answer(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            if rcv.delay_seconds:
-                time.sleep(rcv.delay_seconds)
-            reply = b'{"ok":true}' if status < 300 else f'{{"error":"status {status}"}}'.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args):  # keep test output quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state["receiver"] = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/hooks/wxmall")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield state["receiver"]
-    server.shutdown()
-    server.server_close()
+    with MerchantReceiver("/hooks/wxmall") as merchant:
+        yield merchant
 
 
 @pytest.fixture

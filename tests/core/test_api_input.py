@@ -8,8 +8,8 @@ import logging
 import pytest
 from django.test import Client
 
+from helpers.db import snapshot
 from wxmall.accounts.models import Address
-from wxmall.checkout.testing import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_multipart_without_csrf_token_is_403_not_500(customer):
 
 
 def test_bodyless_operations_ignore_a_form_body(api, customer, sku, address):
-    from wxmall.checkout.testing import make_address
+    from wxmall.accounts.testing import make_address
 
     second = make_address(customer)
     response = api.post(f"/api/checkout/addresses/{second.pk}/default")  # the test client sends multipart

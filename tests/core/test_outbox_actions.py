@@ -28,7 +28,7 @@ def put(key="a1"):
 
 def dead_letter(webhook, key="a1"):
     message = put(key)
-    webhook.fail_next(400)
+    webhook.answer_next(400)
     relay()
     message.refresh_from_db()
     assert message.status == OutboxStatus.DEAD

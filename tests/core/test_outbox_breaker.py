@@ -89,7 +89,7 @@ def test_only_one_relay_wins_the_half_open_trial(fragile):
 @pytest.mark.django_db
 def test_success_resets_the_failure_count(fragile):
     put_many(1)
-    fragile.fail_next(503)
+    fragile.answer_next(503)
     t0 = timezone.now()
     relay(now=t0)
     assert state().consecutive_failures == 1

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import enqueue
+from wxmall.core.outbox import enqueue, lease_seconds
 from wxmall.core.relay import relay
 
 ROWS = 40
@@ -17,7 +17,7 @@ RELAYS = 4
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_relays_deliver_each_row_once(webhook):
-    webhook.delay_seconds = 0.005  # keep relays overlapping
+    webhook.delay = 0.005  # keep relays overlapping
     with transaction.atomic():
         for i in range(ROWS):
             enqueue("merchant_webhook", "order.status_changed", {"i": i}, key=f"c-{i}")
@@ -143,10 +143,10 @@ def test_a_relay_whose_lease_ran_out_cannot_overwrite_the_newer_result(webhook, 
         message = enqueue("merchant_webhook", "order.status_changed", {}, key="slow")
     t0 = timezone.now()
     assert claim(message.pk, "slow-relay", t0)
-    later = t0 + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    later = t0 + timedelta(seconds=lease_seconds("merchant_webhook") + 1)
     assert claim(message.pk, "fast-relay", later)  # the slow relay's lease has run out
     deliver(OutboxMessage.objects.get(pk=message.pk), "fast-relay", later, RelayResult())
-    webhook.fail_next(500)  # the slow relay's late try fails...
+    webhook.answer_next(500)  # the slow relay's late try fails...
     late = RelayResult()
     deliver(OutboxMessage.objects.get(pk=message.pk), "slow-relay", later, late)
     message.refresh_from_db()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from wxmall.celery import app as celery_app
 from wxmall.core import relay as relay_module
 from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import enqueue
+from wxmall.core.outbox import enqueue, lease_seconds
 from wxmall.core.relay import backoff_seconds, claim, relay
 from wxmall.core.webhook import verify_signature
 
@@ -79,7 +79,7 @@ def test_signature_refuses_tampering_and_stale_timestamps():
 @pytest.mark.django_db
 def test_server_error_is_retried_later_with_backoff(webhook):
     message = put()
-    webhook.fail_next(500)
+    webhook.answer_next(500)
     now = timezone.now()
     assert relay(now=now).retried == 1
     message.refresh_from_db()
@@ -104,7 +104,7 @@ def test_server_error_is_retried_later_with_backoff(webhook):
 @pytest.mark.parametrize("status", [408, 429, 502, 503])
 def test_transient_statuses_are_retried(webhook, status):
     message = put()
-    webhook.fail_next(status)
+    webhook.answer_next(status)
     assert relay().retried == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.PENDING and f"HTTP {status}" in message.last_error
@@ -114,7 +114,7 @@ def test_transient_statuses_are_retried(webhook, status):
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
 def test_permanent_client_error_dead_letters_at_once(webhook, status):
     message = put()
-    webhook.fail_next(status)
+    webhook.answer_next(status)
     assert relay().dead == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.DEAD and message.attempts == 1
@@ -187,7 +187,7 @@ def test_lease_blocks_a_second_claim_until_it_expires(webhook, settings):
     assert claim(message.pk, "dead-relay-token", now)
     assert not claim(message.pk, "other", now)
     assert relay(now=now).delivered == 0 and webhook.requests == []
-    later = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    later = now + timedelta(seconds=lease_seconds("merchant_webhook") + 1)
     assert relay(now=later).delivered == 1
     assert webhook.keys() == ["k1"]
 

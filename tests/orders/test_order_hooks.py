@@ -4,9 +4,9 @@ transaction, and that a refusing hook refuses the whole move."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from helpers.db import snapshot
 from wxmall.checkout import actions as checkout
 from wxmall.checkout import release
-from wxmall.checkout.testing import snapshot
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.orders import actions, hooks
 from wxmall.orders.models import Order, OrderEvent

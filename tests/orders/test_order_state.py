@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from helpers.db import refused
+from wxmall.accounts.testing import make_address, make_customer
+from wxmall.catalog.testing import make_sku
 from wxmall.celery import app as celery_app
 from wxmall.checkout import actions as checkout
-from wxmall.checkout.testing import make_address, make_coupon, make_flash_sale, make_sku, snapshot
+from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.core.errors import DomainError
 from wxmall.core.models import OutboxMessage
 from wxmall.orders import actions, queries, state
@@ -35,24 +38,11 @@ def order(customer, address, sku):
 
 @pytest.fixture
 def staff(db):
-    from wxmall.checkout.testing import make_customer
-
     return make_customer("clerk", is_staff=True)
 
 
 def pay(order):
     return actions.mark_paid(order.order_no, f"4200{order.pk:024d}", timezone.now(), order.total)
-
-
-def refused(code, fn, *args, **kwargs):
-    before = snapshot()
-    statuses = dict(Order.objects.values_list("pk", "status"))
-    with pytest.raises(DomainError) as exc:
-        fn(*args, **kwargs)
-    assert exc.value.code == code, exc.value
-    assert snapshot() == before
-    assert dict(Order.objects.values_list("pk", "status")) == statuses
-    return exc.value
 
 
 def test_happy_path_sets_timestamps_and_writes_one_event_per_move(order, staff, sku):

@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from wxmall.accounts.testing import make_customer
 from wxmall.checkout import actions as checkout
-from wxmall.checkout.testing import make_coupon, make_customer, make_flash_sale
+from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.orders import actions
 from wxmall.orders.models import Order, OrderEvent
 

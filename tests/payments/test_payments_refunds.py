@@ -29,7 +29,7 @@ def live_pay(pay_hub, live_server, settings):
 
 @pytest.fixture
 def staff(db):
-    from wxmall.checkout.testing import make_customer
+    from wxmall.accounts.testing import make_customer
 
     user = make_customer("staff-refunds", is_staff=True)
     client = Client()
@@ -129,7 +129,38 @@ def test_miniprogram_gets_request_payment_parameters(pay_hub, order, customer, a
     )
     assert cashier["prepay_id"] == payment.prepay_id
     other = Client()
-    from wxmall.checkout.testing import make_customer
+    from wxmall.accounts.testing import make_customer
 
     other.force_login(make_customer("mp-stranger"))
     assert other.post(url).status_code == 404
+
+
+def test_timeout_closes_on_wechat_before_cancelling(pay_hub, customer, address, cheap_sku):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wxmall.checkout.actions import place_order
+    from wxmall.payments import tasks
+
+    unpaid = place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
+    late = place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
+    first = actions.start_payment(unpaid.order_no, customer, "native")
+    second = actions.start_payment(late.order_no, customer, "native")
+    # The customer pays the second in the last second; its notification is lost.
+    pay_hub.add_fault(target="callback:pay.notify", drop=True)
+    pay_hub.control("POST", "pay/confirm", json={"code_url": second.code_url, "user_id": "lihua"})
+    Order.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.close_expired() == 2
+    unpaid.refresh_from_db()
+    late.refresh_from_db()
+    assert unpaid.status == OrderStatus.CANCELLED
+    assert (
+        pay_hub.sandbox.state.scalar(
+            "SELECT trade_state FROM pay_orders WHERE out_trade_no = ?", (first.out_trade_no,)
+        )
+        == "CLOSED"
+    )
+    assert late.status == OrderStatus.PAID  # found by the refused close, not cancelled and refunded
+    assert Refund.objects.count() == 0
+    assert tasks.close_expired() == 0

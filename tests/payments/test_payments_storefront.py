@@ -69,9 +69,12 @@ def test_mobile_browser_gets_h5_and_the_ip_comes_from_the_trusted_header_only(
     assert 'id="pay-h5"' in client.get(f"/orders/{order.order_no}/pay/").content.decode()
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
     assert client_ip(request) == "10.0.0.2"  # not behind a configured proxy: the header is ignored
-    settings.PAYMENT_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXY_COUNT = 2  # the client's own entry (left of the proxies') is not trusted
     assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "10.0.0.1"
     forged = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="<script>")
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(forged) == "127.0.0.1"
 
 
@@ -160,3 +163,18 @@ def test_method_by_user_agent():
     assert method_for(rf.get("/", HTTP_USER_AGENT=MOBILE)) == "h5"
     assert method_for(rf.get("/", HTTP_USER_AGENT=DESKTOP)) == "native"
     assert method_for(rf.get("/")) == "native"
+
+
+def test_the_customer_may_choose_another_method(shopper, order, pay_hub, customer, settings):
+    appid = pay_hub.app_of_kind("official_account").appid
+    WeChatIdentity.objects.create(
+        user=customer, appid=appid, openid=pay_hub.openid("lihua", appid), kind="oa"
+    )
+    client = shopper(DESKTOP)
+    client.post(f"/orders/{order.order_no}/pay/start/", {"method": "jsapi"})
+    assert Payment.objects.get().method == "jsapi"
+    page = client.get(f"/orders/{order.order_no}/pay/").content.decode()
+    # In the demo the page loads wxsandbox's WeixinJSBridge, and CSP allows exactly that origin.
+    assert f'src="{settings.WXSANDBOX_PHONE_ORIGIN}/phone/jsbridge.js"' in page
+    client.post(f"/orders/{order.order_no}/pay/start/", {"method": "bitcoin"})  # unknown: the browser's
+    assert Payment.objects.order_by("-id").first().method == "native"

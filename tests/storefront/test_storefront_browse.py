@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from wxmall.catalog.models import SKU, Product
+from wxmall.catalog.testing import make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -68,15 +69,13 @@ def test_sort_by_price(client, shop):
 
 
 def test_pagination_links_keep_filters(client, shop, django_user_model):
-    from tests.storefront.conftest import make_product
-
     for n in range(25):
         make_product(
-            shop["monitors"], f"测试显示器 {n:02d}", "测试牌", [(f"T-{n}", dict(price=10000 + n, stock=1))]
+            f"测试显示器 {n:02d}",
+            category=shop["monitors"],
+            brand="测试牌",
+            skus=[dict(code=f"T-{n}", price=10000 + n, stock=1)],
         )
-    from wxmall.catalog.actions import refresh_all_min_prices
-
-    refresh_all_min_prices()
     html = client.get("/search/?q=测试显示器&sort=price_asc").content.decode()
     assert "共 25 件商品" in html and "1 / 2" in html
     assert "page=2" in html and "sort=price_asc" in html
@@ -128,19 +127,17 @@ def _queries(url, client):
 @pytest.mark.parametrize("url", ["/", "/category/laptops/", "/search/?q=本", "/category/"])
 def test_list_pages_do_a_fixed_number_of_queries(client, shop, url, django_assert_max_num_queries):
     """No N+1: 15 more products (30 more SKUs) on the page cost no extra query."""
-    from tests.storefront.conftest import make_product
-
     before = _queries(url, client)
     for n in range(15):
         make_product(
-            shop["thin"],
             f"轻薄本 {n}",
-            "小米",
-            [
-                (f"MI-{n}-a", dict(cpu="i5", price=500000, stock=1)),
-                (f"MI-{n}-b", dict(cpu="i7", price=600000, stock=1)),
+            category=shop["thin"],
+            brand="小米",
+            skus=[
+                dict(code=f"MI-{n}-a", cpu="i5", price=500000, stock=1),
+                dict(code=f"MI-{n}-b", cpu="i7", price=600000, stock=1),
             ],
-            sales=1000 + n,
+            sales_count=1000 + n,
         )
     assert _queries(url, client) == before
     with django_assert_max_num_queries(16):

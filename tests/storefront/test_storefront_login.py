@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from wxmall.accounts.testing import make_address, make_customer
 from wxmall.accounts.views import DEV_COOKIE, dev_username
-from wxmall.checkout.testing import make_address, make_customer
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,6 @@
-"""Small factories for tests of any app that needs products on the shelf. Not imported by the app."""
+"""Factories for tests of any app that needs products on the shelf (shipped, like django-oscar's). Each
+creates real rows through the ORM and keeps the denormalised fields (min_price, search_text) right; nothing
+here is used by the running shop."""
 
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ def make_category(
 def make_product(
     title: str = "测试笔记本", *, category: Category | None = None, skus: list[dict] | None = None, **fields
 ) -> Product:
-    """A product with SKUs (default: one at ¥1,000.00 with 10 in stock) and correct min_price and search_text.
-    Each SKU dict takes SKU field names; `code` is generated when absent."""
+    """A product with SKUs (default: one at ¥100.00 with 10 in stock). Each SKU dict takes SKU field names
+    (`code` is generated when absent); other keyword arguments are Product fields."""
     product = Product.objects.create(title=title, category=category or make_category(), **fields)
     for spec in skus if skus is not None else [{}]:
         make_sku(product, **spec)
@@ -31,6 +33,18 @@ def make_product(
     return product
 
 
-def make_sku(product: Product, **fields) -> SKU:
-    values = {"code": _unique("T"), "price": 100_000, "stock": 10, **fields}
+def make_sku(
+    product: Product | None = None, *, title: str | None = None, is_listed: bool = True, **fields
+) -> SKU:
+    """One SKU (SKU field names; default ¥100.00, 10 in stock). Without `product`, it comes on a product of
+    its own (`title`, `is_listed`) in a shared test category, for tests that only need something to buy."""
+    if product is None:
+        category = Category.objects.filter(slug="test-laptops").first() or make_category(
+            "测试笔记本", "test-laptops"
+        )
+        title = title or f"测试笔记本 {uuid.uuid4().hex[:6]}"
+        return make_product(title, category=category, is_listed=is_listed, skus=[fields]).skus.get()
+    if title is not None or not is_listed:
+        raise TypeError("title and is_listed describe the product; pass them only without `product`")
+    values = {"code": _unique("T"), "price": 10_000, "stock": 10, **fields}
     return SKU.objects.create(product=product, **values)

@@ -186,7 +186,6 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
         payment = (
             Payment.objects.select_for_update()
             .filter(out_trade_no=str(resource.get("out_trade_no", "")), mchid=config.mchid)
-            .select_related("order")
             .first()
         )
         if payment is None:
@@ -213,7 +212,9 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
             return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
         try:
             with transaction.atomic():
-                order_actions.mark_paid(payment.order.order_no, transaction_id, paid_at, amount)
+                # By number: loading the order here would decrypt its address for nothing.
+                order_no = Order.objects.filter(pk=payment.order_id).values_list("order_no", flat=True).get()
+                order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
                 _save(payment, base | {"status": PaymentStatus.PAID})
         except DomainError as exc:
             if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
@@ -285,6 +286,34 @@ def query_payment(payment_id: int) -> Applied:
     return Applied(NotificationOutcome.IGNORED, f"HTTP {status}")
 
 
+def close_then_cancel(order_id: int) -> str:
+    """An unpaid order past its deadline: close its pending attempts on WeChat first (synchronously), and
+    only then cancel ours, so a payment made in the last moment is found instead of refunded. A close that
+    WeChat refuses because the attempt was paid applies the payment. Returns what happened."""
+    config = pay_config()
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.PENDING_PAYMENT or order.expires_at > timezone.now():
+        return "skipped"
+    for payment in Payment.objects.filter(order_id=order_id, status=PaymentStatus.PENDING):
+        try:
+            wechatpay.close(config, payment.out_trade_no)
+        except wechatpay.GatewayError as exc:
+            if exc.status == 404:
+                pass  # WeChat never had it
+            elif exc.status == 400 and exc.code in ("ORDERPAID", "ORDER_PAID", "TRADE_ERROR"):
+                status, body = wechatpay.query(config, payment.out_trade_no)
+                if status == 200:
+                    apply_transaction(body, config)
+                    return "paid"
+                return "unknown"
+            else:
+                return "unknown"  # unreachable: try again next run (the order stays pending)
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+            status=PaymentStatus.CLOSED
+        )
+    return "cancelled" if order_actions.cancel_expired(order_id) else "skipped"
+
+
 # --- refunds --------------------------------------------------------------------------------------------
 def _refunded_total(payment: Payment) -> int:
     return (
@@ -307,7 +336,7 @@ def _refund(
         out_refund_no=out_refund_no,
         defaults={
             "payment": payment,
-            "order": payment.order,
+            "order_id": payment.order_id,
             "amount": amount,
             "reason": reason[:80],
             "completes_order": completes_order,

@@ -14,6 +14,6 @@ class PaymentsConfig(AppConfig):
         from . import config, order_hooks
 
         hooks.register(order_hooks.close_wechat_orders, to=OrderStatus.CANCELLED)
-        # Production (DEMO explicitly off): missing or malformed keys stop the start, with the reason.
+        # Production mode: missing or malformed keys stop the start, with the reason.
         if settings.PRODUCTION:
             config.pay_config()

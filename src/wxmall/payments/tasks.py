@@ -35,3 +35,33 @@ def query_pending() -> int:
         except wechatpay.GatewayError as exc:  # one unreachable answer must not stop the batch
             logger.warning("query of payment %s failed: %s", payment_id, exc)
     return len(ids)
+
+
+@shared_task(name="wxmall.payments.close_expired", ignore_result=True)
+def close_expired() -> int:
+    """Orders past their payment deadline that have WeChat attempts: close on WeChat, then cancel (see
+    `actions.close_then_cancel`). Orders without attempts are left to the orders app's own timeout job,
+    and should that job win the race, the cancellation hook closes the attempts and a late payment is
+    refunded. Returns how many orders were handled."""
+    from wxmall.orders.models import Order
+    from wxmall.orders.state import OrderStatus
+
+    from . import actions, wechatpay
+    from .models import PaymentStatus
+
+    ids = list(
+        Order.objects.filter(
+            status=OrderStatus.PENDING_PAYMENT,
+            expires_at__lte=timezone.now(),
+            payments__status=PaymentStatus.PENDING,
+        )
+        .distinct()
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for order_id in ids:
+        try:
+            actions.close_then_cancel(order_id)
+        except wechatpay.GatewayError as exc:
+            logger.warning("closing the attempts of order %s failed: %s", order_id, exc)
+    return len(ids)

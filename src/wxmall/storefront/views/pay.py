@@ -38,12 +38,14 @@ def method_for(request: HttpRequest) -> str:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the left-most address of PAYMENT_CLIENT_IP_HEADER when a trusted proxy sets it."""
+    """REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the X-Forwarded-For entry the outermost trusted
+    proxy appended (what the client itself wrote further left is ignored)."""
     value = request.META.get("REMOTE_ADDR", "")
-    header = settings.PAYMENT_CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
-        value = forwarded.split(",")[0].strip() or value
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= count and forwarded[-count]:
+            value = forwarded[-count]
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
@@ -64,7 +66,10 @@ def start(request: HttpRequest, order_no: str) -> HttpResponse:
     order = _order(request, order_no)
     if order is None:
         return not_found(request, "订单不存在")
-    method = method_for(request)
+    # The browser decides by default; the customer may pick another method (WeChat checks each anyway),
+    # e.g. 微信内支付 inside the wxsandbox phone, whose frame does not send WeChat's user agent.
+    chosen = request.POST.get("method", "")
+    method = chosen if chosen in (PayMethod.JSAPI, PayMethod.H5, PayMethod.NATIVE) else method_for(request)
     openid = ""
     if method == PayMethod.JSAPI:
         openid = openid_for(request.user, pay_config().appid) or ""
@@ -99,6 +104,8 @@ def page(request: HttpRequest, order_no: str) -> HttpResponse:
         context["qr_svg"] = _qr_svg(payment.code_url)
     if payment.method == PayMethod.JSAPI and payment.prepay_id and not lapsed:
         context["jsapi"] = wechatpay.invocation(pay_config(), payment.appid, payment.prepay_id)
+        if settings.DEMO:  # real WeChat injects the bridge itself
+            context["jsbridge_url"] = settings.WXSANDBOX_PHONE_ORIGIN.rstrip("/") + "/phone/jsbridge.js"
     return render(request, "storefront/pay.html", context)
 
 

@@ -1,0 +1,312 @@
+"""Notify benchmark: WeChat Pay notifications posted concurrently to the running hub on PostgreSQL.
+
+    python3 -m uv run python bench/notify.py [--orders 400] [--concurrency 32]
+
+Starts (as bench/checkout.py does) a private PostgreSQL unless DATABASE_URL points at one, gunicorn, a
+Celery worker (the outbox relay) and a small merchant-webhook receiver. The hub is configured as a
+merchant whose keys are generated for the run (public-key mode). It creates `orders` unpaid orders with
+one Native attempt each, then posts for each a valid TRANSACTION.SUCCESS notification signed with the
+WeChat Pay key and encrypted with the APIv3 key, plus the same notification again (half the posts are
+duplicates, as WeChat retries), shuffled, over `concurrency` keep-alive connections. Then /healthz on the
+same server with the same client. Prints throughput, p50/p99 of the notify answers, the `ratio` of
+notify/s to healthz/s (target ≥ 0.5), the notify → merchant-webhook-delivered latency through the outbox
+(the seeds' target: order status synced < 3 s after the payment callback), and checks in the database
+that every order was paid exactly once (exit 1 otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+from checkout import (
+    ROOT,
+    _stop_on_sigterm,
+    hammer,
+    healthz,
+    percentile,
+    start_gunicorn,
+    start_private_postgres,
+    wait_for,
+)
+
+
+class Webhook:
+    """The merchant's own system: records when each order's `paid` status change arrived."""
+
+    def __init__(self) -> None:
+        self.paid_at: dict[str, float] = {}
+        self.lock = threading.Lock()
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                payload = json.loads(body).get("payload", {})
+                if payload.get("to") == "paid":
+                    with hook.lock:
+                        hook.paid_at.setdefault(payload["order_no"], time.time())
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def merchant_env(var_dir: Path) -> tuple[dict, object]:
+    """A freshly generated merchant (wxsandbox's key generator), its keys written to files."""
+    from wxsandbox.config import default_config, materialize
+    from wxsandbox.state import State
+
+    config = materialize(default_config(), State(":memory:"))
+    merchant, appid = config.merchants[0], config.apps[0].appid
+    keys = var_dir / "keys"
+    keys.mkdir()
+    (keys / "apiclient_key.pem").write_text(merchant.merchant_private_key_pem)
+    (keys / "pub_key.pem").write_text(merchant.platform_public_key_pem)
+    env = {
+        "WECHAT_PAY_MCHID": merchant.mchid,
+        "WECHAT_PAY_APPID": appid,
+        "WECHAT_PAY_APIV3_KEY": merchant.apiv3_key,
+        "WECHAT_PAY_MERCHANT_SERIAL": merchant.merchant_serial,
+        "WECHAT_PAY_MERCHANT_KEY_FILE": str(keys / "apiclient_key.pem"),
+        "WECHAT_PAY_PUBLIC_KEY_ID": merchant.platform_public_key_id,
+        "WECHAT_PAY_PUBLIC_KEY_FILE": str(keys / "pub_key.pem"),
+    }
+    return env, merchant
+
+
+def prepare(count: int) -> list:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wxmall.accounts.models import User
+    from wxmall.orders.models import Order
+    from wxmall.payments.config import pay_config
+    from wxmall.payments.models import Payment
+
+    config = pay_config()
+    run = f"{random.randrange(10**6):06d}"
+    with transaction.atomic():
+        user = User.objects.create(username=f"bench-notify-{run}")
+        expires = timezone.now() + timedelta(hours=1)
+        orders = Order.objects.bulk_create(
+            [
+                Order(
+                    order_no=f"BN{run}{i:08d}",
+                    user=user,
+                    subtotal=599900,
+                    total=599900,
+                    ship_recipient="压测用户",
+                    ship_phone="13800000000",
+                    ship_province="广东省",
+                    ship_city="深圳市",
+                    ship_detail="科技园",
+                    expires_at=expires,
+                )
+                for i in range(count)
+            ]
+        )
+        return Payment.objects.bulk_create(
+            [
+                Payment(
+                    order=o,
+                    method="native",
+                    appid=config.appid,
+                    mchid=config.mchid,
+                    amount=o.total,
+                    out_trade_no=f"{o.order_no}_1",
+                    code_url=f"weixin://wxpay/bizpayurl?pr=bench{i}",
+                )
+                for i, o in enumerate(orders)
+            ]
+        )
+
+
+def notifications(merchant, payments: list) -> list[tuple[str, bytes, dict]]:
+    from wxmall.payments.testing import signed_notification, transaction_resource
+
+    clock = SimpleNamespace(rfc3339=lambda ts=None: "2026-12-01T20:00:00+08:00")
+    sandbox = SimpleNamespace(clock=clock)
+    out = []
+    for p in payments:
+        body, meta = signed_notification(sandbox, merchant, transaction_resource(p))
+        headers = {k[5:].replace("_", "-").title(): v for k, v in meta.items()}
+        out.append((p.order.order_no, body, headers))
+    return out
+
+
+def notify_request(base: str, sent: dict):
+    host = base.removeprefix("http://")
+
+    def request(job) -> bytes:
+        order_no, body, headers = job
+        sent.setdefault(order_no, time.time())
+        head = f"POST /payments/notify/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head += f"Content-Length: {len(body)}\r\n\r\n"
+        return head.encode() + body
+
+    return request
+
+
+def verify(payments: list, notify_ids: list[str]) -> dict:
+    from django.db import connections
+
+    from wxmall.orders.models import Order, OrderEvent
+    from wxmall.payments.models import Notification, Payment
+
+    connections.close_all()
+    order_ids = [p.order_id for p in payments]
+    return {
+        "orders_paid": Order.objects.filter(pk__in=order_ids, status="paid").count(),
+        "paid_events": OrderEvent.objects.filter(order_id__in=order_ids, to_status="paid").count(),
+        "payments_paid": Payment.objects.filter(pk__in=[p.pk for p in payments], status="paid").count(),
+        "notifications": Notification.objects.filter(notify_id__in=[]).count() + Notification.objects.count(),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--no-webhook",
+        action="store_true",
+        help="no merchant webhook (no outbox rows, no worker): the notify path alone",
+    )
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        stack.enter_context(_stop_on_sigterm())
+        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
+        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            url = start_private_postgres(stack)
+            print("PostgreSQL: private cluster in a temp dir")
+        sys.path.insert(0, str(ROOT / "src"))
+        pay_env, merchant = merchant_env(var_dir)
+        webhook = Webhook()
+        stack.callback(webhook.server.shutdown)
+        env = {
+            **os.environ,
+            **pay_env,
+            "DATABASE_URL": url,
+            "WXMALL_VAR_DIR": str(var_dir),
+            "WXMALL_DEMO": "1",  # the embedded demo on a private PostgreSQL (the merchant keys are set above)
+            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
+            "LOG_LEVEL": "ERROR",
+            "DEBUG": "false",
+            "MERCHANT_WEBHOOK_URL": "" if args.no_webhook else webhook.url,
+            "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
+        }
+        os.environ.update(env)
+
+        t0 = time.perf_counter()
+        payments = prepare(args.orders)
+        jobs = notifications(merchant, payments)
+        posts = jobs + jobs  # every notification twice: half the posts are duplicates
+        random.Random(8).shuffle(posts)
+        print(f"setup: {len(payments)} orders, {len(posts)} notifications, {time.perf_counter() - t0:.1f}s")
+
+        worker = (
+            None
+            if args.no_webhook
+            else subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "wxmall",
+                    "worker",
+                    "-l",
+                    "error",
+                    "--concurrency",
+                    "2",
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        if worker is not None:
+            stack.callback(lambda: (worker.terminate(), worker.wait(15)))
+        base = start_gunicorn(stack, env, args.workers, args.threads, "gthread")
+        hammer(base, list(range(500)), args.concurrency, healthz(base))  # warm up every worker
+
+        sent: dict[str, float] = {}
+        results, wall = hammer(base, posts, args.concurrency, notify_request(base, sent))
+        statuses: dict[int, int] = {}
+        for status, *_ in results:
+            statuses[status] = statuses.get(status, 0) + 1
+        ok = sum(1 for r in results if r[0] == 204)
+        notify_per_s = ok / wall
+        latencies = [r[1] * 1000 for r in results]
+
+        health, health_wall = hammer(
+            base, list(range(max(5000, len(results)))), args.concurrency, healthz(base)
+        )
+        health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
+
+        if not args.no_webhook:
+            wait_for(
+                lambda: len(webhook.paid_at) >= len(payments), "merchant webhook deliveries", timeout=120
+            )
+        downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
+        check = verify(payments, [json.loads(body)["id"] for _, body, _ in jobs])
+
+        print(
+            f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; client: {args.concurrency} connections"
+        )
+        print(f"notify requests: {len(results)} in {wall:.2f}s, statuses {dict(sorted(statuses.items()))}")
+        print(
+            f"notify/s: {notify_per_s:.0f}  latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}"
+        )
+        print(f"healthz req/s: {health_per_s:.0f}")
+        print(
+            f"notify -> merchant webhook delivered (outbox) s: p50 {statistics.median(downstream):.2f}  "
+            f"p99 {percentile(downstream, 99):.2f}  max {max(downstream):.2f}  (seeds: < 3 s)"
+        )
+        print(f"paid exactly once: {check}")
+        ratio = notify_per_s / health_per_s if health_per_s else 0.0
+        print(f"ratio notify/s ÷ healthz req/s: {ratio:.2f}  (target ≥ 0.5)")
+        n = len(payments)
+        good = (
+            check["orders_paid"] == check["paid_events"] == check["payments_paid"] == n
+            and check["notifications"] == n
+            and ok == len(posts)
+        )
+        return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
