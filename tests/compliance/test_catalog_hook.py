@@ -49,3 +49,22 @@ def test_blocking_copy_is_refused_with_the_hit_shown(sku):
 def test_clean_and_spec_copy_saves(sku):
     form = _form(sku, title="轻薄笔记本 第一代", description="最大支持 64GB 内存")
     assert form.is_valid(), form.errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, ok", [("全网最低价神券", False), ("分享到朋友圈即可领取", False), ("新人满减券", True)]
+)
+def test_coupon_names_are_scanned(name, ok):
+    from wxmall.checkout.admin import CouponForm
+    from wxmall.checkout.models import Coupon
+
+    class Form(CouponForm):
+        class Meta:
+            model = Coupon
+            fields = ("name",)
+
+    form = Form(data={"name": name})
+    assert form.is_valid() is ok
+    if not ok:
+        assert form.errors["name"]
