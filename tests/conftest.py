@@ -75,6 +75,14 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def csp_violations(page):
+    """What the Content-Security-Policy blocked on `page` (Chromium reports each refusal on the console)."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
+    return found
+
+
 # --- a customer with an address, SKUs, and an API client logged in as them -----------------------------
 # Factories are imported inside the fixtures: this module loads before Django is set up.
 @pytest.fixture

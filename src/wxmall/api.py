@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from wxmall.api_docs import LocalSwagger
 from wxmall.core.errors import CommonError, DomainError, ErrorCode, common_error_for_status
 
 log = logging.getLogger("wxmall.api")
@@ -32,7 +33,12 @@ class JsonOnlyParser(Parser):
 
 
 api = NinjaAPI(
-    title="wxmall API", version="1", urls_namespace="api", docs_url="/docs", parser=JsonOnlyParser()
+    title="wxmall API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    docs=LocalSwagger(),
+    parser=JsonOnlyParser(),
 )
 
 MAX_FIELD_ERRORS = 10

@@ -42,13 +42,13 @@ def beat_schedule() -> dict:
             "schedule": 60.0,
             "options": {"expires": 60},
         },
-        # Pending WeChat Pay attempts older than PAYMENT_QUERY_AFTER_SECONDS are queried (lost notifications).
         # Before orders-cancel-expired gets to them: close on WeChat first, then cancel ours.
         "payments-close-expired": {
             "task": "wxmall.payments.close_expired",
             "schedule": 20.0,
             "options": {"expires": 20},
         },
+        # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
         "payments-query-pending": {
             "task": "wxmall.payments.query_pending",
             "schedule": 30.0,

@@ -298,8 +298,9 @@ OUTBOX_BACKOFF_MAX_SECONDS = env_float("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_BREAKER_FAILURES = env_int("OUTBOX_BREAKER_FAILURES", 5)
 OUTBOX_BREAKER_COOLDOWN_SECONDS = env_int("OUTBOX_BREAKER_COOLDOWN_SECONDS", 30)
 OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
-# A claimed row stays with its relay this long; keep it well above the HTTP timeout.
-OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+# A claimed row stays with its relay for the destination's HTTP timeout plus this margin (for the
+# write-back); a relay killed mid-delivery is recovered by another one that much later (see core/relay.py).
+OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are

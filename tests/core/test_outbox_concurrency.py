@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import enqueue
+from wxmall.core.outbox import enqueue, lease_seconds
 from wxmall.core.relay import relay
 
 ROWS = 40
@@ -143,7 +143,7 @@ def test_a_relay_whose_lease_ran_out_cannot_overwrite_the_newer_result(webhook, 
         message = enqueue("merchant_webhook", "order.status_changed", {}, key="slow")
     t0 = timezone.now()
     assert claim(message.pk, "slow-relay", t0)
-    later = t0 + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    later = t0 + timedelta(seconds=lease_seconds("merchant_webhook") + 1)
     assert claim(message.pk, "fast-relay", later)  # the slow relay's lease has run out
     deliver(OutboxMessage.objects.get(pk=message.pk), "fast-relay", later, RelayResult())
     webhook.answer_next(500)  # the slow relay's late try fails...

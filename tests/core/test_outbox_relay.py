@@ -12,7 +12,7 @@ from django.utils import timezone
 from wxmall.celery import app as celery_app
 from wxmall.core import relay as relay_module
 from wxmall.core.models import DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import enqueue
+from wxmall.core.outbox import enqueue, lease_seconds
 from wxmall.core.relay import backoff_seconds, claim, relay
 from wxmall.core.webhook import verify_signature
 
@@ -187,7 +187,7 @@ def test_lease_blocks_a_second_claim_until_it_expires(webhook, settings):
     assert claim(message.pk, "dead-relay-token", now)
     assert not claim(message.pk, "other", now)
     assert relay(now=now).delivered == 0 and webhook.requests == []
-    later = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + 1)
+    later = now + timedelta(seconds=lease_seconds("merchant_webhook") + 1)
     assert relay(now=later).delivered == 1
     assert webhook.keys() == ["k1"]
 

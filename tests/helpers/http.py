@@ -102,7 +102,10 @@ class HttpReceiver:
             self._script.extend(statuses)
 
     def close(self) -> None:
-        self._server.shutdown()
+        """Stop serving (idempotent); the port then refuses connections."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
         self._server.server_close()
 
     def __enter__(self) -> HttpReceiver:

@@ -5,9 +5,7 @@ import asyncio
 import socket
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -91,7 +89,7 @@ def test_outbound_client_errors_and_timeouts():
     assert asyncio.run(scenario()) == "ConnectError"
 
 
-def test_custom_kind_schedule_and_on_result(wxsandbox):
+def test_custom_kind_schedule_and_on_result(wxsandbox, http_receiver):
     seen = []
     wxsandbox.sandbox.callbacks.register(
         CallbackKind(
@@ -103,32 +101,11 @@ def test_custom_kind_schedule_and_on_result(wxsandbox):
             on_result=lambda d, status, body: seen.append((d["attempts"], status, body)),
         )
     )
-
     replies = [b"no", b"nope", b"ok"]
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            received.append((self.headers["X-Attempt"], self.rfile.read(int(self.headers["Content-Length"]))))
-            body = replies.pop(0)
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
-    try:
-        [delivery_id] = wxsandbox.sandbox.callbacks.enqueue(
-            "test.kind", f"http://127.0.0.1:{server.server_address[1]}/", b"ping", {"n": 1}
-        )
-        delivery = wxsandbox.wait_delivery(delivery_id)
-    finally:
-        server.shutdown()
-        server.server_close()
+    http_receiver.respond = lambda request: (200, replies.pop(0))
+    [delivery_id] = wxsandbox.sandbox.callbacks.enqueue("test.kind", http_receiver.url, b"ping", {"n": 1})
+    delivery = wxsandbox.wait_delivery(delivery_id)
+    received = [(r.headers["X-Attempt"], r.body) for r in http_receiver.requests]
     assert delivery["status"] == "delivered" and delivery["meta"] == {"n": 1}
     # This kind's success rule wants body "ok": a 200 "no" is retried like any failure.
     assert received == [("1", b"ping!"), ("2", b"ping!"), ("3", b"ping!")]

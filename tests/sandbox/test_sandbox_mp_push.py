@@ -5,72 +5,25 @@ independent implementation) to decrypt the sandbox's pushes and to encrypt its r
 """
 
 import dataclasses
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
+from helpers.http import HttpReceiver
 from wxsandbox.config import OFFICIAL_ACCOUNT
 from wxsandbox.mp import msgcrypt, xmlmsg
 
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"
 
 
-class Receiver:
-    """A message server whose answer is ``self.respond(request) -> (status, body)``; records every request."""
-
-    def __init__(self):
-        self.requests = []
-        self.respond = lambda request: (200, b"success")
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                parts = urlsplit(self.path)
-                request = {
-                    "method": self.command,
-                    "path": self.path,
-                    "body": body,
-                    "query": {k: v[0] for k, v in parse_qs(parts.query).items()},
-                }
-                receiver.requests.append(request)
-                status, answer = receiver.respond(request)
-                try:
-                    self.send_response(status)
-                    self.send_header("content-length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the sandbox gave up waiting (timeout test)
-
-            do_GET = do_POST = _handle
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/wechat/oa?tenant=1"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver():
-    r = Receiver()
-    yield r
-    r.close()
+    """The developer's message server (the shared HttpReceiver); tests set ``respond(request)``."""
+    with HttpReceiver("/wechat/oa?tenant=1") as r:
+        r.respond = lambda request: (200, b"success")
+        yield r
 
 
 @pytest.fixture
@@ -94,10 +47,10 @@ def peer(app):
 
 def decrypt_push(app, request):
     """What a developer's server does with a safe-mode push, using wechatpy."""
-    q = request["query"]
+    q = request.query
     assert q["signature"] == msgcrypt.signature(app.token, q["timestamp"], q["nonce"])
     assert q["encrypt_type"] == "aes"
-    plain = peer(app).decrypt_message(request["body"], q["msg_signature"], q["timestamp"], q["nonce"])
+    plain = peer(app).decrypt_message(request.body, q["msg_signature"], q["timestamp"], q["nonce"])
     return xmltodict.parse(plain)["xml"]
 
 
@@ -124,7 +77,7 @@ def test_safe_mode_push_decrypts_with_wechatpy_and_encrypted_reply_is_accepted(m
         if fields["MsgType"] == "event":
             return 200, b"success"
         reply = text_reply(fields, "收到：" + fields["Content"])
-        return 200, peer(app).encrypt_message(reply, request["query"]["nonce"]).encode()
+        return 200, peer(app).encrypt_message(reply, request.query["nonce"]).encode()
 
     receiver.respond = respond
     follow(sb)
@@ -136,8 +89,8 @@ def test_safe_mode_push_decrypts_with_wechatpy_and_encrypted_reply_is_accepted(m
     assert int(pushed["MsgId"]) == result["msgid"]
     assert pushed["FromUserName"] == sb.openid("xiaoming", app.appid)
     assert pushed["ToUserName"].startswith("gh_")
-    assert receiver.requests[-1]["query"]["openid"] == pushed["FromUserName"]
-    envelope = xmlmsg.parse(receiver.requests[-1]["body"])
+    assert receiver.requests[-1].query["openid"] == pushed["FromUserName"]
+    envelope = xmlmsg.parse(receiver.requests[-1].body)
     assert set(envelope) == {"ToUserName", "Encrypt"}  # safe mode: nothing in the clear
     chat = sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["messages"]
     assert [(m["source"], m["body"].get("content")) for m in chat if m["shown"]] == [
@@ -191,10 +144,10 @@ def test_plain_mode_signature_and_news_reply(make_sandbox, receiver):
     sb, app = make_sandbox("plain")
 
     def respond(request):
-        q = request["query"]
+        q = request.query
         assert q["signature"] == msgcrypt.signature(app.token, q["timestamp"], q["nonce"])
         assert "encrypt_type" not in q and q["tenant"] == "1"  # the configured URL's own query survives
-        fields = xmltodict.parse(request["body"])["xml"]
+        fields = xmltodict.parse(request.body)["xml"]
         if fields["MsgType"] == "event":
             return 200, b"success"
         news = xmlmsg.build(
@@ -228,7 +181,7 @@ def test_compatible_mode_sends_both_and_accepts_plain_replies(make_sandbox, rece
     sb, app = make_sandbox("compatible")
 
     def respond(request):
-        envelope = xmltodict.parse(request["body"])["xml"]
+        envelope = xmltodict.parse(request.body)["xml"]
         assert "Encrypt" in envelope and "MsgType" in envelope
         decrypted = decrypt_push(app, request)
         assert decrypted["MsgType"] == envelope["MsgType"]
@@ -256,20 +209,20 @@ def test_push_times_out_twice_then_is_answered_with_identical_retries(make_sandb
     sb, app = make_sandbox("plain")
     sb.control("POST", "mp/settings", json={"push_timeout_seconds": 0.5})
     follow(sb)
-    receiver.requests.clear()
+    receiver.clear()
 
     def respond(request):
         if len(receiver.requests) <= 2:
             time.sleep(1.0)  # longer than the sandbox waits
-        fields = xmltodict.parse(request["body"])["xml"]
+        fields = xmltodict.parse(request.body)["xml"]
         return 200, text_reply(fields, "第三次才回").encode()
 
     receiver.respond = respond
     result = sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "hello"})
     assert result["attempts"] == 3 and result["delivered"]
     assert result["reply"]["content"] == "第三次才回"
-    assert len({r["body"] for r in receiver.requests}) == 1  # same MsgId, same CreateTime
-    assert len({r["path"] for r in receiver.requests}) == 1  # same signature/timestamp/nonce
+    assert len({r.body for r in receiver.requests}) == 1  # same MsgId, same CreateTime
+    assert len({r.path for r in receiver.requests}) == 1  # same signature/timestamp/nonce
     attempts = sb.wait_delivery(result["delivery_ids"][0])["attempt_log"]
     assert [a["error"] for a in attempts] == ["timeout", "timeout", ""]
 
@@ -293,12 +246,12 @@ def test_duplicated_push_arrives_twice_but_the_reply_is_shown_once(make_sandbox,
     sb, app = make_sandbox("plain")
     follow(sb)
     sb.add_fault(target="callback:mp.oa_push", duplicate=True, times=1)
-    receiver.requests.clear()
-    receiver.respond = lambda r: (200, text_reply(xmltodict.parse(r["body"])["xml"], "一次").encode())
+    receiver.clear()
+    receiver.respond = lambda r: (200, text_reply(xmltodict.parse(r.body)["xml"], "一次").encode())
     result = sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "x"})
     assert len(result["delivery_ids"]) == 2
     sb.wait_for(lambda: len(receiver.requests) == 2)
-    assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
+    assert receiver.requests[0].body == receiver.requests[1].body
     sb.wait_delivery(result["delivery_ids"][1])
     chat = sb.control("GET", "mp/oa/conversation", params={"user": "xiaoming"})["messages"]
     assert sum(m["body"].get("content") == "一次" for m in chat) == 1
@@ -316,14 +269,14 @@ def test_url_verification_against_the_configured_server(make_sandbox, receiver):
     sb, app = make_sandbox("safe")
 
     def respond(request):
-        q = request["query"]
+        q = request.query
         if q["signature"] != msgcrypt.signature(app.token, q["timestamp"], q["nonce"]):
             return 403, b"bad signature"
         return 200, q["echostr"].encode()
 
     receiver.respond = respond
     result = sb.control("POST", "mp/oa/verify-url", json={})
-    assert result["ok"] and receiver.requests[-1]["method"] == "GET"
+    assert result["ok"] and receiver.requests[-1].method == "GET"
     receiver.respond = lambda r: (200, b"wrong")
     assert not sb.control("POST", "mp/oa/verify-url", json={})["ok"]
 
@@ -332,7 +285,7 @@ def test_url_verification_against_the_configured_server(make_sandbox, receiver):
 
 
 def events_seen(receiver):
-    return [xmltodict.parse(r["body"])["xml"] for r in receiver.requests if r["method"] == "POST"]
+    return [xmltodict.parse(r.body)["xml"] for r in receiver.requests if r.method == "POST"]
 
 
 def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
@@ -364,7 +317,7 @@ def test_follow_unfollow_and_menu_events(make_sandbox, receiver):
     not_yet = sb.client.post("/sandbox/mp/oa/click", json={"user": "lihua", "key": "KF"})
     assert not_yet.status_code == 409
     follow(sb, "lihua")
-    receiver.respond = lambda r: (200, text_reply(xmltodict.parse(r["body"])["xml"], "已收到").encode())
+    receiver.respond = lambda r: (200, text_reply(xmltodict.parse(r.body)["xml"], "已收到").encode())
     clicked = sb.control("POST", "mp/oa/click", json={"user": "lihua", "key": "KF"})
     viewed = sb.control("POST", "mp/oa/click", json={"user": "lihua", "url": "http://shop.test/"})
     assert clicked["reply"]["content"] == "已收到" and viewed["navigate"] == "http://shop.test/"
@@ -467,8 +420,8 @@ def test_mini_program_json_push_opens_the_customer_service_window(make_mp_sandbo
     pushed = []
 
     def respond(request):
-        q = request["query"]
-        envelope = json.loads(request["body"])
+        q = request.query
+        envelope = json.loads(request.body)
         assert set(envelope) == {"ToUserName", "Encrypt"}
         plain = peer(app).decrypt_message(envelope, q["msg_signature"], q["timestamp"], q["nonce"])
         pushed.append(json.loads(plain))
@@ -506,7 +459,7 @@ def test_mini_program_push_replies(make_mp_sandbox, receiver):
     sb.control("POST", "mp/settings", json={"push_format": {app.appid: "xml"}})
     receiver.respond = lambda r: (200, b"success")
     sb.control("POST", "mp/miniprogram/message", json={"user": "xiaoming", "content": "xml 格式"})
-    assert xmlmsg.parse(receiver.requests[-1]["body"])["Content"] == "xml 格式"
+    assert xmlmsg.parse(receiver.requests[-1].body)["Content"] == "xml 格式"
     bad = sb.client.post("/sandbox/mp/settings", json={"push_format": {app.appid: "yaml"}})
     assert bad.status_code == 400
 
@@ -523,7 +476,7 @@ def test_image_reply_needs_uploaded_media(make_sandbox, receiver):
 
     def image_reply(media):
         def respond(request):
-            fields = xmltodict.parse(request["body"])["xml"]
+            fields = xmltodict.parse(request.body)["xml"]
             return 200, xmlmsg.build(
                 {
                     "ToUserName": fields["FromUserName"],
@@ -576,10 +529,10 @@ def test_a_wechatpy_message_server_understands_every_push_and_is_understood(make
     seen = []
 
     def respond(request):
-        q = request["query"]
+        q = request.query
         crypto = peer(app)
         message = parse_message(
-            crypto.decrypt_message(request["body"], q["msg_signature"], q["timestamp"], q["nonce"])
+            crypto.decrypt_message(request.body, q["msg_signature"], q["timestamp"], q["nonce"])
         )
         seen.append(message)
         if message.type == "text":

@@ -235,7 +235,7 @@ def test_refund_settles_with_time_and_can_be_closed(wxsandbox_factory, receiver)
     sb.advance_clock(60)
     done = pay.request("GET", "/v3/refund/domestic/refunds/RF000020").json()
     assert done["status"] == "SUCCESS" and done["success_time"].endswith("+08:00")
-    receiver.wait(2)
+    receiver.wait_for(2)
     time.sleep(0.1)
     events = sorted(
         d["meta"]["event_type"] + ":" + d["meta"]["out_refund_no"] + ":" + d["status"]

@@ -19,17 +19,17 @@ def place_and_pay(sb, receiver, out_trade_no, total=100):
 
 def test_notification_is_signed_encrypted_and_answers_the_transaction(wxsandbox, receiver):
     paid = place_and_pay(wxsandbox, receiver, "NOTIFY000001", total=12345)
-    request = receiver.wait(1)[0]
+    request = receiver.wait_for(1)[0]
     m = wxsandbox.merchant
-    h = {k.lower(): v for k, v in request["headers"].items()}
+    h = {k.lower(): v for k, v in request.headers.items()}
     assert h["wechatpay-serial"] == m.platform_public_key_id
     assert h["wechatpay-signature-type"] == "WECHATPAY2-SHA256-RSA2048"
     assert crypto.rsa_verify(
         m.platform_public_key_pem,
-        signing.response_message(h["wechatpay-timestamp"], h["wechatpay-nonce"], request["body"]),
+        signing.response_message(h["wechatpay-timestamp"], h["wechatpay-nonce"], request.body),
         h["wechatpay-signature"],
     )
-    envelope = json.loads(request["body"])
+    envelope = json.loads(request.body)
     assert list(envelope) == ["id", "create_time", "resource_type", "event_type", "summary", "resource"]
     assert envelope["event_type"] == "TRANSACTION.SUCCESS" and envelope["resource_type"] == "encrypt-resource"
     assert envelope["summary"] == "支付成功"
@@ -52,7 +52,7 @@ def test_notification_is_signed_encrypted_and_answers_the_transaction(wxsandbox,
 
 
 def test_retry_schedule_until_success_in_sandbox_time(wxsandbox, receiver):
-    receiver.statuses = [500, 503, 404, 401]  # four failures, then 200
+    receiver.answer_next(500, 503, 404, 401)  # four failures, then 200
     delivery_id = place_and_pay(wxsandbox, receiver, "NOTIFY000002")["deliveries"][0]
     delivery = wxsandbox.wait_delivery(delivery_id)
     assert delivery["status"] == "delivered" and delivery["attempts"] == 5
@@ -61,21 +61,21 @@ def test_retry_schedule_until_success_in_sandbox_time(wxsandbox, receiver):
     gaps = [round(b["scheduled_at"] - a["scheduled_at"], 6) for a, b in zip(log, log[1:], strict=False)]
     assert gaps == [15, 15, 30, 180]
     assert len(receiver.requests) == 5
-    bodies = {r["body"] for r in receiver.requests}
+    bodies = {r.body for r in receiver.requests}
     assert len(bodies) == 1  # same envelope (same id) every time…
-    nonces = {r["headers"]["Wechatpay-Nonce"] for r in receiver.requests}
+    nonces = {r.headers["Wechatpay-Nonce"] for r in receiver.requests}
     assert len(nonces) == 5  # …freshly signed each time
 
 
 def test_a_200_with_fail_body_is_success_and_204_too(wxsandbox, receiver):
-    receiver.statuses = [204]
+    receiver.answer_next(204)
     delivery_id = place_and_pay(wxsandbox, receiver, "NOTIFY000003")["deliveries"][0]
     assert wxsandbox.wait_delivery(delivery_id)["attempts"] == 1
 
 
 def test_schedule_exhausted_gives_up_after_16_attempts(wxsandbox_factory, receiver):
     sb = wxsandbox_factory(time_factor=0.00001)
-    receiver.default = 500
+    receiver.default_status = 500
     delivery_id = place_and_pay(sb, receiver, "NOTIFY000004")["deliveries"][0]
     delivery = sb.wait_delivery(delivery_id, timeout=10)
     assert delivery["status"] == "failed" and delivery["attempts"] == 1 + len(PAY_RETRY_SCHEDULE) == 16
@@ -85,9 +85,9 @@ def test_schedule_exhausted_gives_up_after_16_attempts(wxsandbox_factory, receiv
 
 def test_real_time_schedule_waits_and_clock_advance_releases_retries(wxsandbox_factory, receiver):
     sb = wxsandbox_factory(time_factor=1.0)
-    receiver.statuses = [500]
+    receiver.answer_next(500)
     delivery_id = place_and_pay(sb, receiver, "NOTIFY000005")["deliveries"][0]
-    receiver.wait(1)
+    receiver.wait_for(1)
     time.sleep(0.3)
     assert len(receiver.requests) == 1  # the retry is 15 s away
     sb.advance_clock(15)
@@ -98,9 +98,9 @@ def test_real_time_schedule_waits_and_clock_advance_releases_retries(wxsandbox_f
 def test_receiver_timeout_counts_as_failure(wxsandbox_factory, receiver):
     sb = wxsandbox_factory(pay={"notify_timeout_seconds": 0.2})
     receiver.delay = 0.5
-    receiver.statuses = [200]
+    receiver.answer_next(200)
     delivery_id = place_and_pay(sb, receiver, "NOTIFY000006")["deliveries"][0]
-    receiver.wait(1)
+    receiver.wait_for(1)
     receiver.delay = 0
     delivery = sb.wait_delivery(delivery_id)
     assert delivery["status"] == "delivered"
@@ -132,8 +132,8 @@ def test_duplicate_fault(wxsandbox, receiver):
     wxsandbox.add_fault(target="callback:pay.notify", duplicate=True)
     ids = place_and_pay(wxsandbox, receiver, "NOTIFY000010")["deliveries"]
     assert len(ids) == 2
-    receiver.wait(2)
-    assert receiver.requests[0]["body"] == receiver.requests[1]["body"]  # same notification id twice
+    receiver.wait_for(2)
+    assert receiver.requests[0].body == receiver.requests[1].body  # same notification id twice
 
 
 def test_delay_fault_in_sandbox_seconds(wxsandbox_factory, receiver):
@@ -155,8 +155,10 @@ def test_reorder_fault(wxsandbox_factory, receiver):
     time.sleep(0.1)
     assert receiver.requests == []  # held back…
     place_and_pay(sb, receiver, "NOTIFY000013")
-    receiver.wait(2)
-    first_sent = min(sb.deliveries(), key=lambda d: d["attempt_log"][0]["sent_at"])
+    receiver.wait_for(2)
+    # Sent is not yet recorded: the attempt log is written once the answer is in, so wait for it.
+    delivered = [sb.wait_delivery(d["id"]) for d in sb.deliveries()]
+    first_sent = min(delivered, key=lambda d: d["attempt_log"][0]["sent_at"])
     assert first_sent["meta"]["out_trade_no"] == "NOTIFY000013"  # …until a later one overtook it
 
 
@@ -192,7 +194,7 @@ def test_concurrent_confirms_pay_once_and_notify_once(wxsandbox, receiver):
     for t in threads:
         t.join()
     assert sorted(results) == [200] + [409] * 7
-    receiver.wait(1)
+    receiver.wait_for(1)
     time.sleep(0.1)
     assert len(receiver.requests) == 1
 
@@ -202,7 +204,7 @@ def test_more_due_deliveries_than_concurrency_slots_all_arrive(wxsandbox_factory
     receiver.delay = 0.02  # keep the only slot busy while more deliveries become due
     started = time.monotonic()
     ids = [place_and_pay(sb, receiver, f"SLOTS{n:07d}")["deliveries"][0] for n in range(8)]
-    receiver.wait(8, timeout=20)
+    receiver.wait_for(8, timeout=20)
     # Each freed slot must wake the dispatcher at once; a lost wake-up would cost its 1 s safety poll each.
     assert time.monotonic() - started < 6
     assert all(sb.wait_delivery(i)["status"] == "delivered" for i in ids)
@@ -224,19 +226,20 @@ def test_signtest_probe_precedes_the_notification_and_must_be_refused(wxsandbox_
         public_key=m.platform_public_key_pem,
         public_key_id=m.platform_public_key_id,
     )
-    receiver.check = lambda headers, body: merchant_sdk.callback(headers, body) is not None
+    # A verifying merchant: a notification whose signature does not verify gets 401.
+    receiver.respond = lambda r: None if merchant_sdk.callback(r.headers, r.body) is not None else 401
     place_and_pay(sb, receiver, "PROBE0000001")
-    receiver.wait(2)
-    probe, real = receiver.requests
-    assert probe["headers"]["Wechatpay-Signature"].startswith("WECHATPAY/SIGNTEST/")
-    assert probe["body"] == real["body"]
-    outcome = {d["kind"]: d for d in sb.deliveries()}
+    probe, real = receiver.wait_for(2)
+    assert probe.headers["Wechatpay-Signature"].startswith("WECHATPAY/SIGNTEST/")
+    assert probe.body == real.body
+    # The receiver sees a request before the sandbox records its outcome: wait for the recorded state.
+    outcome = {d["kind"]: sb.wait_delivery(d["id"]) for d in sb.deliveries()}
     assert outcome["pay.notify.signtest"]["status"] == "delivered"  # the merchant refused the probe (401)
     assert outcome["pay.notify.signtest"]["attempt_log"][0]["status"] == 401
     assert outcome["pay.notify"]["status"] == "delivered" and outcome["pay.notify"]["attempts"] == 1
 
     # A merchant that accepts everything (no verification) is caught: the probe delivery fails.
-    receiver.check = None
+    receiver.respond = None
     careless = wxsandbox_factory(pay={"signtest_probes": True})
     place_and_pay(careless, receiver, "PROBE0000002")
     probe_delivery = careless.deliveries(kind="pay.notify.signtest")[0]

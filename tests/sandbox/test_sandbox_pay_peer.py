@@ -40,8 +40,8 @@ def test_native_order_query_pay_notify_refund(wxsandbox, receiver):
 
     paid = wxsandbox.control("POST", "pay/confirm", json={"code_url": code_url, "user_id": "lihua"})
     assert paid["transaction"]["trade_state"] == "SUCCESS"
-    request = receiver.wait(1)[0]
-    result = wxpay.callback(request["headers"], request["body"])
+    request = receiver.wait_for(1)[0]
+    result = wxpay.callback(request.headers, request.body)
     assert result is not None, "wechatpayv3 rejected the sandbox's notification"
     assert result["event_type"] == "TRANSACTION.SUCCESS"
     resource = result["resource"]
@@ -62,8 +62,8 @@ def test_native_order_query_pay_notify_refund(wxsandbox, receiver):
     )
     assert code == 200, message
     assert json.loads(message)["status"] == "PROCESSING"
-    refund_note = receiver.wait(2)[1]
-    refund_result = wxpay.callback(refund_note["headers"], refund_note["body"])
+    refund_note = receiver.wait_for(2)[1]
+    refund_result = wxpay.callback(refund_note.headers, refund_note.body)
     assert refund_result["event_type"] == "REFUND.SUCCESS"
     assert refund_result["resource"]["refund_status"] == "SUCCESS"
     code, message = wxpay.query_refund("RF20240624000001")
@@ -223,11 +223,11 @@ def test_migrating_merchant_gets_notifications_signed_by_either_anchor(
     for n in range(8):
         assert wxpay.pay(description="迁移期", out_trade_no=f"MIGRATE{n:05d}", amount={"total": 1})[0] == 200
         sb.control("POST", "pay/confirm", json={"out_trade_no": f"MIGRATE{n:05d}", "user_id": "lihua"})
-    receiver.wait(8)
-    serials = {r["headers"]["Wechatpay-Serial"] for r in receiver.requests}
+    receiver.wait_for(8)
+    serials = {r.headers["Wechatpay-Serial"] for r in receiver.requests}
     assert serials == {merchant.platform_public_key_id, merchant.platform_cert_serial}
     for request in receiver.requests:
-        assert wxpay.callback(request["headers"], request["body"])["event_type"] == "TRANSACTION.SUCCESS"
+        assert wxpay.callback(request.headers, request.body)["event_type"] == "TRANSACTION.SUCCESS"
 
 
 def test_wechatpayv3_signing_with_the_real_clock_after_the_sandbox_clock_moved(wxsandbox, receiver):
@@ -242,9 +242,9 @@ def test_wechatpayv3_signing_with_the_real_clock_after_the_sandbox_clock_moved(w
     paid = wxsandbox.control(
         "POST", "pay/confirm", json={"out_trade_no": "WXCLOCK000001", "user_id": "lihua"}
     )
-    note = receiver.wait(1)[0]
-    assert abs(int(note["headers"]["Wechatpay-Timestamp"]) - time.time()) < 60
-    assert wxpay.callback(note["headers"], note["body"])["resource"]["out_trade_no"] == "WXCLOCK000001"
+    note = receiver.wait_for(1)[0]
+    assert abs(int(note.headers["Wechatpay-Timestamp"]) - time.time()) < 60
+    assert wxpay.callback(note.headers, note.body)["resource"]["out_trade_no"] == "WXCLOCK000001"
     # Business time is still the sandbox's: the payment happened three days "later".
     assert paid["transaction"]["success_time"] == wxsandbox.sandbox.clock.rfc3339(
         wxsandbox.sandbox.state.scalar("SELECT success_time FROM pay_orders")

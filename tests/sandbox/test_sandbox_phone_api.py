@@ -7,15 +7,14 @@ from the phone's own helper, so the check is proven against someone else's signe
 import dataclasses
 import functools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from helpers.http import HttpReceiver
 from wxsandbox.app import create_app
 from wxsandbox.config import OFFICIAL_ACCOUNT, ConfigError, generate_rsa_private_key_pem
 from wxsandbox.pay import signing
@@ -385,32 +384,6 @@ def test_scan_recognises_mini_program_links_urls_and_plain_text(wxsandbox):
 # -- framing ----------------------------------------------------------------------------------------------------
 
 
-class HeaderServer:
-    """Answers every GET with the headers given for its path."""
-
-    def __init__(self, pages):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                headers = pages.get(self.path.split("?")[0], {})
-                self.send_response(200)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_frameable_reads_x_frame_options_and_frame_ancestors(wxsandbox):
     pages = {
         "/open": {},
@@ -422,17 +395,20 @@ def test_frameable_reads_x_frame_options_and_frame_ancestors(wxsandbox):
             "X-Frame-Options": "DENY",
         },  # frame-ancestors wins over X-Frame-Options
     }
-    server = HeaderServer(pages)
+    server = HttpReceiver()  # answers every GET with the headers given for its path
+    server.respond = lambda request: (200, b"ok", pages.get(request.path.split("?")[0], {}))
     try:
 
         def check(path):
-            response = wxsandbox.client.get("/sandbox/phone/frameable", params={"url": server.base + path})
+            response = wxsandbox.client.get(
+                "/sandbox/phone/frameable", params={"url": server.base_url + path}
+            )
             assert response.status_code == 200
             return response.json()
 
         assert check("/open")["frameable"] is True
         assert check("/deny") | {"status": None} == {
-            "url": server.base + "/deny",
+            "url": server.base_url + "/deny",
             "frameable": False,
             "reason": "X-Frame-Options: DENY",
             "reachable": True,
@@ -444,7 +420,7 @@ def test_frameable_reads_x_frame_options_and_frame_ancestors(wxsandbox):
     finally:
         server.close()
     unreachable = wxsandbox.client.get(
-        "/sandbox/phone/frameable", params={"url": server.base + "/gone"}
+        "/sandbox/phone/frameable", params={"url": server.base_url + "/gone"}
     ).json()
     assert (
         unreachable["reachable"] is False and unreachable["frameable"] is True

@@ -10,10 +10,8 @@ import dataclasses
 import html
 import json
 import re
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -22,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 from wechatpayv3 import WeChatPay, WeChatPayType
 
+from helpers.http import HttpReceiver
 from wxsandbox.config import OFFICIAL_ACCOUNT, AppConfig
 from wxsandbox.mp import xmlmsg
 
@@ -46,38 +45,19 @@ class Hub:
         self.app = None
         self.pushes = []
         self.pay_pages = {}  # path → getBrandWCPayRequest params
-        hub = self
+        self.server = HttpReceiver()
+        self.server.respond = self.handle
+        self.base = self.server.base_url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                fields = xmlmsg.parse(body)
-                hub.pushes.append(fields)
-                if fields.get("Content") == "boom":  # the developer's server is broken
-                    self._send(500, b"Internal Server Error", "text/plain")
-                    return
-                self._send(200, hub.reply(fields).encode(), "application/xml")
-
-            def do_GET(self):  # noqa: N802
-                status, content, headers = hub.page(self.path)
-                self._send(status, content.encode(), "text/html; charset=utf-8", headers)
-
-            def _send(self, status, content, content_type, headers=None):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(content)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(content)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
+    def handle(self, request):
+        if request.method == "POST":
+            fields = xmlmsg.parse(request.body)
+            self.pushes.append(fields)
+            if fields.get("Content") == "boom":  # the developer's server is broken
+                return 500, b"Internal Server Error", {"Content-Type": "text/plain"}
+            return 200, self.reply(fields).encode(), {"Content-Type": "application/xml"}
+        status, content, headers = self.page(request.path)
+        return status, content.encode(), {"Content-Type": "text/html; charset=utf-8", **headers}
 
     # -- the OA message server ---------------------------------------------------------------------------
     def reply(self, fields):
@@ -189,8 +169,7 @@ class Hub:
 </script></html>"""
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from wxmall.core.errors import DomainError
 from wxmall.core.money import yuan
+from wxmall.core.schemas import ErrorOut, errors
 
 from . import queries
 from .errors import CatalogError
@@ -16,12 +17,6 @@ router = Router(tags=["商品目录"])
 
 
 # --- schemas ------------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict | None = None
 
 
 class CategoryOut(Schema):
@@ -275,7 +270,15 @@ def get_sku(request: HttpRequest, sku_id: str):
 
 
 @router.get(
-    "/products/{product_id}/images/{index}.svg", url_name="catalog_product_image", summary="商品图片（SVG）"
+    "/products/{product_id}/images/{index}.svg",
+    url_name="catalog_product_image",
+    response=errors(400, 404),
+    summary="商品图片（SVG）",
+    openapi_extra={
+        "responses": {
+            "200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}}
+        }
+    },
 )
 def product_image(request: HttpRequest, product_id: str, index: int):
     """Drawn from the product's data; served for delisted products too (the admin shows them)."""

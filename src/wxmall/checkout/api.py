@@ -21,6 +21,7 @@ from pydantic import Field as PydanticField
 
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import yuan
+from wxmall.core.schemas import AUTH_READ, AUTH_WRITE, BODY, errors
 from wxmall.core.validation import MAX_ID, Flag, Id, PathId, StrictInt64, Text
 from wxmall.orders.schemas import OrderDetailOut, order_detail
 
@@ -106,32 +107,42 @@ class QuantityIn(_OpenBody):
     quantity: StrictInt64
 
 
-@router.get("/cart", response=CartOut, summary="购物车")
+@router.get("/cart", response={200: CartOut, **errors(*AUTH_READ)}, summary="购物车")
 def get_cart(request):
     return _cart(request.auth)
 
 
-@router.post("/cart/items", response={201: CartOut}, summary="加入购物车（数量累加）")
+@router.post(
+    "/cart/items",
+    response={201: CartOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
+    summary="加入购物车（数量累加）",
+)
 def add_cart_item(request, payload: CartItemIn):
     _refuse_extras(payload)
     actions.add_to_cart(request.auth, payload.sku_id, payload.quantity)
     return Status(201, _cart(request.auth))
 
 
-@router.put("/cart/items/{sku_id}", response=CartOut, summary="修改购物车数量")
+@router.put(
+    "/cart/items/{sku_id}",
+    response={200: CartOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
+    summary="修改购物车数量",
+)
 def set_cart_item(request, sku_id: PathId, payload: QuantityIn):
     _refuse_extras(payload)
     actions.set_cart_quantity(request.auth, sku_id, payload.quantity)
     return _cart(request.auth)
 
 
-@router.delete("/cart/items/{sku_id}", response=CartOut, summary="移出购物车")
+@router.delete(
+    "/cart/items/{sku_id}", response={200: CartOut, **errors(*AUTH_WRITE, 404)}, summary="移出购物车"
+)
 def remove_cart_item(request, sku_id: PathId):
     actions.remove_from_cart(request.auth, sku_id)
     return _cart(request.auth)
 
 
-@router.delete("/cart", response=CartOut, summary="清空购物车")
+@router.delete("/cart", response={200: CartOut, **errors(*AUTH_WRITE)}, summary="清空购物车")
 def clear_cart(request):
     actions.clear_cart(request.auth)
     return _cart(request.auth)
@@ -185,7 +196,11 @@ def _items(payload) -> list[tuple[int, int]] | None:
     return [(item.sku_id, item.quantity) for item in payload.items]
 
 
-@router.post("/quote", response=QuoteOut, summary="计算订单金额（不下单）")
+@router.post(
+    "/quote",
+    response={200: QuoteOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
+    summary="计算订单金额（不下单）",
+)
 def quote(request, payload: QuoteIn):
     _refuse_extras(payload)
     q = queries.quote(request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id)
@@ -225,7 +240,7 @@ class PlaceOrderIn(QuoteIn):
 
 @router.post(
     "/orders",
-    response={200: OrderDetailOut, 201: OrderDetailOut},
+    response={200: OrderDetailOut, 201: OrderDetailOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
     summary="提交订单（重复提交同一 idempotency_key 返回同一订单，状态码 200）",
 )
 def place_order(request, payload: PlaceOrderIn):
@@ -258,7 +273,7 @@ class CouponOut(Schema):
     reason: str
 
 
-@router.get("/coupons", response=list[CouponOut], summary="我可用的优惠券")
+@router.get("/coupons", response={200: list[CouponOut], **errors(*AUTH_READ)}, summary="我可用的优惠券")
 def coupons(request, subtotal: Annotated[int, PydanticField(ge=0, le=MAX_ID)] = 0):
     return [
         {
@@ -354,29 +369,41 @@ def _address(a) -> dict:
     }
 
 
-@router.get("/addresses", response=list[AddressOut], summary="收货地址")
+@router.get("/addresses", response={200: list[AddressOut], **errors(*AUTH_READ)}, summary="收货地址")
 def list_addresses(request):
     return [_address(a) for a in queries.addresses_for(request.auth)]
 
 
-@router.post("/addresses", response={201: AddressOut}, summary="新增收货地址")
+@router.post(
+    "/addresses", response={201: AddressOut, **errors(*AUTH_WRITE, 409, *BODY)}, summary="新增收货地址"
+)
 def add_address(request, payload: AddressIn):
     return Status(201, _address(actions.add_address(request.auth, **payload.dict())))
 
 
-@router.put("/addresses/{address_id}", response=AddressOut, summary="修改收货地址")
+@router.put(
+    "/addresses/{address_id}",
+    response={200: AddressOut, **errors(*AUTH_WRITE, 404, *BODY)},
+    summary="修改收货地址",
+)
 def update_address(request, address_id: PathId, payload: AddressIn):
     data = payload.dict()
     is_default = data.pop("is_default")
     return _address(actions.update_address(request.auth, address_id, is_default=is_default, **data))
 
 
-@router.post("/addresses/{address_id}/default", response=AddressOut, summary="设为默认地址")
+@router.post(
+    "/addresses/{address_id}/default",
+    response={200: AddressOut, **errors(*AUTH_WRITE, 404)},
+    summary="设为默认地址",
+)
 def default_address(request, address_id: PathId):
     return _address(actions.set_default_address(request.auth, address_id))
 
 
-@router.delete("/addresses/{address_id}", response={204: None}, summary="删除收货地址")
+@router.delete(
+    "/addresses/{address_id}", response={204: None, **errors(*AUTH_WRITE, 404)}, summary="删除收货地址"
+)
 def delete_address(request, address_id: PathId):
     actions.delete_address(request.auth, address_id)
     return Status(204, None)

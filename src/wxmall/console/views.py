@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -111,6 +112,7 @@ def outbox_detail(request: HttpRequest, message_id: int) -> HttpResponse:
         "console/outbox_detail.html",
         {
             "message": message,
+            "now": timezone.now(),
             "payload_json": json.dumps(message.payload, ensure_ascii=False, indent=2, sort_keys=True),
             "result_json": None
             if message.result is None

@@ -11,6 +11,7 @@ from ninja.security import django_auth
 from wxmall.core import actions, queries
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.models import OutboxMessage
+from wxmall.core.schemas import AUTH_WRITE, BODY, errors
 from wxmall.core.validation import PathId, Text
 
 router = Router(auth=django_auth, tags=["outbox"])
@@ -74,7 +75,11 @@ def _message(message: OutboxMessage) -> MessageOut:
     )
 
 
-@router.get("/outbox/health", response=OutboxHealthOut, summary="外发消息投递健康（最近 24 小时）")
+@router.get(
+    "/outbox/health",
+    response={200: OutboxHealthOut, **errors(401, 403)},
+    summary="外发消息投递健康（最近 24 小时）",
+)
 def outbox_health(request):
     _require_staff(request)
     return OutboxHealthOut(
@@ -83,13 +88,21 @@ def outbox_health(request):
     )
 
 
-@router.post("/outbox/{message_id}/replay", response=MessageOut, summary="重放死信或已丢弃消息")
+@router.post(
+    "/outbox/{message_id}/replay",
+    response={200: MessageOut, **errors(*AUTH_WRITE, 404, 409)},
+    summary="重放死信或已丢弃消息",
+)
 def replay(request, message_id: PathId):
     _require_staff(request)
     return _message(actions.replay(message_id, request.auth))
 
 
-@router.post("/outbox/{message_id}/discard", response=MessageOut, summary="丢弃消息（需填写原因）")
+@router.post(
+    "/outbox/{message_id}/discard",
+    response={200: MessageOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
+    summary="丢弃消息（需填写原因）",
+)
 def discard(request, message_id: PathId, payload: DiscardIn):
     _require_staff(request)
     return _message(actions.discard(message_id, request.auth, payload.reason))

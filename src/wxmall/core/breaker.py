@@ -8,6 +8,14 @@ closed ──N consecutive failures──► open ──cool-down over──► 
 While open, the relay does not attempt the destination's rows, and they keep their attempt count.
 Permanent errors (the receiver refused this message) say nothing about the destination's health and
 do not count.
+
+Deliberately, a destination that stays down produces dead letters slowly: each cool-down
+(OUTBOX_BREAKER_COOLDOWN_SECONDS) lets one trial through, which spends one attempt of one row, while
+the rows behind the breaker wait with their budget intact. A receiver down for an hour thus costs the
+queue a few dozen attempts instead of every row's whole budget, and once it is back every waiting row
+is delivered rather than being found dead. The console shows, per destination, how many rows wait
+behind an open breaker and when the next trial is (`queries.destination_health`); staff who know the
+receiver is gone for good discard those rows there.
 """
 
 from __future__ import annotations

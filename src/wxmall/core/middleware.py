@@ -2,17 +2,18 @@
 and every error answer is the `{"code", "message"}` envelope, whichever layer produced it (Django's own
 404/405/500 pages are HTML).
 
-It reads the bounded body once, before anything else can: ninja's CSRF check reads `request.POST`, which
-for a multipart body consumes the input stream, so the JSON parser then failed with RawPostDataException
-(a 500). With the body read here, `request.POST` is parsed from this copy, and the API's parser refuses
-anything but application/json with 415 after authentication and CSRF have had their say."""
+ninja's CSRF check reads `request.POST`, which for a multipart body consumed the input stream, so the
+JSON parser then failed with RawPostDataException (a 500), and a multipart body without a boundary
+raised inside the check itself. The API never reads forms: here `request.POST` is set empty and the
+bounded body is read once, so the check only looks at the X-CSRFToken header, and the API's parser
+refuses anything but application/json with 415 after authentication and CSRF have had their say."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 
 from .errors import CommonError, ErrorCode, common_error_for_status
 
@@ -40,6 +41,9 @@ class ApiRequestGuard:
         refused = self._refuse_body(request)
         if refused is not None:
             return refused
+        # The API reads JSON only: no form is parsed, so the CSRF check takes its token from the header
+        # and a malformed multipart body (no boundary) cannot raise inside it.
+        request.POST = QueryDict()
         return self._as_envelope(self.get_response(request))
 
     @staticmethod

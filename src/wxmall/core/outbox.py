@@ -61,6 +61,19 @@ def destination_config(destination: str) -> dict[str, Any]:
         ) from None
 
 
+def timeout_seconds(destination: str) -> float:
+    """How long one delivery to `destination` may wait on the other side (its `timeout`, else the
+    global OUTBOX_HTTP_TIMEOUT_SECONDS). Handlers pass it to their HTTP client."""
+    config = settings.OUTBOX_DESTINATIONS.get(destination, {})
+    return float(config.get("timeout", settings.OUTBOX_HTTP_TIMEOUT_SECONDS))
+
+
+def lease_seconds(destination: str) -> float:
+    """How long a relay owns a claimed row of `destination`: one delivery's timeout plus a margin for the
+    write-back (see `wxmall.core.relay` on what happens when a delivery outlives it)."""
+    return timeout_seconds(destination) + settings.OUTBOX_LEASE_MARGIN_SECONDS
+
+
 def is_enabled(destination: str) -> bool:
     config = destination_config(destination)
     return bool(config.get("handler")) and ("url" not in config or bool(config["url"]))
@@ -104,4 +117,5 @@ def enqueue(destination: str, kind: str, payload: dict[str, Any], *, key: str) -
 def kick_relay() -> None:
     """Ask a worker to relay now. Failure to reach the broker is harmless: the periodic relay runs anyway.
     By name: the app resolves it to the registered task (honouring eager mode) or sends it as is."""
-    celery_app.signature(RELAY_TASK).apply_async(expires=settings.OUTBOX_LEASE_SECONDS)
+    # A kick nobody took up within a relay interval is superseded by the periodic run.
+    celery_app.signature(RELAY_TASK).apply_async(expires=max(settings.OUTBOX_RELAY_INTERVAL_SECONDS, 1))

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from wxmall.core.models import CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
+from wxmall.core.models import BreakerState, CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
 from wxmall.core.outbox import is_enabled
 
 OPEN_STATUSES = (OutboxStatus.PENDING, OutboxStatus.DEAD)  # what needs attention
@@ -65,10 +65,19 @@ class DestinationHealth:
     breaker_state_label: str
     consecutive_failures: int
     opened_until: datetime | None
+    # Pending rows the breaker holds back (0 while closed), and when it lets the next trial through:
+    # the cool-down's end while open; None while closed or while a half-open trial is in flight.
+    waiting_behind_breaker: int = 0
+    next_trial_at: datetime | None = None
+    # Rows a relay holds right now, and when the latest of those leases runs out (a relay killed
+    # mid-delivery is taken over then).
+    in_flight: int = 0
+    lease_until: datetime | None = None
 
 
 def destination_health(*, now: datetime | None = None) -> list[DestinationHealth]:
-    since = (now or timezone.now()) - STATS_WINDOW
+    now = now or timezone.now()
+    since = now - STATS_WINDOW
     breakers = {b.destination: b for b in CircuitBreaker.objects.all()}
     rows = []
     for name in known_destinations():
@@ -86,6 +95,11 @@ def destination_health(*, now: datetime | None = None) -> list[DestinationHealth
         ).count()
         breaker = breakers.get(name) or CircuitBreaker(destination=name)
         enabled = name in settings.OUTBOX_DESTINATIONS and is_enabled(name)
+        pending = by_status.get(OutboxStatus.PENDING, 0)
+        held = OutboxMessage.objects.filter(
+            destination=name, status=OutboxStatus.PENDING, leased_until__gt=now
+        ).aggregate(n=Count("id"), until=Max("leased_until"))
+        tripped = breaker.state != BreakerState.CLOSED
         rows.append(
             DestinationHealth(
                 destination=name,
@@ -96,12 +110,19 @@ def destination_health(*, now: datetime | None = None) -> list[DestinationHealth
                 p50_ms=latency_percentile(name, since, 0.50),
                 p95_ms=latency_percentile(name, since, 0.95),
                 delivered=delivered,
-                pending=by_status.get(OutboxStatus.PENDING, 0),
+                pending=pending,
                 dead=by_status.get(OutboxStatus.DEAD, 0),
                 breaker_state=breaker.state,
                 breaker_state_label=breaker.get_state_display(),
                 consecutive_failures=breaker.consecutive_failures,
                 opened_until=breaker.opened_until,
+                waiting_behind_breaker=pending - held["n"] if tripped else 0,
+                # A cool-down already over means: at the next relay run.
+                next_trial_at=max(breaker.opened_until or now, now)
+                if breaker.state == BreakerState.OPEN
+                else None,
+                in_flight=held["n"],
+                lease_until=held["until"],
             )
         )
     return rows

@@ -6,9 +6,20 @@ and PostgreSQL apply atomically, so two relays never hold the same row. Each wri
 the relay's lease token and `status = pending`: a relay whose lease ran out, or a row a person
 discarded meanwhile, is never overwritten.
 
-Delivery is at least once. If a relay dies after the receiver took a message but before the row is
-marked delivered, the lease runs out (OUTBOX_LEASE_SECONDS) and another relay delivers it again with
-the same `Idempotency-Key`; receivers must drop duplicates by that key.
+Leases. A relay claims one row right before delivering it, for `outbox.lease_seconds(destination)`:
+the destination's HTTP timeout plus OUTBOX_LEASE_MARGIN_SECONDS (10 s + 5 s by default). The lease is
+tied to the timeout because a delivery is one bounded call: a relay still alive is done (or has given
+up) by then. A relay killed mid-delivery (worker OOM, deploy) leaves its row leased; the next relay run
+after the lease ends takes it over, so a killed delivery is retried about 15 s later, not a minute.
+The console shows rows in flight and until when their lease runs.
+The price of a short lease: httpx's timeout bounds each phase of a call (connect, each read), not its
+total, so a receiver trickling bytes can keep one call alive past the lease. Another relay then
+delivers the row again, and the first relay's late write-back is refused by the token guard: a
+duplicate, never a lost or overwritten outcome.
+
+Delivery is therefore at least once: after a takeover, a replay by staff, or a lease outlived, the
+receiver gets the same message again with the same `Idempotency-Key` header. Receivers MUST record
+the keys they processed and drop repeats (the merchant webhook's contract, README "Outbox").
 
 Failures back off exponentially with full jitter: the n-th failure waits a uniform random time in
 [0, min(OUTBOX_BACKOFF_MAX_SECONDS, OUTBOX_BACKOFF_BASE_SECONDS * 2**(n-1))]. After
@@ -33,7 +44,7 @@ from django.utils.module_loading import import_string
 
 from wxmall.core import breaker
 from wxmall.core.models import CircuitBreaker, DeliveryAttempt, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import DeliveryError, PermanentError, is_enabled
+from wxmall.core.outbox import DeliveryError, PermanentError, is_enabled, lease_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +72,27 @@ def _lease_free(now: datetime) -> Q:
     return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
 
 
-def due_ids(now: datetime, limit: int) -> list[int]:
+def due(now: datetime, limit: int) -> list[tuple[int, str]]:
+    """(id, destination) of rows to try now, oldest due first; destinations behind an open breaker are
+    left out (their rows wait without spending attempts: see `wxmall.core.breaker`)."""
     return list(
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .filter(_lease_free(now))
         .exclude(destination__in=breaker.blocked_destinations(now))
         .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
+        .values_list("id", "destination")[:limit]
     )
 
 
-def claim(message_id: int, token: str, now: datetime) -> bool:
-    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+def claim(message_id: int, token: str, now: datetime, destination: str | None = None) -> bool:
+    """Take the row for one delivery, for the destination's lease (looked up when not given)."""
+    if destination is None:
+        destination = (
+            OutboxMessage.objects.filter(pk=message_id).values_list("destination", flat=True).first()
+        )
+        if destination is None:
+            return False
+    lease = timedelta(seconds=lease_seconds(destination))
     return (
         OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .filter(_lease_free(now))
@@ -90,9 +110,9 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
     """One pass over the due rows. `now` pins the clock (tests); by default each row uses the real time."""
     result = RelayResult()
     token = uuid.uuid4().hex
-    for message_id in due_ids(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
+    for message_id, destination in due(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
         at = now or timezone.now()
-        if not claim(message_id, token, at):
+        if not claim(message_id, token, at, destination):
             result.skipped += 1
             continue
         message = OutboxMessage.objects.get(pk=message_id)

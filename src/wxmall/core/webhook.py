@@ -18,11 +18,10 @@ import time
 from typing import Any
 
 import httpx
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
 from wxmall.core.models import OutboxMessage
-from wxmall.core.outbox import DeliveryError, PermanentError
+from wxmall.core.outbox import DeliveryError, PermanentError, timeout_seconds
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 _RETRYABLE_CLIENT_ERRORS = {408, 425, 429}
@@ -73,7 +72,7 @@ def post_webhook(message: OutboxMessage, config: dict[str, Any]) -> None:
         "X-Wxmall-Timestamp": timestamp,
         "X-Wxmall-Signature": sign(config.get("secret", ""), timestamp, body),
     }
-    timeout = config.get("timeout", settings.OUTBOX_HTTP_TIMEOUT_SECONDS)
+    timeout = timeout_seconds(message.destination)
     try:
         response = httpx.post(
             config["url"], content=body, headers=headers, timeout=timeout, follow_redirects=False

@@ -3,11 +3,14 @@ Session auth (CSRF token required on POST: cookie `csrftoken` + header `X-CSRFTo
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
 from wxmall.accounts.queries import openid_for
 from wxmall.core.errors import CommonError, DomainError
+from wxmall.core.validation import Text
 from wxmall.orders.models import Order
 
 from . import actions, wechatpay
@@ -16,7 +19,7 @@ from .errors import PaymentError
 from .models import PayMethod
 
 router = Router(auth=django_auth, tags=["payments"])
-ORDER_NO = r"^[0-9A-Za-z_\-|*]{6,32}$"
+OrderNo = Annotated[str, Field(min_length=1, max_length=64)]  # longer cannot be one: 404 below it
 
 
 class ErrorOut(Schema):
@@ -35,8 +38,8 @@ class RequestPaymentOut(Schema):
 
 
 class RefundIn(Schema):
-    amount: int | None = Field(None, ge=1, le=100_000_000, description="fen; omitted: everything left")
-    reason: str = Field("", max_length=80)
+    amount: int | None = Field(None, strict=True, ge=1, le=100_000_000, description="fen; omitted: all left")
+    reason: Text(80) = ""
 
 
 class RefundOut(Schema):
@@ -51,8 +54,8 @@ class RefundOut(Schema):
     response={200: RequestPaymentOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 502: ErrorOut},
     summary="小程序支付参数（wx.requestPayment）",
 )
-def miniprogram_pay(request, order_no: str):
-    if not Order.objects.filter(order_no=order_no[:32], user=request.auth).exists():
+def miniprogram_pay(request, order_no: OrderNo):
+    if not Order.objects.filter(order_no=order_no, user=request.auth).exists():
         raise DomainError(PaymentError.NOT_FOUND)
     appid = pay_config().mp_appid
     if not appid:
@@ -69,10 +72,10 @@ def miniprogram_pay(request, order_no: str):
     response={200: RefundOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="商家退款（全额或部分）",
 )
-def refund(request, order_no: str, payload: RefundIn):
+def refund(request, order_no: OrderNo, payload: RefundIn):
     if not request.auth.is_staff:
         raise DomainError(CommonError.PERMISSION_DENIED)
-    order_id = Order.objects.filter(order_no=order_no[:32]).values_list("pk", flat=True).first()
+    order_id = Order.objects.filter(order_no=order_no).values_list("pk", flat=True).first()
     if order_id is None:
         raise DomainError(PaymentError.NOT_FOUND)
     made = actions.refund_order(order_id, payload.amount, payload.reason or "商家退款", staff=request.auth)

@@ -153,7 +153,33 @@
     sync();
   }
 
+  /* --- forms with data-confirm ask first (no inline handlers: the CSP refuses them) ------------------ */
+  function initConfirm() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+        }
+      });
+    });
+  }
+
+  /* --- "back" links that go to the previous page when there is one (no javascript: URL: the CSP refuses it) */
+  function initHistoryBack() {
+    document.querySelectorAll("a[data-history-back]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (window.history.length > 1) {
+          event.preventDefault();
+          window.history.back();
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    initHistoryBack();
+    initConfirm();  // first, so a cancelled confirm stops the submit-once lock too
     initPicker();
     initSteppers();
     initCountdowns();
