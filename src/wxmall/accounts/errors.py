@@ -1,10 +1,13 @@
-"""Why a login, link, merge or points operation was refused. Value: (wire code, HTTP status, Chinese message).
+"""Why an address-book change, a login, link, merge or points operation was refused. Value: (wire code, HTTP status, Chinese message).
 Messages never echo what the caller sent."""
 
 from wxmall.core.errors import ErrorCode
 
 
 class AccountError(ErrorCode):
+    INVALID_ADDRESS = ("invalid_address", 400, "收货地址信息不完整或格式不正确")
+    ADDRESS_NOT_FOUND = ("address_not_found", 404, "收货地址不存在")
+    ADDRESS_LIMIT = ("address_limit", 409, "收货地址最多保存 20 个")
     OAUTH_STATE_MISMATCH = ("oauth_state_mismatch", 400, "登录请求已失效，请重新进入页面")
     OAUTH_CODE_USED = ("oauth_code_used", 400, "该登录链接已使用过，请重新进入页面")
     OAUTH_CODE_EXPIRED = ("oauth_code_expired", 400, "登录链接已过期，请重新进入页面")
