@@ -52,6 +52,7 @@ lint: setup
 bench: setup
 	$(UV) run python bench/checkout.py
 	$(UV) run python bench/sandbox.py
+	$(UV) run python bench/tokens.py
 	$(UV) run python bench/notify.py
 	$(UV) run python bench/scanner.py
 

@@ -1,7 +1,8 @@
 """The import graph of `src/wxmall` has no cycles.
 
 Every module is parsed (not imported) and every import statement in it counts, including the ones inside
-functions: a lazy import hides a cycle from Python's loader, not from the design. `from pkg import name`
+functions: a lazy import hides a cycle from Python's loader, not from the design. Only imports under
+`if TYPE_CHECKING:` are left out: they exist for annotations and never run. `from pkg import name`
 points at `pkg.name` when that is a module, else at `pkg` itself. A cycle fails the test and is printed
 as the chain of modules that forms it. The same holds one level up, between the domain apps
 (`wxmall.checkout` -> `wxmall.orders` means some checkout module imports some orders module): an app
@@ -36,11 +37,30 @@ def _absolute(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join([*base, node.module] if node.module else base)
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node, except inside `if TYPE_CHECKING:` (annotations only; never executed)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if _is_type_checking(node):
+            pending.extend(node.orelse)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+
+
 def imports_of(module: str, path: Path, known: set[str]) -> set[str]:
     """The wxmall modules `module` imports anywhere in its body."""
     targets: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -124,8 +144,11 @@ def _chain(graph: dict[str, set[str]], component: set[str]) -> list[str]:
 
 def test_the_walker_sees_function_level_and_relative_imports(tmp_path):
     (tmp_path / "a.py").write_text("def f():\n    from .b import thing\n", encoding="utf-8")
-    (tmp_path / "b.py").write_text("import wxmall.a\n", encoding="utf-8")
-    known = {"wxmall.a", "wxmall.b"}
+    (tmp_path / "b.py").write_text(
+        "import wxmall.a\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import wxmall.c\n",
+        encoding="utf-8",
+    )
+    known = {"wxmall.a", "wxmall.b", "wxmall.c"}
     graph = {
         "wxmall.a": imports_of("wxmall.a", tmp_path / "a.py", known),
         "wxmall.b": imports_of("wxmall.b", tmp_path / "b.py", known),

@@ -105,6 +105,7 @@ def _mount_routers() -> None:
     # Each domain owns `api.py` exposing `router`; mounting here keeps one OpenAPI document.
     from wxmall.catalog.api import router as catalog
     from wxmall.checkout.api import router as checkout
+    from wxmall.compliance.api import router as compliance
     from wxmall.core.api import router as core
     from wxmall.orders.api import router as orders
     from wxmall.payments.api import router as payments
@@ -116,6 +117,7 @@ def _mount_routers() -> None:
     api.add_router("/payments", payments)
     api.add_router("/core", core)
     api.add_router("/wechat", wechat)
+    api.add_router("/compliance", compliance)
 
 
 _mount_routers()

@@ -444,6 +444,8 @@ LOGGING = {
 # An app whose appid is empty is off. Outside the demo, every configured app is checked at start
 # (appid "wx" + 16 hex, secret 32 hex). In the demo (WXMALL_DEMO=1) the appids default to wxsandbox's
 # seeded apps and an empty secret is read from the sandbox's control API, so `make run` needs no env.
+# httpx logs every request URL at INFO, and WeChat puts the access_token in the query string.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}
 WECHAT_APPS = {
     "oa": {
         "appid": _env("WECHAT_OA_APPID") or ("wx5b1f0a7c3e9d0a01" if DEMO else ""),

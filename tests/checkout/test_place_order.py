@@ -8,10 +8,12 @@ from django.db import connection
 from django.db.utils import IntegrityError
 
 from helpers.db import refused, unchanged
+from wxmall.accounts import actions as accounts
 from wxmall.accounts.testing import make_address
 from wxmall.catalog.models import SKU
 from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions, queries
+from wxmall.checkout.actions import placement
 from wxmall.checkout.models import CartLine, CouponKind, CouponRedemption, FlashSalePurchase
 from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.orders.models import Order, OrderEvent
@@ -52,7 +54,7 @@ def test_places_order_at_server_prices_and_takes_stock(customer, address, sku, c
 
 def test_address_is_a_snapshot_encrypted_at_rest(customer, address, sku):
     order = actions.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
-    actions.update_address(
+    accounts.update_address(
         customer,
         address.pk,
         recipient="李四",
@@ -340,14 +342,14 @@ def test_from_cart_with_empty_cart_or_with_items_is_refused(customer, address, s
 def test_order_number_collision_is_retried(customer, address, cheap_sku, monkeypatch):
     first = actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
     numbers = iter([first.order_no, first.order_no, "WX20991231235959000001"])
-    monkeypatch.setattr(actions, "new_order_no", lambda: next(numbers))
+    monkeypatch.setattr(placement, "new_order_no", lambda: next(numbers))
     second = actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
     assert second.order_no == "WX20991231235959000001"
 
 
 def test_order_number_collisions_give_up_after_five_tries(customer, address, cheap_sku, monkeypatch):
     first = actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
-    monkeypatch.setattr(actions, "new_order_no", lambda: first.order_no)
+    monkeypatch.setattr(placement, "new_order_no", lambda: first.order_no)
     with unchanged(), pytest.raises(IntegrityError):
         actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
 
@@ -411,7 +413,7 @@ def test_order_number_collision_outside_any_outer_transaction(customer, address,
     first = actions.place_order(customer, items=[(cheap_sku.pk, 1)], address_id=address.pk)
     stock_before = SKU.objects.get(pk=cheap_sku.pk).stock
     numbers = iter([first.order_no, "WX20991231235959000002"])
-    monkeypatch.setattr(actions, "new_order_no", lambda: next(numbers))
+    monkeypatch.setattr(placement, "new_order_no", lambda: next(numbers))
     second = actions.place_order(customer, items=[(cheap_sku.pk, 2)], address_id=address.pk)
     assert second.order_no == "WX20991231235959000002" and not second.replayed
     assert Order.objects.filter(user=customer).count() == 2

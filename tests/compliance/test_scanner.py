@@ -6,6 +6,8 @@ from wxmall.compliance.actions import check_copy
 from wxmall.compliance.lexicon import builtin_terms
 from wxmall.compliance.scanner import Scanner, builtin_scanner
 
+pytestmark = pytest.mark.django_db  # check_copy reads the merchant words
+
 DATA = Path(__file__).parent / "data" / "labelled.tsv"
 
 
@@ -92,3 +94,14 @@ def test_merchant_terms_win_over_builtins_and_scan_alone():
     v = sc.scan("这台爆 款 神机")
     assert [h.rule for h in v.hits] == ["merchant"]
     assert sc.scan("普通文案").status == "pass"
+
+
+@pytest.mark.django_db
+def test_merchant_words_from_the_database_apply_at_once():
+    from wxmall.compliance.models import MerchantTerm
+
+    assert check_copy("这台 爆款神机", context="api").status == "pass"
+    MerchantTerm.objects.create(term="爆款神机", severity="block", suggestion="请改写为具体卖点")
+    MerchantTerm.objects.create(term="停用词", severity="block", active=False)
+    hits = check_copy("这台 爆 款 神机，停用词", context="api").hits
+    assert [(h.rule, h.text, h.suggestion) for h in hits] == [("merchant", "爆 款 神机", "请改写为具体卖点")]

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+
+from wxsandbox.config import generate_rsa_private_key_pem, public_key_pem_of
 
 PROJECT = Path(__file__).resolve().parents[2]
 MODE_VARS = {
@@ -22,31 +22,19 @@ MODE_VARS = {
     "SECURE_SSL_REDIRECT",
 }
 
-
-def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private.decode(), public.decode()
-
-
-_MERCHANT_KEY, _PLATFORM_PUBLIC_KEY = _pem_pair()
+_MERCHANT_KEY = generate_rsa_private_key_pem()
 REAL = {
     "SECRET_KEY": "x7#k2-real-production-secret-" + "q" * 40,
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "shop.example.com",
-    # A production shop takes WeChat Pay: its merchant settings are part of a clean start.
+    # A WeChat Pay merchant (payments refuses to start in production without one).
     "WECHAT_PAY_MCHID": "1900000109",
-    "WECHAT_PAY_APPID": "wx8888888888888888",
-    "WECHAT_PAY_APIV3_KEY": "a" * 32,
-    "WECHAT_PAY_MERCHANT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "WECHAT_PAY_APPID": "wxd678efh567hg6787",
+    "WECHAT_PAY_APIV3_KEY": "0123456789abcdefghijklmnopqrstuv",
+    "WECHAT_PAY_MERCHANT_SERIAL": "3775B6A45ACD588826D15E583A95F5DD1D3D6D5C",
     "WECHAT_PAY_MERCHANT_KEY": _MERCHANT_KEY,
-    "WECHAT_PAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0000000000000000000000000000000",
-    "WECHAT_PAY_PUBLIC_KEY": _PLATFORM_PUBLIC_KEY,
+    "WECHAT_PAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0119000001092024101100397200000006",
+    "WECHAT_PAY_PUBLIC_KEY": public_key_pem_of(generate_rsa_private_key_pem()),
 }
 SHOW = (
     "from django.conf import settings as s; import json; print(json.dumps({k: getattr(s, k, None) for k in "

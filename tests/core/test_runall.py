@@ -1,5 +1,6 @@
-"""`manage.py runall` as a real subprocess: web answers, Ctrl-C stops every process it started, and a
-child dying on its own takes the rest down with a non-zero exit."""
+"""`manage.py runall`: its supervisor against small real child processes (a crashed child comes back after
+a backoff, one that keeps crashing is given up on while the rest keep running), and the real command as a
+subprocess (web answers, a killed child is restarted, Ctrl-C stops every process it started)."""
 
 import os
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from wxmall.core.management.commands.runall import Child, RestartPolicy, Supervisor, describe_exit
 
 PROJECT = Path(__file__).resolve().parents[2]
 STARTED = re.compile(r"started (\w+) \(pid (\d+)\)")
@@ -69,6 +72,8 @@ class Runall:
                 "--no-sandbox",
                 "--stop-timeout",
                 "20",
+                "--restart-backoff",
+                "0.2",
             ],
             cwd=PROJECT,
             env=env,
@@ -158,10 +163,171 @@ def test_ctrl_c_stops_every_child(runall, embedded, receiver):
     assert "all processes stopped" in runall.output()
 
 
-def test_a_child_dying_stops_everything_with_an_error(runall):
+def test_a_killed_child_is_restarted_and_the_shop_stays_up(runall):
     runall.wait_healthy()
-    children = runall.children()
-    os.killpg(children["beat"], signal.SIGKILL)
-    assert runall.process.wait(60) != 0
-    assert "beat exited unexpectedly" in runall.output()
-    assert not any(group_alive(pid) for pid in children.values()), runall.output()
+    first = runall.children()
+    os.killpg(first["beat"], signal.SIGKILL)
+    runall.wait_for("beat killed by SIGKILL; restarting in 0.2s")
+    deadline = time.monotonic() + 60
+    while runall.output().count("started beat (pid") < 2:
+        assert time.monotonic() < deadline and runall.process.poll() is None, runall.output()
+        time.sleep(0.2)
+    assert not group_alive(first["beat"])
+    assert runall.process.poll() is None  # runall itself kept going
+    assert httpx.get(f"http://127.0.0.1:{runall.port}/healthz", timeout=5).status_code == 200
+    [new_beat] = [int(pid) for name, pid in STARTED.findall(runall.output()) if name == "beat"][1:]
+    assert group_alive(new_beat) and new_beat != first["beat"]
+
+    os.kill(runall.process.pid, signal.SIGINT)
+    assert runall.process.wait(60) == 0, runall.output()
+    assert not any(group_alive(pid) for pid in [*first.values(), new_beat]), runall.output()
+
+
+# --- the supervisor with small fake children ----------------------------------------------------------------
+def fake(name: str, code: str, **kwargs) -> Child:
+    return Child(name, [sys.executable, "-c", code], dict(os.environ), **kwargs)
+
+
+SLEEPER = "import time; time.sleep(600)"
+
+
+def fake_web(port: int) -> Child:
+    return Child(
+        "web",
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        dict(os.environ),
+        essential=True,
+    )
+
+
+class Supervised:
+    """A Supervisor running its loop in a thread, as runall's main loop does, with its log captured."""
+
+    def __init__(self, children, policy):
+        self.lines: list[str] = []
+        self.supervisor = Supervisor(children, self.lines.append, stop_timeout=5, policy=policy)
+        self.result: list = []
+        self.supervisor.start()
+        self.thread = threading.Thread(target=lambda: self.result.append(self.supervisor.run()), daemon=True)
+        self.thread.start()
+
+    def log(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, predicate, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, self.log()
+            time.sleep(0.05)
+
+    def child(self, name) -> Child:
+        return next(c for c in self.supervisor.children if c.name == name)
+
+    def close(self):
+        self.supervisor.stop_requested = True
+        self.thread.join(10)
+        self.supervisor.stop()
+
+
+@pytest.fixture
+def supervised():
+    started = []
+
+    def start(children, **policy):
+        instance = Supervised(children, RestartPolicy(**policy))
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.close()
+
+
+def web_answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_killed_child_comes_back_and_web_keeps_serving(supervised):
+    port = free_port()
+    run = supervised([fake_web(port), fake("worker", SLEEPER)], backoff=0.05, max_crashes=5, window=60)
+    run.wait_for(lambda: web_answers(port))
+    web_pid, worker_pid = run.child("web").process.pid, run.child("worker").process.pid
+
+    os.kill(worker_pid, signal.SIGKILL)
+    run.wait_for(lambda: run.child("worker").process.pid != worker_pid)
+    new_worker = run.child("worker").process
+    assert new_worker.poll() is None
+    assert "worker killed by SIGKILL; restarting in 0.05s (crash 1 of 5 allowed in 60s)" in run.log()
+    assert run.child("web").process.pid == web_pid and web_answers(port)  # web never went away
+
+    run.close()  # Ctrl-C: everything stops, the restarted child too
+    assert new_worker.poll() is not None and run.child("web").process.poll() is not None
+    assert run.result == [None] and "all processes stopped" in run.log()
+
+
+def test_a_child_that_keeps_crashing_is_given_up_and_the_rest_keep_running(supervised):
+    port = free_port()
+    run = supervised(
+        [fake_web(port), fake("sandbox", "import sys; sys.exit(3)")], backoff=0.01, max_crashes=3, window=60
+    )
+    run.wait_for(lambda: run.child("sandbox").given_up)
+    log = run.log()
+    assert log.count("started sandbox") == 3
+    assert "sandbox exited with code 3; restarting in 0.01s (crash 1 of 3" in log
+    assert "sandbox exited with code 3; restarting in 0.02s (crash 2 of 3" in log  # the backoff doubles
+    assert "!!! sandbox exited with code 3: 3 crashes within 60s, GIVING UP on it; the other" in log
+    run.wait_for(lambda: web_answers(port))
+    assert run.thread.is_alive() and run.result == []  # still supervising the web
+    time.sleep(0.3)
+    assert log.count("started sandbox") == 3 == run.log().count("started sandbox")  # not retried again
+
+
+def test_giving_up_on_web_ends_the_run(supervised):
+    run = supervised(
+        [fake("web", "import sys; sys.exit(1)", essential=True), fake("worker", SLEEPER)],
+        backoff=0.01,
+        max_crashes=2,
+        window=60,
+    )
+    run.thread.join(30)
+    assert [child.name for child in run.result] == ["web"]
+    assert "GIVING UP on it\n" in run.log()  # no "the others keep running": there is no shop without web
+
+
+def test_backoff_doubles_up_to_the_cap_and_old_crashes_are_forgotten():
+    policy = RestartPolicy(backoff=1, backoff_max=8, max_crashes=3, window=10)
+    assert [policy.delay(n) for n in range(1, 7)] == [1, 2, 4, 8, 8, 8]
+    lines = []
+    crasher = fake("worker", "import sys; sys.exit(2)")
+    supervisor = Supervisor([crasher], lines.append, stop_timeout=5, policy=policy)
+    supervisor.start()
+    try:
+        crasher.process.wait(10)
+        assert supervisor.supervise(now=100) is None and crasher.restart_at == 101
+        supervisor.supervise(now=100.5)  # still backing off
+        assert lines[-1].endswith("restarting in 1s (crash 1 of 3 allowed in 10s)\n")
+        first = crasher.process
+        supervisor.supervise(now=101)
+        assert crasher.process is not first
+        crasher.process.wait(10)
+        supervisor.supervise(now=102)
+        assert crasher.restart_at == 104 and "restarting in 2s (crash 2 of 3" in lines[-1]
+        supervisor.supervise(now=104)
+        crasher.process.wait(10)
+        supervisor.supervise(now=200)  # the two earlier crashes are out of the window: a fresh start
+        assert not crasher.given_up and crasher.restart_at == 201 and "crash 1 of 3" in lines[-1]
+        supervisor.stop_requested = True
+        supervisor.supervise(now=300)  # no restart once a stop is requested
+        assert crasher.process.poll() is not None and crasher.restart_at == 201
+    finally:
+        supervisor.stop()
+
+
+def test_exit_reasons_name_the_signal():
+    assert describe_exit(3) == "exited with code 3"
+    assert describe_exit(0) == "exited with code 0"
+    assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL"
+    assert describe_exit(-200) == "killed by signal 200"

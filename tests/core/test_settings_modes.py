@@ -35,6 +35,15 @@ def test_debug_alone_never_derives_the_field_key_from_the_public_default(tmp_pat
     assert manage(tmp_path, "check", DEBUG="true", SECRET_KEY=REAL["SECRET_KEY"]).returncode == 0
 
 
+def test_production_without_a_wechat_pay_merchant_refuses_to_start(tmp_path):
+    without_pay = {k: v for k, v in REAL.items() if not k.startswith("WECHAT_PAY_")}
+    result = manage(tmp_path, "check", **without_pay)
+    assert result.returncode != 0 and "WECHAT_PAY_MCHID" in result.stderr
+    bad_key = manage(tmp_path, "check", **(REAL | {"WECHAT_PAY_MERCHANT_KEY": "not a key"}))
+    assert bad_key.returncode != 0 and "merchant private key" in bad_key.stderr
+    assert "not a key" not in bad_key.stderr
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -67,15 +76,6 @@ def test_check_deploy_fails_on_the_demo_defaults(tmp_path):
     assert result.returncode != 0
     for code in ("wxmall.E001", "wxmall.E002", "wxmall.E003", "wxmall.E004"):
         assert code in result.stderr
-
-
-def test_production_without_a_wechat_pay_merchant_refuses_to_start(tmp_path):
-    without_pay = {k: v for k, v in REAL.items() if not k.startswith("WECHAT_PAY_")}
-    result = manage(tmp_path, "check", **without_pay)
-    assert result.returncode != 0 and "WECHAT_PAY_MCHID" in result.stderr
-    bad_key = manage(tmp_path, "check", **(REAL | {"WECHAT_PAY_MERCHANT_KEY": "not a key"}))
-    assert bad_key.returncode != 0 and "merchant private key" in bad_key.stderr
-    assert "not a key" not in bad_key.stderr
 
 
 def test_check_deploy_is_clean_with_real_secrets(tmp_path):

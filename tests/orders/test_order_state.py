@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from helpers.db import refused
+from wxmall.accounts import actions as accounts
 from wxmall.accounts.testing import make_address, make_customer
 from wxmall.catalog.testing import make_sku
 from wxmall.celery import app as celery_app
@@ -299,7 +300,7 @@ def test_refused_placement_writes_no_outbox_row(customer, address, settings):
 
 
 def test_address_book_rules(customer, other_customer, settings):
-    first = checkout.add_address(
+    first = accounts.add_address(
         customer,
         recipient="王五",
         phone="13700000000",
@@ -309,7 +310,7 @@ def test_address_book_rules(customer, other_customer, settings):
         detail="世纪大道 100 号",
     )
     assert first.is_default
-    second = checkout.add_address(
+    second = accounts.add_address(
         customer,
         recipient="赵六",
         phone="13600000000",
@@ -321,14 +322,14 @@ def test_address_book_rules(customer, other_customer, settings):
     )
     first.refresh_from_db()
     assert second.is_default and not first.is_default
-    checkout.delete_address(customer, second.pk)
+    accounts.delete_address(customer, second.pk)
     first.refresh_from_db()
     assert first.is_default
-    refused("address_not_found", checkout.delete_address, other_customer, first.pk)
-    refused("address_not_found", checkout.set_default_address, other_customer, first.pk)
+    refused("address_not_found", accounts.delete_address, other_customer, first.pk)
+    refused("address_not_found", accounts.set_default_address, other_customer, first.pk)
     exc = refused(
         "invalid_address",
-        checkout.add_address,
+        accounts.add_address,
         customer,
         recipient="",
         phone="12345",
@@ -341,7 +342,7 @@ def test_address_book_rules(customer, other_customer, settings):
     make_address(customer)
     refused(
         "address_limit",
-        checkout.add_address,
+        accounts.add_address,
         customer,
         recipient="满了",
         phone="13500000000",

@@ -1,9 +1,16 @@
 """Login throttling (django-axes): wrong passwords lock the account and, separately, the client address;
 then even the right password fails until the cool-off ends. Attempts live in the shared database."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.db import connection
 from django.test import Client, RequestFactory
+
+from wxmall.wechat.testing import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +90,29 @@ def test_customer_password_logins_are_throttled_too(settings):
         assert attempt("wrong") is None
     assert attempt(PASSWORD) is None
     assert customer.check_password(PASSWORD)  # the account itself is unchanged: only the login is held back
+
+
+CHILD_FAILURES = """
+import django, sys
+django.setup()
+from django.contrib.auth import authenticate
+from django.test import RequestFactory
+request = RequestFactory().post("/admin/login/", REMOTE_ADDR="10.0.9.1")
+for _ in range(int(sys.argv[1])):
+    assert authenticate(request, username="boss", password="wrong") is None
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failures_in_another_process_lock_the_account_here(client, staff, settings):
+    """Web workers are separate processes (and hosts): the attempts they count are shared rows."""
+    env = dict(os.environ, DATABASE_URL=database_url(connection.settings_dict))
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD_FAILURES, str(settings.AXES_FAILURE_LIMIT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert admin_login(client, "boss", PASSWORD, ip="10.0.9.2").status_code == 429

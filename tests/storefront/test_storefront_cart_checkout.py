@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from helpers.db import assert_unchanged, snapshot
+from wxmall.accounts import actions as accounts
 from wxmall.accounts.models import Address
 from wxmall.catalog.models import SKU
 from wxmall.checkout import actions
@@ -220,7 +221,7 @@ def test_out_of_stock_at_submit_writes_nothing_not_even_the_new_address(customer
 
 
 def test_someone_elses_address_is_not_found(customer_client, customer, other_customer, shop):
-    theirs = actions.add_address(
+    theirs = accounts.add_address(
         other_customer,
         recipient="王五",
         phone="13700000000",

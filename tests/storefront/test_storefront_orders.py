@@ -2,6 +2,7 @@
 
 import pytest
 
+from wxmall.accounts import actions as accounts
 from wxmall.catalog.models import SKU
 from wxmall.checkout import actions as checkout
 from wxmall.orders import actions as orders
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def place(shop):
     def place(user, sku=None, quantity=1, note=""):
-        address = checkout.add_address(
+        address = accounts.add_address(
             user,
             recipient="张三",
             phone="13812345678",

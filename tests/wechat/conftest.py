@@ -1,6 +1,7 @@
 import pytest
 
-from wxmall.wechat.testing import use_sandbox
+from wxmall.wechat.clients import registry
+from wxmall.wechat.testing import forget_credentials, use_sandbox
 
 
 class WeChat:
@@ -18,4 +19,6 @@ class WeChat:
 @pytest.fixture
 def wechat(db, settings, wxsandbox):
     use_sandbox(settings, wxsandbox)
+    forget_credentials(settings)
+    registry().recorder.discard()
     yield WeChat(wxsandbox)

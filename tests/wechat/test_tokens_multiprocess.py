@@ -10,8 +10,9 @@ import time
 import pytest
 from django.db import connection
 
-from wxmall.wechat.models import Credential, CredentialKind
-from wxmall.wechat.testing import child_env, token_fetches
+from wxmall.wechat.models import CredentialKind
+from wxmall.wechat.stores import store_from_settings
+from wxmall.wechat.testing import child_env, forget_credentials, sandbox_apps, token_fetches
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -32,6 +33,16 @@ def _result(proc, timeout=60):
     return json.loads(out.strip().splitlines()[-1])
 
 
+@pytest.fixture
+def shared(transactional_db, settings, wxsandbox):
+    """The store the children use (the database, or Redis when REDIS_URL is set), emptied for this app."""
+    settings.WECHAT_APPS = sandbox_apps(wxsandbox)
+    forget_credentials(settings)
+    appid = settings.WECHAT_APPS["oa"]["appid"]
+    store = store_from_settings()
+    return lambda: store.read(appid, CredentialKind.ACCESS_TOKEN)
+
+
 def _answers_with(handle, path, errcodes):
     entries = handle.journal(direction="in", path_prefix=path, limit=100_000)
     return sum(
@@ -39,7 +50,7 @@ def _answers_with(handle, path, errcodes):
     )
 
 
-def test_processes_share_one_token_per_window_without_40001(transactional_db, wxsandbox):
+def test_processes_share_one_token_per_window_without_40001(shared, wxsandbox):
     # Short-lived tokens so several windows pass during the run: 6 s of life, rotation in the last 3.
     wxsandbox.control("POST", "mp/settings", json={"token_ttl_seconds": 6, "token_grace_seconds": 3})
     env = child_env(wxsandbox, connection.settings_dict, WECHAT_TOKEN_REFRESH_AHEAD_SECONDS=2)
@@ -54,18 +65,18 @@ def test_processes_share_one_token_per_window_without_40001(transactional_db, wx
     assert fetches == issued  # every fetch brought a new token: exactly one fetch per validity window
     assert 2 <= issued <= seconds // (6 - 2) + 2
     assert _answers_with(wxsandbox, "/cgi-bin/user/get", (40001, 42001)) == 0  # no 40001 storm
-    row = Credential.objects.get(kind=CredentialKind.ACCESS_TOKEN)
-    assert row.version == issued and row.lock_owner == ""
+    record = shared()
+    assert record.version == issued and record.locked_until == 0
 
 
-def test_a_refresher_killed_mid_refresh_does_not_block_the_others(transactional_db, wxsandbox):
+def test_a_refresher_killed_mid_refresh_does_not_block_the_others(shared, wxsandbox):
     # The first fetch hangs in WeChat; its process holds the lease when it is SIGKILLed.
     wxsandbox.add_fault(target="mp.stable_token", latency_ms=20_000, times=1)
     lease = 2
     env = child_env(wxsandbox, connection.settings_dict, WECHAT_TOKEN_LOCK_SECONDS=lease)
     victim = _start(env | {"WECHAT_HTTP_TIMEOUT_SECONDS": "60"}, 1, 1)
     deadline = time.monotonic() + 30
-    while not Credential.objects.filter(kind=CredentialKind.ACCESS_TOKEN).exclude(lock_owner="").exists():
+    while shared() is None or shared().locked_until < time.time():
         assert victim.poll() is None and time.monotonic() < deadline, "the refresher never took the lease"
         time.sleep(0.02)
     os.kill(victim.pid, signal.SIGKILL)
@@ -77,8 +88,8 @@ def test_a_refresher_killed_mid_refresh_does_not_block_the_others(transactional_
     assert [r["failed"] for r in results] == [{}, {}]
     assert all(r["ok"] > 0 for r in results)
     assert time.monotonic() - started < 30
-    row = Credential.objects.get(kind=CredentialKind.ACCESS_TOKEN)
-    assert row.version == 1 and row.value and row.lock_owner == ""
+    record = shared()
+    assert record.version == 1 and record.value and record.locked_until == 0
     assert (
         wxsandbox.sandbox.state.scalar("SELECT COUNT(*) FROM mp_access_tokens WHERE source = 'stable'") == 1
     )

@@ -24,7 +24,7 @@ class Address(models.Model):
     """A customer's shipping address. Name, phone and street detail are personal data, encrypted at rest;
     province/city/district stay plain so they can be reported on. Orders copy an address into their own
     columns when placed, so editing or deleting it later never changes an order. At most
-    CHECKOUT_MAX_ADDRESSES per customer (enforced in `checkout.actions.add_address` under a row lock)."""
+    CHECKOUT_MAX_ADDRESSES per customer (enforced in `accounts.actions.add_address` under a row lock)."""
 
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="addresses")
     recipient = EncryptedTextField("收货人")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from .models import User, WeChatIdentity
+from .models import Address, User, WeChatIdentity
 
 
 def openid_for(user: User, appid: str) -> str | None:
@@ -16,3 +16,8 @@ def openid_for(user: User, appid: str) -> str | None:
         .values_list("openid", flat=True)
         .first()
     )
+
+
+def addresses_for(user) -> list[Address]:
+    """The customer's address book, default first."""
+    return list(Address.objects.filter(user=user).order_by("-is_default", "-id"))

@@ -114,8 +114,23 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset.filter(brand=self.value()) if self.value() else queryset
 
 
+class ProductForm(forms.ModelForm):
+    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner)."""
+
+    def clean(self):
+        from wxmall.compliance.forms import refuse_blocking_copy
+
+        cleaned = super().clean()
+        refuse_blocking_copy(
+            cleaned,
+            {"title": "product_title", "subtitle": "product_title", "description": "product_description"},
+        )
+        return cleaned
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductForm
     list_display = (
         "thumbnail",
         "title",

@@ -1,6 +1,8 @@
 """Catalogue JSON API, mounted at /api/catalog. Read-only and public. Prices are integer fen, each
 with a display string beside it; errors are {"code", "message"} like everywhere else."""
 
+from typing import Annotated
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
@@ -113,20 +115,26 @@ class SkuDetailOut(SkuOut):
     is_purchasable: bool
 
 
-class ProductFilters(Schema):
-    """Raw strings on purpose: `queries` validates them and answers invalid_filter with the reason."""
+SpecValue = Annotated[str, Field(max_length=64)]
 
-    q: str | None = Field(None, description="关键词，匹配名称、卖点、品牌、分类与规格")
-    category: str | None = Field(None, description="分类标识（包含子分类）")
-    min_price: str | None = Field(None, description="最低价（分）")
-    max_price: str | None = Field(None, description="最高价（分）")
-    cpu: list[str] | None = Field(None, description="处理器，可多选")
-    memory: list[str] | None = Field(None, description="内存，可多选")
-    storage: list[str] | None = Field(None, description="存储，可多选")
-    brand: list[str] | None = Field(None, description="品牌，可多选")
-    sort: str = Field("default", description="default | price_asc | price_desc | sales | new")
-    page: str | None = Field(None, description="页码，从 1 开始")
-    page_size: str | None = Field(None, description="每页数量")
+
+class ProductFilters(Schema):
+    """Raw strings on purpose: `queries` validates them and answers invalid_filter with the reason. An
+    empty value means "not given". Every parameter is a plain string or a list of strings in the schema
+    (not "string or null"), so a client or fuzzer cannot send something the schema leaves ambiguous."""
+
+    # Long keywords are cut to the first terms by `queries`, as the storefront search does.
+    q: str = Field("", max_length=10_000, description="关键词，匹配名称、卖点、品牌、分类与规格")
+    category: str = Field("", max_length=64, description="分类标识（包含子分类）")
+    min_price: str = Field("", max_length=24, description="最低价（分）")
+    max_price: str = Field("", max_length=24, description="最高价（分）")
+    cpu: list[SpecValue] = Field(default_factory=list, max_length=20, description="处理器，可多选")
+    memory: list[SpecValue] = Field(default_factory=list, max_length=20, description="内存，可多选")
+    storage: list[SpecValue] = Field(default_factory=list, max_length=20, description="存储，可多选")
+    brand: list[SpecValue] = Field(default_factory=list, max_length=20, description="品牌，可多选")
+    sort: str = Field("default", max_length=16, description="default | price_asc | price_desc | sales | new")
+    page: str = Field("", max_length=24, description="页码，从 1 开始")
+    page_size: str = Field("", max_length=24, description="每页数量")
     facets: bool = Field(False, description="同时返回筛选项（按关键词、分类、价格范围统计）")
 
 
@@ -219,7 +227,11 @@ def list_categories(request: HttpRequest):
 
 
 @router.get(
-    "/products", response={200: ProductPageOut, 400: ErrorOut, 404: ErrorOut}, summary="搜索与筛选商品"
+    "/products",
+    response={200: ProductPageOut, **errors(400, 404)},
+    summary="搜索与筛选商品",
+    # Many long filters can exceed the web server's request-line limit: it answers 414 before the hub.
+    openapi_extra={"responses": {"414": {"description": "URI Too Long（由 Web 服务器返回）"}}},
 )
 def list_products(request: HttpRequest, filters: Query[ProductFilters]):
     page = queries.search_products(

@@ -19,6 +19,8 @@ from ninja.security import django_auth
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 
+from wxmall.accounts import actions as accounts
+from wxmall.accounts import queries as account_queries
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import yuan
 from wxmall.core.schemas import AUTH_READ, AUTH_WRITE, BODY, errors
@@ -371,14 +373,14 @@ def _address(a) -> dict:
 
 @router.get("/addresses", response={200: list[AddressOut], **errors(*AUTH_READ)}, summary="收货地址")
 def list_addresses(request):
-    return [_address(a) for a in queries.addresses_for(request.auth)]
+    return [_address(a) for a in account_queries.addresses_for(request.auth)]
 
 
 @router.post(
     "/addresses", response={201: AddressOut, **errors(*AUTH_WRITE, 409, *BODY)}, summary="新增收货地址"
 )
 def add_address(request, payload: AddressIn):
-    return Status(201, _address(actions.add_address(request.auth, **payload.dict())))
+    return Status(201, _address(accounts.add_address(request.auth, **payload.dict())))
 
 
 @router.put(
@@ -389,7 +391,7 @@ def add_address(request, payload: AddressIn):
 def update_address(request, address_id: PathId, payload: AddressIn):
     data = payload.dict()
     is_default = data.pop("is_default")
-    return _address(actions.update_address(request.auth, address_id, is_default=is_default, **data))
+    return _address(accounts.update_address(request.auth, address_id, is_default=is_default, **data))
 
 
 @router.post(
@@ -398,12 +400,12 @@ def update_address(request, address_id: PathId, payload: AddressIn):
     summary="设为默认地址",
 )
 def default_address(request, address_id: PathId):
-    return _address(actions.set_default_address(request.auth, address_id))
+    return _address(accounts.set_default_address(request.auth, address_id))
 
 
 @router.delete(
     "/addresses/{address_id}", response={204: None, **errors(*AUTH_WRITE, 404)}, summary="删除收货地址"
 )
 def delete_address(request, address_id: PathId):
-    actions.delete_address(request.auth, address_id)
+    accounts.delete_address(request.auth, address_id)
     return Status(204, None)

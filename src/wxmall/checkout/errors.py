@@ -1,4 +1,5 @@
-"""Why a cart change, quote or order placement was refused. Value: (wire code, HTTP status, Chinese message)."""
+"""Why a cart change, quote or order placement was refused. Value: (wire code, HTTP status, Chinese
+message). The address book's codes are in `accounts.errors`."""
 
 from wxmall.core.errors import ErrorCode
 
@@ -10,13 +11,10 @@ class CheckoutError(ErrorCode):
     NOTE_TOO_LONG = ("note_too_long", 400, "留言不能超过 200 个字")
     INVALID_NOTE = ("invalid_note", 400, "留言不能包含控制字符或文字方向控制字符")
     INVALID_IDEMPOTENCY_KEY = ("invalid_idempotency_key", 400, "提交标识不正确")
-    INVALID_ADDRESS = ("invalid_address", 400, "收货地址信息不完整或格式不正确")
     CART_FULL = ("cart_full", 409, "购物车已满，请先结算或删除部分商品")
     SKU_NOT_FOUND = ("sku_not_found", 404, "商品不存在")
     SKU_UNAVAILABLE = ("sku_unavailable", 409, "商品已下架或暂不可售")
     OUT_OF_STOCK = ("out_of_stock", 409, "商品库存不足")
-    ADDRESS_NOT_FOUND = ("address_not_found", 404, "收货地址不存在")
-    ADDRESS_LIMIT = ("address_limit", 409, "收货地址最多保存 20 个")
     COUPON_NOT_FOUND = ("coupon_not_found", 404, "优惠券不存在")
     COUPON_INACTIVE = ("coupon_inactive", 409, "优惠券已停用")
     COUPON_NOT_STARTED = ("coupon_not_started", 409, "优惠券尚未生效")

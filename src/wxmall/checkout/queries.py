@@ -1,5 +1,6 @@
 """Read side of checkout: the cart with live prices, quotes, coupons a customer can use, flash sales.
-Nothing here writes. `quote` prices exactly like `actions.place_order` (both use `pricing`)."""
+Nothing here writes. `quote` prices and checks exactly like `actions.place_order`: both go through
+`price`, which applies the rules in `pricing`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from wxmall.accounts.models import Address
 from wxmall.catalog.models import SKU
 from wxmall.core.errors import DomainError
 
@@ -190,28 +190,37 @@ class Quote:
         return not self.problems
 
 
-def quote(
-    user,
-    items: list[tuple[int, int]] | None = None,
-    coupon_code: str | None = None,
-    flash_sale_id: int | None = None,
-    *,
-    now: datetime | None = None,
-) -> Quote:
-    """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
-    does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
-    cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
-    quantity) and for a flash sale that is not on."""
-    now = now or timezone.now()
-    items = pricing.normalize_items(cart_items(user) if items is None else items)
+@dataclass(frozen=True)
+class Priced:
+    """An order priced and checked: what `quote` shows and `place_order` writes."""
+
+    lines: list[PricedLine]
+    totals: pricing.Totals
+    flash_sale: FlashSale | None
+    coupon: Coupon | None  # None when none was asked for, or when it does not apply
+    coupon_code: str  # what was asked for, normalized ("" for none)
+    coupon_problem: CheckoutError | None  # why the asked-for coupon does not apply
+
+
+def price(
+    user, items: list[tuple[int, int]], *, coupon_code: str | None, flash_sale_id: int | None, now: datetime
+) -> Priced:
+    """The one validation and pricing path of both `quote` and `actions.place_order`, over normalized
+    items. Raises DomainError for what makes the order impossible: an unknown/unlisted SKU, a flash sale
+    that is unknown, not on, over its limits or not in the order. A coupon that does not apply is not an
+    error here: it comes back as `coupon_problem` (the quote shows it, placement refuses it). A blank
+    code means no coupon. Placement calls this under the customer's row lock, so per-customer counts
+    (flash-sale units bought, coupon uses) cannot change before it commits."""
     flash_sale = None
     if flash_sale_id is not None:
         flash_sale = flash_sale_for(flash_sale_id, user)
         if flash_sale is None:
             raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
-        quantity = flash_sale_quantity(flash_sale, items)
         problem = pricing.flash_sale_problem(
-            flash_sale, now=now, quantity=quantity, user_bought=flash_sale.user_bought
+            flash_sale,
+            now=now,
+            quantity=flash_sale_quantity(flash_sale, items),
+            user_bought=flash_sale.user_bought,
         )
         if problem:
             raise DomainError(problem)
@@ -233,22 +242,47 @@ def quote(
             )
         if problem:
             coupon = None
-    result = pricing.totals(lines, coupon)
-    problems = [
-        f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"
-        for line in lines
-        if not line.in_stock
-    ]
-    return Quote(
+    return Priced(
         lines=lines,
-        subtotal=result.subtotal,
-        discount=result.discount,
-        shipping_fee=result.shipping_fee,
-        total=result.total,
+        totals=pricing.totals(lines, coupon),
+        flash_sale=flash_sale,
         coupon=coupon,
         coupon_code=code,
         coupon_problem=problem,
-        flash_sale=flash_sale,
+    )
+
+
+def quote(
+    user,
+    items: list[tuple[int, int]] | None = None,
+    coupon_code: str | None = None,
+    flash_sale_id: int | None = None,
+    *,
+    now: datetime | None = None,
+) -> Quote:
+    """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
+    does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
+    cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
+    quantity) and for a flash sale that is not on (see `price`)."""
+    items = pricing.normalize_items(cart_items(user) if items is None else items)
+    priced = price(
+        user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now or timezone.now()
+    )
+    problems = [
+        f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"
+        for line in priced.lines
+        if not line.in_stock
+    ]
+    return Quote(
+        lines=priced.lines,
+        subtotal=priced.totals.subtotal,
+        discount=priced.totals.discount,
+        shipping_fee=priced.totals.shipping_fee,
+        total=priced.totals.total,
+        coupon=priced.coupon,
+        coupon_code=priced.coupon_code,
+        coupon_problem=priced.coupon_problem,
+        flash_sale=priced.flash_sale,
         problems=problems,
     )
 
@@ -296,9 +330,3 @@ def active_flash_sales(now: datetime | None = None) -> list[FlashSale]:
         .select_related("sku__product")
         .order_by("ends_at", "id")
     )
-
-
-# --- addresses --------------------------------------------------------------------------------------------
-def addresses_for(user) -> list[Address]:
-    """The customer's address book, default first."""
-    return list(Address.objects.filter(user=user).order_by("-is_default", "-id"))

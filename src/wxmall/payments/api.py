@@ -10,6 +10,7 @@ from ninja.security import django_auth
 
 from wxmall.accounts.queries import openid_for
 from wxmall.core.errors import CommonError, DomainError
+from wxmall.core.schemas import AUTH_WRITE, BODY, errors
 from wxmall.core.validation import Text
 from wxmall.orders.models import Order
 
@@ -20,11 +21,6 @@ from .models import PayMethod
 
 router = Router(auth=django_auth, tags=["payments"])
 OrderNo = Annotated[str, Field(min_length=1, max_length=64)]  # longer cannot be one: 404 below it
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class RequestPaymentOut(Schema):
@@ -51,7 +47,7 @@ class RefundOut(Schema):
 
 @router.post(
     "/orders/{order_no}/miniprogram",
-    response={200: RequestPaymentOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 502: ErrorOut},
+    response={200: RequestPaymentOut, **errors(*AUTH_WRITE, 404, 409, 502)},
     summary="小程序支付参数（wx.requestPayment）",
 )
 def miniprogram_pay(request, order_no: OrderNo):
@@ -69,7 +65,7 @@ def miniprogram_pay(request, order_no: OrderNo):
 
 @router.post(
     "/orders/{order_no}/refunds",
-    response={200: RefundOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: RefundOut, **errors(*AUTH_WRITE, 404, 409, 502, *BODY)},
     summary="商家退款（全额或部分）",
 )
 def refund(request, order_no: OrderNo, payload: RefundIn):

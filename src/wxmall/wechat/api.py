@@ -6,16 +6,12 @@ from __future__ import annotations
 from ninja import Field, Query, Router, Schema
 
 from wxmall.core.errors import DomainError
+from wxmall.core.schemas import errors
 from wxmall.wechat import jssdk
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WechatApiError, WeChatError
 
 router = Router(tags=["微信"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class JssdkQuery(Schema):
@@ -33,7 +29,7 @@ class JssdkConfigOut(Schema):
 
 @router.get(
     "/jssdk-config",
-    response={200: JssdkConfigOut, 400: ErrorOut, 503: ErrorOut},
+    response={200: JssdkConfigOut, **errors(400, 503)},
     summary="JS-SDK wx.config 签名",
     description="只为本店域名（SITE_URL 或 ALLOWED_HOSTS 中明确列出的域名）下的页面签名；其他 URL 返回 400。",
 )

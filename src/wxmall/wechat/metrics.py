@@ -88,6 +88,11 @@ class Recorder:
             return 0
         return len(pending)
 
+    def discard(self) -> None:
+        """Forget unflushed figures (tests: the previous test's calls belong to its own database)."""
+        with self._lock:
+            self._pending, self._count = {}, 0
+
     def _flush_at_exit(self) -> None:
         # At exit the database may be gone (a test database) and logging's streams closed: stay quiet.
         with contextlib.suppress(Exception):

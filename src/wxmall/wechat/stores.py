@@ -45,6 +45,7 @@ class Store(Protocol):
         self, appid: str, kind: str, owner: str, *, backoff_until: float = 0.0, errcode: int = 0
     ) -> None: ...
     def expire_if(self, appid: str, kind: str, value: str) -> bool: ...
+    def forget(self, appid: str) -> None: ...
 
 
 def _dt(epoch: float) -> datetime:
@@ -140,6 +141,12 @@ class DbStore:
             == 1
         )
 
+    def forget(self, appid: str) -> None:
+        """Drop every credential of `appid` (its secret changed, or a test starts afresh)."""
+        from wxmall.wechat.models import Credential
+
+        Credential.objects.filter(appid=appid).delete()
+
 
 # KEYS[1] record hash, KEYS[2] lock key; ARGV: owner, value, expires_at, refresh_at, fetched_at
 _SAVE = """
@@ -189,7 +196,8 @@ class RedisStore:
         pipe.hgetall(key)
         pipe.pttl(lock)
         data, lock_ms = pipe.execute()
-        if not data:
+        locked_until = time.time() + lock_ms / 1000 if lock_ms and lock_ms > 0 else 0.0
+        if not data and not locked_until:
             return None
         d = {k.decode(): v.decode() for k, v in data.items()}
         return Record(
@@ -197,7 +205,7 @@ class RedisStore:
             expires_at=float(d.get("expires_at", 0)),
             refresh_at=float(d.get("refresh_at", 0)),
             version=int(d.get("version", 0)),
-            locked_until=time.time() + lock_ms / 1000 if lock_ms and lock_ms > 0 else 0.0,
+            locked_until=locked_until,
             backoff_until=float(d.get("backoff_until", 0)),
             last_errcode=int(d.get("last_errcode", 0)),
         )
@@ -221,6 +229,11 @@ class RedisStore:
     def expire_if(self, appid: str, kind: str, value: str) -> bool:
         key, _ = self._keys(appid, kind)
         return bool(self._expire_if(keys=[key], args=[value, time.time()]))
+
+    def forget(self, appid: str) -> None:
+        from wxmall.wechat.models import CredentialKind
+
+        self._redis.delete(*[k for kind in CredentialKind.values for k in self._keys(appid, kind)])
 
 
 def store_from_settings() -> Store:

@@ -28,6 +28,17 @@ def use_sandbox(settings: Any, handle: Any) -> None:
     settings.WECHAT_APPS = sandbox_apps(handle)
 
 
+def forget_credentials(settings: Any) -> None:
+    """Drop stored tokens of the configured apps: every sandbox issues its own, and a Redis store (CI)
+    outlives the test database."""
+    from wxmall.wechat.stores import store_from_settings
+
+    store = store_from_settings()
+    for raw in settings.WECHAT_APPS.values():
+        if raw and raw.get("appid"):
+            store.forget(raw["appid"])
+
+
 def token_fetches(handle: Any, path: str = "/cgi-bin/stable_token") -> int:
     """How many requests the sandbox received on `path` (its journal), i.e. real token fetches."""
     return len(handle.journal(direction="in", path_prefix=path, limit=10_000))
@@ -97,8 +108,8 @@ def hammer(seconds: float, threads: int, app: str = "oa") -> dict[str, Any]:
                 try:
                     wx.user.list()
                     ok += 1
-                except WeChatError as exc:
-                    failed[str(exc.errcode)] += 1
+                except WeChatError as exc:  # transport failures (errcode 0) say what happened
+                    failed[str(exc.errcode) if exc.errcode else f"0 {exc.errmsg}"] += 1
                 spent += time.perf_counter() - started
                 if time.monotonic() >= deadline:
                     break

@@ -61,7 +61,8 @@ class CredentialService:
 
     def _get_slow(self) -> str:
         lock_ttl = settings.WECHAT_TOKEN_LOCK_SECONDS
-        deadline = time.monotonic() + lock_ttl + settings.WECHAT_HTTP_TIMEOUT_SECONDS + 1
+        # The holder may need its whole HTTP timeout, or die and leave the lease to run out first.
+        deadline = time.monotonic() + lock_ttl + 2 * settings.WECHAT_HTTP_TIMEOUT_SECONDS + 1
         while True:
             record = self._store.read(self.appid, self.kind)
             now = time.time()

@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from wxmall.accounts import actions as accounts
+from wxmall.accounts import queries as account_queries
+from wxmall.accounts.errors import AccountError
 from wxmall.catalog import queries as catalog
 from wxmall.checkout import actions, queries
 from wxmall.checkout.errors import CheckoutError
@@ -103,7 +106,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
     quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None, purchase.flash_sale_id)
-    addresses = queries.addresses_for(request.user)
+    addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
     return {
         "purchase": purchase,
@@ -135,7 +138,7 @@ def _place(request: HttpRequest) -> HttpResponse:
 
     if chosen == NEW_ADDRESS and not address_form.is_valid():
         keep["address_form"] = address_form
-        return _refused(request, purchase, DomainError(CheckoutError.INVALID_ADDRESS), keep)
+        return _refused(request, purchase, DomainError(AccountError.INVALID_ADDRESS), keep)
     try:
         note = clean_text(raw_note, actions.NOTE_MAX_LENGTH, multiline=True)
     except TextRefused as refused:
@@ -145,7 +148,7 @@ def _place(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
             if chosen == NEW_ADDRESS:
-                address_id = actions.add_address(request.user, **address_form.cleaned_data).pk
+                address_id = accounts.add_address(request.user, **address_form.cleaned_data).pk
                 started = timezone.now()
             else:
                 address_id, started = positive_int(chosen, 0), None

@@ -1,0 +1,230 @@
+"""Placing an order: one transaction that checks and prices it (`queries.price`, the same path as the
+quote), writes the order, its lines, redemption and flash-sale purchase, and takes stock, flash-sale
+units and the coupon use with guarded UPDATEs. See the package docstring for the concurrency rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from wxmall.accounts.actions import lock_customer, own_address
+from wxmall.catalog import stock
+from wxmall.core.errors import CommonError, DomainError
+from wxmall.orders import events
+from wxmall.orders.models import Order, OrderLine
+from wxmall.orders.numbers import new_order_no
+from wxmall.orders.state import ActorKind, OrderStatus
+
+from .. import pricing, queries
+from ..errors import CheckoutError
+from ..models import CartLine, Coupon, CouponRedemption, FlashSale, FlashSalePurchase
+
+NOTE_MAX_LENGTH = 200
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
+ORDER_NO_ATTEMPTS = 5
+
+
+# --- placing an order ---------------------------------------------------------------------------------
+def place_order(
+    user,
+    *,
+    items: list[tuple[int, int]] | None = None,
+    address_id: int,
+    coupon_code: str | None = None,
+    flash_sale_id: int | None = None,
+    note: str = "",
+    from_cart: bool = False,
+    idempotency_key: str | None = None,
+    channel: str | None = None,
+) -> Order:
+    """Place an order for `items` [(sku_id, quantity), …] (or the whole cart with `from_cart=True`,
+    which then empties those cart lines), shipped to one of the customer's addresses.
+
+    Prices, stock, coupon and flash sale are read and checked here on the server, in one transaction:
+    stock is taken with guarded UPDATEs, the flash-sale quota with `sold + n <= quota`, the coupon quota
+    with `used_count < total_quota`, per-customer limits under the customer's row lock. On any refusal
+    a DomainError is raised and nothing at all is written.
+
+    `idempotency_key` (1–64 chars of [A-Za-z0-9_.:-], unique per customer): a repeated submission with
+    the same key returns the order the first one placed, whatever else it carries (then
+    `order.replayed` is True). The order starts in
+    `pending_payment` and is cancelled automatically after ORDER_PAYMENT_TIMEOUT_SECONDS unpaid.
+    """
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DomainError(CheckoutError.NOTE_TOO_LONG)
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise DomainError(CheckoutError.INVALID_IDEMPOTENCY_KEY)
+    if from_cart and items:
+        raise DomainError(CommonError.INVALID_REQUEST, "from_cart 与 items 只能二选一")
+    if not from_cart:
+        items = pricing.normalize_items(items)
+    now = timezone.now()
+    for attempt in range(ORDER_NO_ATTEMPTS):
+        order_no = new_order_no()
+        try:
+            return _place(
+                user,
+                order_no=order_no,
+                items=items,
+                address_id=address_id,
+                coupon_code=coupon_code,
+                flash_sale_id=flash_sale_id,
+                note=note,
+                from_cart=from_cart,
+                idempotency_key=idempotency_key,
+                channel=channel,
+                now=now,
+            )
+        except _OrderNoTaken as taken:
+            # The whole transaction was rolled back; a number that really is taken means a collision,
+            # so place the order again from scratch under a fresh one. Anything else is a real error.
+            if attempt == ORDER_NO_ATTEMPTS - 1 or not Order.objects.filter(order_no=order_no).exists():
+                raise taken.__cause__ from None
+    raise AssertionError("unreachable")
+
+
+class _OrderNoTaken(Exception):
+    """The order INSERT hit a unique constraint (raised from the IntegrityError, which is its cause)."""
+
+
+def _place(
+    user,
+    *,
+    order_no,
+    items,
+    address_id,
+    coupon_code,
+    flash_sale_id,
+    note,
+    from_cart,
+    idempotency_key,
+    channel,
+    now,
+) -> Order:
+    """One attempt of `place_order`, in one transaction (see there)."""
+    with transaction.atomic():
+        lock_customer(user)
+        # Checked under the customer's lock, so a double-click's twin either sees this order committed or
+        # has not started yet; the unique constraint backs this up.
+        if idempotency_key and (existing := _order_for_key(user, idempotency_key)):
+            existing.replayed = True
+            return existing
+        if from_cart:
+            items = pricing.normalize_items(queries.cart_items(user))
+        address = own_address(user, address_id)
+
+        priced = queries.price(user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now)
+        if priced.coupon_problem:
+            raise DomainError(priced.coupon_problem)
+        lines, flash_sale, coupon, result = priced.lines, priced.flash_sale, priced.coupon, priced.totals
+
+        try:
+            # No savepoint around this INSERT (it would cost two round trips on every order): a duplicate
+            # number aborts the whole transaction, and `place_order` starts over with a new one.
+            order = Order.objects.create(
+                order_no=order_no,
+                user=user,
+                subtotal=result.subtotal,
+                discount=result.discount,
+                shipping_fee=result.shipping_fee,
+                total=result.total,
+                coupon=coupon,
+                note=note,
+                idempotency_key=idempotency_key,
+                channel=channel,
+                expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
+                ship_recipient=address.recipient,
+                ship_phone=address.phone,
+                ship_province=address.province,
+                ship_city=address.city,
+                ship_district=address.district,
+                ship_detail=address.detail,
+            )
+        except IntegrityError as error:
+            raise _OrderNoTaken from error
+        order_lines = OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    sku=line.sku,
+                    product_title=line.sku.product.title[:120],
+                    spec_label=line.sku.spec_label[:200],
+                    image=line.sku.product.cover[:300],
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    line_total=line.line_total,
+                    flash_sale=line.flash_sale,
+                )
+                for line in lines
+            ]
+        )
+        if coupon is not None:
+            CouponRedemption.objects.create(coupon=coupon, user=user, order=order, discount=result.discount)
+        if flash_sale is not None:
+            FlashSalePurchase.objects.create(
+                flash_sale=flash_sale, user=user, order=order, quantity=dict(items)[flash_sale.sku_id]
+            )
+        if from_cart:
+            CartLine.objects.filter(user=user, sku_id__in=[sku_id for sku_id, _ in items]).delete()
+        event = events.record(
+            order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="下单"
+        )
+
+        # The rows every buyer contends for come last, so their locks are held only from here to the
+        # commit a moment later, not while this order's own rows are written; in a flash-sale rush
+        # buyers then queue for microseconds, not milliseconds. A refusal here rolls back the rows above.
+        if flash_sale is not None:
+            _take_flash_sale_units(flash_sale, dict(items)[flash_sale.sku_id], now)
+        if coupon is not None:
+            _take_coupon_use(coupon)
+        for line in lines:  # ascending SKU id: see the lock order above
+            if not stock.take(line.sku.pk, line.quantity):
+                raise DomainError(
+                    CheckoutError.OUT_OF_STOCK, f"{line.sku.product.title} 库存不足", sku_id=line.sku.pk
+                )
+    # What was just written is what `order.lines.all()` / `order.events.all()` would read back (ids in
+    # creation order, as the models order them): hand it over so the response costs no more queries.
+    _hand_over(order, lines=order_lines, events=[event])
+    order.replayed = False
+    return order
+
+
+def _hand_over(order: Order, **related: list) -> None:
+    """Fill `order`'s prefetch cache with rows this transaction wrote, exactly as `prefetch_related`
+    would: `.all()` then reads them without a query, while `.filter()`/`.get()` still query."""
+    order._prefetched_objects_cache = {}
+    for name, rows in related.items():
+        queryset = getattr(order, name).get_queryset()
+        queryset._result_cache, queryset._prefetch_done = rows, True
+        order._prefetched_objects_cache[name] = queryset
+
+
+def _order_for_key(user, key: str) -> Order | None:
+    return Order.objects.filter(user=user, idempotency_key=key).order_by().first()
+
+
+def _take_flash_sale_units(flash_sale: FlashSale, quantity: int, now) -> None:
+    taken = (
+        FlashSale.objects.filter(pk=flash_sale.pk, is_active=True, starts_at__lte=now, ends_at__gt=now)
+        .alias(after=F("sold") + quantity)
+        .filter(after__lte=F("quota"))
+        .update(sold=F("sold") + quantity)
+    )
+    if not taken:  # others bought the last units since we read the row
+        raise DomainError(CheckoutError.FLASH_SALE_SOLD_OUT)
+
+
+def _take_coupon_use(coupon: Coupon) -> None:
+    taken = (
+        Coupon.objects.filter(pk=coupon.pk)
+        .filter(Q(total_quota__isnull=True) | Q(used_count__lt=F("total_quota")))
+        .update(used_count=F("used_count") + 1)
+    )
+    if not taken:
+        raise DomainError(CheckoutError.COUPON_EXHAUSTED)
