@@ -54,6 +54,11 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        # WeChat Pay generates the previous day's bills by about 10:00 Beijing time.
+        "payments-reconcile-yesterday": {
+            "task": "wxmall.payments.reconcile_yesterday",
+            "schedule": crontab(hour=10, minute=30),
+        },
     }
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from wxmall.wechat import views as wechat_views
 
-from . import views
+from . import reconciliation, views
 
 app_name = "console"
 urlpatterns = [
@@ -12,5 +12,13 @@ urlpatterns = [
     path("outbox/<int:message_id>/replay/", views.outbox_replay, name="outbox_replay"),
     path("outbox/<int:message_id>/discard/", views.outbox_discard, name="outbox_discard"),
     path("destinations/", views.destinations, name="destinations"),
+    path("reconciliation/", reconciliation.overview, name="reconciliation"),
+    path("reconciliation/run/", reconciliation.run, name="reconciliation_run"),
+    path(
+        "reconciliation/<int:difference_id>/resolve/", reconciliation.resolve, name="reconciliation_resolve"
+    ),
+    path(
+        "reconciliation/<int:difference_id>/requery/", reconciliation.requery, name="reconciliation_requery"
+    ),
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
 ]

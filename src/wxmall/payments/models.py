@@ -140,3 +140,76 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.notify_id}"
+
+
+class ReconciliationRun(models.Model):
+    """One bill day checked against our records; re-running the day updates this row (unique date)."""
+
+    bill_date = models.DateField("账单日期", unique=True)
+    bill_rows = models.PositiveIntegerField("账单笔数", default=0)
+    # Per WeChat trade type: {"NATIVE": {"count", "paid", "refunded", "fee", "net"}} in fen; "ALL" sums.
+    totals = models.JSONField("汇总(分)", default=dict)
+    differences = models.PositiveIntegerField("差异数", default=0)
+    ran_at = models.DateTimeField("对账时间", auto_now=True)
+
+    class Meta:
+        ordering = ("-bill_date",)
+        verbose_name = verbose_name_plural = "对账记录"
+
+    def __str__(self) -> str:
+        return str(self.bill_date)
+
+
+class DifferenceKind(models.TextChoices):
+    MISSING_HERE = "missing_here", "微信有、本地无"
+    MISSING_ON_WECHAT = "missing_on_wechat", "本地有、微信无"
+    AMOUNT = "amount", "金额不一致"
+    STATE = "state", "状态不一致"
+    REFUND_MISSING_HERE = "refund_missing_here", "退款：微信有、本地无"
+    REFUND_MISSING_ON_WECHAT = "refund_missing_on_wechat", "退款：本地有、微信无"
+    REFUND_AMOUNT = "refund_amount", "退款金额不一致"
+
+
+class DifferenceStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    FIXED = "fixed", "已修复"
+    EXPLAINED = "explained", "已说明"
+
+
+class ReconciliationDifference(models.Model):
+    """A bill line and our records disagree. `reference` is the out_trade_no (or out_refund_no for
+    refunds); one row per (day, reference, kind), so re-running a day never duplicates."""
+
+    bill_date = models.DateField("账单日期", db_index=True)
+    reference = models.CharField("商户单号", max_length=64)
+    kind = models.CharField("差异类型", max_length=32, choices=DifferenceKind.choices)
+    out_trade_no = models.CharField("商户订单号", max_length=64, blank=True)
+    transaction_id = models.CharField("微信支付单号", max_length=64, blank=True)
+    trade_type = models.CharField("交易类型", max_length=16, blank=True)
+    wechat_amount = models.IntegerField("微信金额(分)", null=True, blank=True)
+    local_amount = models.IntegerField("本地金额(分)", null=True, blank=True)
+    detail = models.CharField("说明", max_length=200, blank=True)
+    status = models.CharField(
+        "处理状态", max_length=16, choices=DifferenceStatus.choices, default=DifferenceStatus.OPEN
+    )
+    note = models.CharField("处理备注", max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ("-bill_date", "id")
+        verbose_name = verbose_name_plural = "对账差异"
+        constraints = [
+            models.UniqueConstraint(fields=["bill_date", "reference", "kind"], name="recon_difference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_date} {self.reference} {self.kind}"

@@ -65,3 +65,11 @@ def close_expired() -> int:
         except wechatpay.GatewayError as exc:
             logger.warning("closing the attempts of order %s failed: %s", order_id, exc)
     return len(ids)
+
+
+@shared_task(name="wxmall.payments.reconcile_yesterday", ignore_result=True)
+def reconcile_yesterday() -> int:
+    """The previous Beijing day's trade bill against our records; returns the number of differences."""
+    from .reconcile import reconcile_day, yesterday
+
+    return reconcile_day(yesterday()).differences

@@ -254,3 +254,37 @@ def verify_notification(config: PayConfig, meta: dict[str, Any], body: bytes, no
         raise Rejected(400, "malformed resource")
     headers = {h[5:].replace("_", "-").title(): values[h] for h in values if values[h]}
     return Verified(serial=serial.upper(), envelope=envelope, resource=decrypted, headers=headers)
+
+
+# --- bills -----------------------------------------------------------------------------------------------
+class NoBill(Exception):
+    """WeChat has no bill for that day (NO_STATEMENT_EXIST: no transactions, or not generated yet)."""
+
+
+def trade_bill(config: PayConfig, bill_date: str) -> str:
+    """The day's trade bill (ALL) as text: the signed pointer, then the unsigned GZIP file whose
+    decompressed SHA-1 must equal `hash_value` (reference §1.13)."""
+    import gzip
+    import hashlib
+
+    wxpay = client(config)
+    status, body = _call(wxpay.trade_bill, bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
+    if status == 400 and body.get("code") == "NO_STATEMENT_EXIST":
+        raise NoBill(str(body.get("message", ""))[:200])
+    info = _ok(status, body)
+    url, expected = str(info.get("download_url", "")), str(info.get("hash_value", "")).lower()
+    if not url.startswith(config.api_base.rstrip("/") + "/") or info.get("hash_type") != "SHA1":
+        raise GatewayError(0, "BAD_BILL_POINTER", "download_url outside the configured API base")
+    try:
+        status, content = wxpay.download_bill(url)
+    except requests.RequestException as exc:
+        raise GatewayError(0, "NETWORK_ERROR", type(exc).__name__) from exc
+    if status != 200 or not isinstance(content, bytes):
+        raise GatewayError(status, "BILL_DOWNLOAD_FAILED", "bill file not downloaded")
+    try:
+        plain = gzip.decompress(content)
+    except (OSError, EOFError) as exc:
+        raise GatewayError(0, "BILL_CORRUPT", "bill file is not GZIP") from exc
+    if hashlib.sha1(plain).hexdigest() != expected:  # noqa: S324 - WeChat's integrity check is SHA-1
+        raise GatewayError(0, "BILL_HASH_MISMATCH", "bill file does not match its hash")
+    return plain.decode("utf-8")
