@@ -103,6 +103,7 @@ def on_unexpected_error(request, exc: Exception):
 
 def _mount_routers() -> None:
     # Each domain owns `api.py` exposing `router`; mounting here keeps one OpenAPI document.
+    from wxmall.accounts.api import router as accounts
     from wxmall.catalog.api import router as catalog
     from wxmall.checkout.api import router as checkout
     from wxmall.compliance.api import router as compliance
@@ -118,6 +119,7 @@ def _mount_routers() -> None:
     api.add_router("/core", core)
     api.add_router("/wechat", wechat)
     api.add_router("/compliance", compliance)
+    api.add_router("/accounts", accounts)
 
 
 _mount_routers()

@@ -138,9 +138,11 @@ def login_wechat(
     unionid: str | None = None,
     nickname: str = "",
     avatar_url: str = "",
+    session_key: str = "",
 ) -> User:
     """The customer WeChat vouched for as (appid, openid), created on first login. A new identity whose
-    unionid another identity already carries lands on that identity's customer (one person, many apps)."""
+    unionid another identity already carries lands on that identity's customer (one person, many apps).
+    A Mini Program login also keeps its fresh `session_key` (encrypted, never shown) on the identity."""
     now = timezone.now()
     with transaction.atomic():
         identity = (
@@ -160,6 +162,8 @@ def login_wechat(
                     .get(appid=appid, openid=openid)
                 )
         changes = {"last_login_at": now}
+        if session_key:
+            changes["session_key"] = session_key
         if unionid and identity.unionid != unionid:
             changes["unionid"] = unionid
         if nickname:
@@ -359,3 +363,8 @@ def link_store_account(wechat_user: User, account: User) -> CustomerMerge:
     if not is_wechat_only(wechat_user):
         raise DomainError(AccountError.LINK_NOT_WECHAT)
     return merge_customers(wechat_user.pk, account.pk, reason="客户关联已有账号")
+
+
+def set_phone(user: User, phone: str) -> None:
+    """The phone number WeChat vouched for becomes the customer's (encrypted at rest)."""
+    User.objects.filter(pk=user.pk).update(phone=phone[:32])

@@ -10,6 +10,8 @@ class User(AbstractUser):
 
     nickname = models.CharField("昵称", max_length=64, blank=True)
     avatar_url = models.URLField("头像", blank=True)
+    # The number WeChat vouched for (Mini Program getPhoneNumber); personal data, encrypted at rest.
+    phone = EncryptedTextField("手机号", blank=True, default="")
 
     class Meta:
         verbose_name = "用户"
@@ -76,6 +78,8 @@ class WeChatIdentity(models.Model):
     avatar_url = models.URLField("微信头像", max_length=512, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_login_at = models.DateTimeField("最近登录", null=True, blank=True)
+    # Mini Program only: the latest jscode2session key. Server-side only (never in a response), encrypted.
+    session_key = EncryptedTextField("会话密钥", blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "微信身份"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from wxmall.wechat.services.base import Service
 from wxmall.wechat.services.menu import MenuService
 from wxmall.wechat.services.message import MessageService
+from wxmall.wechat.services.phone import PhoneService
 from wxmall.wechat.services.qrcode import QrcodeService
 from wxmall.wechat.services.sns import SnsService
 from wxmall.wechat.services.user import UserService
@@ -27,4 +28,5 @@ REGISTRY: dict[str, type[Service]] = {
     "user": UserService,
     "qrcode": QrcodeService,
     "sns": SnsService,
+    "phone": PhoneService,
 }
