@@ -438,7 +438,6 @@ LOGGING = {
     },
 }
 
-
 # --- WeChat apps, client and token service (wxmall.wechat) ------------------------------------------
 # One entry per app the hub calls: oa = Official Account (服务号), mp = Mini Program, store = WeChat Store.
 # An app whose appid is empty is off. Outside the demo, every configured app is checked at start
@@ -489,3 +488,15 @@ if WECHAT_TOKEN_REFRESH_AHEAD_SECONDS >= 300:
         "小于 300 的秒数",
         "below 300 seconds",
     )
+
+# --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
+# The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not
+# the API's; empty means WECHAT_API_BASE (wxsandbox serves both).
+WECHAT_OAUTH_AUTHORIZE_BASE = _env("WECHAT_OAUTH_AUTHORIZE_BASE") or ""
+# Staff may undo a merge for this long after it was made.
+ACCOUNTS_MERGE_REVERSIBLE_DAYS = env_int("ACCOUNTS_MERGE_REVERSIBLE_DAYS", 30, minimum=0)
+# Points: earned per whole yuan paid; one point is worth POINTS_VALUE_FEN fen at checkout, and points may
+# pay at most POINTS_MAX_DISCOUNT_PERCENT of an order's goods amount.
+POINTS_PER_YUAN = env_int("POINTS_PER_YUAN", 1, minimum=0)
+POINTS_VALUE_FEN = env_int("POINTS_VALUE_FEN", 1, minimum=1)
+POINTS_MAX_DISCOUNT_PERCENT = env_int("POINTS_MAX_DISCOUNT_PERCENT", 50, minimum=0)

@@ -75,6 +75,10 @@ class Users:
         )
         return openid
 
+    def virtual_openid(self, user_id: str, appid: str) -> str:
+        """The openid of the virtual account a snapshot page shows ``user_id`` as (never a real user's)."""
+        return self._derive(f"snapshot:{appid}:{user_id}")
+
     def unionid(self, user_id: str, appid: str) -> str | None:
         """The user's unionid as seen by ``appid``; None when the app is not bound to an open platform."""
         app = self._config.app(appid)

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from helpers.db import snapshot
+from wxmall.accounts import points
 from wxmall.checkout import actions as checkout
 from wxmall.checkout import release
 from wxmall.core.errors import CommonError, DomainError
@@ -27,8 +28,12 @@ def test_apps_register_their_hooks_at_start_up():
         release.on_cancelled,
         payments.close_wechat_orders,
     ]
-    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [release.on_refunded]
-    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [actions.count_sales]
+    # accounts comes before checkout in INSTALLED_APPS, so its hooks run first.
+    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [
+        points.reverse_on_refund,
+        release.on_refunded,
+    ]
+    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [points.earn_on_paid, actions.count_sales]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == []
 
 

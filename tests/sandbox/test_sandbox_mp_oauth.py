@@ -125,6 +125,33 @@ def test_snsapi_userinfo_consent_then_profile_with_unionid(wxsandbox, oa, mp):
     assert session["unionid"] == unionid and session["openid"] != token["openid"]
 
 
+def test_snapshot_page_gives_a_virtual_account_until_the_user_consents(wxsandbox, oa):
+    wxsandbox.control("POST", "mp/settings", json={"oauth_snapshot_unconsented": True})
+    code, _ = code_from(authorize(wxsandbox, oa, scope="snsapi_userinfo", user="lihua"))
+    token = exchange(wxsandbox, oa, code)
+    assert token["is_snapshotuser"] == 1 and "unionid" not in token
+    assert token["openid"] != wxsandbox.openid("lihua", oa.appid)
+    info = wxsandbox.client.get(
+        "/sns/userinfo", params={"access_token": token["access_token"], "openid": token["openid"]}
+    ).json()
+    assert info["errcode"] == 48001
+    refreshed = wxsandbox.client.get(
+        "/sns/oauth2/refresh_token",
+        params={"appid": oa.appid, "grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+    ).json()
+    assert refreshed["is_snapshotuser"] == 1
+    # snsapi_base is never a snapshot; after consent, snsapi_userinfo is the real user.
+    base = exchange(wxsandbox, oa, code_from(authorize(wxsandbox, oa, user="lihua"))[0])
+    assert "is_snapshotuser" not in base and base["openid"] == wxsandbox.openid("lihua", oa.appid)
+    wxsandbox.sandbox.state.execute(
+        "INSERT INTO mp_oauth_consents (appid, user_id, granted_at) VALUES (?, 'lihua', 0)", (oa.appid,)
+    )
+    real = exchange(
+        wxsandbox, oa, code_from(authorize(wxsandbox, oa, scope="snsapi_userinfo", user="lihua"))[0]
+    )
+    assert "is_snapshotuser" not in real and real["unionid"]
+
+
 def test_consent_is_remembered_unless_force_popup(wxsandbox, oa):
     code_from(consent(wxsandbox, authorize(wxsandbox, oa, scope="snsapi_userinfo"), "allow"))
     silent = authorize(wxsandbox, oa, scope="snsapi_userinfo")

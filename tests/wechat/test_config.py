@@ -54,3 +54,12 @@ def test_unconfigured_app_raises(settings):
     settings.WECHAT_APPS = {"oa": {"appid": "", "secret": ""}}
     with pytest.raises(NotConfigured):
         get_app("oa")
+
+
+def test_beat_refreshes_credentials_ahead_of_expiry(wechat):
+    from wxmall.celery import beat_schedule
+    from wxmall.wechat.tasks import refresh_credentials
+
+    assert beat_schedule()["wechat-refresh-credentials"]["task"] == "wxmall.wechat.refresh_credentials"
+    assert refresh_credentials() == 3  # oa token + oa jsapi_ticket + mp token, none stored yet
+    assert refresh_credentials() == 0  # nothing due now

@@ -76,7 +76,12 @@ def test_a_refresher_killed_mid_refresh_does_not_block_the_others(shared, wxsand
     env = child_env(wxsandbox, connection.settings_dict, WECHAT_TOKEN_LOCK_SECONDS=lease)
     victim = _start(env | {"WECHAT_HTTP_TIMEOUT_SECONDS": "60"}, 1, 1)
     deadline = time.monotonic() + 30
-    while shared() is None or shared().locked_until < time.time():
+    # Killed only once its fetch is inside WeChat (the fault fired) while it holds the lease.
+    while (
+        shared() is None
+        or shared().locked_until < time.time()
+        or wxsandbox.control("GET", "faults")["rules"][0]["fired"] == 0
+    ):
         assert victim.poll() is None and time.monotonic() < deadline, "the refresher never took the lease"
         time.sleep(0.02)
     os.kill(victim.pid, signal.SIGKILL)

@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     name = "wxmall.accounts"
     label = "accounts"
     verbose_name = "用户"
+
+    def ready(self) -> None:
+        from wxmall.orders import hooks
+        from wxmall.orders.state import OrderStatus
+
+        from . import points
+
+        hooks.register(points.earn_on_paid, to=OrderStatus.PAID, from_=OrderStatus.PENDING_PAYMENT)
+        hooks.register(points.reverse_on_refund, to=OrderStatus.REFUNDED)

@@ -86,3 +86,135 @@ class WeChatIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appid}:{self.openid}"
+
+
+class CustomerMerge(models.Model):
+    """One customer folded into another: who did it, when, and exactly which rows moved (so staff can undo
+    it until `reversible_until`). At most one live merge per source (the constraint), and a merged source
+    is deactivated so it can no longer log in."""
+
+    source = models.ForeignKey(User, verbose_name="被合并用户", on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(User, verbose_name="合并到", on_delete=models.PROTECT, related_name="+")
+    # Null when the customer linked their own accounts (the WeChat login folded into a store account).
+    staff = models.ForeignKey(
+        User, verbose_name="操作员工", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField("原因", max_length=200, blank=True)
+    moved = models.JSONField("迁移的数据", default=dict)  # {"app.model.field": [pk, …]}
+    kept = models.JSONField("未迁移的数据", default=dict)  # rows a unique rule kept with the source
+    points_moved = models.IntegerField("迁移积分", default=0)
+    paid_total_moved = models.BigIntegerField("迁移累计消费(分)", default=0)
+    source_was_active = models.BooleanField("被合并用户原为启用", default=True)
+    created_at = models.DateTimeField("合并时间", auto_now_add=True)
+    reversible_until = models.DateTimeField("可撤销至")
+    reversed_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        User, verbose_name="撤销员工", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = verbose_name_plural = "用户合并记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=models.Q(reversed_at__isnull=True),
+                name="merge_one_live_per_source",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="merge_not_into_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"
+
+
+class MembershipLevel(models.Model):
+    """A level a member reaches by cumulative paid amount (fen) or by points balance, whichever comes
+    first; the highest level reached applies. Edited by staff in the admin."""
+
+    name = models.CharField("名称", max_length=32, unique=True)
+    min_paid_total = models.PositiveBigIntegerField("累计消费门槛(分)", default=0)
+    min_points = models.PositiveIntegerField("积分门槛", default=0)
+    rank = models.PositiveSmallIntegerField("等级序号", unique=True)
+
+    class Meta:
+        ordering = ("rank",)
+        verbose_name = verbose_name_plural = "会员等级"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    """A customer's membership: points balance (never negative: guarded UPDATEs and a check constraint)
+    and cumulative paid amount. Created on the first event that needs it (a follow, a paid order)."""
+
+    class Source(models.TextChoices):
+        ORDER = "order", "下单"
+        FOLLOW = "follow", "关注公众号"
+        STAFF = "staff", "员工"
+        MERGE = "merge", "账号合并"
+
+    user = models.OneToOneField(User, verbose_name="用户", on_delete=models.CASCADE, related_name="member")
+    points = models.IntegerField("积分余额", default=0)
+    paid_total = models.BigIntegerField("累计消费(分)", default=0)
+    level = models.ForeignKey(
+        MembershipLevel, verbose_name="会员等级", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    source = models.CharField("入会渠道", max_length=16, choices=Source.choices, default=Source.ORDER)
+    joined_at = models.DateTimeField("入会时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会员"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="member_points_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(paid_total__gte=0), name="member_paid_total_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.points}"
+
+
+class PointsEntry(models.Model):
+    """One change of a member's points. Order-driven kinds are unique per (order, kind), so a paid or
+    refunded order replayed any number of times changes the balance once."""
+
+    class Kind(models.TextChoices):
+        EARN_ORDER = "earn_order", "订单奖励"
+        REVERSE_ORDER = "reverse_order", "退款扣回"
+        SPEND_ORDER = "spend_order", "下单抵扣"
+        RESTORE_ORDER = "restore_order", "订单取消退还"
+        ADJUST = "adjust", "员工调整"
+        MERGE_IN = "merge_in", "账号合并转入"
+        MERGE_OUT = "merge_out", "账号合并转出"
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="points_entries"
+    )
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    delta = models.IntegerField("变动")
+    balance_after = models.IntegerField("变动后余额")
+    order_no = models.CharField("订单号", max_length=32, blank=True)
+    staff = models.ForeignKey(
+        User, verbose_name="操作员工", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = verbose_name_plural = "积分流水"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_no", "kind"],
+                condition=~models.Q(order_no=""),
+                name="points_once_per_order_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.delta:+d}"

@@ -13,14 +13,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib import messages
+from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+
+from wxmall.core.errors import DomainError
+
+from . import actions, oauth, points
+from .errors import AccountError
+from .models import PointsEntry
 
 DEV_USERNAME_PREFIX = "dev-"
 DEV_COOKIE = "wxmall_dev_accounts"
@@ -150,3 +159,120 @@ def dev_logout(request: HttpRequest) -> HttpResponse:
         logout(request)
         return redirect("storefront:home")
     return render(request, "storefront/logout.html", {"active_tab": "me"})
+
+
+# -- WeChat login (web OAuth inside WeChat's browser) and linking a store account ---------------------------
+
+
+def in_wechat(request: HttpRequest) -> bool:
+    return "MicroMessenger" in request.META.get("HTTP_USER_AGENT", "")
+
+
+@require_http_methods(["GET", "POST"])
+def login_entry(request: HttpRequest) -> HttpResponse:
+    """Where "please log in" leads: inside WeChat straight through OAuth (silently); elsewhere the demo's
+    dev login, or in production a page saying to open the shop in WeChat (or log in with a store account)."""
+    if in_wechat(request) and request.method == "GET":
+        return redirect(f"{reverse('storefront:wechat_login')}?{urlencode({'next': safe_next(request)})}")
+    if settings.DEMO and settings.DEV_LOGIN_ENABLED:
+        return dev_login(request)
+    if request.method == "POST":  # no password-less login to post to
+        raise Http404("开发环境登录未启用")
+    return render(request, "accounts/open_in_wechat.html", {"active_tab": "me"})
+
+
+@require_http_methods(["GET"])
+def wechat_login(request: HttpRequest) -> HttpResponse:
+    """Start OAuth: snsapi_base (silent) unless `scope=userinfo` (the customer tapped 使用微信头像昵称)."""
+    scope = oauth.USERINFO if request.GET.get("scope") == "userinfo" else oauth.BASE
+    callback = request.build_absolute_uri(reverse("storefront:wechat_callback"))
+    try:
+        url = oauth.authorize_url(request, callback, scope, safe_next(request))
+    except DomainError as exc:
+        return _login_error(request, exc)
+    return redirect(url)
+
+
+@require_http_methods(["GET"])
+def wechat_callback(request: HttpRequest) -> HttpResponse:
+    pending = oauth.take_state(request, request.GET.get("state", ""))
+    if pending is None:
+        return _login_error(request, DomainError(AccountError.OAUTH_STATE_MISMATCH))
+    code = request.GET.get("code", "")
+    if not code:  # the customer refused the consent page
+        if request.user.is_authenticated:
+            return redirect(pending["next"])
+        return _login_error(request, DomainError(AccountError.OAUTH_DENIED))
+    try:
+        outcome = oauth.complete(code, pending["scope"])
+    except DomainError as exc:
+        return _login_error(request, exc)
+    if outcome.user is None:  # a snapshot-page virtual account: browse as a guest
+        return render(request, "accounts/snapshot_guest.html", {"next": pending["next"], "active_tab": "me"})
+    if not outcome.user.is_active:
+        return _login_error(request, DomainError(AccountError.WECHAT_REFUSED))
+    login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(pending["next"])
+
+
+def _login_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return render(
+        request,
+        "accounts/login_error.html",
+        {"message": exc.message, "code": exc.code, "active_tab": "me"},
+        status=exc.status,
+    )
+
+
+class LinkAccountForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="密码", max_length=128, widget=forms.PasswordInput)
+
+
+@require_http_methods(["GET", "POST"])
+def link_account(request: HttpRequest) -> HttpResponse:
+    """A WeChat-logged-in customer who already has a store account (username + password) links the two:
+    the WeChat customer folds into the store account (orders, coupons, addresses, points move along)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('storefront:login')}?{urlencode({'next': request.path})}")
+    form = LinkAccountForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not actions.is_wechat_only(request.user):
+            form.add_error(None, AccountError.LINK_NOT_WECHAT.message)
+        elif form.is_valid():
+            # django-axes counts the failures of this authenticate() like any other login's.
+            account = authenticate(
+                request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+            if account is None or account.pk == request.user.pk or account.is_staff:
+                form.add_error(None, AccountError.LINK_BAD_CREDENTIALS.message)
+            else:
+                try:
+                    actions.link_store_account(request.user, account)
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+                    messages.success(request, "已关联您的商城账号，订单与积分已合并")
+                    return redirect("storefront:me")
+    return render(request, "accounts/link_account.html", {"form": form, "active_tab": "me"}, status=status)
+
+
+@require_http_methods(["GET"])
+def my_points(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('storefront:login')}?{urlencode({'next': request.path})}")
+    member = points.member_for(request.user)
+    entries = PointsEntry.objects.filter(user=request.user).order_by("-created_at", "-id")[:50]
+    return render(
+        request,
+        "accounts/points.html",
+        {
+            "member": member,
+            "entries": entries,
+            "point_value_fen": settings.POINTS_VALUE_FEN,
+            "active_tab": "me",
+        },
+    )

@@ -26,6 +26,10 @@ urlpatterns = [
     path("orders/<str:order_no>/pay/status/", pay.status, name="pay_status"),
     path("orders/<str:order_no>/pay/check/", pay.check, name="pay_check"),
     path("me/", account.me, name="me"),
-    path("login/", accounts.dev_login, name="login"),
+    path("login/", accounts.login_entry, name="login"),
+    path("wechat/login/", accounts.wechat_login, name="wechat_login"),
+    path("wechat/callback/", accounts.wechat_callback, name="wechat_callback"),
+    path("me/link/", accounts.link_account, name="link_account"),
+    path("me/points/", accounts.my_points, name="my_points"),
     path("logout/", accounts.dev_logout, name="logout"),
 ]

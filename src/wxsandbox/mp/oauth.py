@@ -11,6 +11,10 @@ Web OAuth, as the phone's in-page browser sees it:
 * ``/sns/oauth2/access_token`` (40029 invalid, 40163 used, 42003 expired code), ``/sns/oauth2/refresh_token``
   (30 days; extends a live token or issues a new one), ``/sns/userinfo`` (snsapi_userinfo only), ``/sns/auth``.
 * ``unionid`` only with ``snsapi_userinfo`` and when the account is bound to an open platform.
+* Snapshot pages (unconfirmed trigger): with ``oauth_snapshot_unconsented`` an snsapi_userinfo request from a
+  user who has not consented yet redirects at once with a code for a virtual account: the token answer
+  carries ``is_snapshotuser: 1`` and an openid of its own, no unionid; ``/sns/userinfo`` answers 48001.
+* A used code, web or ``js_code``, answers ``code_used_errcode`` (40163 ``code been used``).
 
 Mini Program: ``POST /sandbox/mp/login`` plays ``wx.login()`` and returns a js_code;
 ``GET /sns/jscode2session`` exchanges it for openid, a fresh session_key and (when bound) unionid.
@@ -57,6 +61,9 @@ CREATE TABLE IF NOT EXISTS mp_sns_tokens (
     refresh_expires_at  REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS mp_sns_tokens_refresh ON mp_sns_tokens (refresh_token, created_at);
+CREATE TABLE IF NOT EXISTS mp_snapshot_tokens (
+    access_token  TEXT PRIMARY KEY    -- an mp_sns_tokens row that is a snapshot-page virtual account's
+);
 CREATE TABLE IF NOT EXISTS mp_oauth_consents (
     appid       TEXT NOT NULL,
     user_id     TEXT NOT NULL,
@@ -169,9 +176,11 @@ def _redirect_with_code(
     redirect_uri: str,
     state: str,
     remember_user: str | None = None,
+    snapshot: bool = False,
 ) -> Response:
     ttl = mp_settings.load(sandbox).oauth_code_ttl_seconds
-    code = codes.issue(sandbox, "oauth", app.appid, user_id, ttl, scope=scope)
+    data = {"snapshot": True} if snapshot else None
+    code = codes.issue(sandbox, "oauth", app.appid, user_id, ttl, scope=scope, data=data)
     response = RedirectResponse(_with_params(redirect_uri, {"code": code, "state": state}), status_code=302)
     if remember_user:
         response.set_cookie(USER_COOKIE, remember_user, samesite="lax")
@@ -208,6 +217,10 @@ async def authorize(request: Request) -> Response:
     force = request.query_params.get("forcePopup") == "true"
     if scope == "snsapi_base" or (consented and settings.oauth_remember_consent and not force):
         return _redirect_with_code(sandbox, app, user["id"], scope, redirect_uri, state, remember)
+    if not consented and settings.oauth_snapshot_unconsented:
+        return _redirect_with_code(
+            sandbox, app, user["id"], scope, redirect_uri, state, remember, snapshot=True
+        )
     ticket = codes.issue(
         sandbox,
         "consent",
@@ -277,7 +290,22 @@ def _app_with_secret(sandbox: Any, appid: str | None, secret: str | None):
     return app
 
 
-def _token_answer(sandbox: Any, row: dict[str, Any]) -> dict[str, Any]:
+def _is_snapshot(sandbox: Any, access_token: str) -> bool:
+    return bool(
+        sandbox.state.scalar("SELECT 1 FROM mp_snapshot_tokens WHERE access_token = ?", (access_token,))
+    )
+
+
+def _token_answer(sandbox: Any, row: dict[str, Any], snapshot: bool = False) -> dict[str, Any]:
+    if snapshot:  # a virtual account: its own openid, never a unionid
+        return {
+            "access_token": row["access_token"],
+            "expires_in": round(row["expires_at"] - sandbox.clock.now()),
+            "refresh_token": row["refresh_token"],
+            "openid": row["openid"],
+            "scope": row["scope"],
+            "is_snapshotuser": 1,
+        }
     answer = {
         "access_token": row["access_token"],
         "expires_in": round(row["expires_at"] - sandbox.clock.now()),
@@ -299,15 +327,21 @@ async def sns_access_token(request: Request, sandbox: Any) -> dict:
         raise WxError(41008)
     if q.get("grant_type") != "authorization_code":
         raise WxError(40002)
-    grant = codes.consume(sandbox, "oauth", q.get("code"), app.appid, expired=42003)
     settings = mp_settings.load(sandbox)
+    grant = codes.consume(
+        sandbox, "oauth", q.get("code"), app.appid, used=settings.code_used_errcode, expired=42003
+    )
+    snapshot = bool(grant["data"].get("snapshot"))
+    openid = sandbox.users.openid(grant["user_id"], app.appid)
+    if snapshot:
+        openid = sandbox.users.virtual_openid(grant["user_id"], app.appid)
     now = sandbox.clock.now()
     row = {
         "access_token": secrets.token_urlsafe(96),
         "refresh_token": secrets.token_urlsafe(96),
         "appid": app.appid,
         "user_id": grant["user_id"],
-        "openid": sandbox.users.openid(grant["user_id"], app.appid),
+        "openid": openid,
         "scope": grant["scope"],
         "created_at": now,
         "expires_at": now + settings.sns_token_ttl_seconds,
@@ -319,7 +353,11 @@ async def sns_access_token(request: Request, sandbox: Any) -> dict:
         " :scope, :created_at, :expires_at, :refresh_expires_at)",
         row,
     )
-    return _token_answer(sandbox, row)
+    if snapshot:
+        sandbox.state.execute(
+            "INSERT INTO mp_snapshot_tokens (access_token) VALUES (?)", (row["access_token"],)
+        )
+    return _token_answer(sandbox, row, snapshot)
 
 
 @wx_endpoint
@@ -339,6 +377,7 @@ async def sns_refresh_token(request: Request, sandbox: Any) -> dict:
         if row is None or row["appid"] != app.appid:
             raise WxError(40030)
         row = dict(row)
+        snapshot = _is_snapshot(sandbox, row["access_token"])
         now = sandbox.clock.now()
         if row["refresh_expires_at"] <= now:
             raise WxError(42002)
@@ -360,7 +399,11 @@ async def sns_refresh_token(request: Request, sandbox: Any) -> dict:
                 " :scope, :created_at, :expires_at, :refresh_expires_at)",
                 row,
             )
-    return _token_answer(sandbox, row)
+            if snapshot:
+                sandbox.state.execute(
+                    "INSERT INTO mp_snapshot_tokens (access_token) VALUES (?)", (row["access_token"],)
+                )
+    return _token_answer(sandbox, row, snapshot)
 
 
 def _sns_caller(sandbox: Any, q: Any) -> dict[str, Any]:
@@ -382,7 +425,7 @@ def _sns_caller(sandbox: Any, q: Any) -> dict[str, Any]:
 @wx_endpoint
 async def sns_userinfo(request: Request, sandbox: Any) -> dict:
     row = _sns_caller(sandbox, request.query_params)
-    if row["scope"] != "snsapi_userinfo":
+    if row["scope"] != "snsapi_userinfo" or _is_snapshot(sandbox, row["access_token"]):
         raise WxError(48001)
     user = sandbox.users.require(row["user_id"])
     blank = mp_settings.load(sandbox).userinfo_blank_profile
@@ -423,7 +466,7 @@ async def jscode2session(request: Request, sandbox: Any) -> dict:
         raise WxError(40013)
     settings = mp_settings.load(sandbox)
     with sandbox.state.transaction():  # over the minute quota: the code stays unused
-        grant = codes.consume(sandbox, "jscode", q.get("js_code"), app.appid)
+        grant = codes.consume(sandbox, "jscode", q.get("js_code"), app.appid, used=settings.code_used_errcode)
         take_quota(
             sandbox,
             app.appid,

@@ -73,8 +73,12 @@ class MpSettings:
     oauth_domains: dict[str, list[str]] = field(default_factory=dict)  # appid -> allowed redirect hosts
     oauth_refusal: str = "redirect"  # unconfirmed (B.15): redirect without code | stay on the page
     oauth_remember_consent: bool = True  # a second snsapi_userinfo is silent unless forcePopup=true
+    # unconfirmed (§5.1): snsapi_userinfo asked of a user who has not consented yet shows the snapshot page,
+    # whose code is a virtual account's (is_snapshotuser: 1, its own openid, no unionid, userinfo 48001)
+    oauth_snapshot_unconsented: bool = False
     userinfo_blank_profile: bool = True  # /sns/userinfo blanks sex/province/city/country (unconfirmed, B.15)
     jscode_per_user_per_minute: int = 100
+    code_used_errcode: int = 40163  # a used web OAuth code or js_code (the reference's §5.2 says 40029)
     phone_code_ttl_seconds: int = 300
     # JS-SDK (§5.5)
     ticket_ttl_seconds: int = 7200
@@ -187,6 +191,8 @@ push_openid_param = true             # openid in the push query string (unconfir
 custom_window_seconds = 172800       # 48 h customer-service window
 template_registry = "auto"           # auto: any template_id | strict: only [mp.templates]
 oauth_refusal = "redirect"           # refusing consent: redirect without code | stay on the page
+oauth_snapshot_unconsented = false   # snsapi_userinfo before consent gives a snapshot-page virtual user
+code_used_errcode = 40163            # a used OAuth code or js_code ("code been used")
 userinfo_blank_profile = true        # /sns/userinfo blanks sex/province/city/country
 urllink_base = "https://wxaurl.cn/"
 

@@ -18,6 +18,7 @@ from wxmall.wechat.services.base import Service
 from wxmall.wechat.services.menu import MenuService
 from wxmall.wechat.services.message import MessageService
 from wxmall.wechat.services.qrcode import QrcodeService
+from wxmall.wechat.services.sns import SnsService
 from wxmall.wechat.services.user import UserService
 
 REGISTRY: dict[str, type[Service]] = {
@@ -25,4 +26,5 @@ REGISTRY: dict[str, type[Service]] = {
     "message": MessageService,
     "user": UserService,
     "qrcode": QrcodeService,
+    "sns": SnsService,
 }
