@@ -247,6 +247,9 @@ def main() -> int:
                     "-A",
                     "wxmall",
                     "worker",
+                    "-B",  # the periodic relay too, as deployed: a kick that expired is not the only way
+                    "--schedule",
+                    str(var_dir / "celerybeat-schedule"),
                     "-l",
                     "error",
                     "--concurrency",

@@ -17,7 +17,8 @@ from wxmall.catalog.testing import make_sku
 from wxmall.checkout.testing import make_coupon, make_flash_sale
 from wxmall.wechat.testing import use_sandbox
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# Minutes on a loaded 2-core machine: its own bound (the subprocess timeout) instead of the suite default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(660), pytest.mark.django_db(transaction=True)]
 
 CHECKS = ",".join(
     [

@@ -473,7 +473,7 @@ if WECHAT_CREDENTIAL_STORE not in ("auto", "db", "redis"):
 WECHAT_TOKEN_REFRESH_AHEAD_SECONDS = env_int("WECHAT_TOKEN_REFRESH_AHEAD_SECONDS", 240)
 WECHAT_TICKET_REFRESH_AHEAD_SECONDS = env_int("WECHAT_TICKET_REFRESH_AHEAD_SECONDS", 240)
 # The refresher's lease: a refresher killed mid-fetch holds the others back at most this long.
-WECHAT_TOKEN_LOCK_SECONDS = env_float("WECHAT_TOKEN_LOCK_SECONDS", 15)
+WECHAT_TOKEN_LOCK_SECONDS = env_float("WECHAT_TOKEN_LOCK_SECONDS", 20)
 WECHAT_TOKEN_POLL_SECONDS = env_float("WECHAT_TOKEN_POLL_SECONDS", 0.05)
 # After 45009/45011 on a token fetch nobody fetches again for this long.
 WECHAT_QUOTA_BACKOFF_SECONDS = env_float("WECHAT_QUOTA_BACKOFF_SECONDS", 60)

@@ -137,3 +137,32 @@ def test_console_lists_differences_and_staff_resolve_with_a_note(pay_hub, order,
     diff.refresh_from_db()
     assert diff.status == DifferenceStatus.EXPLAINED and diff.resolved_by == staff
     assert "<script>线下" not in clerk.get("/console/reconciliation/").content.decode()
+
+
+def test_a_bill_file_that_does_not_match_its_hash_is_refused(pay_hub, order, customer):
+    import gzip
+
+    from wxmall.payments import wechatpay
+    from wxmall.payments.models import ReconciliationRun
+
+    payment = confirm_on_wechat(pay_hub, order, customer)
+    actions.query_payment(payment.pk)
+    day = bill_day(pay_hub)
+    # Whatever WeChat's pointer says, the file served differs (a tampered or truncated download).
+    forged = gzip.compress("交易时间,交易类型\r\n总交易单数\r\n`0\r\n".encode(), mtime=0).hex()
+    pay_hub.sandbox.state.execute(
+        "CREATE TRIGGER forge AFTER INSERT ON pay_bill_files BEGIN"
+        f" UPDATE pay_bill_files SET content = X'{forged}' WHERE token = NEW.token; END"
+    )
+    with pytest.raises(wechatpay.GatewayError) as refused:
+        reconcile.reconcile_day(day)
+    assert refused.value.code == "BILL_HASH_MISMATCH"
+    assert not ReconciliationRun.objects.exists() and not ReconciliationDifference.objects.exists()
+
+
+def test_the_beat_schedule_reconciles_yesterday_daily():
+    from wxmall.celery import beat_schedule
+
+    entry = beat_schedule()["payments-reconcile-yesterday"]
+    assert entry["task"] == "wxmall.payments.reconcile_yesterday"
+    assert entry["schedule"].hour == {10} and entry["schedule"].minute == {30}

@@ -5,6 +5,7 @@ when accepted."""
 import pytest
 from django.contrib.auth import get_user_model
 
+from wxmall.accounts import actions as accounts
 from wxmall.checkout import actions as checkout
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus
@@ -19,7 +20,7 @@ def test_customer_cancels_an_order_through_the_confirm_dialog(page, live_server,
     page.get_by_role("button", name="登录 / 注册").click()
     page.wait_for_url(f"{base}/orders/")
     user = get_user_model().objects.get(nickname="取消测试")
-    address = checkout.add_address(
+    address = accounts.add_address(
         user,
         recipient="张三",
         phone="13812345678",

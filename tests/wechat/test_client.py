@@ -100,3 +100,13 @@ def test_http_500_is_retried_then_succeeds(wechat):
     wechat.sandbox.add_fault(target="mp.menu.get", http_status=503, times=1)
     wechat.client("oa").menu.create({"button": [{"type": "click", "name": "A", "key": "a"}]})
     assert wechat.client("oa").menu.get()["menu"]["button"][0]["key"] == "a"
+
+
+def test_quota_on_the_token_fetch_backs_off_without_looping(wechat):
+    wechat.sandbox.add_fault(target="mp.stable_token", errcode=45009)
+    wx = wechat.client("oa")
+    for _ in range(3):
+        with pytest.raises(QuotaError):
+            wx.menu.get()
+    assert token_fetches(wechat.sandbox) == 1  # later callers see the back-off, WeChat is not asked again
+    assert wechat.sandbox.journal(direction="in", path_prefix="/cgi-bin/menu/get") == []

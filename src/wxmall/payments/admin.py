@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from wxmall.core.errors import DomainError
 
 from . import actions
-from .models import Notification, Payment, Refund
+from .models import Notification, Payment, ReconciliationDifference, Refund
 
 
 @admin.register(Payment)
@@ -67,6 +67,32 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReconciliationDifference)
+class ReconciliationDifferenceAdmin(admin.ModelAdmin):
+    """Read-only: differences are found by reconciliation and resolved in 控制台 → 支付对账 (audited)."""
+
+    list_display = (
+        "bill_date",
+        "reference",
+        "kind",
+        "wechat_amount",
+        "local_amount",
+        "status",
+        "resolved_by",
+    )
+    list_filter = ("status", "kind", "bill_date")
+    search_fields = ("reference", "out_trade_no", "transaction_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -1,0 +1,33 @@
+"""The notify hot path's database work, pinned: a change that adds queries per notification (an N+1, a
+re-read, an extra save) fails here instead of showing up only as lower throughput in bench/notify.py."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wxmall.orders.state import OrderStatus
+from wxmall.payments import actions
+from wxmall.payments.testing import signed_notification, transaction_resource
+
+pytestmark = pytest.mark.django_db(transaction=True)
+NOTIFY = "/payments/notify/"
+# Measured on this branch on SQLite (statement count, transaction control included); lower them when you cut.
+# First: 18 for payment + order + event, and 22 since membership accrual joined mark_paid (accounts: a new
+# member row, points entry, level lookups), incl. BEGIN/SAVEPOINT/COMMIT; no webhook row in this test.
+FIRST_NOTIFICATION_QUERIES = 40
+DUPLICATE_NOTIFICATION_QUERIES = 9
+
+
+def test_queries_per_notification_are_bounded(pay_hub, order, customer, client):
+    payment = actions.start_payment(order.order_no, customer, "native")
+    body, headers = signed_notification(pay_hub.sandbox, pay_hub.merchant, transaction_resource(payment))
+    with CaptureQueriesContext(connection) as first:
+        response = client.post(NOTIFY, data=body, content_type="application/json", **headers)
+    assert response.status_code == 204
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    with CaptureQueriesContext(connection) as duplicate:
+        again = client.post(NOTIFY, data=body, content_type="application/json", **headers)
+    assert again.status_code == 204
+    assert len(first) <= FIRST_NOTIFICATION_QUERIES
+    assert len(duplicate) <= DUPLICATE_NOTIFICATION_QUERIES
