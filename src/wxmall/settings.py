@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "wxmall.checkout",
     "wxmall.orders",
     "wxmall.payments",
+    "wxmall.pickup",
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",

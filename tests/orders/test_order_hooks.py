@@ -23,18 +23,26 @@ def order(customer, address, sku):
 
 def test_apps_register_their_hooks_at_start_up():
     from wxmall.payments import order_hooks as payments
+    from wxmall.pickup import order_hooks as pickup
 
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [
         release.on_cancelled,
         payments.close_wechat_orders,
+        pickup.void_code,
     ]
     # accounts comes before checkout in INSTALLED_APPS, so its hooks run first.
     assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [
         points.reverse_on_refund,
         release.on_refunded,
+        pickup.void_code,
     ]
-    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [points.earn_on_paid, actions.count_sales]
-    assert hooks.registry.for_move(S.PAID, S.SHIPPED) == []
+    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
+        points.earn_on_paid,
+        actions.count_sales,
+        pickup.issue_code,
+    ]
+    assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [pickup.refuse_shipping]
+    assert hooks.registry.for_move(S.PAID, S.COMPLETED) == [pickup.require_verification]
 
 
 def test_registering_after_start_up_is_refused():

@@ -203,7 +203,13 @@ class Priced:
 
 
 def price(
-    user, items: list[tuple[int, int]], *, coupon_code: str | None, flash_sale_id: int | None, now: datetime
+    user,
+    items: list[tuple[int, int]],
+    *,
+    coupon_code: str | None,
+    flash_sale_id: int | None,
+    now: datetime,
+    pickup: bool = False,
 ) -> Priced:
     """The one validation and pricing path of both `quote` and `actions.place_order`, over normalized
     items. Raises DomainError for what makes the order impossible: an unknown/unlisted SKU, a flash sale
@@ -244,7 +250,7 @@ def price(
             coupon = None
     return Priced(
         lines=lines,
-        totals=pricing.totals(lines, coupon),
+        totals=pricing.totals(lines, coupon, pickup=pickup),
         flash_sale=flash_sale,
         coupon=coupon,
         coupon_code=code,
@@ -259,14 +265,20 @@ def quote(
     flash_sale_id: int | None = None,
     *,
     now: datetime | None = None,
+    pickup: bool = False,
 ) -> Quote:
     """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
     does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
-    cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
+    cart's lines; `pickup` prices collection at a store (no shipping fee). Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
     quantity) and for a flash sale that is not on (see `price`)."""
     items = pricing.normalize_items(cart_items(user) if items is None else items)
     priced = price(
-        user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now or timezone.now()
+        user,
+        items,
+        coupon_code=coupon_code,
+        flash_sale_id=flash_sale_id,
+        now=now or timezone.now(),
+        pickup=pickup,
     )
     problems = [
         f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"

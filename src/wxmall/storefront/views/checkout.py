@@ -1,5 +1,6 @@
-"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), the address,
-a coupon, the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
+"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), delivery to an
+address or collection at a pickup store (门店自提, offered when the merchant has active stores), a coupon,
+the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
 `checkout.actions.place_order`; this view only carries the customer's choices between them.
 
 Double submits are harmless: each render of the page carries a fresh idempotency key, and
@@ -26,11 +27,13 @@ from wxmall.checkout import actions, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
+from wxmall.pickup import queries as pickup_queries
 
 from ..forms import AddressForm
 from .common import customer_required, positive_int
 
 NEW_ADDRESS = "new"
+PICKUP = "pickup"
 
 
 class _ReplayedOrder(Exception):
@@ -53,6 +56,7 @@ class Purchase:
         self.bad_flash_sale = data.get("flash_sale") not in (None, "") and self.flash_sale_id is None
         self.coupon_code = (data.get("coupon") or "").strip()[:32]
         self.raw_sku = data.get("sku")
+        self.pickup = data.get("fulfilment") == PICKUP
 
     @property
     def from_cart(self) -> bool:
@@ -86,6 +90,7 @@ class Purchase:
             "qty": self.quantity if self.sku_id else None,
             "flash_sale": self.flash_sale_id,
             "coupon": self.coupon_code,
+            "fulfilment": PICKUP if self.pickup else None,
         } | changes
         return urlencode({k: v for k, v in values.items() if v})
 
@@ -105,7 +110,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
 
 
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
-    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None, purchase.flash_sale_id)
+    stores = list(pickup_queries.active_stores())
+    purchase.pickup = purchase.pickup and bool(stores)
+    quote = queries.quote(
+        request.user,
+        purchase.items,
+        purchase.coupon_code or None,
+        purchase.flash_sale_id,
+        pickup=purchase.pickup,
+    )
     addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
     return {
@@ -118,6 +131,10 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
             for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())
         ],
         "no_coupon_url": "?" + purchase.params(coupon=None),
+        "stores": stores,
+        "chosen_store": extra.pop("chosen_store", None) or (str(stores[0].pk) if stores else ""),
+        "delivery_url": "?" + purchase.params(fulfilment=None),
+        "pickup_url": "?" + purchase.params(fulfilment=PICKUP),
         "addresses": addresses,
         "chosen_address": chosen,
         "address_form": extra.pop("address_form", None) or AddressForm(),
@@ -130,11 +147,15 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
 
 def _place(request: HttpRequest) -> HttpResponse:
     purchase = Purchase(request.POST)
-    chosen = request.POST.get("address") or NEW_ADDRESS
-    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS else None)
+    chosen = NEW_ADDRESS if purchase.pickup else request.POST.get("address") or NEW_ADDRESS
+    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS and not purchase.pickup else None)
     key = (request.POST.get("idempotency_key") or "")[:64] or None
     raw_note = request.POST.get("note", "")
+    store_id = positive_int(request.POST.get("pickup_store"), 0) if purchase.pickup else None
     keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
+    if purchase.pickup:
+        keep["chosen_store"] = str(store_id)
+        chosen = PICKUP
 
     if chosen == NEW_ADDRESS and not address_form.is_valid():
         keep["address_form"] = address_form
@@ -147,7 +168,9 @@ def _place(request: HttpRequest) -> HttpResponse:
         return _refused(request, purchase, DomainError(error), keep)
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
-            if chosen == NEW_ADDRESS:
+            if chosen == PICKUP:
+                address_id, started = None, None
+            elif chosen == NEW_ADDRESS:
                 address_id = accounts.add_address(request.user, **address_form.cleaned_data).pk
                 started = timezone.now()
             else:
@@ -157,6 +180,7 @@ def _place(request: HttpRequest) -> HttpResponse:
                 items=purchase.items,
                 from_cart=purchase.from_cart,
                 address_id=address_id,
+                pickup_store_id=store_id,
                 coupon_code=purchase.coupon_code or None,
                 flash_sale_id=purchase.flash_sale_id,
                 note=note,

@@ -14,7 +14,9 @@ from wxmall.orders import actions, queries
 from wxmall.orders.errors import OrderError
 from wxmall.orders.state import ActorKind, OrderStatus, next_statuses
 from wxmall.payments import queries as payment_queries
+from wxmall.pickup import queries as pickup_queries
 
+from ..presenters import qr_svg
 from .common import customer_required, not_found, refused
 
 PAGE_SIZE = 10
@@ -57,11 +59,29 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# A pickup order is handed over at the store: what changes in the customer's words.
+PICKUP_HINTS = {
+    S.PAID: "请凭核销码到门店取货",
+    S.COMPLETED: "已在门店取货，交易完成",
+}
+PICKUP_STATUS_LABELS = {S.PAID: "待自提"}
+
+
 def _detail_context(request: HttpRequest, order) -> dict:
     customer_moves = next_statuses(order.status, ActorKind.CUSTOMER, order.refund_from_status)
+    pickup = pickup_queries.pickup_of(order)
+    hints = STATUS_HINTS | PICKUP_HINTS if pickup else STATUS_HINTS
+    # The code is shown only while it can still hand the goods over.
+    live_code = pickup.code if pickup and pickup.code and not (pickup.verified_at or pickup.voided_at) else ""
     return {
         "order": order,
-        "hint": STATUS_HINTS.get(order.status, order.get_status_display()),
+        "status_label": (PICKUP_STATUS_LABELS if pickup else {}).get(
+            order.status, order.get_status_display()
+        ),
+        "pickup": pickup,
+        "pickup_code": live_code,
+        "pickup_qr": qr_svg(live_code) if live_code else "",
+        "hint": hints.get(order.status, order.get_status_display()),
         "can_cancel": S.CANCELLED in customer_moves,
         "can_confirm": S.DELIVERED in customer_moves,
         "can_refund": S.REFUND_REQUESTED in customer_moves,
