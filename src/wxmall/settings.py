@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
+    "wxmall.officialaccount",
 ]
 
 MIDDLEWARE = [
