@@ -111,7 +111,7 @@ def verify(raw_code, staff) -> PickupOrder:
             raise DomainError(PickupError.CODE_USED if pickup.verified_at else PickupError.CODE_VOIDED)
         if order.status != OrderStatus.PAID:
             raise DomainError(PickupError.NOT_VERIFIABLE)  # rolls the UPDATE back
-        order_actions.transition(
+        pickup.order = order_actions.transition(
             order.pk,
             OrderStatus.COMPLETED,
             actor=staff,
@@ -119,5 +119,4 @@ def verify(raw_code, staff) -> PickupOrder:
             reason=f"门店自提核销（{pickup.store_name}）",
         )
         events.record(pickup, PickupEventKind.VERIFIED, actor=staff)
-    pickup.order = order
     return pickup
