@@ -35,7 +35,7 @@ REFUND_REASONS = ("不想要了", "商品与描述不符", "商品质量问题",
 # What the customer is told on the detail page, per status.
 STATUS_HINTS = {
     S.PENDING_PAYMENT: "待支付 — 请使用微信支付",
-    S.PAID: "商家正在备货，请耐心等待发货",
+    S.PAID: "已支付，商家正在备货，请耐心等待发货",
     S.SHIPPED: "商品已发出，请注意查收",
     S.DELIVERED: "商品已签收",
     S.COMPLETED: "交易已完成，感谢您的购买",
@@ -61,7 +61,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 # A pickup order is handed over at the store: what changes in the customer's words.
 PICKUP_HINTS = {
-    S.PAID: "请凭核销码到门店取货",
+    S.PAID: "已支付，请凭核销码到门店取货",
     S.COMPLETED: "已在门店取货，交易完成",
 }
 PICKUP_STATUS_LABELS = {S.PAID: "待自提"}
