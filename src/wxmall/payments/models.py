@@ -149,6 +149,9 @@ class ReconciliationRun(models.Model):
     bill_rows = models.PositiveIntegerField("账单笔数", default=0)
     # Per WeChat trade type: {"NATIVE": {"count", "paid", "refunded", "fee", "net"}} in fen; "ALL" sums.
     totals = models.JSONField("汇总(分)", default=dict)
+    # Per fund account of the fund-flow bill: {"BASIC": {"count", "income", "expense", "fee", "refund",
+    # "net"}} in fen; "ALL" sums.
+    fund_totals = models.JSONField("资金汇总(分)", default=dict)
     differences = models.PositiveIntegerField("差异数", default=0)
     ran_at = models.DateTimeField("对账时间", auto_now=True)
 
@@ -168,6 +171,9 @@ class DifferenceKind(models.TextChoices):
     REFUND_MISSING_HERE = "refund_missing_here", "退款：微信有、本地无"
     REFUND_MISSING_ON_WECHAT = "refund_missing_on_wechat", "退款：本地有、微信无"
     REFUND_AMOUNT = "refund_amount", "退款金额不一致"
+    FUNDS_INCOME_UNKNOWN = "funds_income_unknown", "资金：入账本地无记录"
+    FUNDS_REFUND_UNKNOWN = "funds_refund_unknown", "资金：退款扣款本地无记录"
+    FUNDS_AMOUNT = "funds_amount", "资金：金额不一致"
 
 
 class DifferenceStatus(models.TextChoices):
