@@ -29,6 +29,13 @@ class PaymentStatus(models.TextChoices):
     FLAGGED = "flagged", "待人工处理"
 
 
+class LatePayment(models.TextChoices):
+    """What became of a payment that landed after its order was cancelled (WECHAT_PAY_LATE_PAYMENT)."""
+
+    REFUNDED = "refunded", "已自动退款"
+    REVIVED = "revived", "已恢复订单"
+
+
 class Payment(models.Model):
     order = models.ForeignKey(
         "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="payments"
@@ -54,6 +61,7 @@ class Payment(models.Model):
     paid_at = models.DateTimeField("支付时间", null=True, blank=True)
     trade_type = models.CharField("交易类型", max_length=16, blank=True)
     flag_reason = models.CharField("异常原因", max_length=200, blank=True)
+    late_payment = models.CharField("取消后到账", max_length=16, choices=LatePayment.choices, blank=True)
     last_queried_at = models.DateTimeField("最近查单", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
