@@ -2,7 +2,6 @@
 through `orders.actions.mark_paid` (the call WeChat Pay's notify ends in)."""
 
 import pytest
-from django.utils import timezone
 
 
 @pytest.fixture
@@ -26,15 +25,11 @@ def pickup_order(customer, sku, store):
     return place_order(customer, items=[(sku.pk, 1)], pickup_store_id=store.pk)
 
 
-def pay(order, transaction_id=None):
-    from wxmall.orders.actions import mark_paid
-
-    return mark_paid(order.order_no, transaction_id or f"42000{order.pk:020d}", timezone.now(), order.total)
-
-
 @pytest.fixture
 def paid_pickup(pickup_order):
-    pay(pickup_order)
+    from wxmall.pickup.testing import mark_paid
+
+    mark_paid(pickup_order)
     return pickup_order.pickup.__class__.objects.get(order=pickup_order)
 
 

@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from conftest import pay
 from helpers.db import assert_unchanged, refused, snapshot
 from helpers.threads import run_parallel
 from wxmall.checkout import actions as checkout
@@ -18,6 +17,7 @@ from wxmall.orders.models import Order, OrderEvent
 from wxmall.orders.state import ActorKind, OrderStatus
 from wxmall.pickup import actions
 from wxmall.pickup.models import PickupEvent, PickupOrder
+from wxmall.pickup.testing import mark_paid as pay
 from wxmall.storefront.presenters import qr_svg
 
 pytestmark = pytest.mark.django_db
