@@ -14,7 +14,8 @@ def paid(sandbox, order, customer, user_id: str = "lihua"):
 
     payment = actions.start_payment(order.order_no, customer, "native")
     done = sandbox.control("POST", "pay/confirm", json={"code_url": payment.code_url, "user_id": user_id})
-    assert sandbox.wait_delivery(done["deliveries"][0])["status"] == "delivered"
+    delivery = sandbox.wait_delivery(done["deliveries"][0])
+    assert delivery["status"] == "delivered", delivery
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     return payment

@@ -54,6 +54,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.orders_for(request.user, status or None), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    page.object_list = list(page.object_list)
+    refunds = payment_queries.refund_totals(order.pk for order in page.object_list)
+    for order in page.object_list:
+        order.refund_totals = refunds.get(order.pk)
     return render(
         request, "storefront/orders.html", {"tabs": TABS, "status": status, "page": page, "active_tab": "me"}
     )
