@@ -156,6 +156,7 @@ class ItemIn(_OpenBody):
     quantity: StrictInt64
 
 
+MAX_POINTS_INPUT = 100_000_000
 # A stored code has at most 32 characters; a longer one up to this bound is simply not found.
 COUPON_CODE_MAX_INPUT = 512
 
@@ -164,6 +165,8 @@ class QuoteIn(_OpenBody):
     items: list[ItemIn] | None = PydanticField(None, max_length=100)  # omitted: the cart
     coupon_code: Text(COUPON_CODE_MAX_INPUT) | None = None
     flash_sale_id: Id | None = None
+    # Points to spend (POINTS_VALUE_FEN fen each), at most `points_max` of a quote without them.
+    points: Annotated[int, PydanticField(strict=True, ge=0, le=MAX_POINTS_INPUT)] = 0
 
 
 class QuoteLineOut(Schema):
@@ -189,6 +192,10 @@ class QuoteOut(Schema):
     coupon_problem: str | None  # error code, e.g. coupon_threshold_not_met
     coupon_message: str
     problems: list[str]
+    points: int  # points spent
+    points_discount: int  # fen
+    points_balance: int  # the customer's balance
+    points_max: int  # the most points this order may use
 
 
 def _items(payload) -> list[tuple[int, int]] | None:
@@ -205,7 +212,9 @@ def _items(payload) -> list[tuple[int, int]] | None:
 )
 def quote(request, payload: QuoteIn):
     _refuse_extras(payload)
-    q = queries.quote(request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id)
+    q = queries.quote(
+        request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id, points=payload.points
+    )
     return {
         "lines": [
             {
@@ -230,6 +239,10 @@ def quote(request, payload: QuoteIn):
         "coupon_problem": q.coupon_problem.code if q.coupon_problem else None,
         "coupon_message": q.coupon_message,
         "problems": q.problems,
+        "points": q.points,
+        "points_discount": q.points_discount,
+        "points_balance": q.points_balance,
+        "points_max": q.points_max,
     }
 
 
@@ -257,6 +270,7 @@ def place_order(request, payload: PlaceOrderIn):
         note=payload.note,
         from_cart=payload.from_cart,
         idempotency_key=payload.idempotency_key,
+        points=payload.points,
     )
     return Status(200 if order.replayed else 201, order_detail(order))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -31,6 +32,14 @@ from ..forms import AddressForm
 from .common import customer_required, positive_int
 
 NEW_ADDRESS = "new"
+POINTS_ERRORS = frozenset(
+    e.code
+    for e in (
+        AccountError.POINTS_INSUFFICIENT,
+        AccountError.POINTS_INVALID_AMOUNT,
+        CheckoutError.POINTS_OVER_LIMIT,
+    )
+)
 
 
 class _ReplayedOrder(Exception):
@@ -52,6 +61,10 @@ class Purchase:
         self.flash_sale_id = positive_int(data.get("flash_sale"))
         self.bad_flash_sale = data.get("flash_sale") not in (None, "") and self.flash_sale_id is None
         self.coupon_code = (data.get("coupon") or "").strip()[:32]
+        # Points to spend: a whole number; anything else (negative, text, huge) is refused, not guessed.
+        raw_points = (data.get("points") or "").strip()
+        self.points = positive_int(raw_points) if raw_points not in ("", "0") else 0
+        self.bad_points = self.points is None
         self.raw_sku = data.get("sku")
 
     @property
@@ -79,15 +92,20 @@ class Purchase:
         except DomainError:
             return reverse("storefront:home")
 
-    def params(self, **changes) -> str:
-        """Query string of this purchase (for coupon links), with `changes` applied."""
+    def values(self, **changes) -> dict:
+        """The choices of this purchase (what the page's links and forms carry), with `changes` applied."""
         values = {
             "sku": self.sku_id,
             "qty": self.quantity if self.sku_id else None,
             "flash_sale": self.flash_sale_id,
             "coupon": self.coupon_code,
+            "points": self.points,
         } | changes
-        return urlencode({k: v for k, v in values.items() if v})
+        return {k: v for k, v in values.items() if v}
+
+    def params(self, **changes) -> str:
+        """Query string of this purchase (for coupon and points links), with `changes` applied."""
+        return urlencode(self.values(**changes))
 
 
 @customer_required
@@ -104,8 +122,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/checkout.html", context)
 
 
+def _quote(request: HttpRequest, purchase: Purchase):
+    """The quote with the points asked for; when those cannot be used (more than the balance or the cap,
+    e.g. after the cart changed) the customer is told and sees the quote without points."""
+    items, code = purchase.items, purchase.coupon_code or None
+    if not purchase.bad_points and purchase.points:
+        try:
+            return queries.quote(request.user, items, code, purchase.flash_sale_id, points=purchase.points)
+        except DomainError as error:
+            if error.code not in POINTS_ERRORS:
+                raise
+            messages.error(request, error.message)
+    elif purchase.bad_points:
+        messages.error(request, AccountError.POINTS_INVALID_AMOUNT.message)
+    purchase.points = 0
+    return queries.quote(request.user, items, code, purchase.flash_sale_id)
+
+
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
-    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None, purchase.flash_sale_id)
+    quote = _quote(request, purchase)
     addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
     return {
@@ -118,6 +153,10 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
             for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())
         ],
         "no_coupon_url": "?" + purchase.params(coupon=None),
+        "max_points_url": "?" + purchase.params(points=quote.points_max),
+        "no_points_url": "?" + purchase.params(points=None),
+        "points_params": purchase.values(points=None).items(),
+        "hundred_points_fen": 100 * settings.POINTS_VALUE_FEN,
         "addresses": addresses,
         "chosen_address": chosen,
         "address_form": extra.pop("address_form", None) or AddressForm(),
@@ -136,6 +175,9 @@ def _place(request: HttpRequest) -> HttpResponse:
     raw_note = request.POST.get("note", "")
     keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
 
+    if purchase.bad_points:
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, DomainError(AccountError.POINTS_INVALID_AMOUNT), keep)
     if chosen == NEW_ADDRESS and not address_form.is_valid():
         keep["address_form"] = address_form
         return _refused(request, purchase, DomainError(AccountError.INVALID_ADDRESS), keep)
@@ -161,6 +203,7 @@ def _place(request: HttpRequest) -> HttpResponse:
                 flash_sale_id=purchase.flash_sale_id,
                 note=note,
                 idempotency_key=key,
+                points=purchase.points,
             )
             if started is not None and order.created_at < started:
                 raise _ReplayedOrder(order)
