@@ -55,6 +55,11 @@ def beat_schedule() -> dict:
             "options": {"expires": 30},
         },
         # WeChat Pay generates the previous day's bills by about 10:00 Beijing time.
+        "officialaccount-process-pending": {
+            "task": "wxmall.officialaccount.process_pending",  # pushes whose task kick was lost
+            "schedule": 30.0,
+            "options": {"expires": 30},
+        },
         "payments-reconcile-yesterday": {
             "task": "wxmall.payments.reconcile_yesterday",
             "schedule": crontab(hour=10, minute=30),

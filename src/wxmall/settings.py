@@ -457,6 +457,12 @@ WECHAT_APPS = {
     "oa": {
         "appid": _env("WECHAT_OA_APPID") or ("wx5b1f0a7c3e9d0a01" if DEMO else ""),
         "secret": _env("WECHAT_OA_SECRET") or "",
+        # The message server (wxmall.officialaccount): the Token and EncodingAESKey set on WeChat's side,
+        # and the account's original id (gh_…) that pushes carry as ToUserName. Required in production
+        # when the OA is configured; the demo reads them from wxsandbox.
+        "token": _env("WECHAT_OA_TOKEN") or "",
+        "encoding_aes_key": _env("WECHAT_OA_ENCODING_AES_KEY") or "",
+        "original_id": _env("WECHAT_OA_ORIGINAL_ID") or "",
     },
     "mp": {
         "appid": _env("WECHAT_MP_APPID") or ("wx5b1f0a7c3e9d0b02" if DEMO else ""),
@@ -496,6 +502,13 @@ if WECHAT_TOKEN_REFRESH_AHEAD_SECONDS >= 300:
         "小于 300 的秒数",
         "below 300 seconds",
     )
+
+# --- Official Account message server (wxmall.officialaccount) ---------------------------------------
+# Pushes bigger than this are refused unread (WeChat's are a few KiB; compatible mode about 3x).
+OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
+# A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
+# seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
+OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not
