@@ -27,6 +27,16 @@ def _static_files_found_per_request():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flash_sales_synchronous_by_default():
+    """Flash sales are placed synchronously unless a test asks for the queued path (the `flash_mode`
+    fixture in tests/checkout), even when the environment gives a REDIS_URL (CI's PostgreSQL run)."""
+    from django.test import override_settings
+
+    with override_settings(FLASH_SALE_REDIS_URL=""):
+        yield
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",

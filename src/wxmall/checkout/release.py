@@ -14,6 +14,7 @@ from wxmall.catalog import stock
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus
 
+from . import admission
 from .models import Coupon, CouponRedemption, FlashSale, FlashSalePurchase
 
 
@@ -33,6 +34,7 @@ def on_refunded(order: Order, from_status: str, to_status: str) -> None:
 def release_promotions(order: Order) -> None:
     purchase = FlashSalePurchase.objects.filter(order=order).first()
     if purchase is not None:
+        admission.on_order_cancelled(order, purchase.flash_sale_id)
         FlashSale.objects.filter(pk=purchase.flash_sale_id, sold__gte=purchase.quantity).update(
             sold=F("sold") - purchase.quantity
         )
