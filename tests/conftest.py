@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from helpers.flash import flash_mode, flash_redis, queued  # noqa: F401  (fixtures, found by name)
 from helpers.http import http_receiver  # noqa: E402, F401  (tests/ is on sys.path: this file lives there)
 
 # WeChat for every test: an in-process wxsandbox on a random port (fresh per test, per session, or built

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +55,7 @@ from .models import FlashSale, FlashSalePurchase
 
 logger = logging.getLogger(__name__)
 
+TICKET_ID = re.compile(r"[0-9a-f]{32}")
 KEY_PREFIX = "flash:"  # Order.idempotency_key of an order made from a ticket
 KICK_MS = 500  # at most one drain request per this many ms from all web processes together
 

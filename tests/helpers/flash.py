@@ -1,4 +1,4 @@
-"""The two flash-sale admission modes as one fixture, so each behaviour test runs on both: `sync` (no
+"""Fixtures (imported by tests/conftest.py): the two flash-sale admission modes as one fixture, so each behaviour test runs on both: `sync` (no
 Redis: the order is placed in the request) and `queued` (a private redis-server with AOF; tickets are
 turned into orders by `tickets.drain`, which `flash_mode.settle()` runs as a worker would)."""
 
