@@ -12,6 +12,9 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
   products    product/add, update, get (data_type 1 online | 2 draft | 3 both), list/get (next_key),
               listing, delisting, delete, audit/cancel, stock/update (diff_type 1 add | 2 subtract | 3 set),
               stock/get, stock/batchget
+  orders      order/list/get (create/update_time_range ≤ 7 days, next_key), get, search, price/update,
+              merchantnotes/update, sensitiveinfo/decode, deliverycompanylist/get (+ /new/get),
+              delivery/send
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
               ``store.push``)
 
@@ -30,6 +33,14 @@ app):
   POST     /sandbox/store/products/{id}/audit  {"outcome": "pass"|"reject", "reason"?}  decide a pending audit
   POST     /sandbox/store/products/{id}/platform-delist  {"status": 13|14|15|20, "reason"?}
   POST     /sandbox/store/stock                {"items": [{"sku_id", "stock"}]}  set stock from WeChat's side
+  GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
+                                               "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
+                                               "order_scene"?, "sharer"? {"user", "share_scene"}, "address"?,
+                                               "customer_notes"?, "freight"?, "appid"?} → 201 {"order"}
+  GET      /sandbox/store/orders/{id}          the order object
+  POST     /sandbox/store/orders/{id}/pay      the buyer pays (10 → 20)
+  POST     /sandbox/store/orders/{id}/cancel   {"cancel_type": 1 (buyer, unpaid) | 4 (oversold, paid)}
+  POST     /sandbox/store/orders/{id}/confirm  the buyer confirms receipt (30 → 100)
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
   POST     /sandbox/store/verify-url           {"appid"?}  WeChat's URL-verification GET to server_url
@@ -49,11 +60,11 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import oa_push
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import wx_endpoint
-from wxsandbox.store import categories, products, push, shop, timers
+from wxsandbox.store import categories, orders, products, push, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products)
+_MODULES = (shop, categories, products, orders)
 
 
 @wx_endpoint
@@ -125,6 +136,8 @@ def setup(sandbox: Any) -> None:
     """Called once by the core's ``create_app``: push kind, timer handlers, the shops' official accounts."""
     push.register(sandbox)
     timers.register(sandbox, "audit", products.run_audit)
+    timers.register(sandbox, "pay_timeout", orders.run_pay_timeout)
+    timers.register(sandbox, "auto_confirm", orders.run_auto_confirm)
     sandbox.clock.on_advance(lambda _now: timers.run_due(sandbox))
     shop.seed(sandbox)
 
