@@ -17,5 +17,6 @@ urlpatterns = [
     path("console/compliance/", include("wxmall.compliance.urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
+    path("wechat/store/", include("wxmall.store.urls")),
     path("", include("wxmall.storefront.urls")),
 ]
