@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
+    "wxmall.officialaccount",
     "wxmall.store",
 ]
 
@@ -416,6 +417,13 @@ PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
 # A Native code_url is shown for this long before the page asks for a fresh one.
 PAYMENT_NATIVE_CODE_SECONDS = env_int("PAYMENT_NATIVE_CODE_SECONDS", 600)
 # The payer's IP for H5 prepay follows TRUSTED_PROXY_COUNT (above), like login throttling.
+# A payment that lands on an order cancelled meanwhile: `refund` it (default), or `reserve` the stock
+# again and revive the order as paid when every line is still available (else it is refunded after all).
+WECHAT_PAY_LATE_PAYMENT = (_env("WECHAT_PAY_LATE_PAYMENT") or "refund").lower()
+if WECHAT_PAY_LATE_PAYMENT not in ("refund", "reserve"):
+    raise _bad("WECHAT_PAY_LATE_PAYMENT", WECHAT_PAY_LATE_PAYMENT, "refund 或 reserve", "refund or reserve")
+# Refunds still processing this long after creation are queried (a lost REFUND.* notification).
+REFUND_QUERY_AFTER_SECONDS = env_int("REFUND_QUERY_AFTER_SECONDS", 300)
 
 
 LOG_LEVEL = (_env("LOG_LEVEL") or "INFO").upper()

@@ -185,7 +185,15 @@ class PaySettings:
     notify_id_stable_across_retries: bool = True  # B.6
     expired_order_state: str = "CLOSED"  # what an unpaid order past time_expire reports (NOTPAY or CLOSED)
     refund_settle_seconds: float = 1.0  # sandbox seconds from PROCESSING to SUCCESS (and the notification)
-    bill_fee_rate_per_mille: int = 6  # 0.60 % fee column in trade bills
+    # Fee rates per payment method in basis points (60 = 0.60 %), charged per transaction (trade bill 手续费
+    # column, fund-flow bill). The reference states no rates; these defaults are assumed from the seeds
+    # ("H5 and Mini Program rates differ by 0.2-0.6 %") and WeChat's common 0.6 % standard rate.
+    fee_rate_bp_jsapi: int = 60
+    fee_rate_bp_miniprogram: int = 60
+    fee_rate_bp_native: int = 60
+    fee_rate_bp_h5: int = 100
+    fee_rate_bp_app: int = 60
+    fees_account: str = "BASIC"  # where fees are debited: BASIC (netted) or FEES (a separate fee account)
     signtest_probes: bool = False  # precede each notification by a WECHATPAY/SIGNTEST/ probe (§1.3 step 3)
     signing_threads: int = -1  # threads signing responses off the event loop (-1: 2 if ≥ 4 cores, else 0)
 
@@ -380,6 +388,12 @@ def validate(config: SandboxConfig) -> None:
         raise ConfigError("callback_concurrency must be ≥ 1")
     if config.pay.nonce_replay not in ("reject", "allow"):
         raise ConfigError("pay.nonce_replay must be reject or allow")
+    if config.pay.fees_account not in ("BASIC", "FEES"):
+        raise ConfigError("pay.fees_account must be BASIC or FEES")
+    for method in ("jsapi", "miniprogram", "native", "h5", "app"):
+        rate = getattr(config.pay, f"fee_rate_bp_{method}")
+        if isinstance(rate, bool) or not isinstance(rate, int) or not 0 <= rate <= 10000:
+            raise ConfigError(f"pay.fee_rate_bp_{method} must be an integer from 0 to 10000 (basis points)")
 
 
 # -- key generation ---------------------------------------------------------------------------------------
@@ -637,5 +651,11 @@ code_out_trade_no_used = "OUT_TRADE_NO_USED"
 code_close_paid_order = "ORDERPAID"
 code_not_enough = "NOT_ENOUGH"     # or NOTENOUGH
 signtest_probes = false            # send a WECHATPAY/SIGNTEST/ probe before each notification
+fee_rate_bp_jsapi = 60             # fee rates in basis points (60 = 0.60 %), per payment method (assumed)
+fee_rate_bp_miniprogram = 60
+fee_rate_bp_native = 60
+fee_rate_bp_h5 = 100
+fee_rate_bp_app = 60
+fees_account = "BASIC"             # fees netted from BASIC, or FEES (a separate fee account)
 # retry_schedule = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]
 '''

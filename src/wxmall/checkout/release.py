@@ -11,9 +11,11 @@ from __future__ import annotations
 from django.db.models import F
 
 from wxmall.catalog import stock
+from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus
 
+from .errors import CheckoutError
 from .models import Coupon, CouponRedemption, FlashSale, FlashSalePurchase
 
 
@@ -28,6 +30,17 @@ def on_refunded(order: Order, from_status: str, to_status: str) -> None:
     shipped goods return through after-sales handling. The promotion was consumed by a paid order."""
     if order.refund_from_status == OrderStatus.PAID:
         release_stock(order)
+
+
+def on_revived(order: Order, from_status: str, to_status: str) -> None:
+    """Hook on cancelled → paid (`orders.actions.revive_paid`): take the stock again, every line or none
+    (a short line raises, which refuses the revival and rolls back what was taken). Coupon uses and
+    flash-sale units given back on cancel are not claimed again: such orders are refused, and refunded."""
+    if order.coupon_id is not None or order.lines.filter(flash_sale__isnull=False).exists():
+        raise DomainError(CheckoutError.OUT_OF_STOCK, "订单含优惠券或秒杀商品，不能恢复")
+    for sku_id, quantity in order.lines.order_by("sku_id").values_list("sku_id", "quantity"):
+        if not stock.take(sku_id, quantity):
+            raise DomainError(CheckoutError.OUT_OF_STOCK)
 
 
 def release_promotions(order: Order) -> None:

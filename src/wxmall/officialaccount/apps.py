@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OfficialAccountConfig(AppConfig):
+    name = "wxmall.officialaccount"
+    label = "officialaccount"
+    verbose_name = "公众号"
