@@ -76,6 +76,27 @@ def beat_schedule() -> dict:
             "task": "wxmall.payments.reconcile_yesterday",
             "schedule": crontab(hour=10, minute=30),
         },
+        # WeChat Store: pushes are the fast path; these catch what pushes missed (reference §9.4).
+        "store-retry-events": {
+            "task": "wxmall.store.retry_events",
+            "schedule": settings.STORE_EVENT_RETRY_SECONDS,
+            "options": {"expires": settings.STORE_EVENT_RETRY_SECONDS},
+        },
+        "store-poll-audits": {
+            "task": "wxmall.store.poll_audits",
+            "schedule": settings.STORE_AUDIT_POLL_INTERVAL_SECONDS,
+            "options": {"expires": settings.STORE_AUDIT_POLL_INTERVAL_SECONDS},
+        },
+        "store-poll-orders": {
+            "task": "wxmall.store.poll_orders",
+            "schedule": settings.STORE_ORDER_POLL_INTERVAL_SECONDS,
+            "options": {"expires": settings.STORE_ORDER_POLL_INTERVAL_SECONDS},
+        },
+        "store-reconcile-stock": {
+            "task": "wxmall.store.reconcile_stock",
+            "schedule": settings.STORE_STOCK_RECONCILE_SECONDS,
+            "options": {"expires": settings.STORE_STOCK_RECONCILE_SECONDS},
+        },
     }
 
 

@@ -2,6 +2,7 @@
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -166,6 +167,7 @@ INSTALLED_APPS = [
     "wxmall.wechat",
     "wxmall.compliance",
     "wxmall.officialaccount",
+    "wxmall.store",
 ]
 
 MIDDLEWARE = [
@@ -537,3 +539,48 @@ ACCOUNTS_MERGE_REVERSIBLE_DAYS = env_int("ACCOUNTS_MERGE_REVERSIBLE_DAYS", 30, m
 POINTS_PER_YUAN = env_int("POINTS_PER_YUAN", 1, minimum=0)
 POINTS_VALUE_FEN = env_int("POINTS_VALUE_FEN", 1, minimum=1)
 POINTS_MAX_DISCOUNT_PERCENT = env_int("POINTS_MAX_DISCOUNT_PERCENT", 50, minimum=0)
+
+# --- WeChat Store (微信小店) sync (owned by store) ------------------------------------------------------
+# Push receiver /wechat/store/<appid>/: the Token (3–32 chars) and EncodingAESKey (43 chars) entered in
+# 微信小店后台 – 消息推送 (safe mode, JSON). Required in production whenever WECHAT_STORE_APPID is set.
+WECHAT_STORE_PUSH_TOKEN = _env("WECHAT_STORE_PUSH_TOKEN") or ""
+WECHAT_STORE_PUSH_AES_KEY = _env("WECHAT_STORE_PUSH_AES_KEY") or ""
+if WECHAT_APPS["store"]["appid"] and PRODUCTION:
+    if not 3 <= len(WECHAT_STORE_PUSH_TOKEN) <= 32:
+        raise _refuse(
+            "WECHAT_STORE_PUSH_TOKEN", "未设置微信小店消息推送 Token", "the Store push Token is unset"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", WECHAT_STORE_PUSH_AES_KEY):
+        raise _refuse(
+            "WECHAT_STORE_PUSH_AES_KEY",
+            "微信小店 EncodingAESKey 未设置或不是 43 位字母数字",
+            "the Store EncodingAESKey is unset or not 43 letters/digits",
+        )
+# Shop subject type: "" = read from basics/info/get (企业 → enterprise, 个体工商户 → personal).
+STORE_SHOP_TYPE = _env("STORE_SHOP_TYPE") or ""
+if STORE_SHOP_TYPE not in ("", "enterprise", "personal"):
+    raise _bad(
+        "STORE_SHOP_TYPE", STORE_SHOP_TYPE, "enterprise、personal 或留空", "enterprise, personal or empty"
+    )
+# Channels accounts a shop may bind, per subject type (WeChat changes these; reference §2.4).
+STORE_CHANNELS_LIMIT_ENTERPRISE = env_int("STORE_CHANNELS_LIMIT_ENTERPRISE", 5)
+STORE_CHANNELS_LIMIT_PERSONAL = env_int("STORE_CHANNELS_LIMIT_PERSONAL", 1)
+# Store category ids (any level of the path) a personal shop may not list: food, cosmetics, …
+STORE_PERSONAL_RESTRICTED_CATEGORIES = env_list("STORE_PERSONAL_RESTRICTED_CATEGORIES", "")
+# Products are submitted for audit and listed on push (listing=1).
+STORE_LIST_ON_PUSH = env_bool("STORE_LIST_ON_PUSH", True)
+# Freight template and after-sale address the Store requires on express products (merchant back end ids).
+STORE_FREIGHT_TEMPLATE_ID = _env("STORE_FREIGHT_TEMPLATE_ID") or ""
+STORE_AFTER_SALE_ADDRESS_ID = _env("STORE_AFTER_SALE_ADDRESS_ID") or ""
+# Audits still pending this long after submission are polled (pushes can be lost).
+STORE_AUDIT_POLL_AFTER_SECONDS = env_int("STORE_AUDIT_POLL_AFTER_SECONDS", 120)
+STORE_AUDIT_POLL_INTERVAL_SECONDS = env_float("STORE_AUDIT_POLL_INTERVAL_SECONDS", 60)
+# Order compensation: list orders updated in the last window every interval (pushes can be lost).
+STORE_ORDER_POLL_INTERVAL_SECONDS = env_float("STORE_ORDER_POLL_INTERVAL_SECONDS", 60)
+STORE_ORDER_POLL_WINDOW_SECONDS = env_int("STORE_ORDER_POLL_WINDOW_SECONDS", 3600, minimum=60)
+# Stock reconciliation (the seeds: every 5 minutes) and its batch size for stock/batchget.
+STORE_STOCK_RECONCILE_SECONDS = env_float("STORE_STOCK_RECONCILE_SECONDS", 300)
+STORE_STOCK_BATCH = env_int("STORE_STOCK_BATCH", 50, minimum=1)
+# Unprocessed pushes are retried this often (a worker restarted mid-processing leaves some behind).
+STORE_EVENT_RETRY_SECONDS = env_float("STORE_EVENT_RETRY_SECONDS", 30)
+OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
