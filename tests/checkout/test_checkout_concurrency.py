@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from helpers.threads import run_parallel
+from helpers.threads import codes, run_parallel
 from wxmall.accounts.testing import make_address, make_customer
 from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions
@@ -17,10 +17,6 @@ from wxmall.orders import actions as order_actions
 from wxmall.orders.models import Order, OrderEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def codes(results):
-    return sorted(r.code if isinstance(r, DomainError) else type(r).__name__ for r in results)
 
 
 def buyers(n):

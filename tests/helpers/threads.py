@@ -1,4 +1,4 @@
-"""Races with real threads against the real test database (SQLite file DB; PostgreSQL in CI)."""
+"""Races on a real database with real threads: start calls at the same moment, collect what each got."""
 
 from __future__ import annotations
 
@@ -27,3 +27,10 @@ def run_parallel(calls):
     for t in threads:
         t.join(60)
     return results
+
+
+def codes(results):
+    """Each result's DomainError code, or its type name, sorted."""
+    from wxmall.core.errors import DomainError
+
+    return sorted(r.code if isinstance(r, DomainError) else type(r).__name__ for r in results)

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from helpers.db import assert_unchanged, refused, snapshot
 from helpers.threads import run_parallel
@@ -185,6 +186,14 @@ def test_cancelled_unpaid_order_has_no_code_and_is_voided(pickup_order, customer
     order_actions.cancel_by_customer(customer, pickup_order.order_no)
     pickup = PickupOrder.objects.get(order=pickup_order)
     assert pickup.code is None and pickup.voided_at is not None
+
+
+def test_a_cancelled_pickup_revived_by_a_late_payment_gets_a_live_code(pickup_order, customer, clerk):
+    order_actions.cancel_by_customer(customer, pickup_order.order_no)
+    order_actions.revive_paid(pickup_order.order_no, "4200000000late", timezone.now(), pickup_order.total)
+    pickup = PickupOrder.objects.get(order=pickup_order)
+    assert pickup.code and pickup.voided_at is None
+    assert actions.verify(pickup.code, clerk).order.status == OrderStatus.COMPLETED
 
 
 def test_non_staff_and_staff_without_permission_are_refused(paid_pickup, customer, db):

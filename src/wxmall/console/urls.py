@@ -1,6 +1,7 @@
 from django.urls import path
 
 from wxmall.pickup import views as pickup_views
+from wxmall.store.console_urls import urlpatterns as store_urls
 from wxmall.wechat import views as wechat_views
 
 from . import reconciliation, views
@@ -22,5 +23,6 @@ urlpatterns = [
         "reconciliation/<int:difference_id>/requery/", reconciliation.requery, name="reconciliation_requery"
     ),
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
+    *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
     path("pickup/", pickup_views.counter, name="pickup"),
 ]

@@ -45,8 +45,10 @@ def new_code() -> str:
 
 def issue_code(pickup: PickupOrder) -> PickupOrder:
     """Give a paid pickup its code, once (a pickup that already has one keeps it: a refund request
-    that staff reject returns the order to paid). A clash with an existing code (one in 10^12 per
-    code) is retried under a savepoint with a fresh one; the unique index decides."""
+    that staff reject returns the order to paid). A cancelled order revived by a late payment
+    (`orders.actions.revive_paid`) was voided without ever having a code: it gets one and is live again.
+    A clash with an existing code (one in 10^12 per code) is retried under a savepoint with a fresh
+    one; the unique index decides."""
     if pickup.code:
         return pickup
     now = timezone.now()
@@ -55,14 +57,14 @@ def issue_code(pickup: PickupOrder) -> PickupOrder:
         try:
             with transaction.atomic():
                 issued = PickupOrder.objects.filter(pk=pickup.pk, code__isnull=True).update(
-                    code=code, code_issued_at=now
+                    code=code, code_issued_at=now, voided_at=None
                 )
         except IntegrityError:
             if attempt == CODE_ATTEMPTS - 1:
                 raise
             continue
         if issued:
-            pickup.code, pickup.code_issued_at = code, now
+            pickup.code, pickup.code_issued_at, pickup.voided_at = code, now, None
             events.record(pickup, PickupEventKind.ISSUED)
         else:
             pickup.refresh_from_db()
