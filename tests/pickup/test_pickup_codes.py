@@ -71,6 +71,8 @@ def test_the_customer_sees_the_code_and_its_qr_only_on_their_paid_order(api, pai
     page = api.get(f"/orders/{paid_pickup.order.order_no}/").content.decode()
     assert paid_pickup.code_display in page and qr_svg(paid_pickup.code) in page
     assert "待自提" in page and "请凭核销码到门店取货" in page
+    listed = api.get("/orders/").content.decode()
+    assert re.search(r'class="status status-paid">待自提<', listed)
     assert api.get(f"/api/pickup/orders/{paid_pickup.order.order_no}").json()["code"] == paid_pickup.code
     stranger = staff_client(other_customer)
     assert stranger.get(f"/orders/{paid_pickup.order.order_no}/").status_code == 404

@@ -37,6 +37,11 @@ def pickup_of(order) -> PickupOrder | None:
     return PickupOrder.objects.filter(order_id=order.pk).first()
 
 
+def pickup_order_ids(order_ids) -> set[int]:
+    """Which of these orders are pickups, in one query (for order lists)."""
+    return set(PickupOrder.objects.filter(order_id__in=list(order_ids)).values_list("order_id", flat=True))
+
+
 def normalize_code(raw) -> str:
     """The 12 digits of a code as typed or scanned (full-width digits, spaces and dashes allowed), or
     invalid_code. The input is never echoed back."""

@@ -55,9 +55,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     page.object_list = list(page.object_list)
-    refunds = payment_queries.refund_totals(order.pk for order in page.object_list)
+    ids = [order.pk for order in page.object_list]
+    refunds, pickups = payment_queries.refund_totals(ids), pickup_queries.pickup_order_ids(ids)
     for order in page.object_list:
         order.refund_totals = refunds.get(order.pk)
+        order.status_label = _status_label(order, order.pk in pickups)
     return render(
         request, "storefront/orders.html", {"tabs": TABS, "status": status, "page": page, "active_tab": "me"}
     )
@@ -71,6 +73,10 @@ PICKUP_HINTS = {
 PICKUP_STATUS_LABELS = {S.PAID: "待自提"}
 
 
+def _status_label(order, is_pickup: bool) -> str:
+    return (PICKUP_STATUS_LABELS if is_pickup else {}).get(order.status, order.get_status_display())
+
+
 def _detail_context(request: HttpRequest, order) -> dict:
     customer_moves = next_statuses(order.status, ActorKind.CUSTOMER, order.refund_from_status)
     pickup = pickup_queries.pickup_of(order)
@@ -79,9 +85,7 @@ def _detail_context(request: HttpRequest, order) -> dict:
     live_code = pickup.code if pickup and pickup.code and not (pickup.verified_at or pickup.voided_at) else ""
     return {
         "order": order,
-        "status_label": (PICKUP_STATUS_LABELS if pickup else {}).get(
-            order.status, order.get_status_display()
-        ),
+        "status_label": _status_label(order, pickup is not None),
         "pickup": pickup,
         "pickup_code": live_code,
         "pickup_qr": qr_svg(live_code) if live_code else "",
