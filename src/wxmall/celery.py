@@ -54,6 +54,12 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        # Refunds whose notification never came are queried; ABNORMAL ones are flagged for staff.
+        "payments-query-stuck-refunds": {
+            "task": "wxmall.payments.query_stuck_refunds",
+            "schedule": 60.0,
+            "options": {"expires": 60},
+        },
         # WeChat Pay generates the previous day's bills by about 10:00 Beijing time.
         "payments-reconcile-yesterday": {
             "task": "wxmall.payments.reconcile_yesterday",
