@@ -58,6 +58,7 @@ from starlette.routing import Route
 
 from wxsandbox.mp import (
     conversation,
+    cs_windows,
     followers,
     jssdk,
     links,
@@ -91,6 +92,7 @@ _MODULES = (
     wxacode,
     followers,
     conversation,
+    cs_windows,
 )
 
 

@@ -2,14 +2,16 @@
 
 ``mp_messages`` is the conversation per (appid, user): the user's own messages, passive replies, customer-
 service, template and subscribe messages, and WeChat's own notices ("该公众号暂时无法提供服务…"). The phone
-UI lists it; tests read it. ``mp_followers`` holds following state and the last interaction, which opens
-the 48-hour customer-service window (reference §4.2).
+UI lists it; tests read it. ``mp_followers`` holds following state and the last interaction, which gates
+typing; the per-action send windows live in ``cs_windows``.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+from wxsandbox.mp import cs_windows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mp_messages (
@@ -35,7 +37,6 @@ CREATE TABLE IF NOT EXISTS mp_followers (
     qr_scene          INTEGER NOT NULL DEFAULT 0,
     qr_scene_str      TEXT NOT NULL DEFAULT '',
     last_interaction  REAL,
-    sends_since_interaction INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (appid, user_id)
 );
 """
@@ -131,14 +132,17 @@ def set_following(
                 " AND subscribed = 1",
                 (now, appid, user_id),
             )
+            cs_windows.close_all(sandbox, appid, user_id)
     return cur.rowcount == 1
 
 
-def touch_interaction(sandbox: Any, appid: str, user_id: str) -> None:
-    """The user did something that opens the 48-hour window (message, click, follow, scan, payment…)."""
-    sandbox.state.execute(
-        "INSERT INTO mp_followers (appid, user_id, last_interaction) VALUES (?, ?, ?)"
-        " ON CONFLICT (appid, user_id) DO UPDATE SET last_interaction = excluded.last_interaction,"
-        " sends_since_interaction = 0",
-        (appid, user_id, sandbox.clock.now()),
-    )
+def touch_interaction(sandbox: Any, appid: str, user_id: str, kind: str = "message") -> None:
+    """The user did ``kind`` (a cs_windows action: message, menu, subscribe, scan, payment…): record it and
+    open that action's customer-service window."""
+    with sandbox.state.transaction():
+        sandbox.state.execute(
+            "INSERT INTO mp_followers (appid, user_id, last_interaction) VALUES (?, ?, ?)"
+            " ON CONFLICT (appid, user_id) DO UPDATE SET last_interaction = excluded.last_interaction",
+            (appid, user_id, sandbox.clock.now()),
+        )
+        cs_windows.open_window(sandbox, appid, user_id, kind)

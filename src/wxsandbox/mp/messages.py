@@ -1,7 +1,8 @@
 """Messages an account sends on its own (reference §4.2–4.4).
 
-* ``POST /cgi-bin/message/custom/send`` — customer-service message, only within 48 h of the user's last
-  interaction (45015 outside it or after unfollowing), at most N per interaction (45047).
+* ``POST /cgi-bin/message/custom/send`` — customer-service message, only inside a window opened by a user
+  action (the per-action table in ``cs_windows``: 45015 with none open or after unfollowing, 45047 when the
+  open ones are used up).
 * ``POST /cgi-bin/message/template/send`` — template message to a follower (43004 otherwise), daily quota
   (45009), ``client_msg_id`` idempotency, then a ``TEMPLATESENDJOBFINISH`` event pushed to the server.
 * ``POST /cgi-bin/message/subscribe/send`` — Mini Program subscribe message, one per granted subscription
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
-from wxsandbox.mp import conversation, media, oa_push, templates
+from wxsandbox.mp import conversation, cs_windows, media, oa_push, templates
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import Caller, caller, json_body, ok, take_quota, wx_endpoint
@@ -128,28 +129,9 @@ async def custom_send(request: Request, sandbox: Any) -> Any:
         media.require(sandbox, who.appid, payload["thumb_media_id"])
     with sandbox.state.transaction():
         fan = conversation.follower(sandbox, who.appid, user_id)
-        now = sandbox.clock.now()
         if who.app.kind == OFFICIAL_ACCOUNT and not (fan and fan["subscribed"]):
             raise WxError(45015)
-        if (
-            fan is None
-            or fan["last_interaction"] is None
-            or now - fan["last_interaction"] > settings.custom_window_seconds
-        ):
-            raise WxError(45015)
-        cur = sandbox.state.execute(
-            "UPDATE mp_followers SET sends_since_interaction = sends_since_interaction + 1"
-            " WHERE appid = ? AND user_id = ? AND sends_since_interaction < ?",
-            (
-                who.appid,
-                user_id,
-                settings.custom_max_per_interaction
-                if who.app.kind == OFFICIAL_ACCOUNT
-                else settings.mini_program_custom_max_per_interaction,
-            ),
-        )
-        if cur.rowcount == 0:
-            raise WxError(45047)
+        cs_windows.spend(sandbox, who.appid, user_id)  # 45015 no window open / 45047 all used up
         take_quota(sandbox, who.appid, "custom.send", settings.quota("custom.send"))
         sandbox.state.execute(
             "UPDATE mp_typing SET typing = 0 WHERE appid = ? AND user_id = ?", (who.appid, user_id)

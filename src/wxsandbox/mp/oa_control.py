@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
-from wxsandbox.mp import conversation, links, menus, messages, oa_push, qrcode
+from wxsandbox.mp import conversation, cs_windows, links, menus, messages, oa_push, qrcode
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.http import ControlError, control_endpoint, read_json
 from wxsandbox.mp.oauth import user_or_error
@@ -83,7 +83,8 @@ async def _user_text(sandbox: Any, app: Any, user: dict, content: str) -> dict:
         body={"content": content},
     )
     msgid = MSGID_BASE + row_id
-    conversation.touch_interaction(sandbox, app.appid, user["id"])
+    kind = "mp_message" if app.kind == MINI_PROGRAM else "message"
+    conversation.touch_interaction(sandbox, app.appid, user["id"], kind)
     fields = {
         "ToUserName": oa_push.original_id(sandbox, app),
         "FromUserName": sandbox.users.openid(user["id"], app.appid),
@@ -101,7 +102,7 @@ async def follow(request: Request, sandbox: Any) -> dict:
     app, user = official_account(sandbox, data.get("appid")), user_or_error(sandbox, data.get("user"))
     if not conversation.set_following(sandbox, app.appid, user["id"], True, scene="ADD_SCENE_SEARCH"):
         return {"changed": False, "following": True}
-    conversation.touch_interaction(sandbox, app.appid, user["id"])
+    conversation.touch_interaction(sandbox, app.appid, user["id"], "subscribe")
     fields = oa_push.event_fields(sandbox, app, user["id"], "subscribe", EventKey="")
     return {"changed": True, "following": True, **await _push(sandbox, app, user["id"], fields, _event_key())}
 
@@ -151,7 +152,8 @@ async def click(request: Request, sandbox: Any) -> dict:
     )
     if button is None:
         raise ControlError("unknown_button", "菜单中没有这个按钮", 404)
-    conversation.touch_interaction(sandbox, app.appid, user["id"])
+    if button["type"] in cs_windows.MENU_KINDS_THAT_OPEN:
+        conversation.touch_interaction(sandbox, app.appid, user["id"], "menu")
     if button["type"] == "view":
         fields = oa_push.event_fields(
             sandbox, app, user["id"], "VIEW", EventKey=button["url"], MenuId=menu["menuid"]
@@ -180,7 +182,6 @@ async def scan(request: Request, sandbox: Any) -> dict:
         raise ControlError("unknown_qrcode", "二维码无效或已过期", 404)
     app = official_account(sandbox, qr["appid"])
     scene = qrcode.scene_value(qr)
-    conversation.touch_interaction(sandbox, app.appid, user["id"])
     if conversation.set_following(
         sandbox,
         app.appid,
@@ -197,6 +198,7 @@ async def scan(request: Request, sandbox: Any) -> dict:
     else:
         fields = oa_push.event_fields(sandbox, app, user["id"], "SCAN", EventKey=scene, Ticket=qr["ticket"])
         event = "SCAN"
+    conversation.touch_interaction(sandbox, app.appid, user["id"], "scan")
     return {"event": event, "scene": scene, **await _push(sandbox, app, user["id"], fields, _event_key())}
 
 
@@ -224,6 +226,7 @@ async def mini_program_enter_session(request: Request, sandbox: Any) -> dict:
     """The user opens the customer-service session (``user_enter_tempsession`` with ``SessionFrom``)."""
     data = await read_json(request)
     app, user = mini_program_app(sandbox, data.get("appid")), user_or_error(sandbox, data.get("user"))
+    conversation.touch_interaction(sandbox, app.appid, user["id"], "mp_enter")
     fields = oa_push.event_fields(
         sandbox, app, user["id"], "user_enter_tempsession", SessionFrom=str(data.get("session_from", ""))
     )
@@ -257,6 +260,7 @@ async def conversation_list(request: Request, sandbox: Any) -> dict:
         "user": user["id"],
         "following": conversation.is_following(sandbox, app.appid, user["id"]),
         "typing": messages.is_typing(sandbox, app.appid, user["id"]),
+        "service_windows": cs_windows.windows(sandbox, app.appid, user["id"]),
         "messages": conversation.messages(sandbox, app.appid, user["id"], since_id),
     }
 

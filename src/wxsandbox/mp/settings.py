@@ -30,6 +30,17 @@ DEFAULT_DAILY_QUOTAS: dict[str, int] = {
     "wxa.code": 0,  # getwxacodeunlimit has no total limit (only a per-minute rate)
 }
 
+# The reference's per-action table (kf §2); "payment" is unconfirmed (not in the current table).
+DEFAULT_CUSTOM_WINDOWS: dict[str, list[int]] = {
+    "message": [5, 2 * DAY],
+    "menu": [3, 60],
+    "subscribe": [3, 60],
+    "scan": [3, 60],
+    "payment": [5, 2 * DAY],
+    "mp_message": [5, 2 * DAY],
+    "mp_enter": [2, 60],
+}
+
 _META_KEY = "mp.settings"
 _CACHE_KEY = "mp.settings"
 
@@ -57,8 +68,9 @@ class MpSettings:
     push_format: dict[str, str] = field(default_factory=dict)  # Mini Program appid -> json (default) | xml
     # customer-service window (§4.2)
     custom_window_seconds: int = 48 * 3600
-    custom_max_per_interaction: int = 20  # 45047 beyond this (unconfirmed)
-    mini_program_custom_max_per_interaction: int = 5  # Mini Programs: 5 messages per user message
+    # per user action: [messages allowed, window seconds] (reference kf §2 table; see cs_windows.py)
+    custom_windows: dict[str, list[int]] = field(default_factory=lambda: dict(DEFAULT_CUSTOM_WINDOWS))
+    custom_window_pick: str = "most_remaining"  # unconfirmed: most_remaining | soonest_expiry
     custom_max_text_bytes: int = 2048  # 45002 beyond this (unconfirmed)
     # template messages (§4.3)
     template_registry: str = (
@@ -123,6 +135,17 @@ def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
         raise ValueError(f"{where}: template_registry must be auto or strict")
     if any(fmt not in ("json", "xml") for fmt in merged.push_format.values()):
         raise ValueError(f"{where}: push_format values must be json or xml")
+    if merged.custom_window_pick not in ("most_remaining", "soonest_expiry"):
+        raise ValueError(f"{where}: custom_window_pick must be most_remaining or soonest_expiry")
+    for kind, rule in merged.custom_windows.items():
+        if (
+            not isinstance(rule, list)
+            or len(rule) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in rule)
+        ):
+            raise ValueError(
+                f"{where}: custom_windows.{kind} must be [count, seconds] (non-negative integers)"
+            )
     if merged.oauth_refusal not in ("redirect", "stay"):
         raise ValueError(f"{where}: oauth_refusal must be redirect or stay")
     return merged
@@ -188,7 +211,8 @@ push_timeout_seconds = 5.0           # message-server deadline
 push_retries = 3                     # re-sends after the first attempt (identical request)
 push_retry_interval_seconds = 0.0    # unconfirmed: immediate re-send is reported
 push_openid_param = true             # openid in the push query string (unconfirmed)
-custom_window_seconds = 172800       # 48 h customer-service window
+custom_window_seconds = 172800       # 48 h window of custom/typing
+custom_window_pick = "most_remaining" # which open window a custom/send spends (unconfirmed)
 template_registry = "auto"           # auto: any template_id | strict: only [mp.templates]
 oauth_refusal = "redirect"           # refusing consent: redirect without code | stay on the page
 oauth_snapshot_unconsented = false   # snsapi_userinfo before consent gives a snapshot-page virtual user
@@ -199,6 +223,15 @@ urllink_base = "https://wxaurl.cn/"
 [mp.daily_quotas]                    # per appid per day; 0 = unlimited
 token = 2000
 "template.send" = 100000
+
+[mp.custom_windows]                  # user action -> [messages, seconds] for custom/send
+message = [5, 172800]
+menu = [3, 60]                       # click / scancode_push / scancode_waitmsg buttons only
+subscribe = [3, 60]
+scan = [3, 60]
+payment = [5, 172800]                # unconfirmed; [0, 0] = paying opens no window
+mp_message = [5, 172800]             # Mini Program customer-service session
+mp_enter = [2, 60]
 
 [mp.templates]                       # strict registry: appid -> template ids
 # wx5b1f0a7c3e9d0a01 = ["TPL_ORDER_SHIPPED"]

@@ -97,8 +97,8 @@ def confirm(
         store.credit_balance(sandbox.state, paid["mchid"], paid["amount_total"])
         funds.book_payment(sandbox, paid)
         mp = sandbox.surfaces.get("wxsandbox.mp")
-        if mp is not None:  # paying is an interaction: it opens the 48-hour customer-service window
-            mp.conversation.touch_interaction(sandbox, paid["appid"], payer_user)
+        if mp is not None:  # paying is an interaction: it opens a customer-service window (configurable)
+            mp.conversation.touch_interaction(sandbox, paid["appid"], payer_user, "payment")
         merchant = sandbox.config.merchant(paid["mchid"])
         deliveries = notify.send(
             sandbox,
