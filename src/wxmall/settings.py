@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
+    "wxmall.support",
 ]
 
 MIDDLEWARE = [
