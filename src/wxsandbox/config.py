@@ -6,8 +6,9 @@ persisted in the state DB (``sandbox_meta``, keys ``secret:…``) and generating
 first start, so a file-backed sandbox keeps the same keys across restarts and the hub can read them
 (``wxsandbox keys --export``).
 
-Defaults (no config file): one Official Account, one Mini Program, one open-platform account linking both,
-one merchant bound to both apps (public-key mode), three users with Chinese nicknames.
+Defaults (no config file): one Official Account, one Mini Program, one WeChat Store shop, one open-platform
+account linking them, one merchant bound to the Official Account and the Mini Program (public-key mode),
+three users with Chinese nicknames.
 
 Sections owned by a surface (``[mp]``, ``[phone]``…) are kept raw: ``config.section("mp")`` returns that
 TOML table as a read-only mapping, so surface modules own their own options.
@@ -32,7 +33,8 @@ from cryptography.x509.oid import NameOID
 
 OFFICIAL_ACCOUNT = "official_account"
 MINI_PROGRAM = "mini_program"
-APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM)
+STORE = "store"  # a WeChat Store (微信小店) shop: /channels/ec/* with its own AppID/AppSecret token
+APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM, STORE)
 MESSAGE_MODES = ("plain", "compatible", "safe")
 # public_key / certificate: the anchor WeChat Pay signs with by default. migrating: a merchant switching
 # from certificates to the public key (reference §1.4): answers follow the request's Wechatpay-Serial
@@ -49,7 +51,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class AppConfig:
-    """An Official Account or Mini Program."""
+    """An Official Account, Mini Program or WeChat Store shop (the shop's pushes use the same server_url,
+    token, encoding_aes_key and message_mode fields; its events are JSON)."""
 
     appid: str
     kind: str = OFFICIAL_ACCOUNT
@@ -185,7 +188,15 @@ class PaySettings:
     notify_id_stable_across_retries: bool = True  # B.6
     expired_order_state: str = "CLOSED"  # what an unpaid order past time_expire reports (NOTPAY or CLOSED)
     refund_settle_seconds: float = 1.0  # sandbox seconds from PROCESSING to SUCCESS (and the notification)
-    bill_fee_rate_per_mille: int = 6  # 0.60 % fee column in trade bills
+    # Fee rates per payment method in basis points (60 = 0.60 %), charged per transaction (trade bill 手续费
+    # column, fund-flow bill). The reference states no rates; these defaults are assumed from the seeds
+    # ("H5 and Mini Program rates differ by 0.2-0.6 %") and WeChat's common 0.6 % standard rate.
+    fee_rate_bp_jsapi: int = 60
+    fee_rate_bp_miniprogram: int = 60
+    fee_rate_bp_native: int = 60
+    fee_rate_bp_h5: int = 100
+    fee_rate_bp_app: int = 60
+    fees_account: str = "BASIC"  # where fees are debited: BASIC (netted) or FEES (a separate fee account)
     signtest_probes: bool = False  # precede each notification by a WECHATPAY/SIGNTEST/ probe (§1.3 step 3)
     signing_threads: int = -1  # threads signing responses off the event loop (-1: 2 if ≥ 4 cores, else 0)
 
@@ -224,6 +235,7 @@ class SandboxConfig:
 
 DEFAULT_OA_APPID = "wx5b1f0a7c3e9d0a01"
 DEFAULT_MP_APPID = "wx5b1f0a7c3e9d0b02"
+DEFAULT_STORE_APPID = "wx5b1f0a7c3e9d0c03"
 DEFAULT_MCHID = "1900009191"
 DEFAULT_OPEN_PLATFORM = "open-default"
 
@@ -241,6 +253,12 @@ def default_config() -> SandboxConfig:
                 appid=DEFAULT_MP_APPID,
                 kind=MINI_PROGRAM,
                 name="沙箱电脑城小程序",
+                open_platform=DEFAULT_OPEN_PLATFORM,
+            ),
+            AppConfig(
+                appid=DEFAULT_STORE_APPID,
+                kind=STORE,
+                name="沙箱电脑城微信小店",
                 open_platform=DEFAULT_OPEN_PLATFORM,
             ),
         ),
@@ -380,6 +398,12 @@ def validate(config: SandboxConfig) -> None:
         raise ConfigError("callback_concurrency must be ≥ 1")
     if config.pay.nonce_replay not in ("reject", "allow"):
         raise ConfigError("pay.nonce_replay must be reject or allow")
+    if config.pay.fees_account not in ("BASIC", "FEES"):
+        raise ConfigError("pay.fees_account must be BASIC or FEES")
+    for method in ("jsapi", "miniprogram", "native", "h5", "app"):
+        rate = getattr(config.pay, f"fee_rate_bp_{method}")
+        if isinstance(rate, bool) or not isinstance(rate, int) or not 0 <= rate <= 10000:
+            raise ConfigError(f"pay.fee_rate_bp_{method} must be an integer from 0 to 10000 (basis points)")
 
 
 # -- key generation ---------------------------------------------------------------------------------------
@@ -581,7 +605,7 @@ name = "沙箱开放平台"
 
 [[apps]]
 appid = "wx5b1f0a7c3e9d0a01"
-kind = "official_account"          # official_account | mini_program
+kind = "official_account"          # official_account | mini_program | store
 name = "沙箱电脑城服务号"
 # secret = "…"  token = "…"  encoding_aes_key = "…(43 chars)"
 server_url = "http://127.0.0.1:8000/wechat/oa/"   # your message server
@@ -592,6 +616,14 @@ open_platform = "open-default"
 appid = "wx5b1f0a7c3e9d0b02"
 kind = "mini_program"
 name = "沙箱电脑城小程序"
+open_platform = "open-default"
+
+[[apps]]
+appid = "wx5b1f0a7c3e9d0c03"
+kind = "store"                     # a WeChat Store (微信小店) shop; its events are pushed as JSON
+name = "沙箱电脑城微信小店"
+# server_url = "http://127.0.0.1:8000/wechat/store/"   # the shop's message push URL
+message_mode = "safe"              # safe (the store console's only choice) | plain (legacy JSON)
 open_platform = "open-default"
 
 [[merchants]]
@@ -637,5 +669,11 @@ code_out_trade_no_used = "OUT_TRADE_NO_USED"
 code_close_paid_order = "ORDERPAID"
 code_not_enough = "NOT_ENOUGH"     # or NOTENOUGH
 signtest_probes = false            # send a WECHATPAY/SIGNTEST/ probe before each notification
+fee_rate_bp_jsapi = 60             # fee rates in basis points (60 = 0.60 %), per payment method (assumed)
+fee_rate_bp_miniprogram = 60
+fee_rate_bp_native = 60
+fee_rate_bp_h5 = 100
+fee_rate_bp_app = 60
+fees_account = "BASIC"             # fees netted from BASIC, or FEES (a separate fee account)
 # retry_schedule = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600]
 '''

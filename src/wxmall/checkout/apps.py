@@ -13,4 +13,5 @@ class CheckoutConfig(AppConfig):
         from . import release
 
         hooks.register(release.on_cancelled, to=OrderStatus.CANCELLED)
+        hooks.register(release.on_revived, to=OrderStatus.PAID, from_=OrderStatus.CANCELLED)
         hooks.register(release.on_refunded, to=OrderStatus.REFUNDED, from_=OrderStatus.REFUND_REQUESTED)

@@ -23,17 +23,34 @@ from wxmall.payments.models import (
 PAGE_SIZE = 50
 METHOD_LABELS = {
     "NATIVE": "扫码支付",
-    "JSAPI": "微信内/小程序支付",
+    "JSAPI": "微信内支付",
+    "MINIPROGRAM": "小程序支付",
     "MWEB": "H5 支付",
     "APP": "App 支付",
     "ALL": "合计",
 }
+ACCOUNT_LABELS = {"BASIC": "基本账户", "OPERATION": "运营账户", "FEES": "手续费账户", "ALL": "合计"}
 
 
-def _run_rows(run: ReconciliationRun) -> list[dict]:
+def _rows(totals: dict, labels: dict) -> list[dict]:
     return [
-        {"label": METHOD_LABELS.get(kind, kind), **{k: yuan(v) if k != "count" else v for k, v in t.items()}}
-        for kind, t in sorted(run.totals.items(), key=lambda kv: kv[0] == "ALL")
+        {"label": labels.get(key, key), **{k: yuan(v) if k != "count" else v for k, v in t.items()}}
+        for key, t in sorted(totals.items(), key=lambda kv: kv[0] == "ALL")
+    ]
+
+
+def _days(runs: list[ReconciliationRun]) -> list[dict]:
+    """Net income per day: the trade bill's (paid - refunded - fee) and what the accounts really netted."""
+    return [
+        {
+            "day": r.bill_date,
+            "paid": yuan(r.totals.get("ALL", {}).get("paid", 0)),
+            "refunded": yuan(r.totals.get("ALL", {}).get("refunded", 0)),
+            "fee": yuan(r.totals.get("ALL", {}).get("fee", 0)),
+            "net": yuan(r.totals.get("ALL", {}).get("net", 0)),
+            "funds_net": yuan(r.fund_totals.get("ALL", {}).get("net", 0)),
+        }
+        for r in runs
     ]
 
 
@@ -49,7 +66,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "console/reconciliation.html",
         {
-            "runs": [{"run": r, "rows": _run_rows(r)} for r in runs],
+            "runs": [
+                {
+                    "run": r,
+                    "rows": _rows(r.totals, METHOD_LABELS),
+                    "funds": _rows(r.fund_totals, ACCOUNT_LABELS),
+                }
+                for r in runs
+            ],
+            "days": _days(runs),
             "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
             "status": status,
             "statuses": DifferenceStatus.choices,

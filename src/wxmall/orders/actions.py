@@ -34,18 +34,31 @@ def transition(order_id: int, to: str, *, actor=None, actor_kind: str, reason: s
 
 
 def _apply(
-    order: Order, to: str, *, actor, actor_kind: str, reason: str, at: datetime | None = None
+    order: Order,
+    to: str,
+    *,
+    actor,
+    actor_kind: str,
+    reason: str,
+    at: datetime | None = None,
+    revival: bool = False,
 ) -> Order:
-    """Apply a move to an order whose row the caller has locked in the current transaction."""
+    """Apply a move to an order whose row the caller has locked in the current transaction. `revival` is
+    the one move outside the state machine (cancelled → paid, see `revive_paid`)."""
     from_status = order.status
-    if to not in OrderStatus.values or not state.exists(from_status, to, order.refund_from_status):
+    revival = revival and (from_status, to) == (OrderStatus.CANCELLED, OrderStatus.PAID)
+    if not revival and (
+        to not in OrderStatus.values or not state.exists(from_status, to, order.refund_from_status)
+    ):
         raise DomainError(
             OrderError.ILLEGAL_TRANSITION,
             f"订单当前为「{OrderStatus(from_status).label}」，不能执行此操作",
             from_status=from_status,
             to_status=to,
         )
-    if actor_kind not in ActorKind.values or not state.actor_may(from_status, to, actor_kind):
+    if not revival and (
+        actor_kind not in ActorKind.values or not state.actor_may(from_status, to, actor_kind)
+    ):
         raise DomainError(OrderError.TRANSITION_NOT_PERMITTED)
 
     changes = {"status": to, state.TIMESTAMP_FIELD[to]: at or timezone.now()}
@@ -102,6 +115,34 @@ def mark_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: int
             actor_kind=ActorKind.WECHAT,
             reason=f"微信支付成功 {transaction_id}",
             at=paid_at,
+        )
+
+
+def revive_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: int) -> Order:
+    """A payment that landed after the order was cancelled, kept instead of refunded (payments'
+    WECHAT_PAY_LATE_PAYMENT=reserve): cancelled → paid, the one move back out of a final status, made only
+    here. The `paid` hooks run with from_status `cancelled`; checkout's takes the stock again, all lines
+    or none, and refuses the move (DomainError, nothing changes) when a line is short or the order used a
+    coupon or flash sale. Refuses an order that is not cancelled, was ever paid, or differs in amount."""
+    if not transaction_id:
+        raise ValueError("transaction_id is required")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(order_no=order_no).first()
+        if order is None:
+            raise DomainError(OrderError.NOT_FOUND)
+        if order.status != OrderStatus.CANCELLED or order.payment_transaction_id:
+            raise DomainError(OrderError.ILLEGAL_TRANSITION)
+        if amount != order.total:
+            raise DomainError(OrderError.AMOUNT_MISMATCH, expected=order.total, received=amount)
+        order.payment_transaction_id = transaction_id
+        return _apply(
+            order,
+            OrderStatus.PAID,
+            actor=None,
+            actor_kind=ActorKind.WECHAT,
+            reason=f"取消后到账，库存重新锁定，订单恢复为已支付 {transaction_id}",
+            at=paid_at,
+            revival=True,
         )
 
 

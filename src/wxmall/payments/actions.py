@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from wxmall.accounts import points
 from wxmall.core.errors import DomainError
 from wxmall.core.outbox import enqueue
 from wxmall.orders import actions as order_actions
@@ -32,6 +33,7 @@ from . import wechatpay
 from .config import PayConfig, pay_config
 from .errors import PaymentError
 from .models import (
+    LatePayment,
     Notification,
     NotificationOutcome,
     Payment,
@@ -210,27 +212,47 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
                 payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": "支付金额与订单金额不一致"}
             )
             return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
+        # By number: loading the order here would decrypt its address for nothing.
+        order_no = Order.objects.filter(pk=payment.order_id).values_list("order_no", flat=True).get()
         try:
             with transaction.atomic():
-                # By number: loading the order here would decrypt its address for nothing.
-                order_no = Order.objects.filter(pk=payment.order_id).values_list("order_no", flat=True).get()
                 order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
                 _save(payment, base | {"status": PaymentStatus.PAID})
         except DomainError as exc:
             if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
                 raise
+            if exc.error is OrderError.ILLEGAL_TRANSITION and _revived(payment, base, order_no):
+                return Applied(NotificationOutcome.APPLIED, "订单已取消后到账，已重新锁定库存并恢复订单")
             # The order was cancelled meanwhile, or another attempt paid it: this money is surplus.
-            reason = (
-                "订单已取消后到账，自动退款"
-                if exc.error is OrderError.ILLEGAL_TRANSITION
-                else "重复支付，自动退款"
-            )
-            _save(payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": reason})
+            late = exc.error is OrderError.ILLEGAL_TRANSITION
+            reason = "订单已取消后到账，自动退款" if late else "重复支付，自动退款"
+            if late and settings.WECHAT_PAY_LATE_PAYMENT == "reserve":
+                reason = "订单已取消后到账，库存不足或无法恢复，自动退款"
+            fields = {"status": PaymentStatus.FLAGGED, "flag_reason": reason}
+            if late:
+                fields["late_payment"] = LatePayment.REFUNDED
+            _save(payment, base | fields)
             _refund(
                 payment, amount, reason, completes_order=False, out_refund_no=f"{payment.out_trade_no}_auto"
             )
             return Applied(NotificationOutcome.FLAGGED, reason)
     return Applied(NotificationOutcome.APPLIED)
+
+
+def _revived(payment: Payment, base: dict[str, Any], order_no: str) -> bool:
+    """WECHAT_PAY_LATE_PAYMENT=reserve: revive a cancelled order as paid by this payment if its stock can
+    be taken again, all lines or none (a savepoint: a refusal leaves nothing behind). The caller holds the
+    payment's row lock; the order's is taken inside."""
+    if settings.WECHAT_PAY_LATE_PAYMENT != "reserve":
+        return False
+    try:
+        with transaction.atomic():
+            order_actions.revive_paid(order_no, base["transaction_id"], base["paid_at"], base["paid_amount"])
+            _save(payment, base | {"status": PaymentStatus.PAID, "late_payment": LatePayment.REVIVED})
+    except DomainError as exc:
+        logger.info("late payment %s not revived: %s", payment.out_trade_no, exc.code)
+        return False
+    return True
 
 
 def _save(payment: Payment, fields: dict[str, Any]) -> None:
@@ -419,6 +441,18 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
         if new == RefundStatus.SUCCESS:
             fields["succeeded_at"] = _parse_time(resource.get("success_time"))
         Refund.objects.filter(pk=refund.pk).update(**fields)
+        if new == RefundStatus.SUCCESS and not refund.completes_order:
+            # A partial refund gives back the spent points in proportion (the full one does it through
+            # the order's move to `refunded`); one points entry per refund, so a replay returns nothing.
+            refunded = (
+                Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS).aggregate(
+                    total=Sum("amount")
+                )["total"]
+                or 0
+            )
+            points.return_for_refund(
+                refund.order, ref=refund.out_refund_no, refunded=refunded, completes=False
+            )
         if new == RefundStatus.SUCCESS and refund.completes_order:
             order = refund.order
             if order.status == OrderStatus.REFUND_REQUESTED:

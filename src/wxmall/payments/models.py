@@ -29,6 +29,13 @@ class PaymentStatus(models.TextChoices):
     FLAGGED = "flagged", "待人工处理"
 
 
+class LatePayment(models.TextChoices):
+    """What became of a payment that landed after its order was cancelled (WECHAT_PAY_LATE_PAYMENT)."""
+
+    REFUNDED = "refunded", "已自动退款"
+    REVIVED = "revived", "已恢复订单"
+
+
 class Payment(models.Model):
     order = models.ForeignKey(
         "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="payments"
@@ -54,6 +61,7 @@ class Payment(models.Model):
     paid_at = models.DateTimeField("支付时间", null=True, blank=True)
     trade_type = models.CharField("交易类型", max_length=16, blank=True)
     flag_reason = models.CharField("异常原因", max_length=200, blank=True)
+    late_payment = models.CharField("取消后到账", max_length=16, choices=LatePayment.choices, blank=True)
     last_queried_at = models.DateTimeField("最近查单", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -149,6 +157,9 @@ class ReconciliationRun(models.Model):
     bill_rows = models.PositiveIntegerField("账单笔数", default=0)
     # Per WeChat trade type: {"NATIVE": {"count", "paid", "refunded", "fee", "net"}} in fen; "ALL" sums.
     totals = models.JSONField("汇总(分)", default=dict)
+    # Per fund account of the fund-flow bill: {"BASIC": {"count", "income", "expense", "fee", "refund",
+    # "net"}} in fen; "ALL" sums.
+    fund_totals = models.JSONField("资金汇总(分)", default=dict)
     differences = models.PositiveIntegerField("差异数", default=0)
     ran_at = models.DateTimeField("对账时间", auto_now=True)
 
@@ -168,6 +179,9 @@ class DifferenceKind(models.TextChoices):
     REFUND_MISSING_HERE = "refund_missing_here", "退款：微信有、本地无"
     REFUND_MISSING_ON_WECHAT = "refund_missing_on_wechat", "退款：本地有、微信无"
     REFUND_AMOUNT = "refund_amount", "退款金额不一致"
+    FUNDS_INCOME_UNKNOWN = "funds_income_unknown", "资金：入账本地无记录"
+    FUNDS_REFUND_UNKNOWN = "funds_refund_unknown", "资金：退款扣款本地无记录"
+    FUNDS_AMOUNT = "funds_amount", "资金：金额不一致"
 
 
 class DifferenceStatus(models.TextChoices):

@@ -1,25 +1,26 @@
-"""Daily reconciliation with WeChat Pay's trade bill (reference §1.13).
+"""Daily reconciliation with WeChat Pay's trade bill and fund-flow bill (reference §1.13).
 
 The bill for a Beijing day is downloaded (hash checked), parsed (backtick-prefixed CSV, then a summary)
 and every line matched to our Payment / Refund by merchant number and amount; our own paid payments and
 successful refunds of that day that the bill lacks are differences too. Fees come from the bill's fee
-column, summed per WeChat trade type (JSAPI covers Mini Program and in-WeChat pay, MWEB is H5, NATIVE is
-QR), with net income = paid - refunded - fee. Re-running a day updates its run and never duplicates a
+column, summed per payment method (WeChat's trade type, with JSAPI lines of the Mini Program's appid
+counted as MINIPROGRAM; MWEB is H5, NATIVE is QR), with net income = paid - refunded - fee. The day's
+fund-flow bills (BASIC, and FEES for merchants with a fee account) add what really moved: their totals,
+and differences for money that moved without a record here (`fundflow`). Re-running a day updates its run and never duplicates a
 difference (unique per day + reference + kind); one already resolved by staff is left as they left it."""
 
 from __future__ import annotations
 
-import csv
-import io
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
 
-from . import wechatpay
+from . import fundflow, wechatpay
 from .actions import query_payment
+from .billfile import BillFormatError, fen, rows_of
 from .config import PayConfig, pay_config
 from .models import (
     DifferenceKind,
@@ -34,15 +35,14 @@ from .models import (
 
 BEIJING = timezone.get_fixed_timezone(8 * 60)
 SUMMARY_FIRST = "总交易单数"
-
-
-class BillFormatError(ValueError):
-    pass
+# The accounts whose fund flows are fetched: the hub's business never touches OPERATION (marketing funds).
+FUND_ACCOUNTS = ("BASIC", "FEES")
 
 
 @dataclass(frozen=True)
 class BillLine:
     trade_type: str
+    appid: str
     state: str  # SUCCESS or REFUND
     transaction_id: str
     out_trade_no: str
@@ -52,18 +52,8 @@ class BillLine:
     fee: int  # fen, negative for a refund's returned fee
 
 
-def fen(text: str) -> int:
-    try:
-        value = Decimal(text or "0") * 100
-    except InvalidOperation as exc:
-        raise BillFormatError("amount is not a number") from exc
-    if value != value.to_integral_value():
-        raise BillFormatError("amount has more than two decimals")
-    return int(value)
-
-
 def parse_trade_bill(text: str) -> list[BillLine]:
-    rows = [[v.removeprefix("`") for v in row] for row in csv.reader(io.StringIO(text)) if row]
+    rows = rows_of(text)
     if not rows or rows[0][:1] != ["交易时间"]:
         raise BillFormatError("not a trade bill")
     col = {name: i for i, name in enumerate(rows[0])}
@@ -88,6 +78,7 @@ def parse_trade_bill(text: str) -> list[BillLine]:
         lines.append(
             BillLine(
                 trade_type=row[col["交易类型"]],
+                appid=row[col["公众账号ID"]] if "公众账号ID" in col else "",
                 state=row[col["交易状态"]],
                 transaction_id=row[col["微信订单号"]],
                 out_trade_no=row[col["商户订单号"]],
@@ -102,10 +93,17 @@ def parse_trade_bill(text: str) -> list[BillLine]:
     return lines
 
 
-def totals_of(lines: list[BillLine]) -> dict[str, dict[str, int]]:
+def method_of(line: BillLine, config: PayConfig) -> str:
+    """WeChat's trade type, except that JSAPI of the Mini Program's appid is MINIPROGRAM (its own rate)."""
+    if line.trade_type == "JSAPI" and config.mp_appid and line.appid == config.mp_appid:
+        return "MINIPROGRAM"
+    return line.trade_type
+
+
+def totals_of(lines: list[BillLine], config: PayConfig) -> dict[str, dict[str, int]]:
     totals: dict[str, dict[str, int]] = {}
     for line in lines:
-        for key in (line.trade_type, "ALL"):
+        for key in (method_of(line, config), "ALL"):
             t = totals.setdefault(key, {"count": 0, "paid": 0, "refunded": 0, "fee": 0, "net": 0})
             t["count"] += 1
             t["paid"] += line.paid
@@ -216,7 +214,11 @@ def reconcile_day(day: date, config: PayConfig | None = None) -> ReconciliationR
         lines = parse_trade_bill(wechatpay.trade_bill(config, day.isoformat()))
     except wechatpay.NoBill:
         lines = []
-    found = _differences(lines, day, config)
+    flows: list[fundflow.Flow] = []
+    for account in FUND_ACCOUNTS:
+        with contextlib.suppress(wechatpay.NoBill):
+            flows += fundflow.parse(wechatpay.fund_flow_bill(config, day.isoformat(), account), account)
+    found = _differences(lines, day, config) + fundflow.differences(flows, config.mchid)
     with transaction.atomic():
         for diff in found:
             key = {"bill_date": day, "reference": diff.pop("reference"), "kind": diff.pop("kind")}
@@ -229,7 +231,8 @@ def reconcile_day(day: date, config: PayConfig | None = None) -> ReconciliationR
             bill_date=day,
             defaults={
                 "bill_rows": len(lines),
-                "totals": totals_of(lines),
+                "totals": totals_of(lines, config),
+                "fund_totals": fundflow.totals_of(flows),
                 "differences": ReconciliationDifference.objects.filter(bill_date=day).count(),
             },
         )

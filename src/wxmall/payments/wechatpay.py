@@ -262,13 +262,25 @@ class NoBill(Exception):
 
 
 def trade_bill(config: PayConfig, bill_date: str) -> str:
-    """The day's trade bill (ALL) as text: the signed pointer, then the unsigned GZIP file whose
-    decompressed SHA-1 must equal `hash_value` (reference §1.13)."""
+    """The day's trade bill (ALL) as text (reference §1.13)."""
+    wxpay = client(config)
+    return _bill(config, wxpay, wxpay.trade_bill, bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
+
+
+def fund_flow_bill(config: PayConfig, bill_date: str, account_type: str = "BASIC") -> str:
+    """The day's fund-flow bill of one account (BASIC, OPERATION, FEES) as text."""
+    wxpay = client(config)
+    return _bill(
+        config, wxpay, wxpay.fundflow_bill, bill_date=bill_date, account_type=account_type, tar_type="GZIP"
+    )
+
+
+def _bill(config: PayConfig, wxpay: WeChatPay, ask, **params) -> str:
+    """The signed pointer, then the unsigned GZIP file whose decompressed SHA-1 must equal `hash_value`."""
     import gzip
     import hashlib
 
-    wxpay = client(config)
-    status, body = _call(wxpay.trade_bill, bill_date=bill_date, bill_type="ALL", tar_type="GZIP")
+    status, body = _call(ask, **params)
     if status == 400 and body.get("code") == "NO_STATEMENT_EXIST":
         raise NoBill(str(body.get("message", ""))[:200])
     info = _ok(status, body)

@@ -123,10 +123,13 @@ class WeChatClient:
         params: dict | None = None,
         json: Any = None,
         token: bool = True,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> dict[str, Any]:
         """Call WeChat and return its decoded JSON (errcode 0). `api` names the call in the stats
-        (e.g. "message.custom_send")."""
-        body = None if json is None else _dumps(json)
+        (e.g. "message.custom_send"). `files` sends a multipart body instead of JSON (media uploads)."""
+        body: Any = None if json is None else _dumps(json)
+        if files is not None:
+            body = files
         if not token:
             return self._retrying(self._exchange, method, path, api, params, body, None)
         access_token = self.tokens.get()
@@ -142,17 +145,20 @@ class WeChatClient:
         path: str,
         api: str,
         params: dict | None,
-        body: bytes | None,
+        body: bytes | dict | None,
         access_token: str | None,
     ) -> dict[str, Any]:
         query = dict(params or {})
         if access_token is not None:
             query["access_token"] = access_token
-        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
         started = time.perf_counter()
         ok, errcode = False, 0
         try:
-            response = self._http.request(method, path, params=query, content=body, headers=headers)
+            if isinstance(body, dict):  # multipart files: httpx sets the boundary header itself
+                response = self._http.request(method, path, params=query, files=body)
+            else:
+                headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+                response = self._http.request(method, path, params=query, content=body, headers=headers)
             data = _decode(response, api, self.appid)
             errcode = data.get("errcode", 0)
             if errcode:  # WeChat's errors come on HTTP 200; success has errcode 0 or none

@@ -85,6 +85,12 @@ ERRCODES: dict[int, tuple[type[WeChatError], str]] = {
     47001: (PermanentError, "数据格式错误"),
     47003: (PermanentError, "参数不合法"),
     40066: (PermanentError, "接口地址无效"),
+    # WeChat Store (wechat-store-channels.md §10): 100003 "updated too often, retry" is worth retrying
+    100003: (RetryableError, "微信小店订单更新过于频繁"),
+    100002: (PermanentError, "微信小店订单不存在"),
+    10020052: (PermanentError, "微信小店商品不存在或从未上架"),
+    10020217: (PermanentError, "微信小店商品草稿审核中"),
+    10020112: (QuotaError, "微信小店 SKU 库存更新过于频繁"),
 }
 
 TOKEN_INVALID_CODES = frozenset(code for code, (cls, _) in ERRCODES.items() if cls is TokenInvalidError)

@@ -2,8 +2,10 @@
 query, close, refunds, bills, platform certificates, notifications with WeChat's retry schedule, and the
 ``/sandbox/pay/*`` control routes (confirm/cancel a payment as a simulated user)."""
 
-from wxsandbox.pay import bills, certificates, control, notify, refunds, transactions
-from wxsandbox.pay.store import SCHEMA
+from wxsandbox.pay import bills, certificates, control, funds, notify, refunds, transactions
+from wxsandbox.pay.store import SCHEMA as _STORE_SCHEMA
+
+SCHEMA = _STORE_SCHEMA + funds.SCHEMA
 
 routes = [*transactions.routes, *refunds.routes, *bills.routes, *certificates.routes]
 control_routes = control.control_routes

@@ -1,4 +1,5 @@
-"""Trade bills (reference §1.13): a signed JSON pointer, then an unsigned CSV download whose SHA-1 matches.
+"""Trade and fund-flow bills (reference §1.13): a signed JSON pointer, then an unsigned CSV download whose
+SHA-1 matches. The fund-flow file and the fee rates live in ``funds``.
 
 File format (shared with v2 bills): UTF-8 CSV, Chinese header, every value prefixed with a backtick, amounts
 in yuan, then a summary header and one summary row. The bill for a day exists once that day (Beijing time,
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wxsandbox.clock import CHINA_TZ
+from wxsandbox.pay import funds
 from wxsandbox.pay.http import PayContext, PayError, pay_endpoint
 
 HEADER = (
@@ -46,8 +48,6 @@ def trade_bill(sandbox, mchid: str, day: date, bill_type: str) -> tuple[str, int
     """The CSV text and its number of data rows."""
     start = datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ).timestamp()
     end = start + 86400
-    rate = sandbox.config.pay.bill_fee_rate_per_mille
-    rate_text = f"{rate / 10:.2f}%"
     fmt = "%Y-%m-%d %H:%M:%S"
     lines, count = [HEADER], 0
     paid_sum = refund_sum = fee_sum = order_sum = applied_refund_sum = 0
@@ -57,7 +57,8 @@ def trade_bill(sandbox, mchid: str, day: date, bill_type: str) -> tuple[str, int
             " ORDER BY success_time, id",
             (mchid, start, end),
         ):
-            fee = (o["amount_total"] * rate + 500) // 1000
+            rate = funds.rate_bp(sandbox, o)
+            fee = funds.fee(o["amount_total"], rate)
             lines.append(
                 _row(
                     [
@@ -84,7 +85,7 @@ def trade_bill(sandbox, mchid: str, day: date, bill_type: str) -> tuple[str, int
                         o["description"],
                         o["attach"],
                         yuan(fee),
-                        rate_text,
+                        funds.rate_text(rate),
                         yuan(o["amount_total"]),
                         "0.00",
                         "",
@@ -103,7 +104,8 @@ def trade_bill(sandbox, mchid: str, day: date, bill_type: str) -> tuple[str, int
             " AND r.success_at >= ? AND r.success_at < ? ORDER BY r.success_at, r.id",
             (mchid, start, end),
         ):
-            fee = -((r["amount_refund"] * rate + 500) // 1000)
+            rate = funds.rate_bp(sandbox, r)
+            fee = -funds.fee(r["amount_refund"], rate)
             lines.append(
                 _row(
                     [
@@ -130,7 +132,7 @@ def trade_bill(sandbox, mchid: str, day: date, bill_type: str) -> tuple[str, int
                         r["description"],
                         r["attach"],
                         yuan(fee),
-                        rate_text,
+                        funds.rate_text(rate),
                         "0.00",
                         yuan(r["amount_refund"]),
                         "",
@@ -158,10 +160,7 @@ def trade_bill(sandbox, mchid: str, day: date, bill_type: str) -> tuple[str, int
     return "\r\n".join(lines) + "\r\n", count
 
 
-@pay_endpoint
-async def tradebill(request: Request, ctx: PayContext):
-    q = request.query_params
-    raw_date = q.get("bill_date", "")
+def _bill_day(ctx: PayContext, raw_date: str) -> date:
     if not _DATE.fullmatch(raw_date):
         raise PayError(
             "PARAM_ERROR",
@@ -173,12 +172,6 @@ async def tradebill(request: Request, ctx: PayContext):
         day = date.fromisoformat(raw_date)
     except ValueError as exc:
         raise PayError("PARAM_ERROR", "bill_date不是有效日期", 400, {"location": "query"}) from exc
-    bill_type = q.get("bill_type", "ALL")
-    if bill_type not in BILL_TYPES:
-        raise PayError("PARAM_ERROR", f"bill_type取值应为{'/'.join(BILL_TYPES)}", 400, {"location": "query"})
-    tar_type = q.get("tar_type")
-    if tar_type not in (None, "GZIP"):
-        raise PayError("PARAM_ERROR", "tar_type取值应为GZIP或不填", 400, {"location": "query"})
     today = ctx.sandbox.clock.datetime().date()
     if day >= today:
         raise PayError("NO_STATEMENT_EXIST", "账单尚未生成，请在账单日次日后下载", 400)
@@ -186,9 +179,18 @@ async def tradebill(request: Request, ctx: PayContext):
         raise PayError(
             "PARAM_ERROR", "仅支持下载三个月内的账单", 400, {"location": "query", "field": "bill_date"}
         )
-    text, rows = trade_bill(ctx.sandbox, ctx.merchant.mchid, day, bill_type)
-    if rows == 0:
-        raise PayError("NO_STATEMENT_EXIST", "该日期无交易，账单文件不存在", 400)
+    return day
+
+
+def _tar_type(request: Request) -> str | None:
+    tar_type = request.query_params.get("tar_type")
+    if tar_type not in (None, "GZIP"):
+        raise PayError("PARAM_ERROR", "tar_type取值应为GZIP或不填", 400, {"location": "query"})
+    return tar_type
+
+
+def _pointer(ctx: PayContext, text: str, tar_type: str | None) -> tuple[int, dict[str, str]]:
+    """Store the file under a fresh token; the pointer carries the SHA-1 of the uncompressed bytes."""
     content = text.encode()
     digest = hashlib.sha1(content).hexdigest()
     stored = gzip.compress(content, mtime=0) if tar_type == "GZIP" else content
@@ -205,6 +207,36 @@ async def tradebill(request: Request, ctx: PayContext):
 
 
 @pay_endpoint
+async def tradebill(request: Request, ctx: PayContext):
+    q = request.query_params
+    bill_type = q.get("bill_type", "ALL")
+    if bill_type not in BILL_TYPES:
+        raise PayError("PARAM_ERROR", f"bill_type取值应为{'/'.join(BILL_TYPES)}", 400, {"location": "query"})
+    tar_type = _tar_type(request)
+    day = _bill_day(ctx, q.get("bill_date", ""))
+    text, rows = trade_bill(ctx.sandbox, ctx.merchant.mchid, day, bill_type)
+    if rows == 0:
+        raise PayError("NO_STATEMENT_EXIST", "该日期无交易，账单文件不存在", 400)
+    return _pointer(ctx, text, tar_type)
+
+
+@pay_endpoint
+async def fundflowbill(request: Request, ctx: PayContext):
+    q = request.query_params
+    account_type = q.get("account_type", "BASIC")
+    if account_type not in funds.ACCOUNT_TYPES:
+        raise PayError(
+            "PARAM_ERROR", f"account_type取值应为{'/'.join(funds.ACCOUNT_TYPES)}", 400, {"location": "query"}
+        )
+    tar_type = _tar_type(request)
+    day = _bill_day(ctx, q.get("bill_date", ""))
+    text, rows = funds.fund_flow_bill(ctx.sandbox, ctx.merchant.mchid, day, account_type)
+    if rows == 0:
+        raise PayError("NO_STATEMENT_EXIST", "该日期该账户无资金变动，账单文件不存在", 400)
+    return _pointer(ctx, text, tar_type)
+
+
+@pay_endpoint
 async def download(request: Request, ctx: PayContext):
     """The file stream: authenticated like any call, but the answer is not signed (§1.13)."""
     row = ctx.sandbox.state.one(
@@ -218,5 +250,6 @@ async def download(request: Request, ctx: PayContext):
 
 routes = [
     Route("/v3/bill/tradebill", tradebill, methods=["GET"], name="pay.tradebill"),
+    Route("/v3/bill/fundflowbill", fundflowbill, methods=["GET"], name="pay.fundflowbill"),
     Route("/v3/billdownload/file", download, methods=["GET"], name="pay.bill_download"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wxsandbox.pay import crypto, notify, signing, store
+from wxsandbox.pay import crypto, funds, notify, signing, store
 from wxsandbox.pay.transactions import transaction_json
 
 
@@ -95,6 +95,7 @@ def confirm(
             raise PaymentRefused("not_payable", "订单状态已变化，请重试", 409)
         paid = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
         store.credit_balance(sandbox.state, paid["mchid"], paid["amount_total"])
+        funds.book_payment(sandbox, paid)
         mp = sandbox.surfaces.get("wxsandbox.mp")
         if mp is not None:  # paying is an interaction: it opens a customer-service window (configurable)
             mp.conversation.touch_interaction(sandbox, paid["appid"], payer_user, "payment")

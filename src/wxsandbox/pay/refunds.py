@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import Route
 
-from wxsandbox.pay import notify, store
+from wxsandbox.pay import funds, notify, store
 from wxsandbox.pay.http import PayContext, PayError, param_error, pay_endpoint
 from wxsandbox.pay.transactions import REQUIRED, _object, _string, request_digest, validate_notify_url
 
@@ -201,6 +201,7 @@ async def create_refund(request: Request, ctx: PayContext):
         )
         refund = dict(sandbox.state.one("SELECT * FROM pay_refunds WHERE id = ?", (cur.lastrowid,)))
         order = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (order["id"],)))
+        funds.book_refund(sandbox, refund, order)
         if refund["notify_url"]:
             settled = refund | {"status": "SUCCESS"}
             notify.send(
@@ -253,6 +254,8 @@ def force_result(sandbox, mchid: str, out_refund_no: str, status: str) -> dict[s
                 (refund["amount_refund"], refund["order_id"]),
             )
             store.credit_balance(sandbox.state, mchid, refund["amount_refund"])
+            order = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (refund["order_id"],)))
+            funds.book_refund(sandbox, refund, order, closed=True)
         # The scheduled REFUND.SUCCESS notification must not go out any more.
         for delivery in sandbox.callbacks.list(kind=notify.KIND, status="pending"):
             if (

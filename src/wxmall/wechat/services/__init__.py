@@ -20,6 +20,8 @@ from wxmall.wechat.services.message import MessageService
 from wxmall.wechat.services.phone import PhoneService
 from wxmall.wechat.services.qrcode import QrcodeService
 from wxmall.wechat.services.sns import SnsService
+from wxmall.wechat.services.store import StoreService
+from wxmall.wechat.services.store_shipping import ShippingService
 from wxmall.wechat.services.user import UserService
 
 REGISTRY: dict[str, type[Service]] = {
@@ -29,4 +31,6 @@ REGISTRY: dict[str, type[Service]] = {
     "qrcode": QrcodeService,
     "sns": SnsService,
     "phone": PhoneService,
+    "store": StoreService,
+    "shipping": ShippingService,
 }

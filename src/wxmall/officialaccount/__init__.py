@@ -1,0 +1,1 @@
+"""The Official Account (服务号) side of the hub: message server, replies, notifications."""
