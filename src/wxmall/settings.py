@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "wxmall.compliance",
     "wxmall.officialaccount",
     "wxmall.store",
+    "wxmall.support",
 ]
 
 MIDDLEWARE = [
