@@ -43,6 +43,7 @@ app):
   POST     /sandbox/store/orders/{id}/confirm  the buyer confirms receipt (30 → 100)
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
+  GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
   POST     /sandbox/store/verify-url           {"appid"?}  WeChat's URL-verification GET to server_url
   GET|POST|DELETE /sandbox/store/settings      effective settings / override / reset
   POST     /sandbox/store/reset                forget all store state and overrides
@@ -91,6 +92,20 @@ async def _events_route(request: Request, sandbox: Any) -> Any:
 
 
 @control_api
+async def _deliveries_route(request: Request, sandbox: Any) -> Any:
+    """Push deliveries (callback kind ``store.push``) with their attempts; ``event`` is in ``meta``."""
+    q = request.query_params
+    since = q.get("since_id", "0")
+    if not since.isdigit():
+        raise ControlError("invalid_request", "since_id must be an integer")
+    found = sandbox.callbacks.list(
+        kind=push.KIND, status=q.get("status") or None, since_id=int(since), limit=5000
+    )
+    event = q.get("event")
+    return {"deliveries": [d for d in found if not event or d["meta"].get("event") == event]}
+
+
+@control_api
 async def _verify_url_route(request: Request, sandbox: Any) -> Any:
     app = shop_of(sandbox, (await read_json(request)).get("appid"))
     return await oa_push.verify_url(sandbox, app)
@@ -118,6 +133,7 @@ async def _reset_route(request: Request, sandbox: Any) -> Any:
 
 control_routes = [r for module in _MODULES for r in getattr(module, "control_routes", [])] + [
     Route("/sandbox/store/events", _events_route, methods=["GET"], name="sandbox.store.events"),
+    Route("/sandbox/store/deliveries", _deliveries_route, methods=["GET"], name="sandbox.store.deliveries"),
     Route("/sandbox/store/verify-url", _verify_url_route, methods=["POST"], name="sandbox.store.verify_url"),
     Route(
         "/sandbox/store/settings",
