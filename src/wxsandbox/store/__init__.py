@@ -15,6 +15,8 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
   orders      order/list/get (create/update_time_range ≤ 7 days, next_key), get, search, price/update,
               merchantnotes/update, sensitiveinfo/decode, deliverycompanylist/get (+ /new/get),
               delivery/send
+  aftersales  aftersale/getaftersalelist (≤ 24 h of create or update time), getaftersaleorder, acceptapply,
+              rejectapply, reason/get, rejectreason/get
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
               ``store.push``)
 
@@ -41,6 +43,10 @@ app):
   POST     /sandbox/store/orders/{id}/pay      the buyer pays (10 → 20)
   POST     /sandbox/store/orders/{id}/cancel   {"cancel_type": 1 (buyer, unpaid) | 4 (oversold, paid)}
   POST     /sandbox/store/orders/{id}/confirm  the buyer confirms receipt (30 → 100)
+  GET|POST /sandbox/store/aftersales           ?appid= / the buyer applies: {"order_id", "sku_id"?, "count"?,
+                                               "type": "REFUND"|"RETURN", "reason"?, "amount"?, "desc"?} → 201
+  POST     /sandbox/store/aftersales/{id}/return  {"delivery_id", "waybill_id"}  the buyer ships the return
+  POST     /sandbox/store/aftersales/{id}/cancel  the buyer withdraws the request
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
   GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
@@ -61,11 +67,11 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import oa_push
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import wx_endpoint
-from wxsandbox.store import categories, orders, products, push, shop, timers
+from wxsandbox.store import aftersales, categories, orders, products, push, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders)
+_MODULES = (shop, categories, products, orders, aftersales)
 
 
 @wx_endpoint
