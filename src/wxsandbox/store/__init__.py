@@ -17,6 +17,8 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               delivery/send
   aftersales  aftersale/getaftersalelist (≤ 24 h of create or update time), getaftersaleorder, acceptapply,
               rejectapply, reason/get, rejectreason/get
+  coupons     coupon/create, update, update_status, get, get_list (page, page_ctx), get_user_coupon_list,
+              get_user_coupon
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
               ``store.push``)
 
@@ -38,7 +40,7 @@ app):
   GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
                                                "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
                                                "order_scene"?, "sharer"? {"user", "share_scene"}, "address"?,
-                                               "customer_notes"?, "freight"?, "appid"?} → 201 {"order"}
+                                               "customer_notes"?, "freight"?, "user_coupon_id"?, "appid"?} → 201 {"order"}
   GET      /sandbox/store/orders/{id}          the order object
   POST     /sandbox/store/orders/{id}/pay      the buyer pays (10 → 20)
   POST     /sandbox/store/orders/{id}/cancel   {"cancel_type": 1 (buyer, unpaid) | 4 (oversold, paid)}
@@ -47,6 +49,8 @@ app):
                                                "type": "REFUND"|"RETURN", "reason"?, "amount"?, "desc"?} → 201
   POST     /sandbox/store/aftersales/{id}/return  {"delivery_id", "waybill_id"}  the buyer ships the return
   POST     /sandbox/store/aftersales/{id}/cancel  the buyer withdraws the request
+  POST     /sandbox/store/coupons/{id}/claim   {"user"}  the buyer claims a live coupon (use it by ordering
+                                               with "user_coupon_id")
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
   GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
@@ -67,11 +71,11 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import oa_push
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import wx_endpoint
-from wxsandbox.store import aftersales, categories, orders, products, push, shop, timers
+from wxsandbox.store import aftersales, categories, coupons, orders, products, push, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales)
+_MODULES = (shop, categories, products, orders, aftersales, coupons)
 
 
 @wx_endpoint
