@@ -54,7 +54,24 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        # Queued flash-sale admission: admission kicks a drain itself; this catches what a lost kick or
+        # a dead worker left behind. Both are no-ops without a flash-sale Redis.
+        "flash-drain-tickets": {
+            "task": "wxmall.checkout.drain_flash_tickets",
+            "schedule": settings.FLASH_SALE_DRAIN_INTERVAL_SECONDS,
+            "options": {"expires": max(settings.FLASH_SALE_DRAIN_INTERVAL_SECONDS, 1)},
+        },
+        "flash-reconcile": {
+            "task": "wxmall.checkout.reconcile_flash_sales",
+            "schedule": settings.FLASH_SALE_RECONCILE_INTERVAL_SECONDS,
+            "options": {"expires": settings.FLASH_SALE_RECONCILE_INTERVAL_SECONDS},
+        },
         # WeChat Pay generates the previous day's bills by about 10:00 Beijing time.
+        "officialaccount-process-pending": {
+            "task": "wxmall.officialaccount.process_pending",  # pushes whose task kick was lost
+            "schedule": 30.0,
+            "options": {"expires": 30},
+        },
         "payments-reconcile-yesterday": {
             "task": "wxmall.payments.reconcile_yesterday",
             "schedule": crontab(hour=10, minute=30),

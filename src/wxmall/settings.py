@@ -256,6 +256,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILE = str(VAR_DIR / "celerybeat-schedule")
+# Turning flash-sale tickets into orders has its own queue, so a rush never waits behind the outbox relay
+# (and the relay never behind a rush): run workers with `-Q celery,flash` (or dedicated `-Q flash` ones).
+CELERY_TASK_ROUTES = {"wxmall.checkout.drain_flash_tickets": {"queue": "flash"}}
 
 # --- i18n -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -288,6 +291,17 @@ CHECKOUT_SHIPPING_FEE = env_int("CHECKOUT_SHIPPING_FEE", 1000)
 CHECKOUT_FREE_SHIPPING_THRESHOLD = env_int("CHECKOUT_FREE_SHIPPING_THRESHOLD", 9900)
 CHECKOUT_MAX_CART_LINES = env_int("CHECKOUT_MAX_CART_LINES", 50)
 CHECKOUT_MAX_ADDRESSES = env_int("CHECKOUT_MAX_ADDRESSES", 20)
+
+# --- flash-sale admission (checkout/admission.py) -------------------------------------------------------
+# With a Redis URL, buyers are admitted by one atomic script in Redis and get a ticket at once; Celery
+# workers on the `flash` queue turn tickets into orders. Without one (the embedded demo), the order is
+# placed synchronously. Redis must keep its data across restarts (AOF, see the README).
+FLASH_SALE_REDIS_URL = _env("FLASH_SALE_REDIS_URL") or REDIS_URL
+FLASH_SALE_DRAIN_BATCH = env_int("FLASH_SALE_DRAIN_BATCH", 100, minimum=1)
+# A ticket a worker took but did not finish (it died) is taken over after this long.
+FLASH_SALE_RECLAIM_IDLE_SECONDS = env_float("FLASH_SALE_RECLAIM_IDLE_SECONDS", 30, minimum=1)
+FLASH_SALE_DRAIN_INTERVAL_SECONDS = env_float("FLASH_SALE_DRAIN_INTERVAL_SECONDS", 2, minimum=0.5)
+FLASH_SALE_RECONCILE_INTERVAL_SECONDS = env_float("FLASH_SALE_RECONCILE_INTERVAL_SECONDS", 60, minimum=1)
 
 # --- catalog ----------------------------------------------------------------------------------------
 # At or below this many units a SKU shows "仅剩 N 件" and counts as low stock in the admin filter.
@@ -322,6 +336,8 @@ OUTBOX_DESTINATIONS = {
     # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
     "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
     "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
+    # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
+    "flash_release": {"handler": "wxmall.checkout.admission.deliver_release"},
 }
 
 # --- security headers and cookies ---------------------------------------------------------------------
@@ -459,6 +475,12 @@ WECHAT_APPS = {
     "oa": {
         "appid": _env("WECHAT_OA_APPID") or ("wx5b1f0a7c3e9d0a01" if DEMO else ""),
         "secret": _env("WECHAT_OA_SECRET") or "",
+        # The message server (wxmall.officialaccount): the Token and EncodingAESKey set on WeChat's side,
+        # and the account's original id (gh_…) that pushes carry as ToUserName. Required in production
+        # when the OA is configured; the demo reads them from wxsandbox.
+        "token": _env("WECHAT_OA_TOKEN") or "",
+        "encoding_aes_key": _env("WECHAT_OA_ENCODING_AES_KEY") or "",
+        "original_id": _env("WECHAT_OA_ORIGINAL_ID") or "",
     },
     "mp": {
         "appid": _env("WECHAT_MP_APPID") or ("wx5b1f0a7c3e9d0b02" if DEMO else ""),
@@ -498,6 +520,13 @@ if WECHAT_TOKEN_REFRESH_AHEAD_SECONDS >= 300:
         "小于 300 的秒数",
         "below 300 seconds",
     )
+
+# --- Official Account message server (wxmall.officialaccount) ---------------------------------------
+# Pushes bigger than this are refused unread (WeChat's are a few KiB; compatible mode about 3x).
+OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
+# A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
+# seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
+OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not

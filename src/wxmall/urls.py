@@ -17,6 +17,7 @@ urlpatterns = [
     path("console/compliance/", include("wxmall.compliance.urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
+    path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

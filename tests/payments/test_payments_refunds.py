@@ -164,3 +164,45 @@ def test_timeout_closes_on_wechat_before_cancelling(pay_hub, customer, address, 
     assert late.status == OrderStatus.PAID  # found by the refused close, not cancelled and refunded
     assert Refund.objects.count() == 0
     assert tasks.close_expired() == 0
+
+
+def test_refunds_give_back_spent_points_in_proportion(live_pay, customer, address, staff, sku):
+    from wxmall.accounts.models import Member, PointsEntry
+    from wxmall.accounts.testing import give_points
+    from wxmall.checkout.actions import place_order
+
+    give_points(customer, 50_000)
+    order = place_order(customer, items=[(sku.pk, 1)], address_id=address.pk, points=50_000)
+    assert order.points_discount == 50_000 and Member.objects.get(user=customer).points == 0
+    paid(live_pay, order, customer)
+    earned = order.total // 100
+    assert Member.objects.get(user=customer).points == earned
+
+    url = f"/api/payments/orders/{order.order_no}/refunds"
+    part = order.total * 3 // 10
+    assert staff.post(url, {"amount": part}, content_type="application/json").status_code == 200
+    settle(lambda: Refund.objects.get().status == RefundStatus.SUCCESS)
+    back = 50_000 * part // order.total
+    assert Member.objects.get(user=customer).points == earned + back
+    first = PointsEntry.objects.get(order_no=order.order_no, kind=PointsEntry.Kind.REFUND_RETURN)
+    assert first.delta == back and first.ref == Refund.objects.get().out_refund_no
+
+    # The same refund result again (a redelivered notification or a query): nothing more comes back.
+    refund = Refund.objects.get()
+    replay = actions.apply_refund_result(
+        {"out_refund_no": refund.out_refund_no, "refund_status": "SUCCESS", "refund_id": refund.refund_id}
+    )
+    assert replay.outcome == "duplicate"
+    assert Member.objects.get(user=customer).points == earned + back
+
+    assert staff.post(url, {"reason": "整单退款"}, content_type="application/json").status_code == 200
+    settle(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED)
+    entries = PointsEntry.objects.filter(order_no=order.order_no).order_by("id")
+    assert [(e.kind, e.delta) for e in entries] == [
+        ("spend_order", -50_000),
+        ("earn_order", earned),
+        ("refund_return", back),
+        ("refund_return", 50_000 - back),  # the rest, on the full refund
+        ("reverse_order", -earned),
+    ]
+    assert Member.objects.get(user=customer).points == 50_000

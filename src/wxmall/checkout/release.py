@@ -15,6 +15,7 @@ from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus
 
+from . import admission
 from .errors import CheckoutError
 from .models import Coupon, CouponRedemption, FlashSale, FlashSalePurchase
 
@@ -46,6 +47,7 @@ def on_revived(order: Order, from_status: str, to_status: str) -> None:
 def release_promotions(order: Order) -> None:
     purchase = FlashSalePurchase.objects.filter(order=order).first()
     if purchase is not None:
+        admission.on_order_cancelled(order, purchase.flash_sale_id)
         FlashSale.objects.filter(pk=purchase.flash_sale_id, sold__gte=purchase.quantity).update(
             sold=F("sold") - purchase.quantity
         )
