@@ -27,7 +27,7 @@ from wxmall.core.schemas import AUTH_READ, AUTH_WRITE, BODY, errors
 from wxmall.core.validation import MAX_ID, Flag, Id, PathId, StrictInt64, Text
 from wxmall.orders.schemas import OrderDetailOut, order_detail
 
-from . import actions, queries
+from . import actions, admission, queries
 from .actions import NOTE_MAX_LENGTH
 from .errors import CheckoutError
 
@@ -346,6 +346,60 @@ def flash_sales(request):
         }
         for f in queries.active_flash_sales()
     ]
+
+
+# --- flash-sale tickets ---------------------------------------------------------------------------------
+TicketId = Annotated[str, PydanticField(pattern=r"^[0-9a-f]{32}$", min_length=32, max_length=32)]
+
+
+class FlashTicketIn(_OpenBody):
+    address_id: Id
+    quantity: StrictInt64 = 1
+    idempotency_key: Text(64) | None = None
+
+
+class FlashTicketOut(Schema):
+    ticket: str
+    status: str  # queued | ordered | failed | released
+    order_no: str
+    code: str  # why it failed (an error code); "" otherwise
+    message: str
+
+
+def _ticket(t) -> dict:
+    return {"ticket": t.id, "status": t.status, "order_no": t.order_no, "code": t.code, "message": t.message}
+
+
+@router.post(
+    "/flash-sales/{flash_sale_id}/tickets",
+    response={
+        200: FlashTicketOut,
+        201: FlashTicketOut,
+        202: FlashTicketOut,
+        **errors(*AUTH_WRITE, 404, 409, 503, *BODY),
+    },
+    summary="秒杀抢购：立即返回排队凭证（202 排队中；201 已直接下单；200 重复提交同一 idempotency_key）",
+)
+def admit_flash_sale(request, flash_sale_id: PathId, payload: FlashTicketIn):
+    _refuse_extras(payload)
+    ticket = admission.admit(
+        request.auth,
+        flash_sale_id,
+        address_id=payload.address_id,
+        quantity=payload.quantity,
+        idempotency_key=payload.idempotency_key,
+    )
+    status = 200 if ticket.replayed else 202 if ticket.status == "queued" else 201
+    return Status(status, _ticket(ticket))
+
+
+@router.get(
+    "/flash-tickets/{ticket}",
+    response={200: FlashTicketOut, **errors(*AUTH_READ, 404)},
+    summary="秒杀排队进度（排队中 / 已下单 / 失败）",
+)
+def flash_ticket(request, ticket: TicketId):
+    return _ticket(admission.status(request.auth, ticket))
 
 
 # --- address book -------------------------------------------------------------------------------------

@@ -29,3 +29,5 @@ class CheckoutError(ErrorCode):
     FLASH_SALE_SOLD_OUT = ("flash_sale_sold_out", 409, "秒杀商品已抢光")
     FLASH_SALE_USER_LIMIT = ("flash_sale_user_limit", 409, "超出秒杀每人限购数量")
     FLASH_SALE_ITEM_MISMATCH = ("flash_sale_item_mismatch", 400, "订单中没有该秒杀活动的商品")
+    FLASH_TICKET_NOT_FOUND = ("flash_ticket_not_found", 404, "排队记录不存在或已过期")
+    FLASH_SALE_BUSY = ("flash_sale_busy", 503, "抢购人数过多，请稍后再试")

@@ -5,7 +5,7 @@ units and the coupon use with guarded UPDATEs. See the package docstring for the
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -43,6 +43,7 @@ def place_order(
     idempotency_key: str | None = None,
     channel: str | None = None,
     points: int = 0,
+    admitted_at: datetime | None = None,
 ) -> Order:
     """Place an order for `items` [(sku_id, quantity), …] (or the whole cart with `from_cart=True`,
     which then empties those cart lines), shipped to one of the customer's addresses.
@@ -59,6 +60,8 @@ def place_order(
 
     `points`: how many of the customer's points pay part of it (priced by `queries.price`, capped per
     order); they are debited here with a guarded UPDATE, given back on cancel and in proportion on refund.
+    `admitted_at`: when a flash-sale ticket was admitted (`checkout.admission`); the sale window and
+    the payment deadline count from then, so a buyer admitted in the sale's last second keeps the unit.
     """
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
@@ -69,7 +72,7 @@ def place_order(
         raise DomainError(CommonError.INVALID_REQUEST, "from_cart 与 items 只能二选一")
     if not from_cart:
         items = pricing.normalize_items(items)
-    now = timezone.now()
+    now = admitted_at or timezone.now()
     for attempt in range(ORDER_NO_ATTEMPTS):
         order_no = new_order_no()
         try:

@@ -23,7 +23,7 @@ from wxmall.accounts import actions as accounts
 from wxmall.accounts import queries as account_queries
 from wxmall.accounts.errors import AccountError
 from wxmall.catalog import queries as catalog
-from wxmall.checkout import actions, queries
+from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
@@ -187,6 +187,8 @@ def _place(request: HttpRequest) -> HttpResponse:
         error = CheckoutError.NOTE_TOO_LONG if refused.too_long else CheckoutError.INVALID_NOTE
         keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
         return _refused(request, purchase, DomainError(error), keep)
+    if purchase.flash_sale_id is not None:
+        return _admit(request, purchase, chosen, address_form, key, keep)
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
             if chosen == NEW_ADDRESS:
@@ -214,6 +216,50 @@ def _place(request: HttpRequest) -> HttpResponse:
         return _refused(request, purchase, error, keep)
     messages.success(request, "下单成功，请尽快完成支付")
     return redirect("storefront:order", order_no=order.order_no)
+
+
+def _admit(request, purchase: Purchase, chosen: str, address_form, key, keep: dict) -> HttpResponse:
+    """A flash sale: ask admission for a ticket (`checkout.admission`). Queued, the buyer waits on the
+    ticket page (排队中…) until a worker has made the order; synchronous, the order exists already.
+    A new address is saved first, on its own: a worker placing the order must be able to read it."""
+    created = None
+    try:
+        if chosen == NEW_ADDRESS:
+            created = accounts.add_address(request.user, **address_form.cleaned_data).pk
+        address_id = created or positive_int(chosen, 0)
+        items = purchase.items
+        ticket = admission.admit(
+            request.user,
+            purchase.flash_sale_id,
+            address_id=address_id,
+            quantity=items[0][1] if items else 1,
+            idempotency_key=key,
+        )
+    except DomainError as error:
+        if created is not None:  # the address came with this attempt only: take it back
+            accounts.delete_address(request.user, created)
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, error, keep)
+    if ticket.status == "ordered":
+        messages.success(request, "下单成功，请尽快完成支付")
+        return redirect("storefront:order", order_no=ticket.order_no)
+    return redirect("storefront:flash_ticket", ticket=ticket.id)
+
+
+@customer_required
+@require_http_methods(["GET"])
+def flash_ticket(request: HttpRequest, ticket: str) -> HttpResponse:
+    """The flash-sale queue page: 排队中… while the order is being made, then the order (polled by
+    storefront/flash.js)."""
+    from .common import not_found
+
+    if not admission.TICKET_ID.fullmatch(ticket):
+        return not_found(request)
+    try:
+        state = admission.status(request.user, ticket)
+    except DomainError as error:
+        return not_found(request, error.message)
+    return render(request, "storefront/flash_ticket.html", {"ticket": state, "active_tab": "home"})
 
 
 def _refused(request: HttpRequest, purchase: Purchase, error: DomainError, keep: dict) -> HttpResponse:
