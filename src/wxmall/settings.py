@@ -1,6 +1,7 @@
 """One env-driven settings module (12-factor). Defaults are the embedded mode of `make run` and the tests:
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
+import hashlib
 import os
 import re
 from datetime import timedelta
@@ -132,9 +133,15 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
             "never derived from the public default."
         )
     import base64
-    import hashlib
 
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+# Key of the lookup hashes beside encrypted columns (phone numbers, emails: core.fields.lookup_hash).
+# Derived from the newest encryption key unless set; set it before rotating FIELD_ENCRYPTION_KEYS.
+FIELD_LOOKUP_KEY = (
+    _env("FIELD_LOOKUP_KEY")
+    or hashlib.sha256(b"wxmall-lookup:" + FIELD_ENCRYPTION_KEYS[0].encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "*")
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
