@@ -60,6 +60,11 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        "marketing-flush-clicks": {
+            "task": "wxmall.marketing.flush_clicks",  # buffered redirect clicks into the database
+            "schedule": settings.MARKETING_FLUSH_INTERVAL_SECONDS,
+            "options": {"expires": settings.MARKETING_FLUSH_INTERVAL_SECONDS},
+        },
         "payments-reconcile-yesterday": {
             "task": "wxmall.payments.reconcile_yesterday",
             "schedule": crontab(hour=10, minute=30),

@@ -19,5 +19,6 @@ urlpatterns = [
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
+    path("l/", include("wxmall.marketing.urls")),
     path("", include("wxmall.storefront.urls")),
 ]
