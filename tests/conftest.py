@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from helpers.flash import flash_mode, flash_redis, queued  # noqa: F401  (fixtures, found by name)
 from helpers.http import http_receiver  # noqa: E402, F401  (tests/ is on sys.path: this file lives there)
 
 # WeChat for every test: an in-process wxsandbox on a random port (fresh per test, per session, or built
@@ -24,6 +25,16 @@ def _static_files_found_per_request():
     from django.test import override_settings
 
     with override_settings(WHITENOISE_AUTOREFRESH=True):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flash_sales_synchronous_by_default():
+    """Flash sales are placed synchronously unless a test asks for the queued path (the `flash_mode`
+    fixture in tests/checkout), even when the environment gives a REDIS_URL (CI's PostgreSQL run)."""
+    from django.test import override_settings
+
+    with override_settings(FLASH_SALE_REDIS_URL=""):
         yield
 
 

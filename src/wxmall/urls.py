@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
+    path("wechat/store/", include("wxmall.store.urls")),
     path("l/", include("wxmall.marketing.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

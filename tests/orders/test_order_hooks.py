@@ -25,11 +25,14 @@ def test_apps_register_their_hooks_at_start_up():
     from wxmall.payments import order_hooks as payments
 
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [
+        points.restore_on_cancel,
         release.on_cancelled,
         payments.close_wechat_orders,
     ]
-    # accounts comes before checkout in INSTALLED_APPS, so its hooks run first.
+    # accounts comes before checkout in INSTALLED_APPS, so its hooks run first; spent points come back
+    # before earned ones are taken back.
     assert hooks.registry.for_move(S.REFUND_REQUESTED, S.REFUNDED) == [
+        points.return_on_refunded,
         points.reverse_on_refund,
         release.on_refunded,
     ]

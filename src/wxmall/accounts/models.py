@@ -192,6 +192,7 @@ class PointsEntry(models.Model):
         REVERSE_ORDER = "reverse_order", "退款扣回"
         SPEND_ORDER = "spend_order", "下单抵扣"
         RESTORE_ORDER = "restore_order", "订单取消退还"
+        REFUND_RETURN = "refund_return", "退款退还积分"
         ADJUST = "adjust", "员工调整"
         MERGE_IN = "merge_in", "账号合并转入"
         MERGE_OUT = "merge_out", "账号合并转出"
@@ -203,6 +204,8 @@ class PointsEntry(models.Model):
     delta = models.IntegerField("变动")
     balance_after = models.IntegerField("变动后余额")
     order_no = models.CharField("订单号", max_length=32, blank=True)
+    # Tells apart several entries of one kind for one order (each partial refund: its out_refund_no).
+    ref = models.CharField("关联单号", max_length=64, blank=True)
     staff = models.ForeignKey(
         User, verbose_name="操作员工", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -214,9 +217,9 @@ class PointsEntry(models.Model):
         verbose_name = verbose_name_plural = "积分流水"
         constraints = [
             models.UniqueConstraint(
-                fields=["order_no", "kind"],
+                fields=["order_no", "kind", "ref"],
                 condition=~models.Q(order_no=""),
-                name="points_once_per_order_kind",
+                name="points_once_per_order_kind_ref",
             ),
         ]
 

@@ -27,7 +27,7 @@ from wxmall.core.schemas import AUTH_READ, AUTH_WRITE, BODY, errors
 from wxmall.core.validation import MAX_ID, Flag, Id, PathId, StrictInt64, Text
 from wxmall.orders.schemas import OrderDetailOut, order_detail
 
-from . import actions, queries
+from . import actions, admission, queries
 from .actions import NOTE_MAX_LENGTH
 from .errors import CheckoutError
 
@@ -156,6 +156,7 @@ class ItemIn(_OpenBody):
     quantity: StrictInt64
 
 
+MAX_POINTS_INPUT = 100_000_000
 # A stored code has at most 32 characters; a longer one up to this bound is simply not found.
 COUPON_CODE_MAX_INPUT = 512
 
@@ -164,6 +165,8 @@ class QuoteIn(_OpenBody):
     items: list[ItemIn] | None = PydanticField(None, max_length=100)  # omitted: the cart
     coupon_code: Text(COUPON_CODE_MAX_INPUT) | None = None
     flash_sale_id: Id | None = None
+    # Points to spend (POINTS_VALUE_FEN fen each), at most `points_max` of a quote without them.
+    points: Annotated[int, PydanticField(strict=True, ge=0, le=MAX_POINTS_INPUT)] = 0
 
 
 class QuoteLineOut(Schema):
@@ -189,6 +192,10 @@ class QuoteOut(Schema):
     coupon_problem: str | None  # error code, e.g. coupon_threshold_not_met
     coupon_message: str
     problems: list[str]
+    points: int  # points spent
+    points_discount: int  # fen
+    points_balance: int  # the customer's balance
+    points_max: int  # the most points this order may use
 
 
 def _items(payload) -> list[tuple[int, int]] | None:
@@ -205,7 +212,9 @@ def _items(payload) -> list[tuple[int, int]] | None:
 )
 def quote(request, payload: QuoteIn):
     _refuse_extras(payload)
-    q = queries.quote(request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id)
+    q = queries.quote(
+        request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id, points=payload.points
+    )
     return {
         "lines": [
             {
@@ -230,6 +239,10 @@ def quote(request, payload: QuoteIn):
         "coupon_problem": q.coupon_problem.code if q.coupon_problem else None,
         "coupon_message": q.coupon_message,
         "problems": q.problems,
+        "points": q.points,
+        "points_discount": q.points_discount,
+        "points_balance": q.points_balance,
+        "points_max": q.points_max,
     }
 
 
@@ -257,6 +270,7 @@ def place_order(request, payload: PlaceOrderIn):
         note=payload.note,
         from_cart=payload.from_cart,
         idempotency_key=payload.idempotency_key,
+        points=payload.points,
     )
     return Status(200 if order.replayed else 201, order_detail(order))
 
@@ -332,6 +346,60 @@ def flash_sales(request):
         }
         for f in queries.active_flash_sales()
     ]
+
+
+# --- flash-sale tickets ---------------------------------------------------------------------------------
+TicketId = Annotated[str, PydanticField(pattern=r"^[0-9a-f]{32}$", min_length=32, max_length=32)]
+
+
+class FlashTicketIn(_OpenBody):
+    address_id: Id
+    quantity: StrictInt64 = 1
+    idempotency_key: Text(64) | None = None
+
+
+class FlashTicketOut(Schema):
+    ticket: str
+    status: str  # queued | ordered | failed | released
+    order_no: str
+    code: str  # why it failed (an error code); "" otherwise
+    message: str
+
+
+def _ticket(t) -> dict:
+    return {"ticket": t.id, "status": t.status, "order_no": t.order_no, "code": t.code, "message": t.message}
+
+
+@router.post(
+    "/flash-sales/{flash_sale_id}/tickets",
+    response={
+        200: FlashTicketOut,
+        201: FlashTicketOut,
+        202: FlashTicketOut,
+        **errors(*AUTH_WRITE, 404, 409, 503, *BODY),
+    },
+    summary="秒杀抢购：立即返回排队凭证（202 排队中；201 已直接下单；200 重复提交同一 idempotency_key）",
+)
+def admit_flash_sale(request, flash_sale_id: PathId, payload: FlashTicketIn):
+    _refuse_extras(payload)
+    ticket = admission.admit(
+        request.auth,
+        flash_sale_id,
+        address_id=payload.address_id,
+        quantity=payload.quantity,
+        idempotency_key=payload.idempotency_key,
+    )
+    status = 200 if ticket.replayed else 202 if ticket.status == "queued" else 201
+    return Status(status, _ticket(ticket))
+
+
+@router.get(
+    "/flash-tickets/{ticket}",
+    response={200: FlashTicketOut, **errors(*AUTH_READ, 404)},
+    summary="秒杀排队进度（排队中 / 已下单 / 失败）",
+)
+def flash_ticket(request, ticket: TicketId):
+    return _ticket(admission.status(request.auth, ticket))
 
 
 # --- address book -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ Rules (documented once, here):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -124,10 +124,24 @@ class Totals:
     subtotal: int
     discount: int
     shipping_fee: int
+    points: int = 0  # points spent on this order
+    points_discount: int = 0  # what they take off, in fen
 
     @property
     def total(self) -> int:
-        return self.subtotal - self.discount + self.shipping_fee
+        return self.subtotal - self.discount - self.points_discount + self.shipping_fee
+
+
+def max_points(totals: Totals, balance: int) -> int:
+    """Points usable on an order: worth at most POINTS_MAX_DISCOUNT_PERCENT of the goods amount after the
+    coupon, never more than the balance, and never so many that the total falls below one fen."""
+    goods = totals.subtotal - totals.discount
+    cap_fen = min(goods * settings.POINTS_MAX_DISCOUNT_PERCENT // 100, goods + totals.shipping_fee - 1)
+    return max(0, min(balance, cap_fen // settings.POINTS_VALUE_FEN))
+
+
+def with_points(totals: Totals, points: int) -> Totals:
+    return replace(totals, points=points, points_discount=points * settings.POINTS_VALUE_FEN)
 
 
 def totals(lines: list[PricedLine], coupon: Coupon | None) -> Totals:

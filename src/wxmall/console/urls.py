@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wxmall.store.console_urls import urlpatterns as store_urls
 from wxmall.wechat import views as wechat_views
 
 from . import reconciliation, views
@@ -21,4 +22,5 @@ urlpatterns = [
         "reconciliation/<int:difference_id>/requery/", reconciliation.requery, name="reconciliation_requery"
     ),
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
+    *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cart/update/", cart.update, name="cart_update"),
     path("cart/remove/", cart.remove, name="cart_remove"),
     path("checkout/", checkout.checkout, name="checkout"),
+    path("flash/<str:ticket>/", checkout.flash_ticket, name="flash_ticket"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<str:order_no>/", orders.order_detail, name="order"),
     path("orders/<str:order_no>/cancel/", orders.cancel, name="order_cancel"),

@@ -5,7 +5,7 @@ units and the coupon use with guarded UPDATEs. See the package docstring for the
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from wxmall.accounts.actions import lock_customer, own_address
+from wxmall.accounts.points import spend_for_order
 from wxmall.catalog import stock
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.orders import events
@@ -41,6 +42,8 @@ def place_order(
     from_cart: bool = False,
     idempotency_key: str | None = None,
     channel: str | None = None,
+    points: int = 0,
+    admitted_at: datetime | None = None,
 ) -> Order:
     """Place an order for `items` [(sku_id, quantity), …] (or the whole cart with `from_cart=True`,
     which then empties those cart lines), shipped to one of the customer's addresses.
@@ -54,6 +57,11 @@ def place_order(
     the same key returns the order the first one placed, whatever else it carries (then
     `order.replayed` is True). The order starts in
     `pending_payment` and is cancelled automatically after ORDER_PAYMENT_TIMEOUT_SECONDS unpaid.
+
+    `points`: how many of the customer's points pay part of it (priced by `queries.price`, capped per
+    order); they are debited here with a guarded UPDATE, given back on cancel and in proportion on refund.
+    `admitted_at`: when a flash-sale ticket was admitted (`checkout.admission`); the sale window and
+    the payment deadline count from then, so a buyer admitted in the sale's last second keeps the unit.
     """
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
@@ -64,7 +72,7 @@ def place_order(
         raise DomainError(CommonError.INVALID_REQUEST, "from_cart 与 items 只能二选一")
     if not from_cart:
         items = pricing.normalize_items(items)
-    now = timezone.now()
+    now = admitted_at or timezone.now()
     for attempt in range(ORDER_NO_ATTEMPTS):
         order_no = new_order_no()
         try:
@@ -80,6 +88,7 @@ def place_order(
                 idempotency_key=idempotency_key,
                 channel=channel,
                 now=now,
+                points=points,
             )
         except _OrderNoTaken as taken:
             # The whole transaction was rolled back; a number that really is taken means a collision,
@@ -106,6 +115,7 @@ def _place(
     idempotency_key,
     channel,
     now,
+    points,
 ) -> Order:
     """One attempt of `place_order`, in one transaction (see there)."""
     with transaction.atomic():
@@ -119,7 +129,9 @@ def _place(
             items = pricing.normalize_items(queries.cart_items(user))
         address = own_address(user, address_id)
 
-        priced = queries.price(user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now)
+        priced = queries.price(
+            user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now, points=points
+        )
         if priced.coupon_problem:
             raise DomainError(priced.coupon_problem)
         lines, flash_sale, coupon, result = priced.lines, priced.flash_sale, priced.coupon, priced.totals
@@ -132,6 +144,8 @@ def _place(
                 user=user,
                 subtotal=result.subtotal,
                 discount=result.discount,
+                points_used=result.points,
+                points_discount=result.points_discount,
                 shipping_fee=result.shipping_fee,
                 total=result.total,
                 coupon=coupon,
@@ -172,6 +186,8 @@ def _place(
             )
         if from_cart:
             CartLine.objects.filter(user=user, sku_id__in=[sku_id for sku_id, _ in items]).delete()
+        # Guarded UPDATE (`points >= n`): two checkouts spending the same points, one is refused.
+        spend_for_order(user, result.points, order_no=order.order_no)
         event = events.record(
             order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="下单"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -22,7 +23,7 @@ from wxmall.accounts import actions as accounts
 from wxmall.accounts import queries as account_queries
 from wxmall.accounts.errors import AccountError
 from wxmall.catalog import queries as catalog
-from wxmall.checkout import actions, queries
+from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
@@ -31,6 +32,14 @@ from ..forms import AddressForm
 from .common import customer_required, positive_int
 
 NEW_ADDRESS = "new"
+POINTS_ERRORS = frozenset(
+    e.code
+    for e in (
+        AccountError.POINTS_INSUFFICIENT,
+        AccountError.POINTS_INVALID_AMOUNT,
+        CheckoutError.POINTS_OVER_LIMIT,
+    )
+)
 
 
 class _ReplayedOrder(Exception):
@@ -52,6 +61,10 @@ class Purchase:
         self.flash_sale_id = positive_int(data.get("flash_sale"))
         self.bad_flash_sale = data.get("flash_sale") not in (None, "") and self.flash_sale_id is None
         self.coupon_code = (data.get("coupon") or "").strip()[:32]
+        # Points to spend: a whole number; anything else (negative, text, huge) is refused, not guessed.
+        raw_points = (data.get("points") or "").strip()
+        self.points = positive_int(raw_points) if raw_points not in ("", "0") else 0
+        self.bad_points = self.points is None
         self.raw_sku = data.get("sku")
 
     @property
@@ -79,15 +92,20 @@ class Purchase:
         except DomainError:
             return reverse("storefront:home")
 
-    def params(self, **changes) -> str:
-        """Query string of this purchase (for coupon links), with `changes` applied."""
+    def values(self, **changes) -> dict:
+        """The choices of this purchase (what the page's links and forms carry), with `changes` applied."""
         values = {
             "sku": self.sku_id,
             "qty": self.quantity if self.sku_id else None,
             "flash_sale": self.flash_sale_id,
             "coupon": self.coupon_code,
+            "points": self.points,
         } | changes
-        return urlencode({k: v for k, v in values.items() if v})
+        return {k: v for k, v in values.items() if v}
+
+    def params(self, **changes) -> str:
+        """Query string of this purchase (for coupon and points links), with `changes` applied."""
+        return urlencode(self.values(**changes))
 
 
 @customer_required
@@ -104,8 +122,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/checkout.html", context)
 
 
+def _quote(request: HttpRequest, purchase: Purchase):
+    """The quote with the points asked for; when those cannot be used (more than the balance or the cap,
+    e.g. after the cart changed) the customer is told and sees the quote without points."""
+    items, code = purchase.items, purchase.coupon_code or None
+    if not purchase.bad_points and purchase.points:
+        try:
+            return queries.quote(request.user, items, code, purchase.flash_sale_id, points=purchase.points)
+        except DomainError as error:
+            if error.code not in POINTS_ERRORS:
+                raise
+            messages.error(request, error.message)
+    elif purchase.bad_points:
+        messages.error(request, AccountError.POINTS_INVALID_AMOUNT.message)
+    purchase.points = 0
+    return queries.quote(request.user, items, code, purchase.flash_sale_id)
+
+
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
-    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None, purchase.flash_sale_id)
+    quote = _quote(request, purchase)
     addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
     return {
@@ -118,6 +153,10 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
             for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())
         ],
         "no_coupon_url": "?" + purchase.params(coupon=None),
+        "max_points_url": "?" + purchase.params(points=quote.points_max),
+        "no_points_url": "?" + purchase.params(points=None),
+        "points_params": purchase.values(points=None).items(),
+        "hundred_points_fen": 100 * settings.POINTS_VALUE_FEN,
         "addresses": addresses,
         "chosen_address": chosen,
         "address_form": extra.pop("address_form", None) or AddressForm(),
@@ -136,6 +175,9 @@ def _place(request: HttpRequest) -> HttpResponse:
     raw_note = request.POST.get("note", "")
     keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
 
+    if purchase.bad_points:
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, DomainError(AccountError.POINTS_INVALID_AMOUNT), keep)
     if chosen == NEW_ADDRESS and not address_form.is_valid():
         keep["address_form"] = address_form
         return _refused(request, purchase, DomainError(AccountError.INVALID_ADDRESS), keep)
@@ -145,6 +187,8 @@ def _place(request: HttpRequest) -> HttpResponse:
         error = CheckoutError.NOTE_TOO_LONG if refused.too_long else CheckoutError.INVALID_NOTE
         keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
         return _refused(request, purchase, DomainError(error), keep)
+    if purchase.flash_sale_id is not None:
+        return _admit(request, purchase, chosen, address_form, key, keep)
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
             if chosen == NEW_ADDRESS:
@@ -161,6 +205,7 @@ def _place(request: HttpRequest) -> HttpResponse:
                 flash_sale_id=purchase.flash_sale_id,
                 note=note,
                 idempotency_key=key,
+                points=purchase.points,
             )
             if started is not None and order.created_at < started:
                 raise _ReplayedOrder(order)
@@ -171,6 +216,50 @@ def _place(request: HttpRequest) -> HttpResponse:
         return _refused(request, purchase, error, keep)
     messages.success(request, "下单成功，请尽快完成支付")
     return redirect("storefront:order", order_no=order.order_no)
+
+
+def _admit(request, purchase: Purchase, chosen: str, address_form, key, keep: dict) -> HttpResponse:
+    """A flash sale: ask admission for a ticket (`checkout.admission`). Queued, the buyer waits on the
+    ticket page (排队中…) until a worker has made the order; synchronous, the order exists already.
+    A new address is saved first, on its own: a worker placing the order must be able to read it."""
+    created = None
+    try:
+        if chosen == NEW_ADDRESS:
+            created = accounts.add_address(request.user, **address_form.cleaned_data).pk
+        address_id = created or positive_int(chosen, 0)
+        items = purchase.items
+        ticket = admission.admit(
+            request.user,
+            purchase.flash_sale_id,
+            address_id=address_id,
+            quantity=items[0][1] if items else 1,
+            idempotency_key=key,
+        )
+    except DomainError as error:
+        if created is not None:  # the address came with this attempt only: take it back
+            accounts.delete_address(request.user, created)
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, error, keep)
+    if ticket.status == "ordered":
+        messages.success(request, "下单成功，请尽快完成支付")
+        return redirect("storefront:order", order_no=ticket.order_no)
+    return redirect("storefront:flash_ticket", ticket=ticket.id)
+
+
+@customer_required
+@require_http_methods(["GET"])
+def flash_ticket(request: HttpRequest, ticket: str) -> HttpResponse:
+    """The flash-sale queue page: 排队中… while the order is being made, then the order (polled by
+    storefront/flash.js)."""
+    from .common import not_found
+
+    if not admission.TICKET_ID.fullmatch(ticket):
+        return not_found(request)
+    try:
+        state = admission.status(request.user, ticket)
+    except DomainError as error:
+        return not_found(request, error.message)
+    return render(request, "storefront/flash_ticket.html", {"ticket": state, "active_tab": "home"})
 
 
 def _refused(request: HttpRequest, purchase: Purchase, error: DomainError, keep: dict) -> HttpResponse:

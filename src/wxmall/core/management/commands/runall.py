@@ -310,7 +310,9 @@ class Command(BaseCommand):
             Child(
                 "worker",
                 # WARNING: the relay polls every few seconds, and INFO would log two lines per poll.
-                [python, "-m", "celery", "-A", "wxmall", "worker", "-l", "warning", "--concurrency", "2"],
+                # `flash`: flash-sale tickets into orders (settings.CELERY_TASK_ROUTES).
+                [python, "-m", "celery", "-A", "wxmall", "worker", "-l", "warning", "--concurrency", "2"]
+                + ["-Q", "celery,flash"],
                 env,
             ),
             Child(
