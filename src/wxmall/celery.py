@@ -77,6 +77,11 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        "officialaccount-sync-tags": {
+            "task": "wxmall.officialaccount.sync_tags",  # follower tags both ways with WeChat
+            "schedule": 600.0,
+            "options": {"expires": 600},
+        },
         "marketing-flush-clicks": {
             "task": "wxmall.marketing.flush_clicks",  # buffered redirect clicks into the database
             "schedule": settings.MARKETING_FLUSH_INTERVAL_SECONDS,
