@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "wxmall.wechat",
     "wxmall.compliance",
     "wxmall.officialaccount",
+    "wxmall.marketing",
     "wxmall.store",
     "wxmall.support",
 ]
@@ -539,6 +540,11 @@ OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
 # A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
 # seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
 OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
+
+# --- marketing: tracked links (wxmall.marketing) -----------------------------------------------------
+# Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
+MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
+MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS", 5.0)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not

@@ -20,5 +20,6 @@ urlpatterns = [
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
+    path("l/", include("wxmall.marketing.urls")),
     path("", include("wxmall.storefront.urls")),
 ]
