@@ -36,6 +36,9 @@ app):
   GET      /sandbox/store/products/{id}        one product's summary
   POST     /sandbox/store/products/{id}/audit  {"outcome": "pass"|"reject", "reason"?}  decide a pending audit
   POST     /sandbox/store/products/{id}/platform-delist  {"status": 13|14|15|20, "reason"?}
+  POST     /sandbox/store/products/bulk        {"products": [{"out_product_id", "title"?, "skus": [{"out_sku_id",
+                                               "sale_price", "stock"}]}]}  already-listed products (no audit,
+                                               no pushes; benchmarks) → 201 the assigned ids
   POST     /sandbox/store/stock                {"items": [{"sku_id", "stock"}]}  set stock from WeChat's side
   GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
                                                "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
