@@ -121,7 +121,7 @@ async def _deliveries_route(request: Request, sandbox: Any) -> Any:
 @control_api
 async def _verify_url_route(request: Request, sandbox: Any) -> Any:
     app = shop_of(sandbox, (await read_json(request)).get("appid"))
-    return await oa_push.verify_url(sandbox, app)
+    return await oa_push.verify_url(sandbox, push.target(sandbox, app))
 
 
 @control_api

@@ -56,6 +56,8 @@ class StoreSettings:
     push_openid_param: bool = False  # unconfirmed (§9.3): openid in the push query string
     platform_openid: str = "oPlatform0000000000000000000"  # FromUserName of system (non-buyer) events
     original_ids: dict[str, str] = field(default_factory=dict)  # shop appid -> gh_… (derived when absent)
+    # shop appid -> push URL, over the app's server_url (so a running sandbox can be pointed at a hub)
+    server_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def subject_type(self) -> str:
@@ -102,6 +104,11 @@ def _merge(settings: StoreSettings, raw: dict[str, Any], where: str) -> StoreSet
         raise ValueError(f"{where}: shop_type must be one of {sorted(SHOP_TYPES)}")
     if merged.audit_outcome not in AUDIT_OUTCOMES:
         raise ValueError(f"{where}: audit_outcome must be one of {AUDIT_OUTCOMES}")
+    if any(
+        not isinstance(u, str) or (u and not u.startswith(("http://", "https://")))
+        for u in merged.server_urls.values()
+    ):
+        raise ValueError(f"{where}: server_urls values must be http(s) URLs")
     if merged.shop_status not in ("opening", "open_finished", "closing", "close_finished"):
         raise ValueError(f"{where}: shop_status is not a shop status")
     return merged
@@ -163,4 +170,7 @@ push_retry_schedule = [0, 0, 10, 60, 300, 1800, 3600, 3600, 3600]   # after the 
 push_openid_param = false            # unconfirmed: openid in the push query string
 
 [store.original_ids]                 # shop appid -> gh_… (derived from the appid when absent)
+
+[store.server_urls]                  # shop appid -> push URL, overriding the app's server_url
+# wx5b1f0a7c3e9d0c03 = "http://127.0.0.1:8000/wechat/store/events/"
 """
