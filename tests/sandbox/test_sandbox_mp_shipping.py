@@ -199,3 +199,35 @@ def test_virtual_goods_need_no_tracking_and_other_kinds_of_token_are_refused(shi
     answer = shipping.handle.client.post("/wxa/sec/order/get_order", params={"access_token": oa_token},
                                          json={"transaction_id": order["transaction_id"]})  # fmt: skip
     assert answer.json()["errcode"] == 48001
+
+
+def test_settlement_events_reach_the_mini_programs_server_on_shipping_and_settlement(
+    wxsandbox_factory, wxsandbox_base_config, http_receiver
+):
+    import dataclasses
+    import json
+
+    from wechatpy.crypto import WeChatCrypto
+
+    apps = tuple(
+        dataclasses.replace(a, server_url=http_receiver.url) if a.kind == MINI_PROGRAM else a
+        for a in wxsandbox_base_config.apps
+    )
+    shipping = Shipping(wxsandbox_factory(apps=apps))
+    order = shipping.paid_order("MPSHIP0008")
+    shipping.upload(order["transaction_id"])
+    shipping.handle.control("POST", "mp/shipping/confirm", json={"transaction_id": order["transaction_id"]})
+    shipping.handle.control("POST", "mp/shipping/settle", json={"transaction_id": order["transaction_id"]})
+    requests = http_receiver.wait_for(2)
+    crypto = WeChatCrypto(shipping.mp.token, shipping.mp.encoding_aes_key, shipping.mp.appid)
+    events = []
+    for request in requests:
+        q = request.query
+        events.append(json.loads(crypto.decrypt_message(json.loads(request.body), q["msg_signature"],
+                                                        q["timestamp"], q["nonce"])))  # fmt: skip
+    events.sort(key=lambda e: "settlement_time" in e)
+    shipped, settled = events
+    assert shipped["Event"] == settled["Event"] == "trade_manage_order_settlement"
+    assert shipped["transaction_id"] == order["transaction_id"] and shipped["estimated_settlement_time"] > 0
+    assert settled["confirm_receive_method"] == 2 and settled["settlement_time"] >= shipped["shipped_time"]
+    assert shipped["FromUserName"] == shipping.openid

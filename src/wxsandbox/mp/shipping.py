@@ -6,7 +6,9 @@ order (§4.8): 1 待发货 → upload_shipping_info (unified, or split with ``is
 buyer confirms (``POST /sandbox/mp/shipping/confirm``) or ``shipping_auto_confirm_seconds`` pass → 3 确认收货
 → settlement (``POST /sandbox/mp/shipping/settle``) → 4 交易完成; fully refunded → 5 已退款. An upload less
 than ``shipping_min_seconds_after_pay`` after payment answers 10060001, as WeChat does; a finished order may
-be re-shipped once (10060003 after that). Errors and validation follow §4.2/§4.6 exactly.
+be re-shipped once (10060003 after that). Errors and validation follow §4.2/§4.6 exactly. The Mini
+Program's message server gets ``trade_manage_order_settlement`` when an order is shipped and when it is
+settled (the reminder events are not emulated).
 
   upload_shipping_info, get_order, get_order_list (last_index paging), notify_confirm_receive,
   is_trade_managed, set_msg_jump_path
@@ -24,6 +26,7 @@ from starlette.routing import Route
 from wxsandbox.clock import parse_rfc3339
 from wxsandbox.config import MINI_PROGRAM
 from wxsandbox.control import ControlError, read_json
+from wxsandbox.mp import oa_push
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import ERRMSG, WxError
 from wxsandbox.mp.http import caller, control_endpoint, json_body, ok, wx_endpoint
@@ -155,6 +158,27 @@ def describe(sandbox: Any, order: dict[str, Any]) -> dict[str, Any]:
         "in_complaint": bool(shipping and shipping["in_complaint"]),
         "shipping": shown,
     }
+
+
+def _settlement_event(sandbox: Any, order: dict[str, Any], **fields: Any) -> None:
+    """``trade_manage_order_settlement`` to the Mini Program's message server (§4.7): once on shipping (with
+    the estimated settlement time), again on settlement. Sent only when the payer is a sandbox user."""
+    app = sandbox.config.app(order["appid"])
+    if app is None or not order["payer_user_id"]:
+        return
+    extra = {
+        "transaction_id": order["transaction_id"],
+        "merchant_id": order["mchid"],
+        "sub_merchant_id": "",
+        "merchant_trade_no": order["out_trade_no"],
+        "pay_time": int(order["success_time"] or 0),
+        **fields,
+    }
+    event = oa_push.event_fields(
+        sandbox, app, order["payer_user_id"], "trade_manage_order_settlement", **extra
+    )
+    key = f"shipping:{order['transaction_id']}:{'settled' if 'settlement_time' in fields else 'shipped'}"
+    oa_push.enqueue(sandbox, app, order["payer_user_id"], event, key)
 
 
 def _order_of_key(sandbox: Any, appid: str, key: Any) -> dict[str, Any]:
@@ -291,6 +315,9 @@ async def upload_shipping_info(request: Request, sandbox: Any) -> dict:
                 order["transaction_id"],
             ),
         )
+        if finished and not reship:
+            estimated = now + (settings.shipping_auto_confirm_seconds or 10 * 86400)
+            _settlement_event(sandbox, order, shipped_time=int(now), estimated_settlement_time=int(estimated))
     return ok()
 
 
@@ -433,9 +460,17 @@ async def buyer_action(request: Request, sandbox: Any) -> dict:
                 "UPDATE mp_shipping SET confirmed_at = ? WHERE transaction_id = ?", (now, transaction_id)
             )
         elif action == "settle" and state == CONFIRMED:
+            current = _shipping(sandbox, transaction_id)
             sandbox.state.execute(
                 "UPDATE mp_shipping SET settled_at = ? WHERE transaction_id = ?", (now, transaction_id)
             )
+            auto = mp_settings.load(sandbox).shipping_auto_confirm_seconds
+            _settlement_event(
+                sandbox, order, shipped_time=int(current["shipped_at"]),
+                confirm_receive_method=2 if current["confirmed_at"] else 1,  # 1 automatic, 2 by the buyer (unconfirmed)
+                confirm_receive_time=int(current["confirmed_at"] or current["shipped_at"] + auto),
+                settlement_time=int(now),
+            )  # fmt: skip
         elif action == "complaint":
             flag = data.get("in_complaint", True)
             if not isinstance(flag, bool):
