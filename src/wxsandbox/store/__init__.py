@@ -167,6 +167,7 @@ def setup(sandbox: Any) -> None:
     timers.register(sandbox, "audit", products.run_audit)
     timers.register(sandbox, "pay_timeout", orders.run_pay_timeout)
     timers.register(sandbox, "auto_confirm", orders.run_auto_confirm)
+    timers.register(sandbox, "settle", orders.run_settle)
     sandbox.clock.on_advance(lambda _now: timers.run_due(sandbox))
     shop.seed(sandbox)
 

@@ -43,6 +43,9 @@ class StoreSettings:
     pay_timeout_seconds: float = 1800.0  # an unpaid order is cancelled (cancel_type 2) after this; 0 = never
     auto_confirm: bool = True  # a shipped order is confirmed (confirm_type 2) after auto_confirm_seconds
     auto_confirm_seconds: float = 10 * DAY
+    settle_seconds_after_confirm: float = (
+        7 * DAY
+    )  # unconfirmed: settlement after the after-sale window; 0 = never
     push_wait_shipping: bool = True  # channels_ec_order_wait_shipping follows channels_ec_order_pay
     virtual_delivery_errcode: int = 109000  # unconfirmed: deliver_type 3 on a non-virtual order
     # after-sales (§6)
@@ -161,6 +164,7 @@ audit_delay_seconds = 0.0            # sandbox seconds until the audit result (s
 pay_timeout_seconds = 1800.0         # unpaid orders are cancelled after this (0 = never)
 auto_confirm = true                  # shipped orders confirm themselves after auto_confirm_seconds
 auto_confirm_seconds = 864000.0
+settle_seconds_after_confirm = 604800.0   # unconfirmed: channels_ec_order_settle this long after receipt
 push_wait_shipping = true            # channels_ec_order_wait_shipping after channels_ec_order_pay
 order_range_errcode = 10020004       # unconfirmed: order list without / with a too long time range
 virtual_delivery_errcode = 109000    # unconfirmed: virtual delivery of a non-virtual order
