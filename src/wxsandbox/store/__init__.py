@@ -168,6 +168,8 @@ def setup(sandbox: Any) -> None:
     timers.register(sandbox, "pay_timeout", orders.run_pay_timeout)
     timers.register(sandbox, "auto_confirm", orders.run_auto_confirm)
     timers.register(sandbox, "settle", orders.run_settle)
+    timers.register(sandbox, "coupon_expire", coupons.run_coupon_expire)
+    timers.register(sandbox, "user_coupon_expire", coupons.run_user_coupon_expire)
     sandbox.clock.on_advance(lambda _now: timers.run_due(sandbox))
     shop.seed(sandbox)
 
