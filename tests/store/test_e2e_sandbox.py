@@ -162,3 +162,36 @@ def test_reconciliation_repairs_drift_and_logs_it(wx_store):
     assert (drift.local_stock, drift.store_stock, drift.repaired) == (20, 3, True)
     assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 20
     assert reconcile().drifted == 0  # repaired: the next cycle finds nothing
+
+
+def test_reconciliation_does_not_double_a_change_still_queued(wx_store):
+    synced_product(wx_store)
+    s = StoreSku.objects.select_related("store_product").get()
+    with transaction.atomic():
+        stock.adjust(s.sku_id, -5)  # queued, not yet relayed
+    assert reconcile().drifted == 0
+    relay()
+    assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 15
+    assert reconcile().drifted == 0
+
+
+def test_store_orders_and_local_changes_on_the_same_sku_commute(wx_store):
+    synced_product(wx_store)
+    s = StoreSku.objects.select_related("store_product").get()
+    placed = wx_store.control(
+        "POST",
+        "store/orders",
+        json={
+            "user": "lihua",
+            "product_id": s.store_product.store_product_id,
+            "sku_id": s.store_sku_id,
+            "count": 3,
+        },
+    )["order"]  # the Store took 3 of its own
+    with transaction.atomic():
+        stock.adjust(s.sku_id, -2)  # meanwhile a local sale of 2
+    relay()
+    orders.sync_order(placed["order_id"])  # the hub learns of the Store order and takes 3 locally
+    assert SKU.objects.get().stock == 15
+    assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 15
+    assert reconcile().drifted == 0
