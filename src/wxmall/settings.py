@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "wxmall.compliance",
     "wxmall.officialaccount",
     "wxmall.store",
+    "wxmall.support",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = _env("REDIS_URL") or ""
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions in Redis too: no session query on each request, no session row written at each login.
+    # A Redis that loses its data logs customers out (nothing else is lost); SESSION_ENGINE overrides.
+    SESSION_ENGINE = _env("SESSION_ENGINE") or "django.contrib.sessions.backends.cache"
 else:
     CACHES = {
         "default": {

@@ -166,6 +166,70 @@ def test_timeout_closes_on_wechat_before_cancelling(pay_hub, customer, address, 
     assert tasks.close_expired() == 0
 
 
+@pytest.fixture
+def slow_refunds(wxsandbox_factory, live_server, settings):
+    """A sandbox whose refunds take weeks to settle (hours of real time at the tests' time_factor), so a
+    test decides their fate; notifications go to the live hub."""
+    from wxmall.payments.testing import pay_settings
+
+    sandbox = wxsandbox_factory(pay={"refund_settle_seconds": 3_000_000})
+    settings.WECHAT_PAY = pay_settings(
+        sandbox.merchant,
+        sandbox.app_of_kind("official_account").appid,
+        sandbox.app_of_kind("mini_program").appid,
+        notify_url=f"{live_server.url}/payments/notify/",
+        refund_notify_url=f"{live_server.url}/payments/notify/refund/",
+    )
+    settings.WECHAT_PAY_API_BASE = sandbox.base_url
+    return sandbox
+
+
+def test_a_stuck_refund_is_queried_and_an_abnormal_one_flagged(slow_refunds, order, customer, settings):
+    from wxmall.payments.tasks import query_stuck_refunds
+
+    live_pay = slow_refunds
+    paid(live_pay, order, customer)
+    refund = actions.refund_order(order.pk, None, "顾客不要了")
+    relay()
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PROCESSING
+    # WeChat keeps it processing, and every REFUND notification about it is lost on the way.
+    live_pay.control(
+        "POST", "pay/refund-result", json={"out_refund_no": refund.out_refund_no, "status": "PROCESSING"}
+    )
+    live_pay.add_fault(target="callback:pay.notify", drop=True)
+    assert query_stuck_refunds() == 0  # too young to be called stuck
+    settings.REFUND_QUERY_AFTER_SECONDS = 0
+    assert query_stuck_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PROCESSING and refund.last_queried_at is not None
+    # The refund turns ABNORMAL (e.g. the payer's card was cancelled); only the query tells the hub.
+    live_pay.control(
+        "POST", "pay/refund-result", json={"out_refund_no": refund.out_refund_no, "status": "ABNORMAL"}
+    )
+    assert query_stuck_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.ABNORMAL
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUND_REQUESTED
+    # ABNORMAL is not final: once handled at WeChat it succeeds, and the next query completes the order.
+    live_pay.control(
+        "POST", "pay/refund-result", json={"out_refund_no": refund.out_refund_no, "status": "SUCCESS"}
+    )
+    assert query_stuck_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCESS
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    assert query_stuck_refunds() == 0  # nothing left in flight
+    assert all(d["status"] == "dropped" for d in live_pay.deliveries() if d["meta"].get("out_refund_no"))
+
+
+def test_the_beat_schedule_queries_stuck_refunds_every_minute():
+    from wxmall.celery import beat_schedule
+
+    entry = beat_schedule()["payments-query-stuck-refunds"]
+    assert entry["task"] == "wxmall.payments.query_stuck_refunds" and entry["schedule"] == 60.0
+
+
 def test_refunds_give_back_spent_points_in_proportion(live_pay, customer, address, staff, sku):
     from wxmall.accounts.models import Member, PointsEntry
     from wxmall.accounts.testing import give_points

@@ -9,8 +9,10 @@ the number on the customer, encrypted. WeChat is asked before anything is writte
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, login
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils.crypto import constant_time_compare
 from ninja import Router, Schema
 from ninja.security import APIKeyHeader
@@ -70,7 +72,8 @@ class MiniProgramSessionAuth(APIKeyHeader):
     def authenticate(self, request, key):
         if not key or len(key) > 64:
             return None
-        session = SessionStore(session_key=key)
+        # The configured engine (the database, or Redis when REDIS_URL is set), as login() used.
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
         if not session.exists(key) or MP_IDENTITY not in session:
             return None
         user = User.objects.filter(pk=session.get(SESSION_KEY), is_active=True).first()

@@ -106,7 +106,8 @@ class Refund(models.Model):
     # Whether the order moves to `refunded` when this refund succeeds (a full refund of the order).
     completes_order = models.BooleanField("退款后订单关闭", default=False)
     last_error = models.CharField("最近错误", max_length=200, blank=True)
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    last_queried_at = models.DateTimeField("最近查询", null=True, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
     succeeded_at = models.DateTimeField("退款成功时间", null=True, blank=True)
 
     class Meta:
