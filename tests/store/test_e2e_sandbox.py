@@ -195,3 +195,58 @@ def test_store_orders_and_local_changes_on_the_same_sku_commute(wx_store):
     assert SKU.objects.get().stock == 15
     assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 15
     assert reconcile().drifted == 0
+
+
+def paid_store_order(sandbox, count=1):
+    synced_product(sandbox)
+    s = StoreSku.objects.select_related("store_product").get()
+    placed = sandbox.control(
+        "POST",
+        "store/orders",
+        json={
+            "user": "xiaoming",
+            "product_id": s.store_product.store_product_id,
+            "sku_id": s.store_sku_id,
+            "count": count,
+        },
+    )["order"]
+    sandbox.control("POST", f"store/orders/{placed['order_id']}/pay")
+    orders.sync_order(placed["order_id"])
+    return placed["order_id"], s
+
+
+def test_an_after_sale_refund_flows_back(wx_store):
+    from wxmall.store.actions import aftersales
+    from wxmall.store.models import StoreAfterSale
+
+    order_id, s = paid_store_order(wx_store)
+    sale = wx_store.control(
+        "POST", "store/aftersales", json={"order_id": order_id, "sku_id": s.store_sku_id, "type": "REFUND"}
+    )
+    sale_id = (sale.get("after_sale_order") or sale)["after_sale_order_id"]
+    aftersales.sync(sale_id)
+    assert Order.objects.get().status == OrderStatus.REFUND_REQUESTED
+    assert StoreAfterSale.objects.get().status == "MERCHANT_PROCESSING"
+    aftersales.decide(sale_id, accept=True)  # the merchant agrees in the console
+    relay()
+    row = OutboxMessage.objects.get(kind="store.aftersale_accept")
+    assert row.status == OutboxStatus.DELIVERED, row.last_error
+    aftersales.sync(sale_id)  # the push would say so; the refund done by WeChat
+    assert StoreAfterSale.objects.get().status == "MERCHANT_REFUND_SUCCESS"
+    assert Order.objects.get().status == OrderStatus.REFUNDED
+    assert SKU.objects.get().stock == 20  # refunded before shipping: back on the shelf
+
+
+def test_a_rejected_after_sale_returns_the_order(wx_store):
+    from wxmall.store.actions import aftersales
+
+    order_id, s = paid_store_order(wx_store)
+    sale = wx_store.control(
+        "POST", "store/aftersales", json={"order_id": order_id, "sku_id": s.store_sku_id, "type": "REFUND"}
+    )
+    sale_id = (sale.get("after_sale_order") or sale)["after_sale_order_id"]
+    aftersales.sync(sale_id)
+    aftersales.decide(sale_id, accept=False, reason="商品已发出")
+    relay()
+    aftersales.sync(sale_id)
+    assert Order.objects.get().status == OrderStatus.PAID
