@@ -250,3 +250,24 @@ def test_a_rejected_after_sale_returns_the_order(wx_store):
     relay()
     aftersales.sync(sale_id)
     assert Order.objects.get().status == OrderStatus.PAID
+
+
+def test_a_product_with_the_catalogues_generated_pictures_uploads_three_png_cards(wx_store):
+    from wxmall.catalog.images import image_urls
+    from wxmall.catalog.models import Product
+
+    product = make_store_product(
+        mapped=False, brand="联想", images=[], skus=[{"price": 599_900, "memory": "32G"}]
+    )
+    Product.objects.filter(pk=product.pk).update(images=image_urls(product.pk))  # as the demo loader does
+    binding.map_category(product.category_id, PC, "台式机")
+    products.start_sync(product.pk)
+    relay()
+    sp = StoreProduct.objects.get()
+    assert sp.state == SyncState.LIVE, sp.reason
+    uploads = wx_store.journal(direction="in", path_prefix="/channels/ec/basics/img/upload", limit=10)
+    assert len(uploads) == 3
+    # A resync uploads nothing again (the cards did not change).
+    products.start_sync(product.pk)
+    relay()
+    assert len(wx_store.journal(direction="in", path_prefix="/channels/ec/basics/img/upload", limit=10)) == 3
