@@ -271,3 +271,11 @@ def test_a_product_with_the_catalogues_generated_pictures_uploads_three_png_card
     products.start_sync(product.pk)
     relay()
     assert len(wx_store.journal(direction="in", path_prefix="/channels/ec/basics/img/upload", limit=10)) == 3
+
+
+def test_a_platform_delisting_shows_on_the_product(wx_store):
+    synced_product(wx_store)
+    sp = StoreProduct.objects.get()
+    wx_store.control("POST", f"store/products/{sp.store_product_id}/platform-delist", json={"status": 13})
+    products.refresh(sp.store_product_id)  # what the product_spu_listing push triggers
+    assert StoreProduct.objects.get().state == SyncState.DELISTED
