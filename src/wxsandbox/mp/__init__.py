@@ -15,6 +15,8 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
   wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
   followers   /cgi-bin/user/info, /cgi-bin/user/info/batchget, /cgi-bin/user/get
+  tags        /cgi-bin/tags/create|get|update|delete, /cgi-bin/tags/members/batchtagging|batchuntagging,
+              /cgi-bin/tags/getidlist, /cgi-bin/user/tag/get
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
 
 Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
@@ -70,6 +72,7 @@ from wxsandbox.mp import (
     oauth,
     phone,
     qrcode,
+    tags,
     templates,
     tokens,
     wxacode,
@@ -91,6 +94,7 @@ _MODULES = (
     links,
     wxacode,
     followers,
+    tags,
     conversation,
     cs_windows,
 )
