@@ -232,3 +232,15 @@ def test_task_is_registered_and_scheduled(webhook, settings):
     put()
     assert relay_outbox() == 1  # the task body is the relay
     assert webhook.keys() == ["k1"]
+
+
+@pytest.mark.django_db
+def test_the_relay_task_drains_a_backlog_beyond_one_batch(webhook, settings):
+    from wxmall.core.tasks import relay_outbox
+
+    settings.OUTBOX_RELAY_BATCH = 2
+    with transaction.atomic():
+        for n in range(5):
+            enqueue("merchant_webhook", KIND, {"order_no": f"WX{n}"}, key=f"k-backlog-{n}")
+    assert relay_outbox() == 5  # three batches in one run, not one batch per periodic tick
+    assert sorted(webhook.keys()) == [f"k-backlog-{n}" for n in range(5)]

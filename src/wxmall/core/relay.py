@@ -58,6 +58,7 @@ class RelayResult:
     retried: int = 0
     dead: int = 0
     skipped: int = 0  # claimed by another relay, or held back by an open breaker
+    seen: int = 0  # due rows this pass looked at (a full batch means more may be waiting)
 
 
 def backoff_seconds(failures: int) -> float:
@@ -111,6 +112,7 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
     result = RelayResult()
     token = uuid.uuid4().hex
     for message_id, destination in due(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
+        result.seen += 1
         at = now or timezone.now()
         if not claim(message_id, token, at, destination):
             result.skipped += 1
