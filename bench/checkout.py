@@ -183,7 +183,7 @@ def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int, work
 
     stack.callback(stop)
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, "gunicorn")
+    wait_for(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, "gunicorn", timeout=90)
     return base
 
 

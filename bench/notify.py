@@ -267,6 +267,14 @@ def main() -> int:
         )
         health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
 
+        print(
+            f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; client: {args.concurrency} connections"
+        )
+        print(f"notify requests: {len(results)} in {wall:.2f}s, statuses {dict(sorted(statuses.items()))}")
+        print(
+            f"notify/s: {notify_per_s:.0f}  latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}"
+        )
+        print(f"healthz req/s: {health_per_s:.0f}", flush=True)
         if not args.no_webhook:
             wait_for(lambda: len(webhook.paid_at) >= len(jobs), "merchant webhook deliveries", timeout=120)
         downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
@@ -282,14 +290,6 @@ def main() -> int:
         ]
         check = verify(payments, [json.loads(body)["id"] for _, body, _ in jobs])
 
-        print(
-            f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; client: {args.concurrency} connections"
-        )
-        print(f"notify requests: {len(results)} in {wall:.2f}s, statuses {dict(sorted(statuses.items()))}")
-        print(
-            f"notify/s: {notify_per_s:.0f}  latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}"
-        )
-        print(f"healthz req/s: {health_per_s:.0f}")
         print(
             f"notify -> merchant webhook delivered (outbox) s: p50 {statistics.median(downstream):.2f}  "
             f"p99 {percentile(downstream, 99):.2f}  max {max(downstream):.2f}  (seeds: < 3 s)"

@@ -341,8 +341,9 @@ OUTBOX_DESTINATIONS = {
     # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
     "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
     "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
-    # A paid order's points, accrued by the worker instead of inside the payment notification.
-    "points": {"handler": "wxmall.accounts.handlers.deliver"},
+    # A paid order's points, accrued by the worker instead of inside the payment notification; background:
+    # relayed after rows other systems wait for.
+    "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True},
     # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
     "flash_release": {"handler": "wxmall.checkout.admission.deliver_release"},
 }
