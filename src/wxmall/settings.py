@@ -261,6 +261,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # the Celery app creates thes
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),  # kombu's default is ./control in the cwd
         "store_processed": False,
+        # kombu's default 1 s poll stays: its reader can take a file the writer has created but not yet
+        # written (an empty message kills the worker); polling faster makes that race likelier.
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
@@ -333,6 +335,9 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
+# After a commit that wrote outbox rows the relay is kicked at the end of this window, once per window
+# for the whole deployment (0: a kick per transaction, at once).
+OUTBOX_KICK_WINDOW_SECONDS = env_float("OUTBOX_KICK_WINDOW_SECONDS", 0.1)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
 # never purged, nor are discarded ones (they carry the audit trail of a person's decision).
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
@@ -349,6 +354,9 @@ OUTBOX_DESTINATIONS = {
     # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
     "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
     "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
+    # A paid order's points, accrued by the worker instead of inside the payment notification; background:
+    # relayed after rows other systems wait for.
+    "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True},
     # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
     "flash_release": {"handler": "wxmall.checkout.admission.deliver_release"},
 }
