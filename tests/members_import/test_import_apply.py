@@ -10,7 +10,7 @@ from wxmall.accounts import phones
 from wxmall.accounts.models import CustomerMerge, Member, PointsEntry, User
 from wxmall.accounts.testing import make_customer
 from wxmall.core.errors import DomainError
-from wxmall.members_import import actions
+from wxmall.members_import import actions, applying
 from wxmall.members_import.models import CustomerTag, ImportedHistory, ImportJob, ImportReject, JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def upload(staff, text: str, name="members.csv", encoding="utf-8", declared=""):
 
 def run(job, **kw):
     actions.start(job.pk) if job.status == JobStatus.UPLOADED else None
-    return actions.run(job.pk, **kw)
+    return applying.run(job.pk, **kw)
 
 
 def imported(phone):
@@ -57,7 +57,7 @@ def test_rows_are_cleaned_deduplicated_and_encrypted(staff, django_capture_on_co
     }
     with django_capture_on_commit_callbacks(execute=False):
         actions.start(job.pk)
-    job = actions.run(job.pk, batch_rows=3)
+    job = applying.run(job.pk, batch_rows=3)
     assert job.status == JobStatus.DONE and job.checkpoint == 8
     assert (job.created_count, job.duplicate_count, job.rejected_count) == (2, 2, 4)
     zhang = imported("13800138000")
@@ -105,7 +105,7 @@ def test_an_interrupted_import_resumes_after_its_checkpoint_and_applies_each_row
     lines = "".join(f"客户{i},138{i:08d},,10,,,,\n" for i in range(10))
     job = upload(staff, HEADER + lines)
     actions.start(job.pk)
-    real = actions.apply_batch
+    real = applying.apply_batch
     calls = {"n": 0}
 
     def crash_on_third(job_, batch):
@@ -114,19 +114,19 @@ def test_an_interrupted_import_resumes_after_its_checkpoint_and_applies_each_row
             raise RuntimeError("worker killed")
         real(job_, batch)
 
-    monkeypatch.setattr(actions, "apply_batch", crash_on_third)
+    monkeypatch.setattr(applying, "apply_batch", crash_on_third)
     with pytest.raises(RuntimeError):
-        actions.run(job.pk, batch_rows=3)
+        applying.run(job.pk, batch_rows=3)
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING and job.checkpoint == 6
     assert User.objects.filter(username__startswith="imp-").count() == 6
-    monkeypatch.setattr(actions, "apply_batch", real)
-    job = actions.run(job.pk, batch_rows=3)  # the redelivered task (acks_late) or 继续导入
+    monkeypatch.setattr(applying, "apply_batch", real)
+    job = applying.run(job.pk, batch_rows=3)  # the redelivered task (acks_late) or 继续导入
     assert job.status == JobStatus.DONE and job.checkpoint == 10 and job.created_count == 10
     assert User.objects.filter(username__startswith="imp-").count() == 10
     assert PointsEntry.objects.filter(kind="import").count() == 10
     # A batch that committed but whose run died before moving on is not applied twice.
-    actions.apply_batch(job, [(9, ["客户9", "13800000009", "", "10"])])
+    applying.apply_batch(job, [(9, ["客户9", "13800000009", "", "10"])])
     assert PointsEntry.objects.filter(kind="import").count() == 10
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.store.console_urls import urlpatterns as store_urls
 from wxmall.wechat import views as wechat_views
 
@@ -23,4 +24,5 @@ urlpatterns = [
     ),
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
+    *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
 ]

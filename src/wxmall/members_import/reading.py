@@ -12,6 +12,8 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
+
 from wxmall.core.errors import DomainError
 
 from .errors import MemberImportError
@@ -22,6 +24,16 @@ SNIFF_BYTES = 256 * 1024
 MAX_CELL = 200  # longer cells are cut: nothing the import stores is longer
 MAX_COLUMNS = 60
 csv.field_size_limit(64 * 1024)  # a runaway quoted field fails the row, not memory
+
+
+def import_dir() -> Path:
+    path = Path(settings.MEMBER_IMPORT_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_path(job) -> Path:
+    return import_dir() / job.stored_name
 
 
 def detect_format(name: str, head: bytes) -> str:

@@ -9,6 +9,6 @@ from celery import shared_task
 def run_import(job_id: int) -> None:
     """Apply a queued job; acks late, so a worker that dies mid-way gets the task again and the job
     continues after its checkpoint (each batch commits with it)."""
-    from .actions import run
+    from .applying import run
 
     run(job_id)
