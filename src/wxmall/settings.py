@@ -169,11 +169,13 @@ INSTALLED_APPS = [
     "wxmall.checkout",
     "wxmall.orders",
     "wxmall.payments",
+    "wxmall.pickup",
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
     "wxmall.officialaccount",
+    "wxmall.marketing",
     "wxmall.store",
     "wxmall.support",
     "wxmall.members_import",
@@ -499,7 +501,7 @@ WECHAT_APPS = {
         "secret": _env("WECHAT_MP_SECRET") or "",
     },
     "store": {
-        "appid": _env("WECHAT_STORE_APPID") or "",
+        "appid": _env("WECHAT_STORE_APPID") or ("wx5b1f0a7c3e9d0c03" if DEMO else ""),
         "secret": _env("WECHAT_STORE_SECRET") or "",
     },
 }
@@ -539,6 +541,11 @@ OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
 # A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
 # seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
 OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
+
+# --- marketing: tracked links (wxmall.marketing) -----------------------------------------------------
+# Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
+MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
+MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS", 5.0)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not
