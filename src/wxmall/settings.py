@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "wxmall.marketing",
     "wxmall.store",
     "wxmall.support",
+    "wxmall.members_import",
 ]
 
 MIDDLEWARE = [
@@ -610,3 +611,11 @@ STORE_STOCK_BATCH = env_int("STORE_STOCK_BATCH", 50, minimum=1)
 # Unprocessed pushes are retried this often (a worker restarted mid-processing leaves some behind).
 STORE_EVENT_RETRY_SECONDS = env_float("STORE_EVENT_RETRY_SECONDS", 30)
 OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
+
+
+# --- Member import (owned by members_import) ---------------------------------------------------------------
+# Uploaded member files (CSV/XLSX) are kept here until their job is done; the largest accepted upload;
+# rows applied per transaction (each batch commits with the job's resume checkpoint).
+MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
+MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)

@@ -136,7 +136,7 @@ def miniprogram_phone(request, payload: CodeIn):
     phone = (
         info.phone_number if info.country_code == "86" else f"+{info.country_code}{info.pure_phone_number}"
     )
-    actions.set_phone(request.auth, phone)
+    actions.bind_phone(request.auth, phone)
     return PhoneOut(phone_masked=mask_phone(phone))
 
 

@@ -198,6 +198,12 @@ def return_on_refunded(order, from_status: str, to_status: str) -> None:
     return_for_refund(order, ref="refunded", refunded=order.total, completes=True)
 
 
+def credit(user: User, amount: int, *, kind: str, reason: str) -> None:
+    """Points given for something outside orders (a member import), with its ledger entry."""
+    if amount > 0:
+        _apply(user, amount, kind, reason=reason)
+
+
 # -- staff and merges -------------------------------------------------------------------------------------------
 
 
