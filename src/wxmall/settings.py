@@ -358,6 +358,8 @@ OUTBOX_DESTINATIONS = {
     # A paid order's points, accrued by the worker instead of inside the payment notification; background:
     # relayed after rows other systems wait for.
     "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True},
+    # Order notifications (template / subscribe messages) with their own quota accounting.
+    "oa_notification": {"handler": "wxmall.officialaccount.notify.deliver"},
     # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
     "flash_release": {"handler": "wxmall.checkout.admission.deliver_release"},
 }
@@ -549,6 +551,21 @@ OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
 # A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
 # seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
 OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
+
+# Order notifications (paid / shipped / refunded): the OA's template ids, and the Mini Program's
+# subscribe-message template ids for customers known only there. An empty id turns that message off.
+# The demo uses made-up ids (wxsandbox accepts any template id by default).
+OA_NOTIFY_TEMPLATES = {
+    app: {
+        kind: _env(f"{prefix}_TEMPLATE_ORDER_{kind.upper()}") or (f"demo-{app}-order-{kind}" if DEMO else "")
+        for kind in ("paid", "shipped", "refunded")
+    }
+    for app, prefix in (("oa", "WECHAT_OA"), ("mp", "WECHAT_MP"))
+}
+# Our own ceilings on notifications sent: per day (WeChat's template quota is commonly 100,000) and per
+# minute (keeps a burst of orders from spending the day's quota in one go).
+OA_NOTIFY_DAILY_QUOTA = env_int("OA_NOTIFY_DAILY_QUOTA", 100_000, minimum=1)
+OA_NOTIFY_PER_MINUTE = env_int("OA_NOTIFY_PER_MINUTE", 2_000, minimum=1)
 
 # --- marketing: tracked links (wxmall.marketing) -----------------------------------------------------
 # Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
