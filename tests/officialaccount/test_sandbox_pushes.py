@@ -95,3 +95,29 @@ def test_a_store_qr_follow_tags_attributes_and_joins_membership(oa_hub):
     assert Member.objects.get(user=identity.user).source == Member.Source.FOLLOW
     page = staff.get("/console/oa/").content.decode()
     assert "徐汇门店" in page
+
+
+def test_tags_sync_both_ways_with_wechat(oa_hub):
+    from wxmall.officialaccount import tags
+    from wxmall.officialaccount.models import FollowerTag
+    from wxmall.wechat import client
+
+    sb = oa_hub("safe")
+    appid = sb.app_of_kind("official_account").appid
+    for user in ("xiaoming", "lihua"):
+        sb.control("POST", "mp/oa/follow", json={"user": user})
+    actions.process_pending()
+    me, you = (Follower.objects.get(openid=sb.openid(u, appid)) for u in ("xiaoming", "lihua"))
+    local = FollowerTag.objects.create(name="徐汇门店")
+    tags.tag_followers(local, [me])
+    wx = client("oa")
+    remote_id = wx.tags.create("老客户")  # made by staff on mp.weixin.qq.com
+    wx.tags.tag(remote_id, [you.openid])
+
+    result = tags.sync(appid)
+    assert (result.created_on_wechat, result.created_here, result.pushed, result.pulled) == (1, 1, 1, 1)
+    local.refresh_from_db()
+    assert wx.tags.ids_of(me.openid) == [local.wechat_id]
+    assert [t.name for t in you.tags.all()] == ["老客户"]
+    again = tags.sync(appid)
+    assert (again.created_on_wechat, again.created_here, again.pushed, again.pulled) == (0, 0, 0, 0)

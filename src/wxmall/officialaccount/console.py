@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from wxmall.wechat.errors import WeChatError
 
-from . import queries, scenes
+from . import menus, queries, scenes
 from .forms import ReplyRuleForm, SceneCodeForm
-from .models import ReplyRule
+from .models import MenuVersion, ReplyRule
 
 
 @staff_member_required
@@ -24,7 +24,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     rule = get_object_or_404(ReplyRule, pk=rule_id) if rule_id else None
-    form = ReplyRuleForm(request.POST or None, instance=rule)
+    form = ReplyRuleForm(request.POST if request.method == "POST" else None, instance=rule)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "规则已保存")
@@ -58,3 +58,20 @@ def code_create(request: HttpRequest) -> HttpResponse:
             return redirect("oa_console:overview")
     context = queries.overview() | {"rule_form": ReplyRuleForm(), "code_form": form}
     return render(request, "officialaccount/overview.html", context, status=400)
+
+
+@staff_member_required
+def menu(request: HttpRequest) -> HttpResponse:
+    latest = MenuVersion.objects.first()
+    form = menus.MenuForm(
+        request.POST if request.method == "POST" else None, initial=latest.form_data if latest else None
+    )
+    if request.method == "POST" and form.is_valid():
+        version = menus.publish(form, request.user)
+        messages.success(request, f"菜单 #{version.pk} 已提交发布，稍后在下方“线上菜单”中确认")
+        return redirect("oa_console:menu")
+    live, problem = menus.live_menu()
+    context = {"form": form, "live": live, "problem": problem, "latest": latest}
+    return render(
+        request, "officialaccount/menu.html", context, status=400 if request.method == "POST" else 200
+    )

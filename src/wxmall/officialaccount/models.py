@@ -200,3 +200,21 @@ class Attribution(models.Model):
 
     def __str__(self) -> str:
         return self.scene
+
+
+class MenuVersion(models.Model):
+    """A custom menu as published from the console: the exact body sent to /cgi-bin/menu/create and the
+    editor's form data (so the next edit starts from it). Publishing is an outbox row written with it."""
+
+    menu = models.JSONField()
+    form_data = models.JSONField()
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "自定义菜单版本"
+        verbose_name_plural = "自定义菜单版本"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"菜单 #{self.pk}"
