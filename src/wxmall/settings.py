@@ -500,7 +500,7 @@ WECHAT_APPS = {
         "secret": _env("WECHAT_MP_SECRET") or "",
     },
     "store": {
-        "appid": _env("WECHAT_STORE_APPID") or "",
+        "appid": _env("WECHAT_STORE_APPID") or ("wx5b1f0a7c3e9d0c03" if DEMO else ""),
         "secret": _env("WECHAT_STORE_SECRET") or "",
     },
 }

@@ -7,6 +7,7 @@ from django.test import Client
 from helpers.pay import paid, settle
 from wxmall.accounts.models import WeChatIdentity
 from wxmall.catalog.models import SKU
+from wxmall.core.relay import relay
 from wxmall.orders import actions as order_actions
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus

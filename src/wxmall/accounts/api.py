@@ -149,5 +149,7 @@ def miniprogram_phone(request, payload: CodeIn):
 def miniprogram_logout(request):
     # The authenticated header names a live Mini Program session: delete it server-side, so the token
     # (and the cookie of the same session, if the client kept one) stops working at once.
-    SessionStore(session_key=request.headers[MiniProgramSessionAuth.param_name]).delete()
+    import_module(settings.SESSION_ENGINE).SessionStore(
+        session_key=request.headers[MiniProgramSessionAuth.param_name]
+    ).delete()
     return Status(204, None)

@@ -15,10 +15,10 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
   wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
   followers   /cgi-bin/user/info, /cgi-bin/user/info/batchget, /cgi-bin/user/get
-  shipping    /wxa/sec/order/upload_shipping_info, get_order, get_order_list, notify_confirm_receive,
-              is_trade_managed, set_msg_jump_path (发货信息管理 of WeChat Pay orders paid in the Mini Program)
   tags        /cgi-bin/tags/create|get|update|delete, /cgi-bin/tags/members/batchtagging|batchuntagging,
               /cgi-bin/tags/getidlist, /cgi-bin/user/tag/get
+  shipping    /wxa/sec/order/upload_shipping_info, get_order, get_order_list, notify_confirm_receive,
+              is_trade_managed, set_msg_jump_path (发货信息管理 of WeChat Pay orders paid in the Mini Program)
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
 
 Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
