@@ -682,9 +682,10 @@ def _parcel_items(
     if not isinstance(items, list):
         raise StoreError(47001, "product_infos")
     if everything:
-        return [
-            {"product_id": pid, "sku_id": sid, "product_cnt": n} for (pid, sid), n in left.items() if n > 0
-        ]
+        chosen = [{"product_id": p, "sku_id": s, "product_cnt": n} for (p, s), n in left.items() if n > 0]
+        for key in left:
+            left[key] = 0  # a second parcel in the same call has nothing left
+        return chosen
     if not items:
         raise StoreError(109002)
     chosen = []

@@ -500,19 +500,23 @@ async def get(request: Request, sandbox: Any, shop: AppConfig, data: dict) -> di
     return result
 
 
-def _page_key(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode()
+def _page_key(last_id: str, total: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([last_id, total]).encode()).decode()
 
 
-def _page_after(key: Any) -> str:
+def _page_after(key: Any) -> tuple[str, int | None]:
+    """(last product_id, the total counted on the first page) of an opaque next_key."""
     if not key:
-        return ""
+        return "", None
     if not isinstance(key, str) or len(key) > 200:
         raise StoreError(40097, "next_key")
     try:
-        return base64.urlsafe_b64decode(key.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
+        last, total = json.loads(base64.urlsafe_b64decode(key.encode()))
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise StoreError(40097, "next_key") from exc
+    if not isinstance(last, str) or not last.isdigit() or not isinstance(total, int):
+        raise StoreError(40097, "next_key")
+    return last, total
 
 
 @store_api()
@@ -523,17 +527,18 @@ async def list_get(request: Request, sandbox: Any, shop: AppConfig, data: dict) 
     if data.get("status") is not None:
         where += " AND status = ?"
         params.append(int_of(data, "status", lo=0, hi=100))
-    else:  # §4.4: all except never-listed drafts and the recycle bin
-        where += " AND status NOT IN (0, 6, 9)"
-    total = sandbox.state.scalar(f"SELECT COUNT(*) FROM store_products WHERE {where}", params)
-    after = _page_after(data.get("next_key"))
+    else:  # §4.4: all except never-listed drafts and the recycle bin ("+": page by the id index)
+        where += " AND +status NOT IN (0, 6, 9)"
+    after, total = _page_after(data.get("next_key"))
+    if total is None:  # counted once per listing: later pages carry it in next_key (100,000 products)
+        total = sandbox.state.scalar(f"SELECT COUNT(*) FROM store_products WHERE {where}", params)
     # ids are sequential and of one length, so text order is numeric order and the index pages them
     rows = sandbox.state.query(
         f"SELECT product_id FROM store_products WHERE {where} AND product_id > ? ORDER BY product_id LIMIT ?",
         [*params, after, page_size],
     )
     ids = [r["product_id"] for r in rows]
-    return {"product_ids": ids, "next_key": _page_key(ids[-1]) if ids else "", "total_num": total}
+    return {"product_ids": ids, "next_key": _page_key(ids[-1], total) if ids else "", "total_num": total}
 
 
 @store_api()

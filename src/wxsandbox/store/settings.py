@@ -53,6 +53,9 @@ class StoreSettings:
     refund_per_order_interval_seconds: float = 60.0  # 10021059 within this
     # coupons (§7)
     coupon_page_size_max: int = 200
+    # quotas (§10.1): cgi_path -> calls per day per shop; 0 = unlimited
+    daily_quotas: dict[str, int] = field(default_factory=dict)
+    default_daily_quota: int = 0
     # event push (§9)
     push_timeout_seconds: float = 5.0
     push_retry_schedule: tuple[float, ...] = PUSH_RETRY_SCHEDULE
@@ -172,6 +175,11 @@ refund_per_order_interval_seconds = 60.0   # 10021059 for a second refund of one
 push_timeout_seconds = 5.0           # the shop's server must answer a push within this
 push_retry_schedule = [0, 0, 10, 60, 300, 1800, 3600, 3600, 3600]   # after the first delivery
 push_openid_param = false            # unconfirmed: openid in the push query string
+
+default_daily_quota = 0              # calls per day per /channels/ec/ path (0 = unlimited): 45009 beyond
+
+[store.daily_quotas]                 # cgi_path -> its own daily limit
+# "/channels/ec/order/get" = 10000
 
 [store.original_ids]                 # shop appid -> gh_… (derived from the appid when absent)
 

@@ -68,10 +68,10 @@ class StoreClient:
         self.token = answer["access_token"]
 
     def call(self, path: str, body: Any = None, *, method: str = "POST", **params: Any) -> dict[str, Any]:
-        """The raw JSON answer of ``/channels/ec/<path>`` (errcode included)."""
+        """The raw JSON answer of ``/channels/ec/<path>`` (or of an absolute path: ``/cgi-bin/…``)."""
         response = self.handle.client.request(
             method,
-            "/channels/ec/" + path,
+            path if path.startswith("/") else "/channels/ec/" + path,
             params={"access_token": self.token, **params},
             content=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
         )

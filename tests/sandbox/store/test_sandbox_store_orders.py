@@ -315,3 +315,16 @@ def test_delivery_validation(quiet_store, parcel, errcode):
     store.control("POST", f"orders/{order_id}/pay")
     assert store.errcode("order/delivery/send", {"order_id": order_id, "delivery_list": [parcel]}) == errcode
     assert store.ok("order/get", {"order_id": order_id})["order"]["status"] == 20
+
+
+def test_two_whole_order_parcels_in_one_call_are_refused(quiet_store):
+    store = quiet_store
+    product_id, skus = listed(store)
+    order_id = order(store, product_id, skus[0], 2)["order_id"]
+    store.control("POST", f"orders/{order_id}/pay")
+    parcel = {"delivery_id": "SF", "waybill_id": "SF1234567890", "deliver_type": 1, "is_all_product": True}
+    assert (
+        store.errcode("order/delivery/send", {"order_id": order_id, "delivery_list": [parcel, parcel]})
+        == 109001
+    )
+    assert store.ok("order/get", {"order_id": order_id})["order"]["status"] == 20
