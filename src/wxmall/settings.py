@@ -1,6 +1,7 @@
 """One env-driven settings module (12-factor). Defaults are the embedded mode of `make run` and the tests:
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
+import hashlib
 import os
 import re
 from datetime import timedelta
@@ -132,9 +133,15 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
             "never derived from the public default."
         )
     import base64
-    import hashlib
 
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+# Key of the lookup hashes beside encrypted columns (phone numbers, emails: core.fields.lookup_hash).
+# Derived from the newest encryption key unless set; set it before rotating FIELD_ENCRYPTION_KEYS.
+FIELD_LOOKUP_KEY = (
+    _env("FIELD_LOOKUP_KEY")
+    or hashlib.sha256(b"wxmall-lookup:" + FIELD_ENCRYPTION_KEYS[0].encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "*")
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
@@ -162,6 +169,7 @@ INSTALLED_APPS = [
     "wxmall.checkout",
     "wxmall.orders",
     "wxmall.payments",
+    "wxmall.pickup",
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",
@@ -170,6 +178,7 @@ INSTALLED_APPS = [
     "wxmall.marketing",
     "wxmall.store",
     "wxmall.support",
+    "wxmall.members_import",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +262,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # the Celery app creates thes
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),  # kombu's default is ./control in the cwd
         "store_processed": False,
+        # kombu's default 1 s poll stays: its reader can take a file the writer has created but not yet
+        # written (an empty message kills the worker); polling faster makes that race likelier.
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
@@ -325,6 +336,9 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
+# After a commit that wrote outbox rows the relay is kicked at the end of this window, once per window
+# for the whole deployment (0: a kick per transaction, at once).
+OUTBOX_KICK_WINDOW_SECONDS = env_float("OUTBOX_KICK_WINDOW_SECONDS", 0.1)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
 # never purged, nor are discarded ones (they carry the audit trail of a person's decision).
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
@@ -341,6 +355,9 @@ OUTBOX_DESTINATIONS = {
     # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
     "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
     "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
+    # A paid order's points, accrued by the worker instead of inside the payment notification; background:
+    # relayed after rows other systems wait for.
+    "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True},
     # Order notifications (template / subscribe messages) with their own quota accounting.
     "oa_notification": {"handler": "wxmall.officialaccount.notify.deliver"},
     # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
@@ -494,7 +511,7 @@ WECHAT_APPS = {
         "secret": _env("WECHAT_MP_SECRET") or "",
     },
     "store": {
-        "appid": _env("WECHAT_STORE_APPID") or "",
+        "appid": _env("WECHAT_STORE_APPID") or ("wx5b1f0a7c3e9d0c03" if DEMO else ""),
         "secret": _env("WECHAT_STORE_SECRET") or "",
     },
 }
@@ -611,3 +628,11 @@ STORE_STOCK_BATCH = env_int("STORE_STOCK_BATCH", 50, minimum=1)
 # Unprocessed pushes are retried this often (a worker restarted mid-processing leaves some behind).
 STORE_EVENT_RETRY_SECONDS = env_float("STORE_EVENT_RETRY_SECONDS", 30)
 OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
+
+
+# --- Member import (owned by members_import) ---------------------------------------------------------------
+# Uploaded member files (CSV/XLSX) are kept here until their job is done; the largest accepted upload;
+# rows applied per transaction (each batch commits with the job's resume checkpoint).
+MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
+MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)

@@ -162,3 +162,120 @@ def test_reconciliation_repairs_drift_and_logs_it(wx_store):
     assert (drift.local_stock, drift.store_stock, drift.repaired) == (20, 3, True)
     assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 20
     assert reconcile().drifted == 0  # repaired: the next cycle finds nothing
+
+
+def test_reconciliation_does_not_double_a_change_still_queued(wx_store):
+    synced_product(wx_store)
+    s = StoreSku.objects.select_related("store_product").get()
+    with transaction.atomic():
+        stock.adjust(s.sku_id, -5)  # queued, not yet relayed
+    assert reconcile().drifted == 0
+    relay()
+    assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 15
+    assert reconcile().drifted == 0
+
+
+def test_store_orders_and_local_changes_on_the_same_sku_commute(wx_store):
+    synced_product(wx_store)
+    s = StoreSku.objects.select_related("store_product").get()
+    placed = wx_store.control(
+        "POST",
+        "store/orders",
+        json={
+            "user": "lihua",
+            "product_id": s.store_product.store_product_id,
+            "sku_id": s.store_sku_id,
+            "count": 3,
+        },
+    )["order"]  # the Store took 3 of its own
+    with transaction.atomic():
+        stock.adjust(s.sku_id, -2)  # meanwhile a local sale of 2
+    relay()
+    orders.sync_order(placed["order_id"])  # the hub learns of the Store order and takes 3 locally
+    assert SKU.objects.get().stock == 15
+    assert client("store").store.stock_get(s.store_product.store_product_id, s.store_sku_id).normal == 15
+    assert reconcile().drifted == 0
+
+
+def paid_store_order(sandbox, count=1):
+    synced_product(sandbox)
+    s = StoreSku.objects.select_related("store_product").get()
+    placed = sandbox.control(
+        "POST",
+        "store/orders",
+        json={
+            "user": "xiaoming",
+            "product_id": s.store_product.store_product_id,
+            "sku_id": s.store_sku_id,
+            "count": count,
+        },
+    )["order"]
+    sandbox.control("POST", f"store/orders/{placed['order_id']}/pay")
+    orders.sync_order(placed["order_id"])
+    return placed["order_id"], s
+
+
+def test_an_after_sale_refund_flows_back(wx_store):
+    from wxmall.store.actions import aftersales
+    from wxmall.store.models import StoreAfterSale
+
+    order_id, s = paid_store_order(wx_store)
+    sale = wx_store.control(
+        "POST", "store/aftersales", json={"order_id": order_id, "sku_id": s.store_sku_id, "type": "REFUND"}
+    )
+    sale_id = (sale.get("after_sale_order") or sale)["after_sale_order_id"]
+    aftersales.sync(sale_id)
+    assert Order.objects.get().status == OrderStatus.REFUND_REQUESTED
+    assert StoreAfterSale.objects.get().status == "MERCHANT_PROCESSING"
+    aftersales.decide(sale_id, accept=True)  # the merchant agrees in the console
+    relay()
+    row = OutboxMessage.objects.get(kind="store.aftersale_accept")
+    assert row.status == OutboxStatus.DELIVERED, row.last_error
+    aftersales.sync(sale_id)  # the push would say so; the refund done by WeChat
+    assert StoreAfterSale.objects.get().status == "MERCHANT_REFUND_SUCCESS"
+    assert Order.objects.get().status == OrderStatus.REFUNDED
+    assert SKU.objects.get().stock == 20  # refunded before shipping: back on the shelf
+
+
+def test_a_rejected_after_sale_returns_the_order(wx_store):
+    from wxmall.store.actions import aftersales
+
+    order_id, s = paid_store_order(wx_store)
+    sale = wx_store.control(
+        "POST", "store/aftersales", json={"order_id": order_id, "sku_id": s.store_sku_id, "type": "REFUND"}
+    )
+    sale_id = (sale.get("after_sale_order") or sale)["after_sale_order_id"]
+    aftersales.sync(sale_id)
+    aftersales.decide(sale_id, accept=False, reason="商品已发出")
+    relay()
+    aftersales.sync(sale_id)
+    assert Order.objects.get().status == OrderStatus.PAID
+
+
+def test_a_product_with_the_catalogues_generated_pictures_uploads_three_png_cards(wx_store):
+    from wxmall.catalog.images import image_urls
+    from wxmall.catalog.models import Product
+
+    product = make_store_product(
+        mapped=False, brand="联想", images=[], skus=[{"price": 599_900, "memory": "32G"}]
+    )
+    Product.objects.filter(pk=product.pk).update(images=image_urls(product.pk))  # as the demo loader does
+    binding.map_category(product.category_id, PC, "台式机")
+    products.start_sync(product.pk)
+    relay()
+    sp = StoreProduct.objects.get()
+    assert sp.state == SyncState.LIVE, sp.reason
+    uploads = wx_store.journal(direction="in", path_prefix="/channels/ec/basics/img/upload", limit=10)
+    assert len(uploads) == 3
+    # A resync uploads nothing again (the cards did not change).
+    products.start_sync(product.pk)
+    relay()
+    assert len(wx_store.journal(direction="in", path_prefix="/channels/ec/basics/img/upload", limit=10)) == 3
+
+
+def test_a_platform_delisting_shows_on_the_product(wx_store):
+    synced_product(wx_store)
+    sp = StoreProduct.objects.get()
+    wx_store.control("POST", f"store/products/{sp.store_product_id}/platform-delist", json={"status": 13})
+    products.refresh(sp.store_product_id)  # what the product_spu_listing push triggers
+    assert StoreProduct.objects.get().state == SyncState.DELISTED

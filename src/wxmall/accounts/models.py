@@ -12,10 +12,13 @@ class User(AbstractUser):
     avatar_url = models.URLField("头像", blank=True)
     # The number WeChat vouched for (Mini Program getPhoneNumber); personal data, encrypted at rest.
     phone = EncryptedTextField("手机号", blank=True, default="")
+    # lookup_hash of `phone`: how a phone number finds its customer (imports, phone binding) unencrypted.
+    phone_hash = models.CharField("手机号索引", max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        indexes = [models.Index(fields=["email"], name="user_email_lookup")]  # import de-duplication
 
     @property
     def display_name(self) -> str:
@@ -108,6 +111,9 @@ class CustomerMerge(models.Model):
     kept = models.JSONField("未迁移的数据", default=dict)  # rows a unique rule kept with the source
     points_moved = models.IntegerField("迁移积分", default=0)
     paid_total_moved = models.BigIntegerField("迁移累计消费(分)", default=0)
+    # Profile fields the target lacked and took from the source ({"phone": true, …}); a reversal clears
+    # those the target still holds unchanged.
+    fields_copied = models.JSONField("补全的资料", default=dict)
     source_was_active = models.BooleanField("被合并用户原为启用", default=True)
     created_at = models.DateTimeField("合并时间", auto_now_add=True)
     reversible_until = models.DateTimeField("可撤销至")
@@ -160,6 +166,7 @@ class Member(models.Model):
         FOLLOW = "follow", "关注公众号"
         STAFF = "staff", "员工"
         MERGE = "merge", "账号合并"
+        IMPORT = "import", "导入"
 
     user = models.OneToOneField(User, verbose_name="用户", on_delete=models.CASCADE, related_name="member")
     points = models.IntegerField("积分余额", default=0)
@@ -196,6 +203,7 @@ class PointsEntry(models.Model):
         ADJUST = "adjust", "员工调整"
         MERGE_IN = "merge_in", "账号合并转入"
         MERGE_OUT = "merge_out", "账号合并转出"
+        IMPORT = "import", "会员导入"
 
     user = models.ForeignKey(
         User, verbose_name="用户", on_delete=models.CASCADE, related_name="points_entries"

@@ -476,3 +476,15 @@ def query_refund(refund_id: int) -> Applied:
         return apply_refund_result(body | {"mchid": config.mchid})
     Refund.objects.filter(pk=refund.pk).update(last_error=f"查询 {status} {body.get('code', '')}"[:200])
     return Applied(NotificationOutcome.IGNORED, f"HTTP {status}")
+
+
+def resolve_flag(model: type[Payment] | type[Refund], pk: int, note: str, staff) -> bool:
+    """Staff acknowledge a flagged payment or refund with a note; recorded once (who, when, why)."""
+    note = note.strip()[:500]
+    if not note:
+        return False
+    return bool(
+        model.objects.filter(pk=pk, resolved_at__isnull=True).update(
+            resolved_by=staff, resolved_at=timezone.now(), resolution_note=note
+        )
+    )

@@ -115,6 +115,8 @@ class StoreSku(models.Model):
     )
     store_sku_id = models.CharField("小店 SKU ID", max_length=24, unique=True, null=True, blank=True)  # noqa: DJ001
     stock_generation = models.PositiveIntegerField("库存同步批次", default=0)
+    # Local stock changes not yet sent to the Store (summed; the push sends it as one add/subtract).
+    pending_delta = models.IntegerField("待同步库存变化", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "小店 SKU"

@@ -7,4 +7,8 @@ class SupportConfig(AppConfig):
     verbose_name = "客服"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  the FAQ index version follows every FAQ change
+        from wxmall.officialaccount import hooks
+
+        from . import actions, signals  # noqa: F401  signals: the FAQ index stamp follows every FAQ change
+
+        hooks.register_text_fallback(actions.on_text)

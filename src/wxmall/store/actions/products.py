@@ -109,7 +109,7 @@ def push(product_id: int) -> dict:
         _settle(sp.pk, wanted, state=SyncState.BLOCKED, reason=problem)
         return {"blocked": problem}
     try:
-        images = [media.store_url(product, src) for src in product.images[:MAX_HEAD_IMAGES]]
+        images = [media.store_url(product, src) for src in media.head_sources(product)[:MAX_HEAD_IMAGES]]
     except ValueError as exc:
         _settle(sp.pk, wanted, state=SyncState.BLOCKED, reason=str(exc))
         return {"blocked": str(exc)}
@@ -157,8 +157,9 @@ def preflight(product: Product, skus: list[SKU]) -> str:
         return blocked
     if not skus:
         return "商品没有可售 SKU"
-    if len(set(product.images)) < MIN_HEAD_IMAGES:
-        return f"微信小店要求至少 {MIN_HEAD_IMAGES} 张不同的主图（当前 {len(set(product.images))} 张）"
+    heads = len(set(media.head_sources(product)))
+    if heads < MIN_HEAD_IMAGES:
+        return f"微信小店要求至少 {MIN_HEAD_IMAGES} 张不同的主图（当前 {heads} 张）"
     if len(_effective(product.title)) < 5:
         return "商品名称至少需要 5 个有效字符"
     return ""
