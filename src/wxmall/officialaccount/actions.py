@@ -71,15 +71,19 @@ def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received
         mode=mode,
         raw=raw,
     )
+    # A rule's reply has no side effects: computed first, it is stored with the push in one INSERT.
+    reply = replies.rule_reply(InboundMessage(**values, received_at=timezone.now()))
     try:
         with transaction.atomic():
-            inbound = InboundMessage.objects.create(**values)
+            inbound = InboundMessage.objects.create(**values, reply=reply)
     except IntegrityError:
         existing = InboundMessage.objects.get(appid=appid, dedupe_key=values["dedupe_key"])
         return Received(existing, existing.reply, duplicate=True)
-    reply = replies.answer(inbound)
-    if reply:
-        InboundMessage.objects.filter(pk=inbound.pk).update(reply=reply)
+    if not reply:
+        # Fallbacks may queue work (a hand-off): only for a push stored just now, never for a re-send.
+        reply = replies.fallback_reply(inbound)
+        if reply:
+            InboundMessage.objects.filter(pk=inbound.pk).update(reply=reply)
     if inbound.msg_type == "event":
         # Follows, scans and delivery reports are worth applying now; a message only moves the follower's
         # last interaction, which the sweep does within 30 s (a kick costs ~5 ms of the answer).
