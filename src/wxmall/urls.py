@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 
 from wxmall.api import api
+from wxmall.support import callback as support_callback
 
 
 def healthz(request):
@@ -20,5 +21,6 @@ urlpatterns = [
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
+    path("wechat/wecom/callback/", support_callback.kf_callback, name="wecom_kf_callback"),
     path("", include("wxmall.storefront.urls")),
 ]
