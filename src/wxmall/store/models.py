@@ -247,3 +247,21 @@ class StockDrift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_sku_id}: {self.local_stock} vs {self.store_stock}"
+
+
+class MpShipment(models.Model):
+    """The parcel of an order paid in the Mini Program, reported to WeChat (`upload_shipping_info`):
+    without it the merchant's funds for that payment do not settle."""
+
+    order = models.OneToOneField(
+        "orders.Order", verbose_name="订单", on_delete=models.CASCADE, related_name="mp_shipment"
+    )
+    delivery_id = models.CharField("快递公司编码", max_length=32)
+    waybill_id = models.CharField("运单号", max_length=64)
+    created_at = models.DateTimeField("发货时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "小程序发货信息"
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.delivery_id} {self.waybill_id}"
