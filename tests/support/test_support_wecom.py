@@ -13,36 +13,7 @@ from wxmall.support.models import Conversation, ConversationState, Handoff, Mess
 from wxmall.wechat.msgcrypt import MsgCrypt
 
 pytestmark = pytest.mark.django_db(transaction=True)
-CALLBACK_TOKEN = "kfHubToken"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-
-
-@pytest.fixture
-def wecom_hub(oa_hub, live_server, settings):
-    demo.load()
-    sb = oa_hub("safe")
-    corp = sb.control("GET", "kf/corp")
-    settings.WECOM_API_BASE = sb.base_url
-    settings.WECOM_CORP_ID = corp["corpid"]
-    settings.WECOM_KF_SECRET = corp["secret"]
-    settings.WECOM_KF_OPEN_KFID = corp["accounts"][0]["open_kfid"]
-    settings.WECOM_KF_SERVICER = "zhangsan"
-    settings.WECOM_CALLBACK_TOKEN = CALLBACK_TOKEN
-    settings.WECOM_CALLBACK_AES_KEY = AES_KEY
-    base = live_server.url.replace("localhost", "127.0.0.1")
-    sb.control(
-        "POST",
-        "kf/config",
-        json={
-            "callback_url": f"{base}/wechat/wecom/callback/",
-            "callback_token": CALLBACK_TOKEN,
-            "encoding_aes_key": AES_KEY,
-        },
-    )
-    sb.control("POST", "mp/oa/follow", json={"user": "xiaoming"})
-    sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "转人工"})
-    sb.kfid = settings.WECOM_KF_OPEN_KFID
-    return sb
+from conftest import AES_KEY, CALLBACK_TOKEN  # noqa: E402
 
 
 def delivered(sb, answer):
