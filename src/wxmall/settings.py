@@ -609,7 +609,8 @@ OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver
 # go to; the callback URL is https://<your host>/wechat/wecom/callback/ with WECOM_CALLBACK_TOKEN and
 # WECOM_CALLBACK_AES_KEY (43 chars) entered in 微信客服 → API. WECOM_KF_SERVICER (a servicer userid): hand
 # straight to that person (service_state 3); empty: into the queue pool (state 2).
-WECOM_API_BASE = _env("WECOM_API_BASE") or WECHAT_API_BASE
+# WeCom is its own host in production; the demo's wxsandbox serves it beside the OA API.
+WECOM_API_BASE = _env("WECOM_API_BASE") or ("https://qyapi.weixin.qq.com" if PRODUCTION else WECHAT_API_BASE)
 WECOM_CORP_ID = _env("WECOM_CORP_ID") or ""
 WECOM_KF_SECRET = _env("WECOM_KF_SECRET") or ""
 WECOM_KF_OPEN_KFID = _env("WECOM_KF_OPEN_KFID") or ""
