@@ -636,3 +636,34 @@ OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver
 MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
 MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)
+
+# --- customer service: hand-off to 微信客服 (WeCom kf), owned by support ------------------------------
+# Optional: with WECOM_CORP_ID empty the console offers no WeCom hand-off. WECOM_KF_SECRET is the secret
+# of the self-built app allowed to call the kf API; WECOM_KF_OPEN_KFID the kf account (wk…) conversations
+# go to; the callback URL is https://<your host>/wechat/wecom/callback/ with WECOM_CALLBACK_TOKEN and
+# WECOM_CALLBACK_AES_KEY (43 chars) entered in 微信客服 → API. WECOM_KF_SERVICER (a servicer userid): hand
+# straight to that person (service_state 3); empty: into the queue pool (state 2).
+# WeCom is its own host in production; the demo's wxsandbox serves it beside the OA API.
+WECOM_API_BASE = _env("WECOM_API_BASE") or ("https://qyapi.weixin.qq.com" if PRODUCTION else WECHAT_API_BASE)
+WECOM_CORP_ID = _env("WECOM_CORP_ID") or ""
+WECOM_KF_SECRET = _env("WECOM_KF_SECRET") or ""
+WECOM_KF_OPEN_KFID = _env("WECOM_KF_OPEN_KFID") or ""
+WECOM_KF_SERVICER = _env("WECOM_KF_SERVICER") or ""
+WECOM_CALLBACK_TOKEN = _env("WECOM_CALLBACK_TOKEN") or ""
+WECOM_CALLBACK_AES_KEY = _env("WECOM_CALLBACK_AES_KEY") or ""
+if WECOM_CORP_ID and PRODUCTION:
+    for _name, _value in (("WECOM_KF_SECRET", WECOM_KF_SECRET), ("WECOM_KF_OPEN_KFID", WECOM_KF_OPEN_KFID)):
+        if not _value:
+            raise _refuse(
+                _name, "已设置 WECOM_CORP_ID 但缺少微信客服配置", "WECOM_CORP_ID is set but this is missing"
+            )
+    if not 3 <= len(WECOM_CALLBACK_TOKEN) <= 32:
+        raise _refuse(
+            "WECOM_CALLBACK_TOKEN", "未设置微信客服回调 Token", "the WeCom kf callback Token is unset"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", WECOM_CALLBACK_AES_KEY):
+        raise _refuse(
+            "WECOM_CALLBACK_AES_KEY",
+            "微信客服 EncodingAESKey 未设置或不是 43 位字母数字",
+            "the WeCom kf EncodingAESKey is unset or not 43 letters/digits",
+        )
