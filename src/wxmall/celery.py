@@ -54,6 +54,12 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        # Refunds whose notification never came are queried; ABNORMAL ones are flagged for staff.
+        "payments-query-stuck-refunds": {
+            "task": "wxmall.payments.query_stuck_refunds",
+            "schedule": 60.0,
+            "options": {"expires": 60},
+        },
         # Queued flash-sale admission: admission kicks a drain itself; this catches what a lost kick or
         # a dead worker left behind. Both are no-ops without a flash-sale Redis.
         "flash-drain-tickets": {
@@ -66,10 +72,46 @@ def beat_schedule() -> dict:
             "schedule": settings.FLASH_SALE_RECONCILE_INTERVAL_SECONDS,
             "options": {"expires": settings.FLASH_SALE_RECONCILE_INTERVAL_SECONDS},
         },
+        "officialaccount-process-pending": {
+            "task": "wxmall.officialaccount.process_pending",  # pushes whose task kick was lost
+            "schedule": 30.0,
+            "options": {"expires": 30},
+        },
+        "officialaccount-sync-tags": {
+            "task": "wxmall.officialaccount.sync_tags",  # follower tags both ways with WeChat
+            "schedule": 600.0,
+            "options": {"expires": 600},
+        },
+        "marketing-flush-clicks": {
+            "task": "wxmall.marketing.flush_clicks",  # buffered redirect clicks into the database
+            "schedule": settings.MARKETING_FLUSH_INTERVAL_SECONDS,
+            "options": {"expires": settings.MARKETING_FLUSH_INTERVAL_SECONDS},
+        },
         # WeChat Pay generates the previous day's bills by about 10:00 Beijing time.
         "payments-reconcile-yesterday": {
             "task": "wxmall.payments.reconcile_yesterday",
             "schedule": crontab(hour=10, minute=30),
+        },
+        # WeChat Store: pushes are the fast path; these catch what pushes missed (reference §9.4).
+        "store-retry-events": {
+            "task": "wxmall.store.retry_events",
+            "schedule": settings.STORE_EVENT_RETRY_SECONDS,
+            "options": {"expires": settings.STORE_EVENT_RETRY_SECONDS},
+        },
+        "store-poll-audits": {
+            "task": "wxmall.store.poll_audits",
+            "schedule": settings.STORE_AUDIT_POLL_INTERVAL_SECONDS,
+            "options": {"expires": settings.STORE_AUDIT_POLL_INTERVAL_SECONDS},
+        },
+        "store-poll-orders": {
+            "task": "wxmall.store.poll_orders",
+            "schedule": settings.STORE_ORDER_POLL_INTERVAL_SECONDS,
+            "options": {"expires": settings.STORE_ORDER_POLL_INTERVAL_SECONDS},
+        },
+        "store-reconcile-stock": {
+            "task": "wxmall.store.reconcile_stock",
+            "schedule": settings.STORE_STOCK_RECONCILE_SECONDS,
+            "options": {"expires": settings.STORE_STOCK_RECONCILE_SECONDS},
         },
     }
 

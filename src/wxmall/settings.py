@@ -1,7 +1,9 @@
 """One env-driven settings module (12-factor). Defaults are the embedded mode of `make run` and the tests:
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
+import hashlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,9 +133,15 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
             "never derived from the public default."
         )
     import base64
-    import hashlib
 
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+# Key of the lookup hashes beside encrypted columns (phone numbers, emails: core.fields.lookup_hash).
+# Derived from the newest encryption key unless set; set it before rotating FIELD_ENCRYPTION_KEYS.
+FIELD_LOOKUP_KEY = (
+    _env("FIELD_LOOKUP_KEY")
+    or hashlib.sha256(b"wxmall-lookup:" + FIELD_ENCRYPTION_KEYS[0].encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "*")
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
@@ -161,11 +169,15 @@ INSTALLED_APPS = [
     "wxmall.checkout",
     "wxmall.orders",
     "wxmall.payments",
+    "wxmall.pickup",
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
     "wxmall.officialaccount",
+    "wxmall.marketing",
+    "wxmall.store",
+    "wxmall.support",
 ]
 
 MIDDLEWARE = [
@@ -476,13 +488,19 @@ WECHAT_APPS = {
     "oa": {
         "appid": _env("WECHAT_OA_APPID") or ("wx5b1f0a7c3e9d0a01" if DEMO else ""),
         "secret": _env("WECHAT_OA_SECRET") or "",
+        # The message server (wxmall.officialaccount): the Token and EncodingAESKey set on WeChat's side,
+        # and the account's original id (gh_…) that pushes carry as ToUserName. Required in production
+        # when the OA is configured; the demo reads them from wxsandbox.
+        "token": _env("WECHAT_OA_TOKEN") or "",
+        "encoding_aes_key": _env("WECHAT_OA_ENCODING_AES_KEY") or "",
+        "original_id": _env("WECHAT_OA_ORIGINAL_ID") or "",
     },
     "mp": {
         "appid": _env("WECHAT_MP_APPID") or ("wx5b1f0a7c3e9d0b02" if DEMO else ""),
         "secret": _env("WECHAT_MP_SECRET") or "",
     },
     "store": {
-        "appid": _env("WECHAT_STORE_APPID") or "",
+        "appid": _env("WECHAT_STORE_APPID") or ("wx5b1f0a7c3e9d0c03" if DEMO else ""),
         "secret": _env("WECHAT_STORE_SECRET") or "",
     },
 }
@@ -516,6 +534,18 @@ if WECHAT_TOKEN_REFRESH_AHEAD_SECONDS >= 300:
         "below 300 seconds",
     )
 
+# --- Official Account message server (wxmall.officialaccount) ---------------------------------------
+# Pushes bigger than this are refused unread (WeChat's are a few KiB; compatible mode about 3x).
+OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
+# A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
+# seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
+OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
+
+# --- marketing: tracked links (wxmall.marketing) -----------------------------------------------------
+# Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
+MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
+MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS", 5.0)
+
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not
 # the API's; empty means WECHAT_API_BASE (wxsandbox serves both).
@@ -527,3 +557,48 @@ ACCOUNTS_MERGE_REVERSIBLE_DAYS = env_int("ACCOUNTS_MERGE_REVERSIBLE_DAYS", 30, m
 POINTS_PER_YUAN = env_int("POINTS_PER_YUAN", 1, minimum=0)
 POINTS_VALUE_FEN = env_int("POINTS_VALUE_FEN", 1, minimum=1)
 POINTS_MAX_DISCOUNT_PERCENT = env_int("POINTS_MAX_DISCOUNT_PERCENT", 50, minimum=0)
+
+# --- WeChat Store (微信小店) sync (owned by store) ------------------------------------------------------
+# Push receiver /wechat/store/<appid>/: the Token (3–32 chars) and EncodingAESKey (43 chars) entered in
+# 微信小店后台 – 消息推送 (safe mode, JSON). Required in production whenever WECHAT_STORE_APPID is set.
+WECHAT_STORE_PUSH_TOKEN = _env("WECHAT_STORE_PUSH_TOKEN") or ""
+WECHAT_STORE_PUSH_AES_KEY = _env("WECHAT_STORE_PUSH_AES_KEY") or ""
+if WECHAT_APPS["store"]["appid"] and PRODUCTION:
+    if not 3 <= len(WECHAT_STORE_PUSH_TOKEN) <= 32:
+        raise _refuse(
+            "WECHAT_STORE_PUSH_TOKEN", "未设置微信小店消息推送 Token", "the Store push Token is unset"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", WECHAT_STORE_PUSH_AES_KEY):
+        raise _refuse(
+            "WECHAT_STORE_PUSH_AES_KEY",
+            "微信小店 EncodingAESKey 未设置或不是 43 位字母数字",
+            "the Store EncodingAESKey is unset or not 43 letters/digits",
+        )
+# Shop subject type: "" = read from basics/info/get (企业 → enterprise, 个体工商户 → personal).
+STORE_SHOP_TYPE = _env("STORE_SHOP_TYPE") or ""
+if STORE_SHOP_TYPE not in ("", "enterprise", "personal"):
+    raise _bad(
+        "STORE_SHOP_TYPE", STORE_SHOP_TYPE, "enterprise、personal 或留空", "enterprise, personal or empty"
+    )
+# Channels accounts a shop may bind, per subject type (WeChat changes these; reference §2.4).
+STORE_CHANNELS_LIMIT_ENTERPRISE = env_int("STORE_CHANNELS_LIMIT_ENTERPRISE", 5)
+STORE_CHANNELS_LIMIT_PERSONAL = env_int("STORE_CHANNELS_LIMIT_PERSONAL", 1)
+# Store category ids (any level of the path) a personal shop may not list: food, cosmetics, …
+STORE_PERSONAL_RESTRICTED_CATEGORIES = env_list("STORE_PERSONAL_RESTRICTED_CATEGORIES", "")
+# Products are submitted for audit and listed on push (listing=1).
+STORE_LIST_ON_PUSH = env_bool("STORE_LIST_ON_PUSH", True)
+# Freight template and after-sale address the Store requires on express products (merchant back end ids).
+STORE_FREIGHT_TEMPLATE_ID = _env("STORE_FREIGHT_TEMPLATE_ID") or ""
+STORE_AFTER_SALE_ADDRESS_ID = _env("STORE_AFTER_SALE_ADDRESS_ID") or ""
+# Audits still pending this long after submission are polled (pushes can be lost).
+STORE_AUDIT_POLL_AFTER_SECONDS = env_int("STORE_AUDIT_POLL_AFTER_SECONDS", 120)
+STORE_AUDIT_POLL_INTERVAL_SECONDS = env_float("STORE_AUDIT_POLL_INTERVAL_SECONDS", 60)
+# Order compensation: list orders updated in the last window every interval (pushes can be lost).
+STORE_ORDER_POLL_INTERVAL_SECONDS = env_float("STORE_ORDER_POLL_INTERVAL_SECONDS", 60)
+STORE_ORDER_POLL_WINDOW_SECONDS = env_int("STORE_ORDER_POLL_WINDOW_SECONDS", 3600, minimum=60)
+# Stock reconciliation (the seeds: every 5 minutes) and its batch size for stock/batchget.
+STORE_STOCK_RECONCILE_SECONDS = env_float("STORE_STOCK_RECONCILE_SECONDS", 300)
+STORE_STOCK_BATCH = env_int("STORE_STOCK_BATCH", 50, minimum=1)
+# Unprocessed pushes are retried this often (a worker restarted mid-processing leaves some behind).
+STORE_EVENT_RETRY_SECONDS = env_float("STORE_EVENT_RETRY_SECONDS", 30)
+OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}

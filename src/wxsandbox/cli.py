@@ -13,6 +13,7 @@ from wxsandbox.config import (
     EXAMPLE_TOML,
     MINI_PROGRAM,
     OFFICIAL_ACCOUNT,
+    STORE,
     ConfigError,
     export_keys,
     load_config,
@@ -112,14 +113,14 @@ def _open_state(path: str) -> State:
 
 
 def env_lines(keys: dict) -> list[str]:
-    """``WXSANDBOX_*=…`` lines for the first Official Account, Mini Program and merchant."""
+    """``WXSANDBOX_*=…`` lines for the first Official Account, Mini Program, Store shop and merchant."""
     lines = []
 
     def put(name: str, value: str) -> None:
         quoted = "'" + value.replace("'", "'\"'\"'") + "'"
         lines.append(f"WXSANDBOX_{name}={quoted}")
 
-    for prefix, kind in (("OA", OFFICIAL_ACCOUNT), ("MP", MINI_PROGRAM)):
+    for prefix, kind in (("OA", OFFICIAL_ACCOUNT), ("MP", MINI_PROGRAM), ("STORE", STORE)):
         app = next((a for a in keys["apps"] if a["kind"] == kind), None)
         if app:
             put(f"{prefix}_APPID", app["appid"])

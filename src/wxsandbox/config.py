@@ -6,8 +6,9 @@ persisted in the state DB (``sandbox_meta``, keys ``secret:…``) and generating
 first start, so a file-backed sandbox keeps the same keys across restarts and the hub can read them
 (``wxsandbox keys --export``).
 
-Defaults (no config file): one Official Account, one Mini Program, one open-platform account linking both,
-one merchant bound to both apps (public-key mode), three users with Chinese nicknames.
+Defaults (no config file): one Official Account, one Mini Program, one WeChat Store shop, one open-platform
+account linking them, one merchant bound to the Official Account and the Mini Program (public-key mode),
+three users with Chinese nicknames.
 
 Sections owned by a surface (``[mp]``, ``[phone]``…) are kept raw: ``config.section("mp")`` returns that
 TOML table as a read-only mapping, so surface modules own their own options.
@@ -32,7 +33,8 @@ from cryptography.x509.oid import NameOID
 
 OFFICIAL_ACCOUNT = "official_account"
 MINI_PROGRAM = "mini_program"
-APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM)
+STORE = "store"  # a WeChat Store (微信小店) shop: /channels/ec/* with its own AppID/AppSecret token
+APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM, STORE)
 MESSAGE_MODES = ("plain", "compatible", "safe")
 # public_key / certificate: the anchor WeChat Pay signs with by default. migrating: a merchant switching
 # from certificates to the public key (reference §1.4): answers follow the request's Wechatpay-Serial
@@ -49,7 +51,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class AppConfig:
-    """An Official Account or Mini Program."""
+    """An Official Account, Mini Program or WeChat Store shop (the shop's pushes use the same server_url,
+    token, encoding_aes_key and message_mode fields; its events are JSON)."""
 
     appid: str
     kind: str = OFFICIAL_ACCOUNT
@@ -232,6 +235,7 @@ class SandboxConfig:
 
 DEFAULT_OA_APPID = "wx5b1f0a7c3e9d0a01"
 DEFAULT_MP_APPID = "wx5b1f0a7c3e9d0b02"
+DEFAULT_STORE_APPID = "wx5b1f0a7c3e9d0c03"
 DEFAULT_MCHID = "1900009191"
 DEFAULT_OPEN_PLATFORM = "open-default"
 
@@ -249,6 +253,12 @@ def default_config() -> SandboxConfig:
                 appid=DEFAULT_MP_APPID,
                 kind=MINI_PROGRAM,
                 name="沙箱电脑城小程序",
+                open_platform=DEFAULT_OPEN_PLATFORM,
+            ),
+            AppConfig(
+                appid=DEFAULT_STORE_APPID,
+                kind=STORE,
+                name="沙箱电脑城微信小店",
                 open_platform=DEFAULT_OPEN_PLATFORM,
             ),
         ),
@@ -595,7 +605,7 @@ name = "沙箱开放平台"
 
 [[apps]]
 appid = "wx5b1f0a7c3e9d0a01"
-kind = "official_account"          # official_account | mini_program
+kind = "official_account"          # official_account | mini_program | store
 name = "沙箱电脑城服务号"
 # secret = "…"  token = "…"  encoding_aes_key = "…(43 chars)"
 server_url = "http://127.0.0.1:8000/wechat/oa/"   # your message server
@@ -606,6 +616,14 @@ open_platform = "open-default"
 appid = "wx5b1f0a7c3e9d0b02"
 kind = "mini_program"
 name = "沙箱电脑城小程序"
+open_platform = "open-default"
+
+[[apps]]
+appid = "wx5b1f0a7c3e9d0c03"
+kind = "store"                     # a WeChat Store (微信小店) shop; its events are pushed as JSON
+name = "沙箱电脑城微信小店"
+# server_url = "http://127.0.0.1:8000/wechat/store/"   # the shop's message push URL
+message_mode = "safe"              # safe (the store console's only choice) | plain (legacy JSON)
 open_platform = "open-default"
 
 [[merchants]]

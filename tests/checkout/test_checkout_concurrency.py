@@ -1,13 +1,12 @@
 """Races on a real database with real threads (SQLite file DB and PostgreSQL in CI): quotas, stock and
 per-customer limits hold, and a payment racing the auto-cancel wins or loses cleanly."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from helpers.threads import codes, run_parallel
 from wxmall.accounts.testing import make_address, make_customer
 from wxmall.catalog.testing import make_sku
 from wxmall.checkout import actions
@@ -18,32 +17,6 @@ from wxmall.orders import actions as order_actions
 from wxmall.orders.models import Order, OrderEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_parallel(calls):
-    """Start every call at the same moment in its own thread; return each result or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
-def codes(results):
-    return sorted(r.code if isinstance(r, DomainError) else type(r).__name__ for r in results)
 
 
 def buyers(n):

@@ -1,11 +1,10 @@
 """Refunds through wxsandbox: partial then full, refund notifications, stock back; surplus payments on a
 cancelled order refunded automatically; Mini Program requestPayment parameters."""
 
-import time
-
 import pytest
 from django.test import Client
 
+from helpers.pay import paid, settle
 from wxmall.accounts.models import WeChatIdentity
 from wxmall.catalog.models import SKU
 from wxmall.core.relay import relay
@@ -35,24 +34,6 @@ def staff(db):
     client = Client()
     client.force_login(user)
     return client
-
-
-def paid(live_pay, order, customer):
-    payment = actions.start_payment(order.order_no, customer, "native")
-    done = live_pay.control("POST", "pay/confirm", json={"code_url": payment.code_url, "user_id": "lihua"})
-    assert live_pay.wait_delivery(done["deliveries"][0])["status"] == "delivered"
-    order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
-    return payment
-
-
-def settle(predicate, timeout=10.0):
-    """Relay the outbox (as the worker would) until `predicate()` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "refund did not settle"
-        relay()
-        time.sleep(0.05)
 
 
 def test_partial_then_full_refund_returns_the_stock(live_pay, order, customer, staff, sku):
@@ -164,3 +145,109 @@ def test_timeout_closes_on_wechat_before_cancelling(pay_hub, customer, address, 
     assert late.status == OrderStatus.PAID  # found by the refused close, not cancelled and refunded
     assert Refund.objects.count() == 0
     assert tasks.close_expired() == 0
+
+
+@pytest.fixture
+def slow_refunds(wxsandbox_factory, live_server, settings):
+    """A sandbox whose refunds take weeks to settle (hours of real time at the tests' time_factor), so a
+    test decides their fate; notifications go to the live hub."""
+    from wxmall.payments.testing import pay_settings
+
+    sandbox = wxsandbox_factory(pay={"refund_settle_seconds": 3_000_000})
+    settings.WECHAT_PAY = pay_settings(
+        sandbox.merchant,
+        sandbox.app_of_kind("official_account").appid,
+        sandbox.app_of_kind("mini_program").appid,
+        notify_url=f"{live_server.url}/payments/notify/",
+        refund_notify_url=f"{live_server.url}/payments/notify/refund/",
+    )
+    settings.WECHAT_PAY_API_BASE = sandbox.base_url
+    return sandbox
+
+
+def test_a_stuck_refund_is_queried_and_an_abnormal_one_flagged(slow_refunds, order, customer, settings):
+    from wxmall.payments.tasks import query_stuck_refunds
+
+    live_pay = slow_refunds
+    paid(live_pay, order, customer)
+    refund = actions.refund_order(order.pk, None, "顾客不要了")
+    relay()
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PROCESSING
+    # WeChat keeps it processing, and every REFUND notification about it is lost on the way.
+    live_pay.control(
+        "POST", "pay/refund-result", json={"out_refund_no": refund.out_refund_no, "status": "PROCESSING"}
+    )
+    live_pay.add_fault(target="callback:pay.notify", drop=True)
+    assert query_stuck_refunds() == 0  # too young to be called stuck
+    settings.REFUND_QUERY_AFTER_SECONDS = 0
+    assert query_stuck_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.PROCESSING and refund.last_queried_at is not None
+    # The refund turns ABNORMAL (e.g. the payer's card was cancelled); only the query tells the hub.
+    live_pay.control(
+        "POST", "pay/refund-result", json={"out_refund_no": refund.out_refund_no, "status": "ABNORMAL"}
+    )
+    assert query_stuck_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.ABNORMAL
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUND_REQUESTED
+    # ABNORMAL is not final: once handled at WeChat it succeeds, and the next query completes the order.
+    live_pay.control(
+        "POST", "pay/refund-result", json={"out_refund_no": refund.out_refund_no, "status": "SUCCESS"}
+    )
+    assert query_stuck_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCESS
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+    assert query_stuck_refunds() == 0  # nothing left in flight
+    assert all(d["status"] == "dropped" for d in live_pay.deliveries() if d["meta"].get("out_refund_no"))
+
+
+def test_the_beat_schedule_queries_stuck_refunds_every_minute():
+    from wxmall.celery import beat_schedule
+
+    entry = beat_schedule()["payments-query-stuck-refunds"]
+    assert entry["task"] == "wxmall.payments.query_stuck_refunds" and entry["schedule"] == 60.0
+
+
+def test_refunds_give_back_spent_points_in_proportion(live_pay, customer, address, staff, sku):
+    from wxmall.accounts.models import Member, PointsEntry
+    from wxmall.accounts.testing import give_points
+    from wxmall.checkout.actions import place_order
+
+    give_points(customer, 50_000)
+    order = place_order(customer, items=[(sku.pk, 1)], address_id=address.pk, points=50_000)
+    assert order.points_discount == 50_000 and Member.objects.get(user=customer).points == 0
+    paid(live_pay, order, customer)
+    earned = order.total // 100
+    assert Member.objects.get(user=customer).points == earned
+
+    url = f"/api/payments/orders/{order.order_no}/refunds"
+    part = order.total * 3 // 10
+    assert staff.post(url, {"amount": part}, content_type="application/json").status_code == 200
+    settle(lambda: Refund.objects.get().status == RefundStatus.SUCCESS)
+    back = 50_000 * part // order.total
+    assert Member.objects.get(user=customer).points == earned + back
+    first = PointsEntry.objects.get(order_no=order.order_no, kind=PointsEntry.Kind.REFUND_RETURN)
+    assert first.delta == back and first.ref == Refund.objects.get().out_refund_no
+
+    # The same refund result again (a redelivered notification or a query): nothing more comes back.
+    refund = Refund.objects.get()
+    replay = actions.apply_refund_result(
+        {"out_refund_no": refund.out_refund_no, "refund_status": "SUCCESS", "refund_id": refund.refund_id}
+    )
+    assert replay.outcome == "duplicate"
+    assert Member.objects.get(user=customer).points == earned + back
+
+    assert staff.post(url, {"reason": "整单退款"}, content_type="application/json").status_code == 200
+    settle(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED)
+    entries = PointsEntry.objects.filter(order_no=order.order_no).order_by("id")
+    assert [(e.kind, e.delta) for e in entries] == [
+        ("spend_order", -50_000),
+        ("earn_order", earned),
+        ("refund_return", back),
+        ("refund_return", 50_000 - back),  # the rest, on the full refund
+        ("reverse_order", -earned),
+    ]
+    assert Member.objects.get(user=customer).points == 50_000

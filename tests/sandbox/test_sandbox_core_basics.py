@@ -75,7 +75,7 @@ def test_openids_are_per_app_and_unionid_per_open_platform():
     state = State()
     config = materialize(default_config(), state)
     users = Users(state, Clock(state), config)
-    oa, mp = (a.appid for a in config.apps)
+    oa, mp, _store = (a.appid for a in config.apps)
     assert users.openid("xiaoming", oa) != users.openid("xiaoming", mp)
     assert users.openid("xiaoming", oa) == users.openid("xiaoming", oa)
     assert len(users.openid("xiaoming", oa)) == 28
@@ -104,7 +104,7 @@ def test_control_api_users_clock_faults_journal(wxsandbox):
     c = wxsandbox.client
     assert c.get("/sandbox/healthz").json() == {"ok": True}
     created = c.post("/sandbox/users", json={"nickname": "赵六", "id": "zhaoliu", "city": "广州"})
-    assert created.status_code == 201 and len(created.json()["identities"]) == 2
+    assert created.status_code == 201 and len(created.json()["identities"]) == 3  # OA, MP, store
     assert c.post("/sandbox/users", json={"nickname": "重复", "id": "zhaoliu"}).status_code == 400
     assert c.post("/sandbox/users", content=b"{nope").json()["error"] == "malformed_json"
     assert c.post("/sandbox/users", json={"nickname": "x", "favourite": 1}).status_code == 400
@@ -186,7 +186,7 @@ def test_example_config_round_trips_and_info_lists_routes(tmp_path, wxsandbox):
     toml.write_text(EXAMPLE_TOML)
     config = load_config(toml)
     assert config.pay.signtest_probes is False and config.pay.retry_schedule == PAY_RETRY_SCHEDULE
-    assert [a.kind for a in config.apps] == ["official_account", "mini_program"]
+    assert [a.kind for a in config.apps] == ["official_account", "mini_program", "store"]
     info = wxsandbox.client.get("/sandbox/info").json()
     names = {r["name"] for r in info["routes"]}
     assert {"pay.native", "pay.query", "sandbox.pay_confirm", "sandbox.healthz"} <= names

@@ -205,7 +205,7 @@ def test_field_rules(pay, change, field):
 
 
 def test_jsapi_needs_an_openid_of_that_appid(pay):
-    oa, mp = pay.handle.config.apps
+    oa, mp, _store = pay.handle.config.apps
     body = pay.order_body("JSAPI0000001", appid=oa.appid)
     assert_error(pay.request("POST", "/v3/pay/transactions/jsapi", body), 400, "PARAM_ERROR", "/body/payer")
     body["payer"] = {
@@ -234,7 +234,7 @@ def test_app_prepay(pay):
 def test_appid_not_bound_and_body_mchid_mismatch(wxsandbox_factory, wxsandbox_base_config):
     import dataclasses
 
-    oa, mp = wxsandbox_base_config.apps
+    oa, mp, _store = wxsandbox_base_config.apps
     merchant = dataclasses.replace(wxsandbox_base_config.merchants[0], appids=(oa.appid,))
     pay = PayClient(wxsandbox_factory(dataclasses.replace(wxsandbox_base_config, merchants=(merchant,))))
     assert_error(

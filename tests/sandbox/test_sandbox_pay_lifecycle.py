@@ -250,6 +250,27 @@ def test_refund_settles_with_time_and_can_be_closed(wxsandbox_factory, receiver)
     assert refund(pay, "RF000022", 7000, transaction_id=transaction_id).status_code == 200
 
 
+def test_a_refund_can_be_held_in_processing_then_settled(wxsandbox_factory, receiver):
+    sb = wxsandbox_factory(time_factor=1.0, pay={"refund_settle_seconds": 60})
+    pay = PayClient(sb)
+    transaction_id = paid_order(pay, "REFUND000006")["transaction"]["transaction_id"]
+    refund(pay, "RF000040", 1000, transaction_id=transaction_id, notify_url=receiver.url)
+    held = sb.control("POST", "pay/refund-result", json={"out_refund_no": "RF000040", "status": "PROCESSING"})
+    assert held["status"] == "PROCESSING"
+    sb.advance_clock(3600)  # long past its settle time: still processing, and nothing is notified
+    assert pay.request("GET", "/v3/refund/domestic/refunds/RF000040").json()["status"] == "PROCESSING"
+    assert [d["status"] for d in sb.deliveries() if d["meta"].get("out_refund_no")] == ["dropped"]
+    done = sb.control("POST", "pay/refund-result", json={"out_refund_no": "RF000040", "status": "SUCCESS"})
+    assert done["status"] == "SUCCESS" and done["success_time"].endswith("+08:00")
+    receiver.wait_for(1)
+    again = pay.http.post(
+        "/sandbox/pay/refund-result", json={"out_refund_no": "RF000040", "status": "CLOSED"}
+    )
+    assert again.status_code == 409  # final
+    bad = pay.http.post("/sandbox/pay/refund-result", json={"out_refund_no": "RF000040", "status": "LOST"})
+    assert bad.status_code == 409
+
+
 def test_concurrent_refunds_never_exceed_the_total(pay):
     paid_order(pay, "REFUND000005")
     statuses = []

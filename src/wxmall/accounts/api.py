@@ -5,7 +5,8 @@ in (identity joined by unionid) and answers a Django session: the cookie, and it
 Mini Program to send back as the `X-WX-Session` header (wx.request keeps no cookies). The session_key
 WeChat returned stays on the identity, encrypted; it is never part of a response.
 `POST /miniprogram/phone {code}` (header auth, so no CSRF token) exchanges a getPhoneNumber code and stores
-the number on the customer, encrypted. WeChat is asked before anything is written."""
+the number on the customer, encrypted. WeChat is asked before anything is written.
+`POST /miniprogram/logout` (header auth) revokes the `X-WX-Session` session: later use of it is a 401."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, login
 from django.utils.crypto import constant_time_compare
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 from pydantic import Field
 
@@ -137,3 +138,18 @@ def miniprogram_phone(request, payload: CodeIn):
     )
     actions.set_phone(request.auth, phone)
     return PhoneOut(phone_masked=mask_phone(phone))
+
+
+@router.post(
+    "/miniprogram/logout",
+    auth=MiniProgramSessionAuth(),
+    response={204: None, **errors(401, *BODY)},
+    summary="小程序退出登录",
+)
+def miniprogram_logout(request):
+    # The authenticated header names a live Mini Program session: delete it server-side, so the token
+    # (and the cookie of the same session, if the client kept one) stops working at once.
+    import_module(settings.SESSION_ENGINE).SessionStore(
+        session_key=request.headers[MiniProgramSessionAuth.param_name]
+    ).delete()
+    return Status(204, None)

@@ -13,4 +13,7 @@ class AccountsConfig(AppConfig):
         from . import points
 
         hooks.register(points.earn_on_paid, to=OrderStatus.PAID, from_=OrderStatus.PENDING_PAYMENT)
+        hooks.register(points.restore_on_cancel, to=OrderStatus.CANCELLED)
+        # Spent points come back before earned ones are taken back, so the reversal finds them.
+        hooks.register(points.return_on_refunded, to=OrderStatus.REFUNDED)
         hooks.register(points.reverse_on_refund, to=OrderStatus.REFUNDED)

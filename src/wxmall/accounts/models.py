@@ -12,6 +12,8 @@ class User(AbstractUser):
     avatar_url = models.URLField("头像", blank=True)
     # The number WeChat vouched for (Mini Program getPhoneNumber); personal data, encrypted at rest.
     phone = EncryptedTextField("手机号", blank=True, default="")
+    # lookup_hash of `phone`: how a phone number finds its customer (imports, phone binding) unencrypted.
+    phone_hash = models.CharField("手机号索引", max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = "用户"
@@ -108,6 +110,9 @@ class CustomerMerge(models.Model):
     kept = models.JSONField("未迁移的数据", default=dict)  # rows a unique rule kept with the source
     points_moved = models.IntegerField("迁移积分", default=0)
     paid_total_moved = models.BigIntegerField("迁移累计消费(分)", default=0)
+    # Profile fields the target lacked and took from the source ({"phone": true, …}); a reversal clears
+    # those the target still holds unchanged.
+    fields_copied = models.JSONField("补全的资料", default=dict)
     source_was_active = models.BooleanField("被合并用户原为启用", default=True)
     created_at = models.DateTimeField("合并时间", auto_now_add=True)
     reversible_until = models.DateTimeField("可撤销至")
@@ -192,6 +197,7 @@ class PointsEntry(models.Model):
         REVERSE_ORDER = "reverse_order", "退款扣回"
         SPEND_ORDER = "spend_order", "下单抵扣"
         RESTORE_ORDER = "restore_order", "订单取消退还"
+        REFUND_RETURN = "refund_return", "退款退还积分"
         ADJUST = "adjust", "员工调整"
         MERGE_IN = "merge_in", "账号合并转入"
         MERGE_OUT = "merge_out", "账号合并转出"
@@ -203,6 +209,8 @@ class PointsEntry(models.Model):
     delta = models.IntegerField("变动")
     balance_after = models.IntegerField("变动后余额")
     order_no = models.CharField("订单号", max_length=32, blank=True)
+    # Tells apart several entries of one kind for one order (each partial refund: its out_refund_no).
+    ref = models.CharField("关联单号", max_length=64, blank=True)
     staff = models.ForeignKey(
         User, verbose_name="操作员工", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -214,9 +222,9 @@ class PointsEntry(models.Model):
         verbose_name = verbose_name_plural = "积分流水"
         constraints = [
             models.UniqueConstraint(
-                fields=["order_no", "kind"],
+                fields=["order_no", "kind", "ref"],
                 condition=~models.Q(order_no=""),
-                name="points_once_per_order_kind",
+                name="points_once_per_order_kind_ref",
             ),
         ]
 

@@ -1,13 +1,13 @@
 """Members and points: each change is one `PointsEntry` row plus a guarded UPDATE of `Member.points`
 (`… WHERE points >= n` when taking points away), so the balance never goes negative, and order-driven
-entries are unique per (order, kind), so a replayed payment or refund changes nothing the second time.
+entries are unique per (order, kind, ref), so a replayed payment or refund changes nothing the second time.
 Every function runs inside the caller's transaction or opens its own."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 
 from wxmall.core.errors import DomainError
 
@@ -38,9 +38,10 @@ def earned_for(amount_fen: int) -> int:
 
 
 def _apply(
-    user: User, delta: int, kind: str, *, order_no: str = "", staff=None, reason: str = ""
+    user: User, delta: int, kind: str, *, order_no: str = "", ref: str = "", staff=None, reason: str = ""
 ) -> int | None:
-    """Change the balance by `delta` and write its entry; None when this (order, kind) was applied before.
+    """Change the balance by `delta` and write its entry; None when this (order, kind, ref) was applied
+    before.
     A negative delta larger than the balance is refused with POINTS_INSUFFICIENT."""
     with transaction.atomic():
         member = member_for(user, lock=True)
@@ -52,6 +53,7 @@ def _apply(
                     delta=delta,
                     balance_after=0,
                     order_no=order_no,
+                    ref=ref[:64],
                     staff=staff,
                     reason=reason[:200],
                 )
@@ -115,6 +117,64 @@ def reverse_on_refund(order, from_status: str, to_status: str) -> None:
         )
         Member.objects.filter(pk=member.pk, paid_total__lt=amount).update(paid_total=0)
         _refresh_level(member.pk)
+
+
+# -- points spent at checkout ------------------------------------------------------------------------------
+
+
+def balance_of(user: User) -> int:
+    return Member.objects.filter(user=user).values_list("points", flat=True).first() or 0
+
+
+def spend_for_order(user: User, points: int, *, order_no: str) -> None:
+    """Points paying part of a new order, inside the placement's transaction: a guarded UPDATE, so more
+    than the balance (another checkout spent them a moment ago) is refused with POINTS_INSUFFICIENT and
+    the whole placement rolls back."""
+    if points <= 0:
+        return
+    if _apply(user, -points, Kind.SPEND_ORDER, order_no=order_no, reason="下单抵扣") is None:
+        raise DomainError(AccountError.POINTS_INSUFFICIENT)
+
+
+def _given_back(order_no: str) -> int:
+    return (
+        PointsEntry.objects.filter(order_no=order_no, kind__in=(Kind.RESTORE_ORDER, Kind.REFUND_RETURN))
+        .aggregate(total=Sum("delta"))
+        .get("total")
+        or 0
+    )
+
+
+def restore_on_cancel(order, from_status: str, to_status: str) -> None:
+    """A cancelled (or auto-cancelled) order gives back every point it spent, once per order."""
+    if order.points_used:
+        user = User.objects.get(pk=order.user_id)
+        _apply(user, order.points_used, Kind.RESTORE_ORDER, order_no=order.order_no, reason="订单取消")
+
+
+def return_for_refund(order, *, ref: str, refunded: int, completes: bool) -> int:
+    """Points an order spent come back in proportion to what has been refunded: after refunds totalling
+    `refunded` fen of the order's `total`, floor(points_used × refunded / total) have been returned in
+    all (everything once the order is fully refunded, `completes`). One entry per refund (`ref`), so a
+    replayed refund result returns nothing twice. Returns the points given back now."""
+    spent = int(order.points_used or 0)
+    if not spent:
+        return 0
+    user = User.objects.get(pk=order.user_id)
+    with transaction.atomic():
+        member_for(user, lock=True)  # serialises concurrent refunds of this customer's orders
+        due = spent if completes or refunded >= order.total else spent * max(0, refunded) // order.total
+        give = due - _given_back(order.order_no)
+        if give <= 0:
+            return 0
+        reason = "订单退款" if completes else f"部分退款 {ref}"
+        applied = _apply(user, give, Kind.REFUND_RETURN, order_no=order.order_no, ref=ref, reason=reason)
+        return applied or 0
+
+
+def return_on_refunded(order, from_status: str, to_status: str) -> None:
+    """Order hook: a fully refunded order gives back whatever of its spent points is still out."""
+    return_for_refund(order, ref="refunded", refunded=order.total, completes=True)
 
 
 # -- staff and merges -------------------------------------------------------------------------------------------

@@ -24,3 +24,11 @@ def make_address(user: User, **fields) -> Address:
         **fields,
     }
     return Address.objects.create(user=user, **data)
+
+
+def give_points(user: User, amount: int) -> int:
+    """Credit `amount` points the way staff would (an audited ADJUST entry); returns the new balance."""
+    from . import points
+
+    staff = make_customer(f"staff-{uuid.uuid4().hex[:10]}", is_staff=True)
+    return points.adjust(user, amount, staff=staff, reason="测试赠送积分")

@@ -21,6 +21,7 @@ class CheckoutError(ErrorCode):
     COUPON_EXPIRED = ("coupon_expired", 409, "优惠券已过期")
     COUPON_THRESHOLD_NOT_MET = ("coupon_threshold_not_met", 409, "未达到优惠券使用门槛")
     COUPON_EXHAUSTED = ("coupon_exhausted", 409, "优惠券已被领完")
+    POINTS_OVER_LIMIT = ("checkout_points_over_limit", 409, "使用积分超过本单可抵扣上限")
     COUPON_USER_LIMIT = ("coupon_user_limit", 409, "您已达到该优惠券的使用次数上限")
     COUPON_NOT_WITH_FLASH_SALE = ("coupon_not_with_flash_sale", 409, "秒杀商品不能使用优惠券")
     FLASH_SALE_NOT_FOUND = ("flash_sale_not_found", 404, "秒杀活动不存在")

@@ -8,13 +8,13 @@ Rules (documented once, here):
   amount_off takes `value` fen; percent_off takes `value`% (rounded half up to the fen). The discount
   never brings the goods amount below 1 fen.
 - Shipping is free when the goods amount after discount reaches CHECKOUT_FREE_SHIPPING_THRESHOLD
-  (default 99 元), else CHECKOUT_SHIPPING_FEE (default 10 元).
+  (default 99 元), else CHECKOUT_SHIPPING_FEE (default 10 元). Store pickup (门店自提) ships nothing: 0.
 - total = subtotal − discount + shipping_fee ≥ 1 fen (also a database constraint on Order).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -124,13 +124,28 @@ class Totals:
     subtotal: int
     discount: int
     shipping_fee: int
+    points: int = 0  # points spent on this order
+    points_discount: int = 0  # what they take off, in fen
 
     @property
     def total(self) -> int:
-        return self.subtotal - self.discount + self.shipping_fee
+        return self.subtotal - self.discount - self.points_discount + self.shipping_fee
 
 
-def totals(lines: list[PricedLine], coupon: Coupon | None) -> Totals:
+def max_points(totals: Totals, balance: int) -> int:
+    """Points usable on an order: worth at most POINTS_MAX_DISCOUNT_PERCENT of the goods amount after the
+    coupon, never more than the balance, and never so many that the total falls below one fen."""
+    goods = totals.subtotal - totals.discount
+    cap_fen = min(goods * settings.POINTS_MAX_DISCOUNT_PERCENT // 100, goods + totals.shipping_fee - 1)
+    return max(0, min(balance, cap_fen // settings.POINTS_VALUE_FEN))
+
+
+def with_points(totals: Totals, points: int) -> Totals:
+    return replace(totals, points=points, points_discount=points * settings.POINTS_VALUE_FEN)
+
+
+def totals(lines: list[PricedLine], coupon: Coupon | None, *, pickup: bool = False) -> Totals:
     subtotal = sum(line.line_total for line in lines)
     discount = coupon_discount(coupon, subtotal) if coupon is not None else 0
-    return Totals(subtotal=subtotal, discount=discount, shipping_fee=shipping_fee(subtotal - discount))
+    fee = 0 if pickup else shipping_fee(subtotal - discount)
+    return Totals(subtotal=subtotal, discount=discount, shipping_fee=fee)

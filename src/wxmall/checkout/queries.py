@@ -11,6 +11,8 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from wxmall.accounts.errors import AccountError
+from wxmall.accounts.points import balance_of
 from wxmall.catalog.models import SKU
 from wxmall.core.errors import DomainError
 
@@ -180,6 +182,10 @@ class Quote:
     coupon_problem: CheckoutError | None = None  # why the asked-for coupon does not apply
     flash_sale: FlashSale | None = None
     problems: list[str] = field(default_factory=list)  # e.g. stock shortages, in Chinese
+    points: int = 0  # points spent
+    points_discount: int = 0  # fen they take off
+    points_balance: int = 0  # the customer's balance now
+    points_max: int = 0  # the most points this order may use
 
     @property
     def coupon_message(self) -> str:
@@ -200,17 +206,32 @@ class Priced:
     coupon: Coupon | None  # None when none was asked for, or when it does not apply
     coupon_code: str  # what was asked for, normalized ("" for none)
     coupon_problem: CheckoutError | None  # why the asked-for coupon does not apply
+    points_balance: int = 0
+    points_max: int = 0  # the most points this order may use
 
 
 def price(
-    user, items: list[tuple[int, int]], *, coupon_code: str | None, flash_sale_id: int | None, now: datetime
+    user,
+    items: list[tuple[int, int]],
+    *,
+    coupon_code: str | None,
+    flash_sale_id: int | None,
+    now: datetime,
+    points: int = 0,
+    pickup: bool = False,
 ) -> Priced:
     """The one validation and pricing path of both `quote` and `actions.place_order`, over normalized
     items. Raises DomainError for what makes the order impossible: an unknown/unlisted SKU, a flash sale
     that is unknown, not on, over its limits or not in the order. A coupon that does not apply is not an
     error here: it comes back as `coupon_problem` (the quote shows it, placement refuses it). A blank
     code means no coupon. Placement calls this under the customer's row lock, so per-customer counts
-    (flash-sale units bought, coupon uses) cannot change before it commits."""
+    (flash-sale units bought, coupon uses) cannot change before it commits.
+
+    `points` to spend are refused (DomainError) beyond the balance or the order's cap
+    (`pricing.max_points`); placement still debits them with a guarded UPDATE, which is what holds when
+    the balance changes elsewhere (a staff adjustment, a merge) after this read."""
+    if points < 0:
+        raise DomainError(AccountError.POINTS_INVALID_AMOUNT)
     flash_sale = None
     if flash_sale_id is not None:
         flash_sale = flash_sale_for(flash_sale_id, user)
@@ -242,13 +263,22 @@ def price(
             )
         if problem:
             coupon = None
+    totals = pricing.totals(lines, coupon, pickup=pickup)
+    balance = balance_of(user)
+    most = pricing.max_points(totals, balance)
+    if points > balance:
+        raise DomainError(AccountError.POINTS_INSUFFICIENT)
+    if points > most:
+        raise DomainError(CheckoutError.POINTS_OVER_LIMIT)
     return Priced(
         lines=lines,
-        totals=pricing.totals(lines, coupon),
+        totals=pricing.with_points(totals, points) if points else totals,
         flash_sale=flash_sale,
         coupon=coupon,
         coupon_code=code,
         coupon_problem=problem,
+        points_balance=balance,
+        points_max=most,
     )
 
 
@@ -258,15 +288,23 @@ def quote(
     coupon_code: str | None = None,
     flash_sale_id: int | None = None,
     *,
+    points: int = 0,
     now: datetime | None = None,
+    pickup: bool = False,
 ) -> Quote:
     """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
     does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
-    cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
+    cart's lines; `pickup` prices collection at a store (no shipping fee). Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
     quantity) and for a flash sale that is not on (see `price`)."""
     items = pricing.normalize_items(cart_items(user) if items is None else items)
     priced = price(
-        user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now or timezone.now()
+        user,
+        items,
+        coupon_code=coupon_code,
+        flash_sale_id=flash_sale_id,
+        now=now or timezone.now(),
+        points=points,
+        pickup=pickup,
     )
     problems = [
         f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"
@@ -284,6 +322,10 @@ def quote(
         coupon_problem=priced.coupon_problem,
         flash_sale=priced.flash_sale,
         problems=problems,
+        points=priced.totals.points,
+        points_discount=priced.totals.points_discount,
+        points_balance=priced.points_balance,
+        points_max=priced.points_max,
     )
 
 

@@ -35,10 +35,12 @@ def on_refunded(order: Order, from_status: str, to_status: str) -> None:
 
 def on_revived(order: Order, from_status: str, to_status: str) -> None:
     """Hook on cancelled → paid (`orders.actions.revive_paid`): take the stock again, every line or none
-    (a short line raises, which refuses the revival and rolls back what was taken). Coupon uses and
-    flash-sale units given back on cancel are not claimed again: such orders are refused, and refunded."""
-    if order.coupon_id is not None or order.lines.filter(flash_sale__isnull=False).exists():
-        raise DomainError(CheckoutError.OUT_OF_STOCK, "订单含优惠券或秒杀商品，不能恢复")
+    (a short line raises, which refuses the revival and rolls back what was taken). Coupon uses,
+    flash-sale units and spent points given back on cancel are not claimed again: such orders are
+    refused, and refunded."""
+    promoted = order.coupon_id is not None or order.points_discount > 0
+    if promoted or order.lines.filter(flash_sale__isnull=False).exists():
+        raise DomainError(CheckoutError.OUT_OF_STOCK, "订单含优惠券、积分抵扣或秒杀商品，不能恢复")
     for sku_id, quantity in order.lines.order_by("sku_id").values_list("sku_id", "quantity"):
         if not stock.take(sku_id, quantity):
             raise DomainError(CheckoutError.OUT_OF_STOCK)

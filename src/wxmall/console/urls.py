@@ -1,8 +1,10 @@
 from django.urls import path
 
+from wxmall.pickup import views as pickup_views
+from wxmall.store.console_urls import urlpatterns as store_urls
 from wxmall.wechat import views as wechat_views
 
-from . import reconciliation, views
+from . import payments, reconciliation, views
 
 app_name = "console"
 urlpatterns = [
@@ -20,5 +22,13 @@ urlpatterns = [
     path(
         "reconciliation/<int:difference_id>/requery/", reconciliation.requery, name="reconciliation_requery"
     ),
+    path("payments/", payments.payments_list, name="payments"),
+    path("payments/flagged/", payments.flagged, name="payments_flagged"),
+    path("payments/<int:payment_id>/", payments.payment_detail, name="payment_detail"),
+    path("payments/<int:payment_id>/refund/", payments.refund, name="payment_refund"),
+    path("payments/refunds/<int:refund_id>/requery/", payments.requery_refund, name="refund_requery"),
+    path("payments/<str:kind>/<int:pk>/resolve/", payments.resolve, name="payments_resolve"),
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
+    *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
+    path("pickup/", pickup_views.counter, name="pickup"),
 ]

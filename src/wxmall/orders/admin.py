@@ -92,7 +92,18 @@ class OrderAdmin(admin.ModelAdmin):
         ("订单", {"fields": ("order_no", "user", "status", "refund_from_status", "channel", "note")}),
         (
             "金额",
-            {"fields": ("subtotal", "discount", "shipping_fee", "total", "coupon", "payment_transaction_id")},
+            {
+                "fields": (
+                    "subtotal",
+                    "discount",
+                    "points_used",
+                    "points_discount",
+                    "shipping_fee",
+                    "total",
+                    "coupon",
+                    "payment_transaction_id",
+                )
+            },
         ),
         ("收货信息", {"fields": ("ship_recipient", "ship_phone", "ship_address")}),
         (

@@ -30,6 +30,9 @@ class Order(models.Model):
 
     subtotal = models.PositiveIntegerField("商品金额(分)")
     discount = models.PositiveIntegerField("优惠(分)", default=0)
+    # Points the customer spent on this order and what they took off, in fen (priced at placement).
+    points_used = models.PositiveIntegerField("使用积分", default=0)
+    points_discount = models.PositiveIntegerField("积分抵扣(分)", default=0)
     shipping_fee = models.PositiveIntegerField("运费(分)", default=0)
     total = models.PositiveIntegerField("应付(分)")
     coupon = models.ForeignKey(
@@ -75,7 +78,7 @@ class Order(models.Model):
                 name="order_idempotency_key_per_user",
             ),
             models.CheckConstraint(
-                condition=Q(total=F("subtotal") - F("discount") + F("shipping_fee")),
+                condition=Q(total=F("subtotal") - F("discount") - F("points_discount") + F("shipping_fee")),
                 name="order_total_adds_up",
             ),
             models.CheckConstraint(condition=Q(total__gte=1), name="order_total_at_least_one_fen"),

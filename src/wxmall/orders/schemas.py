@@ -40,6 +40,8 @@ class OrderSummaryOut(Schema):
     status_label: str
     subtotal: int
     discount: int
+    points_used: int
+    points_discount: int  # fen
     shipping_fee: int
     total: int
     total_display: str
@@ -94,6 +96,8 @@ def order_summary(order: Order) -> dict:
         "status_label": OrderStatus(order.status).label,
         "subtotal": order.subtotal,
         "discount": order.discount,
+        "points_used": order.points_used,
+        "points_discount": order.points_discount,
         "shipping_fee": order.shipping_fee,
         "total": order.total,
         "total_display": yuan(order.total),

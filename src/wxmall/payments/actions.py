@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from wxmall.accounts import points
 from wxmall.core.errors import DomainError
 from wxmall.core.outbox import enqueue
 from wxmall.orders import actions as order_actions
@@ -440,6 +441,18 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
         if new == RefundStatus.SUCCESS:
             fields["succeeded_at"] = _parse_time(resource.get("success_time"))
         Refund.objects.filter(pk=refund.pk).update(**fields)
+        if new == RefundStatus.SUCCESS and not refund.completes_order:
+            # A partial refund gives back the spent points in proportion (the full one does it through
+            # the order's move to `refunded`); one points entry per refund, so a replay returns nothing.
+            refunded = (
+                Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS).aggregate(
+                    total=Sum("amount")
+                )["total"]
+                or 0
+            )
+            points.return_for_refund(
+                refund.order, ref=refund.out_refund_no, refunded=refunded, completes=False
+            )
         if new == RefundStatus.SUCCESS and refund.completes_order:
             order = refund.order
             if order.status == OrderStatus.REFUND_REQUESTED:
@@ -450,3 +463,28 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
                     reason=f"微信退款成功 {refund.out_refund_no}",
                 )
     return Applied(NotificationOutcome.APPLIED)
+
+
+def query_refund(refund_id: int) -> Applied:
+    """Ask WeChat about one refund still in flight and apply the answer (the stuck-refund job; staff's
+    重新查询). A refund WeChat does not know although it accepted it is recorded for staff, not changed."""
+    config = pay_config()
+    refund = Refund.objects.get(pk=refund_id)
+    status, body = wechatpay.query_refund(config, refund.out_refund_no)
+    Refund.objects.filter(pk=refund.pk).update(last_queried_at=timezone.now())
+    if status == 200:
+        return apply_refund_result(body | {"mchid": config.mchid})
+    Refund.objects.filter(pk=refund.pk).update(last_error=f"查询 {status} {body.get('code', '')}"[:200])
+    return Applied(NotificationOutcome.IGNORED, f"HTTP {status}")
+
+
+def resolve_flag(model: type[Payment] | type[Refund], pk: int, note: str, staff) -> bool:
+    """Staff acknowledge a flagged payment or refund with a note; recorded once (who, when, why)."""
+    note = note.strip()[:500]
+    if not note:
+        return False
+    return bool(
+        model.objects.filter(pk=pk, resolved_at__isnull=True).update(
+            resolved_by=staff, resolved_at=timezone.now(), resolution_note=note
+        )
+    )

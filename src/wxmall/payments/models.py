@@ -29,6 +29,24 @@ class PaymentStatus(models.TextChoices):
     FLAGGED = "flagged", "待人工处理"
 
 
+class StaffResolution(models.Model):
+    """Staff's acknowledgement of a flagged item (who, when, why); the money state still follows WeChat."""
+
+    resolved_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolution_note = models.CharField("处理说明", max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class LatePayment(models.TextChoices):
     """What became of a payment that landed after its order was cancelled (WECHAT_PAY_LATE_PAYMENT)."""
 
@@ -36,7 +54,7 @@ class LatePayment(models.TextChoices):
     REVIVED = "revived", "已恢复订单"
 
 
-class Payment(models.Model):
+class Payment(StaffResolution):
     order = models.ForeignKey(
         "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="payments"
     )
@@ -89,7 +107,7 @@ class RefundStatus(models.TextChoices):
     CLOSED = "closed", "退款关闭"
 
 
-class Refund(models.Model):
+class Refund(StaffResolution):
     payment = models.ForeignKey(
         Payment, verbose_name="支付单", on_delete=models.PROTECT, related_name="refunds"
     )
@@ -106,7 +124,8 @@ class Refund(models.Model):
     # Whether the order moves to `refunded` when this refund succeeds (a full refund of the order).
     completes_order = models.BooleanField("退款后订单关闭", default=False)
     last_error = models.CharField("最近错误", max_length=200, blank=True)
-    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    last_queried_at = models.DateTimeField("最近查询", null=True, blank=True)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
     succeeded_at = models.DateTimeField("退款成功时间", null=True, blank=True)
 
     class Meta:

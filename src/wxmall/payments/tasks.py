@@ -37,6 +37,32 @@ def query_pending() -> int:
     return len(ids)
 
 
+@shared_task(name="wxmall.payments.query_stuck_refunds", ignore_result=True)
+def query_stuck_refunds() -> int:
+    """Refunds still processing (or ABNORMAL, which WeChat says is not final) REFUND_QUERY_AFTER_SECONDS
+    after creation are queried, at most once per that interval each, so a lost REFUND.* notification
+    never leaves one hanging; an ABNORMAL answer is flagged for staff (console 支付 → 待处理). Returns how
+    many were queried."""
+    from . import actions, wechatpay
+    from .models import Refund, RefundStatus
+
+    due = timezone.now() - timedelta(seconds=settings.REFUND_QUERY_AFTER_SECONDS)
+    ids = list(
+        Refund.objects.filter(
+            status__in=(RefundStatus.PROCESSING, RefundStatus.ABNORMAL), created_at__lte=due
+        )
+        .filter(Q(last_queried_at__isnull=True) | Q(last_queried_at__lte=due))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    for refund_id in ids:
+        try:
+            actions.query_refund(refund_id)
+        except wechatpay.GatewayError as exc:
+            logger.warning("query of refund %s failed: %s", refund_id, exc)
+    return len(ids)
+
+
 @shared_task(name="wxmall.payments.close_expired", ignore_result=True)
 def close_expired() -> int:
     """Orders past their payment deadline that have WeChat attempts: close on WeChat, then cancel (see

@@ -15,8 +15,16 @@ from wxsandbox.config import MINI_PROGRAM, OFFICIAL_ACCOUNT
 
 def sandbox_apps(handle: Any) -> dict[str, dict[str, str]]:
     oa, mp = handle.app_of_kind(OFFICIAL_ACCOUNT), handle.app_of_kind(MINI_PROGRAM)
+    accounts = handle.control("GET", "mp/accounts")["accounts"]
+    original_id = next(a["original_id"] for a in accounts if a["appid"] == oa.appid)
     return {
-        "oa": {"appid": oa.appid, "secret": oa.secret},
+        "oa": {
+            "appid": oa.appid,
+            "secret": oa.secret,
+            "token": oa.token,
+            "encoding_aes_key": oa.encoding_aes_key,
+            "original_id": original_id,
+        },
         "mp": {"appid": mp.appid, "secret": mp.secret},
         "store": {"appid": "", "secret": ""},
     }
@@ -74,6 +82,9 @@ def child_env(handle: Any, settings_dict: dict[str, Any], **extra: Any) -> dict[
             "WECHAT_API_BASE": handle.base_url,
             "WECHAT_OA_APPID": apps["oa"]["appid"],
             "WECHAT_OA_SECRET": apps["oa"]["secret"],
+            "WECHAT_OA_TOKEN": apps["oa"]["token"],
+            "WECHAT_OA_ENCODING_AES_KEY": apps["oa"]["encoding_aes_key"],
+            "WECHAT_OA_ORIGINAL_ID": apps["oa"]["original_id"],
             "WECHAT_MP_APPID": apps["mp"]["appid"],
             "WECHAT_MP_SECRET": apps["mp"]["secret"],
         }

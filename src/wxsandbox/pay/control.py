@@ -9,8 +9,10 @@
                                                 JSAPI/Mini Program {appId, timeStamp, nonceStr, package,
                                                 signType, paySign} or App {appid, partnerid, prepayid, package,
                                                 noncestr, timestamp, sign}; 400 invalid_signature etc.
-  POST /sandbox/pay/refund-result {out_refund_no, mchid?, status: ABNORMAL|CLOSED}
-                                                a processing refund fails → REFUND.<status> notification
+  POST /sandbox/pay/refund-result {out_refund_no, mchid?, status: PROCESSING|SUCCESS|ABNORMAL|CLOSED}
+                                                a refund in flight is held in PROCESSING (no settling, its
+                                                REFUND.SUCCESS withdrawn), settles now, or fails →
+                                                REFUND.<status> notification (not for PROCESSING)
   GET  /sandbox/pay/balance?mchid=…             the merchant's available balance (null: never short)
   POST /sandbox/pay/balance {mchid?, balance}   set it in fen (null: unlimited again); payments add to
                                                 it, refunds take from it, beyond it refunds answer

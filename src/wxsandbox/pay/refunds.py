@@ -232,9 +232,15 @@ async def query_refund(request: Request, ctx: PayContext):
 
 
 def force_result(sandbox, mchid: str, out_refund_no: str, status: str) -> dict[str, Any]:
-    """Control hook: a PROCESSING refund ends ABNORMAL or CLOSED (CLOSED gives the amount back)."""
-    if status not in ("ABNORMAL", "CLOSED"):
-        raise ValueError("status must be ABNORMAL or CLOSED")
+    """Control hook for a refund still in flight (PROCESSING, or ABNORMAL which is not final):
+
+    - ``PROCESSING`` holds it: it no longer settles by itself and its scheduled REFUND.SUCCESS is withdrawn
+      (a refund stuck at WeChat; the merchant only learns more by querying);
+    - ``SUCCESS`` settles it now (REFUND.SUCCESS is notified);
+    - ``ABNORMAL`` / ``CLOSED`` end it so (CLOSED gives the amount back), with REFUND.<status>.
+    """
+    if status not in ("PROCESSING", "SUCCESS", "ABNORMAL", "CLOSED"):
+        raise ValueError("status must be PROCESSING, SUCCESS, ABNORMAL or CLOSED")
     with sandbox.state.transaction():
         row = sandbox.state.one(
             "SELECT * FROM pay_refunds WHERE mchid = ? AND out_refund_no = ?", (mchid, out_refund_no)
@@ -242,21 +248,23 @@ def force_result(sandbox, mchid: str, out_refund_no: str, status: str) -> dict[s
         if row is None:
             raise LookupError(out_refund_no)
         refund = dict(row)
+        now = sandbox.clock.now()
         changed = sandbox.state.execute(
-            "UPDATE pay_refunds SET status = ?, success_at = NULL WHERE id = ? AND status IN ('PROCESSING', 'ABNORMAL')",
-            (status, refund["id"]),
+            "UPDATE pay_refunds SET status = ?, success_at = ?, settle_real = NULL"
+            " WHERE id = ? AND status IN ('PROCESSING', 'ABNORMAL')",
+            (status, now if status == "SUCCESS" else None, refund["id"]),
         )
         if changed.rowcount != 1:
             raise ValueError(f"refund is already {refund['status']}")
+        order = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (refund["order_id"],)))
         if status == "CLOSED":
             sandbox.state.execute(
                 "UPDATE pay_orders SET refunded_total = refunded_total - ? WHERE id = ?",
                 (refund["amount_refund"], refund["order_id"]),
             )
             store.credit_balance(sandbox.state, mchid, refund["amount_refund"])
-            order = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (refund["order_id"],)))
             funds.book_refund(sandbox, refund, order, closed=True)
-        # The scheduled REFUND.SUCCESS notification must not go out any more.
+        # The scheduled REFUND.SUCCESS notification must not go out any more (or not at its old time).
         for delivery in sandbox.callbacks.list(kind=notify.KIND, status="pending"):
             if (
                 delivery["meta"].get("event_type") == "REFUND.SUCCESS"
@@ -265,7 +273,7 @@ def force_result(sandbox, mchid: str, out_refund_no: str, status: str) -> dict[s
                 sandbox.callbacks.cancel(delivery["id"])
         refund = dict(sandbox.state.one("SELECT * FROM pay_refunds WHERE id = ?", (refund["id"],)))
         order = dict(sandbox.state.one("SELECT * FROM pay_orders WHERE id = ?", (refund["order_id"],)))
-        if refund["notify_url"]:
+        if refund["notify_url"] and status != "PROCESSING":
             notify.send(
                 sandbox,
                 sandbox.config.merchant(mchid),

@@ -13,12 +13,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from wxmall.accounts.actions import lock_customer, own_address
+from wxmall.accounts.points import spend_for_order
 from wxmall.catalog import stock
 from wxmall.core.errors import CommonError, DomainError
 from wxmall.orders import events
 from wxmall.orders.models import Order, OrderLine
 from wxmall.orders.numbers import new_order_no
 from wxmall.orders.state import ActorKind, OrderStatus
+from wxmall.pickup import actions as pickup_actions
+from wxmall.pickup import queries as pickup_queries
+from wxmall.pickup.errors import PickupError
 
 from .. import pricing, queries
 from ..errors import CheckoutError
@@ -34,17 +38,20 @@ def place_order(
     user,
     *,
     items: list[tuple[int, int]] | None = None,
-    address_id: int,
+    address_id: int | None = None,
+    pickup_store_id: int | None = None,
     coupon_code: str | None = None,
     flash_sale_id: int | None = None,
     note: str = "",
     from_cart: bool = False,
     idempotency_key: str | None = None,
     channel: str | None = None,
+    points: int = 0,
     admitted_at: datetime | None = None,
 ) -> Order:
     """Place an order for `items` [(sku_id, quantity), …] (or the whole cart with `from_cart=True`,
-    which then empties those cart lines), shipped to one of the customer's addresses.
+    which then empties those cart lines), shipped to one of the customer's addresses (`address_id`) or
+    collected at an active pickup store (`pickup_store_id`: no address, no shipping fee) — exactly one.
 
     Prices, stock, coupon and flash sale are read and checked here on the server, in one transaction:
     stock is taken with guarded UPDATEs, the flash-sale quota with `sold + n <= quota`, the coupon quota
@@ -56,6 +63,8 @@ def place_order(
     `order.replayed` is True). The order starts in
     `pending_payment` and is cancelled automatically after ORDER_PAYMENT_TIMEOUT_SECONDS unpaid.
 
+    `points`: how many of the customer's points pay part of it (priced by `queries.price`, capped per
+    order); they are debited here with a guarded UPDATE, given back on cancel and in proportion on refund.
     `admitted_at`: when a flash-sale ticket was admitted (`checkout.admission`); the sale window and
     the payment deadline count from then, so a buyer admitted in the sale's last second keeps the unit.
     """
@@ -66,6 +75,8 @@ def place_order(
         raise DomainError(CheckoutError.INVALID_IDEMPOTENCY_KEY)
     if from_cart and items:
         raise DomainError(CommonError.INVALID_REQUEST, "from_cart 与 items 只能二选一")
+    if (address_id is None) == (pickup_store_id is None):
+        raise DomainError(PickupError.CHOOSE_ONE)
     if not from_cart:
         items = pricing.normalize_items(items)
     now = admitted_at or timezone.now()
@@ -77,6 +88,7 @@ def place_order(
                 order_no=order_no,
                 items=items,
                 address_id=address_id,
+                pickup_store_id=pickup_store_id,
                 coupon_code=coupon_code,
                 flash_sale_id=flash_sale_id,
                 note=note,
@@ -84,6 +96,7 @@ def place_order(
                 idempotency_key=idempotency_key,
                 channel=channel,
                 now=now,
+                points=points,
             )
         except _OrderNoTaken as taken:
             # The whole transaction was rolled back; a number that really is taken means a collision,
@@ -103,6 +116,7 @@ def _place(
     order_no,
     items,
     address_id,
+    pickup_store_id,
     coupon_code,
     flash_sale_id,
     note,
@@ -110,6 +124,7 @@ def _place(
     idempotency_key,
     channel,
     now,
+    points,
 ) -> Order:
     """One attempt of `place_order`, in one transaction (see there)."""
     with transaction.atomic():
@@ -121,9 +136,20 @@ def _place(
             return existing
         if from_cart:
             items = pricing.normalize_items(queries.cart_items(user))
-        address = own_address(user, address_id)
+        if pickup_store_id is not None:
+            store, shipping = pickup_queries.active_store(pickup_store_id), _NO_ADDRESS
+        else:
+            store, shipping = None, _shipping_snapshot(own_address(user, address_id))
 
-        priced = queries.price(user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now)
+        priced = queries.price(
+            user,
+            items,
+            coupon_code=coupon_code,
+            flash_sale_id=flash_sale_id,
+            now=now,
+            points=points,
+            pickup=store is not None,
+        )
         if priced.coupon_problem:
             raise DomainError(priced.coupon_problem)
         lines, flash_sale, coupon, result = priced.lines, priced.flash_sale, priced.coupon, priced.totals
@@ -136,6 +162,8 @@ def _place(
                 user=user,
                 subtotal=result.subtotal,
                 discount=result.discount,
+                points_used=result.points,
+                points_discount=result.points_discount,
                 shipping_fee=result.shipping_fee,
                 total=result.total,
                 coupon=coupon,
@@ -143,15 +171,12 @@ def _place(
                 idempotency_key=idempotency_key,
                 channel=channel,
                 expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
-                ship_recipient=address.recipient,
-                ship_phone=address.phone,
-                ship_province=address.province,
-                ship_city=address.city,
-                ship_district=address.district,
-                ship_detail=address.detail,
+                **shipping,
             )
         except IntegrityError as error:
             raise _OrderNoTaken from error
+        if store is not None:
+            pickup_actions.attach(order, store)
         order_lines = OrderLine.objects.bulk_create(
             [
                 OrderLine(
@@ -176,6 +201,8 @@ def _place(
             )
         if from_cart:
             CartLine.objects.filter(user=user, sku_id__in=[sku_id for sku_id, _ in items]).delete()
+        # Guarded UPDATE (`points >= n`): two checkouts spending the same points, one is refused.
+        spend_for_order(user, result.points, order_no=order.order_no)
         event = events.record(
             order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="下单"
         )
@@ -197,6 +224,23 @@ def _place(
     _hand_over(order, lines=order_lines, events=[event])
     order.replayed = False
     return order
+
+
+# A pickup order has no shipping address: the store is on its `pickup` row.
+_NO_ADDRESS = dict.fromkeys(
+    ("ship_recipient", "ship_phone", "ship_province", "ship_city", "ship_district", "ship_detail"), ""
+)
+
+
+def _shipping_snapshot(address) -> dict:
+    return {
+        "ship_recipient": address.recipient,
+        "ship_phone": address.phone,
+        "ship_province": address.province,
+        "ship_city": address.city,
+        "ship_district": address.district,
+        "ship_detail": address.detail,
+    }
 
 
 def _hand_over(order: Order, **related: list) -> None:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django import template
 
-from wxmall.core.money import yuan
+from wxmall.core.money import format_yuan, yuan
 
 register = template.Library()
 
@@ -15,9 +15,7 @@ def format_fen(fen: int | None) -> str:
     """129900 -> '¥1,299.00'; negative amounts (discounts) keep their sign in front: '-¥20.00'."""
     if fen is None or fen == "":
         return ""
-    fen = int(fen)
-    whole, cents = divmod(abs(fen), 100)
-    return f"{'-' if fen < 0 else ''}¥{whole:,}.{cents:02d}"
+    return format_yuan(fen)
 
 
 @register.filter(name="fen")

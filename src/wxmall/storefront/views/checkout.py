@@ -1,5 +1,6 @@
-"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), the address,
-a coupon, the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
+"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), delivery to an
+address or collection at a pickup store (门店自提, offered when the merchant has active stores), a coupon,
+the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
 `checkout.actions.place_order`; this view only carries the customer's choices between them.
 
 Double submits are harmless: each render of the page carries a fresh idempotency key, and
@@ -10,6 +11,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -26,11 +28,21 @@ from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
+from wxmall.pickup import queries as pickup_queries
 
 from ..forms import AddressForm
 from .common import customer_required, positive_int
 
 NEW_ADDRESS = "new"
+PICKUP = "pickup"
+POINTS_ERRORS = frozenset(
+    e.code
+    for e in (
+        AccountError.POINTS_INSUFFICIENT,
+        AccountError.POINTS_INVALID_AMOUNT,
+        CheckoutError.POINTS_OVER_LIMIT,
+    )
+)
 
 
 class _ReplayedOrder(Exception):
@@ -52,7 +64,13 @@ class Purchase:
         self.flash_sale_id = positive_int(data.get("flash_sale"))
         self.bad_flash_sale = data.get("flash_sale") not in (None, "") and self.flash_sale_id is None
         self.coupon_code = (data.get("coupon") or "").strip()[:32]
+        # Points to spend: a whole number; anything else (negative, text, huge) is refused, not guessed.
+        raw_points = (data.get("points") or "").strip()
+        self.points = positive_int(raw_points) if raw_points not in ("", "0") else 0
+        self.bad_points = self.points is None
         self.raw_sku = data.get("sku")
+        # Flash-sale orders are placed by the admission worker, to an address: pickup is not offered there.
+        self.pickup = data.get("fulfilment") == PICKUP and self.flash_sale_id is None
 
     @property
     def from_cart(self) -> bool:
@@ -79,15 +97,21 @@ class Purchase:
         except DomainError:
             return reverse("storefront:home")
 
-    def params(self, **changes) -> str:
-        """Query string of this purchase (for coupon links), with `changes` applied."""
+    def values(self, **changes) -> dict:
+        """The choices of this purchase (what the page's links and forms carry), with `changes` applied."""
         values = {
             "sku": self.sku_id,
             "qty": self.quantity if self.sku_id else None,
             "flash_sale": self.flash_sale_id,
             "coupon": self.coupon_code,
+            "fulfilment": PICKUP if self.pickup else None,
+            "points": self.points,
         } | changes
-        return urlencode({k: v for k, v in values.items() if v})
+        return {k: v for k, v in values.items() if v}
+
+    def params(self, **changes) -> str:
+        """Query string of this purchase (for coupon and points links), with `changes` applied."""
+        return urlencode(self.values(**changes))
 
 
 @customer_required
@@ -104,8 +128,36 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/checkout.html", context)
 
 
+def _quote(request: HttpRequest, purchase: Purchase):
+    """The quote with the points asked for; when those cannot be used (more than the balance or the cap,
+    e.g. after the cart changed) the customer is told and sees the quote without points."""
+    items, code = purchase.items, purchase.coupon_code or None
+    if not purchase.bad_points and purchase.points:
+        try:
+            return queries.quote(
+                request.user,
+                items,
+                code,
+                purchase.flash_sale_id,
+                points=purchase.points,
+                pickup=purchase.pickup,
+            )
+        except DomainError as error:
+            if error.code not in POINTS_ERRORS:
+                raise
+            messages.error(request, error.message)
+    elif purchase.bad_points:
+        messages.error(request, AccountError.POINTS_INVALID_AMOUNT.message)
+    purchase.points = 0
+    return queries.quote(request.user, items, code, purchase.flash_sale_id, pickup=purchase.pickup)
+
+
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
-    quote = queries.quote(request.user, purchase.items, purchase.coupon_code or None, purchase.flash_sale_id)
+    stores = list(pickup_queries.active_stores())
+    purchase.pickup = purchase.pickup and bool(stores)
+    if purchase.flash_sale_id is not None:
+        stores = []
+    quote = _quote(request, purchase)
     addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
     return {
@@ -118,6 +170,14 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
             for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())
         ],
         "no_coupon_url": "?" + purchase.params(coupon=None),
+        "stores": stores,
+        "chosen_store": extra.pop("chosen_store", None) or (str(stores[0].pk) if stores else ""),
+        "delivery_url": "?" + purchase.params(fulfilment=None),
+        "pickup_url": "?" + purchase.params(fulfilment=PICKUP),
+        "max_points_url": "?" + purchase.params(points=quote.points_max),
+        "no_points_url": "?" + purchase.params(points=None),
+        "points_params": purchase.values(points=None).items(),
+        "hundred_points_fen": 100 * settings.POINTS_VALUE_FEN,
         "addresses": addresses,
         "chosen_address": chosen,
         "address_form": extra.pop("address_form", None) or AddressForm(),
@@ -130,12 +190,19 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
 
 def _place(request: HttpRequest) -> HttpResponse:
     purchase = Purchase(request.POST)
-    chosen = request.POST.get("address") or NEW_ADDRESS
-    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS else None)
+    chosen = NEW_ADDRESS if purchase.pickup else request.POST.get("address") or NEW_ADDRESS
+    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS and not purchase.pickup else None)
     key = (request.POST.get("idempotency_key") or "")[:64] or None
     raw_note = request.POST.get("note", "")
+    store_id = positive_int(request.POST.get("pickup_store"), 0) if purchase.pickup else None
     keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
+    if purchase.pickup:
+        keep["chosen_store"] = str(store_id)
+        chosen = PICKUP
 
+    if purchase.bad_points:
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, DomainError(AccountError.POINTS_INVALID_AMOUNT), keep)
     if chosen == NEW_ADDRESS and not address_form.is_valid():
         keep["address_form"] = address_form
         return _refused(request, purchase, DomainError(AccountError.INVALID_ADDRESS), keep)
@@ -149,7 +216,9 @@ def _place(request: HttpRequest) -> HttpResponse:
         return _admit(request, purchase, chosen, address_form, key, keep)
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
-            if chosen == NEW_ADDRESS:
+            if chosen == PICKUP:
+                address_id, started = None, None
+            elif chosen == NEW_ADDRESS:
                 address_id = accounts.add_address(request.user, **address_form.cleaned_data).pk
                 started = timezone.now()
             else:
@@ -159,10 +228,12 @@ def _place(request: HttpRequest) -> HttpResponse:
                 items=purchase.items,
                 from_cart=purchase.from_cart,
                 address_id=address_id,
+                pickup_store_id=store_id,
                 coupon_code=purchase.coupon_code or None,
                 flash_sale_id=purchase.flash_sale_id,
                 note=note,
                 idempotency_key=key,
+                points=purchase.points,
             )
             if started is not None and order.created_at < started:
                 raise _ReplayedOrder(order)

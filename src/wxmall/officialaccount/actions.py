@@ -1,0 +1,175 @@
+"""State changes of the Official Account side, one transaction each.
+
+`receive` stores a push and decides its passive reply inside the request WeChat waits on; everything
+else a push causes (followers, tags, membership, attribution) is `process`, run by a Celery task after
+the push is stored, so a slow database write or WeChat call never holds up the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from wxmall.accounts.actions import login_wechat
+from wxmall.accounts.points import join_on_follow
+from wxmall.celery import app as celery_app
+from wxmall.wechat import client
+from wxmall.wechat.config import NotConfigured
+from wxmall.wechat.errors import WeChatError
+
+from . import events, replies, scenes
+from .models import Follower, FollowerEvent, InboundMessage
+
+logger = logging.getLogger(__name__)
+PROCESS_TASK = "wxmall.officialaccount.process_inbound"  # tasks.process_inbound, named to avoid a cycle
+
+
+@dataclass(frozen=True)
+class Received:
+    inbound: InboundMessage
+    reply: str  # passive reply XML (plain), "" means answer `success`
+    duplicate: bool
+
+
+def dedupe_key(fields: dict[str, str]) -> str:
+    """MsgId for messages; FromUserName + CreateTime for events (reference §2.6). The event name is part
+    of an event's key too: a user's subscribe and the CLICK that follows can share one second."""
+    if fields.get("MsgId"):
+        return f"msg:{fields['MsgId']}"
+    return f"evt:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"[
+        :160
+    ]
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received:
+    """Store the push once and choose its reply. A re-send gets the reply the first delivery got."""
+    create_time = _int(fields.get("CreateTime", "")) or 0
+    values = dict(
+        appid=appid,
+        dedupe_key=dedupe_key(fields),
+        openid=fields.get("FromUserName", "")[:64],
+        msg_type=fields.get("MsgType", "")[:32],
+        event=fields.get("Event", "")[:64],
+        event_key=fields.get("EventKey", "")[:1024],
+        msg_id=_int(fields.get("MsgId", "") or fields.get("MsgID", "")),
+        content=fields.get("Content", "") if fields.get("MsgType") == "text" else "",
+        create_time=create_time,
+        mode=mode,
+        raw=raw,
+    )
+    try:
+        with transaction.atomic():
+            inbound = InboundMessage.objects.create(**values)
+    except IntegrityError:
+        existing = InboundMessage.objects.get(appid=appid, dedupe_key=values["dedupe_key"])
+        return Received(existing, existing.reply, duplicate=True)
+    reply = replies.answer(inbound)
+    if reply:
+        InboundMessage.objects.filter(pk=inbound.pk).update(reply=reply)
+    transaction.on_commit(lambda: kick_process(inbound.pk), robust=True)
+    return Received(inbound, reply, duplicate=False)
+
+
+def kick_process(inbound_id: int) -> None:
+    """Ask a worker to process the push now; if the broker is unreachable the sweep does it later."""
+    celery_app.signature(PROCESS_TASK, args=(inbound_id,)).apply_async(expires=300)
+
+
+def _follower(inbound: InboundMessage) -> Follower:
+    follower, _ = Follower.objects.get_or_create(appid=inbound.appid, openid=inbound.openid)
+    return follower
+
+
+def _pushed_at(inbound: InboundMessage) -> datetime:
+    return datetime.fromtimestamp(inbound.create_time, tz=UTC) if inbound.create_time else inbound.received_at
+
+
+def _unionid(inbound_id: int) -> str | None:
+    """A new follower's unionid, asked of WeChat before the transaction (never hold a lock over a call)."""
+    inbound = InboundMessage.objects.filter(pk=inbound_id, processed_at__isnull=True).first()
+    if inbound is None or inbound.event != "subscribe" or not inbound.openid:
+        return None
+    try:
+        return client("oa").user.info(inbound.openid).get("unionid") or None
+    except (WeChatError, NotConfigured):
+        return None  # membership still joins; the unionid arrives with the customer's first login
+
+
+def process(inbound_id: int) -> bool:
+    """Apply what a stored push means, once: the guarded UPDATE claims it, so two workers (or a re-run)
+    never apply it twice. Returns whether this call did the work."""
+    unionid = _unionid(inbound_id)
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = InboundMessage.objects.filter(pk=inbound_id, processed_at__isnull=True).update(
+            processed_at=now
+        )
+        if not claimed:
+            return False
+        inbound = InboundMessage.objects.get(pk=inbound_id)
+        if not inbound.openid:
+            return True
+        _apply(inbound, unionid)
+    return True
+
+
+def _apply(inbound: InboundMessage, unionid: str | None) -> None:
+    follower = _follower(inbound)
+    at = _pushed_at(inbound)
+    # Only ever move forward: an old push processed late does not overwrite newer state.
+    Follower.objects.filter(pk=follower.pk).filter(
+        Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=at)
+    ).update(last_interaction_at=at)
+    event = inbound.event
+    if inbound.msg_type == "event" and event == "subscribe":
+        Follower.objects.filter(pk=follower.pk).update(subscribed=True, last_subscribed_at=at)
+        Follower.objects.filter(pk=follower.pk, first_subscribed_at__isnull=True).update(
+            first_subscribed_at=at
+        )
+        events.record(follower, FollowerEvent.Kind.SUBSCRIBED, inbound=inbound)
+        _join_membership(follower, inbound, unionid)
+    elif inbound.msg_type == "event" and event == "unsubscribe":
+        Follower.objects.filter(pk=follower.pk).update(subscribed=False, unsubscribed_at=at)
+        events.record(follower, FollowerEvent.Kind.UNSUBSCRIBED, inbound=inbound)
+    elif inbound.msg_type == "event" and event in ("CLICK", "VIEW", "view_miniprogram"):
+        events.record(follower, FollowerEvent.Kind.CLICKED, inbound.event_key[:200], inbound=inbound)
+    scene = scenes.scene_of(inbound)
+    if scene:
+        scenes.apply_scene(follower, scene, inbound)
+
+
+def _join_membership(follower: Follower, inbound: InboundMessage, unionid: str | None) -> None:
+    """Following makes the follower a customer (their WeChat identity, by unionid when WeChat gives one)
+    and a member."""
+    customer = login_wechat(appid=inbound.appid, openid=inbound.openid, kind="oa", unionid=unionid)
+    Follower.objects.filter(pk=follower.pk).update(customer=customer)
+    join_on_follow(customer)
+    events.record(follower, FollowerEvent.Kind.JOINED, inbound=inbound)
+
+
+def process_pending(limit: int = 500) -> int:
+    """Process pushes whose task kick was lost (broker down, worker restart)."""
+    ids = list(
+        InboundMessage.objects.filter(processed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    done = 0
+    for inbound_id in ids:
+        try:
+            done += process(inbound_id)
+        except Exception:  # one bad push must not stop the sweep; it is retried next sweep
+            logger.exception("processing OA push %s failed", inbound_id)
+    return done

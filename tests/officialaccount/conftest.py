@@ -1,0 +1,51 @@
+import pytest
+
+from wxmall.officialaccount.testing import Pusher, configure
+
+
+@pytest.fixture(autouse=True)
+def _only_the_tests_own_fallbacks():
+    """These tests exercise the message server and its hook, not the FAQ bot wxmall.support registers:
+    start each from an empty fallback registry (tests/support covers the bot behind the hook)."""
+    from wxmall.officialaccount import hooks
+
+    with pytest.MonkeyPatch.context() as patch:  # its own: a test's monkeypatch.undo() leaves it in place
+        patch.setattr(hooks, "registry", hooks.Registry())
+        yield
+
+
+@pytest.fixture
+def oa(settings):
+    return configure(settings)
+
+
+@pytest.fixture
+def push(oa):
+    return Pusher(oa)
+
+
+@pytest.fixture
+def oa_hub(live_server, settings, wxsandbox_factory, wxsandbox_base_config):
+    """A live hub whose Official Account is wxsandbox's, pushing to the hub's message server.
+    `start(mode)` returns the SandboxHandle."""
+    import dataclasses
+
+    from wxmall.wechat.clients import registry
+    from wxmall.wechat.testing import forget_credentials, use_sandbox
+    from wxsandbox.config import OFFICIAL_ACCOUNT
+
+    def start(mode: str = "safe"):
+        base = live_server.url.replace("localhost", "127.0.0.1")
+        apps = tuple(
+            dataclasses.replace(a, server_url=f"{base}/wechat/oa/{a.appid}/", message_mode=mode)
+            if a.kind == OFFICIAL_ACCOUNT
+            else a
+            for a in wxsandbox_base_config.apps
+        )
+        sb = wxsandbox_factory(apps=apps)
+        use_sandbox(settings, sb)
+        forget_credentials(settings)
+        registry().recorder.discard()
+        return sb
+
+    return start
