@@ -22,19 +22,20 @@ Everything it started (gunicorn, PostgreSQL) is stopped before it exits, also on
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
 
-import httpx
-from harness import ROOT, bench_env, free_port, wait_for
+from _harness import (
+    bench_env,
+    hammer,
+    healthz,
+    percentile,
+    start_gunicorn,
+)
 
 
 # --- data -----------------------------------------------------------------------------------------------
@@ -149,110 +150,6 @@ def verify(info: dict) -> dict:
     }
 
 
-# --- server ---------------------------------------------------------------------------------------------
-def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int, worker_class: str) -> str:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "wxmall.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        worker_class,
-        "--threads",
-        str(threads),
-        "--log-level",
-        "warning",
-        "--keep-alive",
-        "30",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-
-    def stop() -> None:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    stack.callback(stop)
-    base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, "gunicorn", timeout=90)
-    return base
-
-
-# --- load ---------------------------------------------------------------------------------------------
-# The client is a few lines of asyncio over raw keep-alive HTTP/1.1 connections in one thread: it costs
-# tens of microseconds per request, so on a 2-core machine nearly all the CPU goes to the server under
-# test, for the orders and for /healthz alike (a thread pool of httpx clients took a large share of it,
-# which flattered the slow endpoint and hid the fast one).
-class _Connection:
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader = self.writer = None
-
-    async def request(self, raw: bytes) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
-        await self.reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection") == "close":
-            self.close()
-        return int(lines[0].split()[1])
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-def hammer(base: str, jobs: list, concurrency: int, make_request) -> tuple[list, float]:
-    """Send every job's request (`make_request(job)` → raw HTTP/1.1 bytes) over `concurrency`
-    keep-alive connections. Returns [(status, latency_s, finished_at)] and the wall time."""
-    host, port = base.removeprefix("http://").split(":")
-    queue = iter(jobs)
-    results: list[tuple[int, float, float]] = []
-
-    async def run() -> float:
-        start = time.perf_counter()
-
-        async def connection() -> None:
-            conn = _Connection(host, int(port))
-            try:
-                for job in queue:
-                    raw = make_request(job)
-                    t0 = time.perf_counter()
-                    try:
-                        status = await asyncio.wait_for(conn.request(raw), 30)
-                    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-                        status = 0
-                        conn.close()
-                    t1 = time.perf_counter()
-                    results.append((status, t1 - t0, t1 - start))
-            finally:
-                conn.close()
-
-        await asyncio.gather(*(connection() for _ in range(concurrency)))
-        return time.perf_counter() - start
-
-    wall = asyncio.run(run())
-    return results, wall
-
-
-def healthz(base: str):
-    raw = f"GET /healthz HTTP/1.1\r\nHost: {base.removeprefix('http://')}\r\n\r\n".encode()
-    return lambda _job: raw
-
-
 def place(base: str):
     csrf = secrets.token_hex(16)  # 32 chars: Django accepts an unmasked secret equal to the cookie
     host = base.removeprefix("http://")
@@ -277,13 +174,6 @@ def place(base: str):
     return request
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stock", type=int, default=500)
@@ -303,7 +193,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        _, env = bench_env(stack, MERCHANT_WEBHOOK_URL="")
+        _var_dir, env = bench_env(stack, MERCHANT_WEBHOOK_URL="")
 
         t0 = time.perf_counter()
         info = prepare(args.stock, args.stock + args.extra, args.skus)

@@ -32,9 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import ROOT, bench_env, wait_for
-
-from checkout import hammer, healthz, percentile, start_gunicorn
+from _harness import ROOT, bench_env, hammer, healthz, percentile, start_gunicorn, wait_for
 
 
 class Webhook:

@@ -30,15 +30,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-
-from checkout import (
+from _harness import (
     ROOT,
-    _stop_on_sigterm,
     hammer,
     healthz,
     percentile,
     start_gunicorn,
     start_private_postgres,
+    stop_on_sigterm,
 )
 
 OA = {
@@ -115,7 +114,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        stack.enter_context(_stop_on_sigterm())
+        stack.enter_context(stop_on_sigterm())
         var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
         stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
         url = os.environ.get("DATABASE_URL", "")

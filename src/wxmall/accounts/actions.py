@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from wxmall.core.errors import DomainError
@@ -36,7 +36,11 @@ _ADDRESS_LIMITS = {
 
 
 def lock_customer(user) -> None:
-    """Serialize this customer's own writes (address book, cart, placement) on their `User` row."""
+    """Serialize this customer's own writes (address book, cart, placement) on their `User` row.
+    SQLite has no row locks (its SELECT … FOR UPDATE is a plain SELECT): there the transaction's
+    BEGIN IMMEDIATE already serialises every writer, so the round trip is skipped."""
+    if not connection.features.has_select_for_update:
+        return
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
