@@ -110,12 +110,14 @@ def _mount_routers() -> None:
     from wxmall.core.api import router as core
     from wxmall.orders.api import router as orders
     from wxmall.payments.api import router as payments
+    from wxmall.pickup.api import router as pickup
     from wxmall.wechat.api import router as wechat
 
     api.add_router("/catalog", catalog)
     api.add_router("/checkout", checkout)
     api.add_router("/orders", orders)
     api.add_router("/payments", payments)
+    api.add_router("/pickup", pickup)
     api.add_router("/core", core)
     api.add_router("/wechat", wechat)
     api.add_router("/compliance", compliance)

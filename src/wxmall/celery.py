@@ -77,6 +77,16 @@ def beat_schedule() -> dict:
             "schedule": 30.0,
             "options": {"expires": 30},
         },
+        "officialaccount-sync-tags": {
+            "task": "wxmall.officialaccount.sync_tags",  # follower tags both ways with WeChat
+            "schedule": 600.0,
+            "options": {"expires": 600},
+        },
+        "marketing-flush-clicks": {
+            "task": "wxmall.marketing.flush_clicks",  # buffered redirect clicks into the database
+            "schedule": settings.MARKETING_FLUSH_INTERVAL_SECONDS,
+            "options": {"expires": settings.MARKETING_FLUSH_INTERVAL_SECONDS},
+        },
         # WeChat Pay generates the previous day's bills by about 10:00 Beijing time.
         "payments-reconcile-yesterday": {
             "task": "wxmall.payments.reconcile_yesterday",

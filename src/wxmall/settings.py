@@ -1,6 +1,7 @@
 """One env-driven settings module (12-factor). Defaults are the embedded mode of `make run` and the tests:
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
+import hashlib
 import os
 import re
 from datetime import timedelta
@@ -132,9 +133,15 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
             "never derived from the public default."
         )
     import base64
-    import hashlib
 
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+
+# Key of the lookup hashes beside encrypted columns (phone numbers, emails: core.fields.lookup_hash).
+# Derived from the newest encryption key unless set; set it before rotating FIELD_ENCRYPTION_KEYS.
+FIELD_LOOKUP_KEY = (
+    _env("FIELD_LOOKUP_KEY")
+    or hashlib.sha256(b"wxmall-lookup:" + FIELD_ENCRYPTION_KEYS[0].encode()).hexdigest()
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "*")
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
@@ -162,12 +169,15 @@ INSTALLED_APPS = [
     "wxmall.checkout",
     "wxmall.orders",
     "wxmall.payments",
+    "wxmall.pickup",
     "wxmall.storefront",
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
     "wxmall.officialaccount",
+    "wxmall.marketing",
     "wxmall.store",
+    "wxmall.support",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +240,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = _env("REDIS_URL") or ""
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions in Redis too: no session query on each request, no session row written at each login.
+    # A Redis that loses its data logs customers out (nothing else is lost); SESSION_ENGINE overrides.
+    SESSION_ENGINE = _env("SESSION_ENGINE") or "django.contrib.sessions.backends.cache"
 else:
     CACHES = {
         "default": {
@@ -495,7 +508,7 @@ WECHAT_APPS = {
         "secret": _env("WECHAT_MP_SECRET") or "",
     },
     "store": {
-        "appid": _env("WECHAT_STORE_APPID") or "",
+        "appid": _env("WECHAT_STORE_APPID") or ("wx5b1f0a7c3e9d0c03" if DEMO else ""),
         "secret": _env("WECHAT_STORE_SECRET") or "",
     },
 }
@@ -535,6 +548,11 @@ OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
 # A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
 # seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
 OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
+
+# --- marketing: tracked links (wxmall.marketing) -----------------------------------------------------
+# Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
+MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
+MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS", 5.0)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not

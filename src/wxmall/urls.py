@@ -15,9 +15,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("console/compliance/", include("wxmall.compliance.urls")),
+    path("console/oa/", include("wxmall.officialaccount.console_urls")),
+    path("console/support/", include("wxmall.support.urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
+    path("l/", include("wxmall.marketing.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

@@ -152,3 +152,30 @@ def test_a_js_code_of_the_mini_program_is_not_a_phone_code(wxsandbox, mp):
     wrong = post(Client(), "phone", {"code": js_code(wxsandbox)}, HTTP_X_WX_SESSION=session)
     assert wrong.status_code == 400 and wrong.json()["code"] == "phone_code_invalid"
     assert User.objects.get().phone == ""
+
+
+def test_logout_revokes_the_session_token(wxsandbox, mp):
+    from django.contrib.sessions.models import Session
+
+    session = login(Client(), js_code(wxsandbox)).json()["session_id"]
+    mini = Client()
+    assert post(mini, "logout", {}, HTTP_X_WX_SESSION=session).status_code == 204
+    assert not Session.objects.filter(session_key=session).exists()
+    # The revoked token is refused everywhere afterwards, logout included; nothing is bound.
+    for path in ("phone", "logout"):
+        again = post(mini, path, {"code": phone_code(wxsandbox)}, HTTP_X_WX_SESSION=session)
+        assert again.status_code == 401
+    assert User.objects.get().phone == ""
+    # Without a token, or with a forged or overlong one: 401, and other sessions are untouched.
+    other = login(Client(), js_code(wxsandbox, user="lihua")).json()["session_id"]
+    for token in ({}, {"HTTP_X_WX_SESSION": "x" * 32}, {"HTTP_X_WX_SESSION": "y" * 65}):
+        assert post(mini, "logout", {}, **token).status_code == 401
+    assert Session.objects.filter(session_key=other).exists()
+
+
+def test_logout_of_a_web_session_id_is_refused(wxsandbox, mp, customer):
+    web = Client()
+    web.force_login(customer)
+    web_session = web.cookies["sessionid"].value
+    assert post(Client(), "logout", {}, HTTP_X_WX_SESSION=web_session).status_code == 401
+    assert web.get("/api/checkout/session").json()["authenticated"] is True

@@ -177,7 +177,9 @@ def test_place_order_bad_input_writes_nothing(api, customer, other_customer, add
     refused_request(
         api, url, {"items": item, "address_id": make_address(other_customer).pk}, 404, "address_not_found"
     )
-    refused_request(api, url, {"items": item}, 400, "invalid_request")
+    refused_request(
+        api, url, {"items": item}, 400, "pickup_or_address_required"
+    )  # neither delivery nor pickup
     refused_request(
         api, url, {"items": item, "address_id": address.pk, "surprise": 1}, 400, "invalid_request"
     )

@@ -29,9 +29,9 @@ class FlashMode:
 
     @property
     def store(self):
-        from wxmall.checkout import admission
+        from wxmall.checkout import flash_store
 
-        return admission.store()
+        return flash_store.store_for(self.redis_url)
 
     def settle(self, rounds: int = 50) -> int:
         """Run the worker until no ticket is left queued (a no-op on the synchronous path)."""

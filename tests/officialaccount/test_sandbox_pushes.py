@@ -43,7 +43,7 @@ def test_follow_message_click_scan_unfollow(oa_hub, mode, monkeypatch):
     follower = Follower.objects.get(openid=openid)
     assert not follower.subscribed and follower.first_subscribed_at and follower.first_scene == "store-xuhui"
     kinds = set(FollowerEvent.objects.filter(follower=follower).values_list("kind", flat=True))
-    assert kinds == {"subscribed", "scanned", "unsubscribed"}
+    assert kinds == {"subscribed", "joined", "scanned", "unsubscribed"}
     assert InboundMessage.objects.filter(mode=mode).count() == 5
     assert actions.process_pending() == 0  # processed once
 
@@ -58,3 +58,66 @@ def test_a_duplicated_push_is_stored_and_processed_once(oa_hub):
         assert sb.wait_delivery(delivery_id)["status"] == "delivered"
     assert InboundMessage.objects.filter(msg_type="text").count() == 1
     assert actions.process_pending() == 2 and actions.process_pending() == 0
+
+
+def test_a_store_qr_follow_tags_attributes_and_joins_membership(oa_hub):
+    from django.test import Client
+
+    from wxmall.accounts.models import Member, WeChatIdentity
+    from wxmall.accounts.testing import make_customer
+    from wxmall.officialaccount.models import Attribution, SceneCode
+
+    sb = oa_hub("safe")
+    staff = Client()
+    staff.force_login(make_customer("oa-boss", is_staff=True, is_superuser=True))
+    form = {"scene": "store-xuhui", "name": "徐汇门店", "kind": "store", "tag": "徐汇门店"}
+    assert staff.post("/console/oa/codes/", form).status_code == 302
+    code = SceneCode.objects.get()
+    assert code.ticket and code.tag.name == "徐汇门店"
+    assert sb.control("POST", "mp/qrcode/resolve", json={"ticket": code.ticket})["scene"] == "store-xuhui"
+
+    followed = sb.control("POST", "mp/oa/scan", json={"user": "xiaoming", "ticket": code.ticket})
+    assert followed["event"] == "subscribe"
+    sb.control(
+        "POST", "mp/oa/scan", json={"user": "xiaoming", "ticket": code.ticket}
+    )  # SCAN, already following
+    assert actions.process_pending() == 2
+
+    appid = sb.app_of_kind("official_account").appid
+    follower = Follower.objects.get(openid=sb.openid("xiaoming", appid))
+    assert follower.first_scene == "store-xuhui" and [t.name for t in follower.tags.all()] == ["徐汇门店"]
+    assert [(a.code_id, a.subscribed) for a in Attribution.objects.order_by("id")] == [
+        (code.pk, True),
+        (code.pk, False),
+    ]
+    identity = WeChatIdentity.objects.get(appid=appid, openid=follower.openid)
+    assert follower.customer == identity.user
+    assert Member.objects.get(user=identity.user).source == Member.Source.FOLLOW
+    page = staff.get("/console/oa/").content.decode()
+    assert "徐汇门店" in page
+
+
+def test_tags_sync_both_ways_with_wechat(oa_hub):
+    from wxmall.officialaccount import tags
+    from wxmall.officialaccount.models import FollowerTag
+    from wxmall.wechat import client
+
+    sb = oa_hub("safe")
+    appid = sb.app_of_kind("official_account").appid
+    for user in ("xiaoming", "lihua"):
+        sb.control("POST", "mp/oa/follow", json={"user": user})
+    actions.process_pending()
+    me, you = (Follower.objects.get(openid=sb.openid(u, appid)) for u in ("xiaoming", "lihua"))
+    local = FollowerTag.objects.create(name="徐汇门店")
+    tags.tag_followers(local, [me])
+    wx = client("oa")
+    remote_id = wx.tags.create("老客户")  # made by staff on mp.weixin.qq.com
+    wx.tags.tag(remote_id, [you.openid])
+
+    result = tags.sync(appid)
+    assert (result.created_on_wechat, result.created_here, result.pushed, result.pulled) == (1, 1, 1, 1)
+    local.refresh_from_db()
+    assert wx.tags.ids_of(me.openid) == [local.wechat_id]
+    assert [t.name for t in you.tags.all()] == ["老客户"]
+    again = tags.sync(appid)
+    assert (again.created_on_wechat, again.created_here, again.pushed, again.pulled) == (0, 0, 0, 0)

@@ -23,11 +23,15 @@ def order(customer, address, sku):
 
 def test_apps_register_their_hooks_at_start_up():
     from wxmall.payments import order_hooks as payments
+    from wxmall.pickup import order_hooks as pickup
+    from wxmall.store import order_hooks as store
 
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.CANCELLED) == [
         points.restore_on_cancel,
         release.on_cancelled,
         payments.close_wechat_orders,
+        pickup.void_code,
+        store.settle_short_stock,
     ]
     # accounts comes before checkout in INSTALLED_APPS, so its hooks run first; spent points come back
     # before earned ones are taken back.
@@ -35,9 +39,16 @@ def test_apps_register_their_hooks_at_start_up():
         points.return_on_refunded,
         points.reverse_on_refund,
         release.on_refunded,
+        pickup.void_code,
+        store.settle_short_stock,
     ]
-    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [points.earn_on_paid, actions.count_sales]
-    assert hooks.registry.for_move(S.PAID, S.SHIPPED) == []
+    assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
+        points.earn_on_paid,
+        actions.count_sales,
+        pickup.issue_code,
+    ]
+    assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [pickup.refuse_shipping, store.send_delivery]
+    assert hooks.registry.for_move(S.PAID, S.COMPLETED) == [pickup.require_verification]
 
 
 def test_registering_after_start_up_is_refused():

@@ -1,11 +1,10 @@
 """Refunds through wxsandbox: partial then full, refund notifications, stock back; surplus payments on a
 cancelled order refunded automatically; Mini Program requestPayment parameters."""
 
-import time
-
 import pytest
 from django.test import Client
 
+from helpers.pay import paid, settle
 from wxmall.accounts.models import WeChatIdentity
 from wxmall.catalog.models import SKU
 from wxmall.core.relay import relay
@@ -35,24 +34,6 @@ def staff(db):
     client = Client()
     client.force_login(user)
     return client
-
-
-def paid(live_pay, order, customer):
-    payment = actions.start_payment(order.order_no, customer, "native")
-    done = live_pay.control("POST", "pay/confirm", json={"code_url": payment.code_url, "user_id": "lihua"})
-    assert live_pay.wait_delivery(done["deliveries"][0])["status"] == "delivered"
-    order.refresh_from_db()
-    assert order.status == OrderStatus.PAID
-    return payment
-
-
-def settle(predicate, timeout=10.0):
-    """Relay the outbox (as the worker would) until `predicate()` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "refund did not settle"
-        relay()
-        time.sleep(0.05)
 
 
 def test_partial_then_full_refund_returns_the_stock(live_pay, order, customer, staff, sku):

@@ -14,20 +14,21 @@ def store(db, settings):
 
 @pytest.fixture
 def wx_store(db, settings, wxsandbox):
-    """The hub wired to a live wxsandbox, the Store client authenticating as a sandbox app (same token
-    wire as any app), and a bound shop. Until the sandbox emulates /channels/ec/* its fault rules still
-    answer on those paths, which is what the fault tests use."""
-    from wxmall.store.testing import make_shop, store_settings
+    """The hub wired to a live wxsandbox's WeChat Store (its seeded shop app: AppID/AppSecret, push Token
+    and EncodingAESKey), with the shop connected through basics/info/get."""
+    from wxmall.store.actions import binding
     from wxmall.wechat.clients import registry
-    from wxmall.wechat.testing import forget_credentials, sandbox_apps, use_sandbox
+    from wxmall.wechat.testing import forget_credentials, use_sandbox
+    from wxsandbox.config import STORE
 
     use_sandbox(settings, wxsandbox)
-    apps = sandbox_apps(wxsandbox)
-    settings.WECHAT_APPS = {**settings.WECHAT_APPS, "store": dict(apps["oa"])}
-    store_settings(settings, appid=apps["oa"]["appid"])
+    app = wxsandbox.app_of_kind(STORE)
+    settings.WECHAT_APPS = {**settings.WECHAT_APPS, "store": {"appid": app.appid, "secret": app.secret}}
+    settings.WECHAT_STORE_PUSH_TOKEN = app.token
+    settings.WECHAT_STORE_PUSH_AES_KEY = app.encoding_aes_key
     settings.WECHAT_RETRY_BACKOFF_SECONDS = 0.01
     settings.WECHAT_RETRY_BACKOFF_MAX_SECONDS = 0.02
     forget_credentials(settings)
     registry().recorder.discard()
-    make_shop(appid=apps["oa"]["appid"])
+    binding.connect()
     return wxsandbox

@@ -126,7 +126,7 @@ def test_build_spu_speaks_the_reference_shape(store):
     assert spu["cats_v2"] == [{"cat_id": "10000111"}, {"cat_id": "10000113"}, {"cat_id": "6091"}]
     sku = spu["skus"][0]
     assert (sku["sale_price"], sku["market_price"], sku["stock_num"]) == (399_900, 459_900, 20)
-    assert {"attr_key": "内存", "attr_value": "16G"} in sku["sku_attrs"]
+    assert {"attr_key": "内存容量", "attr_value": "16G"} in sku["sku_attrs"]
     assert spu["out_product_id"] == str(product.pk) and spu["brand_id"] == "2100000000"
 
 

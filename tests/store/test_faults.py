@@ -3,14 +3,14 @@
 
 from django.db import transaction
 
+from wxmall.catalog import stock
 from wxmall.core.models import OutboxMessage, OutboxStatus
 from wxmall.core.relay import relay
 from wxmall.store.actions import products
-from wxmall.store.models import StoreProduct, SyncState
-from wxmall.store.stock_sync import queue_sku
+from wxmall.store.models import StoreProduct, StoreSku, SyncState
 from wxmall.store.testing import make_store_product, make_synced
 
-STOCK_GET = "/channels/ec/product/stock/get"
+STOCK_UPDATE = "/channels/ec/product/stock/update"
 
 
 def calls(sandbox, path):
@@ -18,40 +18,46 @@ def calls(sandbox, path):
 
 
 def queued_stock_row():
+    """A local stock change of -3 on a synced SKU, queued for the Store."""
     product = make_store_product()
     make_synced(product)
     with transaction.atomic():
-        assert queue_sku(product.skus.get().pk)
+        assert stock.adjust(product.skus.get().pk, -3)
     return OutboxMessage.objects.get(kind="store.stock_sync")
+
+
+def pending_delta() -> int:
+    return StoreSku.objects.get().pending_delta
 
 
 def test_system_busy_is_retried_by_the_client_then_by_the_relay(wx_store, settings):
     settings.WECHAT_RETRY_ATTEMPTS = 3
-    wx_store.add_fault(target=STOCK_GET, errcode=-1)
+    wx_store.add_fault(target=STOCK_UPDATE, errcode=-1)
     row = queued_stock_row()
     result = relay()
     row.refresh_from_db()
     assert result.retried == 1 and row.status == OutboxStatus.PENDING and row.attempts == 1
     assert "errcode -1" in row.last_error
-    assert calls(wx_store, STOCK_GET) == 3
+    assert calls(wx_store, STOCK_UPDATE) == 3
+    assert pending_delta() == -3  # not sent: kept for the retry
 
 
 def test_daily_quota_is_not_hammered(wx_store):
-    wx_store.add_fault(target=STOCK_GET, errcode=45009)
+    wx_store.add_fault(target=STOCK_UPDATE, errcode=45009)
     row = queued_stock_row()
     relay()
     row.refresh_from_db()
     assert row.status == OutboxStatus.PENDING and "45009" in row.last_error
-    assert calls(wx_store, STOCK_GET) == 1
+    assert calls(wx_store, STOCK_UPDATE) == 1
 
 
 def test_a_refused_token_is_refreshed_once(wx_store):
-    wx_store.add_fault(target=STOCK_GET, errcode=40001)
+    wx_store.add_fault(target=STOCK_UPDATE, errcode=40001)
     row = queued_stock_row()
     relay()
     row.refresh_from_db()
     assert row.status == OutboxStatus.PENDING and "40001" in row.last_error
-    assert calls(wx_store, STOCK_GET) == 2  # the failed call and one retry with a fresh token
+    assert calls(wx_store, STOCK_UPDATE) == 2  # the failed call and one retry with a fresh token
     assert calls(wx_store, "/cgi-bin/stable_token") == 2
 
 

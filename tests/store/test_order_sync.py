@@ -207,3 +207,38 @@ def test_a_store_order_sold_out_here_keeps_the_pool_consistent_when_cancelled(sy
     assert StoreOrder.objects.get().source["stock_short"] == [synced_sku.sku_id]
     orders.apply_order({**data, "status": 250, "update_time": data["update_time"] + 1})
     assert SKU.objects.get().stock == 1  # nothing given back that was never taken
+
+
+def test_a_mini_program_order_shipped_from_the_console_reports_its_shipping(
+    customer, address, sku, admin_user
+):
+    from django.utils import timezone
+
+    from wxmall.checkout import actions as checkout
+    from wxmall.orders import actions as order_actions
+    from wxmall.payments.models import Payment, PaymentStatus, PayMethod
+
+    order = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
+    Payment.objects.create(
+        order=order,
+        method=PayMethod.MINIPROGRAM,
+        status=PaymentStatus.PAID,
+        appid="wx5b1f0a7c3e9d0b02",
+        mchid="1230000109",
+        amount=order.total,
+        out_trade_no=f"{order.order_no}-1",
+        payer_openid="o-mp-payer",
+        transaction_id="4200009999",
+    )
+    order_actions.mark_paid(order.order_no, "4200009999", timezone.now(), order.total)
+    assert orders.ship(order.pk, admin_user, delivery_id="SF", waybill_id="SF0001") is None
+    row = OutboxMessage.objects.get(kind="mp.upload_shipping_info")
+    assert row.payload["transaction_id"] == "4200009999" and row.payload["tracking_no"] == "SF0001"
+    assert row.payload["openid"] == "o-mp-payer" and row.payload["item_desc"].endswith("*1")
+
+
+def test_an_h5_order_is_not_shipped_through_the_store_form(customer, address, sku, admin_user):
+    from wxmall.checkout import actions as checkout
+
+    order = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
+    refused("store_order_not_from_store", orders.ship, order.pk, admin_user, delivery_id="SF", waybill_id="1")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from wxmall.core.errors import DomainError
 
-from . import points
+from . import phones, points
 from .errors import AccountError
 from .models import Address, CustomerMerge, Member, PointsEntry, User, WeChatIdentity
 
@@ -312,6 +312,7 @@ def merge_customers(
             moved["accounts.address.cleared_default"] = cleared_defaults
 
         points_moved, paid_moved = points.move_membership(source, target)
+        copied = _copy_profile(source, target)
         User.objects.filter(pk=source.pk).update(is_active=False)
         return CustomerMerge.objects.create(
             source=source,
@@ -322,8 +323,47 @@ def merge_customers(
             kept=kept,
             points_moved=points_moved,
             paid_total_moved=paid_moved,
+            fields_copied=copied,
             source_was_active=source.is_active,
             reversible_until=timezone.now() + timedelta(days=settings.ACCOUNTS_MERGE_REVERSIBLE_DAYS),
+        )
+
+
+# Profile fields a merge fills in on the target when it has none (the source keeps its own copy).
+PROFILE_FIELDS = ("phone", "email", "nickname", "avatar_url", "first_name", "last_name")
+
+
+def _copy_profile(source: User, target: User) -> dict:
+    """Fill the target's empty profile fields from the source (the phone with its lookup hash) and the
+    membership's start from the earlier of the two; what changed is returned for the reversal."""
+    changes = {f: getattr(source, f) for f in PROFILE_FIELDS if getattr(source, f) and not getattr(target, f)}
+    if "phone" in changes:
+        changes["phone_hash"] = source.phone_hash or phones.phone_hash(source.phone)
+    if changes:
+        User.objects.filter(pk=target.pk).update(**changes)
+    copied = {f: True for f in changes if f != "phone_hash"}
+    source_member = Member.objects.filter(user=source).first()
+    target_member = Member.objects.filter(user=target).first()
+    if source_member and target_member and source_member.joined_at < target_member.joined_at:
+        Member.objects.filter(pk=target_member.pk).update(
+            joined_at=source_member.joined_at, source=source_member.source
+        )
+        copied["member_joined_at"] = target_member.joined_at.isoformat()
+        copied["member_source"] = target_member.source
+    return copied
+
+
+def _uncopy_profile(source: User, target: User, copied: dict) -> None:
+    """Undo `_copy_profile`: a field the target still holds unchanged goes back to empty."""
+    target.refresh_from_db()
+    cleared = {f: "" for f in PROFILE_FIELDS if copied.get(f) and getattr(target, f) == getattr(source, f)}
+    if "phone" in cleared:
+        cleared["phone_hash"] = ""
+    if cleared:
+        User.objects.filter(pk=target.pk).update(**cleared)
+    if "member_joined_at" in copied:
+        Member.objects.filter(user=target).update(
+            joined_at=datetime.fromisoformat(copied["member_joined_at"]), source=copied["member_source"]
         )
 
 
@@ -350,6 +390,7 @@ def reverse_merge(merge_id: int, *, staff: User) -> CustomerMerge:
         if cleared and not Address.objects.filter(user=source, is_default=True).exists():
             Address.objects.filter(pk=cleared[0], user=source).update(is_default=True)
         points.unmove_membership(source, target, merge.points_moved, merge.paid_total_moved)
+        _uncopy_profile(source, target, merge.fields_copied)
         if merge.source_was_active:
             User.objects.filter(pk=source.pk).update(is_active=True)
         CustomerMerge.objects.filter(pk=merge.pk).update(reversed_at=timezone.now(), reversed_by=staff)
@@ -366,5 +407,7 @@ def link_store_account(wechat_user: User, account: User) -> CustomerMerge:
 
 
 def set_phone(user: User, phone: str) -> None:
-    """The phone number WeChat vouched for becomes the customer's (encrypted at rest)."""
-    User.objects.filter(pk=user.pk).update(phone=phone[:32])
+    """The phone number WeChat vouched for becomes the customer's (encrypted at rest, with its lookup
+    hash over the normal form)."""
+    normal = phones.normalize(phone) or phone[:32]
+    User.objects.filter(pk=user.pk).update(phone=normal, phone_hash=phones.phone_hash(normal))

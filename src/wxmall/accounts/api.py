@@ -5,14 +5,17 @@ in (identity joined by unionid) and answers a Django session: the cookie, and it
 Mini Program to send back as the `X-WX-Session` header (wx.request keeps no cookies). The session_key
 WeChat returned stays on the identity, encrypted; it is never part of a response.
 `POST /miniprogram/phone {code}` (header auth, so no CSRF token) exchanges a getPhoneNumber code and stores
-the number on the customer, encrypted. WeChat is asked before anything is written."""
+the number on the customer, encrypted. WeChat is asked before anything is written.
+`POST /miniprogram/logout` (header auth) revokes the `X-WX-Session` session: later use of it is a 401."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, login
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils.crypto import constant_time_compare
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import APIKeyHeader
 from pydantic import Field
 
@@ -70,7 +73,8 @@ class MiniProgramSessionAuth(APIKeyHeader):
     def authenticate(self, request, key):
         if not key or len(key) > 64:
             return None
-        session = SessionStore(session_key=key)
+        # The configured engine (the database, or Redis when REDIS_URL is set), as login() used.
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
         if not session.exists(key) or MP_IDENTITY not in session:
             return None
         user = User.objects.filter(pk=session.get(SESSION_KEY), is_active=True).first()
@@ -134,3 +138,18 @@ def miniprogram_phone(request, payload: CodeIn):
     )
     actions.set_phone(request.auth, phone)
     return PhoneOut(phone_masked=mask_phone(phone))
+
+
+@router.post(
+    "/miniprogram/logout",
+    auth=MiniProgramSessionAuth(),
+    response={204: None, **errors(401, *BODY)},
+    summary="小程序退出登录",
+)
+def miniprogram_logout(request):
+    # The authenticated header names a live Mini Program session: delete it server-side, so the token
+    # (and the cookie of the same session, if the client kept one) stops working at once.
+    import_module(settings.SESSION_ENGINE).SessionStore(
+        session_key=request.headers[MiniProgramSessionAuth.param_name]
+    ).delete()
+    return Status(204, None)

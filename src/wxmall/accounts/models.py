@@ -12,6 +12,8 @@ class User(AbstractUser):
     avatar_url = models.URLField("头像", blank=True)
     # The number WeChat vouched for (Mini Program getPhoneNumber); personal data, encrypted at rest.
     phone = EncryptedTextField("手机号", blank=True, default="")
+    # lookup_hash of `phone`: how a phone number finds its customer (imports, phone binding) unencrypted.
+    phone_hash = models.CharField("手机号索引", max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = "用户"
@@ -108,6 +110,9 @@ class CustomerMerge(models.Model):
     kept = models.JSONField("未迁移的数据", default=dict)  # rows a unique rule kept with the source
     points_moved = models.IntegerField("迁移积分", default=0)
     paid_total_moved = models.BigIntegerField("迁移累计消费(分)", default=0)
+    # Profile fields the target lacked and took from the source ({"phone": true, …}); a reversal clears
+    # those the target still holds unchanged.
+    fields_copied = models.JSONField("补全的资料", default=dict)
     source_was_active = models.BooleanField("被合并用户原为启用", default=True)
     created_at = models.DateTimeField("合并时间", auto_now_add=True)
     reversible_until = models.DateTimeField("可撤销至")

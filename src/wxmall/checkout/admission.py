@@ -164,12 +164,17 @@ def admit(
 def _place_now(user, flash_sale_id: int, ticket: str, *, address_id: int, quantity: int) -> Ticket:
     from .actions import place_order
 
-    sale = FlashSale.objects.filter(pk=flash_sale_id).values_list("sku_id", flat=True).first()
+    sale = FlashSale.objects.filter(pk=flash_sale_id).values_list("sku_id", "sold", "quota").first()
     if sale is None:
         raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
+    sku_id, sold, quota = sale
+    if sold + quantity > quota and not _order_for(user, ticket):
+        # Sold out already: refuse without queueing for the write lock. Only a refusal is decided on
+        # this read; the units themselves are taken by place_order's guarded UPDATE.
+        raise DomainError(CheckoutError.FLASH_SALE_SOLD_OUT)
     order = place_order(
         user,
-        items=[(sale, quantity)],
+        items=[(sku_id, quantity)],
         address_id=address_id,
         flash_sale_id=flash_sale_id,
         idempotency_key=order_key(ticket),
@@ -234,12 +239,16 @@ def status(user, ticket: str, *, replayed: bool = False) -> Ticket:
             state = data.get("state", "")
             if state in ("queued", "failed"):
                 return Ticket(ticket, state, code=data.get("code", ""), replayed=replayed)
-    order = (
-        Order.objects.filter(user=user, idempotency_key=order_key(ticket)).only("order_no", "status").first()
-    )
+    order = _order_for(user, ticket)
     if order is None:
         raise DomainError(CheckoutError.FLASH_TICKET_NOT_FOUND)
     return Ticket(ticket, _order_state(order.status), order_no=order.order_no, replayed=replayed)
+
+
+def _order_for(user, ticket: str) -> Order | None:
+    return (
+        Order.objects.filter(user=user, idempotency_key=order_key(ticket)).only("order_no", "status").first()
+    )
 
 
 def _order_state(order_status: str) -> str:

@@ -26,6 +26,7 @@ from wxmall.core.money import yuan
 from wxmall.core.schemas import AUTH_READ, AUTH_WRITE, BODY, errors
 from wxmall.core.validation import MAX_ID, Flag, Id, PathId, StrictInt64, Text
 from wxmall.orders.schemas import OrderDetailOut, order_detail
+from wxmall.pickup import queries as pickup_queries
 
 from . import actions, admission, queries
 from .actions import NOTE_MAX_LENGTH
@@ -165,6 +166,8 @@ class QuoteIn(_OpenBody):
     items: list[ItemIn] | None = PydanticField(None, max_length=100)  # omitted: the cart
     coupon_code: Text(COUPON_CODE_MAX_INPUT) | None = None
     flash_sale_id: Id | None = None
+    # Store pickup (门店自提, an id from GET /api/pickup/stores): no shipping address, no shipping fee.
+    pickup_store_id: Id | None = None
     # Points to spend (POINTS_VALUE_FEN fen each), at most `points_max` of a quote without them.
     points: Annotated[int, PydanticField(strict=True, ge=0, le=MAX_POINTS_INPUT)] = 0
 
@@ -212,8 +215,15 @@ def _items(payload) -> list[tuple[int, int]] | None:
 )
 def quote(request, payload: QuoteIn):
     _refuse_extras(payload)
+    if payload.pickup_store_id is not None:
+        pickup_queries.active_store(payload.pickup_store_id)  # a closed or unknown store: 404
     q = queries.quote(
-        request.auth, _items(payload), payload.coupon_code, payload.flash_sale_id, points=payload.points
+        request.auth,
+        _items(payload),
+        payload.coupon_code,
+        payload.flash_sale_id,
+        points=payload.points,
+        pickup=payload.pickup_store_id is not None,
     )
     return {
         "lines": [
@@ -247,7 +257,7 @@ def quote(request, payload: QuoteIn):
 
 
 class PlaceOrderIn(QuoteIn):
-    address_id: Id
+    address_id: Id | None = None  # exactly one of address_id and pickup_store_id
     from_cart: Flag = False
     note: Text(NOTE_MAX_LENGTH, multiline=True) = ""
     idempotency_key: Text(64) | None = None
@@ -256,7 +266,7 @@ class PlaceOrderIn(QuoteIn):
 @router.post(
     "/orders",
     response={200: OrderDetailOut, 201: OrderDetailOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
-    summary="提交订单（重复提交同一 idempotency_key 返回同一订单，状态码 200）",
+    summary="提交订单（快递 address_id 或门店自提 pickup_store_id 二选一；重复提交同一 idempotency_key 返回同一订单，状态码 200）",
 )
 def place_order(request, payload: PlaceOrderIn):
     _refuse_extras(payload)
@@ -265,6 +275,7 @@ def place_order(request, payload: PlaceOrderIn):
         request.auth,
         items=items,
         address_id=payload.address_id,
+        pickup_store_id=payload.pickup_store_id,
         coupon_code=payload.coupon_code,
         flash_sale_id=payload.flash_sale_id,
         note=payload.note,

@@ -10,7 +10,7 @@ class CheckoutConfig(AppConfig):
         from wxmall.orders import hooks
         from wxmall.orders.state import OrderStatus
 
-        from . import release
+        from . import checks, release  # noqa: F401  (checks registers itself)
 
         hooks.register(release.on_cancelled, to=OrderStatus.CANCELLED)
         hooks.register(release.on_revived, to=OrderStatus.PAID, from_=OrderStatus.CANCELLED)

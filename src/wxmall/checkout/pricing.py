@@ -8,7 +8,7 @@ Rules (documented once, here):
   amount_off takes `value` fen; percent_off takes `value`% (rounded half up to the fen). The discount
   never brings the goods amount below 1 fen.
 - Shipping is free when the goods amount after discount reaches CHECKOUT_FREE_SHIPPING_THRESHOLD
-  (default 99 元), else CHECKOUT_SHIPPING_FEE (default 10 元).
+  (default 99 元), else CHECKOUT_SHIPPING_FEE (default 10 元). Store pickup (门店自提) ships nothing: 0.
 - total = subtotal − discount + shipping_fee ≥ 1 fen (also a database constraint on Order).
 """
 
@@ -144,7 +144,8 @@ def with_points(totals: Totals, points: int) -> Totals:
     return replace(totals, points=points, points_discount=points * settings.POINTS_VALUE_FEN)
 
 
-def totals(lines: list[PricedLine], coupon: Coupon | None) -> Totals:
+def totals(lines: list[PricedLine], coupon: Coupon | None, *, pickup: bool = False) -> Totals:
     subtotal = sum(line.line_total for line in lines)
     discount = coupon_discount(coupon, subtotal) if coupon is not None else 0
-    return Totals(subtotal=subtotal, discount=discount, shipping_fee=shipping_fee(subtotal - discount))
+    fee = 0 if pickup else shipping_fee(subtotal - discount)
+    return Totals(subtotal=subtotal, discount=discount, shipping_fee=fee)

@@ -218,6 +218,7 @@ def price(
     flash_sale_id: int | None,
     now: datetime,
     points: int = 0,
+    pickup: bool = False,
 ) -> Priced:
     """The one validation and pricing path of both `quote` and `actions.place_order`, over normalized
     items. Raises DomainError for what makes the order impossible: an unknown/unlisted SKU, a flash sale
@@ -262,7 +263,7 @@ def price(
             )
         if problem:
             coupon = None
-    totals = pricing.totals(lines, coupon)
+    totals = pricing.totals(lines, coupon, pickup=pickup)
     balance = balance_of(user)
     most = pricing.max_points(totals, balance)
     if points > balance:
@@ -289,10 +290,11 @@ def quote(
     *,
     points: int = 0,
     now: datetime | None = None,
+    pickup: bool = False,
 ) -> Quote:
     """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
     does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
-    cart's lines. Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
+    cart's lines; `pickup` prices collection at a store (no shipping fee). Raises DomainError for items that cannot be bought at all (unknown/unlisted SKU, bad
     quantity) and for a flash sale that is not on (see `price`)."""
     items = pricing.normalize_items(cart_items(user) if items is None else items)
     priced = price(
@@ -302,6 +304,7 @@ def quote(
         flash_sale_id=flash_sale_id,
         now=now or timezone.now(),
         points=points,
+        pickup=pickup,
     )
     problems = [
         f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"

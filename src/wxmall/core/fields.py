@@ -6,6 +6,9 @@ cannot be searched or sorted by value; store a separate hash column where lookup
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +31,16 @@ def decrypt(token: str) -> str:
         return _cipher().decrypt(token.encode()).decode()
     except InvalidToken as exc:  # wrong key or tampered row: fail loudly, never return ciphertext
         raise ValueError("encrypted field cannot be decrypted with FIELD_ENCRYPTION_KEYS") from exc
+
+
+def lookup_hash(value: str) -> str:
+    """A keyed hash of a normalised value (a phone number, an email) for the lookup column beside its
+    encrypted one: equal values find each other, the column alone reveals nothing. Keyed with
+    FIELD_LOOKUP_KEY (by default derived from the newest encryption key: set it explicitly before
+    rotating FIELD_ENCRYPTION_KEYS, or re-hash). Empty stays empty."""
+    if not value:
+        return ""
+    return hmac.new(settings.FIELD_LOOKUP_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedTextField(models.TextField):

@@ -15,7 +15,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from wxmall.accounts.actions import login_wechat
+from wxmall.accounts.points import join_on_follow
 from wxmall.celery import app as celery_app
+from wxmall.wechat import client
+from wxmall.wechat.config import NotConfigured
+from wxmall.wechat.errors import WeChatError
 
 from . import events, replies, scenes
 from .models import Follower, FollowerEvent, InboundMessage
@@ -91,9 +96,21 @@ def _pushed_at(inbound: InboundMessage) -> datetime:
     return datetime.fromtimestamp(inbound.create_time, tz=UTC) if inbound.create_time else inbound.received_at
 
 
+def _unionid(inbound_id: int) -> str | None:
+    """A new follower's unionid, asked of WeChat before the transaction (never hold a lock over a call)."""
+    inbound = InboundMessage.objects.filter(pk=inbound_id, processed_at__isnull=True).first()
+    if inbound is None or inbound.event != "subscribe" or not inbound.openid:
+        return None
+    try:
+        return client("oa").user.info(inbound.openid).get("unionid") or None
+    except (WeChatError, NotConfigured):
+        return None  # membership still joins; the unionid arrives with the customer's first login
+
+
 def process(inbound_id: int) -> bool:
     """Apply what a stored push means, once: the guarded UPDATE claims it, so two workers (or a re-run)
     never apply it twice. Returns whether this call did the work."""
+    unionid = _unionid(inbound_id)
     now = timezone.now()
     with transaction.atomic():
         claimed = InboundMessage.objects.filter(pk=inbound_id, processed_at__isnull=True).update(
@@ -104,11 +121,11 @@ def process(inbound_id: int) -> bool:
         inbound = InboundMessage.objects.get(pk=inbound_id)
         if not inbound.openid:
             return True
-        _apply(inbound, now)
+        _apply(inbound, unionid)
     return True
 
 
-def _apply(inbound: InboundMessage, now: datetime) -> None:
+def _apply(inbound: InboundMessage, unionid: str | None) -> None:
     follower = _follower(inbound)
     at = _pushed_at(inbound)
     # Only ever move forward: an old push processed late does not overwrite newer state.
@@ -122,6 +139,7 @@ def _apply(inbound: InboundMessage, now: datetime) -> None:
             first_subscribed_at=at
         )
         events.record(follower, FollowerEvent.Kind.SUBSCRIBED, inbound=inbound)
+        _join_membership(follower, inbound, unionid)
     elif inbound.msg_type == "event" and event == "unsubscribe":
         Follower.objects.filter(pk=follower.pk).update(subscribed=False, unsubscribed_at=at)
         events.record(follower, FollowerEvent.Kind.UNSUBSCRIBED, inbound=inbound)
@@ -130,6 +148,15 @@ def _apply(inbound: InboundMessage, now: datetime) -> None:
     scene = scenes.scene_of(inbound)
     if scene:
         scenes.apply_scene(follower, scene, inbound)
+
+
+def _join_membership(follower: Follower, inbound: InboundMessage, unionid: str | None) -> None:
+    """Following makes the follower a customer (their WeChat identity, by unionid when WeChat gives one)
+    and a member."""
+    customer = login_wechat(appid=inbound.appid, openid=inbound.openid, kind="oa", unionid=unionid)
+    Follower.objects.filter(pk=follower.pk).update(customer=customer)
+    join_on_follow(customer)
+    events.record(follower, FollowerEvent.Kind.JOINED, inbound=inbound)
 
 
 def process_pending(limit: int = 500) -> int:

@@ -1,13 +1,7 @@
-from django import forms
 from django.contrib import admin
 
-from . import rules
-from .models import Follower, FollowerEvent, InboundMessage, ReplyRule
-
-RULE_FIELDS = [
-    "name", "trigger", "match", "pattern", "reply_type", "text", "title", "description", "url", "pic_url",
-    "priority", "is_active",
-]  # fmt: skip
+from .forms import ReplyRuleForm
+from .models import Attribution, Follower, FollowerEvent, FollowerTag, InboundMessage, ReplyRule, SceneCode
 
 
 @admin.register(InboundMessage)
@@ -45,28 +39,37 @@ class FollowerAdmin(admin.ModelAdmin):
     inlines = [FollowerEventInline]
 
 
-class ReplyRuleForm(forms.ModelForm):
-    """Patterns are bounded and compiled, and reply copy passes the compliance scanner, before a save."""
-
-    url = forms.URLField(label="链接", max_length=1024, required=False, assume_scheme="https")
-    pic_url = forms.URLField(label="图片链接", max_length=1024, required=False, assume_scheme="https")
-
-    class Meta:
-        model = ReplyRule
-        fields = RULE_FIELDS
-
-    def clean(self):
-        from wxmall.compliance.forms import refuse_blocking_copy
-
-        cleaned = super().clean()
-        rules.clean_rule(cleaned, self.add_error)
-        refuse_blocking_copy(cleaned, {"text": "oa_reply", "title": "oa_reply", "description": "oa_reply"})
-        return cleaned
-
-
 @admin.register(ReplyRule)
 class ReplyRuleAdmin(admin.ModelAdmin):
     form = ReplyRuleForm
     list_display = ("name", "trigger", "match", "pattern", "reply_type", "priority", "is_active")
     list_filter = ("trigger", "reply_type", "is_active")
     search_fields = ("name", "pattern", "text")
+
+
+@admin.register(FollowerTag)
+class FollowerTagAdmin(admin.ModelAdmin):
+    list_display = ("name", "wechat_id", "created_at")
+    search_fields = ("name",)
+    readonly_fields = ("wechat_id",)
+
+
+@admin.register(SceneCode)
+class SceneCodeAdmin(admin.ModelAdmin):
+    """Codes are made on WeChat from the console (公众号 → 场景二维码); here they are read and re-tagged."""
+
+    list_display = ("name", "scene", "kind", "tag", "created_at")
+    readonly_fields = ("scene", "ticket", "url")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Attribution)
+class AttributionAdmin(admin.ModelAdmin):
+    list_display = ("at", "scene", "code", "follower", "subscribed")
+    list_filter = ("subscribed",)
+    readonly_fields = [f.name for f in Attribution._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

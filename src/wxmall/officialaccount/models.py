@@ -40,6 +40,22 @@ class InboundMessage(models.Model):
         return f"{self.msg_type}:{self.event or self.msg_id} {self.openid}"
 
 
+class FollowerTag(models.Model):
+    """A follower tag (WeChat's user tags): `wechat_id` is WeChat's id once the tag exists there."""
+
+    name = models.CharField("标签名", max_length=30, unique=True)
+    wechat_id = models.PositiveIntegerField("微信标签 ID", null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "粉丝标签"
+        verbose_name_plural = "粉丝标签"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Follower(models.Model):
     """A user of the Official Account as the hub knows them from pushes (and the tags sync)."""
 
@@ -52,6 +68,10 @@ class Follower(models.Model):
     last_interaction_at = models.DateTimeField(null=True, blank=True)
     # The first scene-QR code that brought this follower (attribution), kept once set.
     first_scene = models.CharField(max_length=64, blank=True)
+    customer = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="oa_followers"
+    )
+    tags = models.ManyToManyField(FollowerTag, blank=True, related_name="followers")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -134,3 +154,67 @@ class ReplyRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SceneCode(models.Model):
+    """A parametrised QR code of the Official Account (reference §4.5): a store's counter card or a poster.
+    Following or scanning through it tags the follower and attributes them to it."""
+
+    class Kind(models.TextChoices):
+        STORE = "store", "门店码"
+        POSTER = "poster", "海报码"
+
+    scene = models.CharField("场景值", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=60)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.POSTER)
+    tag = models.ForeignKey(
+        FollowerTag, verbose_name="扫码打标签", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    ticket = models.CharField(max_length=256, blank=True)
+    url = models.URLField(max_length=256, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "场景二维码"
+        verbose_name_plural = "场景二维码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.scene}）"
+
+
+class Attribution(models.Model):
+    """Which scene code brought a follower, per follow or scan (first-touch is Follower.first_scene)."""
+
+    follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="attributions")
+    code = models.ForeignKey(SceneCode, null=True, blank=True, on_delete=models.SET_NULL)
+    scene = models.CharField(max_length=64)
+    subscribed = models.BooleanField(default=False)  # the scan was the follow itself
+    inbound = models.OneToOneField(InboundMessage, on_delete=models.CASCADE)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "扫码归因"
+        verbose_name_plural = "扫码归因"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return self.scene
+
+
+class MenuVersion(models.Model):
+    """A custom menu as published from the console: the exact body sent to /cgi-bin/menu/create and the
+    editor's form data (so the next edit starts from it). Publishing is an outbox row written with it."""
+
+    menu = models.JSONField()
+    form_data = models.JSONField()
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "自定义菜单版本"
+        verbose_name_plural = "自定义菜单版本"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"菜单 #{self.pk}"

@@ -16,3 +16,14 @@ def process_inbound(inbound_id: int) -> bool:
 @shared_task(name="wxmall.officialaccount.process_pending", ignore_result=True)
 def process_pending() -> int:
     return actions.process_pending()
+
+
+@shared_task(name="wxmall.officialaccount.sync_tags", ignore_result=True)
+def sync_tags() -> dict:
+    from wxmall.wechat.config import configured_names, get_app
+
+    from . import tags
+
+    if "oa" not in configured_names():
+        return {}
+    return tags.sync(get_app("oa").appid).__dict__

@@ -14,6 +14,9 @@ Decisions:
 - Cancelling also gives back the flash-sale units and the coupon use. A refund does not: the promotion
   was consumed by a paid order.
 - `completed` and `cancelled` and `refunded` are final.
+- paid ──► completed is store pickup's move (门店自提: staff verify the pickup code at the counter).
+  The pickup app's hooks allow it only for a pickup order whose code was just verified, and refuse
+  shipping a pickup order; a delivery order still goes through shipped and delivered.
 """
 
 from django.db import models
@@ -47,6 +50,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.PAID, S.SHIPPED): frozenset({A.STAFF, A.SYSTEM}),
     (S.SHIPPED, S.DELIVERED): frozenset({A.CUSTOMER, A.STAFF, A.SYSTEM}),
     (S.DELIVERED, S.COMPLETED): frozenset({A.CUSTOMER, A.STAFF, A.SYSTEM}),
+    (S.PAID, S.COMPLETED): frozenset({A.STAFF}),  # store pickup, verified (see `pickup.order_hooks`)
     (S.PAID, S.REFUND_REQUESTED): frozenset({A.CUSTOMER, A.STAFF}),
     (S.SHIPPED, S.REFUND_REQUESTED): frozenset({A.CUSTOMER, A.STAFF}),
     (S.DELIVERED, S.REFUND_REQUESTED): frozenset({A.CUSTOMER, A.STAFF}),

@@ -5,6 +5,8 @@
     store.delivery_send     {"order_id", "delivery_id", "waybill_id", "items"}
     store.aftersale_accept  {"after_sale_order_id", "address_id"?}
     store.aftersale_reject  {"after_sale_order_id", "reason"}
+    mp.upload_shipping_info {"transaction_id", "openid", "item_desc", "express_company", "tracking_no"}
+                            (the Mini Program's 发货信息管理, so its WeChat Pay funds settle)
 
 Retryable WeChat errors (-1, 40001 after the client's one refresh, 45009/45011 quotas, transport) are
 `DeliveryError`: the relay backs off. Anything else is `PermanentError`: a dead letter for the console,
@@ -63,7 +65,23 @@ def _reject(payload: dict) -> Any:
     )
 
 
+def _mp_shipping(payload: dict) -> Any:
+    from django.utils import timezone
+
+    from wxmall.wechat.services.store_shipping import Shipment
+
+    shipment = Shipment(
+        transaction_id=payload["transaction_id"],
+        payer_openid=payload["openid"],
+        item_desc=payload["item_desc"],
+        tracking_no=payload["tracking_no"],
+        express_company=payload["express_company"],
+    )
+    client("mp").shipping.upload(shipment, upload_time=timezone.localtime())
+
+
 CALLS = {
+    "mp.upload_shipping_info": _mp_shipping,
     "store.product_sync": _product,
     "store.stock_sync": _stock,
     "store.delivery_send": _delivery,

@@ -115,6 +115,8 @@ class StoreSku(models.Model):
     )
     store_sku_id = models.CharField("小店 SKU ID", max_length=24, unique=True, null=True, blank=True)  # noqa: DJ001
     stock_generation = models.PositiveIntegerField("库存同步批次", default=0)
+    # Local stock changes not yet sent to the Store (summed; the push sends it as one add/subtract).
+    pending_delta = models.IntegerField("待同步库存变化", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "小店 SKU"
@@ -247,3 +249,21 @@ class StockDrift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_sku_id}: {self.local_stock} vs {self.store_stock}"
+
+
+class MpShipment(models.Model):
+    """The parcel of an order paid in the Mini Program, reported to WeChat (`upload_shipping_info`):
+    without it the merchant's funds for that payment do not settle."""
+
+    order = models.OneToOneField(
+        "orders.Order", verbose_name="订单", on_delete=models.CASCADE, related_name="mp_shipment"
+    )
+    delivery_id = models.CharField("快递公司编码", max_length=32)
+    waybill_id = models.CharField("运单号", max_length=64)
+    created_at = models.DateTimeField("发货时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "小程序发货信息"
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.delivery_id} {self.waybill_id}"

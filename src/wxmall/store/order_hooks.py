@@ -16,7 +16,12 @@ def send_delivery(order, from_status: str, to_status: str) -> None:
     Shipping a Store order without a waybill (e.g. from the generic order page) is refused: the Store
     would never learn about it. A shipment the Store reported itself is not sent back."""
     so = StoreOrder.objects.filter(order_id=order.pk).first()
-    if so is None or so.store_status >= STORE_SHIPPED:
+    if so is None:
+        from .actions.orders import queue_mp_shipping
+
+        queue_mp_shipping(order)  # a Mini Program order shipped from the console: report it to WeChat
+        return
+    if so.store_status >= STORE_SHIPPED:
         return
     if not so.delivery:
         raise DomainError(StoreError.WAYBILL_REQUIRED)

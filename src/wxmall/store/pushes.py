@@ -12,6 +12,8 @@ import logging
 from django.db.models import F
 from django.utils import timezone
 
+from wxmall.core.errors import DomainError
+from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
 from .models import StoreEvent
@@ -27,7 +29,7 @@ def process(event_id: int) -> str:
     StoreEvent.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
     try:
         outcome = dispatch(row.event, json.loads(row.raw))
-    except (WeChatError, ValueError, KeyError) as exc:
+    except (WeChatError, DomainError, NotConfigured, ValueError, KeyError, TypeError) as exc:
         StoreEvent.objects.filter(pk=row.pk).update(error=f"{type(exc).__name__}: {exc}"[:1000])
         logger.warning("store event %s (%s) failed: %s", row.pk, row.event, exc)
         return "failed"

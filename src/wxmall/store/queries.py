@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Count
 
 from wxmall.catalog.models import Category, Product
+from wxmall.orders.models import Order
+from wxmall.orders.state import OrderStatus
 
 from .models import (
     CategoryMapping,
@@ -41,6 +43,9 @@ def overview() -> dict:
         "state_counts": dict(StoreProduct.objects.values_list("state").annotate(n=Count("pk"))),
         "orders": StoreOrder.objects.select_related("order").order_by("-created_at")[:50],
         "after_sales": StoreAfterSale.objects.select_related("store_order").order_by("-updated_at")[:50],
+        "mp_orders": Order.objects.filter(
+            status=OrderStatus.PAID, payments__method="miniprogram", payments__status="paid"
+        ).distinct()[:50],
         "runs": StockRun.objects.all()[:10],
         "drifts": StockDrift.objects.select_related("store_sku__sku")[:50],
         "events_pending": StoreEvent.objects.filter(processed_at__isnull=True).count(),

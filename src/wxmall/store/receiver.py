@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .crypto import PushRejected, decrypt, signature, signatures_match
 from .models import StoreEvent
+from .shop import push_credentials
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -57,8 +58,10 @@ def business_id(message: dict) -> str:
 @csrf_exempt
 def receive(request: HttpRequest, appid: str) -> HttpResponse:
     store = settings.WECHAT_APPS.get("store") or {}
-    token, aes_key = settings.WECHAT_STORE_PUSH_TOKEN, settings.WECHAT_STORE_PUSH_AES_KEY
-    if not store.get("appid") or appid != store["appid"] or not token or not aes_key:
+    if not store.get("appid") or appid != store["appid"]:
+        return _plain(404, "unknown receiver")
+    token, aes_key = push_credentials(appid)
+    if not token or not aes_key:
         return _plain(404, "unknown receiver")
     q = request.GET
     timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")

@@ -60,3 +60,26 @@ def restricted_hit(shop: StoreShop, mapping: CategoryMapping) -> str:
 def check_category(shop: StoreShop, mapping: CategoryMapping) -> None:
     if restricted_hit(shop, mapping):
         raise DomainError(StoreError.CATEGORY_RESTRICTED)
+
+
+def push_credentials(appid: str) -> tuple[str, str]:
+    """(Token, EncodingAESKey) of the Store push. The demo reads them from wxsandbox when unset, as it
+    does the AppSecret; production refuses to start without them (settings)."""
+    token, aes_key = settings.WECHAT_STORE_PUSH_TOKEN, settings.WECHAT_STORE_PUSH_AES_KEY
+    if token and aes_key or not settings.DEMO:
+        return token, aes_key
+    import httpx
+    from django.core.cache import cache
+
+    base = settings.WECHAT_API_BASE.rstrip("/")
+    key = f"store:demo-push:{base}:{appid}"
+    found = cache.get(key)
+    if found is None:
+        try:
+            apps = httpx.get(f"{base}/sandbox/keys", timeout=5, trust_env=False).json()["apps"]
+            app = next(a for a in apps if a["appid"] == appid)
+            found = (app["token"], app["encoding_aes_key"])
+        except (httpx.HTTPError, ValueError, KeyError, TypeError, StopIteration):
+            return "", ""  # sandbox not up yet: pushes are refused (and polled) until it is
+        cache.set(key, found, 300)
+    return tuple(found)

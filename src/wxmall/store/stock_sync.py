@@ -1,10 +1,12 @@
 """Stock between the hub and the Store: one pool, the hub's stock is the truth.
 
-* Event-driven: `catalog.events.stock_changed` → one pending outbox row per synced SKU
-  (`wechat_store:stock:<sku>:<generation>`, coalesced like products). The handler reads the local stock
-  and the Store's afresh and sends the difference (`stock/update` diff_type 1/2, never "set": a Store
-  order placed meanwhile keeps its decrement). Stock taken by a Store order (origin `wechat_store`) is
-  not pushed: the Store counted it already.
+* Event-driven: `catalog.events.stock_changed` adds the change to `StoreSku.pending_delta` (a guarded
+  F() update) and queues one pending outbox row per synced SKU (`wechat_store:stock:<sku>:<generation>`,
+  coalesced like products). The handler takes the summed delta under the row lock and sends it as one
+  `stock/update` add/subtract — never "set", so a Store order placed meanwhile keeps its decrement and
+  concurrent changes on both sides commute. If the Store cannot subtract that much (10020219: its own
+  orders got there first) the SKU is re-read and set by difference. Stock taken by a Store order
+  (origin `wechat_store`) is not pushed: the Store counted it already.
 * Reconciliation (`reconcile`, beat every STORE_STOCK_RECONCILE_SECONDS): every synced SKU's Store stock
   is listed with `stock/batchget`, diffed against local stock, and each drifted SKU is re-read and
   repaired by the difference; the run and each drift are logged (`StockRun`, `StockDrift`) for the
@@ -35,7 +37,11 @@ ORIGIN = "wechat_store"
 
 
 def on_stock_changed(sender, sku_id: int, delta: int, origin: str, **kwargs) -> None:
-    if origin != ORIGIN:
+    if origin == ORIGIN:
+        return
+    if StoreSku.objects.filter(sku_id=sku_id, store_sku_id__isnull=False).update(
+        pending_delta=F("pending_delta") + delta
+    ):
         queue_sku(sku_id)
 
 
@@ -59,23 +65,55 @@ def queue_sku_by_store_id(store_sku_id: str) -> bool:
         return queue_sku(sku_id)
 
 
+INSUFFICIENT_STOCK = 10020219
+
+
 def push_stock(sku_id: int) -> dict:
-    """Outbox handler body: make the Store's stock of one SKU equal to the local stock."""
-    StoreSku.objects.filter(sku_id=sku_id).update(stock_generation=F("stock_generation") + 1)
-    row = StoreSku.objects.filter(sku_id=sku_id).select_related("store_product").first()
-    if row is None or not row.store_sku_id or not row.store_product.store_product_id:
-        return {"skipped": "not synced"}
-    return _repair(row.store_product.store_product_id, row.store_sku_id, sku_id)
+    """Outbox handler body: send the SKU's pending local change to the Store."""
+    with transaction.atomic():
+        row = (
+            StoreSku.objects.select_for_update().filter(sku_id=sku_id).select_related("store_product").first()
+        )
+        if row is None or not row.store_sku_id or not row.store_product.store_product_id:
+            return {"skipped": "not synced"}
+        delta = row.pending_delta
+        StoreSku.objects.filter(pk=row.pk).update(
+            pending_delta=F("pending_delta") - delta, stock_generation=F("stock_generation") + 1
+        )
+    if not delta:
+        return {"delta": 0}
+    product_id = row.store_product.store_product_id
+    try:
+        client("store").store.stock_update(
+            product_id, row.store_sku_id, STOCK_ADD if delta > 0 else STOCK_SUB, abs(delta)
+        )
+    except WeChatError as exc:
+        if exc.errcode == INSUFFICIENT_STOCK:
+            return _repair(product_id, row.store_sku_id, sku_id)
+        # Not sent: give the change back so the retry (or the next change's row) sends it.
+        StoreSku.objects.filter(pk=row.pk).update(pending_delta=F("pending_delta") + delta)
+        raise
+    return {"delta": delta}
 
 
-def _repair(product_id: str, store_sku_id: str, sku_id: int) -> dict:
-    service = client("store").store
-    store = service.stock_get(product_id, store_sku_id).normal
+def _target(sku_id: int) -> int:
+    """What the Store should show now: local stock minus the changes still queued for it."""
     local = SKU.objects.filter(pk=sku_id).values_list("stock", flat=True).first() or 0
-    delta = local - store
+    pending = StoreSku.objects.filter(sku_id=sku_id).values_list("pending_delta", flat=True).first() or 0
+    return local - pending
+
+
+def _repair(product_id: str, store_sku_id: str, sku_id: int, store: int | None = None) -> dict:
+    """Make the Store equal to local stock by difference. `store` is the Store's stock as just listed
+    (reconciliation); without it the Store is read first."""
+    service = client("store").store
+    if store is None:
+        store = service.stock_get(product_id, store_sku_id).normal
+    target = _target(sku_id)
+    delta = target - store
     if delta:
         service.stock_update(product_id, store_sku_id, STOCK_ADD if delta > 0 else STOCK_SUB, abs(delta))
-    return {"local": local, "store": store, "delta": delta}
+    return {"target": target, "store": store, "delta": delta}
 
 
 @dataclass
@@ -131,7 +169,14 @@ def reconcile(*, batch: int | None = None) -> StockRun:
         for product_ids, members in _batches(synced_skus(), batch):
             started = time.perf_counter()
             store = {(s.product_id, s.sku_id): s.normal for s in service.stock_batchget(product_ids)}
-            local = dict(SKU.objects.filter(pk__in=[m.sku_id for m in members]).values_list("pk", "stock"))
+            ids = [m.sku_id for m in members]
+            local = dict(SKU.objects.filter(pk__in=ids).values_list("pk", "stock"))
+            for sku_id, pending in (
+                StoreSku.objects.filter(sku_id__in=ids)
+                .exclude(pending_delta=0)
+                .values_list("sku_id", "pending_delta")
+            ):
+                local[sku_id] = local.get(sku_id, 0) - pending  # queued changes will reach the Store anyway
             timings["list"] += time.perf_counter() - started
             started = time.perf_counter()
             found = diff(members, store, local)
@@ -142,7 +187,7 @@ def reconcile(*, batch: int | None = None) -> StockRun:
             for s, local_stock, store_stock in found:
                 drifted += 1
                 try:
-                    _repair(s.product_id, s.store_sku_id, s.sku_id)  # re-reads both sides first
+                    _repair(s.product_id, s.store_sku_id, s.sku_id, store_stock)
                     repaired += 1
                     drifts.append(
                         StockDrift(

@@ -63,6 +63,7 @@ def poll_audits() -> int:
 @shared_task(name="wxmall.store.poll_orders", ignore_result=True)
 def poll_orders() -> int:
     """Compensation for lost pushes: every order the Store updated in the last window is re-read."""
+    from wxmall.core.errors import DomainError
     from wxmall.wechat import client
     from wxmall.wechat.errors import WeChatError
 
@@ -77,7 +78,10 @@ def poll_orders() -> int:
         while True:
             page = client("store").store.order_list(update_range=(start, end), next_key=next_key)
             for order_id in page.ids:
-                orders.sync_order(order_id)
+                try:
+                    orders.sync_order(order_id)
+                except (WeChatError, DomainError) as exc:  # one bad order must not stop the others
+                    logger.warning("store order %s not synced: %s", order_id, exc)
                 seen += 1
             if not page.has_more or not page.next_key:
                 return seen

@@ -3,9 +3,11 @@ Display only; every price and stock figure here was computed by the domain."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
+import segno
 from django.conf import settings
 
 from wxmall.catalog import queries as catalog
@@ -97,3 +99,10 @@ def product_page(product) -> dict[str, Any]:
         "spec_rows": list((product.specs or {}).items()),
         "description": description,
     }
+
+
+def qr_svg(data: str) -> str:
+    """`data` as an inline SVG QR code (inline, so the CSP needs no image source for it)."""
+    out = io.BytesIO()
+    segno.make(data, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True)
+    return out.getvalue().decode()

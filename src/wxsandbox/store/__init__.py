@@ -15,6 +15,10 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
   orders      order/list/get (create/update_time_range ≤ 7 days, next_key), get, search, price/update,
               merchantnotes/update, sensitiveinfo/decode, deliverycompanylist/get (+ /new/get),
               delivery/send
+  aftersales  aftersale/getaftersalelist (≤ 24 h of create or update time), getaftersaleorder, acceptapply,
+              rejectapply, reason/get, rejectreason/get
+  coupons     coupon/create, update, update_status, get, get_list (page, page_ctx), get_user_coupon_list,
+              get_user_coupon
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
               ``store.push``)
 
@@ -32,17 +36,27 @@ app):
   GET      /sandbox/store/products/{id}        one product's summary
   POST     /sandbox/store/products/{id}/audit  {"outcome": "pass"|"reject", "reason"?}  decide a pending audit
   POST     /sandbox/store/products/{id}/platform-delist  {"status": 13|14|15|20, "reason"?}
+  POST     /sandbox/store/products/bulk        {"products": [{"out_product_id", "title"?, "skus": [{"out_sku_id",
+                                               "sale_price", "stock"}]}]}  already-listed products (no audit,
+                                               no pushes; benchmarks) → 201 the assigned ids
   POST     /sandbox/store/stock                {"items": [{"sku_id", "stock"}]}  set stock from WeChat's side
   GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
                                                "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
                                                "order_scene"?, "sharer"? {"user", "share_scene"}, "address"?,
-                                               "customer_notes"?, "freight"?, "appid"?} → 201 {"order"}
+                                               "customer_notes"?, "freight"?, "user_coupon_id"?, "appid"?} → 201 {"order"}
   GET      /sandbox/store/orders/{id}          the order object
   POST     /sandbox/store/orders/{id}/pay      the buyer pays (10 → 20)
   POST     /sandbox/store/orders/{id}/cancel   {"cancel_type": 1 (buyer, unpaid) | 4 (oversold, paid)}
   POST     /sandbox/store/orders/{id}/confirm  the buyer confirms receipt (30 → 100)
+  GET|POST /sandbox/store/aftersales           ?appid= / the buyer applies: {"order_id", "sku_id"?, "count"?,
+                                               "type": "REFUND"|"RETURN", "reason"?, "amount"?, "desc"?} → 201
+  POST     /sandbox/store/aftersales/{id}/return  {"delivery_id", "waybill_id"}  the buyer ships the return
+  POST     /sandbox/store/aftersales/{id}/cancel  the buyer withdraws the request
+  POST     /sandbox/store/coupons/{id}/claim   {"user"}  the buyer claims a live coupon (use it by ordering
+                                               with "user_coupon_id")
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
+  GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
   POST     /sandbox/store/verify-url           {"appid"?}  WeChat's URL-verification GET to server_url
   GET|POST|DELETE /sandbox/store/settings      effective settings / override / reset
   POST     /sandbox/store/reset                forget all store state and overrides
@@ -60,11 +74,11 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import oa_push
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import wx_endpoint
-from wxsandbox.store import categories, orders, products, push, shop, timers
+from wxsandbox.store import aftersales, categories, coupons, orders, products, push, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders)
+_MODULES = (shop, categories, products, orders, aftersales, coupons)
 
 
 @wx_endpoint
@@ -91,9 +105,23 @@ async def _events_route(request: Request, sandbox: Any) -> Any:
 
 
 @control_api
+async def _deliveries_route(request: Request, sandbox: Any) -> Any:
+    """Push deliveries (callback kind ``store.push``) with their attempts; ``event`` is in ``meta``."""
+    q = request.query_params
+    since = q.get("since_id", "0")
+    if not since.isdigit():
+        raise ControlError("invalid_request", "since_id must be an integer")
+    found = sandbox.callbacks.list(
+        kind=push.KIND, status=q.get("status") or None, since_id=int(since), limit=5000
+    )
+    event = q.get("event")
+    return {"deliveries": [d for d in found if not event or d["meta"].get("event") == event]}
+
+
+@control_api
 async def _verify_url_route(request: Request, sandbox: Any) -> Any:
     app = shop_of(sandbox, (await read_json(request)).get("appid"))
-    return await oa_push.verify_url(sandbox, app)
+    return await oa_push.verify_url(sandbox, push.target(sandbox, app))
 
 
 @control_api
@@ -118,6 +146,7 @@ async def _reset_route(request: Request, sandbox: Any) -> Any:
 
 control_routes = [r for module in _MODULES for r in getattr(module, "control_routes", [])] + [
     Route("/sandbox/store/events", _events_route, methods=["GET"], name="sandbox.store.events"),
+    Route("/sandbox/store/deliveries", _deliveries_route, methods=["GET"], name="sandbox.store.deliveries"),
     Route("/sandbox/store/verify-url", _verify_url_route, methods=["POST"], name="sandbox.store.verify_url"),
     Route(
         "/sandbox/store/settings",
@@ -138,6 +167,9 @@ def setup(sandbox: Any) -> None:
     timers.register(sandbox, "audit", products.run_audit)
     timers.register(sandbox, "pay_timeout", orders.run_pay_timeout)
     timers.register(sandbox, "auto_confirm", orders.run_auto_confirm)
+    timers.register(sandbox, "settle", orders.run_settle)
+    timers.register(sandbox, "coupon_expire", coupons.run_coupon_expire)
+    timers.register(sandbox, "user_coupon_expire", coupons.run_user_coupon_expire)
     sandbox.clock.on_advance(lambda _now: timers.run_due(sandbox))
     shop.seed(sandbox)
 

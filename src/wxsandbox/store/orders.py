@@ -2,7 +2,8 @@
 
 A simulated buyer (a sandbox user) orders listed SKUs with ``POST /sandbox/store/orders``, optionally
 attributed to a bound Channels account (``finder_id``) and its live session (``live_id``) or short video
-(``video_id``), and to a sharer (``sharer: {"user", "share_scene"}``). Stock is taken from the SKU at once
+(``video_id``), and to a sharer (``sharer: {"user", "share_scene"}``); ``user_coupon_id`` applies a claimed
+coupon (coupons.py). Stock is taken from the SKU at once
 (a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
 
 Status machine (§5.2, B.2): 10 待付款 ─pay─► 20 待发货 ─delivery/send (part)─► 21 ─(rest)─► 30 待收货
@@ -10,7 +11,7 @@ Status machine (§5.2, B.2): 10 待付款 ─pay─► 20 待发货 ─delivery/
 (``pay_timeout_seconds``)─► 250; 20 ─oversold, platform cancels─► 190; 20/21/30 ─every item refunded─► 200.
 Events (§5.5, body ``order_info``, ``order_id`` a JSON number as the current store page shows it):
 ``channels_ec_order_new``, ``_pay`` (+ ``_wait_shipping``), ``_cancel`` (cancel_type 1 user, 2 timeout,
-3 all refunded, 4 oversold), ``_deliver`` (finish_delivery 0/1), ``_confirm`` (confirm_type 1 user, 2 auto).
+3 all refunded, 4 oversold), ``_deliver`` (finish_delivery 0/1), ``_confirm`` (confirm_type 1 user, 2 auto), ``_settle`` (``settle_seconds_after_confirm`` after receipt).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.routing import Route
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.responses import json_response
-from wxsandbox.store import categories, push, shop, timers
+from wxsandbox.store import categories, coupons, push, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, dict_of, id_of, int_of, list_of, shop_of, store_api, text_of
@@ -105,6 +106,9 @@ def cancel(sandbox: Any, appid: str, order: dict[str, Any], cancel_type: int) ->
     if cancel_type in (1, 2):
         _give_back_stock(sandbox, order)
         order["status"] = CANCELLED
+        app = sandbox.config.app(appid)
+        if app is not None:
+            coupons.give_back(sandbox, app, order)
     else:
         order["status"] = OVERSOLD_CANCELLED if cancel_type == 4 else REFUNDED_CANCELLED
     timers.cancel(sandbox, "pay_timeout", order["order_id"])
@@ -130,6 +134,22 @@ def confirm(sandbox: Any, appid: str, order: dict[str, Any], confirm_type: int) 
     timers.cancel(sandbox, "auto_confirm", order["order_id"])
     save(sandbox, order)
     _event(sandbox, appid, order, "channels_ec_order_confirm", confirm_type=confirm_type)
+    delay = store_settings.load(sandbox).settle_seconds_after_confirm
+    if delay:
+        timers.schedule(sandbox, "settle", order["order_id"], delay)
+
+
+def run_settle(sandbox: Any, order_id: str) -> None:
+    """Timer handler: the platform settles a completed order to the merchant (§5.5 channels_ec_order_settle)."""
+    found = _appid_of(sandbox, order_id)
+    if not found or found[1]["status"] != DONE:
+        return
+    appid, order = found
+    now = sandbox.clock.timestamp()
+    settle = order["order_detail"]["settle_info"]
+    settle |= {"settle_time": now, "commission_fee": settle["predict_commission_fee"]}
+    save(sandbox, order)
+    _event(sandbox, appid, order, "channels_ec_order_settle", settle_time=now)
 
 
 def run_auto_confirm(sandbox: Any, order_id: str) -> None:
@@ -350,12 +370,17 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
         if len({(line["product_id"], line["sku_id"]) for line in lines}) != len(lines):
             raise ControlError("invalid_request", "同一 sku 只能出现一次")
         attribution = _attribution(sandbox, app, data, lines, user)
+        coupon = None
+        if data.get("user_coupon_id") is not None:
+            coupon = coupons.apply_to_order(sandbox, app, user["id"], lines, data["user_coupon_id"])
         for line in lines:
             _take_stock(sandbox, app.appid, line)
         order_id = next_id(sandbox, "order", ORDER_ID_START)
         methods = [line.pop("deliver_method") for line in lines]
         deliver_method = 1 if all(m != 0 for m in methods) else 0  # 1: virtual, no parcel needed
-        product_price = sum(line["real_price"] for line in lines)
+        product_price = sum(line["sale_price"] * line["sku_cnt"] for line in lines)
+        discounted = sum(line["merchant_discounted_price"] for line in lines)
+        paid = product_price - discounted + freight
         fee = sum(line["real_price"] * leaf.fee_basis_point // 10000 for line, leaf in built)
         openid = sandbox.users.openid(user["id"], app.appid)
         order: dict[str, Any] = {
@@ -370,17 +395,17 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
                 "pay_info": {"prepay_id": "wx" + order_id, "prepay_time": now, "payment_method": 1},
                 "price_info": {
                     "product_price": product_price,
-                    "order_price": product_price + freight,
+                    "order_price": paid,
                     "freight": freight,
-                    "discounted_price": 0,
-                    "is_discounted": False,
+                    "discounted_price": discounted,
+                    "is_discounted": discounted > 0,
                     "original_order_price": product_price + freight,
-                    "estimate_product_price": product_price,
+                    "estimate_product_price": product_price - discounted,
                     "change_down_price": 0,
                     "change_freight": 0,
                     "is_change_freight": False,
-                    "merchant_receieve_price": product_price + freight,
-                    "merchant_discounted_price": 0,
+                    "merchant_receieve_price": paid,
+                    "merchant_discounted_price": discounted,
                     "finder_discounted_price": 0,
                 },
                 "delivery_info": {
@@ -410,6 +435,8 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
             ),
         )
         _event(sandbox, app.appid, order, "channels_ec_order_new")
+        if coupon is not None:
+            coupons.used(sandbox, app, coupon, order_id, openid)
         if settings.pay_timeout_seconds:
             timers.schedule(sandbox, "pay_timeout", order_id, settings.pay_timeout_seconds)
     return order

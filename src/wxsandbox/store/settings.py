@@ -43,6 +43,9 @@ class StoreSettings:
     pay_timeout_seconds: float = 1800.0  # an unpaid order is cancelled (cancel_type 2) after this; 0 = never
     auto_confirm: bool = True  # a shipped order is confirmed (confirm_type 2) after auto_confirm_seconds
     auto_confirm_seconds: float = 10 * DAY
+    settle_seconds_after_confirm: float = (
+        7 * DAY
+    )  # unconfirmed: settlement after the after-sale window; 0 = never
     push_wait_shipping: bool = True  # channels_ec_order_wait_shipping follows channels_ec_order_pay
     virtual_delivery_errcode: int = 109000  # unconfirmed: deliver_type 3 on a non-virtual order
     # after-sales (§6)
@@ -56,6 +59,8 @@ class StoreSettings:
     push_openid_param: bool = False  # unconfirmed (§9.3): openid in the push query string
     platform_openid: str = "oPlatform0000000000000000000"  # FromUserName of system (non-buyer) events
     original_ids: dict[str, str] = field(default_factory=dict)  # shop appid -> gh_… (derived when absent)
+    # shop appid -> push URL, over the app's server_url (so a running sandbox can be pointed at a hub)
+    server_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def subject_type(self) -> str:
@@ -102,6 +107,11 @@ def _merge(settings: StoreSettings, raw: dict[str, Any], where: str) -> StoreSet
         raise ValueError(f"{where}: shop_type must be one of {sorted(SHOP_TYPES)}")
     if merged.audit_outcome not in AUDIT_OUTCOMES:
         raise ValueError(f"{where}: audit_outcome must be one of {AUDIT_OUTCOMES}")
+    if any(
+        not isinstance(u, str) or (u and not u.startswith(("http://", "https://")))
+        for u in merged.server_urls.values()
+    ):
+        raise ValueError(f"{where}: server_urls values must be http(s) URLs")
     if merged.shop_status not in ("opening", "open_finished", "closing", "close_finished"):
         raise ValueError(f"{where}: shop_status is not a shop status")
     return merged
@@ -154,6 +164,7 @@ audit_delay_seconds = 0.0            # sandbox seconds until the audit result (s
 pay_timeout_seconds = 1800.0         # unpaid orders are cancelled after this (0 = never)
 auto_confirm = true                  # shipped orders confirm themselves after auto_confirm_seconds
 auto_confirm_seconds = 864000.0
+settle_seconds_after_confirm = 604800.0   # unconfirmed: channels_ec_order_settle this long after receipt
 push_wait_shipping = true            # channels_ec_order_wait_shipping after channels_ec_order_pay
 order_range_errcode = 10020004       # unconfirmed: order list without / with a too long time range
 virtual_delivery_errcode = 109000    # unconfirmed: virtual delivery of a non-virtual order
@@ -163,4 +174,7 @@ push_retry_schedule = [0, 0, 10, 60, 300, 1800, 3600, 3600, 3600]   # after the 
 push_openid_param = false            # unconfirmed: openid in the push query string
 
 [store.original_ids]                 # shop appid -> gh_… (derived from the appid when absent)
+
+[store.server_urls]                  # shop appid -> push URL, overriding the app's server_url
+# wx5b1f0a7c3e9d0c03 = "http://127.0.0.1:8000/wechat/store/events/"
 """

@@ -21,7 +21,9 @@ def shop_server():
 def make_store(wxsandbox_factory, wxsandbox_base_config, shop_server):
     """``make_store(mode="safe", **sections)`` → a StoreClient on a fresh sandbox pushing to shop_server."""
 
-    def start(mode: str = "safe", server_url: str | None = None, **sections):
+    def start(
+        mode: str = "safe", server_url: str | None = None, time_factor: float | None = None, **sections
+    ):
         apps = tuple(
             dataclasses.replace(
                 a, server_url=shop_server.url if server_url is None else server_url, message_mode=mode
@@ -31,6 +33,8 @@ def make_store(wxsandbox_factory, wxsandbox_base_config, shop_server):
             for a in wxsandbox_base_config.apps
         )
         config = dataclasses.replace(wxsandbox_base_config, apps=apps, sections=sections or {})
+        if time_factor is not None:
+            config = dataclasses.replace(config, time_factor=time_factor)
         return StoreClient(wxsandbox_factory(config))
 
     return start

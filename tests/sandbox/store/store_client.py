@@ -57,7 +57,11 @@ class StoreClient:
     def __init__(self, handle: Any) -> None:
         self.handle = handle
         self.app = handle.app_of_kind(STORE)
-        answer = handle.client.post(
+        self.refresh_token()
+
+    def refresh_token(self) -> None:
+        """A stable_token (again: after advancing the sandbox clock past its 7200 s)."""
+        answer = self.handle.client.post(
             "/cgi-bin/stable_token",
             json={"grant_type": "client_credential", "appid": self.app.appid, "secret": self.app.secret},
         ).json()

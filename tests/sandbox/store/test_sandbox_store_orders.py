@@ -182,6 +182,16 @@ def test_cancel_and_pay_timeout_give_stock_back_with_their_cancel_types(make_sto
     store.handle.advance_clock(3601)
     assert store.ok("order/get", {"order_id": shipped})["order"]["status"] == 100
     assert store.events(event="channels_ec_order_confirm")[-1]["message"]["order_info"]["confirm_type"] == 2
+    assert store.events(event="channels_ec_order_settle") == []
+    store.handle.advance_clock(7 * 86400 + 1)
+    store.refresh_token()
+    settled = store.events(event="channels_ec_order_settle")[-1]["message"]["order_info"]
+    assert settled["order_id"] == int(shipped) and settled["settle_time"] > 0
+    info = store.ok("order/get", {"order_id": shipped})["order"]["order_detail"]["settle_info"]
+    assert (
+        info["settle_time"] == settled["settle_time"]
+        and info["commission_fee"] == info["predict_commission_fee"] > 0
+    )
 
 
 def test_buyer_order_refusals_write_nothing(quiet_store):

@@ -20,6 +20,9 @@ from wxmall.orders import events
 from wxmall.orders.models import Order, OrderLine
 from wxmall.orders.numbers import new_order_no
 from wxmall.orders.state import ActorKind, OrderStatus
+from wxmall.pickup import actions as pickup_actions
+from wxmall.pickup import queries as pickup_queries
+from wxmall.pickup.errors import PickupError
 
 from .. import pricing, queries
 from ..errors import CheckoutError
@@ -35,7 +38,8 @@ def place_order(
     user,
     *,
     items: list[tuple[int, int]] | None = None,
-    address_id: int,
+    address_id: int | None = None,
+    pickup_store_id: int | None = None,
     coupon_code: str | None = None,
     flash_sale_id: int | None = None,
     note: str = "",
@@ -46,7 +50,8 @@ def place_order(
     admitted_at: datetime | None = None,
 ) -> Order:
     """Place an order for `items` [(sku_id, quantity), …] (or the whole cart with `from_cart=True`,
-    which then empties those cart lines), shipped to one of the customer's addresses.
+    which then empties those cart lines), shipped to one of the customer's addresses (`address_id`) or
+    collected at an active pickup store (`pickup_store_id`: no address, no shipping fee) — exactly one.
 
     Prices, stock, coupon and flash sale are read and checked here on the server, in one transaction:
     stock is taken with guarded UPDATEs, the flash-sale quota with `sold + n <= quota`, the coupon quota
@@ -70,6 +75,8 @@ def place_order(
         raise DomainError(CheckoutError.INVALID_IDEMPOTENCY_KEY)
     if from_cart and items:
         raise DomainError(CommonError.INVALID_REQUEST, "from_cart 与 items 只能二选一")
+    if (address_id is None) == (pickup_store_id is None):
+        raise DomainError(PickupError.CHOOSE_ONE)
     if not from_cart:
         items = pricing.normalize_items(items)
     now = admitted_at or timezone.now()
@@ -81,6 +88,7 @@ def place_order(
                 order_no=order_no,
                 items=items,
                 address_id=address_id,
+                pickup_store_id=pickup_store_id,
                 coupon_code=coupon_code,
                 flash_sale_id=flash_sale_id,
                 note=note,
@@ -108,6 +116,7 @@ def _place(
     order_no,
     items,
     address_id,
+    pickup_store_id,
     coupon_code,
     flash_sale_id,
     note,
@@ -127,10 +136,19 @@ def _place(
             return existing
         if from_cart:
             items = pricing.normalize_items(queries.cart_items(user))
-        address = own_address(user, address_id)
+        if pickup_store_id is not None:
+            store, shipping = pickup_queries.active_store(pickup_store_id), _NO_ADDRESS
+        else:
+            store, shipping = None, _shipping_snapshot(own_address(user, address_id))
 
         priced = queries.price(
-            user, items, coupon_code=coupon_code, flash_sale_id=flash_sale_id, now=now, points=points
+            user,
+            items,
+            coupon_code=coupon_code,
+            flash_sale_id=flash_sale_id,
+            now=now,
+            points=points,
+            pickup=store is not None,
         )
         if priced.coupon_problem:
             raise DomainError(priced.coupon_problem)
@@ -153,15 +171,12 @@ def _place(
                 idempotency_key=idempotency_key,
                 channel=channel,
                 expires_at=now + timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS),
-                ship_recipient=address.recipient,
-                ship_phone=address.phone,
-                ship_province=address.province,
-                ship_city=address.city,
-                ship_district=address.district,
-                ship_detail=address.detail,
+                **shipping,
             )
         except IntegrityError as error:
             raise _OrderNoTaken from error
+        if store is not None:
+            pickup_actions.attach(order, store)
         order_lines = OrderLine.objects.bulk_create(
             [
                 OrderLine(
@@ -209,6 +224,23 @@ def _place(
     _hand_over(order, lines=order_lines, events=[event])
     order.replayed = False
     return order
+
+
+# A pickup order has no shipping address: the store is on its `pickup` row.
+_NO_ADDRESS = dict.fromkeys(
+    ("ship_recipient", "ship_phone", "ship_province", "ship_city", "ship_district", "ship_detail"), ""
+)
+
+
+def _shipping_snapshot(address) -> dict:
+    return {
+        "ship_recipient": address.recipient,
+        "ship_phone": address.phone,
+        "ship_province": address.province,
+        "ship_city": address.city,
+        "ship_district": address.district,
+        "ship_detail": address.detail,
+    }
 
 
 def _hand_over(order: Order, **related: list) -> None:

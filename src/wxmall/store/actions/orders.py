@@ -32,7 +32,7 @@ from wxmall.orders.state import ActorKind, OrderStatus
 from wxmall.wechat import client
 
 from ..errors import StoreError
-from ..models import StoreOrder, StoreShop, StoreSku
+from ..models import MpShipment, StoreOrder, StoreShop, StoreSku
 from ..shop import bound_shop
 
 CHANNEL = "wechat_store"
@@ -244,16 +244,25 @@ def _move(order: Order, to: str, reason: str) -> Order:
 
 
 # -- shipping from the console -------------------------------------------------------------------------
-def ship(order_id: int, staff, *, delivery_id: str, waybill_id: str) -> StoreOrder:
-    """Ship a Store order: the parcel is recorded, the local order moves to shipped, and `delivery/send`
-    is queued — one transaction. The order hook refuses a Store order shipped without a waybill."""
+def ship(order_id: int, staff, *, delivery_id: str, waybill_id: str) -> StoreOrder | None:
+    """Ship a Store order (or an order paid in the Mini Program): the parcel is recorded, the local order
+    moves to shipped, and `delivery/send` (or `upload_shipping_info`) is queued — one transaction. The
+    order hook refuses a Store order shipped without a waybill."""
     delivery_id, waybill_id = delivery_id.strip()[:32], waybill_id.strip()[:64]
     if not delivery_id or not waybill_id:
         raise DomainError(StoreError.WAYBILL_REQUIRED)
     with transaction.atomic():
         so = StoreOrder.objects.select_for_update().filter(order_id=order_id).first()
         if so is None:
-            raise DomainError(StoreError.ORDER_NOT_FROM_STORE)
+            if not mp_payment(order_id):
+                raise DomainError(StoreError.ORDER_NOT_FROM_STORE)
+            MpShipment.objects.update_or_create(
+                order_id=order_id, defaults={"delivery_id": delivery_id, "waybill_id": waybill_id}
+            )
+            order_actions.transition(
+                order_id, S.SHIPPED, actor=staff, actor_kind=ActorKind.STAFF, reason="小程序订单发货"
+            )
+            return None
         StoreOrder.objects.filter(pk=so.pk).update(
             delivery={"delivery_id": delivery_id, "waybill_id": waybill_id}
         )
@@ -261,6 +270,39 @@ def ship(order_id: int, staff, *, delivery_id: str, waybill_id: str) -> StoreOrd
             order_id, S.SHIPPED, actor=staff, actor_kind=ActorKind.STAFF, reason="微信小店发货"
         )
     return StoreOrder.objects.get(pk=so.pk)
+
+
+def mp_payment(order_id: int):
+    """The order's WeChat Pay payment made in the Mini Program, if it was paid there."""
+    from wxmall.payments.models import Payment, PaymentStatus, PayMethod
+
+    return (
+        Payment.objects.filter(order_id=order_id, status=PaymentStatus.PAID, method=PayMethod.MINIPROGRAM)
+        .exclude(transaction_id=None)
+        .first()
+    )
+
+
+def queue_mp_shipping(order: Order) -> bool:
+    """Inside the shipping transaction: report the parcel of a Mini-Program-paid order to WeChat."""
+    payment = mp_payment(order.pk)
+    shipment = MpShipment.objects.filter(order_id=order.pk).first()
+    if payment is None or shipment is None:
+        return False
+    desc = "；".join(f"{title}*{qty}" for title, qty in order.lines.values_list("product_title", "quantity"))
+    enqueue(
+        "wechat_store",
+        "mp.upload_shipping_info",
+        {
+            "transaction_id": payment.transaction_id,
+            "openid": payment.payer_openid,
+            "item_desc": desc[:120],
+            "express_company": shipment.delivery_id,
+            "tracking_no": shipment.waybill_id,
+        },
+        key=f"wechat_store:mp_shipping:{payment.transaction_id}",
+    )
+    return True
 
 
 def queue_delivery(so: StoreOrder) -> None:

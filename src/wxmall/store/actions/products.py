@@ -25,7 +25,7 @@ from wxmall.catalog.models import SKU, Product
 from wxmall.core.errors import DomainError
 from wxmall.core.outbox import enqueue
 from wxmall.wechat import client
-from wxmall.wechat.services.store import ProductDetail
+from wxmall.wechat.services.store import CategoryRules, ProductDetail
 
 from .. import media
 from ..errors import StoreError
@@ -109,14 +109,15 @@ def push(product_id: int) -> dict:
         _settle(sp.pk, wanted, state=SyncState.BLOCKED, reason=problem)
         return {"blocked": problem}
     try:
-        images = [media.store_url(product, src) for src in product.images[:MAX_HEAD_IMAGES]]
+        images = [media.store_url(product, src) for src in media.head_sources(product)[:MAX_HEAD_IMAGES]]
     except ValueError as exc:
         _settle(sp.pk, wanted, state=SyncState.BLOCKED, reason=str(exc))
         return {"blocked": str(exc)}
     mapping = CategoryMapping.objects.get(category_id=product.category_id)
     known = dict(StoreSku.objects.filter(store_product=sp).values_list("sku_id", "store_sku_id"))
-    spu = build_spu(product, skus, mapping, images, known)
     service = client("store").store
+    rules = service.category_detail(mapping.leaf_id)
+    spu = build_spu(product, skus, mapping, images, known, rules)
     if sp.store_product_id:
         service.product_update(sp.store_product_id, spu)
         store_id = sp.store_product_id
@@ -156,8 +157,9 @@ def preflight(product: Product, skus: list[SKU]) -> str:
         return blocked
     if not skus:
         return "商品没有可售 SKU"
-    if len(set(product.images)) < MIN_HEAD_IMAGES:
-        return f"微信小店要求至少 {MIN_HEAD_IMAGES} 张不同的主图（当前 {len(set(product.images))} 张）"
+    heads = len(set(media.head_sources(product)))
+    if heads < MIN_HEAD_IMAGES:
+        return f"微信小店要求至少 {MIN_HEAD_IMAGES} 张不同的主图（当前 {heads} 张）"
     if len(_effective(product.title)) < 5:
         return "商品名称至少需要 5 个有效字符"
     return ""
@@ -191,16 +193,31 @@ def _attr(key: str, value: object) -> dict:
     return {"attr_key": str(key)[:40], "attr_value": str(value)[:40]}
 
 
+# Local spec names → the Store's usual sale-attribute names (only keys the leaf category lists are sent).
+SALE_ALIASES = {
+    "cpu": ("版本", "处理器"),
+    "memory": ("内存容量", "内存"),
+    "storage": ("存储容量", "存储"),
+    "colour": ("颜色",),
+}
+
+
 def build_spu(
     product: Product,
     skus: list[SKU],
     mapping: CategoryMapping,
     images: list[str],
     known: dict[int, str | None],
+    rules: CategoryRules | None = None,
 ) -> dict:
-    """The SPU object of §4.3 (money in fen, ids as strings)."""
-    attrs = [_attr("品牌", product.brand)] if product.brand else []
-    attrs += [_attr(k, v) for k, v in list((product.specs or {}).items())[:30]]
+    """The SPU object of §4.3 (money in fen, ids as strings). `rules` (the leaf's `category/detail`)
+    decide which product parameters and SKU sale attributes are sent: the Store refuses others."""
+    specs = {str(k): v for k, v in (product.specs or {}).items()}
+    attrs = [_attr("品牌", product.brand or "其他")]
+    allowed = set(rules.product_attrs) if rules else None
+    attrs += [
+        _attr(k, v) for k, v in list(specs.items())[:30] if k != "品牌" and (allowed is None or k in allowed)
+    ]
     spu: dict = {
         "out_product_id": str(product.pk),
         "title": product.title[:60],
@@ -211,7 +228,7 @@ def build_spu(
         "brand_id": NO_BRAND,
         "deliver_method": 0,
         "extra_service": {"seven_day_return": 1, "freight_insurance": 0},
-        "skus": [_sku(sku, images[0], known.get(sku.pk)) for sku in skus],
+        "skus": [_sku(sku, images[0], known.get(sku.pk), rules) for sku in skus],
         "listing": 1 if settings.STORE_LIST_ON_PUSH else 0,
     }
     if settings.STORE_FREIGHT_TEMPLATE_ID:
@@ -221,18 +238,17 @@ def build_spu(
     return spu
 
 
-def _sku(sku: SKU, thumb: str, store_sku_id: str | None) -> dict:
-    attrs = [
-        _attr(label, value)
-        for label, value in (
-            ("处理器", sku.cpu),
-            ("内存", sku.memory),
-            ("存储", sku.storage),
-            ("颜色", sku.colour),
-        )
-        if value
-    ]
-    attrs += [_attr(k, v) for k, v in (sku.extra_specs or {}).items()]
+def _sku(sku: SKU, thumb: str, store_sku_id: str | None, rules: CategoryRules | None = None) -> dict:
+    sale = rules.sale_attrs if rules else None
+    attrs = []
+    for field_name, names in SALE_ALIASES.items():
+        value = getattr(sku, field_name)
+        key = next((n for n in names if sale is None or n in sale), None)
+        if value and key and key not in {a["attr_key"] for a in attrs}:
+            attrs.append(_attr(key, value))
+    attrs += [_attr(k, v) for k, v in (sku.extra_specs or {}).items() if sale is None or k in sale]
+    if not attrs and sale:
+        attrs = [_attr(sale[0], sku.spec_label or "标准")]
     entry = {
         "out_sku_id": str(sku.pk),
         "thumb_img": thumb,

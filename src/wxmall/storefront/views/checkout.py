@@ -1,5 +1,6 @@
-"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), the address,
-a coupon, the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
+"""Checkout: what is being bought (the cart, or one SKU from 立即购买 / a flash sale), delivery to an
+address or collection at a pickup store (门店自提, offered when the merchant has active stores), a coupon,
+the note, and 提交订单. Prices come from `checkout.queries.quote`, the order from
 `checkout.actions.place_order`; this view only carries the customer's choices between them.
 
 Double submits are harmless: each render of the page carries a fresh idempotency key, and
@@ -27,11 +28,13 @@ from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
+from wxmall.pickup import queries as pickup_queries
 
 from ..forms import AddressForm
 from .common import customer_required, positive_int
 
 NEW_ADDRESS = "new"
+PICKUP = "pickup"
 POINTS_ERRORS = frozenset(
     e.code
     for e in (
@@ -66,6 +69,8 @@ class Purchase:
         self.points = positive_int(raw_points) if raw_points not in ("", "0") else 0
         self.bad_points = self.points is None
         self.raw_sku = data.get("sku")
+        # Flash-sale orders are placed by the admission worker, to an address: pickup is not offered there.
+        self.pickup = data.get("fulfilment") == PICKUP and self.flash_sale_id is None
 
     @property
     def from_cart(self) -> bool:
@@ -99,6 +104,7 @@ class Purchase:
             "qty": self.quantity if self.sku_id else None,
             "flash_sale": self.flash_sale_id,
             "coupon": self.coupon_code,
+            "fulfilment": PICKUP if self.pickup else None,
             "points": self.points,
         } | changes
         return {k: v for k, v in values.items() if v}
@@ -128,7 +134,14 @@ def _quote(request: HttpRequest, purchase: Purchase):
     items, code = purchase.items, purchase.coupon_code or None
     if not purchase.bad_points and purchase.points:
         try:
-            return queries.quote(request.user, items, code, purchase.flash_sale_id, points=purchase.points)
+            return queries.quote(
+                request.user,
+                items,
+                code,
+                purchase.flash_sale_id,
+                points=purchase.points,
+                pickup=purchase.pickup,
+            )
         except DomainError as error:
             if error.code not in POINTS_ERRORS:
                 raise
@@ -136,10 +149,14 @@ def _quote(request: HttpRequest, purchase: Purchase):
     elif purchase.bad_points:
         messages.error(request, AccountError.POINTS_INVALID_AMOUNT.message)
     purchase.points = 0
-    return queries.quote(request.user, items, code, purchase.flash_sale_id)
+    return queries.quote(request.user, items, code, purchase.flash_sale_id, pickup=purchase.pickup)
 
 
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
+    stores = list(pickup_queries.active_stores())
+    purchase.pickup = purchase.pickup and bool(stores)
+    if purchase.flash_sale_id is not None:
+        stores = []
     quote = _quote(request, purchase)
     addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
@@ -153,6 +170,10 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
             for offer in queries.available_coupons(request.user, quote.subtotal, now=timezone.now())
         ],
         "no_coupon_url": "?" + purchase.params(coupon=None),
+        "stores": stores,
+        "chosen_store": extra.pop("chosen_store", None) or (str(stores[0].pk) if stores else ""),
+        "delivery_url": "?" + purchase.params(fulfilment=None),
+        "pickup_url": "?" + purchase.params(fulfilment=PICKUP),
         "max_points_url": "?" + purchase.params(points=quote.points_max),
         "no_points_url": "?" + purchase.params(points=None),
         "points_params": purchase.values(points=None).items(),
@@ -169,11 +190,15 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
 
 def _place(request: HttpRequest) -> HttpResponse:
     purchase = Purchase(request.POST)
-    chosen = request.POST.get("address") or NEW_ADDRESS
-    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS else None)
+    chosen = NEW_ADDRESS if purchase.pickup else request.POST.get("address") or NEW_ADDRESS
+    address_form = AddressForm(request.POST if chosen == NEW_ADDRESS and not purchase.pickup else None)
     key = (request.POST.get("idempotency_key") or "")[:64] or None
     raw_note = request.POST.get("note", "")
+    store_id = positive_int(request.POST.get("pickup_store"), 0) if purchase.pickup else None
     keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
+    if purchase.pickup:
+        keep["chosen_store"] = str(store_id)
+        chosen = PICKUP
 
     if purchase.bad_points:
         keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
@@ -191,7 +216,9 @@ def _place(request: HttpRequest) -> HttpResponse:
         return _admit(request, purchase, chosen, address_form, key, keep)
     try:
         with transaction.atomic():  # a new address is saved only together with the order it ships
-            if chosen == NEW_ADDRESS:
+            if chosen == PICKUP:
+                address_id, started = None, None
+            elif chosen == NEW_ADDRESS:
                 address_id = accounts.add_address(request.user, **address_form.cleaned_data).pk
                 started = timezone.now()
             else:
@@ -201,6 +228,7 @@ def _place(request: HttpRequest) -> HttpResponse:
                 items=purchase.items,
                 from_cart=purchase.from_cart,
                 address_id=address_id,
+                pickup_store_id=store_id,
                 coupon_code=purchase.coupon_code or None,
                 flash_sale_id=purchase.flash_sale_id,
                 note=note,

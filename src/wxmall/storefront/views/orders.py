@@ -14,7 +14,9 @@ from wxmall.orders import actions, queries
 from wxmall.orders.errors import OrderError
 from wxmall.orders.state import ActorKind, OrderStatus, next_statuses
 from wxmall.payments import queries as payment_queries
+from wxmall.pickup import queries as pickup_queries
 
+from ..presenters import qr_svg
 from .common import customer_required, not_found, refused
 
 PAGE_SIZE = 10
@@ -33,7 +35,7 @@ REFUND_REASONS = ("不想要了", "商品与描述不符", "商品质量问题",
 # What the customer is told on the detail page, per status.
 STATUS_HINTS = {
     S.PENDING_PAYMENT: "待支付 — 请使用微信支付",
-    S.PAID: "商家正在备货，请耐心等待发货",
+    S.PAID: "已支付，商家正在备货，请耐心等待发货",
     S.SHIPPED: "商品已发出，请注意查收",
     S.DELIVERED: "商品已签收",
     S.COMPLETED: "交易已完成，感谢您的购买",
@@ -52,16 +54,42 @@ def order_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.orders_for(request.user, status or None), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    page.object_list = list(page.object_list)
+    ids = [order.pk for order in page.object_list]
+    refunds, pickups = payment_queries.refund_totals(ids), pickup_queries.pickup_order_ids(ids)
+    for order in page.object_list:
+        order.refund_totals = refunds.get(order.pk)
+        order.status_label = _status_label(order, order.pk in pickups)
     return render(
         request, "storefront/orders.html", {"tabs": TABS, "status": status, "page": page, "active_tab": "me"}
     )
 
 
+# A pickup order is handed over at the store: what changes in the customer's words.
+PICKUP_HINTS = {
+    S.PAID: "已支付，请凭核销码到门店取货",
+    S.COMPLETED: "已在门店取货，交易完成",
+}
+PICKUP_STATUS_LABELS = {S.PAID: "待自提"}
+
+
+def _status_label(order, is_pickup: bool) -> str:
+    return (PICKUP_STATUS_LABELS if is_pickup else {}).get(order.status, order.get_status_display())
+
+
 def _detail_context(request: HttpRequest, order) -> dict:
     customer_moves = next_statuses(order.status, ActorKind.CUSTOMER, order.refund_from_status)
+    pickup = pickup_queries.pickup_of(order)
+    hints = STATUS_HINTS | PICKUP_HINTS if pickup else STATUS_HINTS
+    # The code is shown only while it can still hand the goods over.
+    live_code = pickup.code if pickup and pickup.code and not (pickup.verified_at or pickup.voided_at) else ""
     return {
         "order": order,
-        "hint": STATUS_HINTS.get(order.status, order.get_status_display()),
+        "status_label": _status_label(order, pickup is not None),
+        "pickup": pickup,
+        "pickup_code": live_code,
+        "pickup_qr": qr_svg(live_code) if live_code else "",
+        "hint": hints.get(order.status, order.get_status_display()),
         "can_cancel": S.CANCELLED in customer_moves,
         "can_confirm": S.DELIVERED in customer_moves,
         "can_refund": S.REFUND_REQUESTED in customer_moves,

@@ -4,10 +4,8 @@ once. Nothing here trusts the browser's word that it paid: only WeChat's notific
 
 from __future__ import annotations
 
-import io
 import ipaddress
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,6 +21,7 @@ from wxmall.payments import actions, queries, wechatpay
 from wxmall.payments.config import pay_config
 from wxmall.payments.models import PayMethod
 
+from ..presenters import qr_svg
 from .common import customer_required, not_found
 
 _MOBILE = ("Mobile", "Android", "iPhone", "iPad")
@@ -81,12 +80,6 @@ def start(request: HttpRequest, order_no: str) -> HttpResponse:
     return redirect("storefront:pay", order_no=order_no)
 
 
-def _qr_svg(data: str) -> str:
-    out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True)
-    return out.getvalue().decode()
-
-
 @customer_required
 @require_GET
 def page(request: HttpRequest, order_no: str) -> HttpResponse:
@@ -101,7 +94,7 @@ def page(request: HttpRequest, order_no: str) -> HttpResponse:
     lapsed = payment.code_expires_at is not None and payment.code_expires_at <= timezone.now()
     context = {"order": order, "payment": payment, "lapsed": lapsed, "active_tab": "me"}
     if payment.method == PayMethod.NATIVE and payment.code_url and not lapsed:
-        context["qr_svg"] = _qr_svg(payment.code_url)
+        context["qr_svg"] = qr_svg(payment.code_url)
     if payment.method == PayMethod.JSAPI and payment.prepay_id and not lapsed:
         context["jsapi"] = wechatpay.invocation(pay_config(), payment.appid, payment.prepay_id)
         if settings.DEMO:  # real WeChat injects the bridge itself

@@ -22,6 +22,7 @@ from wxmall.wechat.services.qrcode import QrcodeService
 from wxmall.wechat.services.sns import SnsService
 from wxmall.wechat.services.store import StoreService
 from wxmall.wechat.services.store_shipping import ShippingService
+from wxmall.wechat.services.tags import TagsService
 from wxmall.wechat.services.user import UserService
 
 REGISTRY: dict[str, type[Service]] = {
@@ -30,6 +31,7 @@ REGISTRY: dict[str, type[Service]] = {
     "user": UserService,
     "qrcode": QrcodeService,
     "sns": SnsService,
+    "tags": TagsService,
     "phone": PhoneService,
     "store": StoreService,
     "shipping": ShippingService,

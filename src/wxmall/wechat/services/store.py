@@ -82,6 +82,17 @@ class StoreCategory:
 
 
 @dataclass(frozen=True)
+class CategoryRules:
+    """What product validation of a leaf category depends on (`category/detail` attr, §3.2)."""
+
+    cat_id: str
+    name: str
+    required_attrs: tuple[str, ...]  # product parameters (`attrs`) that must be given
+    product_attrs: tuple[str, ...]
+    sale_attrs: tuple[str, ...]  # the only keys SKUs may use in `sku_attrs`
+
+
+@dataclass(frozen=True)
 class Image:
     media_id: str
     img_url: str  # https://mmecimage.cn/p/… : what product fields need
@@ -215,6 +226,21 @@ class StoreService(Service):
             for c in items
             if isinstance(c, dict)
         ]
+
+    def category_detail(self, cat_id: str) -> CategoryRules:
+        api = "store.category_detail"
+        body = self._client.post("/channels/ec/category/detail", api=api, json={"cat_id": _num(cat_id)})
+        info = body.get("info") if isinstance(body.get("info"), dict) else {}
+        attr = body.get("attr") if isinstance(body.get("attr"), dict) else {}
+        product = [a for a in attr.get("product_attr_list") or [] if isinstance(a, dict) and a.get("name")]
+        sale = [a for a in attr.get("sale_attr_list") or [] if isinstance(a, dict) and a.get("name")]
+        return CategoryRules(
+            cat_id=str(info.get("cat_id", cat_id)),
+            name=str(info.get("name", "")),
+            required_attrs=tuple(str(a["name"]) for a in product if a.get("is_required")),
+            product_attrs=tuple(str(a["name"]) for a in product),
+            sale_attrs=tuple(str(a["name"]) for a in sale),
+        )
 
     def shop_categories(self) -> list[str]:
         """Leaf category ids the shop may use (`category/list/get`)."""

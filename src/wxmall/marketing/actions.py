@@ -1,0 +1,90 @@
+"""State changes of marketing: making links, and turning buffered clicks into rows in batches."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from . import buffer
+from .models import Click, Link, VisitorTouch
+
+CODE_ALPHABET = string.ascii_letters + string.digits
+CODE_LENGTH = 7
+FLUSH_BATCH = 2000
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def create_link(*, target_url: str, **fields) -> Link:
+    """A link with a fresh random code (62^7 codes; a collision just draws again)."""
+    for _ in range(5):
+        code = new_code()
+        try:
+            with transaction.atomic():
+                return Link.objects.create(code=code, target_url=target_url, **fields)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw a free link code")
+
+
+def _when(click: dict) -> datetime:
+    return datetime.fromtimestamp(float(click["at"]), tz=UTC)
+
+
+def _store(clicks: list[dict]) -> None:
+    """One batch: bulk insert the clicks (a re-flushed one is ignored), then move each visitor's touches
+    forward with guarded UPDATEs (first touch only ever set once, last touch only ever later)."""
+    links = set(Link.objects.filter(pk__in={c["link"] for c in clicks}).values_list("pk", flat=True))
+    rows = [
+        Click(
+            click_id=c["id"],
+            link_id=c["link"],
+            visitor=c["visitor"],
+            at=_when(c),
+            in_wechat=bool(c.get("wechat")),
+            user_agent=c.get("ua", "")[:200],
+            referer=c.get("ref", "")[:300],
+        )
+        for c in clicks
+        if c.get("link") in links
+    ]
+    with transaction.atomic():
+        before = set(
+            Click.objects.filter(click_id__in=[r.click_id for r in rows]).values_list("click_id", flat=True)
+        )
+        Click.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        fresh = sorted((r for r in rows if r.click_id not in before), key=lambda r: r.at)
+        per_visitor: dict[str, list[Click]] = {}
+        for row in fresh:
+            per_visitor.setdefault(row.visitor, []).append(row)
+        for visitor, visits in per_visitor.items():
+            first, last = visits[0], visits[-1]
+            touch, created = VisitorTouch.objects.get_or_create(
+                visitor=visitor,
+                defaults={
+                    "first_link_id": first.link_id,
+                    "first_at": first.at,
+                    "last_link_id": last.link_id,
+                    "last_at": last.at,
+                    "clicks": len(visits),
+                },
+            )
+            if created:
+                continue
+            VisitorTouch.objects.filter(pk=touch.pk).update(clicks=F("clicks") + len(visits))
+            VisitorTouch.objects.filter(pk=touch.pk, first_at__gt=first.at).update(
+                first_link_id=first.link_id, first_at=first.at
+            )
+            VisitorTouch.objects.filter(pk=touch.pk, last_at__lt=last.at).update(
+                last_link_id=last.link_id, last_at=last.at
+            )
+
+
+def flush_clicks(limit: int = FLUSH_BATCH) -> int:
+    return buffer.drain(limit, _store)

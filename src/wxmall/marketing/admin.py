@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .actions import new_code
+from .models import Click, Link, VisitorTouch
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "target_url", "campaign", "channel", "is_active", "created_at")
+    list_filter = ("channel", "is_active")
+    search_fields = ("code", "name", "campaign", "target_url")
+    readonly_fields = ("code",)
+
+    def save_model(self, request, obj, form, change):
+        if not obj.code:
+            obj.code = new_code()  # a collision (1 in 62^7 per existing link) fails the save; save again
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Click)
+class ClickAdmin(admin.ModelAdmin):
+    list_display = ("at", "link", "visitor", "in_wechat")
+    list_filter = ("in_wechat",)
+    readonly_fields = [f.name for f in Click._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(VisitorTouch)
+class VisitorTouchAdmin(admin.ModelAdmin):
+    list_display = ("visitor", "first_link", "first_at", "last_link", "last_at", "clicks")
+    readonly_fields = [f.name for f in VisitorTouch._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

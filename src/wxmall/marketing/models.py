@@ -1,0 +1,67 @@
+"""Tracked links, their clicks and per-visitor touches."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Link(models.Model):
+    """A short link `/l/<code>` that records the click and redirects to `target_url`. A Mini Program
+    entry (appid + pagepath) keeps `target_url` as the fallback for browsers that cannot open it."""
+
+    code = models.CharField("短码", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=60, blank=True)
+    target_url = models.URLField("跳转地址", max_length=1024)
+    mp_appid = models.CharField("小程序 AppID", max_length=32, blank=True)
+    mp_pagepath = models.CharField("小程序页面", max_length=256, blank=True)
+    campaign = models.CharField("活动", max_length=64, blank=True, db_index=True)
+    channel = models.CharField("渠道", max_length=32, blank=True, db_index=True)  # oa_menu, article, poster…
+    content_id = models.CharField("内容 ID", max_length=64, blank=True)  # article / video / live id
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "推广链接"
+        verbose_name_plural = "推广链接"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.target_url}"
+
+
+class Click(models.Model):
+    """One redirect. Written in batches from the click buffer; `click_id` makes a re-flushed batch a no-op."""
+
+    click_id = models.CharField(max_length=32, unique=True)
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks")
+    visitor = models.CharField(max_length=32, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    in_wechat = models.BooleanField(default=False)
+    user_agent = models.CharField(max_length=200, blank=True)
+    referer = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "链接点击"
+        verbose_name_plural = "链接点击"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.link_id}@{self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class VisitorTouch(models.Model):
+    """A visitor's (the `wxv` cookie's) first and last tracked link: first-/last-touch attribution."""
+
+    visitor = models.CharField(max_length=32, unique=True)
+    first_link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, related_name="+")
+    first_at = models.DateTimeField()
+    last_link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_at = models.DateTimeField()
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "访客触点"
+        verbose_name_plural = "访客触点"
+
+    def __str__(self) -> str:
+        return self.visitor

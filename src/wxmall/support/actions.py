@@ -1,0 +1,191 @@
+"""State changes of customer service, one transaction each.
+
+`on_text` is the Official Account's text fallback (registered in apps.py): it runs inside the push
+WeChat waits on, so it does only the bot's in-memory ranking and a few row writes; messages to the user
+outside that passive reply go through the outbox (custom/send) in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from wxmall.core.errors import DomainError
+from wxmall.officialaccount.hooks import InboundText
+from wxmall.wechat.actions import queue_text
+
+from . import bot, windows
+from .errors import SupportError
+from .models import Conversation, ConversationState, Handoff, Message
+from .queries import customer_for
+
+MAX_REPLY_CHARS = 600
+HANDOFF_ACK = "已为您转接人工客服，请稍候，客服会尽快回复您（人工服务时间 9:00–22:00）。"
+HUMAN_STATES = (ConversationState.WAITING, ConversationState.AGENT)
+
+
+def _locked(conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    if conversation is None:
+        raise DomainError(SupportError.CONVERSATION_NOT_FOUND)
+    return conversation
+
+
+def conversation_for(appid: str, openid: str) -> Conversation:
+    """The user's conversation, created on first contact (the unique constraint settles a race)."""
+    conversation, _ = Conversation.objects.get_or_create(appid=appid, openid=openid)
+    return conversation
+
+
+def _add(conversation: Conversation, source: str, text: str, **fields) -> Message | None:
+    """Store a message once (a MsgId / WeCom msgid seen before is ignored: None)."""
+    try:
+        with transaction.atomic():
+            return Message.objects.create(
+                conversation=conversation, source=source, text=text[:2048], **fields
+            )
+    except IntegrityError:
+        return None
+
+
+def _open_handoff(conversation: Conversation, reason: str) -> None:
+    """Open a hand-off unless one is open (the partial unique constraint keeps it to one)."""
+    if Handoff.objects.filter(conversation=conversation, closed_at__isnull=True).exists():
+        return
+    try:
+        with transaction.atomic():
+            Handoff.objects.create(conversation=conversation, reason=reason)
+    except IntegrityError:
+        pass  # opened concurrently: that one stands
+
+
+def on_text(inbound: InboundText) -> str | None:
+    """A follower's text no keyword rule answered: the bot answers it (the passive reply), or the
+    conversation goes to a human with an acknowledgement; while people have it the bot stays quiet."""
+    customer_id = customer_for(inbound.appid, inbound.openid)
+    with transaction.atomic():
+        conversation = _locked(conversation_for(inbound.appid, inbound.openid).pk)
+        if (
+            _add(conversation, Message.Source.CUSTOMER, inbound.text, wx_msg_id=inbound.msg_id or None)
+            is None
+        ):
+            return None  # WeChat re-sent it; officialaccount answers re-sends with the first reply
+        conversation.last_customer_message_at = timezone.now()
+        if customer_id is not None:
+            conversation.customer_id = customer_id
+        if conversation.state in HUMAN_STATES or conversation.state == ConversationState.WECOM:
+            conversation.save()
+            return None
+        answer = bot.answer(inbound.text, user_id=customer_id)
+        if answer.handoff:
+            conversation.state = ConversationState.WAITING
+            conversation.agent = None
+            conversation.save()
+            _open_handoff(conversation, answer.reason)
+            _add(conversation, Message.Source.SYSTEM, HANDOFF_ACK, intent="handoff")
+            return HANDOFF_ACK
+        conversation.state = ConversationState.BOT
+        conversation.save()
+        _add(conversation, Message.Source.BOT, answer.text, intent=answer.intent)
+        return answer.text
+
+
+def _valid_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text or len(text) > MAX_REPLY_CHARS or "\x00" in text:
+        raise DomainError(SupportError.INVALID_REPLY)
+    return text
+
+
+def _staff(user_id) -> object:
+    try:
+        agent = get_user_model().objects.filter(pk=int(user_id), is_staff=True, is_active=True).first()
+    except (TypeError, ValueError):
+        agent = None
+    if agent is None:
+        raise DomainError(SupportError.INVALID_AGENT)
+    return agent
+
+
+def _first_response(conversation: Conversation) -> None:
+    Handoff.objects.filter(
+        conversation=conversation, closed_at__isnull=True, first_response_at__isnull=True
+    ).update(first_response_at=timezone.now())
+
+
+@transaction.atomic
+def reply(conversation_id: int, agent, text: str) -> Message:
+    """An agent answers through custom/send, refused beyond WeChat's window and count (as the hub
+    counts them; see windows.py). The conversation row lock serialises agents on one conversation."""
+    text = _valid_text(text)
+    conversation = _locked(conversation_id)
+    if conversation.state == ConversationState.CLOSED:
+        raise DomainError(SupportError.CONVERSATION_CLOSED)
+    if conversation.state == ConversationState.WECOM:
+        raise DomainError(SupportError.CONVERSATION_AT_WECOM)
+    window = windows.window_for(conversation.appid, conversation.openid)
+    if not window.is_open:
+        raise DomainError(SupportError.WINDOW_EXPIRED)
+    if window.remaining <= 0:
+        raise DomainError(SupportError.WINDOW_COUNT_EXCEEDED)
+    message = Message.objects.create(
+        conversation=conversation, source=Message.Source.AGENT, text=text, agent=agent
+    )
+    message.outbox = queue_text(conversation.openid, text, key=f"support:reply:{message.pk}")
+    message.save(update_fields=["outbox"])
+    if conversation.state != ConversationState.AGENT or conversation.agent_id is None:
+        conversation.state = ConversationState.AGENT
+        conversation.agent = conversation.agent or agent
+    conversation.save()
+    _open_handoff(conversation, "agent_started")
+    _first_response(conversation)
+    return message
+
+
+@transaction.atomic
+def take(conversation_id: int, agent) -> Conversation:
+    conversation = _locked(conversation_id)
+    if conversation.state == ConversationState.CLOSED:
+        raise DomainError(SupportError.CONVERSATION_CLOSED)
+    conversation.state, conversation.agent = ConversationState.AGENT, agent
+    conversation.save()
+    _open_handoff(conversation, "agent_started")
+    _add(conversation, Message.Source.SYSTEM, f"{agent.get_username()} 接入会话")
+    return conversation
+
+
+@transaction.atomic
+def transfer(conversation_id: int, agent, to_agent_id) -> Conversation:
+    target = _staff(to_agent_id)
+    conversation = _locked(conversation_id)
+    if conversation.state in (ConversationState.CLOSED, ConversationState.WECOM):
+        raise DomainError(
+            SupportError.CONVERSATION_CLOSED
+            if conversation.state == ConversationState.CLOSED
+            else SupportError.CONVERSATION_AT_WECOM
+        )
+    conversation.state, conversation.agent = ConversationState.AGENT, target
+    conversation.save()
+    _open_handoff(conversation, "transfer")
+    _add(conversation, Message.Source.SYSTEM, f"{agent.get_username()} 将会话转给 {target.get_username()}")
+    return conversation
+
+
+@transaction.atomic
+def close(conversation_id: int, agent, *, resolved: bool) -> Conversation:
+    conversation = _locked(conversation_id)
+    if conversation.state == ConversationState.CLOSED:
+        return conversation
+    conversation.state, conversation.agent = ConversationState.CLOSED, None
+    conversation.save()
+    now = timezone.now()
+    Handoff.objects.filter(conversation=conversation, closed_at__isnull=True).update(
+        closed_at=now, resolved=resolved
+    )
+    _add(
+        conversation,
+        Message.Source.SYSTEM,
+        f"{agent.get_username()} 关闭会话（{'已解决' if resolved else '未解决'}）",
+    )
+    return conversation
