@@ -261,7 +261,7 @@ def test_today_summary_counts_paid_orders_of_the_beijing_day(customer, address, 
 
 
 def test_transition_writes_exactly_one_outbox_row_when_webhook_configured(order, staff, settings):
-    settings.OUTBOX_DESTINATIONS = WEBHOOK
+    settings.OUTBOX_DESTINATIONS = settings.OUTBOX_DESTINATIONS | WEBHOOK
     pay(order)
     rows = list(OutboxMessage.objects.filter(kind="order.status_changed"))
     assert len(rows) == 1
@@ -278,13 +278,14 @@ def test_transition_writes_exactly_one_outbox_row_when_webhook_configured(order,
     # A refused transition writes none.
     with pytest.raises(DomainError):
         actions.transition(order.pk, S.COMPLETED, actor=staff, actor_kind="staff")
-    assert OutboxMessage.objects.count() == 1
+    assert OutboxMessage.objects.filter(kind="order.status_changed").count() == 1
+    assert OutboxMessage.objects.exclude(destination="points").count() == 1  # points accrue off the path
 
 
 def test_placement_enqueues_and_unconfigured_webhook_writes_nothing(customer, address, sku, settings):
     checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
     assert OutboxMessage.objects.count() == 0  # MERCHANT_WEBHOOK_URL unset in tests
-    settings.OUTBOX_DESTINATIONS = WEBHOOK
+    settings.OUTBOX_DESTINATIONS = settings.OUTBOX_DESTINATIONS | WEBHOOK
     placed = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
     message = OutboxMessage.objects.get()
     assert message.payload["order_no"] == placed.order_no
@@ -292,7 +293,7 @@ def test_placement_enqueues_and_unconfigured_webhook_writes_nothing(customer, ad
 
 
 def test_refused_placement_writes_no_outbox_row(customer, address, settings):
-    settings.OUTBOX_DESTINATIONS = WEBHOOK
+    settings.OUTBOX_DESTINATIONS = settings.OUTBOX_DESTINATIONS | WEBHOOK
     scarce = make_sku(stock=0)
     with pytest.raises(DomainError):
         checkout.place_order(customer, items=[(scarce.pk, 1)], address_id=address.pk)

@@ -106,7 +106,7 @@ def refund(request: HttpRequest, payment_id: int) -> HttpResponse:
     try:
         created = actions.refund_order(payment.order_id, amount, reason, staff=request.user)
     except DomainError as exc:
-        messages.error(request, f"未能退款：{exc.error.message}")
+        messages.error(request, f"未能退款：{exc.message}")
         return back
     messages.success(
         request, f"已提交退款 {format_yuan(created.amount)}（{created.out_refund_no}），微信处理后自动更新"

@@ -144,5 +144,7 @@ def kick_relay() -> None:
     if not cache.add(f"wxmall:outbox:kick:{slot}", 1, timeout=max(60, int(window * 10))):
         return
     eta = datetime.fromtimestamp(slot * window, UTC)
-    # A kick nobody took up within a relay interval of its time is superseded by the periodic run.
-    signature.apply_async(eta=eta, expires=datetime.fromtimestamp(slot * window + interval, UTC))
+    # A kick nobody took up well after its time is superseded by the periodic run (a stopped worker must
+    # not come back to a pile of them); "well after" leaves room for the broker's own polling delay.
+    expires = datetime.fromtimestamp(slot * window + max(2 * interval, 10), UTC)
+    signature.apply_async(eta=eta, expires=expires)
