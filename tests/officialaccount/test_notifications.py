@@ -103,9 +103,14 @@ def test_our_daily_quota_and_per_minute_limit(hub, settings):
     SendCounter.objects.all().delete()
     paid_order(customer)
     paid_order(customer)
-    result = relay()
-    assert result.delivered == 1 and result.retried == 1  # the second waits for the next minute
-    assert Notification.objects.filter(status="queued").count() == 1
+    relay()
+    # one more sent this minute, the other waits (its outbox row is retried later, not dead-lettered),
+    # unless the clock crossed into the next minute between the two sends
+    statuses = sorted(Notification.objects.values_list("status", flat=True))
+    assert statuses in (["queued", "quota", "sent", "sent"], ["quota", "sent", "sent", "sent"])
+    if "queued" in statuses:
+        waiting = OutboxMessage.objects.get(destination="oa_notification", status="pending")
+        assert waiting.attempts == 1
 
 
 def test_a_customer_without_wechat_gets_nothing(db, customer, address, sku):
