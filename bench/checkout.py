@@ -22,71 +22,20 @@ Everything it started (gunicorn, PostgreSQL) is stopped before it exits, also on
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
-import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{what} did not come up within {timeout:.0f}s")
-
-
-# --- PostgreSQL -----------------------------------------------------------------------------------------
-def start_private_postgres(stack: ExitStack) -> str:
-    """A throwaway cluster (fsync off) in a temp dir; returns its DATABASE_URL."""
-    if not (PG_BIN / "initdb").exists():
-        raise SystemExit(
-            "PostgreSQL 15 binaries not found: apt-get install -y postgresql, or set DATABASE_URL"
-        )
-    tmp = Path(tempfile.mkdtemp(prefix="wxmall-bench-pg-"))
-    stack.callback(shutil.rmtree, tmp, ignore_errors=True)
-    port = free_port()
-    as_root = os.geteuid() == 0
-
-    def run(cmd: str) -> None:
-        argv = ["su", "postgres", "-c", cmd] if as_root else ["bash", "-c", cmd]
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-
-    if as_root:
-        shutil.chown(tmp, "postgres")
-    run(f"{PG_BIN}/initdb -D {tmp}/data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8")
-    run(
-        f"{PG_BIN}/pg_ctl -D {tmp}/data -l {tmp}/log -w start -o '-p {port} -k {tmp} "
-        f"-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300'"
-    )
-    stack.callback(run, f"{PG_BIN}/pg_ctl -D {tmp}/data -m fast stop")
-    subprocess.run(["bash", "-c", f"{PG_BIN}/createdb -h 127.0.0.1 -p {port} -U postgres wxmall"], check=True)
-    return f"postgres://postgres@127.0.0.1:{port}/wxmall"
+from _harness import (
+    bench_env,
+    hammer,
+    healthz,
+    percentile,
+    start_gunicorn,
+)
 
 
 # --- data -----------------------------------------------------------------------------------------------
@@ -201,110 +150,6 @@ def verify(info: dict) -> dict:
     }
 
 
-# --- server ---------------------------------------------------------------------------------------------
-def start_gunicorn(stack: ExitStack, env: dict, workers: int, threads: int, worker_class: str) -> str:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "wxmall.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        worker_class,
-        "--threads",
-        str(threads),
-        "--log-level",
-        "warning",
-        "--keep-alive",
-        "30",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-
-    def stop() -> None:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    stack.callback(stop)
-    base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200, "gunicorn")
-    return base
-
-
-# --- load ---------------------------------------------------------------------------------------------
-# The client is a few lines of asyncio over raw keep-alive HTTP/1.1 connections in one thread: it costs
-# tens of microseconds per request, so on a 2-core machine nearly all the CPU goes to the server under
-# test, for the orders and for /healthz alike (a thread pool of httpx clients took a large share of it,
-# which flattered the slow endpoint and hid the fast one).
-class _Connection:
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader = self.writer = None
-
-    async def request(self, raw: bytes) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
-        await self.reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection") == "close":
-            self.close()
-        return int(lines[0].split()[1])
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
-def hammer(base: str, jobs: list, concurrency: int, make_request) -> tuple[list, float]:
-    """Send every job's request (`make_request(job)` → raw HTTP/1.1 bytes) over `concurrency`
-    keep-alive connections. Returns [(status, latency_s, finished_at)] and the wall time."""
-    host, port = base.removeprefix("http://").split(":")
-    queue = iter(jobs)
-    results: list[tuple[int, float, float]] = []
-
-    async def run() -> float:
-        start = time.perf_counter()
-
-        async def connection() -> None:
-            conn = _Connection(host, int(port))
-            try:
-                for job in queue:
-                    raw = make_request(job)
-                    t0 = time.perf_counter()
-                    try:
-                        status = await asyncio.wait_for(conn.request(raw), 30)
-                    except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
-                        status = 0
-                        conn.close()
-                    t1 = time.perf_counter()
-                    results.append((status, t1 - t0, t1 - start))
-            finally:
-                conn.close()
-
-        await asyncio.gather(*(connection() for _ in range(concurrency)))
-        return time.perf_counter() - start
-
-    wall = asyncio.run(run())
-    return results, wall
-
-
-def healthz(base: str):
-    raw = f"GET /healthz HTTP/1.1\r\nHost: {base.removeprefix('http://')}\r\n\r\n".encode()
-    return lambda _job: raw
-
-
 def place(base: str):
     csrf = secrets.token_hex(16)  # 32 chars: Django accepts an unmasked secret equal to the cookie
     host = base.removeprefix("http://")
@@ -329,13 +174,6 @@ def place(base: str):
     return request
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stock", type=int, default=500)
@@ -355,25 +193,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        stack.enter_context(_stop_on_sigterm())
-        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
-        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith(("postgres://", "postgresql://")):
-            url = start_private_postgres(stack)
-            print("PostgreSQL: private cluster in a temp dir")
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "WXMALL_VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-            "LOG_LEVEL": "ERROR",
-            "DEBUG": "false",
-            "WXMALL_DEMO": "1",  # the embedded demo on a private PostgreSQL: public keys are fine here
-            "MERCHANT_WEBHOOK_URL": "",
-        }
-        os.environ.update(env)
-        sys.path.insert(0, str(ROOT / "src"))
+        _var_dir, env = bench_env(stack, MERCHANT_WEBHOOK_URL="")
 
         t0 = time.perf_counter()
         info = prepare(args.stock, args.stock + args.extra, args.skus)
@@ -426,18 +246,6 @@ def main() -> int:
             and len(ok) == args.stock
             else 1
         )
-
-
-class _stop_on_sigterm:
-    """Turn SIGTERM into SystemExit so the ExitStack still stops the servers."""
-
-    def __enter__(self):
-        self._old = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-        return self
-
-    def __exit__(self, *exc):
-        signal.signal(signal.SIGTERM, self._old)
-        return False
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Notify benchmark: WeChat Pay notifications posted concurrently to the running hub on PostgreSQL.
 
-    python3 -m uv run python bench/notify.py [--orders 400] [--concurrency 32]
+    python3 -m uv run python bench/notify.py [--orders 400] [--concurrency 32] [--quiet 10] [--relay-interval 5]
 
-Starts (as bench/checkout.py does) a private PostgreSQL unless DATABASE_URL points at one, gunicorn, a
+Starts (bench/harness.py, shared with bench/checkout.py) a private PostgreSQL unless DATABASE_URL points at one, gunicorn, a
 Celery worker (the outbox relay) and a small merchant-webhook receiver. The hub is configured as a
 merchant whose keys are generated for the run (public-key mode). It creates `orders` unpaid orders with
 one Native attempt each, then posts for each a valid TRANSACTION.SUCCESS notification signed with the
@@ -10,8 +10,10 @@ WeChat Pay key and encrypted with the APIv3 key, plus the same notification agai
 duplicates, as WeChat retries), shuffled, over `concurrency` keep-alive connections. Then /healthz on the
 same server with the same client. Prints throughput, p50/p99 of the notify answers, the `ratio` of
 notify/s to healthz/s (target ≥ 0.5), the notify → merchant-webhook-delivered latency through the outbox
-(the seeds' target: order status synced < 3 s after the payment callback), and checks in the database
-that every order was paid exactly once (exit 1 otherwise).
+(the seeds' target: order status synced < 3 s after the payment callback) for the burst and for `quiet`
+more notifications sent one at a time (a normal day: nothing but the kick makes delivery fast, the
+periodic relay runs every `relay-interval` s as deployed), and checks in the database that every order
+was paid exactly once (exit 1 otherwise).
 """
 
 from __future__ import annotations
@@ -20,11 +22,9 @@ import argparse
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import ExitStack
@@ -32,16 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
-from checkout import (
-    ROOT,
-    _stop_on_sigterm,
-    hammer,
-    healthz,
-    percentile,
-    start_gunicorn,
-    start_private_postgres,
-    wait_for,
-)
+from _harness import ROOT, bench_env, hammer, healthz, percentile, start_gunicorn, wait_for
 
 
 class Webhook:
@@ -194,8 +185,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--quiet", type=int, default=10, help="then this many notifications one at a time")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--relay-interval",
+        type=float,
+        default=5.0,
+        help="the periodic relay's interval (the deployed default): delivery speed is the kicks' doing",
+    )
     parser.add_argument(
         "--no-webhook",
         action="store_true",
@@ -204,34 +202,21 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        stack.enter_context(_stop_on_sigterm())
-        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
-        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith(("postgres://", "postgresql://")):
-            url = start_private_postgres(stack)
-            print("PostgreSQL: private cluster in a temp dir")
-        sys.path.insert(0, str(ROOT / "src"))
-        pay_env, merchant = merchant_env(var_dir)
         webhook = Webhook()
         stack.callback(webhook.server.shutdown)
-        env = {
-            **os.environ,
-            **pay_env,
-            "DATABASE_URL": url,
-            "WXMALL_VAR_DIR": str(var_dir),
-            "WXMALL_DEMO": "1",  # the embedded demo on a private PostgreSQL (the merchant keys are set above)
-            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-            "LOG_LEVEL": "ERROR",
-            "DEBUG": "false",
-            "MERCHANT_WEBHOOK_URL": "" if args.no_webhook else webhook.url,
-            "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
-        }
-        os.environ.update(env)
+        var_dir, env = bench_env(
+            stack,
+            MERCHANT_WEBHOOK_URL="" if args.no_webhook else webhook.url,
+            OUTBOX_RELAY_INTERVAL_SECONDS=str(args.relay_interval),
+        )
+        pay_env, merchant = merchant_env(var_dir)
+        env.update(pay_env)
+        os.environ.update(pay_env)
 
         t0 = time.perf_counter()
-        payments = prepare(args.orders)
+        payments = prepare(args.orders + args.quiet)
         jobs = notifications(merchant, payments)
+        quiet_jobs, jobs = jobs[: args.quiet], jobs[args.quiet :]
         posts = jobs + jobs  # every notification twice: half the posts are duplicates
         random.Random(8).shuffle(posts)
         print(f"setup: {len(payments)} orders, {len(posts)} notifications, {time.perf_counter() - t0:.1f}s")
@@ -280,13 +265,6 @@ def main() -> int:
         )
         health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
 
-        if not args.no_webhook:
-            wait_for(
-                lambda: len(webhook.paid_at) >= len(payments), "merchant webhook deliveries", timeout=120
-            )
-        downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
-        check = verify(payments, [json.loads(body)["id"] for _, body, _ in jobs])
-
         print(
             f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; client: {args.concurrency} connections"
         )
@@ -294,10 +272,29 @@ def main() -> int:
         print(
             f"notify/s: {notify_per_s:.0f}  latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}"
         )
-        print(f"healthz req/s: {health_per_s:.0f}")
+        print(f"healthz req/s: {health_per_s:.0f}", flush=True)
+        if not args.no_webhook:
+            wait_for(lambda: len(webhook.paid_at) >= len(jobs), "merchant webhook deliveries", timeout=120)
+        downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
+        # A quiet shop: one payment at a time, each waited for (what a customer sees on a normal day).
+        quiet_sent: dict[str, float] = {}
+        quiet_request = notify_request(base, quiet_sent)
+        for job in quiet_jobs:
+            hammer(base, [job], 1, quiet_request)
+            if not args.no_webhook:
+                wait_for(lambda job=job: job[0] in webhook.paid_at, "a quiet delivery", timeout=60)
+        quiet = [webhook.paid_at[o] - quiet_sent[o] for o in quiet_sent if o in webhook.paid_at] or [
+            float("nan")
+        ]
+        check = verify(payments, [json.loads(body)["id"] for _, body, _ in jobs])
+
         print(
             f"notify -> merchant webhook delivered (outbox) s: p50 {statistics.median(downstream):.2f}  "
             f"p99 {percentile(downstream, 99):.2f}  max {max(downstream):.2f}  (seeds: < 3 s)"
+        )
+        print(
+            f"quiet (one at a time, {len(quiet_jobs)}) notify -> delivered s: p50 {statistics.median(quiet):.2f}  "
+            f"max {max(quiet):.2f}"
         )
         print(f"paid exactly once: {check}")
         ratio = notify_per_s / health_per_s if health_per_s else 0.0

@@ -25,7 +25,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from checkout import ROOT, _stop_on_sigterm, hammer, healthz, percentile, start_gunicorn
+from _harness import ROOT, hammer, healthz, percentile, start_gunicorn, stop_on_sigterm
 
 
 def prepare(count: int) -> list[str]:
@@ -78,7 +78,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        stack.enter_context(_stop_on_sigterm())
+        stack.enter_context(stop_on_sigterm())
         var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
         stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
         env = {

@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "wxmall.marketing",
     "wxmall.store",
     "wxmall.support",
+    "wxmall.members_import",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # the Celery app creates thes
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),  # kombu's default is ./control in the cwd
         "store_processed": False,
+        # kombu's default 1 s poll stays: its reader can take a file the writer has created but not yet
+        # written (an empty message kills the worker); polling faster makes that race likelier.
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
@@ -333,6 +336,9 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
+# After a commit that wrote outbox rows the relay is kicked at the end of this window, once per window
+# for the whole deployment (0: a kick per transaction, at once).
+OUTBOX_KICK_WINDOW_SECONDS = env_float("OUTBOX_KICK_WINDOW_SECONDS", 0.1)
 # Delivered rows and delivery attempts older than this are purged nightly. Pending and dead rows are
 # never purged, nor are discarded ones (they carry the audit trail of a person's decision).
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
@@ -349,6 +355,11 @@ OUTBOX_DESTINATIONS = {
     # WeChat API calls, one destination per API family so one family's outage opens only its breaker.
     "wechat_message": {"handler": "wxmall.wechat.handlers.deliver"},
     "wechat_menu": {"handler": "wxmall.wechat.handlers.deliver"},
+    # A paid order's points, accrued by the worker instead of inside the payment notification; background:
+    # relayed after rows other systems wait for.
+    "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True},
+    # Order notifications (template / subscribe messages) with their own quota accounting.
+    "oa_notification": {"handler": "wxmall.officialaccount.notify.deliver"},
     # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
     "flash_release": {"handler": "wxmall.checkout.admission.deliver_release"},
 }
@@ -541,6 +552,21 @@ OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
 # seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
 OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
 
+# Order notifications (paid / shipped / refunded): the OA's template ids, and the Mini Program's
+# subscribe-message template ids for customers known only there. An empty id turns that message off.
+# The demo uses made-up ids (wxsandbox accepts any template id by default).
+OA_NOTIFY_TEMPLATES = {
+    app: {
+        kind: _env(f"{prefix}_TEMPLATE_ORDER_{kind.upper()}") or (f"demo-{app}-order-{kind}" if DEMO else "")
+        for kind in ("paid", "shipped", "refunded")
+    }
+    for app, prefix in (("oa", "WECHAT_OA"), ("mp", "WECHAT_MP"))
+}
+# Our own ceilings on notifications sent: per day (WeChat's template quota is commonly 100,000) and per
+# minute (keeps a burst of orders from spending the day's quota in one go).
+OA_NOTIFY_DAILY_QUOTA = env_int("OA_NOTIFY_DAILY_QUOTA", 100_000, minimum=1)
+OA_NOTIFY_PER_MINUTE = env_int("OA_NOTIFY_PER_MINUTE", 2_000, minimum=1)
+
 # --- marketing: tracked links (wxmall.marketing) -----------------------------------------------------
 # Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
 MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
@@ -602,3 +628,42 @@ STORE_STOCK_BATCH = env_int("STORE_STOCK_BATCH", 50, minimum=1)
 # Unprocessed pushes are retried this often (a worker restarted mid-processing leaves some behind).
 STORE_EVENT_RETRY_SECONDS = env_float("STORE_EVENT_RETRY_SECONDS", 30)
 OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
+
+
+# --- Member import (owned by members_import) ---------------------------------------------------------------
+# Uploaded member files (CSV/XLSX) are kept here until their job is done; the largest accepted upload;
+# rows applied per transaction (each batch commits with the job's resume checkpoint).
+MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
+MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)
+
+# --- customer service: hand-off to 微信客服 (WeCom kf), owned by support ------------------------------
+# Optional: with WECOM_CORP_ID empty the console offers no WeCom hand-off. WECOM_KF_SECRET is the secret
+# of the self-built app allowed to call the kf API; WECOM_KF_OPEN_KFID the kf account (wk…) conversations
+# go to; the callback URL is https://<your host>/wechat/wecom/callback/ with WECOM_CALLBACK_TOKEN and
+# WECOM_CALLBACK_AES_KEY (43 chars) entered in 微信客服 → API. WECOM_KF_SERVICER (a servicer userid): hand
+# straight to that person (service_state 3); empty: into the queue pool (state 2).
+# WeCom is its own host in production; the demo's wxsandbox serves it beside the OA API.
+WECOM_API_BASE = _env("WECOM_API_BASE") or ("https://qyapi.weixin.qq.com" if PRODUCTION else WECHAT_API_BASE)
+WECOM_CORP_ID = _env("WECOM_CORP_ID") or ""
+WECOM_KF_SECRET = _env("WECOM_KF_SECRET") or ""
+WECOM_KF_OPEN_KFID = _env("WECOM_KF_OPEN_KFID") or ""
+WECOM_KF_SERVICER = _env("WECOM_KF_SERVICER") or ""
+WECOM_CALLBACK_TOKEN = _env("WECOM_CALLBACK_TOKEN") or ""
+WECOM_CALLBACK_AES_KEY = _env("WECOM_CALLBACK_AES_KEY") or ""
+if WECOM_CORP_ID and PRODUCTION:
+    for _name, _value in (("WECOM_KF_SECRET", WECOM_KF_SECRET), ("WECOM_KF_OPEN_KFID", WECOM_KF_OPEN_KFID)):
+        if not _value:
+            raise _refuse(
+                _name, "已设置 WECOM_CORP_ID 但缺少微信客服配置", "WECOM_CORP_ID is set but this is missing"
+            )
+    if not 3 <= len(WECOM_CALLBACK_TOKEN) <= 32:
+        raise _refuse(
+            "WECOM_CALLBACK_TOKEN", "未设置微信客服回调 Token", "the WeCom kf callback Token is unset"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", WECOM_CALLBACK_AES_KEY):
+        raise _refuse(
+            "WECOM_CALLBACK_AES_KEY",
+            "微信客服 EncodingAESKey 未设置或不是 43 位字母数字",
+            "the WeCom kf EncodingAESKey is unset or not 43 letters/digits",
+        )

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 
 from wxmall.api import api
+from wxmall.support import callback as support_callback
 
 
 def healthz(request):
@@ -21,6 +22,7 @@ urlpatterns = [
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
+    path("wechat/wecom/callback/", support_callback.kf_callback, name="wecom_kf_callback"),
     path("l/", include("wxmall.marketing.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

@@ -25,13 +25,15 @@ DESCRIPTION = """\
 wxsandbox — a faithful local emulator of WeChat's servers: Official Account and Mini Program APIs
 (tokens, OAuth, message pushes, menus, messages, QR codes, links, phone numbers) and WeChat Pay API v3
 (signed requests and responses, prepay/query/close, payment and refund notifications with WeChat's retry
-schedule, bills). State lives in one SQLite file; keys are generated on first start and kept there.
+schedule, bills), the WeChat Store (微信小店 /channels/ec/*: products with audit, stock, orders, delivery,
+after-sales, coupons, encrypted event pushes) and Mini Program shipping information. State lives in one
+SQLite file; keys are generated on first start and kept there.
 Control API for tests and the phone UI under /sandbox/ (see GET /sandbox/info)."""
 
 
 def _epilog() -> str:
     """The control API reference, taken from the modules that implement it (so it cannot drift)."""
-    from wxsandbox import control
+    from wxsandbox import control, store
     from wxsandbox.pay import control as pay_control
 
     return (
@@ -39,6 +41,8 @@ def _epilog() -> str:
         + control.__doc__.split("\n", 2)[2]
         + "\nWeChat Pay control routes:\n"
         + pay_control.__doc__.split("\n", 2)[2]
+        + "\nWeChat Store (微信小店) control routes:\n"
+        + store.__doc__.split("Control API", 1)[1].split("\n", 3)[3]
         + "\nTesting: the pytest fixtures wxsandbox / wxsandbox_session / wxsandbox_factory live in "
         "wxsandbox.testing.\nConfiguration: `wxsandbox config --example` prints every option with comments.\n"
     )

@@ -64,3 +64,26 @@ def test_follow_joins_membership(customer):
     member = points.join_on_follow(customer)
     assert member.source == Member.Source.FOLLOW and member.points == 0
     assert points.join_on_follow(customer).pk == member.pk
+
+
+def test_points_accrue_in_the_worker_and_never_for_an_order_refunded_first(customer, address, sku, staff):
+    from wxmall.checkout.actions import place_order
+    from wxmall.core.models import OutboxMessage
+    from wxmall.core.relay import relay
+
+    order = place_order(customer, items=[(sku.id, 1)], address_id=address.id)
+    order_actions.mark_paid(order.order_no, "tx-late-points", timezone.now(), order.total)
+    queued = OutboxMessage.objects.get(destination="points")
+    assert queued.payload == {"order_no": order.order_no} and not PointsEntry.objects.exists()
+    # Refunded before the worker got to it: the refund had nothing to take back, so nothing is earned.
+    order_actions.request_refund(customer, order.order_no, "不要了")
+    order_actions.transition(order.pk, OrderStatus.REFUNDED, actor=staff, actor_kind="staff")
+    relay()
+    assert not PointsEntry.objects.filter(order_no=order.order_no).exists()
+    assert OutboxMessage.objects.get(pk=queued.pk).status == "delivered"
+    assert points.accrue_for_order(order.order_no) is False
+
+
+def test_accrual_is_once_per_order(customer, paid_order):
+    assert points.accrue_for_order(paid_order.order_no) is False  # the fixture's relay did it
+    assert PointsEntry.objects.filter(order_no=paid_order.order_no).count() == 1

@@ -92,3 +92,39 @@ def test_payload_must_be_plain_json(webhook):
     with pytest.raises(OutboxUsageError):
         enqueue("merchant_webhook", KIND, {"total": Decimal("12.30")}, key="k-decimal")
     assert OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_one_kick_per_transaction_however_many_rows(webhook, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        for n in range(3):
+            enqueue("merchant_webhook", KIND, {"order_no": f"WX{n}"}, key=f"k-burst-{n}")
+    assert OutboxMessage.objects.count() == 3 and len(callbacks) == 1
+
+
+def test_kicks_are_debounced_per_window_across_callers(settings):
+    """Real filesystem broker: two kicks in one window publish one relay task, timed for the window's end."""
+    import json
+    import time
+    from pathlib import Path
+
+    from django.core.cache import cache
+
+    from wxmall.core.outbox import kick_relay
+
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        pytest.skip("counts the filesystem broker's queue files")
+    queue = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"])
+    settings.OUTBOX_KICK_WINDOW_SECONDS = 3600.0  # one window for the whole test
+    cache.delete(f"wxmall:outbox:kick:{int(time.time() // 3600) + 1}")
+    before = set(queue.iterdir())
+    kick_relay()
+    kick_relay()
+    published = [p for p in queue.iterdir() if p not in before]
+    assert len(published) == 1
+    message = json.loads(published[0].read_text())
+    assert message["headers"]["task"] == "wxmall.core.relay_outbox"
+    assert message["headers"]["eta"].startswith(
+        time.strftime("%Y-%m-%d", time.gmtime((time.time() // 3600 + 1) * 3600))
+    )
+    published[0].unlink()  # no worker here to take it

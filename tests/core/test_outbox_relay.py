@@ -232,3 +232,33 @@ def test_task_is_registered_and_scheduled(webhook, settings):
     put()
     assert relay_outbox() == 1  # the task body is the relay
     assert webhook.keys() == ["k1"]
+
+
+@pytest.mark.django_db
+def test_the_relay_task_drains_a_backlog_beyond_one_batch(webhook, settings):
+    from wxmall.core.tasks import relay_outbox
+
+    settings.OUTBOX_RELAY_BATCH = 2
+    with transaction.atomic():
+        for n in range(5):
+            enqueue("merchant_webhook", KIND, {"order_no": f"WX{n}"}, key=f"k-backlog-{n}")
+    assert relay_outbox() == 5  # three batches in one run, not one batch per periodic tick
+    assert sorted(webhook.keys()) == [f"k-backlog-{n}" for n in range(5)]
+
+
+@pytest.mark.django_db
+def test_background_destinations_wait_behind_what_other_systems_wait_for(webhook, settings):
+    from wxmall.core.relay import due
+
+    settings.OUTBOX_DESTINATIONS = settings.OUTBOX_DESTINATIONS | {
+        "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True}
+    }
+    with transaction.atomic():
+        enqueue("points", "points.earn", {"order_no": "WX1"}, key="k-bg-1")
+        enqueue("merchant_webhook", KIND, {"order_no": "WX1"}, key="k-fg-1")
+        enqueue("points", "points.earn", {"order_no": "WX2"}, key="k-bg-2")
+        enqueue("merchant_webhook", KIND, {"order_no": "WX2"}, key="k-fg-2")
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    order = [destination for _, destination in due(timezone.now(), 10)]
+    assert order == ["merchant_webhook", "merchant_webhook", "points", "points"]
+    assert len(due(timezone.now(), 1)) == 1

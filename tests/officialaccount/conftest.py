@@ -9,8 +9,10 @@ def _only_the_tests_own_fallbacks():
     start each from an empty fallback registry (tests/support covers the bot behind the hook)."""
     from wxmall.officialaccount import hooks
 
-    with pytest.MonkeyPatch.context() as patch:  # its own: a test's monkeypatch.undo() leaves it in place
-        patch.setattr(hooks, "registry", hooks.Registry())
+    # Empties the live registry object itself (its own MonkeyPatch): a test that swaps `hooks.registry`
+    # with pytest's monkeypatch gets the live object back afterwards, whatever the teardown order.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hooks.registry, "_fallbacks", [])
         yield
 
 

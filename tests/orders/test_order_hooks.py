@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
     from wxmall.pickup import order_hooks as pickup
     from wxmall.store import order_hooks as store
@@ -40,14 +41,20 @@ def test_apps_register_their_hooks_at_start_up():
         points.reverse_on_refund,
         release.on_refunded,
         pickup.void_code,
+        notify.on_refunded,
         store.settle_short_stock,
     ]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
         points.earn_on_paid,
         actions.count_sales,
         pickup.issue_code,
+        notify.on_paid,
     ]
-    assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [pickup.refuse_shipping, store.send_delivery]
+    assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
+        pickup.refuse_shipping,
+        notify.on_shipped,
+        store.send_delivery,
+    ]
     assert hooks.registry.for_move(S.PAID, S.COMPLETED) == [pickup.require_verification]
 
 

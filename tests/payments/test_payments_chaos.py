@@ -1,10 +1,17 @@
-"""Chaos: wxsandbox drops 30 %, duplicates 20 % and reorders notifications, and the query worker dies in
-the middle of its batch and starts again: every paid order ends paid exactly once."""
+"""Chaos: wxsandbox drops 30 %, duplicates 20 % and reorders notifications, and the Celery worker running
+the query job is killed with SIGKILL in the middle of its batch and started again: every paid order ends
+paid exactly once. The worker is a real `celery worker` process on the test database and broker."""
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from wxmall.checkout.actions import place_order
@@ -13,16 +20,60 @@ from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, tasks
 from wxmall.payments.models import Payment, PaymentStatus
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ORDERS = 24
+QUEUE = "chaos"  # its own queue: the suite's broker folder holds other tests' unconsumed kicks
+PROJECT = Path(__file__).resolve().parents[2]
 
 
-class WorkerKilled(BaseException):
-    """Stands for the worker process dying (not an error the job could catch)."""
+def worker_env(settings, sandbox) -> dict[str, str]:
+    pay = settings.WECHAT_PAY
+    return os.environ | {
+        "DJANGO_SETTINGS_MODULE": "wxmall.settings",
+        "WXMALL_DEMO": "1",
+        "WXMALL_VAR_DIR": str(settings.VAR_DIR),  # the same filesystem broker folder as this process
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",  # the test database file
+        "WECHAT_PAY_API_BASE": sandbox.base_url,
+        "WECHAT_PAY_MCHID": pay["mchid"],
+        "WECHAT_PAY_APPID": pay["appid"],
+        "WECHAT_PAY_MP_APPID": pay["mp_appid"],
+        "WECHAT_PAY_APIV3_KEY": pay["apiv3_key"],
+        "WECHAT_PAY_MERCHANT_SERIAL": pay["merchant_serial"],
+        "WECHAT_PAY_MERCHANT_KEY": pay["merchant_private_key"],
+        "WECHAT_PAY_PUBLIC_KEY_ID": pay["public_key_id"],
+        "WECHAT_PAY_PUBLIC_KEY": pay["public_key"],
+        "WECHAT_PAY_NOTIFY_URL": pay["notify_url"],
+        "PAYMENT_QUERY_AFTER_SECONDS": "0",  # the restarted job re-queries whatever is still pending
+        "LOG_LEVEL": "WARNING",
+    }
 
 
-def test_lossy_duplicating_reordering_notifications_and_a_worker_restart(
-    pay_hub, live_server, settings, customer, address, cheap_sku, monkeypatch
+def start_worker(env) -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "wxmall", "worker", "-Q", QUEUE, "--pool", "solo"]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"]
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_until(predicate, what: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def queried() -> int:
+    return Payment.objects.filter(last_queried_at__isnull=False).count()
+
+
+def test_lossy_duplicating_reordering_notifications_and_a_killed_worker(
+    pay_hub, live_server, settings, customer, address, cheap_sku
 ):
     settings.WECHAT_PAY = settings.WECHAT_PAY | {"notify_url": f"{live_server.url}/payments/notify/"}
     pay_hub.clear_faults(seed=20261201)
@@ -33,32 +84,43 @@ def test_lossy_duplicating_reordering_notifications_and_a_worker_restart(
     for order in orders:
         payment = actions.start_payment(order.order_no, customer, "native")
         pay_hub.control("POST", "pay/confirm", json={"code_url": payment.code_url, "user_id": "lihua"})
-    deliveries = pay_hub.deliveries(kind="pay.notify")
-    assert any(d["status"] == "dropped" for d in deliveries), "the fault rules did not fire"
-    deadline = time.monotonic() + 20
-    while any(
-        d["status"] not in ("delivered", "dropped", "failed") for d in pay_hub.deliveries(kind="pay.notify")
-    ):
-        assert time.monotonic() < deadline, "notifications still in flight"
-        time.sleep(0.05)
+    assert any(d["status"] == "dropped" for d in pay_hub.deliveries(kind="pay.notify")), "no fault fired"
+    wait_until(
+        lambda: all(
+            d["status"] in ("delivered", "dropped", "failed") for d in pay_hub.deliveries(kind="pay.notify")
+        ),
+        "notifications still in flight",
+        timeout=20,
+    )
     lost = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT).count()
     assert lost > 0  # the dropped ones: only the query job can find them
 
-    # The query job runs, and its worker dies after two orders; a new worker runs the job again.
+    # Every query answers slowly, so the job is still in its batch when its worker is killed.
+    pay_hub.add_fault(target="pay.query", latency_ms=400)
     Payment.objects.update(created_at=timezone.now() - timedelta(hours=1))
-    real_query, calls = actions.query_payment, []
+    env = worker_env(settings, pay_hub)
+    first = start_worker(env)
+    try:
+        tasks.query_pending.apply_async(queue=QUEUE)
+        wait_until(lambda: queried() >= 2, "the first worker never started querying")
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert 2 <= queried() < ORDERS, "the worker was not killed mid-batch"
 
-    def dying(payment_id):
-        if len(calls) == 2:
-            raise WorkerKilled
-        calls.append(payment_id)
-        return real_query(payment_id)
-
-    monkeypatch.setattr(actions, "query_payment", dying)
-    with pytest.raises(WorkerKilled):
-        tasks.query_pending()
-    monkeypatch.setattr(actions, "query_payment", real_query)
-    tasks.query_pending()
+    # Beat's next tick, taken by a worker started afresh.
+    second = start_worker(env)
+    try:
+        tasks.query_pending.apply_async(queue=QUEUE)
+        wait_until(
+            lambda: Order.objects.filter(status=OrderStatus.PAID).count() == ORDERS,
+            "the restarted worker did not find every payment",
+        )
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(20)
 
     assert Order.objects.filter(status=OrderStatus.PAID).count() == ORDERS
     assert OrderEvent.objects.filter(to_status=OrderStatus.PAID).count() == ORDERS

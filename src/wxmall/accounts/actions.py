@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from wxmall.core.errors import DomainError
@@ -36,7 +36,11 @@ _ADDRESS_LIMITS = {
 
 
 def lock_customer(user) -> None:
-    """Serialize this customer's own writes (address book, cart, placement) on their `User` row."""
+    """Serialize this customer's own writes (address book, cart, placement) on their `User` row.
+    SQLite has no row locks (its SELECT … FOR UPDATE is a plain SELECT): there the transaction's
+    BEGIN IMMEDIATE already serialises every writer, so the round trip is skipped."""
+    if not connection.features.has_select_for_update:
+        return
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
@@ -124,6 +128,9 @@ def own_address(user, address_id) -> Address:
 # -- WeChat identities ------------------------------------------------------------------------------------
 
 WECHAT_USERNAME_PREFIX = "wx-"
+# Customers a member import created (they never logged in; they have no password): a WeChat customer who
+# binds the same phone number joins them (`bind_phone`).
+IMPORTED_USERNAME_PREFIX = "imp-"
 
 
 def _wechat_username(appid: str, openid: str) -> str:
@@ -404,6 +411,31 @@ def link_store_account(wechat_user: User, account: User) -> CustomerMerge:
     if not is_wechat_only(wechat_user):
         raise DomainError(AccountError.LINK_NOT_WECHAT)
     return merge_customers(wechat_user.pk, account.pk, reason="客户关联已有账号")
+
+
+def bind_phone(user: User, phone: str) -> User:
+    """A WeChat-verified phone number for `user`. When an imported customer (from the old shop, never
+    logged in) has the same number, they are one person: the imported customer folds into `user` through
+    the audited merge (orders history, points, tags move over; undoable by staff), so there is no
+    duplicate and the logged-in session stays valid. Returns `user`."""
+    normal = phones.normalize(phone) or phone[:32]
+    with transaction.atomic():
+        lock_customer(user)
+        twins = (
+            User.objects.filter(
+                phone_hash=phones.phone_hash(normal),
+                is_active=True,
+                is_staff=False,
+                username__startswith=IMPORTED_USERNAME_PREFIX,
+            )
+            .exclude(pk=user.pk)
+            .order_by("pk")
+        )
+        for twin in twins:
+            if not twin.has_usable_password() and not WeChatIdentity.objects.filter(user=twin).exists():
+                merge_customers(twin.pk, user.pk, reason="绑定手机号：与导入的会员为同一人")
+        set_phone(user, normal)
+    return user
 
 
 def set_phone(user: User, phone: str) -> None:

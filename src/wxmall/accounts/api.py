@@ -136,7 +136,7 @@ def miniprogram_phone(request, payload: CodeIn):
     phone = (
         info.phone_number if info.country_code == "86" else f"+{info.country_code}{info.pure_phone_number}"
     )
-    actions.set_phone(request.auth, phone)
+    actions.bind_phone(request.auth, phone)
     return PhoneOut(phone_masked=mask_phone(phone))
 
 
@@ -149,5 +149,7 @@ def miniprogram_phone(request, payload: CodeIn):
 def miniprogram_logout(request):
     # The authenticated header names a live Mini Program session: delete it server-side, so the token
     # (and the cookie of the same session, if the client kept one) stops working at once.
-    SessionStore(session_key=request.headers[MiniProgramSessionAuth.param_name]).delete()
+    import_module(settings.SESSION_ENGINE).SessionStore(
+        session_key=request.headers[MiniProgramSessionAuth.param_name]
+    ).delete()
     return Status(204, None)

@@ -12,7 +12,12 @@ class AccountsConfig(AppConfig):
 
         from . import points
 
-        hooks.register(points.earn_on_paid, to=OrderStatus.PAID, from_=OrderStatus.PENDING_PAYMENT)
+        # A late payment revives a cancelled order as paid (payments, WECHAT_PAY_LATE_PAYMENT=reserve).
+        hooks.register(
+            points.earn_on_paid,
+            to=OrderStatus.PAID,
+            from_=[OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED],
+        )
         hooks.register(points.restore_on_cancel, to=OrderStatus.CANCELLED)
         # Spent points come back before earned ones are taken back, so the reversal finds them.
         hooks.register(points.return_on_refunded, to=OrderStatus.REFUNDED)

@@ -18,6 +18,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
+        indexes = [models.Index(fields=["email"], name="user_email_lookup")]  # import de-duplication
 
     @property
     def display_name(self) -> str:
@@ -165,6 +166,7 @@ class Member(models.Model):
         FOLLOW = "follow", "关注公众号"
         STAFF = "staff", "员工"
         MERGE = "merge", "账号合并"
+        IMPORT = "import", "导入"
 
     user = models.OneToOneField(User, verbose_name="用户", on_delete=models.CASCADE, related_name="member")
     points = models.IntegerField("积分余额", default=0)
@@ -201,6 +203,7 @@ class PointsEntry(models.Model):
         ADJUST = "adjust", "员工调整"
         MERGE_IN = "merge_in", "账号合并转入"
         MERGE_OUT = "merge_out", "账号合并转出"
+        IMPORT = "import", "会员导入"
 
     user = models.ForeignKey(
         User, verbose_name="用户", on_delete=models.CASCADE, related_name="points_entries"

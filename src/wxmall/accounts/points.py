@@ -10,6 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
 from wxmall.core.errors import DomainError
+from wxmall.core.outbox import enqueue
+from wxmall.orders.models import Order
+from wxmall.orders.state import PAID_STATUSES
 
 from .errors import AccountError
 from .models import Member, MembershipLevel, PointsEntry, User
@@ -90,13 +93,31 @@ def _refresh_level(member_id: int) -> None:
 # -- order hooks (registered in AccountsConfig.ready) ---------------------------------------------------------
 
 
+EARN = "points.earn"
+
+
 def earn_on_paid(order, from_status: str, to_status: str) -> None:
-    """Points for a paid order, once per order; the paid amount counts toward the membership level."""
-    amount = int(order.total)
-    user = User.objects.get(pk=order.user_id)
-    if _apply(user, earned_for(amount), Kind.EARN_ORDER, order_no=order.order_no) is not None:
+    """Hook on paid: the accrual is queued (an outbox row in the payment's transaction, destination
+    `points`) and done by the worker (`accrue_for_order`), so the payment notification answers after
+    one INSERT instead of the member, entry and level statements."""
+    enqueue("points", EARN, {"order_no": order.order_no}, key=f"points:earn:{order.order_no}")
+
+
+def accrue_for_order(order_no: str) -> bool:
+    """Points for a paid order, once per order; the paid amount counts toward the membership level.
+    Under the order's row lock: an order refunded or cancelled before the accrual ran earns nothing (its
+    refund found nothing to take back). Returns whether points were added now."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(order_no=order_no).first()
+        if order is None or order.status not in PAID_STATUSES:
+            return False
+        amount = int(order.total)
+        user = User.objects.get(pk=order.user_id)
+        if _apply(user, earned_for(amount), Kind.EARN_ORDER, order_no=order.order_no) is None:
+            return False
         Member.objects.filter(user=user).update(paid_total=F("paid_total") + amount)
         _refresh_level(Member.objects.get(user=user).pk)
+        return True
 
 
 def reverse_on_refund(order, from_status: str, to_status: str) -> None:
@@ -175,6 +196,12 @@ def return_for_refund(order, *, ref: str, refunded: int, completes: bool) -> int
 def return_on_refunded(order, from_status: str, to_status: str) -> None:
     """Order hook: a fully refunded order gives back whatever of its spent points is still out."""
     return_for_refund(order, ref="refunded", refunded=order.total, completes=True)
+
+
+def credit(user: User, amount: int, *, kind: str, reason: str) -> None:
+    """Points given for something outside orders (a member import), with its ledger entry."""
+    if amount > 0:
+        _apply(user, amount, kind, reason=reason)
 
 
 # -- staff and merges -------------------------------------------------------------------------------------------

@@ -123,9 +123,6 @@ def admit(
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise DomainError(CheckoutError.INVALID_IDEMPOTENCY_KEY)
     ticket = ticket_id(user.pk, flash_sale_id, idempotency_key)
-    if not queued_mode():
-        return _place_now(user, flash_sale_id, ticket, address_id=address_id, quantity=quantity)
-
     from wxmall.accounts.models import Address
 
     # Cheap and friendly: an unknown address is refused now rather than failing the ticket later.
@@ -133,6 +130,8 @@ def admit(
         from wxmall.accounts.errors import AccountError
 
         raise DomainError(AccountError.ADDRESS_NOT_FOUND)
+    if not queued_mode():
+        return _place_now(user, flash_sale_id, ticket, address_id=address_id, quantity=quantity)
     now_ms = _ms(timezone.now())
     for _ in range(2):
         try:
@@ -153,7 +152,7 @@ def admit(
         arm(flash_sale_id)
     if outcome == "queued":
         if extra:
-            _kick_drain()
+            kick_drain()
         return Ticket(ticket, "queued")
     if outcome == "replay":
         return status(user, ticket, replayed=True)
@@ -162,16 +161,21 @@ def admit(
 
 
 def _place_now(user, flash_sale_id: int, ticket: str, *, address_id: int, quantity: int) -> Ticket:
+    from . import pricing, queries
     from .actions import place_order
 
-    sale = FlashSale.objects.filter(pk=flash_sale_id).values_list("sku_id", "sold", "quota").first()
+    sale = queries.flash_sale_for(flash_sale_id, user)
     if sale is None:
         raise DomainError(CheckoutError.FLASH_SALE_NOT_FOUND)
-    sku_id, sold, quota = sale
-    if sold + quantity > quota and not _order_for(user, ticket):
-        # Sold out already: refuse without queueing for the write lock. Only a refusal is decided on
-        # this read; the units themselves are taken by place_order's guarded UPDATE.
-        raise DomainError(CheckoutError.FLASH_SALE_SOLD_OUT)
+    problem = pricing.flash_sale_problem(
+        sale, now=timezone.now(), quantity=quantity, user_bought=sale.user_bought
+    )
+    if problem and not _order_for(user, ticket):
+        # Refused on a plain read, by the same rules place_order applies, without queueing for the
+        # write lock (SQLite has one writer). Only refusals are decided here; the units themselves are
+        # taken by place_order's guarded UPDATE.
+        raise DomainError(problem)
+    sku_id = sale.sku_id
     order = place_order(
         user,
         items=[(sku_id, quantity)],
@@ -182,7 +186,7 @@ def _place_now(user, flash_sale_id: int, ticket: str, *, address_id: int, quanti
     return Ticket(ticket, _order_state(order.status), order_no=order.order_no, replayed=order.replayed)
 
 
-def _kick_drain() -> None:
+def kick_drain() -> None:
     """Ask a worker to drain now (at most every KICK_MS; the script decides). Harmless if the broker is
     unreachable: the beat drains every FLASH_SALE_DRAIN_INTERVAL_SECONDS anyway."""
     from wxmall.celery import app

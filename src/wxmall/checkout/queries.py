@@ -219,6 +219,7 @@ def price(
     now: datetime,
     points: int = 0,
     pickup: bool = False,
+    show_points: bool = True,
 ) -> Priced:
     """The one validation and pricing path of both `quote` and `actions.place_order`, over normalized
     items. Raises DomainError for what makes the order impossible: an unknown/unlisted SKU, a flash sale
@@ -229,7 +230,8 @@ def price(
 
     `points` to spend are refused (DomainError) beyond the balance or the order's cap
     (`pricing.max_points`); placement still debits them with a guarded UPDATE, which is what holds when
-    the balance changes elsewhere (a staff adjustment, a merge) after this read."""
+    the balance changes elsewhere (a staff adjustment, a merge) after this read. `show_points=False`
+    (placement) skips reading the balance when no points are spent: nothing then needs it."""
     if points < 0:
         raise DomainError(AccountError.POINTS_INVALID_AMOUNT)
     flash_sale = None
@@ -264,7 +266,7 @@ def price(
         if problem:
             coupon = None
     totals = pricing.totals(lines, coupon, pickup=pickup)
-    balance = balance_of(user)
+    balance = balance_of(user) if points or show_points else 0
     most = pricing.max_points(totals, balance)
     if points > balance:
         raise DomainError(AccountError.POINTS_INSUFFICIENT)

@@ -40,7 +40,8 @@ def consumer_name() -> str:
 # --- tickets into orders --------------------------------------------------------------------------------
 def drain(*, budget_seconds: float = 10.0, consumer: str | None = None) -> int:
     """Turn queued tickets into orders until the stream is empty or the budget is spent. Returns how
-    many tickets were settled (ordered or failed)."""
+    many tickets were settled (ordered or failed). If the budget ran out first, another drain is asked
+    for at once, so a long queue keeps being worked without waiting for new admissions or the beat."""
     store = admission.store()
     store.ensure_group()
     consumer = consumer or consumer_name()
@@ -59,6 +60,8 @@ def drain(*, budget_seconds: float = 10.0, consumer: str | None = None) -> int:
             continue
         emptied_once = False
         settled += settle(store, entries)
+    else:
+        admission.kick_drain()  # budget spent with tickets left
     return settled
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from wxmall.core.errors import DomainError, OutboxError
 from wxmall.core.models import DeliveryAttempt, OutboxAuditEntry, OutboxMessage, OutboxStatus
-from wxmall.core.outbox import kick_relay
+from wxmall.core.outbox import kick_after_commit
 
 REPLAYABLE = (OutboxStatus.DEAD, OutboxStatus.DISCARDED)
 DISCARDABLE = (OutboxStatus.PENDING, OutboxStatus.DEAD)
@@ -51,7 +51,7 @@ def replay(message_id: int, staff) -> OutboxMessage:
             from_status=message.status,
             at=now,
         )
-        transaction.on_commit(kick_relay, robust=True)
+        kick_after_commit()
     message.refresh_from_db()
     return message
 

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -58,6 +58,7 @@ class RelayResult:
     retried: int = 0
     dead: int = 0
     skipped: int = 0  # claimed by another relay, or held back by an open breaker
+    seen: int = 0  # due rows this pass looked at (a full batch means more may be waiting)
 
 
 def backoff_seconds(failures: int) -> float:
@@ -72,16 +73,28 @@ def _lease_free(now: datetime) -> Q:
     return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
 
 
+def _background_destinations() -> list[str]:
+    return [name for name, config in settings.OUTBOX_DESTINATIONS.items() if config.get("background")]
+
+
 def due(now: datetime, limit: int) -> list[tuple[int, str]]:
-    """(id, destination) of rows to try now, oldest due first; destinations behind an open breaker are
-    left out (their rows wait without spending attempts: see `wxmall.core.breaker`)."""
-    return list(
+    """(id, destination) of rows to try now, oldest due first, except that rows of `background`
+    destinations (the hub's own bookkeeping, e.g. points) come after what other systems wait for, so a
+    burst's webhooks are not queued behind its points; destinations behind an open breaker are left out
+    (their rows wait without spending attempts: see `wxmall.core.breaker`)."""
+    rows = (
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .filter(_lease_free(now))
         .exclude(destination__in=breaker.blocked_destinations(now))
-        .order_by("next_attempt_at", "id")
-        .values_list("id", "destination")[:limit]
     )
+    background = _background_destinations()
+    if background:
+        rows = rows.annotate(
+            later=Case(When(destination__in=background, then=Value(1)), default=Value(0))
+        ).order_by("later", "next_attempt_at", "id")
+    else:
+        rows = rows.order_by("next_attempt_at", "id")
+    return list(rows.values_list("id", "destination")[:limit])
 
 
 def claim(message_id: int, token: str, now: datetime, destination: str | None = None) -> bool:
@@ -111,6 +124,7 @@ def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResu
     result = RelayResult()
     token = uuid.uuid4().hex
     for message_id, destination in due(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
+        result.seen += 1
         at = now or timezone.now()
         if not claim(message_id, token, at, destination):
             result.skipped += 1

@@ -3,17 +3,31 @@ added in CoreConfig.ready) and is also kicked after each transaction that enqueu
 
 from __future__ import annotations
 
+import time
+
 from celery import shared_task
+from django.conf import settings
 
 from wxmall.core.actions import purge_delivered
-from wxmall.core.outbox import RELAY_TASK
+from wxmall.core.outbox import RELAY_TASK, kick_relay
 from wxmall.core.relay import relay
 
 
 @shared_task(name=RELAY_TASK, ignore_result=True)
 def relay_outbox() -> int:
-    """Deliver what is due; returns how many rows this run delivered."""
-    return relay().delivered
+    """Deliver what is due; returns how many rows this run delivered. A full batch means a backlog (a
+    burst of payments): the run goes on with the next batch instead of leaving it to the periodic run,
+    for up to one relay interval, then hands over to a fresh kick so one task never runs unbounded."""
+    deadline = time.monotonic() + settings.OUTBOX_RELAY_INTERVAL_SECONDS
+    delivered = 0
+    while True:
+        result = relay()
+        delivered += result.delivered
+        if result.seen < settings.OUTBOX_RELAY_BATCH:
+            return delivered
+        if time.monotonic() >= deadline:
+            kick_relay()
+            return delivered
 
 
 @shared_task(name="wxmall.core.purge_outbox", ignore_result=True)

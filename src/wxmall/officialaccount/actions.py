@@ -22,7 +22,8 @@ from wxmall.wechat import client
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
-from . import events, replies, scenes
+from . import events, notify, replies, scenes
+from . import xml as wxml
 from .models import Follower, FollowerEvent, InboundMessage
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,10 @@ def dedupe_key(fields: dict[str, str]) -> str:
     of an event's key too: a user's subscribe and the CLICK that follows can share one second."""
     if fields.get("MsgId"):
         return f"msg:{fields['MsgId']}"
-    return f"evt:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"[
-        :160
-    ]
+    key = f"evt:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
+    if fields.get("MsgID"):  # delivery reports (TEMPLATESENDJOBFINISH) of two messages can share a second
+        key += f":{fields['MsgID']}"
+    return key[:160]
 
 
 def _int(value: str) -> int | None:
@@ -69,22 +71,36 @@ def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received
         mode=mode,
         raw=raw,
     )
+    # A rule's reply has no side effects: computed first, it is stored with the push in one INSERT.
+    reply = replies.rule_reply(InboundMessage(**values, received_at=timezone.now()))
     try:
         with transaction.atomic():
-            inbound = InboundMessage.objects.create(**values)
+            inbound = InboundMessage.objects.create(**values, reply=reply)
     except IntegrityError:
         existing = InboundMessage.objects.get(appid=appid, dedupe_key=values["dedupe_key"])
         return Received(existing, existing.reply, duplicate=True)
-    reply = replies.answer(inbound)
-    if reply:
-        InboundMessage.objects.filter(pk=inbound.pk).update(reply=reply)
-    transaction.on_commit(lambda: kick_process(inbound.pk), robust=True)
+    if not reply:
+        # Fallbacks may queue work (a hand-off): only for a push stored just now, never for a re-send.
+        reply = replies.fallback_reply(inbound)
+        if reply:
+            InboundMessage.objects.filter(pk=inbound.pk).update(reply=reply)
+    if inbound.msg_type == "event":
+        # Follows, scans and delivery reports are worth applying now; a message only moves the follower's
+        # last interaction, which the sweep does within 30 s (a kick costs ~5 ms of the answer).
+        transaction.on_commit(lambda: kick_process(inbound.pk), robust=True)
     return Received(inbound, reply, duplicate=False)
 
 
 def kick_process(inbound_id: int) -> None:
     """Ask a worker to process the push now; if the broker is unreachable the sweep does it later."""
     celery_app.signature(PROCESS_TASK, args=(inbound_id,)).apply_async(expires=300)
+
+
+def _field(raw: str, name: str) -> str:
+    try:
+        return wxml.parse(raw).get(name, "")
+    except wxml.BadXml:
+        return ""
 
 
 def _follower(inbound: InboundMessage) -> Follower:
@@ -143,6 +159,8 @@ def _apply(inbound: InboundMessage, unionid: str | None) -> None:
     elif inbound.msg_type == "event" and event == "unsubscribe":
         Follower.objects.filter(pk=follower.pk).update(subscribed=False, unsubscribed_at=at)
         events.record(follower, FollowerEvent.Kind.UNSUBSCRIBED, inbound=inbound)
+    elif inbound.msg_type == "event" and event == "TEMPLATESENDJOBFINISH":
+        notify.record_job_finish(inbound.msg_id, _field(inbound.raw, "Status"))
     elif inbound.msg_type == "event" and event in ("CLICK", "VIEW", "view_miniprogram"):
         events.record(follower, FollowerEvent.Kind.CLICKED, inbound.event_key[:200], inbound=inbound)
     scene = scenes.scene_of(inbound)

@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from .forms import ReplyRuleForm
-from .models import Attribution, Follower, FollowerEvent, FollowerTag, InboundMessage, ReplyRule, SceneCode
+from .models import (
+    Attribution,
+    Follower,
+    FollowerEvent,
+    FollowerTag,
+    InboundMessage,
+    Notification,
+    ReplyRule,
+    SceneCode,
+)
 
 
 @admin.register(InboundMessage)
@@ -70,6 +79,17 @@ class AttributionAdmin(admin.ModelAdmin):
     list_display = ("at", "scene", "code", "follower", "subscribed")
     list_filter = ("subscribed",)
     readonly_fields = [f.name for f in Attribution._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "order", "kind", "channel", "status", "errcode", "job_status")
+    list_filter = ("kind", "channel", "status")
+    search_fields = ("order__order_no", "openid")
+    readonly_fields = [f.name for f in Notification._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -7,6 +7,12 @@ class OfficialAccountConfig(AppConfig):
     verbose_name = "公众号"
 
     def ready(self) -> None:
+        from wxmall.officialaccount import notify
         from wxmall.officialaccount.config import validate
+        from wxmall.orders import hooks
+        from wxmall.orders.state import OrderStatus
 
         validate()
+        hooks.register(notify.on_paid, to=OrderStatus.PAID)
+        hooks.register(notify.on_shipped, to=OrderStatus.SHIPPED)
+        hooks.register(notify.on_refunded, to=OrderStatus.REFUNDED)

@@ -218,3 +218,61 @@ class MenuVersion(models.Model):
 
     def __str__(self) -> str:
         return f"菜单 #{self.pk}"
+
+
+class Notification(models.Model):
+    """An order notification to its customer: an OA template message, or a Mini Program subscribe
+    message for a customer known only there. One per (order, kind): a replayed transition sends nothing."""
+
+    class Kind(models.TextChoices):
+        PAID = "paid", "支付成功"
+        SHIPPED = "shipped", "已发货"
+        REFUNDED = "refunded", "已退款"
+
+    class Channel(models.TextChoices):
+        OA_TEMPLATE = "oa_template", "公众号模板消息"
+        MP_SUBSCRIBE = "mp_subscribe", "小程序订阅消息"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        SENT = "sent", "已发送"
+        REFUSED = "refused", "用户拒收"
+        UNSUBSCRIBED = "unsubscribed", "用户未关注"
+        QUOTA = "quota", "超出额度"
+        FAILED = "failed", "发送失败"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    openid = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    errcode = models.IntegerField(null=True, blank=True)
+    msgid = models.BigIntegerField(null=True, blank=True, db_index=True)
+    job_status = models.CharField("送达结果", max_length=64, blank=True)  # TEMPLATESENDJOBFINISH Status
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "订单通知"
+        verbose_name_plural = "订单通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="oa_notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.kind}"
+
+
+class SendCounter(models.Model):
+    """Notifications sent per window (a day, a minute), counted with a guarded UPDATE so concurrent relays
+    never overshoot the limit."""
+
+    window = models.CharField(max_length=32, unique=True)  # "day:2026-12-02", "minute:2026-12-02T09:15"
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "通知发送计数"
+        verbose_name_plural = "通知发送计数"
+
+    def __str__(self) -> str:
+        return f"{self.window}={self.count}"

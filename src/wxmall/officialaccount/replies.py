@@ -34,8 +34,8 @@ def _fallback_text(inbound: InboundMessage) -> str | None:
     return None
 
 
-def answer(inbound: InboundMessage) -> str:
-    """The passive reply XML for `inbound`, or "" for `success`."""
+def rule_reply(inbound: InboundMessage) -> str:
+    """The reply a rule gives (no side effects: safe to compute before the push is known to be new)."""
     if inbound.msg_type == "event":
         if inbound.event == "unsubscribe":
             return ""  # replies to an unfollow reach nobody
@@ -44,7 +44,17 @@ def answer(inbound: InboundMessage) -> str:
     if inbound.msg_type != "text":
         return ""
     rule = rules.match_text(inbound.appid, inbound.content)
-    if rule is not None:
-        return rule.render(inbound)
+    return rule.render(inbound) if rule is not None else ""
+
+
+def fallback_reply(inbound: InboundMessage) -> str:
+    """The text fallbacks' reply to a text no rule answered (they may queue work: call once per push)."""
+    if inbound.msg_type != "text":
+        return ""
     fallback = _fallback_text(inbound)
     return render.text(inbound, fallback) if fallback else ""
+
+
+def answer(inbound: InboundMessage) -> str:
+    """The passive reply XML for `inbound`, or "" for `success`."""
+    return rule_reply(inbound) or fallback_reply(inbound)

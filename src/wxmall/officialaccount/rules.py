@@ -48,16 +48,16 @@ def validate_pattern(match: str, pattern: str) -> str:
     return pattern
 
 
-def _matches(rule: ReplyRule, text: str) -> bool:
+def _matches(match: str, pattern: str, text: str, pk: int) -> bool:
     folded = text.strip().casefold()
-    if rule.match == ReplyRule.Match.EXACT:
-        return folded == rule.pattern.strip().casefold()
-    if rule.match == ReplyRule.Match.CONTAINS:
-        return rule.pattern.strip().casefold() in folded
+    if match == ReplyRule.Match.EXACT:
+        return folded == pattern.strip().casefold()
+    if match == ReplyRule.Match.CONTAINS:
+        return pattern.strip().casefold() in folded
     try:
-        return _compiled(rule.pattern).search(text, timeout=REGEX_TIMEOUT_SECONDS) is not None
+        return _compiled(pattern).search(text, timeout=REGEX_TIMEOUT_SECONDS) is not None
     except TimeoutError:
-        logger.warning("OA reply rule %s timed out", rule.pk)
+        logger.warning("OA reply rule %s timed out", pk)
         return False
     except regex.error:
         return False  # stored before validation existed: never break the answer over it
@@ -84,14 +84,18 @@ class Matched:
         return render.text(inbound, rule.text)
 
 
-def _active(trigger: str):
-    return ReplyRule.objects.filter(is_active=True, trigger=trigger).order_by("priority", "id")[:MAX_RULES]
-
-
 def match_text(appid: str, text: str) -> Matched | None:
-    for rule in _active(ReplyRule.Trigger.KEYWORD):
-        if rule.pattern and _matches(rule, text):
-            return Matched(rule)
+    # Only (id, match, pattern) per rule on the hot path; the one rule that matches is loaded in full.
+    candidates = (
+        ReplyRule.objects.filter(is_active=True, trigger=ReplyRule.Trigger.KEYWORD)
+        .exclude(pattern="")
+        .order_by("priority", "id")
+        .values_list("pk", "match", "pattern")[:MAX_RULES]
+    )
+    for pk, match, pattern in candidates:
+        if _matches(match, pattern, text, pk):
+            rule = ReplyRule.objects.filter(pk=pk).first()
+            return Matched(rule) if rule else None
     return None
 
 

@@ -162,3 +162,40 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conversation_id}:{self.reason}"
+
+
+class WecomCursor(models.Model):
+    """Where sync_msg left off, per kf account (the pull holds this row's lock)."""
+
+    open_kfid = models.CharField(max_length=64, primary_key=True)
+    cursor = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "微信客服拉取进度"
+
+    def __str__(self) -> str:
+        return self.open_kfid
+
+
+class WecomCallback(models.Model):
+    """A verified kf_msg_or_event callback, stored as received (decrypted XML) before it is acted on."""
+
+    raw = models.TextField()
+    event_token = models.CharField(max_length=128, blank=True)
+    open_kfid = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "微信客服回调"
+        constraints = [  # each callback carries its own Token: a re-sent one is stored once
+            models.UniqueConstraint(
+                fields=["event_token"],
+                condition=~models.Q(event_token=""),
+                name="support_wecom_callback_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.open_kfid}@{self.received_at:%H:%M:%S}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:conversation_id>/take/", views.take, name="take"),
     path("<int:conversation_id>/transfer/", views.transfer, name="transfer"),
     path("<int:conversation_id>/close/", views.close, name="close"),
+    path("<int:conversation_id>/wecom/", views.to_wecom, name="to_wecom"),
 ]

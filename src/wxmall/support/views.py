@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from wxmall.core.errors import DomainError
 
-from . import actions, queries, windows
+from . import actions, queries, wecom, windows
 from .models import Conversation, ConversationState
 
 
@@ -83,6 +83,7 @@ def detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "staff": staff,
             "max_chars": actions.MAX_REPLY_CHARS,
             "can_reply": conversation.state not in (ConversationState.CLOSED, ConversationState.WECOM),
+            "wecom": wecom.configured(),
         },
     )
 
@@ -130,4 +131,17 @@ def close(request: HttpRequest, conversation_id: int) -> HttpResponse:
         conversation_id,
         "会话已关闭",
         lambda: actions.close(conversation_id, request.user, resolved=resolved),
+    )
+
+
+@require_POST
+@staff_member_required
+def to_wecom(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    from . import wecom_actions
+
+    return _act(
+        request,
+        conversation_id,
+        "已转企业微信客服，已向顾客发送客服链接",
+        lambda: wecom_actions.hand_to_wecom(conversation_id, request.user),
     )

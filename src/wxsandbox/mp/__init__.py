@@ -17,6 +17,8 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   followers   /cgi-bin/user/info, /cgi-bin/user/info/batchget, /cgi-bin/user/get
   tags        /cgi-bin/tags/create|get|update|delete, /cgi-bin/tags/members/batchtagging|batchuntagging,
               /cgi-bin/tags/getidlist, /cgi-bin/user/tag/get
+  shipping    /wxa/sec/order/upload_shipping_info, get_order, get_order_list, notify_confirm_receive,
+              is_trade_managed, set_msg_jump_path (发货信息管理 of WeChat Pay orders paid in the Mini Program)
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
 
 Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
@@ -45,6 +47,8 @@ configured account of the right kind):
   GET  /sandbox/mp/accounts                                                apps with original id (gh_…), push target
   GET  /sandbox/mp/avatar/{user}.svg                                       a generated avatar
   GET|POST|DELETE /sandbox/mp/settings                                     effective settings / override / reset
+  POST /sandbox/mp/shipping/confirm|settle|complaint {"transaction_id", "in_complaint"?}  the buyer confirms
+                                                                         receipt / the platform settles / a dispute
   POST /sandbox/mp/reset                                                   forget all mp state and overrides
 
 User actions answer with the push outcome ``{"delivered", "status", "attempts", "delivery_ids", "reply",
@@ -72,6 +76,7 @@ from wxsandbox.mp import (
     oauth,
     phone,
     qrcode,
+    shipping,
     tags,
     templates,
     tokens,
@@ -97,6 +102,7 @@ _MODULES = (
     tags,
     conversation,
     cs_windows,
+    shipping,
 )
 
 
@@ -124,6 +130,7 @@ control_routes = (
     + jssdk.control_routes
     + media.control_routes
     + oa_control.control_routes
+    + shipping.control_routes
     + [
         Route("/sandbox/mp/reset", _reset_route, methods=["POST"], name="sandbox.mp.reset"),
     ]

@@ -97,6 +97,14 @@ class MpSettings:
     # links (§4.6)
     urllink_base: str = "https://wxaurl.cn/"  # unconfirmed host (B.14)
     link_max_days: int = 30
+    # shipping information management (wechat-kf-security-shipping.md §4)
+    shipping_min_seconds_after_pay: float = 60.0  # uploads sooner answer 10060001 (§4.1)
+    shipping_auto_confirm_seconds: float = (
+        10 * DAY
+    )  # shipped → 确认收货 without the buyer (unconfirmed; 0 = never)
+    shipping_trade_managed: dict[str, bool] = field(
+        default_factory=dict
+    )  # appid -> is_trade_managed (default true)
     # account facts the app config does not carry
     original_ids: dict[str, str] = field(default_factory=dict)  # appid -> gh_… (derived when absent)
 
@@ -219,6 +227,9 @@ oauth_snapshot_unconsented = false   # snsapi_userinfo before consent gives a sn
 code_used_errcode = 40163            # a used OAuth code or js_code ("code been used")
 userinfo_blank_profile = true        # /sns/userinfo blanks sex/province/city/country
 urllink_base = "https://wxaurl.cn/"
+
+shipping_min_seconds_after_pay = 60.0   # 发货信息: uploads sooner after payment answer 10060001
+shipping_auto_confirm_seconds = 864000.0 # shipped orders count as received after this (unconfirmed; 0 = never)
 
 [mp.daily_quotas]                    # per appid per day; 0 = unlimited
 token = 2000

@@ -19,6 +19,8 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               rejectapply, reason/get, rejectreason/get
   coupons     coupon/create, update, update_status, get, get_list (page, page_ctx), get_user_coupon_list,
               get_user_coupon
+  quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
+              ``[store] daily_quotas`` → 45009)
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
               ``store.push``)
 
@@ -36,6 +38,9 @@ app):
   GET      /sandbox/store/products/{id}        one product's summary
   POST     /sandbox/store/products/{id}/audit  {"outcome": "pass"|"reject", "reason"?}  decide a pending audit
   POST     /sandbox/store/products/{id}/platform-delist  {"status": 13|14|15|20, "reason"?}
+  POST     /sandbox/store/products/bulk        {"products": [{"out_product_id", "title"?, "skus": [{"out_sku_id",
+                                               "sale_price", "stock"}]}]}  already-listed products (no audit,
+                                               no pushes; benchmarks) → 201 the assigned ids
   POST     /sandbox/store/stock                {"items": [{"sku_id", "stock"}]}  set stock from WeChat's side
   GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
                                                "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
@@ -71,11 +76,11 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import oa_push
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import wx_endpoint
-from wxsandbox.store import aftersales, categories, coupons, orders, products, push, shop, timers
+from wxsandbox.store import aftersales, categories, coupons, orders, products, push, quota, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons)
+_MODULES = (shop, categories, products, orders, aftersales, coupons, quota)
 
 
 @wx_endpoint
@@ -118,7 +123,7 @@ async def _deliveries_route(request: Request, sandbox: Any) -> Any:
 @control_api
 async def _verify_url_route(request: Request, sandbox: Any) -> Any:
     app = shop_of(sandbox, (await read_json(request)).get("appid"))
-    return await oa_push.verify_url(sandbox, app)
+    return await oa_push.verify_url(sandbox, push.target(sandbox, app))
 
 
 @control_api
@@ -164,6 +169,9 @@ def setup(sandbox: Any) -> None:
     timers.register(sandbox, "audit", products.run_audit)
     timers.register(sandbox, "pay_timeout", orders.run_pay_timeout)
     timers.register(sandbox, "auto_confirm", orders.run_auto_confirm)
+    timers.register(sandbox, "settle", orders.run_settle)
+    timers.register(sandbox, "coupon_expire", coupons.run_coupon_expire)
+    timers.register(sandbox, "user_coupon_expire", coupons.run_user_coupon_expire)
     sandbox.clock.on_advance(lambda _now: timers.run_due(sandbox))
     shop.seed(sandbox)
 

@@ -4,9 +4,9 @@ Coupon status 1 初始 → 2 生效 | 4 已作废 | 5 删除; 2 → 4 | 5; 4 →
 10021037). There is no API to give a coupon to a user: a buyer claims one with ``POST
 /sandbox/store/coupons/{id}/claim`` (status 2, inside the claim window, within ``total_num`` and the
 per-person limit) and uses it by ordering with ``user_coupon_id``; an unpaid order that is cancelled gives
-it back. User coupon status 100 生效中 → 102 已使用 → 100 (order cancelled); 101 已过期 is reported once
-its validity ends (lazily; no expiry event is pushed). Events: ``channels_ec_coupon_create``,
-``_info_change``, ``_invalid``, ``_delete``, ``_receive``, ``channels_ec_user_coupon_use`` / ``_unuse``.
+it back. User coupon status 100 生效中 → 102 已使用 → 100 (order cancelled); → 101 已过期 when its validity
+ends. Events: ``channels_ec_coupon_create``, ``_info_change``, ``_invalid``, ``_delete``, ``_receive``,
+``_expire`` (claiming and fixed validity over), ``channels_ec_user_coupon_use`` / ``_unuse`` / ``_expire``.
 Create/update validation codes are not published: the sandbox answers 40097 naming the field, and 109150
 for a claim window that has already ended (community-reported).
 """
@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
-from wxsandbox.store import push
+from wxsandbox.store import push, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, dict_of, id_of, int_of, list_of, store_api, text_of
@@ -190,6 +190,49 @@ def describe(row: Any) -> dict[str, Any]:
     }
 
 
+def _expiry(info: dict[str, Any]) -> int:
+    """When a coupon expires: the end of claiming, or of its fixed validity if that is later."""
+    valid = info["valid_info"]
+    return max(info["receive_info"]["end_time"], valid["end_time"] if valid["valid_type"] == 1 else 0)
+
+
+def _schedule_expiry(sandbox: Any, coupon_id: str, info: dict[str, Any]) -> None:
+    timers.schedule(sandbox, "coupon_expire", coupon_id, max(0.0, _expiry(info) - sandbox.clock.now()))
+
+
+def run_coupon_expire(sandbox: Any, coupon_id: str) -> None:
+    """Timer handler: a live coupon's time is over (a stale timer of an edited coupon does nothing)."""
+    row = sandbox.state.one("SELECT appid, status, info FROM store_coupons WHERE coupon_id = ?", (coupon_id,))
+    if row is None or row["status"] != 2:
+        return
+    expiry = _expiry(json.loads(row["info"]))
+    shop = sandbox.config.app(row["appid"])
+    if sandbox.clock.now() >= expiry and shop is not None:
+        _event(sandbox, shop, "channels_ec_coupon_expire", coupon_id, "coupon_info", {"expire_time": expiry})
+
+
+def run_user_coupon_expire(sandbox: Any, user_coupon_id: str) -> None:
+    row = sandbox.state.one("SELECT * FROM store_user_coupons WHERE user_coupon_id = ?", (user_coupon_id,))
+    if row is None or row["status"] != USABLE or row["end_time"] > sandbox.clock.now():
+        return
+    sandbox.state.execute(
+        "UPDATE store_user_coupons SET status = ?, update_time = ? WHERE user_coupon_id = ? AND status = ?",
+        (EXPIRED, sandbox.clock.timestamp(), user_coupon_id, USABLE),
+    )
+    shop = sandbox.config.app(row["appid"])
+    if shop is not None:
+        body = {"user_coupon_id": user_coupon_id, "expire_time": row["end_time"]}
+        _event(
+            sandbox,
+            shop,
+            "channels_ec_user_coupon_expire",
+            row["coupon_id"],
+            "user_coupon_info",
+            body,
+            row["openid"],
+        )
+
+
 # -- the shop's endpoints --------------------------------------------------------------------------------------------
 
 
@@ -213,6 +256,7 @@ async def create(request: Request, sandbox: Any, shop: AppConfig, data: dict) ->
             ),
         )
         _event(sandbox, shop, "channels_ec_coupon_create", coupon_id, "coupon_info", {"create_time": now})
+        _schedule_expiry(sandbox, coupon_id, info)
     return {"data": {"coupon_id": coupon_id}}
 
 
@@ -232,14 +276,9 @@ async def update(request: Request, sandbox: Any, shop: AppConfig, data: dict) ->
         ).rowcount  # fmt: skip
         if not changed:
             raise StoreError(10021001)
-        _event(
-            sandbox,
-            shop,
-            "channels_ec_coupon_info_change",
-            row["coupon_id"],
-            "coupon_info",
-            {"change_time": now},
-        )
+        change = {"change_time": now}
+        _event(sandbox, shop, "channels_ec_coupon_info_change", row["coupon_id"], "coupon_info", change)
+        _schedule_expiry(sandbox, row["coupon_id"], info)
     return {}
 
 
@@ -393,6 +432,7 @@ def claim(sandbox: Any, shop: AppConfig, coupon_id: str, user_id: str) -> dict[s
             " update_time, start_time, end_time) VALUES (?, ?, ?, ?, ?, 100, ?, ?, ?, ?)",
             (user_coupon_id, coupon_id, shop.appid, user_id, openid, now, now, start, end),
         )
+        timers.schedule(sandbox, "user_coupon_expire", user_coupon_id, max(0.0, end - sandbox.clock.now()))
         body = {"user_coupon_id": user_coupon_id, "receive_time": now}
         _event(sandbox, shop, "channels_ec_coupon_receive", coupon_id, "receive_info", body, openid)
         found = sandbox.state.one(

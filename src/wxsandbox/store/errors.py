@@ -11,6 +11,9 @@ from wxsandbox.mp.errors import ERRMSG, WxError
 
 STORE_ERRMSG: dict[int, str] = {
     43002: "require POST method",
+    76003: "invalid cgi_path",
+    76021: "cgi_path not found",
+    76022: "no permission to query this cgi_path",
     # generic parameters (also reused by after-sales)
     10020000: "id 不合法",
     10020001: "状态不合法",

@@ -1,7 +1,8 @@
 """Request plumbing of the Store surface: the shop's token, JSON bodies, id and number fields.
 
 ``store_api`` wraps ``handler(request, sandbox, shop, data)``: it validates the ``access_token`` (only a
-``store`` app's token may call ``/channels/ec/*``, others get 48001), runs the timers that are due (audits,
+``store`` app's token may call ``/channels/ec/*``, others get 48001), counts the call against the path's
+daily quota (45009, quota.py), runs the timers that are due (audits,
 order timeouts, auto-confirmations), and parses the body (44002 empty, 47001 not a JSON object). POST APIs
 answer a GET with 43002; the body-less reads (``get_ok=True``) accept GET or POST with ``{}``.
 Control routes (``/sandbox/store/…``) use ``control_api``: plain JSON, ``ControlError`` → 4xx, timers run
@@ -21,7 +22,7 @@ from wxsandbox.config import STORE, AppConfig
 from wxsandbox.control import ControlError
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import caller, json_body, sandbox_of
-from wxsandbox.store import timers
+from wxsandbox.store import quota, timers
 from wxsandbox.store.errors import StoreError
 
 StoreHandler = Callable[[Request, Any, AppConfig, dict[str, Any]], Awaitable[dict]]
@@ -42,6 +43,7 @@ def store_api(
                 shop = caller(request, sandbox, kind=STORE).app
                 if request.method == "GET" and not get_ok:
                     raise StoreError(43002)
+                quota.take(sandbox, shop.appid, request.url.path)
                 timers.run_due(sandbox)
                 if raw or request.method == "GET" or (get_ok and not (await request.body()).strip()):
                     data: dict[str, Any] = {}

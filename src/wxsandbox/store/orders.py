@@ -11,7 +11,7 @@ Status machine (§5.2, B.2): 10 待付款 ─pay─► 20 待发货 ─delivery/
 (``pay_timeout_seconds``)─► 250; 20 ─oversold, platform cancels─► 190; 20/21/30 ─every item refunded─► 200.
 Events (§5.5, body ``order_info``, ``order_id`` a JSON number as the current store page shows it):
 ``channels_ec_order_new``, ``_pay`` (+ ``_wait_shipping``), ``_cancel`` (cancel_type 1 user, 2 timeout,
-3 all refunded, 4 oversold), ``_deliver`` (finish_delivery 0/1), ``_confirm`` (confirm_type 1 user, 2 auto).
+3 all refunded, 4 oversold), ``_deliver`` (finish_delivery 0/1), ``_confirm`` (confirm_type 1 user, 2 auto), ``_settle`` (``settle_seconds_after_confirm`` after receipt).
 """
 
 from __future__ import annotations
@@ -134,6 +134,22 @@ def confirm(sandbox: Any, appid: str, order: dict[str, Any], confirm_type: int) 
     timers.cancel(sandbox, "auto_confirm", order["order_id"])
     save(sandbox, order)
     _event(sandbox, appid, order, "channels_ec_order_confirm", confirm_type=confirm_type)
+    delay = store_settings.load(sandbox).settle_seconds_after_confirm
+    if delay:
+        timers.schedule(sandbox, "settle", order["order_id"], delay)
+
+
+def run_settle(sandbox: Any, order_id: str) -> None:
+    """Timer handler: the platform settles a completed order to the merchant (§5.5 channels_ec_order_settle)."""
+    found = _appid_of(sandbox, order_id)
+    if not found or found[1]["status"] != DONE:
+        return
+    appid, order = found
+    now = sandbox.clock.timestamp()
+    settle = order["order_detail"]["settle_info"]
+    settle |= {"settle_time": now, "commission_fee": settle["predict_commission_fee"]}
+    save(sandbox, order)
+    _event(sandbox, appid, order, "channels_ec_order_settle", settle_time=now)
 
 
 def run_auto_confirm(sandbox: Any, order_id: str) -> None:
@@ -666,9 +682,10 @@ def _parcel_items(
     if not isinstance(items, list):
         raise StoreError(47001, "product_infos")
     if everything:
-        return [
-            {"product_id": pid, "sku_id": sid, "product_cnt": n} for (pid, sid), n in left.items() if n > 0
-        ]
+        chosen = [{"product_id": p, "sku_id": s, "product_cnt": n} for (p, s), n in left.items() if n > 0]
+        for key in left:
+            left[key] = 0  # a second parcel in the same call has nothing left
+        return chosen
     if not items:
         raise StoreError(109002)
     chosen = []

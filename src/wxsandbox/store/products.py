@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
+from wxsandbox.responses import json_response
 from wxsandbox.store import categories, push, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS store_products (
     edit_time      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS store_products_shop ON store_products (appid, status, product_id);
+CREATE INDEX IF NOT EXISTS store_products_paging ON store_products (appid, product_id);
 CREATE TABLE IF NOT EXISTS store_skus (
     sku_id      TEXT PRIMARY KEY,
     product_id  TEXT NOT NULL,
@@ -498,19 +500,23 @@ async def get(request: Request, sandbox: Any, shop: AppConfig, data: dict) -> di
     return result
 
 
-def _page_key(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode()
+def _page_key(last_id: str, total: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([last_id, total]).encode()).decode()
 
 
-def _page_after(key: Any) -> str:
+def _page_after(key: Any) -> tuple[str, int | None]:
+    """(last product_id, the total counted on the first page) of an opaque next_key."""
     if not key:
-        return ""
+        return "", None
     if not isinstance(key, str) or len(key) > 200:
         raise StoreError(40097, "next_key")
     try:
-        return base64.urlsafe_b64decode(key.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
+        last, total = json.loads(base64.urlsafe_b64decode(key.encode()))
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise StoreError(40097, "next_key") from exc
+    if not isinstance(last, str) or not last.isdigit() or not isinstance(total, int):
+        raise StoreError(40097, "next_key")
+    return last, total
 
 
 @store_api()
@@ -521,17 +527,18 @@ async def list_get(request: Request, sandbox: Any, shop: AppConfig, data: dict) 
     if data.get("status") is not None:
         where += " AND status = ?"
         params.append(int_of(data, "status", lo=0, hi=100))
-    else:  # §4.4: all except never-listed drafts and the recycle bin
-        where += " AND status NOT IN (0, 6, 9)"
-    total = sandbox.state.scalar(f"SELECT COUNT(*) FROM store_products WHERE {where}", params)
-    after = _page_after(data.get("next_key"))
+    else:  # §4.4: all except never-listed drafts and the recycle bin ("+": page by the id index)
+        where += " AND +status NOT IN (0, 6, 9)"
+    after, total = _page_after(data.get("next_key"))
+    if total is None:  # counted once per listing: later pages carry it in next_key (100,000 products)
+        total = sandbox.state.scalar(f"SELECT COUNT(*) FROM store_products WHERE {where}", params)
+    # ids are sequential and of one length, so text order is numeric order and the index pages them
     rows = sandbox.state.query(
-        f"SELECT product_id FROM store_products WHERE {where} AND (length(product_id), product_id) > (?, ?)"
-        " ORDER BY length(product_id), product_id LIMIT ?",
-        [*params, len(after), after, page_size],
+        f"SELECT product_id FROM store_products WHERE {where} AND product_id > ? ORDER BY product_id LIMIT ?",
+        [*params, after, page_size],
     )
     ids = [r["product_id"] for r in rows]
-    return {"product_ids": ids, "next_key": _page_key(ids[-1]) if ids else "", "total_num": total}
+    return {"product_ids": ids, "next_key": _page_key(ids[-1], total) if ids else "", "total_num": total}
 
 
 @store_api()
@@ -765,7 +772,7 @@ async def products_route(request: Request, sandbox: Any) -> Any:
             raise ControlError("invalid_request", "status must be an integer")
         sql += " AND status = ?"
         params.append(int(status))
-    rows = sandbox.state.query(sql + " ORDER BY length(product_id), product_id LIMIT 10000", params)
+    rows = sandbox.state.query(sql + " ORDER BY product_id LIMIT 10000", params)
     return {"products": [_summary(sandbox, r["product_id"]) for r in rows]}
 
 
@@ -793,6 +800,95 @@ async def stock_route(request: Request, sandbox: Any) -> Any:
             for row in rows
         )
     return {"updated": known}
+
+
+def _seed_spu(item: Any, leaf: categories.Category, index: int) -> dict[str, Any]:
+    if (
+        not isinstance(item, dict)
+        or not isinstance(item.get("skus"), list)
+        or not 1 <= len(item["skus"]) <= 500
+    ):
+        raise ControlError("invalid_request", f"products[{index}]: needs skus (1-500)")
+    skus = []
+    for sku in item["skus"]:
+        price, stock = (
+            (sku.get("sale_price", 100), sku.get("stock", 0)) if isinstance(sku, dict) else (None, None)
+        )
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in (price, stock)) or not price:
+            raise ControlError(
+                "invalid_request", f"products[{index}]: sale_price > 0 and stock ≥ 0 (integers)"
+            )
+        skus.append(
+            {"sku_id": None, "out_sku_id": str(sku.get("out_sku_id", ""))[:128], "sku_code": "", "bar_code": "",
+             "thumb_img": "", "sale_price": price, "market_price": 0, "stock_num": stock,
+             "sku_attrs": [], "sku_deliver_info": {"stock_type": 0}}
+        )  # fmt: skip
+    title = item.get("title") or f"沙箱预置商品 {index + 1} 号"
+    return {
+        "out_product_id": str(item.get("out_product_id", ""))[:128],
+        "title": str(title)[:60],
+        "sub_title": "",
+        "short_title": "",
+        "head_imgs": [f"{IMAGE_URL_PREFIX}seed/{n}" for n in range(3)],
+        "desc_info": {"imgs": [], "desc": ""},
+        "cats_v2": [{"cat_id": c.cat_id} for c in reversed(categories.chain(leaf))],
+        "attrs": [{"attr_key": "品牌", "attr_value": "沙箱"}],
+        "spu_code": "",
+        "brand_id": NO_BRAND,
+        "deliver_method": 0,
+        "express_info": {},
+        "aftersale_desc": "",
+        "limited_info": {},
+        "extra_service": {},
+        "after_sale_info": {},
+        "skus": skus,
+    }
+
+
+@control_api
+async def bulk_route(request: Request, sandbox: Any) -> Any:
+    """Products that were already on sale in the Store (benchmarks, demos): listed at once, no audit, no
+    pushes. ``{"appid"?, "products": [{"out_product_id", "title"?, "skus": [{"out_sku_id", "sale_price",
+    "stock"}]}]}`` (≤ 10,000 products) → the ids WeChat assigned."""
+    data = await read_json(request)
+    shop = shop_of(sandbox, data.get("appid"))
+    items = data.get("products")
+    if not isinstance(items, list) or not 1 <= len(items) <= 10_000:
+        raise ControlError("invalid_request", "products: 1-10000 entries")
+    leaf = categories.BY_ID["6091"]
+    spus = [_seed_spu(item, leaf, i) for i, item in enumerate(items)]
+    now = sandbox.clock.timestamp()
+    created = []
+    with sandbox.state.transaction():
+        product_rows, sku_rows = [], []
+        product_counter = int(sandbox.state.get_meta("store.next_id:product") or PRODUCT_ID_START)
+        sku_counter = int(sandbox.state.get_meta("store.next_id:sku") or SKU_ID_START)
+        for spu in spus:
+            product_id = str(product_counter)
+            product_counter += 1
+            for sku in spu["skus"]:
+                sku["sku_id"] = str(sku_counter)
+                sku_counter += 1
+                sku_rows.append((sku["sku_id"], product_id, sku["stock_num"]))
+            text = json.dumps(spu, ensure_ascii=False)
+            product_rows.append(
+                (product_id, shop.appid, spu["out_product_id"], text, text, now, now, now, now)
+            )
+            created.append(
+                {"product_id": product_id, "out_product_id": spu["out_product_id"],
+                 "skus": [{"sku_id": s["sku_id"], "out_sku_id": s["out_sku_id"]} for s in spu["skus"]]}
+            )  # fmt: skip
+        sandbox.state.executemany(
+            "INSERT INTO store_products (product_id, appid, out_product_id, status, edit_status, draft, online,"
+            " ever_listed, submit_time, audit_time, create_time, edit_time) VALUES (?, ?, ?, 5, 4, ?, ?, 1, ?, ?, ?, ?)",
+            product_rows,
+        )
+        sandbox.state.executemany(
+            "INSERT INTO store_skus (sku_id, product_id, stock) VALUES (?, ?, ?)", sku_rows
+        )
+        sandbox.state.set_meta("store.next_id:product", str(product_counter))
+        sandbox.state.set_meta("store.next_id:sku", str(sku_counter))
+    return json_response({"products": created}, 201)
 
 
 routes = [
@@ -840,4 +936,5 @@ control_routes = [
         name="sandbox.store.platform_delist",
     ),
     Route("/sandbox/store/stock", stock_route, methods=["POST"], name="sandbox.store.stock"),
+    Route("/sandbox/store/products/bulk", bulk_route, methods=["POST"], name="sandbox.store.products_bulk"),
 ]

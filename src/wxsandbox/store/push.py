@@ -2,7 +2,7 @@
 
 Every state change the reference lists an event for calls ``emit``: the event is recorded in
 ``store_events`` (the control API lists them with their deliveries) and, when the shop app has a
-``server_url``, queued as an outbound callback of kind ``store.push``:
+``server_url`` (or ``[store] server_urls`` names one for it, also at run time), queued as an outbound callback of kind ``store.push``:
 
   POST <server_url>?signature=…&timestamp=…&nonce=…&encrypt_type=aes&msg_signature=…
   {"ToUserName": "gh_…", "Encrypt": "<base64>"}
@@ -18,6 +18,7 @@ at-least-once delivery may.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import secrets
@@ -71,6 +72,12 @@ def crypt_of(app: AppConfig) -> MsgCrypt:
     return MsgCrypt(app.token, app.encoding_aes_key, app.appid)
 
 
+def target(sandbox: Any, app: AppConfig) -> AppConfig:
+    """The app with its effective push URL (``[store] server_urls`` over the app's ``server_url``)."""
+    url = store_settings.load(sandbox).server_urls.get(app.appid)
+    return dataclasses.replace(app, server_url=url) if url is not None else app
+
+
 def build_request(sandbox: Any, app: AppConfig, message: str, openid: str) -> tuple[str, bytes]:
     """The URL (with its signed query) and body WeChat sends for the plaintext JSON ``message``."""
     timestamp, nonce = str(sandbox.clock.timestamp()), str(secrets.randbelow(9 * 10**9) + 10**9)
@@ -107,6 +114,7 @@ def emit(
     }
     message = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     delivery_ids: list[int] = []
+    app = target(sandbox, app)
     if app.server_url:
         url, body = build_request(sandbox, app, message, from_user)
         meta = {"appid": app.appid, "event": event, "business_id": business_id}

@@ -43,6 +43,9 @@ class StoreSettings:
     pay_timeout_seconds: float = 1800.0  # an unpaid order is cancelled (cancel_type 2) after this; 0 = never
     auto_confirm: bool = True  # a shipped order is confirmed (confirm_type 2) after auto_confirm_seconds
     auto_confirm_seconds: float = 10 * DAY
+    settle_seconds_after_confirm: float = (
+        7 * DAY
+    )  # unconfirmed: settlement after the after-sale window; 0 = never
     push_wait_shipping: bool = True  # channels_ec_order_wait_shipping follows channels_ec_order_pay
     virtual_delivery_errcode: int = 109000  # unconfirmed: deliver_type 3 on a non-virtual order
     # after-sales (§6)
@@ -50,12 +53,17 @@ class StoreSettings:
     refund_per_order_interval_seconds: float = 60.0  # 10021059 within this
     # coupons (§7)
     coupon_page_size_max: int = 200
+    # quotas (§10.1): cgi_path -> calls per day per shop; 0 = unlimited
+    daily_quotas: dict[str, int] = field(default_factory=dict)
+    default_daily_quota: int = 0
     # event push (§9)
     push_timeout_seconds: float = 5.0
     push_retry_schedule: tuple[float, ...] = PUSH_RETRY_SCHEDULE
     push_openid_param: bool = False  # unconfirmed (§9.3): openid in the push query string
     platform_openid: str = "oPlatform0000000000000000000"  # FromUserName of system (non-buyer) events
     original_ids: dict[str, str] = field(default_factory=dict)  # shop appid -> gh_… (derived when absent)
+    # shop appid -> push URL, over the app's server_url (so a running sandbox can be pointed at a hub)
+    server_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def subject_type(self) -> str:
@@ -102,6 +110,11 @@ def _merge(settings: StoreSettings, raw: dict[str, Any], where: str) -> StoreSet
         raise ValueError(f"{where}: shop_type must be one of {sorted(SHOP_TYPES)}")
     if merged.audit_outcome not in AUDIT_OUTCOMES:
         raise ValueError(f"{where}: audit_outcome must be one of {AUDIT_OUTCOMES}")
+    if any(
+        not isinstance(u, str) or (u and not u.startswith(("http://", "https://")))
+        for u in merged.server_urls.values()
+    ):
+        raise ValueError(f"{where}: server_urls values must be http(s) URLs")
     if merged.shop_status not in ("opening", "open_finished", "closing", "close_finished"):
         raise ValueError(f"{where}: shop_status is not a shop status")
     return merged
@@ -154,6 +167,7 @@ audit_delay_seconds = 0.0            # sandbox seconds until the audit result (s
 pay_timeout_seconds = 1800.0         # unpaid orders are cancelled after this (0 = never)
 auto_confirm = true                  # shipped orders confirm themselves after auto_confirm_seconds
 auto_confirm_seconds = 864000.0
+settle_seconds_after_confirm = 604800.0   # unconfirmed: channels_ec_order_settle this long after receipt
 push_wait_shipping = true            # channels_ec_order_wait_shipping after channels_ec_order_pay
 order_range_errcode = 10020004       # unconfirmed: order list without / with a too long time range
 virtual_delivery_errcode = 109000    # unconfirmed: virtual delivery of a non-virtual order
@@ -162,5 +176,13 @@ push_timeout_seconds = 5.0           # the shop's server must answer a push with
 push_retry_schedule = [0, 0, 10, 60, 300, 1800, 3600, 3600, 3600]   # after the first delivery
 push_openid_param = false            # unconfirmed: openid in the push query string
 
+default_daily_quota = 0              # calls per day per /channels/ec/ path (0 = unlimited): 45009 beyond
+
+[store.daily_quotas]                 # cgi_path -> its own daily limit
+# "/channels/ec/order/get" = 10000
+
 [store.original_ids]                 # shop appid -> gh_… (derived from the appid when absent)
+
+[store.server_urls]                  # shop appid -> push URL, overriding the app's server_url
+# wx5b1f0a7c3e9d0c03 = "http://127.0.0.1:8000/wechat/store/events/"
 """

@@ -57,17 +57,21 @@ class StoreClient:
     def __init__(self, handle: Any) -> None:
         self.handle = handle
         self.app = handle.app_of_kind(STORE)
-        answer = handle.client.post(
+        self.refresh_token()
+
+    def refresh_token(self) -> None:
+        """A stable_token (again: after advancing the sandbox clock past its 7200 s)."""
+        answer = self.handle.client.post(
             "/cgi-bin/stable_token",
             json={"grant_type": "client_credential", "appid": self.app.appid, "secret": self.app.secret},
         ).json()
         self.token = answer["access_token"]
 
     def call(self, path: str, body: Any = None, *, method: str = "POST", **params: Any) -> dict[str, Any]:
-        """The raw JSON answer of ``/channels/ec/<path>`` (errcode included)."""
+        """The raw JSON answer of ``/channels/ec/<path>`` (or of an absolute path: ``/cgi-bin/…``)."""
         response = self.handle.client.request(
             method,
-            "/channels/ec/" + path,
+            path if path.startswith("/") else "/channels/ec/" + path,
             params={"access_token": self.token, **params},
             content=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
         )

@@ -156,3 +156,35 @@ def test_create_validation(quiet_store, change, errcode):
     store = quiet_store
     assert store.errcode("coupon/create", coupon_body(store, **change)) == errcode
     assert store.ok("coupon/get_list", {})["total_num"] == 0
+
+
+def test_coupons_and_claimed_coupons_expire_with_their_events(quiet_store):
+    store = quiet_store
+    coupon_id = live_coupon(store)
+    mine = claim(store, coupon_id).json()["user_coupon"]["user_coupon_id"]
+    store.handle.advance_clock(86400 + 1)  # claiming is over
+    store.refresh_token()
+    assert [e["event"] for e in store.events(event="channels_ec_coupon_expire")] == [
+        "channels_ec_coupon_expire"
+    ]
+    openid = store.handle.openid("xiaoming", store.app.appid)
+    assert (
+        store.ok("coupon/get_user_coupon", {"openid": openid, "user_coupon_id": mine})["user_coupon"][
+            "status"
+        ]
+        == 100
+    )
+    store.handle.advance_clock(6 * 86400)  # seven days after claiming
+    store.refresh_token()
+    assert (
+        store.ok("coupon/get_user_coupon", {"openid": openid, "user_coupon_id": mine})["user_coupon"][
+            "status"
+        ]
+        == 101
+    )
+    expired = store.events(event="channels_ec_user_coupon_expire")[0]["message"]
+    assert expired["user_coupon_info"]["user_coupon_id"] == mine and expired["FromUserName"] == openid
+    product_id = store.add_product()
+    refused = store.handle.client.post("/sandbox/store/orders", json={"user": "xiaoming", "product_id": product_id,
+                                       "sku_id": store.sku_ids(product_id)[0], "user_coupon_id": mine})  # fmt: skip
+    assert refused.status_code == 409

@@ -182,6 +182,16 @@ def test_cancel_and_pay_timeout_give_stock_back_with_their_cancel_types(make_sto
     store.handle.advance_clock(3601)
     assert store.ok("order/get", {"order_id": shipped})["order"]["status"] == 100
     assert store.events(event="channels_ec_order_confirm")[-1]["message"]["order_info"]["confirm_type"] == 2
+    assert store.events(event="channels_ec_order_settle") == []
+    store.handle.advance_clock(7 * 86400 + 1)
+    store.refresh_token()
+    settled = store.events(event="channels_ec_order_settle")[-1]["message"]["order_info"]
+    assert settled["order_id"] == int(shipped) and settled["settle_time"] > 0
+    info = store.ok("order/get", {"order_id": shipped})["order"]["order_detail"]["settle_info"]
+    assert (
+        info["settle_time"] == settled["settle_time"]
+        and info["commission_fee"] == info["predict_commission_fee"] > 0
+    )
 
 
 def test_buyer_order_refusals_write_nothing(quiet_store):
@@ -304,4 +314,17 @@ def test_delivery_validation(quiet_store, parcel, errcode):
     order_id = order(store, product_id, skus[0])["order_id"]
     store.control("POST", f"orders/{order_id}/pay")
     assert store.errcode("order/delivery/send", {"order_id": order_id, "delivery_list": [parcel]}) == errcode
+    assert store.ok("order/get", {"order_id": order_id})["order"]["status"] == 20
+
+
+def test_two_whole_order_parcels_in_one_call_are_refused(quiet_store):
+    store = quiet_store
+    product_id, skus = listed(store)
+    order_id = order(store, product_id, skus[0], 2)["order_id"]
+    store.control("POST", f"orders/{order_id}/pay")
+    parcel = {"delivery_id": "SF", "waybill_id": "SF1234567890", "deliver_type": 1, "is_all_product": True}
+    assert (
+        store.errcode("order/delivery/send", {"order_id": order_id, "delivery_list": [parcel, parcel]})
+        == 109001
+    )
     assert store.ok("order/get", {"order_id": order_id})["order"]["status"] == 20

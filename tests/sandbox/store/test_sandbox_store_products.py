@@ -255,3 +255,51 @@ def test_ids_are_accepted_as_numbers_and_hostile_strings_are_refused(quiet_store
     assert store.product(int(product_id))["product"]["product_id"] == product_id
     for bad in ["1 OR 1=1", "-5", "１２３", True, 1.5, "9" * 30]:
         assert store.errcode("product/get", {"product_id": bad}) == 10020000
+
+
+def test_bulk_seeded_products_are_listed_at_once_and_page_and_batch_like_the_rest(quiet_store):
+    store = quiet_store
+    items = [
+        {"out_product_id": f"SEED{i}", "skus": [{"out_sku_id": f"SEED{i}-{j}", "sale_price": 1000 + j, "stock": j}
+                                               for j in range(3)]}
+        for i in range(70)
+    ]  # fmt: skip
+    created = store.control("POST", "products/bulk", json={"products": items})["products"]
+    assert [c["out_product_id"] for c in created] == [f"SEED{i}" for i in range(70)]
+    later = store.add_product()
+    assert int(later) == int(created[-1]["product_id"]) + 1  # one id sequence
+    seen, key = [], ""
+    while True:
+        page = store.ok("product/list/get", {"page_size": 30, "next_key": key})
+        if not page["product_ids"]:
+            break
+        seen += page["product_ids"]
+        key = page["next_key"]
+    assert seen == [c["product_id"] for c in created] + [later] and page["total_num"] == 71
+    batch = store.ok("product/stock/batchget", {"product_ids": [c["product_id"] for c in created[:50]]})[
+        "data"
+    ]
+    assert [s["normal_stock_num"] for s in batch["spu_stock_list"][7]["sku_stock"]] == [0, 1, 2]
+    first = created[0]
+    assert store.product(first["product_id"])["product"]["status"] == 5
+    sku = first["skus"][2]["sku_id"]
+    store.ok(
+        "product/stock/update", {"product_id": first["product_id"], "sku_id": sku, "diff_type": 2, "num": 2}
+    )
+    assert {e["business_id"] for e in store.events()} == {later}  # seeding and stock updates push nothing
+    bad = store.handle.client.post("/sandbox/store/products/bulk", json={"products": [{"skus": []}]})
+    assert bad.status_code == 400
+
+
+def test_injected_api_faults_answer_in_wechats_envelope(quiet_store):
+    store = quiet_store
+    product_id = store.add_product()
+    store.handle.add_fault(target="store.product.get", errcode=45009, times=1)
+    store.handle.add_fault(target="/channels/ec/product/list/get", errcode=-1, times=1)
+    assert store.errcode("product/get", {"product_id": product_id}) == 45009
+    assert store.errcode("product/get", {"product_id": product_id}) == 0
+    assert store.errcode("product/list/get", {}) == -1
+    store.handle.add_fault(target="store.stock.update", http_status=503, times=1)
+    response = store.handle.client.post("/channels/ec/product/stock/update", params={"access_token": store.token},
+                                        json={"product_id": product_id})  # fmt: skip
+    assert response.status_code == 503

@@ -165,3 +165,16 @@ def test_example_config_documents_the_store_table_and_it_parses(tmp_path, capsys
     from wxsandbox.store.settings import StoreSettings, _merge
 
     _merge(StoreSettings(), dict(config.section("store")), "[store]")  # every documented key is a real knob
+
+
+def test_the_push_target_can_be_set_at_run_time(make_store, shop_server):
+    store = make_store(server_url="")
+    make_event(store)
+    assert deliveries(store) == []
+    store.control("POST", "settings", json={"server_urls": {store.app.appid: shop_server.url}})
+    product_id = make_event(store)
+    assert decrypt_push(store.app, shop_server.wait_for(1)[0])["ProductSpuUpdate"]["product_id"] == product_id
+    bad = store.handle.client.post(
+        "/sandbox/store/settings", json={"server_urls": {store.app.appid: "ftp://x"}}
+    )
+    assert bad.status_code == 400

@@ -139,3 +139,24 @@ def test_a_second_store_app_has_its_own_products(wxsandbox_factory, wxsandbox_ba
         "/channels/ec/product/get", params={"access_token": token}, json={"product_id": product_id}
     ).json()
     assert other["errcode"] == 10020052
+
+
+def test_daily_quota_per_path_answers_45009_and_quota_get_and_clear_work(make_store):
+    store = make_store(store={"daily_quotas": {"/channels/ec/basics/info/get": 2}})
+
+    def quota(path):
+        return store.ok("/cgi-bin/openapi/quota/get", {"cgi_path": path})
+
+    assert store.errcode("basics/info/get", {}) == 0
+    assert store.errcode("basics/info/get", {}) == 0
+    assert store.errcode("basics/info/get", {}) == 45009
+    assert quota("/channels/ec/basics/info/get")["quota"] == {"daily_limit": 2, "used": 2, "remain": 0}
+    assert quota("/channels/ec/category/all")["quota"]["used"] == 0
+    store.ok("/cgi-bin/openapi/quota/clear", {"cgi_path": "/channels/ec/basics/info/get"})
+    assert store.errcode("basics/info/get", {}) == 0
+    assert store.errcode("/cgi-bin/openapi/quota/get", {"cgi_path": "/channels/ec/nope"}) == 76021
+    assert store.errcode("/cgi-bin/openapi/quota/get", {"cgi_path": "channels"}) == 76003
+    assert store.errcode("/cgi-bin/openapi/quota/clear", {"cgi_path": "/cgi-bin/token"}) == 76022
+    store.handle.advance_clock(86400)
+    store.refresh_token()
+    assert store.errcode("basics/info/get", {}) == 0  # a new day

@@ -148,6 +148,7 @@ def _place(
             flash_sale_id=flash_sale_id,
             now=now,
             points=points,
+            show_points=False,
             pickup=store is not None,
         )
         if priced.coupon_problem:

@@ -1,0 +1,175 @@
+"""OA message-server benchmark: safe-mode text messages posted concurrently to the running hub.
+
+    python3 -m uv run python bench/oa_messages.py [--messages 4000] [--concurrency 32] [--keyword-share 0.5]
+
+PostgreSQL as in production (DATABASE_URL, else a private cluster in a temp dir as bench/checkout.py
+starts; `--sqlite` for the embedded database, where every push's write queues on SQLite's one writer),
+an Official Account configured with a
+fixed Token / EncodingAESKey / original id, 30 keyword rules (exact, contains, regex). Every message is
+encrypted beforehand with wechatpy (the independent peer) exactly as WeChat's safe mode sends it, with a
+unique MsgId; `keyword-share` of them hit a keyword rule (passive text reply, encrypted), the rest match no
+rule and go to the registered text fallbacks (in this process's hub: whatever apps registered; none answer
+→ `success`). They are posted over `concurrency` keep-alive connections, then /healthz the same way.
+
+Prints messages/s, p50/p99 latency, healthz/s and the `ratio` messages/s ÷ healthz/s (target ≥ 0.5, p99
+far under WeChat's 5 s). Exits 1 unless every post answered 200, the database holds exactly one stored
+message per MsgId, and sampled replies decrypt (with wechatpy) to the rule's answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from _harness import (
+    ROOT,
+    hammer,
+    healthz,
+    percentile,
+    start_gunicorn,
+    start_private_postgres,
+    stop_on_sigterm,
+)
+
+OA = {
+    "WECHAT_OA_APPID": "wx1a2b3c4d5e6f7a8b",
+    "WECHAT_OA_SECRET": "0123456789abcdef0123456789abcdef",
+    "WECHAT_OA_TOKEN": "benchtoken2026",
+    "WECHAT_OA_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "WECHAT_OA_ORIGINAL_ID": "gh_0a1b2c3d4e5f",
+}
+KEYWORDS = [f"型号{i:02d}" for i in range(30)]
+
+
+def prepare() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from wxmall.officialaccount.models import ReplyRule
+
+    for i, word in enumerate(KEYWORDS):
+        match = ("exact", "contains", "regex")[i % 3]
+        pattern = word if match != "regex" else f"^{word}\\b.*$"
+        ReplyRule.objects.create(
+            name=word, match=match, pattern=pattern, text=f"{word}的参数请看商品页", priority=i
+        )
+
+
+def pusher():
+    sys.path.insert(0, str(ROOT / "src"))
+    from wxmall.officialaccount.testing import Pusher
+
+    oa = {
+        "appid": OA["WECHAT_OA_APPID"],
+        "token": OA["WECHAT_OA_TOKEN"],
+        "encoding_aes_key": OA["WECHAT_OA_ENCODING_AES_KEY"],
+        "original_id": OA["WECHAT_OA_ORIGINAL_ID"],
+    }
+    return Pusher(oa)
+
+
+def build(count: int, keyword_share: float, host: str) -> tuple[list[bytes], list[str]]:
+    push, rng, raw, texts = pusher(), random.Random(7), [], []
+    for i in range(count):
+        text = rng.choice(KEYWORDS) if rng.random() < keyword_share else f"第{i}个问题：这台电脑能装双系统吗"
+        push.openid = f"oBench{i % 500:022d}"
+        query, body = push.request(push.text(text, msg_id=10**15 + i), "safe")
+        head = f"POST {push.path}?{urlencode(query)} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/xml\r\n"
+        raw.append(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        texts.append(text)
+    return raw, texts
+
+
+def sample_replies(base: str, n: int = 20) -> bool:
+    push, ok = pusher(), True
+    with httpx.Client(base_url=base, timeout=10) as http:
+        for i in range(n):
+            word = KEYWORDS[i % len(KEYWORDS)]
+            query, body = push.request(push.text(word, msg_id=2 * 10**15 + i), "safe")
+            response = http.post(f"{push.path}?{urlencode(query)}", content=body)
+            reply = push.reply(response, mode="safe")
+            ok &= bool(reply) and reply.get("Content") == f"{word}的参数请看商品页"
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=4000)
+    parser.add_argument("--keyword-share", type=float, default=0.5)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite instead of PostgreSQL")
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        stack.enter_context(stop_on_sigterm())
+        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
+        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
+        url = os.environ.get("DATABASE_URL", "")
+        if args.sqlite:
+            url = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+        elif not url.startswith(("postgres://", "postgresql://")):
+            url = start_private_postgres(stack)
+            print("PostgreSQL: private cluster in a temp dir")
+        env = {
+            **os.environ,
+            **OA,
+            "DATABASE_URL": url,
+            "WXMALL_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
+            "LOG_LEVEL": "ERROR",
+            "DEBUG": "false",
+            "WXMALL_DEMO": "1",
+            "CELERY_BROKER_URL": "memory://",  # no worker here: the process task kicks go nowhere
+        }
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT / "src"))
+        prepare()
+        base = start_gunicorn(stack, env, args.workers, args.threads, "gthread")
+        raw, _ = build(args.messages, args.keyword_share, base.removeprefix("http://"))
+        hammer(base, list(range(500)), args.concurrency, healthz(base))  # warm up every worker
+
+        results, wall = hammer(base, list(range(len(raw))), args.concurrency, lambda i: raw[i])
+        health, health_wall = hammer(base, list(range(args.messages)), args.concurrency, healthz(base))
+        answered = sum(1 for r in results if r[0] == 200)
+        from wxmall.officialaccount.models import InboundMessage
+
+        stored = InboundMessage.objects.count()
+        replies_ok = sample_replies(base)
+
+        per_s = answered / wall
+        health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
+        latencies = [r[1] * 1000 for r in results]
+        print(
+            f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; client: {args.concurrency} connections"
+        )
+        print(
+            f"messages: {answered}/{len(results)} answered 200 in {wall:.2f}s ({args.keyword_share:.0%} keyword hits)"
+        )
+        print(
+            f"messages/s: {per_s:.0f}  p50 {statistics.median(latencies):.1f} ms  p99 {percentile(latencies, 99):.1f} ms"
+        )
+        print(f"healthz req/s: {health_per_s:.0f}")
+        print(f"stored: {stored} (expected {len(results)}); sampled encrypted replies correct: {replies_ok}")
+        ratio = per_s / health_per_s if health_per_s else 0.0
+        print(f"ratio messages/s ÷ healthz req/s: {ratio:.2f}  (target ≥ 0.5)")
+        ok = answered == len(results) and stored == len(results) and replies_ok
+        if not ok:
+            print("FAILED: a post was not answered 200, stored rows differ, or a reply did not decrypt right")
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

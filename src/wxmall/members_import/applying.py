@@ -1,0 +1,301 @@
+"""Applying an import job batch by batch (see `actions` for the de-duplication rules). Each batch is one
+transaction together with the job's checkpoint, so a crash re-runs at most one batch and every row is
+applied exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from wxmall.accounts import actions as accounts
+from wxmall.accounts import phones, points
+from wxmall.accounts.models import Member, PointsEntry, User, WeChatIdentity
+from wxmall.core.errors import DomainError
+
+from . import cleaning, reading
+from .models import CustomerTag, ImportedHistory, ImportedUnionId, ImportJob, ImportReject, JobStatus
+
+MAX_REJECT_VALUES = 20
+
+
+def data_rows(job, after: int = 0):
+    """(row number, values) of every data row after `after` (1-based; the header is row 0)."""
+    stream = reading.rows(reading.job_path(job), job.file_format, job.encoding)
+    next(stream, None)
+    for number, values in enumerate(stream, start=1):
+        if number > after and any(values):
+            yield number, values
+
+
+# --- applying -----------------------------------------------------------------------------------------------
+def run(job_id: int, *, batch_rows: int | None = None) -> ImportJob:
+    """Apply a queued (or interrupted) job from its checkpoint to the end, batch by batch."""
+    claimed = ImportJob.objects.filter(pk=job_id, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)).update(
+        status=JobStatus.RUNNING
+    )
+    job = ImportJob.objects.get(pk=job_id)
+    if not claimed:
+        return job
+    size = batch_rows or settings.MEMBER_IMPORT_BATCH_ROWS
+    batch: list[tuple[int, list[str]]] = []
+    try:
+        for row in data_rows(job, after=job.checkpoint):
+            batch.append(row)
+            if len(batch) >= size:
+                apply_batch(job, batch)
+                batch = []
+        if batch:
+            apply_batch(job, batch)
+    except DomainError as error:
+        ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=error.message[:200])
+        return ImportJob.objects.get(pk=job_id)
+    ImportJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now())
+    return ImportJob.objects.get(pk=job_id)
+
+
+@dataclass(eq=False)
+class _Customer:
+    """One person as this batch sees them: an existing customer (pk) or one to create (pk None)."""
+
+    pk: int | None
+    first_row: int = 0
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    unionid: str = ""
+    had: dict = field(default_factory=dict)  # existing customer's current name/phone/email
+    points: int = 0
+    points_rows: list[int] = field(default_factory=list)
+    tags: set = field(default_factory=set)
+    history: list[tuple[int, cleaning.Clean]] = field(default_factory=list)
+
+    def key_pairs(self) -> list[tuple[str, str]]:
+        return [
+            (k, v) for k, v in (("phone", self.phone), ("email", self.email), ("unionid", self.unionid)) if v
+        ]
+
+    def take(self, number: int, row: cleaning.Clean) -> None:
+        for name in ("name", "phone", "email", "unionid"):
+            if getattr(row, name) and not getattr(self, name):
+                setattr(self, name, getattr(row, name))
+        if row.points:
+            self.points += row.points
+            self.points_rows.append(number)
+        self.tags.update(row.tags)
+        if row.order_count or row.order_total or row.last_order_at:
+            self.history.append((number, row))
+
+    def absorb(self, other: _Customer) -> None:
+        for name in ("name", "phone", "email", "unionid"):
+            if getattr(other, name) and not getattr(self, name):
+                setattr(self, name, getattr(other, name))
+        self.points += other.points
+        self.points_rows += other.points_rows
+        self.tags |= other.tags
+        self.history += other.history
+
+
+def apply_batch(job: ImportJob, batch: list[tuple[int, list[str]]]) -> None:
+    """Apply rows (all after the job's checkpoint) in one transaction with the new checkpoint."""
+    good: list[tuple[int, cleaning.Clean]] = []
+    rejects = []
+    for number, values in batch:
+        result = cleaning.clean(values, job.mapping)
+        if isinstance(result, cleaning.Clean):
+            good.append((number, result))
+        else:
+            rejects.append(
+                ImportReject(job=job, row_number=number, reason=result, values=values[:MAX_REJECT_VALUES])
+            )
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.checkpoint >= batch[-1][0]:
+            return  # applied by an earlier run that died after committing
+        ImportReject.objects.bulk_create(rejects, ignore_conflicts=True)
+        counts = _apply_rows(job, good)
+        ImportJob.objects.filter(pk=job.pk).update(
+            checkpoint=batch[-1][0],
+            rejected_count=F("rejected_count") + len(rejects),
+            created_count=F("created_count") + counts["created"],
+            updated_count=F("updated_count") + counts["updated"],
+            duplicate_count=F("duplicate_count") + counts["duplicates"],
+            merged_count=F("merged_count") + counts["merged"],
+        )
+
+
+def _existing(good: list[tuple[int, cleaning.Clean]]) -> dict[tuple[str, str], int]:
+    """Active customers the rows' keys already belong to (the oldest when several share one)."""
+    hashes = {phones.phone_hash(r.phone): r.phone for _, r in good if r.phone}
+    emails = {r.email for _, r in good if r.email}
+    unionids = {r.unionid for _, r in good if r.unionid}
+    found: dict[tuple[str, str], int] = {}
+
+    def keep(key, pk):
+        if key not in found or pk < found[key]:
+            found[key] = pk
+
+    if hashes:
+        for h, pk in User.objects.filter(phone_hash__in=hashes, is_active=True).values_list(
+            "phone_hash", "pk"
+        ):
+            keep(("phone", hashes[h]), pk)
+    if emails:
+        for email, pk in User.objects.filter(email__in=emails, is_active=True).values_list("email", "pk"):
+            keep(("email", email), pk)
+    if unionids:
+        for u, pk in WeChatIdentity.objects.filter(unionid__in=unionids, user__is_active=True).values_list(
+            "unionid", "user_id"
+        ):
+            keep(("unionid", u), pk)
+        for u, pk in ImportedUnionId.objects.filter(unionid__in=unionids, user__is_active=True).values_list(
+            "unionid", "user_id"
+        ):
+            keep(("unionid", u), pk)
+    return found
+
+
+def _apply_rows(job: ImportJob, good: list[tuple[int, cleaning.Clean]]) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "duplicates": 0, "merged": 0}
+    existing = _existing(good)
+    by_key: dict[tuple[str, str], _Customer] = {}
+    by_pk: dict[int, _Customer] = {}
+    people: list[_Customer] = []
+
+    def known(pk: int) -> _Customer:
+        if pk not in by_pk:
+            by_pk[pk] = _Customer(pk=pk)
+            people.append(by_pk[pk])
+        return by_pk[pk]
+
+    for number, row in good:
+        keys = [(k, getattr(row, k)) for k in cleaning.KEY_FIELDS if getattr(row, k)]
+        matches: list[_Customer] = []
+        for key in keys:
+            match = by_key.get(key) or (known(existing[key]) if key in existing else None)
+            if match is not None and match not in matches:
+                matches.append(match)
+        if not matches:
+            person = _Customer(pk=None, first_row=number)
+            people.append(person)
+            counts["created"] += 1
+        else:
+            counts["duplicates"] += 1
+            matches.sort(key=lambda p: (p.pk is None, p.pk or 0, p.first_row))
+            person = matches[0]
+            for other in matches[1:]:
+                if other.pk is None:
+                    counts["created"] -= 1  # it turns out to be this person too
+                else:
+                    try:
+                        accounts.merge_customers(other.pk, person.pk, reason=f"会员导入去重（任务 {job.pk}）")
+                    except DomainError:
+                        continue  # e.g. a staff account: never merged; this row goes to the first match
+                    counts["merged"] += 1
+                    by_pk[other.pk] = person
+                person.absorb(other)
+                people.remove(other)
+                for key, holder in list(by_key.items()):
+                    if holder is other:
+                        by_key[key] = person
+        person.take(number, row)
+        for key in person.key_pairs():
+            by_key[key] = person
+
+    new = [p for p in people if p.pk is None]
+    old = [p for p in people if p.pk is not None]
+    counts["updated"] = len(old)
+    _create(job, new)
+    _update(job, old)
+    return counts
+
+
+def _create(job: ImportJob, new: list[_Customer]) -> None:
+    if not new:
+        return
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"{accounts.IMPORTED_USERNAME_PREFIX}{job.pk}-{p.first_row}",
+                password="!",  # unusable: an imported customer logs in by WeChat (or staff set one)
+                nickname=p.name,
+                phone=p.phone,
+                phone_hash=phones.phone_hash(p.phone),
+                email=p.email,
+            )
+            for p in new
+        ]
+    )
+    for person, user in zip(new, users, strict=True):
+        person.pk = user.pk
+    Member.objects.bulk_create(
+        [Member(user_id=p.pk, points=p.points, source=Member.Source.IMPORT) for p in new]
+    )
+    PointsEntry.objects.bulk_create(
+        [
+            PointsEntry(
+                user_id=p.pk,
+                kind=PointsEntry.Kind.IMPORT,
+                delta=p.points,
+                balance_after=p.points,
+                reason=f"会员导入（任务 {job.pk} 第 {p.points_rows[0]} 行）",
+            )
+            for p in new
+            if p.points
+        ]
+    )
+    _extras(job, new)
+
+
+def _update(job: ImportJob, old: list[_Customer]) -> None:
+    if not old:
+        return
+    current = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[p.pk for p in old]).only("pk", "nickname", "phone", "email")
+    }
+    for person in old:
+        user = current.get(person.pk)
+        if user is None:
+            continue
+        fill = {}
+        if person.name and not user.nickname:
+            fill["nickname"] = person.name
+        if person.phone and not user.phone:
+            fill |= {"phone": person.phone, "phone_hash": phones.phone_hash(person.phone)}
+        if person.email and not user.email:
+            fill["email"] = person.email
+        if fill:
+            User.objects.filter(pk=user.pk).update(**fill)
+        if person.points:
+            points.credit(
+                user, person.points, kind=PointsEntry.Kind.IMPORT, reason=f"会员导入（任务 {job.pk}）"
+            )
+    _extras(job, old)
+
+
+def _extras(job: ImportJob, people: list[_Customer]) -> None:
+    CustomerTag.objects.bulk_create(
+        [CustomerTag(user_id=p.pk, name=t) for p in people for t in sorted(p.tags)], ignore_conflicts=True
+    )
+    ImportedHistory.objects.bulk_create(
+        [
+            ImportedHistory(
+                user_id=p.pk,
+                job=job,
+                row_number=number,
+                order_count=row.order_count,
+                order_total=row.order_total,
+                last_order_at=row.last_order_at,
+            )
+            for p in people
+            for number, row in p.history
+        ],
+        ignore_conflicts=True,
+    )
+    ImportedUnionId.objects.bulk_create(
+        [ImportedUnionId(user_id=p.pk, unionid=p.unionid) for p in people if p.unionid], ignore_conflicts=True
+    )

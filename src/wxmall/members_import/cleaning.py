@@ -1,0 +1,150 @@
+"""One mapped row → what to import, or the reason it is refused. Pure functions: no database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from wxmall.accounts import phones
+
+# Target fields the merchant maps columns onto (Chinese labels for the console, header guesses).
+FIELDS = {
+    "name": ("姓名/昵称", ("姓名", "昵称", "name", "nickname", "会员名")),
+    "phone": ("手机号", ("手机", "手机号", "电话", "phone", "mobile", "tel")),
+    "email": ("邮箱", ("邮箱", "email", "e-mail", "电子邮件")),
+    "unionid": ("微信 UnionID", ("unionid", "union_id")),
+    "points": ("积分", ("积分", "points", "point")),
+    "tags": ("标签（逗号或竖线分隔）", ("标签", "tags", "tag")),
+    "order_count": ("历史订单数", ("订单数", "历史订单数", "orders", "order_count")),
+    "order_total": ("历史消费金额（元）", ("消费金额", "累计消费", "total", "order_total", "spent")),
+    "last_order_at": ("最近下单日期", ("最近下单", "最后下单", "last_order", "last_order_at")),
+}
+KEY_FIELDS = ("phone", "email", "unionid")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(\.[A-Za-z0-9\-]{1,63})+")
+UNIONID = re.compile(r"[A-Za-z0-9_\-]{16,64}")
+TAG_SPLIT = re.compile(r"[,，|;；]")
+MAX_POINTS = 10_000_000
+MAX_TOTAL_FEN = 10**12
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass
+class Clean:
+    name: str = ""
+    phone: str = ""  # normal form
+    email: str = ""  # lower case
+    unionid: str = ""
+    points: int = 0
+    tags: list[str] = field(default_factory=list)
+    order_count: int = 0
+    order_total: int = 0  # fen
+    last_order_at: date | None = None
+
+
+def guess_mapping(headers: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        text = header.strip().lower()
+        for name, (_, guesses) in FIELDS.items():
+            if name not in found and any(g.lower() == text or g.lower() in text for g in guesses):
+                found[name] = index
+                break
+    return found
+
+
+def _yuan_to_fen(text: str) -> int | None:
+    try:
+        amount = Decimal(text.replace(",", "").replace("¥", "").replace("￥", ""))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    fen = int((amount * 100).to_integral_value())
+    return fen if fen <= MAX_TOTAL_FEN else None
+
+
+def _count(text: str, most: int) -> int | None:
+    text = text.replace(",", "")
+    if not text:
+        return 0
+    if text.endswith(".0"):
+        text = text[:-2]
+    return int(text) if text.isdigit() and int(text) <= most else None
+
+
+def _date(text: str) -> date | None | str:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return "bad"
+
+
+def clean(values: list[str], mapping: dict[str, int]) -> Clean | str:
+    """The importable form of one row, or the reason (Chinese) it is refused."""
+
+    def get(name: str) -> str:
+        index = mapping.get(name)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    row = Clean()
+    name = get("name")
+    if CONTROL.search(name):
+        return "姓名含控制字符"
+    row.name = name[:64]
+    raw_phone = get("phone")
+    if raw_phone:
+        normal = phones.normalize(raw_phone)
+        if normal is None:
+            return "手机号格式不正确"
+        row.phone = normal
+    email = get("email").lower()
+    if email:
+        if not EMAIL.fullmatch(email) or len(email) > 254:
+            return "邮箱格式不正确"
+        row.email = email
+    unionid = get("unionid")
+    if unionid:
+        if not UNIONID.fullmatch(unionid):
+            return "UnionID 格式不正确"
+        row.unionid = unionid
+    if not (row.phone or row.email or row.unionid):
+        return "缺少手机号、邮箱或 UnionID"
+    points = _count(get("points"), MAX_POINTS)
+    if points is None:
+        return "积分不是 0 到 10000000 的整数"
+    row.points = points
+    count = _count(get("order_count"), 1_000_000)
+    if count is None:
+        return "历史订单数不正确"
+    row.order_count = count
+    total_text = get("order_total")
+    total = _yuan_to_fen(total_text) if total_text else 0
+    if total is None:
+        return "历史消费金额不正确"
+    row.order_total = total
+    last = _date(get("last_order_at"))
+    if last == "bad":
+        return "最近下单日期格式不正确"
+    row.last_order_at = last
+    tags = []
+    for tag in TAG_SPLIT.split(get("tags")):
+        tag = tag.strip()
+        if tag and not CONTROL.search(tag) and tag not in tags:
+            tags.append(tag[:32])
+    row.tags = tags[:20]
+    return row
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def safe_cell(value: str) -> str:
+    """A cell for a spreadsheet export that Excel/WPS will not run as a formula (OWASP CSV injection)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text

@@ -1,0 +1,192 @@
+"""Applying a member file: cleaning, de-duplication in the file and against existing customers (through the
+audited merge), encryption on the way in, points/tags/history, resumability after a crash."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from wxmall.accounts import actions as accounts
+from wxmall.accounts import phones
+from wxmall.accounts.models import CustomerMerge, Member, PointsEntry, User
+from wxmall.accounts.testing import make_customer
+from wxmall.core.errors import DomainError
+from wxmall.members_import import actions, applying
+from wxmall.members_import.models import CustomerTag, ImportedHistory, ImportJob, ImportReject, JobStatus
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "姓名,手机号,邮箱,积分,标签,订单数,累计消费,最近下单\n"
+
+
+def upload(staff, text: str, name="members.csv", encoding="utf-8", declared=""):
+    data = text.encode(encoding) if isinstance(text, str) else text
+    return actions.create_job(staff, SimpleUploadedFile(name, data), declared)
+
+
+def run(job, **kw):
+    actions.start(job.pk) if job.status == JobStatus.UPLOADED else None
+    return applying.run(job.pk, **kw)
+
+
+def imported(phone):
+    return User.objects.get(phone_hash=phones.phone_hash(phone), is_active=True)
+
+
+def test_rows_are_cleaned_deduplicated_and_encrypted(staff, django_capture_on_commit_callbacks):
+    existing = make_customer(email="old@example.com", nickname="老用户")
+    text = HEADER + (
+        '张三,+86 138-0013-8000,,100,VIP|笔记本,3,"1,299.50",2025-10-01\n'
+        "张三(重复),13800138000,zhang@example.com,50,VIP,1,10,2025/11/02\n"  # same phone: in-file duplicate
+        "李四,139 0013 9000,OLD@example.com,7,,0,0,\n"  # email of an existing customer
+        "王五,12345,,0,,,,\n"  # bad phone
+        "赵六,,,10,,,,\n"  # no key at all
+        "钱七,13700137000,not-an-email,0,,,,\n"
+        "孙八,13600136000,,-5,,,,\n"
+        '=HYPERLINK("http://evil"),13500135000,,0,,,,\n'
+    )
+    job = upload(staff, text)
+    assert job.mapping == {
+        "name": 0,
+        "phone": 1,
+        "email": 2,
+        "points": 3,
+        "tags": 4,
+        "order_count": 5,
+        "order_total": 6,
+        "last_order_at": 7,
+    }
+    with django_capture_on_commit_callbacks(execute=False):
+        actions.start(job.pk)
+    job = applying.run(job.pk, batch_rows=3)
+    assert job.status == JobStatus.DONE and job.checkpoint == 8
+    assert (job.created_count, job.duplicate_count, job.rejected_count) == (2, 2, 4)
+    zhang = imported("13800138000")
+    assert zhang.nickname == "张三" and zhang.email == "zhang@example.com" and not zhang.has_usable_password()
+    assert Member.objects.get(user=zhang).points == 150
+    assert list(PointsEntry.objects.filter(user=zhang, kind="import").values_list("delta", flat=True)) == [
+        150
+    ]
+    assert set(CustomerTag.objects.filter(user=zhang).values_list("name", flat=True)) == {"VIP", "笔记本"}
+    history = ImportedHistory.objects.filter(user=zhang).order_by("row_number")
+    assert [(h.order_count, h.order_total, str(h.last_order_at)) for h in history] == [
+        (3, 129950, "2025-10-01"),
+        (1, 1000, "2025-11-02"),
+    ]
+    existing.refresh_from_db()
+    assert existing.phone == "13900139000" and existing.nickname == "老用户"  # filled in, not overwritten
+    assert Member.objects.get(user=existing).points == 7
+    reasons = dict(ImportReject.objects.filter(job=job).values_list("row_number", "reason"))
+    assert reasons == {
+        4: "手机号格式不正确",
+        5: "缺少手机号、邮箱或 UnionID",
+        6: "邮箱格式不正确",
+        7: "积分不是 0 到 10000000 的整数",
+    }
+    with connection.cursor() as cursor:  # personal data is encrypted at rest
+        cursor.execute("SELECT phone FROM accounts_user WHERE id = %s", [zhang.pk])
+        assert "13800138000" not in cursor.fetchone()[0]
+    assert User.objects.filter(username__startswith="imp-").count() == 2  # incl. the formula-named row
+
+
+def test_a_row_naming_two_existing_customers_merges_them_with_the_audit(staff):
+    by_phone = make_customer()
+    accounts.set_phone(by_phone, "13800138000")
+    by_email = make_customer(email="same@example.com")
+    job = upload(staff, HEADER + "同一人,13800138000,same@example.com,5,,,,\n")
+    job = run(job)
+    assert job.merged_count == 1 and job.duplicate_count == 1 and job.created_count == 0
+    merge = CustomerMerge.objects.get()
+    assert (merge.source_id, merge.target_id) == (by_email.pk, by_phone.pk) and "会员导入" in merge.reason
+    assert not User.objects.get(pk=by_email.pk).is_active
+    assert Member.objects.get(user=by_phone).points == 5
+
+
+def test_an_interrupted_import_resumes_after_its_checkpoint_and_applies_each_row_once(staff, monkeypatch):
+    lines = "".join(f"客户{i},138{i:08d},,10,,,,\n" for i in range(10))
+    job = upload(staff, HEADER + lines)
+    actions.start(job.pk)
+    real = applying.apply_batch
+    calls = {"n": 0}
+
+    def crash_on_third(job_, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker killed")
+        real(job_, batch)
+
+    monkeypatch.setattr(applying, "apply_batch", crash_on_third)
+    with pytest.raises(RuntimeError):
+        applying.run(job.pk, batch_rows=3)
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.checkpoint == 6
+    assert User.objects.filter(username__startswith="imp-").count() == 6
+    monkeypatch.setattr(applying, "apply_batch", real)
+    job = applying.run(job.pk, batch_rows=3)  # the redelivered task (acks_late) or 继续导入
+    assert job.status == JobStatus.DONE and job.checkpoint == 10 and job.created_count == 10
+    assert User.objects.filter(username__startswith="imp-").count() == 10
+    assert PointsEntry.objects.filter(kind="import").count() == 10
+    # A batch that committed but whose run died before moving on is not applied twice.
+    applying.apply_batch(job, [(9, ["客户9", "13800000009", "", "10"])])
+    assert PointsEntry.objects.filter(kind="import").count() == 10
+
+
+def test_gbk_files_are_detected_or_refused_with_a_clear_error(staff):
+    text = HEADER + "张三,13800138000,,1,,,,\n"
+    job = upload(staff, text, encoding="gbk")
+    assert job.encoding == "gb18030" and job.headers[0] == "姓名"
+    assert run(job).created_count == 1
+    with pytest.raises(DomainError) as err:
+        upload(staff, text, encoding="gbk", declared="utf-8")
+    assert err.value.code == "member_import_bad_encoding" and "GBK" in err.value.message
+    with pytest.raises(DomainError) as err:
+        upload(staff, b"\xff\xfe\x00\xd8garbage\x00\x00" * 10)
+    assert err.value.code in ("member_import_bad_encoding", "member_import_bad_format")
+
+
+def test_size_limit_and_empty_files(staff, settings):
+    settings.MEMBER_IMPORT_MAX_BYTES = 100
+    with pytest.raises(DomainError) as err:
+        upload(staff, HEADER + "x" * 200)
+    assert err.value.code == "member_import_file_too_large"
+    settings.MEMBER_IMPORT_MAX_BYTES = 10_000
+    with pytest.raises(DomainError) as err:
+        upload(staff, "")
+    assert err.value.code == "member_import_file_empty"
+    assert not ImportJob.objects.exists()
+    assert not list((settings.MEMBER_IMPORT_DIR).iterdir())
+
+
+def test_xlsx_is_streamed_with_numbers_as_excel_stores_them(staff, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["手机", "积分", "标签"])
+    sheet.append([13800138000, 12, "老客"])
+    sheet.append([13900139000.0, 3.0, None])
+    path = tmp_path / "m.xlsx"
+    book.save(path)
+    job = upload(staff, path.read_bytes(), name="m.xlsx")
+    assert job.file_format == "xlsx" and job.mapping == {"phone": 0, "points": 1, "tags": 2}
+    job = run(job)
+    assert job.created_count == 2 and Member.objects.get(user=imported("13900139000")).points == 3
+
+
+def test_an_imported_customer_who_binds_the_phone_by_wechat_joins_with_points_and_history(staff):
+    job = run(upload(staff, HEADER + "老会员,13800138000,,880,VIP,5,5000,2025-01-01\n"))
+    old = imported("13800138000")
+    wechat = accounts.login_wechat(appid="wx0000000000000001", openid="o-new", kind="miniprogram")
+    accounts.bind_phone(wechat, "+86 13800138000")
+    assert User.objects.filter(phone_hash=phones.phone_hash("13800138000"), is_active=True).get() == wechat
+    assert Member.objects.get(user=wechat).points == 880
+    assert CustomerTag.objects.get(user=wechat).name == "VIP"
+    assert ImportedHistory.objects.get(user=wechat).order_total == 500000
+    assert CustomerMerge.objects.get().source_id == old.pk and job.created_count == 1
+    # A store account with a password is a real person's login, never merged away by a phone binding.
+    other = make_customer("has-password")
+    other.set_password("x-long-password-1")
+    other.save()
+    accounts.set_phone(other, "13900139000")
+    again = accounts.login_wechat(appid="wx0000000000000001", openid="o-two", kind="miniprogram")
+    accounts.bind_phone(again, "13900139000")
+    assert User.objects.get(pk=other.pk).is_active and CustomerMerge.objects.count() == 1
