@@ -7,6 +7,7 @@ status 200 (every item refunded), which `orders.sync_order` turns into `refunded
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from wxmall.core.errors import DomainError
@@ -80,6 +81,8 @@ def decide(after_sale_order_id: str, *, accept: bool, reason: str = "", address_
             raise DomainError(StoreError.ORDER_NOT_FROM_STORE)
         kind = "store.aftersale_accept" if accept else "store.aftersale_reject"
         payload = {"after_sale_order_id": after_sale_order_id}
+        # A return (退货退款) needs the merchant's return address: the one given, else the shop's default.
+        address_id = address_id or (settings.STORE_AFTER_SALE_ADDRESS_ID if row.type == "RETURN" else "")
         if accept and address_id:
             payload["address_id"] = address_id[:32]
         if not accept:
