@@ -38,6 +38,17 @@ def _flash_sales_synchronous_by_default():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty Django cache: wxsandbox handles are per test on random ports that get
+    reused, and the hub caches what it read from a sandbox (demo keys, push credentials, WeCom tokens) under
+    the sandbox's URL; a stale entry from an earlier test on the same port would sign with another key."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
