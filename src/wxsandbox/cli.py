@@ -10,6 +10,7 @@ from pathlib import Path
 
 from wxsandbox.app import SURFACES
 from wxsandbox.config import (
+    APP_KINDS,
     EXAMPLE_TOML,
     MINI_PROGRAM,
     OFFICIAL_ACCOUNT,
@@ -71,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="real seconds per sandbox second for callback retries (overrides config)",
+    )
+    serve.add_argument(
+        "--server-url",
+        action="append",
+        default=[],
+        metavar="KIND=URL",
+        help="push target of every app of KIND (official_account, mini_program, store) that has no "
+        "server_url in the config; {appid} in URL becomes the app's appid (repeatable)",
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
@@ -145,6 +154,25 @@ def env_lines(keys: dict) -> list[str]:
     return lines
 
 
+def with_server_urls(config, pairs: list[str]):
+    """`config` with each KIND=URL of `pairs` as the push target of that kind's apps lacking one."""
+    import dataclasses
+
+    urls: dict[str, str] = {}
+    for pair in pairs:
+        kind, sep, url = pair.partition("=")
+        if not sep or kind not in APP_KINDS or not url.startswith(("http://", "https://")):
+            raise ValueError(f"{pair!r} is not KIND=http(s)://… with KIND one of {', '.join(APP_KINDS)}")
+        urls[kind] = url
+    apps = tuple(
+        dataclasses.replace(app, server_url=urls[app.kind].replace("{appid}", app.appid))
+        if app.kind in urls and not app.server_url
+        else app
+        for app in config.apps
+    )
+    return dataclasses.replace(config, apps=apps)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "config":
@@ -177,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.time_factor is not None:
         config = dataclasses.replace(config, time_factor=args.time_factor)
+    try:
+        config = with_server_urls(config, args.server_url)
+    except ValueError as exc:
+        print(f"wxsandbox: bad --server-url: {exc}", file=sys.stderr)
+        return 2
     app = create_app(config, _open_state(args.state))
     uvicorn.run(
         app,

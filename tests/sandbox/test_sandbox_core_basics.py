@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -207,3 +208,61 @@ def test_oversized_chunked_body_without_content_length_is_refused(wxsandbox_fact
     assert entry["status"] == 413 and entry["note"] == "body over limit"
     wechat_style = sb.client.post("/cgi-bin/anything", content=chunks())
     assert wechat_style.status_code == 200 and wechat_style.json()["errcode"] == 45002
+
+
+def test_serve_server_url_points_every_app_of_a_kind_at_a_push_target(tmp_path, http_receiver):
+    """`make run` starts the sandbox with --server-url so its Official Account and Store push to the hub;
+    an app with its own server_url in the config keeps it, and a malformed pair refuses to start."""
+    import dataclasses
+    import socket
+
+    import httpx
+
+    from wxsandbox.cli import with_server_urls
+    from wxsandbox.config import OFFICIAL_ACCOUNT, STORE, default_config
+
+    config = default_config()
+    own = dataclasses.replace(config, apps=(dataclasses.replace(config.apps[0], server_url="http://own/"),))
+    assert with_server_urls(own, ["official_account=http://hub/{appid}/"]).apps[0].server_url == "http://own/"
+    pointed = with_server_urls(config, ["store=http://hub/store/{appid}/"])
+    assert [a.server_url for a in pointed.apps if a.kind == STORE] == [
+        f"http://hub/store/{a.appid}/" for a in config.apps if a.kind == STORE
+    ]
+    assert all(a.server_url == "" for a in pointed.apps if a.kind == OFFICIAL_ACCOUNT)
+    for bad in ("official_account", "pay=http://x/", "store=ftp://x/"):
+        refused = subprocess.run(
+            [sys.executable, "-m", "wxsandbox", "serve", "--state", ":memory:", "--server-url", bad],
+            capture_output=True,
+            text=True,
+        )
+        assert refused.returncode == 2 and "bad --server-url" in refused.stderr
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "wxsandbox", "serve", "--port", str(port), "--state", str(tmp_path / "s.db")]
+        + [
+            "--server-url",
+            f"official_account={http_receiver.url}wechat/oa/{{appid}}/",
+            "--log-level",
+            "error",
+        ]
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/sandbox/info", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and serve.poll() is None
+                time.sleep(0.2)
+        httpx.post(f"{base}/sandbox/mp/oa/follow", json={"user": "xiaoming"}, timeout=10)
+        (push,) = http_receiver.wait_for(1, timeout=10)
+        appid = next(a.appid for a in config.apps if a.kind == OFFICIAL_ACCOUNT)
+        assert push.method == "POST" and push.path.startswith(f"/wechat/oa/{appid}/?")
+    finally:
+        serve.terminate()
+        serve.wait(10)

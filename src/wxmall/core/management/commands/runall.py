@@ -345,6 +345,15 @@ class Command(BaseCommand):
                 "--state",
                 str(Path(settings.VAR_DIR) / "sandbox.db"),
             ]
+            # The sandbox's Official Account and WeChat Store push to this hub's receivers (a config file's
+            # own server_url wins), so following, messages and Store orders reach the demo at once.
+            hub = f"http://127.0.0.1:{options['port']}"
+            argv += [
+                "--server-url",
+                f"official_account={hub}/wechat/oa/{{appid}}/",
+                "--server-url",
+                f"store={hub}/wechat/store/{{appid}}/",
+            ]
             config = Path(settings.PROJECT_DIR) / "sandbox.toml"
             if config.exists():
                 argv += ["--config", str(config)]
