@@ -19,6 +19,8 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               rejectapply, reason/get, rejectreason/get
   coupons     coupon/create, update, update_status, get, get_list (page, page_ctx), get_user_coupon_list,
               get_user_coupon
+  compass     compass/shop/overall/get, product/data/get, product/list/get, sale/profile/data/get ({ds}
+              YYYYMMDD Beijing day; data ``compass_*_delay_seconds`` after the day ends, else 10024001)
   quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
               ``[store] daily_quotas`` → 45009)
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
@@ -76,11 +78,22 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import oa_push
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import wx_endpoint
-from wxsandbox.store import aftersales, categories, coupons, orders, products, push, quota, shop, timers
+from wxsandbox.store import (
+    aftersales,
+    categories,
+    compass,
+    coupons,
+    orders,
+    products,
+    push,
+    quota,
+    shop,
+    timers,
+)
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons, quota)
+_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota)
 
 
 @wx_endpoint

@@ -82,6 +82,8 @@ STORE_ERRMSG: dict[int, str] = {
     10021060: "缺少退货地址",
     10021062: "退货地址不合法",
     10021068: "请先与买家协商再拒绝",
+    # compass (§8.8; the not-ready code is a sandbox choice, settings.compass_not_ready_errcode)
+    10024001: "数据尚未产出，请稍后再试",
 }
 
 

@@ -53,6 +53,12 @@ class StoreSettings:
     refund_per_order_interval_seconds: float = 60.0  # 10021059 within this
     # coupons (§7)
     coupon_page_size_max: int = 200
+    # compass data (§8.8): a day's figures exist this long after the day ends (the seeds: 2 h)
+    compass_overall_delay_seconds: float = 7200.0
+    compass_product_delay_seconds: float = 7200.0
+    compass_profile_delay_seconds: float = 7200.0
+    compass_not_ready_errcode: int = 10024001  # unconfirmed: the answer before a day's data exist
+    compass_history_days: int = 365  # older days answer 40097
     # quotas (§10.1): cgi_path -> calls per day per shop; 0 = unlimited
     daily_quotas: dict[str, int] = field(default_factory=dict)
     default_daily_quota: int = 0
@@ -175,6 +181,11 @@ refund_per_order_interval_seconds = 60.0   # 10021059 for a second refund of one
 push_timeout_seconds = 5.0           # the shop's server must answer a push within this
 push_retry_schedule = [0, 0, 10, 60, 300, 1800, 3600, 3600, 3600]   # after the first delivery
 push_openid_param = false            # unconfirmed: openid in the push query string
+compass_overall_delay_seconds = 7200.0   # compass/shop/* data of a day exist this long after it ends
+compass_product_delay_seconds = 7200.0
+compass_profile_delay_seconds = 7200.0
+compass_not_ready_errcode = 10024001 # unconfirmed: before a day's data exist
+compass_history_days = 365           # older ds answer 40097
 
 default_daily_quota = 0              # calls per day per /channels/ec/ path (0 = unlimited): 45009 beyond
 
