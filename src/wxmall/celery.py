@@ -113,6 +113,19 @@ def beat_schedule() -> dict:
             "schedule": settings.STORE_STOCK_RECONCILE_SECONDS,
             "options": {"expires": settings.STORE_STOCK_RECONCILE_SECONDS},
         },
+        # Compass (罗盘): content metrics on an interval, the buyer profile at fixed times (the seeds' cadences).
+        "store-compass-content": {
+            "task": "wxmall.store.pull_content_metrics",
+            "schedule": settings.STORE_CONTENT_METRICS_INTERVAL_SECONDS,
+            "options": {"expires": settings.STORE_CONTENT_METRICS_INTERVAL_SECONDS},
+        },
+        **{
+            f"store-compass-user-behaviour-{at.replace(':', '')}": {
+                "task": "wxmall.store.pull_user_behaviour",
+                "schedule": crontab(hour=int(at[:2]), minute=int(at[3:])),
+            }
+            for at in settings.STORE_USER_BEHAVIOUR_TIMES
+        },
     }
 
 

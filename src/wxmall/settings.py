@@ -627,6 +627,23 @@ STORE_STOCK_RECONCILE_SECONDS = env_float("STORE_STOCK_RECONCILE_SECONDS", 300)
 STORE_STOCK_BATCH = env_int("STORE_STOCK_BATCH", 50, minimum=1)
 # Unprocessed pushes are retried this often (a worker restarted mid-processing leaves some behind).
 STORE_EVENT_RETRY_SECONDS = env_float("STORE_EVENT_RETRY_SECONDS", 30)
+
+# Compass (罗盘) data cadences, the seeds': content/product metrics every 2 h, published 2 h after a day
+# ends; the buyer profile ("user behaviour") twice a day at these Asia/Shanghai times; transactions stay
+# real time (pushes + order listing).
+STORE_CONTENT_METRICS_INTERVAL_SECONDS = env_float("STORE_CONTENT_METRICS_INTERVAL_SECONDS", 7200)
+STORE_CONTENT_METRICS_DELAY_SECONDS = env_int("STORE_CONTENT_METRICS_DELAY_SECONDS", 7200)
+STORE_USER_BEHAVIOUR_TIMES = env_list("STORE_USER_BEHAVIOUR_TIMES", "03:00,15:00")
+STORE_COMPASS_BACKFILL_DAYS = env_int("STORE_COMPASS_BACKFILL_DAYS", 3, minimum=1)
+if not STORE_USER_BEHAVIOUR_TIMES or not all(
+    re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", t) for t in STORE_USER_BEHAVIOUR_TIMES
+):
+    raise _bad(
+        "STORE_USER_BEHAVIOUR_TIMES",
+        ",".join(STORE_USER_BEHAVIOUR_TIMES),
+        "逗号分隔的 HH:MM 时间",
+        "comma-separated HH:MM times",
+    )
 OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
 
 

@@ -267,3 +267,31 @@ class MpShipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.delivery_id} {self.waybill_id}"
+
+
+class CompassKind(models.TextChoices):
+    OVERALL = "overall", "店铺总览"
+    PRODUCT = "product", "商品"
+    PROFILE = "profile", "买家画像"
+
+
+class CompassSnapshot(models.Model):
+    """One day's compass (罗盘) figures as pulled: one row per (day, kind, product); a re-pull updates it."""
+
+    ds = models.DateField("日期")
+    kind = models.CharField("类型", max_length=16, choices=CompassKind.choices)
+    store_product_id = models.CharField("小店商品 ID", max_length=24, blank=True, default="")
+    pay_gmv = models.BigIntegerField("成交金额（分）", default=0)
+    pay_uv = models.PositiveIntegerField("成交人数", default=0)
+    pay_cnt = models.PositiveIntegerField("成交件数/单数", default=0)
+    data = models.JSONField("原始数据", default=dict)
+    pulled_at = models.DateTimeField("拉取时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "罗盘数据"
+        constraints = [
+            models.UniqueConstraint(fields=["ds", "kind", "store_product_id"], name="store_compass_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ds} {self.get_kind_display()} {self.store_product_id}".rstrip()

@@ -98,3 +98,19 @@ def reconcile_stock() -> int:
     if not _store_ready():
         return 0
     return reconcile().drifted
+
+
+@shared_task(name="wxmall.store.pull_content_metrics", ignore_result=True)
+def pull_content_metrics() -> int:
+    """Compass content/product metrics (the seeds: every 2 h, published 2 h after the day)."""
+    from . import compass
+
+    return len(compass.pull_content_metrics()) if _store_ready() else 0
+
+
+@shared_task(name="wxmall.store.pull_user_behaviour", ignore_result=True)
+def pull_user_behaviour() -> int:
+    """Compass buyer profile (the seeds: user behaviour twice a day)."""
+    from . import compass
+
+    return len(compass.pull_user_behaviour()) if _store_ready() else 0

@@ -17,13 +17,13 @@ from wxmall.core.errors import DomainError
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
-from . import queries
+from . import compass, queries
 from .actions import aftersales, binding, orders, products
 
 
 @staff_member_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "store/overview.html", queries.overview())
+    return render(request, "store/overview.html", queries.overview() | compass.console_context())
 
 
 def _act(request: HttpRequest, action: Callable[[], object], done: str, anchor: str = "") -> HttpResponse:

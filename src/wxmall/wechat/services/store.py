@@ -18,6 +18,7 @@ from typing import Any
 
 from wxmall.wechat.errors import TransportError
 from wxmall.wechat.services.base import Service
+from wxmall.wechat.services.store_compass import CompassMixin
 
 # Product stock `diff_type` (§4.5)
 STOCK_ADD, STOCK_SUB, STOCK_SET = 1, 2, 3
@@ -196,7 +197,7 @@ class AfterSale:
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
-class StoreService(Service):
+class StoreService(CompassMixin, Service):
     # -- shop -------------------------------------------------------------------------------------------
     def shop_info(self) -> ShopInfo:
         api = "store.basics_info_get"
