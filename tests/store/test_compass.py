@@ -9,6 +9,8 @@ from django.urls import reverse
 from wxmall.celery import beat_schedule
 from wxmall.store import compass
 from wxmall.store.models import CompassKind, CompassSnapshot
+from wxmall.wechat import client
+from wxmall.wechat.errors import PermanentError
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -86,6 +88,12 @@ def test_day_is_pulled_only_after_the_delay_then_once(wx_store, traded_day, sett
         4,
     )
     assert product.data["click_to_pay_uv_ratio"] == 1.0
+    one = client("store").store.compass_product(day, product_id)
+    assert (one.product_id, one.pay_gmv, one.pay_uv, one.pay_cnt, one.click_to_pay_uv_ratio) == (
+        product_id, 4800, 2, 4, 1.0)  # fmt: skip
+    with pytest.raises(PermanentError) as refused:  # a product the shop does not have
+        client("store").store.compass_product(day, "10000000000999")
+    assert refused.value.errcode == 10020052
 
     assert compass.pull_content_metrics(ready) == []  # already pulled: nothing is asked again
     compass.pull_content_day(day)  # a forced re-pull updates in place
