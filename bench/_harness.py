@@ -318,3 +318,27 @@ def bench_env(stack: ExitStack, **extra: str) -> tuple[Path, dict[str, str]]:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT / "src"))
     return var_dir, env
+
+
+def make_buyers(prefix: str, count: int) -> tuple[list, list]:
+    """`count` customers named `prefix-i`, each with a default address, in two bulk inserts (Django must
+    be set up). Returns (users, addresses) in the same order."""
+    from wxmall.accounts.models import Address, User
+
+    users = User.objects.bulk_create([User(username=f"{prefix}-{i}") for i in range(count)])
+    addresses = Address.objects.bulk_create(
+        [
+            Address(
+                user=u,
+                recipient="压测用户",
+                phone="13800000000",
+                province="广东省",
+                city="深圳市",
+                district="南山区",
+                detail=f"科技园 {i} 号",
+                is_default=True,
+            )
+            for i, u in enumerate(users)
+        ]
+    )
+    return users, addresses

@@ -33,6 +33,7 @@ from _harness import (
     bench_env,
     hammer,
     healthz,
+    make_buyers,
     percentile,
     start_gunicorn,
 )
@@ -56,7 +57,6 @@ def prepare(stock: int, buyers: int, skus: int = 1) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from wxmall.accounts.models import Address, User
     from wxmall.catalog.models import SKU, Category, Product
     from wxmall.checkout.models import FlashSale
 
@@ -90,22 +90,7 @@ def prepare(stock: int, buyers: int, skus: int = 1) -> dict:
                     ends_at=now + timedelta(hours=1),
                 )
             )
-        users = User.objects.bulk_create([User(username=f"bench-{run}-{i}") for i in range(buyers)])
-        addresses = Address.objects.bulk_create(
-            [
-                Address(
-                    user=u,
-                    recipient="压测用户",
-                    phone="13800000000",
-                    province="广东省",
-                    city="深圳市",
-                    district="南山区",
-                    detail=f"科技园 {i} 号",
-                    is_default=True,
-                )
-                for i, u in enumerate(users)
-            ]
-        )
+        users, addresses = make_buyers(f"bench-{run}", buyers)
         store = SessionStore()
         expires = now + timedelta(hours=2)
         sessions = []

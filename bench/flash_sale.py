@@ -39,6 +39,7 @@ from _harness import (
     ROOT,
     hammer,
     healthz,
+    make_buyers,
     percentile,
     start_celery_worker,
     start_gunicorn,
@@ -66,7 +67,6 @@ def prepare(stock: int, flash_buyers: int, ordinary_buyers: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from wxmall.accounts.models import Address, User
     from wxmall.catalog.models import SKU, Category, Product
     from wxmall.checkout.models import FlashSale
 
@@ -112,24 +112,7 @@ def prepare(stock: int, flash_buyers: int, ordinary_buyers: int) -> dict:
             )
             for k in range(20)
         ]
-        users = User.objects.bulk_create(
-            [User(username=f"fs-{run}-{i}") for i in range(flash_buyers + ordinary_buyers)]
-        )
-        addresses = Address.objects.bulk_create(
-            [
-                Address(
-                    user=u,
-                    recipient="压测用户",
-                    phone="13800000000",
-                    province="广东省",
-                    city="深圳市",
-                    district="南山区",
-                    detail=f"科技园 {i} 号",
-                    is_default=True,
-                )
-                for i, u in enumerate(users)
-            ]
-        )
+        users, addresses = make_buyers(f"fs-{run}", flash_buyers + ordinary_buyers)
     sessions = []
     for user in users:
         session = store_class()

@@ -2,7 +2,7 @@
 
     python3 -m uv run python bench/notify.py [--orders 400] [--concurrency 32] [--quiet 10] [--relay-interval 5]
 
-Starts (bench/harness.py, shared with bench/checkout.py) a private PostgreSQL unless DATABASE_URL points at one, gunicorn, a
+Starts (bench/_harness.py, shared by the HTTP benchmarks) a private PostgreSQL unless DATABASE_URL points at one, gunicorn, a
 Celery worker (the outbox relay) and a small merchant-webhook receiver. The hub is configured as a
 merchant whose keys are generated for the run (public-key mode). It creates `orders` unpaid orders with
 one Native attempt each, then posts for each a valid TRANSACTION.SUCCESS notification signed with the

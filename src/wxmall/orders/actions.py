@@ -98,24 +98,19 @@ def mark_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: int
     if not transaction_id:
         raise ValueError("transaction_id is required")
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(order_no=order_no).first()
-        if order is None:
-            raise DomainError(OrderError.NOT_FOUND)
+        order = _locked(order_no)
         if order.payment_transaction_id:
             if order.payment_transaction_id == transaction_id:
                 return order
             raise DomainError(OrderError.PAID_BY_OTHER_TRANSACTION)
-        if amount != order.total:
-            raise DomainError(OrderError.AMOUNT_MISMATCH, expected=order.total, received=amount)
-        order.payment_transaction_id = transaction_id
-        return _apply(
-            order,
-            OrderStatus.PAID,
-            actor=None,
-            actor_kind=ActorKind.WECHAT,
-            reason=f"微信支付成功 {transaction_id}",
-            at=paid_at,
-        )
+        return _paid(order, transaction_id, paid_at, amount, reason=f"微信支付成功 {transaction_id}")
+
+
+def _locked(order_no: str) -> Order:
+    order = Order.objects.select_for_update().filter(order_no=order_no).first()
+    if order is None:
+        raise DomainError(OrderError.NOT_FOUND)
+    return order
 
 
 def revive_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: int) -> Order:
@@ -127,23 +122,33 @@ def revive_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: i
     if not transaction_id:
         raise ValueError("transaction_id is required")
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(order_no=order_no).first()
-        if order is None:
-            raise DomainError(OrderError.NOT_FOUND)
+        order = _locked(order_no)
         if order.status != OrderStatus.CANCELLED or order.payment_transaction_id:
             raise DomainError(OrderError.ILLEGAL_TRANSITION)
-        if amount != order.total:
-            raise DomainError(OrderError.AMOUNT_MISMATCH, expected=order.total, received=amount)
-        order.payment_transaction_id = transaction_id
-        return _apply(
+        return _paid(
             order,
-            OrderStatus.PAID,
-            actor=None,
-            actor_kind=ActorKind.WECHAT,
+            transaction_id,
+            paid_at,
+            amount,
             reason=f"取消后到账，库存重新锁定，订单恢复为已支付 {transaction_id}",
-            at=paid_at,
             revival=True,
         )
+
+
+def _paid(order: Order, transaction_id: str, paid_at: datetime, amount: int, *, reason: str, revival=False):
+    """Record the payment on the locked `order` and move it to paid, refusing a different amount."""
+    if amount != order.total:
+        raise DomainError(OrderError.AMOUNT_MISMATCH, expected=order.total, received=amount)
+    order.payment_transaction_id = transaction_id
+    return _apply(
+        order,
+        OrderStatus.PAID,
+        actor=None,
+        actor_kind=ActorKind.WECHAT,
+        reason=reason,
+        at=paid_at,
+        revival=revival,
+    )
 
 
 def cancel_expired(order_id: int, now: datetime | None = None) -> bool:
