@@ -611,6 +611,18 @@ STORE_CHANNELS_LIMIT_ENTERPRISE = env_int("STORE_CHANNELS_LIMIT_ENTERPRISE", 5)
 STORE_CHANNELS_LIMIT_PERSONAL = env_int("STORE_CHANNELS_LIMIT_PERSONAL", 1)
 # Store category ids (any level of the path) a personal shop may not list: food, cosmetics, …
 STORE_PERSONAL_RESTRICTED_CATEGORIES = env_list("STORE_PERSONAL_RESTRICTED_CATEGORIES", "")
+# A personal shop's payments are capped by the owner's personal bank card (reference: "支付额度受限于个人
+# 银行卡交易限额"). The figures are assumptions (a common debit-card cap of ¥50,000 a payment and
+# ¥200,000 a day); WeChat and the banks change them, so they are settings. Money in fen.
+STORE_PERSONAL_PAYMENT_LIMIT_FEN = env_int("STORE_PERSONAL_PAYMENT_LIMIT_FEN", 5_000_000, minimum=1)
+STORE_PERSONAL_DAILY_LIMIT_FEN = env_int("STORE_PERSONAL_DAILY_LIMIT_FEN", 20_000_000, minimum=1)
+if STORE_PERSONAL_PAYMENT_LIMIT_FEN > STORE_PERSONAL_DAILY_LIMIT_FEN:
+    raise _bad(
+        "STORE_PERSONAL_PAYMENT_LIMIT_FEN",
+        str(STORE_PERSONAL_PAYMENT_LIMIT_FEN),
+        "不大于 STORE_PERSONAL_DAILY_LIMIT_FEN 的整数",
+        "an integer not above STORE_PERSONAL_DAILY_LIMIT_FEN",
+    )
 # Products are submitted for audit and listed on push (listing=1).
 STORE_LIST_ON_PUSH = env_bool("STORE_LIST_ON_PUSH", True)
 # Freight template and after-sale address the Store requires on express products (merchant back end ids).

@@ -38,3 +38,16 @@ def test_production_with_a_store_needs_its_push_token_and_key(tmp_path):
 def test_a_bad_shop_type_is_an_error_naming_it(tmp_path):
     result = manage(tmp_path, "check", WXMALL_DEMO="1", STORE_SHOP_TYPE="company")
     assert result.returncode != 0 and "STORE_SHOP_TYPE" in result.stderr
+
+
+def test_personal_payment_caps_are_validated_at_start(tmp_path):
+    zero = manage(tmp_path, "check", WXMALL_DEMO="1", STORE_PERSONAL_DAILY_LIMIT_FEN="0")
+    assert zero.returncode != 0 and "STORE_PERSONAL_DAILY_LIMIT_FEN" in zero.stderr
+    inverted = manage(
+        tmp_path,
+        "check",
+        WXMALL_DEMO="1",
+        STORE_PERSONAL_PAYMENT_LIMIT_FEN="300000",
+        STORE_PERSONAL_DAILY_LIMIT_FEN="200000",
+    )
+    assert inverted.returncode != 0 and "STORE_PERSONAL_PAYMENT_LIMIT_FEN" in inverted.stderr

@@ -16,6 +16,11 @@ class StoreError(ErrorCode):
         409,
         "个人店不能经营该类目（如食品、美妆），请升级为企业店",
     )
+    PAYMENT_LIMIT = (
+        "store_personal_payment_limit",
+        409,
+        "个人店的支付额度受限于个人银行卡交易限额，该商品价格超过单笔限额，未推送到微信小店",
+    )
     COMPLIANCE_BLOCKED = ("store_compliance_blocked", 409, "商品文案未通过合规检查，未推送到微信小店")
     PRODUCT_INCOMPLETE = ("store_product_incomplete", 409, "商品信息不完整，不能推送到微信小店")
     NOT_SYNCED = ("store_not_synced", 409, "该商品尚未同步到微信小店")

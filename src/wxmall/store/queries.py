@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.utils import timezone
 
 from wxmall.catalog.models import Category, Product
 from wxmall.orders.models import Order
+from wxmall.orders.queries import BEIJING
 from wxmall.orders.state import OrderStatus
 
 from .models import (
     CategoryMapping,
+    ShopType,
     StockDrift,
     StockRun,
     StoreAfterSale,
@@ -17,7 +23,7 @@ from .models import (
     StoreOrder,
     StoreProduct,
 )
-from .shop import channels_limit, current_shop, restricted_hit
+from .shop import channels_limit, current_shop, restricted_hit, yuan
 
 
 def overview() -> dict:
@@ -50,4 +56,33 @@ def overview() -> dict:
         "drifts": StockDrift.objects.select_related("store_sku__sku")[:50],
         "events_pending": StoreEvent.objects.filter(processed_at__isnull=True).count(),
         "events_failed": StoreEvent.objects.filter(processed_at__isnull=True).exclude(error="").count(),
+        "takings": daily_takings(shop) if shop and shop.shop_type == ShopType.PERSONAL else None,
+    }
+
+
+WARN_PERCENT = 80
+
+
+def daily_takings(shop, now: datetime | None = None) -> dict:
+    """Today's (Beijing calendar day) paid Store takings of a personal shop against its daily card cap.
+    Every payment made today counts, refunded or not: the bank card limit counts transactions."""
+    now = (now or timezone.now()).astimezone(BEIJING)
+    start = datetime.combine(now.date(), time.min, tzinfo=BEIJING)
+    paid = (
+        StoreOrder.objects.filter(
+            shop=shop, order__paid_at__gte=start, order__paid_at__lt=start + timedelta(days=1)
+        ).aggregate(total=Sum("order__total"))["total"]
+        or 0
+    )
+    limit = settings.STORE_PERSONAL_DAILY_LIMIT_FEN
+    percent = paid * 100 // limit
+    level = "reached" if paid >= limit else "warn" if percent >= WARN_PERCENT else "ok"
+    return {
+        "paid": paid,
+        "limit": limit,
+        "percent": percent,
+        "level": level,
+        "paid_yuan": yuan(paid),
+        "limit_yuan": yuan(limit),
+        "single_limit_yuan": yuan(settings.STORE_PERSONAL_PAYMENT_LIMIT_FEN),
     }

@@ -57,6 +57,21 @@ def restricted_hit(shop: StoreShop, mapping: CategoryMapping) -> str:
     return next((cat for cat in mapping.store_path if cat in restricted), "")
 
 
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def over_payment_limit(shop: StoreShop, prices: list[int]) -> str:
+    """Why a personal shop may not sell at these SKU prices (fen), or "": one payment cannot exceed the
+    owner's bank card limit (STORE_PERSONAL_PAYMENT_LIMIT_FEN), so such a product cannot be bought."""
+    if shop.shop_type != ShopType.PERSONAL or not prices:
+        return ""
+    limit, top = settings.STORE_PERSONAL_PAYMENT_LIMIT_FEN, max(prices)
+    if top <= limit:
+        return ""
+    return f"{StoreError.PAYMENT_LIMIT.message}（单笔限额 {yuan(limit)}，最高 SKU 售价 {yuan(top)}）"
+
+
 def check_category(shop: StoreShop, mapping: CategoryMapping) -> None:
     if restricted_hit(shop, mapping):
         raise DomainError(StoreError.CATEGORY_RESTRICTED)

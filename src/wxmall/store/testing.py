@@ -7,7 +7,7 @@ import itertools
 from wxmall.catalog.models import Product
 from wxmall.catalog.testing import make_product
 
-from .models import CategoryMapping, ShopType, StoreProduct, StoreShop, StoreSku, SyncState
+from .models import CategoryMapping, ShopType, StoreOrder, StoreProduct, StoreShop, StoreSku, SyncState
 
 _ids = itertools.count(10_000_139_027_835)
 STORE_APPID = "wx0123456789abcdef"
@@ -62,3 +62,30 @@ def make_synced(product: Product, *, state: str = SyncState.LIVE) -> StoreProduc
     for sku in product.skus.all():
         StoreSku.objects.create(sku=sku, store_product=sp, store_sku_id=str(next(_ids)))
     return sp
+
+
+def make_store_order(shop: StoreShop, user, total: int, *, paid_at=None, status: str = "paid") -> StoreOrder:
+    """A Store order already mirrored locally (`total` fen, paid at `paid_at` when given)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wxmall.orders.models import Order
+
+    n = next(_ids)
+    order = Order.objects.create(
+        order_no=f"WS{n}",
+        user=user,
+        status=status,
+        subtotal=total,
+        total=total,
+        paid_at=paid_at,
+        ship_recipient="张三",
+        ship_phone="13800000000",
+        ship_province="广东省",
+        ship_city="深圳市",
+        ship_detail="科技园",
+        channel="wechat_store",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return StoreOrder.objects.create(store_order_id=str(n), order=order, shop=shop, store_status=20)

@@ -7,7 +7,7 @@ change committed after that gets a new row. A row whose version was already push
 duplicate or replayed row changes nothing.
 
 Before anything is pushed: the category must be mapped, a personal shop may not use restricted
-categories, the copy must pass compliance, and the product needs enough images; otherwise the product
+categories nor price a SKU above its single-payment cap, the copy must pass compliance, and the product needs enough images; otherwise the product
 is `blocked` with the reason and nothing reaches WeChat. Audits come back by push (`product_spu_audit`)
 and, when pushes are lost, by polling products still auditing (`poll_audits`)."""
 
@@ -30,7 +30,7 @@ from wxmall.wechat.services.store import CategoryRules, ProductDetail
 from .. import media
 from ..errors import StoreError
 from ..models import CategoryMapping, StoreProduct, StoreSku, SyncState
-from ..shop import bound_shop, restricted_hit
+from ..shop import bound_shop, over_payment_limit, restricted_hit
 
 NO_BRAND = "2100000000"
 LISTED = 5  # online status 上架
@@ -157,6 +157,9 @@ def preflight(product: Product, skus: list[SKU]) -> str:
         return blocked
     if not skus:
         return "商品没有可售 SKU"
+    over = over_payment_limit(shop, [sku.price for sku in skus])
+    if over:
+        return over
     heads = len(set(media.head_sources(product)))
     if heads < MIN_HEAD_IMAGES:
         return f"微信小店要求至少 {MIN_HEAD_IMAGES} 张不同的主图（当前 {heads} 张）"
