@@ -7,7 +7,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from wxmall.accounts.models import User, WeChatIdentity
+from helpers.pay import settle
+from wxmall.accounts.models import PointsEntry, User, WeChatIdentity
 from wxmall.accounts.testing import make_address
 from wxmall.catalog.testing import make_sku
 from wxmall.wechat.testing import use_sandbox
@@ -59,6 +60,8 @@ def test_customer_logs_in_from_wechat_and_sees_points_of_a_paid_order(
     sku = make_sku(price=12_900, stock=5, title="无线鼠标")
     order = place_order(user, items=[(sku.id, 1)], address_id=make_address(user).id)
     mark_paid(order.order_no, "tx-" + order.order_no, timezone.now(), order.total)
+    # Points accrue in the worker (outbox destination `points`), as they would after a real payment.
+    settle(lambda: PointsEntry.objects.filter(order_no=order.order_no).exists())
     shop_page.goto(f"{live_server.url}/me/points/")
     expect(shop_page.locator("#points-balance")).to_have_text(str(order.total // 100), timeout=15_000)
     expect(shop_page.locator(".points-entry").first).to_contain_text(order.order_no)
