@@ -19,6 +19,7 @@ from wxmall.orders.models import Order, OrderEvent
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, tasks
 from wxmall.payments.models import Payment, PaymentStatus
+from wxmall.wechat.testing import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ORDERS = 24
@@ -32,7 +33,7 @@ def worker_env(settings, sandbox) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "wxmall.settings",
         "WXMALL_DEMO": "1",
         "WXMALL_VAR_DIR": str(settings.VAR_DIR),  # the same filesystem broker folder as this process
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",  # the test database file
+        "DATABASE_URL": database_url(connection.settings_dict),  # the test database (SQLite or PostgreSQL)
         "WECHAT_PAY_API_BASE": sandbox.base_url,
         "WECHAT_PAY_MCHID": pay["mchid"],
         "WECHAT_PAY_APPID": pay["appid"],

@@ -31,6 +31,7 @@ from wxmall.store.actions import binding, products
 from wxmall.store.models import StoreOrder, StoreProduct, StoreSku
 from wxmall.store.stock_sync import reconcile
 from wxmall.store.testing import make_store_product
+from wxmall.wechat.testing import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 PRODUCTS = 6
@@ -46,7 +47,7 @@ def worker_env(sandbox) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "wxmall.settings",
         "WXMALL_DEMO": "1",
         "WXMALL_VAR_DIR": str(django_settings.VAR_DIR),  # the same filesystem broker folder
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",  # the test database file
+        "DATABASE_URL": database_url(connection.settings_dict),  # the test database (SQLite or PostgreSQL)
         "WECHAT_API_BASE": sandbox.base_url,
         "WECHAT_STORE_APPID": store["appid"],
         "WECHAT_STORE_SECRET": store["secret"],
