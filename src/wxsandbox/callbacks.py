@@ -14,6 +14,9 @@ Faults (rules targeting ``callback:<kind>``), decided at enqueue: ``drop`` (neve
 deliveries), ``delay_seconds`` (first attempt later), ``reorder`` (held back until another delivery of the
 same kind has been attempted, at most ``delay_seconds`` or 60 s sandbox time).
 
+Ordering: ``enqueue(..., after=id)`` keeps a delivery back while delivery ``id`` is still pending or being
+sent (a Pay signature probe strictly precedes its notification).
+
 Deliveries and attempts live in the state DB; a restarted file-backed sandbox resumes pending deliveries.
 """
 
@@ -128,7 +131,13 @@ class Callbacks:
 
     # -- enqueue ------------------------------------------------------------------------------------------
     def enqueue(
-        self, kind: str, url: str, body: bytes, meta: dict[str, Any] | None = None, delay: float = 0.0
+        self,
+        kind: str,
+        url: str,
+        body: bytes,
+        meta: dict[str, Any] | None = None,
+        delay: float = 0.0,
+        after: int | None = None,
     ) -> list[int]:
         """Queue a delivery; returns the ids created (two with a duplicate fault, one ``dropped`` row when
         a drop fault fires). Safe to call from any thread."""
@@ -144,7 +153,7 @@ class Callbacks:
             elif rule.delay_seconds:
                 delay += rule.delay_seconds
         now, real = self._clock.now(), time.time()
-        meta_json = json.dumps(meta or {}, ensure_ascii=False)
+        meta_json = json.dumps((meta or {}) | ({"after": after} if after else {}), ensure_ascii=False)
         status = "dropped" if rule is not None and rule.drop else "pending"
         ids = []
         for _ in range(copies):
@@ -304,7 +313,9 @@ class Callbacks:
             return []
         with self._state.transaction() as conn:
             rows = conn.execute(
-                "SELECT * FROM callback_deliveries WHERE status = 'pending' AND (next_real <= ? OR next_at <= ?)"
+                "SELECT * FROM callback_deliveries d WHERE status = 'pending' AND (next_real <= ? OR next_at <= ?)"
+                " AND NOT EXISTS (SELECT 1 FROM callback_deliveries p WHERE p.id = json_extract(d.meta, '$.after')"
+                " AND p.status IN ('pending', 'sending'))"
                 " ORDER BY next_real, id LIMIT ?",
                 (time.time(), self._clock.now(), free),
             ).fetchall()

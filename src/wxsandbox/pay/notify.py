@@ -69,9 +69,10 @@ def send(
         "out_trade_no": resource.get("out_trade_no", ""),
         "out_refund_no": resource.get("out_refund_no", ""),
     }
+    after = None
     if sandbox.config.pay.signtest_probes:
-        sandbox.callbacks.enqueue(PROBE_KIND, url, body, meta | {"probe": True}, delay=delay)
-    return sandbox.callbacks.enqueue(KIND, url, body, meta, delay=delay)
+        after = sandbox.callbacks.enqueue(PROBE_KIND, url, body, meta | {"probe": True}, delay=delay)[0]
+    return sandbox.callbacks.enqueue(KIND, url, body, meta, delay=delay, after=after)
 
 
 def register(sandbox) -> None:
