@@ -1,13 +1,13 @@
 """WeChat Pay API v3 surface (reference §1): signed requests and responses, JSAPI/App/H5/Native prepay,
-query, close, refunds, bills, platform certificates, notifications with WeChat's retry schedule, and the
+query, close, refunds, profit sharing (profitsharing.py), bills, platform certificates, notifications with WeChat's retry schedule, and the
 ``/sandbox/pay/*`` control routes (confirm/cancel a payment as a simulated user)."""
 
-from wxsandbox.pay import bills, certificates, control, funds, notify, refunds, transactions
+from wxsandbox.pay import bills, certificates, control, funds, notify, profitsharing, refunds, transactions
 from wxsandbox.pay.store import SCHEMA as _STORE_SCHEMA
 
-SCHEMA = _STORE_SCHEMA + funds.SCHEMA
+SCHEMA = _STORE_SCHEMA + funds.SCHEMA + profitsharing.SCHEMA
 
-routes = [*transactions.routes, *refunds.routes, *bills.routes, *certificates.routes]
+routes = [*transactions.routes, *refunds.routes, *bills.routes, *certificates.routes, *profitsharing.routes]
 control_routes = control.control_routes
 
 
