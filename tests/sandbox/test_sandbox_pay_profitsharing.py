@@ -202,3 +202,74 @@ def test_forged_signature_is_refused_and_nothing_is_shared(shared_handle, ps):
     )
     assert forged.status_code == 401 and forged.json()["code"] == "SIGN_ERROR"
     assert unsplit(ps, tid) == 100000
+
+
+# -- merchant transfer (商家转账) ---------------------------------------------------------------------------------
+
+
+def transfer(sb, wxpay, out_bill_no, amount=880, **extra):
+    code, message = wxpay.mch_transfer_bills(
+        out_bill_no=out_bill_no, transfer_scene_id="1005", openid=openid(sb), transfer_amount=amount,
+        transfer_remark="3 月分享佣金", user_recv_perception="佣金报酬",
+        transfer_scene_report_infos=[{"info_type": "岗位类型", "info_content": "分享员"}], **extra,
+    )  # fmt: skip
+    return code, json.loads(message)
+
+
+def test_transfer_waits_for_the_user_then_succeeds_and_notifies(shared_handle, receiver):
+    wxpay = peer(shared_handle, notify_url=receiver.url)
+    code, bill = transfer(shared_handle, wxpay, "TB0001")
+    assert code == 200, bill
+    assert bill["state"] == "WAIT_USER_CONFIRM" and bill["package_info"] and bill["transfer_bill_no"]
+    again = transfer(shared_handle, wxpay, "TB0001")
+    assert again[1]["transfer_bill_no"] == bill["transfer_bill_no"]  # idempotent by out_bill_no
+    code, other = transfer(shared_handle, wxpay, "TB0001", amount=881)
+    assert code == 400 and other["code"] == "INVALID_REQUEST"
+    done = shared_handle.control("POST", "pay/transfers/TB0001/confirm", json={"accept": True})
+    assert done["state"] == "SUCCESS"
+    code, message = wxpay.mch_transfer_bills_query(out_bill_no="TB0001")
+    assert (
+        code == 200
+        and json.loads(message)["state"] == "SUCCESS"
+        and json.loads(message)["transfer_amount"] == 880
+    )
+    code, message = wxpay.mch_transfer_bills_query(transfer_bill_no=bill["transfer_bill_no"])
+    assert code == 200 and json.loads(message)["out_bill_no"] == "TB0001"
+    note = receiver.wait_for(1)[0]
+    result = wxpay.callback(note.headers, note.body)
+    assert result["event_type"] == "MCHTRANSFER.BILL.FINISHED"
+    assert result["resource"]["out_bill_no"] == "TB0001" and result["resource"]["state"] == "SUCCESS"
+    code, message = wxpay.mch_transfer_bills_cancel("TB0001")
+    assert code == 400  # too late: the user took it
+
+
+def test_transfer_cancel_decline_short_balance_and_bad_input(shared_handle, ps):
+    assert transfer(shared_handle, ps, "TB0002")[0] == 200
+    code, message = ps.mch_transfer_bills_cancel("TB0002")
+    assert code == 200 and json.loads(message)["state"] == "CANCELLED"
+    late = shared_handle.client.post("/sandbox/pay/transfers/TB0002/confirm", json={"accept": True})
+    assert late.status_code == 409 and late.json()["error"] == "invalid_state"  # the user can no longer confirm
+    assert transfer(shared_handle, ps, "TB0003")[0] == 200
+    declined = shared_handle.control("POST", "pay/transfers/TB0003/confirm", json={"accept": False})
+    assert declined["state"] == "CANCELLED"
+    mchid = shared_handle.merchant.mchid
+    shared_handle.control("POST", "pay/balance", json={"mchid": mchid, "balance": 100})
+    try:
+        assert transfer(shared_handle, ps, "TB0004", amount=500)[0] == 200
+        short = shared_handle.control("POST", "pay/transfers/TB0004/confirm", json={"accept": True})
+        assert short["state"] == "FAIL" and short["fail_reason"] == "NOT_ENOUGH"
+    finally:
+        shared_handle.control("POST", "pay/balance", json={"mchid": mchid, "balance": None})
+    client = PayClient(shared_handle)
+    body = {"appid": shared_handle.config.apps[0].appid, "out_bill_no": "TB0005", "transfer_scene_id": "1005",
+            "openid": openid(shared_handle), "transfer_amount": 200000, "transfer_remark": "大额"}  # fmt: skip
+    answer = client.request("POST", "/v3/fund-app/mch-transfer/transfer-bills", body)
+    assert answer.status_code == 400 and answer.json()["code"] == "PARAM_ERROR"  # 2,000 yuan needs user_name
+    answer = client.request(
+        "POST",
+        "/v3/fund-app/mch-transfer/transfer-bills",
+        body | {"transfer_amount": 100, "openid": "o-nobody"},
+    )
+    assert answer.status_code == 400
+    code, message = ps.mch_transfer_bills_query(out_bill_no="TB9999")
+    assert code == 404

@@ -106,7 +106,7 @@ def _out_no(data: dict[str, Any], key: str) -> str:
     return value
 
 
-def _decrypt_name(ctx: PayContext, value: Any, path: str) -> str:
+def decrypt_name(ctx: PayContext, value: Any, path: str) -> str:
     """A receiver's name, RSA-OAEP encrypted with the platform key the request's Wechatpay-Serial names."""
     if not isinstance(value, str) or not value:
         raise param_error(path, "类型校验失败，应为字符串")
@@ -155,7 +155,7 @@ async def add_receiver(request: Request, ctx: PayContext):
     if data.get("name") is not None or kind == "MERCHANT_ID":
         if data.get("name") is None:
             raise param_error("/body/name", REQUIRED)
-        name = _decrypt_name(ctx, data["name"], "/body/name")
+        name = decrypt_name(ctx, data["name"], "/body/name")
     if kind == "PERSONAL_OPENID" and ctx.sandbox.users.by_openid(appid, account) is None:
         raise PayError("PARAM_ERROR", "分账接收方openid与appid不匹配", 400, {"field": "/body/account"})
     if kind == "MERCHANT_ID":
@@ -351,7 +351,7 @@ def _lines(ctx: PayContext, appid: str, raw: Any) -> list[tuple[str, str, int, s
             raise param_error(f"{path}/amount", "", "分账金额必须大于0")
         description = _string(item, "description", f"{path}/description", required=True, max_len=80)
         if item.get("name") is not None:
-            _decrypt_name(ctx, item["name"], f"{path}/name")
+            decrypt_name(ctx, item["name"], f"{path}/name")
         if (kind, account) in seen:
             raise param_error(path, "", "分账接收方重复")
         seen.add((kind, account))
