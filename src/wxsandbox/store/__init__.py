@@ -21,6 +21,9 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               get_user_coupon
   compass     compass/shop/overall/get, product/data/get, product/list/get, sale/profile/data/get ({ds}
               YYYYMMDD Beijing day; data ``compass_*_delay_seconds`` after the day ends, else 10024001)
+  sharers     sharer/bind, search_sharer, get_sharer_list, unbind, get_sharer_order_list (§8.3; push
+              channels_ec_sharer_change)
+  lives       no WeChat endpoint (§8.2: live rooms and videos are run in 视频号助手): control API only
   quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
               ``[store] daily_quotas`` → 45009)
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
@@ -83,17 +86,19 @@ from wxsandbox.store import (
     categories,
     compass,
     coupons,
+    lives,
     orders,
     products,
     push,
     quota,
+    sharers,
     shop,
     timers,
 )
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota)
+_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota, lives, sharers)
 
 
 @wx_endpoint

@@ -32,6 +32,8 @@ def day_range(store):
 def test_attributed_order_takes_stock_and_order_get_shows_channel_live_and_sharer(store, shop_server):
     product_id, skus = listed(store)
     finder = store.control("GET", "finders")["finders"][0]
+    store.ok("sharer/bind", {"username": "lihua"})
+    store.control("POST", "sharers", json={"user": "lihua"})
     made = order(store, product_id, skus[0], 2, finder_id=finder["finder_id"], live_id="export/UzFfAgtgekIEAQAAAAAA",
                  sharer={"user": "lihua", "share_scene": 1}, customer_notes="周末送货")  # fmt: skip
     order_id = made["order_id"]
