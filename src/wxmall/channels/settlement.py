@@ -9,14 +9,13 @@ the commission, delivered at least once):
                                                   └──────► failed ──(staff retry)──► splitting
 
 * `start` takes what is due (guarded ACCRUED → SPLITTING), nets off claw-backs the sharer still owes
-  (`Reversal.TO_RECOVER`), fixes the amount and assigns the attempt's numbers (`CM<id>A<n>` for a split,
-  `CMT<id>A<n>` for a transfer). The same numbers go to WeChat however often the row is redelivered, so a
+  (`Reversal.TO_RECOVER`), fixes the amount and assigns the attempt's numbers (`split_no`, `bill_no`). The same numbers go to WeChat however often the row is redelivered, so a
   split or transfer happens once; a new attempt (after a refusal, which moved nothing) gets new ones.
 * the split registers the receiver first (`receivers/add`, idempotent) and asks WeChat to unfreeze the
   rest of the order's funds with it (`unfreeze_unsplit`): nothing stays frozen for nobody.
 * a refusal (400/403: receiver not bound, funds already unfrozen, ratio exceeded …) fails the commission
   with WeChat's reason for staff, and the row is dead-lettered; transport errors and 5xx retry.
-* a refund after the split claws back: a merchant receiver by a profit-sharing return (`CMR<id>_<n>`);
+* a refund after the split claws back: a merchant receiver by a profit-sharing return (`…_CMR<id>_<n>`);
   a person (WeChat cannot return from a personal balance) by deduction from their next commissions.
 """
 
@@ -42,6 +41,7 @@ SPLIT, TRANSFER, RETURN, UNFREEZE = (
     "commission.return",
     "commission.unfreeze",
 )
+MAX_ATTEMPTS = 9  # one digit in the transfer number; beyond that staff pay another way
 SETTLEABLE = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 TRANSFER_DONE = {
     "SUCCESS": CommissionStatus.SETTLED,
@@ -68,6 +68,16 @@ def _queue(row: Commission, kind: str) -> None:
     enqueue(DESTINATION, kind, {"commission": row.pk}, key=f"{DESTINATION}:{kind}:{row.pk}:{row.attempt}")
 
 
+def split_no(row: Commission, attempt: int) -> str:
+    """`<order no>_CM<id>_<attempt>` (≤ 64, WeChat's charset): readable in WeChat's bills."""
+    return f"{row.order.order_no}_CM{row.pk}_{attempt}"
+
+
+def bill_no(row: Commission, attempt: int) -> str:
+    """`<order no>T<id>N<attempt>`: letters and digits only, ≤ 32 (order numbers are 22)."""
+    return f"{row.order.order_no}T{row.pk}N{attempt}"
+
+
 def due(now=None) -> list[int]:
     now = now or timezone.now()
     return list(
@@ -83,7 +93,7 @@ def start(commission_id: int, *, now=None, retry: bool = False) -> Commission:
     expected = CommissionStatus.FAILED if retry else CommissionStatus.ACCRUED
     with transaction.atomic():
         row = Commission.objects.select_for_update().select_related("order", "sharer").get(pk=commission_id)
-        if row.status != expected or (not retry and row.settle_after > now):
+        if row.status != expected or (not retry and row.settle_after > now) or row.attempt >= MAX_ATTEMPTS:
             return row
         if row.order.status not in SETTLEABLE:
             return row  # a refund is being decided (or went through): wait for its outcome
@@ -111,9 +121,9 @@ def start(commission_id: int, *, now=None, retry: bool = False) -> Commission:
         else:
             fields["status"] = CommissionStatus.SPLITTING
             if method == SettleMethod.PROFIT_SHARING:
-                fields["out_order_no"] = f"CM{row.pk}A{attempt}"
+                fields["out_order_no"] = split_no(row, attempt)
             else:
-                fields["out_bill_no"] = f"CMT{row.pk}A{attempt}"
+                fields["out_bill_no"] = bill_no(row, attempt)
         Commission.objects.filter(pk=row.pk, status=expected).update(**fields)
         row.refresh_from_db()
         if pay <= 0:
@@ -140,7 +150,7 @@ def claw_back(row: Commission, *, ref: str, amount: int) -> Reversal:
             ref=ref,
             amount=amount,
             status=Reversal.Status.RETURNING,
-            out_return_no=f"CMR{row.pk}_{number}",
+            out_return_no=f"{row.order.order_no}_CMR{row.pk}_{number}",
         )
         enqueue(
             DESTINATION,
@@ -329,7 +339,7 @@ def _unfreeze(row: Commission, config) -> Any:
         body = wechatpay.unfreeze(
             config,
             transaction_id=row.transaction_id,
-            out_order_no=f"CMU{row.pk}",
+            out_order_no=f"{row.order.order_no}_CMU{row.pk}",
             description="佣金已冲销，解冻剩余资金",
         )
     except wechatpay.GatewayError as exc:
