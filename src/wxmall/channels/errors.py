@@ -5,7 +5,8 @@ from wxmall.core.errors import ErrorCode
 
 class ChannelsError(ErrorCode):
     SESSION_ENDED = ("channels_session_ended", 409, "直播已结束，不能再修改货架或讲解商品")
-    SESSION_NOT_LIVE = ("channels_session_not_live", 409, "直播尚未开始或已结束")
+    SESSION_UNKNOWN = ("channels_session_unknown", 404, "直播场次不存在")
+    NO_MP_OPENID = ("channels_no_mp_openid", 409, "请先在小程序中登录，才能收到开播提醒")
     NOT_ON_SHELF = ("channels_not_on_shelf", 409, "该商品不在本场直播的货架上")
     SHELF_FULL = ("channels_shelf_full", 409, "直播货架商品数已达上限")
     PRODUCT_UNKNOWN = ("channels_product_unknown", 404, "商品不存在或已下架")
@@ -23,6 +24,6 @@ class ChannelsError(ErrorCode):
     COUPON_WINDOW = ("channels_coupon_window", 409, "优惠券不在可领取时间内")
     CHALLENGE_CLOSED = ("channels_challenge_closed", 409, "话题挑战未开始或已结束")
     CHALLENGE_NO_POST = ("channels_challenge_no_post", 409, "未找到您在该话题下发布的作品")
-    ENTRY_INVALID = ("channels_entry_invalid", 400, "日程内容不完整：类型、标题和开始时间必填")
+    ENTRY_INVALID = ("channels_entry_invalid", 400, "填写的内容不完整或过长：类型、标题、ID 和时间必填")
     VIDEO_DUPLICATE = ("channels_video_duplicate", 409, "该短视频已登记")
     ALLIANCE_RATIO = ("channels_alliance_ratio", 400, "联盟佣金比例须为 1–90 的整数")

@@ -49,7 +49,7 @@ def create(
 def _editable(session_id: int) -> LiveSession:
     session = LiveSession.objects.select_for_update().filter(pk=session_id).first()
     if session is None:
-        raise DomainError(ChannelsError.PRODUCT_UNKNOWN)
+        raise DomainError(ChannelsError.SESSION_UNKNOWN)
     if session.status == LiveStatus.ENDED:
         raise DomainError(ChannelsError.SESSION_ENDED)
     return session
@@ -120,7 +120,7 @@ def book(session_id: int, openid: str) -> tuple[LiveBooking, bool]:
     with transaction.atomic():
         session = _editable(session_id)
         if not openid:
-            raise DomainError(ChannelsError.SHARER_UNKNOWN)
+            raise DomainError(ChannelsError.NO_MP_OPENID)
         return LiveBooking.objects.get_or_create(session=session, openid=openid)
 
 
