@@ -186,7 +186,7 @@ def test_two_simultaneous_claims_give_one_reward(customer):
         ends_at=timezone.now() + dt.timedelta(days=1),
     )
     results = run_parallel(
-        [lambda: challenges.claim(challenge.pk, customer, f"export/P{i}") for i in range(4)]
+        [lambda i=i: challenges.claim(challenge.pk, customer, f"export/P{i}") for i in range(4)]
     )
     assert sum(isinstance(r, ChallengeClaim) for r in results) == 1
     assert all(
