@@ -18,6 +18,7 @@ class ChannelsError(ErrorCode):
     RULE_SCOPE = ("channels_rule_scope", 400, "佣金规则须且只能指定一个商品或一个分类")
     SHARER_UNKNOWN = ("channels_sharer_unknown", 404, "分享员不存在或已解绑")
     RECEIVER_MISSING = ("channels_receiver_missing", 409, "分享员尚未添加为分账接收方")
+    COMMISSION_UNKNOWN = ("channels_commission_unknown", 404, "佣金记录不存在")
     COMMISSION_STATE = ("channels_commission_state", 409, "佣金当前状态不允许该操作")
     PERIOD_INVALID = ("channels_period_invalid", 400, "对账周期不正确（格式 YYYY-MM，且不能晚于本月）")
     COUPON_TAKEN = ("channels_coupon_taken", 409, "您已领取过该奖励券")

@@ -26,12 +26,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from wxmall.core.errors import DomainError
 from wxmall.core.outbox import DeliveryError, PermanentError, enqueue
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import wechatpay
 from wxmall.payments.config import pay_config
 from wxmall.payments.models import Payment, PaymentStatus
 
+from .errors import ChannelsError
 from .models import Commission, CommissionStatus, ReceiverType, Reversal, SettleMethod, Sharer
 
 DESTINATION = "channels_pay"
@@ -92,7 +94,14 @@ def start(commission_id: int, *, now=None, retry: bool = False) -> Commission:
     now = now or timezone.now()
     expected = CommissionStatus.FAILED if retry else CommissionStatus.ACCRUED
     with transaction.atomic():
-        row = Commission.objects.select_for_update().select_related("order", "sharer").get(pk=commission_id)
+        row = (
+            Commission.objects.select_for_update()
+            .select_related("order", "sharer")
+            .filter(pk=commission_id)
+            .first()
+        )
+        if row is None:
+            raise DomainError(ChannelsError.COMMISSION_UNKNOWN)
         if row.status != expected or (not retry and row.settle_after > now) or row.attempt >= MAX_ATTEMPTS:
             return row
         if row.order.status not in SETTLEABLE:
@@ -375,4 +384,7 @@ def deliver(message, config: dict[str, Any]) -> Any:
 
 def retry(commission_id: int) -> Commission:
     """Staff: try a failed commission again (new numbers; the refused attempt moved nothing)."""
-    return start(commission_id, retry=True)
+    row = start(commission_id, retry=True)
+    if row.status != CommissionStatus.SPLITTING and row.status != CommissionStatus.SETTLED:
+        raise DomainError(ChannelsError.COMMISSION_STATE)
+    return row

@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from wxmall.audit.actions import record
 from wxmall.catalog.models import Product
 from wxmall.core.errors import DomainError
+from wxmall.core.http import staff_permission_required
 from wxmall.core.money import parse_yuan
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
@@ -284,7 +286,7 @@ def _bp(text: str) -> int:
 
 
 @require_POST
-@staff_member_required
+@staff_permission_required("channels.add_commissionrule", what="修改佣金规则")
 def add_rule(request: HttpRequest) -> HttpResponse:
     def run():
         tiers = []
@@ -292,7 +294,7 @@ def add_rule(request: HttpRequest) -> HttpResponse:
             if item.strip():
                 threshold, _, rate = item.partition(":")
                 tiers.append({"from": parse_yuan(threshold) or 0, "rate_bp": _bp(rate)})
-        rules.save_rule(
+        rule = rules.save_rule(
             scope=request.POST.get("scope", ""),
             target_id=_int(request, "target_id"),
             kind=request.POST.get("kind", ""),
@@ -300,17 +302,22 @@ def add_rule(request: HttpRequest) -> HttpResponse:
             fixed=parse_yuan(request.POST.get("fixed", "")) or 0,
             tiers=tiers,
         )
+        record(request.user, "commission_rule.save", rule, f"保存佣金规则：{rule}", request=request)
 
     return _act(request, run, "已保存佣金规则", _back("#rules"))
 
 
 # --- ledger and statements ------------------------------------------------------------------------------
 @require_POST
-@staff_member_required
+@staff_permission_required("channels.change_commission", what="重新结算佣金")
 def retry(request: HttpRequest) -> HttpResponse:
-    return _act(
-        request, lambda: settlement.retry(_int(request, "commission_id")), "已重新发起结算", _back("#ledger")
-    )
+    def run():
+        row = settlement.retry(_int(request, "commission_id"))
+        record(
+            request.user, "commission.retry", row, f"重新发起佣金结算（第 {row.attempt} 次）", request=request
+        )
+
+    return _act(request, run, "已重新发起结算", _back("#ledger"))
 
 
 @require_GET
