@@ -248,7 +248,9 @@ def test_transfer_cancel_decline_short_balance_and_bad_input(shared_handle, ps):
     code, message = ps.mch_transfer_bills_cancel("TB0002")
     assert code == 200 and json.loads(message)["state"] == "CANCELLED"
     late = shared_handle.client.post("/sandbox/pay/transfers/TB0002/confirm", json={"accept": True})
-    assert late.status_code == 409 and late.json()["error"] == "invalid_state"  # the user can no longer confirm
+    assert (
+        late.status_code == 409 and late.json()["error"] == "invalid_state"
+    )  # the user can no longer confirm
     assert transfer(shared_handle, ps, "TB0003")[0] == 200
     declined = shared_handle.control("POST", "pay/transfers/TB0003/confirm", json={"accept": False})
     assert declined["state"] == "CANCELLED"
