@@ -29,6 +29,9 @@ def _product(payload: dict) -> Any:
 
     try:
         return products.push(int(payload["product_id"]))
+    except DomainError as exc:
+        products.mark_failed(int(payload["product_id"]), exc.message)
+        raise
     except WeChatError as exc:
         if not exc.retryable:
             products.mark_failed(

@@ -137,6 +137,11 @@ class ProductDetail:
     def status(self) -> int:
         return self.online.status if self.online else (self.draft.status if self.draft else 0)
 
+    @property
+    def out_product_id(self) -> str:
+        copy = self.draft or self.online
+        return str(copy.raw.get("out_product_id") or "") if copy else ""
+
 
 @dataclass(frozen=True)
 class SkuStock:
