@@ -134,7 +134,7 @@ def _finder_of(sandbox: Any, app: AppConfig, value: Any) -> dict[str, Any]:
 
 
 def listed_product(sandbox: Any, appid: str, product_id: Any) -> dict[str, Any]:
-    """``{product_id, title, price}`` of a product on sale in the shop (price: lowest SKU, fen)."""
+    """``{product_id, title, price, sku_id}`` of a product on sale in the shop (its cheapest SKU, fen)."""
     if isinstance(product_id, int) and not isinstance(product_id, bool):
         product_id = str(product_id)
     if not isinstance(product_id, str) or not product_id.isdigit():
@@ -147,10 +147,12 @@ def listed_product(sandbox: Any, appid: str, product_id: Any) -> dict[str, Any]:
     if row["status"] != ON_SALE or row["online"] is None:
         raise ControlError("not_on_sale", "商品未上架", 409)
     spu = json.loads(row["online"])
+    cheapest = min(spu["skus"], key=lambda sku: sku["sale_price"])
     return {
         "product_id": product_id,
         "title": spu["title"],
-        "price": min(sku["sale_price"] for sku in spu["skus"]),
+        "price": cheapest["sale_price"],
+        "sku_id": cheapest["sku_id"],  # what a buyer tapping 购买 takes
     }
 
 
@@ -219,7 +221,7 @@ def describe_live(sandbox: Any, row: Any) -> dict[str, Any]:
         try:
             product = listed_product(sandbox, row["appid"], r["product_id"])
         except ControlError:  # delisted since: it stays on the shelf but cannot be bought
-            product = {"product_id": r["product_id"], "title": "", "price": 0, "on_sale": False}
+            product = {"product_id": r["product_id"], "title": "", "price": 0, "sku_id": "", "on_sale": False}
         shelf.append({"on_sale": True, **product, "added_at": r["added_at"]})
     popups = []
     for p in sandbox.state.query(
@@ -268,7 +270,7 @@ def describe_video(sandbox: Any, row: Any) -> dict[str, Any]:
     try:
         product = listed_product(sandbox, row["appid"], row["product_id"])
     except ControlError:
-        product = {"title": "", "price": 0}
+        product = {"title": "", "price": 0, "sku_id": ""}
     orders, gmv, buyers = video_sales(sandbox, row["appid"], row["video_id"])
     return {
         "video_id": row["video_id"],
@@ -279,6 +281,7 @@ def describe_video(sandbox: Any, row: Any) -> dict[str, Any]:
         "product_id": row["product_id"],
         "product_title": product["title"],
         "price": product["price"],
+        "sku_id": product["sku_id"],
         "views": row["views"],
         "uv": row["uv"],
         "order_count": orders,
