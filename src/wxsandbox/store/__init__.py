@@ -23,6 +23,8 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               YYYYMMDD Beijing day; data ``compass_*_delay_seconds`` after the day ends, else 10024001)
   sharers     sharer/bind, search_sharer, get_sharer_list, unbind, get_sharer_order_list (§8.3; push
               channels_ec_sharer_change)
+  league      league/promoter/add, upd, delete, get, list/get; league/item/batchadd, upd, delete, get,
+              list/get (§8.4–8.5, 优选联盟)
   lives       no WeChat endpoint (§8.2: live rooms and videos are run in 视频号助手): control API only
   quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
               ``[store] daily_quotas`` → 45009)
@@ -86,6 +88,7 @@ from wxsandbox.store import (
     categories,
     compass,
     coupons,
+    league,
     lives,
     orders,
     products,
@@ -98,7 +101,7 @@ from wxsandbox.store import (
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota, lives, sharers)
+_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota, lives, sharers, league)
 
 
 @wx_endpoint

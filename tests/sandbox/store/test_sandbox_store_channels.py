@@ -228,3 +228,62 @@ def test_personal_invitations_are_limited(quiet_store):
     for user in users[:limit]:
         store.ok("sharer/bind", {"username": user})
     assert store.errcode("sharer/bind", {"username": users[limit]}) == 10070002
+
+
+def test_alliance_promoters_items_and_a_promoter_order_with_its_commission(quiet_store):
+    store = quiet_store
+    product_id = store.add_product()
+    sku = store.sku_ids(product_id)[0]
+    creator = "sphCreator0001"
+    assert store.errcode("league/promoter/add", {"finder_id": "bad"}) == 10023001
+    store.ok("league/promoter/add", {"finder_id": creator})
+    assert store.ok("league/promoter/get", {"finder_id": creator})["promoter"]["status"] == 1
+    assert store.errcode("league/promoter/add", {"finder_id": creator}) == 10023004
+    no_deal = buy(store, product_id=product_id, sku_id=sku, promoter=creator)
+    assert no_deal.status_code == 409 and no_deal.json()["error"] == "promoter_not_cooperating"
+    store.control("POST", f"promoters/{creator}/accept", json={"nickname": "装机达人老王"})
+    assert store.errcode("league/promoter/add", {"finder_id": creator}) == 10023006
+    listed = store.ok("league/promoter/list/get", {"status": 2, "page_index": 1, "page_size": 10})
+    assert listed["finder_ids"] == [creator] and listed["total_num"] == 1
+
+    outside = buy(store, product_id=product_id, sku_id=sku, promoter=creator)
+    assert outside.status_code == 409 and outside.json()["error"] == "not_in_alliance"
+    added = store.ok("league/item/batchadd", {"type": 2, "list": [{"product_id": product_id, "ratio": 20}],
+                                              "finder_ids": [creator], "is_forerver": True})["result_info_list"]  # fmt: skip
+    assert added[0]["errcode"] == 10023106  # a targeted plan needs an open one first
+    added = store.ok("league/item/batchadd", {"type": 1, "list": [{"product_id": product_id, "ratio": 10},
+                                                                  {"product_id": "424242", "ratio": 10},
+                                                                  {"product_id": product_id, "ratio": 12},
+                                                                  {"product_id": product_id, "ratio": 95}],
+                                              "is_forerver": True})["result_info_list"]  # fmt: skip
+    assert [a["errcode"] for a in added] == [0, 10023103, 10023101, 10023000]
+    targeted = store.ok("league/item/batchadd", {"type": 2, "list": [{"product_id": product_id, "ratio": 15}],
+                                                 "finder_ids": [creator], "is_forerver": True})  # fmt: skip
+    info_id = targeted["result_info_list"][0]["info_id"]
+    item = store.ok("league/item/get", {"type": 2, "info_id": info_id})["item"]
+    assert (item["status"], item["ratio"], item["exclusive_info"]["finder_ids"]) == (1, 15, [creator])
+    exclusive = store.ok("league/item/batchadd", {"type": 3, "list": [{"product_id": product_id, "ratio": 30}],
+                                                  "finder_ids": [creator], "is_forerver": True})  # fmt: skip
+    assert exclusive["result_info_list"][0]["errcode"] == 10023105
+
+    made = buy(store, product_id=product_id, sku_id=sku, promoter=creator)
+    assert made.status_code == 201, made.text
+    detail = made.json()["order"]["order_detail"]
+    assert (
+        detail["source_infos"][0]["sale_channel"] == 100
+        and detail["source_infos"][0]["account_id"] == creator
+    )
+    commission = detail["commission_infos"][0]
+    assert (commission["amount"], commission["status"], commission["type"]) == (399900 * 15 // 100, 1, 0)
+    store.control("POST", f"orders/{made.json()['order']['order_id']}/pay")
+    got = store.ok("league/promoter/get", {"promoter_id": creator})["promoter"]
+    assert (got["sale_product_number"], got["sale_gmv"]) == (1, 399900)
+
+    store.ok("league/item/upd", {"operate_type": 2, "type": 2, "info_id": info_id,
+                                 "exclusive_info": {"del_finder_ids": [creator]}})  # fmt: skip
+    again = buy(store, product_id=product_id, sku_id=sku, promoter=creator).json()["order"]
+    assert again["order_detail"]["commission_infos"][0]["amount"] == 399900 * 10 // 100  # the open plan now
+    store.ok("league/promoter/upd", {"finder_id": creator, "type": 2})
+    assert store.errcode("league/promoter/upd", {"finder_id": creator, "type": 2}) == 10023005
+    ended = buy(store, product_id=product_id, sku_id=sku, promoter=creator)
+    assert ended.json()["error"] == "promoter_not_cooperating"
