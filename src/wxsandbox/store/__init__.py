@@ -51,7 +51,8 @@ app):
   POST     /sandbox/store/stock                {"items": [{"sku_id", "stock"}]}  set stock from WeChat's side
   GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
                                                "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
-                                               "order_scene"?, "sharer"? {"user", "share_scene"}, "address"?,
+                                               "order_scene"?, "sharer"? {"user", "share_scene"}, "promoter"?,
+                                               "address"?,
                                                "customer_notes"?, "freight"?, "user_coupon_id"?, "appid"?} → 201 {"order"}
   GET      /sandbox/store/orders/{id}          the order object
   POST     /sandbox/store/orders/{id}/pay      the buyer pays (10 → 20)
@@ -63,6 +64,11 @@ app):
   POST     /sandbox/store/aftersales/{id}/cancel  the buyer withdraws the request
   POST     /sandbox/store/coupons/{id}/claim   {"user"}  the buyer claims a live coupon (use it by ordering
                                                with "user_coupon_id")
+  GET|POST /sandbox/store/sharers              ?appid= / {"user", "sharer_type"? 0|1}  the invited user accepts
+                                               a sharer/bind code (type 0), or staff add a 店铺分享员 (type 1)
+  POST     /sandbox/store/promoters/{finder_id}/accept|reject  {"nickname"?}  the creator answers an 优选联盟
+                                               invitation
+  …        /sandbox/channels/lives, /sandbox/channels/videos   live sessions and short videos (lives.py)
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
   GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
