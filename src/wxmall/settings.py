@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "wxmall.core",
+    "wxmall.audit",
     "wxmall.accounts",
     "wxmall.catalog",
     "wxmall.checkout",

@@ -24,6 +24,12 @@ class StoreError(ErrorCode):
     COMPLIANCE_BLOCKED = ("store_compliance_blocked", 409, "商品文案未通过合规检查，未推送到微信小店")
     PRODUCT_INCOMPLETE = ("store_product_incomplete", 409, "商品信息不完整，不能推送到微信小店")
     NOT_SYNCED = ("store_not_synced", 409, "该商品尚未同步到微信小店")
+    REFUND_INVALID = (
+        "store_refund_invalid",
+        400,
+        "退款的商品、数量或金额不正确（不能超过可退数量和实付金额）",
+    )
+    REFUND_FORM_EXPIRED = ("store_refund_form_expired", 400, "退款表单已失效，请刷新页面后重试")
     LOST_ADD_UNRESOLVED = (
         "store_lost_add_unresolved",
         409,

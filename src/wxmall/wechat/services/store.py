@@ -474,6 +474,13 @@ class StoreService(CompassMixin, Service):
             req["accept_type"] = accept_type
         self._client.post("/channels/ec/aftersale/acceptapply", api="store.aftersale_accept", json=req)
 
+    def aftersale_generate(self, request: dict[str, Any]) -> str:
+        """`genaftersaleorder`: an after-sale the merchant opens for the buyer (who must confirm it).
+        `request_id` makes a retry return the same after-sale."""
+        api = "store.aftersale_generate"
+        body = self._client.post("/channels/ec/aftersale/genaftersaleorder", api=api, json=request)
+        return wire_id(body.get("after_sale_order_id"), api=api, name="after_sale_order_id")
+
     def aftersale_reject(self, after_sale_order_id: str, *, reason: str, reason_type: int = 1) -> None:
         self._client.post(
             "/channels/ec/aftersale/rejectapply",
