@@ -3,7 +3,10 @@ pop-ups, short videos with a product card, sharers, orders attributed to them, a
 
 import datetime as dt
 
-from store_client import decrypt_push
+from store_client import StoreClient, decrypt_push
+
+from wxsandbox.config import CHANNELS, AppConfig
+from wxsandbox.store import shop
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -287,3 +290,42 @@ def test_alliance_promoters_items_and_a_promoter_order_with_its_commission(quiet
     assert store.errcode("league/promoter/upd", {"finder_id": creator, "type": 2}) == 10023005
     ended = buy(store, product_id=product_id, sku_id=sku, promoter=creator)
     assert ended.json()["error"] == "promoter_not_cooperating"
+
+
+def test_the_channels_account_reads_its_own_lives_and_notices(wxsandbox_factory, wxsandbox_base_config):
+    account = AppConfig(appid="wx5b1f0a7c3e9d0d04", kind=CHANNELS, name="装机老王")
+    sb = wxsandbox_factory(apps=(*wxsandbox_base_config.apps, account))
+    store = StoreClient(sb)
+    account = sb.config.app(account.appid)
+    finder_id = shop.official_finder_id(account)
+    assert finder_id in [f["finder_id"] for f in store.control("GET", "finders")["finders"]]  # bound at start
+    token = sb.access_token(account)
+
+    def call(path):
+        return sb.client.post(f"{path}?access_token={token}", content=b"{}").json()
+
+    first = sb.control("POST", "channels/lives", json={"title": "周末装机直播", "finder_id": finder_id})
+    second = sb.control("POST", "channels/lives", json={"title": "显卡专场", "finder_id": finder_id})
+    sb.control("POST", "channels/lives", json={"title": "店铺号的直播"})  # another account's: not listed
+    sb.control("POST", f"channels/lives/{first['export_id']}/start")
+    sb.control("POST", f"channels/lives/{first['export_id']}/watch", json={"user": "xiaoming"})
+    sb.control("POST", f"channels/lives/{second['export_id']}/reserve", json={"user": "lihua"})
+    sb.control("POST", f"channels/lives/{second['export_id']}/cancel")
+
+    records = call("/channels/ec/finderlive/getfinderliverecordlist")
+    assert records["errcode"] == 0
+    assert [(r["export_id"], r["description"], r["nickname"]) for r in records["live_list"]] == [
+        (first["export_id"], "周末装机直播", "装机老王")]  # fmt: skip
+    notices = call("/channels/ec/finderlive/getfinderlivenoticerecordlist")["live_notice_list"]
+    assert {(n["notice_id"], n["status"], n["status_wording"]) for n in notices} == {
+        (first["notice_id"], 2, "已用"), (second["notice_id"], 1, "取消")}  # fmt: skip
+    attr = call("/channels/finderlive/get_finder_attr_by_appid")["finder_attr"]
+    assert attr == {"uniq_id": finder_id, "nickname": "装机老王", "fans_count": 2}
+    shop_token = store.token
+    refused = sb.client.post(
+        f"/channels/ec/finderlive/getfinderliverecordlist?access_token={shop_token}", content=b"{}"
+    )
+    assert refused.json()["errcode"] == 48001
+    assert store.call("/channels/ec/sharer/get_sharer_list", {"page": 1, "sharer_type": 0}, access_token=token)[
+        "errcode"
+    ] == 48001  # fmt: skip
