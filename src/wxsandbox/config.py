@@ -34,7 +34,9 @@ from cryptography.x509.oid import NameOID
 OFFICIAL_ACCOUNT = "official_account"
 MINI_PROGRAM = "mini_program"
 STORE = "store"  # a WeChat Store (微信小店) shop: /channels/ec/* with its own AppID/AppSecret token
-APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM, STORE)
+# A Channels account's own identity (视频号助手 token): live records, live notices, its attributes
+CHANNELS = "channels"
+APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM, STORE, CHANNELS)
 MESSAGE_MODES = ("plain", "compatible", "safe")
 # public_key / certificate: the anchor WeChat Pay signs with by default. migrating: a merchant switching
 # from certificates to the public key (reference §1.4): answers follow the request's Wechatpay-Serial
@@ -616,7 +618,7 @@ name = "沙箱开放平台"
 
 [[apps]]
 appid = "wx5b1f0a7c3e9d0a01"
-kind = "official_account"          # official_account | mini_program | store
+kind = "official_account"          # official_account | mini_program | store | channels (视频号助手)
 name = "沙箱电脑城服务号"
 # secret = "…"  token = "…"  encoding_aes_key = "…(43 chars)"
 server_url = "http://127.0.0.1:8000/wechat/oa/"   # your message server

@@ -248,7 +248,9 @@ def test_transfer_cancel_decline_short_balance_and_bad_input(shared_handle, ps):
     code, message = ps.mch_transfer_bills_cancel("TB0002")
     assert code == 200 and json.loads(message)["state"] == "CANCELLED"
     late = shared_handle.client.post("/sandbox/pay/transfers/TB0002/confirm", json={"accept": True})
-    assert late.status_code == 409 and late.json()["error"] == "invalid_state"  # the user can no longer confirm
+    assert (
+        late.status_code == 409 and late.json()["error"] == "invalid_state"
+    )  # the user can no longer confirm
     assert transfer(shared_handle, ps, "TB0003")[0] == 200
     declined = shared_handle.control("POST", "pay/transfers/TB0003/confirm", json={"accept": False})
     assert declined["state"] == "CANCELLED"
@@ -273,3 +275,20 @@ def test_transfer_cancel_decline_short_balance_and_bad_input(shared_handle, ps):
     assert answer.status_code == 400
     code, message = ps.mch_transfer_bills_query(out_bill_no="TB9999")
     assert code == 404
+
+
+def test_an_injected_failure_then_a_retry_with_the_same_number_shares_once(shared_handle, ps):
+    add_receivers(shared_handle, ps)
+    tid = paid(shared_handle, ps)
+    shared_handle.add_fault(
+        target="pay.profitsharing.create", errcode="SYSTEM_ERROR", http_status=500, times=1
+    )
+    try:
+        code, answer = share(ps, tid, "SO-RETRY", [3000])
+        assert code == 500 and answer["code"] == "SYSTEM_ERROR"
+        assert unsplit(ps, tid) == 100000
+        code, answer = share(ps, tid, "SO-RETRY", [3000])
+        assert code == 200 and share(ps, tid, "SO-RETRY", [3000])[1]["order_id"] == answer["order_id"]
+    finally:
+        shared_handle.clear_faults()
+    assert unsplit(ps, tid) == 97000

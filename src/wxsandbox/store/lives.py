@@ -1,5 +1,10 @@
 """Channels (视频号) live sessions and short videos of the shop's bound accounts (reference §8.2).
 
+The Channels account itself (a ``kind = "channels"`` app, 视频号助手 token; bound to every shop at start) reads
+its own lives: ``POST /channels/ec/finderlive/getfinderliverecordlist`` (ongoing and recent: ``live_list``),
+``…/getfinderlivenoticerecordlist`` (notices: status 0 可用, 1 取消, 2 已用) and
+``/channels/finderlive/get_finder_attr_by_appid``; any other token gets 48001.
+
 WeChat has no open API to create a live session, edit a live room's shopping bag (shelf), set the featured
 (讲解) product, pop a coupon up in a room or post a video: staff do that in the Channels app or 视频号助手.
 So all of it is control API here (the staff's and viewers' hands); the shop reads the outcome through
@@ -31,17 +36,21 @@ Control API (``appid`` defaults to the first store app; ``finder_id`` to the sho
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from wxsandbox.config import AppConfig
+from wxsandbox.config import CHANNELS, AppConfig
 from wxsandbox.control import ControlError, read_json
+from wxsandbox.mp.errors import WxError
+from wxsandbox.mp.http import caller, json_body, sandbox_of
 from wxsandbox.responses import json_response
-from wxsandbox.store import coupons, shop
+from wxsandbox.store import coupons, quota, shop
 from wxsandbox.store.http import control_api, shop_of
 from wxsandbox.store.products import ON_SALE, next_id
 
@@ -134,7 +143,7 @@ def _finder_of(sandbox: Any, app: AppConfig, value: Any) -> dict[str, Any]:
 
 
 def listed_product(sandbox: Any, appid: str, product_id: Any) -> dict[str, Any]:
-    """``{product_id, title, price}`` of a product on sale in the shop (price: lowest SKU, fen)."""
+    """``{product_id, title, price, sku_id}`` of a product on sale in the shop (its cheapest SKU, fen)."""
     if isinstance(product_id, int) and not isinstance(product_id, bool):
         product_id = str(product_id)
     if not isinstance(product_id, str) or not product_id.isdigit():
@@ -147,10 +156,12 @@ def listed_product(sandbox: Any, appid: str, product_id: Any) -> dict[str, Any]:
     if row["status"] != ON_SALE or row["online"] is None:
         raise ControlError("not_on_sale", "商品未上架", 409)
     spu = json.loads(row["online"])
+    cheapest = min(spu["skus"], key=lambda sku: sku["sale_price"])
     return {
         "product_id": product_id,
         "title": spu["title"],
-        "price": min(sku["sale_price"] for sku in spu["skus"]),
+        "price": cheapest["sale_price"],
+        "sku_id": cheapest["sku_id"],  # what a buyer tapping 购买 takes
     }
 
 
@@ -219,7 +230,7 @@ def describe_live(sandbox: Any, row: Any) -> dict[str, Any]:
         try:
             product = listed_product(sandbox, row["appid"], r["product_id"])
         except ControlError:  # delisted since: it stays on the shelf but cannot be bought
-            product = {"product_id": r["product_id"], "title": "", "price": 0, "on_sale": False}
+            product = {"product_id": r["product_id"], "title": "", "price": 0, "sku_id": "", "on_sale": False}
         shelf.append({"on_sale": True, **product, "added_at": r["added_at"]})
     popups = []
     for p in sandbox.state.query(
@@ -268,7 +279,7 @@ def describe_video(sandbox: Any, row: Any) -> dict[str, Any]:
     try:
         product = listed_product(sandbox, row["appid"], row["product_id"])
     except ControlError:
-        product = {"title": "", "price": 0}
+        product = {"title": "", "price": 0, "sku_id": ""}
     orders, gmv, buyers = video_sales(sandbox, row["appid"], row["video_id"])
     return {
         "video_id": row["video_id"],
@@ -279,6 +290,7 @@ def describe_video(sandbox: Any, row: Any) -> dict[str, Any]:
         "product_id": row["product_id"],
         "product_title": product["title"],
         "price": product["price"],
+        "sku_id": product["sku_id"],
         "views": row["views"],
         "uv": row["uv"],
         "order_count": orders,
@@ -632,4 +644,98 @@ control_routes = [
     Route(f"{_VIDEO}/view", view_route, methods=["POST"], name="sandbox.channels.video_view"),
     Route(_VIDEO, video_route, methods=["GET"], name="sandbox.channels.video"),
 ]
-routes: list[Route] = []
+
+
+# -- WeChat's endpoints for the Channels account itself (视频号助手 token, §8.2) ------------------------------------------
+
+
+def finder_api(handler):
+    """``handler(request, sandbox, account, finder_id)`` for a ``kind = "channels"`` app's token (48001 for
+    any other); body-less (GET, or POST ``{}``); the account's lives are those of its finder id."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request):
+        sandbox = sandbox_of(request)
+        try:
+            account = caller(request, sandbox, kind=CHANNELS).app
+            quota.take(sandbox, account.appid, request.url.path)
+            if (await request.body()).strip():
+                await json_body(request)  # only a well-formed JSON object is accepted
+            result = handler(request, sandbox, account, shop.official_finder_id(account))
+        except WxError as exc:
+            return JSONResponse(exc.body())
+        return JSONResponse({"errcode": 0, "errmsg": "ok", **result})
+
+    return endpoint
+
+
+def _head_url(finder_id: str) -> str:
+    return f"https://wx.qlogo.cn/finderhead/{finder_id}/0"
+
+
+def _account_lives(sandbox: Any, finder_id: str, statuses: tuple[str, ...]) -> list[Any]:
+    marks = ",".join("?" * len(statuses))
+    return sandbox.state.query(
+        f"SELECT * FROM store_lives WHERE finder_id = ? AND status IN ({marks})"
+        " ORDER BY COALESCE(started_at, start_time) DESC, export_id LIMIT 100",
+        (finder_id, *statuses),
+    )
+
+
+@finder_api
+def live_records(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
+    """Ongoing and recent lives (the reference: ``live_list``)."""
+    nickname = account.name or "视频号"
+    rows = _account_lives(sandbox, finder_id, (LIVE, ENDED))
+    return {"live_list": [{"export_id": r["export_id"], "description": r["title"], "nickname": nickname,
+                           "cover_url": _head_url(finder_id), "head_url": _head_url(finder_id)} for r in rows]}  # fmt: skip
+
+
+_NOTICE = {SCHEDULED: (0, "可用"), CANCELLED: (1, "取消"), LIVE: (2, "已用"), ENDED: (2, "已用")}
+
+
+@finder_api
+def live_notices(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
+    """Live notices (直播预约): one per session, status 0 可用 → 2 已用 when it starts, 1 when cancelled."""
+    rows = _account_lives(sandbox, finder_id, tuple(_NOTICE))
+    notices = []
+    for r in rows:
+        status, wording = _NOTICE[r["status"]]
+        notices.append({"notice_id": r["notice_id"], "status": status, "status_wording": wording,
+                        "start_time": r["start_time"], "description": r["title"],
+                        "nickname": account.name or "视频号", "head_url": _head_url(finder_id)})  # fmt: skip
+    return {"live_notice_list": notices}
+
+
+@finder_api
+def finder_attr(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
+    """``fans_count`` is the sandbox's stand-in: distinct users who watched or booked one of its lives."""
+    fans = sandbox.state.scalar(
+        "SELECT COUNT(DISTINCT m.user_id) FROM store_live_members m JOIN store_lives l ON l.export_id = m.export_id"
+        " WHERE l.finder_id = ?",
+        (finder_id,),
+    )
+    return {"finder_attr": {"uniq_id": finder_id, "nickname": account.name or "视频号", "fans_count": fans}}
+
+
+_FINDERLIVE = "/channels/ec/finderlive/"
+routes = [
+    Route(
+        _FINDERLIVE + "getfinderliverecordlist",
+        live_records,
+        methods=["GET", "POST"],
+        name="channels.live_records",
+    ),
+    Route(
+        _FINDERLIVE + "getfinderlivenoticerecordlist",
+        live_notices,
+        methods=["GET", "POST"],
+        name="channels.live_notices",
+    ),
+    Route(
+        "/channels/finderlive/get_finder_attr_by_appid",
+        finder_attr,
+        methods=["GET", "POST"],
+        name="channels.finder_attr",
+    ),
+]

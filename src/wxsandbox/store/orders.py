@@ -27,7 +27,7 @@ from starlette.routing import Route
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.responses import json_response
-from wxsandbox.store import categories, coupons, lives, push, sharers, shop, timers
+from wxsandbox.store import categories, coupons, league, lives, push, sharers, shop, timers
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, dict_of, id_of, int_of, list_of, shop_of, store_api, text_of
@@ -149,6 +149,8 @@ def run_settle(sandbox: Any, order_id: str) -> None:
     now = sandbox.clock.timestamp()
     settle = order["order_detail"]["settle_info"]
     settle |= {"settle_time": now, "commission_fee": settle["predict_commission_fee"]}
+    for commission in order["order_detail"]["commission_infos"]:
+        commission["status"] = 2  # 已结算
     save(sandbox, order)
     _event(sandbox, appid, order, "channels_ec_order_settle", settle_time=now)
 
@@ -363,6 +365,19 @@ def _attribution(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list
         ]  # fmt: skip
     elif live_id is not None or video_id is not None:
         raise ControlError("invalid_request", "live_id / video_id 需要 finder_id")
+    if data.get("promoter") is not None:
+        if finder_id is not None:
+            raise ControlError(
+                "invalid_request", "promoter（联盟达人）与 finder_id / live_id / video_id 不能同时指定"
+            )
+        row = league.promoter(sandbox, app.appid, str(data["promoter"]))
+        if row is None or row["status"] != league.ACCEPTED:
+            raise ControlError("promoter_not_cooperating", "该达人未与本店建立带货合作", 409)
+        detail["source_infos"] = [
+            {"sku_id": line["sku_id"], "sale_channel": 100, "account_type": 1, "account_id": row["finder_id"],
+             "account_nickname": row["nickname"], "content_type": 0, "content_id": ""}
+            for line in lines
+        ]  # fmt: skip
     if scene not in (1, 2, 3, 4, 5, 6) or isinstance(scene, bool):
         raise ControlError("invalid_request", "order_scene 需为 1-6")
     ext["order_scene"] = scene
@@ -377,6 +392,23 @@ def _attribution(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list
         raise ControlError("invalid_request", "customer_notes 需为不超过 200 字的文本")
     ext["customer_notes"] = notes
     return {"ext_info": ext, **detail}
+
+
+def _commissions(sandbox: Any, app: AppConfig, promoter: Any, lines: list[dict]) -> list[dict[str, Any]]:
+    """commission_infos of a line sold by an alliance creator, at the ratio of the plan that lets them
+    (league.py), on what the buyer pays for the line: status 1 未结算 until the order settles."""
+    if promoter is None:
+        return []
+    row = league.promoter(sandbox, app.appid, str(promoter))
+    found = []
+    for line in lines:
+        ratio = league.commission_ratio(sandbox, app.appid, line["product_id"], row["finder_id"])
+        if ratio is None:
+            raise ControlError("not_in_alliance", "该商品没有对此达人生效的优选联盟推广计划", 409)
+        found.append({"sku_id": line["sku_id"], "nickname": row["nickname"], "type": 0, "status": 1,
+                      "amount": line["real_price"] * ratio // 100, "finder_id": row["finder_id"],
+                      "openfinderid": "", "talent_id": "", "agency_id": ""})  # fmt: skip
+    return found
 
 
 def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
@@ -403,6 +435,7 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
         coupon = None
         if data.get("user_coupon_id") is not None:
             coupon = coupons.apply_to_order(sandbox, app, user["id"], lines, data["user_coupon_id"])
+        commissions = _commissions(sandbox, app, data.get("promoter"), lines)
         for line in lines:
             _take_stock(sandbox, app.appid, line)
         order_id = next_id(sandbox, "order", ORDER_ID_START)
@@ -445,7 +478,7 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
                     "ship_done_time": 0,
                 },
                 "settle_info": {"predict_commission_fee": fee, "commission_fee": 0},
-                "commission_infos": [],
+                "commission_infos": commissions,
                 **attribution,
             },
             "aftersale_detail": {"on_aftersale_order_cnt": 0, "aftersale_order_list": []},
