@@ -7,6 +7,7 @@ holds that order's money — H5 orders are split by profit sharing, see test_set
 refund afterwards reverses it (recovered from the sharer's next commission)."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -143,7 +144,7 @@ def test_watch_take_the_coupon_buy_and_the_hub_attributes_counts_and_pays_the_sh
     expect(page.locator("tr.commission").first).to_contain_text("待结算")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出对账单 CSV").click()
-    text = open(download.value.path(), encoding="utf-8-sig").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert sharer.nickname in text and "197.45" in text
 
     # After the after-sale window it is paid (the sharer confirms the transfer in WeChat).
