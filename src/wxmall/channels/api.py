@@ -10,7 +10,7 @@ from ninja.security import django_auth
 from wxmall.accounts.queries import openid_for
 from wxmall.core.errors import DomainError
 from wxmall.core.schemas import AUTH_WRITE, BODY, errors
-from wxmall.core.validation import Text
+from wxmall.core.validation import PathId, Text
 from wxmall.wechat.config import NotConfigured, get_app
 
 from .actions import challenges, live
@@ -39,7 +39,7 @@ class ClaimOut(Schema):
     response={200: BookingOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
     summary="预约直播（开播前以订阅消息提醒）",
 )
-def book_live(request, session_id: int):
+def book_live(request, session_id: PathId):
     try:
         appid = get_app("mp").appid
     except NotConfigured:
@@ -53,10 +53,10 @@ def book_live(request, session_id: int):
 
 @router.post(
     "/challenges/{challenge_id}/claim",
-    response={200: ClaimOut, **errors(*AUTH_WRITE, 409, *BODY)},
+    response={200: ClaimOut, **errors(*AUTH_WRITE, 404, 409, *BODY)},
     summary="领取话题挑战奖励券（每人一次）",
 )
-def claim_reward(request, challenge_id: int, payload: ClaimIn):
+def claim_reward(request, challenge_id: PathId, payload: ClaimIn):
     claim = challenges.claim(challenge_id, request.auth, payload.post_id)
     coupon = claim.challenge.coupon
     return {"challenge_id": challenge_id, "coupon_code": coupon.code, "coupon_name": coupon.name}

@@ -23,6 +23,7 @@ class ChannelsError(ErrorCode):
     PERIOD_INVALID = ("channels_period_invalid", 400, "对账周期不正确（格式 YYYY-MM，且不能晚于本月）")
     COUPON_TAKEN = ("channels_coupon_taken", 409, "您已领取过该奖励券")
     COUPON_WINDOW = ("channels_coupon_window", 409, "优惠券不在可领取时间内")
+    CHALLENGE_UNKNOWN = ("channels_challenge_unknown", 404, "话题挑战不存在")
     CHALLENGE_CLOSED = ("channels_challenge_closed", 409, "话题挑战未开始或已结束")
     CHALLENGE_NO_POST = ("channels_challenge_no_post", 409, "未找到您在该话题下发布的作品")
     ENTRY_INVALID = ("channels_entry_invalid", 400, "填写的内容不完整或过长：类型、标题、ID 和时间必填")

@@ -156,3 +156,13 @@ def statement(start: datetime, end: datetime) -> tuple[list[Line], list[dict]]:
 
 def ledger(limit: int = 100):
     return Commission.objects.select_related("order", "sharer").prefetch_related("reversals")[:limit]
+
+
+def promoter_sales() -> list[dict]:
+    """What promoters (带货达人) sold through the alliance: paid orders, GMV and WeChat's commission."""
+    return list(
+        Commission.objects.filter(sharer__kind="promoter", order__status__in=list(PAID_STATUSES))
+        .values("sharer__nickname", "sharer__openid")
+        .annotate(orders=Count("order", distinct=True), gmv=Sum("order__total"), commission=Sum("amount"))
+        .order_by("-gmv")
+    )

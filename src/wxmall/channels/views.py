@@ -89,6 +89,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "products": Product.objects.filter(is_listed=True).order_by("title")[:200],
         "alliance": AllianceItem.objects.select_related("product")[:50],
         "imported": ImportedProduct.objects.all()[:50],
+        "promoter_sales": queries.promoter_sales(),
         "challenges": TopicChallenge.objects.select_related("coupon")[:20],
         "period": f"{timezone.localdate():%Y-%m}",
     }
@@ -260,6 +261,8 @@ def sharer_action(request: HttpRequest) -> HttpResponse:
             sharers.unbind(_int(request, "sharer_id"))
         elif op == "promoter":
             sharers.add_promoter(request.POST.get("finder_id", ""), request.POST.get("nickname", "")[:64])
+        elif op == "refresh":
+            sharers.refresh_promoter(_int(request, "sharer_id"))
         elif op == "receiver":
             sharers.set_receiver(
                 _int(request, "sharer_id"),

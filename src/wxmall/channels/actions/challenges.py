@@ -28,7 +28,9 @@ def claim(challenge_id: int, user, post_id: str, *, now: datetime | None = None)
     now = now or timezone.now()
     post_id = (post_id or "").strip()
     challenge = TopicChallenge.objects.filter(pk=challenge_id).select_related("coupon").first()
-    if challenge is None or not challenge.starts_at <= now < challenge.ends_at:
+    if challenge is None:
+        raise DomainError(ChannelsError.CHALLENGE_UNKNOWN)
+    if not challenge.starts_at <= now < challenge.ends_at:
         raise DomainError(ChannelsError.CHALLENGE_CLOSED)
     if not post_id or len(post_id) > 128:
         raise DomainError(ChannelsError.CHALLENGE_NO_POST)

@@ -131,11 +131,22 @@ def on_paid(order, from_status: str, to_status: str) -> None:
         accrue(order, attribution.sharer)
 
 
+def _platform_amount(order: Order) -> int:
+    """The alliance commission WeChat reported on a Store order (`commission_infos`, fen)."""
+    from wxmall.store.models import StoreOrder
+
+    so = StoreOrder.objects.filter(order_id=order.pk).first()
+    infos = (so.source or {}).get("commission_infos") if so else None
+    return sum(c["amount"] for c in infos or [] if isinstance(c.get("amount"), int) and c["amount"] > 0)
+
+
 def accrue(order: Order, sharer: Sharer) -> Commission | None:
+    method = _method(order, sharer)
     earned = commission.for_order(order)
+    if method == SettleMethod.PLATFORM:  # WeChat's own figure, whatever our rules say
+        earned = commission.Earned(earned.rule, earned.base or order.total, _platform_amount(order))
     if earned.amount <= 0:
         return None
-    method = _method(order, sharer)
     amount = earned.amount
     if method == SettleMethod.PROFIT_SHARING:
         amount = min(amount, order.total * config.max_split_bp() // 10000)

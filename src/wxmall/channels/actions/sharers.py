@@ -92,8 +92,9 @@ def unbind(sharer_id: int) -> bool:
 
 
 def add_promoter(finder_id: str, nickname: str = "", *, mchid: str = "", merchant_name: str = "") -> Sharer:
-    """A 带货达人 known by finder id. Paid by WeChat for alliance sales; for H5 sales through their link,
-    as a merchant receiver when they have a merchant number (then returns are possible)."""
+    """Invite a 带货达人 (by finder id) to cooperate through the alliance; they count as bound once they
+    accept (`refresh_promoter`). Paid by WeChat for alliance sales; for H5 sales through their link, as a
+    merchant receiver when they have a merchant number (then returns are possible)."""
     finder_id = (finder_id or "").strip()
     if not finder_id.startswith("sph") or len(finder_id) > 64:
         raise DomainError(ChannelsError.SHARER_UNKNOWN)
@@ -106,16 +107,26 @@ def add_promoter(finder_id: str, nickname: str = "", *, mchid: str = "", merchan
         if mchid
         else {}
     )
+    client("store").store.league_promoter_add(finder_id)
     sharer, _ = Sharer.objects.update_or_create(
         openid=finder_id,
-        defaults={
-            "kind": SharerKind.PROMOTER,
-            "nickname": nickname[:64],
-            "bound": True,
-            "bound_at": timezone.now(),
-            **receiver,
-        },
+        defaults={"kind": SharerKind.PROMOTER, "nickname": nickname[:64], "bound": False, **receiver},
     )
+    return sharer
+
+
+PROMOTER_ACCEPTED = 2
+
+
+def refresh_promoter(sharer_id: int) -> Sharer:
+    """Ask WeChat whether the creator accepted: cooperating (2) means bound, anything else not."""
+    sharer = Sharer.objects.filter(pk=sharer_id, kind=SharerKind.PROMOTER).first()
+    if sharer is None:
+        raise DomainError(ChannelsError.SHARER_UNKNOWN)
+    accepted = client("store").store.league_promoter_status(sharer.openid) == PROMOTER_ACCEPTED
+    fields = {"bound": accepted} | ({"bound_at": sharer.bound_at or timezone.now()} if accepted else {})
+    Sharer.objects.filter(pk=sharer.pk).update(**fields)
+    sharer.refresh_from_db()
     return sharer
 
 

@@ -124,6 +124,22 @@ class ChannelsMixin:
         )
         return str(body.get("url") or "")
 
+    # -- alliance promoters and items (§8.4–8.5) ------------------------------------------------------
+    def league_promoter_add(self, finder_id: str) -> None:
+        """Invite a creator (达人) to cooperate; they accept or reject in WeChat."""
+        self._client.post(
+            "/channels/ec/league/promoter/add", api="store.league_promoter_add", json={"finder_id": finder_id}
+        )
+
+    def league_promoter_status(self, finder_id: str) -> int:
+        """§8.4 status: 1 邀请中, 2 已接受, 3 已拒绝, 4 已取消邀请, 5 已取消合作, 10 已删除."""
+        api = "store.league_promoter_get"
+        body = self._client.post("/channels/ec/league/promoter/get", api=api, json={"finder_id": finder_id})
+        promoter = body.get("promoter")
+        if not isinstance(promoter, dict):
+            raise TransportError("微信应答缺少 promoter", api=api)
+        return _count(promoter, "status", api=api)
+
     # -- alliance items (§8.5) -------------------------------------------------------------------------
     def league_item_add(
         self, product_id: str, ratio: int, *, begin_time: int, end_time: int
