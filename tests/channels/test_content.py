@@ -235,3 +235,18 @@ def test_the_api_claims_a_reward_and_books_a_live(api, customer, settings):
     live.end(session.pk)
     assert api.post(booking, content_type="application/json").status_code == 409
     assert session.status == LiveStatus.SCHEDULED  # the object in hand; the row is ended
+
+
+def test_a_channels_buyer_is_tagged_by_session_and_account_for_marketing(customer, address, sku):
+    from wxmall.officialaccount.models import Follower
+
+    follower = Follower.objects.create(appid="wx_oa", openid="o_oa_alice", subscribed=True, customer=customer)
+    session = live.create(title="周末装机直播", starts_at=timezone.now(), finder_id="sph3FZbOEY46mAB")
+    order = attributed_order(customer, address, sku, make_sharer(), live=session)
+    Attribution.objects.filter(order=order).update(finder_id="sph3FZbOEY46mAB")
+    pay_locally(order)
+    assert sorted(follower.tags.values_list("name", flat=True)) == [
+        "直播:周末装机直播",
+        "视频号:sph3FZbOEY46mAB",
+    ]
+    assert Attribution.objects.get(order=order).tagged_at is not None

@@ -38,6 +38,7 @@ from ..models import (
     SharerLink,
     ShortVideo,
 )
+from .audience import tag_buyer
 
 STORE_CHANNEL = "wechat_store"
 ALLIANCE_SALE_CHANNEL = 100  # source_infos.sale_channel of an alliance (优选联盟) sale
@@ -124,8 +125,6 @@ def on_paid(order, from_status: str, to_status: str) -> None:
     )
     if attribution is None:
         return
-    from .audience import tag_buyer
-
     tag_buyer(attribution)
     if attribution.sharer is not None and attribution.sharer.bound:
         accrue(order, attribution.sharer)
