@@ -3,7 +3,7 @@ live session; a wxsandbox user opens the live room in the phone's 视频号 view
 takes the pop-up coupon and buys from the shelf; the order appears in the hub attributed to the session
 and the sharer, the session's GMV updates on the 直播间看板, the commission shows in the month's statement,
 is paid after the after-sale window (a Store order's sharer by 商家转账: the Store, not our Pay account,
-holds that order's money — H5 orders are split by profit sharing, see test_settlement_sandbox.py), and a
+holds that order's money — H5 orders are split by profit sharing, see test_channels_settlement_sandbox.py), and a
 refund afterwards reverses it (recovered from the sharer's next commission)."""
 
 from datetime import timedelta
