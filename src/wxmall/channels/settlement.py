@@ -9,8 +9,9 @@ the commission, delivered at least once):
                                                   └──────► failed ──(staff retry)──► splitting
 
 * `start` takes what is due (guarded ACCRUED → SPLITTING), nets off claw-backs the sharer still owes
-  (`Reversal.TO_RECOVER`), fixes the amount and assigns the attempt's numbers (`split_no`, `bill_no`). The same numbers go to WeChat however often the row is redelivered, so a
-  split or transfer happens once; a new attempt (after a refusal, which moved nothing) gets new ones.
+  (`Reversal.TO_RECOVER`), fixes the amount and assigns the attempt's numbers (`split_no`, `bill_no`).
+  The same numbers go to WeChat however often the row is redelivered, so a split or transfer happens
+  once; a new attempt (after a refusal, which moved nothing) gets new ones.
 * the split registers the receiver first (`receivers/add`, idempotent) and asks WeChat to unfreeze the
   rest of the order's funds with it (`unfreeze_unsplit`): nothing stays frozen for nobody.
 * a refusal (400/403: receiver not bound, funds already unfrozen, ratio exceeded …) fails the commission
