@@ -2,6 +2,7 @@
 pop-ups, short videos with a product card, sharers, orders attributed to them, and the shop's live list."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from store_client import StoreClient, decrypt_push
 
@@ -330,3 +331,18 @@ def test_the_channels_account_reads_its_own_lives_and_notices(wxsandbox_factory,
     assert store.call("/channels/ec/sharer/get_sharer_list", {"page": 1, "sharer_type": 0}, access_token=token)[
         "errcode"
     ] == 48001  # fmt: skip
+
+
+def test_concurrent_claims_of_one_popup_by_one_viewer_take_one_coupon(quiet_store):
+    store = quiet_store
+    export_id = live(store)["export_id"]
+    ok(store, export_id, "shelf", add=[store.add_product()])
+    ok(store, export_id, "start")
+    popup = ok(store, export_id, "popups", coupon_id=coupon(store, limit_num_one_person=5))
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: act(store, export_id, f"popups/{popup['popup_id']}/claim", user="lihua"),
+                                range(8)))  # fmt: skip
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    mine = store.ok("coupon/get_user_coupon_list", {"openid": store.handle.openid("lihua", store.app.appid),
+                                                    "page": 1, "page_size": 10})  # fmt: skip
+    assert mine["total_num"] == 1
