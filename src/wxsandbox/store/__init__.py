@@ -25,7 +25,10 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               channels_ec_sharer_change)
   league      league/promoter/add, upd, delete, get, list/get; league/item/batchadd, upd, delete, get,
               list/get (§8.4–8.5, 优选联盟)
-  lives       no WeChat endpoint (§8.2: live rooms and videos are run in 视频号助手): control API only
+  lives       finderlive/getfinderliverecordlist, getfinderlivenoticerecordlist, get_finder_attr_by_appid
+              (a ``kind = "channels"`` app's 视频号助手 token); live rooms and videos themselves are run in
+              视频号助手 (§8.2: no open API), so the control API plays them
+  window      window/product/add, get, list/get, off (§8.1, 视频号助手 token)
   quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
               ``[store] daily_quotas`` → 45009)
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
@@ -103,11 +106,25 @@ from wxsandbox.store import (
     sharers,
     shop,
     timers,
+    window,
 )
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota, lives, sharers, league)
+_MODULES = (
+    shop,
+    categories,
+    products,
+    orders,
+    aftersales,
+    coupons,
+    compass,
+    quota,
+    lives,
+    sharers,
+    league,
+    window,
+)
 
 
 @wx_endpoint

@@ -650,8 +650,9 @@ control_routes = [
 
 
 def finder_api(handler):
-    """``handler(request, sandbox, account, finder_id)`` for a ``kind = "channels"`` app's token (48001 for
-    any other); body-less (GET, or POST ``{}``); the account's lives are those of its finder id."""
+    """``handler(request, sandbox, account, finder_id, data)`` for a ``kind = "channels"`` app's token (48001
+    for any other); ``data`` is the JSON body (``{}`` for GET or an empty body). The account is its finder id
+    (``shop.official_finder_id``)."""
 
     @functools.wraps(handler)
     async def endpoint(request: Request):
@@ -659,9 +660,8 @@ def finder_api(handler):
         try:
             account = caller(request, sandbox, kind=CHANNELS).app
             quota.take(sandbox, account.appid, request.url.path)
-            if (await request.body()).strip():
-                await json_body(request)  # only a well-formed JSON object is accepted
-            result = handler(request, sandbox, account, shop.official_finder_id(account))
+            data = await json_body(request) if (await request.body()).strip() else {}
+            result = handler(request, sandbox, account, shop.official_finder_id(account), data)
         except WxError as exc:
             return JSONResponse(exc.body())
         return JSONResponse({"errcode": 0, "errmsg": "ok", **result})
@@ -683,7 +683,7 @@ def _account_lives(sandbox: Any, finder_id: str, statuses: tuple[str, ...]) -> l
 
 
 @finder_api
-def live_records(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
+def live_records(request: Request, sandbox: Any, account: AppConfig, finder_id: str, data: dict) -> dict:
     """Ongoing and recent lives (the reference: ``live_list``)."""
     nickname = account.name or "视频号"
     rows = _account_lives(sandbox, finder_id, (LIVE, ENDED))
@@ -695,7 +695,7 @@ _NOTICE = {SCHEDULED: (0, "可用"), CANCELLED: (1, "取消"), LIVE: (2, "已用
 
 
 @finder_api
-def live_notices(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
+def live_notices(request: Request, sandbox: Any, account: AppConfig, finder_id: str, data: dict) -> dict:
     """Live notices (直播预约): one per session, status 0 可用 → 2 已用 when it starts, 1 when cancelled."""
     rows = _account_lives(sandbox, finder_id, tuple(_NOTICE))
     notices = []
@@ -708,7 +708,7 @@ def live_notices(request: Request, sandbox: Any, account: AppConfig, finder_id: 
 
 
 @finder_api
-def finder_attr(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
+def finder_attr(request: Request, sandbox: Any, account: AppConfig, finder_id: str, data: dict) -> dict:
     """``fans_count`` is the sandbox's stand-in: distinct users who watched or booked one of its lives."""
     fans = sandbox.state.scalar(
         "SELECT COUNT(DISTINCT m.user_id) FROM store_live_members m JOIN store_lives l ON l.export_id = m.export_id"

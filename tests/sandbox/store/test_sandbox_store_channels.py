@@ -303,8 +303,8 @@ def test_the_channels_account_reads_its_own_lives_and_notices(wxsandbox_factory,
     assert finder_id in [f["finder_id"] for f in store.control("GET", "finders")["finders"]]  # bound at start
     token = sb.access_token(account)
 
-    def call(path):
-        return sb.client.post(f"{path}?access_token={token}", content=b"{}").json()
+    def call(path, body=None):
+        return sb.client.post(f"{path}?access_token={token}", json=body or {}).json()
 
     first = sb.control("POST", "channels/lives", json={"title": "周末装机直播", "finder_id": finder_id})
     second = sb.control("POST", "channels/lives", json={"title": "显卡专场", "finder_id": finder_id})
@@ -346,3 +346,24 @@ def test_concurrent_claims_of_one_popup_by_one_viewer_take_one_coupon(quiet_stor
     mine = store.ok("coupon/get_user_coupon_list", {"openid": store.handle.openid("lihua", store.app.appid),
                                                     "page": 1, "page_size": 10})  # fmt: skip
     assert mine["total_num"] == 1
+
+    product_id = store.add_product()
+    window = "/channels/ec/window/product/"
+    assert call(window + "add", {"appid": store.app.appid, "product_id": product_id})["errcode"] == 0
+    assert (
+        call(window + "add", {"appid": "wx0000000000000000", "product_id": product_id})["errcode"] == 10022008
+    )
+    assert call(window + "add", {"appid": store.app.appid, "product_id": "424242"})["errcode"] == 10022003
+    got = call(window + "get", {"appid": store.app.appid, "product_id": product_id})["product"]
+    assert (got["status"], got["selling_price"], got["market_price"], got["stock"]) == (1, 399900, 529900, 25)
+    listed = call(window + "list/get", {"page_size": 10, "page_index": 1, "need_total_num": True})
+    assert (
+        listed["products"] == [{"appid": store.app.appid, "product_id": product_id}]
+        and listed["total_num"] == 1
+    )
+    assert call(window + "off", {"appid": store.app.appid, "product_id": product_id})["errcode"] == 0
+    store.ok("product/delisting", {"product_id": product_id})
+    assert (
+        call(window + "get", {"appid": store.app.appid, "product_id": product_id})["product"]["status"] == 2
+    )
+    assert store.errcode(window + "list/get", {"page_size": 10, "page_index": 1}) == 48001
