@@ -50,7 +50,7 @@ from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp.errors import WxError
 from wxsandbox.mp.http import caller, json_body, sandbox_of
 from wxsandbox.responses import json_response
-from wxsandbox.store import coupons, quota, shop
+from wxsandbox.store import coupons, quota, shop, timers
 from wxsandbox.store.http import control_api, shop_of
 from wxsandbox.store.products import ON_SALE, next_id
 
@@ -660,6 +660,7 @@ def finder_api(handler):
         try:
             account = caller(request, sandbox, kind=CHANNELS).app
             quota.take(sandbox, account.appid, request.url.path)
+            timers.run_due(sandbox)  # audits, timeouts: what the shop's side would have done by now
             data = await json_body(request) if (await request.body()).strip() else {}
             result = handler(request, sandbox, account, shop.official_finder_id(account), data)
         except WxError as exc:

@@ -331,22 +331,6 @@ def test_the_channels_account_reads_its_own_lives_and_notices(wxsandbox_factory,
     assert store.call("/channels/ec/sharer/get_sharer_list", {"page": 1, "sharer_type": 0}, access_token=token)[
         "errcode"
     ] == 48001  # fmt: skip
-
-
-def test_concurrent_claims_of_one_popup_by_one_viewer_take_one_coupon(quiet_store):
-    store = quiet_store
-    export_id = live(store)["export_id"]
-    ok(store, export_id, "shelf", add=[store.add_product()])
-    ok(store, export_id, "start")
-    popup = ok(store, export_id, "popups", coupon_id=coupon(store, limit_num_one_person=5))
-    with ThreadPoolExecutor(8) as pool:
-        answers = list(pool.map(lambda _: act(store, export_id, f"popups/{popup['popup_id']}/claim", user="lihua"),
-                                range(8)))  # fmt: skip
-    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
-    mine = store.ok("coupon/get_user_coupon_list", {"openid": store.handle.openid("lihua", store.app.appid),
-                                                    "page": 1, "page_size": 10})  # fmt: skip
-    assert mine["total_num"] == 1
-
     product_id = store.add_product()
     window = "/channels/ec/window/product/"
     assert call(window + "add", {"appid": store.app.appid, "product_id": product_id})["errcode"] == 0
@@ -367,3 +351,18 @@ def test_concurrent_claims_of_one_popup_by_one_viewer_take_one_coupon(quiet_stor
         call(window + "get", {"appid": store.app.appid, "product_id": product_id})["product"]["status"] == 2
     )
     assert store.errcode(window + "list/get", {"page_size": 10, "page_index": 1}) == 48001
+
+
+def test_concurrent_claims_of_one_popup_by_one_viewer_take_one_coupon(quiet_store):
+    store = quiet_store
+    export_id = live(store)["export_id"]
+    ok(store, export_id, "shelf", add=[store.add_product()])
+    ok(store, export_id, "start")
+    popup = ok(store, export_id, "popups", coupon_id=coupon(store, limit_num_one_person=5))
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: act(store, export_id, f"popups/{popup['popup_id']}/claim", user="lihua"),
+                                range(8)))  # fmt: skip
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    mine = store.ok("coupon/get_user_coupon_list", {"openid": store.handle.openid("lihua", store.app.appid),
+                                                    "page": 1, "page_size": 10})  # fmt: skip
+    assert mine["total_num"] == 1
