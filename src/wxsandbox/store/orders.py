@@ -27,7 +27,7 @@ from starlette.routing import Route
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.responses import json_response
-from wxsandbox.store import categories, coupons, league, lives, push, sharers, shop, timers
+from wxsandbox.store import categories, coupons, league, lives, push, sharers, shop, timers, videos
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, dict_of, id_of, int_of, list_of, shop_of, store_api, text_of
@@ -310,7 +310,7 @@ def _content(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list[dic
         allowed = set(lives.shelf_ids(sandbox, live_id))
         if any(line["product_id"] not in allowed for line in lines):
             raise ControlError("not_on_shelf", "商品不在直播间购物袋中", 409)
-    elif isinstance(video_id, str) and (row := lives.video_row(sandbox, video_id, app.appid)) is not None:
+    elif isinstance(video_id, str) and (row := videos.video_row(sandbox, video_id, app.appid)) is not None:
         if any(line["product_id"] != row["product_id"] for line in lines):
             raise ControlError("not_on_card", "商品不是该短视频挂载的商品", 409)
     else:

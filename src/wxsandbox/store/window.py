@@ -19,8 +19,8 @@ from starlette.routing import Route
 from wxsandbox.config import STORE, AppConfig
 from wxsandbox.store import shop
 from wxsandbox.store.errors import StoreError
+from wxsandbox.store.finder import finder_api
 from wxsandbox.store.http import id_of, int_of
-from wxsandbox.store.lives import finder_api
 from wxsandbox.store.products import ON_SALE, PURGED, RECYCLED, stock_of
 
 SCHEMA = """
