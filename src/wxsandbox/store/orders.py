@@ -4,8 +4,9 @@ A simulated buyer (a sandbox user) orders listed SKUs with ``POST /sandbox/store
 attributed to a bound Channels account (``finder_id``) and its live session (``live_id``) or short video
 (``video_id``), and to a bound sharer (``sharer: {"user", "share_scene"}``, sharers.py); ``user_coupon_id``
 applies a claimed coupon (coupons.py). A live session or video the sandbox knows (lives.py) also checks the
-buyer could order there: the session on air with the items on its shelf, or the video's card product. Stock is taken from the SKU at once
-(a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
+buyer could order there: the session on air with the items on its shelf, or the video's card product; an
+alliance creator (``promoter``, league.py) gets sale_channel 100 and commission_infos. Stock is taken from the
+SKU at once (a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
 
 Status machine (§5.2, B.2): 10 待付款 ─pay─► 20 待发货 ─delivery/send (part)─► 21 ─(rest)─► 30 待收货
 ─confirm (buyer, or automatically after ``auto_confirm_seconds``)─► 100 完成; 10 ─buyer cancel / timeout
