@@ -3,6 +3,7 @@ by the max ratio, returns bounded by what was shared, unfreeze, idempotency, and
 
 import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pay_client import PayClient
@@ -292,3 +293,12 @@ def test_an_injected_failure_then_a_retry_with_the_same_number_shares_once(share
     finally:
         shared_handle.clear_faults()
     assert unsplit(ps, tid) == 97000
+
+
+def test_concurrent_shares_never_exceed_the_cap(shared_handle, ps):
+    add_receivers(shared_handle, ps)
+    tid = paid(shared_handle, ps, 100000)
+    with ThreadPoolExecutor(6) as pool:  # six 10000 shares against a 30000 cap, at once
+        answers = list(pool.map(lambda n: share(ps, tid, f"SO-RACE-{n}", [10000])[0], range(6)))
+    assert sorted(answers) == [200, 200, 200, 400, 400, 400]
+    assert unsplit(ps, tid) == 70000

@@ -25,7 +25,11 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               channels_ec_sharer_change)
   league      league/promoter/add, upd, delete, get, list/get; league/item/batchadd, upd, delete, get,
               list/get (§8.4–8.5, 优选联盟)
-  lives       no WeChat endpoint (§8.2: live rooms and videos are run in 视频号助手): control API only
+  finder      finderlive/getfinderliverecordlist, getfinderlivenoticerecordlist, get_finder_attr_by_appid
+              (a ``kind = "channels"`` app's 视频号助手 token)
+  lives,      live rooms and short videos are run in 视频号助手 (§8.2: no open API): control API only
+  videos
+  window      window/product/add, get, list/get, off (§8.1, 视频号助手 token)
   quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
               ``[store] daily_quotas`` → 45009)
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
@@ -68,7 +72,7 @@ app):
                                                a sharer/bind code (type 0), or staff add a 店铺分享员 (type 1)
   POST     /sandbox/store/promoters/{finder_id}/accept|reject  {"nickname"?}  the creator answers an 优选联盟
                                                invitation
-  …        /sandbox/channels/lives, /sandbox/channels/videos   live sessions and short videos (lives.py)
+  …        /sandbox/channels/lives, /sandbox/channels/videos   live sessions and short videos (lives.py, videos.py)
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
   GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
@@ -94,6 +98,7 @@ from wxsandbox.store import (
     categories,
     compass,
     coupons,
+    finder,
     league,
     lives,
     orders,
@@ -103,11 +108,28 @@ from wxsandbox.store import (
     sharers,
     shop,
     timers,
+    videos,
+    window,
 )
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota, lives, sharers, league)
+_MODULES = (
+    shop,
+    categories,
+    products,
+    orders,
+    aftersales,
+    coupons,
+    compass,
+    quota,
+    lives,
+    videos,
+    finder,
+    sharers,
+    league,
+    window,
+)
 
 
 @wx_endpoint

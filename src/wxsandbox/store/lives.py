@@ -1,9 +1,5 @@
-"""Channels (视频号) live sessions and short videos of the shop's bound accounts (reference §8.2).
-
-The Channels account itself (a ``kind = "channels"`` app, 视频号助手 token; bound to every shop at start) reads
-its own lives: ``POST /channels/ec/finderlive/getfinderliverecordlist`` (ongoing and recent: ``live_list``),
-``…/getfinderlivenoticerecordlist`` (notices: status 0 可用, 1 取消, 2 已用) and
-``/channels/finderlive/get_finder_attr_by_appid``; any other token gets 48001.
+"""Channels (视频号) live sessions of the shop's bound accounts (reference §8.2); short videos are in
+videos.py, the accounts' own 视频号助手 calls in finder.py.
 
 WeChat has no open API to create a live session, edit a live room's shopping bag (shelf), set the featured
 (讲解) product, pop a coupon up in a room or post a video: staff do that in the Channels app or 视频号助手.
@@ -14,8 +10,7 @@ A live session: ``scheduled`` ─start─► ``live`` ─end─► ``ended``; ``
 Its shelf, featured product and pop-ups change only before it ends (409 ``live_ended`` after). A pop-up
 shows one of the shop's live coupons in [show_at, end_at); each viewer may claim it once (then the coupon's
 own per-person limit and stock apply, coupons.py). Viewers are counted per room: ``viewer_pv`` every time a
-user enters, ``viewer_uv`` once per user (plus anonymous crowds). A short video carries one product card;
-``views`` / ``uv`` likewise.
+user enters, ``viewer_uv`` once per user (plus anonymous crowds).
 
 Control API (``appid`` defaults to the first store app; ``finder_id`` to the shop's official account):
 
@@ -29,28 +24,21 @@ Control API (``appid`` defaults to the first store app; ``finder_id`` to the sho
   POST     …/{export_id}/popups/{popup_id}/claim  {user}
   POST     …/{export_id}/watch                    {user}
   POST     …/{export_id}/viewers                  {count}
-  GET|POST /sandbox/channels/videos               ?appid=&finder_id= / {title, product_id, finder_id?}
-  GET      /sandbox/channels/videos/{video_id}
-  POST     …/videos/{video_id}/view               {user} | {count}
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import secrets
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from wxsandbox.config import CHANNELS, AppConfig
+from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
-from wxsandbox.mp.errors import WxError
-from wxsandbox.mp.http import caller, json_body, sandbox_of
 from wxsandbox.responses import json_response
-from wxsandbox.store import coupons, quota, shop
+from wxsandbox.store import coupons, shop
 from wxsandbox.store.http import control_api, shop_of
 from wxsandbox.store.products import ON_SALE, next_id
 
@@ -96,21 +84,6 @@ CREATE TABLE IF NOT EXISTS store_live_members (
     role        TEXT NOT NULL,               -- viewer | reserved
     PRIMARY KEY (export_id, user_id, role)
 );
-CREATE TABLE IF NOT EXISTS store_videos (
-    video_id    TEXT PRIMARY KEY,            -- export/…: source_infos.content_id of its orders
-    appid       TEXT NOT NULL,
-    finder_id   TEXT NOT NULL,
-    title       TEXT NOT NULL,
-    product_id  TEXT NOT NULL,
-    views       INTEGER NOT NULL DEFAULT 0,
-    uv          INTEGER NOT NULL DEFAULT 0,
-    created_at  INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS store_video_viewers (
-    video_id  TEXT NOT NULL,
-    user_id   TEXT NOT NULL,
-    PRIMARY KEY (video_id, user_id)
-);
 """
 
 SCHEDULED, LIVE, ENDED, CANCELLED = "scheduled", "live", "ended", "cancelled"
@@ -127,14 +100,14 @@ def new_export_id() -> str:
 # -- reads ----------------------------------------------------------------------------------------------------------
 
 
-def _title_of(data: dict[str, Any]) -> str:
+def title_of(data: dict[str, Any]) -> str:
     title = data.get("title")
     if not isinstance(title, str) or not 1 <= len(title.strip()) <= MAX_TITLE:
         raise ControlError("invalid_request", f"title 必填，1-{MAX_TITLE} 个字符")
     return title.strip()
 
 
-def _finder_of(sandbox: Any, app: AppConfig, value: Any) -> dict[str, Any]:
+def finder_of(sandbox: Any, app: AppConfig, value: Any) -> dict[str, Any]:
     finder_id = shop.official_finder_id(app) if value is None else value
     found = shop.finder(sandbox, app.appid, finder_id) if isinstance(finder_id, str) else None
     if found is None:
@@ -165,7 +138,7 @@ def listed_product(sandbox: Any, appid: str, product_id: Any) -> dict[str, Any]:
     }
 
 
-def _sales(sandbox: Any, where: str, params: tuple) -> tuple[int, int, int]:
+def sales(sandbox: Any, where: str, params: tuple) -> tuple[int, int, int]:
     """(paid orders, GMV in fen, paying buyers) of the Store orders matching ``where``."""
     marks = ",".join("?" * len(PAID_STATUSES))
     row = sandbox.state.one(
@@ -177,31 +150,15 @@ def _sales(sandbox: Any, where: str, params: tuple) -> tuple[int, int, int]:
 
 
 def live_sales(sandbox: Any, appid: str, export_id: str) -> tuple[int, int, int]:
-    return _sales(
+    return sales(
         sandbox,
         "appid = ? AND json_extract(doc, '$.order_detail.ext_info.live_id') = ?",
         (appid, export_id),
     )
 
 
-def video_sales(sandbox: Any, appid: str, video_id: str) -> tuple[int, int, int]:
-    return _sales(
-        sandbox,
-        "appid = ? AND EXISTS (SELECT 1 FROM json_each(doc, '$.order_detail.source_infos')"
-        " WHERE json_extract(value, '$.content_id') = ? AND json_extract(value, '$.content_type') = 2)",
-        (appid, video_id),
-    )
-
-
 def live_row(sandbox: Any, export_id: str, appid: str | None = None) -> Any:
     row = sandbox.state.one("SELECT * FROM store_lives WHERE export_id = ?", (export_id,))
-    if row is not None and (appid is None or row["appid"] == appid):
-        return row
-    return None
-
-
-def video_row(sandbox: Any, video_id: str, appid: str | None = None) -> Any:
-    row = sandbox.state.one("SELECT * FROM store_videos WHERE video_id = ?", (video_id,))
     if row is not None and (appid is None or row["appid"] == appid):
         return row
     return None
@@ -215,7 +172,7 @@ def shelf_ids(sandbox: Any, export_id: str) -> list[str]:
     return [r["product_id"] for r in rows]
 
 
-def _nickname(sandbox: Any, appid: str, finder_id: str) -> str:
+def nickname_of(sandbox: Any, appid: str, finder_id: str) -> str:
     found = shop.finder(sandbox, appid, finder_id)
     return found["nickname"] if found else ""
 
@@ -257,7 +214,7 @@ def describe_live(sandbox: Any, row: Any) -> dict[str, Any]:
         "notice_id": row["notice_id"],
         "appid": row["appid"],
         "finder_id": row["finder_id"],
-        "finder_nickname": _nickname(sandbox, row["appid"], row["finder_id"]),
+        "finder_nickname": nickname_of(sandbox, row["appid"], row["finder_id"]),
         "title": row["title"],
         "status": row["status"],
         "start_time": row["start_time"],
@@ -275,42 +232,17 @@ def describe_live(sandbox: Any, row: Any) -> dict[str, Any]:
     }
 
 
-def describe_video(sandbox: Any, row: Any) -> dict[str, Any]:
-    try:
-        product = listed_product(sandbox, row["appid"], row["product_id"])
-    except ControlError:
-        product = {"title": "", "price": 0, "sku_id": ""}
-    orders, gmv, buyers = video_sales(sandbox, row["appid"], row["video_id"])
-    return {
-        "video_id": row["video_id"],
-        "appid": row["appid"],
-        "finder_id": row["finder_id"],
-        "finder_nickname": _nickname(sandbox, row["appid"], row["finder_id"]),
-        "title": row["title"],
-        "product_id": row["product_id"],
-        "product_title": product["title"],
-        "price": product["price"],
-        "sku_id": product["sku_id"],
-        "views": row["views"],
-        "uv": row["uv"],
-        "order_count": orders,
-        "gmv": gmv,
-        "buyer_count": buyers,
-        "created_at": row["created_at"],
-    }
-
-
 # -- control API ----------------------------------------------------------------------------------------------------
 
 
-def _user_of(sandbox: Any, data: dict[str, Any]) -> dict[str, Any]:
+def user_of(sandbox: Any, data: dict[str, Any]) -> dict[str, Any]:
     user = sandbox.users.get(str(data.get("user", "")))
     if user is None:
         raise ControlError("not_found", "没有这个沙箱用户", 404)
     return user
 
 
-def _count_of(data: dict[str, Any]) -> int:
+def count_of(data: dict[str, Any]) -> int:
     count = data.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_CROWD:
         raise ControlError("invalid_request", f"count 需为 1-{MAX_CROWD} 的整数")
@@ -345,8 +277,8 @@ async def lives_route(request: Request, sandbox: Any) -> Any:
         return {"lives": [describe_live(sandbox, r) for r in rows]}
     data = await read_json(request)
     app = shop_of(sandbox, data.get("appid"))
-    title = _title_of(data)
-    finder = _finder_of(sandbox, app, data.get("finder_id"))
+    title = title_of(data)
+    finder = finder_of(sandbox, app, data.get("finder_id"))
     now = sandbox.clock.timestamp()
     start = data.get("start_time", now)
     if isinstance(start, bool) or not isinstance(start, int) or not 0 < start < 2**32:
@@ -400,7 +332,7 @@ def _move(action: str):
 @control_api
 async def reserve_route(request: Request, sandbox: Any) -> Any:
     row = _live_of(sandbox, request)
-    user = _user_of(sandbox, await read_json(request))
+    user = user_of(sandbox, await read_json(request))
     if row["status"] != SCHEDULED:
         raise ControlError("invalid_state", "只能预约尚未开始的直播", 409)
     added = sandbox.state.execute(
@@ -499,7 +431,7 @@ async def popups_route(request: Request, sandbox: Any) -> Any:
 
 @control_api
 async def claim_route(request: Request, sandbox: Any) -> Any:
-    user = _user_of(sandbox, await read_json(request))
+    user = user_of(sandbox, await read_json(request))
     row = _live_of(sandbox, request)
     popup = sandbox.state.one(
         "SELECT * FROM store_live_popups WHERE popup_id = ? AND export_id = ?",
@@ -529,7 +461,7 @@ async def claim_route(request: Request, sandbox: Any) -> Any:
 
 @control_api
 async def watch_route(request: Request, sandbox: Any) -> Any:
-    user = _user_of(sandbox, await read_json(request))
+    user = user_of(sandbox, await read_json(request))
     with sandbox.state.transaction():
         row = _live_of(sandbox, request)
         if row["status"] != LIVE:
@@ -547,7 +479,7 @@ async def watch_route(request: Request, sandbox: Any) -> Any:
 
 @control_api
 async def viewers_route(request: Request, sandbox: Any) -> Any:
-    count = _count_of(await read_json(request))
+    count = count_of(await read_json(request))
     row = _live_of(sandbox, request)
     moved = sandbox.state.execute(
         "UPDATE store_lives SET viewer_pv = viewer_pv + ?, viewer_uv = viewer_uv + ? WHERE export_id = ?"
@@ -559,68 +491,7 @@ async def viewers_route(request: Request, sandbox: Any) -> Any:
     return describe_live(sandbox, live_row(sandbox, row["export_id"]))
 
 
-@control_api
-async def videos_route(request: Request, sandbox: Any) -> Any:
-    if request.method == "GET":
-        q = request.query_params
-        app = shop_of(sandbox, q.get("appid"))
-        where, params = "appid = ?", [app.appid]
-        if q.get("finder_id"):
-            where += " AND finder_id = ?"
-            params.append(q["finder_id"])
-        rows = sandbox.state.query(
-            f"SELECT * FROM store_videos WHERE {where} ORDER BY created_at, video_id LIMIT 1000", params
-        )
-        return {"videos": [describe_video(sandbox, r) for r in rows]}
-    data = await read_json(request)
-    app = shop_of(sandbox, data.get("appid"))
-    title = _title_of(data)
-    finder = _finder_of(sandbox, app, data.get("finder_id"))
-    product = listed_product(sandbox, app.appid, data.get("product_id"))
-    video_id = new_export_id()
-    sandbox.state.execute(
-        "INSERT INTO store_videos (video_id, appid, finder_id, title, product_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (video_id, app.appid, finder["finder_id"], title, product["product_id"], sandbox.clock.timestamp()),
-    )
-    return json_response(describe_video(sandbox, video_row(sandbox, video_id)), 201)
-
-
-def _video_of(sandbox: Any, request: Request) -> Any:
-    row = video_row(sandbox, request.path_params["video_id"])
-    if row is None:
-        raise ControlError("not_found", "没有这条短视频", 404)
-    return row
-
-
-@control_api
-async def video_route(request: Request, sandbox: Any) -> Any:
-    return describe_video(sandbox, _video_of(sandbox, request))
-
-
-@control_api
-async def view_route(request: Request, sandbox: Any) -> Any:
-    data = await read_json(request)
-    row = _video_of(sandbox, request)
-    with sandbox.state.transaction():
-        if "count" in data:
-            views = uv = _count_of(data)
-        else:
-            user = _user_of(sandbox, data)
-            views = 1
-            uv = sandbox.state.execute(
-                "INSERT OR IGNORE INTO store_video_viewers (video_id, user_id) VALUES (?, ?)",
-                (row["video_id"], user["id"]),
-            ).rowcount
-        sandbox.state.execute(
-            "UPDATE store_videos SET views = views + ?, uv = uv + ? WHERE video_id = ?",
-            (views, uv, row["video_id"]),
-        )
-    return describe_video(sandbox, video_row(sandbox, row["video_id"]))
-
-
 _LIVE = "/sandbox/channels/lives/{export_id:path}"
-_VIDEO = "/sandbox/channels/videos/{video_id:path}"
 control_routes = [
     Route("/sandbox/channels/lives", lives_route, methods=["GET", "POST"], name="sandbox.channels.lives"),
     *(
@@ -640,102 +511,5 @@ control_routes = [
     Route(f"{_LIVE}/watch", watch_route, methods=["POST"], name="sandbox.channels.live_watch"),
     Route(f"{_LIVE}/viewers", viewers_route, methods=["POST"], name="sandbox.channels.live_viewers"),
     Route(_LIVE, live_route, methods=["GET"], name="sandbox.channels.live"),
-    Route("/sandbox/channels/videos", videos_route, methods=["GET", "POST"], name="sandbox.channels.videos"),
-    Route(f"{_VIDEO}/view", view_route, methods=["POST"], name="sandbox.channels.video_view"),
-    Route(_VIDEO, video_route, methods=["GET"], name="sandbox.channels.video"),
 ]
-
-
-# -- WeChat's endpoints for the Channels account itself (视频号助手 token, §8.2) ------------------------------------------
-
-
-def finder_api(handler):
-    """``handler(request, sandbox, account, finder_id)`` for a ``kind = "channels"`` app's token (48001 for
-    any other); body-less (GET, or POST ``{}``); the account's lives are those of its finder id."""
-
-    @functools.wraps(handler)
-    async def endpoint(request: Request):
-        sandbox = sandbox_of(request)
-        try:
-            account = caller(request, sandbox, kind=CHANNELS).app
-            quota.take(sandbox, account.appid, request.url.path)
-            if (await request.body()).strip():
-                await json_body(request)  # only a well-formed JSON object is accepted
-            result = handler(request, sandbox, account, shop.official_finder_id(account))
-        except WxError as exc:
-            return JSONResponse(exc.body())
-        return JSONResponse({"errcode": 0, "errmsg": "ok", **result})
-
-    return endpoint
-
-
-def _head_url(finder_id: str) -> str:
-    return f"https://wx.qlogo.cn/finderhead/{finder_id}/0"
-
-
-def _account_lives(sandbox: Any, finder_id: str, statuses: tuple[str, ...]) -> list[Any]:
-    marks = ",".join("?" * len(statuses))
-    return sandbox.state.query(
-        f"SELECT * FROM store_lives WHERE finder_id = ? AND status IN ({marks})"
-        " ORDER BY COALESCE(started_at, start_time) DESC, export_id LIMIT 100",
-        (finder_id, *statuses),
-    )
-
-
-@finder_api
-def live_records(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
-    """Ongoing and recent lives (the reference: ``live_list``)."""
-    nickname = account.name or "视频号"
-    rows = _account_lives(sandbox, finder_id, (LIVE, ENDED))
-    return {"live_list": [{"export_id": r["export_id"], "description": r["title"], "nickname": nickname,
-                           "cover_url": _head_url(finder_id), "head_url": _head_url(finder_id)} for r in rows]}  # fmt: skip
-
-
-_NOTICE = {SCHEDULED: (0, "可用"), CANCELLED: (1, "取消"), LIVE: (2, "已用"), ENDED: (2, "已用")}
-
-
-@finder_api
-def live_notices(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
-    """Live notices (直播预约): one per session, status 0 可用 → 2 已用 when it starts, 1 when cancelled."""
-    rows = _account_lives(sandbox, finder_id, tuple(_NOTICE))
-    notices = []
-    for r in rows:
-        status, wording = _NOTICE[r["status"]]
-        notices.append({"notice_id": r["notice_id"], "status": status, "status_wording": wording,
-                        "start_time": r["start_time"], "description": r["title"],
-                        "nickname": account.name or "视频号", "head_url": _head_url(finder_id)})  # fmt: skip
-    return {"live_notice_list": notices}
-
-
-@finder_api
-def finder_attr(request: Request, sandbox: Any, account: AppConfig, finder_id: str) -> dict:
-    """``fans_count`` is the sandbox's stand-in: distinct users who watched or booked one of its lives."""
-    fans = sandbox.state.scalar(
-        "SELECT COUNT(DISTINCT m.user_id) FROM store_live_members m JOIN store_lives l ON l.export_id = m.export_id"
-        " WHERE l.finder_id = ?",
-        (finder_id,),
-    )
-    return {"finder_attr": {"uniq_id": finder_id, "nickname": account.name or "视频号", "fans_count": fans}}
-
-
-_FINDERLIVE = "/channels/ec/finderlive/"
-routes = [
-    Route(
-        _FINDERLIVE + "getfinderliverecordlist",
-        live_records,
-        methods=["GET", "POST"],
-        name="channels.live_records",
-    ),
-    Route(
-        _FINDERLIVE + "getfinderlivenoticerecordlist",
-        live_notices,
-        methods=["GET", "POST"],
-        name="channels.live_notices",
-    ),
-    Route(
-        "/channels/finderlive/get_finder_attr_by_appid",
-        finder_attr,
-        methods=["GET", "POST"],
-        name="channels.finder_attr",
-    ),
-]
+routes: list[Route] = []  # no WeChat endpoint: see the module docstring

@@ -4,8 +4,9 @@ A simulated buyer (a sandbox user) orders listed SKUs with ``POST /sandbox/store
 attributed to a bound Channels account (``finder_id``) and its live session (``live_id``) or short video
 (``video_id``), and to a bound sharer (``sharer: {"user", "share_scene"}``, sharers.py); ``user_coupon_id``
 applies a claimed coupon (coupons.py). A live session or video the sandbox knows (lives.py) also checks the
-buyer could order there: the session on air with the items on its shelf, or the video's card product. Stock is taken from the SKU at once
-(a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
+buyer could order there: the session on air with the items on its shelf, or the video's card product; an
+alliance creator (``promoter``, league.py) gets sale_channel 100 and commission_infos. Stock is taken from the
+SKU at once (a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
 
 Status machine (§5.2, B.2): 10 待付款 ─pay─► 20 待发货 ─delivery/send (part)─► 21 ─(rest)─► 30 待收货
 ─confirm (buyer, or automatically after ``auto_confirm_seconds``)─► 100 完成; 10 ─buyer cancel / timeout
@@ -27,7 +28,7 @@ from starlette.routing import Route
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.responses import json_response
-from wxsandbox.store import categories, coupons, league, lives, push, sharers, shop, timers
+from wxsandbox.store import categories, coupons, league, lives, push, sharers, shop, timers, videos
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, dict_of, id_of, int_of, list_of, shop_of, store_api, text_of
@@ -310,7 +311,7 @@ def _content(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list[dic
         allowed = set(lives.shelf_ids(sandbox, live_id))
         if any(line["product_id"] not in allowed for line in lines):
             raise ControlError("not_on_shelf", "商品不在直播间购物袋中", 409)
-    elif isinstance(video_id, str) and (row := lives.video_row(sandbox, video_id, app.appid)) is not None:
+    elif isinstance(video_id, str) and (row := videos.video_row(sandbox, video_id, app.appid)) is not None:
         if any(line["product_id"] != row["product_id"] for line in lines):
             raise ControlError("not_on_card", "商品不是该短视频挂载的商品", 409)
     else:

@@ -24,7 +24,7 @@ from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp import qrimage
 from wxsandbox.responses import json_response
-from wxsandbox.store import lives, push
+from wxsandbox.store import push, videos
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, int_of, list_of, shop_of, store_api, text_of
 
@@ -167,7 +167,7 @@ def _scene_info(sandbox: Any, order: dict[str, Any]) -> dict[str, Any]:
         info["live_export_id"] = source["content_id"]
     elif source["content_type"] == 2:
         info["video_export_id"] = source["content_id"]
-        video = lives.video_row(sandbox, source["content_id"])
+        video = videos.video_row(sandbox, source["content_id"])
         info["video_title"] = video["title"] if video else ""
     return info
 

@@ -2,6 +2,7 @@
 pop-ups, short videos with a product card, sharers, orders attributed to them, and the shop's live list."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from store_client import StoreClient, decrypt_push
 
@@ -113,10 +114,11 @@ def test_a_live_session_shelf_popup_and_an_attributed_order(store, shop_server):
     late = buy(store, product_id=product_id, sku_id=sku, live_id=export_id)
     assert late.status_code == 409 and late.json()["error"] == "live_not_live"
 
-    shop_server.wait_for(8)
-    pushed = [decrypt_push(store.app, r)["Event"] for r in shop_server.requests]
-    assert "channels_ec_coupon_receive" in pushed and "channels_ec_sharer_change" in pushed
-    assert "channels_ec_order_new" in pushed and "channels_ec_user_coupon_use" in pushed
+    pushed = {e["event"] for e in store.events()}
+    assert {"channels_ec_coupon_receive", "channels_ec_sharer_change", "channels_ec_order_new",
+            "channels_ec_user_coupon_use"} <= pushed  # fmt: skip
+    first = shop_server.wait_for(1)[0]
+    assert decrypt_push(store.app, first)["ToUserName"]  # delivered to the shop's server, encrypted
 
 
 def test_shelf_and_popup_refusals(quiet_store):
@@ -301,8 +303,8 @@ def test_the_channels_account_reads_its_own_lives_and_notices(wxsandbox_factory,
     assert finder_id in [f["finder_id"] for f in store.control("GET", "finders")["finders"]]  # bound at start
     token = sb.access_token(account)
 
-    def call(path):
-        return sb.client.post(f"{path}?access_token={token}", content=b"{}").json()
+    def call(path, body=None):
+        return sb.client.post(f"{path}?access_token={token}", json=body or {}).json()
 
     first = sb.control("POST", "channels/lives", json={"title": "周末装机直播", "finder_id": finder_id})
     second = sb.control("POST", "channels/lives", json={"title": "显卡专场", "finder_id": finder_id})
@@ -329,3 +331,38 @@ def test_the_channels_account_reads_its_own_lives_and_notices(wxsandbox_factory,
     assert store.call("/channels/ec/sharer/get_sharer_list", {"page": 1, "sharer_type": 0}, access_token=token)[
         "errcode"
     ] == 48001  # fmt: skip
+    product_id = store.add_product()
+    window = "/channels/ec/window/product/"
+    assert call(window + "add", {"appid": store.app.appid, "product_id": product_id})["errcode"] == 0
+    assert (
+        call(window + "add", {"appid": "wx0000000000000000", "product_id": product_id})["errcode"] == 10022008
+    )
+    assert call(window + "add", {"appid": store.app.appid, "product_id": "424242"})["errcode"] == 10022003
+    got = call(window + "get", {"appid": store.app.appid, "product_id": product_id})["product"]
+    assert (got["status"], got["selling_price"], got["market_price"], got["stock"]) == (1, 399900, 529900, 25)
+    listed = call(window + "list/get", {"page_size": 10, "page_index": 1, "need_total_num": True})
+    assert (
+        listed["products"] == [{"appid": store.app.appid, "product_id": product_id}]
+        and listed["total_num"] == 1
+    )
+    assert call(window + "off", {"appid": store.app.appid, "product_id": product_id})["errcode"] == 0
+    store.ok("product/delisting", {"product_id": product_id})
+    assert (
+        call(window + "get", {"appid": store.app.appid, "product_id": product_id})["product"]["status"] == 2
+    )
+    assert store.errcode(window + "list/get", {"page_size": 10, "page_index": 1}) == 48001
+
+
+def test_concurrent_claims_of_one_popup_by_one_viewer_take_one_coupon(quiet_store):
+    store = quiet_store
+    export_id = live(store)["export_id"]
+    ok(store, export_id, "shelf", add=[store.add_product()])
+    ok(store, export_id, "start")
+    popup = ok(store, export_id, "popups", coupon_id=coupon(store, limit_num_one_person=5))
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: act(store, export_id, f"popups/{popup['popup_id']}/claim", user="lihua"),
+                                range(8)))  # fmt: skip
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7
+    mine = store.ok("coupon/get_user_coupon_list", {"openid": store.handle.openid("lihua", store.app.appid),
+                                                    "page": 1, "page_size": 10})  # fmt: skip
+    assert mine["total_num"] == 1
