@@ -92,3 +92,8 @@ def test_a_live_order_through_a_sharer_is_attributed_and_counted(wx_store, on_st
     with pytest.raises(DomainError) as refused:
         live.add_to_shelf(session.pk, on_store.sku.product_id)
     assert refused.value.error.code == "channels_session_ended"
+
+    # Unbinding the sharer ends their attribution: the Store no longer lists them.
+    assert sharers.unbind(sharer.pk)
+    assert sharers.sync() == 0
+    assert not Sharer.objects.get(pk=sharer.pk).bound

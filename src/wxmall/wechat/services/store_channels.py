@@ -115,15 +115,6 @@ class ChannelsMixin:
         done = body.get("success_openid") or []
         return [str(o) for o in done] if isinstance(done, list) else []
 
-    def live_sharer_url(self, export_id: str, finder_id: str) -> str:
-        api = "store.sharer_live_url"
-        body = self._client.post(
-            "/channels/ec/sharer/get_shop_finder_live_sharer_url",
-            api=api,
-            json={"export_id": export_id, "finder_id": finder_id},
-        )
-        return str(body.get("url") or "")
-
     # -- alliance promoters and items (§8.4–8.5) ------------------------------------------------------
     def league_promoter_add(self, finder_id: str) -> None:
         """Invite a creator (达人) to cooperate; they accept or reject in WeChat."""
