@@ -250,3 +250,29 @@ def test_a_channels_buyer_is_tagged_by_session_and_account_for_marketing(custome
         "视频号:sph3FZbOEY46mAB",
     ]
     assert Attribution.objects.get(order=order).tagged_at is not None
+
+
+def test_a_storefront_checkout_through_a_sharer_link_is_theirs_and_asks_to_freeze_the_funds(
+    customer, address, sku
+):
+    import re
+
+    from wxmall.channels.testing import make_rule
+    from wxmall.orders.models import Order
+    from wxmall.payments.events import wants_profit_sharing
+
+    sharer = make_sharer(nickname="王小明")
+    make_rule(product=sku.product)
+    link = videos.sharer_link(sharer.pk, product_id=sku.product_id)
+    buyer = Client()
+    buyer.force_login(customer)
+    assert buyer.get(f"/l/{link.link.code}").status_code == 302  # sets the wxl cookie
+    page = buyer.get(f"/checkout/?sku={sku.pk}&qty=1").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    placed = buyer.post(
+        "/checkout/", {"sku": sku.pk, "qty": 1, "address": address.pk, "idempotency_key": key}
+    )
+    assert placed.status_code == 302
+    order = Order.objects.get(user=customer)
+    assert Attribution.objects.get(order=order).sharer == sharer
+    assert wants_profit_sharing(order)
