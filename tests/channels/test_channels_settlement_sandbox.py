@@ -169,6 +169,12 @@ def test_a_refund_after_the_split_is_returned_from_a_merchant_receiver(hub, cust
     )
     settle(lambda: Reversal.objects.get(pk=reversal.pk).status != Reversal.Status.RETURNING)
     assert Reversal.objects.get(pk=reversal.pk).status == Reversal.Status.RETURNED
+    status, body = wechatpay.query_return(
+        pay_config(),
+        out_order_no=Commission.objects.get(pk=row.pk).out_order_no,
+        out_return_no=reversal.out_return_no,
+    )
+    assert status == 200 and body["amount"] == reversal.amount  # WeChat holds exactly this return
     actions.query_refund(refund.pk)  # the refund's outcome again: nothing is returned twice
     assert Reversal.objects.filter(commission=row).count() == 1
 

@@ -222,8 +222,19 @@ def apply_transfer(row: Commission, body: dict[str, Any]) -> str:
     return state
 
 
+def apply_return(reversal: Reversal, body: dict[str, Any]) -> str:
+    """A return order (create or query): SUCCESS and FAILED are final; PROCESSING is polled again."""
+    result = str(body.get("result") or "")
+    pending = Reversal.objects.filter(pk=reversal.pk, status=Reversal.Status.RETURNING)
+    if result == "SUCCESS":
+        pending.update(status=Reversal.Status.RETURNED)
+    elif result == "FAILED":
+        pending.update(status=Reversal.Status.FAILED, failure=str(body.get("fail_reason") or "")[:200])
+    return result
+
+
 def poll() -> int:
-    """The beat job: ask WeChat about every attempt still in flight."""
+    """The beat job: ask WeChat about every split, transfer and return still in flight."""
     config, done = pay_config(), 0
     for row in Commission.objects.filter(status=CommissionStatus.SPLITTING).select_related("sharer")[:200]:
         try:
@@ -240,6 +251,19 @@ def poll() -> int:
         except wechatpay.GatewayError:
             continue
         done += 1
+    returning = Reversal.objects.filter(
+        status=Reversal.Status.RETURNING, commission__status=CommissionStatus.SETTLED
+    ).select_related("commission")
+    for reversal in returning[:200]:
+        try:
+            status, body = wechatpay.query_return(
+                config, out_order_no=reversal.commission.out_order_no, out_return_no=reversal.out_return_no
+            )
+        except wechatpay.GatewayError:
+            continue
+        if status == 200:
+            apply_return(reversal, body)
+            done += 1
     return done
 
 
@@ -332,16 +356,7 @@ def _return(reversal_id: int, config) -> Any:
                 status=Reversal.Status.FAILED, failure=f"{exc.code} {exc.message}"[:200]
             )
         raise
-    result = str(body.get("result") or "")
-    if result == "SUCCESS":
-        Reversal.objects.filter(pk=reversal.pk, status=Reversal.Status.RETURNING).update(
-            status=Reversal.Status.RETURNED
-        )
-    elif result == "FAILED":
-        Reversal.objects.filter(pk=reversal.pk, status=Reversal.Status.RETURNING).update(
-            status=Reversal.Status.FAILED, failure=str(body.get("fail_reason") or "")[:200]
-        )
-    return {"result": result}
+    return {"result": apply_return(reversal, body)}
 
 
 def _unfreeze(row: Commission, config) -> Any:

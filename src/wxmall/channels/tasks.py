@@ -49,9 +49,10 @@ def poll_settling() -> int:
     from django.core.exceptions import ImproperlyConfigured
 
     from . import settlement
-    from .models import Commission, CommissionStatus
+    from .models import Commission, CommissionStatus, Reversal
 
-    if not Commission.objects.filter(status=CommissionStatus.SPLITTING).exists():
+    in_flight = Commission.objects.filter(status=CommissionStatus.SPLITTING).exists()
+    if not in_flight and not Reversal.objects.filter(status=Reversal.Status.RETURNING).exists():
         return 0
     try:
         return settlement.poll()

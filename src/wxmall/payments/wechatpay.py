@@ -241,6 +241,12 @@ def return_share(
     )
 
 
+def query_return(config: PayConfig, *, out_order_no: str, out_return_no: str) -> tuple[int, dict[str, Any]]:
+    return _call(
+        client(config).profitsharing_return_query, out_order_no=out_order_no, out_return_no=out_return_no
+    )
+
+
 def unfreeze(
     config: PayConfig, *, transaction_id: str, out_order_no: str, description: str
 ) -> dict[str, Any]:
