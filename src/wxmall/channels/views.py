@@ -6,11 +6,12 @@ challenges. Staff only; every form posts back with a Chinese message and writes 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -77,7 +78,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
         "notices": StaffNotice.objects.filter(read_at__isnull=True).select_related("entry")[:20],
-        "entries": CalendarEntry.objects.filter(starts_at__gte=now - timezone.timedelta(days=1))[:40],
+        "entries": CalendarEntry.objects.filter(starts_at__gte=now - timedelta(days=1))[:40],
         "kinds": EntryKind.choices,
         "sessions": LiveSession.objects.all()[:20],
         "videos": [
@@ -90,7 +91,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "alliance": AllianceItem.objects.select_related("product")[:50],
         "imported": ImportedProduct.objects.all()[:50],
         "promoter_sales": queries.promoter_sales(),
-        "challenges": TopicChallenge.objects.select_related("coupon")[:20],
+        "challenges": TopicChallenge.objects.select_related("coupon").annotate(claimed=Count("claims"))[:20],
         "period": f"{timezone.localdate():%Y-%m}",
     }
     return render(request, "channels/overview.html", context)
