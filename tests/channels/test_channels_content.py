@@ -96,6 +96,16 @@ def test_the_shelf_plan_changes_during_the_session_and_freezes_after(sku, cheap_
     assert session.shelf.count() == 1
 
 
+def test_one_session_per_wechat_live():
+    live.create(title="A", starts_at=timezone.now(), export_id="export/LIVE1")
+    with pytest.raises(DomainError) as duplicate:
+        live.create(title="B", starts_at=timezone.now(), export_id="export/LIVE1")
+    assert duplicate.value.error.code == "channels_live_duplicate"
+    other = live.create(title="C", starts_at=timezone.now())
+    with pytest.raises(DomainError):
+        live.link_export_id(other.pk, "export/LIVE1")
+
+
 def test_session_figures_count_paid_orders_only(customer, address, sku):
     sharer = make_sharer()
     session = live.create(title="直播", starts_at=timezone.now())

@@ -21,7 +21,7 @@ from wxmall.core.errors import DomainError
 from wxmall.wechat import client
 
 from ..errors import ChannelsError
-from ..models import LiveBooking, LiveCoupon, LiveSession, LiveStatus, ShelfItem
+from ..models import CalendarEntry, EntryKind, LiveBooking, LiveCoupon, LiveSession, LiveStatus, ShelfItem
 
 
 def create(
@@ -30,19 +30,20 @@ def create(
     title = (title or "").strip()
     if not title or len(title) > 80 or starts_at is None:
         raise DomainError(ChannelsError.ENTRY_INVALID)
-    from ..models import CalendarEntry, EntryKind
-
-    with transaction.atomic():
-        session = LiveSession.objects.create(
-            title=title,
-            starts_at=starts_at,
-            finder_id=finder_id[:64],
-            export_id=export_id[:128] or None,
-            notice_id=notice_id[:128],
-        )
-        CalendarEntry.objects.get_or_create(
-            kind=EntryKind.LIVE, starts_at=starts_at, title=title[:80], defaults={"live": session}
-        )
+    try:
+        with transaction.atomic():
+            session = LiveSession.objects.create(
+                title=title,
+                starts_at=starts_at,
+                finder_id=finder_id[:64],
+                export_id=export_id[:128] or None,
+                notice_id=notice_id[:128],
+            )
+            CalendarEntry.objects.get_or_create(
+                kind=EntryKind.LIVE, starts_at=starts_at, title=title[:80], defaults={"live": session}
+            )
+    except IntegrityError:  # the same WeChat live, created at the same moment
+        raise DomainError(ChannelsError.LIVE_DUPLICATE) from None
     return session
 
 
@@ -154,6 +155,8 @@ def link_export_id(session_id: int, export_id: str) -> LiveSession:
         raise DomainError(ChannelsError.ENTRY_INVALID)
     with transaction.atomic():
         session = _editable(session_id)
+        if LiveSession.objects.filter(export_id=export_id).exclude(pk=session.pk).exists():
+            raise DomainError(ChannelsError.LIVE_DUPLICATE)
         LiveSession.objects.filter(pk=session.pk).update(export_id=export_id)
         session.export_id = export_id
         return session
