@@ -673,10 +673,22 @@ OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver
 # order was paid. WeChat unfreezes unsplit funds by itself after 30 days, so the window must be shorter.
 CHANNELS_SETTLE_AFTER_SECONDS = env_int("CHANNELS_SETTLE_AFTER_SECONDS", 15 * 24 * 3600, minimum=0)
 if CHANNELS_SETTLE_AFTER_SECONDS >= 30 * 24 * 3600:
-    raise ImproperlyConfigured("CHANNELS_SETTLE_AFTER_SECONDS must be under 30 days (WeChat unfreezes then)")
+    raise _bad(
+        "CHANNELS_SETTLE_AFTER_SECONDS",
+        str(CHANNELS_SETTLE_AFTER_SECONDS),
+        "少于 30 天的秒数（微信 30 天后自动解冻）",
+        "under 30 days in seconds (WeChat unfreezes then)",
+    )
 # The merchant's maximum sharing ratio in 商户平台 (basis points; WeChat's default 30 %): a commission
 # paid by profit sharing is capped at this share of the order.
 CHANNELS_PROFIT_SHARING_MAX_RATIO_BP = env_int("CHANNELS_PROFIT_SHARING_MAX_RATIO_BP", 3000, minimum=1)
+if CHANNELS_PROFIT_SHARING_MAX_RATIO_BP > 10000:
+    raise _bad(
+        "CHANNELS_PROFIT_SHARING_MAX_RATIO_BP",
+        str(CHANNELS_PROFIT_SHARING_MAX_RATIO_BP),
+        "1–10000",
+        "1–10000",
+    )
 # 商家转账 scene enabled in 商户平台 (1000 现金营销 is the one the reference confirms).
 CHANNELS_TRANSFER_SCENE_ID = _env("CHANNELS_TRANSFER_SCENE_ID") or "1000"
 # Content rhythm (Beijing time): review videos Tue/Thu, live on weekend evenings, promotions (name=MM-DD)
@@ -688,7 +700,7 @@ CHANNELS_WARMUP_DAYS = env_int("CHANNELS_WARMUP_DAYS", 3, minimum=0)
 CHANNELS_REMIND_BEFORE_MINUTES = env_int("CHANNELS_REMIND_BEFORE_MINUTES", 60, minimum=1)
 for _name in ("CHANNELS_REVIEW_VIDEO_TIME", "CHANNELS_LIVE_TIME"):
     if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", globals()[_name]):
-        raise ImproperlyConfigured(f"{_name} must be HH:MM")
+        raise _bad(_name, globals()[_name], "HH:MM 格式的时间", "a time as HH:MM")
 # Optional: the staff member's OA openid and template for reminders; the Mini Program subscribe template
 # that reminds followers who booked a live session.
 CHANNELS_STAFF_OPENID = _env("CHANNELS_STAFF_OPENID") or ""
