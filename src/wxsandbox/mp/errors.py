@@ -12,6 +12,10 @@ import secrets
 ERRMSG: dict[int, str] = {
     -1: "system error",
     0: "ok",
+    87014: "risky content",
+    43302: "http method not allowed, please use POST",
+    43104: "appid and openid not match",
+    40129: "invalid scene",
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",
