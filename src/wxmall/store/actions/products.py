@@ -188,6 +188,12 @@ def compliance_problem(product: Product) -> str:
     return ""
 
 
+def on_copy_cleared(sender, subject: str, object_id: str, **kwargs) -> None:
+    """Compliance cleared or approved a product's copy: push it again (it was held while judged)."""
+    if subject == "catalog.product" and object_id.isdigit():
+        queue_product(int(object_id))
+
+
 def _effective(title: str) -> str:
     return "".join(ch for ch in title if ch.isalnum())
 
