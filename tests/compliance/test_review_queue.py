@@ -46,6 +46,10 @@ def test_warning_waits_for_a_person_and_approval_clears_exactly_that_copy(
     assert r.status_code == 302
     item.refresh_from_db()
     assert item.status == ReviewStatus.APPROVED and item.reviewer_id == reviewer.user.pk
+    from wxmall.audit.models import AuditEntry
+
+    entry = AuditEntry.objects.get(action="compliance.approve")
+    assert (entry.actor_id, entry.target_id) == (reviewer.user.pk, str(product.pk))
     assert queries.is_cleared(product)
     product.description = "跳楼价清仓"  # new copy: the approval does not carry over
     product.save()

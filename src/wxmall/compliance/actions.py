@@ -114,14 +114,10 @@ def submit(obj) -> object | None:
 
 
 def _audit(user, action: str, item, summary: str) -> None:
-    """Into the audit log when the audit app is installed (it reaches main separately)."""
-    import importlib
+    from wxmall.audit.actions import record
 
-    try:
-        audit = importlib.import_module("wxmall.audit.actions")
-    except ImportError:
-        return
-    audit.record(user, action, f"{item.subject}:{item.object_id}", summary, {"review_item": item.pk})
+    target = (item.subject, item.object_id, item.title)
+    record(user, action, target, summary, {"review_item": item.pk, "status": item.status})
 
 
 def approve(item_id: int, user, digest: str) -> bool:
