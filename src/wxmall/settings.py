@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
+    "wxmall.privacy",
     "wxmall.officialaccount",
     "wxmall.marketing",
     "wxmall.store",
@@ -479,7 +480,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phone and ID card numbers are masked in every record before it is written (PIPL).
+    "filters": {"personal_data": {"()": "wxmall.core.logging.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers default to INFO with their own handlers; route them through the root's.
     "loggers": {

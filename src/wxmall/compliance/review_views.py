@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,10 +15,11 @@ from django.views.decorators.http import require_POST
 from wxmall.compliance import actions, queries, subjects
 from wxmall.compliance.models import ReviewItem, ReviewStatus
 from wxmall.compliance.views import segments
+from wxmall.core.http import staff_permission_required
 from wxmall.core.validation import CleanCharField
 
 MAX_COPY_CHARS = 20_000
-reviewer_only = permission_required("compliance.review_copy", raise_exception=True)
+reviewer_only = staff_permission_required("compliance.review_copy", what="审核文案")
 
 
 class DecisionForm(forms.Form):
@@ -42,7 +41,6 @@ def _edit_form(item: ReviewItem) -> type[forms.Form]:
     return type("EditForm", (forms.Form,), fields)
 
 
-@staff_member_required
 @reviewer_only
 def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ReviewStatus.PENDING)
@@ -68,7 +66,6 @@ def _marked(item: ReviewItem) -> list[tuple[str, list]]:
     return out
 
 
-@staff_member_required
 @reviewer_only
 def review_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(ReviewItem, pk=item_id)
@@ -96,7 +93,6 @@ def _context(item, subject, edit) -> dict:
 
 
 @require_POST
-@staff_member_required
 @reviewer_only
 def review_decide(request: HttpRequest, item_id: int, decision: str) -> HttpResponse:
     item = get_object_or_404(ReviewItem, pk=item_id)
