@@ -22,3 +22,6 @@ class DataRequest(models.Model):
             ("export_personal_data", "导出用户个人信息"),
             ("erase_personal_data", "删除用户个人信息"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.customer_id}"
