@@ -733,3 +733,18 @@ if COMPLIANCE_MSG_SEC_CHECK_ENABLED and PRODUCTION and not COMPLIANCE_MSG_SEC_OP
     raise _refuse(
         "COMPLIANCE_MSG_SEC_OPENID", "已开启微信内容安全检测但缺少 openid", "msg_sec_check needs an openid"
     )
+
+# --- compliance: copy assistant (drafts pass the scanner before they are offered) -------------------
+# `template` (default) works offline; `http` asks a local model behind an OpenAI-compatible endpoint.
+COMPLIANCE_ASSISTANT_GENERATOR = _env("COMPLIANCE_ASSISTANT_GENERATOR") or "template"
+if COMPLIANCE_ASSISTANT_GENERATOR not in ("template", "http"):
+    raise _bad(
+        "COMPLIANCE_ASSISTANT_GENERATOR",
+        COMPLIANCE_ASSISTANT_GENERATOR,
+        "template 或 http",
+        "template or http",
+    )
+COMPLIANCE_ASSISTANT_URL = _env("COMPLIANCE_ASSISTANT_URL") or "http://127.0.0.1:8080"
+COMPLIANCE_ASSISTANT_MODEL = _env("COMPLIANCE_ASSISTANT_MODEL") or "local"
+COMPLIANCE_ASSISTANT_API_KEY = _env("COMPLIANCE_ASSISTANT_API_KEY") or ""
+COMPLIANCE_ASSISTANT_TIMEOUT_SECONDS = env_float("COMPLIANCE_ASSISTANT_TIMEOUT_SECONDS", 20.0)
