@@ -46,3 +46,18 @@ def test_blocked_copy_never_reaches_the_store(wx_store):
     assert ReviewItem.objects.get(object_id=str(product.pk)).status == ReviewStatus.BLOCKED
     assert StoreProduct.objects.get(product=product).state == SyncState.BLOCKED
     assert not any(c["target"].startswith("/channels/ec/product/add") for c in product_calls(wx_store))
+
+
+def test_a_restricted_category_is_not_pushed_with_the_reason(store, settings):
+    from wxmall.catalog.testing import make_category
+    from wxmall.store.models import ShopType, StoreShop
+
+    StoreShop.objects.filter(pk=store.pk).update(shop_type=ShopType.PERSONAL)
+    product = make_store_product("坚果礼盒 家庭装")
+    product.category = make_category("休闲食品")
+    product.save()
+    from wxmall.store.testing import make_mapping
+
+    make_mapping(product.category)
+    products.start_sync(product.pk)
+    assert "个人店不能经营“食品”类目" in products.push(product.pk)["blocked"]

@@ -37,3 +37,24 @@ def counts() -> dict[str, int]:
 
     rows = ReviewItem.objects.values("status").annotate(n=Count("pk"))
     return {r["status"]: r["n"] for r in rows}
+
+
+def category_problem(product) -> str:
+    """Why `product`'s category may not be sold by this shop ("" when it may)."""
+    from wxmall.compliance import category_rules
+
+    return category_rules.problem(category_rules.category_names(product.category), category_rules.shop_type())
+
+
+def hold_reason(obj) -> str:
+    """Why `obj`'s copy is held, in Chinese for the console (its review status, or the blocking terms)."""
+    subject = subjects.subject_of(obj)
+    if subject is None:
+        return ""
+    item = ReviewItem.objects.filter(subject=subject.label, object_id=str(obj.pk)).first()
+    if item is None or item.digest != subjects.digest(subjects.copy_of(subject, obj)):
+        return "文案待检查"
+    blocking = sorted({h["term"] for h in item.hits if h.get("severity") == "block"})
+    if blocking:
+        return "含禁止用语：" + "、".join(blocking)[:200]
+    return item.get_status_display()
