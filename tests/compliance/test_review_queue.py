@@ -138,8 +138,7 @@ def sec_sandbox(wxsandbox_base_config):
 def tms_on(settings, sec_sandbox):
     from wxsandbox.security.settings import DEFAULT_TMS_SECRET_ID, DEFAULT_TMS_SECRET_KEY
 
-    sec_sandbox.control("DELETE", "security/settings")
-    sec_sandbox.clear_faults()
+    sec_sandbox.reset()  # settings, faults and journal of the module's sandbox
     settings.COMPLIANCE_TMS_ENABLED = True
     settings.COMPLIANCE_TMS_ENDPOINT = sec_sandbox.base_url
     settings.COMPLIANCE_TMS_SECRET_ID = DEFAULT_TMS_SECRET_ID
@@ -218,3 +217,30 @@ def test_msg_sec_check_judges_user_facing_coupon_names(
     )
     product = make_product("轻薄笔记本电脑")  # not user-facing: msg_sec_check alone does not apply
     assert item_of(product).status == ReviewStatus.CLEARED
+
+
+HOSTILE = [
+    "<script>alert('x')</script>出厂价",
+    "'; DROP TABLE compliance_reviewitem; --",
+    "出\u200b厂\u200d价 \u202eevil",
+    "Ｆｕｌｌ　ｗｉｄｔｈ 𠜎𠜱 עברית",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_copy_is_stored_scanned_and_rendered_escaped(reviewer, text):
+    product = make_product("笔记本电脑", description=text)
+    item = item_of(product)
+    assert item.copy["description"] == text  # stored as written
+    page = reviewer.get(f"/console/compliance/review/{item.pk}/").content.decode()
+    assert "<script>alert" not in page
+    listing = reviewer.get(f"/console/compliance/review/?status={item.status}").content.decode()
+    assert "<script>alert" not in listing
+
+
+def test_huge_copy_goes_to_tms_in_pieces(tms_on, db, django_capture_on_commit_callbacks):
+    product = make_product("轻薄笔记本电脑", description="静音散热。" * 4000 + "代开发票")  # 20k characters
+    item = checked(product, django_capture_on_commit_callbacks)
+    assert item.status == ReviewStatus.BLOCKED  # the hit sits in the last piece
+    calls = [e for e in tms_on.journal(direction="in") if e["kind"] == "security.tms"]
+    assert len(calls) == 3

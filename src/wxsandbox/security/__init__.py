@@ -54,3 +54,21 @@ control_routes = [
 def reset(sandbox: Any) -> None:
     """The core reset: forget run-time setting overrides."""
     sec_settings.reset(sandbox)
+
+
+EXAMPLE_TOML = """\
+# Content security: msg_sec_check (WeChat) and TMS TextModeration (Tencent Cloud), all optional.
+[security]
+msg_sec_max_chars = 2500
+msg_sec_per_minute = 4000            # 45009 beyond this per appid
+tms_secret_id = "AKIDwxsandboxTMS00000000000000000000"   # the credentials the hub signs with
+tms_secret_key = "wxsandboxTmsSecretKey0000000000000"
+tms_skew_seconds = 300               # AuthFailure.SignatureExpire beyond this
+tms_biz_types = ["default"]
+
+[security.keywords]                  # msg_sec_check: keyword -> [pass|review|risky, label]
+"赌博" = ["risky", 20006]
+
+[security.tms_keywords]              # TMS: keyword -> [Pass|Review|Block, Label]
+"赌博" = ["Block", "Illegal"]
+"""
