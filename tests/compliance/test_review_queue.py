@@ -244,3 +244,21 @@ def test_huge_copy_goes_to_tms_in_pieces(tms_on, db, django_capture_on_commit_ca
     assert item.status == ReviewStatus.BLOCKED  # the hit sits in the last piece
     calls = [e for e in tms_on.journal(direction="in") if e["kind"] == "security.tms"]
     assert len(calls) == 3
+
+
+def test_a_lost_external_check_is_asked_again(tms_on, db):
+    from datetime import timedelta
+
+    from celery import current_app
+    from django.utils import timezone
+
+    from wxmall.compliance.tasks import recheck_stale
+
+    product = make_product("轻薄笔记本电脑")  # the on_commit dispatch never runs here: the task is "lost"
+    ReviewItem.objects.filter(pk=item_of(product).pk).update(updated_at=timezone.now() - timedelta(minutes=6))
+    current_app.conf.task_always_eager = True
+    try:
+        assert recheck_stale() == 1
+    finally:
+        current_app.conf.task_always_eager = False
+    assert item_of(product).status == ReviewStatus.CLEARED

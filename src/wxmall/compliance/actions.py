@@ -1,8 +1,16 @@
-"""Entry point other apps call before they publish copy."""
+"""Entry point other apps call before they publish copy, and the review queue's state changes."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.utils import timezone
+
+from wxmall.audit.actions import record
+from wxmall.compliance import external, subjects, tasks
+from wxmall.compliance.events import announce_cleared
 from wxmall.compliance.lexicon import Term
+from wxmall.compliance.models import PUBLISHABLE, MerchantTerm, ReviewItem, ReviewStatus
 from wxmall.compliance.scanner import Scanner, Verdict, builtin_scanner
 
 CONTEXTS = (
@@ -21,8 +29,6 @@ CONTEXTS = (
 def _merchant_scanner() -> Scanner | None:
     """The merchant's own words, read per call (a few dozen rows; a small automaton builds in
     microseconds) so an edit in admin applies at once in every process."""
-    from wxmall.compliance.models import MerchantTerm
-
     rows = MerchantTerm.objects.filter(active=True).values_list("term", "severity", "suggestion")[:2000]
     terms = [Term(t, "merchant", sev, sug or "商家自定义禁用词，请改写") for t, sev, sug in rows]
     return Scanner(terms, pinyin=False) if terms else None
@@ -61,16 +67,10 @@ def scan_fields(copy: dict[str, str], context: str) -> list[dict]:
     return hits
 
 
-def submit(obj) -> object | None:
+def submit(obj) -> ReviewItem | None:
     """File `obj`'s current copy (a registered subject) for review and judge it: a blocking hit blocks, a
     warning waits for a person, clean copy is cleared, or checked externally first when a provider is
     on. Unchanged copy keeps its verdict (a person's approval stays). Returns the ReviewItem."""
-    from django.db import transaction
-
-    from wxmall.compliance import external, subjects
-    from wxmall.compliance.events import announce_cleared
-    from wxmall.compliance.models import PUBLISHABLE, ReviewItem, ReviewStatus
-
     subject = subjects.subject_of(obj)
     if subject is None:
         return None
@@ -104,8 +104,6 @@ def submit(obj) -> object | None:
         item.external, item.reason, item.reviewer, item.reviewed_at = [], "", None, None
         item.save()
         if status == ReviewStatus.CHECKING:
-            from wxmall.compliance import tasks
-
             pk = item.pk
             transaction.on_commit(lambda: tasks.check_externally.delay(pk), robust=True)
         elif status == ReviewStatus.CLEARED and not was_publishable:
@@ -114,8 +112,6 @@ def submit(obj) -> object | None:
 
 
 def _audit(user, action: str, item, summary: str) -> None:
-    from wxmall.audit.actions import record
-
     target = (item.subject, item.object_id, item.title)
     record(user, action, target, summary, {"review_item": item.pk, "status": item.status})
 
@@ -123,12 +119,6 @@ def _audit(user, action: str, item, summary: str) -> None:
 def approve(item_id: int, user, digest: str) -> bool:
     """A person approves copy with warnings. Only a pending item, and only the copy they saw (`digest`):
     if it changed meanwhile, nothing happens (False)."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from wxmall.compliance.events import announce_cleared
-    from wxmall.compliance.models import ReviewItem, ReviewStatus
-
     with transaction.atomic():
         done = ReviewItem.objects.filter(pk=item_id, status=ReviewStatus.PENDING, digest=digest).update(
             status=ReviewStatus.APPROVED, reviewer=user, reviewed_at=timezone.now(), reason=""
@@ -141,11 +131,6 @@ def approve(item_id: int, user, digest: str) -> bool:
 
 
 def reject(item_id: int, user, digest: str, reason: str) -> bool:
-    from django.db import transaction
-    from django.utils import timezone
-
-    from wxmall.compliance.models import ReviewItem, ReviewStatus
-
     with transaction.atomic():
         done = ReviewItem.objects.filter(
             pk=item_id, status__in=(ReviewStatus.PENDING, ReviewStatus.CHECKING), digest=digest
@@ -158,15 +143,12 @@ def reject(item_id: int, user, digest: str, reason: str) -> bool:
 
 def edit(item_id: int, user, copy: dict[str, str]):
     """A person rewrites the copy: it is saved on the object (its own validation applies) and judged
-    again from the start. Raises ValidationError (nothing written) or LookupError."""
-    from django.db import transaction
-
-    from wxmall.compliance import subjects
-    from wxmall.compliance.models import ReviewItem
-
+    again from the start. Raises ValidationError (nothing written) or ObjectDoesNotExist."""
     with transaction.atomic():
         item = ReviewItem.objects.select_for_update().get(pk=item_id)
-        subject = subjects.SUBJECTS[item.subject]
+        subject = subjects.SUBJECTS.get(item.subject)
+        if subject is None:
+            raise ObjectDoesNotExist(item.subject)
         obj = subjects.model(subject).objects.select_for_update().get(pk=item.object_id)
         fields = [f for f in subject.fields if f in copy]
         for f in fields:

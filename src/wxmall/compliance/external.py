@@ -7,8 +7,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.db import transaction
 
-from . import tms
+from wxmall.wechat import client
+from wxmall.wechat.config import NotConfigured
+from wxmall.wechat.errors import WeChatError
+
+from . import subjects, tms
+from .events import announce_cleared
+from .models import ReviewItem, ReviewStatus
 
 _RANK = {"pass": 0, "review": 1, "error": 1, "block": 2}
 _TMS = {"Pass": "pass", "Review": "review", "Block": "block"}
@@ -42,10 +49,6 @@ def _tms(text: str, data_id: str) -> External:
 
 
 def _msg_sec_check(text: str) -> External:
-    from wxmall.wechat import client
-    from wxmall.wechat.config import NotConfigured
-    from wxmall.wechat.errors import WeChatError
-
     worst = External("msg_sec_check", "pass")
     try:
         for i in range(0, len(text), MSG_SEC_CHARS):
@@ -79,12 +82,6 @@ def worst(results: list[External]) -> str:
 def record(item_id: int) -> str:
     """Tier 3 for a review item waiting on it (tasks.check_externally): the providers are asked outside
     any transaction; the result lands only if the copy is still the one asked about. Returns the status."""
-    from django.db import transaction
-
-    from wxmall.compliance import subjects
-    from wxmall.compliance.events import announce_cleared
-    from wxmall.compliance.models import ReviewItem, ReviewStatus
-
     item = ReviewItem.objects.filter(pk=item_id, status=ReviewStatus.CHECKING).first()
     if item is None:
         return ""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from wxmall.compliance import subjects
+from django.db.models import Count
+
+from wxmall.compliance import category_rules, external, subjects
+from wxmall.compliance.actions import scan_fields
 from wxmall.compliance.models import PUBLISHABLE, ReviewItem, ReviewStatus
 
 
@@ -10,9 +13,6 @@ def is_cleared(obj) -> bool:
     """True when `obj`'s current copy may reach WeChat: its review item judged exactly this copy and it
     was cleared or approved. Without such an item (copy written around the ORM), only clean copy with no
     external check configured passes."""
-    from wxmall.compliance import external
-    from wxmall.compliance.actions import scan_fields
-
     subject = subjects.subject_of(obj)
     if subject is None:
         return True
@@ -33,16 +33,12 @@ def queue(status: str = ReviewStatus.PENDING, limit: int = 200):
 
 
 def counts() -> dict[str, int]:
-    from django.db.models import Count
-
     rows = ReviewItem.objects.values("status").annotate(n=Count("pk"))
     return {r["status"]: r["n"] for r in rows}
 
 
 def category_problem(product) -> str:
     """Why `product`'s category may not be sold by this shop ("" when it may)."""
-    from wxmall.compliance import category_rules
-
     return category_rules.problem(category_rules.category_names(product.category), category_rules.shop_type())
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -81,7 +81,7 @@ def review_detail(request: HttpRequest, item_id: int) -> HttpResponse:
                 for error in errors:
                     edit.add_error(field if field in edit.fields else None, error)
             return render(request, "compliance/review_detail.html", _context(item, subject, edit), status=400)
-        except LookupError:
+        except ObjectDoesNotExist:
             raise Http404 from None
         messages.success(request, f"已保存并重新检查：{item.get_status_display()}")
         return redirect("compliance:review_detail", item_id=item.pk)
