@@ -27,10 +27,20 @@ class DecisionForm(forms.Form):
     reason = CleanCharField(max_length=500, required=False)
 
 
+def _labels(item: ReviewItem) -> dict[str, str]:
+    """Field name -> its verbose name on the model (people read 商品名称, not title)."""
+    subject = subjects.SUBJECTS.get(item.subject)
+    if subject is None:
+        return {name: name for name in item.copy}
+    meta = subjects.model(subject)._meta
+    return {name: str(meta.get_field(name).verbose_name) for name in item.copy}
+
+
 def _edit_form(item: ReviewItem) -> type[forms.Form]:
+    labels = _labels(item)
     fields = {
         name: CleanCharField(
-            label=name,
+            label=labels[name],
             multiline=True,
             required=False,
             max_length=MAX_COPY_CHARS,
@@ -59,10 +69,10 @@ def _marked(item: ReviewItem) -> list[tuple[str, list]]:
     """(field, pieces) with each field's hits marked; the template escapes every piece."""
     from types import SimpleNamespace
 
-    out = []
+    out, labels = [], _labels(item)
     for name, text in item.copy.items():
         hits = [SimpleNamespace(**h) for h in item.hits if h.get("field") == name]
-        out.append((name, segments(text, sorted(hits, key=lambda h: (h.start, -h.end)))))
+        out.append((labels[name], segments(text, sorted(hits, key=lambda h: (h.start, -h.end)))))
     return out
 
 
@@ -89,7 +99,16 @@ def review_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 def _context(item, subject, edit) -> dict:
-    return {"item": item, "subject": subject, "fields": _marked(item), "edit": edit, "statuses": ReviewStatus}
+    labels = _labels(item)
+    hits = [{**h, "field": labels.get(h.get("field"), h.get("field"))} for h in item.hits]
+    return {
+        "item": item,
+        "subject": subject,
+        "fields": _marked(item),
+        "hits": hits,
+        "edit": edit,
+        "statuses": ReviewStatus,
+    }
 
 
 @require_POST
