@@ -9,7 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from wxmall.compliance import assistant
+from wxmall.compliance import assistant, external
 from wxmall.compliance.actions import check_copy
 from wxmall.core.http import staff_permission_required
 from wxmall.core.validation import CleanCharField
@@ -42,12 +42,17 @@ def segments(text: str, hits) -> list[tuple[str, object]]:
 def live_script(request: HttpRequest) -> HttpResponse:
     form = ScriptForm(request.POST or None)
     verdict = pieces = None
+    externals = []
     if request.method == "POST" and form.is_valid():
         text = form.cleaned_data["script"]
         verdict = check_copy(text, context="live_script")
         pieces = segments(text, verdict.hits)
+        if not verdict.hits:  # clean for the word check: ask external content security when it is on
+            externals = external.check(text, user_facing=False)
     return render(
-        request, "compliance/live_script.html", {"form": form, "verdict": verdict, "pieces": pieces}
+        request,
+        "compliance/live_script.html",
+        {"form": form, "verdict": verdict, "pieces": pieces, "externals": externals},
     )
 
 
