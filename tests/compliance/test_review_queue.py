@@ -262,3 +262,14 @@ def test_a_lost_external_check_is_asked_again(tms_on, db):
     finally:
         current_app.conf.task_always_eager = False
     assert item_of(product).status == ReviewStatus.CLEARED
+
+
+def test_the_demo_signs_with_the_sandboxs_own_tms_credentials(
+    tms_on, settings, db, django_capture_on_commit_callbacks
+):
+    settings.DEMO = True
+    settings.COMPLIANCE_TMS_SECRET_ID = settings.COMPLIANCE_TMS_SECRET_KEY = ""
+    assert (
+        checked(make_product("轻薄笔记本电脑"), django_capture_on_commit_callbacks).status
+        == ReviewStatus.CLEARED
+    )
