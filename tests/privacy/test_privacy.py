@@ -58,6 +58,16 @@ def test_the_database_file_holds_no_plaintext_phone_number(tmp_path, sku):
         pytest.skip("the file check is about the embedded SQLite database")
     customer = make_customer(phone=PHONE)
     _ordered(customer, sku)
+    from wxmall.members_import.models import ImportJob, ImportReject
+
+    job = ImportJob.objects.create(
+        staff=make_customer("importer", is_staff=True),
+        original_name="m.csv",
+        stored_name="x",
+        size=1,
+        file_format="csv",
+    )
+    ImportReject.objects.create(job=job, row_number=1, reason="手机号重复", values=["李四", PHONE])
     copy = tmp_path / "copy.db"
     with connection.cursor() as cursor:
         cursor.execute("VACUUM INTO %s", [str(copy)])  # the test database lives in memory: write it out
@@ -66,6 +76,7 @@ def test_the_database_file_holds_no_plaintext_phone_number(tmp_path, sku):
     for secret in (PHONE, "幸福路 8 号", "李四"):
         assert secret.encode() not in raw and secret.encode("utf-16-le") not in raw
     assert User.objects.get(pk=customer.pk).phone == PHONE  # and it still reads back
+    assert ImportReject.objects.get().values == ["李四", PHONE]
 
 
 def test_logs_mask_phone_and_id_numbers_but_not_order_numbers():
