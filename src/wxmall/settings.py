@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "wxmall.compliance",
     "wxmall.officialaccount",
     "wxmall.marketing",
+    "wxmall.analytics",
     "wxmall.store",
     "wxmall.support",
     "wxmall.members_import",
@@ -571,6 +572,19 @@ OA_NOTIFY_PER_MINUTE = env_int("OA_NOTIFY_PER_MINUTE", 2_000, minimum=1)
 # Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
 MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
 MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS", 5.0)
+# Query parameters a Moments ad appends with its click id (kept with the click on a known link only).
+# Unconfirmed names (WeChat's ad platform documents them per account): hence a setting.
+MARKETING_AD_CLICK_PARAMS = env_list("MARKETING_AD_CLICK_PARAMS", "gdt_vid,qz_gdt,weixinadinfo")
+
+# --- analytics: behaviour events in Parquet, dashboards (wxmall.analytics) --------------------------
+# Ingest appends to a spool file per process here; a beat task turns spools into Parquet parts under
+# ANALYTICS_DIR/events/day=YYYY-MM-DD/ every ANALYTICS_FLUSH_INTERVAL_SECONDS, another compacts a day's parts.
+ANALYTICS_DIR = _env("ANALYTICS_DIR") or str(VAR_DIR / "analytics")
+ANALYTICS_FLUSH_INTERVAL_SECONDS = env_float("ANALYTICS_FLUSH_INTERVAL_SECONDS", 2.0)
+ANALYTICS_COMPACT_INTERVAL_SECONDS = env_float("ANALYTICS_COMPACT_INTERVAL_SECONDS", 600.0)
+# Events accepted per minute per visitor and per client IP (a NAT'ed office shares one IP).
+ANALYTICS_EVENTS_PER_MINUTE_VISITOR = env_int("ANALYTICS_EVENTS_PER_MINUTE_VISITOR", 600, minimum=1)
+ANALYTICS_EVENTS_PER_MINUTE_IP = env_int("ANALYTICS_EVENTS_PER_MINUTE_IP", 6000, minimum=1)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not

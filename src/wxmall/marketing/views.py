@@ -1,11 +1,15 @@
 """The tracked redirect `/l/<code>`: one indexed read, one buffered append, a 302.
 
 The visitor cookie `wxv` (random, a year, HttpOnly) identifies a browser across clicks so first and last
-touch can be kept per visitor; it carries no personal data.
+touch can be kept per visitor; it carries no personal data. The signed touch cookie `wxt` (see `touch`)
+carries the first and last link to the event ingest. A Moments ad's click id (`gdt_vid`, `qz_gdt`,
+`weixinadinfo`: the parameter names in MARKETING_AD_CLICK_PARAMS) is kept with the click only when it
+arrives on a known link; elsewhere it attributes nothing.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -13,15 +17,24 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
-from . import buffer
+from . import buffer, touch
 from .queries import target_of
 
 VISITOR_COOKIE = "wxv"
 VISITOR_MAX_AGE = 365 * 86400
 _VISITOR_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_AD_CLICK_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
-def _visitor(request: HttpRequest) -> tuple[str, bool]:
+def _ad_click_id(request: HttpRequest) -> str:
+    for name in settings.MARKETING_AD_CLICK_PARAMS:
+        value = request.GET.get(name, "")
+        if _AD_CLICK_ID.fullmatch(value):
+            return f"{name}:{value}"
+    return ""
+
+
+def visitor_of(request: HttpRequest) -> tuple[str, bool]:
     value = request.COOKIES.get(VISITOR_COOKIE, "")
     if 16 <= len(value) <= 32 and set(value) <= _VISITOR_CHARS:
         return value, False
@@ -34,20 +47,31 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         return HttpResponse("链接不存在或已失效", status=404, content_type="text/plain; charset=utf-8")
     link_id, target_url = found
-    visitor, new = _visitor(request)
+    visitor, new = visitor_of(request)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
+    now = time.time()
     buffer.push(
         {
             "id": buffer.new_click_id(),
             "link": link_id,
             "visitor": visitor,
-            "at": round(time.time(), 3),
+            "at": round(now, 3),
             "wechat": "MicroMessenger" in user_agent,
             "ua": user_agent[:200],
             "ref": request.META.get("HTTP_REFERER", "")[:300],
+            "ad": _ad_click_id(request),
         }
     )
     response = HttpResponseRedirect(target_url)
+    touched = touch.followed(touch.read(request.COOKIES.get(touch.TOUCH_COOKIE)), link_id, int(now))
+    response.set_cookie(
+        touch.TOUCH_COOKIE,
+        touch.write(touched),
+        max_age=touch.TOUCH_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     if new:
         response.set_cookie(
             VISITOR_COOKIE,

@@ -1,0 +1,121 @@
+"""/api/analytics/events: the storefront's batched behaviour events (sent with sendBeacon).
+
+Anonymous by design (visitors browse before signing in), so guarded otherwise: a same-site Origin only,
+no automated user agents, at most MAX_BATCH events of bounded fields, per-minute quotas per visitor and
+per client address, and server-side order events cannot be claimed. A refused batch writes nothing.
+Visitor, customer, time and attribution come from the request (cookies, session, clock), never from
+the batch."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from ninja import Field, Router, Schema, Status
+
+from wxmall.core.errors import DomainError
+from wxmall.core.net import client_ip
+from wxmall.core.schemas import BODY, errors
+from wxmall.core.validation import Id
+from wxmall.marketing import touch as touches
+from wxmall.marketing.actions import remember_customer
+from wxmall.marketing.views import VISITOR_COOKIE, VISITOR_MAX_AGE, visitor_of
+
+from . import actions
+from .errors import AnalyticsError
+from .models import SERVER_ONLY, EventType
+
+router = Router(tags=["数据分析"])
+
+MAX_BATCH = 50
+MAX_AGE_MS = 10 * 60 * 1000  # an event waits at most this long in the page's queue
+MAX_DWELL_MS = 24 * 3600 * 1000
+BOT_AGENTS = re.compile(
+    r"bot|spider|crawl|slurp|curl|wget|python|httpx|aiohttp|go-http|java/|okhttp|libwww|scrapy|phantomjs",
+    re.IGNORECASE,
+)
+ClientType = Literal[tuple(t.value for t in EventType if t not in SERVER_ONLY)]  # type: ignore[valid-type]
+
+
+class EventIn(Schema):
+    type: ClientType = Field(..., description="事件类型（下单、支付成功只由服务端记录）")
+    path: Annotated[str, Field(pattern=r"^/[\x21-\x7e]{0,299}$")] | None = Field(
+        None, description="页面路径（URL 编码后的 ASCII，最长 300）"
+    )
+    product_id: Id | None = None
+    content_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = Field(
+        None, description="视频、直播或文章 ID"
+    )
+    duration_ms: Annotated[int, Field(strict=True, ge=0, le=MAX_DWELL_MS)] | None = Field(
+        None, description="停留时长（page_leave）"
+    )
+    age_ms: Annotated[int, Field(strict=True, ge=0, le=MAX_AGE_MS)] = Field(
+        0, description="事件发生至上报的毫秒数"
+    )
+
+
+class BatchIn(Schema):
+    events: list[EventIn] = Field(..., min_length=1, description=f"最多 {MAX_BATCH} 个事件")
+
+
+class AcceptedOut(Schema):
+    accepted: int
+
+
+def _same_site(request) -> bool:
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True  # same-origin navigations and old browsers send none; cookies are SameSite=Lax
+    return urlsplit(origin).netloc == request.get_host()
+
+
+@router.post(
+    "/events",
+    response={202: AcceptedOut, **errors(400, 403, 429, *BODY)},
+    summary="上报行为事件（批量，最多 50 个）",
+    description="匿名可调用。跨站来源、自动化程序（爬虫、脚本 User-Agent）返回 403；超出每分钟配额返回 429；"
+    "任何一个事件不合法则整批不记录。访客、时间与来源归因由服务端根据 Cookie 与会话确定。",
+)
+def ingest(request, payload: BatchIn, response: HttpResponse):
+    if len(payload.events) > MAX_BATCH:
+        raise DomainError(AnalyticsError.BATCH_TOO_LARGE, f"单次最多上报 {MAX_BATCH} 个事件")
+    if not _same_site(request):
+        raise DomainError(AnalyticsError.FOREIGN_ORIGIN)
+    agent = request.META.get("HTTP_USER_AGENT", "")
+    if not agent or BOT_AGENTS.search(agent):
+        raise DomainError(AnalyticsError.BOT_REFUSED)
+    visitor, new = visitor_of(request)
+    count = len(payload.events)
+    if not (
+        actions.take_quota(f"v:{visitor}", count, settings.ANALYTICS_EVENTS_PER_MINUTE_VISITOR)
+        and actions.take_quota(f"ip:{client_ip(request)}", count, settings.ANALYTICS_EVENTS_PER_MINUTE_IP)
+    ):
+        raise DomainError(AnalyticsError.EVENTS_RATE_LIMITED)
+    touched = touches.read(request.COOKIES.get(touches.TOUCH_COOKIE))
+    user_id = request.user.pk if request.user.is_authenticated else None
+    if user_id and touched:
+        _remember(user_id, visitor, touched)
+    events = [e.dict(exclude_none=True) for e in payload.events]
+    actions.record(events, actions.Source(visitor=visitor, user_id=user_id, touch=touched))
+    if new:  # the page's later batches, and its links, count as the same visitor
+        response.set_cookie(
+            VISITOR_COOKIE,
+            visitor,
+            max_age=VISITOR_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return Status(202, {"accepted": count})
+
+
+def _remember(user_id: int, visitor: str, touched: touches.Touch) -> None:
+    """Keep the customer's latest touch for order attribution: written only when it changed."""
+    key, value = f"analytics:customer-touch:{user_id}", f"{visitor}:{touched.last_link}:{touched.last_at}"
+    if cache.get(key) != value:
+        remember_customer(user_id, visitor, touched)
+        cache.set(key, value, 3600)

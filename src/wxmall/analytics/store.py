@@ -1,0 +1,210 @@
+"""The event store: spool files → Parquet parts partitioned by day → DuckDB.
+
+Writing. Each process appends JSON lines (one `os.write` per batch, O_APPEND) to its own spool file
+`spool/<host>-<pid>.jsonl`. `flush` (a beat task every ANALYTICS_FLUSH_INTERVAL_SECONDS) renames the
+spools aside, waits until they have been still for SETTLE_SECONDS (a writer that opened one just before
+the rename has finished its line), claims them by a second rename (one flusher wins each), and has
+DuckDB write one Parquet part per day they touch: `events/day=YYYY-MM-DD/p-<id>.parquet`, written to a
+hidden temporary name and renamed into place, so a reader never sees half a file.
+
+Compaction. `compact` merges a day's parts into one `c-<id>.parquet`. It first writes `c-<id>.covers`
+(the parts it replaces), then renames the merged file in, then deletes the parts and the list. A reader
+that lists the directory at any moment counts every event once: a `.covers` only hides parts once its
+merged file exists.
+
+Reading. `connect(start, end)` gives a DuckDB connection with the view `events` over the days asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+
+SETTLE_SECONDS = 1.0
+ABANDONED_SECONDS = 600.0  # a flusher that died holding spools: they are taken up again after this
+MERGE_MIN_PARTS = 2
+
+# Parquet column → DuckDB type. The JSON lines use the same names; absent keys are NULL.
+COLUMNS: dict[str, str] = {
+    "ts": "BIGINT",  # epoch milliseconds, UTC
+    "day": "DATE",  # the shop's calendar day (settings.TIME_ZONE) of `ts`
+    "type": "VARCHAR",
+    "visitor": "VARCHAR",
+    "user_id": "BIGINT",
+    "path": "VARCHAR",
+    "product_id": "BIGINT",
+    "content_id": "VARCHAR",
+    "order_no": "VARCHAR",
+    "amount": "BIGINT",  # fen
+    "duration_ms": "BIGINT",
+    "first_link": "BIGINT",
+    "last_link": "BIGINT",
+}
+_SELECT = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in COLUMNS.items())
+_EMPTY = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in COLUMNS.items())
+
+
+def root() -> Path:
+    return Path(settings.ANALYTICS_DIR)
+
+
+def _dir(name: str) -> Path:
+    path = root() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- writing ------------------------------------------------------------------------------------------
+def append(events: list[dict]) -> None:
+    """Append already validated events (dicts with COLUMNS keys) to this process's spool in one write."""
+    if not events:
+        return
+    data = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
+    path = root() / "spool" / f"{socket.gethostname()}-{os.getpid()}.jsonl"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    except FileNotFoundError:
+        _dir("spool")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, data.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _claim_spools() -> list[Path]:
+    spool = _dir("spool")
+    for live in spool.glob("*.jsonl"):
+        try:
+            os.replace(live, live.with_name(f"{live.stem}.{uuid.uuid4().hex[:12]}.settling"))
+        except FileNotFoundError:
+            continue
+    now, claimed = time.time(), []
+    abandoned = [p for p in spool.glob("*.flushing") if now - p.stat().st_mtime > ABANDONED_SECONDS]
+    for path in sorted(spool.glob("*.settling")) + abandoned:
+        try:
+            if path.suffix == ".settling" and now - path.stat().st_mtime < SETTLE_SECONDS:
+                continue
+            mine = path.with_suffix(".flushing")
+            os.rename(path, mine)  # only one flusher wins each file
+            os.utime(mine)
+        except FileNotFoundError:
+            continue
+        claimed.append(mine)
+    return claimed
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def flush() -> int:
+    """Turn settled spools into Parquet parts; returns the number of events written."""
+    claimed = _claim_spools()
+    if not claimed:
+        return 0
+    con = duckdb.connect()
+    try:
+        columns = "{" + ", ".join(f"'{n}': '{t}'" for n, t in COLUMNS.items()) + "}"
+        con.execute(
+            f"CREATE TEMP TABLE batch AS SELECT {_SELECT} FROM read_json({_sql_list(claimed)},"  # noqa: S608
+            f" format='newline_delimited', columns={columns}, ignore_errors=true)"
+        )
+        written = 0
+        for (day,) in con.execute("SELECT DISTINCT day FROM batch WHERE day IS NOT NULL").fetchall():
+            written += _write_part(con, "SELECT * FROM batch WHERE day = ? ORDER BY ts", [day], day, "p")
+    finally:
+        con.close()
+    for path in claimed:
+        path.unlink(missing_ok=True)
+    return written
+
+
+def _write_part(con, select: str, params: list, day: date, prefix: str) -> int:
+    folder = _dir(f"events/day={day.isoformat()}")
+    name = f"{prefix}-{uuid.uuid4().hex}.parquet"
+    temporary = folder / f".tmp-{name}"
+    con.execute(f"COPY ({select}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)", params)
+    count = con.execute(f"SELECT count(*) FROM read_parquet('{temporary}')").fetchone()[0]  # noqa: S608
+    os.replace(temporary, folder / name)
+    return count
+
+
+# --- compaction ---------------------------------------------------------------------------------------
+def compact(*, min_parts: int = MERGE_MIN_PARTS) -> int:
+    """Merge each day's parts into one file; returns the number of days compacted."""
+    events = root() / "events"
+    done = 0
+    for folder in sorted(events.glob("day=*")) if events.exists() else []:
+        parts = _visible(folder)
+        if len(parts) < min_parts:
+            continue
+        day = date.fromisoformat(folder.name.removeprefix("day="))
+        merged_id = uuid.uuid4().hex
+        covers = folder / f"c-{merged_id}.covers"
+        temporary = folder / f".tmp-c-{merged_id}.covers"
+        temporary.write_text(json.dumps([p.name for p in parts]))
+        os.replace(temporary, covers)
+        con = duckdb.connect()
+        try:
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet({_sql_list(parts)}) ORDER BY ts)"  # noqa: S608
+                f" TO '{folder / f'.tmp-c-{merged_id}.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+        except BaseException:
+            covers.unlink(missing_ok=True)
+            raise
+        finally:
+            con.close()
+        os.replace(folder / f".tmp-c-{merged_id}.parquet", folder / f"c-{merged_id}.parquet")
+        for part in parts:
+            part.unlink(missing_ok=True)
+        covers.unlink(missing_ok=True)
+        done += 1
+    return done
+
+
+# --- reading ------------------------------------------------------------------------------------------
+def _visible(folder: Path) -> list[Path]:
+    """The parts of one day to read: every Parquet file except those a completed merge replaced."""
+    names = {p.name for p in folder.iterdir()}
+    hidden: set[str] = set()
+    for name in names:
+        if name.endswith(".covers") and not name.startswith(".") and name[:-7] + ".parquet" in names:
+            try:
+                hidden.update(json.loads((folder / name).read_text()))
+            except (FileNotFoundError, ValueError):
+                continue  # the merge just finished and removed it, with the parts it listed
+    return sorted(
+        folder / n for n in names if n.endswith(".parquet") and not n.startswith(".") and n not in hidden
+    )
+
+
+def files(start: date, end: date) -> list[Path]:
+    found: list[Path] = []
+    day = start
+    while day <= end:
+        folder = root() / "events" / f"day={day.isoformat()}"
+        if folder.is_dir():
+            found.extend(_visible(folder))
+        day += timedelta(days=1)
+    return found
+
+
+def connect(start: date, end: date) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection whose view `events` holds the events of days start..end."""
+    con = duckdb.connect()
+    paths = files(start, end)
+    if paths:
+        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({_sql_list(paths)})")  # noqa: S608
+    else:
+        con.execute(f"CREATE VIEW events AS SELECT {_EMPTY} WHERE false")  # noqa: S608
+    return con
