@@ -80,7 +80,7 @@ def append(events: list[dict]) -> None:
         os.close(fd)
 
 
-def _claim_spools() -> list[Path]:
+def _claim_spools(settle_seconds: float) -> list[Path]:
     spool = _dir("spool")
     for live in spool.glob("*.jsonl"):
         try:
@@ -91,7 +91,7 @@ def _claim_spools() -> list[Path]:
     abandoned = [p for p in spool.glob("*.flushing") if now - p.stat().st_mtime > ABANDONED_SECONDS]
     for path in sorted(spool.glob("*.settling")) + abandoned:
         try:
-            if path.suffix == ".settling" and now - path.stat().st_mtime < SETTLE_SECONDS:
+            if path.suffix == ".settling" and now - path.stat().st_mtime < settle_seconds:
                 continue
             mine = path.with_suffix(".flushing")
             os.rename(path, mine)  # only one flusher wins each file
@@ -106,9 +106,10 @@ def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
-def flush() -> int:
-    """Turn settled spools into Parquet parts; returns the number of events written."""
-    claimed = _claim_spools()
+def flush(*, settle_seconds: float = SETTLE_SECONDS) -> int:
+    """Turn settled spools into Parquet parts; returns the number of events written. (`settle_seconds`
+    0 is for a single process that knows it is not writing: tests, the benchmark.)"""
+    claimed = _claim_spools(settle_seconds)
     if not claimed:
         return 0
     con = duckdb.connect()
@@ -147,7 +148,6 @@ def compact(*, min_parts: int = MERGE_MIN_PARTS) -> int:
         parts = _visible(folder)
         if len(parts) < min_parts:
             continue
-        day = date.fromisoformat(folder.name.removeprefix("day="))
         merged_id = uuid.uuid4().hex
         covers = folder / f"c-{merged_id}.covers"
         temporary = folder / f".tmp-c-{merged_id}.covers"

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="wxmall.analytics.flush_events", ignore_result=True)
+def flush_events() -> int:
+    from . import store
+
+    return store.flush()
+
+
+@shared_task(name="wxmall.analytics.compact_events", ignore_result=True)
+def compact_events() -> int:
+    from . import store
+
+    return store.compact()
