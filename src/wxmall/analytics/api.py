@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 
 from wxmall.core.errors import DomainError
 from wxmall.core.net import client_ip
@@ -42,9 +43,11 @@ ClientType = Literal[tuple(t.value for t in EventType if t not in SERVER_ONLY)] 
 
 
 class EventIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # a claimed visitor, time or link is refused, not dropped
+
     type: ClientType = Field(..., description="事件类型（下单、支付成功只由服务端记录）")
-    path: Annotated[str, Field(pattern=r"^/[\x21-\x7e]{0,299}$")] | None = Field(
-        None, description="页面路径（URL 编码后的 ASCII，最长 300）"
+    path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9\-._~%!$&()*+,;=:@/?]{0,299}$")] | None = Field(
+        None, description="页面路径与查询串（浏览器编码后的形式，不含引号与尖括号，最长 300）"
     )
     product_id: Id | None = None
     content_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = Field(
@@ -59,6 +62,8 @@ class EventIn(Schema):
 
 
 class BatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     events: list[EventIn] = Field(..., min_length=1, description=f"最多 {MAX_BATCH} 个事件")
 
 
@@ -90,9 +95,10 @@ def ingest(request, payload: BatchIn, response: HttpResponse):
         raise DomainError(AnalyticsError.BOT_REFUSED)
     visitor, new = visitor_of(request)
     count = len(payload.events)
+    # The address first: a flood that rotates visitor ids still spends its address's quota.
     if not (
-        actions.take_quota(f"v:{visitor}", count, settings.ANALYTICS_EVENTS_PER_MINUTE_VISITOR)
-        and actions.take_quota(f"ip:{client_ip(request)}", count, settings.ANALYTICS_EVENTS_PER_MINUTE_IP)
+        actions.take_quota(f"ip:{client_ip(request)}", count, settings.ANALYTICS_EVENTS_PER_MINUTE_IP)
+        and actions.take_quota(f"v:{visitor}", count, settings.ANALYTICS_EVENTS_PER_MINUTE_VISITOR)
     ):
         raise DomainError(AnalyticsError.EVENTS_RATE_LIMITED)
     touched = touches.read(request.COOKIES.get(touches.TOUCH_COOKIE))
