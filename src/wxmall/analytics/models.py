@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from wxmall.core.money import yuan
+
 
 class EventType(models.TextChoices):
     PAGE_VIEW = "page_view", "浏览页面"
@@ -49,3 +51,7 @@ class AdSpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} {self.day}"
+
+    @property
+    def spend_yuan(self) -> str:
+        return yuan(self.spend)

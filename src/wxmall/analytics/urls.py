@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export/<str:table>.csv", views.export, name="export"),
+    path("spend/save/", views.spend_save, name="spend_save"),
+    path("spend/import/", views.spend_import, name="spend_import"),
+]
