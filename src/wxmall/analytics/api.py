@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from wxmall.core.errors import DomainError
-from wxmall.core.net import client_ip
+from wxmall.core.http import client_ip
 from wxmall.core.schemas import BODY, errors
 from wxmall.core.validation import Id
 from wxmall.marketing import touch as touches

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wxmall.accounts.queries import openid_for
 from wxmall.core.errors import DomainError
-from wxmall.core.net import client_ip
+from wxmall.core.http import client_ip
 from wxmall.orders import queries as order_queries
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, queries, wechatpay
