@@ -10,7 +10,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from wxmall.core.errors import DomainError
@@ -44,14 +43,16 @@ def stamp(events: list[dict], source: Source, *, now_ms: int | None = None) -> l
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
     first = source.touch.first_link if source.touch else None
     last = source.touch.last_link if source.touch else None
-    rows = []
+    rows, days = [], {}
     for event in events:
         ts = now_ms - event.pop("age_ms", 0)
+        minute = ts // 60_000  # a zone's day starts on a whole minute: one lookup per minute of the batch
+        day = days.get(minute) or days.setdefault(minute, local_day(ts))
         rows.append(
             event
             | {
                 "ts": ts,
-                "day": local_day(ts),
+                "day": day,
                 "visitor": source.visitor,
                 "user_id": source.user_id,
                 "first_link": first,
@@ -63,19 +64,6 @@ def stamp(events: list[dict], source: Source, *, now_ms: int | None = None) -> l
 
 def record(events: list[dict], source: Source) -> None:
     store.append(stamp(events, source))
-
-
-def take_quota(key: str, count: int, limit: int) -> bool:
-    """Count `count` events against a per-minute window; False when that would pass `limit`. With Redis
-    the increment is atomic; the embedded file cache may let a few extra through under a race."""
-    window = f"analytics:quota:{key}:{int(time.time() // 60)}"
-    cache.add(window, 0, 120)
-    try:
-        used = cache.incr(window, count)
-    except ValueError:  # expired between add and incr
-        cache.set(window, count, 120)
-        used = count
-    return used <= limit
 
 
 def order_event(kind: EventType, order, *, amount: int) -> None:

@@ -7,6 +7,9 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "数据分析"
 
     def ready(self) -> None:
+        from .quota import Quotas
+
+        self.quotas = Quotas()  # this process's event quotas (see `quota`)
         from django.db.models.signals import post_save
 
         from wxmall.orders import hooks

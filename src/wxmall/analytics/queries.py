@@ -77,7 +77,11 @@ class Filters:
 
 
 class Board:
-    """One DuckDB connection over the filtered events (the view `ev`), for one page's charts."""
+    """One DuckDB connection over the filtered events, for one page's charts.
+
+    Opening it reads the events once into `vd`, one row per visitor, day and attribution (a visit's
+    many events collapse into one row: counts, flags, amounts); every chart then reads `vd`, and only
+    the paid orders (`ev` narrowed to order_paid) are read again, for per-customer figures."""
 
     def __init__(self, filters: Filters) -> None:
         self.filters = filters
@@ -101,20 +105,16 @@ class Board:
     def overview(self) -> dict:
         row = self.rows(
             """
-            WITH per AS (
-                SELECT visitor, count(*) FILTER (WHERE type = 'page_view') AS pv
-                FROM ev WHERE visitor IS NOT NULL GROUP BY visitor
-            ), paid AS (
-                SELECT coalesce(CAST(user_id AS VARCHAR), visitor, order_no) AS buyer, count(*) AS n,
-                       sum(amount) AS gmv
+            WITH paid AS (
+                SELECT coalesce(CAST(user_id AS VARCHAR), visitor, order_no) AS buyer, count(*) AS n
                 FROM ev WHERE type = 'order_paid' GROUP BY buyer
             )
-            SELECT (SELECT count(*) FROM per) AS uv, (SELECT coalesce(sum(pv), 0) FROM per) AS pv,
-                   (SELECT count(DISTINCT order_no) FROM ev WHERE type = 'order_placed') AS orders,
-                   (SELECT coalesce(sum(n), 0) FROM paid) AS paid_orders,
-                   (SELECT coalesce(sum(gmv), 0) FROM paid) AS gmv,
+            SELECT (SELECT count(DISTINCT visitor) FROM vd) AS uv,
+                   coalesce(sum(pv), 0) AS pv, coalesce(sum(placed), 0) AS orders,
+                   coalesce(sum(paid_orders), 0) AS paid_orders, coalesce(sum(gmv), 0) AS gmv,
                    (SELECT count(*) FROM paid) AS buyers,
                    (SELECT count(*) FROM paid WHERE n >= 2) AS repeat_buyers
+            FROM vd
             """
         )[0]
         row = {k: int(v) for k, v in row.items()}
@@ -129,15 +129,14 @@ class Board:
         rows = self.rows(
             f"""
             WITH per AS (
-                SELECT channel, {column} AS key, visitor,
-                       count(*) FILTER (WHERE type = 'page_view') AS pv,
-                       bool_or(type = 'order_placed') AS ordered, bool_or(type = 'order_paid') AS paid,
-                       coalesce(sum(amount) FILTER (WHERE type = 'order_paid'), 0) AS gmv,
-                       count(*) FILTER (WHERE type = 'order_paid') AS paid_orders
-                FROM ev {f"WHERE {where}" if where else ""} GROUP BY ALL
+                SELECT {column} AS key, any_value(channel) AS channel, visitor, sum(pv) AS pv,
+                       bool_or(placed > 0) AS ordered, bool_or(paid_orders > 0) AS paid,
+                       sum(gmv) AS gmv, sum(paid_orders) AS paid_orders
+                FROM vd {f"WHERE {where}" if where else ""} GROUP BY {column}, visitor
             )
             SELECT key, any_value(channel) AS channel, count(visitor) AS uv, sum(pv) AS pv,
-                   count(visitor) FILTER (WHERE ordered) AS ordering, count(visitor) FILTER (WHERE paid) AS paying,
+                   count(visitor) FILTER (WHERE ordered) AS ordering,
+                   count(visitor) FILTER (WHERE paid) AS paying,
                    sum(paid_orders) AS paid_orders, sum(gmv) AS gmv
             FROM per GROUP BY key ORDER BY gmv DESC, uv DESC, key LIMIT {int(limit)}
             """  # noqa: S608 - fixed column names and a fixed `where` from this module
@@ -178,45 +177,38 @@ class Board:
                 },
             )
             row.update(spend=s["spend"], impressions=s["impressions"], clicks=s["clicks"])
-        for row in rows.values():
+        dwell = {
+            r["campaign"]: r["dwell"]
+            for r in self.rows(
+                "SELECT campaign, sum(dwell_ms) / sum(leaves) AS dwell FROM vd WHERE leaves > 0 GROUP BY campaign"
+            )
+        }
+        for key, row in rows.items():
             row.setdefault("spend", 0)
             row.setdefault("impressions", 0)
             row.setdefault("clicks", 0)
             row["roi"] = ratio(row["gmv"], row["spend"])
             row["ctr"] = ratio(row["clicks"], row["impressions"])
-        dwell = {
-            r["campaign"]: r["dwell"]
-            for r in self.rows(
-                "SELECT campaign, avg(duration_ms) AS dwell FROM ev WHERE type = 'page_leave'"
-                " AND duration_ms IS NOT NULL GROUP BY campaign"
-            )
-        }
-        for key, row in rows.items():
             row["dwell_ms"] = int(dwell[key]) if dwell.get(key) is not None else None
         return sorted(rows.values(), key=lambda r: (-r["gmv"], -r["spend"], r["key"]))
 
     def contents(self, channels: tuple[str, ...]) -> list[dict]:
         """Per video / live session / article (the content id of its links): visits, views, orders, GMV."""
         listed = ", ".join(f"'{c}'" for c in channels)
-        rows = self.by("content", where=f"channel IN ({listed}) AND content <> ''")
         views = {
-            r["content_id"]: int(r["n"])
+            r["key"]: int(r["views"])
             for r in self.rows(
-                "SELECT content_id, count(*) AS n FROM ev WHERE type IN ('video_view', 'live_view')"
-                " AND content_id IS NOT NULL GROUP BY content_id"
+                f"SELECT content AS key, sum(views) AS views FROM vd WHERE channel IN ({listed}) GROUP BY content"  # noqa: S608
             )
         }
-        for row in rows:
+        found = self.by("content", where=f"channel IN ({listed}) AND content <> ''")
+        for row in found:
             row["views"] = views.get(row["key"], 0)
-        return rows
+        return found
 
     def daily(self) -> list[dict]:
         rows = self.rows(
-            """
-            SELECT day, count(DISTINCT visitor) AS uv, count(*) FILTER (WHERE type = 'page_view') AS pv,
-                   coalesce(sum(amount) FILTER (WHERE type = 'order_paid'), 0) AS gmv
-            FROM ev GROUP BY day ORDER BY day
-            """
+            "SELECT day, count(DISTINCT visitor) AS uv, sum(pv) AS pv, sum(gmv) AS gmv FROM vd GROUP BY day ORDER BY day"
         )
         return [
             {"day": r["day"].isoformat(), "uv": int(r["uv"]), "pv": int(r["pv"]), "gmv": int(r["gmv"])}
@@ -224,10 +216,10 @@ class Board:
         ]
 
     def funnel(self) -> list[dict]:
-        steps = ", ".join(f"bool_or(type = '{t}') AS {t}" for t, _ in FUNNEL)
+        steps = ", ".join(f"bool_or({t}) AS {t}" for t, _ in FUNNEL)
         counts = ", ".join(f"count(*) FILTER (WHERE {t}) AS {t}" for t, _ in FUNNEL)
         row = self.rows(
-            f"WITH per AS (SELECT visitor, {steps} FROM ev WHERE visitor IS NOT NULL GROUP BY visitor)"  # noqa: S608
+            f"WITH per AS (SELECT visitor, {steps} FROM vd WHERE visitor IS NOT NULL GROUP BY visitor)"  # noqa: S608
             f" SELECT {counts} FROM per"
         )[0]
         top = int(row[FUNNEL[0][0]] or 0)
@@ -244,7 +236,7 @@ class Board:
     def retention(self) -> list[dict]:
         rows = self.rows(
             f"""
-            WITH v AS (SELECT DISTINCT visitor, day FROM ev WHERE visitor IS NOT NULL),
+            WITH v AS (SELECT DISTINCT visitor, day FROM vd WHERE visitor IS NOT NULL),
                  f AS (SELECT visitor, min(day) AS cohort FROM v GROUP BY visitor)
             SELECT f.cohort, date_diff('day', f.cohort, v.day) AS n, count(*) AS visitors
             FROM v JOIN f USING (visitor)
@@ -266,8 +258,12 @@ class Board:
         ]
 
 
+_FLAGS = ", ".join(f"bool_or(type = '{t}') AS {t}" for t, _ in FUNNEL)
+
+
 def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
-    """The events of the range joined to their links (and narrowed to a channel), as the view `ev`."""
+    """The events of the range joined to their links (and narrowed to a channel) as the view `ev`, and
+    collapsed per visitor, day and attribution into the table `vd`."""
     for attempt in range(2):
         con = store.connect(filters.start, filters.end)
         try:
@@ -288,7 +284,20 @@ def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
                 ) {f"WHERE channel = '{channel}'" if channel else ""}
                 """  # noqa: S608 - a fixed column name; the channel is quoted (and checked by the view)
             )
-            con.execute("SELECT count(*) FROM events LIMIT 1").fetchone()  # opens the files now
+            con.execute(
+                f"""
+                CREATE TEMP TABLE vd AS
+                SELECT day, visitor, channel, campaign, content, {_FLAGS},
+                       count(*) FILTER (WHERE type = 'page_view') AS pv,
+                       count(*) FILTER (WHERE type = 'order_placed') AS placed,
+                       count(*) FILTER (WHERE type = 'order_paid') AS paid_orders,
+                       coalesce(sum(amount) FILTER (WHERE type = 'order_paid'), 0) AS gmv,
+                       count(*) FILTER (WHERE type IN ('video_view', 'live_view')) AS views,
+                       count(duration_ms) FILTER (WHERE type = 'page_leave') AS leaves,
+                       coalesce(sum(duration_ms) FILTER (WHERE type = 'page_leave'), 0) AS dwell_ms
+                FROM ev GROUP BY day, visitor, channel, campaign, content
+                """  # noqa: S608 - fixed SQL
+            )
             return con
         except duckdb.IOException:
             con.close()
