@@ -49,14 +49,11 @@ VIDEO_CHANNELS = ("channels_video", "live")
 AD_CHANNEL = "moments_ad"
 ARTICLE_CHANNELS = ("article", "oa_article")
 DIMENSIONS = {"channel": "channel", "campaign": "campaign", "content": "content"}
-FUNNEL = [
-    ("page_view", "浏览页面"),
-    ("product_view", "浏览商品"),
-    ("add_to_cart", "加入购物车"),
-    ("checkout", "进入结算"),
-    ("order_placed", "下单"),
-    ("order_paid", "支付成功"),
-]
+FUNNEL = list(
+    zip(
+        store.VISIT_FLAGS, ["浏览页面", "浏览商品", "加入购物车", "进入结算", "下单", "支付成功"], strict=True
+    )
+)
 RETENTION_DAYS = 7
 
 
@@ -79,9 +76,8 @@ class Filters:
 class Board:
     """One DuckDB connection over the filtered events, for one page's charts.
 
-    Opening it reads the events once into `vd`, one row per visitor, day and attribution (a visit's
-    many events collapse into one row: counts, flags, amounts); every chart then reads `vd`, and only
-    the paid orders (`ev` narrowed to order_paid) are read again, for per-customer figures."""
+    Charts read `vd`, the store's rollups (one row per visitor, day and touch); only the per-customer
+    figures read events (`ev`, paid orders only)."""
 
     def __init__(self, filters: Filters) -> None:
         self.filters = filters
@@ -258,12 +254,8 @@ class Board:
         ]
 
 
-_FLAGS = ", ".join(f"bool_or(type = '{t}') AS {t}" for t, _ in FUNNEL)
-
-
 def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
-    """The events of the range joined to their links (and narrowed to a channel) as the view `ev`, and
-    collapsed per visitor, day and attribution into the table `vd`."""
+    """The events (`ev`) and visits (`vd`) of the range joined to their links, narrowed to a channel."""
     for attempt in range(2):
         con = store.connect(filters.start, filters.end)
         try:
@@ -274,30 +266,19 @@ def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
             if links:
                 con.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", links)
             link_column = "first_link" if filters.model == "first" else "last_link"
-            channel = filters.channel.replace("'", "''")
-            con.execute(
-                f"""
-                CREATE TEMP VIEW ev AS SELECT * FROM (
-                    SELECT e.*, coalesce(nullif(l.channel, ''), '{DIRECT}') AS channel,
-                           coalesce(l.campaign, '') AS campaign, coalesce(l.content, '') AS content
-                    FROM events e LEFT JOIN links l ON l.id = e.{link_column}
-                ) {f"WHERE channel = '{channel}'" if channel else ""}
-                """  # noqa: S608 - a fixed column name; the channel is quoted (and checked by the view)
-            )
-            con.execute(
-                f"""
-                CREATE TEMP TABLE vd AS
-                SELECT day, visitor, channel, campaign, content, {_FLAGS},
-                       count(*) FILTER (WHERE type = 'page_view') AS pv,
-                       count(*) FILTER (WHERE type = 'order_placed') AS placed,
-                       count(*) FILTER (WHERE type = 'order_paid') AS paid_orders,
-                       coalesce(sum(amount) FILTER (WHERE type = 'order_paid'), 0) AS gmv,
-                       count(*) FILTER (WHERE type IN ('video_view', 'live_view')) AS views,
-                       count(duration_ms) FILTER (WHERE type = 'page_leave') AS leaves,
-                       coalesce(sum(duration_ms) FILTER (WHERE type = 'page_leave'), 0) AS dwell_ms
-                FROM ev GROUP BY day, visitor, channel, campaign, content
-                """  # noqa: S608 - fixed SQL
-            )
+            quoted = filters.channel.replace("'", "''")
+            channel = f"WHERE channel = '{quoted}'" if filters.channel else ""
+            for view, source in (("ev", "events"), ("vd", "visits")):
+                con.execute(
+                    f"""
+                    CREATE TEMP VIEW {view} AS SELECT * FROM (
+                        SELECT e.*, coalesce(nullif(l.channel, ''), '{DIRECT}') AS channel,
+                               coalesce(l.campaign, '') AS campaign, coalesce(l.content, '') AS content
+                        FROM {source} e LEFT JOIN links l ON l.id = e.{link_column}
+                    ) {channel}
+                    """  # noqa: S608 - fixed names and a quoted channel
+                )
+            con.execute("SELECT count(*) FROM ev LIMIT 1").fetchone()  # open the files now (see below)
             return con
         except duckdb.IOException:
             con.close()

@@ -12,7 +12,13 @@ Compaction. `compact` merges a day's parts into one `c-<id>.parquet`. It first w
 that lists the directory at any moment counts every event once: a `.covers` only hides parts once its
 merged file exists.
 
-Reading. `connect(start, end)` gives a DuckDB connection with the view `events` over the days asked for.
+Rollups. Beside every part (flushed or merged) lies `<part>.visits`, the same events collapsed to one
+row per visitor, day and touch (flags per funnel step, counts, amounts), written before the part is
+renamed in, so a visible part always has it. Dashboards read the rollups: about one row per visit
+instead of one per event.
+
+Reading. `connect(start, end)` gives a DuckDB connection with the views `events` (one row per event)
+and `visits` (the rollups) over the days asked for.
 """
 
 from __future__ import annotations
@@ -48,6 +54,21 @@ COLUMNS: dict[str, str] = {
     "first_link": "BIGINT",
     "last_link": "BIGINT",
 }
+# The funnel's steps: each a boolean column of a visit ("did this visit have one").
+VISIT_FLAGS = ("page_view", "product_view", "add_to_cart", "checkout", "order_placed", "order_paid")
+_ROLLUP = (
+    "SELECT day, visitor, first_link, last_link, "
+    + ", ".join(f"bool_or(type = '{t}') AS {t}" for t in VISIT_FLAGS)
+    + """,
+       count(*) FILTER (WHERE type = 'page_view') AS pv,
+       count(*) FILTER (WHERE type = 'order_placed') AS placed,
+       count(*) FILTER (WHERE type = 'order_paid') AS paid_orders,
+       coalesce(sum(amount) FILTER (WHERE type = 'order_paid'), 0) AS gmv,
+       count(*) FILTER (WHERE type IN ('video_view', 'live_view')) AS views,
+       count(duration_ms) FILTER (WHERE type = 'page_leave') AS leaves,
+       coalesce(sum(duration_ms) FILTER (WHERE type = 'page_leave'), 0) AS dwell_ms
+    FROM ({source}) GROUP BY day, visitor, first_link, last_link"""
+)
 _SELECT = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in COLUMNS.items())
 _EMPTY = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in COLUMNS.items())
 
@@ -131,12 +152,19 @@ def flush(*, settle_seconds: float = SETTLE_SECONDS) -> int:
 
 def _write_part(con, select: str, params: list, day: date, prefix: str) -> int:
     folder = _dir(f"events/day={day.isoformat()}")
-    name = f"{prefix}-{uuid.uuid4().hex}.parquet"
-    temporary = folder / f".tmp-{name}"
+    name = f"{prefix}-{uuid.uuid4().hex}"
+    _publish(con, select, params, folder, name)
+    return con.execute(f"SELECT count(*) FROM read_parquet('{folder / name}.parquet')").fetchone()[0]  # noqa: S608
+
+
+def _publish(con, select: str, params: list, folder: Path, name: str) -> None:
+    """Write `select` as `folder/name.parquet` and its rollup `name.visits`, the part last (atomically)."""
+    temporary = folder / f".tmp-{name}.parquet"
     con.execute(f"COPY ({select}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)", params)
-    count = con.execute(f"SELECT count(*) FROM read_parquet('{temporary}')").fetchone()[0]  # noqa: S608
-    os.replace(temporary, folder / name)
-    return count
+    rollup = _ROLLUP.format(source=f"SELECT * FROM read_parquet('{temporary}')")
+    con.execute(f"COPY ({rollup}) TO '{folder / f'.tmp-{name}.visits'}' (FORMAT parquet, COMPRESSION zstd)")
+    os.replace(folder / f".tmp-{name}.visits", folder / f"{name}.visits")
+    os.replace(temporary, folder / f"{name}.parquet")
 
 
 # --- compaction ---------------------------------------------------------------------------------------
@@ -155,18 +183,16 @@ def compact(*, min_parts: int = MERGE_MIN_PARTS) -> int:
         os.replace(temporary, covers)
         con = duckdb.connect()
         try:
-            con.execute(
-                f"COPY (SELECT * FROM read_parquet({_sql_list(parts)}) ORDER BY ts)"  # noqa: S608
-                f" TO '{folder / f'.tmp-c-{merged_id}.parquet'}' (FORMAT parquet, COMPRESSION zstd)"
-            )
+            merged = f"SELECT * FROM read_parquet({_sql_list(parts)}) ORDER BY ts"  # noqa: S608
+            _publish(con, merged, [], folder, f"c-{merged_id}")
         except BaseException:
             covers.unlink(missing_ok=True)
             raise
         finally:
             con.close()
-        os.replace(folder / f".tmp-c-{merged_id}.parquet", folder / f"c-{merged_id}.parquet")
         for part in parts:
             part.unlink(missing_ok=True)
+            part.with_suffix(".visits").unlink(missing_ok=True)
         covers.unlink(missing_ok=True)
         done += 1
     return done
@@ -200,11 +226,22 @@ def files(start: date, end: date) -> list[Path]:
 
 
 def connect(start: date, end: date) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection whose view `events` holds the events of days start..end."""
+    """An in-memory DuckDB connection with the views `events` and `visits` over days start..end. A
+    part without its rollup (written by hand, say) is rolled up on the fly."""
     con = duckdb.connect()
     paths = files(start, end)
-    if paths:
-        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({_sql_list(paths)})")  # noqa: S608
-    else:
-        con.execute(f"CREATE VIEW events AS SELECT {_EMPTY} WHERE false")  # noqa: S608
+    events = f"SELECT * FROM read_parquet({_sql_list(paths)})" if paths else f"SELECT {_EMPTY} WHERE false"
+    con.execute(f"CREATE VIEW events AS {events}")
+    rolled = [p for p in paths if p.with_suffix(".visits").exists()]
+    raw = [p for p in paths if p not in rolled]
+    sources = (
+        [f"SELECT * FROM read_parquet({_sql_list([p.with_suffix('.visits') for p in rolled])})"]
+        if rolled
+        else []
+    )
+    if raw or not rolled:
+        sources.append(
+            _ROLLUP.format(source=f"SELECT * FROM read_parquet({_sql_list(raw)})" if raw else events)
+        )
+    con.execute("CREATE VIEW visits AS " + " UNION ALL BY NAME ".join(sources))
     return con
