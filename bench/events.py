@@ -176,10 +176,6 @@ def main() -> int:
 
         def beat() -> None:
             while not stop.wait(settings.ANALYTICS_FLUSH_INTERVAL_SECONDS):
-                env.get("ANALYTICS_FLUSH_INTERVAL_SECONDS")
-                and float(env["ANALYTICS_FLUSH_INTERVAL_SECONDS"])
-                or 2.0
-            ):
                 store.flush()
 
         flusher = threading.Thread(target=beat, daemon=True)
