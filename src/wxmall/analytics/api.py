@@ -66,7 +66,9 @@ class EventIn(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[EventIn] = Field(..., min_length=1, description=f"最多 {MAX_BATCH} 个事件")
+    events: list[EventIn] = Field(
+        ..., min_length=1, max_length=MAX_BATCH, description=f"最多 {MAX_BATCH} 个事件"
+    )
 
 
 class AcceptedOut(Schema):
@@ -88,8 +90,6 @@ def _same_site(request) -> bool:
     "任何一个事件不合法则整批不记录。访客、时间与来源归因由服务端根据 Cookie 与会话确定。",
 )
 def ingest(request, payload: BatchIn, response: HttpResponse):
-    if len(payload.events) > MAX_BATCH:
-        raise DomainError(AnalyticsError.BATCH_TOO_LARGE, f"单次最多上报 {MAX_BATCH} 个事件")
     if not _same_site(request):
         raise DomainError(AnalyticsError.FOREIGN_ORIGIN)
     agent = request.META.get("HTTP_USER_AGENT", "")

@@ -2,7 +2,6 @@ from wxmall.core.errors import ErrorCode
 
 
 class AnalyticsError(ErrorCode):
-    BATCH_TOO_LARGE = ("events_batch_too_large", 400, "单次上报的事件过多")
     FOREIGN_ORIGIN = ("events_foreign_origin", 403, "只接受本站页面上报的事件")
     BOT_REFUSED = ("events_bot_refused", 403, "自动化程序的访问不计入统计")
     EVENTS_RATE_LIMITED = ("events_rate_limited", 429, "事件上报过于频繁，请稍后再试")

@@ -76,8 +76,7 @@ class Filters:
 class Board:
     """One DuckDB connection over the filtered events, for one page's charts.
 
-    Charts read `vd`, the store's rollups (one row per visitor, day and touch); only the per-customer
-    figures read events (`ev`, paid orders only)."""
+    Charts read `vd`, the store's rollups (one row per visitor, day and touch), never the events."""
 
     def __init__(self, filters: Filters) -> None:
         self.filters = filters
@@ -102,8 +101,8 @@ class Board:
         row = self.rows(
             """
             WITH paid AS (
-                SELECT coalesce(CAST(user_id AS VARCHAR), visitor, order_no) AS buyer, count(*) AS n
-                FROM ev WHERE type = 'order_paid' GROUP BY buyer
+                SELECT coalesce(CAST(buyer AS VARCHAR), visitor) AS who, sum(paid_orders) AS n
+                FROM vd WHERE paid_orders > 0 GROUP BY who
             )
             SELECT (SELECT count(DISTINCT visitor) FROM vd) AS uv,
                    coalesce(sum(pv), 0) AS pv, coalesce(sum(placed), 0) AS orders,
@@ -255,7 +254,7 @@ class Board:
 
 
 def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
-    """The events (`ev`) and visits (`vd`) of the range joined to their links, narrowed to a channel."""
+    """The visits of the range joined to their links and narrowed to a channel, as the view `vd`."""
     for attempt in range(2):
         con = store.connect(filters.start, filters.end)
         try:
@@ -268,17 +267,16 @@ def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
             link_column = "first_link" if filters.model == "first" else "last_link"
             quoted = filters.channel.replace("'", "''")
             channel = f"WHERE channel = '{quoted}'" if filters.channel else ""
-            for view, source in (("ev", "events"), ("vd", "visits")):
-                con.execute(
-                    f"""
-                    CREATE TEMP VIEW {view} AS SELECT * FROM (
-                        SELECT e.*, coalesce(nullif(l.channel, ''), '{DIRECT}') AS channel,
-                               coalesce(l.campaign, '') AS campaign, coalesce(l.content, '') AS content
-                        FROM {source} e LEFT JOIN links l ON l.id = e.{link_column}
-                    ) {channel}
-                    """  # noqa: S608 - fixed names and a quoted channel
-                )
-            con.execute("SELECT count(*) FROM ev LIMIT 1").fetchone()  # open the files now (see below)
+            con.execute(
+                f"""
+                CREATE TEMP VIEW vd AS SELECT * FROM (
+                    SELECT v.*, coalesce(nullif(l.channel, ''), '{DIRECT}') AS channel,
+                           coalesce(l.campaign, '') AS campaign, coalesce(l.content, '') AS content
+                    FROM visits v LEFT JOIN links l ON l.id = v.{link_column}
+                ) {channel}
+                """  # noqa: S608 - fixed names and a quoted channel
+            )
+            con.execute("SELECT count(*) FROM events").fetchone()  # opens every file now, inside the retry
             return con
         except duckdb.IOException:
             con.close()

@@ -64,6 +64,7 @@ _ROLLUP = (
        count(*) FILTER (WHERE type = 'order_placed') AS placed,
        count(*) FILTER (WHERE type = 'order_paid') AS paid_orders,
        coalesce(sum(amount) FILTER (WHERE type = 'order_paid'), 0) AS gmv,
+       max(user_id) FILTER (WHERE type = 'order_paid') AS buyer,
        count(*) FILTER (WHERE type IN ('video_view', 'live_view')) AS views,
        count(duration_ms) FILTER (WHERE type = 'page_leave') AS leaves,
        coalesce(sum(duration_ms) FILTER (WHERE type = 'page_leave'), 0) AS dwell_ms
