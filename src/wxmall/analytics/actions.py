@@ -14,6 +14,7 @@ from django.db import transaction
 
 from wxmall.core.errors import DomainError
 from wxmall.core.money import parse_yuan
+from wxmall.marketing.models import OrderTouch
 from wxmall.marketing.touch import Touch
 
 from . import store
@@ -69,8 +70,6 @@ def record(events: list[dict], source: Source) -> None:
 def order_event(kind: EventType, order, *, amount: int) -> None:
     """A server-side event for `order`, spooled once its transaction commits (a rolled back placement
     or payment leaves no event behind)."""
-    from wxmall.marketing.models import OrderTouch
-
     touch = OrderTouch.objects.filter(order_id=order.pk).first()
     row = {
         "type": str(kind),
