@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AdSpend
+from .models import AdSpend, Experiment
 
 
 @admin.register(AdSpend)
@@ -9,3 +9,14 @@ class AdSpendAdmin(admin.ModelAdmin):
     list_filter = ("campaign",)
     search_fields = ("campaign",)
     date_hierarchy = "day"
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "variants", "status", "winner", "created_at")
+    list_filter = ("status",)
+    search_fields = ("key", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A running test's key and variants are its assignment: changing them would reshuffle visitors.
+        return ("key", "variants", "status", "winner") if obj else ("status", "winner")

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from ninja import Path as PathEx
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,9 +28,9 @@ from wxmall.marketing import touch as touches
 from wxmall.marketing.actions import remember_customer
 from wxmall.marketing.views import VISITOR_COOKIE, VISITOR_MAX_AGE, visitor_of
 
-from . import actions
+from . import actions, experiments
 from .errors import AnalyticsError
-from .models import SERVER_ONLY, EventType
+from .models import SERVER_ONLY, EventType, Experiment
 
 router = Router(tags=["数据分析"])
 
@@ -90,13 +91,37 @@ def _same_site(request) -> bool:
     "任何一个事件不合法则整批不记录。访客、时间与来源归因由服务端根据 Cookie 与会话确定。",
 )
 def ingest(request, payload: BatchIn, response: HttpResponse):
+    source = _admit(request, response, len(payload.events))
+    actions.record([e.model_dump(exclude_none=True) for e in payload.events], source)
+    return Status(202, {"accepted": len(payload.events)})
+
+
+class VariantOut(Schema):
+    variant: str
+
+
+@router.post(
+    "/experiments/{key}/exposure",
+    response={200: VariantOut, **errors(400, 403, 404, 429)},
+    summary="取得 A/B 实验版本并记录曝光",
+    description="同一访客总是得到同一版本；实验进行中时记录一次曝光。已停止的实验返回对照组，已全量的返回全量版本（均不记录）。",
+)
+def exposure(request, key: Annotated[str, PathEx(pattern=r"^[a-z0-9_-]{1,40}$")], response: HttpResponse):
+    experiment = Experiment.objects.filter(key=key).first()
+    if experiment is None:
+        raise DomainError(AnalyticsError.EXPERIMENT_NOT_FOUND)
+    return {"variant": experiments.expose(experiment, _admit(request, response, 1))}
+
+
+def _admit(request, response: HttpResponse, count: int) -> actions.Source:
+    """Refuse foreign origins, automated agents and floods; then who is sending, as the server knows it
+    (a first-time browser gets its visitor cookie on `response`)."""
     if not _same_site(request):
         raise DomainError(AnalyticsError.FOREIGN_ORIGIN)
     agent = request.META.get("HTTP_USER_AGENT", "")
     if not agent or BOT_AGENTS.search(agent):
         raise DomainError(AnalyticsError.BOT_REFUSED)
     visitor, new = visitor_of(request)
-    count = len(payload.events)
     quotas = apps.get_app_config("analytics").quotas
     # The address first: a flood that rotates visitor ids still spends its address's quota.
     if not (
@@ -108,8 +133,6 @@ def ingest(request, payload: BatchIn, response: HttpResponse):
     user_id = request.user.pk if request.user.is_authenticated else None
     if user_id and touched:
         _remember(user_id, visitor, touched)
-    events = [e.model_dump(exclude_none=True) for e in payload.events]
-    actions.record(events, actions.Source(visitor=visitor, user_id=user_id, touch=touched))
     if new:  # the page's later batches, and its links, count as the same visitor
         response.set_cookie(
             VISITOR_COOKIE,
@@ -119,7 +142,7 @@ def ingest(request, payload: BatchIn, response: HttpResponse):
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
-    return Status(202, {"accepted": count})
+    return actions.Source(visitor=visitor, user_id=user_id, touch=touched)
 
 
 def _remember(user_id: int, visitor: str, touched: touches.Touch) -> None:

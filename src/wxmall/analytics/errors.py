@@ -6,3 +6,6 @@ class AnalyticsError(ErrorCode):
     BOT_REFUSED = ("events_bot_refused", 403, "自动化程序的访问不计入统计")
     EVENTS_RATE_LIMITED = ("events_rate_limited", 429, "事件上报过于频繁，请稍后再试")
     BAD_SPEND_FILE = ("ad_spend_bad_file", 400, "广告花费文件格式不正确")
+    EXPERIMENT_NOT_FOUND = ("experiment_not_found", 404, "实验不存在")
+    EXPERIMENT_NOT_RUNNING = ("experiment_not_running", 409, "实验已停止或已全量")
+    UNKNOWN_VARIANT = ("experiment_unknown_variant", 400, "实验没有这个版本")

@@ -3,10 +3,14 @@ Events themselves live in Parquet files (see `store`), never in this database.""
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
 from django.db.models import Q
 
 from wxmall.core.money import yuan
+
+VARIANT = re.compile(r"[A-Za-z0-9_]{1,16}")
 
 
 class EventType(models.TextChoices):
@@ -23,9 +27,10 @@ class EventType(models.TextChoices):
     # Server-side only: a batch claiming them is refused.
     ORDER_PLACED = "order_placed", "下单"
     ORDER_PAID = "order_paid", "支付成功"
+    EXPOSURE = "exposure", "实验曝光"  # content_id = "<experiment key>:<variant>"
 
 
-SERVER_ONLY = frozenset({EventType.ORDER_PLACED, EventType.ORDER_PAID})
+SERVER_ONLY = frozenset({EventType.ORDER_PLACED, EventType.ORDER_PAID, EventType.EXPOSURE})
 
 
 class AdSpend(models.Model):
@@ -55,3 +60,48 @@ class AdSpend(models.Model):
     @property
     def spend_yuan(self) -> str:
         return yuan(self.spend)
+
+
+class ExperimentStatus(models.TextChoices):
+    RUNNING = "running", "进行中"
+    STOPPED = "stopped", "已停止"  # everyone sees the control (the first variant)
+    SHIPPED = "shipped", "已全量"  # everyone sees the winner
+
+
+class Experiment(models.Model):
+    """An A/B test on a landing page or copy: each visitor is assigned a variant by a hash of the key and
+    their visitor id (the same answer in every process, for ever), and each assignment shown while the
+    test runs is logged as an exposure event. The first variant is the control."""
+
+    key = models.SlugField("标识", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=60)
+    variants = models.JSONField("版本", default=list, help_text='例如 ["A", "B"]，第一个为对照组')
+    status = models.CharField(
+        "状态", max_length=16, choices=ExperimentStatus.choices, default=ExperimentStatus.RUNNING
+    )
+    winner = models.CharField("全量版本", max_length=16, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "A/B 实验"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="shipped", winner__gt="") | (~Q(status="shipped") & Q(winner="")),
+                name="experiment_winner_iff_shipped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not (
+            isinstance(self.variants, list)
+            and 2 <= len(self.variants) <= 4
+            and all(isinstance(v, str) and VARIANT.fullmatch(v) for v in self.variants)
+            and len(set(self.variants)) == len(self.variants)
+        ):
+            raise ValidationError({"variants": "应为 2 至 4 个不同的版本名（字母、数字、下划线，最长 16）"})

@@ -8,4 +8,6 @@ urlpatterns = [
     path("export/<str:table>.csv", views.export, name="export"),
     path("spend/save/", views.spend_save, name="spend_save"),
     path("spend/import/", views.spend_import, name="spend_import"),
+    path("experiments/", views.experiment_list, name="experiments"),
+    path("experiments/<int:experiment_id>/decide/", views.experiment_decide, name="experiment_decide"),
 ]

@@ -21,8 +21,8 @@ from wxmall.core.errors import DomainError
 from wxmall.core.money import parse_yuan, yuan
 from wxmall.members_import.cleaning import safe_cell
 
-from . import actions, queries
-from .models import AdSpend
+from . import actions, experiments, queries
+from .models import AdSpend, Experiment
 
 ECHARTS = "echarts/echarts.min.js"
 DEFAULT_DAYS = 7
@@ -274,3 +274,51 @@ def spend_import(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
     return _back(request)
+
+
+# --- A/B tests ----------------------------------------------------------------------------------------
+@staff_member_required
+@require_GET
+def experiment_list(request: HttpRequest) -> HttpResponse:
+    filters, problems = _filters(request)
+    for problem in problems:
+        messages.error(request, problem)
+    rows = []
+    for experiment in Experiment.objects.all()[:50]:
+        arms = experiments.results(experiment, filters.start, filters.end)
+        rows.append(
+            {
+                "experiment": experiment,
+                "arms": [
+                    {
+                        "arm": arm,
+                        "rate": _percent(arm.rate),
+                        "z": "—" if arm.z is None else f"{arm.z:.2f}",
+                        "p": "—" if arm.p_value is None else f"{arm.p_value:.4f}",
+                    }
+                    for arm in arms
+                ],
+            }
+        )
+    return render(
+        request,
+        "analytics/experiments.html",
+        {"filters": filters, "rows": rows, "query": request.GET.urlencode()},
+    )
+
+
+@staff_member_required
+@permission_required("analytics.change_experiment", raise_exception=True)
+@require_POST
+def experiment_decide(request: HttpRequest, experiment_id: int) -> HttpResponse:
+    try:
+        if request.POST.get("decision") == "stop":
+            experiments.stop(experiment_id)
+            messages.success(request, "实验已停止，所有访客看到对照组")
+        else:
+            variant = request.POST.get("variant", "")
+            experiments.ship(experiment_id, variant)
+            messages.success(request, f"已全量版本 {variant}")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("analytics:experiments"))
