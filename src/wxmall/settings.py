@@ -338,6 +338,11 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
+# A backlog (a burst of payments) is split into this many partitions relayed by as many worker processes
+# at once; SQLite has one writer, so it stays at 1 there.
+OUTBOX_RELAY_PARALLEL = env_int(
+    "OUTBOX_RELAY_PARALLEL", 1 if "sqlite" in DATABASES["default"]["ENGINE"] else 2, minimum=1
+)
 # After a commit that wrote outbox rows the relay is kicked at the end of this window, once per window
 # for the whole deployment (0: a kick per transaction, at once).
 OUTBOX_KICK_WINDOW_SECONDS = env_float("OUTBOX_KICK_WINDOW_SECONDS", 0.1)
