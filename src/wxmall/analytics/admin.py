@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AdSpend, Experiment
+from .models import AdSpend, Experiment, Rollout
 
 
 @admin.register(AdSpend)
@@ -20,3 +20,13 @@ class ExperimentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A running test's key and variants are its assignment: changing them would reshuffle visitors.
         return ("key", "variants", "status", "winner") if obj else ("status", "winner")
+
+
+@admin.register(Rollout)
+class RolloutAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "segment", "percent", "updated_at")
+    list_filter = ("segment",)
+    search_fields = ("key", "name")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("key",) if obj else ()  # the key is the hash seed: renaming would reshuffle everyone

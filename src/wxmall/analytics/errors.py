@@ -9,3 +9,5 @@ class AnalyticsError(ErrorCode):
     EXPERIMENT_NOT_FOUND = ("experiment_not_found", 404, "实验不存在")
     EXPERIMENT_NOT_RUNNING = ("experiment_not_running", 409, "实验已停止或已全量")
     UNKNOWN_VARIANT = ("experiment_unknown_variant", 400, "实验没有这个版本")
+    ROLLOUT_NOT_FOUND = ("rollout_not_found", 404, "灰度发布不存在")
+    BAD_ROLLOUT_PERCENT = ("rollout_bad_percent", 400, "比例应为 0 至 100 的整数")

@@ -105,3 +105,34 @@ class Experiment(models.Model):
             and len(set(self.variants)) == len(self.variants)
         ):
             raise ValidationError({"variants": "应为 2 至 4 个不同的版本名（字母、数字、下划线，最长 16）"})
+
+
+class RolloutSegment(models.TextChoices):
+    EVERYONE = "everyone", "所有访客"
+    CUSTOMERS = "customers", "已登录顾客"
+    NEW_CUSTOMERS = "new_customers", "未下过单的顾客"
+    STAFF = "staff", "员工"
+
+
+class Rollout(models.Model):
+    """A grey release (灰度发布): a feature on for `percent`% of a segment, by the same hash as the A/B
+    tests (a customer by their id, an anonymous visitor by the visitor id), so widening from 10% to 30%
+    keeps the first 10% in. 0% is rolled back, 100% fully released."""
+
+    key = models.SlugField("标识", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=60)
+    segment = models.CharField(
+        "人群", max_length=16, choices=RolloutSegment.choices, default=RolloutSegment.EVERYONE
+    )
+    percent = models.PositiveSmallIntegerField("比例(%)", default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "灰度发布"
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__lte=100), name="rollout_percent_at_most_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.percent}%"

@@ -21,8 +21,9 @@ from wxmall.core.errors import DomainError
 from wxmall.core.money import parse_yuan, yuan
 from wxmall.members_import.cleaning import safe_cell
 
-from . import actions, experiments, queries
-from .models import AdSpend, Experiment
+from . import actions, experiments, queries, rollouts
+from .errors import AnalyticsError
+from .models import AdSpend, Experiment, Rollout
 
 ECHARTS = "echarts/echarts.min.js"
 DEFAULT_DAYS = 7
@@ -322,3 +323,25 @@ def experiment_decide(request: HttpRequest, experiment_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(reverse("analytics:experiments"))
+
+
+# --- grey release -------------------------------------------------------------------------------------
+@staff_member_required
+@require_GET
+def rollout_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "analytics/rollouts.html", {"rollouts": Rollout.objects.all()[:100]})
+
+
+@staff_member_required
+@permission_required("analytics.change_rollout", raise_exception=True)
+@require_POST
+def rollout_set(request: HttpRequest, rollout_id: int) -> HttpResponse:
+    value = request.POST.get("percent", "").strip()
+    try:
+        if not value.isdigit() or len(value) > 3:
+            raise DomainError(AnalyticsError.BAD_ROLLOUT_PERCENT)
+        rollouts.set_percent(rollout_id, int(value))
+        messages.success(request, f"已调整为 {int(value)}%（{rollouts.CACHE_SECONDS} 秒内全部生效）")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("analytics:rollouts"))
