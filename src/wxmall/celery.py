@@ -92,6 +92,11 @@ def beat_schedule() -> dict:
             "schedule": settings.ANALYTICS_COMPACT_INTERVAL_SECONDS,
             "options": {"expires": settings.ANALYTICS_COMPACT_INTERVAL_SECONDS},
         },
+        "analytics-check-alerts": {
+            "task": "wxmall.analytics.check_alerts",  # success rates below threshold notify staff
+            "schedule": settings.ALERT_CHECK_INTERVAL_SECONDS,
+            "options": {"expires": settings.ALERT_CHECK_INTERVAL_SECONDS},
+        },
         "marketing-flush-clicks": {
             "task": "wxmall.marketing.flush_clicks",  # buffered redirect clicks into the database
             "schedule": settings.MARKETING_FLUSH_INTERVAL_SECONDS,

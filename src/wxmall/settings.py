@@ -591,6 +591,13 @@ ANALYTICS_COMPACT_INTERVAL_SECONDS = env_float("ANALYTICS_COMPACT_INTERVAL_SECON
 # Events accepted per minute per visitor and per client IP (a NAT'ed office shares one IP).
 ANALYTICS_EVENTS_PER_MINUTE_VISITOR = env_int("ANALYTICS_EVENTS_PER_MINUTE_VISITOR", 600, minimum=1)
 ANALYTICS_EVENTS_PER_MINUTE_IP = env_int("ANALYTICS_EVENTS_PER_MINUTE_IP", 6000, minimum=1)
+# Prometheus /metrics: off unless a token is set (scrapers send "Authorization: Bearer <token>").
+METRICS_TOKEN = _env("METRICS_TOKEN") or ""
+# A WeChat API or outbox destination below this success rate over 5 minutes (with at least
+# ALERT_MIN_CALLS calls) raises an alert to staff, checked every ALERT_CHECK_INTERVAL_SECONDS.
+ALERT_SUCCESS_RATIO = env_float("ALERT_SUCCESS_RATIO", 0.95)
+ALERT_MIN_CALLS = env_int("ALERT_MIN_CALLS", 20, minimum=1)
+ALERT_CHECK_INTERVAL_SECONDS = env_float("ALERT_CHECK_INTERVAL_SECONDS", 60.0)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not

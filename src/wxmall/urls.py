@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
 
+from wxmall.analytics import monitoring
 from wxmall.api import api
 from wxmall.support import callback as support_callback
 
@@ -13,6 +14,7 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("console/audit/", include("wxmall.audit.urls")),

@@ -136,3 +136,27 @@ class Rollout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.percent}%"
+
+
+class Alert(models.Model):
+    """A success rate below its threshold (a WeChat API or an outbox destination), open until it
+    recovers. At most one open alert per subject (the partial unique constraint), so a check that runs
+    every minute raises it once."""
+
+    subject = models.CharField("对象", max_length=100)  # "wechat_api:<api>" or "outbox:<destination>"
+    success_rate = models.FloatField("成功率")
+    calls = models.PositiveIntegerField("调用次数")
+    raised_at = models.DateTimeField("告警时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("恢复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "稳定性告警"
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject"], condition=Q(resolved_at__isnull=True), name="one_open_alert_per_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.success_rate:.1%}"

@@ -286,7 +286,7 @@ def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
 
 
 # --- stability (from the operational database: outbox deliveries and WeChat API calls) ----------------
-def _bounds(filters: Filters) -> tuple[datetime, datetime]:
+def day_bounds(filters: Filters) -> tuple[datetime, datetime]:
     zone = ZoneInfo(settings.TIME_ZONE)
     return (
         datetime.combine(filters.start, time.min, zone),
@@ -294,9 +294,9 @@ def _bounds(filters: Filters) -> tuple[datetime, datetime]:
     )
 
 
-def wechat_api_rates(filters: Filters) -> list[dict]:
+def wechat_api_rates(start: datetime, end: datetime) -> list[dict]:
     rows = (
-        ApiCallStat.objects.filter(minute__gte=_bounds(filters)[0], minute__lt=_bounds(filters)[1])
+        ApiCallStat.objects.filter(minute__gte=start, minute__lt=end)
         .values("api")
         .annotate(calls=Sum("calls"), ok=Sum("ok"), latency=Sum("latency_ms_sum"))
         .order_by("api")
@@ -314,8 +314,7 @@ def wechat_api_rates(filters: Filters) -> list[dict]:
     ]
 
 
-def outbox_rates(filters: Filters) -> list[dict]:
-    start, end = _bounds(filters)
+def outbox_rates(start: datetime, end: datetime) -> list[dict]:
     rows = (
         DeliveryAttempt.objects.filter(at__gte=start, at__lt=end)
         .values("destination")

@@ -15,3 +15,10 @@ def compact_events() -> int:
     from . import store
 
     return store.compact()
+
+
+@shared_task(name="wxmall.analytics.check_alerts", ignore_result=True)
+def check_alerts() -> tuple[int, int]:
+    from . import monitoring
+
+    return monitoring.check_alerts()

@@ -23,7 +23,7 @@ from wxmall.members_import.cleaning import safe_cell
 
 from . import actions, experiments, queries, rollouts
 from .errors import AnalyticsError
-from .models import AdSpend, Experiment, Rollout
+from .models import AdSpend, Alert, Experiment, Rollout
 
 ECHARTS = "echarts/echarts.min.js"
 DEFAULT_DAYS = 7
@@ -132,15 +132,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "funnel": [s | {"shown": _percent(s["of_first"])} for s in funnel],
             "retention": [c | {"shown": [_percent(rate) for rate in c["rates"]]} for c in retention],
             "api_rates": [
-                r | {"shown": _percent(r["success_rate"])} for r in queries.wechat_api_rates(filters)
+                r | {"shown": _percent(r["success_rate"])}
+                for r in queries.wechat_api_rates(*queries.day_bounds(filters))
             ],
             "outbox_rates": [
-                r | {"shown": _percent(r["success_rate"])} for r in queries.outbox_rates(filters)
+                r | {"shown": _percent(r["success_rate"])}
+                for r in queries.outbox_rates(*queries.day_bounds(filters))
             ],
             "retention_days": range(queries.RETENTION_DAYS + 1),
             "chart": chart,
             "echarts_available": finders.find(ECHARTS) is not None,
             "echarts_path": ECHARTS,
+            "alerts": Alert.objects.filter(resolved_at__isnull=True)[:20],
             "spend_rows": AdSpend.objects.filter(day__range=(filters.start, filters.end))[:100],
         },
     )
