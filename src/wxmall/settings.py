@@ -695,6 +695,10 @@ MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
 MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)
 
+# Each web worker loads jieba's dictionary and builds the FAQ bot's indexes when it starts (wsgi.py), so the
+# first message after a deploy answers within WeChat's 5 s.
+SUPPORT_BOT_WARM_ON_START = env_bool("SUPPORT_BOT_WARM_ON_START", True)
+
 # --- customer service: hand-off to 微信客服 (WeCom kf), owned by support ------------------------------
 # Optional: with WECOM_CORP_ID empty the console offers no WeCom hand-off. WECOM_KF_SECRET is the secret
 # of the self-built app allowed to call the kf API; WECOM_KF_OPEN_KFID the kf account (wk…) conversations
