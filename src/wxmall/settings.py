@@ -581,6 +581,8 @@ MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS",
 # Query parameters a Moments ad appends with its click id (kept with the click on a known link only).
 # Unconfirmed names (WeChat's ad platform documents them per account): hence a setting.
 MARKETING_AD_CLICK_PARAMS = env_list("MARKETING_AD_CLICK_PARAMS", "gdt_vid,qz_gdt,weixinadinfo")
+# A CJK font for QR posters (Debian: fonts-wqy-microhei); without it posters use Pillow's default font.
+MARKETING_POSTER_FONT = _env("MARKETING_POSTER_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 # --- analytics: behaviour events in Parquet, dashboards (wxmall.analytics) --------------------------
 # Ingest appends to a spool file per process here; a beat task turns spools into Parquet parts under

@@ -22,6 +22,7 @@ urlpatterns = [
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
     path("console/analytics/", include("wxmall.analytics.urls")),
+    path("console/marketing/", include("wxmall.marketing.console_urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),

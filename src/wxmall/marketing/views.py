@@ -1,4 +1,5 @@
-"""The tracked redirect `/l/<code>`: one indexed read, one buffered append, a 302.
+"""The tracked redirect `/l/<code>`: one indexed read, one buffered append, a 302 (and, for staff, a
+link's QR poster).
 
 The visitor cookie `wxv` (random, a year, HttpOnly) identifies a browser across clicks so first and last
 touch can be kept per visitor; it carries no personal data. The signed touch cookie `wxt` (see `touch`)
@@ -14,10 +15,14 @@ import secrets
 import time
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
-from . import buffer, touch
+from wxmall.catalog.models import Product
+
+from . import buffer, posters, touch
+from .models import Link
 from .queries import target_of
 
 VISITOR_COOKIE = "wxv"
@@ -81,4 +86,28 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
+    return response
+
+
+@staff_member_required
+@require_GET
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The QR poster of a link (PNG); `?product=<id>` puts that product's picture, title and price on it."""
+    link = Link.objects.filter(code=code[:16]).first()
+    if link is None:
+        return HttpResponse("链接不存在", status=404, content_type="text/plain; charset=utf-8")
+    product_id, product = request.GET.get("product", ""), None
+    if product_id:
+        if not (product_id.isdigit() and len(product_id) < 19):
+            return HttpResponse("商品编号不正确", status=400, content_type="text/plain; charset=utf-8")
+        product = Product.objects.filter(pk=int(product_id)).first()
+        if product is None:
+            return HttpResponse("商品不存在", status=404, content_type="text/plain; charset=utf-8")
+    png = (
+        posters.poster_png(link, title=product.title, price=product.min_price or None, image=product.cover)
+        if product
+        else posters.poster_png(link, title=link.name or link.code)
+    )
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="poster-{link.code}.png"'
     return response
