@@ -92,6 +92,11 @@ def beat_schedule() -> dict:
             "schedule": settings.ANALYTICS_COMPACT_INTERVAL_SECONDS,
             "options": {"expires": settings.ANALYTICS_COMPACT_INTERVAL_SECONDS},
         },
+        "analytics-refresh-recommendations": {
+            "task": "wxmall.analytics.refresh_recommendations",  # "bought together" from paid orders
+            "schedule": 86400.0,
+            "options": {"expires": 3600},
+        },
         "analytics-check-alerts": {
             "task": "wxmall.analytics.check_alerts",  # success rates below threshold notify staff
             "schedule": settings.ALERT_CHECK_INTERVAL_SECONDS,

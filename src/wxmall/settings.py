@@ -593,6 +593,9 @@ ANALYTICS_COMPACT_INTERVAL_SECONDS = env_float("ANALYTICS_COMPACT_INTERVAL_SECON
 # Events accepted per minute per visitor and per client IP (a NAT'ed office shares one IP).
 ANALYTICS_EVENTS_PER_MINUTE_VISITOR = env_int("ANALYTICS_EVENTS_PER_MINUTE_VISITOR", 600, minimum=1)
 ANALYTICS_EVENTS_PER_MINUTE_IP = env_int("ANALYTICS_EVENTS_PER_MINUTE_IP", 6000, minimum=1)
+# "Bought together" recommendations: paid orders of the last N days, at most M partners per product.
+RECOMMENDATION_WINDOW_DAYS = env_int("RECOMMENDATION_WINDOW_DAYS", 180, minimum=1)
+RECOMMENDATIONS_PER_PRODUCT = env_int("RECOMMENDATIONS_PER_PRODUCT", 6, minimum=1)
 # Prometheus /metrics: off unless a token is set (scrapers send "Authorization: Bearer <token>").
 METRICS_TOKEN = _env("METRICS_TOKEN") or ""
 # A WeChat API or outbox destination below this success rate over 5 minutes (with at least

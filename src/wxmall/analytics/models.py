@@ -24,6 +24,8 @@ class EventType(models.TextChoices):
     VIDEO_VIEW = "video_view", "观看视频"
     LIVE_VIEW = "live_view", "观看直播"
     PAGE_LEAVE = "page_leave", "离开页面"  # carries the dwell time
+    RECOMMENDATION_VIEW = "rec_view", "看到推荐"  # product_id: the recommended product
+    RECOMMENDATION_CLICK = "rec_click", "点击推荐"
     # Server-side only: a batch claiming them is refused.
     ORDER_PLACED = "order_placed", "下单"
     ORDER_PAID = "order_paid", "支付成功"
@@ -160,3 +162,26 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.success_rate:.1%}"
+
+
+class Recommendation(models.Model):
+    """ "Bought together": `recommended` was in `support` paid orders with `product`, refreshed by a
+    scheduled job (`recommendations.refresh`), at most RECOMMENDATIONS_PER_PRODUCT per product."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    recommended = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="+")
+    support = models.PositiveIntegerField("共同购买订单数")
+    rank = models.PositiveSmallIntegerField("排序")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "商品推荐"
+        ordering = ["product", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "recommended"], name="one_recommendation_per_pair"),
+            models.CheckConstraint(
+                condition=~Q(product=models.F("recommended")), name="recommend_another_product"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} → {self.recommended_id}"

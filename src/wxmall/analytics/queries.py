@@ -118,6 +118,15 @@ class Board:
         row["repurchase_rate"] = ratio(row["repeat_buyers"], row["buyers"])
         return row
 
+    def recommendation_ctr(self) -> dict:
+        """Views and clicks of "bought together" products (events, not visits: the rollup has neither)."""
+        row = self.rows(
+            "SELECT count(*) FILTER (WHERE type = 'rec_view') AS views,"
+            " count(*) FILTER (WHERE type = 'rec_click') AS clicks FROM events WHERE type IN ('rec_view', 'rec_click')"
+        )[0]
+        views, clicks = int(row["views"]), int(row["clicks"])
+        return {"views": views, "clicks": clicks, "ctr": ratio(clicks, views)}
+
     def by(self, dimension: str, *, where: str = "", limit: int = 50) -> list[dict]:
         """UV, PV, conversion and GMV per channel / campaign / content (`where` narrows, fixed SQL only)."""
         column = DIMENSIONS[dimension]

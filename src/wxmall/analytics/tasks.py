@@ -22,3 +22,10 @@ def check_alerts() -> tuple[int, int]:
     from . import monitoring
 
     return monitoring.check_alerts()
+
+
+@shared_task(name="wxmall.analytics.refresh_recommendations", ignore_result=True)
+def refresh_recommendations() -> int:
+    from . import recommendations
+
+    return recommendations.refresh()

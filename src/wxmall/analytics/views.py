@@ -95,6 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         funnel = board.funnel()
         retention = board.retention()
         daily = board.daily()
+        recommended = board.recommendation_ctr()
     chart = {
         "days": [d["day"] for d in daily],
         "uv": [d["uv"] for d in daily],
@@ -124,6 +125,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ("客单价 AOV", "¥" + _money(overview["aov"])),
                 ("ARPU", "¥" + _money(overview["arpu"])),
                 ("复购率", _percent(overview["repurchase_rate"])),
+                ("推荐点击率", _percent(recommended["ctr"])),
             ],
             "channels": _shown(channels),
             "campaigns": _shown(campaigns),
