@@ -1,5 +1,6 @@
-"""Console pages: the dashboards (date range, channel and attribution filters), their CSV exports, and
-ad spend entered by hand or imported from a CSV. Staff only; changing spend needs its permission."""
+"""Console pages: the dashboards (date range, channel and attribution filters), their CSV exports, ad
+spend entered by hand or imported from a CSV, A/B test results with stop / ship, and grey releases.
+Staff only; every change needs its model's permission."""
 
 from __future__ import annotations
 
