@@ -7,6 +7,10 @@ the rename has finished its line), claims them by a second rename (one flusher w
 DuckDB write one Parquet part per day they touch: `events/day=YYYY-MM-DD/p-<id>.parquet`, written to a
 hidden temporary name and renamed into place, so a reader never sees half a file.
 
+A flusher that dies after renaming a part in but before deleting its spools leaves them to be flushed
+again after ABANDONED_SECONDS: those events are then counted twice (the window is two renames and an
+unlink wide). Losing events is never the failure mode.
+
 Compaction. `compact` merges a day's parts into one `c-<id>.parquet`. It first writes `c-<id>.covers`
 (the parts it replaces), then renames the merged file in, then deletes the parts and the list. A reader
 that lists the directory at any moment counts every event once: a `.covers` only hides parts once its
