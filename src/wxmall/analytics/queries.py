@@ -135,13 +135,15 @@ class Board:
             WITH per AS (
                 SELECT {column} AS key, any_value(channel) AS channel, visitor, sum(pv) AS pv,
                        bool_or(placed > 0) AS ordered, bool_or(paid_orders > 0) AS paid,
-                       sum(gmv) AS gmv, sum(paid_orders) AS paid_orders
+                       sum(gmv) AS gmv, sum(paid_orders) AS paid_orders,
+                       sum(leaves) AS leaves, sum(dwell_ms) AS dwell_ms
                 FROM vd {f"WHERE {where}" if where else ""} GROUP BY {column}, visitor
             )
             SELECT key, any_value(channel) AS channel, count(visitor) AS uv, sum(pv) AS pv,
                    count(visitor) FILTER (WHERE ordered) AS ordering,
                    count(visitor) FILTER (WHERE paid) AS paying,
-                   sum(paid_orders) AS paid_orders, sum(gmv) AS gmv
+                   sum(paid_orders) AS paid_orders, sum(gmv) AS gmv,
+                   sum(dwell_ms) / nullif(sum(leaves), 0) AS dwell
             FROM per GROUP BY key ORDER BY gmv DESC, uv DESC, key LIMIT {int(limit)}
             """  # noqa: S608 - fixed column names and a fixed `where` from this module
         )
@@ -181,19 +183,13 @@ class Board:
                 },
             )
             row.update(spend=s["spend"], impressions=s["impressions"], clicks=s["clicks"])
-        dwell = {
-            r["campaign"]: r["dwell"]
-            for r in self.rows(
-                "SELECT campaign, sum(dwell_ms) / sum(leaves) AS dwell FROM vd WHERE leaves > 0 GROUP BY campaign"
-            )
-        }
-        for key, row in rows.items():
+        for row in rows.values():
             row.setdefault("spend", 0)
             row.setdefault("impressions", 0)
             row.setdefault("clicks", 0)
             row["roi"] = ratio(row["gmv"], row["spend"])
             row["ctr"] = ratio(row["clicks"], row["impressions"])
-            row["dwell_ms"] = int(dwell[key]) if dwell.get(key) is not None else None
+            row["dwell_ms"] = int(row["dwell"]) if row.get("dwell") is not None else None
         return sorted(rows.values(), key=lambda r: (-r["gmv"], -r["spend"], r["key"]))
 
     def contents(self, channels: tuple[str, ...]) -> list[dict]:
