@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.analytics import order_hooks as analytics
     from wxmall.channels.actions import commissions
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
@@ -51,6 +52,7 @@ def test_apps_register_their_hooks_at_start_up():
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        analytics.on_paid,
         commissions.on_paid,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
