@@ -132,7 +132,7 @@ def test_sku_form_price_change_refreshes_min_price(boss_client, shelf):
     sku = SKU.objects.get(code="ZEN-U5")
     url = reverse("admin:catalog_sku_change", args=[sku.pk])
     data = _form_data(boss_client.get(url).content.decode())
-    data["price"] = "549900"
+    data["price"] = "5499"  # typed in yuan
     response = boss_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Product.objects.get(pk=shelf.zenbook.pk).min_price == 549_900
@@ -182,7 +182,7 @@ def test_product_inline_save_refreshes_min_price_and_keeps_stock(boss_client, sh
     data = _form_data(boss_client.get(url).content.decode())
     cheapest = next(k for k, v in data.items() if k.endswith("-code") and v == "Y9000P-16")
     prefix = cheapest[: -len("code")]
-    data[prefix + "price"] = "1200000"  # the ¥9999 variant now costs more than the ¥10599 one
+    data[prefix + "price"] = "12000"  # the ¥9999 variant now costs more than the ¥10599 one
     assert stock.take(SKU.objects.get(code="Y9000P-16").pk, 2)
     response = boss_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -205,14 +205,14 @@ def test_adding_a_product_with_skus_in_one_form(boss_client, shelf):
             "skus-INITIAL_FORMS": "0",
             "skus-0-code": "NEW-1",
             "skus-0-cpu": "锐龙 9 7945HX",
-            "skus-0-price": "649900",
+            "skus-0-price": "6499",
             "skus-0-list_price": "0",
             "skus-0-stock": "5",
             "skus-0-extra_specs": '{"显卡": "RTX 4060 8GB"}',
             "skus-0-is_active": "on",
             "skus-1-code": "NEW-2",
             "skus-1-cpu": "锐龙 9 7945HX",
-            "skus-1-price": "779900",
+            "skus-1-price": "7,799.00",
             "skus-1-list_price": "0",
             "skus-1-stock": "0",
             "skus-1-extra_specs": '{"显卡": "RTX 4070 8GB"}',

@@ -17,6 +17,7 @@ from wxmall.core.money_admin import MoneyAdminMixin, fen_column
 
 from . import stock
 from .actions import refresh_product, set_listed
+from .forms import CopyCheckedForm
 from .images import image_urls
 from .models import SKU, Category, Product
 from .queries import stock_status
@@ -118,23 +119,9 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset.filter(brand=self.value()) if self.value() else queryset
 
 
-class ProductForm(forms.ModelForm):
-    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner)."""
-
-    def clean(self):
-        from wxmall.compliance.forms import refuse_blocking_copy
-
-        cleaned = super().clean()
-        refuse_blocking_copy(
-            cleaned,
-            {"title": "product_title", "subtitle": "product_title", "description": "product_description"},
-        )
-        return cleaned
-
-
 @admin.register(Product)
 class ProductAdmin(MoneyAdminMixin, admin.ModelAdmin):
-    form = ProductForm
+    form = CopyCheckedForm
     list_display = (
         "thumbnail",
         "title",
