@@ -5,34 +5,12 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from wxmall.catalog import stock
 from wxmall.catalog.models import SKU, Product
 from wxmall.catalog.queries import search_products
-
-
-@pytest.fixture
-def boss(db):
-    return get_user_model().objects.create_superuser(
-        "boss", password=None
-    )  # no hashing: tests log in with force_login
-
-
-@pytest.fixture
-def boss_client(client, boss):
-    client.force_login(boss)
-    return client
-
-
-def staff_with(*codenames):
-    user = get_user_model().objects.create_user(f"staff-{'-'.join(codenames) or 'none'}", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="catalog", codename__in=codenames)
-    )
-    return user
-
+from wxmall.catalog.testing import make_staff
 
 ADMIN_PAGES = [
     "admin:catalog_product_changelist",
@@ -77,7 +55,7 @@ def test_customers_and_anonymous_are_sent_to_login(client, shelf, name):
 
 
 def test_staff_rights_follow_model_permissions(client, shelf):
-    client.force_login(staff_with("view_product"))
+    client.force_login(make_staff("view_product"))
     assert client.get(reverse("admin:catalog_product_changelist")).status_code == 200
     assert client.get(reverse("admin:catalog_product_add")).status_code == 403
     assert client.get(reverse("admin:catalog_sku_changelist")).status_code == 403

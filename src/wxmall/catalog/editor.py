@@ -54,7 +54,7 @@ class SkuRow:
 
     @property
     def label(self) -> str:
-        return " / ".join(v for _, v in self.combination) or "（无规格）"
+        return " / ".join(v for v in self.specs.values() if v) or "（无规格）"
 
 
 def combinations(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
