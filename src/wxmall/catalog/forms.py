@@ -144,4 +144,6 @@ class BulkForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="导入文件（.csv 或 .xlsx）", error_messages={"required": "请选择文件"})
+    file = forms.FileField(
+        label="导入文件（.csv 或 .xlsx）", error_messages={"required": "请选择文件", "empty": "文件是空的"}
+    )
