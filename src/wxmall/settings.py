@@ -357,8 +357,8 @@ CATALOG_IMAGE_MAX_PIXELS = env_int("CATALOG_IMAGE_MAX_PIXELS", 40_000_000, minim
 CATALOG_IMAGE_MAX_SIDE = env_int("CATALOG_IMAGE_MAX_SIDE", 1600, minimum=200)
 CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 CATALOG_IMPORT_MAX_ROWS = env_int("CATALOG_IMPORT_MAX_ROWS", 5000, minimum=1)
-# The shop's name, shown in the back office ("<SHOP_NAME> 商家后台") and on the admin's login page.
-SHOP_NAME = _env("SHOP_NAME") or "wxmall 电脑商城"
+# The shop's name: the storefront's title and header, the back office ("<SHOP_NAME> 商家后台"), the admin login.
+SHOP_NAME = _env("SHOP_NAME") or "微选数码"
 
 # --- outbox -----------------------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)

@@ -92,6 +92,8 @@ def product_page(product) -> dict[str, Any]:
     description = [] if html else [p.strip() for p in (product.description or "").split("\n") if p.strip()]
     return {
         "product": product,
+        # Titles usually start with the brand ("小米 Redmi Book…"): a badge then would say it twice.
+        "brand_badge": "" if product.title.startswith(product.brand) else product.brand,
         "images": list(product.images or []),
         "skus": skus,
         "sku_data": sku_data,
