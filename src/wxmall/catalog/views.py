@@ -56,6 +56,13 @@ def _filtered(filters: dict):
     return queries.staff_products(filters["q"], filters["category"], filters["listed"])
 
 
+def _without_page(request: HttpRequest) -> str:
+    """The list's filters as a query string, for the pager, the exports and the way back from a bulk edit."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @_can("catalog.view_product")
 def product_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
@@ -68,7 +75,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "categories": Category.objects.order_by("sort_order", "id"),
             "bulk_form": BulkForm(),
-            "query": request.GET.urlencode(),
+            "query": _without_page(request),
         },
     )
 
