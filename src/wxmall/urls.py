@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("media/<path:name>", catalog_views.media, name="media"),
+    path("console/audit/", include("wxmall.audit.urls")),
     path("console/compliance/", include("wxmall.compliance.urls")),
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
