@@ -263,3 +263,34 @@ def test_bulk_listing_price_and_stock(boss_client, shelf):
         assert after[code] == (was - 1 if was else 0)  # a SKU at 0 is refused, the others move
     if 0 in legion_stock.values():
         assert "库存不足，未减少" in response.content.decode()
+
+
+def test_price_changes_and_listing_are_audited(boss_client, boss, shelf):
+    from wxmall.audit.models import AuditEntry
+
+    url = reverse("console:products_bulk")
+    boss_client.post(url, {"action": "delist", "ids": [shelf.zenbook.pk, shelf.delisted.pk]})
+    boss_client.post(url, {"action": "price_set", "ids": [shelf.zenbook.pk], "value": "4999"})
+    boss_client.post(url, {"action": "price_change", "ids": [shelf.zenbook.pk], "value": "-10000"})  # refused
+    entries = list(
+        AuditEntry.objects.order_by("id").values_list("action", "target_id", "actor", "summary", "detail")
+    )
+    assert [(a, t, u) for a, t, u, _, _ in entries] == [
+        ("product.delist", str(shelf.zenbook.pk), boss.pk),  # the delisted one did not change: no entry
+        ("product.price_change", str(shelf.zenbook.pk), boss.pk),
+    ]
+    summary, detail = entries[1][3], entries[1][4]
+    assert "ZEN-U5" in summary and "→ ¥4,999.00" in summary
+    assert {p["code"] for p in detail["prices"]} == {"ZEN-U5", "ZEN-U7"}
+
+    u5 = SKU.objects.get(code="ZEN-U5")
+    rows = [
+        {"id": u5.pk, "specs": {"处理器": u5.cpu}, "code": u5.code, "price": "5100", "stock": str(u5.stock)}
+    ]
+    data = {
+        "title": shelf.zenbook.title, "category": shelf.zenbook.category_id, "sort_order": "0", "is_listed": "on",
+        "spec_sheet": "", "image_list": "[]", "sku_matrix": _rows(*rows), "description": "",
+    }  # fmt: skip
+    assert boss_client.post(reverse("console:product_edit", args=[shelf.zenbook.pk]), data).status_code == 302
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))[2:]
+    assert actions == ["product.list", "product.price_change"]

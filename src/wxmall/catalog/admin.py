@@ -175,12 +175,12 @@ class ProductAdmin(MoneyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="上架所选商品", permissions=["change"])
     def list_products(self, request, queryset):
-        changed = len(set_listed(queryset.values_list("pk", flat=True), True))
+        changed = len(set_listed(queryset.values_list("pk", flat=True), True, actor=request.user))
         self.message_user(request, f"已上架 {changed} 个商品。", messages.SUCCESS)
 
     @admin.action(description="下架所选商品", permissions=["change"])
     def delist_products(self, request, queryset):
-        changed = len(set_listed(queryset.values_list("pk", flat=True), False))
+        changed = len(set_listed(queryset.values_list("pk", flat=True), False, actor=request.user))
         self.message_user(request, f"已下架 {changed} 个商品。", messages.SUCCESS)
 
     def save_formset(self, request, form, formset, change):

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 from wxmall.core.money import yuan
 
 from . import stock
-from .actions import refresh_product
+from .actions import audit_listing, audit_prices, refresh_product
 from .editor import AXIS_COLUMNS, SkuRow, clean_row, refuse_duplicates
 from .events import products_changed
 from .images import image_urls
@@ -259,13 +259,19 @@ def plan(table: list[dict[str, str]]) -> Plan:
     return Plan(list(products.values()))
 
 
-def apply(import_plan: Plan) -> list[int]:
+def apply(import_plan: Plan, actor=None) -> list[int]:
     """Write a checked plan in one transaction; returns the product ids written. Stock is set to the
     file's number by a `stock.adjust` of the difference, under the SKU's row lock."""
     written = []
     with transaction.atomic():
         for planned in import_plan.products:
-            product, _ = Product.objects.select_for_update().update_or_create(
+            was_listed = (
+                Product.objects.select_for_update()
+                .filter(slug=planned.slug)
+                .values_list("is_listed", flat=True)
+                .first()
+            )
+            product, _ = Product.objects.update_or_create(
                 slug=planned.slug,
                 defaults={
                     "title": planned.title,
@@ -275,16 +281,22 @@ def apply(import_plan: Plan) -> list[int]:
                     "is_listed": planned.is_listed,
                 },
             )
+            price_changes = []
             for row in planned.rows:
                 sku = SKU.objects.select_for_update().filter(code=row.code).first()
                 if sku is None:
                     sku = SKU(product=product, code=row.code, stock=0)
+                elif sku.price != row.price:
+                    price_changes.append((sku.code, sku.price, row.price))
                 for column in ("cpu", "memory", "storage", "colour"):
                     setattr(sku, column, row.columns.get(column, ""))
                 sku.price, sku.list_price = row.price, row.list_price
                 sku.save()
                 if row.stock != sku.stock:
                     stock.adjust(sku.pk, row.stock - sku.stock)
+            audit_prices(actor, (product.pk, product.title), price_changes)
+            if was_listed is not None and was_listed != product.is_listed:
+                audit_listing(actor, (product.pk, product.title), product.is_listed)
             if not product.images:  # the drawn pictures until real ones are uploaded
                 Product.objects.filter(pk=product.pk).update(images=image_urls(product.pk))
             refresh_product(product.pk)

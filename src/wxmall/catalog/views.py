@@ -97,13 +97,13 @@ def product_bulk(request: HttpRequest) -> HttpResponse:
     )
     try:
         if action in ("list", "delist"):
-            changed = actions.set_listed(ids, action == "list")
+            changed = actions.set_listed(ids, action == "list", actor=request.user)
             messages.success(request, f"已{'上架' if action == 'list' else '下架'} {len(changed)} 个商品")
         elif action == "price_set":
-            count = actions.bulk_price(ids, set_to=amount)
+            count = actions.bulk_price(ids, set_to=amount, actor=request.user)
             messages.success(request, f"已将 {count} 个 SKU 的售价设为 {format_yuan(amount)}")
         elif action == "price_change":
-            count = actions.bulk_price(ids, change_by=amount)
+            count = actions.bulk_price(ids, change_by=amount, actor=request.user)
             messages.success(
                 request, f"已调整 {count} 个 SKU 的售价（{'+' if amount > 0 else ''}{format_yuan(amount)}）"
             )
@@ -160,7 +160,7 @@ def _save(request: HttpRequest, product: Product) -> HttpResponse:
     if not form.is_valid():
         return _editor(request, product, form, status=400)
     try:
-        result = actions.save_product(form.save(), form.sku_rows)
+        result = actions.save_product(form.save(), form.sku_rows, actor=request.user)
     except DomainError as error:
         form.add_error(None, error.message)
         return _editor(request, product, form, status=400)
@@ -240,7 +240,7 @@ def product_import(request: HttpRequest) -> HttpResponse:
             messages.error(request, "导入文件已失效，请重新上传")
             return redirect("console:product_import")
         try:
-            written = transfer.apply(transfer.plan(transfer.read_table(f"x.{ext}", data)))
+            written = transfer.apply(transfer.plan(transfer.read_table(f"x.{ext}", data)), actor=request.user)
         except transfer.ImportRefused as refused:
             context["errors"] = refused.errors
             return render(request, "catalog/console/product_import.html", context, status=400)

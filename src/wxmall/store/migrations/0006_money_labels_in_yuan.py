@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("store", "0004_compass_snapshot"),
+        ("store", "0005_product_add_started"),
     ]
 
     operations = [
