@@ -183,6 +183,7 @@ def test_code_of_another_product_is_refused(boss_client, laptops):
     )
     assert response.status_code == 400
     assert "已被其他商品使用：ZEN-U5" in response.content.decode()
+    assert "<h1>新建商品</h1>" in response.content.decode()  # the rolled-back product is not shown as saved
     assert not Product.objects.filter(slug="x1-carbon-2025").exists()
 
 
@@ -239,7 +240,7 @@ def test_bulk_listing_price_and_stock(boss_client, shelf):
     assert set(SKU.objects.filter(product=shelf.zenbook).values_list("price", flat=True)) == {489_850}
 
     before = list(SKU.objects.order_by("pk").values_list("price", "stock"))
-    for value in ("-5000", "abc", "-1.234"):
+    for value in ("-5000", "abc", "-1.234", "9999999"):
         response = boss_client.post(url, {"action": "price_change", "ids": ids, "value": value}, follow=True)
         assert "批量操作未执行" in response.content.decode()
     for action, value in (
