@@ -68,3 +68,9 @@ def test_bad_coupon_amounts_are_refused(boss_client, fields, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Coupon.objects.exists()
+
+
+def test_a_coupon_without_a_value_is_refused(boss_client):
+    response = boss_client.post(reverse("admin:checkout_coupon_add"), _coupon(value=""))
+    assert "请填写面额（元）或折扣（%）" in response.content.decode()
+    assert not Coupon.objects.exists()
