@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from wxmall.analytics import monitoring
 from wxmall.api import api
+from wxmall.catalog import views as catalog_views
 from wxmall.support import callback as support_callback
 
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("metrics", monitoring.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("media/<path:name>", catalog_views.media, name="media"),
     path("console/audit/", include("wxmall.audit.urls")),
     path("console/compliance/", include("wxmall.compliance.urls")),
     path("console/privacy/", include("wxmall.privacy.urls")),

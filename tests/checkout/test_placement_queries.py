@@ -33,6 +33,7 @@ def _expected() -> list[tuple[str, str]]:
         ("SELECT", "accounts_address"),
         ("SELECT", "catalog_sku"),  # with its product (select_related)
         ("INSERT", "orders_order"),
+        ("SELECT", "marketing_customertouch"),  # the customer's last tracked link: the order's attribution
         ("INSERT", "orders_orderline"),
         ("INSERT", "orders_orderevent"),
         ("UPDATE", "catalog_sku"),  # the guarded stock UPDATE

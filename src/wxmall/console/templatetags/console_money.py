@@ -1,12 +1,4 @@
-"""Console display of amounts: integer fen in, ¥4,249.00 out."""
+"""The former name of `wxmall_money` (core's one fen display filter), kept for templates that still
+load it; new templates load `wxmall_money`."""
 
-from django import template
-
-from wxmall.core.money import format_yuan
-
-register = template.Library()
-
-
-@register.filter(name="fen")
-def fen_filter(value) -> str:
-    return "" if value is None or value == "" else format_yuan(value)
+from wxmall.core.templatetags.wxmall_money import register  # noqa: F401  (Django finds `register`)
