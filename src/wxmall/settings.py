@@ -179,6 +179,8 @@ INSTALLED_APPS = [
     "wxmall.store",
     "wxmall.support",
     "wxmall.members_import",
+    "wxmall.fulfilment",
+    "wxmall.aftersales",
 ]
 
 MIDDLEWARE = [
