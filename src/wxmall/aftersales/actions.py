@@ -21,6 +21,7 @@ from wxmall.core.errors import DomainError
 from wxmall.fulfilment import queries as fulfilment_queries
 from wxmall.fulfilment.actions import TRACKING
 from wxmall.orders import actions as order_actions
+from wxmall.orders.errors import OrderError
 from wxmall.orders.models import Order
 from wxmall.orders.state import ActorKind, OrderStatus
 from wxmall.payments import actions as payment_actions
@@ -63,7 +64,7 @@ def request(
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(user=user, order_no=order_no).first()
         if order is None:
-            raise DomainError(AfterSaleError.ORDER_NOT_FOUND)
+            raise DomainError(OrderError.NOT_FOUND)
         if order.status not in REQUESTABLE:
             raise DomainError(AfterSaleError.NOT_ALLOWED)
         if kind == Kind.RETURN and order.status == OrderStatus.PAID:

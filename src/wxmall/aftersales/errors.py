@@ -5,7 +5,6 @@ from wxmall.core.errors import ErrorCode
 
 class AfterSaleError(ErrorCode):
     NOT_FOUND = ("aftersale_not_found", 404, "售后申请不存在")
-    ORDER_NOT_FOUND = ("aftersale_order_not_found", 404, "订单不存在")
     NOT_ALLOWED = ("aftersale_not_allowed", 409, "订单当前状态不能申请售后")
     ALREADY_OPEN = ("aftersale_already_open", 409, "该订单已有处理中的售后申请")
     RETURN_NOT_SHIPPED = ("aftersale_return_not_shipped", 409, "订单尚未发货，请选择「仅退款」")

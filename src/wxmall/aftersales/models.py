@@ -16,7 +16,7 @@ class Kind(models.TextChoices):
 
 
 class Reason(models.TextChoices):
-    NOT_WANTED = "not_wanted", "不想要了/拍错了"
+    NOT_WANTED = "not_wanted", "不想要了"
     QUALITY = "quality", "商品质量问题"
     DAMAGED = "damaged", "收到商品破损"
     WRONG_ITEM = "wrong_item", "商家发错货"

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from wxmall.aftersales.urls import urlpatterns as aftersales_urls
+from wxmall.fulfilment.urls import urlpatterns as fulfilment_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
 from wxmall.store.console_urls import urlpatterns as store_urls
@@ -33,4 +35,6 @@ urlpatterns = [
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
     *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
     path("pickup/", pickup_views.counter, name="pickup"),
+    *[path(f"fulfilment/{p.pattern}", p.callback, name=p.name) for p in fulfilment_urls],
+    *[path(f"aftersales/{p.pattern}", p.callback, name=p.name) for p in aftersales_urls],
 ]

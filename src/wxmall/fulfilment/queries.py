@@ -51,7 +51,7 @@ def lines_to_ship(order: Order) -> list[LineToShip]:
         .annotate(n=Sum("quantity"))
         .values_list("order_line_id", "n")
     )
-    return [LineToShip(line, shipped.get(line.pk, 0)) for line in order.lines.all()]
+    return [LineToShip(line, shipped.get(line.pk, 0)) for line in order.lines.select_related("sku")]
 
 
 def shipments_of(order: Order) -> list[Shipment]:
