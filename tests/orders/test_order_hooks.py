@@ -46,7 +46,12 @@ def test_apps_register_their_hooks_at_start_up():
         store.settle_short_stock,
         aftersales.follow_order,
     ]
-    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.SHIPPED) == [aftersales.follow_order]
+    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.SHIPPED) == [
+        pickup.refuse_shipping,
+        notify.on_shipped,
+        store.send_delivery,
+        aftersales.follow_order,
+    ]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
         points.earn_on_paid,
         actions.count_sales,
