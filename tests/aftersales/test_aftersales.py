@@ -10,6 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from helpers.db import refused
+from wxmall.audit.models import AuditEntry
 from helpers.threads import codes, run_parallel
 from wxmall.aftersales import actions
 from wxmall.aftersales.models import AfterSale, Photo, Status
@@ -47,6 +48,8 @@ def test_a_refund_request_with_photos_approved_twice_refunds_once(paid_order, cu
     refused("aftersale_already_decided", actions.reject, sale.pk, desk, "晚了")
     refund = Refund.objects.get()
     assert refund.amount == paid_order.total and refund.completes_order
+    entry = AuditEntry.objects.get(action__startswith="aftersale.")
+    assert (entry.action, entry.actor, entry.target_id) == ("aftersale.refund", desk, str(paid_order.pk))
 
     relay()  # the refund reaches wxsandbox; its outcome is queried as the stuck-refund job would
     payments.query_refund(refund.pk)
@@ -165,7 +168,7 @@ def test_a_role_without_the_permission_cannot_decide(paid_order, customer):
         f"/console/aftersales/photos/{sale.photos.get().pk}/",
     ):
         response = client.get(url)
-        assert response.status_code == 403 and "没有处理售后申请的权限" in response.content.decode()
+        assert response.status_code == 403 and "没有「处理售后申请」的权限" in response.content.decode()
     assert client.post(f"/console/aftersales/{sale.pk}/approve/").status_code == 403
     assert not Refund.objects.exists()
 

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from helpers.db import refused
+from wxmall.audit.models import AuditEntry
 from wxmall.checkout import actions as checkout
 from wxmall.fulfilment.testing import make_staff
 from wxmall.orders import actions as order_actions
@@ -41,6 +42,9 @@ def test_marking_an_unpaid_order_paid_offline_goes_through_the_paid_path(unpaid,
         cashier,
         "staff",
         "线下收款：对公转账（凭证 TR20261202001）",
+    )
+    assert AuditEntry.objects.get(action="order.mark_paid_offline").summary.startswith(
+        "登记线下收款 ¥1,299.00"
     )
     sku.product.refresh_from_db()
     assert sku.product.sales_count == sales_before + 1  # the paid hooks ran

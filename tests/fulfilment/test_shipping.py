@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from helpers.db import refused
+from wxmall.audit.models import AuditEntry
 from helpers.threads import codes, run_parallel
 from wxmall.checkout import actions as checkout
 from wxmall.fulfilment import actions
@@ -146,7 +147,7 @@ def test_a_role_without_the_permission_cannot_ship_or_see_the_pages(order):
     client.force_login(operator)
     for url in (f"/console/fulfilment/orders/{order.pk}/", f"/console/fulfilment/orders/{order.pk}/packing/"):
         response = client.get(url)
-        assert response.status_code == 403 and "没有发货权限" in response.content.decode()
+        assert response.status_code == 403 and "没有「发货」的权限" in response.content.decode()
     response = client.post(
         f"/console/fulfilment/orders/{order.pk}/", {"courier": "SF", "tracking_no": "SF1234567890"}
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from wxmall.audit import actions as audit
 from wxmall.core.errors import DomainError
 from wxmall.fulfilment import queries as fulfilment_queries
 from wxmall.fulfilment.actions import TRACKING
@@ -35,6 +36,11 @@ from .models import OPEN, AfterSale, Kind, Photo, Reason, Status
 PERMISSION = "aftersales.decide_aftersale"
 REQUESTABLE = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 NOTE_MAX = 200
+AUDIT_ACTIONS = {
+    Status.AWAITING_RETURN: "approve",
+    Status.REFUNDING: "refund",
+    Status.REJECTED: "reject",
+}
 
 
 def may_decide(user) -> bool:
@@ -98,12 +104,20 @@ def _decide(sale_id: int, staff, *, expect: tuple[str, ...], to: Status, note: s
     sale = AfterSale.objects.select_for_update().filter(pk=sale_id).first()
     if sale is None:
         raise DomainError(AfterSaleError.NOT_FOUND)
+    before = sale.status
     moved = AfterSale.objects.filter(pk=sale.pk, status__in=expect).update(
         status=to, decided_by=staff, decided_at=timezone.now(), decision_note=note[:NOTE_MAX], **fields
     )
     if not moved:
         raise DomainError(AfterSaleError.ALREADY_DECIDED)
     sale.refresh_from_db()
+    audit.record(
+        staff,
+        f"aftersale.{AUDIT_ACTIONS[to]}",
+        sale.order,
+        f"售后{sale.get_kind_display()}：{Status(to).label}" + (f"（{note}）" if note else ""),
+        {"aftersale": sale.pk, "amount": sale.amount, "from": before, "to": to},
+    )
     return sale
 
 

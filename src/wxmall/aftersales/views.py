@@ -5,34 +5,28 @@ customer's photos and the decision forms (同意 / 拒绝 / 确认收到退货).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from wxmall.core.errors import DomainError
+from wxmall.core.http import staff_permission_required
 from wxmall.core.money import format_yuan
 
 from . import actions, queries
-from .errors import AfterSaleError
 from .models import Photo, Status
 
 PAGE_SIZE = 50
 DECISIONS = {"approve": actions.approve, "receive": actions.receive_return}
 
 
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "fulfilment/forbidden.html", {"message": AfterSaleError.NOT_PERMITTED.message}, status=403
-    )
+DESK = staff_permission_required(actions.PERMISSION, what="处理售后申请")
 
 
-@staff_member_required
+@DESK
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
-    if not actions.may_decide(request.user):
-        return _forbidden(request)
     status = request.GET.get("status", "")
     page = Paginator(queries.desk(status), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -42,11 +36,9 @@ def desk(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@DESK
 @require_GET
 def detail(request: HttpRequest, sale_id: int) -> HttpResponse:
-    if not actions.may_decide(request.user):
-        return _forbidden(request)
     sale = get_object_or_404(queries.desk(), pk=sale_id)
     return render(
         request,
@@ -59,7 +51,7 @@ def detail(request: HttpRequest, sale_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@DESK
 @require_POST
 def decide(request: HttpRequest, sale_id: int, decision: str) -> HttpResponse:
     note = request.POST.get("note", "")[:400]
@@ -78,18 +70,14 @@ def decide(request: HttpRequest, sale_id: int, decision: str) -> HttpResponse:
             raise Http404
     except DomainError as error:
         messages.error(request, f"未能处理：{error.message}")
-        if error.error is AfterSaleError.NOT_PERMITTED:
-            return _forbidden(request)
     else:
         messages.success(request, done)
     return redirect("console:aftersales_detail", sale_id)
 
 
-@staff_member_required
+@DESK
 @require_GET
 def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
-    if not actions.may_decide(request.user):
-        return _forbidden(request)
     found = get_object_or_404(Photo, pk=photo_id)
     response = FileResponse(found.file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"

@@ -15,6 +15,7 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from wxmall.audit import actions as audit
 from wxmall.core.errors import DomainError
 from wxmall.orders import actions as order_actions
 from wxmall.orders.models import Order
@@ -104,6 +105,13 @@ def ship(
             store_orders.ship(order.pk, staff, delivery_id=courier_code, waybill_id=tracking_no)
         elif finishes:
             order_actions.ship(order.pk, staff, reason=f"商家发货：{name} {tracking_no}")
+        audit.record(
+            staff,
+            "order.ship",
+            order,
+            f"{'发货' if finishes else '部分发货'}：{name} {tracking_no}，{sum(wanted.values())} 件",
+            {"shipment": shipment.pk, "courier": courier_code, "tracking_no": tracking_no, "lines": wanted},
+        )
     return shipment
 
 
@@ -235,6 +243,18 @@ def save_template(
                 )
                 FreightTemplate.objects.filter(pk=template.pk).update(is_default=True)
             FreightRule.objects.bulk_create(FreightRule(template=template, **r) for r in cleaned)
+            audit.record(
+                staff,
+                "freight.save",
+                template,
+                f"{'新建' if template_id is None else '修改'}运费模板「{name}」",
+                {
+                    "rules": cleaned,
+                    "free_over": free_over,
+                    "undeliverable": undeliverable,
+                    "default": is_default,
+                },
+            )
     except IntegrityError as exc:  # the unique name, or a racing default
         raise DomainError(FulfilmentError.INVALID_TEMPLATE, "模板名称已存在") from exc
     return FreightTemplate.objects.prefetch_related("rules").get(pk=template.pk)
@@ -249,6 +269,7 @@ def delete_template(staff, template_id: int) -> None:
             raise DomainError(FulfilmentError.TEMPLATE_NOT_FOUND)
         if template.is_default or ProductFreight.objects.filter(template=template).exists():
             raise DomainError(FulfilmentError.TEMPLATE_IN_USE)
+        audit.record(staff, "freight.delete", template, f"删除运费模板「{template.name}」")
         template.delete()
 
 

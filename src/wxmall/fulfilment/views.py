@@ -3,7 +3,7 @@
 printable packing list (拣货单/发货单), the courier list sync, and the freight template editor.
 
 Staff only; shipping needs `fulfilment.ship_order`, freight `fulfilment.manage_freight`, offline payment
-`payments.mark_paid_offline`. State changes go through `actions` (and payments.actions); a refusal shows
+`payments.mark_paid_offline` (others get the shared Chinese 403 page). State changes go through `actions` (and payments.actions); a refusal shows
 the Chinese reason and writes nothing."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wxmall.core import regions
 from wxmall.core.errors import DomainError
+from wxmall.core.http import staff_permission_required
 from wxmall.core.masking import mask_name, mask_phone
 from wxmall.core.money import format_yuan, parse_yuan
 from wxmall.orders.models import Order
@@ -33,11 +33,11 @@ PAGE_SIZE = 50
 MAX_RULE_ROWS = 6  # rule rows the editor shows (one per region group); unused rows are left empty
 
 
-def _forbidden(request: HttpRequest, error) -> HttpResponse:
-    return render(request, "fulfilment/forbidden.html", {"message": error.message}, status=403)
+SHIPPING = staff_permission_required(actions.SHIP_PERMISSION, what="发货")
+FREIGHT = staff_permission_required(actions.FREIGHT_PERMISSION, what="管理运费模板")
 
 
-@staff_member_required
+@SHIPPING
 @require_GET
 def awaiting(request: HttpRequest) -> HttpResponse:
     page = Paginator(queries.awaiting_shipment(), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -68,12 +68,10 @@ def _order_context(order: Order) -> dict:
     }
 
 
-@staff_member_required
+@SHIPPING
 @require_http_methods(["GET", "POST"])
 def order(request: HttpRequest, order_id: int) -> HttpResponse:
     found = get_object_or_404(Order, pk=order_id)
-    if not actions.may_ship(request.user):
-        return _forbidden(request, FulfilmentError.NOT_PERMITTED)
     if request.method == "POST":
         try:
             shipment = actions.ship(
@@ -106,7 +104,7 @@ def _quantities(post, order: Order) -> dict[int, int]:
     return quantities
 
 
-@staff_member_required
+@staff_permission_required(payment_actions.OFFLINE_PERMISSION, what="登记线下收款")
 @require_POST
 def mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     found = get_object_or_404(Order, pk=order_id)
@@ -124,20 +122,16 @@ def mark_paid(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("console:fulfilment_order", found.pk)
 
 
-@staff_member_required
+@SHIPPING
 @require_GET
 def packing_list(request: HttpRequest, order_id: int) -> HttpResponse:
     found = get_object_or_404(Order.objects.select_related("user"), pk=order_id)
-    if not actions.may_ship(request.user):
-        return _forbidden(request, FulfilmentError.NOT_PERMITTED)
     return render(request, "fulfilment/packing_list.html", _order_context(found))
 
 
-@staff_member_required
+@SHIPPING
 @require_POST
 def sync_couriers(request: HttpRequest) -> HttpResponse:
-    if not actions.may_ship(request.user):
-        return _forbidden(request, FulfilmentError.NOT_PERMITTED)
     try:
         count = actions.sync_couriers()
     except DomainError as error:
@@ -148,11 +142,9 @@ def sync_couriers(request: HttpRequest) -> HttpResponse:
 
 
 # --- freight templates ----------------------------------------------------------------------------------
-@staff_member_required
+@FREIGHT
 @require_GET
 def freight(request: HttpRequest) -> HttpResponse:
-    if not actions.may_manage_freight(request.user):
-        return _forbidden(request, FulfilmentError.FREIGHT_NOT_PERMITTED)
     return render(request, "fulfilment/freight_list.html", {"templates": queries.templates()})
 
 
@@ -191,11 +183,9 @@ def _rules_from(post, method: str) -> list[dict]:
     return rules
 
 
-@staff_member_required
+@FREIGHT
 @require_http_methods(["GET", "POST"])
 def freight_edit(request: HttpRequest, template_id: int | None = None) -> HttpResponse:
-    if not actions.may_manage_freight(request.user):
-        return _forbidden(request, FulfilmentError.FREIGHT_NOT_PERMITTED)
     template = get_object_or_404(FreightTemplate, pk=template_id) if template_id else None
     if request.method == "POST":
         post = request.POST
@@ -281,7 +271,7 @@ def _show_units(units: int, weight: bool) -> str:
     return f"{Decimal(units) / 1000:f}".rstrip("0").rstrip(".") if weight else str(units)
 
 
-@staff_member_required
+@FREIGHT
 @require_POST
 def freight_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     try:

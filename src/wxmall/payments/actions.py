@@ -22,7 +22,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from wxmall.accounts import points
+from wxmall.audit import actions as audit
 from wxmall.core.errors import DomainError
+from wxmall.core.money import format_yuan
 from wxmall.core.outbox import enqueue
 from wxmall.orders import actions as order_actions
 from wxmall.orders.errors import OrderError
@@ -517,6 +519,14 @@ def mark_paid_offline(order_id: int, staff, *, reference: str, reason: str) -> O
         ).exists():
             raise DomainError(PaymentError.OFFLINE_IN_FLIGHT)
         order_actions.mark_paid_offline(order.pk, staff, reason=f"线下收款：{reason}（凭证 {reference}）")
-        return OfflinePayment.objects.create(
+        record = OfflinePayment.objects.create(
             order=order, amount=order.total, reference=reference, reason=reason, recorded_by=staff
         )
+        audit.record(
+            staff,
+            "order.mark_paid_offline",
+            order,
+            f"登记线下收款 {format_yuan(order.total)}：{reason}（凭证 {reference}）",
+            {"amount": order.total, "reference": reference},
+        )
+        return record
