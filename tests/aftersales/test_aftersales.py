@@ -10,10 +10,10 @@ from django.test import Client
 from PIL import Image
 
 from helpers.db import refused
-from wxmall.audit.models import AuditEntry
 from helpers.threads import codes, run_parallel
 from wxmall.aftersales import actions
 from wxmall.aftersales.models import AfterSale, Photo, Status
+from wxmall.audit.models import AuditEntry
 from wxmall.core.relay import relay
 from wxmall.fulfilment import actions as fulfilment
 from wxmall.fulfilment.testing import make_staff
