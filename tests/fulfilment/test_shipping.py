@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 
 from helpers.db import refused
-from wxmall.audit.models import AuditEntry
 from helpers.threads import codes, run_parallel
 from wxmall.checkout import actions as checkout
 from wxmall.fulfilment import actions
