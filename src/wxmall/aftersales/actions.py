@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from wxmall.audit import actions as audit
 from wxmall.core.errors import DomainError
+from wxmall.core.money import format_yuan
 from wxmall.fulfilment import queries as fulfilment_queries
 from wxmall.fulfilment.actions import TRACKING
 from wxmall.orders import actions as order_actions
@@ -82,7 +83,7 @@ def request(
         amount = refundable if amount is None else amount
         if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= refundable:
             raise DomainError(
-                AfterSaleError.INVALID_AMOUNT, f"退款金额须大于 0 且不超过可退金额 ¥{refundable / 100:,.2f}"
+                AfterSaleError.INVALID_AMOUNT, f"退款金额须大于 0 且不超过可退金额 {format_yuan(refundable)}"
             )
         try:
             with transaction.atomic():
@@ -169,7 +170,7 @@ def _refund(sale: AfterSale, staff, reason: str) -> AfterSale:
             order.refund_from_status,
             actor=staff,
             actor_kind=ActorKind.STAFF,
-            reason=f"部分退款 ¥{sale.amount / 100:,.2f}，订单恢复",
+            reason=f"部分退款 {format_yuan(sale.amount)}，订单恢复",
         )
     return sale
 

@@ -5,7 +5,7 @@ Rules (documented once, here):
 - Each line ships under its product's template, or the default template. Lines are grouped by template
   and each group is charged once: its units (pieces, or grams × pieces for a weight template) priced by
   the template's rule for the province — first unit(s) at `first_fee`, then each started block of
-  `additional_units` at `additional_fee`.
+  `additional_units` at `additional_fee`. A product with no weight set adds nothing to a weight group.
 - A group is free when the order's goods amount after discounts reaches its template's `free_over`.
 - A province in a template's `undeliverable` list cannot receive that template's products: the plan names
   them, checkout shows it and refuses to place the order.
