@@ -29,7 +29,7 @@ from wxmall.orders.errors import OrderError
 from wxmall.orders.models import Order
 from wxmall.orders.state import ActorKind, OrderStatus
 
-from . import wechatpay
+from . import hooks, wechatpay
 from .config import PayConfig, pay_config
 from .errors import PaymentError
 from .models import (
@@ -462,6 +462,8 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
                     actor_kind=ActorKind.WECHAT,
                     reason=f"微信退款成功 {refund.out_refund_no}",
                 )
+        if new == RefundStatus.SUCCESS:
+            hooks.registry.refund_succeeded(Refund.objects.select_related("order").get(pk=refund.pk))
     return Applied(NotificationOutcome.APPLIED)
 
 
