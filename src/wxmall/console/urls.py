@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wxmall.invoicing.console_urls import urlpatterns as invoice_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
 from wxmall.store.console_urls import urlpatterns as store_urls
@@ -33,4 +34,5 @@ urlpatterns = [
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
     *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
     path("pickup/", pickup_views.counter, name="pickup"),
+    *[path(f"invoices/{p.pattern}", p.callback, name=p.name) for p in invoice_urls],
 ]
