@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS fp_invoices (
     record       TEXT NOT NULL,          -- buyer, lines, totals as issued
     original     TEXT,                   -- red: the blue invoice's request_no
     reversed_by  TEXT,                   -- blue: the red invoice's request_no
+    replays      INTEGER NOT NULL DEFAULT 0,  -- the same issue request again (a client that did not query)
     issued_at    INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS fp_nonces (
@@ -245,6 +246,9 @@ async def issue(request: Request, sandbox: Any, body: bytes) -> Response:
         if existing is not None:  # the same request again (a retry): the same invoice, never a second one
             if existing["body_hash"] != body_hash:
                 raise PlatformError(409, "REQUEST_NO_CONFLICT", "该请求流水号已用于另一张发票")
+            sandbox.state.execute(
+                "UPDATE fp_invoices SET replays = replays + 1 WHERE request_no = ?", (request_no,)
+            )
             return JSONResponse(_answer(existing, request))
         sandbox.state.execute(
             "INSERT INTO fp_invoices (request_no, kind, invoice_type, invoice_no, body_hash, record, issued_at)"

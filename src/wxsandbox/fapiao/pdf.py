@@ -5,10 +5,14 @@ tell which invoice a file is without parsing glyphs."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
+
+# fontTools logs every glyph of every subset at INFO: noise in any log that collects INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
