@@ -60,7 +60,7 @@ def test_issued_with_a_real_pdf_then_inserted_into_the_card_package(invoice_hub,
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and invoice.platform_invoice_no.encode() in pdf.content
 
-    to_wechat = client.post(f"/invoices/{invoice.number}/wechat/")
+    to_wechat = client.get(f"/invoices/{invoice.number}/wechat/")
     assert to_wechat.status_code == 302 and "/bizmall/authinvoice?" in to_wechat["Location"]
     assert consent(invoice_hub, to_wechat["Location"], "xiaoming") == 302
     settle(lambda: wechat(invoice) == WechatStatus.INSERTED)
@@ -142,7 +142,7 @@ def test_declining_on_wechat_keeps_the_invoice_and_a_refused_insert_is_retried(i
     customer, client = buyer
     invoice = request(customer)
     settle(lambda: issued(invoice))
-    url = client.post(f"/invoices/{invoice.number}/wechat/")["Location"]
+    url = client.get(f"/invoices/{invoice.number}/wechat/")["Location"]
     assert consent(invoice_hub, url, "xiaoming", "deny") == 200
     settle(lambda: wechat(invoice) == WechatStatus.DECLINED)
     page = client.get(f"/invoices/{invoice.number}/").content.decode()
@@ -150,7 +150,7 @@ def test_declining_on_wechat_keeps_the_invoice_and_a_refused_insert_is_retried(i
 
     invoice_hub.control("POST", "faults", json={"target": "invoice.insert", "errcode": 72040, "times": 1})
     invoice_hub.advance_clock(2)  # OA events are deduplicated by user and second: the user comes back later
-    url = client.post(f"/invoices/{invoice.number}/wechat/")["Location"]
+    url = client.get(f"/invoices/{invoice.number}/wechat/")["Location"]
     assert consent(invoice_hub, url, "xiaoming") == 302
     settle(lambda: wechat(invoice) == WechatStatus.FAILED)
     dead = OutboxMessage.objects.get(destination="wechat_invoice", kind="insert")

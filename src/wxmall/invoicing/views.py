@@ -4,7 +4,7 @@
   GET  /invoices/new/?order=<no>        the request form (a saved title or a new one; more orders to merge)
   POST /invoices/new/                   request → the invoice's page
   GET  /invoices/<number>/              status, buyer, lines, the PDF, 存入微信卡包
-  POST /invoices/<number>/wechat/       → WeChat's authorisation page for the card package
+  GET  /invoices/<number>/wechat/       → WeChat's authorisation page for the card package
   GET  /invoices/<number>/pdf/          the invoice PDF (red: ?red=1, the red-letter one)
 
 Only the customer's own invoices and orders are reachable; another one's is a 404.
@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order
@@ -119,8 +119,10 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @customer_required
-@require_POST
+@require_GET
 def to_wechat(request: HttpRequest, number: str) -> HttpResponse:
+    """A link, not a form: the page CSP's form-action would stop a form's redirect to WeChat's host (as
+    the storefront's WeChat login is a link). Asking WeChat for the page again only re-opens it."""
     invoice = _own(request, number)
     back = request.build_absolute_uri(reverse("invoicing:detail", args=[invoice.number]))
     try:

@@ -738,7 +738,8 @@
     } catch (_) {
       return;
     }
-    if (state.user !== user) return;
+    // By id: a refreshed user list (on window focus) replaces the user object, not the user.
+    if (!state.user || state.user.id !== user.id) return;
     $("#cards-empty").hidden = cards.length > 0;
     $("#cards").replaceChildren(...cards.map((card) => {
       const data = card.invoice_user_data;
