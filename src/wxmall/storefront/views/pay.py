@@ -4,8 +4,6 @@ once. Nothing here trusts the browser's word that it paid: only WeChat's notific
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from wxmall.accounts.queries import openid_for
 from wxmall.core.errors import DomainError
+from wxmall.core.http import client_ip
 from wxmall.orders import queries as order_queries
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, queries, wechatpay
@@ -34,21 +33,6 @@ def method_for(request: HttpRequest) -> str:
     if any(word in agent for word in _MOBILE):
         return PayMethod.H5
     return PayMethod.NATIVE
-
-
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the X-Forwarded-For entry the outermost trusted
-    proxy appended (what the client itself wrote further left is ignored)."""
-    value = request.META.get("REMOTE_ADDR", "")
-    count = settings.TRUSTED_PROXY_COUNT
-    if count:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= count and forwarded[-count]:
-            value = forwarded[-count]
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return "127.0.0.1"
 
 
 def _order(request: HttpRequest, order_no: str):
