@@ -8,6 +8,8 @@ relayed here as the worker would, and the OA pushes processed as the worker's sw
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -150,7 +152,7 @@ def test_company_customer_gets_a_special_invoice_into_the_card_package_and_a_ref
         expect(desk.locator("#monthly-totals")).to_contain_text("13%")
         with desk.expect_download() as exported:
             desk.locator("#invoice-export").click()
-        sheet = load_workbook(exported.value.path())["发票"]
+        sheet = load_workbook(io.BytesIO(Path(exported.value.path()).read_bytes()))["发票"]
         rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
         assert [(r[1], r[2], float(r[10])) for r in rows] == [
             (first.platform_invoice_no, "蓝字", 11998.0),

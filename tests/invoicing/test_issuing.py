@@ -11,7 +11,7 @@ from wxmall.accounts.testing import make_customer
 from wxmall.core.models import OutboxMessage
 from wxmall.invoicing import actions
 from wxmall.invoicing.models import Invoice, InvoiceStatus, WechatStatus
-from wxmall.invoicing.testing import company, consent, paid_order
+from wxmall.invoicing.testing import company, paid_order
 from wxmall.officialaccount.actions import process_pending
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +62,7 @@ def test_issued_with_a_real_pdf_then_inserted_into_the_card_package(invoice_hub,
 
     to_wechat = client.get(f"/invoices/{invoice.number}/wechat/")
     assert to_wechat.status_code == 302 and "/bizmall/authinvoice?" in to_wechat["Location"]
-    assert consent(invoice_hub, to_wechat["Location"], "xiaoming") == 302
+    assert invoice_hub.invoice_consent(to_wechat["Location"], "xiaoming") == 302
     settle(lambda: wechat(invoice) == WechatStatus.INSERTED)
     card = invoice_hub.control("GET", "invoice/cards", params={"user": "xiaoming"})["cards"][0]
     data = card["invoice_user_data"]
@@ -143,7 +143,7 @@ def test_declining_on_wechat_keeps_the_invoice_and_a_refused_insert_is_retried(i
     invoice = request(customer)
     settle(lambda: issued(invoice))
     url = client.get(f"/invoices/{invoice.number}/wechat/")["Location"]
-    assert consent(invoice_hub, url, "xiaoming", "deny") == 200
+    assert invoice_hub.invoice_consent(url, "xiaoming", "deny") == 200
     settle(lambda: wechat(invoice) == WechatStatus.DECLINED)
     page = client.get(f"/invoices/{invoice.number}/").content.decode()
     assert "用户未授权" in page and "存入微信卡包" in page and "下载发票 PDF" in page
@@ -151,7 +151,7 @@ def test_declining_on_wechat_keeps_the_invoice_and_a_refused_insert_is_retried(i
     invoice_hub.control("POST", "faults", json={"target": "invoice.insert", "errcode": 72040, "times": 1})
     invoice_hub.advance_clock(2)  # OA events are deduplicated by user and second: the user comes back later
     url = client.get(f"/invoices/{invoice.number}/wechat/")["Location"]
-    assert consent(invoice_hub, url, "xiaoming") == 302
+    assert invoice_hub.invoice_consent(url, "xiaoming") == 302
     settle(lambda: wechat(invoice) == WechatStatus.FAILED)
     dead = OutboxMessage.objects.get(destination="wechat_invoice", kind="insert")
     assert dead.status == "dead"

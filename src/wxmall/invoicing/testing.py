@@ -55,17 +55,3 @@ def person(name: str = "王小明"):
     from .actions import check_buyer
 
     return check_buyer(invoice_type="normal", kind="individual", name=name)
-
-
-def consent(handle: Any, auth_url: str, user: str, decision: str = "allow") -> int:
-    """Play the WeChat user on the authorisation page (`auth_url` from the hub): open it, submit the
-    decision. Returns the HTTP status of the answer (302 to the hub's page when allowed)."""
-    import re
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(auth_url)
-    page = handle.client.get(f"{parts.path}?{parts.query}&sandbox_user={user}")
-    assert page.status_code == 200, page.text
-    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
-    answer = handle.client.post("/bizmall/authinvoice/confirm", data=form | {"decision": decision})
-    return answer.status_code
