@@ -74,3 +74,13 @@ class Layered:
     @staticmethod
     def as_dict(settings: Any) -> dict[str, Any]:
         return asdict(settings)
+
+
+def clear_tables(sandbox: Any, prefix: str) -> None:
+    """Delete every row of the surface's tables (``<prefix>_…``): its part of ``POST /sandbox/reset``."""
+    rows = sandbox.state.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'", (prefix + "\\_%",)
+    )
+    with sandbox.state.transaction():
+        for row in rows:
+            sandbox.state.execute(f'DELETE FROM "{row["name"]}"')

@@ -29,6 +29,7 @@ from typing import Any
 
 from wxsandbox.fapiao import api
 from wxsandbox.fapiao import settings as fp_settings
+from wxsandbox.layered import clear_tables
 
 routes = api.routes
 control_routes = api.control_routes
@@ -39,3 +40,9 @@ EXAMPLE_TOML = fp_settings.EXAMPLE_TOML
 def setup(sandbox: Any) -> None:
     fp_settings.load(sandbox)
     api.credentials(sandbox)  # generate and persist the app secret at start
+
+
+def reset(sandbox: Any) -> None:
+    """Forget every issued invoice and the run-time settings."""
+    clear_tables(sandbox, "fp")
+    fp_settings.LAYER.reset(sandbox)

@@ -18,6 +18,7 @@ from typing import Any
 
 from wxsandbox.invoice import cards, control, pages, titles
 from wxsandbox.invoice import settings as inv_settings
+from wxsandbox.layered import clear_tables
 
 routes = cards.routes + titles.routes + pages.routes
 control_routes = control.control_routes
@@ -27,3 +28,9 @@ EXAMPLE_TOML = inv_settings.EXAMPLE_TOML
 
 def setup(sandbox: Any) -> None:
     inv_settings.load(sandbox)  # a bad [invoice] table stops the start, not the first request
+
+
+def reset(sandbox: Any) -> None:
+    """Forget every invoice order, card, PDF and title and the run-time settings."""
+    clear_tables(sandbox, "inv")
+    inv_settings.LAYER.reset(sandbox)
