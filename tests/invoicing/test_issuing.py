@@ -3,6 +3,8 @@ PDF, the customer's consent on WeChat's page and the insert; the platform failin
 out after it issued (reconciled by query: one invoice, never two); the user declining; WeChat refusing
 the insert; every state recovered from the desk."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -13,6 +15,7 @@ from wxmall.invoicing import actions
 from wxmall.invoicing.models import Invoice, InvoiceStatus, WechatStatus
 from wxmall.invoicing.testing import company, paid_order
 from wxmall.officialaccount.actions import process_pending
+from wxmall.officialaccount.models import InboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,3 +161,45 @@ def test_declining_on_wechat_keeps_the_invoice_and_a_refused_insert_is_retried(i
     assert staff.post(f"/console/invoices/{invoice.pk}/retry-wechat/").status_code == 302
     settle(lambda: wechat(invoice) == WechatStatus.INSERTED)
     assert len(invoice_hub.control("GET", "invoice/cards", params={"user": "xiaoming"})["cards"]) == 1
+
+
+def test_a_title_picked_from_the_customers_wechat_titles_is_saved(invoice_hub, buyer):
+    customer, client = buyer
+    invoice_hub.control(
+        "POST",
+        "invoice/titles",
+        json={
+            "user": "xiaoming",
+            "title": "深圳市前海数码科技有限公司",
+            "tax_no": "9144030071526726XG",
+            "addr": "深圳",
+        },
+    )
+    invoice_hub.control(
+        "POST",
+        "invoice/titles",
+        json={"user": "xiaoming", "title": "坏税号公司", "tax_no": "9144030071526726XQ"},
+    )
+    link = client.get("/invoices/wechat-titles/")
+    assert link.status_code == 302 and "select_title_key=" in link["Location"]
+    parts = link["Location"].split("#")[0].removeprefix(invoice_hub.base_url)
+    for index in (0, 1):  # the good title, then the one WeChat kept with a mistyped id
+        page = invoice_hub.client.get(parts + "&sandbox_user=xiaoming").text
+        form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+        title_id = re.findall(r'name="title_id" value="(\d+)"', page)[index]
+        invoice_hub.client.post("/intp/invoice/usertitle/confirm", data=form | {"title_id": title_id})
+        invoice_hub.advance_clock(2)  # OA events are deduplicated by user and second
+
+    def both_applied() -> bool:
+        process_pending()
+        pushes = InboundMessage.objects.filter(event="submit_invoice_title", processed_at__isnull=False)
+        return pushes.count() == 2
+
+    settle(both_applied)
+    (title,) = customer.invoice_titles.all()
+    assert (title.name, title.tax_id, title.from_wechat) == (
+        "深圳市前海数码科技有限公司",
+        "9144030071526726XG",
+        True,
+    )
+    assert "深圳市前海数码科技有限公司" in client.get("/invoices/new/").content.decode()

@@ -10,15 +10,18 @@ A successful refund (`on_refund_succeeded`) reverses the order's invoice and re-
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from wxmall.accounts.models import User
 from wxmall.core.errors import DomainError
 from wxmall.core.outbox import enqueue
 from wxmall.orders.models import Order, OrderLine
@@ -37,6 +40,7 @@ from .models import (
     WechatStatus,
 )
 
+logger = logging.getLogger(__name__)
 PLATFORM = "invoice_platform"
 WECHAT = "wechat_invoice"
 ISSUE, REVERSE = "issue", "reverse"
@@ -124,6 +128,43 @@ def save_title(customer, buyer: Buyer, *, from_wechat: bool = False) -> InvoiceT
         customer=customer, kind=buyer.kind, name=buyer.name, tax_id=buyer.tax_id, defaults=details
     )
     return title
+
+
+TITLE_ATTACH_SALT = "wxmall.invoicing.wechat-title"
+TITLE_ATTACH_MAX_AGE = 3600
+
+
+def title_attach(customer) -> str:
+    """What the select-title link carries (WeChat echoes it in the event): the customer, signed."""
+    return signing.dumps(customer.pk, salt=TITLE_ATTACH_SALT, compress=True)
+
+
+def on_title_event(event) -> None:
+    """officialaccount hook for `submit_invoice_title`: the customer picked one of their WeChat titles on
+    the select-title page; it becomes one of their saved titles. A forged or stale `attach`, or a title
+    our rules refuse (e.g. a mistyped tax id saved in WeChat), is logged and ignored."""
+    fields = event.fields
+    try:
+        customer_id = signing.loads(
+            fields.get("attach", ""), salt=TITLE_ATTACH_SALT, max_age=TITLE_ATTACH_MAX_AGE
+        )
+        business = fields.get("title_type") == "InvoiceUserTitleBusinessType"
+        buyer = check_buyer(
+            invoice_type=InvoiceType.NORMAL,
+            kind=TitleKind.COMPANY if business else TitleKind.INDIVIDUAL,
+            name=fields.get("title", ""),
+            tax_id=fields.get("tax_no", ""),
+            address=fields.get("addr", ""),
+            phone=fields.get("phone", ""),
+            bank_name=fields.get("bank_type", ""),
+            bank_account=fields.get("bank_no", ""),
+        )
+    except (signing.BadSignature, DomainError) as exc:
+        logger.warning("submit_invoice_title ignored: %s", exc)
+        return
+    customer = User.objects.filter(pk=customer_id).first()
+    if customer is not None:
+        save_title(customer, buyer, from_wechat=True)
 
 
 # -- requests ------------------------------------------------------------------------------------------------

@@ -14,3 +14,4 @@ class InvoicingConfig(AppConfig):
 
         payment_hooks.register_refund_succeeded(actions.on_refund_succeeded)
         oa_hooks.register_event_handler("user_authorize_invoice", actions.on_authorize_event)
+        oa_hooks.register_event_handler("submit_invoice_title", actions.on_title_event)

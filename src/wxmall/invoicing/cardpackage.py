@@ -119,3 +119,11 @@ def cancel_card(invoice: Invoice) -> None:
 
 def reject(invoice: Invoice, reason: str) -> None:
     _service().reject_insert(setup().s_pappid, invoice.wechat_order_id, reason)
+
+
+def select_title_url(customer) -> str:
+    """WeChat's page where the customer picks one of their saved invoice titles (我的发票抬头)."""
+    try:
+        return _service().select_title_url(actions.title_attach(customer), settings.INVOICE_SELLER_NAME[:64])
+    except (WeChatError, NotConfigured) as exc:
+        raise DomainError(InvoiceError.WECHAT_UNAVAILABLE) from exc

@@ -3,6 +3,7 @@
   GET  /invoices/                       my invoices, newest first
   GET  /invoices/new/?order=<no>        the request form (a saved title or a new one; more orders to merge)
   POST /invoices/new/                   request → the invoice's page
+  GET  /invoices/wechat-titles/         → WeChat's page to pick a saved title (it comes back as a saved title)
   GET  /invoices/<number>/              status, buyer, lines, the PDF, 存入微信卡包
   GET  /invoices/<number>/wechat/       → WeChat's authorisation page for the card package
   GET  /invoices/<number>/pdf/          the invoice PDF (red: ?red=1, the red-letter one)
@@ -84,6 +85,16 @@ def request_form(request: HttpRequest) -> HttpResponse:
         )
     messages.success(request, "已提交开票申请，发票开具后可在此下载")
     return redirect("invoicing:detail", number=invoice.number)
+
+
+@customer_required
+@require_GET
+def wechat_titles(request: HttpRequest) -> HttpResponse:
+    try:
+        return redirect(cardpackage.select_title_url(request.user))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("invoicing:request")
 
 
 @customer_required
