@@ -338,6 +338,11 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
+# A backlog (a burst of payments) is split into this many partitions relayed by as many worker processes
+# at once; SQLite has one writer, so it stays at 1 there.
+OUTBOX_RELAY_PARALLEL = env_int(
+    "OUTBOX_RELAY_PARALLEL", 1 if "sqlite" in DATABASES["default"]["ENGINE"] else 2, minimum=1
+)
 # After a commit that wrote outbox rows the relay is kicked at the end of this window, once per window
 # for the whole deployment (0: a kick per transaction, at once).
 OUTBOX_KICK_WINDOW_SECONDS = env_float("OUTBOX_KICK_WINDOW_SECONDS", 0.1)
@@ -669,6 +674,10 @@ OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver
 MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
 MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)
+
+# Each web worker loads jieba's dictionary and builds the FAQ bot's indexes when it starts (wsgi.py), so the
+# first message after a deploy answers within WeChat's 5 s.
+SUPPORT_BOT_WARM_ON_START = env_bool("SUPPORT_BOT_WARM_ON_START", True)
 
 # --- customer service: hand-off to 微信客服 (WeCom kf), owned by support ------------------------------
 # Optional: with WECOM_CORP_ID empty the console offers no WeCom hand-off. WECOM_KF_SECRET is the secret
