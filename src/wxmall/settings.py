@@ -748,9 +748,11 @@ INVOICE_CARD_TITLE = _env("INVOICE_CARD_TITLE") or "wxmall"  # ≤ 9 characters
 INVOICE_LOGO_URL = _env("INVOICE_LOGO_URL") or "http://mmbiz.qpic.cn/mmbiz/wxmall-logo/0"
 INVOICE_CONTACT_PHONE = _env("INVOICE_CONTACT_PHONE") or "400-000-0000"
 INVOICE_WECHAT_TIME_OUT_SECONDS = env_int("INVOICE_WECHAT_TIME_OUT_SECONDS", 7 * 24 * 3600, minimum=60)
-# Issuing and reversing through the platform; inserting cards and card status through WeChat.
+# Issuing and reversing through the platform (disabled without a platform URL: requests then wait on the
+# desk as 待开票); inserting cards and card status through WeChat.
 OUTBOX_DESTINATIONS["invoice_platform"] = {
     "handler": "wxmall.invoicing.handlers.deliver",
+    "url": INVOICE_PLATFORM["base_url"],
     "timeout": INVOICE_PLATFORM["timeout"],
 }
 OUTBOX_DESTINATIONS["wechat_invoice"] = {"handler": "wxmall.invoicing.handlers.deliver"}

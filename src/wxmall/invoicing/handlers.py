@@ -9,7 +9,7 @@ A definitive refusal marks the invoice failed for the desk (the row is done); ev
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from wxmall.core.outbox import DeliveryError, PermanentError
 from wxmall.wechat.config import NotConfigured
@@ -102,7 +102,7 @@ def reverse(invoice_id: int) -> None:
     actions.mark_reversed(invoice.pk, red.invoice_no, pdf)
 
 
-def _wechat_failure(invoice_id: int, exc: Exception) -> None:
+def _wechat_failure(invoice_id: int, exc: Exception) -> NoReturn:
     """Transient WeChat trouble is retried by the relay; anything else is shown on the desk and dead-lettered."""
     if isinstance(exc, WeChatError) and exc.retryable:
         raise DeliveryError(str(exc)) from exc
@@ -121,10 +121,8 @@ def insert(invoice_id: int) -> None:
             actions.mark_wechat(invoice.pk, WechatStatus.INSERTED, only_from=(WechatStatus.AUTHORIZED,))
             return
         _wechat_failure(invoice.pk, exc)
-        return
     except NotConfigured as exc:
         _wechat_failure(invoice.pk, exc)
-        return
     actions.mark_wechat(
         invoice.pk,
         WechatStatus.INSERTED,

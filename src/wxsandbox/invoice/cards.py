@@ -13,6 +13,7 @@ import hashlib
 import json
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.routing import Route
@@ -215,8 +216,6 @@ def page_key(s_pappid: str, order_id: str, money: int) -> str:
 
 @wx_endpoint
 async def getauthurl(request: Request, sandbox: Any) -> dict:
-    from urllib.parse import urlencode
-
     who = _caller(request, sandbox)
     data = await json_body(request)
     s_pappid = _text(data, "s_pappid", 128)
