@@ -147,3 +147,27 @@ def test_the_customer_form_answers_in_chinese_and_writes_nothing_on_bad_input(cu
     stranger.force_login(make_customer("stranger"))
     assert stranger.get(f"/invoices/{invoice.number}/").status_code == 404
     assert stranger.get(f"/invoices/{invoice.number}/pdf/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_invoice_asked_for_at_checkout_is_requested_when_the_order_is_paid(customer, address, sku, api):
+    form = {"sku": sku.pk, "qty": 1, "address": address.pk, "idempotency_key": "k-checkout-invoice-1"}
+    invoice = {
+        "want_invoice": "1",
+        "inv_invoice_type": "normal",
+        "inv_kind": "company",
+        "inv_name": "某某有限公司",
+    }
+    bad = api.post("/checkout/", form | invoice | {"inv_tax_id": MISTYPED_USCC})
+    assert bad.status_code == 400 and "校验位不正确" in bad.content.decode()
+    assert not Order.objects.exists()  # nothing placed for a wrong title
+    placed = api.post("/checkout/", form | invoice | {"inv_tax_id": "9144030071526726XG"})
+    order = Order.objects.get()
+    assert placed.status_code == 302 and not Invoice.objects.exists()  # unpaid: nothing to invoice yet
+    orders.mark_paid(order.order_no, f"4200{order.pk:024d}", timezone.now(), order.total)
+    invoice_row = Invoice.objects.get()
+    assert (invoice_row.buyer_name, invoice_row.buyer_tax_id, invoice_row.total) == (
+        "某某有限公司",
+        "9144030071526726XG",
+        order.total,
+    )

@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.invoicing import actions as invoicing
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
     from wxmall.pickup import order_hooks as pickup
@@ -49,6 +50,7 @@ def test_apps_register_their_hooks_at_start_up():
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        invoicing.on_order_paid,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
         pickup.refuse_shipping,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from . import amounts, events, taxids
 from .errors import InvoiceError
 from .models import (
     Invoice,
+    InvoiceIntent,
     InvoiceOrder,
     InvoiceStatus,
     InvoiceTitle,
@@ -285,6 +286,25 @@ def request_invoice(customer, order_nos: list[str], buyer: Buyer, *, email: str 
         save_title(customer, buyer)
         events.record(invoice, "requested", f"{invoice.get_invoice_type_display()} · {buyer.name}", actor)
     return invoice
+
+
+def intend(order: Order, buyer: Buyer) -> None:
+    """At checkout, inside the order's transaction: invoice this order for `buyer` once it is paid."""
+    InvoiceIntent.objects.update_or_create(order=order, defaults={"buyer": asdict(buyer)})
+
+
+def on_order_paid(order, from_status: str, to_status: str) -> None:
+    """orders hook (→ paid): request the invoice the customer asked for at checkout. Inside the payment's
+    transaction, so a refusal (e.g. an order already invoiced) is rolled back to a savepoint and logged;
+    it never refuses the payment. The customer can still ask from the order page."""
+    intent = InvoiceIntent.objects.filter(order_id=order.pk).first()
+    if intent is None:
+        return
+    try:
+        with transaction.atomic():
+            request_invoice(order.user, [order.order_no], Buyer(**intent.buyer))
+    except DomainError as exc:
+        logger.warning("invoice asked at checkout for %s not requested: %s", order.order_no, exc.message)
 
 
 # -- issuing (results of the platform handler) ---------------------------------------------------------------

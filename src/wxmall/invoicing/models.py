@@ -13,6 +13,7 @@
   index), so two requests for one order at once end with one invoice, and a re-issue can only follow the
   reversal of the one before.
 - `InvoiceEvent`: the audit trail shown on the desk.
+- `InvoiceIntent`: the title a customer gave at checkout; the order's payment requests the invoice.
 - `WechatInvoiceSetup`: the account's platform id (s_pappid) and card template, created once.
 """
 
@@ -183,6 +184,22 @@ class InvoiceEvent(models.Model):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class InvoiceIntent(models.Model):
+    """The buyer a customer gave at checkout: the invoice is requested when the order is paid."""
+
+    order = models.OneToOneField(
+        "orders.Order", verbose_name="订单", on_delete=models.CASCADE, related_name="invoice_intent"
+    )
+    buyer = models.JSONField("购买方")  # the checked fields of actions.Buyer
+    created_at = models.DateTimeField("填写时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "下单时的开票信息"
+
+    def __str__(self) -> str:
+        return str(self.order_id)
 
 
 class WechatInvoiceSetup(models.Model):

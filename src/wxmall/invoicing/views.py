@@ -8,12 +8,15 @@
   GET  /invoices/<number>/wechat/       → WeChat's authorisation page for the card package
   GET  /invoices/<number>/pdf/          the invoice PDF (red: ?red=1, the red-letter one)
 
-Only the customer's own invoices and orders are reachable; another one's is a 404.
+Only the customer's own invoices and orders are reachable; another one's is a 404. Anonymous visitors go
+to the login page (every URL here answers GET, so coming back after login works). The storefront's
+checkout imports `checkout_values` / `checkout_buyer` from here, so nothing here imports the storefront.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order
-from wxmall.storefront.views.common import customer_required
 
 from . import actions, cardpackage, queries
 from .models import InvoiceStatus, InvoiceType, TitleKind, WechatStatus
@@ -47,6 +49,19 @@ def buyer_from(data, titles) -> actions.Buyer:
     return actions.check_buyer(**values)
 
 
+def checkout_values(data) -> dict:
+    """The invoice part of the checkout form (fields `inv_…`, `want_invoice`), as typed."""
+    values: dict = {field: str(data.get(f"inv_{field}", ""))[:200] for field in FIELDS}
+    return values | {"want_invoice": data.get("want_invoice") == "1"}
+
+
+def checkout_buyer(values: dict) -> actions.Buyer | None:
+    """The checked buyer of `checkout_values`, None when no invoice is wanted; DomainError when wrong."""
+    if not values["want_invoice"]:
+        return None
+    return actions.check_buyer(**{field: values[field] for field in FIELDS})
+
+
 def _form_context(request: HttpRequest, order_nos: list[str], values: dict) -> dict:
     return {
         "orders": list(queries.invoiceable_orders(request.user)[:50]),
@@ -59,7 +74,7 @@ def _form_context(request: HttpRequest, order_nos: list[str], values: dict) -> d
     }
 
 
-@customer_required
+@login_required
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -87,7 +102,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
     return redirect("invoicing:detail", number=invoice.number)
 
 
-@customer_required
+@login_required
 @require_GET
 def wechat_titles(request: HttpRequest) -> HttpResponse:
     try:
@@ -97,7 +112,7 @@ def wechat_titles(request: HttpRequest) -> HttpResponse:
         return redirect("invoicing:request")
 
 
-@customer_required
+@login_required
 @require_GET
 def invoice_list(request: HttpRequest) -> HttpResponse:
     invoices = list(queries.invoices_of(request.user)[:50])
@@ -111,7 +126,7 @@ def _own(request: HttpRequest, number: str):
     return invoice
 
 
-@customer_required
+@login_required
 @require_GET
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     invoice = _own(request, number)
@@ -129,7 +144,7 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@customer_required
+@login_required
 @require_GET
 def to_wechat(request: HttpRequest, number: str) -> HttpResponse:
     """A link, not a form: the page CSP's form-action would stop a form's redirect to WeChat's host (as
@@ -144,7 +159,7 @@ def to_wechat(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(url)
 
 
-@customer_required
+@login_required
 @require_GET
 def pdf(request: HttpRequest, number: str) -> HttpResponse:
     invoice = queries.invoices_of(request.user).defer(None).filter(number=number[:32]).first()
