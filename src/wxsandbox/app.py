@@ -41,6 +41,7 @@ from wxsandbox.users import Users
 SURFACES = (
     "wxsandbox.pay",
     "wxsandbox.kf",
+    "wxsandbox.security",
     "wxsandbox.mp",
     "wxsandbox.store",
     "wxsandbox.invoice",

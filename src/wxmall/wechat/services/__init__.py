@@ -20,6 +20,7 @@ from wxmall.wechat.services.menu import MenuService
 from wxmall.wechat.services.message import MessageService
 from wxmall.wechat.services.phone import PhoneService
 from wxmall.wechat.services.qrcode import QrcodeService
+from wxmall.wechat.services.security import SecurityService
 from wxmall.wechat.services.sns import SnsService
 from wxmall.wechat.services.store import StoreService
 from wxmall.wechat.services.store_shipping import ShippingService
@@ -37,4 +38,5 @@ REGISTRY: dict[str, type[Service]] = {
     "store": StoreService,
     "shipping": ShippingService,
     "invoice": InvoiceService,
+    "security": SecurityService,
 }
