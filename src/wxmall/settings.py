@@ -198,6 +198,7 @@ INSTALLED_APPS = [
     "wxmall.analytics",
     "wxmall.store",
     "wxmall.channels",
+    "wxmall.invoicing",
     "wxmall.support",
     "wxmall.members_import",
     "wxmall.fulfilment",
@@ -826,6 +827,53 @@ if WECOM_CORP_ID and PRODUCTION:
             "微信客服 EncodingAESKey 未设置或不是 43 位字母数字",
             "the WeCom kf EncodingAESKey is unset or not 43 letters/digits",
         )
+
+
+# --- Electronic invoices (电子发票), owned by invoicing ----------------------------------------------------
+# A customer may ask for an invoice of a paid order until this many days after it completed.
+INVOICE_REQUEST_WINDOW_DAYS = env_int("INVOICE_REQUEST_WINDOW_DAYS", 180, minimum=1)
+# VAT rates in 1/10000 (1300 = 13 %): the default (computers and other goods), and per category slug
+# (a product's own category first, then its parents), e.g. INVOICE_TAX_RATES="books:900,service:600".
+INVOICE_DEFAULT_TAX_RATE = env_int("INVOICE_DEFAULT_TAX_RATE", 1300, minimum=0)
+INVOICE_TAX_RATES: dict[str, int] = {}
+for _item in env_list("INVOICE_TAX_RATES"):
+    _slug, _, _rate = _item.partition(":")
+    if not _slug.strip() or not _rate.strip().isdigit() or int(_rate) > 10000:
+        raise _bad("INVOICE_TAX_RATES", _item, "分类标识:税率（如 books:900）", "slug:rate, e.g. books:900")
+    INVOICE_TAX_RATES[_slug.strip()] = int(_rate)
+# The invoicing platform (开票平台) and its adapter; the demo uses wxsandbox's fake platform and reads the
+# secret from it. A real platform needs its own adapter class (see wxmall.invoicing.platform).
+INVOICE_PLATFORM = {
+    "adapter": _env("INVOICE_PLATFORM_ADAPTER") or "wxmall.invoicing.platform.FapiaoPlatform",
+    "base_url": _env("INVOICE_PLATFORM_URL") or ("" if PRODUCTION else WECHAT_API_BASE),
+    "app_key": _env("INVOICE_PLATFORM_APP_KEY") or ("" if PRODUCTION else "wxmall-demo"),
+    "app_secret": _env("INVOICE_PLATFORM_APP_SECRET") or "",
+    "timeout": env_float("INVOICE_PLATFORM_TIMEOUT_SECONDS", 10),
+}
+if PRODUCTION and INVOICE_PLATFORM["base_url"]:
+    for _name, _key in (
+        ("INVOICE_PLATFORM_APP_KEY", "app_key"),
+        ("INVOICE_PLATFORM_APP_SECRET", "app_secret"),
+    ):
+        if len(INVOICE_PLATFORM[_key]) < 8:
+            raise _refuse(
+                _name, "已设置开票平台但缺少其凭据", "INVOICE_PLATFORM_URL is set but this is missing"
+            )
+# What the WeChat card package shows (invoice card template) and the contact WeChat requires before it
+# serves authorisation pages (setbizattr set_contact; the time-out is in seconds).
+INVOICE_SELLER_NAME = _env("INVOICE_SELLER_NAME") or "wxmall 电脑商城"
+INVOICE_CARD_TITLE = _env("INVOICE_CARD_TITLE") or "wxmall"  # ≤ 9 characters
+INVOICE_LOGO_URL = _env("INVOICE_LOGO_URL") or "http://mmbiz.qpic.cn/mmbiz/wxmall-logo/0"
+INVOICE_CONTACT_PHONE = _env("INVOICE_CONTACT_PHONE") or "400-000-0000"
+INVOICE_WECHAT_TIME_OUT_SECONDS = env_int("INVOICE_WECHAT_TIME_OUT_SECONDS", 7 * 24 * 3600, minimum=60)
+# Issuing and reversing through the platform (disabled without a platform URL: requests then wait on the
+# desk as 待开票); inserting cards and card status through WeChat.
+OUTBOX_DESTINATIONS["invoice_platform"] = {
+    "handler": "wxmall.invoicing.handlers.deliver",
+    "url": INVOICE_PLATFORM["base_url"],
+    "timeout": INVOICE_PLATFORM["timeout"],
+}
+OUTBOX_DESTINATIONS["wechat_invoice"] = {"handler": "wxmall.invoicing.handlers.deliver"}
 
 # --- compliance: external content security (tier 3; off by default) ---------------------------------
 # Copy that passed the word check can also be sent to Tencent Cloud TMS TextModeration (product copy,

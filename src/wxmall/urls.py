@@ -28,6 +28,7 @@ urlpatterns = [
     path("console/marketing/", include("wxmall.marketing.console_urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
+    path("invoices/", include("wxmall.invoicing.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
     path("wechat/wecom/callback/", support_callback.kf_callback, name="wecom_kf_callback"),

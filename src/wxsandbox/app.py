@@ -44,6 +44,8 @@ SURFACES = (
     "wxsandbox.security",
     "wxsandbox.mp",
     "wxsandbox.store",
+    "wxsandbox.invoice",
+    "wxsandbox.fapiao",
     "wxsandbox.phone",
 )
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -85,6 +87,17 @@ class SandboxHandle:
 
     def clear_faults(self, seed: int | None = None) -> None:
         self.control("DELETE", "faults", json={} if seed is None else {"seed": seed})
+
+    def invoice_consent(self, auth_url: str, user: str, decision: str = "allow") -> int:
+        """Play ``user`` on the e-invoice authorisation page of ``auth_url`` (getauthurl's): open it and submit
+        the decision; the HTTP status of the answer (302 to ``redirect_url`` when allowed and set)."""
+        parts = urlsplit(auth_url)
+        page = self.client.get(f"{parts.path}?{parts.query}&sandbox_user={user}")
+        assert page.status_code == 200, page.text
+        form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+        return self.client.post(
+            "/bizmall/authinvoice/confirm", data=form | {"decision": decision}
+        ).status_code
 
     def journal(self, **filters: Any) -> list[dict]:
         return self.control("GET", "journal", params=filters)["entries"]

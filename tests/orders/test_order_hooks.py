@@ -25,6 +25,7 @@ def test_apps_register_their_hooks_at_start_up():
     from wxmall.aftersales import order_hooks as aftersales
     from wxmall.analytics import order_hooks as analytics
     from wxmall.channels.actions import commissions
+    from wxmall.invoicing import actions as invoicing
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
     from wxmall.pickup import order_hooks as pickup
@@ -62,6 +63,7 @@ def test_apps_register_their_hooks_at_start_up():
         notify.on_paid,
         analytics.on_paid,
         commissions.on_paid,
+        invoicing.on_order_paid,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
         pickup.refuse_shipping,

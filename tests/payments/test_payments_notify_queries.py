@@ -19,7 +19,8 @@ NOTIFY = "/payments/notify/"
 # +1: the paid notification's hook looks up the customer's WeChat identities (none here).
 # +1: channels' paid hook looks up the order's Channels attribution (none here).
 # +1: analytics' paid event looks up the order's first/last touch (none here).
-FIRST_NOTIFICATION_QUERIES = 26
+# +1: invoicing's paid hook looks up an invoice asked for at checkout (none here).
+FIRST_NOTIFICATION_QUERIES = 27
 DUPLICATE_NOTIFICATION_QUERIES = 9
 
 

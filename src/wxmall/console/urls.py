@@ -4,6 +4,7 @@ from wxmall.aftersales.urls import urlpatterns as aftersales_urls
 from wxmall.catalog import views as catalog_views
 from wxmall.channels.console_urls import urlpatterns as channels_urls
 from wxmall.fulfilment.urls import urlpatterns as fulfilment_urls
+from wxmall.invoicing.console_urls import urlpatterns as invoice_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
 from wxmall.store.console_urls import urlpatterns as store_urls
@@ -47,4 +48,5 @@ urlpatterns = [
     path("products/export/", catalog_views.product_export, name="product_export"),
     *[path(f"fulfilment/{p.pattern}", p.callback, name=p.name) for p in fulfilment_urls],
     *[path(f"aftersales/{p.pattern}", p.callback, name=p.name) for p in aftersales_urls],
+    *[path(f"invoices/{p.pattern}", p.callback, name=p.name) for p in invoice_urls],
 ]

@@ -22,7 +22,7 @@ from wxmall.wechat import client
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
-from . import events, notify, replies, scenes
+from . import events, hooks, notify, replies, scenes
 from . import xml as wxml
 from .models import Follower, FollowerEvent, InboundMessage
 
@@ -166,6 +166,22 @@ def _apply(inbound: InboundMessage, unionid: str | None) -> None:
     scene = scenes.scene_of(inbound)
     if scene:
         scenes.apply_scene(follower, scene, inbound)
+    if inbound.msg_type == "event":
+        _run_event_handlers(inbound)
+
+
+def _run_event_handlers(inbound: InboundMessage) -> None:
+    """Other apps' handlers of this event (e.g. invoicing's user_authorize_invoice), see `hooks`."""
+    handlers = hooks.event_handlers(inbound.event)
+    if not handlers:
+        return
+    try:
+        fields = wxml.parse(inbound.raw)
+    except wxml.BadXml:
+        fields = {}
+    event = hooks.InboundEvent(inbound.appid, inbound.openid, inbound.event, fields)
+    for handler in handlers:
+        handler(event)
 
 
 def _join_membership(follower: Follower, inbound: InboundMessage, unionid: str | None) -> None:

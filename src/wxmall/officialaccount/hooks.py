@@ -1,4 +1,4 @@
-"""Text fallbacks: how another app (e.g. `wxmall.support`'s FAQ bot) answers a follower's text message
+"""Text fallbacks and event handlers: how another app (e.g. `wxmall.support`'s FAQ bot) answers a follower's text message
 that no keyword rule answered, without `officialaccount` importing it.
 
 Register from your app's `AppConfig.ready()`; registration closes once Django's app registry is ready:
@@ -16,6 +16,12 @@ returns a string gives the passive text reply, and if all return None the server
 A fallback runs inside the request WeChat waits on (5 s for the whole answer), so it must be fast: slow
 work (a human hand-off, a WeCom transfer) is queued (Celery task or outbox row) and the fallback returns
 None or a short holding reply. A fallback that raises is logged and skipped, never the whole answer.
+
+Event handlers: `register_event_handler("user_authorize_invoice", fn)` gets every stored push of that
+event as an `InboundEvent` (all its XML fields), once, when the worker processes the push — inside the
+processing transaction, after the follower bookkeeping. A handler that raises rolls the processing back
+and the sweep tries again, so it must be idempotent (guarded updates) and must not call WeChat (write an
+outbox row instead).
 """
 
 from __future__ import annotations
@@ -40,11 +46,23 @@ class InboundText:
 TextFallback = Callable[[InboundText], "str | None"]
 
 
+@dataclass(frozen=True)
+class InboundEvent:
+    appid: str
+    openid: str
+    event: str
+    fields: dict[str, str]  # every element of the push, e.g. SuccOrderId
+
+
+EventHandler = Callable[[InboundEvent], None]
+
+
 class Registry:
     """Fallbacks in registration order. Written only while apps load, read on every text message."""
 
     def __init__(self) -> None:
         self._fallbacks: list[TextFallback] = []
+        self._event_handlers: dict[str, list[EventHandler]] = {}
 
     def register(self, fn: TextFallback) -> TextFallback:
         if apps.ready:
@@ -58,10 +76,20 @@ class Registry:
         which swap it in for `registry` (e.g. with pytest's monkeypatch)."""
         extended = Registry()
         extended._fallbacks = [*self._fallbacks, fn]
+        extended._event_handlers = {k: list(v) for k, v in self._event_handlers.items()}
         return extended
 
     def all(self) -> tuple[TextFallback, ...]:
         return tuple(self._fallbacks)
+
+    def register_event(self, event: str, fn: EventHandler) -> EventHandler:
+        if apps.ready:
+            raise ImproperlyConfigured("register event handlers in AppConfig.ready(), not after start-up")
+        self._event_handlers.setdefault(event, []).append(fn)
+        return fn
+
+    def handlers_for(self, event: str) -> tuple[EventHandler, ...]:
+        return tuple(self._event_handlers.get(event, ()))
 
 
 registry = Registry()
@@ -73,3 +101,11 @@ def register_text_fallback(fn: Callable[[InboundText], str | None]) -> None:
 
 def text_fallbacks() -> tuple[Callable[[InboundText], str | None], ...]:
     return registry.all()
+
+
+def register_event_handler(event: str, fn: EventHandler) -> None:
+    registry.register_event(event, fn)
+
+
+def event_handlers(event: str) -> tuple[EventHandler, ...]:
+    return registry.handlers_for(event)

@@ -446,14 +446,6 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
         if new == RefundStatus.SUCCESS:
             fields["succeeded_at"] = _parse_time(resource.get("success_time"))
         Refund.objects.filter(pk=refund.pk).update(**fields)
-        if new == RefundStatus.SUCCESS:
-            succeeded = Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS)
-            events.refund_succeeded.send(
-                sender=Refund,
-                refund=refund,
-                refunded_total=succeeded.aggregate(total=Sum("amount"))["total"] or 0,
-                paid_total=refund.payment.paid_amount or refund.payment.amount,
-            )
         if new == RefundStatus.SUCCESS and not refund.completes_order:
             # A partial refund gives back the spent points in proportion (the full one does it through
             # the order's move to `refunded`); one points entry per refund, so a replay returns nothing.
@@ -475,6 +467,14 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
                     actor_kind=ActorKind.WECHAT,
                     reason=f"微信退款成功 {refund.out_refund_no}",
                 )
+        if new == RefundStatus.SUCCESS:  # after the order's own move: a full refund's order is `refunded`
+            succeeded = Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS)
+            events.refund_succeeded.send(
+                sender=Refund,
+                refund=refund,
+                refunded_total=succeeded.aggregate(total=Sum("amount"))["total"] or 0,
+                paid_total=refund.payment.paid_amount or refund.payment.amount,
+            )
     return Applied(NotificationOutcome.APPLIED)
 
 

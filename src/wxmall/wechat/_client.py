@@ -124,7 +124,7 @@ class WeChatClient:
         params: dict | None = None,
         json: Any = None,
         token: bool = True,
-        files: dict[str, tuple[str, bytes]] | None = None,
+        files: dict[str, tuple] | None = None,
     ) -> dict[str, Any]:
         """Call WeChat and return its decoded JSON (errcode 0). `api` names the call in the stats
         (e.g. "message.custom_send"). `files` sends a multipart body instead of JSON (media uploads)."""

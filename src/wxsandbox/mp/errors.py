@@ -82,6 +82,27 @@ ERRMSG: dict[int, str] = {
     48006: "forbid to clear quota because of reaching the limit",
     85401: "time limit between 1min and 1 year",
     85402: "expire_time must be greater than now",
+    # e-invoice (card/invoice, invoice reference §1.12)
+    72015: "unauthorized create invoice",
+    72017: "invalid invoice title",
+    72018: "duplicate order id, invoice had inserted to user",
+    72024: "invoice status error",
+    72027: "invoice action error",
+    72029: "invoice never set auth field",
+    72031: "invalid params",
+    72035: "biz reject insert",
+    72038: "invoice order never auth",
+    72040: "invoice pdf error",
+    72042: "billing_code and billing_no repeated",
+    72044: "scan text out of time",
+    72045: "check_code is empty",
+    72053: "user never auth",
+    72060: "this invoice has been cancelled, check the reimburse_status please",
+    72061: "this invoice has been closed, check the reimburse_status please",
+    72063: "biz contact is empty, set contact first please",
+    72070: "BIZ_TITLE_KEY_OUT_TIME",
+    40073: "invalid card id",
+    40078: "invalid card status",
 }
 
 

@@ -1,7 +1,8 @@
 """The phone: a web page that plays a WeChat user against the sandbox (no build step, no CDN).
 
   GET  /phone/                         the phone page (user picker; tabs 公众号 · 扫一扫 · 浏览器 · 支付)
-  GET  /phone/static/{file}            its script and stylesheet
+  GET  /phone/static/{file}            its script and stylesheet (the 卡包 tab lists the invoices inserted for
+                                       the user, from /sandbox/invoice/cards)
   GET  /phone/jsbridge.js              ``WeixinJSBridge`` for pages opened in the phone's WeChat browser: a
                                        page (the hub's) loads it with a ``<script>`` tag; ``invoke`` posts to
                                        the phone shell, which shows the payment sheet and posts the result back

@@ -29,6 +29,8 @@ from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
+from wxmall.invoicing import actions as invoicing
+from wxmall.invoicing.views import checkout_buyer, checkout_values
 from wxmall.marketing import touch
 from wxmall.pickup import queries as pickup_queries
 
@@ -203,6 +205,7 @@ def _place(request: HttpRequest) -> HttpResponse:
     raw_note = request.POST.get("note", "")
     store_id = positive_int(request.POST.get("pickup_store"), 0) if purchase.pickup else None
     keep = {"chosen_address": chosen, "note": raw_note[: actions.NOTE_MAX_LENGTH], "idempotency_key": key}
+    keep["invoice_values"] = checkout_values(request.POST)
     if purchase.pickup:
         keep["chosen_store"] = str(store_id)
         chosen = PICKUP
@@ -219,6 +222,11 @@ def _place(request: HttpRequest) -> HttpResponse:
         error = CheckoutError.NOTE_TOO_LONG if refused.too_long else CheckoutError.INVALID_NOTE
         keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
         return _refused(request, purchase, DomainError(error), keep)
+    try:
+        buyer = checkout_buyer(keep["invoice_values"])
+    except DomainError as error:  # a wrong invoice title is refused before anything is placed
+        keep["address_form"] = address_form if chosen == NEW_ADDRESS else None
+        return _refused(request, purchase, error, keep)
     if purchase.flash_sale_id is not None:
         return _admit(request, purchase, chosen, address_form, key, keep)
     try:
@@ -248,6 +256,8 @@ def _place(request: HttpRequest) -> HttpResponse:
             # which freezes the funds for the sharer's commission).
             touched = touch.read(request.COOKIES.get(touch.TOUCH_COOKIE))
             attribute_h5(order, touched.last_link if touched else None)
+            if buyer is not None:
+                invoicing.intend(order, buyer)
     except _ReplayedOrder as replay:
         order = replay.order
     except DomainError as error:

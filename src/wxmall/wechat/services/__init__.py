@@ -15,6 +15,7 @@ To add a service (e.g. `sns` for OAuth and jscode2session, `phone`, or `store` f
 from __future__ import annotations
 
 from wxmall.wechat.services.base import Service
+from wxmall.wechat.services.invoice import InvoiceService
 from wxmall.wechat.services.menu import MenuService
 from wxmall.wechat.services.message import MessageService
 from wxmall.wechat.services.phone import PhoneService
@@ -36,5 +37,6 @@ REGISTRY: dict[str, type[Service]] = {
     "phone": PhoneService,
     "store": StoreService,
     "shipping": ShippingService,
+    "invoice": InvoiceService,
     "security": SecurityService,
 }

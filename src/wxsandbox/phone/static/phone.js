@@ -101,6 +101,7 @@
       refreshChat();
     }
     if (name === "pay") refreshOrders();
+    if (name === "cards") refreshCards();
     document.dispatchEvent(new CustomEvent("wxphone:tab", { detail: name }));
   }
 
@@ -720,6 +721,41 @@
           onclick: () => paySheet(order, { prepay_id: order.prepay_id }) })))));
   }
 
+  // -- card package (卡包): invoices inserted for this user -----------------------------------------------
+
+  const REIMBURSE = {
+    INVOICE_REIMBURSE_INIT: "未报销",
+    INVOICE_REIMBURSE_LOCK: "报销中",
+    INVOICE_REIMBURSE_CLOSURE: "已报销",
+    INVOICE_REIMBURSE_CANCEL: "已红冲",
+  };
+
+  async function refreshCards() {
+    if (!state.user) return;
+    const user = state.user;
+    let cards;
+    try {
+      cards = (await api("GET", `/sandbox/invoice/cards?user=${enc(user.id)}`)).cards;
+    } catch (_) {
+      return;
+    }
+    // By id: a refreshed user list (on window focus) replaces the user object, not the user.
+    if (!state.user || state.user.id !== user.id) return;
+    $("#cards-empty").hidden = cards.length > 0;
+    $("#cards").replaceChildren(...cards.map((card) => {
+      const data = card.invoice_user_data;
+      return el("li", { class: "order invoice-card", "data-billing-no": data.billing_no,
+                        "data-status": card.reimburse_status },
+        el("div", { class: "order-merchant", text: card.payee }),
+        el("div", { class: "order-desc", text: `${card.type} · 抬头：${data.title}` }),
+        el("div", { class: "order-amount", text: yuan(data.fee) }),
+        el("div", { class: "order-foot" },
+          el("span", { text: `发票号码 ${data.billing_no} · ${REIMBURSE[card.reimburse_status] || card.reimburse_status}` }),
+          el("a", { class: "primary small invoice-pdf", href: card.pdf_url, target: "_blank", rel: "noopener",
+                    text: "查看发票 PDF" })));
+    }));
+  }
+
   // -- wiring ----------------------------------------------------------------------------------------------
 
   // The status bar shows the sandbox's clock (it may have been advanced) in China Standard Time.
@@ -792,6 +828,7 @@
       if (url) openPopup(url);
     });
     $("#pay-refresh").addEventListener("click", refreshOrders);
+    $("#cards-refresh").addEventListener("click", refreshCards);
     frame().addEventListener("load", onFrameLoad);
     window.addEventListener("message", onBridgeMessage);
   }
