@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/compliance/", include("wxmall.compliance.urls")),
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
+    path("console/", include("wxmall.customers.urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
