@@ -28,7 +28,7 @@ class YuanField(forms.CharField):
             return None
         fen = parse_yuan(text)
         if fen is None:
-            raise forms.ValidationError("请输入不超过两位小数的非负金额（元），如 4249 或 4249.5")
+            raise forms.ValidationError("请输入正确的金额（元，不能为负，最多两位小数），如 4249 或 4249.5")
         if fen > self.max_fen:
             raise forms.ValidationError(f"金额不能超过 {self.max_fen // 100:,} 元")
         return fen
