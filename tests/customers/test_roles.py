@@ -46,6 +46,7 @@ def test_the_nav_shows_each_role_only_its_entries(request, login, role):
     nav = page.split("<main>")[0]
     for url, label in PAGES.items():
         assert (f'href="{url}"' in nav) == (url in ALLOWED[role]), (role, url)
+        assert (f">{label}</a>" in nav) == (url in ALLOWED[role]), (role, label)
 
 
 def test_a_role_without_a_write_permission_cannot_post(login, service):
