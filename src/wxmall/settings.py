@@ -630,6 +630,8 @@ STORE_LIST_ON_PUSH = env_bool("STORE_LIST_ON_PUSH", True)
 # Freight template and after-sale address the Store requires on express products (merchant back end ids).
 STORE_FREIGHT_TEMPLATE_ID = _env("STORE_FREIGHT_TEMPLATE_ID") or ""
 STORE_AFTER_SALE_ADDRESS_ID = _env("STORE_AFTER_SALE_ADDRESS_ID") or ""
+# A product/add whose answer was lost is looked up among at most this many Store products before retrying.
+STORE_ADD_LOOKUP_MAX = env_int("STORE_ADD_LOOKUP_MAX", 3000, minimum=30)
 # Audits still pending this long after submission are polled (pushes can be lost).
 STORE_AUDIT_POLL_AFTER_SECONDS = env_int("STORE_AUDIT_POLL_AFTER_SECONDS", 120)
 STORE_AUDIT_POLL_INTERVAL_SECONDS = env_float("STORE_AUDIT_POLL_INTERVAL_SECONDS", 60)

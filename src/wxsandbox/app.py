@@ -284,6 +284,14 @@ class SandboxMiddleware:
         if faults.active and not is_sandbox_own(path):
             name = self._route_name(scope)
             rule = faults.check(name, path)
+            if rule is not None and rule.after_handling:
+                handled = await self._lose_answer(rule, scope, replay)
+                if rule.timeout:
+                    await asyncio.sleep(rule.timeout_seconds)
+                response = _plain(504, "Gateway Timeout") if rule.timeout else fault_response(rule, path)
+                note = f"fault {rule.id}: handled (HTTP {handled}), answer lost"
+                await self._reply(response, scope, replay, send, started, target, body, note, name)
+                return
             if rule is not None:
                 if rule.latency_ms:
                     await asyncio.sleep(rule.latency_ms / 1000)
@@ -344,6 +352,19 @@ class SandboxMiddleware:
                     request=body,
                     response=b"".join(response_head),
                 )
+
+    async def _lose_answer(self, rule, scope, receive) -> int:
+        """Run the endpoint for its effects; the caller never sees its answer. Returns the real status."""
+        status = [0]
+
+        async def swallow(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+
+        if rule.latency_ms:
+            await asyncio.sleep(rule.latency_ms / 1000)
+        await self.app(scope, receive, swallow)
+        return status[0]
 
     async def _reply(self, response, scope, receive, send, started, target, body, note, kind="") -> None:
         await response(scope, receive, send)

@@ -139,6 +139,9 @@ class FaultRule:
     the same traffic against the same config fails the same way. ``times`` caps how often the rule fires.
     Request faults: ``errcode`` (int → WeChat ``{"errcode": …}`` on HTTP 200; str → Pay v3 ``{"code": …}``),
     ``http_status`` (plain 500/503…), ``latency_ms`` (then proceed), ``timeout`` (hang ``timeout_seconds``).
+    ``after_handling`` applies the fault to the *answer*: the endpoint runs and keeps its effects, then the
+    caller gets the fault instead of the real response (a lost answer: WeChat stored the product, the
+    merchant never learnt its id).
     Callback faults: ``drop``, ``duplicate``, ``delay_seconds`` (sandbox seconds, scaled by time_factor),
     ``reorder`` (hold back until a later callback of the same kind has been sent), ``http_status``/
     ``timeout`` are not meaningful for callbacks.
@@ -157,6 +160,7 @@ class FaultRule:
     duplicate: bool = False
     delay_seconds: float = 0.0
     reorder: bool = False
+    after_handling: bool = False
     times: int | None = None
 
     @property

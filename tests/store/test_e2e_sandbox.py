@@ -279,3 +279,66 @@ def test_a_platform_delisting_shows_on_the_product(wx_store):
     wx_store.control("POST", f"store/products/{sp.store_product_id}/platform-delist", json={"status": 13})
     products.refresh(sp.store_product_id)  # what the product_spu_listing push triggers
     assert StoreProduct.objects.get().state == SyncState.DELISTED
+
+
+def test_a_partial_store_refund_notes_the_order_and_leaves_its_status(wx_store):
+    from wxmall.store.actions import aftersales
+
+    order_id, s = paid_store_order(wx_store, count=2)
+    sale = wx_store.control(
+        "POST",
+        "store/aftersales",
+        json={"order_id": order_id, "sku_id": s.store_sku_id, "type": "REFUND", "count": 1},
+    )["after_sale_order"]
+    aftersales.sync(sale["after_sale_order_id"])
+    assert Order.objects.get().status == OrderStatus.PAID  # one of two items: not the whole order
+    aftersales.decide(sale["after_sale_order_id"], accept=True)
+    relay()
+    aftersales.sync(sale["after_sale_order_id"])
+    aftersales.sync(sale["after_sale_order_id"])  # a repeated push adds nothing
+    order = Order.objects.get()
+    assert order.status == OrderStatus.PAID
+    notes = [e.reason for e in order.events.all() if "部分退款" in e.reason]
+    assert notes == ["微信小店部分退款：家用办公台式电脑主机 i5 16G ×1，¥3,999.00"]
+
+
+def test_a_refund_started_in_the_console_opens_one_store_after_sale_the_buyer_confirms(
+    wx_store, admin_client
+):
+    import uuid
+
+    from wxmall.store.actions import aftersales
+    from wxmall.store.models import StoreAfterSale
+
+    order_id, s = paid_store_order(wx_store, count=2)
+    order = Order.objects.get()
+    form = {
+        "order_id": order.pk,
+        "line_id": order.lines.get().pk,
+        "count": "1",
+        "amount": "3999",
+        "reason": "QUALITY_ISSUE",
+        "request_id": uuid.uuid4().hex,
+    }
+    for _ in range(2):  # a double submit of one form
+        admin_client.post("/console/store/orders/refund/", form)
+    relay()
+    rows = OutboxMessage.objects.filter(kind="store.aftersale_generate")
+    assert [r.status for r in rows] == [OutboxStatus.DELIVERED], [r.last_error for r in rows]
+    [remote] = wx_store.control("GET", "store/aftersales")["aftersales"]
+    assert remote["status"] == "USER_WAIT_HANDLE_MERCHANT_AFTER_SALE"
+    assert StoreAfterSale.objects.get().refund_amount == 399_900
+    wx_store.control("POST", f"store/aftersales/{remote['after_sale_order_id']}/confirm")  # the buyer agrees
+    aftersales.sync(remote["after_sale_order_id"])
+    assert StoreAfterSale.objects.get().status == "MERCHANT_REFUND_SUCCESS"
+    assert Order.objects.get().status == OrderStatus.PAID  # one of two items
+
+    # More than is left, or more money than the items cost: refused, nothing queued.
+    for bad in ({"count": "2"}, {"amount": "4000"}, {"request_id": "x"}, {"amount": "-1"}):
+        response = admin_client.post(
+            "/console/store/orders/refund/",
+            form | bad | {"request_id": bad.get("request_id", uuid.uuid4().hex)},
+            follow=True,
+        )
+        assert any(m.level_tag == "error" for m in response.context["messages"])
+    assert OutboxMessage.objects.filter(kind="store.aftersale_generate").count() == 1

@@ -2,6 +2,7 @@
 40001 refreshes the token once, business refusals dead-letter at once with the reason shown."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from wxmall.catalog import stock
 from wxmall.core.models import OutboxMessage, OutboxStatus
@@ -71,3 +72,71 @@ def test_a_business_refusal_dead_letters_and_shows_on_the_product(wx_store):
     sp = StoreProduct.objects.get()
     assert sp.state == SyncState.FAILED and "10020035" in sp.reason
     assert calls(wx_store, "/channels/ec/product/add") == 0  # nothing half-created on the Store
+
+
+PRODUCT_ADD = "/channels/ec/product/add"
+
+
+def store_copies(sandbox, product) -> list[str]:
+    """The Store products carrying this local product's out_product_id."""
+    rows = sandbox.control("GET", "store/products")["products"]
+    return [p["product_id"] for p in rows if p["out_product_id"] == str(product.pk)]
+
+
+def test_a_lost_add_answer_is_found_on_retry_not_added_twice(wx_store, settings):
+    settings.WECHAT_HTTP_TIMEOUT_SECONDS = 1
+    # WeChat stores the product, then the answer never arrives (the hub times out).
+    wx_store.add_fault(target=PRODUCT_ADD, after_handling=True, timeout=True, timeout_seconds=2, times=1)
+    product = make_store_product()
+    products.start_sync(product.pk)
+    relay()
+    row = OutboxMessage.objects.get(kind="store.product_sync")
+    assert row.status == OutboxStatus.PENDING  # the timeout is retryable
+    assert StoreProduct.objects.get(product=product).store_product_id is None
+    [created] = store_copies(wx_store, product)
+
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    relay()
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.DELIVERED
+    assert store_copies(wx_store, product) == [created]  # found and updated, not added again
+    assert StoreProduct.objects.get(product=product).store_product_id == created
+
+
+def test_a_gateway_timeout_on_add_is_not_resent_by_the_client(wx_store, settings):
+    settings.WECHAT_RETRY_ATTEMPTS = 3
+    wx_store.add_fault(target=PRODUCT_ADD, after_handling=True, http_status=504, times=1)
+    product = make_store_product()
+    products.start_sync(product.pk)
+    relay()
+    assert calls(wx_store, PRODUCT_ADD) == 1
+    assert len(store_copies(wx_store, product)) == 1
+
+
+def test_an_add_that_never_landed_is_added_on_retry(wx_store):
+    wx_store.add_fault(target=PRODUCT_ADD, http_status=504, times=1)  # refused before handling
+    product = make_store_product()
+    products.start_sync(product.pk)
+    relay()
+    assert store_copies(wx_store, product) == []
+    row = OutboxMessage.objects.get(kind="store.product_sync")
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    relay()
+    assert len(store_copies(wx_store, product)) == 1
+
+
+def test_past_the_lookup_bound_the_product_fails_for_the_merchant_instead_of_duplicating(wx_store, settings):
+    settings.STORE_ADD_LOOKUP_MAX = 30
+    listed = [
+        {"out_product_id": f"x{n}", "skus": [{"out_sku_id": f"x{n}", "sale_price": 100, "stock": 1}]}
+        for n in range(40)
+    ]
+    wx_store.control("POST", "store/products/bulk", json={"products": listed})
+    product = make_store_product()
+    sp = products.start_sync(product.pk)
+    StoreProduct.objects.filter(pk=sp.pk).update(add_started_at=sp.updated_at)  # an add whose answer was lost
+    relay()
+    sp.refresh_from_db()
+    assert sp.state == SyncState.FAILED and "核对" in sp.reason
+    assert OutboxMessage.objects.get(kind="store.product_sync").status == OutboxStatus.DEAD
+    assert calls(wx_store, PRODUCT_ADD) == 0

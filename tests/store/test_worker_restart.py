@@ -5,10 +5,9 @@ worker` process on the test database and broker, talking to a live wxsandbox Sto
 
 What the catalogue kill covers: the worker dies while a product's `product/get` (slowed by a fault) is in
 flight, i.e. after that product's add was answered and its Store id committed locally; the retried row must
-update it, not add it again. Not covered (a known gap): a worker dying between the Store committing an
-add and the hub storing its answer. wxsandbox injects latency before a handler runs, so that window cannot
-be hit on purpose, and the Store has no idempotency on `out_product_id` nor a lookup by it (product/list/get
-returns ids only), so the retry would add a second Store product."""
+update it, not add it again. The other window, a worker dying between the Store committing an add and
+the hub storing its answer, is hit on purpose in test_faults.py (wxsandbox's `after_handling` fault loses
+the answer of a handled `product/add`): the retry finds the product by its out_product_id first."""
 
 import os
 import signal

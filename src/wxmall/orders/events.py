@@ -1,6 +1,7 @@
 """The order audit trail, and the merchant's copy of it.
 
-`record` is the only writer of `OrderEvent`. It runs inside the transaction that changes the order and,
+`record` is the only writer of status changes in `OrderEvent`; `note` adds an entry that changes no status
+(a partial refund), without a webhook message. It runs inside the transaction that changes the order and,
 in that same transaction, puts an `order.status_changed` message in the outbox for the merchant's own
 systems (`merchant_webhook`; nothing is written when no webhook URL is configured). The outbox key is
 `order-status:{order_no}:{event_id}`, so the receiver can de-duplicate the relay's at-least-once
@@ -43,3 +44,15 @@ def record(
         key=f"order-status:{order.order_no}:{event.pk}",
     )
     return event
+
+
+def note(order: Order, reason: str, *, actor=None, actor_kind: str) -> OrderEvent:
+    """An entry in the order's trail that leaves its status as it is (from = to = the current status)."""
+    return OrderEvent.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_kind=actor_kind,
+        reason=reason[:200],
+    )

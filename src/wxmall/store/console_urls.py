@@ -13,4 +13,5 @@ urlpatterns = [
     path("products/sync/", views.sync_product, name="store_sync_product"),
     path("orders/ship/", views.ship, name="store_ship"),
     path("aftersales/decide/", views.decide_aftersale, name="store_decide_aftersale"),
+    path("orders/refund/", views.start_refund, name="store_start_refund"),
 ]

@@ -24,5 +24,16 @@ class StoreError(ErrorCode):
     COMPLIANCE_BLOCKED = ("store_compliance_blocked", 409, "商品文案未通过合规检查，未推送到微信小店")
     PRODUCT_INCOMPLETE = ("store_product_incomplete", 409, "商品信息不完整，不能推送到微信小店")
     NOT_SYNCED = ("store_not_synced", 409, "该商品尚未同步到微信小店")
+    REFUND_INVALID = (
+        "store_refund_invalid",
+        400,
+        "退款的商品、数量或金额不正确（不能超过可退数量和实付金额）",
+    )
+    REFUND_FORM_EXPIRED = ("store_refund_form_expired", 400, "退款表单已失效，请刷新页面后重试")
+    LOST_ADD_UNRESOLVED = (
+        "store_lost_add_unresolved",
+        409,
+        "上次在微信小店创建该商品的应答丢失，且未能在小店商品中找到它：请在小店后台核对，避免重复创建",
+    )
     WAYBILL_REQUIRED = ("store_waybill_required", 400, "微信小店订单发货需要填写物流公司和运单号")
     ORDER_NOT_FROM_STORE = ("store_order_not_from_store", 409, "该订单不是微信小店订单")

@@ -5,6 +5,7 @@
     store.delivery_send     {"order_id", "delivery_id", "waybill_id", "items"}
     store.aftersale_accept  {"after_sale_order_id", "address_id"?}
     store.aftersale_reject  {"after_sale_order_id", "reason"}
+    store.aftersale_generate {genaftersaleorder's request}  a refund the merchant starts (request_id: idempotent)
     mp.upload_shipping_info {"transaction_id", "openid", "item_desc", "express_company", "tracking_no"}
                             (the Mini Program's 发货信息管理, so its WeChat Pay funds settle)
 
@@ -29,6 +30,9 @@ def _product(payload: dict) -> Any:
 
     try:
         return products.push(int(payload["product_id"]))
+    except DomainError as exc:
+        products.mark_failed(int(payload["product_id"]), exc.message)
+        raise
     except WeChatError as exc:
         if not exc.retryable:
             products.mark_failed(
@@ -59,6 +63,14 @@ def _accept(payload: dict) -> Any:
     )
 
 
+def _generate(payload: dict) -> Any:
+    from .actions import aftersales
+
+    after_sale_order_id = client("store").store.aftersale_generate(payload)
+    aftersales.sync(after_sale_order_id)
+    return {"after_sale_order_id": after_sale_order_id}
+
+
 def _reject(payload: dict) -> Any:
     client("store").store.aftersale_reject(
         payload["after_sale_order_id"], reason=payload.get("reason", "商家拒绝")
@@ -87,6 +99,7 @@ CALLS = {
     "store.delivery_send": _delivery,
     "store.aftersale_accept": _accept,
     "store.aftersale_reject": _reject,
+    "store.aftersale_generate": _generate,
 }
 
 

@@ -95,6 +95,8 @@ class StoreProduct(models.Model):
     pushed_version = models.PositiveIntegerField("已推送版本", default=0)
     sync_generation = models.PositiveIntegerField("同步批次", default=0)
     submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    # Set just before `product/add` is called: if its answer is lost, a retry looks the product up first.
+    add_started_at = models.DateTimeField("创建请求时间", null=True, blank=True)
     audit_checked_at = models.DateTimeField("审核查询时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

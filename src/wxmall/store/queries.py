@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -47,7 +48,11 @@ def overview() -> dict:
         "products": synced,
         "unsynced": unsynced,
         "state_counts": dict(StoreProduct.objects.values_list("state").annotate(n=Count("pk"))),
-        "orders": StoreOrder.objects.select_related("order").order_by("-created_at")[:50],
+        "orders": _with_refund_forms(
+            StoreOrder.objects.select_related("order")
+            .prefetch_related("order__lines")
+            .order_by("-created_at")[:50]
+        ),
         "after_sales": StoreAfterSale.objects.select_related("store_order").order_by("-updated_at")[:50],
         "mp_orders": Order.objects.filter(
             status=OrderStatus.PAID, payments__method="miniprogram", payments__status="paid"
@@ -86,3 +91,14 @@ def daily_takings(shop, now: datetime | None = None) -> dict:
         "limit_yuan": yuan(limit),
         "single_limit_yuan": yuan(settings.STORE_PERSONAL_PAYMENT_LIMIT_FEN),
     }
+
+
+REFUNDABLE = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+
+
+def _with_refund_forms(store_orders) -> list:
+    """Each refundable order gets a fresh request_id: WeChat's idempotency key for the refund form."""
+    rows = list(store_orders)
+    for so in rows:
+        so.refund_request_id = uuid.uuid4().hex if so.order.status in REFUNDABLE else ""
+    return rows

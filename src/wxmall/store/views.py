@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from wxmall.core.errors import DomainError
+from wxmall.core.money import parse_yuan
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
 from . import compass, queries
 from .actions import aftersales, binding, orders, products
+from .errors import StoreError
 
 
 @staff_member_required
@@ -104,6 +106,26 @@ def ship(request: HttpRequest) -> HttpResponse:
         "已发货，物流信息正在同步到微信小店",
         "#orders",
     )
+
+
+@require_POST
+@staff_member_required
+def start_refund(request: HttpRequest) -> HttpResponse:
+    def start() -> None:
+        amount = parse_yuan(request.POST.get("amount", "")[:20])
+        if amount is None:
+            raise DomainError(StoreError.REFUND_INVALID)
+        aftersales.start_refund(
+            _int(request, "order_id"),
+            _int(request, "line_id"),
+            count=_int(request, "count"),
+            amount=amount,
+            reason=request.POST.get("reason", "")[:32],
+            request_id=request.POST.get("request_id", "")[:32],
+            staff=request.user,
+        )
+
+    return _act(request, start, "已向微信小店发起退款，等待买家确认", "#orders")
 
 
 @require_POST

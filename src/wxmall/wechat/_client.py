@@ -9,8 +9,9 @@ JSON as UTF-8 without escaping Chinese, decodes WeChat's `{"errcode", "errmsg"}`
 exceptions of `errors.py`, and:
 
 * retries -1 (system busy), HTTP 5xx and connection failures with exponential backoff and jitter
-  (tenacity; WECHAT_RETRY_ATTEMPTS tries in all). A POST whose answer timed out is NOT retried here: WeChat
-  may have acted on it; the outbox retries it later with its idempotency key where WeChat has one.
+  (tenacity; WECHAT_RETRY_ATTEMPTS tries in all). A POST whose answer timed out (or got a gateway's 504)
+  is NOT retried here: WeChat may have acted on it; the outbox retries it later, with its idempotency key
+  where WeChat has one, or after looking up what the lost call created (Store product/add).
 * on 40001/40014/42001 compare-and-expires the token that failed and retries once with a fresh one.
 * never retries quota errors (45009/45011): they raise `QuotaError` at once.
 * bounds every call by WECHAT_HTTP_TIMEOUT_SECONDS (connect: WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS).
@@ -159,7 +160,7 @@ class WeChatClient:
             else:
                 headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
                 response = self._http.request(method, path, params=query, content=body, headers=headers)
-            data = _decode(response, api, self.appid)
+            data = _decode(response, api, self.appid, unsafe=method != "GET")
             errcode = data.get("errcode", 0)
             if errcode:  # WeChat's errors come on HTTP 200; success has errcode 0 or none
                 raise error_for(
@@ -210,7 +211,9 @@ def _dumps(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _decode(response: httpx.Response, api: str, appid: str) -> dict[str, Any]:
+def _decode(response: httpx.Response, api: str, appid: str, *, unsafe: bool = False) -> dict[str, Any]:
+    if response.status_code == 504 and unsafe:  # a gateway gave up waiting: WeChat may have acted
+        raise _Unsafe(f"微信网关超时 HTTP {response.status_code}", api=api, appid=appid)
     if response.status_code >= 500:
         raise TransportError(f"微信返回 HTTP {response.status_code}", api=api, appid=appid)
     if response.status_code != 200:

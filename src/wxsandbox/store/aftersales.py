@@ -6,6 +6,10 @@ rejects, the platform refunds.
     RETURN:  acceptapply(address_id) ─► USER_WAIT_RETURN ─buyer ships─► MERCHANT_WAIT_RECEIPT
              ─acceptapply─► MERCHANT_RETURN_SUCCESS          | rejectapply ─► MERCHANT_REJECT_RETURN
     buyer cancels (any non-terminal) ─► USER_CANCELD
+  merchant starts one for the buyer (genaftersaleorder, idempotent by request_id)
+    ─► USER_WAIT_HANDLE_MERCHANT_AFTER_SALE ─buyer confirms─► REFUND: refunded at once │ RETURN: USER_WAIT_RETURN
+                                            ─buyer declines─► USER_CANCELD
+    (``store.merchant_aftersale_confirm = "auto"`` skips the buyer: unconfirmed how long WeChat waits)
 
 Every transition pushes ``channels_ec_aftersale_update``. While one is open the order's line counts it in
 ``on_aftersale_sku_cnt`` (and delivery/send answers 108009); a refund moves the count to
@@ -52,7 +56,8 @@ AFTER_SALE_ID_START = 2000000000000000000
 PROCESSING, WAIT_RETURN, WAIT_RECEIPT = "MERCHANT_PROCESSING", "USER_WAIT_RETURN", "MERCHANT_WAIT_RECEIPT"
 REFUNDED, RETURNED = "MERCHANT_REFUND_SUCCESS", "MERCHANT_RETURN_SUCCESS"
 REJECT_REFUND, REJECT_RETURN, CANCELLED = "MERCHANT_REJECT_REFUND", "MERCHANT_REJECT_RETURN", "USER_CANCELD"
-OPEN = (PROCESSING, WAIT_RETURN, WAIT_RECEIPT)
+WAIT_BUYER = "USER_WAIT_HANDLE_MERCHANT_AFTER_SALE"  # a merchant-initiated after-sale the buyer must confirm
+OPEN = (PROCESSING, WAIT_RETURN, WAIT_RECEIPT, WAIT_BUYER)
 # The legacy numbers order/get shows in aftersale_detail.aftersale_order_list[].status (§6.3)
 LEGACY_STATUS = {
     CANCELLED: 1,
@@ -197,13 +202,12 @@ def apply(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
     desc = data.get("desc", "")
     if not isinstance(desc, str) or len(desc) > 500:
         raise ControlError("invalid_request", "desc 需为不超过 500 字的文本")
-    now = sandbox.clock.timestamp()
     with sandbox.state.transaction():
         try:
             order = orders.load(sandbox, app.appid, data.get("order_id"))
         except StoreError as exc:
             raise ControlError("not_found", "没有这个订单", 404) from exc
-        if order["status"] not in (orders.PAID, orders.PART_SHIPPED, orders.SHIPPED, orders.DONE):
+        if order["status"] not in AFTER_SALE_ORDER_STATUSES:
             raise ControlError("invalid_state", "只有已付款的订单可以申请售后", 409)
         lines = order["order_detail"]["product_infos"]
         line = next(
@@ -212,68 +216,96 @@ def apply(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
         )
         if line is None:
             raise ControlError("not_found", "订单没有这个 sku", 404)
-        available = line["sku_cnt"] - line["on_aftersale_sku_cnt"] - line["finish_aftersale_sku_cnt"]
+        available = _available(line)
         count = data.get("count", available)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= available:
             raise ControlError(
                 "invalid_request", f"count 需为 1-{available}（可售后数量）", 409 if available == 0 else 400
             )
-        most = line["real_price"] * count // line["sku_cnt"]
+        most = _most(line, count)
         amount = data.get("amount", most)
         if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= most:
             raise ControlError("invalid_request", f"amount 需为 1-{most}（分）")
-        after_sale_id = next_id(sandbox, "aftersale", AFTER_SALE_ID_START)
-        doc = {
-            "after_sale_order_id": after_sale_id,
-            "order_id": order["order_id"],
-            "status": PROCESSING,
-            "type": kind,
-            "openid": order["openid"],
-            "unionid": order["unionid"],
-            "reason": reason,
-            "reason_text": _REASON_TEXT[reason],
-            "product_info": {
-                "product_id": line["product_id"],
-                "sku_id": line["sku_id"],
-                "sku_code": line["sku_code"],
-                "count": count,
-                "fast_refund": False,
-            },  # fmt: skip
-            "details": {
-                "desc": desc,
-                "receive_product": order["status"] in (orders.SHIPPED, orders.DONE),
-                "cancel_time": 0,
-                "media_id_list": [],
-                "tel_number": "",
-            },  # fmt: skip
-            "refund_info": {"amount": amount, "refund_reason": 0},
-            "return_info": {},
-            "merchant_upload_info": {"reject_reason": "", "refund_certificates": []},
-            "create_time": now,
-            "update_time": now,
-            "complete_time": 0,
-        }
-        sandbox.state.execute(
-            "INSERT INTO store_aftersales (after_sale_order_id, appid, order_id, status, create_time, update_time, doc)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                after_sale_id,
-                app.appid,
-                order["order_id"],
-                PROCESSING,
-                now,
-                now,
-                json.dumps(doc, ensure_ascii=False),
-            ),
-        )
-        line["on_aftersale_sku_cnt"] += count
-        order["aftersale_detail"]["on_aftersale_order_cnt"] += 1
-        order["aftersale_detail"]["aftersale_order_list"].append(
-            {"aftersale_order_id": after_sale_id, "status": LEGACY_STATUS[PROCESSING]}
-        )
-        orders.save(sandbox, order)
-        _event(sandbox, app.appid, doc)
+        return _open(sandbox, app.appid, order, line, kind, count, amount, reason, desc, PROCESSING)
+
+
+AFTER_SALE_ORDER_STATUSES = (orders.PAID, orders.PART_SHIPPED, orders.SHIPPED, orders.DONE)
+
+
+def _available(line: dict[str, Any]) -> int:
+    return line["sku_cnt"] - line["on_aftersale_sku_cnt"] - line["finish_aftersale_sku_cnt"]
+
+
+def _most(line: dict[str, Any], count: int) -> int:
+    return line["real_price"] * count // line["sku_cnt"]
+
+
+def _open(
+    sandbox: Any,
+    appid: str,
+    order: dict[str, Any],
+    line: dict[str, Any],
+    kind: str,
+    count: int,
+    amount: int,
+    reason: str,
+    desc: str,
+    status: str,
+) -> dict[str, Any]:
+    """A new after-sale on ``count`` items of ``line`` (inside the caller's transaction), pushed."""
+    now = sandbox.clock.timestamp()
+    after_sale_id = next_id(sandbox, "aftersale", AFTER_SALE_ID_START)
+    doc = {
+        "after_sale_order_id": after_sale_id,
+        "order_id": order["order_id"],
+        "status": status,
+        "type": kind,
+        "openid": order["openid"],
+        "unionid": order["unionid"],
+        "reason": reason,
+        "reason_text": _REASON_TEXT[reason],
+        "product_info": {
+            "product_id": line["product_id"],
+            "sku_id": line["sku_id"],
+            "sku_code": line["sku_code"],
+            "count": count,
+            "fast_refund": False,
+        },  # fmt: skip
+        "details": {
+            "desc": desc,
+            "receive_product": order["status"] in (orders.SHIPPED, orders.DONE),
+            "cancel_time": 0,
+            "media_id_list": [],
+            "tel_number": "",
+        },  # fmt: skip
+        "refund_info": {"amount": amount, "refund_reason": 0},
+        "return_info": {},
+        "merchant_upload_info": {"reject_reason": "", "refund_certificates": []},
+        "create_time": now,
+        "update_time": now,
+        "complete_time": 0,
+    }
+    sandbox.state.execute(
+        "INSERT INTO store_aftersales (after_sale_order_id, appid, order_id, status, create_time, update_time, doc)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (after_sale_id, appid, order["order_id"], status, now, now, json.dumps(doc, ensure_ascii=False)),
+    )
+    line["on_aftersale_sku_cnt"] += count
+    order["aftersale_detail"]["on_aftersale_order_cnt"] += 1
+    order["aftersale_detail"]["aftersale_order_list"].append(
+        {"aftersale_order_id": after_sale_id, "status": LEGACY_STATUS.get(status, 0)}
+    )
+    orders.save(sandbox, order)
+    _event(sandbox, appid, doc)
     return doc
+
+
+def _buyer_confirms(sandbox: Any, appid: str, doc: dict[str, Any]) -> None:
+    """The buyer agrees to a merchant-initiated after-sale: a refund is paid, a return awaits the parcel."""
+    if doc["type"] == "REFUND":
+        _refund(sandbox, appid, doc, REFUNDED)
+    else:
+        _move(sandbox, appid, doc, WAIT_RETURN)
 
 
 # -- WeChat's endpoints ---------------------------------------------------------------------------------------------
@@ -357,6 +389,54 @@ async def reject(request: Request, sandbox: Any, shop_app: AppConfig, data: dict
     return {}
 
 
+@store_api()
+async def generate(request: Request, sandbox: Any, shop_app: AppConfig, data: dict) -> dict:
+    """``genaftersaleorder``: the merchant opens an after-sale for the buyer, who must confirm it."""
+    request_id = text_of(data, "request_id", limit=64)
+    kind = data.get("type", "REFUND")
+    reason = data.get("reason")
+    desc = text_of(data, "desc", limit=500)
+    if not request_id or kind not in ("REFUND", "RETURN") or reason not in _REASON_TEXT:
+        raise StoreError(
+            10020051, "request_id, type (REFUND|RETURN) and reason (aftersale/reason/get) required"
+        )
+    address_id = data.get("address_id")
+    if kind == "RETURN" and not address_id:
+        raise StoreError(10021058)
+    meta_key = f"store.genaftersale:{shop_app.appid}:{request_id}"
+    with sandbox.state.transaction():
+        known = sandbox.state.get_meta(meta_key)
+        if known:  # the same request again (a retry whose first answer was lost): the same after-sale
+            return {"after_sale_order_id": known}
+        order = orders.load(sandbox, shop_app.appid, data.get("order_id"))
+        if order["status"] not in AFTER_SALE_ORDER_STATUSES:
+            raise StoreError(10020001, "order status")
+        line = next(
+            (
+                x
+                for x in order["order_detail"]["product_infos"]
+                if x["sku_id"] == str(data.get("sku_id")) and x["product_id"] == str(data.get("product_id"))
+            ),
+            None,
+        )
+        if line is None:
+            raise StoreError(10020051, "product_id/sku_id not in this order")
+        count = int_of(data, "count", lo=1, hi=10_000)
+        if count > _available(line):
+            raise StoreError(10020051, f"count exceeds {_available(line)}")
+        amount = int_of(data, "amount", lo=1, hi=2**40)
+        if amount > _most(line, count):
+            raise StoreError(10020051, f"amount exceeds {_most(line, count)}")
+        doc = _open(sandbox, shop_app.appid, order, line, kind, count, amount, reason, desc, WAIT_BUYER)
+        if address_id:
+            doc["return_address_id"] = id_of(address_id, 10021062)
+            _save(sandbox, doc)
+        sandbox.state.set_meta(meta_key, doc["after_sale_order_id"])
+        if store_settings.load(sandbox).merchant_aftersale_confirm == "auto":
+            _buyer_confirms(sandbox, shop_app.appid, doc)
+    return {"after_sale_order_id": doc["after_sale_order_id"]}
+
+
 @store_api(get_ok=True)
 async def reasons(request: Request, sandbox: Any, shop_app: AppConfig, data: dict) -> dict:
     return {"reason_list": [{"reason": code, "reason_text": text} for code, text in REASONS]}
@@ -398,7 +478,8 @@ async def aftersales_route(request: Request, sandbox: Any) -> Any:
 
 @control_api
 async def aftersale_action_route(request: Request, sandbox: Any) -> Any:
-    """``POST /sandbox/store/aftersales/{id}/return {"delivery_id", "waybill_id"}`` | ``…/cancel``."""
+    """``POST /sandbox/store/aftersales/{id}/return {"delivery_id", "waybill_id"}`` | ``…/cancel`` | the buyer's
+    answer to a merchant-initiated one: ``…/confirm`` | ``…/decline``."""
     action = request.path_params["action"]
     data = await read_json(request)
     with sandbox.state.transaction():
@@ -423,6 +504,14 @@ async def aftersale_action_route(request: Request, sandbox: Any) -> Any:
             doc["return_info"] = {"delivery_id": company, "delivery_name": dict(orders.DELIVERY_COMPANIES)[company],
                                   "waybill_id": waybill}  # fmt: skip
             _move(sandbox, row["appid"], doc, WAIT_RECEIPT)
+        elif action in ("confirm", "decline"):
+            if doc["status"] != WAIT_BUYER:
+                raise ControlError("invalid_state", "售后单不在待用户处理商家代发起的售后", 409)
+            if action == "confirm":
+                _buyer_confirms(sandbox, row["appid"], doc)
+            else:
+                doc["details"]["cancel_time"] = sandbox.clock.timestamp()
+                _move(sandbox, row["appid"], doc, CANCELLED)
         elif action == "cancel":
             if doc["status"] not in OPEN:
                 raise ControlError("invalid_state", "售后单已结束", 409)
@@ -448,6 +537,12 @@ routes = [
     ),
     Route(
         "/channels/ec/aftersale/rejectapply", reject, methods=["GET", "POST"], name="store.aftersale.reject"
+    ),
+    Route(
+        "/channels/ec/aftersale/genaftersaleorder",
+        generate,
+        methods=["GET", "POST"],
+        name="store.aftersale.generate",
     ),
     Route(
         "/channels/ec/aftersale/reason/get", reasons, methods=["GET", "POST"], name="store.aftersale.reasons"

@@ -51,6 +51,7 @@ class StoreSettings:
     # after-sales (§6)
     aftersale_range_max_seconds: int = DAY
     refund_per_order_interval_seconds: float = 60.0  # 10021059 within this
+    merchant_aftersale_confirm: str = "buyer"  # buyer | auto: who confirms a genaftersaleorder (unconfirmed)
     # coupons (§7)
     coupon_page_size_max: int = 200
     # compass data (§8.8): a day's figures exist this long after the day ends (the seeds: 2 h)
@@ -121,6 +122,8 @@ def _merge(settings: StoreSettings, raw: dict[str, Any], where: str) -> StoreSet
         for u in merged.server_urls.values()
     ):
         raise ValueError(f"{where}: server_urls values must be http(s) URLs")
+    if merged.merchant_aftersale_confirm not in ("buyer", "auto"):
+        raise ValueError(f"{where}: merchant_aftersale_confirm must be buyer or auto")
     if merged.shop_status not in ("opening", "open_finished", "closing", "close_finished"):
         raise ValueError(f"{where}: shop_status is not a shop status")
     return merged
@@ -178,6 +181,7 @@ push_wait_shipping = true            # channels_ec_order_wait_shipping after cha
 order_range_errcode = 10020004       # unconfirmed: order list without / with a too long time range
 virtual_delivery_errcode = 109000    # unconfirmed: virtual delivery of a non-virtual order
 refund_per_order_interval_seconds = 60.0   # 10021059 for a second refund of one order within this
+merchant_aftersale_confirm = "buyer" # buyer (POST /sandbox/store/aftersales/{id}/confirm) | auto
 push_timeout_seconds = 5.0           # the shop's server must answer a push within this
 push_retry_schedule = [0, 0, 10, 60, 300, 1800, 3600, 3600, 3600]   # after the first delivery
 push_openid_param = false            # unconfirmed: openid in the push query string

@@ -198,3 +198,53 @@ def test_bad_applications_write_nothing(quiet_store, body):
     assert response.status_code in (400, 404)
     assert store.control("GET", "aftersales")["aftersales"] == []
     assert order_of(store, order_id)["aftersale_detail"]["on_aftersale_order_cnt"] == 0
+
+
+def generate(store, order_id, product_id, sku, **body):
+    request = {"request_id": "req-1", "order_id": order_id, "product_id": product_id, "sku_id": sku,
+               "count": 1, "amount": 100000, "reason": "OTHERS", "type": "REFUND"} | body  # fmt: skip
+    return store.ok("aftersale/genaftersaleorder", request)
+
+
+def test_a_merchant_started_refund_waits_for_the_buyer_and_is_idempotent_by_request_id(store):
+    order_id, product_id, sku = paid_order(store, count=2)
+    first = generate(store, order_id, product_id, sku)
+    after_id = first["after_sale_order_id"]
+    assert generate(store, order_id, product_id, sku)["after_sale_order_id"] == after_id  # a retried request
+    got = store.ok("aftersale/getaftersaleorder", {"after_sale_order_id": after_id})["after_sale_order"]
+    assert got["status"] == "USER_WAIT_HANDLE_MERCHANT_AFTER_SALE" and got["refund_info"]["amount"] == 100000
+    assert store.errcode("aftersale/acceptapply", {"after_sale_order_id": after_id}) == 10021041
+    store.control("POST", f"aftersales/{after_id}/confirm")
+    done = store.ok("aftersale/getaftersaleorder", {"after_sale_order_id": after_id})["after_sale_order"]
+    assert done["status"] == "MERCHANT_REFUND_SUCCESS"
+    assert statuses(store, after_id) == ["USER_WAIT_HANDLE_MERCHANT_AFTER_SALE", "MERCHANT_REFUND_SUCCESS"]
+    order = order_of(store, order_id)
+    assert order["status"] == 20  # one of two items: the order goes on
+    assert order["order_detail"]["product_infos"][0]["finish_aftersale_sku_cnt"] == 1
+
+
+def test_a_declined_merchant_after_sale_is_cancelled_and_frees_the_items(store):
+    order_id, product_id, sku = paid_order(store, count=1)
+    after_id = generate(store, order_id, product_id, sku)["after_sale_order_id"]
+    store.control("POST", f"aftersales/{after_id}/decline")
+    assert statuses(store, after_id)[-1] == "USER_CANCELD"
+    assert order_of(store, order_id)["order_detail"]["product_infos"][0]["on_aftersale_sku_cnt"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "errcode"),
+    [
+        ({"request_id": ""}, 10020051),
+        ({"reason": "BECAUSE"}, 10020051),
+        ({"count": 3}, 10020051),
+        ({"amount": 10**9}, 10020051),
+        ({"sku_id": "1"}, 10020051),
+        ({"type": "RETURN"}, 10021058),
+    ],
+)
+def test_bad_merchant_after_sales_are_refused_and_write_nothing(quiet_store, body, errcode):
+    order_id, product_id, sku = paid_order(quiet_store, count=2)
+    request = {"request_id": "req-x", "order_id": order_id, "product_id": product_id, "sku_id": sku,
+               "count": 1, "amount": 100000, "reason": "OTHERS", "type": "REFUND"} | body  # fmt: skip
+    assert quiet_store.errcode("aftersale/genaftersaleorder", request) == errcode
+    assert quiet_store.control("GET", "aftersales")["aftersales"] == []

@@ -9,7 +9,8 @@ duplicate or replayed row changes nothing.
 Before anything is pushed: the category must be mapped, a personal shop may not use restricted
 categories nor price a SKU above its single-payment cap, the copy must pass compliance, and the product needs enough images; otherwise the product
 is `blocked` with the reason and nothing reaches WeChat. Audits come back by push (`product_spu_audit`)
-and, when pushes are lost, by polling products still auditing (`poll_audits`)."""
+and, when pushes are lost, by polling products still auditing (`poll_audits`). A `product/add` whose
+answer was lost is looked up before it is retried (`find_lost_add`), so a retry never adds a second copy."""
 
 from __future__ import annotations
 
@@ -118,18 +119,48 @@ def push(product_id: int) -> dict:
     service = client("store").store
     rules = service.category_detail(mapping.leaf_id)
     spu = build_spu(product, skus, mapping, images, known, rules)
-    if sp.store_product_id:
-        service.product_update(sp.store_product_id, spu)
-        store_id = sp.store_product_id
+    store_id = sp.store_product_id or (find_lost_add(product.pk) if sp.add_started_at else None)
+    if store_id:
+        service.product_update(store_id, spu)
     else:
+        StoreProduct.objects.filter(pk=sp.pk).update(add_started_at=timezone.now())
         store_id = service.product_add(spu).product_id
-        # Kept at once: a retry after this point must update, not add a second product.
-        StoreProduct.objects.filter(pk=sp.pk).update(store_product_id=store_id)
+    # Kept at once: a retry after this point must update, not add a second product.
+    StoreProduct.objects.filter(pk=sp.pk).update(store_product_id=store_id)
     detail = service.product_get(store_id)
     _remember_skus(sp.pk, skus, detail)
     _settle(sp.pk, wanted, state=SyncState.AUDITING, reason="", submitted=True)
     _apply_detail(sp.pk, detail, reason="")
     return {"product_id": store_id, "version": wanted}
+
+
+def find_lost_add(product_id: int) -> str | None:
+    """The Store product an earlier `product/add` created when its answer never reached us, or None.
+
+    `product/list/get` returns ids only and WeChat does not enforce `out_product_id`, so we read the ids the
+    hub does not know, never-listed products first (an add still in audit), then listed ones, at most
+    STORE_ADD_LOOKUP_MAX of them. Past that bound nothing is added: a second product on the Store is worse
+    than a failed row the merchant checks in the console."""
+    service, wanted, seen = client("store").store, str(product_id), 0
+    for status in (0, LISTED):
+        key = ""
+        while True:
+            page = service.product_list(status=status, next_key=key)
+            known = set(
+                StoreProduct.objects.filter(store_product_id__in=page.ids).values_list(
+                    "store_product_id", flat=True
+                )
+            )
+            for store_id in page.ids:
+                if store_id not in known and service.product_get(store_id).out_product_id == wanted:
+                    return store_id
+            seen += len(page.ids)
+            if not page.has_more:
+                break
+            if seen >= settings.STORE_ADD_LOOKUP_MAX:
+                raise DomainError(StoreError.LOST_ADD_UNRESOLVED)
+            key = page.next_key
+    return None
 
 
 def _settle(pk: int, version: int, *, state: str, reason: str, submitted: bool = False) -> None:

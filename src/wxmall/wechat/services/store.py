@@ -137,6 +137,11 @@ class ProductDetail:
     def status(self) -> int:
         return self.online.status if self.online else (self.draft.status if self.draft else 0)
 
+    @property
+    def out_product_id(self) -> str:
+        copy = self.draft or self.online
+        return str(copy.raw.get("out_product_id") or "") if copy else ""
+
 
 @dataclass(frozen=True)
 class SkuStock:
@@ -468,6 +473,13 @@ class StoreService(CompassMixin, Service):
         if accept_type is not None:
             req["accept_type"] = accept_type
         self._client.post("/channels/ec/aftersale/acceptapply", api="store.aftersale_accept", json=req)
+
+    def aftersale_generate(self, request: dict[str, Any]) -> str:
+        """`genaftersaleorder`: an after-sale the merchant opens for the buyer (who must confirm it).
+        `request_id` makes a retry return the same after-sale."""
+        api = "store.aftersale_generate"
+        body = self._client.post("/channels/ec/aftersale/genaftersaleorder", api=api, json=request)
+        return wire_id(body.get("after_sale_order_id"), api=api, name="after_sale_order_id")
 
     def aftersale_reject(self, after_sale_order_id: str, *, reason: str, reason_type: int = 1) -> None:
         self._client.post(

@@ -1,14 +1,28 @@
-"""In real browsers (Debian's Chromium): a user on wxsandbox's phone follows the OA, asks a question the
-bot answers, then one it hands to a human who answers from the console, and is finally handed to 微信客服,
-where a WeCom servicer (the sandbox's control API: WeCom has no phone UI) answers; the console shows it."""
+"""The Official Account journey in real browsers (Debian's Chromium): a user on wxsandbox's phone follows
+the OA, gets the welcome and becomes a member, taps the menu (the click and the tracked link are recorded),
+asks a question the bot answers, then one it hands to a human who answers from the console, is handed to
+微信客服, where a WeCom servicer (the sandbox's control API: WeCom has no phone UI) answers, and later gets
+the payment notification of an order."""
 
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from wxmall.accounts.models import WeChatIdentity
+from wxmall.accounts.testing import make_address
+from wxmall.catalog.testing import make_sku
+from wxmall.checkout.actions import place_order
 from wxmall.core.relay import relay
+from wxmall.marketing import actions as marketing
+from wxmall.marketing import buffer
+from wxmall.marketing.models import Click
+from wxmall.officialaccount import actions
+from wxmall.officialaccount.models import FollowerEvent, ReplyRule
+from wxmall.orders import actions as orders
 from wxmall.support import wecom_actions
 from wxmall.support.models import WecomCallback
 
@@ -21,9 +35,30 @@ def delivered_and_pulled(sb, answer):
     wecom_actions.pull(WecomCallback.objects.order_by("-id").values_list("event_token", flat=True).first())
 
 
+def publish_menu(base: str) -> None:
+    """The merchant's menu, published from the console: a click button and a tracked link to the shop."""
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("boss", is_staff=True, is_superuser=True))
+    form = {"b0_name": "今日特价", "b0_type": "click", "b0_key": "DEALS",
+            "b1_name": "进入商城", "b1_type": "view", "b1_url": f"{base}/"}  # fmt: skip
+    assert staff.post("/console/oa/menu/", form).status_code == 302
+    assert relay().delivered == 1
+
+
 @pytest.mark.parametrize("wecom_hub", ["fresh"], indirect=True)
-def test_bot_human_and_wecom_from_the_phone_and_the_console(wecom_hub, browser, live_server):
+def test_the_official_account_journey_from_the_phone_and_the_console(
+    wecom_hub, browser, live_server, settings, tmp_path, monkeypatch
+):
     sb = wecom_hub
+    base = live_server.url.replace("localhost", "127.0.0.1")
+    settings.SITE_URL = base
+    settings.REDIS_URL = ""
+    settings.MARKETING_CLICK_SPOOL_DIR = str(tmp_path)
+    monkeypatch.setattr(buffer, "SETTLE_SECONDS", 0.0)
+    ReplyRule.objects.create(
+        name="欢迎", trigger="subscribe", text="欢迎关注电脑城！回复问题，机器人 7×24 小时在线"
+    )
+    publish_menu(base)
     get_user_model().objects.create_user("kefu", password="pw-kefu-123", is_staff=True)
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     console = browser.new_context(locale="zh-CN").new_page()
@@ -35,6 +70,20 @@ def test_bot_human_and_wecom_from_the_phone_and_the_console(wecom_hub, browser, 
     expect(phone.locator("body")).to_have_attribute("data-ready", "true")
     phone.click("#follow-button")
     expect(phone.locator("#follow-button")).to_have_text("取消关注")
+    expect(chat.locator(".msg.them .bubble", has_text="欢迎关注电脑城")).to_be_visible()
+    actions.process_pending()  # the follow, processed after the answer: a member with the OA identity
+    oa_appid = sb.app_of_kind("official_account").appid
+    customer = WeChatIdentity.objects.get(appid=oa_appid, openid=sb.openid("xiaoming", oa_appid)).user
+    assert FollowerEvent.objects.filter(kind="joined").count() == 1
+
+    phone.get_by_role("button", name="今日特价").click()
+    phone.get_by_role("button", name="进入商城").click()  # opens the tracked link in the phone's browser
+    sb.wait_for(lambda: marketing.flush_clicks() >= 0 and Click.objects.exists(), 10)
+    actions.process_pending()
+    clicked = set(FollowerEvent.objects.filter(kind="clicked").values_list("detail", flat=True))
+    assert "DEALS" in clicked and any("/l/" in d for d in clicked)
+    assert Click.objects.get().link.channel == "oa_menu"
+    phone.click(".tabbar button[data-tab=chat]")  # back from the phone's browser to the OA chat
 
     def say(text):
         if phone.locator("#to-keyboard").is_visible():
@@ -48,7 +97,6 @@ def test_bot_human_and_wecom_from_the_phone_and_the_console(wecom_hub, browser, 
     say("上次买的东西少了一个螺丝")  # below the bot's confidence: a human
     expect(chat.locator(".msg.them .bubble", has_text="已为您转接人工客服")).to_be_visible()
 
-    base = live_server.url.replace("localhost", "127.0.0.1")
     console.goto(f"{base}/console/support/")
     console.wait_for_url("**/admin/login/**")
     console.fill("#id_username", "kefu")
@@ -87,3 +135,12 @@ def test_bot_human_and_wecom_from_the_phone_and_the_console(wecom_hub, browser, 
     expect(console.locator("#chat")).to_contain_text("zhangsan：我是企业微信客服张三")
     seen = sb.control("GET", "kf/chat", params={"user": "xiaoming", "open_kfid": sb.kfid})["messages"]
     assert seen[-1]["content"] == "我是企业微信客服张三" and seen[-1]["origin"] == 5
+
+    # Later the customer pays an order: the payment notification reaches the phone as a template message.
+    order = place_order(
+        customer, items=[(make_sku(price=129900, stock=5).pk, 1)], address_id=make_address(customer).pk
+    )
+    orders.mark_paid(order.order_no, f"4200{order.pk:024d}", timezone.now(), order.total)
+    relay()
+    expect(chat.locator(".card-title", has_text="模板消息").last).to_be_visible()
+    phone.screenshot(path=str(tmp_path / "phone.png"))
