@@ -181,6 +181,7 @@ INSTALLED_APPS = [
     "wxmall.support",
     "wxmall.members_import",
     "wxmall.customers",
+    "wxmall.reports",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("console/audit/", include("wxmall.audit.urls")),
+    path("console/reports/", include("wxmall.reports.urls")),
     path("console/compliance/", include("wxmall.compliance.urls")),
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
