@@ -190,3 +190,30 @@ def test_an_imported_customer_who_binds_the_phone_by_wechat_joins_with_points_an
     again = accounts.login_wechat(appid="wx0000000000000001", openid="o-two", kind="miniprogram")
     accounts.bind_phone(again, "13900139000")
     assert User.objects.get(pk=other.pk).is_active and CustomerMerge.objects.count() == 1
+
+
+def test_imported_points_reach_membership_levels_and_the_ledger_agrees(
+    staff, django_capture_on_commit_callbacks
+):
+    from wxmall.accounts.models import MembershipLevel
+
+    MembershipLevel.objects.create(name="金卡", rank=2, min_points=1000)
+    MembershipLevel.objects.create(name="普通", rank=1)
+    existing = make_customer(phone="13900139001")
+    User.objects.filter(pk=existing.pk).update(phone_hash=phones.phone_hash("13900139001"))
+    Member.objects.create(user=existing, points=600)
+    job = upload(
+        staff, "姓名,手机号,积分\n新金卡,13800138001,1500\n新普卡,13800138002,10\n老会员,13900139001,500\n"
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        actions.start(job.pk)
+    assert applying.run(job.pk).status == JobStatus.DONE
+    levels = {m.user.phone: (m.points, m.level.name) for m in Member.objects.select_related("user", "level")}
+    assert PointsEntry.objects.filter(kind="import").count() == 3
+    assert levels == {
+        "13800138001": (1500, "金卡"),
+        "13800138002": (10, "普通"),
+        "13900139001": (1100, "金卡"),
+    }
+    entry = PointsEntry.objects.get(user=existing, kind="import")
+    assert (entry.delta, entry.balance_after) == (500, 1100)

@@ -6,9 +6,10 @@ Every function runs inside the caller's transaction or opens its own."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 
+from wxmall.core.bulk import insert_rows
 from wxmall.core.errors import DomainError
 from wxmall.core.outbox import enqueue
 from wxmall.orders.models import Order
@@ -88,6 +89,31 @@ def _refresh_level(member_id: int) -> None:
     )
     if reached and member.level_id != reached.pk:
         Member.objects.filter(pk=member_id).update(level=reached)
+
+
+def refresh_levels(user_ids: list[int]) -> None:
+    """`_refresh_level` for many members at once (imports): one read, one UPDATE per level reached."""
+    levels = list(MembershipLevel.objects.order_by("-rank"))
+    if not levels or not user_ids:
+        return
+    moves: dict[int, list[int]] = {}
+    for pk, points_, paid, level_id in Member.objects.filter(user_id__in=user_ids).values_list(
+        "pk", "points", "paid_total", "level_id"
+    ):
+        reached = next(
+            (
+                lv
+                for lv in levels
+                if (lv.min_paid_total == 0 and lv.min_points == 0)
+                or (0 < lv.min_paid_total <= paid)
+                or (0 < lv.min_points <= points_)
+            ),
+            None,
+        )
+        if reached and reached.pk != level_id:
+            moves.setdefault(reached.pk, []).append(pk)
+    for level_id, pks in moves.items():
+        Member.objects.filter(pk__in=pks).update(level_id=level_id)
 
 
 # -- order hooks (registered in AccountsConfig.ready) ---------------------------------------------------------
@@ -202,6 +228,40 @@ def credit(user: User, amount: int, *, kind: str, reason: str) -> None:
     """Points given for something outside orders (a member import), with its ledger entry."""
     if amount > 0:
         _apply(user, amount, kind, reason=reason)
+
+
+def credit_many(
+    credits: dict[int, int], *, kind: str, reason: str, source: str = Member.Source.IMPORT
+) -> None:
+    """`credit` for many customers in a few statements (a member import's batch): members created where
+    missing, one guarded UPDATE per customer sent as one batch, the ledger rows with the balances read back
+    inside the caller's transaction (the UPDATEs hold the rows), then the levels."""
+    credits = {user_id: amount for user_id, amount in credits.items() if amount > 0}
+    if not credits:
+        return
+    users = list(credits)
+    insert_rows(Member, [{"user_id": u, "source": source} for u in users], ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        table, qn = Member._meta.db_table, connection.ops.quote_name
+        cursor.executemany(
+            f"UPDATE {qn(table)} SET {qn('points')} = {qn('points')} + %s WHERE {qn('user_id')} = %s",
+            [(amount, user_id) for user_id, amount in credits.items()],
+        )
+    balances = dict(Member.objects.filter(user_id__in=users).values_list("user_id", "points"))
+    insert_rows(
+        PointsEntry,
+        [
+            {
+                "user_id": u,
+                "kind": kind,
+                "delta": credits[u],
+                "balance_after": balances[u],
+                "reason": reason[:200],
+            }
+            for u in users
+        ],
+    )
+    refresh_levels(users)
 
 
 # -- staff and merges -------------------------------------------------------------------------------------------

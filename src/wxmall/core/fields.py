@@ -6,6 +6,7 @@ cannot be searched or sorted by value; store a separate hash column where lookup
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 
@@ -19,6 +20,12 @@ def _cipher() -> MultiFernet:
     keys = settings.FIELD_ENCRYPTION_KEYS
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
+    return _cipher_for(tuple(keys))
+
+
+@functools.lru_cache(maxsize=8)
+def _cipher_for(keys: tuple[str, ...]) -> MultiFernet:
+    # Keyed by the key material itself: a rotated (or test-overridden) key list gets its own cipher.
     return MultiFernet([Fernet(k) for k in keys])
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from wxmall.accounts import actions as accounts
 from wxmall.accounts import phones, points
 from wxmall.accounts.models import Member, PointsEntry, User, WeChatIdentity
+from wxmall.core.bulk import insert_rows
 from wxmall.core.errors import DomainError
 
 from . import cleaning, reading
@@ -216,37 +217,39 @@ def _apply_rows(job: ImportJob, good: list[tuple[int, cleaning.Clean]]) -> dict[
 def _create(job: ImportJob, new: list[_Customer]) -> None:
     if not new:
         return
-    users = User.objects.bulk_create(
+    names = {f"{accounts.IMPORTED_USERNAME_PREFIX}{job.pk}-{p.first_row}": p for p in new}
+    insert_rows(
+        User,
         [
-            User(
-                username=f"{accounts.IMPORTED_USERNAME_PREFIX}{job.pk}-{p.first_row}",
-                password="!",  # unusable: an imported customer logs in by WeChat (or staff set one)
-                nickname=p.name,
-                phone=p.phone,
-                phone_hash=phones.phone_hash(p.phone),
-                email=p.email,
-            )
-            for p in new
-        ]
+            {
+                "username": username,
+                "password": "!",  # unusable: an imported customer logs in by WeChat (or staff set one)
+                "nickname": p.name,
+                "phone": p.phone,
+                "phone_hash": phones.phone_hash(p.phone),
+                "email": p.email,
+            }
+            for username, p in names.items()
+        ],
     )
-    for person, user in zip(new, users, strict=True):
-        person.pk = user.pk
-    Member.objects.bulk_create(
-        [Member(user_id=p.pk, points=p.points, source=Member.Source.IMPORT) for p in new]
-    )
-    PointsEntry.objects.bulk_create(
+    for username, pk in User.objects.filter(username__in=list(names)).values_list("username", "pk"):
+        names[username].pk = pk
+    insert_rows(Member, [{"user_id": p.pk, "points": p.points, "source": Member.Source.IMPORT} for p in new])
+    insert_rows(
+        PointsEntry,
         [
-            PointsEntry(
-                user_id=p.pk,
-                kind=PointsEntry.Kind.IMPORT,
-                delta=p.points,
-                balance_after=p.points,
-                reason=f"会员导入（任务 {job.pk} 第 {p.points_rows[0]} 行）",
-            )
+            {
+                "user_id": p.pk,
+                "kind": PointsEntry.Kind.IMPORT,
+                "delta": p.points,
+                "balance_after": p.points,
+                "reason": f"会员导入（任务 {job.pk} 第 {p.points_rows[0]} 行）",
+            }
             for p in new
             if p.points
-        ]
+        ],
     )
+    points.refresh_levels([p.pk for p in new if p.points])
     _extras(job, new)
 
 
@@ -270,32 +273,38 @@ def _update(job: ImportJob, old: list[_Customer]) -> None:
             fill["email"] = person.email
         if fill:
             User.objects.filter(pk=user.pk).update(**fill)
-        if person.points:
-            points.credit(
-                user, person.points, kind=PointsEntry.Kind.IMPORT, reason=f"会员导入（任务 {job.pk}）"
-            )
+    points.credit_many(
+        {p.pk: p.points for p in old if p.pk in current},
+        kind=PointsEntry.Kind.IMPORT,
+        reason=f"会员导入（任务 {job.pk}）",
+    )
     _extras(job, old)
 
 
 def _extras(job: ImportJob, people: list[_Customer]) -> None:
-    CustomerTag.objects.bulk_create(
-        [CustomerTag(user_id=p.pk, name=t) for p in people for t in sorted(p.tags)], ignore_conflicts=True
+    insert_rows(
+        CustomerTag,
+        [{"user_id": p.pk, "name": t} for p in people for t in sorted(p.tags)],
+        ignore_conflicts=True,
     )
-    ImportedHistory.objects.bulk_create(
+    insert_rows(
+        ImportedHistory,
         [
-            ImportedHistory(
-                user_id=p.pk,
-                job=job,
-                row_number=number,
-                order_count=row.order_count,
-                order_total=row.order_total,
-                last_order_at=row.last_order_at,
-            )
+            {
+                "user_id": p.pk,
+                "job_id": job.pk,
+                "row_number": number,
+                "order_count": row.order_count,
+                "order_total": row.order_total,
+                "last_order_at": row.last_order_at,
+            }
             for p in people
             for number, row in p.history
         ],
         ignore_conflicts=True,
     )
-    ImportedUnionId.objects.bulk_create(
-        [ImportedUnionId(user_id=p.pk, unionid=p.unionid) for p in people if p.unionid], ignore_conflicts=True
+    insert_rows(
+        ImportedUnionId,
+        [{"user_id": p.pk, "unionid": p.unionid} for p in people if p.unionid],
+        ignore_conflicts=True,
     )
