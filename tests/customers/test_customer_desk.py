@@ -8,6 +8,7 @@ from wxmall.accounts.phones import phone_hash
 from wxmall.accounts.testing import make_address, make_customer
 from wxmall.audit.models import AuditEntry
 from wxmall.checkout.testing import make_paid_order
+from wxmall.members_import.models import CustomerTag
 
 HOSTILE = '<script>alert("x")</script>'
 PHONE = "13912345678"
@@ -56,10 +57,12 @@ def test_search_with_hostile_or_oversized_input_matches_nothing_and_is_escaped(s
 
 def test_profile_masks_personal_data_and_shows_identities_orders_points(service, xiaoming, login):
     order = make_paid_order(xiaoming, price=9900)
+    CustomerTag.objects.create(user=xiaoming, name=HOSTILE)
     page = login(service).get(f"/console/customers/{xiaoming.pk}/").content.decode()
     assert "139****5678" in page and PHONE not in page and "王**" in page and "科技园路" not in page
     assert "wxapp1" in page and "o6_bmj…" in page and "o6_bmjrPTlm6" not in page
     assert order.order_no in page and "¥99.00" in page
+    assert "&lt;script&gt;alert" in page and HOSTILE not in page  # its tag, escaped
     assert login(service).get("/console/customers/999999999/").status_code == 404
     assert login(service).get(f"/console/customers/{2**70}/").status_code == 404
 

@@ -18,6 +18,7 @@ from wxmall.checkout.testing import make_coupon, make_paid_order
 from wxmall.customers import queries
 from wxmall.customers.actions import run_campaign
 from wxmall.customers.models import CampaignStatus, CouponCampaign, Segment
+from wxmall.members_import.models import CustomerTag
 from wxmall.officialaccount.models import Follower, FollowerTag
 from wxmall.orders.models import Order
 
@@ -45,13 +46,12 @@ def shoppers(db):
     Member.objects.update_or_create(user=none, defaults={"source": Member.Source.FOLLOW})
     tag = FollowerTag.objects.create(name="学生")
     Follower.objects.create(appid="wxoa", openid="o-small", customer=small).tags.add(tag)
-    return {"big": big, "small": small, "idle": idle, "none": none, "tag": tag}
+    CustomerTag.objects.create(user=idle, name="老客户")  # a tag of the customer's own (imported)
+    return {"big": big, "small": small, "idle": idle, "none": none}
 
 
 def members(**rule):
-    tags = rule.pop("tags", [])
     segment = Segment.objects.create(name=f"s{Segment.objects.count()}", **rule)
-    segment.tags.set(tags)
     return {u.nickname for u in queries.segment_members(segment)}
 
 
@@ -63,7 +63,9 @@ def test_segment_rules_select_the_hand_checked_customers(shoppers):
     assert members(min_orders=2) == {"大客户"}
     assert members(ordered_within_days=30) == {"大客户", "学生党"}
     assert members(idle_for_days=60) == {"沉睡", "路人"}
-    assert members(tags=[shoppers["tag"]]) == {"学生党"}
+    assert members(tags=["学生"]) == {"学生党"}
+    assert members(tags=["学生", "老客户"]) == {"学生党", "沉睡"}
+    assert members(tags=["没有的标签"]) == set()
     assert members(source=Member.Source.FOLLOW) == {"路人"}
     level = MembershipLevel.objects.create(name="金卡", rank=1)
     Member.objects.update_or_create(user=shoppers["big"], defaults={"level": level})
@@ -76,11 +78,11 @@ def test_segment_rules_select_the_hand_checked_customers(shoppers):
 def test_segment_form_takes_yuan_and_refuses_bad_input(operator, login, shoppers):
     client = login(operator)
     ok = client.post(
-        "/console/segments/", {"name": "高消费", "min_spend": "4,249.5", "tags": [shoppers["tag"].pk]}
+        "/console/segments/", {"name": "高消费", "min_spend": "4,249.5", "tags": "学生，老客户 学生"}
     )
     assert ok.status_code == 302
     segment = Segment.objects.get()
-    assert (segment.min_spend, list(segment.tags.all())) == (424950, [shoppers["tag"]])
+    assert (segment.min_spend, segment.tags) == (424950, ["学生", "老客户"])
     for bad, message in [
         ({"name": "x", "min_spend": "-5"}, "请输入正确的金额"),
         ({"name": "x", "min_spend": "abc"}, "请输入正确的金额"),
@@ -88,7 +90,8 @@ def test_segment_form_takes_yuan_and_refuses_bad_input(operator, login, shoppers
         ({"name": "x", "min_spend": "99999999999"}, "请输入正确的金额"),
         ({"name": "x", "min_orders": "5", "max_orders": "2"}, "上限不能低于下限"),
         ({"name": "x", "idle_for_days": "1.5"}, "请输入整数"),
-        ({"name": "x", "tags": ["999999"]}, "所选标签不存在"),
+        ({"name": "x", "tags": ",".join(str(i) for i in range(11))}, "最多 10 个标签"),
+        ({"name": "x", "tags": "长" * 33}, "每个标签不超过 32 个字"),
         ({"name": "   "}, "请填写分群名称"),
         ({"name": "高消费"}, "已有同名分群"),
     ]:

@@ -26,7 +26,9 @@ def test_demo_history_fills_the_reports_and_is_idempotent():
     # Real transitions left their audit trail, moved back with the order.
     refunded = Order.objects.filter(status="refunded").first()
     events = list(OrderEvent.objects.filter(order=refunded).values_list("to_status", flat=True))
-    assert {"paid", "refund_requested", "refunded"} <= set(events) and refunded.refunded_at >= refunded.paid_at >= refunded.created_at
+    assert {"paid", "refund_requested", "refunded"} <= set(
+        events
+    ) and refunded.refunded_at >= refunded.paid_at >= refunded.created_at
     span = Range((timezone.now() - timedelta(days=130)).date(), timezone.now().date())
     assert queries.summary(span)["orders"] > 0 and queries.by_category(span) and queries.top_products(span)
     assert queries.refunds_by_period(span, "month")

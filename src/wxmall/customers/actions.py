@@ -22,11 +22,9 @@ RUN_TASK = "wxmall.customers.run_campaign"  # tasks.py; sent by name (tasks impo
 
 def save_segment(data: dict, *, staff, request=None) -> Segment:
     """Create a segment from the form's cleaned data (amounts already fen)."""
-    tags = data.pop("tags", [])
     try:
         with transaction.atomic():
             segment = Segment.objects.create(created_by=staff, **data)
-            segment.tags.set(tags)
             record(staff, "segment.create", segment, f"新建顾客分群「{segment.name}」", request=request)
     except IntegrityError:
         raise DomainError(CustomerError.SEGMENT_NAME_TAKEN) from None

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from wxmall.accounts.models import MembershipLevel
 from wxmall.checkout.models import CouponAudience, CouponKind
 from wxmall.core.money import parse_yuan
-from wxmall.officialaccount.models import FollowerTag
 
 from .models import SourceChannel
 
 MAX_DAYS = 3650
+MAX_TAGS = 10
 MAX_COUNT = 100_000
 
 
@@ -54,11 +56,11 @@ class SegmentForm(forms.Form):
         max_length=40,
         error_messages={"required": "请填写分群名称", "max_length": "分群名称不超过 40 个字"},
     )
-    tags = forms.ModelMultipleChoiceField(
-        label="带任一标签",
-        queryset=FollowerTag.objects.all(),
+    tags = forms.CharField(
+        label="带任一标签（逗号分隔）",
         required=False,
-        error_messages={"invalid_choice": "所选标签不存在", "invalid_pk_value": "所选标签不存在"},
+        max_length=400,
+        error_messages={"max_length": "标签内容过长"},
     )
     min_spend = YuanField(label="累计消费不低于（元）", max_fen=10**12)
     max_spend = YuanField(label="累计消费不高于（元）", max_fen=10**12)
@@ -79,6 +81,14 @@ class SegmentForm(forms.Form):
         empty_label="不限",
         error_messages={"invalid_choice": "会员等级不存在"},
     )
+
+    def clean_tags(self):
+        names = [t.strip() for t in re.split(r"[,，、\s]+", self.cleaned_data["tags"]) if t.strip()]
+        if len(names) > MAX_TAGS:
+            raise forms.ValidationError(f"最多 {MAX_TAGS} 个标签")
+        if any(len(t) > 32 for t in names):
+            raise forms.ValidationError("每个标签不超过 32 个字")
+        return sorted(set(names))
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -22,9 +22,8 @@ class Segment(models.Model):
     total (fen); recency counts days since the last paid order."""
 
     name = models.CharField("分群名称", max_length=40, unique=True)
-    tags = models.ManyToManyField(
-        "officialaccount.FollowerTag", verbose_name="带任一标签", blank=True, related_name="+"
-    )
+    # Tag names: a customer's own tags (imported or set by staff) and their Official Account tags.
+    tags = models.JSONField("带任一标签", default=list, blank=True)
     min_spend = models.PositiveBigIntegerField("累计消费不低于(分)", null=True, blank=True)
     max_spend = models.PositiveBigIntegerField("累计消费不高于(分)", null=True, blank=True)
     min_orders = models.PositiveIntegerField("订单数不少于", null=True, blank=True)

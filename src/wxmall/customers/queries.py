@@ -15,6 +15,7 @@ from wxmall.accounts.phones import normalize, phone_hash
 from wxmall.checkout.models import CouponGrant, CouponRedemption
 from wxmall.core.errors import DomainError
 from wxmall.core.masking import mask_phone
+from wxmall.members_import.models import CustomerTag
 from wxmall.officialaccount.models import FollowerTag
 from wxmall.orders.models import Order
 from wxmall.orders.state import PAID_STATUSES
@@ -88,7 +89,7 @@ class Profile:
     points: list[PointsEntry]
     grants: list[CouponGrant]
     redemptions: list[CouponRedemption]
-    tags: list[FollowerTag]
+    tags: list[str]
 
 
 def profile(customer_id: int) -> Profile:
@@ -106,17 +107,30 @@ def profile(customer_id: int) -> Profile:
         redemptions=list(
             CouponRedemption.objects.filter(user=customer).select_related("coupon", "order")[:PROFILE_ROWS]
         ),
-        tags=list(FollowerTag.objects.filter(followers__customer=customer).distinct()),
+        tags=tags_of(customer),
     )
+
+
+def tags_of(customer: User) -> list[str]:
+    """The customer's own tags and their Official Account tags, by name."""
+    own = CustomerTag.objects.filter(user=customer).values_list("name", flat=True)
+    oa = FollowerTag.objects.filter(followers__customer=customer).values_list("name", flat=True)
+    return sorted(set(own) | set(oa))
+
+
+def known_tags() -> list[str]:
+    """Every tag name in use, for the segment form's hints."""
+    own = CustomerTag.objects.values_list("name", flat=True).distinct()
+    return sorted(set(own) | set(FollowerTag.objects.values_list("name", flat=True)))[:200]
 
 
 def segment_members(segment: Segment, *, now=None) -> QuerySet[User]:
     """The active customers matching every condition of `segment` right now."""
     now = now or timezone.now()
     rows = customers().filter(is_active=True)
-    tag_ids = [t.pk for t in segment.tags.all()]
-    if tag_ids:
-        rows = rows.filter(pk__in=User.objects.filter(oa_followers__tags__in=tag_ids).values("pk"))
+    if segment.tags:
+        tagged = Q(tags__name__in=segment.tags) | Q(oa_followers__tags__name__in=segment.tags)
+        rows = rows.filter(pk__in=User.objects.filter(tagged).values("pk"))
     if segment.min_spend is not None:
         rows = rows.filter(spend__gte=segment.min_spend)
     if segment.max_spend is not None:
@@ -138,4 +152,4 @@ def segment_members(segment: Segment, *, now=None) -> QuerySet[User]:
 
 
 def segments_with_sizes() -> list[tuple[Segment, int]]:
-    return [(s, segment_members(s).count()) for s in Segment.objects.prefetch_related("tags")]
+    return [(s, segment_members(s).count()) for s in Segment.objects.select_related("level")]

@@ -86,7 +86,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "customers/segment_list.html",
-        {"segments": queries.segments_with_sizes(), "form": form},
+        {"segments": queries.segments_with_sizes(), "form": form, "known_tags": queries.known_tags()},
         status=status,
     )
 
