@@ -10,10 +10,12 @@ VAR_DIR := $(or $(WXMALL_VAR_DIR),var)
 ECHARTS := $(VAR_DIR)/vendor/echarts/echarts.min.js
 SWAGGER_UI_VERSION := 5
 SWAGGER_UI := $(VAR_DIR)/vendor/swagger-ui/swagger-ui-bundle.js
+QUILL_VERSION := 2.0.3
+QUILL := $(VAR_DIR)/vendor/quill/quill.js
 
 .PHONY: run test setup lint bench clean
 
-setup: .venv/.synced $(ECHARTS) $(SWAGGER_UI)
+setup: .venv/.synced $(ECHARTS) $(SWAGGER_UI) $(QUILL)
 
 .venv/.synced: pyproject.toml uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -32,6 +34,14 @@ $(SWAGGER_UI):
 	  && tar -xzf swagger-ui-dist-*.tgz package/swagger-ui-bundle.js package/swagger-ui.css package/LICENSE
 	mv $(VAR_DIR)/tmp-swagger/package/swagger-ui.css $(VAR_DIR)/tmp-swagger/package/LICENSE $(dir $@)
 	mv $(VAR_DIR)/tmp-swagger/package/swagger-ui-bundle.js $@ && rm -rf $(VAR_DIR)/tmp-swagger
+
+# The product editor's rich-text description box (Quill, BSD-3-Clause): script, theme and licence.
+$(QUILL):
+	@mkdir -p $(dir $@) $(VAR_DIR)/tmp-quill
+	cd $(VAR_DIR)/tmp-quill && npm pack --silent quill@$(QUILL_VERSION) >/dev/null \
+	  && tar -xzf quill-*.tgz package/dist/quill.js package/dist/quill.snow.css package/LICENSE
+	mv $(VAR_DIR)/tmp-quill/package/dist/quill.snow.css $(VAR_DIR)/tmp-quill/package/LICENSE $(dir $@)
+	mv $(VAR_DIR)/tmp-quill/package/dist/quill.js $@ && rm -rf $(VAR_DIR)/tmp-quill
 
 run: export WXMALL_DEMO := 1
 test: export WXMALL_DEMO := 1

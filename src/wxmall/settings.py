@@ -2,6 +2,7 @@
 SQLite and a filesystem Celery broker under var/, no external service needed."""
 
 import hashlib
+import json
 import os
 import re
 from datetime import timedelta
@@ -82,6 +83,20 @@ def env_float(name: str, default: float, minimum: float | None = 0.0) -> float:
     return number
 
 
+def env_json_object(name: str) -> dict:
+    """A JSON object (e.g. a storage backend's options); {} when unset."""
+    value = _env(name)
+    if value is None:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise _bad(name, value, "JSON 对象", "a JSON object")
+    return parsed
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in (_env(name) or default).split(",") if item.strip()]
 
@@ -154,6 +169,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = _env("SITE_URL") or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: the console's admin/base_site.html brands the admin as the shop and
+    # gives it the console's navigation.
+    "wxmall.console",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -172,7 +190,6 @@ INSTALLED_APPS = [
     "wxmall.payments",
     "wxmall.pickup",
     "wxmall.storefront",
-    "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
     "wxmall.officialaccount",
@@ -221,6 +238,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "wxmall.console.context_processors.shop",
             ],
         },
     },
@@ -298,6 +316,15 @@ WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", False)
 STATICFILES_DIRS = [VAR_DIR / "vendor"]  # ECharts from the npm registry lands here at setup
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded product pictures go to Django's default storage: files under var/media by default; any
+# django-storages backend (S3, OSS, COS…) by naming its class and its options as a JSON object.
+STORAGES = {
+    "default": {
+        "BACKEND": _env("MEDIA_STORAGE_BACKEND") or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": env_json_object("MEDIA_STORAGE_OPTIONS"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- business rules ---------------------------------------------------------------------------------
 ORDER_PAYMENT_TIMEOUT_SECONDS = env_int("ORDER_PAYMENT_TIMEOUT_SECONDS", 30 * 60)
@@ -328,6 +355,15 @@ FLASH_SALE_RECONCILE_INTERVAL_SECONDS = env_float("FLASH_SALE_RECONCILE_INTERVAL
 # At or below this many units a SKU shows "仅剩 N 件" and counts as low stock in the admin filter.
 CATALOG_LOW_STOCK_THRESHOLD = env_int("CATALOG_LOW_STOCK_THRESHOLD", 5)
 CATALOG_MAX_PAGE_SIZE = env_int("CATALOG_MAX_PAGE_SIZE", 60)
+# Product picture uploads: the file's size, its pixel count (a decompression bomb is refused before it
+# is decoded) and the longest side kept after re-encoding.
+CATALOG_IMAGE_MAX_BYTES = env_int("CATALOG_IMAGE_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+CATALOG_IMAGE_MAX_PIXELS = env_int("CATALOG_IMAGE_MAX_PIXELS", 40_000_000, minimum=10_000)
+CATALOG_IMAGE_MAX_SIDE = env_int("CATALOG_IMAGE_MAX_SIDE", 1600, minimum=200)
+CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+CATALOG_IMPORT_MAX_ROWS = env_int("CATALOG_IMPORT_MAX_ROWS", 5000, minimum=1)
+# The shop's name: the storefront's title and header, the back office ("<SHOP_NAME> 商家后台"), the admin login.
+SHOP_NAME = _env("SHOP_NAME") or "微选数码"
 
 # --- outbox -----------------------------------------------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)

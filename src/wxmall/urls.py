@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 
 from wxmall.api import api
+from wxmall.catalog import views as catalog_views
 from wxmall.support import callback as support_callback
 
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("media/<path:name>", catalog_views.media, name="media"),
     path("console/audit/", include("wxmall.audit.urls")),
     path("console/reports/", include("wxmall.reports.urls")),
     path("console/compliance/", include("wxmall.compliance.urls")),

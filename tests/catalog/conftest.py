@@ -4,6 +4,7 @@ differ by brand, price and SKU specs, plus the ones a customer must never see.""
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from wxmall.catalog.testing import make_category, make_product
 
@@ -105,3 +106,14 @@ def shelf(db):
         discontinued=discontinued,
         in_retired=in_retired,
     )
+
+
+@pytest.fixture
+def boss(db):
+    return get_user_model().objects.create_superuser("boss", password=None)  # tests log in with force_login
+
+
+@pytest.fixture
+def boss_client(client, boss):
+    client.force_login(boss)
+    return client

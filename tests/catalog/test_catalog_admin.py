@@ -5,34 +5,12 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from wxmall.catalog import stock
 from wxmall.catalog.models import SKU, Product
 from wxmall.catalog.queries import search_products
-
-
-@pytest.fixture
-def boss(db):
-    return get_user_model().objects.create_superuser(
-        "boss", password=None
-    )  # no hashing: tests log in with force_login
-
-
-@pytest.fixture
-def boss_client(client, boss):
-    client.force_login(boss)
-    return client
-
-
-def staff_with(*codenames):
-    user = get_user_model().objects.create_user(f"staff-{'-'.join(codenames) or 'none'}", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="catalog", codename__in=codenames)
-    )
-    return user
-
+from wxmall.catalog.testing import make_staff
 
 ADMIN_PAGES = [
     "admin:catalog_product_changelist",
@@ -77,7 +55,7 @@ def test_customers_and_anonymous_are_sent_to_login(client, shelf, name):
 
 
 def test_staff_rights_follow_model_permissions(client, shelf):
-    client.force_login(staff_with("view_product"))
+    client.force_login(make_staff("view_product"))
     assert client.get(reverse("admin:catalog_product_changelist")).status_code == 200
     assert client.get(reverse("admin:catalog_product_add")).status_code == 403
     assert client.get(reverse("admin:catalog_sku_changelist")).status_code == 403
@@ -132,7 +110,7 @@ def test_sku_form_price_change_refreshes_min_price(boss_client, shelf):
     sku = SKU.objects.get(code="ZEN-U5")
     url = reverse("admin:catalog_sku_change", args=[sku.pk])
     data = _form_data(boss_client.get(url).content.decode())
-    data["price"] = "549900"
+    data["price"] = "5499"  # typed in yuan
     response = boss_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Product.objects.get(pk=shelf.zenbook.pk).min_price == 549_900
@@ -182,7 +160,7 @@ def test_product_inline_save_refreshes_min_price_and_keeps_stock(boss_client, sh
     data = _form_data(boss_client.get(url).content.decode())
     cheapest = next(k for k, v in data.items() if k.endswith("-code") and v == "Y9000P-16")
     prefix = cheapest[: -len("code")]
-    data[prefix + "price"] = "1200000"  # the ¥9999 variant now costs more than the ¥10599 one
+    data[prefix + "price"] = "12000"  # the ¥9999 variant now costs more than the ¥10599 one
     assert stock.take(SKU.objects.get(code="Y9000P-16").pk, 2)
     response = boss_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -205,14 +183,14 @@ def test_adding_a_product_with_skus_in_one_form(boss_client, shelf):
             "skus-INITIAL_FORMS": "0",
             "skus-0-code": "NEW-1",
             "skus-0-cpu": "锐龙 9 7945HX",
-            "skus-0-price": "649900",
+            "skus-0-price": "6499",
             "skus-0-list_price": "0",
             "skus-0-stock": "5",
             "skus-0-extra_specs": '{"显卡": "RTX 4060 8GB"}',
             "skus-0-is_active": "on",
             "skus-1-code": "NEW-2",
             "skus-1-cpu": "锐龙 9 7945HX",
-            "skus-1-price": "779900",
+            "skus-1-price": "7,799.00",
             "skus-1-list_price": "0",
             "skus-1-stock": "0",
             "skus-1-extra_specs": '{"显卡": "RTX 4070 8GB"}',

@@ -1,6 +1,7 @@
 """The merchant console: staff only, manual compensation through CSRF-protected POST forms, audited,
 with everything that came from outside escaped."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -233,3 +234,21 @@ def test_destinations_page(staff_client, dead):
     chart = response.context["chart"]
     assert len(chart["hours"]) == 24 and sum(chart["failed"]) == 1 and sum(chart["ok"]) == 0
     assert 'id="chart-data"' in html
+
+
+def test_admin_is_branded_as_the_shop(client, settings, db):
+    page = client.get(reverse("admin:login")).content.decode()
+    assert "微选数码 商家后台" in page
+    assert "Django" not in page
+
+
+def test_console_and_admin_share_one_grouped_navigation(staff_client, staff):
+    staff.is_superuser = True
+    staff.save()
+    for url in (reverse("console:home"), reverse("admin:index"), reverse("admin:orders_order_changelist")):
+        page = staff_client.get(url).content.decode()
+        nav = re.search(r'<nav class="wx-nav".*?</nav>', page, re.S)
+        assert nav, url
+        labels = re.findall(r'<span class="wx-label">([^<]+)</span>', nav.group(0))
+        assert labels == ["商品", "订单", "客户", "营销", "微信", "数据", "系统"]
+        assert reverse("console:products") in nav.group(0)

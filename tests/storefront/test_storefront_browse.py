@@ -182,3 +182,14 @@ def test_unlisted_or_unknown_product_is_404(client, shop):
 def test_product_page_shows_its_flash_sale(client, shop, flash_sale):
     html = client.get(reverse("storefront:product", args=[shop["monitor"].pk])).content.decode()
     assert "立即抢购" in html and "¥1,999.00" in html
+
+
+def test_the_brand_is_not_said_twice_on_the_product_page(client, db):
+    redmi = make_product("小米 Redmi Book Pro 14 2024", brand="小米")
+    pro = make_product("Redmi Book Pro 16", brand="小米")
+    title = re.search(
+        r'<h1 class="pd-title">(.*?)</h1>', client.get(f"/product/{redmi.pk}/").content.decode()
+    )
+    assert re.sub(r"<[^>]+>", "", title.group(1)).strip() == "小米 Redmi Book Pro 14 2024"
+    title = re.search(r'<h1 class="pd-title">(.*?)</h1>', client.get(f"/product/{pro.pk}/").content.decode())
+    assert re.sub(r"<[^>]+>", "", title.group(1)).strip() == "小米 Redmi Book Pro 16"  # the badge names it

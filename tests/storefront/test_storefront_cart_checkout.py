@@ -41,6 +41,48 @@ def test_anonymous_add_goes_to_login_and_back_to_the_product(client, shop):
     assert CartLine.objects.count() == 0
 
 
+def test_an_item_added_before_login_is_in_the_cart_after_login(client, customer, shop):
+    other = SKU.objects.exclude(pk=shop["sku"].pk).filter(stock__gt=0).first()
+    actions.add_to_cart(customer, shop["sku"].pk, 1)  # already in the cart from an earlier visit
+    for sku, quantity in ((shop["sku"], 2), (other, 3), (shop["sku"], 1)):
+        client.post(
+            "/cart/add/", {"product": sku.product_id, "sku": sku.pk, "quantity": quantity, "intent": "cart"}
+        )
+    client.force_login(customer)
+    assert dict(CartLine.objects.filter(user=customer).values_list("sku_id", "quantity")) == {
+        shop["sku"].pk: 4,
+        other.pk: 3,
+    }
+    assert "checkout.kept_cart" not in client.session
+    client.logout()
+    client.force_login(customer)  # merged once, not again at the next login
+    assert CartLine.objects.get(user=customer, sku=shop["sku"]).quantity == 4
+
+
+def test_a_kept_cart_is_capped_by_stock_and_skips_what_is_no_longer_for_sale(client, customer, shop):
+    other = SKU.objects.exclude(pk=shop["sku"].pk).filter(stock__gt=0).first()
+    for sku in (shop["sku"], other):
+        client.post(
+            "/cart/add/", {"product": sku.product_id, "sku": sku.pk, "quantity": 15, "intent": "cart"}
+        )
+    SKU.objects.filter(pk=shop["sku"].pk).update(stock=6)  # sold meanwhile
+    SKU.objects.filter(pk=other.pk).update(is_active=False)
+    client.force_login(customer)
+    assert dict(CartLine.objects.filter(user=customer).values_list("sku_id", "quantity")) == {
+        shop["sku"].pk: 6
+    }
+
+
+def test_an_anonymous_add_of_a_bad_item_keeps_nothing(client, shop):
+    response = client.post("/cart/add/", {"product": shop["thinkpad"].pk, "sku": 999999, "quantity": 1})
+    assert response.status_code == 404
+    response = client.post(
+        "/cart/add/", {"product": shop["thinkpad"].pk, "sku": shop["sku"].pk, "quantity": 0}
+    )
+    assert response.status_code == 400
+    assert "checkout.kept_cart" not in client.session
+
+
 def test_add_to_cart(customer_client, customer, shop):
     response = customer_client.post(
         "/cart/add/",

@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import redirect
 
 from wxmall.core.errors import DomainError
+from wxmall.core.money_admin import MoneyAdminMixin, fen_column
 
 from . import actions, points
 from .models import CustomerMerge, Member, MembershipLevel, PointsEntry, User, WeChatIdentity
@@ -36,8 +37,10 @@ class WeChatIdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(MembershipLevel)
-class MembershipLevelAdmin(admin.ModelAdmin):
-    list_display = ("rank", "name", "min_paid_total", "min_points")
+class MembershipLevelAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    list_display = ("rank", "name", "min_paid_total_yuan", "min_points")
+    money_fields = ("min_paid_total",)
+    min_paid_total_yuan = fen_column("min_paid_total", "累计消费门槛")
 
 
 class PointsAdjustForm(forms.Form):
@@ -49,8 +52,10 @@ class PointsAdjustForm(forms.Form):
 class MemberAdmin(admin.ModelAdmin):
     """Balances are read-only here: staff change them only through the audited adjustment action."""
 
-    list_display = ("user", "points", "paid_total", "level", "source", "joined_at")
-    readonly_fields = ("user", "points", "paid_total", "level", "source", "joined_at")
+    list_display = ("user", "points", "paid_total_yuan", "level", "source", "joined_at")
+    readonly_fields = ("user", "points", "paid_total_yuan", "level", "source", "joined_at")
+    exclude = ("paid_total",)
+    paid_total_yuan = fen_column("paid_total", "累计消费")
     search_fields = ("user__username", "user__nickname")
 
     def has_add_permission(self, request) -> bool:

@@ -110,7 +110,7 @@ class CustomerMerge(models.Model):
     moved = models.JSONField("迁移的数据", default=dict)  # {"app.model.field": [pk, …]}
     kept = models.JSONField("未迁移的数据", default=dict)  # rows a unique rule kept with the source
     points_moved = models.IntegerField("迁移积分", default=0)
-    paid_total_moved = models.BigIntegerField("迁移累计消费(分)", default=0)
+    paid_total_moved = models.BigIntegerField("迁移累计消费", default=0)
     # Profile fields the target lacked and took from the source ({"phone": true, …}); a reversal clears
     # those the target still holds unchanged.
     fields_copied = models.JSONField("补全的资料", default=dict)
@@ -145,7 +145,7 @@ class MembershipLevel(models.Model):
     first; the highest level reached applies. Edited by staff in the admin."""
 
     name = models.CharField("名称", max_length=32, unique=True)
-    min_paid_total = models.PositiveBigIntegerField("累计消费门槛(分)", default=0)
+    min_paid_total = models.PositiveBigIntegerField("累计消费门槛", default=0)
     min_points = models.PositiveIntegerField("积分门槛", default=0)
     rank = models.PositiveSmallIntegerField("等级序号", unique=True)
 
@@ -170,7 +170,7 @@ class Member(models.Model):
 
     user = models.OneToOneField(User, verbose_name="用户", on_delete=models.CASCADE, related_name="member")
     points = models.IntegerField("积分余额", default=0)
-    paid_total = models.BigIntegerField("累计消费(分)", default=0)
+    paid_total = models.BigIntegerField("累计消费", default=0)
     level = models.ForeignKey(
         MembershipLevel, verbose_name="会员等级", on_delete=models.SET_NULL, null=True, blank=True
     )

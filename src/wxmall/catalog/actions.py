@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from wxmall.audit.actions import record
+from wxmall.core.errors import DomainError
+from wxmall.core.money import format_yuan
+
+from . import stock
+from .editor import SkuRow
+from .errors import CatalogError
+from .events import products_changed
 from .models import SKU, Product
 
 
@@ -56,11 +65,173 @@ def refresh_all_min_prices() -> int:
     return Product.objects.update(min_price=Coalesce(_cheapest_active_price(), 0))
 
 
-def set_listed(product_ids: Iterable[int], listed: bool) -> int:
-    """List (上架) or delist (下架) products. Returns how many actually changed state."""
+def audit_listing(actor, product: tuple[int, str], listed: bool) -> None:
+    verb = "上架" if listed else "下架"
+    record(
+        actor,
+        f"product.{'list' if listed else 'delist'}",
+        ("catalog.product", product[0], product[1]),
+        f"{verb}商品“{product[1]}”",
+    )
+
+
+def audit_prices(actor, product: tuple[int, str], changes: list[tuple[str, int, int]]) -> None:
+    """One audit entry per product whose SKU prices changed: (code, old fen, new fen) each."""
+    if not changes:
+        return
+    shown = "；".join(f"{code} {format_yuan(old)} → {format_yuan(new)}" for code, old, new in changes[:10])
+    record(
+        actor,
+        "product.price_change",
+        ("catalog.product", product[0], product[1]),
+        f"修改商品“{product[1]}”的售价：{shown}{' 等' if len(changes) > 10 else ''}",
+        {"prices": [{"code": code, "old": old, "new": new} for code, old, new in changes[:100]]},
+    )
+
+
+def set_listed(product_ids: Iterable[int], listed: bool, actor=None) -> list[int]:
+    """List (上架) or delist (下架) products, audited. Returns the ids that actually changed state."""
     with transaction.atomic():
-        return (
-            Product.objects.filter(pk__in=list(product_ids))
+        changing = list(
+            Product.objects.select_for_update()
+            .filter(pk__in=list(product_ids))
             .exclude(is_listed=listed)
-            .update(is_listed=listed)
+            .values_list("pk", "title")
         )
+        ids = [pk for pk, _ in changing]
+        Product.objects.filter(pk__in=ids).update(is_listed=listed)
+        for product in changing:
+            audit_listing(actor, product, listed)
+        if ids:
+            products_changed.send(sender=Product, product_ids=ids)
+        return ids
+
+
+@dataclass
+class SaveResult:
+    product: Product
+    price_changes: list[tuple[str, int, int]] = field(default_factory=list)  # (code, old fen, new fen)
+    stock_refused: list[str] = field(default_factory=list)  # codes whose decrease would go below zero
+
+
+_SKU_FIELDS = (
+    "code",
+    "cpu",
+    "memory",
+    "storage",
+    "colour",
+    "extra_specs",
+    "price",
+    "list_price",
+    "is_active",
+)
+
+
+def _apply_row(sku: SKU, row: SkuRow) -> None:
+    for column in ("cpu", "memory", "storage", "colour"):
+        setattr(sku, column, row.columns.get(column, ""))
+    sku.extra_specs = row.extra_specs
+    sku.code, sku.price, sku.list_price, sku.is_active = row.code, row.price, row.list_price, row.is_active
+
+
+def save_product(product: Product, rows: list[SkuRow], actor=None) -> SaveResult:
+    """Save a product (new or edited, its fields already set) with its SKUs as the spec matrix gave them,
+    in one transaction. A SKU left out of the matrix is stopped (可售 off), not deleted: orders point at
+    it. Stock moves by the difference from what the editor showed (`stock.adjust`, so the Store's stock
+    sync sees it); a decrease that would go below zero is skipped and reported."""
+    with transaction.atomic():
+        was_listed = None
+        if product.pk:
+            was_listed = (
+                Product.objects.select_for_update()
+                .filter(pk=product.pk)
+                .values_list("is_listed", flat=True)
+                .first()
+            )
+        product.save()
+        if was_listed is not None and was_listed != product.is_listed:
+            audit_listing(actor, (product.pk, product.title), product.is_listed)
+        existing = {s.pk: s for s in SKU.objects.select_for_update().filter(product=product)}
+        unknown = [row.id for row in rows if row.id is not None and row.id not in existing]
+        if unknown:
+            raise DomainError(CatalogError.PRODUCT_INVALID, "规格表已过期（SKU 已被删除），请刷新页面后重试")
+        taken = list(
+            SKU.objects.filter(code__in=[row.code for row in rows])
+            .exclude(product=product)
+            .values_list("code", flat=True)
+        )
+        if taken:
+            raise DomainError(CatalogError.PRODUCT_INVALID, f"SKU 编码已被其他商品使用：{'、'.join(taken)}")
+        result = SaveResult(product)
+        kept = set()
+        for row in rows:
+            if row.id is None:
+                sku = SKU(product=product, stock=0)
+                _apply_row(sku, row)
+                sku.save()
+                delta = row.stock
+            else:
+                sku = existing[row.id]
+                old_price = sku.price
+                _apply_row(sku, row)
+                sku.save(update_fields=_SKU_FIELDS)
+                if old_price != sku.price:
+                    result.price_changes.append((sku.code, old_price, sku.price))
+                shown = sku.stock if row.stock_shown is None else row.stock_shown
+                delta = row.stock - shown
+            kept.add(sku.pk)
+            if delta and not stock.adjust(sku.pk, delta):
+                result.stock_refused.append(sku.code)
+        SKU.objects.filter(product=product, is_active=True).exclude(pk__in=kept).update(is_active=False)
+        audit_prices(actor, (product.pk, product.title), result.price_changes)
+        refresh_product(product.pk)
+        products_changed.send(sender=Product, product_ids=[product.pk])
+    product.refresh_from_db()
+    return result
+
+
+def bulk_price(
+    product_ids: Iterable[int], *, set_to: int | None = None, change_by: int = 0, actor=None
+) -> int:
+    """Set every active SKU of the products to one price, or move each by `change_by` fen (±). One guarded
+    UPDATE: a decrease that would take a SKU to ¥0.00 or below changes nothing and raises. Returns the
+    number of SKUs changed."""
+    ids = list(product_ids)
+    with transaction.atomic():
+        skus = SKU.objects.filter(product_id__in=ids, is_active=True)
+        before = list(
+            skus.select_for_update().values_list("pk", "product_id", "product__title", "code", "price")
+        )
+        if set_to is not None:
+            changed = skus.update(price=set_to)
+        else:
+            wanted = skus.count()
+            changed = skus.filter(price__gt=-change_by).update(price=F("price") + change_by)
+            if changed != wanted:
+                raise DomainError(CatalogError.PRODUCT_INVALID, "有 SKU 降价后将不高于 ¥0.00，未做修改")
+        after = dict(SKU.objects.filter(pk__in=[row[0] for row in before]).values_list("pk", "price"))
+        changes: dict[tuple[int, str], list] = {}
+        for pk, product_id, title, code, old in before:
+            if after.get(pk) != old:
+                changes.setdefault((product_id, title), []).append((code, old, after[pk]))
+        for product, product_changes in changes.items():
+            audit_prices(actor, product, product_changes)
+        for product_id in ids:
+            refresh_min_price(product_id)
+        products_changed.send(sender=Product, product_ids=ids)
+    return changed
+
+
+def bulk_stock(product_ids: Iterable[int], delta: int) -> tuple[int, list[str]]:
+    """Move the stock of every active SKU of the products by `delta` (each a guarded `stock.adjust`).
+    Returns (SKUs changed, codes refused because they would go below zero)."""
+    with transaction.atomic():
+        refused, changed = [], 0
+        for sku_id, code in SKU.objects.filter(product_id__in=list(product_ids), is_active=True).values_list(
+            "pk", "code"
+        ):
+            if stock.adjust(sku_id, delta):
+                changed += 1
+            else:
+                refused.append(code)
+    return changed, refused

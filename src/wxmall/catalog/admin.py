@@ -13,10 +13,11 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils.html import format_html
 
-from wxmall.core.money import yuan
+from wxmall.core.money_admin import MoneyAdminMixin, fen_column
 
 from . import stock
 from .actions import refresh_product, set_listed
+from .forms import CopyCheckedForm
 from .images import image_urls
 from .models import SKU, Category, Product
 from .queries import stock_status
@@ -81,8 +82,12 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj.product_total
 
 
-class SKUInline(admin.TabularInline):
+SKU_MONEY = {"price": 1, "list_price": 0}  # a price is at least ¥0.01; 划线价 0 means none
+
+
+class SKUInline(MoneyAdminMixin, admin.TabularInline):
     model = SKU
+    money_fields = SKU_MONEY
     form = SKUForm
     formfield_overrides = {models.JSONField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 28})}}
     extra = 0
@@ -114,23 +119,9 @@ class BrandFilter(admin.SimpleListFilter):
         return queryset.filter(brand=self.value()) if self.value() else queryset
 
 
-class ProductForm(forms.ModelForm):
-    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner)."""
-
-    def clean(self):
-        from wxmall.compliance.forms import refuse_blocking_copy
-
-        cleaned = super().clean()
-        refuse_blocking_copy(
-            cleaned,
-            {"title": "product_title", "subtitle": "product_title", "description": "product_description"},
-        )
-        return cleaned
-
-
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    form = ProductForm
+class ProductAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    form = CopyCheckedForm
     list_display = (
         "thumbnail",
         "title",
@@ -147,11 +138,11 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ("is_listed", ("category", admin.RelatedOnlyFieldListFilter), BrandFilter)
     search_fields = ("title", "subtitle", "brand", "slug", "skus__code")
     list_select_related = ("category",)
-    readonly_fields = ("min_price", "sales_count", "created_at", "updated_at")
+    readonly_fields = ("min_price_yuan", "sales_count", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("category", "title", "subtitle", "brand", "slug", "is_listed", "sort_order")}),
         ("详情", {"fields": ("description", "specs", "images")}),
-        ("统计", {"fields": ("min_price", "sales_count", "created_at", "updated_at")}),
+        ("统计", {"fields": ("min_price_yuan", "sales_count", "created_at", "updated_at")}),
     )
     inlines = (SKUInline,)
     actions = ("list_products", "delist_products")
@@ -172,9 +163,7 @@ class ProductAdmin(admin.ModelAdmin):
             '<img src="{}" alt="" width="48" height="48" style="border-radius:6px">', obj.cover
         )
 
-    @admin.display(description="最低价", ordering="min_price")
-    def price_display(self, obj):
-        return f"¥{yuan(obj.min_price)}"
+    price_display = min_price_yuan = fen_column("min_price", "最低价")
 
     @admin.display(description="SKU 数", ordering="sku_total")
     def sku_total(self, obj):
@@ -186,12 +175,12 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="上架所选商品", permissions=["change"])
     def list_products(self, request, queryset):
-        changed = set_listed(queryset.values_list("pk", flat=True), True)
+        changed = len(set_listed(queryset.values_list("pk", flat=True), True, actor=request.user))
         self.message_user(request, f"已上架 {changed} 个商品。", messages.SUCCESS)
 
     @admin.action(description="下架所选商品", permissions=["change"])
     def delist_products(self, request, queryset):
-        changed = set_listed(queryset.values_list("pk", flat=True), False)
+        changed = len(set_listed(queryset.values_list("pk", flat=True), False, actor=request.user))
         self.message_user(request, f"已下架 {changed} 个商品。", messages.SUCCESS)
 
     def save_formset(self, request, form, formset, change):
@@ -234,7 +223,8 @@ class StockLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(SKU)
-class SKUAdmin(admin.ModelAdmin):
+class SKUAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    money_fields = SKU_MONEY
     list_display = ("code", "product", "specs_display", "price_display", "stock", "stock_badge", "is_active")
     list_editable = ("stock", "is_active")
     list_filter = (StockLevelFilter, "is_active", ("product__category", admin.RelatedOnlyFieldListFilter))
@@ -247,9 +237,7 @@ class SKUAdmin(admin.ModelAdmin):
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=SKUForm, **kwargs)
 
-    @admin.display(description="售价", ordering="price")
-    def price_display(self, obj):
-        return f"¥{yuan(obj.price)}"
+    price_display = fen_column("price", "售价")
 
     @admin.display(description="规格")
     def specs_display(self, obj):

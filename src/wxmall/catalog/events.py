@@ -10,3 +10,7 @@ by a Store order, which the Store has already counted)."""
 from django.dispatch import Signal
 
 stock_changed = Signal()
+
+# Sent (inside the transaction) after staff change products with bulk UPDATEs that bypass post_save:
+# listing/delisting, bulk price edits, imports. receiver(sender, product_ids: list[int], **kwargs)
+products_changed = Signal()

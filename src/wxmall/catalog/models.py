@@ -46,7 +46,7 @@ class Product(models.Model):
     is_listed = models.BooleanField("上架", default=True, db_index=True)
     sort_order = models.IntegerField("排序", default=0)
     # Lowest active SKU price, denormalised so lists can sort and filter by price without a join.
-    min_price = models.PositiveIntegerField("最低价(分)", default=0, db_index=True)
+    min_price = models.PositiveIntegerField("最低价", default=0, db_index=True)
     sales_count = models.PositiveIntegerField("销量", default=0)
     # Spec-sheet values and the active SKUs' extra_specs values ("RTX 4070 8GB"), flattened so keyword
     # search can match them with one LIKE on every backend (JSON text differs between SQLite and
@@ -78,8 +78,8 @@ class SKU(models.Model):
     storage = models.CharField("存储", max_length=32, blank=True, db_index=True)
     colour = models.CharField("颜色", max_length=32, blank=True)
     extra_specs = models.JSONField("其他规格", default=dict, blank=True)
-    price = models.PositiveIntegerField("售价(分)")
-    list_price = models.PositiveIntegerField("划线价(分)", default=0)
+    price = models.PositiveIntegerField("售价")
+    list_price = models.PositiveIntegerField("划线价", default=0)
     stock = models.PositiveIntegerField("库存", default=0)
     is_active = models.BooleanField("可售", default=True)
 

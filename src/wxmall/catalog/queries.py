@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from wxmall.core.errors import DomainError
 
@@ -459,3 +459,24 @@ def spec_axes(skus: Iterable[SKU]) -> list[SpecAxis]:
         if values:
             axes.append(SpecAxis(str(key), str(key), values))
     return axes
+
+
+def staff_products(term: str = "", category_id: int | None = None, listed: str = "") -> QuerySet[Product]:
+    """The console's product list: every product (listed or not), newest first, with SKU figures.
+    `term` matches the title, brand, slug or a SKU code; `listed` is "yes", "no" or "" (all)."""
+    products = Product.objects.select_related("category").order_by("-id")
+    if term:
+        products = products.filter(
+            Q(title__icontains=term)
+            | Q(brand__icontains=term)
+            | Q(slug__icontains=term)
+            | Q(skus__code__icontains=term)
+        ).distinct()
+    if category_id:
+        products = products.filter(category_id__in=category_and_descendant_ids(Category(pk=category_id)))
+    if listed in ("yes", "no"):
+        products = products.filter(is_listed=listed == "yes")
+    return products.annotate(
+        sku_total=Count("skus", distinct=True),
+        stock_total=Sum("skus__stock", filter=Q(skus__is_active=True)),
+    )

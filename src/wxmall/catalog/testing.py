@@ -48,3 +48,15 @@ def make_sku(
         raise TypeError("title and is_listed describe the product; pass them only without `product`")
     values = {"code": _unique("T"), "price": 10_000, "stock": 10, **fields}
     return SKU.objects.create(product=product, **values)
+
+
+def make_staff(*codenames: str):
+    """A staff member holding exactly these catalog permissions (e.g. "view_product", "change_product")."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user(f"staff-{'-'.join(codenames) or 'none'}", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="catalog", codename__in=codenames)
+    )
+    return user

@@ -5,8 +5,10 @@ from django import forms
 from django.contrib import admin
 
 from wxmall.core.money import yuan
+from wxmall.core.money_admin import MoneyAdminMixin, fen_column
+from wxmall.core.money_forms import YuanField
 
-from .models import Coupon, CouponRedemption, FlashSale, FlashSalePurchase
+from .models import Coupon, CouponKind, CouponRedemption, FlashSale, FlashSalePurchase
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -23,23 +25,47 @@ class ReadOnlyInline(admin.TabularInline):
 
 class CouponRedemptionInline(ReadOnlyInline):
     model = CouponRedemption
-    fields = readonly_fields = ("order", "user", "discount", "created_at")
+    fields = readonly_fields = ("order", "user", "discount_yuan", "created_at")
+    discount_yuan = fen_column("discount", "优惠金额")
 
 
 class CouponForm(forms.ModelForm):
-    """A coupon name with a blocking advertising-law hit is refused (compliance scanner)."""
+    """`value` is typed in yuan for an amount-off coupon (¥20 → 2000 fen) and as a whole percentage for
+    a percent-off one (15 = 15% off). A coupon name with a blocking advertising-law hit is refused
+    (compliance scanner)."""
+
+    value = forms.CharField(
+        label="面额（元）或折扣（%）", max_length=32, help_text="满减券填金额（元）；折扣券填折扣百分比 1–99"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.kind == CouponKind.AMOUNT_OFF and not self.is_bound:
+            self.initial["value"] = yuan(self.instance.value)
 
     def clean(self):
         from wxmall.compliance.forms import refuse_blocking_copy
 
         cleaned = super().clean()
+        raw = str(cleaned.get("value") or "").strip()
+        if cleaned.get("kind") == CouponKind.PERCENT_OFF:
+            if not raw.isdigit() or not 1 <= int(raw) <= 99:
+                self.add_error("value", "折扣券请填写 1–99 的整数百分比")
+            else:
+                cleaned["value"] = int(raw)
+        elif cleaned.get("kind"):
+            try:
+                cleaned["value"] = YuanField(min_fen=1).clean(raw)
+            except forms.ValidationError as error:
+                self.add_error("value", error)
         refuse_blocking_copy(cleaned, {"name": "coupon"})
         return cleaned
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(MoneyAdminMixin, admin.ModelAdmin):
     form = CouponForm
+    money_fields = ("threshold",)
     list_display = (
         "code",
         "name",
@@ -72,7 +98,8 @@ class FlashSalePurchaseInline(ReadOnlyInline):
 
 
 @admin.register(FlashSale)
-class FlashSaleAdmin(admin.ModelAdmin):
+class FlashSaleAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    money_fields = {"price": 1}
     list_display = (
         "title",
         "sku",
@@ -90,9 +117,7 @@ class FlashSaleAdmin(admin.ModelAdmin):
     readonly_fields = ("sold", "created_at")
     inlines = (FlashSalePurchaseInline,)
 
-    @admin.display(description="秒杀价", ordering="price")
-    def price_yuan(self, obj):
-        return f"¥{yuan(obj.price)}"
+    price_yuan = fen_column("price", "秒杀价")
 
     @admin.display(description="已售 / 库存")
     def progress(self, obj):

@@ -50,8 +50,8 @@ class Coupon(models.Model):
     code = models.CharField("券码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=64)
     kind = models.CharField("类型", max_length=16, choices=CouponKind.choices)
-    value = models.PositiveIntegerField("面额(分)或折扣(%)")
-    threshold = models.PositiveIntegerField("使用门槛(分)", default=0)
+    value = models.PositiveIntegerField("面额或折扣")
+    threshold = models.PositiveIntegerField("使用门槛", default=0)
     starts_at = models.DateTimeField("生效时间")
     ends_at = models.DateTimeField("失效时间")
     total_quota = models.PositiveIntegerField("发放总量", null=True, blank=True, help_text="留空表示不限量")
@@ -121,7 +121,7 @@ class CouponRedemption(models.Model):
     order = models.OneToOneField(
         "orders.Order", verbose_name="订单", on_delete=models.CASCADE, related_name="coupon_redemption"
     )
-    discount = models.PositiveIntegerField("优惠金额(分)")
+    discount = models.PositiveIntegerField("优惠金额")
     created_at = models.DateTimeField("使用时间", auto_now_add=True)
 
     class Meta:
@@ -165,7 +165,7 @@ class FlashSale(models.Model):
         "catalog.SKU", verbose_name="SKU", on_delete=models.PROTECT, related_name="flash_sales"
     )
     title = models.CharField("活动名称", max_length=64)
-    price = models.PositiveIntegerField("秒杀价(分)")
+    price = models.PositiveIntegerField("秒杀价")
     quota = models.PositiveIntegerField("活动库存")
     sold = models.PositiveIntegerField("已售", default=0)
     per_user_limit = models.PositiveIntegerField("每人限购", default=1)

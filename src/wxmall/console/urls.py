@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wxmall.catalog import views as catalog_views
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
 from wxmall.store.console_urls import urlpatterns as store_urls
@@ -33,4 +34,11 @@ urlpatterns = [
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
     *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
     path("pickup/", pickup_views.counter, name="pickup"),
+    path("products/", catalog_views.product_list, name="products"),
+    path("products/bulk/", catalog_views.product_bulk, name="products_bulk"),
+    path("products/new/", catalog_views.product_create, name="product_create"),
+    path("products/<int:product_id>/", catalog_views.product_edit, name="product_edit"),
+    path("products/images/", catalog_views.image_upload, name="product_image_upload"),
+    path("products/import/", catalog_views.product_import, name="product_import"),
+    path("products/export/", catalog_views.product_export, name="product_export"),
 ]

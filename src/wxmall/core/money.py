@@ -22,9 +22,9 @@ def format_yuan(fen: int) -> str:
 
 
 def parse_yuan(text: str) -> int | None:
-    """'4249' / '4,249.5' / '¥4249.00' -> fen; None for anything else (more than two decimals, signs,
-    exponents, absurd sizes). For staff forms: amounts are typed in yuan, kept in fen."""
-    cleaned = text.strip().removeprefix("¥").replace(",", "")
+    """'4249' / '4,249.5' / '¥4249.00' / '￥4249' -> fen; None for anything else (more than two
+    decimals, signs, exponents, absurd sizes). For staff forms: amounts are typed in yuan, kept in fen."""
+    cleaned = text.strip().removeprefix("¥").removeprefix("￥").strip().replace(",", "").replace("，", "")
     match = _YUAN.fullmatch(cleaned)
     if match is None:
         return None
@@ -34,3 +34,8 @@ def parse_yuan(text: str) -> int | None:
 def percent_of(fen: int, percent: int) -> int:
     """`percent`% of an amount, rounded half up to the fen, in integers only."""
     return (int(fen) * int(percent) + 50) // 100
+
+
+# The largest amount a person may type anywhere (¥10,000,000.00): far above any real price or order,
+# and below PositiveIntegerField's 2**31 - 1 fen on every database.
+MAX_FEN = 1_000_000_000

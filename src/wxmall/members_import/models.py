@@ -100,7 +100,7 @@ class ImportedHistory(models.Model):
     job = models.ForeignKey(ImportJob, verbose_name="任务", on_delete=models.CASCADE, related_name="+")
     row_number = models.BigIntegerField("行号")
     order_count = models.IntegerField("历史订单数", default=0)
-    order_total = models.BigIntegerField("历史消费(分)", default=0)
+    order_total = models.BigIntegerField("历史消费金额", default=0)
     last_order_at = models.DateField("最近下单", null=True, blank=True)
 
     class Meta:

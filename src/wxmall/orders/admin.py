@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 
 from wxmall.core.errors import DomainError
 from wxmall.core.masking import mask_name, mask_phone
-from wxmall.core.money import yuan
+from wxmall.core.money_admin import fen_column
 
 from . import actions
 from .models import Order, OrderEvent, OrderLine
@@ -25,8 +25,18 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ("product_title", "spec_label", "sku", "unit_price", "quantity", "line_total", "flash_sale")
+    fields = (
+        "product_title",
+        "spec_label",
+        "sku",
+        "unit_price_yuan",
+        "quantity",
+        "line_total_yuan",
+        "flash_sale",
+    )
     readonly_fields = fields
+    unit_price_yuan = fen_column("unit_price", "单价")
+    line_total_yuan = fen_column("line_total", "小计")
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -94,12 +104,12 @@ class OrderAdmin(admin.ModelAdmin):
             "金额",
             {
                 "fields": (
-                    "subtotal",
-                    "discount",
+                    "subtotal_yuan",
+                    "discount_yuan",
                     "points_used",
-                    "points_discount",
-                    "shipping_fee",
-                    "total",
+                    "points_discount_yuan",
+                    "shipping_fee_yuan",
+                    "total_yuan",
                     "coupon",
                     "payment_transaction_id",
                 )
@@ -133,9 +143,11 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the audit trail must survive
 
-    @admin.display(description="应付", ordering="total")
-    def total_yuan(self, obj):
-        return f"¥{yuan(obj.total)}"
+    subtotal_yuan = fen_column("subtotal", "商品金额")
+    discount_yuan = fen_column("discount", "优惠金额")
+    points_discount_yuan = fen_column("points_discount", "积分抵扣金额")
+    shipping_fee_yuan = fen_column("shipping_fee", "运费")
+    total_yuan = fen_column("total", "应付金额")
 
     @admin.display(description="收货人")
     def recipient_masked(self, obj):

@@ -28,13 +28,13 @@ class Order(models.Model):
         "申请退款前状态", max_length=24, choices=OrderStatus.choices, blank=True
     )
 
-    subtotal = models.PositiveIntegerField("商品金额(分)")
-    discount = models.PositiveIntegerField("优惠(分)", default=0)
+    subtotal = models.PositiveIntegerField("商品金额")
+    discount = models.PositiveIntegerField("优惠金额", default=0)
     # Points the customer spent on this order and what they took off, in fen (priced at placement).
     points_used = models.PositiveIntegerField("使用积分", default=0)
-    points_discount = models.PositiveIntegerField("积分抵扣(分)", default=0)
-    shipping_fee = models.PositiveIntegerField("运费(分)", default=0)
-    total = models.PositiveIntegerField("应付(分)")
+    points_discount = models.PositiveIntegerField("积分抵扣金额", default=0)
+    shipping_fee = models.PositiveIntegerField("运费", default=0)
+    total = models.PositiveIntegerField("应付金额")
     coupon = models.ForeignKey(
         "checkout.Coupon",
         verbose_name="优惠券",
@@ -106,9 +106,9 @@ class OrderLine(models.Model):
     product_title = models.CharField("商品名称", max_length=120)
     spec_label = models.CharField("规格", max_length=200, blank=True)
     image = models.CharField("图片", max_length=300, blank=True)
-    unit_price = models.PositiveIntegerField("单价(分)")
+    unit_price = models.PositiveIntegerField("单价")
     quantity = models.PositiveIntegerField("数量")
-    line_total = models.PositiveIntegerField("小计(分)")
+    line_total = models.PositiveIntegerField("小计")
     flash_sale = models.ForeignKey(
         "checkout.FlashSale",
         verbose_name="秒杀活动",

@@ -64,7 +64,7 @@ class Payment(StaffResolution):
     )
     appid = models.CharField("AppID", max_length=32)
     mchid = models.CharField("商户号", max_length=32)
-    amount = models.PositiveIntegerField("金额(分)")
+    amount = models.PositiveIntegerField("金额")
     # Per attempt: the order number plus an attempt suffix, so a fresh QR code or another method never
     # collides with WeChat's earlier order (same out_trade_no with other parameters is refused).
     out_trade_no = models.CharField("商户订单号", max_length=32, unique=True)
@@ -75,7 +75,7 @@ class Payment(StaffResolution):
     payer_openid = models.CharField("付款人 openid", max_length=128, blank=True)
     payer_ip = models.GenericIPAddressField("付款人 IP", null=True, blank=True)
     transaction_id = models.CharField("微信支付单号", max_length=64, null=True, blank=True, unique=True)  # noqa: DJ001
-    paid_amount = models.PositiveIntegerField("实付(分)", null=True, blank=True)
+    paid_amount = models.PositiveIntegerField("实付金额", null=True, blank=True)
     paid_at = models.DateTimeField("支付时间", null=True, blank=True)
     trade_type = models.CharField("交易类型", max_length=16, blank=True)
     flag_reason = models.CharField("异常原因", max_length=200, blank=True)
@@ -116,7 +116,7 @@ class Refund(StaffResolution):
     )
     out_refund_no = models.CharField("退款单号", max_length=64, unique=True)
     refund_id = models.CharField("微信退款单号", max_length=64, blank=True)
-    amount = models.PositiveIntegerField("退款金额(分)")
+    amount = models.PositiveIntegerField("退款金额")
     reason = models.CharField("退款原因", max_length=80, blank=True)
     status = models.CharField(
         "状态", max_length=16, choices=RefundStatus.choices, default=RefundStatus.REQUESTED, db_index=True
@@ -219,8 +219,8 @@ class ReconciliationDifference(models.Model):
     out_trade_no = models.CharField("商户订单号", max_length=64, blank=True)
     transaction_id = models.CharField("微信支付单号", max_length=64, blank=True)
     trade_type = models.CharField("交易类型", max_length=16, blank=True)
-    wechat_amount = models.IntegerField("微信金额(分)", null=True, blank=True)
-    local_amount = models.IntegerField("本地金额(分)", null=True, blank=True)
+    wechat_amount = models.IntegerField("微信金额", null=True, blank=True)
+    local_amount = models.IntegerField("本地金额", null=True, blank=True)
     detail = models.CharField("说明", max_length=200, blank=True)
     status = models.CharField(
         "处理状态", max_length=16, choices=DifferenceStatus.choices, default=DifferenceStatus.OPEN

@@ -203,7 +203,7 @@ class StoreAfterSale(models.Model):
     type = models.CharField("类型", max_length=16)
     store_sku_id = models.CharField("小店 SKU ID", max_length=24, blank=True)
     count = models.PositiveIntegerField("数量", default=0)
-    refund_amount = models.PositiveIntegerField("退款金额(分)", default=0)
+    refund_amount = models.PositiveIntegerField("退款金额", default=0)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
@@ -283,7 +283,7 @@ class CompassSnapshot(models.Model):
     ds = models.DateField("日期")
     kind = models.CharField("类型", max_length=16, choices=CompassKind.choices)
     store_product_id = models.CharField("小店商品 ID", max_length=24, blank=True, default="")
-    pay_gmv = models.BigIntegerField("成交金额（分）", default=0)
+    pay_gmv = models.BigIntegerField("成交金额", default=0)
     pay_uv = models.PositiveIntegerField("成交人数", default=0)
     pay_cnt = models.PositiveIntegerField("成交件数/单数", default=0)
     data = models.JSONField("原始数据", default=dict)

@@ -9,8 +9,10 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.utils.safestring import mark_safe
 
 from wxmall.catalog import queries as catalog
+from wxmall.catalog import richtext
 
 SORT_OPTIONS = (
     ("default", "综合"),
@@ -85,9 +87,13 @@ def product_page(product) -> dict[str, Any]:
     prices = [s.price for s in skus]
     in_stock = [s for s in skus if s.stock > 0]
     initial = min(in_stock or skus, key=lambda s: (s.price, s.pk), default=None)
-    description = [p.strip() for p in (product.description or "").split("\n") if p.strip()]
+    # Editor-written HTML is cleaned again as it is shown (defence in depth); plain text becomes paragraphs.
+    html = richtext.clean(product.description) if richtext.is_html(product.description) else ""
+    description = [] if html else [p.strip() for p in (product.description or "").split("\n") if p.strip()]
     return {
         "product": product,
+        # Titles usually start with the brand ("小米 Redmi Book…"): a badge then would say it twice.
+        "brand_badge": "" if product.title.startswith(product.brand) else product.brand,
         "images": list(product.images or []),
         "skus": skus,
         "sku_data": sku_data,
@@ -98,6 +104,7 @@ def product_page(product) -> dict[str, Any]:
         "sold_out": not in_stock,
         "spec_rows": list((product.specs or {}).items()),
         "description": description,
+        "description_html": mark_safe(html),  # noqa: S308 (sanitised by nh3 just above)
     }
 
 

@@ -12,13 +12,22 @@ Concurrency rules (all portable to SQLite and PostgreSQL):
   (`release.on_cancelled`) follows the same order after the order row, so no cycle can form.
 """
 
-from .cart import add_to_cart, clear_cart, remove_from_cart, set_cart_quantity
+from .cart import (
+    add_to_cart,
+    clear_cart,
+    keep_for_login,
+    merge_kept_cart,
+    remove_from_cart,
+    set_cart_quantity,
+)
 from .placement import NOTE_MAX_LENGTH, place_order
 
 __all__ = [
     "NOTE_MAX_LENGTH",
     "add_to_cart",
     "clear_cart",
+    "keep_for_login",
+    "merge_kept_cart",
     "place_order",
     "remove_from_cart",
     "set_cart_quantity",

@@ -80,3 +80,57 @@ def remove_from_cart(user, sku_id: int) -> bool:
 def clear_cart(user) -> int:
     deleted, _ = CartLine.objects.filter(user=user).delete()
     return deleted
+
+
+# -- a cart kept across login ---------------------------------------------------------------------------
+# A shopper who taps 加入购物车 before logging in has no cart row to write to (carts belong to users); the
+# item waits in the session, which survives login, and joins the user's cart when they log in.
+KEPT_SESSION_KEY = "checkout.kept_cart"
+
+
+def keep_for_login(session, sku_id: int, quantity: int) -> None:
+    """Remember an item an anonymous shopper added (bounded: at most CHECKOUT_MAX_CART_LINES SKUs)."""
+    pricing.check_quantity(quantity)
+    _purchasable_sku(sku_id)
+    kept = dict(session.get(KEPT_SESSION_KEY) or {})
+    key = str(sku_id)
+    if key not in kept and len(kept) >= settings.CHECKOUT_MAX_CART_LINES:
+        raise DomainError(CheckoutError.CART_FULL)
+    kept[key] = min(int(kept.get(key, 0)) + quantity, settings.CART_MAX_QUANTITY)
+    session[KEPT_SESSION_KEY] = kept
+
+
+def merge_kept_cart(user, session) -> int:
+    """Move the session's kept items into the user's cart, in one transaction under the customer's lock.
+    A quantity is capped by what the cart may hold and by stock; a SKU no longer for sale, or beyond the
+    line limit, is left out. Returns the number of SKUs merged."""
+    kept = session.pop(KEPT_SESSION_KEY, None) or {}
+    merged = 0
+    with transaction.atomic():
+        lock_customer(user)
+        lines = {line.sku_id: line for line in CartLine.objects.filter(user=user)}
+        for key, quantity in kept.items():
+            if not str(key).isdigit() or not isinstance(quantity, int) or quantity < 1:
+                continue
+            sku = SKU.objects.select_related("product").filter(pk=int(key)).first()
+            if sku is None or not sku.is_purchasable or sku.stock < 1:
+                continue
+            line = lines.get(sku.pk)
+            wanted = min(quantity + (line.quantity if line else 0), settings.CART_MAX_QUANTITY, sku.stock)
+            if line is not None:
+                CartLine.objects.filter(pk=line.pk).update(
+                    quantity=max(wanted, line.quantity), updated_at=timezone.now()
+                )
+            elif len(lines) < settings.CHECKOUT_MAX_CART_LINES:
+                lines[sku.pk] = CartLine.objects.create(user=user, sku=sku, quantity=wanted)
+            else:
+                continue
+            merged += 1
+    return merged
+
+
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: a cart kept before login joins the user's cart."""
+    session = getattr(request, "session", None)
+    if session is not None and session.get(KEPT_SESSION_KEY):
+        merge_kept_cart(user, session)

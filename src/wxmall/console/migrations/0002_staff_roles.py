@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
         ("accounts", "0008_member_import_sources_email_index"),
         ("audit", "0001_initial"),
         ("catalog", "0003_product_search_text"),
-        ("checkout", "0003_coupon_grants"),
+        ("checkout", "0004_coupon_grants"),
         ("compliance", "0001_merchant_terms"),
         ("core", "0002_outbox_message_result"),
         ("customers", "0001_initial"),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0008_member_import_sources_email_index"),
-        ("checkout", "0003_coupon_grants"),
+        ("checkout", "0004_coupon_grants"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from wxmall.catalog import richtext
 from wxmall.catalog.models import SKU, Product
 from wxmall.core.errors import DomainError
 from wxmall.core.outbox import enqueue
@@ -90,6 +91,14 @@ def on_catalog_saved(sender, instance, **kwargs) -> None:
     """post_save of Product and SKU: a synced product's change goes to the Store."""
     product_id = instance.pk if isinstance(instance, Product) else instance.product_id
     if StoreProduct.objects.filter(product_id=product_id).exists():
+        queue_product(product_id)
+
+
+def on_products_changed(sender, product_ids, **kwargs) -> None:
+    """catalog's bulk edits (listing, prices, imports): each synced product among them goes to the Store."""
+    for product_id in StoreProduct.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", flat=True
+    ):
         queue_product(product_id)
 
 
@@ -256,7 +265,10 @@ def build_spu(
         "out_product_id": str(product.pk),
         "title": product.title[:60],
         "head_imgs": images,
-        "desc_info": {"imgs": images[:1], "desc": (product.description or product.subtitle)[:2000]},
+        "desc_info": {
+            "imgs": images[:1],
+            "desc": (richtext.plain_text(product.description) or product.subtitle)[:2000],
+        },
         "cats_v2": [{"cat_id": cat} for cat in mapping.store_path],
         "attrs": attrs,
         "brand_id": NO_BRAND,

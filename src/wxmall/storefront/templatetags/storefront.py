@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 from django import template
 
 from wxmall.core.money import format_yuan, yuan
+from wxmall.core.templatetags.wxmall_money import fen_filter
 
 register = template.Library()
+register.filter("fen", fen_filter)  # the one display filter, under the name these templates use
 
 
 def format_fen(fen: int | None) -> str:
@@ -16,11 +18,6 @@ def format_fen(fen: int | None) -> str:
     if fen is None or fen == "":
         return ""
     return format_yuan(fen)
-
-
-@register.filter(name="fen")
-def fen_filter(value) -> str:
-    return format_fen(value)
 
 
 @register.filter(name="yuan")

@@ -43,10 +43,15 @@ def add(request: HttpRequest) -> HttpResponse:
     product_url = (
         reverse("storefront:product", args=[product_id]) if product_id else reverse("storefront:home")
     )
-    if not request.user.is_authenticated:
-        return redirect_to_login(product_url)
     intent = request.POST.get("intent", "cart")
     try:
+        if not request.user.is_authenticated:
+            if intent == "cart":  # kept in the session and added to the cart at login
+                actions.keep_for_login(
+                    request.session, _sku_id(request.POST.get("sku")), _quantity(request.POST.get("quantity"))
+                )
+                messages.success(request, "已加入购物车，登录后即可结算")
+            return redirect_to_login(product_url)
         sku_id = _sku_id(request.POST.get("sku"))
         quantity = _quantity(request.POST.get("quantity"))
         if intent == "cart":

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("checkout", "0002_initial"),
+        ("checkout", "0003_money_labels_in_yuan"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

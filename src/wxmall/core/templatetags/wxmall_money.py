@@ -1,4 +1,4 @@
-"""Console display of amounts: integer fen in, ¥4,249.00 out."""
+"""`{% load wxmall_money %}{{ order.total|fen }}`: integer fen in, ¥4,249.00 out, for every template."""
 
 from django import template
 
