@@ -84,10 +84,10 @@ def test_segment_form_takes_yuan_and_refuses_bad_input(operator, login, shoppers
     segment = Segment.objects.get()
     assert (segment.min_spend, segment.tags) == (424950, ["学生", "老客户"])
     for bad, message in [
-        ({"name": "x", "min_spend": "-5"}, "请输入正确的金额"),
-        ({"name": "x", "min_spend": "abc"}, "请输入正确的金额"),
-        ({"name": "x", "min_spend": "1.005"}, "请输入正确的金额"),
-        ({"name": "x", "min_spend": "99999999999"}, "请输入正确的金额"),
+        ({"name": "x", "min_spend": "-5"}, "金额不能为负数"),
+        ({"name": "x", "min_spend": "abc"}, "请输入金额"),
+        ({"name": "x", "min_spend": "1.005"}, "金额最多保留两位小数"),
+        ({"name": "x", "min_spend": "99999999999"}, "金额不能超过"),
         ({"name": "x", "min_orders": "5", "max_orders": "2"}, "上限不能低于下限"),
         ({"name": "x", "idle_for_days": "1.5"}, "请输入整数"),
         ({"name": "x", "tags": ",".join(str(i) for i in range(11))}, "最多 10 个标签"),
@@ -124,8 +124,8 @@ def test_coupon_centre_creates_a_coupon_in_yuan(operator, login):
     page = client.get("/console/coupons/").content.decode()
     assert "满 299.00 元减 50.00 元" in page and f"/coupons/{coupon.claim_token}/" in page
     for bad, message in [
-        ({"amount": "-1"}, "请输入正确的金额"),
-        ({"amount": "2000000"}, "金额不能超过 1,000,000 元"),
+        ({"amount": "-1"}, "金额不能为负数"),
+        ({"amount": "2000000"}, "金额不能超过 ¥1,000,000.00"),
         ({"amount": ""}, "请填写大于 0 的减免金额"),
         ({"kind": "percent_off", "percent": "100"}, "折扣为 1–99"),
         ({"ends_at": form["starts_at"]}, "失效时间须晚于生效时间"),

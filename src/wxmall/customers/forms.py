@@ -8,32 +8,14 @@ from django import forms
 
 from wxmall.accounts.models import MembershipLevel
 from wxmall.checkout.models import CouponAudience, CouponKind
-from wxmall.core.money import parse_yuan
+from wxmall.core.money_forms import YuanField
 
 from .models import SourceChannel
 
 MAX_DAYS = 3650
 MAX_TAGS = 10
+COUPON_MAX_FEN = 100_000_000  # ¥1,000,000: coupon amounts are PositiveIntegerField
 MAX_COUNT = 100_000
-
-
-class YuanField(forms.CharField):
-    """Yuan as people type it ("4249", "4249.5", "¥4,249.00") → fen; blank → None."""
-
-    def __init__(self, *, max_fen: int = 100_000_000, **kwargs):
-        self.max_fen = max_fen
-        super().__init__(required=False, max_length=20, **kwargs)
-
-    def clean(self, value):
-        text = super().clean(value)
-        if not text:
-            return None
-        fen = parse_yuan(text)
-        if fen is None:
-            raise forms.ValidationError("请输入正确的金额（元，不能为负，最多两位小数），如 4249 或 4249.5")
-        if fen > self.max_fen:
-            raise forms.ValidationError(f"金额不能超过 {self.max_fen // 100:,} 元")
-        return fen
 
 
 def _count(label: str, limit: int) -> forms.IntegerField:
@@ -62,8 +44,8 @@ class SegmentForm(forms.Form):
         max_length=400,
         error_messages={"max_length": "标签内容过长"},
     )
-    min_spend = YuanField(label="累计消费不低于（元）", max_fen=10**12)
-    max_spend = YuanField(label="累计消费不高于（元）", max_fen=10**12)
+    min_spend = YuanField(label="累计消费不低于（元）", required=False)
+    max_spend = YuanField(label="累计消费不高于（元）", required=False)
     min_orders = _count("订单数不少于", MAX_COUNT)
     max_orders = _count("订单数不多于", MAX_COUNT)
     ordered_within_days = _count("最近 N 天内下过单", MAX_DAYS)
@@ -120,7 +102,7 @@ class CouponForm(forms.Form):
     kind = forms.ChoiceField(
         label="类型", choices=CouponKind.choices, error_messages={"invalid_choice": "类型不正确"}
     )
-    amount = YuanField(label="减免金额（元，满减券）")
+    amount = YuanField(label="减免金额（元，满减券）", required=False, max_fen=COUPON_MAX_FEN)
     percent = forms.IntegerField(
         label="折扣（减百分之几，折扣券）",
         required=False,
@@ -128,7 +110,7 @@ class CouponForm(forms.Form):
         max_value=99,
         error_messages={"invalid": "请输入整数", "min_value": "折扣为 1–99", "max_value": "折扣为 1–99"},
     )
-    threshold = YuanField(label="使用门槛（元，0 为无门槛）")
+    threshold = YuanField(label="使用门槛（元，0 为无门槛）", required=False, max_fen=COUPON_MAX_FEN)
     starts_at = forms.DateTimeField(
         label="生效时间",
         widget=_WHEN,
