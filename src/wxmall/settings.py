@@ -197,6 +197,8 @@ INSTALLED_APPS = [
     "wxmall.store",
     "wxmall.support",
     "wxmall.members_import",
+    "wxmall.fulfilment",
+    "wxmall.aftersales",
     "wxmall.customers",
     "wxmall.reports",
 ]
@@ -339,6 +341,9 @@ CHECKOUT_SHIPPING_FEE = env_int("CHECKOUT_SHIPPING_FEE", 1000)
 CHECKOUT_FREE_SHIPPING_THRESHOLD = env_int("CHECKOUT_FREE_SHIPPING_THRESHOLD", 9900)
 CHECKOUT_MAX_CART_LINES = env_int("CHECKOUT_MAX_CART_LINES", 50)
 CHECKOUT_MAX_ADDRESSES = env_int("CHECKOUT_MAX_ADDRESSES", 20)
+# After-sales photos a customer may attach to one request, and each one's size before re-encoding.
+AFTERSALES_MAX_PHOTOS = env_int("AFTERSALES_MAX_PHOTOS", 3)
+AFTERSALES_PHOTO_MAX_BYTES = env_int("AFTERSALES_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 
 # --- flash-sale admission (checkout/admission.py) -------------------------------------------------------
 # With a Redis URL, buyers are admitted by one atomic script in Redis and get a ticket at once; Celery

@@ -31,7 +31,8 @@ def _expected() -> list[tuple[str, str]]:
     return lock + [
         ("SELECT", "orders_order"),  # the idempotency key: a double click gets the first order
         ("SELECT", "accounts_address"),
-        ("SELECT", "catalog_sku"),  # with its product (select_related)
+        ("SELECT", "catalog_sku"),  # with its product and its freight setting (select_related)
+        ("SELECT", "fulfilment_freightrule"),  # the freight templates in play, with their rules
         ("INSERT", "orders_order"),
         ("INSERT", "orders_orderline"),
         ("INSERT", "orders_orderevent"),

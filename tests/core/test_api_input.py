@@ -156,6 +156,7 @@ ADDRESS = {
     "phone": "13800001111",
     "province": "上海市",
     "city": "上海市",
+    "district": "黄浦区",
     "detail": "南京东路 1 号",
 }
 

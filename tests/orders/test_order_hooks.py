@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.aftersales import order_hooks as aftersales
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
     from wxmall.pickup import order_hooks as pickup
@@ -43,6 +44,13 @@ def test_apps_register_their_hooks_at_start_up():
         pickup.void_code,
         notify.on_refunded,
         store.settle_short_stock,
+        aftersales.follow_order,
+    ]
+    assert hooks.registry.for_move(S.REFUND_REQUESTED, S.SHIPPED) == [
+        pickup.refuse_shipping,
+        notify.on_shipped,
+        store.send_delivery,
+        aftersales.follow_order,
     ]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
         points.earn_on_paid,

@@ -349,6 +349,7 @@ def test_address_book_rules(customer, other_customer, settings):
         phone="13500000000",
         province="江苏省",
         city="南京市",
+        district="玄武区",
         detail="中山路 1 号",
     )
     assert make_address(other_customer).pk  # the limit is per customer

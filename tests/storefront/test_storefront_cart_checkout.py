@@ -269,7 +269,7 @@ def test_someone_elses_address_is_not_found(customer_client, customer, other_cus
         phone="13700000000",
         province="上海市",
         city="上海市",
-        district="",
+        district="黄浦区",
         detail="外滩 1 号",
     )
     actions.add_to_cart(customer, shop["sku"].pk, 1)

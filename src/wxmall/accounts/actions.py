@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from wxmall.core import regions
 from wxmall.core.errors import DomainError
 
 from . import phones, points
@@ -57,6 +58,8 @@ def _clean_address(data: dict) -> dict:
         bad.append("phone")
     if bad:
         raise DomainError(AccountError.INVALID_ADDRESS, fields=bad)
+    if not regions.belong_together(cleaned["province"], cleaned["city"], cleaned["district"]):
+        raise DomainError(AccountError.REGION_MISMATCH, fields=["province", "city", "district"])
     return cleaned
 
 

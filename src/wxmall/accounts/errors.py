@@ -6,6 +6,7 @@ from wxmall.core.errors import ErrorCode
 
 class AccountError(ErrorCode):
     INVALID_ADDRESS = ("invalid_address", 400, "收货地址信息不完整或格式不正确")
+    REGION_MISMATCH = ("address_region_mismatch", 400, "省、市、区县不匹配，请从列表中重新选择")
     ADDRESS_NOT_FOUND = ("address_not_found", 404, "收货地址不存在")
     ADDRESS_LIMIT = ("address_limit", 409, "收货地址最多保存 20 个")
     OAUTH_STATE_MISMATCH = ("oauth_state_mismatch", 400, "登录请求已失效，请重新进入页面")

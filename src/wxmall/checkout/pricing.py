@@ -7,13 +7,15 @@ Rules (documented once, here):
 - At most one coupon per order, and not on an order holding a flash-sale line (秒杀商品不可用券).
   amount_off takes `value` fen; percent_off takes `value`% (rounded half up to the fen). The discount
   never brings the goods amount below 1 fen.
-- Shipping is free when the goods amount after discount reaches CHECKOUT_FREE_SHIPPING_THRESHOLD
-  (default 99 元), else CHECKOUT_SHIPPING_FEE (default 10 元). Store pickup (门店自提) ships nothing: 0.
+- Shipping is the freight templates' fee for the basket and the address's province, given the goods
+  amount after discount (`wxmall.fulfilment.freight`; its docstring has the rules). Store pickup
+  (门店自提) ships nothing: 0.
 - total = subtotal − discount + shipping_fee ≥ 1 fen (also a database constraint on Order).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -58,10 +60,6 @@ def check_quantity(quantity, **details) -> int:
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def shipping_fee(goods_amount: int) -> int:
-    return 0 if goods_amount >= settings.CHECKOUT_FREE_SHIPPING_THRESHOLD else settings.CHECKOUT_SHIPPING_FEE
 
 
 def coupon_discount(coupon: Coupon, subtotal: int) -> int:
@@ -152,8 +150,8 @@ def with_points(totals: Totals, points: int) -> Totals:
     return replace(totals, points=points, points_discount=points * settings.POINTS_VALUE_FEN)
 
 
-def totals(lines: list[PricedLine], coupon: Coupon | None, *, pickup: bool = False) -> Totals:
+def totals(lines: list[PricedLine], coupon: Coupon | None, *, shipping_fee: Callable[[int], int]) -> Totals:
+    """`shipping_fee(goods amount after discount)`: the freight plan's fee, or 0 for pickup."""
     subtotal = sum(line.line_total for line in lines)
     discount = coupon_discount(coupon, subtotal) if coupon is not None else 0
-    fee = 0 if pickup else shipping_fee(subtotal - discount)
-    return Totals(subtotal=subtotal, discount=discount, shipping_fee=fee)
+    return Totals(subtotal=subtotal, discount=discount, shipping_fee=shipping_fee(subtotal - discount))

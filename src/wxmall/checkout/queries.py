@@ -15,6 +15,7 @@ from wxmall.accounts.errors import AccountError
 from wxmall.accounts.points import balance_of
 from wxmall.catalog.models import SKU
 from wxmall.core.errors import DomainError
+from wxmall.fulfilment import freight
 from wxmall.orders.models import Order
 from wxmall.orders.state import PAID_STATUSES
 
@@ -123,7 +124,7 @@ def load_lines(items: list[tuple[int, int]], flash_sale: FlashSale | None = None
     ):
         skus[flash_sale.sku_id] = flash_sale.sku
     if missing := [sku_id for sku_id, _ in items if sku_id not in skus]:
-        skus.update(SKU.objects.select_related("product").in_bulk(missing))
+        skus.update(SKU.objects.select_related("product", "product__freight").in_bulk(missing))
     lines = []
     for sku_id, quantity in items:
         sku = skus.get(sku_id)
@@ -223,6 +224,7 @@ class Priced:
     coupon_problem: CheckoutError | None  # why the asked-for coupon does not apply
     points_balance: int = 0
     points_max: int = 0  # the most points this order may use
+    shipping_problem: str = ""  # e.g. a line the address's province is not delivered to, in Chinese
 
 
 def price(
@@ -234,6 +236,7 @@ def price(
     now: datetime,
     points: int = 0,
     pickup: bool = False,
+    province: str = "",
     show_points: bool = True,
 ) -> Priced:
     """The one validation and pricing path of both `quote` and `actions.place_order`, over normalized
@@ -246,7 +249,8 @@ def price(
     `points` to spend are refused (DomainError) beyond the balance or the order's cap
     (`pricing.max_points`); placement still debits them with a guarded UPDATE, which is what holds when
     the balance changes elsewhere (a staff adjustment, a merge) after this read. `show_points=False`
-    (placement) skips reading the balance when no points are spent: nothing then needs it."""
+    (placement) skips reading the balance when no points are spent: nothing then needs it. `province` is
+    where the order ships ("" before an address is chosen); freight comes from its templates."""
     if points < 0:
         raise DomainError(AccountError.POINTS_INVALID_AMOUNT)
     flash_sale = None
@@ -281,7 +285,10 @@ def price(
             )
         if problem:
             coupon = None
-    totals = pricing.totals(lines, coupon, pickup=pickup)
+    plan = (
+        None if pickup else freight.plan_for([(line.sku.product, line.quantity) for line in lines], province)
+    )
+    totals = pricing.totals(lines, coupon, shipping_fee=plan.fee if plan else lambda goods: 0)
     balance = balance_of(user) if points or show_points else 0
     most = pricing.max_points(totals, balance)
     if points > balance:
@@ -297,6 +304,7 @@ def price(
         coupon_problem=problem,
         points_balance=balance,
         points_max=most,
+        shipping_problem=plan.problem if plan else "",
     )
 
 
@@ -309,6 +317,7 @@ def quote(
     points: int = 0,
     now: datetime | None = None,
     pickup: bool = False,
+    province: str = "",
 ) -> Quote:
     """Price an order before it is placed: subtotal, discount, shipping, total, and the reason a coupon
     does not apply (the quote still succeeds; the coupon is just not applied). `items=None` quotes the
@@ -323,12 +332,15 @@ def quote(
         now=now or timezone.now(),
         points=points,
         pickup=pickup,
+        province=province,
     )
     problems = [
         f"{line.sku.product.title} 库存不足（剩余 {line.sku.stock} 件）"
         for line in priced.lines
         if not line.in_stock
     ]
+    if priced.shipping_problem:
+        problems.append(priced.shipping_problem)
     return Quote(
         lines=priced.lines,
         subtotal=priced.totals.subtotal,

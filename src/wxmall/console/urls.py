@@ -1,6 +1,8 @@
 from django.urls import path
 
 from wxmall.catalog import views as catalog_views
+from wxmall.aftersales.urls import urlpatterns as aftersales_urls
+from wxmall.fulfilment.urls import urlpatterns as fulfilment_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
 from wxmall.store.console_urls import urlpatterns as store_urls
@@ -41,4 +43,6 @@ urlpatterns = [
     path("products/images/", catalog_views.image_upload, name="product_image_upload"),
     path("products/import/", catalog_views.product_import, name="product_import"),
     path("products/export/", catalog_views.product_export, name="product_export"),
+    *[path(f"fulfilment/{p.pattern}", p.callback, name=p.name) for p in fulfilment_urls],
+    *[path(f"aftersales/{p.pattern}", p.callback, name=p.name) for p in aftersales_urls],
 ]

@@ -135,6 +135,25 @@ def revive_paid(order_no: str, transaction_id: str, paid_at: datetime, amount: i
         )
 
 
+def mark_paid_offline(order_id: int, staff, *, reason: str) -> Order:
+    """线下收款: staff record a payment received outside WeChat Pay (transfer, cash at the counter) for an
+    unpaid order, through the same paid path and hooks as a WeChat payment. The order's transaction id
+    becomes `OFFLINE-<order_no>`, so a WeChat payment that still lands later is a second payment for a paid
+    order (refused here, refunded by payments). Called by `payments.actions.mark_paid_offline`, which
+    checks the permission and that no WeChat payment is in flight."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None:
+            raise DomainError(OrderError.NOT_FOUND)
+        if order.status != OrderStatus.PENDING_PAYMENT or order.payment_transaction_id:
+            raise DomainError(
+                OrderError.ILLEGAL_TRANSITION,
+                f"订单当前为「{OrderStatus(order.status).label}」，不能标记线下收款",
+            )
+        order.payment_transaction_id = f"OFFLINE-{order.order_no}"[:64]
+        return _apply(order, OrderStatus.PAID, actor=staff, actor_kind=ActorKind.STAFF, reason=reason[:200])
+
+
 def _paid(order: Order, transaction_id: str, paid_at: datetime, amount: int, *, reason: str, revival=False):
     """Record the payment on the locked `order` and move it to paid, refusing a different amount."""
     if amount != order.total:

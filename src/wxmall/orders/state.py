@@ -45,7 +45,8 @@ A = ActorKind
 
 # (from, to) -> who may make the move. The only place that defines the state machine.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
-    (S.PENDING_PAYMENT, S.PAID): frozenset({A.WECHAT, A.SYSTEM}),
+    # Staff: 线下收款, only through payments.actions.mark_paid_offline (permission, no WeChat payment in flight).
+    (S.PENDING_PAYMENT, S.PAID): frozenset({A.WECHAT, A.SYSTEM, A.STAFF}),
     (S.PENDING_PAYMENT, S.CANCELLED): frozenset({A.CUSTOMER, A.STAFF, A.SYSTEM}),
     (S.PAID, S.SHIPPED): frozenset({A.STAFF, A.SYSTEM}),
     (S.SHIPPED, S.DELIVERED): frozenset({A.CUSTOMER, A.STAFF, A.SYSTEM}),

@@ -22,7 +22,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from wxmall.accounts import points
+from wxmall.audit import actions as audit
 from wxmall.core.errors import DomainError
+from wxmall.core.money import format_yuan
 from wxmall.core.outbox import enqueue
 from wxmall.orders import actions as order_actions
 from wxmall.orders.errors import OrderError
@@ -36,6 +38,7 @@ from .models import (
     LatePayment,
     Notification,
     NotificationOutcome,
+    OfflinePayment,
     Payment,
     PaymentStatus,
     PayMethod,
@@ -488,3 +491,42 @@ def resolve_flag(model: type[Payment] | type[Refund], pk: int, note: str, staff)
             resolved_by=staff, resolved_at=timezone.now(), resolution_note=note
         )
     )
+
+
+# --- offline payments -------------------------------------------------------------------------------------
+OFFLINE_PERMISSION = "payments.mark_paid_offline"
+
+
+def may_mark_paid_offline(user) -> bool:
+    return bool(user.is_active and user.is_staff and user.has_perm(OFFLINE_PERMISSION))
+
+
+def mark_paid_offline(order_id: int, staff, *, reference: str, reason: str) -> OfflinePayment:
+    """线下收款: record that an unpaid order was paid outside WeChat Pay, with what staff saw (a transfer's
+    reference, a receipt number) and why. Refused without the permission, and while a WeChat payment for
+    the order is pending (the customer may be paying right now: wait for it or for the order to time out)."""
+    if not may_mark_paid_offline(staff):
+        raise DomainError(PaymentError.OFFLINE_NOT_PERMITTED)
+    reference, reason = (reference or "").strip(), (reason or "").strip()
+    if not (1 <= len(reference) <= 64 and 1 <= len(reason) <= 100):
+        raise DomainError(PaymentError.OFFLINE_INVALID)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None:
+            raise DomainError(OrderError.NOT_FOUND)
+        if Payment.objects.filter(
+            order=order, status__in=(PaymentStatus.PENDING, PaymentStatus.PAID)
+        ).exists():
+            raise DomainError(PaymentError.OFFLINE_IN_FLIGHT)
+        order_actions.mark_paid_offline(order.pk, staff, reason=f"线下收款：{reason}（凭证 {reference}）")
+        record = OfflinePayment.objects.create(
+            order=order, amount=order.total, reference=reference, reason=reason, recorded_by=staff
+        )
+        audit.record(
+            staff,
+            "order.mark_paid_offline",
+            order,
+            f"登记线下收款 {format_yuan(order.total)}：{reason}（凭证 {reference}）",
+            {"amount": order.total, "reference": reference},
+        )
+        return record

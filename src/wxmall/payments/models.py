@@ -9,6 +9,7 @@
   (headers and bytes) before anything is decided; its WeChat `id` is unique, so a redelivery is recognised.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -135,6 +136,29 @@ class Refund(StaffResolution):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+class OfflinePayment(models.Model):
+    """A payment received outside WeChat Pay (线下收款) that staff recorded for an unpaid order."""
+
+    order = models.OneToOneField(
+        "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="offline_payment"
+    )
+    amount = models.PositiveIntegerField("金额(分)")
+    reference = models.CharField("收款凭证号", max_length=64)
+    reason = models.CharField("说明", max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = verbose_name_plural = "线下收款"
+        permissions = [("mark_paid_offline", "可登记线下收款")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.reference}"
 
 
 class NotificationOutcome(models.TextChoices):

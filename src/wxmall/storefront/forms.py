@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
+from wxmall.accounts.errors import AccountError
+from wxmall.core import regions
 from wxmall.core.validation import CleanCharField
 
 SORT_CHOICES = ("default", "sales", "price_asc", "price_desc", "new")
@@ -78,6 +80,13 @@ class AddressForm(forms.Form):
     city = CleanCharField(label="城市", max_length=32, error_messages={"required": "请填写城市"})
     district = CleanCharField(label="区县", max_length=32, required=False)
     detail = CleanCharField(label="详细地址", max_length=120, error_messages={"required": "请填写详细地址"})
+
+    def clean(self) -> dict:
+        data = super().clean()
+        where = [data.get(name) for name in ("province", "city", "district")]
+        if where[0] and where[1] and not regions.belong_together(where[0], where[1], where[2] or ""):
+            self.add_error("district", AccountError.REGION_MISMATCH.message)
+        return data
 
     def clean_phone(self) -> str:
         phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])

@@ -2,7 +2,7 @@ from django.urls import path
 
 from wxmall.accounts import views as accounts
 
-from .views import account, browse, cart, checkout, coupons, orders, pay
+from .views import account, browse, cart, checkout, coupons, orders, pay, regions
 
 app_name = "storefront"
 urlpatterns = [
@@ -16,12 +16,14 @@ urlpatterns = [
     path("cart/update/", cart.update, name="cart_update"),
     path("cart/remove/", cart.remove, name="cart_remove"),
     path("checkout/", checkout.checkout, name="checkout"),
+    path("regions.json", regions.regions_json, name="regions"),
     path("flash/<str:ticket>/", checkout.flash_ticket, name="flash_ticket"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<str:order_no>/", orders.order_detail, name="order"),
     path("orders/<str:order_no>/cancel/", orders.cancel, name="order_cancel"),
     path("orders/<str:order_no>/received/", orders.confirm_received, name="order_received"),
     path("orders/<str:order_no>/refund/", orders.request_refund, name="order_refund"),
+    path("orders/<str:order_no>/aftersales/<int:sale_id>/return/", orders.ship_return, name="order_return"),
     path("orders/<str:order_no>/pay/", pay.page, name="pay"),
     path("orders/<str:order_no>/pay/start/", pay.start, name="pay_start"),
     path("orders/<str:order_no>/pay/status/", pay.status, name="pay_status"),

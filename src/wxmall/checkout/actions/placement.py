@@ -16,6 +16,7 @@ from wxmall.accounts.actions import lock_customer, own_address
 from wxmall.accounts.points import spend_for_order
 from wxmall.catalog import stock
 from wxmall.core.errors import CommonError, DomainError
+from wxmall.fulfilment.errors import FulfilmentError
 from wxmall.orders import events
 from wxmall.orders.models import Order, OrderLine
 from wxmall.orders.numbers import new_order_no
@@ -150,9 +151,12 @@ def _place(
             points=points,
             show_points=False,
             pickup=store is not None,
+            province=shipping["ship_province"],
         )
         if priced.coupon_problem:
             raise DomainError(priced.coupon_problem)
+        if priced.shipping_problem:
+            raise DomainError(FulfilmentError.UNDELIVERABLE, priced.shipping_problem)
         lines, flash_sale, coupon, result = priced.lines, priced.flash_sale, priced.coupon, priced.totals
 
         try:

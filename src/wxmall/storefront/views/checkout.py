@@ -128,7 +128,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return render(request, "storefront/checkout.html", context)
 
 
-def _quote(request: HttpRequest, purchase: Purchase):
+def _quote(request: HttpRequest, purchase: Purchase, province: str = ""):
     """The quote with the points asked for; when those cannot be used (more than the balance or the cap,
     e.g. after the cart changed) the customer is told and sees the quote without points."""
     items, code = purchase.items, purchase.coupon_code or None
@@ -141,6 +141,7 @@ def _quote(request: HttpRequest, purchase: Purchase):
                 purchase.flash_sale_id,
                 points=purchase.points,
                 pickup=purchase.pickup,
+                province=province,
             )
         except DomainError as error:
             if error.code not in POINTS_ERRORS:
@@ -149,7 +150,9 @@ def _quote(request: HttpRequest, purchase: Purchase):
     elif purchase.bad_points:
         messages.error(request, AccountError.POINTS_INVALID_AMOUNT.message)
     purchase.points = 0
-    return queries.quote(request.user, items, code, purchase.flash_sale_id, pickup=purchase.pickup)
+    return queries.quote(
+        request.user, items, code, purchase.flash_sale_id, pickup=purchase.pickup, province=province
+    )
 
 
 def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
@@ -157,9 +160,11 @@ def _context(request: HttpRequest, purchase: Purchase, **extra) -> dict:
     purchase.pickup = purchase.pickup and bool(stores)
     if purchase.flash_sale_id is not None:
         stores = []
-    quote = _quote(request, purchase)
     addresses = account_queries.addresses_for(request.user)
     chosen = extra.pop("chosen_address", None) or (str(addresses[0].pk) if addresses else NEW_ADDRESS)
+    # Freight depends on the province: priced for the chosen saved address (the one placement will use).
+    province = next((a.province for a in addresses if str(a.pk) == chosen), "")
+    quote = _quote(request, purchase, province)
     return {
         "purchase": purchase,
         "quote": quote,

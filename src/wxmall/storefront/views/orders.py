@@ -9,7 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from wxmall.aftersales import actions as aftersale_actions
+from wxmall.aftersales import queries as aftersale_queries
+from wxmall.aftersales.errors import AfterSaleError
+from wxmall.aftersales.models import Kind, Reason
+from wxmall.aftersales.models import Status as AfterSaleStatus
 from wxmall.core.errors import DomainError
+from wxmall.core.money import parse_yuan
+from wxmall.fulfilment import queries as fulfilment_queries
 from wxmall.orders import actions, queries
 from wxmall.orders.errors import OrderError
 from wxmall.orders.state import ActorKind, OrderStatus, next_statuses
@@ -31,7 +38,6 @@ TABS = (
     (S.REFUND_REQUESTED, "退款中"),
     (S.REFUNDED, "已退款"),
 )
-REFUND_REASONS = ("不想要了", "商品与描述不符", "商品质量问题", "发货太慢", "其他")
 # What the customer is told on the detail page, per status.
 STATUS_HINTS = {
     S.PENDING_PAYMENT: "待支付 — 请使用微信支付",
@@ -93,8 +99,16 @@ def _detail_context(request: HttpRequest, order) -> dict:
         "can_cancel": S.CANCELLED in customer_moves,
         "can_confirm": S.DELIVERED in customer_moves,
         "can_refund": S.REFUND_REQUESTED in customer_moves,
-        "refund_reasons": REFUND_REASONS,
+        "can_return": order.status in (S.SHIPPED, S.DELIVERED),
+        "refund_kinds": Kind.choices,
+        "refund_reasons": Reason.choices,
         "refunds": payment_queries.refunds_of(order),
+        "shipments": fulfilment_queries.shipments_of(order),
+        "aftersales": [
+            (sale, aftersale_queries.customer_status(sale)) for sale in aftersale_queries.for_order(order)
+        ],
+        "awaiting_return": AfterSaleStatus.AWAITING_RETURN,
+        "couriers": fulfilment_queries.couriers(),
         "active_tab": "me",
     }
 
@@ -141,13 +155,40 @@ def confirm_received(request: HttpRequest, order_no: str) -> HttpResponse:
 @customer_required
 @require_POST
 def request_refund(request: HttpRequest, order_no: str) -> HttpResponse:
-    """申请退款 with a reason from the list (the merchant approves and refunds in the console/admin)."""
-    reason = request.POST.get("reason", "")
-    if reason not in REFUND_REASONS:
-        reason = "其他"
+    """申请退款/退货: an after-sales request (type, reason, amount in yuan or blank for all, description, up
+    to AFTERSALES_MAX_PHOTOS photos); the order moves to 退款中 and the merchant decides in the console."""
+    post = request.POST
+    raw_amount = post.get("amount", "").strip()[:32]
+    amount = parse_yuan(raw_amount) if raw_amount else None
+
+    def file(user, no):
+        if raw_amount and amount is None:
+            raise DomainError(AfterSaleError.INVALID_AMOUNT)
+        return aftersale_actions.request(
+            user,
+            no,
+            kind=post.get("kind", Kind.REFUND),
+            reason=post.get("reason", ""),
+            description=post.get("description", "")[:400],
+            amount=amount,
+            uploads=request.FILES.getlist("photos"),
+        )
+
+    return _customer_move(request, order_no, file, "售后申请已提交，商家处理后会通知您")
+
+
+@customer_required
+@require_POST
+def ship_return(request: HttpRequest, order_no: str, sale_id: int) -> HttpResponse:
+    """The customer enters the tracking number of the goods they sent back."""
     return _customer_move(
         request,
         order_no,
-        lambda user, no: actions.request_refund(user, no, reason=f"顾客申请退款：{reason}"),
-        "退款申请已提交",
+        lambda user, no: aftersale_actions.ship_return(
+            user,
+            sale_id,
+            courier_code=request.POST.get("courier", "")[:32],
+            tracking_no=request.POST.get("tracking_no", "")[:64],
+        ),
+        "退货物流已提交，商家收货后退款",
     )
