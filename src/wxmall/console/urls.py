@@ -1,7 +1,7 @@
 from django.urls import path
 
-from wxmall.catalog import views as catalog_views
 from wxmall.aftersales.urls import urlpatterns as aftersales_urls
+from wxmall.catalog import views as catalog_views
 from wxmall.fulfilment.urls import urlpatterns as fulfilment_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
