@@ -1,5 +1,6 @@
-"""The coupons centre's side of coupons: creating one, and putting coupons in customers' hands: issuing to a list of customers (a segment, by a background
-job), the new-customer gift, and claiming on a coupon's claim page. A customer holds a coupon at most
+"""The coupons centre's side of coupons: creating one, and putting it in customers' hands: issuing to
+a list of customers (a segment, by a background job), the new-customer gift, and claiming on a coupon's
+claim page. A customer holds a coupon at most
 once: the unique (coupon, user) constraint decides, never a prior read. Claim stock is a guarded UPDATE
 (`claimed_count < claim_quota`), taken in the same transaction as the grant it pays for."""
 
@@ -9,7 +10,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from wxmall.accounts.actions import IMPORTED_USERNAME_PREFIX
@@ -91,7 +92,7 @@ def claim(token: str, user) -> CouponGrant:
                 grant = CouponGrant.objects.create(coupon=coupon, user=user, source=GrantSource.CLAIM)
         except IntegrityError:
             raise DomainError(CheckoutError.COUPON_ALREADY_CLAIMED) from None
-        taken = Coupon.objects.filter(Q(pk=coupon.pk) & Q(claimed_count__lt=F("claim_quota"))).update(
+        taken = Coupon.objects.filter(pk=coupon.pk, claimed_count__lt=F("claim_quota")).update(
             claimed_count=F("claimed_count") + 1
         )
         if not taken:
