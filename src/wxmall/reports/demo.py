@@ -6,8 +6,8 @@ Every order goes through the real actions: placed by `checkout.place_order`, pai
 method chart shows these as 其他), then shipped, delivered, completed, or refunded through the order state
 machine, so stock, sales counts, points and the order audit trail are what they would be. Only afterwards
 are the timestamps moved into the past (created_at, paid_at, shipped_at, … and the order's events),
-since the actions stamp "now". Idempotent: each order carries a fixed idempotency key per demo customer
-and is skipped when it exists; a re-run adds nothing and moves nothing."""
+since the actions stamp "now". Idempotent: each order carries a fixed idempotency key (its number in the
+history) and is skipped when a demo customer already has it; a re-run adds nothing and moves nothing."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ CUSTOMERS = [
 ]
 CHANNELS = ["公众号菜单", "朋友圈广告", "视频号直播", "短链接", None, None]
 ORDERS = 96
+BUYER_PREFIX = "demo-buyer-"
 DAYS = 120
 SEED = 11  # the same history on every machine
 # Where an order ends, by weight: most complete; some are still to ship, on the way, or refunded.
@@ -59,8 +60,8 @@ OUTCOMES = [
 def _customer(index: int, row) -> User:
     name, phone, province, city, district = row
     user, created = User.objects.get_or_create(
-        username=f"demo-buyer-{index:02d}",
-        defaults={"nickname": f"{name[0]}**{index:02d}" if index % 3 else name},
+        username=f"{BUYER_PREFIX}{index:02d}",
+        defaults={"nickname": name if index % 3 else ""},  # some without: shown by masked phone
     )
     if created:
         user.set_unusable_password()
@@ -123,14 +124,18 @@ def load() -> str:
     made = 0
     for n in range(ORDERS):
         # Drawn for every order, made or not, so a re-run walks the same sequence.
-        buyer, sku = rng.choice(people), rng.choice(skus[: max(8, len(skus) // 2)] + skus)
+        # Only whole-sequence draws of people (a fixed list) before the SKU, whose list may have shrunk
+        # since (a product delisted): the SKU is picked from a float so later draws stay the same.
+        buyer = rng.choice(people)
+        pool = skus[: max(8, len(skus) // 2)] + skus
+        sku = pool[int(rng.random() * len(pool))]
         quantity, channel = rng.choice([1, 1, 1, 2]), rng.choice(CHANNELS)
         outcome = rng.choices([o for o, _ in OUTCOMES], [w for _, w in OUTCOMES])[0]
         age = timedelta(
             days=DAYS * (1 - n / ORDERS) ** 1.3, hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
         )
         key = f"demo-history-{n:03d}"
-        if Order.objects.filter(user=buyer, idempotency_key=key).exists():
+        if Order.objects.filter(idempotency_key=key, user__username__startswith=BUYER_PREFIX).exists():
             continue
         try:
             with transaction.atomic():
