@@ -3,6 +3,7 @@ entries. The groups come from the console's data migration."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 
 # Marked (not just through fixtures): the role fixtures are looked up by name at run time, and unmarked
 # tests would be ordered after transactional ones, whose flush removes the migration's groups.
@@ -56,3 +57,19 @@ def test_a_role_without_a_write_permission_cannot_post(login, service):
     assert response.status_code == 403 and "新建优惠券" in response.content.decode()
     assert client.post("/console/coupons/issue/", {"coupon": 1, "segment": 1}).status_code == 403
     assert "新建优惠券" not in client.get("/console/coupons/").content.decode()
+
+
+def test_older_console_pages_follow_the_role_table(login, warehouse, service, db):
+    from wxmall.customers.testing import make_staff
+
+    for url in ("/console/payments/", "/console/outbox/", "/console/oa/"):
+        response = login(warehouse).get(url)
+        assert response.status_code == 403 and "无权访问" in response.content.decode(), url
+    assert login(service).get("/console/payments/").status_code == 200
+    assert login(warehouse).get("/console/pickup/").status_code == 200
+    # A staff account with no role keeps the console as before roles; anonymous visitors log in.
+    assert login(make_staff("legacy")).get("/console/outbox/").status_code == 200
+    assert Client().get("/console/payments/").status_code == 302
+    nav = login(warehouse).get("/console/pickup/").content.decode().split("<main>")[0]
+    assert 'href="/console/pickup/"' in nav and 'href="/console/payments/"' not in nav
+    assert 'href="/console/fulfilment/"' in nav and 'href="/console/outbox/"' not in nav
