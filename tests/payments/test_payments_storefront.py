@@ -149,10 +149,12 @@ def test_customer_requests_a_refund_with_a_reason(shopper, order, pay_hub, custo
     client = shopper(DESKTOP)
     page = client.get(f"/orders/{order.order_no}/").content.decode()
     assert 'id="refund-request"' in page
-    client.post(f"/orders/{order.order_no}/refund/", {"reason": "商品质量问题"})
+    client.post(f"/orders/{order.order_no}/refund/", {"kind": "refund", "reason": "quality"})
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUND_REQUESTED
-    assert order.events.last().reason == "顾客申请退款：商品质量问题"
+    assert (
+        order.events.last().reason == "申请仅退款：商品质量问题"
+    )  # an after-sales request (wxmall.aftersales)
     listing = client.get("/orders/?status=refund_requested").content.decode()
     assert order.order_no in listing
 
