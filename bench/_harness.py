@@ -295,14 +295,17 @@ class stop_on_sigterm:
         return False
 
 
-def bench_env(stack: ExitStack, **extra: str) -> tuple[Path, dict[str, str]]:
+def bench_env(stack: ExitStack, *, sqlite: bool = False, **extra: str) -> tuple[Path, dict[str, str]]:
     """Enter the shared start-up on `stack`; returns the var dir and the environment for the hub's
-    processes (`extra` added: merchant keys, webhook URL, …)."""
+    processes (`extra` added: merchant keys, webhook URL, …). The database is DATABASE_URL when it names
+    a PostgreSQL, else a private PostgreSQL, or with `sqlite` the embedded SQLite in the var dir."""
     stack.enter_context(stop_on_sigterm())
     var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
     stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
+    if sqlite:
+        url = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+    elif not url.startswith(("postgres://", "postgresql://")):
         url = start_private_postgres(stack)
         print("PostgreSQL: private cluster in a temp dir")
     env = {

@@ -27,16 +27,13 @@ import argparse
 import json
 import os
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 from _harness import (
-    ROOT,
+    bench_env,
     hammer,
     healthz,
     make_buyers,
@@ -44,9 +41,7 @@ from _harness import (
     start_celery_worker,
     start_gunicorn,
     start_haproxy,
-    start_private_postgres,
     start_private_redis,
-    stop_on_sigterm,
 )
 
 
@@ -270,28 +265,14 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        stack.enter_context(stop_on_sigterm())
-        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
-        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
-        db_url = os.environ.get("DATABASE_URL", "")
-        if not db_url.startswith(("postgres://", "postgresql://")):
-            db_url = start_private_postgres(stack)
         redis_url = os.environ.get("REDIS_URL") or start_private_redis(stack)
-        env = {
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "FLASH_SALE_REDIS_URL": redis_url,
-            "CELERY_BROKER_URL": redis_url.rsplit("/", 1)[0] + "/1",
-            "WXMALL_VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-            "LOG_LEVEL": "ERROR",
-            "DEBUG": "false",
-            "WXMALL_DEMO": "1",  # the embedded demo's public keys on private servers: fine here
-            "MERCHANT_WEBHOOK_URL": "",
-        }
-        os.environ.update(env)
-        sys.path.insert(0, str(ROOT / "src"))
+        _var_dir, env = bench_env(
+            stack,
+            REDIS_URL=redis_url,
+            FLASH_SALE_REDIS_URL=redis_url,
+            CELERY_BROKER_URL=redis_url.rsplit("/", 1)[0] + "/1",
+            MERCHANT_WEBHOOK_URL="",
+        )
 
         t0 = time.perf_counter()
         info = prepare(args.stock, args.stock + args.extra, args.ordinary)

@@ -19,25 +19,20 @@ message per MsgId, and sampled replies decrypt (with wechatpy) to the rule's ans
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 from contextlib import ExitStack
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from _harness import (
     ROOT,
+    bench_env,
     hammer,
     healthz,
     percentile,
     start_gunicorn,
-    start_private_postgres,
-    stop_on_sigterm,
 )
 
 OA = {
@@ -114,28 +109,12 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        stack.enter_context(stop_on_sigterm())
-        var_dir = Path(tempfile.mkdtemp(prefix="wxmall-bench-var-"))
-        stack.callback(shutil.rmtree, var_dir, ignore_errors=True)
-        url = os.environ.get("DATABASE_URL", "")
-        if args.sqlite:
-            url = f"sqlite:///{var_dir / 'bench.sqlite3'}"
-        elif not url.startswith(("postgres://", "postgresql://")):
-            url = start_private_postgres(stack)
-            print("PostgreSQL: private cluster in a temp dir")
-        env = {
-            **os.environ,
+        _var_dir, env = bench_env(
+            stack,
+            sqlite=args.sqlite,
             **OA,
-            "DATABASE_URL": url,
-            "WXMALL_VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-            "LOG_LEVEL": "ERROR",
-            "DEBUG": "false",
-            "WXMALL_DEMO": "1",
-            "CELERY_BROKER_URL": "memory://",  # no worker here: the process task kicks go nowhere
-        }
-        os.environ.update(env)
-        sys.path.insert(0, str(ROOT / "src"))
+            CELERY_BROKER_URL="memory://",  # no worker here: the process task kicks go nowhere
+        )
         prepare()
         base = start_gunicorn(stack, env, args.workers, args.threads, "gthread")
         raw, _ = build(args.messages, args.keyword_share, base.removeprefix("http://"))

@@ -192,9 +192,11 @@ INSTALLED_APPS = [
     "wxmall.storefront",
     "wxmall.wechat",
     "wxmall.compliance",
+    "wxmall.privacy",
     "wxmall.officialaccount",
     "wxmall.marketing",
     "wxmall.store",
+    "wxmall.channels",
     "wxmall.support",
     "wxmall.members_import",
     "wxmall.fulfilment",
@@ -382,6 +384,11 @@ OUTBOX_HTTP_TIMEOUT_SECONDS = env_float("OUTBOX_HTTP_TIMEOUT_SECONDS", 10)
 OUTBOX_LEASE_MARGIN_SECONDS = env_float("OUTBOX_LEASE_MARGIN_SECONDS", 5)
 OUTBOX_RELAY_BATCH = env_int("OUTBOX_RELAY_BATCH", 100)  # rows one relay run handles at most
 OUTBOX_RELAY_INTERVAL_SECONDS = env_float("OUTBOX_RELAY_INTERVAL_SECONDS", 5)
+# A backlog (a burst of payments) is split into this many partitions relayed by as many worker processes
+# at once; SQLite has one writer, so it stays at 1 there.
+OUTBOX_RELAY_PARALLEL = env_int(
+    "OUTBOX_RELAY_PARALLEL", 1 if "sqlite" in DATABASES["default"]["ENGINE"] else 2, minimum=1
+)
 # After a commit that wrote outbox rows the relay is kicked at the end of this window, once per window
 # for the whole deployment (0: a kick per transaction, at once).
 OUTBOX_KICK_WINDOW_SECONDS = env_float("OUTBOX_KICK_WINDOW_SECONDS", 0.1)
@@ -524,7 +531,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phone and ID card numbers are masked in every record before it is written (PIPL).
+    "filters": {"personal_data": {"()": "wxmall.core.logging.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers default to INFO with their own handlers; route them through the root's.
     "loggers": {
@@ -706,6 +717,51 @@ if not STORE_USER_BEHAVIOUR_TIMES or not all(
     )
 OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
 
+# --- Channels content commerce (owned by channels) ------------------------------------------------------
+# Commissions are paid out of WeChat Pay (profit sharing, or 商家转账 where there is no payment of ours to
+# split) once the after-sale window has passed: no earlier than CHANNELS_SETTLE_AFTER_SECONDS after the
+# order was paid. WeChat unfreezes unsplit funds by itself after 30 days, so the window must be shorter.
+CHANNELS_SETTLE_AFTER_SECONDS = env_int("CHANNELS_SETTLE_AFTER_SECONDS", 15 * 24 * 3600, minimum=0)
+if CHANNELS_SETTLE_AFTER_SECONDS >= 30 * 24 * 3600:
+    raise _bad(
+        "CHANNELS_SETTLE_AFTER_SECONDS",
+        str(CHANNELS_SETTLE_AFTER_SECONDS),
+        "少于 30 天的秒数（微信 30 天后自动解冻）",
+        "under 30 days in seconds (WeChat unfreezes then)",
+    )
+# The merchant's maximum sharing ratio in 商户平台 (basis points; WeChat's default 30 %): a commission
+# paid by profit sharing is capped at this share of the order.
+CHANNELS_PROFIT_SHARING_MAX_RATIO_BP = env_int("CHANNELS_PROFIT_SHARING_MAX_RATIO_BP", 3000, minimum=1)
+if CHANNELS_PROFIT_SHARING_MAX_RATIO_BP > 10000:
+    raise _bad(
+        "CHANNELS_PROFIT_SHARING_MAX_RATIO_BP",
+        str(CHANNELS_PROFIT_SHARING_MAX_RATIO_BP),
+        "1–10000",
+        "1–10000",
+    )
+# 商家转账 scene enabled in 商户平台 (1000 现金营销 is the one the reference confirms).
+CHANNELS_TRANSFER_SCENE_ID = _env("CHANNELS_TRANSFER_SCENE_ID") or "1000"
+# Content rhythm (Beijing time): review videos Tue/Thu, live on weekend evenings, promotions (name=MM-DD)
+# warmed up CHANNELS_WARMUP_DAYS ahead; staff are reminded CHANNELS_REMIND_BEFORE_MINUTES before each entry.
+CHANNELS_REVIEW_VIDEO_TIME = _env("CHANNELS_REVIEW_VIDEO_TIME") or "19:00"
+CHANNELS_LIVE_TIME = _env("CHANNELS_LIVE_TIME") or "20:00"
+CHANNELS_PROMOTIONS = env_list("CHANNELS_PROMOTIONS", "618=06-18,双11=11-11,双12=12-12")
+CHANNELS_WARMUP_DAYS = env_int("CHANNELS_WARMUP_DAYS", 3, minimum=0)
+CHANNELS_REMIND_BEFORE_MINUTES = env_int("CHANNELS_REMIND_BEFORE_MINUTES", 60, minimum=1)
+for _name in ("CHANNELS_REVIEW_VIDEO_TIME", "CHANNELS_LIVE_TIME"):
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", globals()[_name]):
+        raise _bad(_name, globals()[_name], "HH:MM 格式的时间", "a time as HH:MM")
+# Optional: the staff member's OA openid and template for reminders; the Mini Program subscribe template
+# that reminds followers who booked a live session.
+CHANNELS_STAFF_OPENID = _env("CHANNELS_STAFF_OPENID") or ""
+CHANNELS_STAFF_TEMPLATE_ID = _env("CHANNELS_STAFF_TEMPLATE_ID") or ""
+CHANNELS_LIVE_SUBSCRIBE_TEMPLATE_ID = _env("CHANNELS_LIVE_SUBSCRIBE_TEMPLATE_ID") or ""
+CHANNELS_LIVE_POLL_SECONDS = env_int("CHANNELS_LIVE_POLL_SECONDS", 60, minimum=5)
+CHANNELS_SHELF_MAX = env_int("CHANNELS_SHELF_MAX", 100, minimum=1)
+CHANNELS_SHARER_PAGES = env_int("CHANNELS_SHARER_PAGES", 50, minimum=1)
+OUTBOX_DESTINATIONS["channels_pay"] = {"handler": "wxmall.channels.settlement.deliver"}
+OUTBOX_DESTINATIONS["channels_store"] = {"handler": "wxmall.channels.handlers.deliver"}
+
 
 # --- Member import (owned by members_import) ---------------------------------------------------------------
 # Uploaded member files (CSV/XLSX) are kept here until their job is done; the largest accepted upload;
@@ -713,6 +769,10 @@ OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver
 MEMBER_IMPORT_DIR = Path(_env("MEMBER_IMPORT_DIR") or VAR_DIR / "imports")
 MEMBER_IMPORT_MAX_BYTES = env_int("MEMBER_IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 MEMBER_IMPORT_BATCH_ROWS = env_int("MEMBER_IMPORT_BATCH_ROWS", 2000, minimum=1)
+
+# Each web worker loads jieba's dictionary and builds the FAQ bot's indexes when it starts (wsgi.py), so the
+# first message after a deploy answers within WeChat's 5 s.
+SUPPORT_BOT_WARM_ON_START = env_bool("SUPPORT_BOT_WARM_ON_START", True)
 
 # --- customer service: hand-off to 微信客服 (WeCom kf), owned by support ------------------------------
 # Optional: with WECOM_CORP_ID empty the console offers no WeCom hand-off. WECOM_KF_SECRET is the secret
@@ -744,3 +804,50 @@ if WECOM_CORP_ID and PRODUCTION:
             "微信客服 EncodingAESKey 未设置或不是 43 位字母数字",
             "the WeCom kf EncodingAESKey is unset or not 43 letters/digits",
         )
+
+# --- compliance: external content security (tier 3; off by default) ---------------------------------
+# Copy that passed the word check can also be sent to Tencent Cloud TMS TextModeration (product copy,
+# campaign titles, live scripts) and to WeChat's msg_sec_check v2 (user-facing text: coupons, OA replies).
+# The endpoint defaults to wxsandbox outside production; real TMS is https://tms.tencentcloudapi.com.
+COMPLIANCE_TMS_ENABLED = env_bool("COMPLIANCE_TMS_ENABLED", False)
+COMPLIANCE_TMS_ENDPOINT = _env("COMPLIANCE_TMS_ENDPOINT") or (
+    "https://tms.tencentcloudapi.com" if PRODUCTION else WECHAT_API_BASE
+)
+COMPLIANCE_TMS_REGION = _env("COMPLIANCE_TMS_REGION") or "ap-guangzhou"
+COMPLIANCE_TMS_BIZ_TYPE = _env("COMPLIANCE_TMS_BIZ_TYPE") or ""
+COMPLIANCE_TMS_SECRET_ID = _env("COMPLIANCE_TMS_SECRET_ID") or ""
+COMPLIANCE_TMS_SECRET_KEY = _env("COMPLIANCE_TMS_SECRET_KEY") or ""
+COMPLIANCE_TMS_TIMEOUT_SECONDS = env_float("COMPLIANCE_TMS_TIMEOUT_SECONDS", 5.0)
+COMPLIANCE_MSG_SEC_CHECK_ENABLED = env_bool("COMPLIANCE_MSG_SEC_CHECK_ENABLED", False)
+# msg_sec_check judges text "as a user wrote it": the openid of a staff member who opened the Mini
+# Program within the last 2 hours (WeChat's rule).
+COMPLIANCE_MSG_SEC_OPENID = _env("COMPLIANCE_MSG_SEC_OPENID") or ""
+if COMPLIANCE_TMS_ENABLED and PRODUCTION:
+    for _name, _value in (
+        ("COMPLIANCE_TMS_SECRET_ID", COMPLIANCE_TMS_SECRET_ID),
+        ("COMPLIANCE_TMS_SECRET_KEY", COMPLIANCE_TMS_SECRET_KEY),
+    ):
+        if not _value:
+            raise _refuse(_name, "已开启腾讯云文本内容安全但缺少密钥", "TMS is enabled but this is unset")
+if COMPLIANCE_MSG_SEC_CHECK_ENABLED and PRODUCTION and not COMPLIANCE_MSG_SEC_OPENID:
+    raise _refuse(
+        "COMPLIANCE_MSG_SEC_OPENID", "已开启微信内容安全检测但缺少 openid", "msg_sec_check needs an openid"
+    )
+
+# --- compliance: copy assistant (drafts pass the scanner before they are offered) -------------------
+# `template` (default) works offline; `http` asks a local model behind an OpenAI-compatible endpoint.
+COMPLIANCE_ASSISTANT_GENERATOR = _env("COMPLIANCE_ASSISTANT_GENERATOR") or "template"
+if COMPLIANCE_ASSISTANT_GENERATOR not in ("template", "http"):
+    raise _bad(
+        "COMPLIANCE_ASSISTANT_GENERATOR",
+        COMPLIANCE_ASSISTANT_GENERATOR,
+        "template 或 http",
+        "template or http",
+    )
+COMPLIANCE_ASSISTANT_URL = _env("COMPLIANCE_ASSISTANT_URL") or "http://127.0.0.1:8080"
+COMPLIANCE_ASSISTANT_MODEL = _env("COMPLIANCE_ASSISTANT_MODEL") or "local"
+COMPLIANCE_ASSISTANT_API_KEY = _env("COMPLIANCE_ASSISTANT_API_KEY") or ""
+COMPLIANCE_ASSISTANT_TIMEOUT_SECONDS = env_float("COMPLIANCE_ASSISTANT_TIMEOUT_SECONDS", 20.0)
+# Qualifications the merchant holds, by name (category_rules.RULES says which categories need which),
+# e.g. "食品经营许可证,3C 认证证书".
+COMPLIANCE_QUALIFICATIONS = env_list("COMPLIANCE_QUALIFICATIONS", "")

@@ -34,7 +34,9 @@ from cryptography.x509.oid import NameOID
 OFFICIAL_ACCOUNT = "official_account"
 MINI_PROGRAM = "mini_program"
 STORE = "store"  # a WeChat Store (微信小店) shop: /channels/ec/* with its own AppID/AppSecret token
-APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM, STORE)
+# A Channels account's own identity (视频号助手 token): live records, live notices, its attributes
+CHANNELS = "channels"
+APP_KINDS = (OFFICIAL_ACCOUNT, MINI_PROGRAM, STORE, CHANNELS)
 MESSAGE_MODES = ("plain", "compatible", "safe")
 # public_key / certificate: the anchor WeChat Pay signs with by default. migrating: a merchant switching
 # from certificates to the public key (reference §1.4): answers follow the request's Wechatpay-Serial
@@ -203,6 +205,13 @@ class PaySettings:
     fees_account: str = "BASIC"  # where fees are debited: BASIC (netted) or FEES (a separate fee account)
     signtest_probes: bool = False  # precede each notification by a WECHATPAY/SIGNTEST/ probe (§1.3 step 3)
     signing_threads: int = -1  # threads signing responses off the event loop (-1: 2 if ≥ 4 cores, else 0)
+    # Profit sharing (wechat-kf-security-shipping.md §5.1): the max ratio the merchant set (1/10000; the
+    # default 30 % is "commonly stated", unconfirmed), the earliest share after payment, the automatic
+    # unfreeze, and sandbox seconds from PROCESSING to FINISHED (sharing is asynchronous).
+    profit_sharing_max_ratio_bp: int = 3000
+    profit_sharing_min_delay_seconds: float = 60.0
+    profit_sharing_freeze_days: int = 30
+    profit_sharing_finish_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -609,7 +618,7 @@ name = "沙箱开放平台"
 
 [[apps]]
 appid = "wx5b1f0a7c3e9d0a01"
-kind = "official_account"          # official_account | mini_program | store
+kind = "official_account"          # official_account | mini_program | store | channels (视频号助手)
 name = "沙箱电脑城服务号"
 # secret = "…"  token = "…"  encoding_aes_key = "…(43 chars)"
 server_url = "http://127.0.0.1:8000/wechat/oa/"   # your message server
@@ -668,6 +677,10 @@ notify_timeout_seconds = 5.0       # the merchant must answer a notification wit
 default_expire_seconds = 604800    # unpaid orders without time_expire stay payable 7 days
 expired_order_state = "CLOSED"     # what an order past time_expire reports: CLOSED | NOTPAY
 refund_settle_seconds = 1.0        # PROCESSING → SUCCESS (then REFUND.SUCCESS is notified)
+profit_sharing_max_ratio_bp = 3000 # shares ≤ (paid − refunded) × this / 10000 (unconfirmed default)
+profit_sharing_min_delay_seconds = 60.0   # "订单处理中" before this long after payment
+profit_sharing_freeze_days = 30    # unshared frozen funds unfreeze by themselves after this
+profit_sharing_finish_seconds = 2.0       # a sharing order is PROCESSING this long, then FINISHED
 code_order_not_exist = "ORDER_NOT_EXIST"   # or ORDERNOTEXIST
 code_out_trade_no_used = "OUT_TRADE_NO_USED"
 code_close_paid_order = "ORDERPAID"

@@ -262,3 +262,36 @@ def test_background_destinations_wait_behind_what_other_systems_wait_for(webhook
     order = [destination for _, destination in due(timezone.now(), 10)]
     assert order == ["merchant_webhook", "merchant_webhook", "points", "points"]
     assert len(due(timezone.now(), 1)) == 1
+
+
+@pytest.mark.django_db
+def test_a_backlog_splits_into_partitions_that_together_deliver_everything_once(webhook, settings):
+    from wxmall.core.relay import due
+
+    ids = [put(key=f"part-{n}").pk for n in range(9)]
+    now = timezone.now()
+    parts = [{pk for pk, _ in due(now, 100, (k, 3))} for k in range(3)]
+    assert set().union(*parts) == set(ids) and sum(len(p) for p in parts) == 9
+    assert all(pk % 3 == k for k, part in enumerate(parts) for pk in part)
+    for k in range(3):
+        relay(shard=(k, 3))
+    assert (
+        len(webhook.requests) == 9
+        and OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count() == 9
+    )
+
+
+@pytest.mark.django_db
+def test_fan_out_asks_for_each_other_partition_once_per_interval(settings, monkeypatch):
+    from wxmall.core import outbox
+
+    sent = []
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app, "signature", lambda name, kwargs: type("S", (), {
+        "apply_async": lambda self, **kw: sent.append(kwargs)})())  # fmt: skip
+    settings.OUTBOX_RELAY_PARALLEL = 1
+    assert outbox.fan_out() is False and sent == []
+    settings.OUTBOX_RELAY_PARALLEL = 3
+    assert outbox.fan_out() is True
+    assert sent == [{"shard": 1, "shards": 3}, {"shard": 2, "shards": 3}]
+    assert outbox.fan_out() is False and len(sent) == 2  # still running: not asked again

@@ -217,3 +217,20 @@ def test_imported_points_reach_membership_levels_and_the_ledger_agrees(
     }
     entry = PointsEntry.objects.get(user=existing, kind="import")
     assert (entry.delta, entry.balance_after) == (500, 1100)
+
+
+def test_a_first_wechat_login_with_an_imported_unionid_is_that_customer(
+    staff, django_capture_on_commit_callbacks
+):
+    job = upload(staff, "姓名,微信 UnionID,积分\n老会员,oUnion-imported-1,300\n")
+    with django_capture_on_commit_callbacks(execute=False):
+        actions.start(job.pk)
+    applying.run(job.pk)
+    old = User.objects.get(imported_unionids__unionid="oUnion-imported-1")
+    user = accounts.login_wechat(appid="wx0000000000000001", openid="o-first", kind="official_account",
+                                 unionid="oUnion-imported-1")  # fmt: skip
+    assert user == old and Member.objects.get(user=user).points == 300
+    # Another unionid is a new customer.
+    other = accounts.login_wechat(appid="wx0000000000000001", openid="o-other", kind="official_account",
+                                  unionid="oUnion-someone-else")  # fmt: skip
+    assert other != old and User.objects.filter(is_active=True).count() == 3  # staff, old, other

@@ -121,3 +121,29 @@ def test_tags_sync_both_ways_with_wechat(oa_hub):
     assert [t.name for t in you.tags.all()] == ["老客户"]
     again = tags.sync(appid)
     assert (again.created_on_wechat, again.created_here, again.pushed, again.pulled) == (0, 0, 0, 0)
+
+    # Staff take a tag off here (the admin's tag field): the next sync takes it off on WeChat too, and does
+    # not bring it back from WeChat's side of the union.
+    from django.test import Client
+
+    from wxmall.accounts.testing import make_customer
+    from wxmall.officialaccount.models import FollowerEvent, FollowerTagRemoval
+
+    staff = Client()
+    staff.force_login(make_customer("tags-boss", is_staff=True, is_superuser=True))
+    old = FollowerTag.objects.get(name="老客户")
+    inline = {"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0"}  # the read-only events inline
+    assert staff.post(f"/admin/officialaccount/follower/{you.pk}/change/", inline).status_code == 302
+    assert list(you.tags.all()) == [] and FollowerTagRemoval.objects.count() == 1
+    assert FollowerEvent.objects.filter(follower=you, kind="untagged", detail="老客户").exists()
+    third = tags.sync(appid)
+    assert (third.removed_there, third.pulled) == (1, 0)
+    assert wx.tags.ids_of(you.openid) == [] and list(you.tags.all()) == []
+    assert FollowerTagRemoval.objects.count() == 0
+    # Tagged again before a sync: nothing is taken off.
+    tags.untag_followers(old, [me])  # me never had it: nothing recorded
+    assert FollowerTagRemoval.objects.count() == 0
+    tags.tag_followers(local, [you])
+    tags.untag_followers(local, [you])
+    tags.tag_followers(local, [you])
+    assert FollowerTagRemoval.objects.count() == 0

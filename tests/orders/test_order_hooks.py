@@ -23,6 +23,7 @@ def order(customer, address, sku):
 
 def test_apps_register_their_hooks_at_start_up():
     from wxmall.aftersales import order_hooks as aftersales
+    from wxmall.channels.actions import commissions
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
     from wxmall.pickup import order_hooks as pickup
@@ -44,6 +45,7 @@ def test_apps_register_their_hooks_at_start_up():
         pickup.void_code,
         notify.on_refunded,
         store.settle_short_stock,
+        commissions.on_refunded,
         aftersales.follow_order,
     ]
     assert hooks.registry.for_move(S.REFUND_REQUESTED, S.SHIPPED) == [
@@ -57,6 +59,7 @@ def test_apps_register_their_hooks_at_start_up():
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        commissions.on_paid,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
         pickup.refuse_shipping,

@@ -107,3 +107,13 @@ def test_hostile_or_empty_questions_hand_off_without_echo(faq, question):
 def test_asking_for_a_human_hands_off(faq):
     for q in ("转人工", "人工客服", "我要投诉"):
         assert bot.answer(q).reason == "asked_for_human"
+
+
+def test_warming_builds_what_the_first_question_needs(faq):
+    bot._faq.cache_clear()
+    bot._catalog.cache_clear()
+    bot.warm()  # what each web worker runs when it starts (wsgi.py)
+    assert bot._faq.cache_info().currsize == 1 and bot._catalog.cache_info().currsize == 1
+    misses = bot._faq.cache_info().misses
+    bot.answer("你们一般多久发货")
+    assert bot._faq.cache_info().misses == misses  # answered from the warmed index

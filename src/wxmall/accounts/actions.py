@@ -20,7 +20,7 @@ from django.utils import timezone
 from wxmall.core import regions
 from wxmall.core.errors import DomainError
 
-from . import phones, points
+from . import lookups, phones, points
 from .errors import AccountError
 from .models import Address, CustomerMerge, Member, PointsEntry, User, WeChatIdentity
 
@@ -151,7 +151,8 @@ def login_wechat(
     session_key: str = "",
 ) -> User:
     """The customer WeChat vouched for as (appid, openid), created on first login. A new identity whose
-    unionid another identity already carries lands on that identity's customer (one person, many apps).
+    unionid another identity already carries lands on that identity's customer (one person, many apps),
+    and one whose unionid an imported customer carries lands on that customer (`lookups.unionid_owner`).
     A Mini Program login also keeps its fresh `session_key` (encrypted, never shown) on the identity."""
     now = timezone.now()
     with transaction.atomic():
@@ -197,9 +198,9 @@ def _new_identity(appid, openid, kind, unionid, nickname, avatar_url, now) -> We
         if unionid
         else None
     )
-    if sibling is not None:
-        user = sibling.user
-    else:
+    owner = None if sibling is not None or not unionid else lookups.owner_of_unionid(unionid)
+    user = sibling.user if sibling is not None else User.objects.filter(pk=owner, is_active=True).first()
+    if user is None:
         user = User(
             username=_wechat_username(appid, openid), nickname=nickname[:64], avatar_url=avatar_url[:200]
         )

@@ -21,10 +21,11 @@ _IMAGE_URL = re.compile(r"^(/media/[\w/.-]+|/api/catalog/products/\d+/images/\d+
 
 
 class CopyCheckedForm(forms.ModelForm):
-    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner)."""
+    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner), and so
+    is a category this shop may not sell (shop type, qualifications: compliance.category_rules)."""
 
     def clean(self):
-        from wxmall.compliance.forms import refuse_blocking_copy
+        from wxmall.compliance.forms import refuse_blocking_copy, refuse_restricted_category
 
         cleaned = super().clean()
         checked = {
@@ -33,6 +34,8 @@ class CopyCheckedForm(forms.ModelForm):
             "description": "product_description",
         }
         refuse_blocking_copy(cleaned, {k: v for k, v in checked.items() if k in self.fields})
+        if "category" in self.fields:
+            refuse_restricted_category(cleaned)
         return cleaned
 
 

@@ -48,10 +48,12 @@ def blocked_destinations(now: datetime) -> list[str]:
 
 
 def allow(destination: str, now: datetime) -> bool:
-    """May this relay deliver to `destination` now? Closed: yes. Open or half-open past its deadline:
-    only the one relay whose UPDATE flips it to half-open gets the trial; the rest wait."""
-    _ensure(destination)
-    state = _rows(destination).values_list("state", flat=True).get()
+    """May this relay deliver to `destination` now? Closed (or no row yet): yes. Open or half-open past
+    its deadline: only the one relay whose UPDATE flips it to half-open gets the trial; the rest wait."""
+    state = _rows(destination).values_list("state", flat=True).first()
+    if state is None:
+        _ensure(destination)  # first delivery to it: a closed breaker
+        return True
     if state == BreakerState.CLOSED:
         # A breaker opening right after this read lets at most this one delivery through: harmless.
         return True
@@ -65,7 +67,11 @@ def allow(destination: str, now: datetime) -> bool:
 
 
 def record_success(destination: str) -> None:
-    _rows(destination).update(state=BreakerState.CLOSED, consecutive_failures=0, opened_until=None)
+    # A closed breaker with no failures is left alone: every delivery would otherwise rewrite one hot row
+    # (relays in parallel would queue on its lock).
+    _rows(destination).exclude(state=BreakerState.CLOSED, consecutive_failures=0).update(
+        state=BreakerState.CLOSED, consecutive_failures=0, opened_until=None
+    )
 
 
 def record_failure(destination: str, now: datetime) -> None:

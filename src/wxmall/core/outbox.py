@@ -128,6 +128,23 @@ def kick_after_commit() -> None:
         transaction.on_commit(kick_relay, robust=True)
 
 
+def fan_out() -> bool:
+    """Ask for relay runs of partitions 1…n-1 of a backlog (n = OUTBOX_RELAY_PARALLEL), each at most once
+    per relay interval for the whole deployment; returns whether any was asked for. Never in eager mode
+    (one process: the partitions would only run one after another)."""
+    parts = settings.OUTBOX_RELAY_PARALLEL
+    interval = max(settings.OUTBOX_RELAY_INTERVAL_SECONDS, 1)
+    if parts < 2 or celery_app.conf.task_always_eager:
+        return False
+    sent = False
+    for shard in range(1, parts):
+        if cache.add(f"wxmall:outbox:shard:{shard}:{parts}", 1, timeout=max(1, int(interval))):
+            signature = celery_app.signature(RELAY_TASK, kwargs={"shard": shard, "shards": parts})
+            signature.apply_async(expires=interval * 2)
+            sent = True
+    return sent
+
+
 def kick_relay() -> None:
     """Ask a worker to relay at the end of the current kick window, unless some process already did for
     this window (the shared cache decides; a lost race costs one extra kick, never a missed row: a row

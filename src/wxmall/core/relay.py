@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Mod
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -77,16 +78,19 @@ def _background_destinations() -> list[str]:
     return [name for name, config in settings.OUTBOX_DESTINATIONS.items() if config.get("background")]
 
 
-def due(now: datetime, limit: int) -> list[tuple[int, str]]:
+def due(now: datetime, limit: int, shard: tuple[int, int] | None = None) -> list[tuple[int, str]]:
     """(id, destination) of rows to try now, oldest due first, except that rows of `background`
     destinations (the hub's own bookkeeping, e.g. points) come after what other systems wait for, so a
     burst's webhooks are not queued behind its points; destinations behind an open breaker are left out
-    (their rows wait without spending attempts: see `wxmall.core.breaker`)."""
+    (their rows wait without spending attempts: see `wxmall.core.breaker`). `shard` (k, n) keeps the
+    rows whose id is k modulo n: relays working through one backlog in parallel do not race for rows."""
     rows = (
         OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
         .filter(_lease_free(now))
         .exclude(destination__in=breaker.blocked_destinations(now))
     )
+    if shard is not None:
+        rows = rows.annotate(partition=Mod("id", shard[1])).filter(partition=shard[0])
     background = _background_destinations()
     if background:
         rows = rows.annotate(
@@ -119,11 +123,14 @@ def _held(message: OutboxMessage, token: str):
     return OutboxMessage.objects.filter(pk=message.pk, lease_token=token, status=OutboxStatus.PENDING)
 
 
-def relay(*, now: datetime | None = None, limit: int | None = None) -> RelayResult:
-    """One pass over the due rows. `now` pins the clock (tests); by default each row uses the real time."""
+def relay(
+    *, now: datetime | None = None, limit: int | None = None, shard: tuple[int, int] | None = None
+) -> RelayResult:
+    """One pass over the due rows (of one partition with `shard`). `now` pins the clock (tests); by
+    default each row uses the real time."""
     result = RelayResult()
     token = uuid.uuid4().hex
-    for message_id, destination in due(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH):
+    for message_id, destination in due(now or timezone.now(), limit or settings.OUTBOX_RELAY_BATCH, shard):
         result.seen += 1
         at = now or timezone.now()
         if not claim(message_id, token, at, destination):

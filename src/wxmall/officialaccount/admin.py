@@ -47,6 +47,20 @@ class FollowerAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Follower._meta.fields]
     inlines = [FollowerEventInline]
 
+    def save_related(self, request, form, formsets, change):
+        # Tag edits go through tags.py, so WeChat follows (an untagging is sent by the next sync).
+        from . import tags
+
+        follower = form.instance
+        before = set(follower.tags.all()) if change else set()
+        wanted = set(form.cleaned_data.get("tags") or [])
+        form.cleaned_data["tags"] = list(before)  # the M2M is written by tags.py below, not by the form
+        super().save_related(request, form, formsets, change)
+        for tag in wanted - before:
+            tags.tag_followers(tag, [follower])
+        for tag in before - wanted:
+            tags.untag_followers(tag, [follower])
+
 
 @admin.register(ReplyRule)
 class ReplyRuleAdmin(admin.ModelAdmin):

@@ -83,6 +83,22 @@ class Follower(models.Model):
         return self.openid
 
 
+class FollowerTagRemoval(models.Model):
+    """A tag taken off a follower here and not yet off them on WeChat: the tags sync sends it first, so the
+    union it computes afterwards does not bring the tag back."""
+
+    follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(FollowerTag, on_delete=models.CASCADE, related_name="+")
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待同步的移除标签"
+        constraints = [models.UniqueConstraint(fields=["follower", "tag"], name="oa_tag_removal_once")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} − {self.tag_id}"
+
+
 class FollowerEvent(models.Model):
     """The audit trail of a follower (events.py writes it)."""
 
@@ -92,6 +108,7 @@ class FollowerEvent(models.Model):
         SCANNED = "scanned", "扫码"
         CLICKED = "clicked", "点击菜单"
         TAGGED = "tagged", "打标签"
+        UNTAGGED = "untagged", "移除标签"
         JOINED = "joined", "入会"
 
     follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="events")

@@ -1,4 +1,5 @@
-"""Follower tags. Tagging is local first (one transaction); keeping WeChat's tags in step is the sync's job."""
+"""Follower tags. Tagging and untagging are local first (one transaction); keeping WeChat's tags in step is the
+sync's job. An untagging leaves a `FollowerTagRemoval` that the sync sends before it merges memberships."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from wxmall.wechat.errors import WeChatError
 from wxmall.wechat.services.tags import MAX_BATCH
 
 from . import events
-from .models import Follower, FollowerEvent, FollowerTag
+from .models import Follower, FollowerEvent, FollowerTag, FollowerTagRemoval
 
 SYSTEM_TAG_IDS = frozenset({0, 1, 2})  # WeChat's own (星标组 …): never mirrored
 
@@ -27,9 +28,27 @@ def tag_followers(tag: FollowerTag, followers: Iterable[Follower]) -> int:
     through.objects.bulk_create(
         [through(follower_id=f.pk, followertag_id=tag.pk) for f in new], ignore_conflicts=True
     )
+    FollowerTagRemoval.objects.filter(tag=tag, follower__in=followers).delete()  # tagged again: keep it
     for follower in new:
         events.record(follower, FollowerEvent.Kind.TAGGED, tag.name)
     return len(new)
+
+
+def untag_followers(tag: FollowerTag, followers: Iterable[Follower]) -> int:
+    """Take `tag` off each follower; returns how many had it. WeChat follows at the next sync."""
+    through = Follower.tags.through
+    followers = list(followers)
+    had = set(
+        through.objects.filter(followertag=tag, follower__in=followers).values_list("follower_id", flat=True)
+    )
+    through.objects.filter(followertag=tag, follower_id__in=had).delete()
+    FollowerTagRemoval.objects.bulk_create(
+        [FollowerTagRemoval(follower_id=pk, tag=tag) for pk in had], ignore_conflicts=True
+    )
+    for follower in followers:
+        if follower.pk in had:
+            events.record(follower, FollowerEvent.Kind.UNTAGGED, tag.name)
+    return len(had)
 
 
 @dataclass(frozen=True)
@@ -38,16 +57,17 @@ class SyncResult:
     created_here: int
     pushed: int
     pulled: int
+    removed_there: int = 0
 
 
 def sync(appid: str) -> SyncResult:
     """Keep tags in step with WeChat both ways: local tags missing there are created there, WeChat's
-    tags missing here are created here, and each tag's members become the union of both sides (pushed
-    in batches of 50). Untagging is not propagated. WeChat calls happen outside any transaction; each
-    local write is its own small one."""
+    tags missing here are created here, tags taken off followers here are taken off on WeChat, then each
+    tag's members become the union of both sides (pushed in batches of 50). WeChat calls happen outside any
+    transaction; each local write is its own small one."""
     wx = client("oa")
     remote = {t["name"]: int(t["id"]) for t in wx.tags.list() if int(t["id"]) not in SYSTEM_TAG_IDS}
-    created_there = created_here = pushed = pulled = 0
+    created_there = created_here = pushed = pulled = removed_there = 0
     for tag in FollowerTag.objects.filter(wechat_id__isnull=True):
         tag_id = remote.get(tag.name)
         if tag_id is None:
@@ -64,6 +84,16 @@ def sync(appid: str) -> SyncResult:
         _, made = FollowerTag.objects.get_or_create(name=name, defaults={"wechat_id": tag_id})
         created_here += made
     for tag in FollowerTag.objects.filter(wechat_id__isnull=False):
+        removals = list(
+            FollowerTagRemoval.objects.filter(tag=tag, follower__appid=appid).values_list(
+                "pk", "follower__openid"
+            )
+        )
+        for start in range(0, len(removals), MAX_BATCH):
+            chunk = removals[start : start + MAX_BATCH]
+            wx.tags.untag(tag.wechat_id, [openid for _, openid in chunk])
+            FollowerTagRemoval.objects.filter(pk__in=[pk for pk, _ in chunk]).delete()
+            removed_there += len(chunk)
         there = set(wx.tags.members(tag.wechat_id))
         here = set(Follower.objects.filter(appid=appid, tags=tag).values_list("openid", flat=True))
         missing_there = sorted(here - there)
@@ -77,4 +107,4 @@ def sync(appid: str) -> SyncResult:
                 follower, _ = Follower.objects.get_or_create(appid=appid, openid=openid)
                 followers.append(follower)
             pulled += tag_followers(tag, followers)
-    return SyncResult(created_there, created_here, pushed, pulled)
+    return SyncResult(created_there, created_here, pushed, pulled, removed_there)

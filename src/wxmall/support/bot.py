@@ -299,6 +299,14 @@ def _catalog_stamp() -> tuple:
     return (agg["n"], agg["at"], skus["stock"], skus["low"])
 
 
+def warm() -> None:
+    """Load jieba's dictionary and build both indexes now (a web worker calls it when it starts): the first
+    question after a deploy must not spend seconds of WeChat's 5 s on them."""
+    text.tokenizer().initialize()
+    _faq(_faq_stamp())
+    _catalog(_catalog_stamp())
+
+
 def _yuan(fen: int) -> str:
     return f"¥{fen // 100}" + (f".{fen % 100:02d}" if fen % 100 else "")
 

@@ -92,6 +92,11 @@ def validate_prepay(ctx: PayContext, trade_type: str, data: dict[str, Any]) -> d
         _string(scene, "device_id", "/body/scene_info/device_id", required=False, max_len=32) if scene else ""
     )
 
+    settle = _object(data, "settle_info", "/body/settle_info", required=False)
+    profit_sharing = settle.get("profit_sharing", False)
+    if not isinstance(profit_sharing, bool):
+        raise param_error("/body/settle_info/profit_sharing", "类型校验失败，应为布尔值")
+
     if mchid != ctx.merchant.mchid:
         raise PayError(
             "PARAM_ERROR",
@@ -143,6 +148,7 @@ def validate_prepay(ctx: PayContext, trade_type: str, data: dict[str, Any]) -> d
         "expire_at": expire_at,
         "created_at": now,
         "request_digest": request_digest(trade_type, data),
+        "profit_sharing": profit_sharing,
     }
 
 
@@ -176,35 +182,48 @@ def place_order(ctx: PayContext, fields: dict[str, Any]) -> dict[str, Any]:
             f"{quote(prepay_id)}&package={store._digits(10)}"
         )
     try:
-        sandbox.state.execute(
-            "INSERT INTO pay_orders (mchid, appid, out_trade_no, trade_type, description, attach, notify_url,"
-            " amount_total, currency, payer_openid, payer_user_id, device_id, request_digest, prepay_id,"
-            " code_url, h5_url, created_at, expire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?)",
-            (
-                fields["mchid"],
-                fields["appid"],
-                fields["out_trade_no"],
-                fields["trade_type"],
-                fields["description"],
-                fields["attach"],
-                fields["notify_url"],
-                fields["amount_total"],
-                fields["currency"],
-                fields["payer_openid"],
-                fields["payer_user_id"],
-                fields["device_id"],
-                fields["request_digest"],
-                prepay_id,
-                code_url,
-                h5_url,
-                fields["created_at"],
-                fields["expire_at"],
-            ),
-        )
+        if fields["profit_sharing"]:
+            with sandbox.state.transaction():
+                _insert_order(sandbox, fields, prepay_id, code_url, h5_url)
+        else:  # the hot path: one autocommitted INSERT
+            _insert_order(sandbox, fields, prepay_id, code_url, h5_url)
     except sqlite3.IntegrityError:
         return repeated_placement(ctx, fields)
     return {"prepay_id": prepay_id, "code_url": code_url, "h5_url": h5_url, **fields}
+
+
+def _insert_order(
+    sandbox, fields: dict[str, Any], prepay_id: str, code_url: str | None, h5_url: str | None
+) -> None:
+    """The order row, and with ``settle_info.profit_sharing`` its frozen-funds row (profitsharing.py)."""
+    cur = sandbox.state.execute(
+        "INSERT INTO pay_orders (mchid, appid, out_trade_no, trade_type, description, attach, notify_url,"
+        " amount_total, currency, payer_openid, payer_user_id, device_id, request_digest, prepay_id,"
+        " code_url, h5_url, created_at, expire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " ?, ?)",
+        (
+            fields["mchid"],
+            fields["appid"],
+            fields["out_trade_no"],
+            fields["trade_type"],
+            fields["description"],
+            fields["attach"],
+            fields["notify_url"],
+            fields["amount_total"],
+            fields["currency"],
+            fields["payer_openid"],
+            fields["payer_user_id"],
+            fields["device_id"],
+            fields["request_digest"],
+            prepay_id,
+            code_url,
+            h5_url,
+            fields["created_at"],
+            fields["expire_at"],
+        ),
+    )
+    if fields["profit_sharing"]:
+        sandbox.state.execute("INSERT INTO pay_sharing_transactions (order_id) VALUES (?)", (cur.lastrowid,))
 
 
 def repeated_placement(ctx: PayContext, fields: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,15 @@ fen. Body-less reads accept GET or POST ``{}``; other APIs answer GET with 43002
               get_user_coupon
   compass     compass/shop/overall/get, product/data/get, product/list/get, sale/profile/data/get ({ds}
               YYYYMMDD Beijing day; data ``compass_*_delay_seconds`` after the day ends, else 10024001)
+  sharers     sharer/bind, search_sharer, get_sharer_list, unbind, get_sharer_order_list (§8.3; push
+              channels_ec_sharer_change)
+  league      league/promoter/add, upd, delete, get, list/get; league/item/batchadd, upd, delete, get,
+              list/get (§8.4–8.5, 优选联盟)
+  finder      finderlive/getfinderliverecordlist, getfinderlivenoticerecordlist, get_finder_attr_by_appid
+              (a ``kind = "channels"`` app's 视频号助手 token)
+  lives,      live rooms and short videos are run in 视频号助手 (§8.2: no open API): control API only
+  videos
+  window      window/product/add, get, list/get, off (§8.1, 视频号助手 token)
   quota       POST /cgi-bin/openapi/quota/get, /cgi-bin/openapi/quota/clear (per appid and cgi_path;
               ``[store] daily_quotas`` → 45009)
   push        events to the shop's server_url: safe-mode JSON, WeChat's retry schedule (callback kind
@@ -46,7 +55,8 @@ app):
   POST     /sandbox/store/stock                {"items": [{"sku_id", "stock"}]}  set stock from WeChat's side
   GET|POST /sandbox/store/orders               ?appid= / a buyer orders: {"user", "product_id", "sku_id",
                                                "count"? | "items": [...], "finder_id"?, "live_id"? | "video_id"?,
-                                               "order_scene"?, "sharer"? {"user", "share_scene"}, "address"?,
+                                               "order_scene"?, "sharer"? {"user", "share_scene"}, "promoter"?,
+                                               "address"?,
                                                "customer_notes"?, "freight"?, "user_coupon_id"?, "appid"?} → 201 {"order"}
   GET      /sandbox/store/orders/{id}          the order object
   POST     /sandbox/store/orders/{id}/pay      the buyer pays (10 → 20)
@@ -58,6 +68,11 @@ app):
   POST     /sandbox/store/aftersales/{id}/cancel  the buyer withdraws the request
   POST     /sandbox/store/coupons/{id}/claim   {"user"}  the buyer claims a live coupon (use it by ordering
                                                with "user_coupon_id")
+  GET|POST /sandbox/store/sharers              ?appid= / {"user", "sharer_type"? 0|1}  the invited user accepts
+                                               a sharer/bind code (type 0), or staff add a 店铺分享员 (type 1)
+  POST     /sandbox/store/promoters/{finder_id}/accept|reject  {"nickname"?}  the creator answers an 优选联盟
+                                               invitation
+  …        /sandbox/channels/lives, /sandbox/channels/videos   live sessions and short videos (lives.py, videos.py)
   GET      /sandbox/store/events               ?appid=&event=<glob>&business_id=&since_id=  pushed events
                                                (plaintext) with their deliveries' status
   GET      /sandbox/store/deliveries           ?status=&event=&since_id=  push deliveries with every attempt
@@ -83,17 +98,38 @@ from wxsandbox.store import (
     categories,
     compass,
     coupons,
+    finder,
+    league,
+    lives,
     orders,
     products,
     push,
     quota,
+    sharers,
     shop,
     timers,
+    videos,
+    window,
 )
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.http import control_api, shop_of
 
-_MODULES = (shop, categories, products, orders, aftersales, coupons, compass, quota)
+_MODULES = (
+    shop,
+    categories,
+    products,
+    orders,
+    aftersales,
+    coupons,
+    compass,
+    quota,
+    lives,
+    videos,
+    finder,
+    sharers,
+    league,
+    window,
+)
 
 
 @wx_endpoint

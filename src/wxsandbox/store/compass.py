@@ -21,6 +21,16 @@ A day's data exist only ``compass_*_delay_seconds`` after the day ends (defaults
 metric delay); before that, and for today or a future day, the answer is ``compass_not_ready_errcode``
 (unconfirmed; default 10024001 数据尚未产出). A malformed ``ds`` or one older than ``compass_history_days``
 answers 40097; an unknown product 10020052.
+
+  POST /channels/ec/compass/shop/live/list/get          {ds}              → live_list[{export_id, finder_id,
+                                                                            nickname, description, status,
+                                                                            start_time, end_time, data{…}}]
+
+The live list (path per the reference, fields a sandbox choice) has the day's sessions of the shop's bound
+accounts (lives.py): status 0 scheduled, 1 live, 2 ended, 3 cancelled; data{viewer_pv, viewer_uv,
+pay_order_cnt, pay_gmv, pay_uv, reservation_cnt} as numeric strings. It answers in real time for the
+running day (``compass_live_delay_seconds`` after the day *begins*, default 0), so a session's figures
+can be followed while it is on air.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from typing import Any
 from starlette.routing import Route
 
 from wxsandbox.config import AppConfig
+from wxsandbox.store import lives
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import id_of, store_api
@@ -42,8 +53,9 @@ _REFUNDED = ("MERCHANT_REFUND_SUCCESS", "MERCHANT_RETURN_SUCCESS")
 _SEX = {1: "男", 2: "女"}
 
 
-def _day(sandbox: Any, data: dict[str, Any], delay: float) -> tuple[int, int]:
-    """[start, end) of ``ds`` in unix seconds, once its data exist (40097 / not-ready errcode otherwise)."""
+def _day(sandbox: Any, data: dict[str, Any], delay: float, *, realtime: bool = False) -> tuple[int, int]:
+    """[start, end) of ``ds`` in unix seconds, once its data exist (40097 / not-ready errcode otherwise):
+    ``delay`` after the day ends, or with ``realtime`` ``delay`` after it begins (figures of a running day)."""
     ds = data.get("ds")
     if isinstance(ds, int) and not isinstance(ds, bool):
         ds = str(ds)
@@ -59,7 +71,7 @@ def _day(sandbox: Any, data: dict[str, Any], delay: float) -> tuple[int, int]:
     now = sandbox.clock.timestamp()
     if now - end > settings.compass_history_days * 86400:
         raise StoreError(40097, "ds")
-    if now < end + delay:
+    if now < (start if realtime else end) + delay:
         raise StoreError(settings.compass_not_ready_errcode)
     return start, end
 
@@ -210,6 +222,47 @@ async def _profile_get(request: Any, sandbox: Any, shop: AppConfig, data: dict[s
     return {"data": profile(sandbox, shop.appid, start, end)}
 
 
+_LIVE_STATUS = {lives.SCHEDULED: 0, lives.LIVE: 1, lives.ENDED: 2, lives.CANCELLED: 3}
+
+
+def live_list(sandbox: Any, appid: str, start: int, end: int) -> list[dict[str, Any]]:
+    rows = sandbox.state.query(
+        "SELECT * FROM store_lives WHERE appid = ? AND COALESCE(started_at, start_time) >= ?"
+        " AND COALESCE(started_at, start_time) < ? ORDER BY COALESCE(started_at, start_time), export_id",
+        (appid, start, end),
+    )
+    found = []
+    for row in rows:
+        live = lives.describe_live(sandbox, row)
+        found.append(
+            {
+                "export_id": live["export_id"],
+                "finder_id": live["finder_id"],
+                "nickname": live["finder_nickname"],
+                "description": live["title"],
+                "status": _LIVE_STATUS[live["status"]],
+                "start_time": live["started_at"] or live["start_time"],
+                "end_time": live["ended_at"] or 0,
+                "data": {
+                    "viewer_pv": str(live["viewer_pv"]),
+                    "viewer_uv": str(live["viewer_uv"]),
+                    "pay_order_cnt": str(live["order_count"]),
+                    "pay_gmv": str(live["gmv"]),
+                    "pay_uv": str(live["buyer_count"]),
+                    "reservation_cnt": str(live["reservation_count"]),
+                },
+            }
+        )
+    return found
+
+
+@store_api()
+async def _live_list_get(request: Any, sandbox: Any, shop: AppConfig, data: dict[str, Any]) -> dict:
+    delay = store_settings.load(sandbox).compass_live_delay_seconds
+    start, end = _day(sandbox, data, delay, realtime=True)
+    return {"live_list": live_list(sandbox, shop.appid, start, end)}
+
+
 _BASE = "/channels/ec/compass/shop/"
 routes = [
     Route(_BASE + "overall/get", _overall, methods=["GET", "POST"], name="store.compass.overall"),
@@ -222,4 +275,5 @@ routes = [
     Route(
         _BASE + "sale/profile/data/get", _profile_get, methods=["GET", "POST"], name="store.compass.profile"
     ),
+    Route(_BASE + "live/list/get", _live_list_get, methods=["GET", "POST"], name="store.compass.live_list"),
 ]

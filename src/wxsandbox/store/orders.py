@@ -2,9 +2,11 @@
 
 A simulated buyer (a sandbox user) orders listed SKUs with ``POST /sandbox/store/orders``, optionally
 attributed to a bound Channels account (``finder_id``) and its live session (``live_id``) or short video
-(``video_id``), and to a sharer (``sharer: {"user", "share_scene"}``); ``user_coupon_id`` applies a claimed
-coupon (coupons.py). Stock is taken from the SKU at once
-(a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
+(``video_id``), and to a bound sharer (``sharer: {"user", "share_scene"}``, sharers.py); ``user_coupon_id``
+applies a claimed coupon (coupons.py). A live session or video the sandbox knows (lives.py) also checks the
+buyer could order there: the session on air with the items on its shelf, or the video's card product; an
+alliance creator (``promoter``, league.py) gets sale_channel 100 and commission_infos. Stock is taken from the
+SKU at once (a guarded decrement: no overselling) and given back when an unpaid order is cancelled or times out.
 
 Status machine (§5.2, B.2): 10 待付款 ─pay─► 20 待发货 ─delivery/send (part)─► 21 ─(rest)─► 30 待收货
 ─confirm (buyer, or automatically after ``auto_confirm_seconds``)─► 100 完成; 10 ─buyer cancel / timeout
@@ -26,7 +28,7 @@ from starlette.routing import Route
 from wxsandbox.config import AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.responses import json_response
-from wxsandbox.store import categories, coupons, push, shop, timers
+from wxsandbox.store import categories, coupons, league, lives, push, sharers, shop, timers, videos
 from wxsandbox.store import settings as store_settings
 from wxsandbox.store.errors import StoreError
 from wxsandbox.store.http import control_api, dict_of, id_of, int_of, list_of, shop_of, store_api, text_of
@@ -148,6 +150,8 @@ def run_settle(sandbox: Any, order_id: str) -> None:
     now = sandbox.clock.timestamp()
     settle = order["order_detail"]["settle_info"]
     settle |= {"settle_time": now, "commission_fee": settle["predict_commission_fee"]}
+    for commission in order["order_detail"]["commission_infos"]:
+        commission["status"] = 2  # 已结算
     save(sandbox, order)
     _event(sandbox, appid, order, "channels_ec_order_settle", settle_time=now)
 
@@ -296,21 +300,62 @@ def _take_stock(sandbox: Any, appid: str, line: dict[str, Any]) -> None:
         )
 
 
+def _content(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list[dict]) -> Any:
+    """The finder_id a known live session or video implies, after checking the buyer could order the items
+    there: a live session must be on air with every item on its shelf, a video's items its card product.
+    Ids the sandbox does not know stay free-form (attribution only)."""
+    finder_id, live_id, video_id = data.get("finder_id"), data.get("live_id"), data.get("video_id")
+    if isinstance(live_id, str) and (row := lives.live_row(sandbox, live_id, app.appid)) is not None:
+        if row["status"] != lives.LIVE:
+            raise ControlError("live_not_live", "直播未在进行中", 409)
+        allowed = set(lives.shelf_ids(sandbox, live_id))
+        if any(line["product_id"] not in allowed for line in lines):
+            raise ControlError("not_on_shelf", "商品不在直播间购物袋中", 409)
+    elif isinstance(video_id, str) and (row := videos.video_row(sandbox, video_id, app.appid)) is not None:
+        if any(line["product_id"] != row["product_id"] for line in lines):
+            raise ControlError("not_on_card", "商品不是该短视频挂载的商品", 409)
+    else:
+        return finder_id
+    if finder_id is not None and finder_id != row["finder_id"]:
+        raise ControlError("finder_mismatch", "finder_id 与直播/短视频所属视频号不一致", 409)
+    return row["finder_id"]
+
+
+def _sharer_info(sandbox: Any, app: AppConfig, sharer: Any, default_scene: int) -> dict[str, Any]:
+    if not isinstance(sharer, dict) or sandbox.users.get(str(sharer.get("user", ""))) is None:
+        raise ControlError("invalid_request", "sharer 需为 {user, share_scene}，user 为沙箱用户")
+    share_scene = sharer.get("share_scene", default_scene)
+    if share_scene not in SHARE_SCENES or isinstance(share_scene, bool):
+        raise ControlError("invalid_request", f"share_scene 需为 {SHARE_SCENES} 之一")
+    row = sharers.bound(sandbox, app.appid, str(sharer["user"]))
+    if row is None:
+        raise ControlError("sharer_not_bound", "该用户不是本店分享员", 409)
+    return {
+        "sharer_openid": row["openid"],
+        "sharer_unionid": sandbox.users.unionid(row["user_id"], app.appid) or "",
+        "sharer_type": row["sharer_type"],
+        "share_scene": share_scene,
+        "handling_progress": 1,
+    }
+
+
 def _attribution(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list[dict], user: dict) -> dict:
     """ext_info / source_infos / sharer_info from the buyer's path to the product (§5.3, §8.3)."""
     ext: dict[str, Any] = {"customer_notes": "", "merchant_notes": "", "confirm_receipt_time": 0}
     detail: dict[str, Any] = {"source_infos": [], "sku_sharer_infos": []}
     scene = data.get("order_scene", 1)
-    finder_id, live_id, video_id = data.get("finder_id"), data.get("live_id"), data.get("video_id")
+    live_id, video_id = data.get("live_id"), data.get("video_id")
+    finder_id = _content(sandbox, app, data, lines)
+    share_scene = 5  # 商品详情页
     if finder_id is not None:
         bound = shop.finder(sandbox, app.appid, finder_id) if isinstance(finder_id, str) else None
         if bound is None:
             raise ControlError("finder_not_bound", "该视频号未绑定本店", 409)
         content_type, content_id = 0, ""
         if live_id is not None:
-            content_type, content_id, scene = 1, live_id, data.get("order_scene", 2)
+            content_type, content_id, scene, share_scene = 1, live_id, data.get("order_scene", 2), 1
         elif video_id is not None:
-            content_type, content_id, scene = 2, video_id, data.get("order_scene", 3)
+            content_type, content_id, scene, share_scene = 2, video_id, data.get("order_scene", 3), 3
         if not isinstance(content_id, str) or len(content_id) > 128:
             raise ControlError("invalid_request", "live_id / video_id 需为不超过 128 字的文本")
         ext |= {"finder_id": finder_id, "live_id": live_id or ""}
@@ -321,23 +366,24 @@ def _attribution(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list
         ]  # fmt: skip
     elif live_id is not None or video_id is not None:
         raise ControlError("invalid_request", "live_id / video_id 需要 finder_id")
+    if data.get("promoter") is not None:
+        if finder_id is not None:
+            raise ControlError(
+                "invalid_request", "promoter（联盟达人）与 finder_id / live_id / video_id 不能同时指定"
+            )
+        row = league.promoter(sandbox, app.appid, str(data["promoter"]))
+        if row is None or row["status"] != league.ACCEPTED:
+            raise ControlError("promoter_not_cooperating", "该达人未与本店建立带货合作", 409)
+        detail["source_infos"] = [
+            {"sku_id": line["sku_id"], "sale_channel": 100, "account_type": 1, "account_id": row["finder_id"],
+             "account_nickname": row["nickname"], "content_type": 0, "content_id": ""}
+            for line in lines
+        ]  # fmt: skip
     if scene not in (1, 2, 3, 4, 5, 6) or isinstance(scene, bool):
         raise ControlError("invalid_request", "order_scene 需为 1-6")
     ext["order_scene"] = scene
-    sharer = data.get("sharer")
-    if sharer is not None:
-        if not isinstance(sharer, dict) or sandbox.users.get(str(sharer.get("user", ""))) is None:
-            raise ControlError("invalid_request", "sharer 需为 {user, share_scene}，user 为沙箱用户")
-        share_scene = sharer.get("share_scene", 5)
-        if share_scene not in SHARE_SCENES or isinstance(share_scene, bool):
-            raise ControlError("invalid_request", f"share_scene 需为 {SHARE_SCENES} 之一")
-        info = {
-            "sharer_openid": sandbox.users.openid(sharer["user"], app.appid),
-            "sharer_unionid": sandbox.users.unionid(sharer["user"], app.appid) or "",
-            "sharer_type": 0,
-            "share_scene": share_scene,
-            "handling_progress": 1,
-        }
+    if data.get("sharer") is not None:
+        info = _sharer_info(sandbox, app, data["sharer"], share_scene)
         detail["sharer_info"] = info
         detail["sku_sharer_infos"] = [
             info | {"sku_id": line["sku_id"], "from_wecom": False} for line in lines
@@ -347,6 +393,23 @@ def _attribution(sandbox: Any, app: AppConfig, data: dict[str, Any], lines: list
         raise ControlError("invalid_request", "customer_notes 需为不超过 200 字的文本")
     ext["customer_notes"] = notes
     return {"ext_info": ext, **detail}
+
+
+def _commissions(sandbox: Any, app: AppConfig, promoter: Any, lines: list[dict]) -> list[dict[str, Any]]:
+    """commission_infos of a line sold by an alliance creator, at the ratio of the plan that lets them
+    (league.py), on what the buyer pays for the line: status 1 未结算 until the order settles."""
+    if promoter is None:
+        return []
+    row = league.promoter(sandbox, app.appid, str(promoter))
+    found = []
+    for line in lines:
+        ratio = league.commission_ratio(sandbox, app.appid, line["product_id"], row["finder_id"])
+        if ratio is None:
+            raise ControlError("not_in_alliance", "该商品没有对此达人生效的优选联盟推广计划", 409)
+        found.append({"sku_id": line["sku_id"], "nickname": row["nickname"], "type": 0, "status": 1,
+                      "amount": line["real_price"] * ratio // 100, "finder_id": row["finder_id"],
+                      "openfinderid": "", "talent_id": "", "agency_id": ""})  # fmt: skip
+    return found
 
 
 def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
@@ -373,6 +436,7 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
         coupon = None
         if data.get("user_coupon_id") is not None:
             coupon = coupons.apply_to_order(sandbox, app, user["id"], lines, data["user_coupon_id"])
+        commissions = _commissions(sandbox, app, data.get("promoter"), lines)
         for line in lines:
             _take_stock(sandbox, app.appid, line)
         order_id = next_id(sandbox, "order", ORDER_ID_START)
@@ -415,7 +479,7 @@ def place(sandbox: Any, app: AppConfig, data: dict[str, Any]) -> dict[str, Any]:
                     "ship_done_time": 0,
                 },
                 "settle_info": {"predict_commission_fee": fee, "commission_fee": 0},
-                "commission_infos": [],
+                "commission_infos": commissions,
                 **attribution,
             },
             "aftersale_detail": {"on_aftersale_order_cnt": 0, "aftersale_order_list": []},

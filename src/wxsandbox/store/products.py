@@ -560,12 +560,12 @@ async def listing(request: Request, sandbox: Any, shop: AppConfig, data: dict) -
 async def delisting(request: Request, sandbox: Any, shop: AppConfig, data: dict) -> dict:
     row = row_of(sandbox, shop, data.get("product_id"))
     with sandbox.state.transaction():
-        changed = sandbox.state.execute(
+        _change(
+            sandbox,
+            10020001,
             "UPDATE store_products SET status = ? WHERE product_id = ? AND status = ?",
             (DELISTED, row["product_id"], ON_SALE),
-        ).rowcount
-        if not changed:
-            raise StoreError(10020001)
+        )
         _listing_event(sandbox, shop, row["product_id"], DELISTED)
     return {}
 
@@ -574,13 +574,13 @@ async def delisting(request: Request, sandbox: Any, shop: AppConfig, data: dict)
 async def delete(request: Request, sandbox: Any, shop: AppConfig, data: dict) -> dict:
     row = row_of(sandbox, shop, data.get("product_id"))
     with sandbox.state.transaction():
-        changed = sandbox.state.execute(
+        _change(
+            sandbox,
+            10020008,
             "UPDATE store_products SET status = ?, listing = 0, edit_status = CASE edit_status WHEN 2 THEN 1"
             " ELSE edit_status END WHERE product_id = ? AND status NOT IN (6, 9)",
             (RECYCLED, row["product_id"]),
-        ).rowcount
-        if not changed:
-            raise StoreError(10020008)
+        )
         timers.cancel(sandbox, "audit", row["product_id"])
         _update_event(sandbox, shop, row["product_id"], 2)
     return {}
@@ -590,15 +590,21 @@ async def delete(request: Request, sandbox: Any, shop: AppConfig, data: dict) ->
 async def audit_cancel(request: Request, sandbox: Any, shop: AppConfig, data: dict) -> dict:
     row = row_of(sandbox, shop, data.get("product_id"))
     with sandbox.state.transaction():
-        changed = sandbox.state.execute(
+        _change(
+            sandbox,
+            10020001,
             "UPDATE store_products SET edit_status = ?, listing = 0 WHERE product_id = ? AND edit_status = ?",
             (DRAFT, row["product_id"], AUDITING),
-        ).rowcount
-        if not changed:
-            raise StoreError(10020001)
+        )
         timers.cancel(sandbox, "audit", row["product_id"])
         _audit_event(sandbox, shop, row["product_id"], 4)
     return {}
+
+
+def _change(sandbox: Any, errcode: int, sql: str, params: tuple) -> None:
+    """A guarded UPDATE that must change its row; otherwise the product was not in the state it needs."""
+    if not sandbox.state.execute(sql, params).rowcount:
+        raise StoreError(errcode)
 
 
 def _sku_of(sandbox: Any, row: Any, sku_id: Any) -> str:

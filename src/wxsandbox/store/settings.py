@@ -58,6 +58,7 @@ class StoreSettings:
     compass_overall_delay_seconds: float = 7200.0
     compass_product_delay_seconds: float = 7200.0
     compass_profile_delay_seconds: float = 7200.0
+    compass_live_delay_seconds: float = 0.0  # the live list is real time (after the day begins)
     compass_not_ready_errcode: int = 10024001  # unconfirmed: the answer before a day's data exist
     compass_history_days: int = 365  # older days answer 40097
     # quotas (§10.1): cgi_path -> calls per day per shop; 0 = unlimited
@@ -188,6 +189,7 @@ push_openid_param = false            # unconfirmed: openid in the push query str
 compass_overall_delay_seconds = 7200.0   # compass/shop/* data of a day exist this long after it ends
 compass_product_delay_seconds = 7200.0
 compass_profile_delay_seconds = 7200.0
+compass_live_delay_seconds = 0.0      # the live list answers for the running day
 compass_not_ready_errcode = 10024001 # unconfirmed: before a day's data exist
 compass_history_days = 365           # older ds answer 40097
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wxsandbox.config import STORE, AppConfig
+from wxsandbox.config import CHANNELS, STORE, AppConfig
 from wxsandbox.control import ControlError, read_json
 from wxsandbox.mp.http import json_body
 from wxsandbox.responses import json_response
@@ -59,13 +59,19 @@ def official_finder_id(app: AppConfig) -> str:
 
 
 def seed(sandbox: Any) -> None:
-    """Bind each shop's official Channels account (idempotent)."""
+    """Bind each shop's official Channels account, and every configured Channels account (a ``kind =
+    "channels"`` app, whose 视频号助手 token reads its own lives) to every shop (idempotent)."""
+    accounts = [(official_finder_id(a), a.name or "视频号") for a in sandbox.config.apps_of_kind(CHANNELS)]
     for app in sandbox.config.apps_of_kind(STORE):
-        sandbox.state.execute(
-            "INSERT INTO store_finders (appid, finder_id, nickname, bound_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            (app.appid, official_finder_id(app), (app.name or "小店") + "官方视频号", sandbox.clock.now()),
-        )
+        for finder_id, nickname in [
+            (official_finder_id(app), (app.name or "小店") + "官方视频号"),
+            *accounts,
+        ]:
+            sandbox.state.execute(
+                "INSERT INTO store_finders (appid, finder_id, nickname, bound_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (app.appid, finder_id, nickname, sandbox.clock.now()),
+            )
 
 
 def finder(sandbox: Any, appid: str, finder_id: str) -> dict[str, Any] | None:

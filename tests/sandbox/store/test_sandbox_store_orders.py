@@ -32,6 +32,8 @@ def day_range(store):
 def test_attributed_order_takes_stock_and_order_get_shows_channel_live_and_sharer(store, shop_server):
     product_id, skus = listed(store)
     finder = store.control("GET", "finders")["finders"][0]
+    store.ok("sharer/bind", {"username": "lihua"})
+    store.control("POST", "sharers", json={"user": "lihua"})
     made = order(store, product_id, skus[0], 2, finder_id=finder["finder_id"], live_id="export/UzFfAgtgekIEAQAAAAAA",
                  sharer={"user": "lihua", "share_scene": 1}, customer_notes="周末送货")  # fmt: skip
     order_id = made["order_id"]
@@ -56,7 +58,7 @@ def test_attributed_order_takes_stock_and_order_get_shows_channel_live_and_share
     assert detail["sharer_info"]["sharer_openid"] == store.handle.openid("lihua", store.app.appid)
     assert detail["sharer_info"]["share_scene"] == 1 and ext["customer_notes"] == "周末送货"
     assert got["unionid"]  # the shop is bound to the open platform
-    shop_server.wait_for(4)
+    shop_server.wait_for(5)  # the product's events, the sharer's binding and the new order
     pushed = [decrypt_push(store.app, r) for r in shop_server.requests]
     new = next(p for p in pushed if p["Event"] == "channels_ec_order_new")
     assert new["order_info"] == {"order_id": int(order_id)} and new["FromUserName"] == got["openid"]

@@ -101,6 +101,7 @@
       refreshChat();
     }
     if (name === "pay") refreshOrders();
+    document.dispatchEvent(new CustomEvent("wxphone:tab", { detail: name }));
   }
 
   // -- users ---------------------------------------------------------------------------------------------
@@ -816,6 +817,9 @@
     setInterval(() => { if (!document.hidden) refreshOrders(); }, POLL_MS * 4);
     document.body.dataset.ready = "true";  // for tests and scripts driving the phone
   }
+
+  // What the other phone views (channels.js) share with this one.
+  window.wxphone = { api, el, toast, yuan, showTab, user: () => state.user };
 
   start();
 })();
