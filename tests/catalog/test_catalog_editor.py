@@ -164,6 +164,9 @@ def test_duplicate_combinations_and_codes_are_refused(boss_client, laptops):
         ("sku_matrix", "not json", "规格表格式不正确"),
         ("sku_matrix", "[]", "请至少添加一个 SKU"),
         ("sku_matrix", _rows({"specs": {}, "code": "A B", "price": "1", "stock": "-1"}), "不能含空格"),
+        ("sku_matrix", _rows({"specs": ["x"], "code": "A", "price": "1"}), "规格格式不正确"),
+        ("sku_matrix", _rows({"specs": {}, "code": "A", "price": {"fen": 1}}), "请输入金额"),
+        ("sku_matrix", "[1, 2]", "规格表格式不正确"),
         ("image_list", json.dumps(["javascript:alert(1)"]), "图片地址无效"),
         ("spec_sheet", "只有名称没有值", "应写成“名称：值”"),
     ],
@@ -183,6 +186,7 @@ def test_code_of_another_product_is_refused(boss_client, laptops):
     )
     assert response.status_code == 400
     assert "已被其他商品使用：ZEN-U5" in response.content.decode()
+    assert "<h1>新建商品</h1>" in response.content.decode()  # the rolled-back product is not shown as saved
     assert not Product.objects.filter(slug="x1-carbon-2025").exists()
 
 
@@ -239,7 +243,7 @@ def test_bulk_listing_price_and_stock(boss_client, shelf):
     assert set(SKU.objects.filter(product=shelf.zenbook).values_list("price", flat=True)) == {489_850}
 
     before = list(SKU.objects.order_by("pk").values_list("price", "stock"))
-    for value in ("-5000", "abc", "-1.234"):
+    for value in ("-5000", "abc", "-1.234", "9999999"):
         response = boss_client.post(url, {"action": "price_change", "ids": ids, "value": value}, follow=True)
         assert "批量操作未执行" in response.content.decode()
     for action, value in (

@@ -118,7 +118,7 @@ def test_home_counts_paid_orders_of_today(staff_client, staff):
     Order.objects.create(order_no="WXT3", status="pending_payment", subtotal=500, total=500, **common)
     response = staff_client.get(reverse("console:home"))
     assert response.context["summary"] == {"count": 2, "gmv": 130000}
-    assert "¥1300.00" in response.content.decode()
+    assert "¥1,300.00" in response.content.decode()
     assert sum(response.context["chart"]["orders"]) == 2
 
 

@@ -78,3 +78,13 @@ def test_coupon_and_flash_sale_admin_pages(admin_client, sku):
 def test_non_staff_are_refused(api, order):
     response = api.get("/admin/orders/order/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_order_amounts_read_in_yuan(admin_client, order):
+    from wxmall.core.money import format_yuan
+
+    listing = admin_client.get("/admin/orders/order/").content.decode()
+    assert "应付金额" in listing and format_yuan(order.total) in listing
+    detail = admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert format_yuan(order.subtotal) in detail and format_yuan(order.shipping_fee) in detail
+    assert "(分)" not in detail and f">{order.total}<" not in detail

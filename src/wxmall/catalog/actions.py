@@ -11,12 +11,13 @@ from django.db.models.functions import Coalesce
 
 from wxmall.audit.actions import record
 from wxmall.core.errors import DomainError
-from wxmall.core.money import format_yuan
+from wxmall.core.money import MAX_FEN, format_yuan
 
 from . import stock
 from .editor import SkuRow
 from .errors import CatalogError
 from .events import products_changed
+from .images import image_urls
 from .models import SKU, Product
 
 
@@ -138,7 +139,20 @@ def save_product(product: Product, rows: list[SkuRow], actor=None) -> SaveResult
     """Save a product (new or edited, its fields already set) with its SKUs as the spec matrix gave them,
     in one transaction. A SKU left out of the matrix is stopped (可售 off), not deleted: orders point at
     it. Stock moves by the difference from what the editor showed (`stock.adjust`, so the Store's stock
-    sync sees it); a decrease that would go below zero is skipped and reported."""
+    sync sees it); a decrease that would go below zero is skipped and reported. A product saved with no
+    pictures gets the drawn ones, so lists never show a hole."""
+    is_new = product.pk is None
+    try:
+        result = _save_product(product, rows, actor)
+    except DomainError:
+        if is_new:  # rolled back: the instance must not look saved to the page that shows it again
+            product.pk, product._state.adding = None, True
+        raise
+    product.refresh_from_db()
+    return result
+
+
+def _save_product(product: Product, rows: list[SkuRow], actor) -> SaveResult:
     with transaction.atomic():
         was_listed = None
         if product.pk:
@@ -149,6 +163,9 @@ def save_product(product: Product, rows: list[SkuRow], actor=None) -> SaveResult
                 .first()
             )
         product.save()
+        if not product.images:
+            product.images = image_urls(product.pk)
+            Product.objects.filter(pk=product.pk).update(images=product.images)
         if was_listed is not None and was_listed != product.is_listed:
             audit_listing(actor, (product.pk, product.title), product.is_listed)
         existing = {s.pk: s for s in SKU.objects.select_for_update().filter(product=product)}
@@ -186,7 +203,6 @@ def save_product(product: Product, rows: list[SkuRow], actor=None) -> SaveResult
         audit_prices(actor, (product.pk, product.title), result.price_changes)
         refresh_product(product.pk)
         products_changed.send(sender=Product, product_ids=[product.pk])
-    product.refresh_from_db()
     return result
 
 
@@ -206,9 +222,13 @@ def bulk_price(
             changed = skus.update(price=set_to)
         else:
             wanted = skus.count()
-            changed = skus.filter(price__gt=-change_by).update(price=F("price") + change_by)
-            if changed != wanted:
-                raise DomainError(CatalogError.PRODUCT_INVALID, "有 SKU 降价后将不高于 ¥0.00，未做修改")
+            within = skus.filter(price__gt=-change_by, price__lte=MAX_FEN - change_by)
+            changed = within.update(price=F("price") + change_by)
+            if changed != wanted:  # raising rolls the partial UPDATE back
+                raise DomainError(
+                    CatalogError.PRODUCT_INVALID,
+                    f"有 SKU 调价后将不在 ¥0.01–{format_yuan(MAX_FEN)} 之间，未做修改",
+                )
         after = dict(SKU.objects.filter(pk__in=[row[0] for row in before]).values_list("pk", "price"))
         changes: dict[tuple[int, str], list] = {}
         for pk, product_id, title, code, old in before:

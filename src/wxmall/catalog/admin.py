@@ -17,7 +17,7 @@ from wxmall.core.money_admin import MoneyAdminMixin, fen_column
 
 from . import stock
 from .actions import refresh_product, set_listed
-from .forms import CopyCheckedForm
+from .forms import ProductForm
 from .images import image_urls
 from .models import SKU, Category, Product
 from .queries import stock_status
@@ -121,7 +121,7 @@ class BrandFilter(admin.SimpleListFilter):
 
 @admin.register(Product)
 class ProductAdmin(MoneyAdminMixin, admin.ModelAdmin):
-    form = CopyCheckedForm
+    form = ProductForm
     list_display = (
         "thumbnail",
         "title",

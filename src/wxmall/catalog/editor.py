@@ -104,8 +104,10 @@ def _stock(value, what: str, errors: list[str], prefix: str) -> int | None:
 
 
 def _money(value, what: str, errors: list[str], prefix: str, *, min_fen: int, required: bool) -> int | None:
+    # Always text as a person typed it: a JSON number is yuan too, never taken as fen.
+    text = "" if value is None else str(value)
     try:
-        fen = YuanField(min_fen=min_fen, required=required).clean(value)
+        fen = YuanField(min_fen=min_fen, required=required).clean(text)
     except forms.ValidationError as error:
         errors.append(f"{prefix}{what}：{'；'.join(error.messages)}")
         return None
@@ -116,7 +118,11 @@ def clean_row(raw: dict, prefix: str, errors: list[str]) -> SkuRow | None:
     """One SKU row as typed (strings) -> SkuRow, or None with its problems appended to `errors`."""
     before = len(errors)
     specs = {}
-    for axis, value in (raw.get("specs") or {}).items():
+    raw_specs = raw.get("specs") or {}
+    if not isinstance(raw_specs, dict):
+        errors.append(f"{prefix}规格格式不正确")
+        raw_specs = {}
+    for axis, value in raw_specs.items():
         axis, value = str(axis).strip(), str(value).strip()
         if not axis or not value:
             continue
@@ -135,7 +141,7 @@ def clean_row(raw: dict, prefix: str, errors: list[str]) -> SkuRow | None:
     shown = raw.get("stock_shown")
     stock_shown = None if shown in (None, "") else _stock(shown, "原库存", errors, prefix)
     row_id = raw.get("id")
-    if row_id not in (None, "") and not str(row_id).isdigit():
+    if row_id not in (None, "") and not (str(row_id).isdigit() and len(str(row_id)) <= 18):
         errors.append(f"{prefix}SKU 编号无效")
     if len(errors) > before:
         return None

@@ -20,7 +20,7 @@ MAX_IMAGES = 9
 _IMAGE_URL = re.compile(r"^(/media/[\w/.-]+|/api/catalog/products/\d+/images/\d+\.svg|https://[^\s\"'<>]+)$")
 
 
-class CopyCheckedForm(forms.ModelForm):
+class ProductForm(forms.ModelForm):
     """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner), and so
     is a category this shop may not sell (shop type, qualifications: compliance.category_rules)."""
 
@@ -34,12 +34,11 @@ class CopyCheckedForm(forms.ModelForm):
             "description": "product_description",
         }
         refuse_blocking_copy(cleaned, {k: v for k, v in checked.items() if k in self.fields})
-        if "category" in self.fields:
-            refuse_restricted_category(cleaned)
+        refuse_restricted_category(cleaned)
         return cleaned
 
 
-class ProductEditorForm(CopyCheckedForm):
+class ProductEditorForm(ProductForm):
     spec_sheet = forms.CharField(
         label="规格参数",
         required=False,

@@ -26,7 +26,6 @@ from wxmall.core.money import format_yuan
 from . import actions, queries, transfer, uploads
 from .editor import matrix_rows, spec_sheet_text
 from .forms import BulkForm, ImportForm, ProductEditorForm
-from .images import image_urls
 from .models import Category, Product
 
 PAGE_SIZE = 30
@@ -164,8 +163,6 @@ def _save(request: HttpRequest, product: Product) -> HttpResponse:
     except DomainError as error:
         form.add_error(None, error.message)
         return _editor(request, product, form, status=400)
-    if not result.product.images:  # no pictures uploaded: the drawn ones, so lists never show a hole
-        Product.objects.filter(pk=result.product.pk).update(images=image_urls(result.product.pk))
     messages.success(request, f"已保存商品“{result.product.title}”")
     if result.stock_refused:
         messages.error(

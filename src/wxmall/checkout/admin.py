@@ -35,7 +35,10 @@ class CouponForm(forms.ModelForm):
     (compliance scanner)."""
 
     value = forms.CharField(
-        label="面额（元）或折扣（%）", max_length=32, help_text="满减券填金额（元）；折扣券填折扣百分比 1–99"
+        label="面额（元）或折扣（%）",
+        max_length=32,
+        required=False,  # required with a kind (see clean): forms that leave out `kind` skip it
+        help_text="满减券填金额（元）；折扣券填折扣百分比 1–99",
     )
 
     def __init__(self, *args, **kwargs):
@@ -48,7 +51,9 @@ class CouponForm(forms.ModelForm):
 
         cleaned = super().clean()
         raw = str(cleaned.get("value") or "").strip()
-        if cleaned.get("kind") == CouponKind.PERCENT_OFF:
+        if cleaned.get("kind") and not raw:
+            self.add_error("value", "请填写面额（元）或折扣（%）")
+        elif cleaned.get("kind") == CouponKind.PERCENT_OFF:
             if not raw.isdigit() or not 1 <= int(raw) <= 99:
                 self.add_error("value", "折扣券请填写 1–99 的整数百分比")
             else:

@@ -23,6 +23,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("console:payment", "payments.view_payment", "支付"),
     ("console:wechat_api", "wechat.view_apicallstat", "微信接口"),
     ("console:store", "store.view_storeshop", "微信小店"),
+    ("console:channels", "channels.view_livesession", "视频号"),
     ("console:members_import", "members_import.view_importjob", "会员导入"),
     ("console:pickup", "pickup.view_pickuporder", "自提核销"),
     ("oa_console:", "officialaccount.view_follower", "公众号"),

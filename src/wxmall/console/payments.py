@@ -9,13 +9,15 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from wxmall.core.errors import DomainError
-from wxmall.core.money import format_yuan, parse_yuan
+from wxmall.core.money import format_yuan
+from wxmall.core.money_forms import YuanField
 from wxmall.payments import actions, queries, wechatpay
 from wxmall.payments.models import Payment, PaymentStatus, PayMethod, Refund, RefundStatus
 
@@ -99,9 +101,10 @@ def refund(request: HttpRequest, payment_id: int) -> HttpResponse:
         return back
     amount = None
     if request.POST.get("full") != "1":
-        amount = parse_yuan(request.POST.get("amount", "")[:32])
-        if amount is None or amount < 1:
-            messages.error(request, "退款金额格式不正确，应为大于 0 的元金额，最多两位小数")
+        try:
+            amount = YuanField(min_fen=1).clean(request.POST.get("amount", ""))
+        except ValidationError as error:
+            messages.error(request, f"退款金额有误：{'；'.join(error.messages)}")
             return back
     try:
         created = actions.refund_order(payment.order_id, amount, reason, staff=request.user)

@@ -20,7 +20,6 @@ from wxmall.core import actions
 from wxmall.core import queries as outbox_queries
 from wxmall.core.errors import DomainError
 from wxmall.core.models import OutboxMessage, OutboxStatus
-from wxmall.core.money import yuan
 from wxmall.orders.queries import today_summary
 
 from .queries import orders_per_hour_today
@@ -66,7 +65,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "console/home.html",
         {
             "summary": summary,
-            "gmv_yuan": yuan(summary["gmv"]),
             "counts": outbox_queries.status_counts(),
             "health": outbox_queries.destination_health(),
             "chart": {

@@ -34,6 +34,7 @@ class YuanField(forms.Field):
 
     widget = YuanInput
     default_error_messages = {
+        "required": "请填写金额",
         "invalid": "请输入金额（元），例如 4249 或 4249.50",
         "negative": "金额不能为负数",
         "precision": "金额最多保留两位小数（精确到分）",

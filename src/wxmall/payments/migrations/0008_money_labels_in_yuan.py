@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0006_staff_resolution"),
+        ("payments", "0007_payment_profit_sharing"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members_import", "0001_member_import"),
+        ("members_import", "0002_encrypt_reject_values"),
     ]
 
     operations = [
