@@ -22,3 +22,9 @@ def desk(db):
     from wxmall.fulfilment.testing import make_staff
 
     return make_staff("decide_aftersale", "ship_order", username="cs-desk")
+
+
+@pytest.fixture(autouse=True)
+def _photos_in_tmp(settings, tmp_path):
+    """Customers' photos land in a per-test folder, not the checkout's var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -202,3 +202,24 @@ def test_a_role_without_the_permission_cannot_edit_freight(cheap_sku):
     client = Client()
     client.force_login(operator)
     assert client.get("/console/fulfilment/freight/").status_code == 403
+
+
+def test_the_quote_api_prices_freight_for_a_saved_address(
+    api, count_default, customer, other_customer, cheap_sku
+):
+    remote = make_address(
+        customer, province="新疆维吾尔自治区", city="乌鲁木齐市", district="天山区", detail="解放路 1 号"
+    )
+    body = {"items": [{"sku_id": cheap_sku.pk, "quantity": 1}]}
+    assert (
+        api.post("/api/checkout/quote", body, content_type="application/json").json()["shipping_fee"] == 800
+    )
+    answer = api.post(
+        "/api/checkout/quote", body | {"address_id": remote.pk}, content_type="application/json"
+    )
+    assert answer.json()["shipping_fee"] == 2000
+    theirs = make_address(other_customer)
+    refused_answer = api.post(
+        "/api/checkout/quote", body | {"address_id": theirs.pk}, content_type="application/json"
+    )
+    assert refused_answer.status_code == 404 and refused_answer.json()["code"] == "address_not_found"

@@ -92,9 +92,9 @@ def test_wechat_user_buys_a_laptop_in_the_phone_and_pays_with_jsapi(browser, liv
         expect(shop.locator("#id_recipient")).to_be_visible()
         shop.locator("#id_recipient").fill("王小明")
         shop.locator("#id_phone").fill("13912345678")
-        shop.locator("#id_province").fill("广东省")
-        shop.locator("#id_city").fill("深圳市")
-        shop.locator("#id_district").fill("南山区")
+        shop.locator("select#id_province").select_option("广东省")  # the cascading region picker
+        shop.locator("select#id_city").select_option("深圳市")
+        shop.locator("select#id_district").select_option("南山区")
         shop.locator("#id_detail").fill("科技园南路 88 号")
         shop.get_by_role("button", name="提交订单").click()
         expect(shop.locator("#order-status")).to_have_text("待支付")

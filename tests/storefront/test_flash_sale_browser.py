@@ -47,9 +47,9 @@ def test_flash_sale_page_queues_then_shows_the_order(
     assert page.get_by_text("秒杀商品不能使用优惠券").is_visible()
     page.fill("#id_recipient", "王小明")
     page.fill("#id_phone", "13912345678")
-    page.fill("#id_province", "广东省")
-    page.fill("#id_city", "深圳市")
-    page.fill("#id_district", "南山区")
+    page.locator("select#id_province").select_option("广东省")  # the cascading region picker
+    page.locator("select#id_city").select_option("深圳市")
+    page.locator("select#id_district").select_option("南山区")
     page.fill("#id_detail", "科技园南路 88 号")
     page.get_by_role("button", name="提交订单").click()
 

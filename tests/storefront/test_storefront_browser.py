@@ -1,5 +1,5 @@
 """The whole purchase in a real browser (Debian's Chromium through Playwright) on a 390px-wide phone
-viewport: dev login → home → product → pick a SKU → cart → checkout with a new address → order placed →
+viewport: dev login → home → product → pick a SKU → cart → checkout with a new address (cascading region picker) → order placed →
 it appears in 我的订单 as 待支付. Each step is saved as a screenshot for a human to look at."""
 
 import os
@@ -89,9 +89,11 @@ def test_customer_buys_a_laptop_on_a_phone(page, live_server, shop, coupon, csp_
     page.wait_for_url("**/checkout/?coupon=SAVE50")
     page.fill("#id_recipient", "王小明")
     page.fill("#id_phone", "13912345678")
-    page.fill("#id_province", "广东省")
-    page.fill("#id_city", "深圳市")
-    page.fill("#id_district", "南山区")
+    # The region fields are a cascading picker: each choice fills the next list.
+    page.locator("select#id_province").select_option("广东省")
+    assert "南山区" not in page.locator("#id_district").inner_text()
+    page.locator("select#id_city").select_option("深圳市")
+    page.locator("select#id_district").select_option("南山区")
     page.fill("#id_detail", "科技园南路 88 号 3 栋 101")
     page.fill("#id_note", "工作日送货")
     assert page.locator(".actionbar .price").inner_text() == "¥23,948.00"

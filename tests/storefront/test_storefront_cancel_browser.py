@@ -26,6 +26,7 @@ def test_customer_cancels_an_order_through_the_confirm_dialog(page, live_server,
         phone="13812345678",
         province="广东省",
         city="深圳市",
+        district="南山区",
         detail="科技园南路 88 号",
     )
     order = checkout.place_order(user, items=[(shop["sku"].pk, 1)], address_id=address.pk)

@@ -92,9 +92,10 @@ def request(
                 )
         except IntegrityError as exc:
             raise DomainError(AfterSaleError.ALREADY_OPEN) from exc
+        order_actions.request_refund(user, order_no, reason=f"申请{Kind(kind).label}：{Reason(reason).label}")
+        # Files last: once everything that can refuse has passed, so a refusal leaves no file behind.
         for photo in cleaned:
             Photo.objects.create(aftersale=sale, file=photo.content, width=photo.width, height=photo.height)
-        order_actions.request_refund(user, order_no, reason=f"申请{Kind(kind).label}：{Reason(reason).label}")
     return sale
 
 

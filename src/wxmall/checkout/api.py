@@ -168,6 +168,9 @@ class QuoteIn(_OpenBody):
     flash_sale_id: Id | None = None
     # Store pickup (门店自提, an id from GET /api/pickup/stores): no shipping address, no shipping fee.
     pickup_store_id: Id | None = None
+    # The saved address the order would ship to: freight comes from its province's templates (omitted: the
+    # templates' catch-all rules; another customer's address is 404).
+    address_id: Id | None = None
     # Points to spend (POINTS_VALUE_FEN fen each), at most `points_max` of a quote without them.
     points: Annotated[int, PydanticField(strict=True, ge=0, le=MAX_POINTS_INPUT)] = 0
 
@@ -217,6 +220,7 @@ def quote(request, payload: QuoteIn):
     _refuse_extras(payload)
     if payload.pickup_store_id is not None:
         pickup_queries.active_store(payload.pickup_store_id)  # a closed or unknown store: 404
+    address = None if payload.address_id is None else accounts.own_address(request.auth, payload.address_id)
     q = queries.quote(
         request.auth,
         _items(payload),
@@ -224,6 +228,7 @@ def quote(request, payload: QuoteIn):
         payload.flash_sale_id,
         points=payload.points,
         pickup=payload.pickup_store_id is not None,
+        province=address.province if address else "",
     )
     return {
         "lines": [

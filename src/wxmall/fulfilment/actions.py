@@ -86,8 +86,9 @@ def ship(
         todo = {item.line.pk: item for item in queries.lines_to_ship(order)}
         wanted = _wanted(todo, quantities)
         finishes = all(wanted.get(pk, 0) == item.remaining for pk, item in todo.items())
-        from_wechat = StoreOrder.objects.filter(order_id=order.pk).exists() or store_orders.mp_payment(
-            order.pk
+        # Store orders and Mini-Program-paid ones report shipping to WeChat through the store app.
+        from_wechat = StoreOrder.objects.filter(order_id=order.pk).exists() or bool(
+            store_orders.mp_payment(order.pk)
         )
         if from_wechat and not finishes:
             raise DomainError(FulfilmentError.NO_SPLIT)

@@ -44,14 +44,11 @@ def awaiting(request: HttpRequest) -> HttpResponse:
     for order in page.object_list:
         order.recipient_masked = mask_name(order.ship_recipient)
         order.total_display = format_yuan(order.total)
+    couriers = queries.couriers()
     return render(
         request,
         "fulfilment/awaiting.html",
-        {
-            "page": page,
-            "couriers": queries.couriers(),
-            "synced": queries.couriers() != list(queries.builtin_couriers()),
-        },
+        {"page": page, "couriers": couriers, "synced": couriers != list(queries.builtin_couriers())},
     )
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("orders", "0002_order_points"),
-        ("payments", "0007_offlinepayment"),
+        ("payments", "0008_offlinepayment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

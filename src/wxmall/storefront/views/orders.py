@@ -174,7 +174,7 @@ def request_refund(request: HttpRequest, order_no: str) -> HttpResponse:
             uploads=request.FILES.getlist("photos"),
         )
 
-    return _customer_move(request, order_no, file, "售后申请已提交，商家处理后会通知您")
+    return _customer_move(request, order_no, file, "售后申请已提交，处理进度请在本页查看")
 
 
 @customer_required

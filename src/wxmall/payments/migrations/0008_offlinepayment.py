@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0002_order_points"),
-        ("payments", "0006_staff_resolution"),
+        ("payments", "0007_payment_profit_sharing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
