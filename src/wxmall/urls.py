@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
 
+from wxmall.analytics import monitoring
 from wxmall.api import api
 from wxmall.catalog import views as catalog_views
 from wxmall.support import callback as support_callback
@@ -14,6 +15,7 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("media/<path:name>", catalog_views.media, name="media"),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("console/privacy/", include("wxmall.privacy.urls")),
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
+    path("console/analytics/", include("wxmall.analytics.urls")),
+    path("console/marketing/", include("wxmall.marketing.console_urls")),
     path("console/", include("wxmall.customers.urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),

@@ -23,6 +23,7 @@ def order(customer, address, sku):
 
 def test_apps_register_their_hooks_at_start_up():
     from wxmall.aftersales import order_hooks as aftersales
+    from wxmall.analytics import order_hooks as analytics
     from wxmall.channels.actions import commissions
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
@@ -59,6 +60,7 @@ def test_apps_register_their_hooks_at_start_up():
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        analytics.on_paid,
         commissions.on_paid,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
