@@ -34,6 +34,7 @@ def _expected() -> list[tuple[str, str]]:
         ("SELECT", "catalog_sku"),  # with its product and its freight setting (select_related)
         ("SELECT", "fulfilment_freightrule"),  # the freight templates in play, with their rules
         ("INSERT", "orders_order"),
+        ("SELECT", "marketing_customertouch"),  # the customer's last tracked link: the order's attribution
         ("INSERT", "orders_orderline"),
         ("INSERT", "orders_orderevent"),
         ("UPDATE", "catalog_sku"),  # the guarded stock UPDATE

@@ -67,10 +67,17 @@ def record(events: list[dict], source: Source) -> None:
     store.append(stamp(events, source))
 
 
+_UNREAD = object()
+
+
 def order_event(kind: EventType, order, *, amount: int) -> None:
     """A server-side event for `order`, spooled once its transaction commits (a rolled back placement
     or payment leaves no event behind)."""
-    touch = OrderTouch.objects.filter(order_id=order.pk).first()
+    # Placement leaves the touch it just wrote on the instance (marketing.attribute_order); a paid order
+    # is a fresh instance and reads it.
+    touch = getattr(order, "marketing_touch", _UNREAD)
+    if touch is _UNREAD:
+        touch = OrderTouch.objects.filter(order_id=order.pk).first()
     row = {
         "type": str(kind),
         "order_no": order.order_no,

@@ -113,9 +113,10 @@ def attribute_order(order) -> OrderTouch | None:
     """At placement, inside its transaction: the order's first and last touch are the customer's latest
     known touch, and an order without a channel takes its last link's (a Store order keeps its own)."""
     known = CustomerTouch.objects.filter(user_id=order.user_id).select_related("last_link").first()
+    order.marketing_touch = None  # kept on the instance: the placed event reads it without a query
     if known is None:
         return None
-    attributed = OrderTouch.objects.create(
+    attributed = order.marketing_touch = OrderTouch.objects.create(
         order=order, visitor=known.visitor, first_link_id=known.first_link_id, last_link_id=known.last_link_id
     )
     if known.last_link is not None and known.last_link.channel and not order.channel:
