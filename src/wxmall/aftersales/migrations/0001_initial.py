@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("orders", "0002_order_points"),
-        ("payments", "0008_offlinepayment"),
+        ("payments", "0009_offlinepayment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

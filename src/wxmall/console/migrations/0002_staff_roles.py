@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
         ("members_import", "0003_money_labels_in_yuan"),
         ("officialaccount", "0004_order_notifications"),
         ("orders", "0003_money_labels_in_yuan"),
-        ("payments", "0009_merge_0008_money_labels_in_yuan_0008_offlinepayment"),
+        ("payments", "0009_offlinepayment"),
         ("fulfilment", "0001_initial"),
         ("aftersales", "0001_initial"),
         ("channels", "0001_initial"),

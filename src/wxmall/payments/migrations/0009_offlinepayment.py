@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("orders", "0002_order_points"),
-        ("payments", "0007_payment_profit_sharing"),
+        ("payments", "0008_money_labels_in_yuan"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
