@@ -203,6 +203,8 @@ INSTALLED_APPS = [
     "wxmall.members_import",
     "wxmall.fulfilment",
     "wxmall.aftersales",
+    "wxmall.customers",
+    "wxmall.reports",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +218,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A role opening a console page it may not see gets the Chinese 403 (wxmall.console.access).
+    "wxmall.console.access.ConsoleAccessMiddleware",
     # CSP frame-ancestors replaces X-Frame-Options (see "security headers" below).
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout answer.

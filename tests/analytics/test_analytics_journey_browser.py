@@ -45,6 +45,7 @@ def shop_as(browser, base: str, link, nickname: str, sku) -> Order:
         phone="13812345678",
         province="广东省",
         city="深圳市",
+        district="南山区",  # the district must belong to the city (core.regions)
         detail="科技园南路 88 号",
     )
     order = checkout.place_order(user, items=[(sku.pk, 1)], address_id=address.pk)

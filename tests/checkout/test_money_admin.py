@@ -29,6 +29,7 @@ def _coupon(**fields):
         "total_quota": "",
         "per_user_limit": "1",
         "is_active": "on",
+        "audience": "public",
         "redemptions-TOTAL_FORMS": "0",
         "redemptions-INITIAL_FORMS": "0",
     }

@@ -85,7 +85,8 @@ class CouponAdmin(MoneyAdminMixin, admin.ModelAdmin):
     list_filter = ("is_active", "kind")
     search_fields = ("code", "name")
     list_editable = ("is_active",)
-    readonly_fields = ("used_count", "created_at")
+    # Counters move only through guarded updates; the claim link is generated (coupons centre).
+    readonly_fields = ("used_count", "claimed_count", "claim_token", "created_at")
     inlines = (CouponRedemptionInline,)
 
     @admin.display(description="规则")

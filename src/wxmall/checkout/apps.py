@@ -20,3 +20,17 @@ class CheckoutConfig(AppConfig):
         hooks.register(release.on_cancelled, to=OrderStatus.CANCELLED)
         hooks.register(release.on_revived, to=OrderStatus.PAID, from_=OrderStatus.CANCELLED)
         hooks.register(release.on_refunded, to=OrderStatus.REFUNDED, from_=OrderStatus.REFUND_REQUESTED)
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        post_save.connect(
+            _gift_new_customer, sender=get_user_model(), dispatch_uid="checkout.new_customer_gift"
+        )
+
+
+def _gift_new_customer(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw:
+        from .actions.coupons import grant_new_customer
+
+        grant_new_customer(instance)

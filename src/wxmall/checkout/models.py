@@ -35,9 +35,17 @@ class CouponKind(models.TextChoices):
     PERCENT_OFF = "percent_off", "折扣券"
 
 
+class CouponAudience(models.TextChoices):
+    PUBLIC = "public", "凭券码使用"
+    GRANTED = "granted", "仅限已领取的顾客"
+
+
 class Coupon(models.Model):
     """A code a customer types (or picks) at checkout. `value` is fen for amount_off and the percentage
-    taken off for percent_off (15 = 15% off, i.e. 八五折). `threshold` is the minimum goods subtotal."""
+    taken off for percent_off (15 = 15% off, i.e. 八五折). `threshold` is the minimum goods subtotal.
+
+    A `granted` coupon is usable only by customers holding a `CouponGrant` (issued to a segment, given to
+    new customers, or claimed on its claim page, which `claim_quota` limits)."""
 
     code = models.CharField("券码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=64)
@@ -50,12 +58,25 @@ class Coupon(models.Model):
     used_count = models.PositiveIntegerField("已使用", default=0)
     per_user_limit = models.PositiveIntegerField("每人限用", default=1)
     is_active = models.BooleanField("启用", default=True)
+    audience = models.CharField(
+        "使用范围", max_length=16, choices=CouponAudience.choices, default=CouponAudience.PUBLIC
+    )
+    for_new_customers = models.BooleanField("新客自动发放", default=False)
+    claim_token = models.CharField("领券链接标识", max_length=32, unique=True, null=True, blank=True)  # noqa: DJ001
+    claim_quota = models.PositiveIntegerField(
+        "可领取数量", null=True, blank=True, help_text="留空表示不开放领取"
+    )
+    claimed_count = models.PositiveIntegerField("已领取", default=0)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         ordering = ("-id",)
         verbose_name = verbose_name_plural = "优惠券"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(claim_quota__isnull=True) | Q(claimed_count__lte=F("claim_quota")),
+                name="coupon_claimed_within_quota",
+            ),
             models.CheckConstraint(
                 condition=Q(total_quota__isnull=True) | Q(used_count__lte=F("total_quota")),
                 name="coupon_used_within_quota",
@@ -109,6 +130,32 @@ class CouponRedemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coupon_id} → {self.order_id}"
+
+
+class GrantSource(models.TextChoices):
+    SEGMENT = "segment", "按分群发放"
+    NEW_CUSTOMER = "new_customer", "新客礼"
+    CLAIM = "claim", "顾客领取"
+
+
+class CouponGrant(models.Model):
+    """A coupon held by one customer: at most one per (coupon, customer), whichever way it came."""
+
+    coupon = models.ForeignKey(Coupon, verbose_name="优惠券", on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="顾客", on_delete=models.CASCADE, related_name="coupon_grants"
+    )
+    source = models.CharField("来源", max_length=16, choices=GrantSource.choices)
+    ref = models.CharField("关联", max_length=64, blank=True)  # e.g. "campaign:12"
+    created_at = models.DateTimeField("发放时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = verbose_name_plural = "优惠券发放记录"
+        constraints = [models.UniqueConstraint(fields=["coupon", "user"], name="coupongrant_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} → {self.user_id}"
 
 
 class FlashSale(models.Model):

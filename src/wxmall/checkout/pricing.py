@@ -25,7 +25,7 @@ from wxmall.core.errors import CommonError, DomainError
 from wxmall.core.money import percent_of
 
 from .errors import CheckoutError
-from .models import Coupon, CouponKind, FlashSale
+from .models import Coupon, CouponAudience, CouponKind, FlashSale
 
 
 def normalize_items(items) -> list[tuple[int, int]]:
@@ -68,12 +68,20 @@ def coupon_discount(coupon: Coupon, subtotal: int) -> int:
 
 
 def coupon_problem(
-    coupon: Coupon, *, subtotal: int, now: datetime, user_uses: int, has_flash_sale: bool = False
+    coupon: Coupon,
+    *,
+    subtotal: int,
+    now: datetime,
+    user_uses: int,
+    has_flash_sale: bool = False,
+    granted: bool = False,
 ) -> CheckoutError | None:
     """Why `coupon` cannot be used on this order, or None. Checked in this order so the customer hears
     the most fundamental reason first. Quota is checked again by the guarded UPDATE at placement."""
     if not coupon.is_active:
         return CheckoutError.COUPON_INACTIVE
+    if coupon.audience == CouponAudience.GRANTED and not granted:
+        return CheckoutError.COUPON_NOT_GRANTED
     if now < coupon.starts_at:
         return CheckoutError.COUPON_NOT_STARTED
     if now >= coupon.ends_at:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,10 +16,21 @@ from wxmall.accounts.points import balance_of
 from wxmall.catalog.models import SKU
 from wxmall.core.errors import DomainError
 from wxmall.fulfilment import freight
+from wxmall.orders.models import Order
+from wxmall.orders.state import PAID_STATUSES
 
 from . import pricing
 from .errors import CheckoutError
-from .models import CartLine, Coupon, CouponRedemption, FlashSale, FlashSalePurchase
+from .models import (
+    CartLine,
+    Coupon,
+    CouponAudience,
+    CouponGrant,
+    CouponRedemption,
+    FlashSale,
+    FlashSalePurchase,
+    GrantSource,
+)
 from .pricing import PricedLine
 
 
@@ -144,6 +155,10 @@ def coupon_uses(coupon: Coupon, user) -> int:
     return CouponRedemption.objects.filter(coupon=coupon, user=user).count()
 
 
+def holds_coupon(coupon: Coupon, user) -> bool:
+    return CouponGrant.objects.filter(coupon=coupon, user=user.pk).exists()
+
+
 def flash_sale_for(flash_sale_id, user) -> FlashSale | None:
     """The flash sale with its SKU and product, annotated with `user_bought` (units this customer
     already holds in orders), in one query."""
@@ -266,6 +281,7 @@ def price(
                 now=now,
                 user_uses=coupon_uses(coupon, user),
                 has_flash_sale=flash_sale is not None,
+                granted=holds_coupon(coupon, user),
             )
         if problem:
             coupon = None
@@ -359,6 +375,10 @@ def available_coupons(user, subtotal: int, *, now: datetime | None = None) -> li
     coupons = (
         Coupon.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
         .filter(Q(total_quota__isnull=True) | Q(used_count__lt=F("total_quota")))
+        .filter(
+            Q(audience=CouponAudience.PUBLIC)
+            | Exists(CouponGrant.objects.filter(coupon=OuterRef("pk"), user=user.pk))
+        )
         .annotate(user_uses=Count("redemptions", filter=Q(redemptions__user=user)))
         .filter(user_uses__lt=F("per_user_limit"))
     )
@@ -385,4 +405,21 @@ def active_flash_sales(now: datetime | None = None) -> list[FlashSale]:
         )
         .select_related("sku__product")
         .order_by("ends_at", "id")
+    )
+
+
+def coupon_usage() -> list[Coupon]:
+    """Every coupon with its usage figures: `issued` (grants of any kind), `claimed` (from the claim
+    page), `used` (orders paid with it, not refunded) and `gmv` (those orders' totals, fen)."""
+    paid = Order.objects.filter(coupon=OuterRef("pk"), status__in=PAID_STATUSES).order_by().values("coupon")
+    grants = CouponGrant.objects.filter(coupon=OuterRef("pk")).order_by().values("coupon")
+    return list(
+        Coupon.objects.annotate(
+            issued=Coalesce(Subquery(grants.annotate(n=Count("id")).values("n")), 0),
+            claimed=Coalesce(
+                Subquery(grants.filter(source=GrantSource.CLAIM).annotate(n=Count("id")).values("n")), 0
+            ),
+            used=Coalesce(Subquery(paid.annotate(n=Count("id")).values("n")), 0),
+            gmv=Coalesce(Subquery(paid.annotate(s=Sum("total")).values("s")), 0),
+        ).order_by("-id")
     )

@@ -56,3 +56,19 @@ def make_flash_sale(
         ends_at=starts_at + lasts,
         **{"title": f"秒杀 {sku.code}", **fields},
     )
+
+
+def make_paid_order(customer, *, price: int = 129900, quantity: int = 1, sku: SKU | None = None, **placement):
+    """An order placed through checkout (to a fresh address) and marked paid the way WeChat Pay's
+    notification does; `placement` goes to `place_order` (coupon_code, channel, …)."""
+    from wxmall.accounts.testing import make_address
+    from wxmall.catalog.testing import make_sku
+    from wxmall.orders.actions import mark_paid
+
+    from .actions import place_order
+
+    sku = sku or make_sku(price=price, stock=quantity + 5)
+    order = place_order(
+        customer, items=[(sku.pk, quantity)], address_id=make_address(customer).pk, **placement
+    )
+    return mark_paid(order.order_no, f"4200{order.pk:024d}", timezone.now(), order.total)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from wxmall.accounts import views as accounts
 
-from .views import account, browse, cart, checkout, orders, pay, regions
+from .views import account, browse, cart, checkout, coupons, orders, pay, regions
 
 app_name = "storefront"
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
     path("orders/<str:order_no>/pay/start/", pay.start, name="pay_start"),
     path("orders/<str:order_no>/pay/status/", pay.status, name="pay_status"),
     path("orders/<str:order_no>/pay/check/", pay.check, name="pay_check"),
+    path("coupons/<str:token>/", coupons.claim_page, name="coupon_claim"),
     path("me/", account.me, name="me"),
     path("login/", accounts.login_entry, name="login"),
     path("wechat/login/", accounts.wechat_login, name="wechat_login"),

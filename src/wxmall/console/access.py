@@ -1,0 +1,78 @@
+"""Which role may open which console page that predates the roles: one table, enforced by
+`ConsoleAccessMiddleware` and read by the navigation (`console_access.may_open`), so a role sees in the
+nav exactly the pages it may open. Pages added with the roles check their own permission in the view
+(`core.http.staff_permission_required`).
+
+The table applies to staff holding one of the roles (a member of any group). A superuser opens
+everything; a staff account with no role keeps the console as it was before roles (every page), so
+existing accounts are not locked out on upgrade: give them a role to restrict them."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from wxmall.core.http import forbidden
+
+# (view name or prefix, permission, what, for the 403 page). The first matching row applies.
+SECTIONS: list[tuple[str, str, str]] = [
+    ("console:outbox", "core.view_outboxmessage", "外发消息"),
+    ("console:destinations", "core.view_outboxmessage", "投递健康"),
+    ("console:reconciliation", "payments.view_reconciliationrun", "支付对账"),
+    ("console:payment_refund", "payments.add_refund", "发起退款"),
+    ("console:refund_requery", "payments.view_refund", "退款查询"),
+    ("console:payment", "payments.view_payment", "支付"),
+    ("console:wechat_api", "wechat.view_apicallstat", "微信接口"),
+    ("console:store", "store.view_storeshop", "微信小店"),
+    ("console:channels", "channels.view_livesession", "视频号"),
+    ("console:members_import", "members_import.view_importjob", "会员导入"),
+    ("console:pickup", "pickup.view_pickuporder", "自提核销"),
+    ("console:invoice", "invoicing.view_invoice", "发票"),
+    ("oa_console:", "officialaccount.view_follower", "公众号"),
+    ("support:", "support.view_conversation", "客服"),
+    ("compliance:", "compliance.view_merchantterm", "合规"),
+    ("analytics:", "analytics.view_adspend", "数据分析"),
+]
+
+
+def section_for(view_name: str) -> tuple[str, str] | None:
+    for prefix, permission, what in SECTIONS:
+        if view_name.startswith(prefix):
+            return permission, what
+    return None
+
+
+def may_open(user, view_name: str) -> bool:
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    section = section_for(view_name)
+    if section is None or user.is_superuser or not _has_role(user):
+        return True
+    return user.has_perm(section[0])
+
+
+def _has_role(user) -> bool:
+    cached = getattr(user, "_console_has_role", None)
+    if cached is None:
+        cached = user._console_has_role = user.groups.exists()
+    return cached
+
+
+class ConsoleAccessMiddleware:
+    """Refuses, with the Chinese 403 page, a role opening a table page it may not open. Anonymous
+    visitors and non-staff pass through to the view, which sends them to log in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs):
+        match = request.resolver_match
+        user = getattr(request, "user", None)
+        if match is None or user is None or not (user.is_authenticated and user.is_staff):
+            return None
+        section = section_for(match.view_name)
+        if section and not may_open(user, match.view_name):
+            return forbidden(request, section[1])
+        return None

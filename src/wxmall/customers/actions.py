@@ -1,0 +1,88 @@
+"""State changes of the customers desk, each one transaction and each audited: saving a segment,
+revealing a customer's personal data (or being refused it), and issuing a coupon to a segment."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from wxmall.audit.actions import record
+from wxmall.celery import app as celery_app
+from wxmall.checkout.actions.coupons import grant_to
+from wxmall.checkout.models import Coupon, GrantSource
+from wxmall.core.errors import DomainError
+
+from . import queries
+from .errors import CustomerError
+from .models import CampaignStatus, CouponCampaign, Segment
+
+REVEAL_PERMISSION = "console.reveal_personal_data"
+RUN_TASK = "wxmall.customers.run_campaign"  # tasks.py; sent by name (tasks imports this module)
+
+
+def save_segment(data: dict, *, staff, request=None) -> Segment:
+    """Create a segment from the form's cleaned data (amounts already fen)."""
+    try:
+        with transaction.atomic():
+            segment = Segment.objects.create(created_by=staff, **data)
+            record(staff, "segment.create", segment, f"新建顾客分群「{segment.name}」", request=request)
+    except IntegrityError:
+        raise DomainError(CustomerError.SEGMENT_NAME_TAKEN) from None
+    return segment
+
+
+def reveal(customer, *, staff, request=None) -> bool:
+    """Whether `staff` may see `customer`'s personal data in full; the attempt is audited either way."""
+    allowed = staff.has_perm(REVEAL_PERMISSION)
+    with transaction.atomic():
+        record(
+            staff,
+            "customer.reveal" if allowed else "customer.reveal_denied",
+            ("accounts.user", customer.pk, queries.display_name(customer)),
+            "查看了顾客的完整个人信息" if allowed else "试图查看顾客完整个人信息，无权限，已拒绝",
+            detail={"fields": ["手机号", "收货地址"]},
+            request=request,
+        )
+    return allowed
+
+
+def start_campaign(coupon: Coupon, segment: Segment, *, staff, request=None) -> CouponCampaign:
+    """Queue issuing `coupon` to `segment`. Refused (nothing written) when the coupon cannot be used or
+    the segment is empty right now; the job runs after the commit."""
+    now = timezone.now()
+    if not coupon.is_active or coupon.ends_at <= now:
+        raise DomainError(CustomerError.CAMPAIGN_COUPON_UNUSABLE)
+    size = queries.segment_members(segment, now=now).count()
+    if not size:
+        raise DomainError(CustomerError.SEGMENT_EMPTY)
+    with transaction.atomic():
+        campaign = CouponCampaign.objects.create(
+            coupon=coupon, segment=segment, matched=size, created_by=staff
+        )
+        record(
+            staff,
+            "coupon.issue_segment",
+            coupon,
+            f"向分群「{segment.name}」（{size} 人）发放优惠券「{coupon.name}」",
+            detail={"segment": segment.pk, "campaign": campaign.pk, "matched": size},
+            request=request,
+        )
+        transaction.on_commit(lambda: celery_app.signature(RUN_TASK, args=(campaign.pk,)).apply_async())
+    return campaign
+
+
+def run_campaign(campaign_id: int) -> CouponCampaign | None:
+    """The job: evaluate the segment now and grant the coupon to each member not holding it. Runs once
+    per campaign (guarded status change); a retry after a crash grants only the missing ones."""
+    if not CouponCampaign.objects.filter(
+        pk=campaign_id, status__in=(CampaignStatus.QUEUED, CampaignStatus.RUNNING)
+    ).update(status=CampaignStatus.RUNNING):
+        return None
+    campaign = CouponCampaign.objects.select_related("coupon", "segment").get(pk=campaign_id)
+    ids = list(queries.segment_members(campaign.segment).values_list("pk", flat=True))
+    issued = grant_to(campaign.coupon, ids, source=GrantSource.SEGMENT, ref=f"campaign:{campaign.pk}")
+    CouponCampaign.objects.filter(pk=campaign_id).update(
+        status=CampaignStatus.DONE, matched=len(ids), issued=issued, finished_at=timezone.now()
+    )
+    campaign.refresh_from_db()
+    return campaign
