@@ -126,6 +126,12 @@ def beat_schedule() -> dict:
             }
             for at in settings.STORE_USER_BEHAVIOUR_TIMES
         },
+        # Unfilled groups fail (and are refunded) within a minute of their deadline.
+        "growth-expire-groups": {
+            "task": "wxmall.growth.expire_groups",
+            "schedule": 60.0,
+            "options": {"expires": 60},
+        },
     }
 
 

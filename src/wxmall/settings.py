@@ -180,6 +180,7 @@ INSTALLED_APPS = [
     "wxmall.store",
     "wxmall.support",
     "wxmall.members_import",
+    "wxmall.growth",
 ]
 
 MIDDLEWARE = [

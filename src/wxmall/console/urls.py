@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wxmall.growth.urls import console_urlpatterns as growth_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
 from wxmall.store.console_urls import urlpatterns as store_urls
@@ -32,5 +33,6 @@ urlpatterns = [
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
     *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
+    *growth_urls,
     path("pickup/", pickup_views.counter, name="pickup"),
 ]
