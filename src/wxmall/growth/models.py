@@ -21,7 +21,9 @@ class GroupDeal(models.Model):
         verbose_name = verbose_name_plural = "拼团活动"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(size__gte=2, size__lte=50), name="group_deal_size_range"),
+            models.CheckConstraint(
+                condition=models.Q(size__gte=2, size__lte=50), name="group_deal_size_range"
+            ),
             models.CheckConstraint(condition=models.Q(group_price__gte=1), name="group_deal_price_positive"),
         ]
 
@@ -38,7 +40,9 @@ class Group(models.Model):
         SUCCEEDED = "succeeded", "已成团"
         FAILED = "failed", "未成团（已退款）"
 
-    deal = models.ForeignKey(GroupDeal, verbose_name="拼团活动", on_delete=models.PROTECT, related_name="groups")
+    deal = models.ForeignKey(
+        GroupDeal, verbose_name="拼团活动", on_delete=models.PROTECT, related_name="groups"
+    )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="团长", on_delete=models.PROTECT, related_name="+"
     )
@@ -64,7 +68,9 @@ class GroupMember(models.Model):
     """A customer's place in a group, with the order that pays for it. Once per customer per group."""
 
     group = models.ForeignKey(Group, verbose_name="团", on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="顾客", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="顾客", on_delete=models.PROTECT, related_name="+"
+    )
     order = models.OneToOneField(
         "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="group_member"
     )
@@ -110,7 +116,9 @@ class Invitation(models.Model):
 
     campaign = models.ForeignKey(ReferralCampaign, on_delete=models.PROTECT, related_name="invitations")
     inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    invitee = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitation")
+    invitee = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitation"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,12 @@ urlpatterns = [
 console_urlpatterns = [
     path("growth/groups/", views.console_groups, name="growth_groups"),
     path("growth/campaigns/", views.console_campaigns, name="growth_campaigns"),
-    path("growth/campaigns/<int:campaign_id>/start/", views.console_campaign_start, name="growth_campaign_start"),
-    path("growth/campaigns/<int:campaign_id>/stop/", views.console_campaign_stop, name="growth_campaign_stop"),
+    path(
+        "growth/campaigns/<int:campaign_id>/start/",
+        views.console_campaign_start,
+        name="growth_campaign_start",
+    ),
+    path(
+        "growth/campaigns/<int:campaign_id>/stop/", views.console_campaign_stop, name="growth_campaign_stop"
+    ),
 ]

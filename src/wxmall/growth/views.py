@@ -34,8 +34,13 @@ def group(request: HttpRequest, group_id: int) -> HttpResponse:
     return render(
         request,
         "growth/group.html",
-        {"group": found, "members": queries.members_of(found), "seconds_left": left, "addresses": addresses,
-         "share_url": request.build_absolute_uri(reverse("marketing:follow", args=[found.link.code]))},
+        {
+            "group": found,
+            "members": queries.members_of(found),
+            "seconds_left": left,
+            "addresses": addresses,
+            "share_url": request.build_absolute_uri(reverse("marketing:follow", args=[found.link.code])),
+        },
     )
 
 
@@ -100,7 +105,7 @@ def console_campaigns(request: HttpRequest) -> HttpResponse:
         try:
             referral.create_campaign(
                 name=post.get("name", "")[:FIELD_LIMIT],
-                copy=post.get("copy", "")[:FIELD_LIMIT + 1],
+                copy=post.get("copy", "")[: FIELD_LIMIT + 1],
                 mechanism=post.get("mechanism", "")[:FIELD_LIMIT],
                 inviter_points=_int(post.get("inviter_points")) or 0,
                 invitee_points=_int(post.get("invitee_points")) or 0,
@@ -109,7 +114,9 @@ def console_campaigns(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("console:growth_campaigns")
-    return render(request, "growth/console_campaigns.html", {"campaigns": ReferralCampaign.objects.all()[:200]})
+    return render(
+        request, "growth/console_campaigns.html", {"campaigns": ReferralCampaign.objects.all()[:200]}
+    )
 
 
 @staff_member_required

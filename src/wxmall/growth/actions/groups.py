@@ -45,14 +45,18 @@ def _active_deal(deal_id: int) -> GroupDeal:
 def create_deal(*, sku, title: str, group_price: int, size: int, hours: int) -> GroupDeal:
     if not (1 <= group_price < sku.price and 2 <= size <= 50 and 1 <= hours <= 72 and title.strip()):
         raise DomainError(GrowthError.BAD_DEAL)
-    return GroupDeal.objects.create(sku=sku, title=title.strip()[:60], group_price=group_price, size=size, hours=hours)
+    return GroupDeal.objects.create(
+        sku=sku, title=title.strip()[:60], group_price=group_price, size=size, hours=hours
+    )
 
 
 def open_group(user, deal_id: int, *, address_id: int) -> GroupMember:
     """Open a new group of the deal with `user` as its leader and first member (an unpaid order)."""
     deal = _active_deal(deal_id)
     with transaction.atomic():
-        link = create_link(target_url=settings.SITE_URL, name=deal.title[:60], campaign="group_buy", channel="group")
+        link = create_link(
+            target_url=settings.SITE_URL, name=deal.title[:60], campaign="group_buy", channel="group"
+        )
         group = Group.objects.create(
             deal=deal, leader=user, link=link, expires_at=timezone.now() + timedelta(hours=deal.hours)
         )
@@ -67,7 +71,9 @@ def join_group(user, group_id: int, *, address_id: int) -> GroupMember:
     group = Group.objects.select_related("deal__sku__product").filter(pk=group_id).first()
     if group is None:
         raise DomainError(GrowthError.GROUP_NOT_FOUND)
-    if GroupMember.objects.filter(group=group, user=user).exists():  # the friendly message; the constraint decides
+    if GroupMember.objects.filter(
+        group=group, user=user
+    ).exists():  # the friendly message; the constraint decides
         raise DomainError(GrowthError.ALREADY_JOINED)
     with transaction.atomic():
         return _take_seat(user, group, group.deal, address_id)
@@ -109,7 +115,9 @@ def _take_seat(user, group: Group, deal: GroupDeal, address_id: int) -> GroupMem
         quantity=1,
         line_total=deal.group_price,
     )
-    events.record(order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="拼团下单")
+    events.record(
+        order, "", OrderStatus.PENDING_PAYMENT, actor=user, actor_kind=ActorKind.CUSTOMER, reason="拼团下单"
+    )
     try:
         with transaction.atomic():
             member = GroupMember.objects.create(group=group, user=user, order=order)
@@ -162,7 +170,9 @@ def expire(group_id: int, now=None) -> bool:
         for member in GroupMember.objects.filter(group=group, refund_started=False).select_related("order"):
             status = member.order.status
             if status == OrderStatus.PENDING_PAYMENT:
-                transition(member.order_id, OrderStatus.CANCELLED, actor_kind=ActorKind.SYSTEM, reason=FAIL_REASON)
+                transition(
+                    member.order_id, OrderStatus.CANCELLED, actor_kind=ActorKind.SYSTEM, reason=FAIL_REASON
+                )
             elif status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
                 # The guarded flag makes the refund once per member whatever runs this concurrently.
                 if GroupMember.objects.filter(pk=member.pk, refund_started=False).update(refund_started=True):

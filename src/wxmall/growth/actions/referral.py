@@ -26,11 +26,18 @@ POINTS_MAX = 100_000
 def create_campaign(*, name: str, copy: str, mechanism: str, inviter_points: int, invitee_points: int):
     name, copy, mechanism = name.strip(), copy.strip(), mechanism.strip()
     if not (name and copy and mechanism) or len(name) > 60 or len(copy) > 2000 or len(mechanism) > 1000:
-        raise DomainError(GrowthError.CAMPAIGN_NOT_STARTABLE, "请填写活动名称（60 字内）、文案（2000 字内）和机制说明（1000 字内）")
+        raise DomainError(
+            GrowthError.CAMPAIGN_NOT_STARTABLE,
+            "请填写活动名称（60 字内）、文案（2000 字内）和机制说明（1000 字内）",
+        )
     if not (0 <= inviter_points <= POINTS_MAX and 0 <= invitee_points <= POINTS_MAX):
         raise DomainError(GrowthError.CAMPAIGN_NOT_STARTABLE, f"奖励积分须在 0–{POINTS_MAX} 之间")
     return ReferralCampaign.objects.create(
-        name=name, copy=copy, mechanism=mechanism, inviter_points=inviter_points, invitee_points=invitee_points
+        name=name,
+        copy=copy,
+        mechanism=mechanism,
+        inviter_points=inviter_points,
+        invitee_points=invitee_points,
     )
 
 
@@ -42,7 +49,9 @@ def start_campaign(campaign_id: int) -> ReferralCampaign:
     verdict = check_copy(f"{campaign.name}\n{campaign.copy}\n{campaign.mechanism}", context="growth_campaign")
     if verdict.blocked:
         words = "、".join(dict.fromkeys(h.term for h in verdict.hits if h.severity == "block"))
-        raise DomainError(GrowthError.CAMPAIGN_COPY_BLOCKED, f"活动文案或机制含诱导分享内容：{words}", hits=words)
+        raise DomainError(
+            GrowthError.CAMPAIGN_COPY_BLOCKED, f"活动文案或机制含诱导分享内容：{words}", hits=words
+        )
     started = ReferralCampaign.objects.filter(
         pk=campaign.pk, state__in=[ReferralCampaign.State.DRAFT, ReferralCampaign.State.STOPPED]
     ).update(state=ReferralCampaign.State.RUNNING)
@@ -87,7 +96,9 @@ def reward_first_order(order: Order) -> bool:
     """Inside the order's PAID transition: reward both sides if this is the invitee's first paid order and
     the invitation has no reward yet. The OneToOne on the invitation and the points ledger's
     (order, kind, ref) uniqueness make a second claim a no-op. Returns True when it rewarded."""
-    invitation = Invitation.objects.select_related("campaign", "inviter").filter(invitee_id=order.user_id).first()
+    invitation = (
+        Invitation.objects.select_related("campaign", "inviter").filter(invitee_id=order.user_id).first()
+    )
     if invitation is None or invitation.campaign.state != ReferralCampaign.State.RUNNING:
         return False
     earlier = Order.objects.filter(user_id=order.user_id, paid_at__isnull=False).exclude(pk=order.pk)
@@ -108,8 +119,14 @@ def reward_first_order(order: Order) -> bool:
 def reverse_reward(order: Order) -> bool:
     """Inside the order's REFUNDED transition (a full refund): take the reward back, once. A balance spent
     below the reward is taken down to zero rather than refused (the refund must not be blocked)."""
-    reward = ReferralReward.objects.select_related("invitation__campaign", "invitation__inviter").filter(order=order).first()
-    if reward is None or not ReferralReward.objects.filter(pk=reward.pk, reversed=False).update(reversed=True):
+    reward = (
+        ReferralReward.objects.select_related("invitation__campaign", "invitation__inviter")
+        .filter(order=order)
+        .first()
+    )
+    if reward is None or not ReferralReward.objects.filter(pk=reward.pk, reversed=False).update(
+        reversed=True
+    ):
         return False
     campaign = reward.invitation.campaign
     reason = f"邀请奖励扣回：{campaign.name}"[:200]

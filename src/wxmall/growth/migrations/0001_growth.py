@@ -6,128 +6,269 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0003_product_search_text'),
-        ('marketing', '0001_links_clicks_touches'),
-        ('orders', '0002_order_points'),
+        ("catalog", "0003_product_search_text"),
+        ("marketing", "0001_links_clicks_touches"),
+        ("orders", "0002_order_points"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferralCampaign',
+            name="ReferralCampaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='活动名称')),
-                ('copy', models.TextField(max_length=2000, verbose_name='活动文案')),
-                ('mechanism', models.TextField(max_length=1000, verbose_name='奖励机制说明')),
-                ('inviter_points', models.PositiveIntegerField(default=0, verbose_name='邀请人奖励积分')),
-                ('invitee_points', models.PositiveIntegerField(default=0, verbose_name='新顾客奖励积分')),
-                ('state', models.CharField(choices=[('draft', '草稿'), ('running', '进行中'), ('stopped', '已停止')], default='draft', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="活动名称")),
+                ("copy", models.TextField(max_length=2000, verbose_name="活动文案")),
+                ("mechanism", models.TextField(max_length=1000, verbose_name="奖励机制说明")),
+                ("inviter_points", models.PositiveIntegerField(default=0, verbose_name="邀请人奖励积分")),
+                ("invitee_points", models.PositiveIntegerField(default=0, verbose_name="新顾客奖励积分")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "草稿"), ("running", "进行中"), ("stopped", "已停止")],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': '邀请活动',
-                'verbose_name_plural': '邀请活动',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "邀请活动",
+                "verbose_name_plural": "邀请活动",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GroupDeal',
+            name="GroupDeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=60, verbose_name='活动名称')),
-                ('group_price', models.PositiveIntegerField(verbose_name='拼团价(分)')),
-                ('size', models.PositiveSmallIntegerField(verbose_name='成团人数')),
-                ('hours', models.PositiveSmallIntegerField(default=24, verbose_name='成团时限(小时)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.sku', verbose_name='SKU')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=60, verbose_name="活动名称")),
+                ("group_price", models.PositiveIntegerField(verbose_name="拼团价(分)")),
+                ("size", models.PositiveSmallIntegerField(verbose_name="成团人数")),
+                ("hours", models.PositiveSmallIntegerField(default=24, verbose_name="成团时限(小时)")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.sku",
+                        verbose_name="SKU",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '拼团活动',
-                'verbose_name_plural': '拼团活动',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "拼团活动",
+                "verbose_name_plural": "拼团活动",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('open', '拼团中'), ('succeeded', '已成团'), ('failed', '未成团（已退款）')], db_index=True, default='open', max_length=16, verbose_name='状态')),
-                ('seats', models.PositiveSmallIntegerField(default=0, verbose_name='占位')),
-                ('paid', models.PositiveSmallIntegerField(default=0, verbose_name='已付款')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='截止时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='结束时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='开团时间')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='团长')),
-                ('link', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='group', to='marketing.link', verbose_name='分享链接')),
-                ('deal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='growth.groupdeal', verbose_name='拼团活动')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "拼团中"), ("succeeded", "已成团"), ("failed", "未成团（已退款）")],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("seats", models.PositiveSmallIntegerField(default=0, verbose_name="占位")),
+                ("paid", models.PositiveSmallIntegerField(default=0, verbose_name="已付款")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="截止时间")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="结束时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="开团时间")),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="团长",
+                    ),
+                ),
+                (
+                    "link",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="group",
+                        to="marketing.link",
+                        verbose_name="分享链接",
+                    ),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="groups",
+                        to="growth.groupdeal",
+                        verbose_name="拼团活动",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '团',
-                'verbose_name_plural': '团',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "团",
+                "verbose_name_plural": "团",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GroupMember',
+            name="GroupMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_paid', models.BooleanField(default=False, verbose_name='已付款')),
-                ('refund_started', models.BooleanField(default=False, verbose_name='已发起退款')),
-                ('joined_at', models.DateTimeField(auto_now_add=True, verbose_name='参团时间')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='growth.group', verbose_name='团')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='group_member', to='orders.order', verbose_name='订单')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='顾客')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_paid", models.BooleanField(default=False, verbose_name="已付款")),
+                ("refund_started", models.BooleanField(default=False, verbose_name="已发起退款")),
+                ("joined_at", models.DateTimeField(auto_now_add=True, verbose_name="参团时间")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="growth.group",
+                        verbose_name="团",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="group_member",
+                        to="orders.order",
+                        verbose_name="订单",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="顾客",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '团成员',
-                'verbose_name_plural': '团成员',
-                'ordering': ['joined_at', 'id'],
+                "verbose_name": "团成员",
+                "verbose_name_plural": "团成员",
+                "ordering": ["joined_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('invitee', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='invitation', to=settings.AUTH_USER_MODEL)),
-                ('inviter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='growth.referralcampaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invitee",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitation",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inviter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="growth.referralcampaign",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '邀请关系',
-                'verbose_name_plural': '邀请关系',
+                "verbose_name": "邀请关系",
+                "verbose_name_plural": "邀请关系",
             },
         ),
         migrations.CreateModel(
-            name='ReferralReward',
+            name="ReferralReward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reversed', models.BooleanField(default=False, verbose_name='已扣回')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('invitation', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reward', to='growth.invitation')),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='referral_reward', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reversed", models.BooleanField(default=False, verbose_name="已扣回")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invitation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reward",
+                        to="growth.invitation",
+                    ),
+                ),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referral_reward",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '邀请奖励',
-                'verbose_name_plural': '邀请奖励',
+                "verbose_name": "邀请奖励",
+                "verbose_name_plural": "邀请奖励",
             },
         ),
         migrations.AddConstraint(
-            model_name='groupdeal',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gte', 2), ('size__lte', 50)), name='group_deal_size_range'),
+            model_name="groupdeal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("size__gte", 2), ("size__lte", 50)), name="group_deal_size_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupdeal',
-            constraint=models.CheckConstraint(condition=models.Q(('group_price__gte', 1)), name='group_deal_price_positive'),
+            model_name="groupdeal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("group_price__gte", 1)), name="group_deal_price_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='groupmember',
-            constraint=models.UniqueConstraint(fields=('group', 'user'), name='group_member_once'),
+            model_name="groupmember",
+            constraint=models.UniqueConstraint(fields=("group", "user"), name="group_member_once"),
         ),
     ]
