@@ -5,7 +5,16 @@ from __future__ import annotations
 from wxmall.compliance.lexicon import Term
 from wxmall.compliance.scanner import Scanner, Verdict, builtin_scanner
 
-CONTEXTS = ("product_title", "product_description", "coupon", "live_script", "oa_reply", "store_sync", "api", "growth_campaign")
+CONTEXTS = (
+    "product_title",
+    "product_description",
+    "coupon",
+    "live_script",
+    "oa_reply",
+    "store_sync",
+    "api",
+    "growth_campaign",
+)
 
 
 def _merchant_scanner() -> Scanner | None:

@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0008_member_import_sources_email_index'),
+        ("accounts", "0008_member_import_sources_email_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='pointsentry',
-            name='kind',
-            field=models.CharField(choices=[('earn_order', '订单奖励'), ('reverse_order', '退款扣回'), ('spend_order', '下单抵扣'), ('restore_order', '订单取消退还'), ('refund_return', '退款退还积分'), ('adjust', '员工调整'), ('merge_in', '账号合并转入'), ('merge_out', '账号合并转出'), ('import', '会员导入'), ('referral', '邀请奖励'), ('referral_back', '邀请奖励扣回')], max_length=16, verbose_name='类型'),
+            model_name="pointsentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("earn_order", "订单奖励"),
+                    ("reverse_order", "退款扣回"),
+                    ("spend_order", "下单抵扣"),
+                    ("restore_order", "订单取消退还"),
+                    ("refund_return", "退款退还积分"),
+                    ("adjust", "员工调整"),
+                    ("merge_in", "账号合并转入"),
+                    ("merge_out", "账号合并转出"),
+                    ("import", "会员导入"),
+                    ("referral", "邀请奖励"),
+                    ("referral_back", "邀请奖励扣回"),
+                ],
+                max_length=16,
+                verbose_name="类型",
+            ),
         ),
     ]
