@@ -119,6 +119,12 @@ def beat_schedule() -> dict:
             "schedule": settings.STORE_CONTENT_METRICS_INTERVAL_SECONDS,
             "options": {"expires": settings.STORE_CONTENT_METRICS_INTERVAL_SECONDS},
         },
+        # Review items whose external check was lost (broker restart) are asked again.
+        "compliance-recheck": {
+            "task": "compliance.recheck_stale",
+            "schedule": 300,
+            "options": {"expires": 300},
+        },
         **{
             f"store-compass-user-behaviour-{at.replace(':', '')}": {
                 "task": "wxmall.store.pull_user_behaviour",

@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "wxmall.console",
     "wxmall.wechat",
     "wxmall.compliance",
+    "wxmall.privacy",
     "wxmall.officialaccount",
     "wxmall.marketing",
     "wxmall.store",
@@ -485,7 +486,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Phone and ID card numbers are masked in every record before it is written (PIPL).
+    "filters": {"personal_data": {"()": "wxmall.core.logging.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers default to INFO with their own handlers; route them through the root's.
     "loggers": {
@@ -709,3 +714,50 @@ if WECOM_CORP_ID and PRODUCTION:
             "微信客服 EncodingAESKey 未设置或不是 43 位字母数字",
             "the WeCom kf EncodingAESKey is unset or not 43 letters/digits",
         )
+
+# --- compliance: external content security (tier 3; off by default) ---------------------------------
+# Copy that passed the word check can also be sent to Tencent Cloud TMS TextModeration (product copy,
+# campaign titles, live scripts) and to WeChat's msg_sec_check v2 (user-facing text: coupons, OA replies).
+# The endpoint defaults to wxsandbox outside production; real TMS is https://tms.tencentcloudapi.com.
+COMPLIANCE_TMS_ENABLED = env_bool("COMPLIANCE_TMS_ENABLED", False)
+COMPLIANCE_TMS_ENDPOINT = _env("COMPLIANCE_TMS_ENDPOINT") or (
+    "https://tms.tencentcloudapi.com" if PRODUCTION else WECHAT_API_BASE
+)
+COMPLIANCE_TMS_REGION = _env("COMPLIANCE_TMS_REGION") or "ap-guangzhou"
+COMPLIANCE_TMS_BIZ_TYPE = _env("COMPLIANCE_TMS_BIZ_TYPE") or ""
+COMPLIANCE_TMS_SECRET_ID = _env("COMPLIANCE_TMS_SECRET_ID") or ""
+COMPLIANCE_TMS_SECRET_KEY = _env("COMPLIANCE_TMS_SECRET_KEY") or ""
+COMPLIANCE_TMS_TIMEOUT_SECONDS = env_float("COMPLIANCE_TMS_TIMEOUT_SECONDS", 5.0)
+COMPLIANCE_MSG_SEC_CHECK_ENABLED = env_bool("COMPLIANCE_MSG_SEC_CHECK_ENABLED", False)
+# msg_sec_check judges text "as a user wrote it": the openid of a staff member who opened the Mini
+# Program within the last 2 hours (WeChat's rule).
+COMPLIANCE_MSG_SEC_OPENID = _env("COMPLIANCE_MSG_SEC_OPENID") or ""
+if COMPLIANCE_TMS_ENABLED and PRODUCTION:
+    for _name, _value in (
+        ("COMPLIANCE_TMS_SECRET_ID", COMPLIANCE_TMS_SECRET_ID),
+        ("COMPLIANCE_TMS_SECRET_KEY", COMPLIANCE_TMS_SECRET_KEY),
+    ):
+        if not _value:
+            raise _refuse(_name, "已开启腾讯云文本内容安全但缺少密钥", "TMS is enabled but this is unset")
+if COMPLIANCE_MSG_SEC_CHECK_ENABLED and PRODUCTION and not COMPLIANCE_MSG_SEC_OPENID:
+    raise _refuse(
+        "COMPLIANCE_MSG_SEC_OPENID", "已开启微信内容安全检测但缺少 openid", "msg_sec_check needs an openid"
+    )
+
+# --- compliance: copy assistant (drafts pass the scanner before they are offered) -------------------
+# `template` (default) works offline; `http` asks a local model behind an OpenAI-compatible endpoint.
+COMPLIANCE_ASSISTANT_GENERATOR = _env("COMPLIANCE_ASSISTANT_GENERATOR") or "template"
+if COMPLIANCE_ASSISTANT_GENERATOR not in ("template", "http"):
+    raise _bad(
+        "COMPLIANCE_ASSISTANT_GENERATOR",
+        COMPLIANCE_ASSISTANT_GENERATOR,
+        "template 或 http",
+        "template or http",
+    )
+COMPLIANCE_ASSISTANT_URL = _env("COMPLIANCE_ASSISTANT_URL") or "http://127.0.0.1:8080"
+COMPLIANCE_ASSISTANT_MODEL = _env("COMPLIANCE_ASSISTANT_MODEL") or "local"
+COMPLIANCE_ASSISTANT_API_KEY = _env("COMPLIANCE_ASSISTANT_API_KEY") or ""
+COMPLIANCE_ASSISTANT_TIMEOUT_SECONDS = env_float("COMPLIANCE_ASSISTANT_TIMEOUT_SECONDS", 20.0)
+# Qualifications the merchant holds, by name (category_rules.RULES says which categories need which),
+# e.g. "食品经营许可证,3C 认证证书".
+COMPLIANCE_QUALIFICATIONS = env_list("COMPLIANCE_QUALIFICATIONS", "")

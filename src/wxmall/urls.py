@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("console/audit/", include("wxmall.audit.urls")),
     path("console/compliance/", include("wxmall.compliance.urls")),
+    path("console/privacy/", include("wxmall.privacy.urls")),
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
     path("console/", include("wxmall.console.urls")),

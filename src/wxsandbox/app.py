@@ -38,7 +38,14 @@ from wxsandbox.responses import json_response, pay_error, wechat_error
 from wxsandbox.state import State
 from wxsandbox.users import Users
 
-SURFACES = ("wxsandbox.pay", "wxsandbox.kf", "wxsandbox.mp", "wxsandbox.store", "wxsandbox.phone")
+SURFACES = (
+    "wxsandbox.pay",
+    "wxsandbox.kf",
+    "wxsandbox.security",
+    "wxsandbox.mp",
+    "wxsandbox.store",
+    "wxsandbox.phone",
+)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -35,3 +35,17 @@ def test_staff_only_and_csrf(db, api):
 
 def test_get_shows_the_form(staff):
     assert "直播脚本检查" in staff.get(URL).content.decode()
+
+
+def test_a_clean_script_is_also_judged_by_tms_when_it_is_on(staff, settings, wxsandbox):
+    from wxsandbox.security.settings import DEFAULT_TMS_SECRET_ID, DEFAULT_TMS_SECRET_KEY
+
+    settings.COMPLIANCE_TMS_ENABLED = True
+    settings.COMPLIANCE_TMS_ENDPOINT = wxsandbox.base_url
+    settings.COMPLIANCE_TMS_SECRET_ID = DEFAULT_TMS_SECRET_ID
+    settings.COMPLIANCE_TMS_SECRET_KEY = DEFAULT_TMS_SECRET_KEY
+    html = staff.post(URL, {"script": "家人们看这款笔记本，支持代开发票"}).content.decode()
+    assert "腾讯云文本内容安全：建议屏蔽" in html and "代开发票" in html
+    assert (
+        "腾讯云文本内容安全：未发现问题" in staff.post(URL, {"script": "家人们看这款笔记本"}).content.decode()
+    )

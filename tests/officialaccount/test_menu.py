@@ -87,6 +87,7 @@ def test_publish_makes_tracked_links_and_wechat_serves_it(oa_hub, staff, setting
         ({"b1s1_appid": ""}, "b1s1_appid", "AppID"),
         ({"b1s0_url": "javascript:alert(1)"}, "b1s0_url", ""),
         ({"b2s0_name": "孤儿子菜单", "b2s0_type": "click", "b2s0_key": "X"}, "b2_name", "一级菜单需要名称"),
+        ({"b0_name": "全网最低价"}, "b0_name", "违反广告法"),  # the compliance scanner
     ],
 )
 def test_bad_menus_are_refused_with_the_reason_and_nothing_written(staff, extra, field, message):

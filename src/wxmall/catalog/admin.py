@@ -115,16 +115,18 @@ class BrandFilter(admin.SimpleListFilter):
 
 
 class ProductForm(forms.ModelForm):
-    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner)."""
+    """Copy with a blocking advertising-law hit is refused with the hits shown (compliance scanner), and so
+    is a category this shop may not sell (shop type, qualifications: compliance.category_rules)."""
 
     def clean(self):
-        from wxmall.compliance.forms import refuse_blocking_copy
+        from wxmall.compliance.forms import refuse_blocking_copy, refuse_restricted_category
 
         cleaned = super().clean()
         refuse_blocking_copy(
             cleaned,
             {"title": "product_title", "subtitle": "product_title", "description": "product_description"},
         )
+        refuse_restricted_category(cleaned)
         return cleaned
 
 

@@ -30,3 +30,15 @@ def refuse_blocking_copy(cleaned: dict, fields: dict[str, str]) -> None:
             ]
     if errors:
         raise ValidationError(errors)
+
+
+def refuse_restricted_category(cleaned: dict, field: str = "category") -> None:
+    """A product form's category that this shop may not sell (shop type, qualifications) is refused."""
+    from wxmall.compliance import category_rules
+
+    category = cleaned.get(field)
+    if category is None:
+        return
+    reason = category_rules.problem(category_rules.category_names(category), category_rules.shop_type())
+    if reason:
+        raise ValidationError({field: reason})

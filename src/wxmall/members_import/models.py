@@ -8,6 +8,8 @@ the job again starts after the checkpoint (each row is applied exactly once)."""
 from django.conf import settings
 from django.db import models
 
+from wxmall.core.fields import EncryptedJSONField
+
 
 class JobStatus(models.TextChoices):
     UPLOADED = "uploaded", "待确认"
@@ -58,8 +60,9 @@ class ImportReject(models.Model):
     job = models.ForeignKey(ImportJob, verbose_name="任务", on_delete=models.CASCADE, related_name="rejects")
     row_number = models.BigIntegerField("行号")  # 1-based data row (the header is row 0)
     reason = models.CharField("原因", max_length=100)
-    # The refused row as read (it is the merchant's own data, shown back only to staff); bounded.
-    values = models.JSONField("原始数据", default=list)
+    # The refused row as read (it is the merchant's own data, shown back only to staff); bounded. It
+    # holds phone numbers and names: encrypted at rest like every personal field.
+    values = EncryptedJSONField("原始数据", default=list)
 
     class Meta:
         ordering = ("job", "row_number")

@@ -108,6 +108,10 @@ class MenuForm(forms.Form):
                 buttons.append(self._leaf(top, False))
         if not buttons:
             raise forms.ValidationError("菜单至少需要一个按钮")
+        from wxmall.compliance.forms import refuse_blocking_copy
+
+        # Button names are the shop's words to every follower: blocking ad-law hits refuse the menu.
+        refuse_blocking_copy(cleaned, {name: "oa_reply" for name in self.fields if name.endswith("_name")})
         self.buttons = buttons
         return cleaned
 

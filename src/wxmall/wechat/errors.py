@@ -85,6 +85,10 @@ ERRCODES: dict[int, tuple[type[WeChatError], str]] = {
     47001: (PermanentError, "数据格式错误"),
     47003: (PermanentError, "参数不合法"),
     40066: (PermanentError, "接口地址无效"),
+    # Content security (wechat-kf-security-shipping.md §3.1)
+    40129: (PermanentError, "内容安全检测场景值错误"),
+    43104: (PermanentError, "openid 与 AppID 不匹配"),
+    87014: (PermanentError, "内容含有违法违规内容"),
     # WeChat Store (wechat-store-channels.md §10): 100003 "updated too often, retry" is worth retrying
     100003: (RetryableError, "微信小店订单更新过于频繁"),
     100002: (PermanentError, "微信小店订单不存在"),

@@ -12,6 +12,11 @@ import secrets
 ERRMSG: dict[int, str] = {
     -1: "system error",
     0: "ok",
+    # content security (wechat-kf-security-shipping.md §3.1)
+    40129: "invalid scene",
+    43104: "appid and openid not match",
+    43302: "http method not allowed, please use POST",
+    87014: "risky content",
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",

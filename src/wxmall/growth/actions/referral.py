@@ -46,7 +46,7 @@ def start_campaign(campaign_id: int) -> ReferralCampaign:
     campaign = ReferralCampaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         raise DomainError(GrowthError.CAMPAIGN_NOT_FOUND)
-    verdict = check_copy(f"{campaign.name}\n{campaign.copy}\n{campaign.mechanism}", context="growth_campaign")
+    verdict = check_copy(f"{campaign.name}\n{campaign.copy}\n{campaign.mechanism}", context="campaign")
     if verdict.blocked:
         words = "、".join(dict.fromkeys(h.term for h in verdict.hits if h.severity == "block"))
         raise DomainError(

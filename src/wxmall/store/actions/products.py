@@ -14,7 +14,6 @@ answer was lost is looked up before it is retried (`find_lost_add`), so a retry 
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -200,23 +199,19 @@ def preflight(product: Product, skus: list[SKU]) -> str:
 
 
 def compliance_problem(product: Product) -> str:
-    """Use the review queue's verdict when the compliance app has one (`queries.is_cleared`), otherwise
-    scan the copy now and refuse blocking hits."""
-    try:
-        queries = importlib.import_module("wxmall.compliance.queries")
-    except ImportError:
-        queries = None
-    is_cleared = getattr(queries, "is_cleared", None)
-    if is_cleared is not None:
-        return "" if is_cleared(product) else StoreError.COMPLIANCE_BLOCKED.message
-    from wxmall.compliance.actions import check_copy
+    """Why compliance holds this product back ("" when it may go): its copy must be cleared or approved
+    in the review queue, and its category allowed for this shop (type, qualifications)."""
+    from wxmall.compliance import queries
 
-    text = "\n".join(p for p in (product.title, product.subtitle, product.description) if p)
-    verdict = check_copy(text, context="store_sync")
-    if verdict.blocked:
-        terms = "、".join(sorted({h.term for h in verdict.hits if h.severity == "block"}))[:200]
-        return f"{StoreError.COMPLIANCE_BLOCKED.message}：{terms}"
-    return ""
+    if not queries.is_cleared(product):
+        return f"{StoreError.COMPLIANCE_BLOCKED.message}（{queries.hold_reason(product)}）"
+    return queries.category_problem(product)
+
+
+def on_copy_cleared(sender, subject: str, object_id: str, **kwargs) -> None:
+    """Compliance cleared or approved a product's copy: push it again (it was held while judged)."""
+    if subject == "catalog.product" and object_id.isdigit():
+        queue_product(int(object_id))
 
 
 def _effective(title: str) -> str:

@@ -19,6 +19,7 @@ from wxmall.wechat.services.menu import MenuService
 from wxmall.wechat.services.message import MessageService
 from wxmall.wechat.services.phone import PhoneService
 from wxmall.wechat.services.qrcode import QrcodeService
+from wxmall.wechat.services.security import SecurityService
 from wxmall.wechat.services.sns import SnsService
 from wxmall.wechat.services.store import StoreService
 from wxmall.wechat.services.store_shipping import ShippingService
@@ -35,4 +36,5 @@ REGISTRY: dict[str, type[Service]] = {
     "phone": PhoneService,
     "store": StoreService,
     "shipping": ShippingService,
+    "security": SecurityService,
 }

@@ -1,0 +1,99 @@
+"""Tier 3, external content security: TMS TextModeration for copy, WeChat msg_sec_check for user-facing
+text. Each is off unless its setting is on; both may be on. A provider that cannot answer gives an
+"error" result, which leaves the item for a person (fail closed, never silently cleared)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from wxmall.wechat import client
+from wxmall.wechat.config import NotConfigured
+from wxmall.wechat.errors import WeChatError
+
+from . import subjects, tms
+from .events import announce_cleared
+from .models import ReviewItem, ReviewStatus
+
+_RANK = {"pass": 0, "review": 1, "error": 1, "block": 2}
+_TMS = {"Pass": "pass", "Review": "review", "Block": "block"}
+_WECHAT = {"pass": "pass", "review": "review", "risky": "block"}
+MSG_SEC_CHARS = 2500
+
+
+@dataclass(frozen=True)
+class External:
+    provider: str  # tms | msg_sec_check
+    status: str  # pass | review | block | error
+    label: str = ""
+    keywords: tuple[str, ...] = ()
+    ref: str = ""  # RequestId / trace_id
+    message: str = ""
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def enabled(user_facing: bool) -> bool:
+    return settings.COMPLIANCE_TMS_ENABLED or (user_facing and settings.COMPLIANCE_MSG_SEC_CHECK_ENABLED)
+
+
+def _tms(text: str, data_id: str) -> External:
+    try:
+        v = tms.moderate(text, data_id=data_id)
+    except tms.TmsError as exc:
+        return External("tms", "error", message=f"{exc.code} {exc.message}"[:200])
+    return External("tms", _TMS[v.suggestion], v.label, v.keywords, v.request_id)
+
+
+def _msg_sec_check(text: str) -> External:
+    worst = External("msg_sec_check", "pass")
+    try:
+        for i in range(0, len(text), MSG_SEC_CHARS):
+            v = client("mp").security.msg_sec_check(
+                text[i : i + MSG_SEC_CHARS], openid=settings.COMPLIANCE_MSG_SEC_OPENID, scene=2
+            )
+            got = External("msg_sec_check", _WECHAT[v.suggest], str(v.label), v.keywords, v.trace_id)
+            if _RANK[got.status] > _RANK[worst.status]:
+                worst = got
+    except (WeChatError, NotConfigured) as exc:
+        return External("msg_sec_check", "error", message=str(exc)[:200])
+    return worst
+
+
+def check(text: str, *, user_facing: bool, data_id: str = "") -> list[External]:
+    """Every enabled provider's verdict on `text` (empty list when none is enabled)."""
+    if not text.strip():
+        return []
+    results = []
+    if settings.COMPLIANCE_TMS_ENABLED:
+        results.append(_tms(text, data_id))
+    if user_facing and settings.COMPLIANCE_MSG_SEC_CHECK_ENABLED:
+        results.append(_msg_sec_check(text))
+    return results
+
+
+def worst(results: list[External]) -> str:
+    return max((r.status for r in results), key=_RANK.__getitem__, default="pass")
+
+
+def record(item_id: int) -> str:
+    """Tier 3 for a review item waiting on it (tasks.check_externally): the providers are asked outside
+    any transaction; the result lands only if the copy is still the one asked about. Returns the status."""
+    item = ReviewItem.objects.filter(pk=item_id, status=ReviewStatus.CHECKING).first()
+    if item is None:
+        return ""
+    subject = subjects.SUBJECTS.get(item.subject)
+    text = "\n".join(t for t in item.copy.values() if t)
+    results = check(text, user_facing=bool(subject and subject.user_facing), data_id=f"review-{item.pk}")
+    verdict = worst(results)
+    status = {"pass": ReviewStatus.CLEARED, "block": ReviewStatus.BLOCKED}.get(verdict, ReviewStatus.PENDING)
+    with transaction.atomic():
+        changed = ReviewItem.objects.filter(
+            pk=item.pk, status=ReviewStatus.CHECKING, digest=item.digest
+        ).update(status=status, external=[r.as_json() for r in results])
+        if changed and status == ReviewStatus.CLEARED:
+            announce_cleared(item)
+    return status if changed else ReviewItem.objects.get(pk=item.pk).status
