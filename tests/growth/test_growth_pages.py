@@ -1,0 +1,59 @@
+"""Storefront and console pages of growth."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    from wxmall.accounts.testing import make_customer
+
+    client.force_login(make_customer("growth-staff", is_staff=True))
+    return client
+
+
+def test_the_group_page_shows_members_countdown_and_the_share_link(client, deal, customer, address, shoppers):
+    from wxmall.growth.actions import groups
+
+    group = groups.open_group(customer, deal.pk, address_id=address.pk).group
+    client.force_login(shoppers[0][0])
+    page = client.get(f"/g/groups/{group.pk}/").content.decode()
+    assert (
+        "笔记本三人团" in page
+        and "拼团中" in page
+        and "countdown" in page
+        and f"/l/{group.link.code}" in page
+    )
+    response = client.post(f"/g/groups/{group.pk}/join/", {"address_id": str(shoppers[0][1].pk)})
+    assert response.status_code == 302 and "/pay/" in response["Location"]
+    again = client.post(f"/g/groups/{group.pk}/join/", {"address_id": str(shoppers[0][1].pk)}, follow=True)
+    assert "你已参加过这个团" in again.content.decode()
+    assert client.get("/g/groups/999999/").status_code == 404
+
+
+def test_console_lists_groups_and_refuses_induced_sharing_campaigns(staff_client, deal, customer, address):
+    from wxmall.growth.actions import groups
+    from wxmall.growth.models import ReferralCampaign
+
+    groups.open_group(customer, deal.pk, address_id=address.pk)
+    assert "笔记本三人团" in staff_client.get("/console/growth/groups/?state=open").content.decode()
+    staff_client.post(
+        "/console/growth/campaigns/",
+        {
+            "name": "<script>x</script>",
+            "copy": "分享有礼，集赞送积分",
+            "mechanism": "转发朋友圈即得",
+            "inviter_points": "10",
+        },
+    )
+    campaign = ReferralCampaign.objects.get()
+    page = staff_client.post(f"/console/growth/campaigns/{campaign.pk}/start/", follow=True).content.decode()
+    assert "诱导分享" in page and "分享有礼" in page and "<script>x" not in page
+    campaign.refresh_from_db()
+    assert campaign.state == "draft"
+
+
+def test_console_pages_are_staff_only(client, customer):
+    client.force_login(customer)
+    assert client.get("/console/growth/groups/").status_code == 302
