@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-
 from tests.helpers.db import refused
 from tests.helpers.threads import codes, run_parallel
 
@@ -101,7 +100,6 @@ def test_an_expired_group_is_refunded_once_and_its_stock_released(deal, customer
 
 
 def test_a_payment_after_the_group_failed_is_refunded_by_the_next_run(deal, customer, address, shoppers):
-    from wxmall.growth.testing import pay
     from wxmall.payments.models import Refund
 
     groups = _groups()

@@ -2,7 +2,6 @@
 on a full refund."""
 
 import pytest
-
 from tests.helpers.db import refused, unchanged
 
 pytestmark = pytest.mark.django_db

@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.growth import order_hooks as growth
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
     from wxmall.pickup import order_hooks as pickup
@@ -33,6 +34,7 @@ def test_apps_register_their_hooks_at_start_up():
         payments.close_wechat_orders,
         pickup.void_code,
         store.settle_short_stock,
+        growth.group_seat_freed,
     ]
     # accounts comes before checkout in INSTALLED_APPS, so its hooks run first; spent points come back
     # before earned ones are taken back.
@@ -43,12 +45,15 @@ def test_apps_register_their_hooks_at_start_up():
         pickup.void_code,
         notify.on_refunded,
         store.settle_short_stock,
+        growth.referral_reversal,
     ]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
         points.earn_on_paid,
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        growth.group_member_paid,
+        growth.referral_reward,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
         pickup.refuse_shipping,

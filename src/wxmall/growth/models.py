@@ -124,6 +124,9 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "邀请关系"
 
+    def __str__(self) -> str:
+        return f"{self.inviter_id}→{self.invitee_id}"
+
 
 class ReferralReward(models.Model):
     """The reward an invitation earned: one per invitation (unique), reversed on a full refund."""
@@ -135,3 +138,6 @@ class ReferralReward(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "邀请奖励"
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id}:{self.order_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from wxmall.orders.actions import mark_paid
-from wxmall.payments.models import PayMethod, Payment, PaymentStatus
+from wxmall.payments.models import Payment, PaymentStatus, PayMethod
 
 
 def pay(order):

@@ -173,11 +173,16 @@ def expire(group_id: int, now=None) -> bool:
                 transition(
                     member.order_id, OrderStatus.CANCELLED, actor_kind=ActorKind.SYSTEM, reason=FAIL_REASON
                 )
-            elif status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-                # The guarded flag makes the refund once per member whatever runs this concurrently.
-                if GroupMember.objects.filter(pk=member.pk, refund_started=False).update(refund_started=True):
-                    refund_order(member.order_id, None, FAIL_REASON)
+            elif status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED) and _claim_refund(
+                member
+            ):
+                refund_order(member.order_id, None, FAIL_REASON)
         return failed_now
+
+
+def _claim_refund(member: GroupMember) -> bool:
+    """The guarded flag makes the refund once per member whatever runs `expire` concurrently."""
+    return bool(GroupMember.objects.filter(pk=member.pk, refund_started=False).update(refund_started=True))
 
 
 def expire_due(now=None, limit: int = 200) -> int:

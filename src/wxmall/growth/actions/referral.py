@@ -14,7 +14,6 @@ from wxmall.accounts.models import PointsEntry
 from wxmall.compliance.actions import check_copy
 from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order
-from wxmall.orders.state import OrderStatus
 
 from ..errors import GrowthError
 from ..models import Invitation, ReferralCampaign, ReferralReward
