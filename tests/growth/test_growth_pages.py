@@ -57,3 +57,21 @@ def test_console_lists_groups_and_refuses_induced_sharing_campaigns(staff_client
 def test_console_pages_are_staff_only(client, customer):
     client.force_login(customer)
     assert client.get("/console/growth/groups/").status_code == 302
+
+
+def test_posters_carry_the_tracked_link_as_a_qr_code(client, deal, customer, address):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from wxmall.growth.actions import groups
+
+    group = groups.open_group(customer, deal.pk, address_id=address.pk).group
+    response = client.get(f"/g/groups/{group.pk}/poster.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size == (600, 900)
+    (decoded,) = zxingcpp.read_barcodes(image)
+    assert decoded.text == f"http://testserver/l/{group.link.code}"
+    assert client.get("/g/groups/999999/poster.png").status_code == 404

@@ -7,9 +7,11 @@ from . import views
 app_name = "growth"
 urlpatterns = [
     path("groups/<int:group_id>/", views.group, name="group"),
+    path("groups/<int:group_id>/poster.png", views.group_poster, name="group_poster"),
     path("groups/<int:group_id>/join/", views.join_group, name="join"),
     path("deals/<int:deal_id>/open/", views.open_group, name="open"),
     path("invite/", views.invite, name="invite"),
+    path("invite/poster.png", views.invite_poster, name="invite_poster"),
     path("invite/<int:campaign_id>/<int:inviter_id>/", views.invited, name="invited"),
 ]
 
