@@ -138,6 +138,10 @@ def beat_schedule() -> dict:
             "schedule": 60.0,
             "options": {"expires": 60},
         },
+        "growth-behaviour-tags": {
+            "task": "wxmall.growth.rebuild_behaviour_tags",
+            "schedule": crontab(hour=3, minute=30),
+        },
     }
 
 
