@@ -132,6 +132,29 @@ def beat_schedule() -> dict:
             }
             for at in settings.STORE_USER_BEHAVIOUR_TIMES
         },
+        # Channels: calendar reminders, live figures while a session runs, commissions due after the
+        # after-sale window, settlements in flight, bound sharers.
+        "channels-remind": {"task": "wxmall.channels.remind", "schedule": 60.0, "options": {"expires": 60}},
+        "channels-live-figures": {
+            "task": "wxmall.channels.sync_live_figures",
+            "schedule": settings.CHANNELS_LIVE_POLL_SECONDS,
+            "options": {"expires": settings.CHANNELS_LIVE_POLL_SECONDS},
+        },
+        "channels-settle-due": {
+            "task": "wxmall.channels.settle_due",
+            "schedule": 600.0,
+            "options": {"expires": 600},
+        },
+        "channels-poll-settling": {
+            "task": "wxmall.channels.poll_settling",
+            "schedule": 300.0,
+            "options": {"expires": 300},
+        },
+        "channels-sync-sharers": {
+            "task": "wxmall.channels.sync_sharers",
+            "schedule": 3600.0,
+            "options": {"expires": 3600},
+        },
         # Unfilled groups fail (and are refunded) within a minute of their deadline.
         "growth-expire-groups": {
             "task": "wxmall.growth.expire_groups",

@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "wxmall.officialaccount",
     "wxmall.marketing",
     "wxmall.store",
+    "wxmall.channels",
     "wxmall.support",
     "wxmall.members_import",
     "wxmall.growth",
@@ -673,6 +674,51 @@ if not STORE_USER_BEHAVIOUR_TIMES or not all(
         "comma-separated HH:MM times",
     )
 OUTBOX_DESTINATIONS["wechat_store"] = {"handler": "wxmall.store.handlers.deliver"}
+
+# --- Channels content commerce (owned by channels) ------------------------------------------------------
+# Commissions are paid out of WeChat Pay (profit sharing, or 商家转账 where there is no payment of ours to
+# split) once the after-sale window has passed: no earlier than CHANNELS_SETTLE_AFTER_SECONDS after the
+# order was paid. WeChat unfreezes unsplit funds by itself after 30 days, so the window must be shorter.
+CHANNELS_SETTLE_AFTER_SECONDS = env_int("CHANNELS_SETTLE_AFTER_SECONDS", 15 * 24 * 3600, minimum=0)
+if CHANNELS_SETTLE_AFTER_SECONDS >= 30 * 24 * 3600:
+    raise _bad(
+        "CHANNELS_SETTLE_AFTER_SECONDS",
+        str(CHANNELS_SETTLE_AFTER_SECONDS),
+        "少于 30 天的秒数（微信 30 天后自动解冻）",
+        "under 30 days in seconds (WeChat unfreezes then)",
+    )
+# The merchant's maximum sharing ratio in 商户平台 (basis points; WeChat's default 30 %): a commission
+# paid by profit sharing is capped at this share of the order.
+CHANNELS_PROFIT_SHARING_MAX_RATIO_BP = env_int("CHANNELS_PROFIT_SHARING_MAX_RATIO_BP", 3000, minimum=1)
+if CHANNELS_PROFIT_SHARING_MAX_RATIO_BP > 10000:
+    raise _bad(
+        "CHANNELS_PROFIT_SHARING_MAX_RATIO_BP",
+        str(CHANNELS_PROFIT_SHARING_MAX_RATIO_BP),
+        "1–10000",
+        "1–10000",
+    )
+# 商家转账 scene enabled in 商户平台 (1000 现金营销 is the one the reference confirms).
+CHANNELS_TRANSFER_SCENE_ID = _env("CHANNELS_TRANSFER_SCENE_ID") or "1000"
+# Content rhythm (Beijing time): review videos Tue/Thu, live on weekend evenings, promotions (name=MM-DD)
+# warmed up CHANNELS_WARMUP_DAYS ahead; staff are reminded CHANNELS_REMIND_BEFORE_MINUTES before each entry.
+CHANNELS_REVIEW_VIDEO_TIME = _env("CHANNELS_REVIEW_VIDEO_TIME") or "19:00"
+CHANNELS_LIVE_TIME = _env("CHANNELS_LIVE_TIME") or "20:00"
+CHANNELS_PROMOTIONS = env_list("CHANNELS_PROMOTIONS", "618=06-18,双11=11-11,双12=12-12")
+CHANNELS_WARMUP_DAYS = env_int("CHANNELS_WARMUP_DAYS", 3, minimum=0)
+CHANNELS_REMIND_BEFORE_MINUTES = env_int("CHANNELS_REMIND_BEFORE_MINUTES", 60, minimum=1)
+for _name in ("CHANNELS_REVIEW_VIDEO_TIME", "CHANNELS_LIVE_TIME"):
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", globals()[_name]):
+        raise _bad(_name, globals()[_name], "HH:MM 格式的时间", "a time as HH:MM")
+# Optional: the staff member's OA openid and template for reminders; the Mini Program subscribe template
+# that reminds followers who booked a live session.
+CHANNELS_STAFF_OPENID = _env("CHANNELS_STAFF_OPENID") or ""
+CHANNELS_STAFF_TEMPLATE_ID = _env("CHANNELS_STAFF_TEMPLATE_ID") or ""
+CHANNELS_LIVE_SUBSCRIBE_TEMPLATE_ID = _env("CHANNELS_LIVE_SUBSCRIBE_TEMPLATE_ID") or ""
+CHANNELS_LIVE_POLL_SECONDS = env_int("CHANNELS_LIVE_POLL_SECONDS", 60, minimum=5)
+CHANNELS_SHELF_MAX = env_int("CHANNELS_SHELF_MAX", 100, minimum=1)
+CHANNELS_SHARER_PAGES = env_int("CHANNELS_SHARER_PAGES", 50, minimum=1)
+OUTBOX_DESTINATIONS["channels_pay"] = {"handler": "wxmall.channels.settlement.deliver"}
+OUTBOX_DESTINATIONS["channels_store"] = {"handler": "wxmall.channels.handlers.deliver"}
 
 
 # --- Member import (owned by members_import) ---------------------------------------------------------------

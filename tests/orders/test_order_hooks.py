@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.channels.actions import commissions
     from wxmall.growth import order_hooks as growth
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
@@ -45,6 +46,7 @@ def test_apps_register_their_hooks_at_start_up():
         pickup.void_code,
         notify.on_refunded,
         store.settle_short_stock,
+        commissions.on_refunded,
         growth.referral_reversal,
     ]
     assert hooks.registry.for_move(S.PENDING_PAYMENT, S.PAID) == [
@@ -52,6 +54,7 @@ def test_apps_register_their_hooks_at_start_up():
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        commissions.on_paid,
         growth.group_member_paid,
         growth.referral_reward,
     ]

@@ -17,7 +17,8 @@ NOTIFY = "/payments/notify/"
 # 40 with points redemption on main; 22 once the accrual moved to the worker (one outbox row instead).
 # +1: store pickup's paid hook looks up whether the order is a pickup (none here: a delivery order).
 # +1: the paid notification's hook looks up the customer's WeChat identities (none here).
-FIRST_NOTIFICATION_QUERIES = 24
+# +1: channels' paid hook looks up the order's Channels attribution (none here).
+FIRST_NOTIFICATION_QUERIES = 25
 DUPLICATE_NOTIFICATION_QUERIES = 9
 
 

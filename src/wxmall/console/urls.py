@@ -1,5 +1,6 @@
 from django.urls import path
 
+from wxmall.channels.console_urls import urlpatterns as channels_urls
 from wxmall.growth.urls import console_urlpatterns as growth_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
@@ -32,6 +33,7 @@ urlpatterns = [
     path("payments/<str:kind>/<int:pk>/resolve/", payments.resolve, name="payments_resolve"),
     path("wechat/", wechat_views.api_stats, name="wechat_api"),
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
+    *[path(f"channels/{p.pattern}", p.callback, name=p.name) for p in channels_urls],
     *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
     *growth_urls,
     path("pickup/", pickup_views.counter, name="pickup"),

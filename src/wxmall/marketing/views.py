@@ -1,7 +1,8 @@
 """The tracked redirect `/l/<code>`: one indexed read, one buffered append, a 302.
 
 The visitor cookie `wxv` (random, a year, HttpOnly) identifies a browser across clicks so first and last
-touch can be kept per visitor; it carries no personal data.
+touch can be kept per visitor; it carries no personal data. The link cookie `wxl` (the last link's
+code, 7 days) lets checkout attribute the order to the link it came through (a sharer's, a video's).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .queries import target_of
 
 VISITOR_COOKIE = "wxv"
 VISITOR_MAX_AGE = 365 * 86400
+LINK_COOKIE, LINK_MAX_AGE = "wxl", 7 * 86400
 _VISITOR_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
@@ -48,6 +50,14 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
         }
     )
     response = HttpResponseRedirect(target_url)
+    response.set_cookie(
+        LINK_COOKIE,
+        code,
+        max_age=LINK_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
     if new:
         response.set_cookie(
             VISITOR_COOKIE,

@@ -29,7 +29,7 @@ from wxmall.orders.errors import OrderError
 from wxmall.orders.models import Order
 from wxmall.orders.state import ActorKind, OrderStatus
 
-from . import wechatpay
+from . import events, wechatpay
 from .config import PayConfig, pay_config
 from .errors import PaymentError
 from .models import (
@@ -113,6 +113,7 @@ def start_payment(order_no: str, user, method: str, *, openid: str = "", client_
             payer_openid=openid,
             payer_ip=client_ip or None,
             code_expires_at=expires,
+            profit_sharing=events.wants_profit_sharing(order),
         )
     try:
         answer = wechatpay.prepay(
@@ -125,6 +126,7 @@ def start_payment(order_no: str, user, method: str, *, openid: str = "", client_
             time_expire=_rfc3339(expires),
             openid=openid,
             client_ip=client_ip,
+            profit_sharing=payment.profit_sharing,
         )
     except wechatpay.GatewayError as exc:
         logger.warning("prepay %s failed: %s", payment.out_trade_no, exc)
@@ -441,6 +443,14 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
         if new == RefundStatus.SUCCESS:
             fields["succeeded_at"] = _parse_time(resource.get("success_time"))
         Refund.objects.filter(pk=refund.pk).update(**fields)
+        if new == RefundStatus.SUCCESS:
+            succeeded = Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS)
+            events.refund_succeeded.send(
+                sender=Refund,
+                refund=refund,
+                refunded_total=succeeded.aggregate(total=Sum("amount"))["total"] or 0,
+                paid_total=refund.payment.paid_amount or refund.payment.amount,
+            )
         if new == RefundStatus.SUCCESS and not refund.completes_order:
             # A partial refund gives back the spent points in proportion (the full one does it through
             # the order's move to `refunded`); one points entry per refund, so a replay returns nothing.

@@ -78,6 +78,8 @@ class Payment(StaffResolution):
     paid_amount = models.PositiveIntegerField("实付(分)", null=True, blank=True)
     paid_at = models.DateTimeField("支付时间", null=True, blank=True)
     trade_type = models.CharField("交易类型", max_length=16, blank=True)
+    # Prepaid with settle_info.profit_sharing: the funds stay frozen until split or unfrozen.
+    profit_sharing = models.BooleanField("分账订单", default=False)
     flag_reason = models.CharField("异常原因", max_length=200, blank=True)
     late_payment = models.CharField("取消后到账", max_length=16, choices=LatePayment.choices, blank=True)
     last_queried_at = models.DateTimeField("最近查单", null=True, blank=True)

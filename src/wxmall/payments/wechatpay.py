@@ -112,10 +112,14 @@ def prepay(
     time_expire: str,
     openid: str = "",
     client_ip: str = "",
+    profit_sharing: bool = False,
 ) -> dict[str, Any]:
-    """Place the order with WeChat Pay; the answer holds prepay_id, code_url or h5_url."""
+    """Place the order with WeChat Pay; the answer holds prepay_id, code_url or h5_url. With
+    `profit_sharing` the paid funds stay frozen for a later split (`settle_info`, reference kf §5.1)."""
     kind = KINDS[method]
     extra: dict[str, Any] = {}
+    if profit_sharing:
+        extra["settle_info"] = {"profit_sharing": True}
     if openid:
         extra["payer"] = {"openid": openid}
     if method == "h5":
@@ -177,6 +181,118 @@ def invocation(config: PayConfig, appid: str, prepay_id: str) -> dict[str, str]:
         "signType": "RSA",
         "paySign": pay_sign,
     }
+
+
+# --- profit sharing and merchant transfer (reference wechat-kf-security-shipping.md §5) ------------------
+def add_receiver(config: PayConfig, *, kind: str, account: str, name: str = "") -> dict[str, Any]:
+    """Register a profit-sharing receiver (idempotent on WeChat's side). A merchant needs its full name,
+    sent RSA-OAEP encrypted by wechatpayv3."""
+    return _ok(
+        *_call(
+            client(config).profitsharing_add_receiver,
+            account_type=kind,
+            account=account,
+            relation_type="DISTRIBUTOR",
+            name=name or None,
+        )
+    )
+
+
+def share(
+    config: PayConfig, *, transaction_id: str, out_order_no: str, receivers: list[dict], unfreeze: bool
+) -> dict[str, Any]:
+    """Create a profit-sharing order; `out_order_no` is the idempotency key (keep it on retries)."""
+    return _ok(
+        *_call(
+            client(config).profitsharing_order,
+            transaction_id=transaction_id,
+            out_order_no=out_order_no,
+            receivers=receivers,
+            unfreeze_unsplit=unfreeze,
+        )
+    )
+
+
+def query_share(config: PayConfig, *, transaction_id: str, out_order_no: str) -> tuple[int, dict[str, Any]]:
+    return _call(
+        client(config).profitsharing_order_query, transaction_id=transaction_id, out_order_no=out_order_no
+    )
+
+
+def return_share(
+    config: PayConfig,
+    *,
+    out_order_no: str,
+    out_return_no: str,
+    return_mchid: str,
+    amount: int,
+    description: str,
+) -> dict[str, Any]:
+    """Claw money back from a MERCHANT_ID receiver of a split (only those can be returned from)."""
+    return _ok(
+        *_call(
+            client(config).profitsharing_return,
+            out_return_no=out_return_no,
+            return_mchid=return_mchid,
+            amount=amount,
+            description=description,
+            out_order_no=out_order_no,
+        )
+    )
+
+
+def query_return(config: PayConfig, *, out_order_no: str, out_return_no: str) -> tuple[int, dict[str, Any]]:
+    return _call(
+        client(config).profitsharing_return_query, out_order_no=out_order_no, out_return_no=out_return_no
+    )
+
+
+def unfreeze(
+    config: PayConfig, *, transaction_id: str, out_order_no: str, description: str
+) -> dict[str, Any]:
+    return _ok(
+        *_call(
+            client(config).profitsharing_unfreeze,
+            transaction_id=transaction_id,
+            out_order_no=out_order_no,
+            description=description,
+        )
+    )
+
+
+def unsplit_amount(config: PayConfig, transaction_id: str) -> int:
+    body = _ok(*_call(client(config).profitsharing_amount_query, transaction_id=transaction_id))
+    value = body.get("unsplit_amount")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def transfer(
+    config: PayConfig,
+    *,
+    out_bill_no: str,
+    openid: str,
+    amount: int,
+    remark: str,
+    scene_id: str,
+    reports: list[dict],
+) -> dict[str, Any]:
+    """商家转账 to a person's balance; the answer's state is usually WAIT_USER_CONFIRM (§5.12)."""
+    return _ok(
+        *_call(
+            client(config).mch_transfer_bills,
+            out_bill_no=out_bill_no,
+            transfer_scene_id=scene_id,
+            openid=openid,
+            transfer_amount=amount,
+            transfer_remark=remark[:32],
+            user_recv_perception="现金奖励",
+            transfer_scene_report_infos=reports,
+        )
+    )
+
+
+def query_transfer(config: PayConfig, out_bill_no: str) -> tuple[int, dict[str, Any]]:
+    return _call(client(config).mch_transfer_bills_query, out_bill_no=out_bill_no)
 
 
 # --- notifications ---------------------------------------------------------------------------------------

@@ -201,7 +201,13 @@ def _create(shop: StoreShop, data: dict) -> StoreOrder | None:
         content_id=str(first_source.get("content_id") or "")[:128],
         order_scene=_int(ext.get("order_scene")),
         sharer_openid=str(sharer.get("sharer_openid") or "")[:128],
-        source={"source_infos": sources, "sharer_info": sharer, "stock_short": short},
+        source={
+            "source_infos": sources,
+            "sharer_info": sharer,
+            # Alliance (优选联盟) commission WeChat settles itself, as it reported it (reference §5.3).
+            "commission_infos": [c for c in detail.get("commission_infos") or [] if isinstance(c, dict)],
+            "stock_short": short,
+        },
     )
 
 

@@ -24,10 +24,12 @@ from wxmall.accounts import actions as accounts
 from wxmall.accounts import queries as account_queries
 from wxmall.accounts.errors import AccountError
 from wxmall.catalog import queries as catalog
+from wxmall.channels.actions.commissions import attribute_h5
 from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
+from wxmall.marketing.views import LINK_COOKIE
 from wxmall.pickup import queries as pickup_queries
 
 from ..forms import AddressForm
@@ -237,6 +239,9 @@ def _place(request: HttpRequest) -> HttpResponse:
             )
             if started is not None and order.created_at < started:
                 raise _ReplayedOrder(order)
+            # Came through a sharer's or a video's tracked link: the order is theirs (before the prepay,
+            # which freezes the funds for the sharer's commission).
+            attribute_h5(order, request.COOKIES.get(LINK_COOKIE, ""))
     except _ReplayedOrder as replay:
         order = replay.order
     except DomainError as error:

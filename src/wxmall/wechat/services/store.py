@@ -18,6 +18,7 @@ from typing import Any
 
 from wxmall.wechat.errors import TransportError
 from wxmall.wechat.services.base import Service
+from wxmall.wechat.services.store_channels import ChannelsMixin
 from wxmall.wechat.services.store_compass import CompassMixin
 
 # Product stock `diff_type` (§4.5)
@@ -202,7 +203,7 @@ class AfterSale:
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
-class StoreService(CompassMixin, Service):
+class StoreService(ChannelsMixin, CompassMixin, Service):
     # -- shop -------------------------------------------------------------------------------------------
     def shop_info(self) -> ShopInfo:
         api = "store.basics_info_get"

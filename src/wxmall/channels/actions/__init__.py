@@ -1,0 +1,2 @@
+"""State changes of the channels app, one transaction each, by concern (attribution and commission,
+calendar, live, videos, sharers, alliance, challenges)."""

@@ -1,0 +1,98 @@
+"""The 视频号 console: pages render (hostile text escaped), forms refuse bad input without writing,
+money actions need their permission, statements download as CSV and XLSX, the live page's figures poll."""
+
+import io
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from wxmall.channels.actions import live
+from wxmall.channels.models import CommissionRule, ShelfItem
+from wxmall.channels.testing import attributed_order, make_rule, make_sharer, pay_locally
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def boss(db):
+    from wxmall.accounts.testing import make_customer
+
+    client = Client()
+    client.force_login(make_customer("boss", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def clerk(db):
+    from wxmall.accounts.testing import make_customer
+
+    client = Client()
+    client.force_login(make_customer("clerk", is_staff=True))
+    return client
+
+
+def test_the_overview_and_live_room_render_and_escape(boss, sku):
+    session = live.create(title="<script>alert(1)</script>直播", starts_at=timezone.now())
+    live.add_to_shelf(session.pk, sku.product_id)
+    page = boss.get("/console/channels/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "内容日程" in html and "&lt;script&gt;" in html and "<script>alert" not in html
+    room = boss.get(f"/console/channels/live/{session.pk}/")
+    assert room.status_code == 200 and sku.product.title in room.content.decode()
+    figures = boss.get(f"/console/channels/live/{session.pk}/figures/").json()
+    assert figures["orders"] == 0 and figures["conversion"] == "—"
+
+
+def test_a_shelf_edit_on_an_ended_session_is_refused_with_a_message(boss, sku):
+    session = live.create(title="已结束", starts_at=timezone.now())
+    live.end(session.pk)
+    answer = boss.post(
+        f"/console/channels/live/{session.pk}/shelf/",
+        {"op": "add", "product_id": sku.product_id},
+        follow=True,
+    )
+    assert "直播已结束" in answer.content.decode()
+    assert not ShelfItem.objects.exists()
+
+
+def test_rules_need_permission_and_bad_rules_write_nothing(boss, clerk, sku):
+    form = {
+        "scope": "product",
+        "target_id": sku.product_id,
+        "kind": "rate",
+        "rate": "12.5",
+        "tiers": "5000:15",
+    }
+    assert clerk.post("/console/channels/rules/add/", form).status_code == 403
+    boss.post("/console/channels/rules/add/", form)
+    rule = CommissionRule.objects.get()
+    assert (rule.rate_bp, rule.tiers) == (1250, [{"from": 500000, "rate_bp": 1500}])
+    for bad in (
+        {**form, "rate": "95"},
+        {**form, "target_id": "999999"},
+        {**form, "tiers": "5000:10"},
+        {**form, "kind": "x"},
+    ):
+        answer = boss.post("/console/channels/rules/add/", bad, follow=True)
+        assert "佣金规则" in answer.content.decode()
+    assert CommissionRule.objects.count() == 1 and CommissionRule.objects.get().is_active
+
+
+def test_statements_download_and_a_bad_period_is_refused(boss, customer, address, sku):
+    make_rule(product=sku.product)
+    pay_locally(attributed_order(customer, address, sku, make_sharer(nickname="王小明")))
+    period = f"{timezone.localdate():%Y-%m}"
+    csv_answer = boss.get(f"/console/channels/statement.csv?period={period}")
+    assert csv_answer.status_code == 200 and "王小明" in csv_answer.content.decode("utf-8")
+    xlsx = boss.get(f"/console/channels/statement.xlsx?period={period}")
+    sheet = load_workbook(io.BytesIO(xlsx.content))["汇总"]
+    assert [c.value for c in sheet[3]][:2] == ["王小明", "129.90"]
+    bad = boss.get("/console/channels/statement.csv?period=2026-99", follow=True)
+    assert "对账周期不正确" in bad.content.decode()
+
+
+def test_a_retry_needs_permission(clerk):
+    assert clerk.post("/console/channels/commissions/retry/", {"commission_id": "1"}).status_code == 403
