@@ -75,3 +75,24 @@ def test_posters_carry_the_tracked_link_as_a_qr_code(client, deal, customer, add
     (decoded,) = zxingcpp.read_barcodes(image)
     assert decoded.text == f"http://testserver/l/{group.link.code}"
     assert client.get("/g/groups/999999/poster.png").status_code == 404
+
+
+def test_the_invite_page_gives_the_link_and_accepting_is_a_post(client, customer, other_customer):
+    from wxmall.growth.actions import referral
+    from wxmall.growth.models import Invitation
+
+    campaign = referral.create_campaign(
+        name="老带新",
+        copy="邀请新朋友逛逛",
+        mechanism="新朋友首单付款后双方各得积分",
+        inviter_points=1,
+        invitee_points=1,
+    )
+    referral.start_campaign(campaign.pk)
+    client.force_login(customer)
+    url = f"/g/invite/{campaign.pk}/{customer.pk}/"
+    assert url in client.get("/g/invite/").content.decode()
+    client.force_login(other_customer)
+    assert "接受邀请" in client.get(url).content.decode() and not Invitation.objects.exists()
+    client.post(url)
+    assert Invitation.objects.get().inviter == customer

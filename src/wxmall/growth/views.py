@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -109,9 +110,11 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def invited(request: HttpRequest, campaign_id: int, inviter_id: int) -> HttpResponse:
-    from django.contrib.auth import get_user_model
-
+    """The invite link's landing page; accepting is a POST (a GET must not bind the visitor to anyone)."""
+    campaign = get_object_or_404(ReferralCampaign, pk=campaign_id)
     inviter = get_object_or_404(get_user_model(), pk=inviter_id)
+    if request.method != "POST":
+        return render(request, "growth/invited.html", {"campaign": campaign})
     try:
         referral.accept(campaign_id, inviter, request.user)
         messages.success(request, "已接受邀请：完成首单后你和邀请人都会获得积分")
