@@ -98,3 +98,11 @@ def test_a_full_refund_of_the_qualifying_order_takes_the_reward_back_once(
     assert referral.reverse_reward(order) is False
     backs = PointsEntry.objects.filter(kind=PointsEntry.Kind.REFERRAL_BACK)
     assert sorted(backs.values_list("delta", flat=True)) == [-500, -200]
+
+
+def test_bad_campaigns_are_refused():
+    from wxmall.growth.actions import referral
+
+    for fields in ({"name": " "}, {"copy": "长" * 2001}, {"inviter_points": -1}, {"invitee_points": 100_001}):
+        refused("referral_campaign_invalid", _campaign, **fields)
+    refused("referral_campaign_not_found", referral.start_campaign, 999)

@@ -26,11 +26,11 @@ def create_campaign(*, name: str, copy: str, mechanism: str, inviter_points: int
     name, copy, mechanism = name.strip(), copy.strip(), mechanism.strip()
     if not (name and copy and mechanism) or len(name) > 60 or len(copy) > 2000 or len(mechanism) > 1000:
         raise DomainError(
-            GrowthError.CAMPAIGN_NOT_STARTABLE,
+            GrowthError.BAD_CAMPAIGN,
             "请填写活动名称（60 字内）、文案（2000 字内）和机制说明（1000 字内）",
         )
     if not (0 <= inviter_points <= POINTS_MAX and 0 <= invitee_points <= POINTS_MAX):
-        raise DomainError(GrowthError.CAMPAIGN_NOT_STARTABLE, f"奖励积分须在 0–{POINTS_MAX} 之间")
+        raise DomainError(GrowthError.BAD_CAMPAIGN, f"奖励积分须在 0–{POINTS_MAX} 之间")
     return ReferralCampaign.objects.create(
         name=name,
         copy=copy,
