@@ -104,6 +104,7 @@ def on_unexpected_error(request, exc: Exception):
 def _mount_routers() -> None:
     # Each domain owns `api.py` exposing `router`; mounting here keeps one OpenAPI document.
     from wxmall.accounts.api import router as accounts
+    from wxmall.analytics.api import router as analytics
     from wxmall.catalog.api import router as catalog
     from wxmall.channels.api import router as channels
     from wxmall.checkout.api import router as checkout
@@ -122,6 +123,7 @@ def _mount_routers() -> None:
     api.add_router("/core", core)
     api.add_router("/wechat", wechat)
     api.add_router("/compliance", compliance)
+    api.add_router("/analytics", analytics)
     api.add_router("/accounts", accounts)
     api.add_router("/channels", channels)
 

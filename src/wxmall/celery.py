@@ -82,6 +82,26 @@ def beat_schedule() -> dict:
             "schedule": 600.0,
             "options": {"expires": 600},
         },
+        "analytics-flush-events": {
+            "task": "wxmall.analytics.flush_events",  # spooled events into Parquet: visible within seconds
+            "schedule": settings.ANALYTICS_FLUSH_INTERVAL_SECONDS,
+            "options": {"expires": settings.ANALYTICS_FLUSH_INTERVAL_SECONDS},
+        },
+        "analytics-compact-events": {
+            "task": "wxmall.analytics.compact_events",  # a day's small parts merged into one file
+            "schedule": settings.ANALYTICS_COMPACT_INTERVAL_SECONDS,
+            "options": {"expires": settings.ANALYTICS_COMPACT_INTERVAL_SECONDS},
+        },
+        "analytics-refresh-recommendations": {
+            "task": "wxmall.analytics.refresh_recommendations",  # "bought together" from paid orders
+            "schedule": 86400.0,
+            "options": {"expires": 3600},
+        },
+        "analytics-check-alerts": {
+            "task": "wxmall.analytics.check_alerts",  # success rates below threshold notify staff
+            "schedule": settings.ALERT_CHECK_INTERVAL_SECONDS,
+            "options": {"expires": settings.ALERT_CHECK_INTERVAL_SECONDS},
+        },
         "marketing-flush-clicks": {
             "task": "wxmall.marketing.flush_clicks",  # buffered redirect clicks into the database
             "schedule": settings.MARKETING_FLUSH_INTERVAL_SECONDS,

@@ -178,6 +178,7 @@ INSTALLED_APPS = [
     "wxmall.privacy",
     "wxmall.officialaccount",
     "wxmall.marketing",
+    "wxmall.analytics",
     "wxmall.store",
     "wxmall.channels",
     "wxmall.support",
@@ -586,6 +587,31 @@ OA_NOTIFY_PER_MINUTE = env_int("OA_NOTIFY_PER_MINUTE", 2_000, minimum=1)
 # Without REDIS_URL the redirect appends clicks to spool files here; a task drains them into the database.
 MARKETING_CLICK_SPOOL_DIR = _env("MARKETING_CLICK_SPOOL_DIR") or str(VAR_DIR / "clicks")
 MARKETING_FLUSH_INTERVAL_SECONDS = env_float("MARKETING_FLUSH_INTERVAL_SECONDS", 5.0)
+# Query parameters a Moments ad appends with its click id (kept with the click on a known link only).
+# Unconfirmed names (WeChat's ad platform documents them per account): hence a setting.
+MARKETING_AD_CLICK_PARAMS = env_list("MARKETING_AD_CLICK_PARAMS", "gdt_vid,qz_gdt,weixinadinfo")
+# A CJK font for QR posters (Debian: fonts-wqy-microhei); without it posters use Pillow's default font.
+MARKETING_POSTER_FONT = _env("MARKETING_POSTER_FONT") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+# --- analytics: behaviour events in Parquet, dashboards (wxmall.analytics) --------------------------
+# Ingest appends to a spool file per process here; a beat task turns spools into Parquet parts under
+# ANALYTICS_DIR/events/day=YYYY-MM-DD/ every ANALYTICS_FLUSH_INTERVAL_SECONDS, another compacts a day's parts.
+ANALYTICS_DIR = _env("ANALYTICS_DIR") or str(VAR_DIR / "analytics")
+ANALYTICS_FLUSH_INTERVAL_SECONDS = env_float("ANALYTICS_FLUSH_INTERVAL_SECONDS", 2.0)
+ANALYTICS_COMPACT_INTERVAL_SECONDS = env_float("ANALYTICS_COMPACT_INTERVAL_SECONDS", 600.0)
+# Events accepted per minute per visitor and per client IP (a NAT'ed office shares one IP).
+ANALYTICS_EVENTS_PER_MINUTE_VISITOR = env_int("ANALYTICS_EVENTS_PER_MINUTE_VISITOR", 600, minimum=1)
+ANALYTICS_EVENTS_PER_MINUTE_IP = env_int("ANALYTICS_EVENTS_PER_MINUTE_IP", 6000, minimum=1)
+# "Bought together" recommendations: paid orders of the last N days, at most M partners per product.
+RECOMMENDATION_WINDOW_DAYS = env_int("RECOMMENDATION_WINDOW_DAYS", 180, minimum=1)
+RECOMMENDATIONS_PER_PRODUCT = env_int("RECOMMENDATIONS_PER_PRODUCT", 6, minimum=1)
+# Prometheus /metrics: off unless a token is set (scrapers send "Authorization: Bearer <token>").
+METRICS_TOKEN = _env("METRICS_TOKEN") or ""
+# A WeChat API or outbox destination below this success rate over 5 minutes (with at least
+# ALERT_MIN_CALLS calls) raises an alert to staff, checked every ALERT_CHECK_INTERVAL_SECONDS.
+ALERT_SUCCESS_RATIO = env_float("ALERT_SUCCESS_RATIO", 0.95)
+ALERT_MIN_CALLS = env_int("ALERT_MIN_CALLS", 20, minimum=1)
+ALERT_CHECK_INTERVAL_SECONDS = env_float("ALERT_CHECK_INTERVAL_SECONDS", 60.0)
 
 # --- accounts: WeChat login, identities, merges, members and points (owned by accounts) -------------
 # The web OAuth authorize page lives on its own host (https://open.weixin.qq.com for real WeChat), not

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
 
+from wxmall.analytics import monitoring
 from wxmall.api import api
 from wxmall.support import callback as support_callback
 
@@ -13,6 +14,7 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", monitoring.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("console/audit/", include("wxmall.audit.urls")),
@@ -20,6 +22,8 @@ urlpatterns = [
     path("console/privacy/", include("wxmall.privacy.urls")),
     path("console/oa/", include("wxmall.officialaccount.console_urls")),
     path("console/support/", include("wxmall.support.urls")),
+    path("console/analytics/", include("wxmall.analytics.urls")),
+    path("console/marketing/", include("wxmall.marketing.console_urls")),
     path("console/", include("wxmall.console.urls")),
     path("payments/", include("wxmall.payments.urls")),
     path("wechat/oa/", include("wxmall.officialaccount.urls")),

@@ -134,7 +134,10 @@ def test_a_video_link_counts_visitors_and_attributes_the_checkout(
     browser = Client()
     browser.force_login(customer)
     hop = browser.get(f"/l/{video.link.code}")
-    assert hop.status_code == 302 and hop.cookies["wxl"].value == video.link.code
+    assert hop.status_code == 302
+    from wxmall.marketing import touch
+
+    assert touch.read(hop.cookies[touch.TOUCH_COOKIE].value).last_link == video.link_id
     Client().get(f"/l/{video.link.code}")  # another visitor
     flush_clicks()
     from wxmall.checkout.actions import place_order
@@ -142,7 +145,7 @@ def test_a_video_link_counts_visitors_and_attributes_the_checkout(
     order = place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
     from wxmall.channels.actions.commissions import attribute_h5
 
-    attribute_h5(order, browser.cookies["wxl"].value)
+    attribute_h5(order, touch.read(browser.cookies[touch.TOUCH_COOKIE].value).last_link)
     pay_locally(order)
     assert Attribution.objects.get(order=order).video == video
     figures = queries.video_figures(video)
@@ -276,7 +279,7 @@ def test_a_storefront_checkout_through_a_sharer_link_is_theirs_and_asks_to_freez
     link = videos.sharer_link(sharer.pk, product_id=sku.product_id)
     buyer = Client()
     buyer.force_login(customer)
-    assert buyer.get(f"/l/{link.link.code}").status_code == 302  # sets the wxl cookie
+    assert buyer.get(f"/l/{link.link.code}").status_code == 302  # sets the signed touch cookie
     page = buyer.get(f"/checkout/?sku={sku.pk}&qty=1").content.decode()
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
     placed = buyer.post(

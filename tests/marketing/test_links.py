@@ -119,3 +119,11 @@ def test_an_edited_or_deactivated_link_redirects_to_its_new_state_at_once(client
     link.is_active = False
     link.save()
     assert client.get(f"/l/{link.code}").status_code == 404
+
+
+def test_a_moments_ad_click_id_is_kept_only_when_well_formed(client):
+    link = make_link(channel="moments_ad")
+    client.get(f"/l/{link.code}?gdt_vid=wx0ad123abc&qz_gdt=ignored-second")
+    client.get(f"/l/{link.code}?weixinadinfo=<script>")
+    actions.flush_clicks()
+    assert sorted(Click.objects.values_list("ad_click_id", flat=True)) == ["", "gdt_vid:wx0ad123abc"]

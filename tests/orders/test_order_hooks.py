@@ -22,6 +22,7 @@ def order(customer, address, sku):
 
 
 def test_apps_register_their_hooks_at_start_up():
+    from wxmall.analytics import order_hooks as analytics
     from wxmall.channels.actions import commissions
     from wxmall.growth import order_hooks as growth
     from wxmall.officialaccount import notify
@@ -54,6 +55,7 @@ def test_apps_register_their_hooks_at_start_up():
         actions.count_sales,
         pickup.issue_code,
         notify.on_paid,
+        analytics.on_paid,
         commissions.on_paid,
         growth.group_member_paid,
         growth.referral_reward,

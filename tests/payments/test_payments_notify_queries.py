@@ -18,7 +18,8 @@ NOTIFY = "/payments/notify/"
 # +1: store pickup's paid hook looks up whether the order is a pickup (none here: a delivery order).
 # +1: the paid notification's hook looks up the customer's WeChat identities (none here).
 # +1: channels' paid hook looks up the order's Channels attribution (none here).
-FIRST_NOTIFICATION_QUERIES = 25
+# +1: analytics' paid event looks up the order's first/last touch (none here).
+FIRST_NOTIFICATION_QUERIES = 26
 DUPLICATE_NOTIFICATION_QUERIES = 9
 
 

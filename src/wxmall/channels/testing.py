@@ -50,7 +50,7 @@ def attributed_order(customer, address, sku, sharer: Sharer, *, quantity: int = 
         sharer.pk, product_id=sku.product_id, live_id=live and live.pk, video_id=video and video.pk
     )
     order = place_order(customer, items=[(sku.pk, quantity)], address_id=address.pk)
-    commissions.attribute_h5(order, link.link.code)
+    commissions.attribute_h5(order, link.link_id)
     return order
 
 

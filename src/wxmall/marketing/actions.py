@@ -1,4 +1,5 @@
-"""State changes of marketing: making links, and turning buffered clicks into rows in batches."""
+"""State changes of marketing: making links, turning buffered clicks into rows in batches, and fixing
+an order's attribution when it is placed."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from . import buffer
-from .models import Click, Link, VisitorTouch
+from .models import Click, CustomerTouch, Link, OrderTouch, VisitorTouch
+from .touch import Touch
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 7
@@ -50,6 +52,7 @@ def _store(clicks: list[dict]) -> None:
             in_wechat=bool(c.get("wechat")),
             user_agent=c.get("ua", "")[:200],
             referer=c.get("ref", "")[:300],
+            ad_click_id=c.get("ad", "")[:140],
         )
         for c in clicks
         if c.get("link") in links
@@ -88,3 +91,34 @@ def _store(clicks: list[dict]) -> None:
 
 def flush_clicks(limit: int = FLUSH_BATCH) -> int:
     return buffer.drain(limit, _store)
+
+
+def remember_customer(user_id: int, visitor: str, touched: Touch) -> None:
+    """Keep the touch a signed-in customer's browser carries (one upsert; the caller skips unchanged ones)."""
+    links = set(
+        Link.objects.filter(pk__in={touched.first_link, touched.last_link}).values_list("pk", flat=True)
+    )
+    CustomerTouch.objects.update_or_create(
+        user_id=user_id,
+        defaults={
+            "visitor": visitor,
+            "first_link_id": touched.first_link if touched.first_link in links else None,
+            "last_link_id": touched.last_link if touched.last_link in links else None,
+            "last_at": datetime.fromtimestamp(touched.last_at, tz=UTC),
+        },
+    )
+
+
+def attribute_order(order) -> OrderTouch | None:
+    """At placement, inside its transaction: the order's first and last touch are the customer's latest
+    known touch, and an order without a channel takes its last link's (a Store order keeps its own)."""
+    known = CustomerTouch.objects.filter(user_id=order.user_id).select_related("last_link").first()
+    if known is None:
+        return None
+    attributed = OrderTouch.objects.create(
+        order=order, visitor=known.visitor, first_link_id=known.first_link_id, last_link_id=known.last_link_id
+    )
+    if known.last_link is not None and known.last_link.channel and not order.channel:
+        order.channel = known.last_link.channel[:64]
+        type(order).objects.filter(pk=order.pk, channel__isnull=True).update(channel=order.channel)
+    return attributed

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .actions import new_code
 from .models import Click, Link, VisitorTouch
@@ -6,10 +8,17 @@ from .models import Click, Link, VisitorTouch
 
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "target_url", "campaign", "channel", "is_active", "created_at")
+    list_display = ("code", "name", "target_url", "campaign", "channel", "is_active", "created_at", "poster")
     list_filter = ("channel", "is_active")
     search_fields = ("code", "name", "campaign", "target_url")
     readonly_fields = ("code",)
+
+    @admin.display(description="海报")
+    def poster(self, obj: Link) -> str:
+        return format_html(
+            '<a href="{}" target="_blank">二维码海报</a>',
+            reverse("marketing_console:poster", args=[obj.code]),
+        )
 
     def save_model(self, request, obj, form, change):
         if not obj.code:

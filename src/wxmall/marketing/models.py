@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -39,6 +40,8 @@ class Click(models.Model):
     in_wechat = models.BooleanField(default=False)
     user_agent = models.CharField(max_length=200, blank=True)
     referer = models.CharField(max_length=300, blank=True)
+    # "<param>:<value>" of a Moments ad's click id that came with the click (for matching ad reports).
+    ad_click_id = models.CharField(max_length=140, blank=True)
 
     class Meta:
         verbose_name = "链接点击"
@@ -65,3 +68,35 @@ class VisitorTouch(models.Model):
 
     def __str__(self) -> str:
         return self.visitor
+
+
+class CustomerTouch(models.Model):
+    """The signed touch cookie last seen with a signed-in customer (written by the event ingest), so an
+    order placed by that customer can be attributed without the request that placed it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    visitor = models.CharField(max_length=32)
+    first_link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "顾客触点"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.visitor}"
+
+
+class OrderTouch(models.Model):
+    """First- and last-touch attribution of one order, fixed when it is placed."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="touch")
+    visitor = models.CharField(max_length=32, blank=True)
+    first_link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, related_name="+")
+    last_link = models.ForeignKey(Link, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "订单归因"
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.first_link_id} → {self.last_link_id}"

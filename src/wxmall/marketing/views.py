@@ -1,29 +1,46 @@
-"""The tracked redirect `/l/<code>`: one indexed read, one buffered append, a 302.
+"""The tracked redirect `/l/<code>`: one indexed read, one buffered append, a 302 (and, for staff, a
+link's QR poster).
 
 The visitor cookie `wxv` (random, a year, HttpOnly) identifies a browser across clicks so first and last
-touch can be kept per visitor; it carries no personal data. The link cookie `wxl` (the last link's
-code, 7 days) lets checkout attribute the order to the link it came through (a sharer's, a video's).
+touch can be kept per visitor; it carries no personal data. The signed touch cookie `wxt` (see `touch`)
+carries the first and last link to the event ingest and to checkout (an order through a sharer's or a
+video's link is theirs). A Moments ad's click id (`gdt_vid`, `qz_gdt`, `weixinadinfo`: the parameter
+names in MARKETING_AD_CLICK_PARAMS) is kept with the click only when it arrives on a known link;
+elsewhere it attributes nothing.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
-from . import buffer
+from wxmall.catalog.models import Product
+
+from . import buffer, posters, touch
+from .models import Link
 from .queries import target_of
 
 VISITOR_COOKIE = "wxv"
 VISITOR_MAX_AGE = 365 * 86400
-LINK_COOKIE, LINK_MAX_AGE = "wxl", 7 * 86400
 _VISITOR_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+_AD_CLICK_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
-def _visitor(request: HttpRequest) -> tuple[str, bool]:
+def _ad_click_id(request: HttpRequest) -> str:
+    for name in settings.MARKETING_AD_CLICK_PARAMS:
+        value = request.GET.get(name, "")
+        if _AD_CLICK_ID.fullmatch(value):
+            return f"{name}:{value}"
+    return ""
+
+
+def visitor_of(request: HttpRequest) -> tuple[str, bool]:
     value = request.COOKIES.get(VISITOR_COOKIE, "")
     if 16 <= len(value) <= 32 and set(value) <= _VISITOR_CHARS:
         return value, False
@@ -36,24 +53,27 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         return HttpResponse("链接不存在或已失效", status=404, content_type="text/plain; charset=utf-8")
     link_id, target_url = found
-    visitor, new = _visitor(request)
+    visitor, new = visitor_of(request)
     user_agent = request.META.get("HTTP_USER_AGENT", "")
+    now = time.time()
     buffer.push(
         {
             "id": buffer.new_click_id(),
             "link": link_id,
             "visitor": visitor,
-            "at": round(time.time(), 3),
+            "at": round(now, 3),
             "wechat": "MicroMessenger" in user_agent,
             "ua": user_agent[:200],
             "ref": request.META.get("HTTP_REFERER", "")[:300],
+            "ad": _ad_click_id(request),
         }
     )
     response = HttpResponseRedirect(target_url)
+    touched = touch.followed(touch.read(request.COOKIES.get(touch.TOUCH_COOKIE)), link_id, int(now))
     response.set_cookie(
-        LINK_COOKIE,
-        code,
-        max_age=LINK_MAX_AGE,
+        touch.TOUCH_COOKIE,
+        touch.write(touched),
+        max_age=touch.TOUCH_MAX_AGE,
         httponly=True,
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
@@ -67,4 +87,28 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
+    return response
+
+
+@staff_member_required
+@require_GET
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The QR poster of a link (PNG); `?product=<id>` puts that product's picture, title and price on it."""
+    link = Link.objects.filter(code=code[:16]).first()
+    if link is None:
+        return HttpResponse("链接不存在", status=404, content_type="text/plain; charset=utf-8")
+    product_id, product = request.GET.get("product", ""), None
+    if product_id:
+        if not (product_id.isdigit() and len(product_id) < 19):
+            return HttpResponse("商品编号不正确", status=400, content_type="text/plain; charset=utf-8")
+        product = Product.objects.filter(pk=int(product_id)).first()
+        if product is None:
+            return HttpResponse("商品不存在", status=404, content_type="text/plain; charset=utf-8")
+    png = (
+        posters.poster_png(link, title=product.title, price=product.min_price or None, image=product.cover)
+        if product
+        else posters.poster_png(link, title=link.name or link.code)
+    )
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="poster-{link.code}.png"'
     return response

@@ -45,14 +45,14 @@ ALLIANCE_SALE_CHANNEL = 100  # source_infos.sale_channel of an alliance (优选�
 
 
 # --- attribution ----------------------------------------------------------------------------------------
-def attribute_h5(order: Order, link_code: str) -> Attribution | None:
-    """At checkout: the buyer came through tracked link `link_code` (the `wxl` cookie). A sharer's link
-    attributes the sharer (and its session/video); a video's own link the video. Once per order."""
-    code = (link_code or "")[:16]
-    if not code:
+def attribute_h5(order: Order, link_id: int | None) -> Attribution | None:
+    """At checkout: the buyer came last through tracked link `link_id` (marketing's signed touch cookie,
+    so a buyer cannot name a sharer). A sharer's link attributes the sharer (and its session/video); a
+    video's own link the video. Once per order."""
+    if not link_id:
         return None
     fields: dict = {}
-    sharer_link = SharerLink.objects.filter(link__code=code, sharer__bound=True).first()
+    sharer_link = SharerLink.objects.filter(link_id=link_id, sharer__bound=True).first()
     if sharer_link is not None:
         fields = {
             "sharer_id": sharer_link.sharer_id,
@@ -60,7 +60,7 @@ def attribute_h5(order: Order, link_code: str) -> Attribution | None:
             "video_id": sharer_link.video_id,
         }
     else:
-        video = ShortVideo.objects.filter(link__code=code).first()
+        video = ShortVideo.objects.filter(link_id=link_id).first()
         if video is None:
             return None
         fields = {"video": video, "finder_id": video.finder_id}

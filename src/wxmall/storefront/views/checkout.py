@@ -29,7 +29,7 @@ from wxmall.checkout import actions, admission, queries
 from wxmall.checkout.errors import CheckoutError
 from wxmall.core.errors import DomainError
 from wxmall.core.validation import TextRefused, clean_text
-from wxmall.marketing.views import LINK_COOKIE
+from wxmall.marketing import touch
 from wxmall.pickup import queries as pickup_queries
 
 from ..forms import AddressForm
@@ -241,7 +241,8 @@ def _place(request: HttpRequest) -> HttpResponse:
                 raise _ReplayedOrder(order)
             # Came through a sharer's or a video's tracked link: the order is theirs (before the prepay,
             # which freezes the funds for the sharer's commission).
-            attribute_h5(order, request.COOKIES.get(LINK_COOKIE, ""))
+            touched = touch.read(request.COOKIES.get(touch.TOUCH_COOKIE))
+            attribute_h5(order, touched.last_link if touched else None)
     except _ReplayedOrder as replay:
         order = replay.order
     except DomainError as error:

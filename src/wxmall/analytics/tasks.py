@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="wxmall.analytics.flush_events", ignore_result=True)
+def flush_events() -> int:
+    from . import store
+
+    return store.flush()
+
+
+@shared_task(name="wxmall.analytics.compact_events", ignore_result=True)
+def compact_events() -> int:
+    from . import store
+
+    return store.compact()
+
+
+@shared_task(name="wxmall.analytics.check_alerts", ignore_result=True)
+def check_alerts() -> tuple[int, int]:
+    from . import monitoring
+
+    return monitoring.check_alerts()
+
+
+@shared_task(name="wxmall.analytics.refresh_recommendations", ignore_result=True)
+def refresh_recommendations() -> int:
+    from . import recommendations
+
+    return recommendations.refresh()

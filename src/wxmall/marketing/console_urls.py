@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "marketing_console"
+urlpatterns = [path("links/<str:code>/poster.png", views.poster, name="poster")]
