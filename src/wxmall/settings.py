@@ -298,8 +298,6 @@ WHITENOISE_AUTOREFRESH = env_bool("WHITENOISE_AUTOREFRESH", False)
 STATICFILES_DIRS = [VAR_DIR / "vendor"]  # ECharts from the npm registry lands here at setup
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
-# Font for the growth share posters (Chinese text); Debian's fonts-wqy-microhei by default.
-POSTER_FONT_PATH = _env("POSTER_FONT_PATH") or "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 # --- business rules ---------------------------------------------------------------------------------
 ORDER_PAYMENT_TIMEOUT_SECONDS = env_int("ORDER_PAYMENT_TIMEOUT_SECONDS", 30 * 60)

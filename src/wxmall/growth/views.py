@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 
 from wxmall.accounts.models import Address
 from wxmall.core.errors import DomainError
+from wxmall.marketing import posters
 from wxmall.storefront.views.common import customer_required
 
-from . import posters, queries
+from . import queries
 from .actions import groups, referral
 from .models import Group, ReferralCampaign
 
@@ -55,21 +56,16 @@ def _seat(request: HttpRequest, call) -> HttpResponse:
     return redirect("storefront:pay", order_no=member.order.order_no)
 
 
-def _yuan(fen: int) -> str:
-    return f"¥{fen // 100}.{fen % 100:02d}"
-
-
 def group_poster(request: HttpRequest, group_id: int) -> HttpResponse:
     found = queries.group_page(group_id)
     if found is None:
         raise Http404("团不存在")
-    deal, product = found.deal, found.deal.sku.product
-    png = posters.render(
-        title=product.title,
-        price_line=f"{deal.size}人团 {_yuan(deal.group_price)}",
-        note=f"原价 {_yuan(deal.sku.price)}，扫码参团",
-        url=request.build_absolute_uri(reverse("marketing:follow", args=[found.link.code])),
-        cover=product.cover,
+    product = found.deal.sku.product
+    png = posters.poster_png(
+        found.link,
+        title=f"{found.deal.size}人团 · {product.title}",
+        price=found.deal.group_price,
+        image=product.cover,
     )
     return HttpResponse(png, content_type="image/png")
 
@@ -79,13 +75,8 @@ def invite_poster(request: HttpRequest) -> HttpResponse:
     campaign = queries.running_campaign()
     if campaign is None:
         raise Http404("当前没有进行中的邀请活动")
-    png = posters.render(
-        title=campaign.name,
-        price_line="新朋友首单后各得积分",
-        note="扫码进店",
-        url=referral.invite_url(campaign, request.user),
-    )
-    return HttpResponse(png, content_type="image/png")
+    link = referral.invite_link(campaign, request.user)
+    return HttpResponse(posters.poster_png(link, title=campaign.name), content_type="image/png")
 
 
 @customer_required
@@ -103,7 +94,7 @@ def join_group(request: HttpRequest, group_id: int) -> HttpResponse:
 @customer_required
 def invite(request: HttpRequest) -> HttpResponse:
     campaign = queries.running_campaign()
-    url = referral.invite_url(campaign, request.user) if campaign else ""
+    url = posters.short_url(referral.invite_link(campaign, request.user)) if campaign else ""
     return render(request, "growth/invite.html", {"campaign": campaign, "invite_url": url})
 
 

@@ -10,9 +10,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from wxmall.accounts import points
+from wxmall.accounts.actions import lock_customer
 from wxmall.accounts.models import PointsEntry
 from wxmall.compliance.actions import check_copy
 from wxmall.core.errors import DomainError
+from wxmall.marketing.actions import create_link
+from wxmall.marketing.models import Link
 from wxmall.orders.models import Order
 
 from ..errors import GrowthError
@@ -68,8 +71,17 @@ def stop_campaign(campaign_id: int) -> bool:
     )
 
 
-def invite_url(campaign: ReferralCampaign, inviter) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("growth:invited", args=[campaign.pk, inviter.pk])
+def invite_link(campaign: ReferralCampaign, inviter) -> Link:
+    """The inviter's tracked link for the campaign (made on first use), so every visit through it is
+    attributed. Serialised on the inviter's row so two first visits make one link."""
+    key = {"campaign": f"referral:{campaign.pk}", "channel": "invite", "content_id": str(inviter.pk)}
+    with transaction.atomic():
+        lock_customer(inviter)
+        found = Link.objects.filter(**key).first()
+        if found is not None:
+            return found
+        target = settings.SITE_URL.rstrip("/") + reverse("growth:invited", args=[campaign.pk, inviter.pk])
+        return create_link(target_url=target, name=campaign.name[:60], **key)
 
 
 def accept(campaign_id: int, inviter, invitee) -> Invitation:
