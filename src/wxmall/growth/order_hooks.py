@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wxmall.orders.state import OrderStatus
+
 from .actions import groups, referral
 from .models import GroupMember
 
@@ -16,7 +18,7 @@ def group_member_paid(order, from_status: str, to_status: str) -> None:
 
 
 def group_seat_freed(order, from_status: str, to_status: str) -> None:
-    if from_status == "pending_payment" and (member := _member(order)):
+    if from_status == OrderStatus.PENDING_PAYMENT and (member := _member(order)):
         groups.free_seat(member)
 
 

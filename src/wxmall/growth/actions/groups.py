@@ -71,10 +71,6 @@ def join_group(user, group_id: int, *, address_id: int) -> GroupMember:
     group = Group.objects.select_related("deal__sku__product").filter(pk=group_id).first()
     if group is None:
         raise DomainError(GrowthError.GROUP_NOT_FOUND)
-    if GroupMember.objects.filter(
-        group=group, user=user
-    ).exists():  # the friendly message; the constraint decides
-        raise DomainError(GrowthError.ALREADY_JOINED)
     with transaction.atomic():
         return _take_seat(user, group, group.deal, address_id)
 
