@@ -175,6 +175,16 @@ def beat_schedule() -> dict:
             "schedule": 3600.0,
             "options": {"expires": 3600},
         },
+        # Unfilled groups fail (and are refunded) within a minute of their deadline.
+        "growth-expire-groups": {
+            "task": "wxmall.growth.expire_groups",
+            "schedule": 60.0,
+            "options": {"expires": 60},
+        },
+        "growth-behaviour-tags": {
+            "task": "wxmall.growth.rebuild_behaviour_tags",
+            "schedule": crontab(hour=3, minute=30),
+        },
     }
 
 

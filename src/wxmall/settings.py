@@ -205,6 +205,7 @@ INSTALLED_APPS = [
     "wxmall.aftersales",
     "wxmall.customers",
     "wxmall.reports",
+    "wxmall.growth",
 ]
 
 MIDDLEWARE = [

@@ -35,5 +35,6 @@ urlpatterns = [
     path("wechat/store/", include("wxmall.store.urls")),
     path("wechat/wecom/callback/", support_callback.kf_callback, name="wecom_kf_callback"),
     path("l/", include("wxmall.marketing.urls")),
+    path("g/", include("wxmall.growth.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

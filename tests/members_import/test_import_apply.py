@@ -234,3 +234,38 @@ def test_a_first_wechat_login_with_an_imported_unionid_is_that_customer(
     other = accounts.login_wechat(appid="wx0000000000000001", openid="o-other", kind="official_account",
                                   unionid="oUnion-someone-else")  # fmt: skip
     assert other != old and User.objects.filter(is_active=True).count() == 3  # staff, old, other
+
+
+def test_addresses_are_validated_deduplicated_and_encrypted(staff):
+    from wxmall.accounts.models import Address
+
+    text = "手机号,收货人,收货手机,省份,城市,区县,详细地址\n" + (
+        "13800138000,张三,+86 139 0013 9000,广东省,深圳市,南山区,科技园路 1 号\n"
+        "13800138000,张三,13900139000,广东省,深圳市,南山区,科技园路 1 号\n"  # the same address again
+        "13700137000,李四,12345,浙江省,杭州市,,文三路 2 号\n"  # bad recipient phone
+        "13600136000,王五,13600136000,,杭州市,,文三路 3 号\n"  # no province
+        "13500135000,,,,,,\n"  # no address: fine
+    )
+    job = upload(staff, text)
+    assert {k: v for k, v in job.mapping.items() if k.startswith("addr_")} == {
+        "addr_recipient": 1,
+        "addr_phone": 2,
+        "addr_province": 3,
+        "addr_city": 4,
+        "addr_district": 5,
+        "addr_detail": 6,
+    }
+    job = run(job)
+    reasons = dict(ImportReject.objects.filter(job=job).values_list("row_number", "reason"))
+    assert reasons == {3: "收货手机号格式不正确", 4: "地址缺少省份"}
+    (address,) = Address.objects.filter(user=imported("13800138000"))
+    assert (address.recipient, address.phone, address.city, address.detail) == (
+        "张三",
+        "13900139000",
+        "深圳市",
+        "科技园路 1 号",
+    )
+    assert not Address.objects.filter(user=imported("13500135000")).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT detail, phone FROM accounts_address WHERE id = %s", [address.pk])
+        assert "科技园路" not in cursor.fetchone()[0]

@@ -25,6 +25,7 @@ def test_apps_register_their_hooks_at_start_up():
     from wxmall.aftersales import order_hooks as aftersales
     from wxmall.analytics import order_hooks as analytics
     from wxmall.channels.actions import commissions
+    from wxmall.growth import order_hooks as growth
     from wxmall.invoicing import actions as invoicing
     from wxmall.officialaccount import notify
     from wxmall.payments import order_hooks as payments
@@ -37,6 +38,7 @@ def test_apps_register_their_hooks_at_start_up():
         payments.close_wechat_orders,
         pickup.void_code,
         store.settle_short_stock,
+        growth.group_seat_freed,
     ]
     # accounts comes before checkout in INSTALLED_APPS, so its hooks run first; spent points come back
     # before earned ones are taken back.
@@ -49,6 +51,7 @@ def test_apps_register_their_hooks_at_start_up():
         store.settle_short_stock,
         commissions.on_refunded,
         aftersales.follow_order,
+        growth.referral_reversal,
     ]
     assert hooks.registry.for_move(S.REFUND_REQUESTED, S.SHIPPED) == [
         pickup.refuse_shipping,
@@ -64,6 +67,8 @@ def test_apps_register_their_hooks_at_start_up():
         analytics.on_paid,
         commissions.on_paid,
         invoicing.on_order_paid,
+        growth.group_member_paid,
+        growth.referral_reward,
     ]
     assert hooks.registry.for_move(S.PAID, S.SHIPPED) == [
         pickup.refuse_shipping,

@@ -20,7 +20,8 @@ NOTIFY = "/payments/notify/"
 # +1: channels' paid hook looks up the order's Channels attribution (none here).
 # +1: analytics' paid event looks up the order's first/last touch (none here).
 # +1: invoicing's paid hook looks up an invoice asked for at checkout (none here).
-FIRST_NOTIFICATION_QUERIES = 27
+# +2: growth's paid hooks look up a group seat and a referral invitation (none here).
+FIRST_NOTIFICATION_QUERIES = 29
 DUPLICATE_NOTIFICATION_QUERIES = 9
 
 

@@ -204,6 +204,8 @@ class PointsEntry(models.Model):
         MERGE_IN = "merge_in", "账号合并转入"
         MERGE_OUT = "merge_out", "账号合并转出"
         IMPORT = "import", "会员导入"
+        REFERRAL = "referral", "邀请奖励"
+        REFERRAL_BACK = "referral_back", "邀请奖励扣回"
 
     user = models.ForeignKey(
         User, verbose_name="用户", on_delete=models.CASCADE, related_name="points_entries"

@@ -230,6 +230,12 @@ def credit(user: User, amount: int, *, kind: str, reason: str) -> None:
         _apply(user, amount, kind, reason=reason)
 
 
+def apply_for_order(user: User, delta: int, kind: str, *, order_no: str, ref: str, reason: str) -> int | None:
+    """A change tied to an order (e.g. a referral reward): once per (order, kind, ref); None when it was
+    applied before."""
+    return _apply(user, delta, kind, order_no=order_no, ref=ref, reason=reason)
+
+
 def credit_many(
     credits: dict[int, int], *, kind: str, reason: str, source: str = Member.Source.IMPORT
 ) -> None:

@@ -4,6 +4,7 @@ from wxmall.aftersales.urls import urlpatterns as aftersales_urls
 from wxmall.catalog import views as catalog_views
 from wxmall.channels.console_urls import urlpatterns as channels_urls
 from wxmall.fulfilment.urls import urlpatterns as fulfilment_urls
+from wxmall.growth.urls import console_urlpatterns as growth_urls
 from wxmall.invoicing.console_urls import urlpatterns as invoice_urls
 from wxmall.members_import.urls import urlpatterns as members_import_urls
 from wxmall.pickup import views as pickup_views
@@ -38,6 +39,7 @@ urlpatterns = [
     *[path(f"store/{p.pattern}", p.callback, name=p.name) for p in store_urls],
     *[path(f"channels/{p.pattern}", p.callback, name=p.name) for p in channels_urls],
     *[path(f"members/{p.pattern}", p.callback, name=p.name) for p in members_import_urls],
+    *growth_urls,
     path("pickup/", pickup_views.counter, name="pickup"),
     path("products/", catalog_views.product_list, name="products"),
     path("products/bulk/", catalog_views.product_bulk, name="products_bulk"),

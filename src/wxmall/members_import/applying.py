@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from wxmall.accounts import actions as accounts
 from wxmall.accounts import phones, points
-from wxmall.accounts.models import Member, PointsEntry, User, WeChatIdentity
+from wxmall.accounts.models import Address, Member, PointsEntry, User, WeChatIdentity
 from wxmall.core.bulk import insert_rows
 from wxmall.core.errors import DomainError
 
@@ -72,6 +72,7 @@ class _Customer:
     points: int = 0
     points_rows: list[int] = field(default_factory=list)
     tags: set = field(default_factory=set)
+    addresses: dict = field(default_factory=dict)  # address tuple -> None: deduplicated, in file order
     history: list[tuple[int, cleaning.Clean]] = field(default_factory=list)
 
     def key_pairs(self) -> list[tuple[str, str]]:
@@ -87,6 +88,8 @@ class _Customer:
             self.points += row.points
             self.points_rows.append(number)
         self.tags.update(row.tags)
+        if row.address:
+            self.addresses.setdefault(row.address)
         if row.order_count or row.order_total or row.last_order_at:
             self.history.append((number, row))
 
@@ -97,6 +100,7 @@ class _Customer:
         self.points += other.points
         self.points_rows += other.points_rows
         self.tags |= other.tags
+        self.addresses |= other.addresses
         self.history += other.history
 
 
@@ -302,6 +306,15 @@ def _extras(job: ImportJob, people: list[_Customer]) -> None:
             for number, row in p.history
         ],
         ignore_conflicts=True,
+    )
+    # Personal fields are encrypted on the way in (EncryptedTextField's prep in insert_rows).
+    insert_rows(
+        Address,
+        [
+            dict(zip(("user_id", *cleaning.ADDRESS_FIELDS), (p.pk, *address), strict=True))
+            for p in people
+            for address in p.addresses
+        ],
     )
     insert_rows(
         ImportedUnionId,

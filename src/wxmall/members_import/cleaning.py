@@ -20,7 +20,15 @@ FIELDS = {
     "order_count": ("历史订单数", ("订单数", "历史订单数", "orders", "order_count")),
     "order_total": ("历史消费金额（元）", ("消费金额", "累计消费", "total", "order_total", "spent")),
     "last_order_at": ("最近下单日期", ("最近下单", "最后下单", "last_order", "last_order_at")),
+    "addr_recipient": ("收货人", ("收货人", "recipient", "consignee")),
+    "addr_phone": ("收货手机号", ("收货手机", "收货电话", "recipient_phone")),
+    "addr_province": ("省份", ("省份", "省", "province")),
+    "addr_city": ("城市", ("城市", "市", "city")),
+    "addr_district": ("区县", ("区县", "区", "district")),
+    "addr_detail": ("详细地址", ("详细地址", "地址", "address", "detail")),
 }
+ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
+ADDRESS_LIMITS = {"recipient": 32, "phone": 11, "province": 32, "city": 32, "district": 32, "detail": 200}
 KEY_FIELDS = ("phone", "email", "unionid")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(\.[A-Za-z0-9\-]{1,63})+")
 UNIONID = re.compile(r"[A-Za-z0-9_\-]{16,64}")
@@ -41,6 +49,7 @@ class Clean:
     order_count: int = 0
     order_total: int = 0  # fen
     last_order_at: date | None = None
+    address: tuple[str, ...] | None = None  # ADDRESS_FIELDS, validated
 
 
 def guess_mapping(headers: list[str]) -> dict[str, int]:
@@ -138,7 +147,40 @@ def clean(values: list[str], mapping: dict[str, int]) -> Clean | str:
         if tag and not CONTROL.search(tag) and tag not in tags:
             tags.append(tag[:32])
     row.tags = tags[:20]
+    address = _address({name: get(f"addr_{name}") for name in ADDRESS_FIELDS})
+    if isinstance(address, str):
+        return address
+    row.address = address
     return row
+
+
+def _address(parts: dict[str, str]) -> tuple[str, ...] | None | str:
+    """A shipping address when any of its columns has a value: all of recipient, a mobile number,
+    province, city and detail are then required (district is optional)."""
+    if not any(parts.values()):
+        return None
+    if any(CONTROL.search(value) for value in parts.values()):
+        return "地址含控制字符"
+    missing = [
+        label
+        for name, label in (
+            ("recipient", "收货人"),
+            ("province", "省份"),
+            ("city", "城市"),
+            ("detail", "详细地址"),
+        )
+        if not parts[name]
+    ]
+    if missing:
+        return f"地址缺少{'、'.join(missing)}"
+    phone = phones.normalize(parts["phone"]) if parts["phone"] else None
+    if phone is None:
+        return "收货手机号格式不正确"
+    parts["phone"] = phone
+    too_long = [name for name, most in ADDRESS_LIMITS.items() if len(parts[name]) > most]
+    if too_long:
+        return "地址字段过长"
+    return tuple(parts[name] for name in ADDRESS_FIELDS)
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")

@@ -1,0 +1,29 @@
+"""Storefront pages, mounted under /g/; the console pages are mounted by the console's urls."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "growth"
+urlpatterns = [
+    path("groups/<int:group_id>/", views.group, name="group"),
+    path("groups/<int:group_id>/poster.png", views.group_poster, name="group_poster"),
+    path("groups/<int:group_id>/join/", views.join_group, name="join"),
+    path("deals/<int:deal_id>/open/", views.open_group, name="open"),
+    path("invite/", views.invite, name="invite"),
+    path("invite/poster.png", views.invite_poster, name="invite_poster"),
+    path("invite/<int:campaign_id>/<int:inviter_id>/", views.invited, name="invited"),
+]
+
+console_urlpatterns = [
+    path("growth/groups/", views.console_groups, name="growth_groups"),
+    path("growth/campaigns/", views.console_campaigns, name="growth_campaigns"),
+    path(
+        "growth/campaigns/<int:campaign_id>/start/",
+        views.console_campaign_start,
+        name="growth_campaign_start",
+    ),
+    path(
+        "growth/campaigns/<int:campaign_id>/stop/", views.console_campaign_stop, name="growth_campaign_stop"
+    ),
+]
