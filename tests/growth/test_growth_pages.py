@@ -108,3 +108,26 @@ def test_the_invite_page_gives_the_link_and_accepting_is_a_post(client, customer
     assert "接受邀请" in client.get(url).content.decode() and not Invitation.objects.exists()
     client.post(url)
     assert Invitation.objects.get().inviter == customer
+
+
+def test_a_group_deal_is_priced_in_yuan_in_the_admin(sku):
+    from django.test import Client
+
+    from wxmall.accounts.testing import make_customer
+    from wxmall.growth.models import GroupDeal
+
+    staff = Client()
+    staff.force_login(make_customer("deal-boss", is_staff=True, is_superuser=True))
+    form = {
+        "title": "三人团",
+        "sku": sku.pk,
+        "group_price": "1,099.5",
+        "size": 3,
+        "hours": 24,
+        "is_active": "on",
+    }
+    assert staff.post("/admin/growth/groupdeal/add/", form).status_code == 302
+    assert GroupDeal.objects.get().group_price == 109950
+    refused = staff.post("/admin/growth/groupdeal/add/", form | {"title": "负价", "group_price": "-1"})
+    assert refused.status_code == 200 and GroupDeal.objects.count() == 1
+    assert "¥1,099.50" in staff.get("/admin/growth/groupdeal/").content.decode()

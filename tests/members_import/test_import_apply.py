@@ -269,3 +269,15 @@ def test_addresses_are_validated_deduplicated_and_encrypted(staff):
     with connection.cursor() as cursor:
         cursor.execute("SELECT detail, phone FROM accounts_address WHERE id = %s", [address.pk])
         assert "科技园路" not in cursor.fetchone()[0]
+
+
+def test_the_uploaded_file_is_deleted_once_the_import_is_done(staff, django_capture_on_commit_callbacks):
+    from wxmall.members_import import reading
+
+    job = upload(staff, HEADER + "老会员,13800138000,,10,,,,\n")
+    path = reading.job_path(job)
+    assert path.exists()  # needed for the preview and while applying (resumable)
+    with django_capture_on_commit_callbacks(execute=False):
+        actions.start(job.pk)
+    assert applying.run(job.pk).status == JobStatus.DONE
+    assert not path.exists()  # personal data in the clear is not kept once applied

@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from wxmall.core.money_admin import MoneyAdminMixin, fen_column
+
 from .models import Group, GroupDeal, GroupMember, Invitation, ReferralCampaign, ReferralReward
 
 
 @admin.register(GroupDeal)
-class GroupDealAdmin(admin.ModelAdmin):
-    list_display = ("title", "sku", "group_price", "size", "hours", "is_active")
+class GroupDealAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    money_fields = {"group_price": 1}  # typed in yuan, at least ¥0.01
+    list_display = ("title", "sku", "group_price_yuan", "size", "hours", "is_active")
+    group_price_yuan = fen_column("group_price", "拼团价")
     raw_id_fields = ("sku",)
 
 

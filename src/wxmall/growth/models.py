@@ -11,7 +11,7 @@ class GroupDeal(models.Model):
 
     sku = models.ForeignKey("catalog.SKU", verbose_name="SKU", on_delete=models.PROTECT, related_name="+")
     title = models.CharField("活动名称", max_length=60)
-    group_price = models.PositiveIntegerField("拼团价(分)")
+    group_price = models.PositiveIntegerField("拼团价")
     size = models.PositiveSmallIntegerField("成团人数")
     hours = models.PositiveSmallIntegerField("成团时限(小时)", default=24)
     is_active = models.BooleanField("启用", default=True)

@@ -55,6 +55,8 @@ def run(job_id: int, *, batch_rows: int | None = None) -> ImportJob:
         ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=error.message[:200])
         return ImportJob.objects.get(pk=job_id)
     ImportJob.objects.filter(pk=job_id).update(status=JobStatus.DONE, finished_at=timezone.now())
+    # The file holds customers' phones and addresses in the clear: kept only while the job needs it.
+    reading.job_path(job).unlink(missing_ok=True)
     return ImportJob.objects.get(pk=job_id)
 
 
