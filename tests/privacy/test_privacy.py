@@ -25,7 +25,15 @@ PHONE, ID_CARD = "13987654321", "44030519900101123X"
 # Field names that carry personal data wherever they appear, and the business numbers that are not.
 PERSONAL = ("phone", "mobile", "recipient", "id_number", "id_card", "idcard", "ship_detail", "session_key")
 # Pickup stores' phones are the shop's business numbers; Django's session key is a random id, not data.
-NOT_PERSONAL = {"pickup.pickupstore.phone", "pickup.pickuporder.store_phone", "sessions.session.session_key"}
+NOT_PERSONAL = {
+    "pickup.pickupstore.phone",
+    "pickup.pickuporder.store_phone",
+    "sessions.session.session_key",
+    # A company invoice title's registered address and phone (注册地址电话): printed on every VAT invoice the
+    # company receives, and asked only of 单位 titles; not a person's contact.
+    "invoicing.invoicetitle.phone",
+    "invoicing.invoice.buyer_address_phone",
+}
 
 
 def _ordered(customer, sku):

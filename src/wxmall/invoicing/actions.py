@@ -107,7 +107,10 @@ def check_buyer(
         if problem:
             raise DomainError(InvoiceError.TAX_ID_INVALID, problem)
     else:
-        tax_id = ""  # a person's title carries no taxpayer id
+        # A person's title is a name only: no taxpayer id, and no address, phone or bank, so what is kept
+        # of those is always a company's registered details (printed on its invoices), never a person's.
+        tax_id = ""
+        values |= {"address": "", "phone": "", "bank_name": "", "bank_account": ""}
     if invoice_type == InvoiceType.SPECIAL:
         if kind != TitleKind.COMPANY:
             raise DomainError(InvoiceError.SPECIAL_NEEDS_COMPANY)
