@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('growth', '0001_growth'),
+        ("growth", "0001_growth"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='groupdeal',
-            name='group_price',
-            field=models.PositiveIntegerField(verbose_name='拼团价'),
+            model_name="groupdeal",
+            name="group_price",
+            field=models.PositiveIntegerField(verbose_name="拼团价"),
         ),
     ]
