@@ -156,6 +156,14 @@ def expire(group_id: int, now=None) -> bool:
     Returns True when this call failed the group."""
     now = now or timezone.now()
     with transaction.atomic():
+        # The members' orders before the group, in the order a payment takes them (mark_paid locks the
+        # order, its hook then the group): a payment racing the deadline waits here instead of deadlocking.
+        list(
+            Order.objects.select_for_update()
+            .filter(group_member__group_id=group_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         group = _locked_group(group_id)
         failed_now = group.state == Group.State.OPEN and group.expires_at <= now
         if failed_now:
