@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 
 from wxmall.core.bulk import insert_rows
 from wxmall.core.errors import DomainError
@@ -77,29 +77,23 @@ def _apply(
 
 
 def _refresh_level(member_id: int) -> None:
-    member = Member.objects.get(pk=member_id)
-    reached = (
-        MembershipLevel.objects.filter(
-            Q(min_paid_total=0, min_points=0)
-            | Q(min_paid_total__gt=0, min_paid_total__lte=member.paid_total)
-            | Q(min_points__gt=0, min_points__lte=member.points)
-        )
-        .order_by("-rank")
-        .first()
-    )
-    if reached and member.level_id != reached.pk:
-        Member.objects.filter(pk=member_id).update(level=reached)
+    _refresh(Member.objects.filter(pk=member_id))
 
 
 def refresh_levels(user_ids: list[int]) -> None:
-    """`_refresh_level` for many members at once (imports): one read, one UPDATE per level reached."""
+    """`_refresh_level` for many members at once (imports)."""
+    if user_ids:
+        _refresh(Member.objects.filter(user_id__in=user_ids))
+
+
+def _refresh(members) -> None:
+    """Each member's level: the highest-ranked one reached by paid total or points (a level with neither
+    threshold is reached by everyone). One read of the levels and the members, one UPDATE per level."""
     levels = list(MembershipLevel.objects.order_by("-rank"))
-    if not levels or not user_ids:
+    if not levels:
         return
     moves: dict[int, list[int]] = {}
-    for pk, points_, paid, level_id in Member.objects.filter(user_id__in=user_ids).values_list(
-        "pk", "points", "paid_total", "level_id"
-    ):
+    for pk, points_, paid, level_id in members.values_list("pk", "points", "paid_total", "level_id"):
         reached = next(
             (
                 lv
