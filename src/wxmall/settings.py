@@ -292,9 +292,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # the Celery app creates thes
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),  # kombu's default is ./control in the cwd
         "store_processed": False,
-        # kombu's default 1 s poll stays: its reader can take a file the writer has created but not yet
-        # written (an empty message kills the worker); polling faster makes that race likelier.
     }
+    # kombu's transport with an atomic put: its own can hand the worker a message not yet written.
+    CELERY_BROKER_TRANSPORT = "wxmall.core.fsbroker:Transport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
