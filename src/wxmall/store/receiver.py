@@ -37,6 +37,8 @@ BUSINESS_ID = {
     "channels_ec_aftersale_update": ("finder_shop_aftersale_status_update", "after_sale_order_id"),
     "product_order_status_update": ("ProductOrderStatusUpdate", "order_id"),
 }
+# Events whose fields sit at the top level, no wrapper object (reference §8.3): Event → business id field
+TOP_LEVEL_ID = {"channels_ec_sharer_change": "openid"}
 
 
 def _plain(status: int, text: str) -> HttpResponse:
@@ -45,6 +47,9 @@ def _plain(status: int, text: str) -> HttpResponse:
 
 def business_id(message: dict) -> str:
     event = str(message.get("Event", ""))
+    if event in TOP_LEVEL_ID:
+        value = message.get(TOP_LEVEL_ID[event])
+        return str(value)[:64] if isinstance(value, str) else ""
     key, name = BUSINESS_ID.get(
         event, ("order_info", "order_id") if event.startswith("channels_ec_order_") else ("", "")
     )

@@ -41,8 +41,54 @@ def _pay_openid(unionid: str) -> str:
     )
 
 
+def _upsert_bound(info) -> Sharer:
+    """Record a sharer WeChat lists as bound (inside the caller's transaction)."""
+    bound_at = datetime.fromtimestamp(info.bind_time, tz=UTC) if info.bind_time else timezone.now()
+    sharer, _ = Sharer.objects.select_for_update().get_or_create(
+        openid=info.openid,
+        defaults={
+            "kind": SharerKind.SHARER,
+            "nickname": info.nickname,
+            "unionid": info.unionid,
+            "sharer_type": info.sharer_type,
+            "bound_at": bound_at,
+        },
+    )
+    fields = {
+        "bound": True,
+        "nickname": info.nickname or sharer.nickname,
+        "unionid": info.unionid or sharer.unionid,
+        "sharer_type": info.sharer_type,
+    }
+    if not sharer.bound:  # bound again after an unbind: the new bind time
+        fields["bound_at"] = bound_at
+    if not sharer.receiver_account:
+        fields["receiver_account"] = _pay_openid(fields["unionid"])
+    Sharer.objects.filter(pk=sharer.pk).update(**fields)
+    return sharer
+
+
+def refresh(openid: str) -> str:
+    """One sharer as WeChat has them now (store's `sharer_changed`, from a `channels_ec_sharer_change`
+    push). The push's own `bind_status` is not trusted: pushes come late, twice or out of order, so the
+    Store is asked (`search_sharer`) and the answer converges whatever the order. "bound", "unbound" or
+    "unknown" (never bound here and not a sharer)."""
+    info = client("store").store.sharer_search(openid)
+    with transaction.atomic():
+        if info is not None:
+            _upsert_bound(info)
+            return "bound"
+        gone = Sharer.objects.filter(openid=openid, kind=SharerKind.SHARER, bound=True).update(bound=False)
+    return "unbound" if gone or Sharer.objects.filter(openid=openid).exists() else "unknown"
+
+
+def on_sharer_changed(sender, openid: str, **kwargs) -> str:
+    return refresh(openid)
+
+
 def sync() -> int:
-    """Make the local sharers match the Store's bound ones (both types); returns how many are bound."""
+    """Make the local sharers match the Store's bound ones (both types); returns how many are bound.
+    The hourly safety net behind the pushes (`refresh`): a push lost or never configured is caught here."""
     wx = client("store").store
     seen: set[str] = set()
     for sharer_type in (0, 1):
@@ -51,28 +97,8 @@ def sync() -> int:
             infos = wx.sharer_list(sharer_type, page=page)
             for info in infos:
                 seen.add(info.openid)
-                bound_at = (
-                    datetime.fromtimestamp(info.bind_time, tz=UTC) if info.bind_time else timezone.now()
-                )
                 with transaction.atomic():
-                    sharer, created = Sharer.objects.select_for_update().get_or_create(
-                        openid=info.openid,
-                        defaults={
-                            "kind": SharerKind.SHARER,
-                            "nickname": info.nickname,
-                            "unionid": info.unionid,
-                            "sharer_type": info.sharer_type,
-                            "bound_at": bound_at,
-                        },
-                    )
-                    fields = {
-                        "bound": True,
-                        "nickname": info.nickname or sharer.nickname,
-                        "unionid": info.unionid or sharer.unionid,
-                    }
-                    if not sharer.receiver_account:
-                        fields["receiver_account"] = _pay_openid(fields["unionid"])
-                    Sharer.objects.filter(pk=sharer.pk).update(**fields)
+                    _upsert_bound(info)
             if len(infos) < 100 or page >= settings.CHANNELS_SHARER_PAGES:
                 break
             page += 1
