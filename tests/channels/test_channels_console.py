@@ -96,3 +96,22 @@ def test_statements_download_and_a_bad_period_is_refused(boss, customer, address
 
 def test_a_retry_needs_permission(clerk):
     assert clerk.post("/console/channels/commissions/retry/", {"commission_id": "1"}).status_code == 403
+
+
+def test_a_real_name_needs_consent_and_permission_and_is_audited_without_the_name(boss, clerk):
+    from wxmall.audit.models import AuditEntry
+
+    sharer = make_sharer("o_sharer_name", nickname="王芳")
+    url = "/console/channels/sharers/real-name/"
+    refused = clerk.post(url, {"sharer_id": sharer.pk, "real_name": "王芳", "consent": "yes"})
+    assert refused.status_code in (302, 403)
+    answer = boss.post(url, {"sharer_id": sharer.pk, "real_name": "王芳"}, follow=True)
+    assert "确认已取得其同意" in answer.content.decode()
+    sharer.refresh_from_db()
+    assert sharer.real_name == "" and not AuditEntry.objects.exists()
+    boss.post(url, {"sharer_id": sharer.pk, "real_name": "王芳", "consent": "yes"})
+    sharer.refresh_from_db()
+    assert sharer.real_name == "王芳" and sharer.name_consent_at is not None
+    entry = AuditEntry.objects.get(action="sharer.real_name")
+    assert "王芳" not in f"{entry.summary} {entry.detail}"
+    assert "已登记实名" in boss.get("/console/channels/").content.decode()

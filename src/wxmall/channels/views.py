@@ -284,6 +284,23 @@ def sharer_action(request: HttpRequest) -> HttpResponse:
     return _act(request, run, "已完成", _back("#sharers"))
 
 
+@require_POST
+@staff_permission_required("channels.change_sharer", what="登记分享员实名")
+def real_name(request: HttpRequest) -> HttpResponse:
+    """Personal data: only with the sharer's consent, audited (the entry never holds the name)."""
+
+    def run():
+        sharer = sharers.record_real_name(
+            _int(request, "sharer_id"),
+            request.POST.get("real_name", "")[:64],
+            consented=request.POST.get("consent") == "yes",
+        )
+        summary = "登记分享员实名（本人已同意）" if sharer.real_name else "清除分享员实名"
+        record(request.user, "sharer.real_name", sharer, summary, request=request)
+
+    return _act(request, run, "已保存分享员实名信息", _back("#sharers"))
+
+
 def _bp(text: str) -> int:
     """A percentage typed by staff ("12.5") in basis points (1250), without floats."""
     return parse_yuan(text) or 0  # the same two-decimal grammar as yuan → fen

@@ -3,6 +3,7 @@ with the profit-sharing receiver each is paid as."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -154,6 +155,26 @@ def refresh_promoter(sharer_id: int) -> Sharer:
     Sharer.objects.filter(pk=sharer.pk).update(**fields)
     sharer.refresh_from_db()
     return sharer
+
+
+REAL_NAME = re.compile(r"[\u3400-\u9fffA-Za-z·•. ]{2,32}")  # Chinese names, minority names with ·, Latin
+
+
+def record_real_name(sharer_id: int, name: str, *, consented: bool) -> Sharer:
+    """Staff record the real name a sharer gave, with their consent, for merchant transfers from 2,000
+    yuan (WeChat Pay checks it against the payee). Without consent nothing is stored; an empty name
+    withdraws it (the name is cleared with the consent time)."""
+    name = " ".join((name or "").split())
+    if not name:
+        fields = {"real_name": "", "name_consent_at": None}
+    elif not consented or not REAL_NAME.fullmatch(name) or name.isascii() and len(name) < 3:
+        raise DomainError(ChannelsError.REAL_NAME_INVALID)
+    else:
+        fields = {"real_name": name, "name_consent_at": timezone.now()}
+    updated = Sharer.objects.filter(pk=sharer_id, kind=SharerKind.SHARER).update(**fields)
+    if not updated:
+        raise DomainError(ChannelsError.SHARER_UNKNOWN)
+    return Sharer.objects.get(pk=sharer_id)
 
 
 def set_receiver(sharer_id: int, *, receiver_type: str, account: str, name: str = "") -> Sharer:
