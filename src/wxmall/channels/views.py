@@ -32,6 +32,7 @@ from .errors import ChannelsError
 from .models import (
     AllianceItem,
     CalendarEntry,
+    ChallengeClaim,
     CommissionRule,
     EntryKind,
     ImportedProduct,
@@ -92,6 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "imported": ImportedProduct.objects.all()[:50],
         "promoter_sales": queries.promoter_sales(),
         "challenges": TopicChallenge.objects.select_related("coupon").annotate(claimed=Count("claims"))[:20],
+        "claims": ChallengeClaim.objects.select_related("challenge", "user").order_by("-claimed_at")[:20],
         "period": f"{timezone.localdate():%Y-%m}",
     }
     return render(request, "channels/overview.html", context)
