@@ -22,7 +22,7 @@ def test_bind_and_unbind_pushes_follow_wechat_even_duplicated(pushing_store):
     sent = delivered(pushing_store, EVENT)
     openid = sent[0]["message"]["openid"]
     assert sum(len(e["deliveries"]) for e in sent) > len(sent)  # WeChat really sent it twice
-    assert StoreEvent.objects.filter(event=EVENT, business_id=openid).count() == 1
+    assert StoreEvent.objects.filter(event=EVENT, business_id=f"{openid}:1").count() == 1
     tasks.retry_events()
     sharer = Sharer.objects.get(openid=openid)
     assert sharer.bound and sharer.nickname and sharer.sharer_type == 0
