@@ -212,6 +212,10 @@ class PaySettings:
     profit_sharing_min_delay_seconds: float = 60.0
     profit_sharing_freeze_days: int = 30
     profit_sharing_finish_seconds: float = 2.0
+    # Merchant transfer (§5.12): `user_name` (RSA-OAEP) is required from 2,000 yuan [official]; the error
+    # a bill without it gets is not documented, so its code is a switch (HTTP 400 either way).
+    transfer_user_name_required_from: int = 200_000
+    code_transfer_user_name_missing: str = "PARAM_ERROR"
 
 
 @dataclass(frozen=True)

@@ -24,3 +24,11 @@ def on_store(wx_store):
     products.start_sync(product.pk)
     relay()
     return StoreSku.objects.select_related("store_product", "sku__product").get(sku__product=product)
+
+
+@pytest.fixture
+def pushing_store(settings, live_server, wxsandbox_factory, wxsandbox_base_config):
+    """A wxsandbox Store that pushes its events to the hub's receiver (a live server)."""
+    from store.test_push_e2e import pushing_store as store_pushing_store
+
+    return store_pushing_store.__wrapped__(settings, live_server, wxsandbox_factory, wxsandbox_base_config)

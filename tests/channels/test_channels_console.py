@@ -96,3 +96,50 @@ def test_statements_download_and_a_bad_period_is_refused(boss, customer, address
 
 def test_a_retry_needs_permission(clerk):
     assert clerk.post("/console/channels/commissions/retry/", {"commission_id": "1"}).status_code == 403
+
+
+def test_a_real_name_needs_consent_and_permission_and_is_audited_without_the_name(boss, clerk):
+    from wxmall.audit.models import AuditEntry
+
+    sharer = make_sharer("o_sharer_name", nickname="王芳")
+    url = "/console/channels/sharers/real-name/"
+    refused = clerk.post(url, {"sharer_id": sharer.pk, "real_name": "王芳", "consent": "yes"})
+    assert refused.status_code in (302, 403)
+    answer = boss.post(url, {"sharer_id": sharer.pk, "real_name": "王芳"}, follow=True)
+    assert "确认已取得其同意" in answer.content.decode()
+    sharer.refresh_from_db()
+    assert sharer.real_name == "" and not AuditEntry.objects.exists()
+    boss.post(url, {"sharer_id": sharer.pk, "real_name": "王芳", "consent": "yes"})
+    sharer.refresh_from_db()
+    assert sharer.real_name == "王芳" and sharer.name_consent_at is not None
+    entry = AuditEntry.objects.get(action="sharer.real_name")
+    assert "王芳" not in f"{entry.summary} {entry.detail}"
+    assert "已登记实名" in boss.get("/console/channels/").content.decode()
+
+
+def test_the_console_says_what_wechat_does_not_offer_and_lists_claims_to_check(boss, customer):
+    from datetime import timedelta
+
+    from wxmall.channels.actions import alliance, challenges
+    from wxmall.checkout.models import Coupon
+
+    alliance.import_product(appid="wxother0000000001", product_id="10000123", title="别家的键盘")
+    coupon = Coupon.objects.create(
+        code="TOPIC9",
+        name="话题奖励",
+        kind="amount_off",
+        value=900,
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + timedelta(days=7),
+    )
+    challenge = challenges.create(
+        topic="晒桌面",
+        coupon_id=coupon.pk,
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(days=1),
+    )
+    challenges.claim(challenge.pk, customer, "<img src=x onerror=alert(1)>")
+    html = boss.get("/console/channels/").content.decode()
+    assert "微信未开放把其他商家的联盟商品加入橱窗的接口" in html and "已记录（在带货中心加入橱窗）" in html
+    assert "微信未开放按话题查询或核验视频号作品的接口" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html

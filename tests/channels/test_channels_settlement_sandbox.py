@@ -7,6 +7,7 @@ by merchant transfer."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from helpers.pay import settle
@@ -194,3 +195,54 @@ def test_an_order_paid_without_frozen_funds_is_paid_by_transfer(hub, customer, a
     hub.control("POST", f"pay/transfers/{started.out_bill_no}/confirm", json={"accept": True})
     settlement.poll()
     assert Commission.objects.get(pk=row.pk).status == CommissionStatus.SETTLED
+
+
+def test_a_transfer_from_2000_yuan_needs_the_consented_real_name(hub, customer, address, sku, person):
+    from wxmall.channels.actions import sharers
+    from wxmall.channels.actions.commissions import accrue
+    from wxmall.channels.errors import ChannelsError
+    from wxmall.core.errors import DomainError
+
+    order = attributed_order(customer, address, sku, person, quantity=6)
+    _pay(hub, order, customer)  # no rule yet: nothing frozen, so a merchant transfer
+    make_rule(product=sku.product, rate_bp=9000)
+    row = accrue(order, person)
+    assert row.amount >= wechatpay.TRANSFER_NAME_FROM
+    started = settlement.start(row.pk, now=timezone.now() + LATER)
+    relay()
+    failed = Commission.objects.get(pk=row.pk)
+    assert (failed.status, failed.failure) == (
+        CommissionStatus.FAILED,
+        ChannelsError.REAL_NAME_MISSING.message,
+    )
+    state = hub.sandbox.state
+    assert state.one("SELECT 1 FROM pay_transfers WHERE out_bill_no = ?", (started.out_bill_no,)) is None
+
+    with pytest.raises(DomainError):  # no consent: nothing is kept
+        sharers.record_real_name(person.pk, "王小明", consented=False)
+    with pytest.raises(DomainError):  # not a name
+        sharers.record_real_name(person.pk, "=cmd|' /C calc'!A0", consented=True)
+    assert Sharer.objects.get(pk=person.pk).real_name == ""
+    sharers.record_real_name(person.pk, " 王小明 ", consented=True)
+    with connection.cursor() as cursor:  # encrypted at rest
+        cursor.execute("SELECT real_name FROM channels_sharer WHERE id = %s", [person.pk])
+        assert "王小明" not in cursor.fetchone()[0]
+
+    again = settlement.retry(row.pk)
+    relay()
+    bill = state.one(
+        "SELECT user_name, amount FROM pay_transfers WHERE out_bill_no = ?", (again.out_bill_no,)
+    )
+    assert (bill["user_name"], bill["amount"]) == ("王小明", row.amount)  # decrypted by WeChat's key
+    hub.control("POST", f"pay/transfers/{again.out_bill_no}/confirm", json={"accept": True})
+    settlement.poll()
+    assert Commission.objects.get(pk=row.pk).status == CommissionStatus.SETTLED
+
+    sharers.record_real_name(person.pk, "", consented=False)  # consent withdrawn: the name goes
+    assert (
+        Sharer.objects.get(pk=person.pk).real_name,
+        Sharer.objects.get(pk=person.pk).name_consent_at,
+    ) == (
+        "",
+        None,
+    )

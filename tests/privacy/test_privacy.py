@@ -23,7 +23,9 @@ from wxmall.orders.models import Order
 
 PHONE, ID_CARD = "13987654321", "44030519900101123X"
 # Field names that carry personal data wherever they appear, and the business numbers that are not.
-PERSONAL = ("phone", "mobile", "recipient", "id_number", "id_card", "idcard", "ship_detail", "session_key")
+PERSONAL = (
+    "phone", "mobile", "recipient", "id_number", "id_card", "idcard", "ship_detail", "session_key", "real_name",
+)  # fmt: skip
 # Pickup stores' phones are the shop's business numbers; Django's session key is a random id, not data.
 NOT_PERSONAL = {
     "pickup.pickupstore.phone",

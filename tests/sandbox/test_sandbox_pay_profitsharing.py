@@ -302,3 +302,41 @@ def test_concurrent_shares_never_exceed_the_cap(shared_handle, ps):
         answers = list(pool.map(lambda n: share(ps, tid, f"SO-RACE-{n}", [10000])[0], range(6)))
     assert sorted(answers) == [200, 200, 200, 400, 400, 400]
     assert unsplit(ps, tid) == 70000
+
+
+def test_a_large_transfer_carries_the_encrypted_name_under_the_named_key(shared_handle, ps):
+    """From 2,000 yuan `user_name` is required: wechatpayv3 encrypts it (RSA-OAEP, platform public key) and
+    sends `Wechatpay-Serial`; the sandbox decrypts it with the key that serial names."""
+    code, answer = transfer(shared_handle, ps, "TB0100", amount=250_000, user_name="王芳")
+    assert code == 200 and answer["state"] == "WAIT_USER_CONFIRM"
+    stored = shared_handle.sandbox.state.one(
+        "SELECT user_name FROM pay_transfers WHERE out_bill_no = 'TB0100'"
+    )
+    assert stored["user_name"] == "王芳"
+    client = PayClient(shared_handle)
+    body = {"appid": shared_handle.config.apps[0].appid, "out_bill_no": "TB0101", "transfer_scene_id": "1005",
+            "openid": openid(shared_handle), "transfer_amount": 250_000, "transfer_remark": "大额",
+            "user_name": "not-a-ciphertext"}  # fmt: skip
+    answer = client.request("POST", "/v3/fund-app/mch-transfer/transfer-bills", body)
+    assert answer.status_code == 400 and answer.json()["code"] == "PARAM_ERROR"  # no/unknown serial
+    assert shared_handle.sandbox.state.one("SELECT 1 FROM pay_transfers WHERE out_bill_no = 'TB0101'") is None
+
+
+def test_the_missing_name_threshold_and_code_are_switches(wxsandbox_factory, wxsandbox_base_config):
+    import dataclasses
+
+    settings = dataclasses.replace(
+        wxsandbox_base_config.pay,
+        transfer_user_name_required_from=1000,
+        code_transfer_user_name_missing="INVALID_REQUEST",
+    )
+    handle = wxsandbox_factory(dataclasses.replace(wxsandbox_base_config, pay=settings))
+    client = PayClient(handle)
+    body = {"appid": handle.config.apps[0].appid, "out_bill_no": "TB0200", "transfer_scene_id": "1005",
+            "openid": openid(handle), "transfer_amount": 1000, "transfer_remark": "佣金"}  # fmt: skip
+    answer = client.request("POST", "/v3/fund-app/mch-transfer/transfer-bills", body)
+    assert answer.status_code == 400 and answer.json()["code"] == "INVALID_REQUEST"
+    answer = client.request(
+        "POST", "/v3/fund-app/mch-transfer/transfer-bills", body | {"transfer_amount": 999}
+    )
+    assert answer.status_code == 200

@@ -92,6 +92,14 @@ def test_same_event_at_another_create_time_is_a_new_event(store):
     assert StoreEvent.objects.count() == 2
 
 
+def test_a_sharer_bound_and_unbound_within_one_second_is_two_events(store):
+    for status in (1, 2, 2):  # bind, unbind, the unbind redelivered
+        message = event("channels_ec_sharer_change", 1700000100, openid="o_sharer_1", sharer_type=0)
+        post(message | {"bind_status": status})
+    rows = StoreEvent.objects.order_by("id").values_list("business_id", flat=True)
+    assert list(rows) == ["o_sharer_1:1", "o_sharer_1:2"]
+
+
 def test_order_ids_beyond_2_53_survive_as_exact_strings(store):
     post(event("channels_ec_order_pay", order_info={"order_id": 3705115058471208928, "pay_time": 1658509200}))
     assert StoreEvent.objects.get().business_id == "3705115058471208928"

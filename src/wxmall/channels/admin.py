@@ -27,6 +27,9 @@ class SharerAdmin(admin.ModelAdmin):
     list_display = ("nickname", "openid", "kind", "bound", "receiver_type", "receiver_added_at")
     list_filter = ("kind", "bound")
     search_fields = ("nickname", "openid")
+    # The real name is personal data collected with consent: set through the console form (audited), not here.
+    exclude = ("real_name",)
+    readonly_fields = ("name_consent_at",)
 
 
 class ReversalInline(admin.TabularInline):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("live/<int:session_id>/session/", views.live_link, name="channels_live_link"),
     path("videos/add/", views.add_video, name="channels_add_video"),
     path("sharers/", views.sharer_action, name="channels_sharers"),
+    path("sharers/real-name/", views.real_name, name="channels_real_name"),
     path("rules/add/", views.add_rule, name="channels_add_rule"),
     path("commissions/retry/", views.retry, name="channels_retry"),
     path("statement.<str:fmt>", views.statement, name="channels_statement"),

@@ -18,6 +18,16 @@ class ChannelsError(ErrorCode):
     RULE_SCOPE = ("channels_rule_scope", 400, "佣金规则须且只能指定一个商品或一个分类")
     SHARER_UNKNOWN = ("channels_sharer_unknown", 404, "分享员不存在或已解绑")
     RECEIVER_MISSING = ("channels_receiver_missing", 409, "分享员尚未添加为分账接收方")
+    REAL_NAME_INVALID = (
+        "channels_real_name_invalid",
+        400,
+        "请填写分享员本人的真实姓名（2–32 个字，不含数字和符号），并确认已取得其同意",
+    )
+    REAL_NAME_MISSING = (
+        "channels_real_name_missing",
+        409,
+        "转账金额达到 2000 元，微信支付要求收款人实名：请先登记分享员的真实姓名（须经本人同意）后重新结算",
+    )
     COMMISSION_UNKNOWN = ("channels_commission_unknown", 404, "佣金记录不存在")
     COMMISSION_STATE = ("channels_commission_state", 409, "佣金当前状态不允许该操作")
     PERIOD_INVALID = ("channels_period_invalid", 400, "对账周期不正确（格式 YYYY-MM，且不能晚于本月）")

@@ -18,6 +18,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from wxmall.core.fields import EncryptedTextField
+
 
 # --- content calendar ------------------------------------------------------------------------------------
 class EntryKind(models.TextChoices):
@@ -216,6 +218,11 @@ class Sharer(models.Model):
     receiver_account = models.CharField("分账账号", max_length=64, blank=True)
     receiver_name = models.CharField("商户全称", max_length=128, blank=True)
     receiver_added_at = models.DateTimeField("已添加为接收方", null=True, blank=True)
+    # The payee's real name, which WeChat Pay requires on a merchant transfer from 2,000 yuan (sent
+    # RSA-OAEP encrypted as `user_name`). Personal data: encrypted at rest, kept only with the sharer's
+    # consent (when it was given is recorded; withdrawing it clears the name).
+    real_name = EncryptedTextField("真实姓名", blank=True, default="")
+    name_consent_at = models.DateTimeField("实名同意时间", null=True, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:

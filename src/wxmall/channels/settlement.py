@@ -14,6 +14,8 @@ the commission, delivered at least once):
   once; a new attempt (after a refusal, which moved nothing) gets new ones.
 * the split registers the receiver first (`receivers/add`, idempotent) and asks WeChat to unfreeze the
   rest of the order's funds with it (`unfreeze_unsplit`): nothing stays frozen for nobody.
+* a transfer from 2,000 yuan carries the sharer's real name (`user_name`, encrypted for WeChat Pay);
+  without a recorded name nothing is sent and the commission fails with a message for staff.
 * a refusal (400/403: receiver not bound, funds already unfrozen, ratio exceeded …) fails the commission
   with WeChat's reason for staff, and the row is dead-lettered; transport errors and 5xx retry.
 * a refund after the split claws back: a merchant receiver by a profit-sharing return (`…_CMR<id>_<n>`);
@@ -314,6 +316,12 @@ def _split(row: Commission, config) -> Any:
 def _transfer(row: Commission, config) -> Any:
     from django.conf import settings
 
+    user_name = ""
+    if row.paid_amount >= wechatpay.TRANSFER_NAME_FROM:
+        user_name = row.sharer.real_name
+        if not user_name:  # WeChat would refuse it: nothing is sent, staff record the name and retry
+            _fail(row, ChannelsError.REAL_NAME_MISSING.message)
+            return {"state": "real_name_missing"}
     try:
         body = wechatpay.transfer(
             config,
@@ -326,6 +334,7 @@ def _transfer(row: Commission, config) -> Any:
                 {"info_type": "活动名称", "info_content": "分享员推广佣金"},
                 {"info_type": "奖励说明", "info_content": f"订单 {row.order.order_no} 的推广佣金"[:32]},
             ],
+            user_name=user_name,
         )
     except wechatpay.GatewayError as exc:
         if _refused(exc):

@@ -32,6 +32,7 @@ from .errors import ChannelsError
 from .models import (
     AllianceItem,
     CalendarEntry,
+    ChallengeClaim,
     CommissionRule,
     EntryKind,
     ImportedProduct,
@@ -92,6 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "imported": ImportedProduct.objects.all()[:50],
         "promoter_sales": queries.promoter_sales(),
         "challenges": TopicChallenge.objects.select_related("coupon").annotate(claimed=Count("claims"))[:20],
+        "claims": ChallengeClaim.objects.select_related("challenge", "user").order_by("-claimed_at")[:20],
         "period": f"{timezone.localdate():%Y-%m}",
     }
     return render(request, "channels/overview.html", context)
@@ -282,6 +284,23 @@ def sharer_action(request: HttpRequest) -> HttpResponse:
             raise ValueError(op)
 
     return _act(request, run, "已完成", _back("#sharers"))
+
+
+@require_POST
+@staff_permission_required("channels.change_sharer", what="登记分享员实名")
+def real_name(request: HttpRequest) -> HttpResponse:
+    """Personal data: only with the sharer's consent, audited (the entry never holds the name)."""
+
+    def run():
+        sharer = sharers.record_real_name(
+            _int(request, "sharer_id"),
+            request.POST.get("real_name", "")[:64],
+            consented=request.POST.get("consent") == "yes",
+        )
+        summary = "登记分享员实名（本人已同意）" if sharer.real_name else "清除分享员实名"
+        record(request.user, "sharer.real_name", sharer, summary, request=request)
+
+    return _act(request, run, "已保存分享员实名信息", _back("#sharers"))
 
 
 def _bp(text: str) -> int:

@@ -25,6 +25,7 @@ from wechatpayv3.utils import aes_decrypt, rsa_verify
 from .config import PayConfig
 
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+TRANSFER_NAME_FROM = 200_000  # fen: a merchant transfer of 2,000 yuan or more must carry user_name (§5.12)
 
 
 class GatewayError(Exception):
@@ -275,8 +276,14 @@ def transfer(
     remark: str,
     scene_id: str,
     reports: list[dict],
+    user_name: str = "",
 ) -> dict[str, Any]:
-    """商家转账 to a person's balance; the answer's state is usually WAIT_USER_CONFIRM (§5.12)."""
+    """商家转账 to a person's balance; the answer's state is usually WAIT_USER_CONFIRM (§5.12). From
+    2,000 yuan WeChat requires the payee's real name: wechatpayv3 encrypts `user_name` with WeChat Pay's
+    public key (RSA-OAEP) and sends `Wechatpay-Serial`. Below the threshold it is not sent (callers pass
+    it only when required: the less personal data leaves, the better)."""
+    if amount >= TRANSFER_NAME_FROM and not user_name:
+        raise ValueError("a transfer from 2,000 yuan needs the payee's real name")
     return _ok(
         *_call(
             client(config).mch_transfer_bills,
@@ -285,6 +292,7 @@ def transfer(
             openid=openid,
             transfer_amount=amount,
             transfer_remark=remark[:32],
+            user_name=user_name or None,
             user_recv_perception="现金奖励",
             transfer_scene_report_infos=reports,
         )

@@ -62,4 +62,12 @@ def dispatch(event: str, message: dict) -> str:
     if event == "channels_ec_stock_no_enough":
         body = message.get("channels_ec_stock_no_enough") or {}
         return "stock queued" if queue_sku_by_store_id(str(body.get("sku_id", ""))) else "ignored: 未知 SKU"
+    if event == "channels_ec_sharer_change":
+        openid = message.get("openid")
+        if not isinstance(openid, str) or not 0 < len(openid) <= 128:
+            return "ignored: 分享员变更缺少 openid"
+        from . import events as store_events
+
+        answers = [a for _, a in store_events.sharer_changed.send(sender=StoreEvent, openid=openid) if a]
+        return f"sharer {answers[0]}" if answers else "ignored: 没有处理分享员的应用"
     return "ignored: 不处理的事件"

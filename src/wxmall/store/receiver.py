@@ -37,6 +37,10 @@ BUSINESS_ID = {
     "channels_ec_aftersale_update": ("finder_shop_aftersale_status_update", "after_sale_order_id"),
     "product_order_status_update": ("ProductOrderStatusUpdate", "order_id"),
 }
+# Events whose fields sit at the top level, no wrapper object (reference §8.3): Event → the fields that
+# make the business id. A bind and an unbind within one second share a CreateTime: the status keeps
+# them two events, not a redelivery.
+TOP_LEVEL_ID = {"channels_ec_sharer_change": ("openid", "bind_status")}
 
 
 def _plain(status: int, text: str) -> HttpResponse:
@@ -45,6 +49,11 @@ def _plain(status: int, text: str) -> HttpResponse:
 
 def business_id(message: dict) -> str:
     event = str(message.get("Event", ""))
+    if event in TOP_LEVEL_ID:
+        values = [message.get(name) for name in TOP_LEVEL_ID[event]]
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+            return ""
+        return ":".join(str(v) for v in values)[:64]
     key, name = BUSINESS_ID.get(
         event, ("order_info", "order_id") if event.startswith("channels_ec_order_") else ("", "")
     )

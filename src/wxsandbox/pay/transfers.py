@@ -7,8 +7,10 @@
 unconfirmed). The merchant may cancel before the user answers (→ CANCELLED; the
 intermediate CANCELING is not observable here). Every final state sends a signed ``MCHTRANSFER.BILL.FINISHED``
 notification to the bill's ``notify_url`` when one was given. ``out_bill_no`` is the idempotency key (same
-body → the same bill, another body → 400 INVALID_REQUEST). ``user_name`` (RSA-OAEP, ``Wechatpay-Serial``) is
-required from 200000 fen (2,000 yuan).
+body → the same bill, another body → 400 INVALID_REQUEST). ``user_name`` (RSA-OAEP with the platform key the
+``Wechatpay-Serial`` header names; another serial or an undecryptable value → 400 PARAM_ERROR) is required
+from ``[pay] transfer_user_name_required_from`` (200000 fen, 2,000 yuan); the code of that refusal is
+``code_transfer_user_name_missing`` (unconfirmed; PARAM_ERROR).
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ CREATE TABLE IF NOT EXISTS pay_transfers (
 
 OUT_BILL_NO = re.compile(r"[0-9A-Za-z]{5,32}")
 SCENES = ("1000", "1001", "1002", "1003", "1004", "1005", "1006")  # 现金营销, …, 1005 佣金报酬, 1006 企业报销
-NAME_REQUIRED_FROM = 200_000
 FINAL = ("SUCCESS", "FAIL", "CANCELLED")
 
 
@@ -106,8 +107,13 @@ def _validate(ctx: PayContext, data: dict[str, Any]) -> dict[str, Any]:
     user_name = ""
     if data.get("user_name") is not None:
         user_name = decrypt_name(ctx, data["user_name"], "/body/user_name")
-    elif amount >= NAME_REQUIRED_FROM:
-        raise param_error("/body/user_name", "", "转账金额大于等于2000元时必须填写收款用户姓名")
+    elif amount >= ctx.settings.transfer_user_name_required_from:
+        raise PayError(
+            ctx.settings.code_transfer_user_name_missing,
+            "转账金额大于等于2000元时必须填写收款用户姓名",
+            400,
+            {"location": "body", "field": "/body/user_name"},
+        )
     notify_url = _string(data, "notify_url", "/body/notify_url", required=False, max_len=256)
     if notify_url:
         validate_notify_url(notify_url, "/body/notify_url", ctx.settings.require_https_notify_url)

@@ -57,9 +57,10 @@ def deliver_publish(payload: dict) -> dict:
 
 
 def import_product(*, appid: str, product_id: str, title: str = "", price: int = 0) -> ImportedProduct:
-    """Another shop's alliance product picked into our window. The window API needs the Channels
-    account's own token (视频号助手, reference §8.1), which the hub does not hold: staff pick it in
-    带货中心, and the hub records it here to report what promoters sold."""
+    """Another shop's alliance product picked into our window, as staff report it. WeChat has no open API
+    for this (reference §8.1): `window/product/add` takes only products of shops bound to the Channels
+    account (10022008) and refuses 带货中心 products (10022007); they are picked in the Channels app's
+    带货中心. The hub records the pick here to report what promoters sold."""
     appid, product_id = appid.strip()[:32], product_id.strip()[:24]
     if not appid or not product_id.isdigit():
         raise DomainError(ChannelsError.PRODUCT_UNKNOWN)

@@ -12,9 +12,14 @@ ChannelsConfig.ready) and by refunds (payments' `refund_succeeded`).
   - a Store order's promoter (带货达人, alliance): WeChat settles the alliance commission itself
     (`commission_infos`, reference §5.3/§8.5): the ledger only records it, no money moves here.
 * a refund reverses the commission in proportion to what was refunded of the paid amount (a full
-  refund reverses all of it). The target is recomputed from the totals each time, so refunds replayed or
-  arriving twice (the refund's own signal and the order's move to `refunded`) reverse exactly once.
-  What had not been paid out only lowers the ledger; what had been is clawed back (see settlement).
+  refund reverses all of it): our WeChat Pay refunds (payments' `refund_succeeded`) and WeChat Store
+  after-sales, partial or whole (store's `aftersale_refunded`). Rounding: the reversed total is
+  ceil(commission × refunded ÷ paid), from the running totals, capped at the commission — a refunded
+  fen never keeps its commission, and however many partial refunds come, the reversals add up to at
+  most what was earned (exactly it once everything is refunded). Because the target is recomputed from
+  the totals each time, refunds replayed or arriving twice (the refund's own signal and the order's move
+  to `refunded`) reverse exactly once. What had not been paid out only lowers the ledger; what had been
+  is clawed back by a new `Reversal` entry (see settlement), never by editing the paid commission.
 """
 
 from __future__ import annotations
@@ -178,6 +183,12 @@ def on_refund_succeeded(sender, refund, refunded_total: int, paid_total: int, **
     """A (partial) WeChat Pay refund succeeded: reverse in proportion."""
     for pk in Commission.objects.filter(order_id=refund.order_id).values_list("pk", flat=True):
         reverse(pk, ref=refund.out_refund_no, refunded=refunded_total, paid=paid_total)
+
+
+def on_store_refund(sender, order, ref: str, refunded_total: int, paid_total: int, **kwargs) -> None:
+    """store's `aftersale_refunded`: WeChat refunded part (or all) of a Store order; reverse in proportion."""
+    for pk in Commission.objects.filter(order=order).values_list("pk", flat=True):
+        reverse(pk, ref=f"aftersale:{ref}", refunded=refunded_total, paid=paid_total)
 
 
 def reverse(commission_id: int, *, ref: str, refunded: int, paid: int) -> Reversal | None:

@@ -3,6 +3,7 @@ with the profit-sharing receiver each is paid as."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -41,8 +42,54 @@ def _pay_openid(unionid: str) -> str:
     )
 
 
+def _upsert_bound(info) -> Sharer:
+    """Record a sharer WeChat lists as bound (inside the caller's transaction)."""
+    bound_at = datetime.fromtimestamp(info.bind_time, tz=UTC) if info.bind_time else timezone.now()
+    sharer, _ = Sharer.objects.select_for_update().get_or_create(
+        openid=info.openid,
+        defaults={
+            "kind": SharerKind.SHARER,
+            "nickname": info.nickname,
+            "unionid": info.unionid,
+            "sharer_type": info.sharer_type,
+            "bound_at": bound_at,
+        },
+    )
+    fields = {
+        "bound": True,
+        "nickname": info.nickname or sharer.nickname,
+        "unionid": info.unionid or sharer.unionid,
+        "sharer_type": info.sharer_type,
+    }
+    if not sharer.bound:  # bound again after an unbind: the new bind time
+        fields["bound_at"] = bound_at
+    if not sharer.receiver_account:
+        fields["receiver_account"] = _pay_openid(fields["unionid"])
+    Sharer.objects.filter(pk=sharer.pk).update(**fields)
+    return sharer
+
+
+def refresh(openid: str) -> str:
+    """One sharer as WeChat has them now (store's `sharer_changed`, from a `channels_ec_sharer_change`
+    push). The push's own `bind_status` is not trusted: pushes come late, twice or out of order, so the
+    Store is asked (`search_sharer`) and the answer converges whatever the order. "bound", "unbound" or
+    "unknown" (never bound here and not a sharer)."""
+    info = client("store").store.sharer_search(openid)
+    with transaction.atomic():
+        if info is not None:
+            _upsert_bound(info)
+            return "bound"
+        gone = Sharer.objects.filter(openid=openid, kind=SharerKind.SHARER, bound=True).update(bound=False)
+    return "unbound" if gone or Sharer.objects.filter(openid=openid).exists() else "unknown"
+
+
+def on_sharer_changed(sender, openid: str, **kwargs) -> str:
+    return refresh(openid)
+
+
 def sync() -> int:
-    """Make the local sharers match the Store's bound ones (both types); returns how many are bound."""
+    """Make the local sharers match the Store's bound ones (both types); returns how many are bound.
+    The hourly safety net behind the pushes (`refresh`): a push lost or never configured is caught here."""
     wx = client("store").store
     seen: set[str] = set()
     for sharer_type in (0, 1):
@@ -51,28 +98,8 @@ def sync() -> int:
             infos = wx.sharer_list(sharer_type, page=page)
             for info in infos:
                 seen.add(info.openid)
-                bound_at = (
-                    datetime.fromtimestamp(info.bind_time, tz=UTC) if info.bind_time else timezone.now()
-                )
                 with transaction.atomic():
-                    sharer, created = Sharer.objects.select_for_update().get_or_create(
-                        openid=info.openid,
-                        defaults={
-                            "kind": SharerKind.SHARER,
-                            "nickname": info.nickname,
-                            "unionid": info.unionid,
-                            "sharer_type": info.sharer_type,
-                            "bound_at": bound_at,
-                        },
-                    )
-                    fields = {
-                        "bound": True,
-                        "nickname": info.nickname or sharer.nickname,
-                        "unionid": info.unionid or sharer.unionid,
-                    }
-                    if not sharer.receiver_account:
-                        fields["receiver_account"] = _pay_openid(fields["unionid"])
-                    Sharer.objects.filter(pk=sharer.pk).update(**fields)
+                    _upsert_bound(info)
             if len(infos) < 100 or page >= settings.CHANNELS_SHARER_PAGES:
                 break
             page += 1
@@ -128,6 +155,26 @@ def refresh_promoter(sharer_id: int) -> Sharer:
     Sharer.objects.filter(pk=sharer.pk).update(**fields)
     sharer.refresh_from_db()
     return sharer
+
+
+REAL_NAME = re.compile(r"[\u3400-\u9fffA-Za-z·•. ]{2,32}")  # Chinese names, minority names with ·, Latin
+
+
+def record_real_name(sharer_id: int, name: str, *, consented: bool) -> Sharer:
+    """Staff record the real name a sharer gave, with their consent, for merchant transfers from 2,000
+    yuan (WeChat Pay checks it against the payee). Without consent nothing is stored; an empty name
+    withdraws it (the name is cleared with the consent time)."""
+    name = " ".join((name or "").split())
+    if not name:
+        fields = {"real_name": "", "name_consent_at": None}
+    elif not consented or not REAL_NAME.fullmatch(name) or name.isascii() and len(name) < 3:
+        raise DomainError(ChannelsError.REAL_NAME_INVALID)
+    else:
+        fields = {"real_name": name, "name_consent_at": timezone.now()}
+    updated = Sharer.objects.filter(pk=sharer_id, kind=SharerKind.SHARER).update(**fields)
+    if not updated:
+        raise DomainError(ChannelsError.SHARER_UNKNOWN)
+    return Sharer.objects.get(pk=sharer_id)
 
 
 def set_receiver(sharer_id: int, *, receiver_type: str, account: str, name: str = "") -> Sharer:

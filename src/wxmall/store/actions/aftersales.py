@@ -4,7 +4,9 @@ Both ways: a buyer's request in the Store moves the local order to `refund_reque
 partial request is kept on `StoreAfterSale` only), the merchant's decision in the console goes to the Store
 through the outbox (`acceptapply`/`rejectapply`), and the refund WeChat makes comes back as the order's
 status 200 (every item refunded), which `orders.sync_order` turns into `refunded`. A partial refund leaves
-the order's status and adds a note with the items and amount to its trail.
+the order's status and adds a note with the items and amount to its trail. Every refund (partial or
+whole) is announced once with the order's running refunded total (`events.aftersale_refunded`), so the
+channels ledger reverses commission in proportion.
 
 The merchant can also start a refund (`start_refund` → `genaftersaleorder`): WeChat pays Store refunds, the
 hub never refunds a Store order through its own WeChat Pay. The buyer confirms it in WeChat and the result
@@ -26,6 +28,7 @@ from wxmall.orders.models import Order, OrderLine
 from wxmall.orders.state import ActorKind, OrderStatus
 from wxmall.wechat import client
 
+from .. import events as store_events
 from ..errors import StoreError
 from ..models import StoreAfterSale, StoreOrder, StoreSku
 from . import orders
@@ -88,6 +91,19 @@ def sync(after_sale_order_id: str) -> StoreAfterSale | None:
                 order,
                 f"微信小店部分退款：{_line_title(order, sale.sku_id)} ×{sale.count}，{format_yuan(sale.refund_amount)}",
                 actor_kind=ActorKind.WECHAT,
+            )
+        if sale.status in REFUNDED and before not in REFUNDED:
+            refunded = sum(
+                StoreAfterSale.objects.filter(store_order=so, status__in=REFUNDED).values_list(
+                    "refund_amount", flat=True
+                )
+            )
+            store_events.aftersale_refunded.send(
+                sender=StoreAfterSale,
+                order=order,
+                ref=sale.after_sale_order_id,
+                refunded_total=refunded,
+                paid_total=order.total,
             )
         elif sale.status in CLOSED_WITHOUT_REFUND and order.status == OrderStatus.REFUND_REQUESTED:
             from wxmall.orders import actions as order_actions

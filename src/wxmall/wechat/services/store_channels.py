@@ -10,10 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from wxmall.wechat.errors import TransportError
+from wxmall.wechat.errors import TransportError, WeChatError
 
 from .store_compass import _count
 
+SHARER_NOT_FOUND = 10070004  # search_sharer: not a sharer of this shop (never bound, or unbound)
 LIVE_STATUS = {0: "scheduled", 1: "live", 2: "ended"}
 
 
@@ -107,6 +108,17 @@ class ChannelsMixin:
             json={"page": page, "page_size": page_size, "sharer_type": sharer_type},
         )
         return [_sharer(i, api) for i in _list(body, "sharer_info_list", api=api)]
+
+    def sharer_search(self, openid: str) -> SharerInfo | None:
+        """One sharer of this shop, or None when WeChat does not know them as one (10070004)."""
+        api = "store.sharer_search"
+        try:
+            body = self._client.post("/channels/ec/sharer/search_sharer", api=api, json={"openid": openid})
+        except WeChatError as exc:
+            if exc.errcode == SHARER_NOT_FOUND:
+                return None
+            raise
+        return _sharer(body, api)
 
     def sharer_unbind(self, openids: list[str]) -> list[str]:
         """The openids WeChat unbound."""
