@@ -135,3 +135,41 @@ def test_a_store_refund_after_the_payout_books_a_claw_back(wx_store, on_store, s
     assert owed.amount == ceil_share(row.amount, UNIT, UNIT * COUNT)
     # History stays: the payout is still what was paid; the claw-back is its own entry.
     assert (row.status, row.paid_amount) == (CommissionStatus.SETTLED, row.amount)
+
+
+def test_a_second_refund_within_wechats_minute_is_retried_not_dead_lettered(wx_store, on_store, sold):
+    """WeChat refunds one order once a minute (10021059): the merchant accepting two after-sales in a row
+    must get both refunded, the second on a later attempt, not a dead letter for the console."""
+    from wxmall.core.models import OutboxMessage, OutboxStatus
+
+    first = _refund(wx_store, on_store, sold, count=1, amount=100_000)
+    sale = wx_store.control(
+        "POST",
+        "store/aftersales",
+        json={
+            "order_id": sold,
+            "sku_id": on_store.store_sku_id,
+            "type": "REFUND",
+            "count": 1,
+            "amount": 100_000,
+        },
+    )
+    second = (sale.get("after_sale_order") or sale)["after_sale_order_id"]
+    aftersales.sync(second)
+    aftersales.decide(second, accept=True)  # within the minute of the first refund
+    relay()
+    row = OutboxMessage.objects.exclude(status=OutboxStatus.DELIVERED).get()
+    assert row.status == OutboxStatus.PENDING and "10021059" in row.last_error
+
+    wx_store.control("POST", "clock/advance", json={"seconds": 61})
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())  # its backoff, elapsed
+    relay()
+    aftersales.sync(second)
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.DELIVERED
+    assert first != second
+    assert Commission.objects.get().reversed_amount == ceil_share(
+        Commission.objects.get().amount,
+        200_000,
+        Order.objects.get(pk=Commission.objects.get().order_id).total,
+    )

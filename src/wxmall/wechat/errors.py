@@ -95,6 +95,10 @@ ERRCODES: dict[int, tuple[type[WeChatError], str]] = {
     10020052: (PermanentError, "微信小店商品不存在或从未上架"),
     10020217: (PermanentError, "微信小店商品草稿审核中"),
     10020112: (QuotaError, "微信小店 SKU 库存更新过于频繁"),
+    10021059: (
+        QuotaError,
+        "同一订单一分钟内只能退款一次",
+    ),  # the next minute succeeds: back off, don't dead-letter
 }
 
 TOKEN_INVALID_CODES = frozenset(code for code, (cls, _) in ERRCODES.items() if cls is TokenInvalidError)
