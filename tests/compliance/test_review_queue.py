@@ -312,8 +312,8 @@ def test_the_visitor_openid_prefers_the_configured_then_staff_then_the_latest(db
     from django.utils import timezone
 
     from wxmall.accounts.models import WeChatIdentity
-    from wxmall.accounts.queries import recent_miniprogram_openid
     from wxmall.accounts.testing import make_customer
+    from wxmall.compliance.external import recent_miniprogram_openid
 
     now, appid = timezone.now(), "wx" + "1" * 16
 

@@ -5,9 +5,13 @@ text. Each is off unless its setting is on; both may be on. A provider that cann
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
 from wxmall.wechat import client
 from wxmall.wechat.config import NotConfigured
@@ -50,14 +54,25 @@ def _tms(text: str, data_id: str) -> External:
     return External("tms", _TMS[v.suggestion], v.label, v.keywords, v.request_id)
 
 
+def recent_miniprogram_openid(appid: str, since, prefer: str = "") -> str:
+    """An openid of Mini Program `appid` whose login is not older than `since` ("" when none is): the
+    preferred one if it qualifies, else a staff member's, else the most recent customer's. The model is
+    looked up by label: compliance imports no app that depends on it (accounts reaches catalog)."""
+    identities = apps.get_model("accounts", "WeChatIdentity")
+    return (
+        identities.objects.filter(appid=appid, kind="miniprogram", last_login_at__gte=since)
+        .annotate(
+            preferred=Case(When(openid=prefer, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by("-preferred", "-user__is_staff", "-last_login_at", "-id")
+        .values_list("openid", flat=True)
+        .first()
+        or ""
+    )
+
+
 def _visitor_openid() -> str:
     """An openid WeChat accepts for msg_sec_check: one whose Mini Program login the hub saw lately."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from wxmall.accounts.queries import recent_miniprogram_openid
-
     since = timezone.now() - timedelta(seconds=settings.COMPLIANCE_MSG_SEC_VISIT_SECONDS)
     return recent_miniprogram_openid(client("mp").appid, since, prefer=settings.COMPLIANCE_MSG_SEC_OPENID)
 
