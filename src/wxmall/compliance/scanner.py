@@ -111,8 +111,10 @@ class Scanner:
         self._flags = [_flags(p) if payload[p] is not None else 0 for p in self._patterns]
         # The contiguous NFA: faster than the default here and smaller; a full DFA is faster still but
         # costs ~90 MB and > 1 s to build per process for the built-in lexicon.
-        self._automaton = ahocorasick_rs.AhoCorasick(
-            self._patterns,
+        # Matched over the UTF-8 bytes: ahocorasick-rs's str interface spends more time turning byte
+        # offsets into character offsets than matching; `_term_hits` does that only for real hits.
+        self._automaton = ahocorasick_rs.BytesAhoCorasick(
+            [p.encode("utf-8") for p in self._patterns],
             matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
             implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
@@ -130,26 +132,34 @@ class Scanner:
         if not text:
             return Verdict()
         norm = normalize(text)
-        matches = self._automaton.find_matches_as_indexes(norm.text)
-        hits = self._term_hits(text, norm, matches) if matches else []
+        data = norm.text.encode("utf-8")
+        matches = self._automaton.find_matches_as_indexes(data)
+        hits = self._term_hits(text, norm, data, matches) if matches else []
         if self._pinyin:
             hits.extend(self._pinyin_hits(text, norm.codepoints))
         hits.sort(key=lambda h: (h.start, -h.end))
         return Verdict(tuple(hits))
 
-    def _term_hits(self, text: str, norm, matches: list[tuple[int, int, int]]) -> list[Hit]:
-        """Matches of lexicon terms (allow phrases only shadow them), their original spans looked up in
-        one vectorised step; the per-term checks run only where a term's flags call for them."""
+    def _term_hits(self, text: str, norm, data: bytes, matches: list[tuple[int, int, int]]) -> list[Hit]:
+        """Matches of lexicon terms (allow phrases only shadow them): UTF-8 byte offsets turned into
+        normalised then original character spans in vectorised steps; the per-term checks run only where
+        a term's flags call for them."""
         payload, flags = self._payload, self._flags
         found = [m for m in matches if payload[m[0]] is not None]
         if not found:
             return []
-        ends = np.fromiter((m[2] for m in found), dtype=np.intp, count=len(found))
         starts = np.fromiter((m[1] for m in found), dtype=np.intp, count=len(found))
+        ends = np.fromiter((m[2] for m in found), dtype=np.intp, count=len(found))
+        if len(data) != len(norm.text):  # not pure ASCII: byte offsets -> character offsets
+            # Matches of whole UTF-8 patterns start and end on character boundaries, so each offset
+            # is exactly the position of a character's first byte (or the end).
+            char_starts = np.flatnonzero((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)
+            starts, ends = np.searchsorted(char_starts, starts), np.searchsorted(char_starts, ends)
         o_starts = norm.positions[starts].tolist()
         o_ends = (norm.positions[ends - 1] + 1).tolist()
         s, hits = norm.text, []
-        for (idx, start, end), o_start, o_end in zip(found, o_starts, o_ends, strict=True):
+        spans = zip(found, starts.tolist(), ends.tolist(), o_starts, o_ends, strict=True)
+        for (idx, _, _), start, end, o_start, o_end in spans:
             flag = flags[idx]
             if flag:
                 if flag & _F_ASCII_EDGE and self._glued(norm, self._patterns[idx], start, end):
