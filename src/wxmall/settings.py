@@ -894,9 +894,13 @@ COMPLIANCE_TMS_SECRET_ID = _env("COMPLIANCE_TMS_SECRET_ID") or ""
 COMPLIANCE_TMS_SECRET_KEY = _env("COMPLIANCE_TMS_SECRET_KEY") or ""
 COMPLIANCE_TMS_TIMEOUT_SECONDS = env_float("COMPLIANCE_TMS_TIMEOUT_SECONDS", 5.0)
 COMPLIANCE_MSG_SEC_CHECK_ENABLED = env_bool("COMPLIANCE_MSG_SEC_CHECK_ENABLED", False)
-# msg_sec_check judges text "as a user wrote it": the openid of a staff member who opened the Mini
-# Program within the last 2 hours (WeChat's rule).
+# msg_sec_check judges text "as a user wrote it": WeChat wants the openid of someone who opened the Mini
+# Program within the last 2 hours. The hub uses one whose Mini Program login it saw within
+# COMPLIANCE_MSG_SEC_VISIT_SECONDS (2 h less a 10-minute margin for clock skew): this openid (a staff
+# member's) when it qualifies, else a staff member's, else the latest customer's. With none, the copy goes
+# to TMS alone when TMS is on, else to a person in the review queue (never cleared unchecked).
 COMPLIANCE_MSG_SEC_OPENID = _env("COMPLIANCE_MSG_SEC_OPENID") or ""
+COMPLIANCE_MSG_SEC_VISIT_SECONDS = env_int("COMPLIANCE_MSG_SEC_VISIT_SECONDS", 6600, minimum=60)
 if COMPLIANCE_TMS_ENABLED and PRODUCTION:
     for _name, _value in (
         ("COMPLIANCE_TMS_SECRET_ID", COMPLIANCE_TMS_SECRET_ID),
@@ -904,10 +908,6 @@ if COMPLIANCE_TMS_ENABLED and PRODUCTION:
     ):
         if not _value:
             raise _refuse(_name, "已开启腾讯云文本内容安全但缺少密钥", "TMS is enabled but this is unset")
-if COMPLIANCE_MSG_SEC_CHECK_ENABLED and PRODUCTION and not COMPLIANCE_MSG_SEC_OPENID:
-    raise _refuse(
-        "COMPLIANCE_MSG_SEC_OPENID", "已开启微信内容安全检测但缺少 openid", "msg_sec_check needs an openid"
-    )
 
 # --- compliance: copy assistant (drafts pass the scanner before they are offered) -------------------
 # `template` (default) works offline; `http` asks a local model behind an OpenAI-compatible endpoint.

@@ -43,3 +43,80 @@ def test_staff_adjust_points_in_admin_is_audited(customer, db):
     assert Member.objects.get(user=customer).points == 30  # refused: never negative
     page = admin.get("/me/points/")
     assert page.status_code == 200
+
+
+# --- the user admin masks personal data unless the staff member may reveal it (and did, audited) ------
+
+ADMIN_PHONE = "13912345678"
+
+
+@pytest.fixture
+def person(db):
+    from wxmall.accounts.testing import make_customer
+
+    return make_customer(
+        "wx-person", phone=ADMIN_PHONE, first_name="小明", last_name="王", email="wangxm@example.com"
+    )
+
+
+def _admin_client(*perms: str, superuser=False):
+    from django.contrib.auth.models import Permission
+
+    from wxmall.accounts.models import User
+
+    staff = User.objects.create_user(f"admin-{len(perms)}-{superuser}", password="x", is_staff=True)
+    if superuser:
+        staff.is_superuser = True
+        staff.save()
+    for perm in perms:
+        app, codename = perm.split(".")
+        staff.user_permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
+    client = Client()
+    client.force_login(staff)
+    client.user = staff
+    return client
+
+
+def test_a_user_editor_without_reveal_sees_and_edits_no_personal_data(person):
+    from wxmall.audit.models import AuditEntry
+
+    editor = _admin_client("accounts.view_user", "accounts.change_user")
+    url = f"/admin/accounts/user/{person.pk}/change/"
+    response = editor.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "139****5678" in page and ADMIN_PHONE not in page
+    assert "w***@example.com" in page and "wangxm" not in page
+    assert "王*" in page and "小明" not in page
+    form = response.context["adminform"].form
+    assert not set(form.fields) & {"first_name", "last_name", "email", "phone"}  # a save cannot write them
+    refused = editor.post(f"/admin/accounts/user/{person.pk}/reveal/")
+    assert refused.status_code == 403
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (
+        editor.user,
+        "customer.reveal_denied",
+        str(person.pk),
+    )
+    assert ADMIN_PHONE not in editor.get(url).content.decode()  # still masked
+
+
+def test_reveal_on_the_user_admin_is_post_only_audited_and_shows_the_data(person):
+    from wxmall.audit.models import AuditEntry
+
+    revealer = _admin_client("accounts.view_user", "accounts.change_user", "console.reveal_personal_data")
+    url = f"/admin/accounts/user/{person.pk}/change/"
+    assert ADMIN_PHONE not in revealer.get(url).content.decode()  # masked until revealed
+    assert revealer.get(f"/admin/accounts/user/{person.pk}/reveal/").status_code == 405
+    assert not AuditEntry.objects.exists()
+    assert revealer.post(f"/admin/accounts/user/{person.pk}/reveal/").status_code == 302
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.target_id) == (revealer.user, "customer.reveal", str(person.pk))
+    assert entry.detail["via"] == "admin" and ADMIN_PHONE not in str(entry.detail)
+    page = revealer.get(url).content.decode()
+    assert ADMIN_PHONE in page and "wangxm@example.com" in page
+    other = _admin_client("accounts.view_user", "console.reveal_personal_data", superuser=True)
+    assert ADMIN_PHONE not in other.get(url).content.decode()  # a reveal is per staff session
+    viewer = _admin_client()  # staff without any user permission: no page and no reveal
+    assert viewer.post(f"/admin/accounts/user/{person.pk}/reveal/").status_code == 403
+    assert viewer.post("/admin/accounts/user/999999/reveal/").status_code == 403

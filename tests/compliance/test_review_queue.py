@@ -189,18 +189,39 @@ def test_tms_wrong_secret_is_an_error_not_a_pass(tms_on, settings, db, django_ca
     assert "AuthFailure.SignatureFailure" in item.external[0]["message"]
 
 
-def test_msg_sec_check_judges_user_facing_coupon_names(
-    settings, sec_sandbox, db, django_capture_on_commit_callbacks
-):
-    from wxmall.checkout.testing import make_coupon
+@pytest.fixture
+def msg_sec_on(db, settings, sec_sandbox):
     from wxmall.wechat.testing import forget_credentials, use_sandbox
-    from wxsandbox.config import MINI_PROGRAM
 
+    sec_sandbox.reset()
     use_sandbox(settings, sec_sandbox)
     forget_credentials(settings)
-    mp = sec_sandbox.app_of_kind(MINI_PROGRAM)
     settings.COMPLIANCE_MSG_SEC_CHECK_ENABLED = True
-    settings.COMPLIANCE_MSG_SEC_OPENID = sec_sandbox.openid(sec_sandbox.config.users[0].id, mp.appid)
+    return sec_sandbox
+
+
+def mp_visit(sb, user_id: str) -> str:
+    """The user opens the Mini Program and it logs in through the hub (wx.login → /api → jscode2session):
+    both the hub and WeChat now know of a recent visit. Returns the openid."""
+    import json
+
+    from wxsandbox.config import MINI_PROGRAM
+
+    mp = sb.app_of_kind(MINI_PROGRAM)
+    code = sb.control("POST", "mp/login", json={"user": user_id, "appid": mp.appid})["code"]
+    answer = Client().post("/api/accounts/miniprogram/login", json.dumps({"code": code}), "application/json")
+    assert answer.status_code == 200, answer.content
+    return sb.openid(user_id, mp.appid)
+
+
+def msg_sec_calls(sb) -> list[dict]:
+    return [e for e in sb.journal(direction="in") if e["kind"] == "security.msg_sec_check"]
+
+
+def test_msg_sec_check_judges_user_facing_coupon_names(msg_sec_on, db, django_capture_on_commit_callbacks):
+    from wxmall.checkout.testing import make_coupon
+
+    mp_visit(msg_sec_on, msg_sec_on.config.users[0].id)
     risky = checked(make_coupon(name="赌博返现券"), django_capture_on_commit_callbacks)
     assert risky.status == ReviewStatus.BLOCKED
     assert risky.external[0] | {"ref": ""} == {
@@ -217,6 +238,106 @@ def test_msg_sec_check_judges_user_facing_coupon_names(
     )
     product = make_product("轻薄笔记本电脑")  # not user-facing: msg_sec_check alone does not apply
     assert item_of(product).status == ReviewStatus.CLEARED
+
+
+def test_msg_sec_check_without_a_recent_visitor_leaves_the_copy_to_a_person(
+    msg_sec_on, db, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wxmall.accounts.models import WeChatIdentity
+    from wxmall.checkout.testing import make_coupon
+
+    mp_visit(msg_sec_on, msg_sec_on.config.users[0].id)
+    WeChatIdentity.objects.update(last_login_at=timezone.now() - timedelta(hours=2))  # 2 h ago: too old
+    item = checked(make_coupon(name="新人满减券"), django_capture_on_commit_callbacks)
+    assert item.status == ReviewStatus.PENDING  # never cleared unchecked
+    assert item.external[0]["status"] == "error" and "两小时内" in item.external[0]["message"]
+    assert msg_sec_calls(msg_sec_on) == []  # WeChat is not asked with an openid it would refuse
+
+
+def test_an_openid_wechat_calls_stale_falls_back_to_tms_or_a_person(
+    msg_sec_on, settings, db, django_capture_on_commit_callbacks
+):
+    """The hub believes in a visit WeChat does not know of (43104, or 61010 when so configured): TMS
+    judges alone when it is on, otherwise a person does."""
+    from django.utils import timezone
+
+    from wxmall.accounts.models import WeChatIdentity
+    from wxmall.accounts.testing import make_customer
+    from wxmall.checkout.testing import make_coupon
+    from wxsandbox.config import MINI_PROGRAM
+    from wxsandbox.security.settings import DEFAULT_TMS_SECRET_ID, DEFAULT_TMS_SECRET_KEY
+
+    mp = msg_sec_on.app_of_kind(MINI_PROGRAM)
+    WeChatIdentity.objects.create(
+        user=make_customer(),
+        appid=mp.appid,
+        openid=msg_sec_on.openid(msg_sec_on.config.users[1].id, mp.appid),  # never logged in at WeChat
+        kind=WeChatIdentity.Kind.MINIPROGRAM,
+        last_login_at=timezone.now(),
+    )
+    alone = checked(make_coupon(name="新人满减券"), django_capture_on_commit_callbacks)
+    assert alone.status == ReviewStatus.PENDING
+    assert alone.external[0]["status"] == "error" and "43104" in alone.external[0]["message"]
+
+    msg_sec_on.control("POST", "security/settings", json={"msg_sec_visit_errcode": 61010})
+    settings.COMPLIANCE_TMS_ENABLED = True
+    settings.COMPLIANCE_TMS_ENDPOINT = msg_sec_on.base_url
+    settings.COMPLIANCE_TMS_SECRET_ID = DEFAULT_TMS_SECRET_ID
+    settings.COMPLIANCE_TMS_SECRET_KEY = DEFAULT_TMS_SECRET_KEY
+    clean = checked(make_coupon(name="老客满减券"), django_capture_on_commit_callbacks)
+    assert clean.status == ReviewStatus.CLEARED
+    assert [(r["provider"], r["status"]) for r in clean.external] == [
+        ("tms", "pass"),
+        ("msg_sec_check", "skipped"),
+    ]
+    assert "61010" in clean.external[1]["message"]
+    risky = checked(make_coupon(name="代开发票券"), django_capture_on_commit_callbacks)
+    assert risky.status == ReviewStatus.BLOCKED  # TMS's verdict stands
+
+
+def test_skipped_providers_alone_never_clear():
+    from wxmall.compliance.external import External, worst
+
+    assert worst([External("msg_sec_check", "skipped")]) == "error"
+    assert worst([External("tms", "pass"), External("msg_sec_check", "skipped")]) == "pass"
+
+
+def test_the_visitor_openid_prefers_the_configured_then_staff_then_the_latest(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wxmall.accounts.models import WeChatIdentity
+    from wxmall.accounts.testing import make_customer
+    from wxmall.compliance.external import recent_miniprogram_openid
+
+    now, appid = timezone.now(), "wx" + "1" * 16
+
+    def identity(openid, minutes_ago, kind=WeChatIdentity.Kind.MINIPROGRAM, **user):
+        WeChatIdentity.objects.create(
+            user=make_customer(**user),
+            appid=appid,
+            openid=openid,
+            kind=kind,
+            last_login_at=now - timedelta(minutes=minutes_ago),
+        )
+
+    since = now - timedelta(minutes=110)
+    assert recent_miniprogram_openid(appid, since) == ""
+    identity("o-old-boss", 200, is_staff=True)  # too long ago
+    identity("o-oa", 1, kind=WeChatIdentity.Kind.OA)  # not a Mini Program identity
+    assert recent_miniprogram_openid(appid, since, prefer="o-old-boss") == ""
+    identity("o-buyer", 5)
+    identity("o-buyer-2", 60)
+    assert recent_miniprogram_openid(appid, since) == "o-buyer"
+    identity("o-staff", 90, is_staff=True)
+    assert recent_miniprogram_openid(appid, since) == "o-staff"
+    assert recent_miniprogram_openid(appid, since, prefer="o-buyer-2") == "o-buyer-2"
+    assert recent_miniprogram_openid("wx" + "2" * 16, since) == ""
 
 
 HOSTILE = [

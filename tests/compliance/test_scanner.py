@@ -105,3 +105,34 @@ def test_merchant_words_from_the_database_apply_at_once():
     MerchantTerm.objects.create(term="停用词", severity="block", active=False)
     hits = check_copy("这台 爆 款 神机，停用词", context="api").hits
     assert [(h.rule, h.text, h.suggestion) for h in hits] == [("merchant", "爆 款 神机", "请改写为具体卖点")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("QWZDJ，买它", ["QWZDJ"]),
+        ("qwzdj", ["qwzdj"]),
+        ("型号qwzdj", ["qwzdj"]),  # Han characters border an ASCII word
+        ("qwzdj1 与 1qwzdj", []),  # a digit continues the word: not initials
+        ("qwzdjx xqwzdj", []),
+        ("a qwzdj b qwzd", ["qwzdj", "qwzd"]),
+    ],
+)
+def test_pinyin_initials_match_whole_ascii_words_only(text, found):
+    hits = [h.text for h in builtin_scanner().scan(text).hits if h.via == "pinyin"]
+    assert hits == found
+
+
+def test_the_bmp_fast_path_normalises_like_the_full_table():
+    """All-BMP text takes a 16-bit table; a character outside the BMP forces the full one. Both agree,
+    including on the BMP characters whose normal form lies outside the BMP."""
+    import numpy as np
+
+    from wxmall.compliance.normalize import _table, normalize
+
+    wide = "".join(chr(c) for c in range(0x10000) if _table()[c] > 0xFFFF)
+    assert wide  # the case the fast path must hand over
+    for text in ("全網 最低價！ＮＯ．１ qwzdj\u200b最便宜", wide + "全網最低價", "\uffff全网"):
+        fast, full = normalize(text), normalize(text + "\U00020000")
+        assert full.text == fast.text + "\U00020000"
+        assert np.array_equal(full.positions[:-1], fast.positions)

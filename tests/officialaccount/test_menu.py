@@ -102,3 +102,72 @@ def test_bad_menus_are_refused_with_the_reason_and_nothing_written(staff, extra,
 def test_an_empty_menu_is_refused(staff):
     response = staff.post("/console/oa/menu/", {})
     assert response.status_code == 400 and "至少需要一个按钮" in response.content.decode()
+
+
+# --- compliance: a menu whose names need review is held until a reviewer approves it ----------------
+
+WARN_NAME = "出厂价直供"  # 出厂价: a warning (needs evidence), not a blocking term
+
+
+def _menu_item(version):
+    from wxmall.compliance.models import ReviewItem
+
+    return ReviewItem.objects.get(subject="officialaccount.menuversion", object_id=str(version.pk))
+
+
+def test_a_menu_needing_review_is_held_until_approved_then_published(oa_hub, staff, settings):
+    from wxmall.compliance.models import ReviewStatus
+
+    sb = oa_hub("safe")
+    mp = sb.app_of_kind("mini_program").appid
+    response = staff.post("/console/oa/menu/", menu_form(mp, b0_name=WARN_NAME), follow=True)
+    assert "暂未发布" in response.content.decode()
+    version = MenuVersion.objects.get()
+    item = _menu_item(version)
+    assert item.status == ReviewStatus.PENDING and item.copy == {"names": version.names}
+    assert version.names.splitlines() == [WARN_NAME, "商城", "首页", "小程序商城"]
+    assert not OutboxMessage.objects.filter(kind="menu.create").exists()
+    assert relay().delivered == 0
+    assert "等待文案审核" in staff.get("/console/oa/menu/").content.decode()
+
+    page = staff.get(f"/console/compliance/review/{item.pk}/").content.decode()
+    assert "公众号菜单" in page and "自定义菜单" in page  # approve or reject here, edit in the editor
+    refused = staff.post(f"/console/compliance/review/{item.pk}/", {"names": "改名"})
+    assert refused.status_code == 400
+    version.refresh_from_db()
+    assert version.names.splitlines()[0] == WARN_NAME  # the edit wrote nothing
+
+    assert (
+        staff.post(f"/console/compliance/review/{item.pk}/approve/", {"digest": item.digest}).status_code
+        == 302
+    )
+    assert relay().delivered == 1
+    assert sb.control("GET", "mp/oa/menu")["menu"]["button"][0]["name"] == WARN_NAME
+    assert "等待文案审核" not in staff.get("/console/oa/menu/").content.decode()
+
+
+def test_approving_a_superseded_menu_publishes_nothing(oa_hub, staff):
+    sb = oa_hub("safe")
+    mp = sb.app_of_kind("mini_program").appid
+    staff.post("/console/oa/menu/", menu_form(mp, b0_name=WARN_NAME))
+    held = MenuVersion.objects.get()
+    staff.post("/console/oa/menu/", menu_form(mp))  # a newer, clean menu goes out at once
+    assert relay().delivered == 1
+    item = _menu_item(held)
+    assert (
+        staff.post(f"/console/compliance/review/{item.pk}/approve/", {"digest": item.digest}).status_code
+        == 302
+    )
+    assert OutboxMessage.objects.filter(kind="menu.create").count() == 1
+    assert relay().delivered == 0
+    assert sb.control("GET", "mp/oa/menu")["menu"]["button"][0]["name"] == "今日特价"
+
+
+def test_a_rejected_menu_is_never_published(oa_hub, staff):
+    sb = oa_hub("safe")
+    staff.post("/console/oa/menu/", menu_form(sb.app_of_kind("mini_program").appid, b0_name=WARN_NAME))
+    item = _menu_item(MenuVersion.objects.get())
+    staff.post(f"/console/compliance/review/{item.pk}/reject/", {"digest": item.digest, "reason": "缺少证明"})
+    item.refresh_from_db()
+    assert item.status == "rejected" and relay().delivered == 0
+    assert not OutboxMessage.objects.filter(kind="menu.create").exists()

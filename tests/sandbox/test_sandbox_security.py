@@ -184,7 +184,7 @@ def _check(sec, token, **body):
 
 
 def test_msg_sec_check_v2_verdicts(sec, mp, mp_token):
-    openid = sec.openid(sec.config.users[0].id, mp.appid)
+    openid = sec.mp_login(sec.config.users[0].id, mp)
     clean = _check(sec, mp_token, openid=openid, scene=2, version=2, content="新品上市，欢迎选购")
     assert (
         clean["errcode"] == 0 and clean["result"] == {"suggest": "pass", "label": 100} and clean["trace_id"]
@@ -199,7 +199,7 @@ def test_msg_sec_check_v2_verdicts(sec, mp, mp_token):
 
 
 def test_msg_sec_check_refusals(sec, mp, oa, mp_token):
-    openid = sec.openid(sec.config.users[0].id, mp.appid)
+    openid = sec.mp_login(sec.config.users[0].id, mp)
     base = {"openid": openid, "scene": 2, "version": 2, "content": "你好"}
     assert _check(sec, mp_token, **{**base, "scene": 5})["errcode"] == 40129
     assert _check(sec, mp_token, **{**base, "content": "长" * 2501})["errcode"] == 47001
@@ -216,7 +216,31 @@ def test_msg_sec_check_refusals(sec, mp, oa, mp_token):
     assert _check(sec, mp_token, **base)["errcode"] == 0
 
 
+def test_msg_sec_check_wants_a_visit_within_two_hours(sec, mp, mp_token):
+    """v2 judges text as written by a user who used the Mini Program lately (reference §3.1): an openid
+    never logged in, or logged in more than 2 h ago of sandbox time, gets the configured errcode."""
+    users = sec.config.users
+    base = {"scene": 2, "version": 2, "content": "你好"}
+    never = sec.openid(users[1].id, mp.appid)
+    assert _check(sec, mp_token, openid=never, **base)["errcode"] == 43104
+    openid = sec.mp_login(users[0].id, mp)
+    sec.advance_clock(7200 - 5)
+    assert _check(sec, mp_token, openid=openid, **base)["errcode"] == 0
+    sec.advance_clock(10)
+    token = sec.access_token(mp)  # the first one expired with the clock
+    assert _check(sec, token, openid=openid, **base)["errcode"] == 43104
+    assert sec.mp_login(users[0].id, mp) == openid  # a new visit re-opens it
+    assert _check(sec, token, openid=openid, **base)["errcode"] == 0
+    sec.control("POST", "security/settings", json={"msg_sec_visit_errcode": 61010})
+    assert _check(sec, token, openid=never, **base)["errcode"] == 61010
+    sec.control("POST", "security/settings", json={"msg_sec_visit_seconds": 0})  # the rule off
+    assert _check(sec, token, openid=never, **base)["errcode"] == 0
+    assert _check(sec, token, content="你好", openid=never) == {"errcode": 0, "errmsg": "ok"}  # v1: no openid
+
+
 def test_settings_are_validated_and_hide_the_secret(sec):
     assert sec.control("GET", "security/settings")["tms_secret_key"] == "***"
     bad = sec.client.post("/sandbox/security/settings", json={"keywords": {"x": ["maybe", 1]}})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_settings"
+    bad = sec.client.post("/sandbox/security/settings", json={"msg_sec_visit_errcode": 40001})
+    assert bad.status_code == 400 and "msg_sec_visit_errcode" in bad.json()["message"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -149,6 +149,8 @@ def edit(item_id: int, user, copy: dict[str, str]):
         subject = subjects.SUBJECTS.get(item.subject)
         if subject is None:
             raise ObjectDoesNotExist(item.subject)
+        if not subject.editable:
+            raise ValidationError({NON_FIELD_ERRORS: [subject.edit_hint or "此类文案不能在审核队列中修改"]})
         obj = subjects.model(subject).objects.select_for_update().get(pk=item.object_id)
         fields = [f for f in subject.fields if f in copy]
         for f in fields:

@@ -3,8 +3,9 @@
 Each character is either substituted by exactly one character (case, full-width forms, traditional ->
 simplified) or dropped (whitespace, punctuation, symbols, emoji, zero-width and bidi controls that are
 slipped inside a word to dodge a filter). Never an expansion, so every normalised position maps back to
-one original character. The work is one lookup table applied with numpy over the UTF-32 code points:
-a Python loop or `str.translate` with a dict is several times slower than the matcher itself."""
+one original character. The work is one lookup table applied with numpy over the UTF-32 code points
+(a 16-bit table when the text is all BMP, which is cache-resident): a Python loop or `str.translate`
+with a dict is several times slower than the matcher itself."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def _table() -> np.ndarray:
 class Normalized:
     text: str
     positions: np.ndarray  # positions[i] = original index of normalised character i
+    codepoints: np.ndarray | None = None  # the original text's code points (the scanner reuses them)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         return int(self.positions[start]), int(self.positions[end - 1]) + 1
@@ -74,8 +76,27 @@ def fold(text: str) -> str:
     return normalize(text).text
 
 
+_WIDE = 0xFFFF  # in the 16-bit table: "maps outside the BMP, use the full table" (a noncharacter)
+
+
+@functools.cache
+def _table16() -> np.ndarray:
+    """The BMP part of `_table` as 16-bit values (128 KB: the lookup stays in cache, unlike the 4 MB
+    full table). The few BMP characters whose normal form lies outside the BMP are _WIDE."""
+    full = _table()[:0x10000]
+    lut = np.where(full > 0xFFFF, _WIDE, full).astype(np.uint16)
+    lut.setflags(write=False)
+    return lut
+
+
 def normalize(text: str) -> Normalized:
-    mapped = _table()[_codepoints(text)]
+    cps = _codepoints(text)
+    if cps.size and cps.max() <= 0xFFFF:  # the usual case: every character in the BMP
+        mapped16 = _table16()[cps]
+        if not (mapped16 == _WIDE).any():
+            keep = mapped16 != _DROP
+            return Normalized(mapped16[keep].tobytes().decode("utf-16-le"), np.flatnonzero(keep), cps)
+    mapped = _table()[cps]
     keep = mapped != _DROP
     positions = np.flatnonzero(keep)
-    return Normalized(mapped[keep].tobytes().decode("utf-32-le"), positions)
+    return Normalized(mapped[keep].tobytes().decode("utf-32-le"), positions, cps)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
+import numpy as np
 
 from wxmall.compliance.lexicon import Term, allow_phrases, builtin_terms
 from wxmall.compliance.normalize import fold, normalize
@@ -29,7 +30,6 @@ _SPEC_TAIL = re.compile(
     r"分辨率|刷新率|容量|转速|速率|传输|读取|写入|读速|写速|速度|续航|亮度|带宽|功耗|电流|电压|"
     r"重量|厚度|延迟|响应时间|支持到|仅|只有|约)*\d"
 )
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 _PINYIN_MIN = 4  # shorter initials ("zh", "dy") are ordinary abbreviations
 
 
@@ -66,6 +66,22 @@ def _is_ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+# Per-term checks after a match, as bit flags computed once per pattern (most terms need none).
+_F_ASCII_EDGE, _F_SPEC_HEAD, _F_PERCENT = 1, 2, 4
+
+
+_IS_LETTER = np.array([chr(c).isascii() and chr(c).isalpha() for c in range(128)], dtype=np.bool_)
+
+
+def _flags(key: str) -> int:
+    flag = _F_ASCII_EDGE if _is_ascii_alnum(key[0]) or _is_ascii_alnum(key[-1]) else 0
+    if key.startswith(_SPEC_HEADS):
+        flag |= _F_SPEC_HEAD
+    if key.endswith("%"):
+        flag |= _F_PERCENT
+    return flag
+
+
 def _initials(term: str) -> str | None:
     from pypinyin import Style, lazy_pinyin
 
@@ -92,8 +108,15 @@ class Scanner:
                 payload[key] = _ALLOW
         self._patterns = list(payload)
         self._payload = [payload[p] for p in self._patterns]
-        self._automaton = ahocorasick_rs.AhoCorasick(
-            self._patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        self._flags = [_flags(p) if payload[p] is not None else 0 for p in self._patterns]
+        # The contiguous NFA: faster than the default here and smaller; a full DFA is faster still but
+        # costs ~90 MB and > 1 s to build per process for the built-in lexicon.
+        # Matched over the UTF-8 bytes: ahocorasick-rs's str interface spends more time turning byte
+        # offsets into character offsets than matching; `_term_hits` does that only for real hits.
+        self._automaton = ahocorasick_rs.BytesAhoCorasick(
+            [p.encode("utf-8") for p in self._patterns],
+            matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+            implementation=ahocorasick_rs.Implementation.ContiguousNFA,
         )
         self._pinyin: dict[str, Term] = {}
         if pinyin:
@@ -102,32 +125,54 @@ class Scanner:
                     initials = _initials(key)
                     if initials:
                         self._pinyin.setdefault(initials, t)
+        sizes = [len(k) for k in self._pinyin] or [0]
+        self._pinyin_sizes = (min(sizes), max(sizes))
 
     def scan(self, text: str) -> Verdict:
         if not text:
             return Verdict()
         norm = normalize(text)
-        s = norm.text
-        hits: list[Hit] = []
-        for idx, start, end in self._automaton.find_matches_as_indexes(s):
-            term = self._payload[idx]
-            if term is None:
-                continue
-            key = self._patterns[idx]
-            if self._glued(norm, key, start, end):
-                continue  # "no1" inside "modelno123"
-            if key.startswith(_SPEC_HEADS) and _SPEC_TAIL.match(s, start + 2):
-                continue  # "最大支持64GB": a specification
-            if key.endswith("%") and end < len(s) and s[end].isascii() and s[end].isalpha():
-                continue  # "100% sRGB", "100% DCI-P3": a colour-gamut specification
-            o_start, o_end = norm.original_span(start, end)
+        data = norm.text.encode("utf-8")
+        matches = self._automaton.find_matches_as_indexes(data)
+        hits = self._term_hits(text, norm, data, matches) if matches else []
+        if self._pinyin:
+            hits.extend(self._pinyin_hits(text, norm.codepoints))
+        hits.sort(key=lambda h: (h.start, -h.end))
+        return Verdict(tuple(hits))
+
+    def _term_hits(self, text: str, norm, data: bytes, matches: list[tuple[int, int, int]]) -> list[Hit]:
+        """Matches of lexicon terms (allow phrases only shadow them): UTF-8 byte offsets turned into
+        normalised then original character spans in vectorised steps; the per-term checks run only where
+        a term's flags call for them."""
+        payload, flags = self._payload, self._flags
+        found = [m for m in matches if payload[m[0]] is not None]
+        if not found:
+            return []
+        starts = np.fromiter((m[1] for m in found), dtype=np.intp, count=len(found))
+        ends = np.fromiter((m[2] for m in found), dtype=np.intp, count=len(found))
+        if len(data) != len(norm.text):  # not pure ASCII: byte offsets -> character offsets
+            # Matches of whole UTF-8 patterns start and end on character boundaries, so each offset
+            # is exactly the position of a character's first byte (or the end).
+            char_starts = np.flatnonzero((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80)
+            starts, ends = np.searchsorted(char_starts, starts), np.searchsorted(char_starts, ends)
+        o_starts = norm.positions[starts].tolist()
+        o_ends = (norm.positions[ends - 1] + 1).tolist()
+        s, hits = norm.text, []
+        spans = zip(found, starts.tolist(), ends.tolist(), o_starts, o_ends, strict=True)
+        for (idx, _, _), start, end, o_start, o_end in spans:
+            flag = flags[idx]
+            if flag:
+                if flag & _F_ASCII_EDGE and self._glued(norm, self._patterns[idx], start, end):
+                    continue  # "no1" inside "modelno123"
+                if flag & _F_SPEC_HEAD and _SPEC_TAIL.match(s, start + 2):
+                    continue  # "最大支持64GB": a specification
+                if flag & _F_PERCENT and end < len(s) and s[end].isascii() and s[end].isalpha():
+                    continue  # "100% sRGB", "100% DCI-P3": a colour-gamut specification
+            term = payload[idx]
             hits.append(
                 Hit(o_start, o_end, text[o_start:o_end], term.term, term.rule, term.severity, term.suggestion)
             )
-        if self._pinyin:
-            hits.extend(self._pinyin_hits(text))
-        hits.sort(key=lambda h: (h.start, -h.end))
-        return Verdict(tuple(hits))
+        return hits
 
     @staticmethod
     def _glued(norm, key: str, start: int, end: int) -> bool:
@@ -137,16 +182,33 @@ class Scanner:
         right = _is_ascii_alnum(key[-1]) and end < len(s) and _is_ascii_alnum(s[end])
         return (left and not norm.gap_before(start)) or (right and not norm.gap_before(end))
 
-    def _pinyin_hits(self, text: str) -> list[Hit]:
+    def _pinyin_hits(self, text: str, codepoints: np.ndarray) -> list[Hit]:
+        """Whole ASCII words of the original text (runs of [A-Za-z0-9], found with numpy rather than a
+        regex walking every character) that are a blocking term's pinyin initials."""
+        ascii_at = np.flatnonzero(codepoints < 128)  # a compare, not a table lookup per character
+        where = ascii_at[_IS_LETTER[codepoints[ascii_at]]]
+        if where.size < _PINYIN_MIN:
+            return []
+        breaks = np.flatnonzero(np.diff(where) != 1) + 1
+        starts = where[np.concatenate(([0], breaks))]
+        ends = where[np.concatenate((breaks - 1, [where.size - 1]))] + 1
+        size = ends - starts
+        long = (size >= self._pinyin_sizes[0]) & (size <= self._pinyin_sizes[1])
+        # A letter run is a whole word unless a digit continues it ("qwzdj1" is the word, not initials).
+        before = codepoints[np.maximum(starts - 1, 0)]
+        after = codepoints[np.minimum(ends, codepoints.size - 1)]
+        long &= (starts == 0) | (before < 48) | (before > 57)
+        long &= (ends == codepoints.size) | (after < 48) | (after > 57)
         out = []
-        for m in _ASCII_WORD.finditer(text):  # not text.lower(): lowering can change the length
-            term = self._pinyin.get(m.group().lower())
+        for start, end in zip(starts[long].tolist(), ends[long].tolist(), strict=True):
+            original = text[start:end]
+            term = self._pinyin.get(original.lower())
             if term is not None:
                 out.append(
                     Hit(
-                        m.start(),
-                        m.end(),
-                        text[m.start() : m.end()],
+                        start,
+                        end,
+                        original,
                         term.term,
                         term.rule,
                         term.severity,

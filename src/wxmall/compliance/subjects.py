@@ -18,6 +18,10 @@ class Subject:
     fields: tuple[str, ...]
     context: str  # actions.CONTEXTS
     user_facing: bool
+    # False when the copy is not plain fields a reviewer can rewrite (a menu's names map to buttons):
+    # it is approved or rejected here and changed in its own editor.
+    editable: bool = True
+    edit_hint: str = ""
 
 
 SUBJECTS: dict[str, Subject] = {
@@ -32,6 +36,15 @@ SUBJECTS: dict[str, Subject] = {
             "officialaccount.replyrule", "公众号回复", ("text", "title", "description"), "oa_reply", True
         ),
         Subject("marketing.link", "推广链接", ("name",), "campaign", True),
+        Subject(
+            "officialaccount.menuversion",
+            "公众号菜单",
+            ("names",),
+            "oa_reply",
+            True,
+            editable=False,
+            edit_hint="菜单名称请在“自定义菜单”页面修改后重新发布",
+        ),
     )
 }
 

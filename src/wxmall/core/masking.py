@@ -21,3 +21,10 @@ def mask_address(address: str) -> str:
     """Keep the first six characters (province/city), hide the rest: '广东省深圳市南山区科技园' -> '广东省深圳市******'."""
     address = (address or "").strip()
     return address[:6] + "*" * min(max(len(address) - 6, 0), 8)
+
+
+def mask_email(email: str) -> str:
+    """'zhangsan@example.com' -> 'z***@example.com': the domain stays (it is rarely personal)."""
+    email = (email or "").strip()
+    local, at, domain = email.partition("@")
+    return f"{local[:1]}***{at}{domain}" if local else ""

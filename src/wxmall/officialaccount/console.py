@@ -68,10 +68,20 @@ def menu(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         version = menus.publish(form, request.user)
-        messages.success(request, f"菜单 #{version.pk} 已提交发布，稍后在下方“线上菜单”中确认")
+        held = menus.hold_reason(version)
+        if held:
+            messages.warning(request, f"菜单 #{version.pk} 暂未发布（{held}），文案审核通过后自动发布到微信")
+        else:
+            messages.success(request, f"菜单 #{version.pk} 已提交发布，稍后在下方“线上菜单”中确认")
         return redirect("oa_console:menu")
     live, problem = menus.live_menu()
-    context = {"form": form, "live": live, "problem": problem, "latest": latest}
+    context = {
+        "form": form,
+        "live": live,
+        "problem": problem,
+        "latest": latest,
+        "held": menus.hold_reason(latest),
+    }
     return render(
         request, "officialaccount/menu.html", context, status=400 if request.method == "POST" else 200
     )

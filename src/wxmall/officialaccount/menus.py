@@ -137,14 +137,56 @@ def _wechat_button(button: dict, position: str) -> dict:
     return out
 
 
+def _names(buttons: list[dict]) -> str:
+    """Every button name, one per line, in menu order: the copy compliance judges."""
+    out = []
+    for b in buttons:
+        out.append(b["name"])
+        out.extend(s["name"] for s in b.get("sub_button", ()))
+    return "\n".join(out)
+
+
 def publish(form: MenuForm, staff) -> MenuVersion:
-    """Turn the edited menu into WeChat's body (URLs become tracked links), store it and queue the
-    `menu.create` call, all in one transaction."""
+    """Turn the edited menu into WeChat's body (URLs become tracked links), store it (its save files the
+    names in the review queue) and, when compliance cleared them, queue the `menu.create` call, all in
+    one transaction. Otherwise the version is held until the review queue clears it (`on_copy_cleared`)."""
+    from wxmall.compliance.queries import is_cleared
+
     with transaction.atomic():
         menu = {"button": [_wechat_button(b, str(i + 1)) for i, b in enumerate(form.buttons)]}
-        version = MenuVersion.objects.create(menu=menu, form_data=dict(form.data.items()), created_by=staff)
-        queue_call("menu.create", menu, key=f"menu:{version.pk}")
+        version = MenuVersion.objects.create(
+            menu=menu, form_data=dict(form.data.items()), names=_names(form.buttons), created_by=staff
+        )
+        if is_cleared(version):
+            _queue(version)
     return version
+
+
+def _queue(version: MenuVersion) -> None:
+    queue_call("menu.create", version.menu, key=f"menu:{version.pk}")
+
+
+def hold_reason(version: MenuVersion | None) -> str:
+    """Why the version is not (yet) sent to WeChat, in Chinese ("" when it was queued)."""
+    from wxmall.compliance.queries import hold_reason as reason
+    from wxmall.compliance.queries import is_cleared
+
+    if version is None or is_cleared(version):
+        return ""
+    return reason(version)
+
+
+def on_copy_cleared(sender, subject: str, object_id: str, **kwargs) -> None:
+    """A held menu version was approved (or cleared by external content security): publish it, unless
+    a newer version was saved meanwhile (that one is what the merchant wants live)."""
+    if subject != "officialaccount.menuversion" or not object_id.isdigit():
+        return
+    from wxmall.compliance.queries import is_cleared
+
+    with transaction.atomic():
+        latest = MenuVersion.objects.select_for_update().first()
+        if latest is not None and latest.pk == int(object_id) and is_cleared(latest):
+            _queue(latest)  # idempotent on the version: an auto-cleared one was queued by publish already
 
 
 def live_menu() -> tuple[dict | None, str]:

@@ -221,10 +221,13 @@ class Attribution(models.Model):
 
 class MenuVersion(models.Model):
     """A custom menu as published from the console: the exact body sent to /cgi-bin/menu/create and the
-    editor's form data (so the next edit starts from it). Publishing is an outbox row written with it."""
+    editor's form data (so the next edit starts from it). Publishing is an outbox row written with it,
+    once compliance has cleared its button names (`names`, one per line: the copy the review queue
+    judges); names with a warning hold the version until a reviewer approves it."""
 
     menu = models.JSONField()
     form_data = models.JSONField()
+    names = models.TextField("菜单名称", blank=True, default="", editable=False)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -15,6 +15,7 @@ ERRMSG: dict[int, str] = {
     # content security (wechat-kf-security-shipping.md §3.1)
     40129: "invalid scene",
     43104: "appid and openid not match",
+    61010: "code is expired",  # msg_sec_check's alternative "no recent visit" answer (unconfirmed)
     43302: "http method not allowed, please use POST",
     87014: "risky content",
     40001: "invalid credential, access_token is invalid or not latest",

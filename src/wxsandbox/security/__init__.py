@@ -61,6 +61,8 @@ EXAMPLE_TOML = """\
 [security]
 msg_sec_max_chars = 2500
 msg_sec_per_minute = 4000            # 45009 beyond this per appid
+msg_sec_visit_seconds = 7200         # v2: the openid's Mini Program login must be this recent (0 = off)
+msg_sec_visit_errcode = 43104        # what a stale openid gets (unconfirmed: 43104 or 61010)
 tms_secret_id = "AKIDwxsandboxTMS00000000000000000000"   # the credentials the hub signs with
 tms_secret_key = "wxsandboxTmsSecretKey0000000000000"
 tms_skew_seconds = 300               # AuthFailure.SignatureExpire beyond this

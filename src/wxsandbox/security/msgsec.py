@@ -2,7 +2,8 @@
 
 Token in the URL only (a token in the body is 47001), POST only (43302), a Mini Program's token, scene
 1–4 (40129), content ≤ 2500 characters (47001 beyond), an openid of this Mini Program (40003 when
-unknown, 43104 when it belongs to another app). Without ``version`` the frozen v1 answers: ok, or 87014
+unknown, 43104 when it belongs to another app) whose user logged in to the Mini Program (jscode2session)
+within ``msg_sec_visit_seconds`` of sandbox time (``msg_sec_visit_errcode`` otherwise). Without ``version`` the frozen v1 answers: ok, or 87014
 for risky text. Verdicts come from the configured keywords (``settings.keywords``)."""
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def judge(text: str, keywords: dict[str, list]) -> tuple[str, int, list[dict]]:
     return worst["suggest"], worst["label"], details
 
 
+def visited_recently(sandbox: Any, appid: str, user_id: str, conf: sec_settings.SecuritySettings) -> bool:
+    """Whether the user's latest Mini Program login (its jscode2session) is within the visit window."""
+    row = sandbox.state.one(
+        "SELECT created_at FROM mp_sessions WHERE appid = ? AND user_id = ?", (appid, user_id)
+    )
+    return row is not None and sandbox.clock.now() - row["created_at"] <= conf.msg_sec_visit_seconds
+
+
 @wx_endpoint
 async def msg_sec_check(request: Request, sandbox: Any) -> dict:
     if request.method != "POST":
@@ -77,9 +86,12 @@ async def msg_sec_check(request: Request, sandbox: Any) -> dict:
     openid = data.get("openid")
     if not isinstance(openid, str) or not openid:
         raise WxError(47001)
-    if sandbox.users.by_openid(who.appid, openid) is None:
+    user = sandbox.users.by_openid(who.appid, openid)
+    if user is None:
         others = (a.appid for a in sandbox.config.apps if a.appid != who.appid)
         raise WxError(43104 if any(sandbox.users.by_openid(a, openid) for a in others) else 40003)
+    if conf.msg_sec_visit_seconds and not visited_recently(sandbox, who.appid, user["id"], conf):
+        raise WxError(conf.msg_sec_visit_errcode)
     suggest, label, details = judge(text, conf.keywords)
     model = {"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label, "prob": 90}
     return {
