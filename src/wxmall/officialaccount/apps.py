@@ -7,7 +7,7 @@ class OfficialAccountConfig(AppConfig):
     verbose_name = "公众号"
 
     def ready(self) -> None:
-        from wxmall.officialaccount import notify
+        from wxmall.officialaccount import notify, signals  # noqa: F401  signals: rules' version follows edits
         from wxmall.officialaccount.config import validate
         from wxmall.orders import hooks
         from wxmall.orders.state import OrderStatus
