@@ -173,3 +173,19 @@ def test_a_lost_version_stamp_reloads_the_rules(client, push):
     ReplyRule.objects.update(text="改了")
     cache.delete(rules.VERSION_KEY)  # evicted, or a cache restarted empty
     assert answer(push, client, "发票") == "改了"
+
+
+def test_a_cache_outage_reads_the_rules_from_the_table_and_saves_still_work(client, push, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("cache down")
+
+    rule(match="exact", pattern="发票", text="旧答案")
+    assert answer(push, client, "发票") == "旧答案"
+    for method in ("get", "set", "add"):
+        monkeypatch.setattr(cache, method, down)
+    edited = ReplyRule.objects.get()
+    edited.text = "新答案"
+    edited.save()  # the version cannot move: the save still succeeds
+    assert answer(push, client, "发票") == "新答案"

@@ -123,16 +123,27 @@ def bump_version() -> None:
     """A rule changed: every process reloads its rules for its next message. Bumped at once (the editing
     transaction sees its own change) and again at commit, so a process that reloaded in between, before
     the change was visible to it, reloads once more."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None), robust=True)
+    _set_version()
+    transaction.on_commit(_set_version, robust=True)
+
+
+def _set_version() -> None:
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # the cache is down: saving the rule must not fail; others see it within the period
+        logger.warning("OA reply rules: version not moved (cache unavailable)", exc_info=True)
 
 
 def _version() -> str:
-    stamp = cache.get(VERSION_KEY)
-    if stamp is None:  # never set, or the cache lost it: a new stamp makes every process reload
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        stamp = cache.get(VERSION_KEY) or ""
-    return stamp
+    try:
+        stamp = cache.get(VERSION_KEY)
+        if stamp is None:  # never set, or the cache lost it: a new stamp makes every process reload
+            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+            stamp = cache.get(VERSION_KEY) or ""
+        return stamp
+    except Exception:  # the cache is down: read the table for this message, as if nothing were held
+        logger.warning("OA reply rules: version unknown (cache unavailable)", exc_info=True)
+        return uuid.uuid4().hex
 
 
 @lru_cache(maxsize=2)
