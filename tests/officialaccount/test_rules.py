@@ -131,3 +131,61 @@ def test_console_escapes_hostile_copy_and_refuses_control_characters(staff):
 def test_console_is_for_staff_only(client):
     response = client.get("/console/oa/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_edit_or_a_delete_applies_to_the_next_message(client, push):
+    edited = rule(match="exact", pattern="发票", text="旧答案")
+    assert answer(push, client, "发票") == "旧答案"
+    edited.text = "新答案"
+    edited.save()
+    assert answer(push, client, "发票") == "新答案"
+    edited.delete()
+    assert answer(push, client, "发票") is None
+
+
+def test_rules_are_held_per_version_and_reloaded_when_it_moves_or_ages(client, push, monkeypatch):
+    """Another process's edit reaches this one through the shared version stamp; one that bypasses the
+    signals (a queryset update) is seen once RULES_MAX_AGE_SECONDS have passed."""
+    import types
+
+    from wxmall.officialaccount import rules
+
+    rule(match="exact", pattern="发票", text="旧答案")
+    assert answer(push, client, "发票") == "旧答案"
+    ReplyRule.objects.update(text="改了")  # no signal: this process keeps its rules for now
+    assert answer(push, client, "发票") == "旧答案"
+    rules.bump_version()  # what a save in any process does
+    assert answer(push, client, "发票") == "改了"
+
+    ReplyRule.objects.update(text="又改了")
+    later = time.time() + rules.RULES_MAX_AGE_SECONDS
+    monkeypatch.setattr(rules, "time", types.SimpleNamespace(time=lambda: later))
+    assert answer(push, client, "发票") == "又改了"
+
+
+def test_a_lost_version_stamp_reloads_the_rules(client, push):
+    from django.core.cache import cache
+
+    from wxmall.officialaccount import rules
+
+    rule(match="exact", pattern="发票", text="旧答案")
+    assert answer(push, client, "发票") == "旧答案"
+    ReplyRule.objects.update(text="改了")
+    cache.delete(rules.VERSION_KEY)  # evicted, or a cache restarted empty
+    assert answer(push, client, "发票") == "改了"
+
+
+def test_a_cache_outage_reads_the_rules_from_the_table_and_saves_still_work(client, push, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("cache down")
+
+    rule(match="exact", pattern="发票", text="旧答案")
+    assert answer(push, client, "发票") == "旧答案"
+    for method in ("get", "set", "add"):
+        monkeypatch.setattr(cache, method, down)
+    edited = ReplyRule.objects.get()
+    edited.text = "新答案"
+    edited.save()  # the version cannot move: the save still succeeds
+    assert answer(push, client, "发票") == "新答案"

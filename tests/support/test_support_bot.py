@@ -1,7 +1,10 @@
 """The FAQ bot's behaviour beyond the labelled set: index freshness, the asking customer's orders,
 catalogue compatibility, hostile input."""
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wxmall.accounts.models import WeChatIdentity
 from wxmall.catalog.testing import make_sku
@@ -117,3 +120,24 @@ def test_warming_builds_what_the_first_question_needs(faq):
     misses = bot._faq.cache_info().misses
     bot.answer("你们一般多久发货")
     assert bot._faq.cache_info().misses == misses  # answered from the warmed index
+
+
+TERMS = ["保修", "发货", "退货", "发票", "顺丰", "电脑", "内存", "型号"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    corpus=st.lists(st.lists(st.sampled_from(TERMS), max_size=8), min_size=1, max_size=30),
+    query=st.lists(st.sampled_from([*TERMS, "未知"]), max_size=10),
+)
+def test_the_postings_score_exactly_as_rank_bm25(corpus, query):
+    """The index scores from precomputed postings; rank_bm25's own loop over every document is the oracle."""
+    index = bot._build(list(enumerate(corpus)))
+    if index.bm25 is None:
+        return
+    expected = index.bm25.get_scores(query)
+    assert np.allclose(index.scores(query), expected, rtol=1e-12, atol=1e-12)
+    if query:  # an empty question ranks nothing
+        best, score, _ = index.best(query)
+        assert np.isclose(expected[best], expected.max(), rtol=1e-12)
+        assert np.isclose(score, expected.max(), rtol=1e-12)

@@ -8,7 +8,7 @@ class OfficialAccountConfig(AppConfig):
 
     def ready(self) -> None:
         from wxmall.compliance.events import copy_cleared
-        from wxmall.officialaccount import menus, notify
+        from wxmall.officialaccount import menus, notify, signals  # noqa: F401  signals: rules' version follows edits
         from wxmall.officialaccount.config import validate
         from wxmall.orders import hooks
         from wxmall.orders.state import OrderStatus

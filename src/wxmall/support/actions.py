@@ -32,12 +32,6 @@ def _locked(conversation_id: int) -> Conversation:
     return conversation
 
 
-def conversation_for(appid: str, openid: str) -> Conversation:
-    """The user's conversation, created on first contact (the unique constraint settles a race)."""
-    conversation, _ = Conversation.objects.get_or_create(appid=appid, openid=openid)
-    return conversation
-
-
 def _add(conversation: Conversation, source: str, text: str, **fields) -> Message | None:
     """Store a message once (a MsgId / WeCom msgid seen before is ignored: None)."""
     try:
@@ -60,33 +54,48 @@ def _open_handoff(conversation: Conversation, reason: str) -> None:
         pass  # opened concurrently: that one stands
 
 
+def _locked_for(appid: str, openid: str) -> Conversation:
+    """The user's conversation, row-locked, created on first contact (the unique constraint settles a
+    race): one locking read where a get_or_create and a second locking read took two."""
+    conversation = Conversation.objects.select_for_update().filter(appid=appid, openid=openid).first()
+    if conversation is None:
+        try:
+            with transaction.atomic():
+                conversation = Conversation.objects.create(appid=appid, openid=openid)
+        except IntegrityError:  # created concurrently: wait for that transaction's lock
+            conversation = Conversation.objects.select_for_update().get(appid=appid, openid=openid)
+    return conversation
+
+
 def on_text(inbound: InboundText) -> str | None:
     """A follower's text no keyword rule answered: the bot answers it (the passive reply), or the
     conversation goes to a human with an acknowledgement; while people have it the bot stays quiet."""
     customer_id = customer_for(inbound.appid, inbound.openid)
     with transaction.atomic():
-        conversation = _locked(conversation_for(inbound.appid, inbound.openid).pk)
+        conversation = _locked_for(inbound.appid, inbound.openid)
         if (
             _add(conversation, Message.Source.CUSTOMER, inbound.text, wx_msg_id=inbound.msg_id or None)
             is None
         ):
             return None  # WeChat re-sent it; officialaccount answers re-sends with the first reply
         conversation.last_customer_message_at = timezone.now()
+        changed = ["last_customer_message_at", "updated_at"]
         if customer_id is not None:
             conversation.customer_id = customer_id
+            changed.append("customer")
         if conversation.state in HUMAN_STATES or conversation.state == ConversationState.WECOM:
-            conversation.save()
+            conversation.save(update_fields=changed)
             return None
         answer = bot.answer(inbound.text, user_id=customer_id)
         if answer.handoff:
             conversation.state = ConversationState.WAITING
             conversation.agent = None
-            conversation.save()
+            conversation.save(update_fields=[*changed, "state", "agent"])
             _open_handoff(conversation, answer.reason)
             _add(conversation, Message.Source.SYSTEM, HANDOFF_ACK, intent="handoff")
             return HANDOFF_ACK
         conversation.state = ConversationState.BOT
-        conversation.save()
+        conversation.save(update_fields=[*changed, "state"])
         _add(conversation, Message.Source.BOT, answer.text, intent=answer.intent)
         return answer.text
 

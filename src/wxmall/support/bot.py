@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from django.db.models import Count, Max, Min, Sum
 from rank_bm25 import BM25Plus
 
@@ -178,22 +179,55 @@ class _Index:
     owners: tuple[int, ...]  # document → FAQ entry id / product id
     docs: tuple[frozenset[str], ...]
     unknown_idf: float  # weight of a term no document has: it still counts as unanswered information
+    # term → (documents holding it, its frequency in each), and each document's length normalisation
+    # k1·(1 − b + b·len/avgdl): rank_bm25 scores a term by looping over every document in Python, which
+    # on a 1,000-entry FAQ cost tens of milliseconds a question; the postings touch only the documents
+    # that hold the term and give the same BM25+ scores.
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+    norm: np.ndarray | None = None
 
     def idf(self, term: str) -> float:
         if self.bm25 is None:
             return 0.0
         return max(self.bm25.idf.get(term, self.unknown_idf), 0.0)
 
+    def scores(self, query: list[str]) -> np.ndarray:
+        """BM25+ of every document for ``query`` (each repeated term counted again, as rank_bm25 does)."""
+        bm25 = self.bm25
+        weights = [bm25.idf.get(term) or 0.0 for term in query]
+        # A term adds idf·δ to every document, holding it or not; the rest only where it occurs.
+        score = np.full(bm25.corpus_size, bm25.delta * sum(weights))
+        for term, weight in zip(query, weights, strict=True):
+            posting = self.postings.get(term)
+            if posting is None or not weight:
+                continue
+            ids, freq = posting
+            score[ids] += weight * (freq * (bm25.k1 + 1)) / (self.norm[ids] + freq)
+        return score
+
     def best(self, query: list[str]) -> tuple[int | None, float, float]:
         """(document index, BM25 score, coverage) of the best document for ``query``."""
         if self.bm25 is None or not query:
             return None, 0.0, 0.0
-        scores = self.bm25.get_scores(query)
+        scores = self.scores(query)
         best = int(scores.argmax())
         unique = set(query)
         total = sum(self.idf(t) for t in unique) or 1.0
         covered = sum(self.idf(t) for t in unique & self.docs[best])
         return best, float(scores[best]), covered / total
+
+
+def _postings(bm25: BM25Plus) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    found: dict[str, tuple[list[int], list[int]]] = {}
+    for doc, freqs in enumerate(bm25.doc_freqs):
+        for term, freq in freqs.items():
+            ids, counts = found.setdefault(term, ([], []))
+            ids.append(doc)
+            counts.append(freq)
+    return {
+        term: (np.array(ids, dtype=np.intp), np.array(counts, dtype=float))
+        for term, (ids, counts) in found.items()
+    }
 
 
 def _build(docs: list[tuple[int, list[str]]]) -> _Index:
@@ -202,11 +236,14 @@ def _build(docs: list[tuple[int, list[str]]]) -> _Index:
         return _Index(None, (), (), 0.0)
     bm25 = BM25Plus([terms for _, terms in docs])
     idfs = sorted(bm25.idf.values())
+    lengths = np.array(bm25.doc_len, dtype=float)
     return _Index(
         bm25,
         tuple(owner for owner, _ in docs),
         tuple(frozenset(terms) for _, terms in docs),
         UNKNOWN_TERM_WEIGHT * idfs[len(idfs) // 2],
+        _postings(bm25),
+        bm25.k1 * (1 - bm25.b + bm25.b * lengths / bm25.avgdl),
     )
 
 
@@ -294,9 +331,11 @@ def _faq_stamp() -> str:
 
 
 def _catalog_stamp() -> tuple:
-    agg = Product.objects.filter(is_listed=True).aggregate(n=Count("id"), at=Max("updated_at"))
-    skus = Product.objects.filter(is_listed=True).aggregate(stock=Sum("skus__stock"), low=Min("min_price"))
-    return (agg["n"], agg["at"], skus["stock"], skus["low"])
+    # One query: the SKU join repeats a product per SKU, which Count(distinct), Max and Min do not mind.
+    agg = Product.objects.filter(is_listed=True).aggregate(
+        n=Count("id", distinct=True), at=Max("updated_at"), stock=Sum("skus__stock"), low=Min("min_price")
+    )
+    return (agg["n"], agg["at"], agg["stock"], agg["low"])
 
 
 def warm() -> None:
