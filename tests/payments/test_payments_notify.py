@@ -56,6 +56,36 @@ def test_a_real_notification_marks_the_order_paid_once(native, pay_hub, order, c
     assert stored[0].deliveries == 2 and stored[0].body == body.decode()  # stored raw, byte for byte
 
 
+def test_a_redelivery_applies_a_stored_notification_that_was_never_applied(native, pay_hub, order, client):
+    # The first arrival was stored, then the process died before applying it: the inbox row stays
+    # `received`, and WeChat's retry (same id) must apply it, not answer "already done".
+    resource = transaction_resource(native)
+    body, headers = signed_notification(pay_hub.sandbox, pay_hub.merchant, resource)
+    Notification.objects.create(
+        notify_id=json.loads(body)["id"], event_type="TRANSACTION.SUCCESS", serial="X", headers={}, body=""
+    )
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert post(client, body, headers).status_code == 204
+    assert state(order)[0] == OrderStatus.PAID
+    stored = Notification.objects.get()
+    assert (stored.outcome, stored.deliveries) == (NotificationOutcome.APPLIED, 2)
+
+
+def test_concurrent_retries_are_each_counted_and_pay_once(native, pay_hub, order):
+    from django.test import Client
+
+    from helpers.threads import run_parallel
+
+    body, headers = signed_notification(pay_hub.sandbox, pay_hub.merchant, transaction_resource(native))
+    results = run_parallel([lambda: post(Client(), body, headers).status_code for _ in range(4)])
+    assert results == [204] * 4
+    assert state(order)[0] == OrderStatus.PAID and order.events.filter(to_status="paid").count() == 1
+    stored = Notification.objects.get()
+    assert stored.deliveries == 4  # an atomic increment: no retry's count is lost
+    # Which arrival settles the row first is a race: a retry that found the payment paid may say so first.
+    assert stored.outcome in (NotificationOutcome.APPLIED, NotificationOutcome.DUPLICATE)
+
+
 def test_platform_certificate_anchor_is_accepted_too(pay_hub, order, customer, settings, client):
     # A migrating merchant: both anchors configured, each notification verified by its own serial.
     from wxmall.payments.testing import pay_settings

@@ -21,8 +21,14 @@ NOTIFY = "/payments/notify/"
 # +1: analytics' paid event looks up the order's first/last touch (none here).
 # +1: invoicing's paid hook looks up an invoice asked for at checkout (none here).
 # +2: growth's paid hooks look up a group seat and a referral invitation (none here).
-FIRST_NOTIFICATION_QUERIES = 29
-DUPLICATE_NOTIFICATION_QUERIES = 9
+# 23 after cutting waste (issue 8's speed work): the inbox INSERT runs in autocommit, with no BEGIN/COMMIT
+# around it (-2); the order's number comes joined to the locked payment instead of a second read (-1);
+# apply_transaction's savepoint around mark_paid went (mark_paid's own undoes a refusal: -2); outbox
+# enqueue inserts first instead of get_or_create's read first (-1 per outbox row).
+FIRST_NOTIFICATION_QUERIES = 23
+# 2: the inbox INSERT that the unique notify_id refuses, and one UPDATE … RETURNING that counts the
+# redelivery and says it was applied already (so the payment is not locked and read again).
+DUPLICATE_NOTIFICATION_QUERIES = 2
 
 
 def test_queries_per_notification_are_bounded(pay_hub, order, customer, client):

@@ -37,7 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from wxmall.celery import app as celery_app
 from wxmall.core.models import OutboxMessage
@@ -107,11 +107,20 @@ def enqueue(destination: str, kind: str, payload: dict[str, Any], *, key: str) -
     if not is_enabled(destination):
         logger.debug("outbox destination %s disabled; %s not queued", destination, kind)
         return None
-    # get_or_create inserts under a savepoint and falls back to a read on the unique key, so two
-    # transactions enqueueing the same key end with one row.
-    message, created = OutboxMessage.objects.get_or_create(
-        idempotency_key=key, defaults={"destination": destination, "kind": kind, "payload": payload}
-    )
+    # Insert under a savepoint and fall back to a read on the unique key, so two transactions enqueueing
+    # the same key end with one row. Insert first (not get_or_create's read first): nearly every key is
+    # new, so that read was a wasted statement on every payment's hot path.
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                idempotency_key=key, destination=destination, kind=kind, payload=payload
+            )
+        created = True
+    except IntegrityError:
+        message = OutboxMessage.objects.filter(idempotency_key=key).first()
+        if message is None:  # the IntegrityError was about something else
+            raise
+        created = False
     if (message.destination, message.kind) != (destination, kind):
         raise OutboxUsageError(
             f"idempotency key {key!r} already used for {message.destination}/{message.kind}"

@@ -12,13 +12,14 @@ money is simply surplus it is refunded automatically."""
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from wxmall.accounts import points
@@ -190,9 +191,12 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
     if not transaction_id or not isinstance(amount, int):
         return Applied(NotificationOutcome.FLAGGED, "通知内容不完整")
     with transaction.atomic():
+        # The order's number comes with the locked payment (by number: loading the order here would decrypt
+        # its address for nothing); only the payment's row is locked here, the order's by mark_paid.
         payment = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .filter(out_trade_no=str(resource.get("out_trade_no", "")), mchid=config.mchid)
+            .annotate(order_number=F("order__order_no"))
             .first()
         )
         if payment is None:
@@ -217,12 +221,10 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
                 payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": "支付金额与订单金额不一致"}
             )
             return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
-        # By number: loading the order here would decrypt its address for nothing.
-        order_no = Order.objects.filter(pk=payment.order_id).values_list("order_no", flat=True).get()
+        order_no = payment.order_number
         try:
-            with transaction.atomic():
-                order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
-                _save(payment, base | {"status": PaymentStatus.PAID})
+            # mark_paid's own savepoint undoes whatever it (and the paid hooks) wrote when it refuses.
+            order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
         except DomainError as exc:
             if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
                 raise
@@ -241,6 +243,7 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
                 payment, amount, reason, completes_order=False, out_refund_no=f"{payment.out_trade_no}_auto"
             )
             return Applied(NotificationOutcome.FLAGGED, reason)
+        _save(payment, base | {"status": PaymentStatus.PAID})
     return Applied(NotificationOutcome.APPLIED)
 
 
@@ -266,27 +269,47 @@ def _save(payment: Payment, fields: dict[str, Any]) -> None:
         setattr(payment, name, value)
 
 
-def record_notification(verified: wechatpay.Verified, body: str) -> Notification:
-    """Store a verified notification raw, exactly once per WeChat `id`; a redelivery counts up."""
+def record_notification(verified: wechatpay.Verified, body: str) -> tuple[int, str]:
+    """Store a verified notification raw, exactly once per WeChat `id`; a redelivery counts up. Returns
+    (notification id, outcome so far): `received` means it still has to be applied (first arrival, or a
+    redelivery of one whose first application never finished)."""
     envelope = verified.envelope
+    notify_id = envelope["id"][:64]
+    # In the request (autocommit) the INSERT is its own transaction: no BEGIN/COMMIT around it. Inside an
+    # outer transaction a savepoint keeps a duplicate's IntegrityError from breaking the caller's.
+    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
-            return Notification.objects.create(
-                notify_id=envelope["id"][:64],
+        with guard:
+            notification = Notification.objects.create(
+                notify_id=notify_id,
                 event_type=str(envelope.get("event_type", ""))[:32],
                 serial=verified.serial[:64],
                 headers=verified.headers,
                 body=body,
                 resource=verified.resource,
             )
+        return notification.pk, notification.outcome
     except IntegrityError:
-        notification = Notification.objects.get(notify_id=envelope["id"][:64])
-        Notification.objects.filter(pk=notification.pk).update(deliveries=notification.deliveries + 1)
-        return notification
+        return _redelivered(notify_id)
 
 
-def settle_notification(notification: Notification, applied: Applied) -> None:
-    Notification.objects.filter(pk=notification.pk, outcome=NotificationOutcome.RECEIVED).update(
+def _redelivered(notify_id: str) -> tuple[int, str]:
+    """Count a redelivery in one statement (an atomic increment, so concurrent retries are all counted)
+    and learn whether it was applied already. RETURNING: PostgreSQL and SQLite >= 3.35 both have it."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET deliveries = deliveries + 1 WHERE notify_id = %s RETURNING id, outcome",
+            [notify_id],
+        )
+        row = cursor.fetchone()
+    if row is None:  # the IntegrityError was not the notify_id's (cannot happen with this schema)
+        raise IntegrityError(f"notification {notify_id} neither stored nor found")
+    return row[0], row[1]
+
+
+def settle_notification(notification_id: int, applied: Applied) -> None:
+    Notification.objects.filter(pk=notification_id, outcome=NotificationOutcome.RECEIVED).update(
         outcome=applied.outcome, detail=applied.detail[:200]
     )
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from . import actions, wechatpay
 from .config import pay_config
+from .models import NotificationOutcome
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -31,14 +32,18 @@ def _receive(request: HttpRequest, expected_prefix: str) -> HttpResponse:
         logger.warning("pay notification rejected: %s", exc.reason)  # never log or echo the body
         return JsonResponse(_FAIL, status=exc.status)
     event_type = str(verified.envelope.get("event_type", ""))
-    notification = actions.record_notification(verified, body.decode("utf-8"))
+    notification_id, outcome = actions.record_notification(verified, body.decode("utf-8"))
+    if outcome != NotificationOutcome.RECEIVED:
+        # WeChat retrying one we already applied (our 204 was late or lost): applying it again could only
+        # find it done, so answer without touching the payment.
+        return HttpResponse(status=204)
     if not event_type.startswith(expected_prefix):
         applied = actions.Applied("ignored", f"意外的事件类型 {event_type[:32]}")
     elif expected_prefix == "TRANSACTION.":
         applied = actions.apply_transaction(verified.resource, config)
     else:
         applied = actions.apply_refund_result(verified.resource, config)
-    actions.settle_notification(notification, applied)
+    actions.settle_notification(notification_id, applied)
     return HttpResponse(status=204)
 
 
