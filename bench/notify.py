@@ -7,8 +7,8 @@ Celery worker (the outbox relay) and a small merchant-webhook receiver. The hub 
 merchant whose keys are generated for the run (public-key mode). It creates `orders` unpaid orders with
 one Native attempt each, then posts for each a valid TRANSACTION.SUCCESS notification signed with the
 WeChat Pay key and encrypted with the APIv3 key, plus the same notification again (half the posts are
-duplicates, as WeChat retries), shuffled, over `concurrency` keep-alive connections. Then /healthz on the
-same server with the same client. Prints throughput, p50/p99 of the notify answers, the `ratio` of
+duplicates, as WeChat retries), shuffled, over `concurrency` keep-alive connections. Then, once the worker has delivered the burst,
+/healthz on the same server with the same client. Prints throughput, p50/p99 of the notify answers, the `ratio` of
 notify/s to healthz/s (target ≥ 0.5), the notify → merchant-webhook-delivered latency through the outbox
 (the seeds' target: order status synced < 3 s after the payment callback) for the burst and for `quiet`
 more notifications sent one at a time (a normal day: nothing but the kick makes delivery fast, the
@@ -260,11 +260,6 @@ def main() -> int:
         notify_per_s = ok / wall
         latencies = [r[1] * 1000 for r in results]
 
-        health, health_wall = hammer(
-            base, list(range(max(5000, len(results)))), args.concurrency, healthz(base)
-        )
-        health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
-
         print(
             f"server: gunicorn gthread {args.workers} workers × {args.threads} threads; client: {args.concurrency} connections"
         )
@@ -272,9 +267,15 @@ def main() -> int:
         print(
             f"notify/s: {notify_per_s:.0f}  latency ms: p50 {statistics.median(latencies):.1f}  p99 {percentile(latencies, 99):.1f}"
         )
-        print(f"healthz req/s: {health_per_s:.0f}", flush=True)
         if not args.no_webhook:
             wait_for(lambda: len(webhook.paid_at) >= len(jobs), "merchant webhook deliveries", timeout=120)
+        # The baseline once the worker has drained the burst: measured while it still relays, /healthz would
+        # share the cores with it and flatter the ratio.
+        health, health_wall = hammer(
+            base, list(range(max(5000, len(results)))), args.concurrency, healthz(base)
+        )
+        health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
+        print(f"healthz req/s: {health_per_s:.0f}", flush=True)
         downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
         # A quiet shop: one payment at a time, each waited for (what a customer sees on a normal day).
         quiet_sent: dict[str, float] = {}
