@@ -123,3 +123,12 @@ def attribute_order(order) -> OrderTouch | None:
         order.channel = known.last_link.channel[:64]
         type(order).objects.filter(pk=order.pk, channel__isnull=True).update(channel=order.channel)
     return attributed
+
+
+def touch_order(order, *, first_link_id: int | None, last_link_id: int | None) -> OrderTouch:
+    """The touch of an order placed without a browser (a WeChat Store order: channels knows the video,
+    live session or sharer that brought it). An order that already has one keeps it."""
+    touched, _ = OrderTouch.objects.get_or_create(
+        order=order, defaults={"first_link_id": first_link_id, "last_link_id": last_link_id}
+    )
+    return touched
