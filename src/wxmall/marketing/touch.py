@@ -42,7 +42,7 @@ def _key(secret: str) -> bytes:
 
 
 def _mac(secret: str, payload: str) -> str:
-    digest = hmac.new(_key(secret), payload.encode(), hashlib.sha256).digest()[:16]
+    digest = hmac.digest(_key(secret), payload.encode(), "sha256")[:16]  # one C call (hmac.new is Python)
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

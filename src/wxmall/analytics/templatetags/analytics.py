@@ -9,16 +9,32 @@ from django import template
 
 from wxmall.marketing import touch as touches
 from wxmall.marketing.models import Link
+from wxmall.marketing.views import visitor_of
 
+from .. import rollouts
 from ..recommendations import for_products
 
 register = template.Library()
 CONTENT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # what the ingest accepts as an event's content_id
 
 
-@register.inclusion_tag("analytics/_recommended.html")
-def recommended(products, title: str = "搭配购买"):
-    """`products`: one product id (the product page), or the cart's lines (each with `product_id`)."""
+def _visitor(request) -> str:
+    visitor, new = visitor_of(request)
+    return "" if new else visitor  # no valid `wxv` cookie yet: no bucket (on only at 100%)
+
+
+@register.inclusion_tag("analytics/_recommended.html", takes_context=True)
+def recommended(context, products, title: str = "搭配购买"):
+    """`products`: one product id (the product page), or the cart's lines (each with `product_id`).
+    Shown to whom the grey release `recommendations` lets see it (on for all if it was never defined)."""
+    request = context.get("request")
+    if request is not None and not rollouts.is_on(
+        rollouts.RECOMMENDATIONS,
+        visitor=_visitor(request),
+        user=getattr(request, "user", None),
+        default=True,
+    ):
+        return {"products": [], "title": title}
     ids = [products] if isinstance(products, int) else [line.product_id for line in products]
     return {"products": for_products(ids), "title": title}
 
