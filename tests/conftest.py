@@ -45,7 +45,10 @@ def _fresh_cache():
     the sandbox's URL; a stale entry from an earlier test on the same port would sign with another key."""
     from django.core.cache import cache
 
+    from wxmall.marketing.queries import forget_local_targets
+
     cache.clear()
+    forget_local_targets()  # the redirect's per-process copy of links, in front of that cache
     yield
 
 

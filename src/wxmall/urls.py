@@ -16,6 +16,8 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", monitoring.metrics, name="metrics"),
+    # Early: every tracked click resolves this, and each pattern tried before it costs the redirect.
+    path("l/", include("wxmall.marketing.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("media/<path:name>", catalog_views.media, name="media"),
@@ -34,7 +36,6 @@ urlpatterns = [
     path("wechat/oa/", include("wxmall.officialaccount.urls")),
     path("wechat/store/", include("wxmall.store.urls")),
     path("wechat/wecom/callback/", support_callback.kf_callback, name="wecom_kf_callback"),
-    path("l/", include("wxmall.marketing.urls")),
     path("g/", include("wxmall.growth.urls")),
     path("", include("wxmall.storefront.urls")),
 ]

@@ -11,6 +11,8 @@ from wxmall.channels.actions import live, sharers
 from wxmall.channels.models import Attribution, Commission, CommissionStatus, LiveStatus, SettleMethod, Sharer
 from wxmall.channels.testing import make_rule
 from wxmall.core.errors import DomainError
+from wxmall.marketing.models import OrderTouch
+from wxmall.marketing.testing import make_link
 from wxmall.orders.state import OrderStatus
 from wxmall.store import tasks
 from wxmall.store.actions import aftersales
@@ -18,7 +20,10 @@ from wxmall.store.actions import aftersales
 FINDER = "sph3FZbOEY46mAB"
 
 
-def test_a_live_order_through_a_sharer_is_attributed_and_counted(wx_store, on_store):
+def test_a_live_order_through_a_sharer_is_attributed_and_counted(
+    wx_store, on_store, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.ANALYTICS_DIR = str(tmp_path / "analytics")
     wx_store.control("POST", "store/finders", json={"nickname": "电脑城官方", "finder_id": FINDER})
     remote = wx_store.control("POST", "channels/lives", json={"finder_id": FINDER, "title": "周末装机直播"})
     export_id = remote["export_id"]
@@ -26,6 +31,7 @@ def test_a_live_order_through_a_sharer_is_attributed_and_counted(wx_store, on_st
         title="周末装机直播", starts_at=timezone.now(), finder_id=FINDER, export_id=export_id
     )
     live.add_to_shelf(session.pk, on_store.sku.product_id)
+    live_link = make_link(channel="live", campaign="周末装机", content_id=export_id)  # the session's link
     quoted = export_id.replace("/", "%2F")
     wx_store.control(
         "POST", f"channels/lives/{quoted}/shelf", json={"add": [on_store.store_product.store_product_id]}
@@ -54,7 +60,8 @@ def test_a_live_order_through_a_sharer_is_attributed_and_counted(wx_store, on_st
         },
     )["order"]
     wx_store.control("POST", f"store/orders/{placed['order_id']}/pay")
-    tasks.poll_orders()
+    with django_capture_on_commit_callbacks(execute=True):  # the analytics events spool at commit
+        tasks.poll_orders()
     attribution = Attribution.objects.get()
     assert (attribution.live, attribution.sharer, attribution.finder_id) == (session, sharer, FINDER)
     row = Commission.objects.get()
@@ -67,6 +74,19 @@ def test_a_live_order_through_a_sharer_is_attributed_and_counted(wx_store, on_st
 
     figures = queries.live_figures(session)
     assert (figures["orders"], figures["gmv"], figures["conversion"]) == (1, 399_900, "10.0%")
+    # The Store order has no browser: its touch is the session's link, so the dashboards credit it.
+    touch = OrderTouch.objects.get(order=attribution.order)
+    assert (touch.first_link, touch.last_link) == (live_link, live_link)
+    from wxmall.analytics import queries as analytics
+    from wxmall.analytics import store as event_store
+
+    event_store.flush(settle_seconds=0.0)
+    day = timezone.localdate()
+    with analytics.Board(analytics.Filters(start=day, end=day)) as board:
+        (row,) = board.contents(analytics.VIDEO_CHANNELS)
+        campaigns = {r["key"]: r["gmv"] for r in board.by("campaign")}
+    # (its placement, synced before WeChat said it was paid, stays unattributed: the touch comes at pay)
+    assert (row["key"], row["gmv"]) == (export_id, 399_900) and campaigns["周末装机"] == 399_900
 
     sale = wx_store.control(
         "POST",

@@ -127,3 +127,54 @@ def test_a_moments_ad_click_id_is_kept_only_when_well_formed(client):
     client.get(f"/l/{link.code}?weixinadinfo=<script>")
     actions.flush_clicks()
     assert sorted(Click.objects.values_list("ad_click_id", flat=True)) == ["", "gdt_vid:wx0ad123abc"]
+
+
+def test_another_process_edit_reaches_this_process_within_the_check_interval(client):
+    """Another process's save() only bumps the shared generation; this process notices it at its next
+    check (at most LOCAL_CHECK_SECONDS later) and then reads the link anew."""
+    from django.core.cache import cache
+
+    from wxmall.marketing import queries
+    from wxmall.marketing.models import Link
+
+    link = make_link("https://shop.example/old")
+    assert client.get(f"/l/{link.code}")["Location"] == "https://shop.example/old"
+    Link.objects.filter(pk=link.pk).update(target_url="https://shop.example/new")  # no signal here
+    cache.delete(queries.TARGET_CACHE.format(code=link.code))
+    cache.set(queries.TARGET_GENERATION, "another-process", None)  # what forget_target does there
+    assert client.get(f"/l/{link.code}")["Location"] == "https://shop.example/old"  # within the interval
+    queries._local.checked_at -= queries.LOCAL_CHECK_SECONDS
+    assert client.get(f"/l/{link.code}")["Location"] == "https://shop.example/new"
+
+
+def test_a_flood_of_unknown_codes_keeps_the_known_links_and_stays_bounded(client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wxmall.marketing import queries
+
+    monkeypatch.setattr(queries, "LOCAL_MAX", 5)
+    link = make_link()
+    client.get(f"/l/{link.code}")
+    for i in range(12):
+        assert client.get(f"/l/nope{i:03d}").status_code == 404
+    assert len(queries._local.unknown) <= 5 and link.code in queries._local.known
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get(f"/l/{link.code}").status_code == 302
+    assert len(seen) == 0  # still served from the process's copy
+
+
+def test_the_touch_cookie_is_signed_and_a_rotated_secret_still_verifies(settings):
+    from wxmall.marketing import touch
+
+    value = touch.write(touch.Touch(3, 100, 7, 200))
+    assert touch.read(value) == touch.Touch(3, 100, 7, 200)
+    payload, mac = value.rsplit(".", 1)
+    assert touch.read(value.replace("t1.3.", "t1.4.")) is None  # another first link, same MAC
+    assert touch.read(f"{payload}.{'A' * 22}") is None
+    assert touch.read(value + "=") is None and touch.read("t1.0.1.0.1." + mac) is None
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-" + "x" * 40, [old]
+    assert touch.read(value) == touch.Touch(3, 100, 7, 200)
+    settings.SECRET_KEY_FALLBACKS = []
+    assert touch.read(value) is None

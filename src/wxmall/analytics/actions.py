@@ -76,18 +76,24 @@ def order_event(kind: EventType, order, *, amount: int) -> None:
     # Placement leaves the touch it just wrote on the instance (marketing.attribute_order); a paid order
     # is a fresh instance and reads it.
     touch = getattr(order, "marketing_touch", _UNREAD)
-    if touch is _UNREAD:
-        touch = OrderTouch.objects.filter(order_id=order.pk).first()
-    row = {
-        "type": str(kind),
-        "order_no": order.order_no,
-        "amount": amount,
-        "user_id": order.user_id,
-        "visitor": touch.visitor if touch else None,
-        "first_link": touch.first_link_id if touch else None,
-        "last_link": touch.last_link_id if touch else None,
-    }
-    transaction.on_commit(lambda: store.append(stamp_server(row)))
+    row = {"type": str(kind), "order_no": order.order_no, "amount": amount, "user_id": order.user_id}
+
+    def spool() -> None:
+        # Read at commit, not now: a Store order's touch is written by another paid hook (channels), in
+        # the same transaction, possibly after this one.
+        found = OrderTouch.objects.filter(order_id=order.pk).first() if touch is _UNREAD else touch
+        store.append(
+            stamp_server(
+                row
+                | {
+                    "visitor": (found.visitor or None) if found else None,
+                    "first_link": found.first_link_id if found else None,
+                    "last_link": found.last_link_id if found else None,
+                }
+            )
+        )
+
+    transaction.on_commit(spool)
 
 
 def stamp_server(row: dict) -> list[dict]:

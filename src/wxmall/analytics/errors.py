@@ -11,3 +11,8 @@ class AnalyticsError(ErrorCode):
     UNKNOWN_VARIANT = ("experiment_unknown_variant", 400, "实验没有这个版本")
     ROLLOUT_NOT_FOUND = ("rollout_not_found", 404, "灰度发布不存在")
     BAD_ROLLOUT_PERCENT = ("rollout_bad_percent", 400, "比例应为 0 至 100 的整数")
+    BAD_ROLLOUT_ALLOWLIST = (
+        "rollout_bad_allowlist",
+        400,
+        "白名单应为顾客 ID（数字），以逗号或换行分隔，最多 200 个",
+    )

@@ -127,6 +127,8 @@ class Rollout(models.Model):
         "人群", max_length=16, choices=RolloutSegment.choices, default=RolloutSegment.EVERYONE
     )
     percent = models.PositiveSmallIntegerField("比例(%)", default=0)
+    # Customer ids who see the feature whatever the percentage and segment (testers before a release).
+    allowlist = models.CharField("白名单（顾客 ID）", max_length=2000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -4,6 +4,8 @@ reaches b + 1 percent, so widening never turns it off for anyone, and rolling ba
 
 from __future__ import annotations
 
+import re
+
 from django.core.cache import cache
 
 from wxmall.core.errors import DomainError
@@ -17,11 +19,24 @@ CACHE_SECONDS = 30  # how long a widened or rolled back percentage may take to r
 _KEY = "analytics:rollout:{key}"
 
 
-def _settings_of(key: str) -> tuple[str, int] | None:
+MAX_ALLOWED = 200
+RECOMMENDATIONS = "recommendations"  # the storefront's "bought together" block (analytics templatetags)
+
+
+def parse_allowlist(text: str) -> list[int]:
+    """Customer ids, separated by commas, spaces or new lines; anything else is refused whole."""
+    parts = [p for p in re.split(r"[\s,，]+", text.strip()) if p]
+    if len(text) > 2000 or len(parts) > MAX_ALLOWED or not all(p.isdigit() and len(p) < 19 for p in parts):
+        raise DomainError(AnalyticsError.BAD_ROLLOUT_ALLOWLIST)
+    return sorted({int(p) for p in parts})
+
+
+def _settings_of(key: str) -> tuple[str, int, list[int]] | None:
     cached = cache.get(_KEY.format(key=key))
     if cached is not None:
         return tuple(cached) if cached else None
-    found = Rollout.objects.filter(key=key).values_list("segment", "percent").first()
+    row = Rollout.objects.filter(key=key).values_list("segment", "percent", "allowlist").first()
+    found = (row[0], row[1], parse_allowlist(row[2])) if row else None
     cache.set(_KEY.format(key=key), list(found) if found else [], CACHE_SECONDS)
     return found
 
@@ -38,12 +53,15 @@ def _in_segment(segment: str, user) -> bool:
     return True  # CUSTOMERS
 
 
-def is_on(key: str, *, visitor: str = "", user=None) -> bool:
-    """Whether feature `key` is on for this subject (an unknown feature is off)."""
+def is_on(key: str, *, visitor: str = "", user=None, default: bool = False) -> bool:
+    """Whether feature `key` is on for this subject: a customer on its allowlist always, else by segment
+    and percentage. A feature with no rollout is `default` (off, unless it shipped before its rollout)."""
     found = _settings_of(key)
     if found is None:
-        return False
-    segment, percent = found
+        return default
+    segment, percent, allowed = found
+    if user is not None and user.is_authenticated and user.pk in allowed:
+        return True
     if percent <= 0 or not _in_segment(segment, user):
         return False
     subject = f"user:{user.pk}" if user is not None and user.is_authenticated else f"visitor:{visitor}"
@@ -61,3 +79,14 @@ def set_percent(rollout_id: int, percent: int) -> None:
         raise DomainError(AnalyticsError.ROLLOUT_NOT_FOUND)
     Rollout.objects.filter(pk=rollout_id).update(percent=percent)
     cache.delete(_KEY.format(key=rollout.key))
+
+
+def set_allowlist(rollout_id: int, text: str) -> list[int]:
+    """Replace the allowlist; takes effect everywhere within CACHE_SECONDS."""
+    allowed = parse_allowlist(text)
+    rollout = Rollout.objects.filter(pk=rollout_id).first()
+    if rollout is None:
+        raise DomainError(AnalyticsError.ROLLOUT_NOT_FOUND)
+    Rollout.objects.filter(pk=rollout_id).update(allowlist=", ".join(str(i) for i in allowed))
+    cache.delete(_KEY.format(key=rollout.key))
+    return allowed

@@ -11,5 +11,6 @@ urlpatterns = [
     path("experiments/", views.experiment_list, name="experiments"),
     path("rollouts/", views.rollout_list, name="rollouts"),
     path("rollouts/<int:rollout_id>/percent/", views.rollout_set, name="rollout_set"),
+    path("rollouts/<int:rollout_id>/allowlist/", views.rollout_allow, name="rollout_allow"),
     path("experiments/<int:experiment_id>/decide/", views.experiment_decide, name="experiment_decide"),
 ]

@@ -351,3 +351,17 @@ def rollout_set(request: HttpRequest, rollout_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(reverse("analytics:rollouts"))
+
+
+@staff_member_required
+@permission_required("analytics.change_rollout", raise_exception=True)
+@require_POST
+def rollout_allow(request: HttpRequest, rollout_id: int) -> HttpResponse:
+    try:
+        allowed = rollouts.set_allowlist(rollout_id, request.POST.get("allowlist", "")[:4000])
+        messages.success(
+            request, f"白名单已保存（{len(allowed)} 位顾客，{rollouts.CACHE_SECONDS} 秒内全部生效）"
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("analytics:rollouts"))

@@ -15,9 +15,14 @@ class LinkAdmin(admin.ModelAdmin):
 
     @admin.display(description="海报")
     def poster(self, obj: Link) -> str:
-        return format_html(
+        poster = format_html(
             '<a href="{}" target="_blank">二维码海报</a>',
             reverse("marketing_console:poster", args=[obj.code]),
+        )
+        if not obj.mp_pagepath:
+            return poster
+        return format_html(
+            '{} · <a href="{}">小程序链接</a>', poster, reverse("marketing_console:mp_link", args=[obj.code])
         )
 
     def save_model(self, request, obj, form, change):

@@ -63,7 +63,7 @@ def push(click: dict) -> None:
 
 
 def new_click_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as unique as uuid4().hex (same 32 hex digits), without building a UUID
 
 
 def drain(limit: int, handle) -> int:

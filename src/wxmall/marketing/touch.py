@@ -2,19 +2,30 @@
 
 Attribution never trusts what a page URL or an event batch claims (`?channel=…`, `utm_*`, a forged
 `gdt_vid`): the only way to be attributed to a link is to have followed `/l/<code>` for a known, active
-code, which signs this cookie with the site's SECRET_KEY. Ingest reads it back (no database read) and
-stamps every event with the two link ids; a tampered cookie is ignored as if absent.
+code, which signs this cookie with a key derived from the site's SECRET_KEY. Ingest reads it back (no
+database read) and stamps every event with the two link ids; a tampered cookie is ignored as if absent.
+
+The value is `t1.<first>.<first_at>.<last>.<last_at>.<mac>`: four integers and a truncated HMAC-SHA256
+(128 bits) with the derived key, several times cheaper than `django.core.signing` (JSON, base64 and a key
+derivation per call), which the redirect paid on every click. Keys from SECRET_KEY_FALLBACKS still
+verify, so rotating the secret does not drop every visitor's attribution at once.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.core import signing
+from django.conf import settings
 
 TOUCH_COOKIE = "wxt"
 TOUCH_MAX_AGE = 90 * 86400  # an attribution window of 90 days
 _SALT = "wxmall.marketing.touch"
+_VALUE = re.compile(r"t1\.(\d{1,12})\.(\d{1,12})\.(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})")
 
 
 @dataclass(frozen=True)
@@ -25,14 +36,27 @@ class Touch:
     last_at: int
 
 
+@lru_cache(maxsize=8)
+def _key(secret: str) -> bytes:
+    return hashlib.sha256(f"{_SALT}:{secret}".encode()).digest()
+
+
+def _mac(secret: str, payload: str) -> str:
+    digest = hmac.digest(_key(secret), payload.encode(), "sha256")[:16]  # one C call (hmac.new is Python)
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def read(value: str | None) -> Touch | None:
-    if not value or len(value) > 200:
+    if not value or len(value) > 120:
         return None
-    try:
-        data = signing.Signer(salt=_SALT).unsign_object(value)
-        touch = Touch(*(int(part) for part in data))
-    except (signing.BadSignature, TypeError, ValueError):
+    match = _VALUE.fullmatch(value)
+    if match is None:
         return None
+    payload, mac = value.rsplit(".", 1)
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
+    if not any(hmac.compare_digest(mac, _mac(secret, payload)) for secret in secrets):
+        return None
+    touch = Touch(*(int(part) for part in match.groups()[:4]))
     return touch if min(touch.first_link, touch.last_link) > 0 else None
 
 
@@ -44,6 +68,5 @@ def followed(previous: Touch | None, link_id: int, at: int) -> Touch:
 
 
 def write(touch: Touch) -> str:
-    return signing.Signer(salt=_SALT).sign_object(
-        [touch.first_link, touch.first_at, touch.last_link, touch.last_at], compress=False
-    )
+    payload = f"t1.{touch.first_link}.{touch.first_at}.{touch.last_link}.{touch.last_at}"
+    return f"{payload}.{_mac(settings.SECRET_KEY, payload)}"

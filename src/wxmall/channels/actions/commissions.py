@@ -28,6 +28,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from wxmall.marketing.actions import touch_order
+from wxmall.marketing.models import Link
 from wxmall.orders.models import Order
 
 from .. import commission, config
@@ -46,6 +48,7 @@ from ..models import (
 from .audience import tag_buyer
 
 STORE_CHANNEL = "wechat_store"
+LIVE_LINK_CHANNEL = "live"  # a tracked link for a live session: marketing's channel, content = export id
 ALLIANCE_SALE_CHANNEL = 100  # source_infos.sale_channel of an alliance (优选联盟) sale
 
 
@@ -100,7 +103,7 @@ def _store_attribution(order: Order) -> Attribution | None:
     live = LiveSession.objects.filter(export_id=so.live_id).first() if so.live_id else None
     video = ShortVideo.objects.filter(export_id=so.content_id).first() if so.content_id else None
     scene = sharer_info.get("share_scene") if isinstance(sharer_info, dict) else 0
-    attribution, _ = Attribution.objects.get_or_create(
+    attribution, created = Attribution.objects.get_or_create(
         order=order,
         defaults={
             "source": Attribution.Source.STORE,
@@ -111,7 +114,36 @@ def _store_attribution(order: Order) -> Attribution | None:
             "share_scene": scene if isinstance(scene, int) else 0,
         },
     )
+    if created:
+        _touch_store_order(order, attribution)
     return attribution
+
+
+def _touch_store_order(order: Order, attribution: Attribution) -> None:
+    """A Store order has no browser and so no touch cookie: its touch is the tracked link of what WeChat
+    says brought it, so analytics credits the order (GMV, conversion) to that video, live session or
+    sharer. Last touch: the content (the video's link, or a `live` link for the session's export id);
+    first touch: the sharer's link (the one for this session or video first), else the content's too."""
+    content = None
+    if attribution.video is not None:
+        content = attribution.video.link_id
+    elif attribution.live is not None and attribution.live.export_id:
+        content = (
+            Link.objects.filter(channel=LIVE_LINK_CHANNEL, content_id=attribution.live.export_id[:64])
+            .values_list("pk", flat=True)
+            .first()
+        )
+    shared = None
+    if attribution.sharer is not None:
+        links = SharerLink.objects.filter(sharer=attribution.sharer)
+        preferred = links.filter(live=attribution.live) if attribution.live else links.none()
+        if attribution.video is not None:
+            preferred = preferred | links.filter(video=attribution.video)
+        shared = (preferred.values_list("link_id", flat=True).first()) or (
+            links.order_by("pk").values_list("link_id", flat=True).first()
+        )
+    if content or shared:
+        touch_order(order, first_link_id=shared or content, last_link_id=content or shared)
 
 
 def _method(order: Order, sharer: Sharer) -> str:

@@ -26,6 +26,7 @@ from wxmall.wechat.services.store import StoreService
 from wxmall.wechat.services.store_shipping import ShippingService
 from wxmall.wechat.services.tags import TagsService
 from wxmall.wechat.services.user import UserService
+from wxmall.wechat.services.wxa import WxaService
 
 REGISTRY: dict[str, type[Service]] = {
     "menu": MenuService,
@@ -38,5 +39,6 @@ REGISTRY: dict[str, type[Service]] = {
     "store": StoreService,
     "shipping": ShippingService,
     "invoice": InvoiceService,
+    "wxa": WxaService,
     "security": SecurityService,
 }

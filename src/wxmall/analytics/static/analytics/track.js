@@ -3,6 +3,7 @@
  * Automatic: a page_view when the page loads, a page_leave with the time spent when it is hidden or left,
  * and one event per element marked `data-track-view="product_view|checkout|video_view|live_view|…"`.
  * On click (or form submit): elements marked `data-track="add_to_cart|share|coupon_claim|pay|…"`.
+ * `data-track-once="key"` on a view marker sends it once per key in this tab (a landing page's video view).
  * Fields: `data-product-id`, `data-content-id` on the marked element. Script use: window.wxTrack(type, fields).
  * Visitor, time and attribution are the server's to decide: nothing here can claim them.
  */
@@ -60,8 +61,17 @@
 
   window.wxTrack = track;
   track("page_view");
+  function firstTime(key) {  // `data-track-once`: one event per key for this tab (a reload is not a new view)
+    if (!key) return true;
+    try {
+      if (sessionStorage.getItem("wxtrack:" + key)) return false;
+      sessionStorage.setItem("wxtrack:" + key, "1");
+    } catch (e) { /* storage off: count it */ }
+    return true;
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll("[data-track-view]"), function (node) {
-    track(node.dataset.trackView, node.dataset);
+    if (firstTime(node.dataset.trackOnce)) track(node.dataset.trackView, node.dataset);
   });
   document.addEventListener("click", function (e) {
     var node = e.target.closest && e.target.closest("[data-track]");

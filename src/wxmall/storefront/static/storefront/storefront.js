@@ -177,8 +177,30 @@
     });
   }
 
+  /* --- share: WeChat's browser shares from its own ··· menu (the JS-SDK reports no share-completed
+   * callback, reference §3.5), so the button says where; elsewhere the system share sheet or a copied
+   * link. track.js records the press (data-track="share"). ------------------------------------------ */
+  function initShare() {
+    var button = document.getElementById("share-btn"), note = document.getElementById("share-note");
+    if (!button || !note) return;
+    button.addEventListener("click", function () {
+      var url = location.origin + location.pathname;
+      if (/MicroMessenger/i.test(navigator.userAgent)) {
+        note.textContent = "点击右上角 ··· 发送给朋友或分享到朋友圈";
+      } else if (navigator.share) {
+        navigator.share({ title: button.dataset.title || document.title, url: url }).catch(function () {});
+      } else if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(url).then(function () { note.textContent = "链接已复制"; },
+          function () { note.textContent = url; });
+      } else {
+        note.textContent = url;
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     initHistoryBack();
+    initShare();
     initConfirm();  // first, so a cancelled confirm stops the submit-once lock too
     initPicker();
     initSteppers();
