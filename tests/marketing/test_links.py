@@ -178,3 +178,15 @@ def test_the_touch_cookie_is_signed_and_a_rotated_secret_still_verifies(settings
     assert touch.read(value) == touch.Touch(3, 100, 7, 200)
     settings.SECRET_KEY_FALLBACKS = []
     assert touch.read(value) is None
+
+
+def test_a_cookie_signed_before_the_t1_format_still_attributes():
+    from django.core import signing
+
+    from wxmall.marketing import touch
+
+    old = signing.Signer(salt=touch._SALT).sign_object([3, 100, 7, 200], compress=False)
+    assert touch.read(old) == touch.Touch(3, 100, 7, 200)
+    assert touch.read(old[:-1] + ("A" if old[-1] != "A" else "B")) is None  # tampered
+    forged = signing.Signer(key="not-the-secret", salt=touch._SALT).sign_object([3, 100, 7, 200])
+    assert touch.read(forged) is None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core import signing
 
 TOUCH_COOKIE = "wxt"
 TOUCH_MAX_AGE = 90 * 86400  # an attribution window of 90 days
@@ -51,12 +52,22 @@ def read(value: str | None) -> Touch | None:
         return None
     match = _VALUE.fullmatch(value)
     if match is None:
-        return None
+        return _read_signed(value)
     payload, mac = value.rsplit(".", 1)
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
     if not any(hmac.compare_digest(mac, _mac(secret, payload)) for secret in secrets):
         return None
     touch = Touch(*(int(part) for part in match.groups()[:4]))
+    return touch if min(touch.first_link, touch.last_link) > 0 else None
+
+
+def _read_signed(value: str) -> Touch | None:
+    """A cookie issued before the `t1` format (django.core.signing, same salt): still honoured, so an
+    upgrade does not drop every visitor's attribution; the next click rewrites it in the new format."""
+    try:
+        touch = Touch(*(int(part) for part in signing.Signer(salt=_SALT).unsign_object(value)))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
     return touch if min(touch.first_link, touch.last_link) > 0 else None
 
 
