@@ -24,8 +24,8 @@ class Segment(models.Model):
     name = models.CharField("分群名称", max_length=40, unique=True)
     # Tag names: a customer's own tags (imported or set by staff) and their Official Account tags.
     tags = models.JSONField("带任一标签", default=list, blank=True)
-    min_spend = models.PositiveBigIntegerField("累计消费不低于(分)", null=True, blank=True)
-    max_spend = models.PositiveBigIntegerField("累计消费不高于(分)", null=True, blank=True)
+    min_spend = models.PositiveBigIntegerField("累计消费不低于", null=True, blank=True)
+    max_spend = models.PositiveBigIntegerField("累计消费不高于", null=True, blank=True)
     min_orders = models.PositiveIntegerField("订单数不少于", null=True, blank=True)
     max_orders = models.PositiveIntegerField("订单数不多于", null=True, blank=True)
     ordered_within_days = models.PositiveIntegerField("最近 N 天内下过单", null=True, blank=True)
