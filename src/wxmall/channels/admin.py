@@ -44,7 +44,15 @@ class ReversalInline(admin.TabularInline):
 class CommissionAdmin(admin.ModelAdmin):
     """Money records: read-only here; state moves only through the settlement flow."""
 
-    list_display = ("order", "sharer", "amount_yuan", "reversed_amount_yuan", "method", "status", "settle_after")
+    list_display = (
+        "order",
+        "sharer",
+        "amount_yuan",
+        "reversed_amount_yuan",
+        "method",
+        "status",
+        "settle_after",
+    )
     list_filter = ("status", "method")
     inlines = [ReversalInline]
     _money = ("base", "amount", "reversed_amount", "paid_amount")

@@ -3,13 +3,15 @@
 nav exactly the pages it may open. Pages added with the roles check their own permission in the view
 (`core.http.staff_permission_required`).
 
-The table applies to staff holding one of the roles (a member of any group). A superuser opens
-everything; a staff account with no role keeps the console as it was before roles (every page), so
-existing accounts are not locked out on upgrade: give them a role to restrict them."""
+The table applies to staff holding a role (a member of any group) or permissions granted to the account
+itself. A superuser opens everything. A staff account with neither opens no console page: it gets the
+Chinese "no role assigned, ask the owner" page (the console migration 0003 made every such account that
+existed on upgrade a 店主, so nobody was locked out)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from wxmall.core.http import forbidden
 
@@ -45,22 +47,30 @@ def section_for(view_name: str) -> tuple[str, str] | None:
 def may_open(user, view_name: str) -> bool:
     if not (user.is_authenticated and user.is_staff):
         return False
-    section = section_for(view_name)
-    if section is None or user.is_superuser or not _has_role(user):
+    if user.is_superuser:
         return True
-    return user.has_perm(section[0])
+    if not has_role(user):
+        return False
+    section = section_for(view_name)
+    return section is None or user.has_perm(section[0])
 
 
-def _has_role(user) -> bool:
+def has_role(user) -> bool:
+    """A group, or permissions given to the account itself (how a one-off helper is set up)."""
     cached = getattr(user, "_console_has_role", None)
     if cached is None:
-        cached = user._console_has_role = user.groups.exists()
+        cached = user._console_has_role = user.groups.exists() or user.user_permissions.exists()
     return cached
 
 
+def no_role_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(render_to_string("core/no_role.html", request=request), status=403)
+
+
 class ConsoleAccessMiddleware:
-    """Refuses, with the Chinese 403 page, a role opening a table page it may not open. Anonymous
-    visitors and non-staff pass through to the view, which sends them to log in."""
+    """Refuses, with the Chinese 403 page, a role opening a table page it may not open, and every console
+    page to a staff account with no role. Anonymous visitors and non-staff pass through to the view,
+    which sends them to log in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,6 +83,8 @@ class ConsoleAccessMiddleware:
         user = getattr(request, "user", None)
         if match is None or user is None or not (user.is_authenticated and user.is_staff):
             return None
+        if not user.is_superuser and request.path_info.startswith("/console/") and not has_role(user):
+            return no_role_page(request)
         section = section_for(match.view_name)
         if section and not may_open(user, match.view_name):
             return forbidden(request, section[1])
