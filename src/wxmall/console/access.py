@@ -3,10 +3,11 @@
 nav exactly the pages it may open. Pages added with the roles check their own permission in the view
 (`core.http.staff_permission_required`).
 
-The table applies to staff holding a role (a member of any group) or permissions granted to the account
-itself. A superuser opens everything. A staff account with neither opens no console page: it gets the
-Chinese "no role assigned, ask the owner" page (the console migration 0003 made every such account that
-existed on upgrade a 店主, so nobody was locked out)."""
+The table applies to staff holding a role (a member of any group). A superuser opens everything. A staff
+account with no role and no permission of its own opens no console page: it gets the Chinese "no role
+assigned, ask the owner" page (the console migration 0003 made every such account that existed on upgrade
+a 店主, so nobody was locked out). An account given permissions one by one without a role is held to
+each page's own permission check only."""
 
 from __future__ import annotations
 
@@ -49,17 +50,28 @@ def may_open(user, view_name: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    if not has_role(user):
+    if no_role(user):
         return False
     section = section_for(view_name)
-    return section is None or user.has_perm(section[0])
+    if section is None or not _has_role(user):
+        return True
+    return user.has_perm(section[0])
 
 
-def has_role(user) -> bool:
-    """A group, or permissions given to the account itself (how a one-off helper is set up)."""
+def _has_role(user) -> bool:
     cached = getattr(user, "_console_has_role", None)
     if cached is None:
-        cached = user._console_has_role = user.groups.exists() or user.user_permissions.exists()
+        cached = user._console_has_role = user.groups.exists()
+    return cached
+
+
+def no_role(user) -> bool:
+    """Staff (not superuser) with neither a role nor a permission of its own: may open no console page."""
+    if user.is_superuser:
+        return False
+    cached = getattr(user, "_console_no_role", None)
+    if cached is None:
+        cached = user._console_no_role = not _has_role(user) and not user.user_permissions.exists()
     return cached
 
 
@@ -83,7 +95,7 @@ class ConsoleAccessMiddleware:
         user = getattr(request, "user", None)
         if match is None or user is None or not (user.is_authenticated and user.is_staff):
             return None
-        if not user.is_superuser and request.path_info.startswith("/console/") and not has_role(user):
+        if request.path_info.startswith("/console/") and no_role(user):
             return no_role_page(request)
         section = section_for(match.view_name)
         if section and not may_open(user, match.view_name):
