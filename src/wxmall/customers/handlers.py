@@ -74,9 +74,10 @@ def _submitted(pk: int, msg_id: int | None) -> dict:
     return {"status": "submitted", **({"msg_id": msg_id} if msg_id else {})}
 
 
-def _count(fields: dict, name: str) -> int | None:
+def _count(fields: dict, name: str, digits: int = 9) -> int | None:
+    """A non-negative integer field of the push (at most `digits` digits), else None."""
     value = str(fields.get(name, "")).strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
 
 
 def record_finish(msg_id: int | None, fields: dict) -> int:
@@ -97,5 +98,5 @@ def record_finish(msg_id: int | None, fields: dict) -> int:
 
 def on_mass_finish(event: InboundEvent) -> None:
     """Registered with the Official Account's event hooks for MASSSENDJOBFINISH."""
-    msg_id = _count(event.fields, "MsgID")
+    msg_id = _count(event.fields, "MsgID", digits=18)
     record_finish(msg_id, event.fields)
