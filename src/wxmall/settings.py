@@ -416,6 +416,8 @@ OUTBOX_DESTINATIONS = {
     "points": {"handler": "wxmall.accounts.handlers.deliver", "background": True},
     # Order notifications (template / subscribe messages) with their own quota accounting.
     "oa_notification": {"handler": "wxmall.officialaccount.notify.deliver"},
+    # Segment mass sends (群发) through the segment's Official Account tag.
+    "oa_mass": {"handler": "wxmall.customers.handlers.deliver_mass"},
     # Units of a cancelled flash-sale order going back to Redis admission (queued only with a Redis).
     "flash_release": {"handler": "wxmall.checkout.admission.deliver_release"},
 }

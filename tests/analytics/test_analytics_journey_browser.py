@@ -12,6 +12,7 @@ from django.contrib.staticfiles import finders
 from wxmall.accounts import actions as accounts
 from wxmall.analytics import store
 from wxmall.checkout import actions as checkout
+from wxmall.customers.testing import as_owner
 from wxmall.marketing.models import CustomerTouch
 from wxmall.marketing.testing import make_link
 from wxmall.orders.actions import transition
@@ -67,7 +68,7 @@ def test_two_attributed_buyers_on_the_dashboard(
     assert (first.channel, second.channel) == ("oa_menu", "live")
     store.flush(settle_seconds=0.0)  # what the beat task does every 2 s
 
-    get_user_model().objects.create_user("analyst", password="pw-analyst-1", is_staff=True)
+    as_owner(get_user_model().objects.create_user("analyst", password="pw-analyst-1", is_staff=True))
     page.goto(f"{base}/console/analytics/")
     page.wait_for_url("**/admin/login/**")
     page.fill("#id_username", "analyst")

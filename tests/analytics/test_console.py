@@ -15,6 +15,9 @@ RANGE = "?start=2026-12-01&end=2026-12-02"
 @pytest.fixture
 def staff():
     user = get_user_model().objects.create_user("analyst", password="pw-analyst-1", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_adspend")
+    )  # staff with no role open nothing
     client = Client()
     client.force_login(user)
     client.user = user

@@ -11,6 +11,7 @@ from django.utils import timezone
 from wxmall.analytics import monitoring
 from wxmall.analytics.models import Alert
 from wxmall.core.models import DeliveryAttempt, OutboxMessage
+from wxmall.customers.testing import as_owner
 from wxmall.wechat.models import ApiCallStat
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_an_alert_is_raised_once_notified_and_resolved(settings):
     assert (alert.subject, alert.success_rate, alert.calls) == ("wechat_api:message/template/send", 0.75, 40)
     notified = OutboxMessage.objects.get(kind="alert.raised")
     assert notified.payload["subject"] == alert.subject and notified.payload["success_rate"] == 0.75
-    staff = get_user_model().objects.create_user("ops", password="pw-ops-1234", is_staff=True)
+    staff = as_owner(get_user_model().objects.create_user("ops", password="pw-ops-1234", is_staff=True))
     client = Client()
     client.force_login(staff)
     assert "wechat_api:message/template/send" in client.get("/console/analytics/").content.decode()

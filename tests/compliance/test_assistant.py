@@ -10,6 +10,7 @@ from helpers.http import HttpReceiver
 from wxmall.catalog.testing import make_product
 from wxmall.compliance import assistant
 from wxmall.compliance.actions import check_copy
+from wxmall.customers.testing import as_owner
 
 BRIEF = assistant.Brief(
     "轻薄笔记本 Air 14", "笔记本电脑", "示例牌", {"处理器": "i5-1340P", "内存": "16GB"}, "3999"
@@ -90,7 +91,7 @@ def test_console_page_offers_drafts_escaped(db):
 
     product = make_product("<img src=x onerror=alert(1)> 轻薄本", brand="示例牌")
     staff = Client()
-    staff.force_login(make_customer("assistant-staff", is_staff=True))
+    staff.force_login(as_owner(make_customer("assistant-staff", is_staff=True)))
     r = staff.post(
         "/console/compliance/assistant/", {"product": product.pk, "kind": "live_segment", "tone": "friendly"}
     )

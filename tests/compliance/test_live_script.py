@@ -1,6 +1,8 @@
 import pytest
 from django.test import Client
 
+from wxmall.customers.testing import as_owner
+
 URL = "/console/compliance/live-script/"
 
 
@@ -9,7 +11,7 @@ def staff(db):
     from wxmall.accounts.testing import make_customer
 
     client = Client(enforce_csrf_checks=False)
-    client.force_login(make_customer("staff-live", is_staff=True))
+    client.force_login(as_owner(make_customer("staff-live", is_staff=True)))
     return client
 
 
@@ -29,7 +31,7 @@ def test_staff_only_and_csrf(db, api):
     from wxmall.accounts.testing import make_customer
 
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(make_customer("staff-live-csrf", is_staff=True))
+    strict.force_login(as_owner(make_customer("staff-live-csrf", is_staff=True)))
     assert strict.post(URL, {"script": "最便宜"}).status_code == 403
 
 

@@ -16,13 +16,14 @@ from wxmall.core.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from wxmall.customers.testing import as_owner
 
 HOSTILE = '<script>alert("x")</script>'
 
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_user("clerk", password="pw-clerk-123", is_staff=True)
+    return as_owner(get_user_model().objects.create_user("clerk", password="pw-clerk-123", is_staff=True))
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
+from wxmall.customers.testing import as_owner
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -63,7 +65,7 @@ def test_a_group_fills_another_fails_and_induced_sharing_is_refused(
     assert Refund.objects.get(order=other.order).amount == deal.group_price
     context.close()
 
-    staff = _context(browser, live_server, make_customer("growth-boss", is_staff=True))
+    staff = _context(browser, live_server, as_owner(make_customer("growth-boss", is_staff=True)))
     console = staff.new_page()
     console.goto(f"{live_server.url}/console/growth/campaigns/")
     console.fill("input[name=name]", "双十二老带新")

@@ -2,6 +2,8 @@
 
 import pytest
 
+from wxmall.customers.testing import as_owner
+
 pytestmark = pytest.mark.django_db
 
 
@@ -9,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def staff_client(client):
     from wxmall.accounts.testing import make_customer
 
-    client.force_login(make_customer("growth-staff", is_staff=True))
+    client.force_login(as_owner(make_customer("growth-staff", is_staff=True)))
     return client
 
 

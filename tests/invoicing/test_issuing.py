@@ -11,6 +11,7 @@ from django.test import Client
 from helpers.pay import settle
 from wxmall.accounts.testing import make_customer
 from wxmall.core.models import OutboxMessage
+from wxmall.customers.testing import as_owner
 from wxmall.invoicing import actions
 from wxmall.invoicing.models import Invoice, InvoiceStatus, WechatStatus
 from wxmall.invoicing.testing import company, paid_order
@@ -44,7 +45,7 @@ def buyer(db):
 @pytest.fixture
 def staff(db):
     client = Client()
-    client.force_login(make_customer("accountant", is_staff=True))
+    client.force_login(as_owner(make_customer("accountant", is_staff=True)))
     return client
 
 

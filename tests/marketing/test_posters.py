@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from PIL import Image, ImageChops
 
+from wxmall.customers.testing import as_owner
 from wxmall.marketing import posters
 from wxmall.marketing.testing import make_link
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def staff():
     client = Client()
     client.force_login(
-        get_user_model().objects.create_user("designer", password="pw-design-1", is_staff=True)
+        as_owner(get_user_model().objects.create_user("designer", password="pw-design-1", is_staff=True))
     )
     return client
 

@@ -41,20 +41,29 @@ def test_status_is_not_editable_and_orders_cannot_be_added_or_deleted(admin_clie
     assert admin_client.get(f"/admin/orders/order/{order.pk}/delete/").status_code == 403
 
 
-def test_ship_action_goes_through_the_state_machine(admin_client, order, customer, address, sku):
-    unpaid = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
+def test_ship_action_ships_nothing_and_opens_the_console_shipping_page(admin_client, order):
+    """The admin has no courier or tracking number to give: 发货 hands over to fulfilment's page."""
     actions.mark_paid(order.order_no, "T-1", timezone.now(), order.total)
+    response = admin_client.post("/admin/orders/order/", {"action": "ship", "_selected_action": [order.pk]})
+    assert response.status_code == 302 and response["Location"] == f"/console/fulfilment/orders/{order.pk}/"
+    order.refresh_from_db()
+    assert order.status == "paid" and not OrderEvent.objects.filter(order=order, to_status="shipped").exists()
+    # Shipping there still needs a tracking number: without one, nothing is written.
+    refused = admin_client.post(response["Location"], {"courier": "SF", "tracking_no": ""})
+    order.refresh_from_db()
+    assert refused.status_code >= 400 and order.status == "paid" and not order.shipments.exists()
+
+
+def test_ship_action_on_several_orders_opens_the_awaiting_list(admin_client, order, customer, address, sku):
+    other = checkout.place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
+    for placed, txn in ((order, "T-1"), (other, "T-2")):
+        actions.mark_paid(placed.order_no, txn, timezone.now(), placed.total)
     response = admin_client.post(
-        "/admin/orders/order/", {"action": "ship", "_selected_action": [order.pk, unpaid.pk]}, follow=True
+        "/admin/orders/order/", {"action": "ship", "_selected_action": [order.pk, other.pk]}, follow=True
     )
-    page = response.content.decode()
-    assert "已发货 1 个订单" in page and f"{unpaid.order_no}：订单当前为「待支付」" in page
-    assert dict(Order.objects.values_list("pk", "status")) == {
-        order.pk: "shipped",
-        unpaid.pk: "pending_payment",
-    }
-    event = OrderEvent.objects.get(order=order, to_status="shipped")
-    assert event.actor_kind == "staff" and event.actor.username == "boss"
+    assert response.redirect_chain[-1][0] == "/console/fulfilment/"
+    assert "逐个订单填写快递公司和运单号" in response.content.decode()
+    assert set(Order.objects.values_list("status", flat=True)) == {"paid"}
 
 
 def test_cancel_action_releases_stock(admin_client, order, sku):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from wxmall.accounts.testing import make_customer
 from wxmall.checkout.actions import place_order
 from wxmall.core.models import OutboxMessage
+from wxmall.customers.testing import as_owner
 from wxmall.payments import actions
 from wxmall.payments.models import Notification, Payment, PaymentStatus, Refund, RefundStatus
 from wxmall.payments.testing import transaction_resource
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def clerk(db):
     client = Client()
-    client.force_login(make_customer("pay-clerk", is_staff=True))
+    client.force_login(as_owner(make_customer("pay-clerk", is_staff=True)))
     return client
 
 

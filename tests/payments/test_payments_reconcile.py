@@ -6,6 +6,7 @@ from django.test import Client
 
 from wxmall.accounts.testing import make_customer
 from wxmall.checkout.actions import place_order
+from wxmall.customers.testing import as_owner
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, reconcile
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def staff(db):
-    return make_customer("recon-clerk", is_staff=True)
+    return as_owner(make_customer("recon-clerk", is_staff=True))
 
 
 def confirm_on_wechat(pay_hub, order, customer):
@@ -231,7 +232,7 @@ def test_fees_and_net_income_per_method_and_fund_flow_differences(pay_hub, custo
     assert DifferenceKind.FUNDS_AMOUNT not in diffs and DifferenceKind.FUNDS_INCOME_UNKNOWN not in diffs
     # The console shows the money per method and per day, in yuan.
     clerk = Client()
-    clerk.force_login(make_customer("recon-funds", is_staff=True))
+    clerk.force_login(as_owner(make_customer("recon-funds", is_staff=True)))
     page = clerk.get("/console/reconciliation/").content.decode()
     assert "小程序支付" in page and "1191.81" in page and "1246.18" in page and "PLATFORM-RF-1" in page
 

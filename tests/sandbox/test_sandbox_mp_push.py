@@ -384,6 +384,29 @@ def test_template_message_reports_job_finish_to_the_server(make_sandbox, receive
     assert report["Status"] == "success"
 
 
+def test_mass_send_reports_job_finish_with_the_counts(make_sandbox, receiver):
+    sb, app = make_sandbox("safe")
+    follow(sb)
+    token = sb.access_token(app)
+
+    def call(path, body):
+        return sb.client.post(path, params={"access_token": token}, json=body).json()
+
+    tag_id = call("/cgi-bin/tags/create", {"tag": {"name": "群发"}})["tag"]["id"]
+    openids = [sb.openid(u, app.appid) for u in ("xiaoming", "lihua")]  # lihua does not follow
+    call("/cgi-bin/tags/members/batchtagging", {"openid_list": openids, "tagid": tag_id})
+    body = {"filter": {"is_to_all": False, "tag_id": tag_id}, "msgtype": "text", "text": {"content": "上新"}}
+    sent = call("/cgi-bin/message/mass/sendall", body | {"clientmsgid": "m-1"})
+    assert sent["errcode"] == 0
+    sb.wait_for(lambda: len(receiver.requests) == 2)
+    report = decrypt_push(app, receiver.requests[-1])
+    assert report["Event"] == "MASSSENDJOBFINISH" and int(report["MsgID"]) == sent["msg_id"]
+    assert report["Status"] == "send success"
+    counts = {k: int(report[k]) for k in ("TotalCount", "FilterCount", "SentCount", "ErrorCount")}
+    assert counts == {"TotalCount": 2, "FilterCount": 1, "SentCount": 1, "ErrorCount": 0}
+    assert report["CopyrightCheckResult"]["CheckState"] == "1"
+
+
 # -- Mini Program customer-service pushes --------------------------------------------------------------------
 
 

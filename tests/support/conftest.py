@@ -1,5 +1,7 @@
 import pytest
 
+from wxmall.customers.testing import as_owner
+
 CALLBACK_TOKEN = "kfHubToken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
@@ -26,7 +28,7 @@ def oa_hub(live_server, settings, wxsandbox_factory, wxsandbox_base_config):
 def agent(db):
     from wxmall.accounts.testing import make_customer
 
-    return make_customer("agent_wang", is_staff=True)
+    return as_owner(make_customer("agent_wang", is_staff=True))
 
 
 @pytest.fixture

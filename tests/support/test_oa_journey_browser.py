@@ -17,6 +17,7 @@ from wxmall.accounts.testing import make_address
 from wxmall.catalog.testing import make_sku
 from wxmall.checkout.actions import place_order
 from wxmall.core.relay import relay
+from wxmall.customers.testing import as_owner
 from wxmall.marketing import actions as marketing
 from wxmall.marketing import buffer
 from wxmall.marketing.models import Click
@@ -59,7 +60,7 @@ def test_the_official_account_journey_from_the_phone_and_the_console(
         name="欢迎", trigger="subscribe", text="欢迎关注电脑城！回复问题，机器人 7×24 小时在线"
     )
     publish_menu(base)
-    get_user_model().objects.create_user("kefu", password="pw-kefu-123", is_staff=True)
+    as_owner(get_user_model().objects.create_user("kefu", password="pw-kefu-123", is_staff=True))
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     console = browser.new_context(locale="zh-CN").new_page()
     phone.set_default_timeout(10_000)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from wxmall.core.errors import DomainError
 from wxmall.core.models import OutboxMessage, OutboxStatus
 from wxmall.core.relay import relay
+from wxmall.customers.testing import as_owner
 from wxmall.officialaccount.models import InboundMessage
 from wxmall.support import actions, demo, queries, windows
 from wxmall.support.errors import SupportError
@@ -104,7 +105,7 @@ def test_wechat_refusal_is_shown_on_the_message(hub, agent):
 def test_transfer_close_and_metrics(hub, agent):
     from wxmall.accounts.testing import make_customer
 
-    other = make_customer("agent_li", is_staff=True)
+    other = as_owner(make_customer("agent_li", is_staff=True))
     say(hub, "转人工")
     conversation = Conversation.objects.get()
     actions.take(conversation.pk, agent)

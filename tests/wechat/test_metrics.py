@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import Client
 
+from wxmall.customers.testing import as_owner
 from wxmall.wechat.clients import registry
 from wxmall.wechat.errors import PermanentError
 from wxmall.wechat.metrics import Recorder
@@ -74,7 +75,7 @@ def test_percentiles_from_buckets():
 def staff_client(db):
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.create_user("ops", password="x", is_staff=True)
+    user = as_owner(get_user_model().objects.create_user("ops", password="x", is_staff=True))
     client = Client()
     client.force_login(user)
     return client

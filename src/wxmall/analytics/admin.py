@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from wxmall.core.money_admin import MoneyAdminMixin, fen_column
+
 from .models import AdSpend, Experiment, Rollout
 
 
 @admin.register(AdSpend)
-class AdSpendAdmin(admin.ModelAdmin):
+class AdSpendAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    money_fields = ("spend",)  # typed in yuan
     list_display = ("day", "campaign", "spend_yuan", "impressions", "clicks", "updated_at")
+    spend_yuan = fen_column("spend", "花费")
     list_filter = ("campaign",)
     search_fields = ("campaign",)
     date_hierarchy = "day"

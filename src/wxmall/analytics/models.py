@@ -40,7 +40,7 @@ class AdSpend(models.Model):
 
     campaign = models.CharField("活动", max_length=64)
     day = models.DateField("日期")
-    spend = models.PositiveBigIntegerField("花费(分)")
+    spend = models.PositiveBigIntegerField("花费")
     impressions = models.PositiveBigIntegerField("曝光", default=0)
     clicks = models.PositiveBigIntegerField("点击", default=0)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from wxmall.core.money_admin import fen_column, in_yuan
+
 from .models import Attribution, CalendarEntry, Commission, LiveSession, Reversal, Sharer, ShortVideo
 
 
@@ -37,16 +39,36 @@ class ReversalInline(admin.TabularInline):
     fk_name = "commission"
     extra = 0
     can_delete = False
-    readonly_fields = ("ref", "amount", "status", "out_return_no", "failure", "created_at")
+    fields = readonly_fields = ("ref", "amount_yuan", "status", "out_return_no", "failure", "created_at")
+    amount_yuan = fen_column("amount", "冲销金额")
 
 
 @admin.register(Commission)
 class CommissionAdmin(admin.ModelAdmin):
     """Money records: read-only here; state moves only through the settlement flow."""
 
-    list_display = ("order", "sharer", "amount", "reversed_amount", "method", "status", "settle_after")
+    list_display = (
+        "order",
+        "sharer",
+        "amount_yuan",
+        "reversed_amount_yuan",
+        "method",
+        "status",
+        "settle_after",
+    )
     list_filter = ("status", "method")
     inlines = [ReversalInline]
+    _money = ("base", "amount", "reversed_amount", "paid_amount")
+    base_yuan = fen_column("base", "计佣金额")
+    amount_yuan = fen_column("amount", "佣金")
+    reversed_amount_yuan = fen_column("reversed_amount", "已冲销")
+    paid_amount_yuan = fen_column("paid_amount", "实付佣金")
+
+    def get_fields(self, request, obj=None):
+        return in_yuan([f.name for f in self.model._meta.concrete_fields if f.name != "id"], self._money)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -392,9 +392,9 @@ class Commission(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    base = models.PositiveIntegerField("计佣金额(分)")
-    amount = models.PositiveIntegerField("佣金(分)")
-    reversed_amount = models.PositiveIntegerField("已冲销(分)", default=0)
+    base = models.PositiveIntegerField("计佣金额")
+    amount = models.PositiveIntegerField("佣金")
+    reversed_amount = models.PositiveIntegerField("已冲销", default=0)
     method = models.CharField("结算方式", max_length=16, choices=SettleMethod.choices)
     status = models.CharField(
         "状态",
@@ -409,7 +409,7 @@ class Commission(models.Model):
     out_bill_no = models.CharField("转账单号", max_length=32, unique=True, null=True, blank=True)  # noqa: DJ001
     transaction_id = models.CharField("微信支付单号", max_length=64, blank=True)
     wechat_id = models.CharField("微信单号", max_length=64, blank=True)
-    paid_amount = models.PositiveIntegerField("实付佣金(分)", default=0)
+    paid_amount = models.PositiveIntegerField("实付佣金", default=0)
     # Each settlement attempt gets its own WeChat numbers (a refused attempt moved no money); a retry of
     # the same attempt (relay redelivery) reuses them.
     attempt = models.PositiveSmallIntegerField("结算次数", default=0)
@@ -452,7 +452,7 @@ class Reversal(models.Model):
         Commission, verbose_name="佣金", on_delete=models.PROTECT, related_name="reversals"
     )
     ref = models.CharField("退款单号", max_length=64)
-    amount = models.PositiveIntegerField("冲销(分)")
+    amount = models.PositiveIntegerField("冲销金额")
     status = models.CharField("状态", max_length=16, choices=Status.choices)
     out_return_no = models.CharField("回退单号", max_length=64, unique=True, null=True, blank=True)  # noqa: DJ001
     failure = models.CharField("失败原因", max_length=200, blank=True)
@@ -504,7 +504,7 @@ class ImportedProduct(models.Model):
     appid = models.CharField("来源小店", max_length=32)
     product_id = models.CharField("商品 ID", max_length=24)
     title = models.CharField("标题", max_length=120, blank=True)
-    price = models.PositiveIntegerField("售价(分)", default=0)
+    price = models.PositiveIntegerField("售价", default=0)
     status = models.PositiveSmallIntegerField("橱窗状态", default=0)
     imported_at = models.DateTimeField("导入时间", auto_now_add=True)
 

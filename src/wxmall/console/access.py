@@ -3,13 +3,16 @@
 nav exactly the pages it may open. Pages added with the roles check their own permission in the view
 (`core.http.staff_permission_required`).
 
-The table applies to staff holding one of the roles (a member of any group). A superuser opens
-everything; a staff account with no role keeps the console as it was before roles (every page), so
-existing accounts are not locked out on upgrade: give them a role to restrict them."""
+The table applies to staff holding a role (a member of any group). A superuser opens everything. A staff
+account with no role and no permission of its own opens no console page: it gets the Chinese "no role
+assigned, ask the owner" page (the console migration 0003 made every such account that existed on upgrade
+a 店主, so nobody was locked out). An account given permissions one by one without a role is held to
+each page's own permission check only."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from wxmall.core.http import forbidden
 
@@ -45,8 +48,12 @@ def section_for(view_name: str) -> tuple[str, str] | None:
 def may_open(user, view_name: str) -> bool:
     if not (user.is_authenticated and user.is_staff):
         return False
+    if user.is_superuser:
+        return True
+    if no_role(user):
+        return False
     section = section_for(view_name)
-    if section is None or user.is_superuser or not _has_role(user):
+    if section is None or not _has_role(user):
         return True
     return user.has_perm(section[0])
 
@@ -58,9 +65,24 @@ def _has_role(user) -> bool:
     return cached
 
 
+def no_role(user) -> bool:
+    """Staff (not superuser) with neither a role nor a permission of its own: may open no console page."""
+    if user.is_superuser:
+        return False
+    cached = getattr(user, "_console_no_role", None)
+    if cached is None:
+        cached = user._console_no_role = not _has_role(user) and not user.user_permissions.exists()
+    return cached
+
+
+def no_role_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(render_to_string("core/no_role.html", request=request), status=403)
+
+
 class ConsoleAccessMiddleware:
-    """Refuses, with the Chinese 403 page, a role opening a table page it may not open. Anonymous
-    visitors and non-staff pass through to the view, which sends them to log in."""
+    """Refuses, with the Chinese 403 page, a role opening a table page it may not open, and every console
+    page to a staff account with no role. Anonymous visitors and non-staff pass through to the view,
+    which sends them to log in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -73,6 +95,8 @@ class ConsoleAccessMiddleware:
         user = getattr(request, "user", None)
         if match is None or user is None or not (user.is_authenticated and user.is_staff):
             return None
+        if request.path_info.startswith("/console/") and no_role(user):
+            return no_role_page(request)
         section = section_for(match.view_name)
         if section and not may_open(user, match.view_name):
             return forbidden(request, section[1])

@@ -3,6 +3,8 @@ revealing a customer's personal data (or being refused it), and issuing a coupon
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -11,12 +13,18 @@ from wxmall.celery import app as celery_app
 from wxmall.checkout.actions.coupons import grant_to
 from wxmall.checkout.models import Coupon, GrantSource
 from wxmall.core.errors import DomainError
+from wxmall.core.outbox import enqueue
+from wxmall.officialaccount import tags as oa_tags
+from wxmall.officialaccount.models import Follower, FollowerTag
+from wxmall.wechat.config import NotConfigured, get_app
 
 from . import queries
 from .errors import CustomerError
-from .models import CampaignStatus, CouponCampaign, Segment
+from .models import CampaignStatus, CouponCampaign, Segment, SegmentMessage
 
 REVEAL_PERMISSION = "console.reveal_personal_data"
+MESSAGE_PERMISSION = "customers.add_segmentmessage"
+MASS_DESTINATION = "oa_mass"  # outbox destination: handlers.deliver_mass
 RUN_TASK = "wxmall.customers.run_campaign"  # tasks.py; sent by name (tasks imports this module)
 
 
@@ -86,3 +94,59 @@ def run_campaign(campaign_id: int) -> CouponCampaign | None:
     )
     campaign.refresh_from_db()
     return campaign
+
+
+def segment_tag_name(segment: Segment) -> str:
+    """The Official Account tag that mirrors the segment (stable across renames; WeChat allows 30 chars)."""
+    return f"分群#{segment.pk}"
+
+
+def oa_appid() -> str:
+    try:
+        return get_app("oa").appid
+    except NotConfigured:
+        raise DomainError(CustomerError.OA_NOT_CONFIGURED) from None
+
+
+def message_segment(segment: Segment, content: str, *, staff, request=None) -> SegmentMessage:
+    """Mass-send `content` (already checked by the form: length, compliance) to the segment's followers.
+    In one transaction: the segment's tag is set to exactly its followers now (WeChat follows in the
+    outbox handler, before the send), the message is recorded with its counts, audited, and queued with
+    a fresh clientmsgid. Members who do not follow the Official Account are counted and skipped."""
+    appid = oa_appid()
+    with transaction.atomic():
+        segment = Segment.objects.select_for_update().get(pk=segment.pk)  # one send at a time per segment
+        followers = list(queries.segment_followers(segment, appid))
+        preview = queries.message_preview(segment, appid)
+        if not followers:
+            raise DomainError(CustomerError.NO_FOLLOWERS)
+        tag, _ = FollowerTag.objects.get_or_create(name=segment_tag_name(segment))
+        wanted = {f.pk for f in followers}
+        stale = Follower.objects.filter(appid=appid, tags=tag).exclude(pk__in=wanted)
+        oa_tags.untag_followers(tag, stale)
+        oa_tags.tag_followers(tag, followers)
+        message = SegmentMessage.objects.create(
+            segment=segment,
+            tag=tag,
+            content=content,
+            clientmsgid=f"seg{segment.pk}-{uuid.uuid4().hex}",
+            members=preview.members,
+            followers=preview.followers,
+            skipped=preview.skipped,
+            created_by=staff,
+        )
+        record(
+            staff,
+            "segment.message",
+            segment,
+            f"向分群「{segment.name}」群发消息：{preview.followers} 位关注者，跳过 {preview.skipped} 位未关注",
+            {"message": message.pk, "clientmsgid": message.clientmsgid},
+            request=request,
+        )
+        enqueue(
+            MASS_DESTINATION,
+            "segment.message",
+            {"message": message.pk},
+            key=f"{MASS_DESTINATION}:{message.clientmsgid}",
+        )
+    return message

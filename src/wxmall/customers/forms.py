@@ -9,6 +9,7 @@ from django import forms
 from wxmall.accounts.models import MembershipLevel
 from wxmall.checkout.models import CouponAudience, CouponKind
 from wxmall.core.money_forms import YuanField
+from wxmall.core.validation import CleanCharField
 
 from .models import SourceChannel
 
@@ -171,3 +172,22 @@ class CouponForm(forms.Form):
             "claim_quota": data.get("claim_quota") or None,
             "for_new_customers": data["for_new_customers"],
         }
+
+
+class SegmentMessageForm(forms.Form):
+    """A text mass-sent to a segment's followers; the copy passes the compliance scanner like other OA copy."""
+
+    content = CleanCharField(
+        label="群发内容（文字）",
+        max_length=600,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 600}),
+        error_messages={"required": "请填写群发内容", "max_length": "群发内容不超过 600 个字"},
+    )
+
+    def clean(self):
+        from wxmall.compliance.forms import refuse_blocking_copy
+
+        cleaned = super().clean()
+        refuse_blocking_copy(cleaned, {"content": "oa_reply"})
+        return cleaned

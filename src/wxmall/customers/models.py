@@ -24,8 +24,8 @@ class Segment(models.Model):
     name = models.CharField("分群名称", max_length=40, unique=True)
     # Tag names: a customer's own tags (imported or set by staff) and their Official Account tags.
     tags = models.JSONField("带任一标签", default=list, blank=True)
-    min_spend = models.PositiveBigIntegerField("累计消费不低于(分)", null=True, blank=True)
-    max_spend = models.PositiveBigIntegerField("累计消费不高于(分)", null=True, blank=True)
+    min_spend = models.PositiveBigIntegerField("累计消费不低于", null=True, blank=True)
+    max_spend = models.PositiveBigIntegerField("累计消费不高于", null=True, blank=True)
     min_orders = models.PositiveIntegerField("订单数不少于", null=True, blank=True)
     max_orders = models.PositiveIntegerField("订单数不多于", null=True, blank=True)
     ordered_within_days = models.PositiveIntegerField("最近 N 天内下过单", null=True, blank=True)
@@ -104,3 +104,52 @@ class CouponCampaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coupon_id} → {self.segment_id}"
+
+
+class SegmentMessage(models.Model):
+    """A text mass-sent (群发) to a segment's followers through the segment's Official Account tag. The
+    members are counted and the tag set when staff send it; the outbox delivers it once (`clientmsgid`
+    makes a retry harmless) and WeChat's MASSSENDJOBFINISH fills in the result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        SUBMITTED = "submitted", "已提交微信"
+        FINISHED = "finished", "已完成"
+        FAILED = "failed", "发送失败"
+
+    segment = models.ForeignKey(
+        Segment, verbose_name="分群", on_delete=models.PROTECT, related_name="messages"
+    )
+    tag = models.ForeignKey(
+        "officialaccount.FollowerTag", verbose_name="粉丝标签", on_delete=models.PROTECT, related_name="+"
+    )
+    content = models.TextField("内容", max_length=600)
+    clientmsgid = models.CharField("群发幂等号", max_length=64, unique=True)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    members = models.PositiveIntegerField("分群人数", default=0)
+    followers = models.PositiveIntegerField("关注公众号的", default=0)
+    skipped = models.PositiveIntegerField("未关注跳过", default=0)
+    msg_id = models.BigIntegerField("微信群发 ID", null=True, blank=True, db_index=True)
+    errcode = models.IntegerField("错误码", null=True, blank=True)
+    wechat_status = models.CharField("微信结果", max_length=64, blank=True)
+    total_count = models.PositiveIntegerField("标签粉丝数", null=True, blank=True)
+    filter_count = models.PositiveIntegerField("过滤后", null=True, blank=True)
+    sent_count = models.PositiveIntegerField("发送成功", null=True, blank=True)
+    error_count = models.PositiveIntegerField("发送失败", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ("-id",)
+        verbose_name = verbose_name_plural = "分群群发"
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}:{self.clientmsgid}"

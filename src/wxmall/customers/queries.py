@@ -16,7 +16,7 @@ from wxmall.checkout.models import CouponGrant, CouponRedemption
 from wxmall.core.errors import DomainError
 from wxmall.core.masking import mask_phone
 from wxmall.members_import.models import CustomerTag
-from wxmall.officialaccount.models import FollowerTag
+from wxmall.officialaccount.models import Follower, FollowerTag
 from wxmall.orders.models import Order
 from wxmall.orders.state import PAID_STATUSES
 
@@ -153,3 +153,26 @@ def segment_members(segment: Segment, *, now=None) -> QuerySet[User]:
 
 def segments_with_sizes() -> list[tuple[Segment, int]]:
     return [(s, segment_members(s).count()) for s in Segment.objects.select_related("level")]
+
+
+@dataclass(frozen=True)
+class MessagePreview:
+    """Who a mass send to the segment reaches: members following the Official Account; the rest skipped."""
+
+    members: int
+    followers: int
+
+    @property
+    def skipped(self) -> int:
+        return self.members - self.followers
+
+
+def segment_followers(segment: Segment, appid: str) -> QuerySet:
+    """The segment's members' followers of the Official Account `appid` who follow it now."""
+    members = segment_members(segment).values("pk")
+    return Follower.objects.filter(appid=appid, subscribed=True, customer__in=members)
+
+
+def message_preview(segment: Segment, appid: str) -> MessagePreview:
+    followers = segment_followers(segment, appid).values("customer").distinct().count()
+    return MessagePreview(members=segment_members(segment).count(), followers=followers)

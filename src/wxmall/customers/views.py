@@ -14,8 +14,8 @@ from wxmall.core.http import forbidden, staff_permission_required
 from wxmall.core.validation import parse_positive_int
 
 from . import actions, queries
-from .forms import SegmentForm
-from .models import Segment
+from .forms import SegmentForm, SegmentMessageForm
+from .models import Segment, SegmentMessage
 
 PAGE_SIZE = 30
 
@@ -96,6 +96,45 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     segment = Segment.objects.filter(pk=parse_positive_int(segment_id, 0)).first()
     if segment is None:
         return render(request, "customers/not_found.html", {"message": "分群不存在"}, status=404)
+    return _segment_page(request, segment, SegmentMessageForm())
+
+
+def _segment_page(request: HttpRequest, segment: Segment, form, status: int = 200) -> HttpResponse:
     page = Paginator(queries.segment_members(segment), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(c, queries.display_name(c)) for c in page]
-    return render(request, "customers/segment_detail.html", {"segment": segment, "page": page, "rows": rows})
+    try:
+        preview = queries.message_preview(segment, actions.oa_appid())
+    except DomainError:
+        preview = None  # no Official Account configured: the form says so
+    context = {
+        "segment": segment,
+        "page": page,
+        "rows": rows,
+        "form": form,
+        "preview": preview,
+        "may_message": request.user.has_perm(actions.MESSAGE_PERMISSION),
+        "sent": SegmentMessage.objects.filter(segment=segment)[:20],
+    }
+    return render(request, "customers/segment_detail.html", context, status=status)
+
+
+@require_POST
+@staff_permission_required(actions.MESSAGE_PERMISSION, what="分群群发")
+def segment_message(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = Segment.objects.filter(pk=parse_positive_int(segment_id, 0)).first()
+    if segment is None:
+        return render(request, "customers/not_found.html", {"message": "分群不存在"}, status=404)
+    form = SegmentMessageForm(request.POST)
+    if not form.is_valid():
+        return _segment_page(request, segment, form, status=400)
+    try:
+        sent = actions.message_segment(
+            segment, form.cleaned_data["content"], staff=request.user, request=request
+        )
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return _segment_page(request, segment, form, status=error.status)
+    messages.success(
+        request, f"已提交群发：{sent.followers} 位关注公众号的顾客将收到，{sent.skipped} 位未关注已跳过"
+    )
+    return redirect("customers:segment", segment.pk)

@@ -83,7 +83,7 @@ class FreightTemplate(models.Model):
         "计费方式", max_length=8, choices=FreightMethod.choices, default=FreightMethod.COUNT
     )
     # Free when the order's goods amount after discounts reaches this (NULL: never free).
-    free_over = models.PositiveIntegerField("满额包邮(分)", null=True, blank=True)
+    free_over = models.PositiveIntegerField("满额包邮", null=True, blank=True)
     undeliverable = models.JSONField("不配送省份", default=list, blank=True)
     is_default = models.BooleanField("默认模板", default=False)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -112,9 +112,9 @@ class FreightRule(models.Model):
     )
     provinces = models.JSONField("适用省份", default=list, blank=True)
     first_units = models.PositiveIntegerField("首件/首重")
-    first_fee = models.PositiveIntegerField("首费(分)")
+    first_fee = models.PositiveIntegerField("首费")
     additional_units = models.PositiveIntegerField("续件/续重")
-    additional_fee = models.PositiveIntegerField("续费(分)")
+    additional_fee = models.PositiveIntegerField("续费")
 
     class Meta:
         ordering = ("id",)

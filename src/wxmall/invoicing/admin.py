@@ -1,13 +1,16 @@
 from django.contrib import admin
 
+from wxmall.core.money_admin import fen_column, in_yuan
+
 from .models import Invoice, InvoiceEvent, InvoiceOrder, InvoiceTitle, WechatInvoiceSetup
 
 
 class InvoiceOrderInline(admin.TabularInline):
     model = InvoiceOrder
     extra = 0
-    readonly_fields = ("order", "amount", "active")
+    fields = readonly_fields = ("order", "amount_yuan", "active")
     can_delete = False
+    amount_yuan = fen_column("amount", "开票金额")
 
 
 class InvoiceEventInline(admin.TabularInline):
@@ -26,7 +29,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "status",
         "invoice_type",
         "buyer_name",
-        "total",
+        "total_yuan",
         "platform_invoice_no",
         "created_at",
     )
@@ -34,6 +37,17 @@ class InvoiceAdmin(admin.ModelAdmin):
     search_fields = ("number", "buyer_name", "platform_invoice_no", "buyer_tax_id")
     inlines = (InvoiceOrderInline, InvoiceEventInline)
     exclude = ("pdf", "red_pdf")
+    _money = ("amount", "tax", "total")
+    amount_yuan = fen_column("amount", "金额(不含税)")
+    tax_yuan = fen_column("tax", "税额")
+    total_yuan = fen_column("total", "价税合计")
+
+    def get_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.concrete_fields if f.name not in ("id", *self.exclude)]
+        return in_yuan(names, self._money)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -98,9 +98,9 @@ class Invoice(models.Model):
     status = models.CharField(
         "状态", max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.REQUESTED, db_index=True
     )
-    amount = models.IntegerField("金额(分，不含税)")
-    tax = models.IntegerField("税额(分)")
-    total = models.IntegerField("价税合计(分)")
+    amount = models.IntegerField("金额(不含税)")
+    tax = models.IntegerField("税额")
+    total = models.IntegerField("价税合计")
     lines = models.JSONField("发票行", default=list)
     replaces = models.ForeignKey(
         "self", verbose_name="红冲后重开自", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -152,7 +152,7 @@ class InvoiceOrder(models.Model):
     order = models.ForeignKey(
         "orders.Order", verbose_name="订单", on_delete=models.PROTECT, related_name="invoice_links"
     )
-    amount = models.PositiveIntegerField("开票金额(分)")
+    amount = models.PositiveIntegerField("开票金额")
     active = models.BooleanField("有效", default=True)
 
     class Meta:

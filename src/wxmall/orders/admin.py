@@ -1,8 +1,12 @@
 """Orders in Django admin. Status is never edited directly: staff move orders with the actions
-(发货 / 确认收货 / 完成 / 取消), which go through `orders.actions.transition` and so leave an audit event.
+(确认收货 / 完成 / 取消), which go through `orders.actions.transition` and so leave an audit event.
+Shipping needs a courier and a tracking number, so 发货 only opens the console's shipping page
+(fulfilment checks both there, as for every shipment).
 Lists show personal data masked; the change page shows the full address to staff who ship the order."""
 
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 
 from wxmall.core.errors import DomainError
 from wxmall.core.masking import mask_name, mask_phone
@@ -60,9 +64,14 @@ def _run(modeladmin, request, queryset, verb: str, fn) -> None:
         modeladmin.message_user(request, line, messages.ERROR)
 
 
-@admin.action(description="发货", permissions=["change"])
+@admin.action(description="发货（到控制台填写快递公司和运单号）", permissions=["change"])
 def ship(modeladmin, request, queryset):
-    _run(modeladmin, request, queryset, "发货", actions.ship)
+    """Ships nothing here: one order opens its console shipping page, several open the awaiting list."""
+    order_ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:2])
+    if len(order_ids) == 1:
+        return redirect(reverse("console:fulfilment_order", args=[order_ids[0]]))
+    modeladmin.message_user(request, "请在待发货列表中逐个订单填写快递公司和运单号后发货", messages.INFO)
+    return redirect(reverse("console:fulfilment"))
 
 
 @admin.action(description="确认收货", permissions=["change"])

@@ -10,6 +10,7 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   media       /cgi-bin/media/upload, /cgi-bin/media/get
   menus       /cgi-bin/menu/create|get|delete
   messages    /cgi-bin/message/custom/send, /custom/typing, /template/send, /subscribe/send
+  mass        /cgi-bin/message/mass/sendall (群发 to a tag or everyone; MASSSENDJOBFINISH pushed after)
   templates   /cgi-bin/template/api_add_template, get_all_private_template, del_private_template
   qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode (a real QR code, drawn by segno)
   links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
@@ -68,6 +69,7 @@ from wxsandbox.mp import (
     followers,
     jssdk,
     links,
+    mass,
     media,
     menus,
     messages,
@@ -94,6 +96,7 @@ _MODULES = (
     media,
     menus,
     messages,
+    mass,
     templates,
     qrcode,
     links,

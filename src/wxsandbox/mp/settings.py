@@ -22,6 +22,7 @@ DEFAULT_DAILY_QUOTAS: dict[str, int] = {
     "menu.delete": 1000,
     "custom.send": 500_000,
     "template.send": 100_000,  # per account, "commonly 100,000" (unconfirmed, B.13)
+    "mass.sendall": 100,  # a verified service account's API calls per day (unconfirmed; 45028 beyond)
     "subscribe.send": 10_000_000,
     "qrcode.create": 100_000,
     "ticket.getticket": 100_000,
@@ -78,6 +79,11 @@ class MpSettings:
     )
     templates: dict[str, list[str]] = field(default_factory=dict)  # appid -> template ids (strict mode)
     template_client_msg_id_window_seconds: int = DAY  # unconfirmed (B.13)
+    # mass send (群发, /cgi-bin/message/mass/sendall; not in the reference: all unconfirmed)
+    mass_user_monthly_limit: int = 4  # mass messages a follower receives per month; more count as errors
+    mass_max_text_bytes: int = 20_000  # 45002 beyond this (unconfirmed)
+    mass_job_finish_delay_seconds: float = 0.05  # MASSSENDJOBFINISH comes this long after the answer
+    mass_reject_words: list[str] = field(default_factory=list)  # content check: a hit fails the whole job
     # OAuth / login (§5)
     oauth_code_ttl_seconds: int = 300
     sns_token_ttl_seconds: int = 7200
@@ -134,6 +140,10 @@ def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{where}: {name} must be a non-negative number")
             values[name] = type(current)(value)
+        elif isinstance(current, list):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ValueError(f"{where}: {name} must be a list of non-empty strings")
+            values[name] = list(value)
         else:
             if not isinstance(value, str):
                 raise ValueError(f"{where}: {name} must be a string")
@@ -227,6 +237,9 @@ oauth_snapshot_unconsented = false   # snsapi_userinfo before consent gives a sn
 code_used_errcode = 40163            # a used OAuth code or js_code ("code been used")
 userinfo_blank_profile = true        # /sns/userinfo blanks sex/province/city/country
 urllink_base = "https://wxaurl.cn/"
+mass_user_monthly_limit = 4          # 群发 a follower receives per calendar month (unconfirmed; 0 = no cap)
+mass_max_text_bytes = 20000          # 群发 text longer than this answers 45002 (unconfirmed)
+mass_reject_words = []               # 群发 content check: a hit ends the job "send fail" (unconfirmed)
 
 shipping_min_seconds_after_pay = 60.0   # 发货信息: uploads sooner after payment answer 10060001
 shipping_auto_confirm_seconds = 864000.0 # shipped orders count as received after this (unconfirmed; 0 = never)
@@ -234,6 +247,7 @@ shipping_auto_confirm_seconds = 864000.0 # shipped orders count as received afte
 [mp.daily_quotas]                    # per appid per day; 0 = unlimited
 token = 2000
 "template.send" = 100000
+"mass.sendall" = 100                 # 群发 calls per day (unconfirmed; 45028 beyond)
 
 [mp.custom_windows]                  # user action -> [messages, seconds] for custom/send
 message = [5, 172800]

@@ -24,6 +24,12 @@ class MessageService(Service):
             ]
         )
 
+    def send_mass(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`POST /cgi-bin/message/mass/sendall` (群发 to a tag or everyone): `{"msg_id", "msg_data_id"?}`.
+        Pass `clientmsgid`: a resend then answers 45065 instead of sending twice."""
+        data = self._client.post("/cgi-bin/message/mass/sendall", api="message.mass_sendall", json=body)
+        return {k: data[k] for k in ("msg_id", "msg_data_id") if k in data}
+
     def send_subscribe(self, body: dict[str, Any]) -> int | None:
         """`POST /cgi-bin/message/subscribe/send` (Mini Program): one message per granted subscription."""
         data = self._client.post("/cgi-bin/message/subscribe/send", api="message.subscribe_send", json=body)

@@ -243,7 +243,7 @@
     }
   }
 
-  const SOURCE_LABELS = { custom: "客服消息", template: "模板消息", subscribe: "订阅消息" };
+  const SOURCE_LABELS = { custom: "客服消息", template: "模板消息", subscribe: "订阅消息", mass: "群发消息" };
   const MEDIA_LABELS = {
     image: "[图片]", voice: "[语音]", video: "[视频]", music: "[音乐]", mpnews: "[图文]", mpnewsarticle: "[图文]",
     wxcard: "[卡券]", miniprogrampage: "[小程序]", msgmenu: "[菜单消息]",
