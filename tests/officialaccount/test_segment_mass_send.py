@@ -2,6 +2,9 @@
 pushed to WeChat, `message/mass/sendall` through the outbox with one clientmsgid per send, and WeChat's
 MASSSENDJOBFINISH recorded — against wxsandbox. Members who do not follow are counted and skipped."""
 
+import re
+import uuid
+
 import pytest
 from django.test import Client
 
@@ -32,7 +35,10 @@ def test_staff_message_a_segment_once_and_see_wechats_result(oa_hub):
 
     page = staff.get(f"/console/segments/{segment.pk}/").content.decode()
     assert "其中 <strong>2</strong> 位关注了公众号" in page and "1 位未关注，将跳过" in page
-    response = staff.post(f"/console/segments/{segment.pk}/message/", {"content": "双十二新品到店，欢迎选购"})
+    response = staff.post(
+        f"/console/segments/{segment.pk}/message/",
+        {"content": "双十二新品到店，欢迎选购", "send_id": uuid.uuid4().hex},
+    )
     assert response.status_code == 302
     sent = SegmentMessage.objects.get()
     assert (sent.members, sent.followers, sent.skipped, sent.status) == (3, 2, 1, "queued")
@@ -80,7 +86,12 @@ def test_wechats_refusal_is_recorded_not_retried(oa_hub):
     staff = Client()
     staff.force_login(make_customer("boss", is_staff=True, is_superuser=True))
     for text in ("第一条群发", "第二条群发"):
-        assert staff.post(f"/console/segments/{segment.pk}/message/", {"content": text}).status_code == 302
+        assert (
+            staff.post(
+                f"/console/segments/{segment.pk}/message/", {"content": text, "send_id": uuid.uuid4().hex}
+            ).status_code
+            == 302
+        )
     relay()
     statuses = list(SegmentMessage.objects.order_by("id").values_list("status", "errcode"))
     assert statuses == [("submitted", None), ("failed", 45028)]
@@ -112,7 +123,8 @@ def test_bad_copy_is_refused_and_nothing_is_queued(segment_with_follower, conten
     from wxmall.customers.testing import OWNER, make_staff
 
     response = _login(make_staff("owner", OWNER)).post(
-        f"/console/segments/{segment_with_follower.pk}/message/", {"content": content}
+        f"/console/segments/{segment_with_follower.pk}/message/",
+        {"content": content, "send_id": uuid.uuid4().hex},
     )
     assert response.status_code == 400 and error in response.content.decode()
     assert (
@@ -128,7 +140,7 @@ def test_a_segment_with_no_followers_is_refused(oa):
     make_customer("offline")
     segment = Segment.objects.create(name="无粉丝")
     response = _login(make_staff("owner", OWNER)).post(
-        f"/console/segments/{segment.pk}/message/", {"content": "你好"}
+        f"/console/segments/{segment.pk}/message/", {"content": "你好", "send_id": uuid.uuid4().hex}
     )
     assert response.status_code == 409 and "没有关注公众号的顾客" in response.content.decode()
     assert not SegmentMessage.objects.exists()
@@ -139,11 +151,14 @@ def test_a_role_without_the_permission_cannot_message(segment_with_follower):
     from wxmall.customers.testing import SERVICE, make_staff
 
     client = _login(make_staff("kefu", SERVICE))
-    response = client.post(f"/console/segments/{segment_with_follower.pk}/message/", {"content": "你好"})
+    response = client.post(
+        f"/console/segments/{segment_with_follower.pk}/message/",
+        {"content": "你好", "send_id": uuid.uuid4().hex},
+    )
     assert response.status_code == 403 and not SegmentMessage.objects.exists()
     assert (
         _login(make_staff("missing", SERVICE))
-        .post("/console/segments/999999/message/", {"content": "x"})
+        .post("/console/segments/999999/message/", {"content": "x", "send_id": uuid.uuid4().hex})
         .status_code
         == 403
     )
@@ -162,3 +177,24 @@ def test_the_segment_page_previews_followers_and_skipped(segment_with_follower):
     assert (
         "分群共 2 位顾客，其中 <strong>1</strong> 位关注了公众号" in page and "群发给 1 位关注者" in page
     ), page[page.find("<main>") :]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_submitted_twice_sends_once_and_a_form_without_its_id_sends_nothing(
+    segment_with_follower,
+):
+    from wxmall.customers.testing import OWNER, make_staff
+
+    staff = _login(make_staff("owner", OWNER))
+    url = f"/console/segments/{segment_with_follower.pk}/message/"
+    page = staff.get(f"/console/segments/{segment_with_follower.pk}/").content.decode()
+    send_id = re.search(r'name="send_id" value="([0-9a-f]{32})"', page).group(1)
+    for _ in range(2):  # a double-click, or the page resubmitted
+        assert staff.post(url, {"content": "周末到店有礼", "send_id": send_id}).status_code == 302
+    assert SegmentMessage.objects.count() == 1
+    assert OutboxMessage.objects.filter(destination="oa_mass").count() == 1
+
+    for forged in ("", "../../etc", "A" * 32):
+        response = staff.post(url, {"content": "周末到店有礼", "send_id": forged})
+        assert response.status_code == 400 and "页面已过期" in response.content.decode()
+    assert SegmentMessage.objects.count() == 1

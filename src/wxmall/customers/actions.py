@@ -3,8 +3,6 @@ revealing a customer's personal data (or being refused it), and issuing a coupon
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -108,14 +106,19 @@ def oa_appid() -> str:
         raise DomainError(CustomerError.OA_NOT_CONFIGURED) from None
 
 
-def message_segment(segment: Segment, content: str, *, staff, request=None) -> SegmentMessage:
+def message_segment(segment: Segment, content: str, *, staff, send_id: str, request=None) -> SegmentMessage:
     """Mass-send `content` (already checked by the form: length, compliance) to the segment's followers.
     In one transaction: the segment's tag is set to exactly its followers now (WeChat follows in the
     outbox handler, before the send), the message is recorded with its counts, audited, and queued with
-    a fresh clientmsgid. Members who do not follow the Official Account are counted and skipped."""
+    a clientmsgid made from the form's one-time `send_id`: the same form submitted twice finds its send
+    and queues nothing more. Members who do not follow the Official Account are counted and skipped."""
     appid = oa_appid()
+    clientmsgid = f"seg{segment.pk}-{send_id}"
     with transaction.atomic():
         segment = Segment.objects.select_for_update().get(pk=segment.pk)  # one send at a time per segment
+        already = SegmentMessage.objects.filter(clientmsgid=clientmsgid).first()
+        if already is not None:
+            return already
         followers = list(queries.segment_followers(segment, appid))
         preview = queries.message_preview(segment, appid)
         if not followers:
@@ -129,7 +132,7 @@ def message_segment(segment: Segment, content: str, *, staff, request=None) -> S
             segment=segment,
             tag=tag,
             content=content,
-            clientmsgid=f"seg{segment.pk}-{uuid.uuid4().hex}",
+            clientmsgid=clientmsgid,
             members=preview.members,
             followers=preview.followers,
             skipped=preview.skipped,

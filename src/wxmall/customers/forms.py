@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from django import forms
 
@@ -184,6 +185,17 @@ class SegmentMessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 600}),
         error_messages={"required": "请填写群发内容", "max_length": "群发内容不超过 600 个字"},
     )
+    # One id per rendered form: a double-click or a resubmitted page sends once (the send's clientmsgid).
+    send_id = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$",
+        widget=forms.HiddenInput,
+        error_messages={"required": "页面已过期，请刷新后重试", "invalid": "页面已过期，请刷新后重试"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("send_id", uuid.uuid4().hex)
 
     def clean(self):
         from wxmall.compliance.forms import refuse_blocking_copy

@@ -129,7 +129,11 @@ def segment_message(request: HttpRequest, segment_id: int) -> HttpResponse:
         return _segment_page(request, segment, form, status=400)
     try:
         sent = actions.message_segment(
-            segment, form.cleaned_data["content"], staff=request.user, request=request
+            segment,
+            form.cleaned_data["content"],
+            staff=request.user,
+            send_id=form.cleaned_data["send_id"],
+            request=request,
         )
     except DomainError as error:
         form.add_error(None, error.message)
