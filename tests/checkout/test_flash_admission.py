@@ -108,8 +108,35 @@ def test_unknown_address_refused_at_admission(flash_mode):
     assert _code(lambda: admission.admit(user, sale.pk, address_id=other_address.pk)) == "address_not_found"
     flash_mode.settle()
     assert Order.objects.count() == 0
-    if flash_mode.queued:  # refused before Redis was asked: the sale was not even loaded there
-        assert not flash_mode.store.redis.exists(f"wxmall:flash:sale:{sale.pk}")
+    if flash_mode.queued:  # refused by the script before it reserved anything, and nothing was queued
+        assert _left(flash_mode, sale) == sale.quota
+        assert not flash_mode.store.redis.exists(f"wxmall:flash:addr:{user.pk}")
+        assert flash_mode.store.redis.xlen("wxmall:flash:stream") == 0
+
+
+def test_admission_trusts_a_confirmed_address_until_it_is_deleted(queued):
+    """The steady state costs no database read for the address; a deleted address is asked about again
+    (and a ticket admitted on a stale entry is refused by the worker, giving its unit back)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, sale = _sale(quota=5, limit=5)
+    user, address = _buyer()
+    admission.admit(user, sale.pk, address_id=address.pk, idempotency_key="a-1")
+    with CaptureQueriesContext(connection) as ctx:
+        admission.admit(user, sale.pk, address_id=address.pk, idempotency_key="a-2")
+    assert ctx.captured_queries == []
+    queued.settle()  # both ordered
+    gone = address.pk
+    address.delete()
+    assert not queued.store.redis.exists(f"wxmall:flash:addr:{user.pk}")
+    assert _code(lambda: admission.admit(user, sale.pk, address_id=gone)) == "address_not_found"
+    queued.store.confirm_address(user.pk, gone)  # a stale entry, as if the delete's clear was lost
+    stale = admission.admit(user, sale.pk, address_id=gone, idempotency_key="a-3")
+    queued.settle()
+    assert admission.status(user, stale.id).status == "failed"
+    assert admission.status(user, stale.id).code == "address_not_found"
+    assert _left(queued, sale) == 5 - 2
 
 
 def test_same_request_twice_is_one_ticket_and_one_order(flash_mode):
