@@ -78,6 +78,13 @@ class Ticket:
         return error.message if error else "订单已取消，名额已释放"
 
 
+@dataclass(frozen=True)
+class Customer:
+    """The signed-in customer as queued admission needs them: the id (see api.SessionAuth)."""
+
+    pk: int
+
+
 def queued_mode() -> bool:
     return bool(settings.FLASH_SALE_REDIS_URL)
 
@@ -166,7 +173,7 @@ def _check_address(user, address_id: int) -> None:
     """Cheap and friendly: an unknown address is refused now rather than failing the ticket later."""
     from wxmall.accounts.models import Address
 
-    if not Address.objects.filter(pk=address_id, user=user).exists():
+    if not Address.objects.filter(pk=address_id, user_id=user.pk).exists():
         from wxmall.accounts.errors import AccountError
 
         raise DomainError(AccountError.ADDRESS_NOT_FOUND)
@@ -273,7 +280,9 @@ def status(user, ticket: str, *, replayed: bool = False) -> Ticket:
 
 def _order_for(user, ticket: str) -> Order | None:
     return (
-        Order.objects.filter(user=user, idempotency_key=order_key(ticket)).only("order_no", "status").first()
+        Order.objects.filter(user_id=user.pk, idempotency_key=order_key(ticket))
+        .only("order_no", "status")
+        .first()
     )
 
 

@@ -70,10 +70,13 @@ class ConsoleAccessMiddleware:
 
     def process_view(self, request: HttpRequest, view, args, kwargs):
         match = request.resolver_match
-        user = getattr(request, "user", None)
-        if match is None or user is None or not (user.is_authenticated and user.is_staff):
+        # The page first: only a console page needs the user (reading it costs a query on others).
+        section = section_for(match.view_name) if match is not None else None
+        if section is None:
             return None
-        section = section_for(match.view_name)
-        if section and not may_open(user, match.view_name):
+        user = getattr(request, "user", None)
+        if user is None or not (user.is_authenticated and user.is_staff):
+            return None
+        if not may_open(user, match.view_name):
             return forbidden(request, section[1])
         return None
