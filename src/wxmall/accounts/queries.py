@@ -11,7 +11,7 @@ from django.utils.crypto import constant_time_compare
 from .models import Address, User, WeChatIdentity
 
 # --- the signed-in customer, without a database read per request -------------------------------------
-SESSION_ACCOUNT_SECONDS = 60
+SESSION_ACCOUNT_SECONDS = 300  # warm from the login (update_last_login saves the account) to the rush
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 _CHANGED = "changed"  # a tombstone: read the row (and do not cache it) for SESSION_ACCOUNT_SECONDS
 

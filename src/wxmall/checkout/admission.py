@@ -136,6 +136,7 @@ def admit(
     # The steady state is one script and no database read: the sale is armed in Redis and the address
     # is one Redis already saw confirmed. Otherwise the database is asked once and the script re-run.
     now_ms = _ms(timezone.now())
+    confirmed = False  # the database has just said the address is theirs: the script remembers it
     for _ in range(3):
         try:
             outcome, extra = store().admit(
@@ -146,12 +147,13 @@ def admit(
                 ticket=ticket,
                 address_id=address_id,
                 kick_ms=KICK_MS,
+                address_confirmed=confirmed,
             )
             if outcome == "unarmed":
                 arm(flash_sale_id)
             elif outcome == "address_unknown":
                 _check_address(user, address_id)
-                store().confirm_address(user.pk, address_id)
+                confirmed = True
             else:
                 break
         except redis.RedisError as exc:

@@ -56,7 +56,8 @@ ADDRESS_TTL_MS = 30 * 60 * 1000
 
 
 # KEYS: sale, users, queued, ordered, ticket, stream, kick, customer's addresses
-# ARGV: sale id, now ms, user id, qty, ticket, address id, kick ms, ticket ttl ms
+# ARGV: sale id, now ms, user id, qty, ticket, address id, kick ms, ticket ttl ms,
+#       address confirmed by the database just now (1/0), address ttl ms
 _ADMIT = """
 local sale = KEYS[1]
 if redis.call('EXISTS', sale) == 0 then return {'unarmed'} end
@@ -65,7 +66,11 @@ if seen[1] then
   if seen[2] ~= ARGV[3] then return {'conflict'} end
   return {'replay', seen[1]}
 end
-if redis.call('SISMEMBER', KEYS[8], ARGV[6]) == 0 then return {'address_unknown'} end
+if redis.call('SISMEMBER', KEYS[8], ARGV[6]) == 0 then
+  if ARGV[9] ~= '1' then return {'address_unknown'} end
+  redis.call('SADD', KEYS[8], ARGV[6])
+  redis.call('PEXPIRE', KEYS[8], tonumber(ARGV[10]))
+end
 local f = redis.call('HMGET', sale, 'active', 'starts', 'ends', 'limit', 'left')
 local now = tonumber(ARGV[2])
 if f[1] ~= '1' or now < tonumber(f[2]) or now >= tonumber(f[3]) then return {'flash_sale_not_active'} end
@@ -189,10 +194,20 @@ class FlashStore:
         self._reconcile = self.redis.register_script(_RECONCILE)
 
     def admit(
-        self, sale_id: int, *, now_ms: int, user_id: int, qty: int, ticket: str, address_id: int, kick_ms: int
+        self,
+        sale_id: int,
+        *,
+        now_ms: int,
+        user_id: int,
+        qty: int,
+        ticket: str,
+        address_id: int,
+        kick_ms: int,
+        address_confirmed: bool = False,
     ) -> tuple[str, object]:
         keys = [*sale_keys(sale_id), ticket_key(ticket), STREAM, KICK, address_key(user_id)]
         args = [sale_id, now_ms, user_id, qty, ticket, address_id, kick_ms, TICKET_TTL_MS]
+        args += [int(address_confirmed), ADDRESS_TTL_MS]
         result = self._admit(keys=keys, args=args)
         outcome = result[0].decode()
         extra = result[1] if len(result) > 1 else None
