@@ -270,7 +270,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, locks, rate limits ----------------------------------------------------------------------
 REDIS_URL = _env("REDIS_URL") or ""
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # wxmall.core.redis_cache: Django's backend, reusing its redis-py client (see there).
+    CACHES = {"default": {"BACKEND": "wxmall.core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions in Redis too: no session query on each request, no session row written at each login.
     # A Redis that loses its data logs customers out (nothing else is lost); SESSION_ENGINE overrides.
     SESSION_ENGINE = _env("SESSION_ENGINE") or "django.contrib.sessions.backends.cache"
@@ -358,6 +359,10 @@ FLASH_SALE_REDIS_URL = _env("FLASH_SALE_REDIS_URL") or REDIS_URL
 FLASH_SALE_DRAIN_BATCH = env_int("FLASH_SALE_DRAIN_BATCH", 100, minimum=1)
 # A ticket a worker took but did not finish (it died) is taken over after this long.
 FLASH_SALE_RECLAIM_IDLE_SECONDS = env_float("FLASH_SALE_RECLAIM_IDLE_SECONDS", 30, minimum=1)
+# A running drain waits this long on the stream (blocking read) for more tickets before it ends.
+FLASH_SALE_DRAIN_IDLE_MS = min(
+    env_int("FLASH_SALE_DRAIN_IDLE_MS", 1500, minimum=0), 4000
+)  # < the 5 s socket timeout
 FLASH_SALE_DRAIN_INTERVAL_SECONDS = env_float("FLASH_SALE_DRAIN_INTERVAL_SECONDS", 2, minimum=0.5)
 FLASH_SALE_RECONCILE_INTERVAL_SECONDS = env_float("FLASH_SALE_RECONCILE_INTERVAL_SECONDS", 60, minimum=1)
 

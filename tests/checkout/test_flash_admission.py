@@ -108,8 +108,35 @@ def test_unknown_address_refused_at_admission(flash_mode):
     assert _code(lambda: admission.admit(user, sale.pk, address_id=other_address.pk)) == "address_not_found"
     flash_mode.settle()
     assert Order.objects.count() == 0
-    if flash_mode.queued:  # refused before Redis was asked: the sale was not even loaded there
-        assert not flash_mode.store.redis.exists(f"wxmall:flash:sale:{sale.pk}")
+    if flash_mode.queued:  # refused by the script before it reserved anything, and nothing was queued
+        assert _left(flash_mode, sale) == sale.quota
+        assert not flash_mode.store.redis.exists(f"wxmall:flash:addr:{user.pk}")
+        assert flash_mode.store.redis.xlen("wxmall:flash:stream") == 0
+
+
+def test_admission_trusts_a_confirmed_address_until_it_is_deleted(queued):
+    """The steady state costs no database read for the address; a deleted address is asked about again
+    (and a ticket admitted on a stale entry is refused by the worker, giving its unit back)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, sale = _sale(quota=5, limit=5)
+    user, address = _buyer()
+    admission.admit(user, sale.pk, address_id=address.pk, idempotency_key="a-1")
+    with CaptureQueriesContext(connection) as ctx:
+        admission.admit(user, sale.pk, address_id=address.pk, idempotency_key="a-2")
+    assert ctx.captured_queries == []
+    queued.settle()  # both ordered
+    gone = address.pk
+    address.delete()
+    assert not queued.store.redis.exists(f"wxmall:flash:addr:{user.pk}")
+    assert _code(lambda: admission.admit(user, sale.pk, address_id=gone)) == "address_not_found"
+    queued.store.confirm_address(user.pk, gone)  # a stale entry, as if the delete's clear was lost
+    stale = admission.admit(user, sale.pk, address_id=gone, idempotency_key="a-3")
+    queued.settle()
+    assert admission.status(user, stale.id).status == "failed"
+    assert admission.status(user, stale.id).code == "address_not_found"
+    assert _left(queued, sale) == 5 - 2
 
 
 def test_same_request_twice_is_one_ticket_and_one_order(flash_mode):
@@ -298,3 +325,40 @@ def test_redis_emptied_rearms_from_the_database(queued):
     queued.settle()
     assert _left(queued, sale) == 1
     assert FlashSale.objects.get(pk=sale.pk).sold == 2
+
+
+def test_queued_admission_reads_no_database_row_and_a_password_change_ends_the_session(queued, customer):
+    """Queued admission authenticates from the session and a cached account hash (accounts.queries.
+    session_customer_id): no query once warm. Saving the account (a new password) is seen at once."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    _, sale = _sale(quota=5, limit=5)
+    address = make_address(customer)
+    client = Client()
+    client.force_login(customer, backend="django.contrib.auth.backends.ModelBackend")
+    url = f"/api/checkout/flash-sales/{sale.pk}/tickets"
+
+    def admit(key):
+        body = {"address_id": address.pk, "idempotency_key": key}
+        return client.post(url, json.dumps(body), content_type="application/json")
+
+    assert admit("t-1").status_code == 202
+    with CaptureQueriesContext(connection) as ctx:
+        assert admit("t-2").status_code == 202
+    # Only the session's own read where sessions live in the database (here; Redis in production).
+    assert [q["sql"] for q in ctx.captured_queries if "django_session" not in q["sql"]] == []
+    customer.password = make_password("a new one")
+    customer.save(update_fields=["password"])
+    assert admit("t-3").status_code == 401  # the old session's hash no longer matches
+    customer.is_active = False
+    customer.save(update_fields=["is_active"])
+    other = Client()
+    other.force_login(customer, backend="django.contrib.auth.backends.ModelBackend")
+    assert (
+        other.post(url, json.dumps({"address_id": address.pk}), content_type="application/json").status_code
+        == 401
+    )
+    assert _left(queued, sale) == 5 - 2

@@ -41,7 +41,7 @@ class FlashMode:
 
         settled = 0
         for _ in range(rounds):
-            n = tickets.reclaim(min_idle_seconds=0) + tickets.drain(budget_seconds=30)
+            n = tickets.reclaim(min_idle_seconds=0) + tickets.drain(budget_seconds=30, idle_ms=0)
             settled += n
             if n == 0:
                 return settled

@@ -7,7 +7,15 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from wxmall.orders import hooks
+
+        from . import queries
+        from .models import User
+
+        post_save.connect(queries.refresh_session_account, sender=User, dispatch_uid="accounts.session.saved")
+        post_delete.connect(queries.forget_session_account, sender=User, dispatch_uid="accounts.session.gone")
         from wxmall.orders.state import OrderStatus
 
         from . import points

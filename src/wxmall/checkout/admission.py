@@ -78,6 +78,13 @@ class Ticket:
         return error.message if error else "订单已取消，名额已释放"
 
 
+@dataclass(frozen=True)
+class Customer:
+    """The signed-in customer as queued admission needs them: the id (see api.SessionAuth)."""
+
+    pk: int
+
+
 def queued_mode() -> bool:
     return bool(settings.FLASH_SALE_REDIS_URL)
 
@@ -123,17 +130,14 @@ def admit(
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
         raise DomainError(CheckoutError.INVALID_IDEMPOTENCY_KEY)
     ticket = ticket_id(user.pk, flash_sale_id, idempotency_key)
-    from wxmall.accounts.models import Address
-
-    # Cheap and friendly: an unknown address is refused now rather than failing the ticket later.
-    if not Address.objects.filter(pk=address_id, user=user).exists():
-        from wxmall.accounts.errors import AccountError
-
-        raise DomainError(AccountError.ADDRESS_NOT_FOUND)
     if not queued_mode():
+        _check_address(user, address_id)
         return _place_now(user, flash_sale_id, ticket, address_id=address_id, quantity=quantity)
+    # The steady state is one script and no database read: the sale is armed in Redis and the address
+    # is one Redis already saw confirmed. Otherwise the database is asked once and the script re-run.
     now_ms = _ms(timezone.now())
-    for _ in range(2):
+    confirmed = False  # the database has just said the address is theirs: the script remembers it
+    for _ in range(3):
         try:
             outcome, extra = store().admit(
                 flash_sale_id,
@@ -143,13 +147,20 @@ def admit(
                 ticket=ticket,
                 address_id=address_id,
                 kick_ms=KICK_MS,
+                address_confirmed=confirmed,
             )
+            if outcome == "unarmed":
+                arm(flash_sale_id)
+            elif outcome == "address_unknown":
+                _check_address(user, address_id)
+                confirmed = True
+            else:
+                break
         except redis.RedisError as exc:
             logger.warning("flash-sale admission: Redis unavailable (%s)", type(exc).__name__)
             raise DomainError(CheckoutError.FLASH_SALE_BUSY) from None
-        if outcome != "unarmed":
-            break
-        arm(flash_sale_id)
+    else:
+        raise DomainError(CheckoutError.FLASH_SALE_BUSY)  # Redis kept losing the sale: try again
     if outcome == "queued":
         if extra:
             kick_drain()
@@ -158,6 +169,26 @@ def admit(
         return status(user, ticket, replayed=True)
     error = _error_for(outcome) or CheckoutError.FLASH_SALE_NOT_FOUND
     raise DomainError(error)
+
+
+def _check_address(user, address_id: int) -> None:
+    """Cheap and friendly: an unknown address is refused now rather than failing the ticket later."""
+    from wxmall.accounts.models import Address
+
+    if not Address.objects.filter(pk=address_id, user_id=user.pk).exists():
+        from wxmall.accounts.errors import AccountError
+
+        raise DomainError(AccountError.ADDRESS_NOT_FOUND)
+
+
+def on_address_deleted(sender, instance, **kwargs) -> None:
+    """An address gone from the database is no longer trusted by admission's cache (post_delete)."""
+    if not queued_mode():
+        return
+    try:
+        store().forget_addresses(instance.user_id)
+    except redis.RedisError:  # the entry's TTL bounds it; the worker refuses the address anyway
+        logger.warning("flash-sale address cache not cleared for customer %s", instance.user_id)
 
 
 def _place_now(user, flash_sale_id: int, ticket: str, *, address_id: int, quantity: int) -> Ticket:
@@ -251,7 +282,9 @@ def status(user, ticket: str, *, replayed: bool = False) -> Ticket:
 
 def _order_for(user, ticket: str) -> Order | None:
     return (
-        Order.objects.filter(user=user, idempotency_key=order_key(ticket)).only("order_no", "status").first()
+        Order.objects.filter(user_id=user.pk, idempotency_key=order_key(ticket))
+        .only("order_no", "status")
+        .first()
     )
 
 

@@ -28,6 +28,16 @@ class CheckoutConfig(AppConfig):
             _gift_new_customer, sender=get_user_model(), dispatch_uid="checkout.new_customer_gift"
         )
 
+        from django.db.models.signals import post_delete
+
+        from wxmall.accounts.models import Address
+
+        from . import admission
+
+        post_delete.connect(
+            admission.on_address_deleted, sender=Address, dispatch_uid="checkout.flash_address_deleted"
+        )
+
 
 def _gift_new_customer(sender, instance, created, raw=False, **kwargs) -> None:
     if created and not raw:

@@ -10,6 +10,8 @@ Keys (one Redis primary; the scripts touch one sale's keys and the shared stream
     wxmall:flash:ticket:<ticket>    hash  sale, user, qty, address, admitted, state, order_no, code
     wxmall:flash:stream             stream of admitted tickets (the queue record), group `materialisers`
     wxmall:flash:kick               a short marker: a drain was asked for recently
+    wxmall:flash:addr:<user>        set   address ids the database confirmed are this customer's (a
+                                          cache for admission's pre-check; TTL, dropped on delete)
 
 A ticket's state only moves forward, each move once, by script: queued → ordered → released, or
 queued → failed / released. The moves that end a hold (failed, released) give the units back, so each
@@ -43,8 +45,19 @@ def ticket_key(ticket: str) -> str:
     return f"{PREFIX}:ticket:{ticket}"
 
 
-# KEYS: sale, users, queued, ordered, ticket, stream, kick
-# ARGV: sale id, now ms, user id, qty, ticket, address id, kick ms, ticket ttl ms
+def address_key(user_id: int) -> str:
+    return f"{PREFIX}:addr:{user_id}"
+
+
+# How long admission trusts that an address is the customer's without asking the database. Only
+# positive answers are kept, so a stale entry can at worst admit a ticket whose address has just gone:
+# the worker then refuses it (address_not_found) and the unit goes back, as for any refused ticket.
+ADDRESS_TTL_MS = 30 * 60 * 1000
+
+
+# KEYS: sale, users, queued, ordered, ticket, stream, kick, customer's addresses
+# ARGV: sale id, now ms, user id, qty, ticket, address id, kick ms, ticket ttl ms,
+#       address confirmed by the database just now (1/0), address ttl ms
 _ADMIT = """
 local sale = KEYS[1]
 if redis.call('EXISTS', sale) == 0 then return {'unarmed'} end
@@ -52,6 +65,11 @@ local seen = redis.call('HMGET', KEYS[5], 'state', 'user')
 if seen[1] then
   if seen[2] ~= ARGV[3] then return {'conflict'} end
   return {'replay', seen[1]}
+end
+if redis.call('SISMEMBER', KEYS[8], ARGV[6]) == 0 then
+  if ARGV[9] ~= '1' then return {'address_unknown'} end
+  redis.call('SADD', KEYS[8], ARGV[6])
+  redis.call('PEXPIRE', KEYS[8], tonumber(ARGV[10]))
 end
 local f = redis.call('HMGET', sale, 'active', 'starts', 'ends', 'limit', 'left')
 local now = tonumber(ARGV[2])
@@ -176,10 +194,20 @@ class FlashStore:
         self._reconcile = self.redis.register_script(_RECONCILE)
 
     def admit(
-        self, sale_id: int, *, now_ms: int, user_id: int, qty: int, ticket: str, address_id: int, kick_ms: int
+        self,
+        sale_id: int,
+        *,
+        now_ms: int,
+        user_id: int,
+        qty: int,
+        ticket: str,
+        address_id: int,
+        kick_ms: int,
+        address_confirmed: bool = False,
     ) -> tuple[str, object]:
-        keys = [*sale_keys(sale_id), ticket_key(ticket), STREAM, KICK]
+        keys = [*sale_keys(sale_id), ticket_key(ticket), STREAM, KICK, address_key(user_id)]
         args = [sale_id, now_ms, user_id, qty, ticket, address_id, kick_ms, TICKET_TTL_MS]
+        args += [int(address_confirmed), ADDRESS_TTL_MS]
         result = self._admit(keys=keys, args=args)
         outcome = result[0].decode()
         extra = result[1] if len(result) > 1 else None
@@ -209,6 +237,16 @@ class FlashStore:
         pairs = [v for user, units in users.items() if units > 0 for v in (user, units)]
         args = [version or b"", *config.argv(), max(left, 0), len(pairs) // 2, *pairs, *released]
         return self._reconcile(keys=sale_keys(sale_id), args=args)
+
+    def confirm_address(self, user_id: int, address_id: int) -> None:
+        """Remember that the database said `address_id` is this customer's (see ADDRESS_TTL_MS)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(address_key(user_id), address_id)
+        pipe.pexpire(address_key(user_id), ADDRESS_TTL_MS)
+        pipe.execute()
+
+    def forget_addresses(self, user_id: int) -> None:
+        self.redis.delete(address_key(user_id))
 
     def ticket(self, ticket: str) -> dict[str, str]:
         return {k.decode(): v.decode() for k, v in self.redis.hgetall(ticket_key(ticket)).items()}

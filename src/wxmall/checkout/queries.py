@@ -172,7 +172,8 @@ def flash_sale_for(flash_sale_id, user) -> FlashSale | None:
     )
     return (
         FlashSale.objects.filter(pk=flash_sale_id)
-        .select_related("sku__product")
+        # The product's freight setting too: pricing's freight plan then reads only the rules.
+        .select_related("sku__product__freight")
         .annotate(user_bought=Coalesce(Subquery(bought), 0))
         .first()
     )

@@ -38,18 +38,23 @@ def consumer_name() -> str:
 
 
 # --- tickets into orders --------------------------------------------------------------------------------
-def drain(*, budget_seconds: float = 10.0, consumer: str | None = None) -> int:
-    """Turn queued tickets into orders until the stream is empty or the budget is spent. Returns how
-    many tickets were settled (ordered or failed). If the budget ran out first, another drain is asked
-    for at once, so a long queue keeps being worked without waiting for new admissions or the beat."""
+def drain(*, budget_seconds: float = 10.0, consumer: str | None = None, idle_ms: int | None = None) -> int:
+    """Turn queued tickets into orders until the stream stays empty for `idle_ms` (default
+    FLASH_SALE_DRAIN_IDLE_MS; 0: stop at the first empty read) or the budget is spent. Returns how many
+    tickets were settled (ordered or failed). While it runs, the worker waits on the stream with a
+    blocking read (XREADGROUP BLOCK), so a ticket admitted during a rush is taken within milliseconds,
+    with no kick and no polling interval. If the budget ran out first, another drain is asked for at
+    once, so a long queue keeps being worked without waiting for new admissions or the beat."""
     store = admission.store()
     store.ensure_group()
     consumer = consumer or consumer_name()
+    idle_ms = settings.FLASH_SALE_DRAIN_IDLE_MS if idle_ms is None else idle_ms
     deadline = time.monotonic() + budget_seconds
     settled = 0
     emptied_once = False
     while time.monotonic() < deadline:
-        entries = _read(store, consumer)
+        left_ms = int(1000 * (deadline - time.monotonic()))
+        entries = _read(store, consumer, block_ms=min(idle_ms, left_ms) if emptied_once else None)
         if not entries:
             if emptied_once:
                 break
@@ -89,9 +94,13 @@ def reclaim(*, consumer: str | None = None, min_idle_seconds: float | None = Non
             return settled
 
 
-def _read(store, consumer: str) -> list:
+def _read(store, consumer: str, *, block_ms: int | None = None) -> list:
     answer = store.redis.xreadgroup(
-        flash_store.GROUP, consumer, {flash_store.STREAM: ">"}, count=settings.FLASH_SALE_DRAIN_BATCH
+        flash_store.GROUP,
+        consumer,
+        {flash_store.STREAM: ">"},
+        count=settings.FLASH_SALE_DRAIN_BATCH,
+        block=block_ms if block_ms and block_ms > 0 else None,  # BLOCK 0 would wait for ever
     )
     return answer[0][1] if answer else []
 

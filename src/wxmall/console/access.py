@@ -92,12 +92,15 @@ class ConsoleAccessMiddleware:
 
     def process_view(self, request: HttpRequest, view, args, kwargs):
         match = request.resolver_match
+        console = request.path_info.startswith("/console/")
+        section = section_for(match.view_name) if match is not None else None
+        if not console and section is None:
+            return None  # only console pages need the user (reading it costs a query on others)
         user = getattr(request, "user", None)
-        if match is None or user is None or not (user.is_authenticated and user.is_staff):
+        if user is None or not (user.is_authenticated and user.is_staff):
             return None
-        if request.path_info.startswith("/console/") and no_role(user):
+        if console and no_role(user):
             return no_role_page(request)
-        section = section_for(match.view_name)
         if section and not may_open(user, match.view_name):
             return forbidden(request, section[1])
         return None
