@@ -4,7 +4,7 @@
 as the user table that is most of an import's time. Here the columns a row does not give take the field's
 default, prepared once for the whole call, and only given values of fields that convert (encryption, dates,
 JSON) go through their field; plain text, numbers and booleans go to the driver as they are. The rows are
-sent with `executemany`, in one statement per chunk. Model `save()`, signals and `pre_save` hooks do not
+sent with `executemany`, in one statement per chunk (on PostgreSQL without `ignore_conflicts`: one COPY). Model `save()`, signals and `pre_save` hooks do not
 run: callers use it for append-only rows they fully describe (no `auto_now` logic beyond "now")."""
 
 from __future__ import annotations
@@ -72,6 +72,13 @@ def insert_rows(
         return out + tail
 
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not ignore_conflicts:
+            # COPY streams the rows in one round trip: several times faster than executemany's INSERTs.
+            copy_sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return len(rows)
         for start in range(0, len(rows), CHUNK_ROWS):
             cursor.executemany(sql, [values(row) for row in rows[start : start + CHUNK_ROWS]])
     return len(rows)
