@@ -75,7 +75,7 @@ def insert_rows(
         if connection.vendor == "postgresql" and not ignore_conflicts:
             # COPY streams the rows in one round trip: several times faster than executemany's INSERTs.
             copy_sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(values(row))
             return len(rows)
