@@ -136,7 +136,8 @@ def apply_batch(job: ImportJob, batch: list[tuple[int, list[str]]]) -> None:
 
 
 def _owners(model, column: str, owner: str, values, extra: str = "") -> list[tuple[str, int]]:
-    """(value, owner id) of `model` rows whose `column` is one of `values`: raw SQL, because the ORM's
+    """(value, owner id) of active `model` rows (or rows of active users, through the `extra` join) whose
+    `column` is one of `values`: raw SQL, because the ORM's
     per-parameter preparation of a 2,000-value IN list costs more than the query itself."""
     table = connection.ops.quote_name(model._meta.db_table)
     qn = connection.ops.quote_name
@@ -253,7 +254,7 @@ def _create(job: ImportJob, new: list[_Customer], phone_hashes: dict[str, str]) 
             for username, p in names.items()
         ],
     )
-    for username, pk in User.objects.filter(username__in=list(names)).values_list("username", "pk"):
+    for username, pk in _owners(User, "username", "id", names):
         names[username].pk = pk
     insert_rows(Member, [{"user_id": p.pk, "points": p.points, "source": Member.Source.IMPORT} for p in new])
     insert_rows(
