@@ -4,7 +4,7 @@
 as the user table that is most of an import's time. Here the columns a row does not give take the field's
 default, prepared once for the whole call, and only given values of fields that convert (encryption, dates,
 JSON) go through their field; plain text, numbers and booleans go to the driver as they are. The rows are
-sent with `executemany`, in one statement per chunk (on PostgreSQL without `ignore_conflicts`: one COPY). Model `save()`, signals and `pre_save` hooks do not
+sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY, or with `ignore_conflicts` one multi-row INSERT per chunk). Model `save()`, signals and `pre_save` hooks do not
 run: callers use it for append-only rows they fully describe (no `auto_now` logic beyond "now")."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 CHUNK_ROWS = 5000
+PG_MAX_PARAMS = 30_000  # PostgreSQL's limit is 65,535 bind parameters per statement
 
 
 def _plain(field: models.Field) -> bool:
@@ -78,6 +79,19 @@ def insert_rows(
             with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(values(row))
+            return len(rows)
+        if connection.vendor == "postgresql":
+            # ON CONFLICT cannot follow COPY: one multi-row INSERT per chunk instead of one per row.
+            per = max(1, PG_MAX_PARAMS // len(columns))
+            one = f"({', '.join(['%s'] * len(columns))})"
+            head, _, rest = sql.partition(" VALUES ")
+            tail_sql = rest[len(one) :]  # the ON CONFLICT suffix
+            for start in range(0, len(rows), per):
+                chunk = rows[start : start + per]
+                cursor.execute(
+                    f"{head} VALUES {', '.join([one] * len(chunk))}{tail_sql}",
+                    [v for row in chunk for v in values(row)],
+                )
             return len(rows)
         for start in range(0, len(rows), CHUNK_ROWS):
             cursor.executemany(sql, [values(row) for row in rows[start : start + CHUNK_ROWS]])
