@@ -4,7 +4,7 @@
 as the user table that is most of an import's time. Here the columns a row does not give take the field's
 default, prepared once for the whole call, and only given values of fields that convert (encryption, dates,
 JSON) go through their field; plain text, numbers and booleans go to the driver as they are. The rows are
-sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY, or with `ignore_conflicts` one multi-row INSERT per chunk). Model `save()`, signals and `pre_save` hooks do not
+sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY; with `ignore_conflicts` a COPY into a temporary table and one INSERT … SELECT). Model `save()`, signals and `pre_save` hooks do not
 run: callers use it for append-only rows they fully describe (no `auto_now` logic beyond "now")."""
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 CHUNK_ROWS = 5000
-PG_MAX_PARAMS = 30_000  # PostgreSQL's limit is 65,535 bind parameters per statement
 
 
 def _plain(field: models.Field) -> bool:
@@ -81,17 +80,22 @@ def insert_rows(
                     copy.write_row(values(row))
             return len(rows)
         if connection.vendor == "postgresql":
-            # ON CONFLICT cannot follow COPY: one multi-row INSERT per chunk instead of one per row.
-            per = max(1, PG_MAX_PARAMS // len(columns))
-            one = f"({', '.join(['%s'] * len(columns))})"
-            head, _, rest = sql.partition(" VALUES ")
-            tail_sql = rest[len(one) :]  # the ON CONFLICT suffix
-            for start in range(0, len(rows), per):
-                chunk = rows[start : start + per]
+            # ON CONFLICT cannot follow COPY: COPY into a column-for-column temporary table, then one
+            # INSERT … SELECT … ON CONFLICT DO NOTHING (a multi-row VALUES statement of thousands of
+            # placeholders costs more to parse client-side than the rows cost to send).
+            table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+            scratch = qn(f"bulk_{model._meta.db_table}"[:60])
+            with transaction.atomic(), connection.wrap_database_errors:  # atomic: autocommit callers too
+                # ON COMMIT DROP: a failed statement (the transaction rolls back) leaves nothing behind.
                 cursor.execute(
-                    f"{head} VALUES {', '.join([one] * len(chunk))}{tail_sql}",
-                    [v for row in chunk for v in values(row)],
+                    f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
                 )
+                with cursor.cursor.copy(f"COPY {scratch} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(values(row))
+                insert = connection.ops.insert_statement(on_conflict=on_conflict)
+                cursor.execute(f"{insert} {table} ({cols}) SELECT {cols} FROM {scratch} {suffix}")
+                cursor.execute(f"DROP TABLE {scratch}")  # the next call in this transaction makes its own
             return len(rows)
         for start in range(0, len(rows), CHUNK_ROWS):
             cursor.executemany(sql, [values(row) for row in rows[start : start + CHUNK_ROWS]])
