@@ -11,3 +11,13 @@ def staff(db):
     from wxmall.accounts.testing import make_customer
 
     return make_customer("import-staff", is_staff=True, is_superuser=False)
+
+
+@pytest.fixture
+def eager_worker():
+    """The Celery task runs in-process when sent (the job's own code path, without a broker)."""
+    from wxmall.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False

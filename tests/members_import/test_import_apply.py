@@ -236,6 +236,31 @@ def test_a_first_wechat_login_with_an_imported_unionid_is_that_customer(
     assert other != old and User.objects.filter(is_active=True).count() == 3  # staff, old, other
 
 
+def test_a_unionid_learned_at_consent_after_a_base_login_joins_the_imported_customer(
+    staff, django_capture_on_commit_callbacks
+):
+    """H5 OAuth: snsapi_base makes the identity without a unionid; snsapi_userinfo later gives it. The
+    imported customer with that unionid folds into the logged-in one (audited merge), points kept; a
+    password holder with the same unionid is a real login and is never folded away."""
+    job = upload(staff, "姓名,微信 UnionID,积分\n老会员,oUnion-imported-2,300\n")
+    with django_capture_on_commit_callbacks(execute=False):
+        actions.start(job.pk)
+    applying.run(job.pk)
+    old = User.objects.get(imported_unionids__unionid="oUnion-imported-2")
+    base = accounts.login_wechat(appid="wx0000000000000001", openid="o-base", kind="official_account")
+    assert base != old and Member.objects.get(user=old).points == 300
+    consented = accounts.login_wechat(appid="wx0000000000000001", openid="o-base", kind="official_account",
+                                      unionid="oUnion-imported-2", nickname="小明")  # fmt: skip
+    assert consented == base and Member.objects.get(user=base).points == 300
+    assert not User.objects.get(pk=old.pk).is_active
+    merge = CustomerMerge.objects.get()
+    assert (merge.source_id, merge.target_id) == (old.pk, base.pk) and "UnionID" in merge.reason
+    # Logging in again with the same unionid changes nothing more.
+    accounts.login_wechat(appid="wx0000000000000001", openid="o-base", kind="official_account",
+                          unionid="oUnion-imported-2")  # fmt: skip
+    assert CustomerMerge.objects.count() == 1 and Member.objects.get(user=base).points == 300
+
+
 def test_addresses_are_validated_deduplicated_and_encrypted(staff):
     from wxmall.accounts.models import Address
 

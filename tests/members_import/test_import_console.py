@@ -31,16 +31,6 @@ def console(staff):
     return client
 
 
-@pytest.fixture
-def eager_worker():
-    """The Celery task runs in-process when sent (the job's own code path, without a broker)."""
-    from wxmall.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def test_upload_map_preview_start_and_download_rejects(
     console, eager_worker, django_capture_on_commit_callbacks
 ):

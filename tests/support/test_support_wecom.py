@@ -13,7 +13,7 @@ from wxmall.support.models import Conversation, ConversationState, Handoff, Mess
 from wxmall.wechat.msgcrypt import MsgCrypt
 
 pytestmark = pytest.mark.django_db(transaction=True)
-from conftest import AES_KEY, CALLBACK_TOKEN  # noqa: E402
+from support.conftest import AES_KEY, CALLBACK_TOKEN  # noqa: E402
 
 
 def delivered(sb, answer):

@@ -175,18 +175,39 @@ def login_wechat(
         changes = {"last_login_at": now}
         if session_key:
             changes["session_key"] = session_key
-        if unionid and identity.unionid != unionid:
+        learned = bool(unionid) and identity.unionid != unionid
+        if learned:
             changes["unionid"] = unionid
         if nickname:
             changes |= {"nickname": nickname[:64], "avatar_url": avatar_url[:512]}
         WeChatIdentity.objects.filter(pk=identity.pk).update(**changes)
         user = identity.user
+        if learned:
+            _join_imported(user, unionid)
         if nickname and not user.nickname:
             User.objects.filter(pk=user.pk, nickname="").update(
                 nickname=nickname[:64], avatar_url=avatar_url[:200]
             )
             user.refresh_from_db(fields=["nickname", "avatar_url"])
         return user
+
+
+def _join_imported(user: User, unionid: str) -> None:
+    """An H5 login learns the unionid only at snsapi_userinfo consent, after snsapi_base already made the
+    identity: an imported customer (never logged in, no password) carrying that unionid is this person
+    and folds in through the audited merge, as `bind_phone` does for a phone number."""
+    owner = lookups.owner_of_unionid(unionid)
+    if owner is None or owner == user.pk:
+        return
+    twin = User.objects.filter(
+        pk=owner, is_active=True, is_staff=False, username__startswith=IMPORTED_USERNAME_PREFIX
+    ).first()
+    if (
+        twin is not None
+        and not twin.has_usable_password()
+        and not WeChatIdentity.objects.filter(user=twin).exists()
+    ):
+        merge_customers(twin.pk, user.pk, reason="微信 UnionID：与导入的会员为同一人")
 
 
 def _new_identity(appid, openid, kind, unionid, nickname, avatar_url, now) -> WeChatIdentity:

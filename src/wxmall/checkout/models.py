@@ -136,6 +136,7 @@ class GrantSource(models.TextChoices):
     SEGMENT = "segment", "按分群发放"
     NEW_CUSTOMER = "new_customer", "新客礼"
     CLAIM = "claim", "顾客领取"
+    REFERRAL = "referral", "邀请有礼"
 
 
 class CouponGrant(models.Model):

@@ -30,6 +30,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("console:members_import", "members_import.view_importjob", "会员导入"),
     ("console:pickup", "pickup.view_pickuporder", "自提核销"),
     ("console:invoice", "invoicing.view_invoice", "发票"),
+    ("console:growth_deal", "growth.view_groupdeal", "拼团活动"),
     ("console:growth_", "growth.view_group", "拼团与邀请"),
     ("oa_console:", "officialaccount.view_follower", "公众号"),
     ("support:", "support.view_conversation", "客服"),

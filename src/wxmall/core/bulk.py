@@ -4,7 +4,7 @@
 as the user table that is most of an import's time. Here the columns a row does not give take the field's
 default, prepared once for the whole call, and only given values of fields that convert (encryption, dates,
 JSON) go through their field; plain text, numbers and booleans go to the driver as they are. The rows are
-sent with `executemany`, in one statement per chunk. Model `save()`, signals and `pre_save` hooks do not
+sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY; with `ignore_conflicts` a COPY into a temporary table and one INSERT … SELECT). Model `save()`, signals and `pre_save` hooks do not
 run: callers use it for append-only rows they fully describe (no `auto_now` logic beyond "now")."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
@@ -72,6 +72,31 @@ def insert_rows(
         return out + tail
 
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not ignore_conflicts:
+            # COPY streams the rows in one round trip: several times faster than executemany's INSERTs.
+            copy_sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            return len(rows)
+        if connection.vendor == "postgresql":
+            # ON CONFLICT cannot follow COPY: COPY into a column-for-column temporary table, then one
+            # INSERT … SELECT … ON CONFLICT DO NOTHING (a multi-row VALUES statement of thousands of
+            # placeholders costs more to parse client-side than the rows cost to send).
+            table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+            scratch = qn(f"bulk_{model._meta.db_table}"[:60])
+            with transaction.atomic(), connection.wrap_database_errors:  # atomic: autocommit callers too
+                # ON COMMIT DROP: a failed statement (the transaction rolls back) leaves nothing behind.
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
+                )
+                with cursor.cursor.copy(f"COPY {scratch} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(values(row))
+                insert = connection.ops.insert_statement(on_conflict=on_conflict)
+                cursor.execute(f"{insert} {table} ({cols}) SELECT {cols} FROM {scratch} {suffix}")
+                cursor.execute(f"DROP TABLE {scratch}")  # the next call in this transaction makes its own
+            return len(rows)
         for start in range(0, len(rows), CHUNK_ROWS):
             cursor.executemany(sql, [values(row) for row in rows[start : start + CHUNK_ROWS]])
     return len(rows)

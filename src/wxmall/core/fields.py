@@ -48,7 +48,8 @@ def lookup_hash(value: str) -> str:
     rotating FIELD_ENCRYPTION_KEYS, or re-hash). Empty stays empty."""
     if not value:
         return ""
-    return hmac.new(settings.FIELD_LOOKUP_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot C path, same bytes as hmac.new(...).hexdigest() at a fraction of the cost.
+    return hmac.digest(settings.FIELD_LOOKUP_KEY.encode(), value.encode(), hashlib.sha256).hex()
 
 
 class EncryptedTextField(models.TextField):

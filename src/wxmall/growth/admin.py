@@ -21,6 +21,12 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 admin.site.register(GroupMember, list_display=("group", "user", "order", "is_paid", "refund_started"))
-admin.site.register(ReferralCampaign, list_display=("name", "state", "inviter_points", "invitee_points"))
+admin.site.register(
+    ReferralCampaign,
+    list_display=("name", "state", "inviter_points", "invitee_points", "inviter_coupon", "invitee_coupon"),
+)
 admin.site.register(Invitation, list_display=("campaign", "inviter", "invitee", "created_at"))
-admin.site.register(ReferralReward, list_display=("invitation", "order", "reversed", "created_at"))
+admin.site.register(
+    ReferralReward,
+    list_display=("invitation", "order", "reversed", "inviter_coupon", "invitee_coupon", "created_at"),
+)

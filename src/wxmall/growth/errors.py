@@ -8,6 +8,7 @@ class GrowthError(ErrorCode):
     GROUP_FULL = ("group_full", 409, "该团名额已满")
     ALREADY_JOINED = ("group_already_joined", 409, "你已参加过这个团")
     BAD_DEAL = ("group_deal_invalid", 400, "拼团设置不正确：拼团价须低于原价，成团人数 2–50，时限 1–72 小时")
+    DEAL_SIZE_LOCKED = ("group_deal_size_locked", 409, "该活动还有拼团中的团，不能修改成团人数")
     CAMPAIGN_NOT_FOUND = ("referral_campaign_not_found", 404, "邀请活动不存在")
     BAD_CAMPAIGN = ("referral_campaign_invalid", 400, "邀请活动设置不正确")
     CAMPAIGN_NOT_STARTABLE = ("referral_campaign_not_startable", 409, "该邀请活动当前不能开始")

@@ -100,6 +100,23 @@ class ReferralCampaign(models.Model):
     mechanism = models.TextField("奖励机制说明", max_length=1000)
     inviter_points = models.PositiveIntegerField("邀请人奖励积分", default=0)
     invitee_points = models.PositiveIntegerField("新顾客奖励积分", default=0)
+    # A coupon from the coupons centre (granted-audience only) given to each side besides the points.
+    inviter_coupon = models.ForeignKey(
+        "checkout.Coupon",
+        verbose_name="邀请人奖励优惠券",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    invitee_coupon = models.ForeignKey(
+        "checkout.Coupon",
+        verbose_name="新顾客奖励优惠券",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -128,12 +145,35 @@ class Invitation(models.Model):
         return f"{self.inviter_id}→{self.invitee_id}"
 
 
+class CouponOutcome(models.TextChoices):
+    NONE = "", "无"
+    GRANTED = "granted", "已发放"
+    ALREADY_HELD = "already_held", "顾客已持有该券（未重复发放）"
+    UNAVAILABLE = "unavailable", "券已停用或过期，未发放"
+    REVOKED = "revoked", "已收回"
+    USED = "used", "已使用，无法收回"
+
+
 class ReferralReward(models.Model):
-    """The reward an invitation earned: one per invitation (unique), reversed on a full refund."""
+    """The reward an invitation earned: one per invitation (unique), reversed on a full refund. A coupon
+    side records what happened to it: granted, then on the refund revoked (unused) or not recoverable
+    (used); a coupon the customer already held was not granted by this reward and is never revoked."""
 
     invitation = models.OneToOneField(Invitation, on_delete=models.PROTECT, related_name="reward")
     order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="referral_reward")
     reversed = models.BooleanField("已扣回", default=False)
+    inviter_grant = models.ForeignKey(
+        "checkout.CouponGrant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invitee_grant = models.ForeignKey(
+        "checkout.CouponGrant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    inviter_coupon = models.CharField(
+        "邀请人优惠券", max_length=16, choices=CouponOutcome.choices, blank=True, default=""
+    )
+    invitee_coupon = models.CharField(
+        "新顾客优惠券", max_length=16, choices=CouponOutcome.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

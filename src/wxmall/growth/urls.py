@@ -16,6 +16,9 @@ urlpatterns = [
 ]
 
 console_urlpatterns = [
+    path("growth/deals/", views.console_deals, name="growth_deals"),
+    path("growth/deals/<int:deal_id>/", views.console_deal, name="growth_deal"),
+    path("growth/deals/<int:deal_id>/end/", views.console_deal_end, name="growth_deal_end"),
     path("growth/groups/", views.console_groups, name="growth_groups"),
     path("growth/campaigns/", views.console_campaigns, name="growth_campaigns"),
     path(

@@ -12,13 +12,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from wxmall.accounts.models import Address
+from wxmall.audit.actions import record as audit_record
 from wxmall.core.errors import DomainError
+from wxmall.core.http import forbidden
 from wxmall.marketing import posters
 from wxmall.storefront.views.common import customer_required
 
 from . import queries
 from .actions import groups, referral
-from .models import Group, ReferralCampaign
+from .forms import DealForm
+from .models import Group, GroupDeal, ReferralCampaign
 
 FIELD_LIMIT = 2001  # one past the longest field: an over-long value is refused, never cut
 
@@ -135,13 +138,18 @@ def console_campaigns(request: HttpRequest) -> HttpResponse:
                 mechanism=post.get("mechanism", "")[:FIELD_LIMIT],
                 inviter_points=_int(post.get("inviter_points")) or 0,
                 invitee_points=_int(post.get("invitee_points")) or 0,
+                inviter_coupon_id=_int(post.get("inviter_coupon")),
+                invitee_coupon_id=_int(post.get("invitee_coupon")),
             )
             messages.success(request, "邀请活动已创建（草稿），开始前会做合规检查")
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("console:growth_campaigns")
+    campaigns = ReferralCampaign.objects.select_related("inviter_coupon", "invitee_coupon")[:200]
     return render(
-        request, "growth/console_campaigns.html", {"campaigns": ReferralCampaign.objects.all()[:200]}
+        request,
+        "growth/console_campaigns.html",
+        {"campaigns": campaigns, "coupons": queries.reward_coupons()},
     )
 
 
@@ -162,3 +170,87 @@ def console_campaign_stop(request: HttpRequest, campaign_id: int) -> HttpRespons
     if referral.stop_campaign(campaign_id):
         messages.success(request, "邀请活动已停止")
     return redirect("console:growth_campaigns")
+
+
+@staff_member_required
+def console_deals(request: HttpRequest) -> HttpResponse:
+    """Group deals with their groups' outcome; creating one (price typed in yuan)."""
+    form = DealForm()
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("growth.add_groupdeal"):
+            return forbidden(request, "新建拼团活动")
+        form = DealForm(request.POST)
+        if form.is_valid():
+            try:
+                deal = groups.create_deal(**form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                audit_record(
+                    request.user,
+                    "growth.deal_create",
+                    deal,
+                    f"新建拼团活动「{deal.title}」",
+                    {"group_price": deal.group_price, "size": deal.size, "hours": deal.hours},
+                    request=request,
+                )
+                messages.success(request, f"已创建拼团活动「{deal.title}」")
+                return redirect("console:growth_deals")
+        status = 400
+    return render(
+        request,
+        "growth/console_deals.html",
+        {"deals": queries.deals_for_console(), "form": form},
+        status=status,
+    )
+
+
+@staff_member_required
+def console_deal(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """One deal: its groups (members, orders, refunds) and the edit form."""
+    deal = get_object_or_404(GroupDeal.objects.select_related("sku__product"), pk=deal_id)
+    initial = {"title": deal.title, "group_price": deal.group_price, "size": deal.size, "hours": deal.hours}
+    form = DealForm(initial=initial, with_sku=False)
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("growth.change_groupdeal"):
+            return forbidden(request, "修改拼团活动")
+        form = DealForm(request.POST, with_sku=False)
+        if form.is_valid():
+            try:
+                groups.update_deal(deal.pk, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                audit_record(
+                    request.user,
+                    "growth.deal_update",
+                    deal,
+                    f"修改拼团活动「{form.cleaned_data['title']}」",
+                    {"before": initial, "after": form.cleaned_data},
+                    request=request,
+                )
+                messages.success(request, "已保存，新开的团按新设置进行")
+                return redirect("console:growth_deal", deal_id=deal.pk)
+        status = 400
+    return render(
+        request,
+        "growth/console_deal.html",
+        {"deal": deal, "form": form, "groups": queries.deal_groups(deal)},
+        status=status,
+    )
+
+
+@staff_member_required
+@require_POST
+def console_deal_end(request: HttpRequest, deal_id: int) -> HttpResponse:
+    if not request.user.has_perm("growth.change_groupdeal"):
+        return forbidden(request, "结束拼团活动")
+    deal = get_object_or_404(GroupDeal, pk=deal_id)
+    if groups.end_deal(deal.pk):
+        audit_record(request.user, "growth.deal_end", deal, f"结束拼团活动「{deal.title}」", request=request)
+        messages.success(request, "活动已结束：不能再开新团，进行中的团到截止时间为止")
+    else:
+        messages.info(request, "该活动已经结束")
+    return redirect("console:growth_deal", deal_id=deal.pk)

@@ -83,9 +83,17 @@ def _count(text: str, most: int) -> int | None:
     return int(text) if text.isdigit() and int(text) <= most else None
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(text: str) -> date | None | str:
     if not text:
         return None
+    if ISO_DATE.fullmatch(text):  # the common spelling: fromisoformat is ~20x cheaper than strptime
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return "bad"
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d"):
         try:
             return datetime.strptime(text, fmt).date()
@@ -97,9 +105,11 @@ def _date(text: str) -> date | None | str:
 def clean(values: list[str], mapping: dict[str, int]) -> Clean | str:
     """The importable form of one row, or the reason (Chinese) it is refused."""
 
+    width = len(values)
+
     def get(name: str) -> str:
         index = mapping.get(name)
-        return values[index].strip() if index is not None and index < len(values) else ""
+        return values[index].strip() if index is not None and index < width else ""
 
     row = Clean()
     name = get("name")

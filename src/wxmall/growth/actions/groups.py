@@ -50,6 +50,28 @@ def create_deal(*, sku, title: str, group_price: int, size: int, hours: int) -> 
     )
 
 
+def update_deal(deal_id: int, *, title: str, group_price: int, size: int, hours: int) -> GroupDeal:
+    """Change a deal for the groups opened from now on: an open group keeps its deadline and its members'
+    orders their price. The size cannot change while a group is open (its members joined for that size)."""
+    with transaction.atomic():
+        deal = GroupDeal.objects.select_for_update().select_related("sku").filter(pk=deal_id).first()
+        if deal is None:
+            raise DomainError(GrowthError.DEAL_NOT_FOUND)
+        if not (1 <= group_price < deal.sku.price and 2 <= size <= 50 and 1 <= hours <= 72 and title.strip()):
+            raise DomainError(GrowthError.BAD_DEAL)
+        if size != deal.size and Group.objects.filter(deal=deal, state=Group.State.OPEN).exists():
+            raise DomainError(GrowthError.DEAL_SIZE_LOCKED)
+        deal.title, deal.group_price, deal.size, deal.hours = title.strip()[:60], group_price, size, hours
+        deal.save(update_fields=["title", "group_price", "size", "hours"])
+        return deal
+
+
+def end_deal(deal_id: int) -> bool:
+    """No new group can be opened; groups already open run to their deadline (fill or fail and refund).
+    Returns False when the deal had already ended."""
+    return bool(GroupDeal.objects.filter(pk=deal_id, is_active=True).update(is_active=False))
+
+
 def open_group(user, deal_id: int, *, address_id: int) -> GroupMember:
     """Open a new group of the deal with `user` as its leader and first member (an unpaid order)."""
     deal = _active_deal(deal_id)

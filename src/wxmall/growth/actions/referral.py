@@ -8,10 +8,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from wxmall.accounts import points
 from wxmall.accounts.actions import lock_customer
 from wxmall.accounts.models import PointsEntry
+from wxmall.checkout.models import Coupon, CouponAudience, CouponGrant, CouponRedemption, GrantSource
 from wxmall.compliance.actions import check_copy
 from wxmall.core.errors import DomainError
 from wxmall.marketing.actions import create_link
@@ -19,13 +21,38 @@ from wxmall.marketing.models import Link
 from wxmall.orders.models import Order
 
 from ..errors import GrowthError
-from ..models import Invitation, ReferralCampaign, ReferralReward
+from ..models import CouponOutcome, Invitation, ReferralCampaign, ReferralReward
 
 Kind = PointsEntry.Kind
 POINTS_MAX = 100_000
 
 
-def create_campaign(*, name: str, copy: str, mechanism: str, inviter_points: int, invitee_points: int):
+def _reward_coupon(coupon_id: int | None) -> Coupon | None:
+    """A coupon a campaign may give: from the coupons centre, active, not ended, and granted-audience (a
+    public code needs no grant, so giving it would reward nothing)."""
+    if not coupon_id:
+        return None
+    coupon = Coupon.objects.filter(pk=coupon_id).first()
+    if (
+        coupon is None
+        or not coupon.is_active
+        or coupon.ends_at <= timezone.now()
+        or coupon.audience != CouponAudience.GRANTED
+    ):
+        raise DomainError(GrowthError.BAD_CAMPAIGN, "奖励优惠券须是启用中、未过期、仅限已领取顾客使用的券")
+    return coupon
+
+
+def create_campaign(
+    *,
+    name: str,
+    copy: str,
+    mechanism: str,
+    inviter_points: int,
+    invitee_points: int,
+    inviter_coupon_id: int | None = None,
+    invitee_coupon_id: int | None = None,
+):
     name, copy, mechanism = name.strip(), copy.strip(), mechanism.strip()
     if not (name and copy and mechanism) or len(name) > 60 or len(copy) > 2000 or len(mechanism) > 1000:
         raise DomainError(
@@ -34,12 +61,15 @@ def create_campaign(*, name: str, copy: str, mechanism: str, inviter_points: int
         )
     if not (0 <= inviter_points <= POINTS_MAX and 0 <= invitee_points <= POINTS_MAX):
         raise DomainError(GrowthError.BAD_CAMPAIGN, f"奖励积分须在 0–{POINTS_MAX} 之间")
+    inviter_coupon, invitee_coupon = _reward_coupon(inviter_coupon_id), _reward_coupon(invitee_coupon_id)
     return ReferralCampaign.objects.create(
         name=name,
         copy=copy,
         mechanism=mechanism,
         inviter_points=inviter_points,
         invitee_points=invitee_points,
+        inviter_coupon=inviter_coupon,
+        invitee_coupon=invitee_coupon,
     )
 
 
@@ -117,14 +147,37 @@ def reward_first_order(order: Order) -> bool:
         return False
     try:
         with transaction.atomic():
-            ReferralReward.objects.create(invitation=invitation, order=order)
+            reward = ReferralReward.objects.create(invitation=invitation, order=order)
     except IntegrityError:
         return False
     campaign = invitation.campaign
     reason = f"邀请有礼：{campaign.name}"[:200]
     _grant(invitation.inviter, campaign.inviter_points, order.order_no, "inviter", reason)
     _grant(order.user, campaign.invitee_points, order.order_no, "invitee", reason)
+    ref = f"referral:{campaign.pk}:{invitation.pk}"
+    reward.inviter_grant, reward.inviter_coupon = _grant_coupon(
+        campaign.inviter_coupon, invitation.inviter_id, ref
+    )
+    reward.invitee_grant, reward.invitee_coupon = _grant_coupon(campaign.invitee_coupon, order.user_id, ref)
+    reward.save(update_fields=["inviter_grant", "inviter_coupon", "invitee_grant", "invitee_coupon"])
     return True
+
+
+def _grant_coupon(coupon: Coupon | None, user_id: int, ref: str) -> tuple[CouponGrant | None, str]:
+    """Give the coupon once (the grant is unique per coupon and customer). A coupon the customer already
+    holds came from elsewhere: recorded as such, so the refund never revokes what this reward did not give."""
+    if coupon is None:
+        return None, CouponOutcome.NONE
+    if not coupon.is_active or coupon.ends_at <= timezone.now():
+        return None, CouponOutcome.UNAVAILABLE
+    try:
+        with transaction.atomic():
+            grant = CouponGrant.objects.create(
+                coupon=coupon, user_id=user_id, source=GrantSource.REFERRAL, ref=ref[:64]
+            )
+    except IntegrityError:
+        return None, CouponOutcome.ALREADY_HELD
+    return grant, CouponOutcome.GRANTED
 
 
 def reverse_reward(order: Order) -> bool:
@@ -143,7 +196,25 @@ def reverse_reward(order: Order) -> bool:
     reason = f"邀请奖励扣回：{campaign.name}"[:200]
     _take_back(reward.invitation.inviter, campaign.inviter_points, order.order_no, "inviter", reason)
     _take_back(order.user, campaign.invitee_points, order.order_no, "invitee", reason)
+    fields = []
+    for side, user in (("inviter", reward.invitation.inviter), ("invitee", order.user)):
+        grant = getattr(reward, f"{side}_grant")
+        if getattr(reward, f"{side}_coupon") == CouponOutcome.GRANTED and grant is not None:
+            setattr(reward, f"{side}_coupon", _revoke_coupon(grant, user))
+            fields.append(f"{side}_coupon")
+    if fields:
+        reward.save(update_fields=fields)
     return True
+
+
+def _revoke_coupon(grant: CouponGrant, user) -> str:
+    """Take an unused rewarded coupon back; a used one is recorded as not recoverable. Under the customer's
+    lock, which checkout takes before redeeming, so a checkout cannot use the coupon while it is revoked."""
+    lock_customer(user)
+    if CouponRedemption.objects.filter(coupon_id=grant.coupon_id, user_id=grant.user_id).exists():
+        return CouponOutcome.USED
+    CouponGrant.objects.filter(pk=grant.pk).delete()
+    return CouponOutcome.REVOKED
 
 
 def _grant(user, amount: int, order_no: str, ref: str, reason: str) -> None:
