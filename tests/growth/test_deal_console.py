@@ -138,7 +138,8 @@ def test_a_staff_member_without_the_permission_sees_the_list_but_cannot_change(c
 
     from wxmall.customers.testing import make_staff
 
-    viewer = make_staff("deal-viewer", None)
+    viewer = make_staff("deal-viewer", None)  # no role: a permission of its own opens the page
+    viewer.user_permissions.add(Permission.objects.get(codename="view_groupdeal"))
     page = client
     page.force_login(viewer)
     listing = page.get("/console/growth/deals/")

@@ -217,10 +217,11 @@ def test_a_campaign_refuses_a_public_expired_or_unknown_coupon():
 
 def test_the_console_creates_a_campaign_with_a_coupon_reward(client, coupon_campaign):
     from wxmall.accounts.testing import make_customer
+    from wxmall.customers.testing import as_owner
     from wxmall.growth.models import ReferralCampaign
 
     _, inviter_coupon, _ = coupon_campaign
-    client.force_login(make_customer("growth-staff", is_staff=True))
+    client.force_login(as_owner(make_customer("growth-staff", is_staff=True)))
     page = client.get("/console/growth/campaigns/").content.decode()
     assert "INVITER50" not in page and inviter_coupon.name in page  # offered by name, with its deal
     client.post(

@@ -24,10 +24,12 @@ FILE = (
 
 @pytest.fixture
 def console(staff):
+    from wxmall.customers.testing import as_owner
+
     staff.is_staff = True
     staff.save()
     client = Client()
-    client.force_login(staff)
+    client.force_login(as_owner(staff))
     return client
 
 
