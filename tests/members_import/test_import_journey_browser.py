@@ -46,6 +46,7 @@ def test_merchant_imports_10000_members_and_an_imported_customer_logs_in_with_we
     browser, live_server, settings, wxsandbox, staff, eager_worker, tmp_path
 ):
     from wxmall.accounts.models import Member, User, WeChatIdentity
+    from wxmall.customers.testing import as_owner
     from wxmall.members_import.models import ImportJob, JobStatus
 
     use_sandbox(settings, wxsandbox)
@@ -54,7 +55,7 @@ def test_merchant_imports_10000_members_and_an_imported_customer_logs_in_with_we
     dups, bad = _member_file(tmp_path / "老店会员.csv", wxsandbox.sandbox.users.unionid("xiaoming", oa_appid))
 
     client = Client()
-    client.force_login(staff)
+    client.force_login(as_owner(staff))
     console = browser.new_context(locale="zh-CN")
     console.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
