@@ -83,10 +83,10 @@ def test_a_live_order_through_a_sharer_is_attributed_and_counted(
     event_store.flush(settle_seconds=0.0)
     day = timezone.localdate()
     with analytics.Board(analytics.Filters(start=day, end=day)) as board:
-        (row,) = board.contents(analytics.VIDEO_CHANNELS)
+        (content,) = board.contents(analytics.VIDEO_CHANNELS)
         campaigns = {r["key"]: r["gmv"] for r in board.by("campaign")}
     # (its placement, synced before WeChat said it was paid, stays unattributed: the touch comes at pay)
-    assert (row["key"], row["gmv"]) == (export_id, 399_900) and campaigns["周末装机"] == 399_900
+    assert (content["key"], content["gmv"]) == (export_id, 399_900) and campaigns["周末装机"] == 399_900
 
     sale = wx_store.control(
         "POST",
