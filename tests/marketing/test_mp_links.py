@@ -220,3 +220,26 @@ def test_the_console_downloads_a_code_and_queries_a_url_link_with_permission_and
         f"/console/marketing/links/{other.code}/mp-link/", {"kind": "query", "entry": entry.pk}
     )
     assert answer.status_code == 404  # another link's entry is not this link's
+
+
+def test_the_poster_can_carry_the_mini_program_code(mp):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    link = make_link(mp_pagepath="pages/index/index")
+    user = get_user_model().objects.create_user("mkt3", password="pw-mkt-1234", is_staff=True)
+    staff = Client()
+    staff.force_login(user)
+    poster_url = f"/console/marketing/links/{link.code}/poster.png"
+    assert staff.get(poster_url + "?mp=1").status_code == 403
+    assert mp.journal(direction="in", path_prefix="/wxa/getwxacodeunlimit") == []
+    user.user_permissions.add(Permission.objects.get(codename="change_link"))
+    poster = staff.get(poster_url + "?mp=1")
+    assert poster["Content-Type"] == "image/png"
+    opened = mp.control("POST", "mp/links/resolve", json={"link": decode(poster.content)})
+    assert opened["query"] == f"scene=wxl={link.code}"
+    assert decode(staff.get(poster_url).content).endswith(f"/l/{link.code}")  # without mp: the short link
+    plain = make_link()
+    refused = staff.get(f"/console/marketing/links/{plain.code}/poster.png?mp=1")
+    assert refused.status_code == 400 and "没有设置小程序页面" in refused.content.decode()

@@ -103,7 +103,8 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
 @staff_member_required
 @require_GET
 def poster(request: HttpRequest, code: str) -> HttpResponse:
-    """The QR poster of a link (PNG); `?product=<id>` puts that product's picture, title and price on it."""
+    """The QR poster of a link (PNG); `?product=<id>` puts that product's picture, title and price on it;
+    `?mp=1` puts the link's Mini Program code on it instead of the short link's QR (needs change_link)."""
     link = Link.objects.filter(code=code[:16]).first()
     if link is None:
         return HttpResponse("链接不存在", status=404, content_type="text/plain; charset=utf-8")
@@ -114,10 +115,24 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
         product = Product.objects.filter(pk=int(product_id)).first()
         if product is None:
             return HttpResponse("商品不存在", status=404, content_type="text/plain; charset=utf-8")
+    code = None
+    if request.GET.get("mp") == "1":  # the Mini Program code instead of the short link's QR: a WeChat call
+        if not request.user.has_perm("marketing.change_link"):
+            return HttpResponse(
+                "没有生成小程序码的权限", status=403, content_type="text/plain; charset=utf-8"
+            )
+        try:
+            code, _ = actions.mp_code(link.code)
+        except DomainError as error:
+            return HttpResponse(
+                error.message, status=error.error.status, content_type="text/plain; charset=utf-8"
+            )
     png = (
-        posters.poster_png(link, title=product.title, price=product.min_price or None, image=product.cover)
+        posters.poster_png(
+            link, title=product.title, price=product.min_price or None, image=product.cover, mp_code=code
+        )
         if product
-        else posters.poster_png(link, title=link.name or link.code)
+        else posters.poster_png(link, title=link.name or link.code, mp_code=code)
     )
     response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="poster-{link.code}.png"'
