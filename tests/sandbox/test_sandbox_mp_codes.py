@@ -165,3 +165,15 @@ def test_query_urllink_and_scheme_report_the_link_and_the_visits_left(wxsandbox,
 )
 def test_link_query_errors(shared_api, mp, path, body, errcode):
     assert shared_api.post(mp, path, body)["errcode"] == errcode
+
+
+@pytest.mark.parametrize("hyaline", [False, True])
+def test_the_phone_scans_a_code_image_to_its_page_and_scene(wxsandbox, mp, hyaline):
+    image = code(wxsandbox, mp, {"scene": "wxl=abc", "page": "pages/index/index", "is_hyaline": hyaline})
+    scanned = wxsandbox.client.post(
+        "/sandbox/phone/scan-image",
+        content=image.content,
+        headers={"content-type": image.headers["content-type"]},
+    ).json()
+    assert scanned["kind"] == "link"
+    assert (scanned["link"]["path"], scanned["link"]["query"]) == ("pages/index/index", "scene=wxl=abc")
