@@ -177,3 +177,8 @@ def test_the_phone_scans_a_code_image_to_its_page_and_scene(wxsandbox, mp, hyali
     ).json()
     assert scanned["kind"] == "link"
     assert (scanned["link"]["path"], scanned["link"]["query"]) == ("pages/index/index", "scene=wxl=abc")
+
+
+def test_released_pages_must_be_lists_of_pages(sb):
+    refused = sb.client.post("/sandbox/mp/settings", json={"released_pages": {"wx1": "pages/index/index"}})
+    assert refused.status_code == 400
