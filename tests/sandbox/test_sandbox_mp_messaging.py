@@ -484,50 +484,7 @@ def test_jsapi_ticket_is_cached_and_wx_config_is_verified(wxsandbox, api, oa):
 # -- Mini Program codes ------------------------------------------------------------------------------------
 
 
-def test_wxacode_unlimited_is_an_image_that_resolves_to_page_and_scene(wxsandbox, mp):
-    token = wxsandbox.access_token(mp)
-    image = wxsandbox.client.post(
-        "/wxa/getwxacodeunlimit",
-        params={"access_token": token},
-        json={"scene": "sku=42&ch=poster", "page": "pages/product/detail", "width": 430},
-    )
-    assert image.headers["content-type"] == "image/png"
-    url = image.headers["x-wxsandbox-qr-url"]
-    assert_qr_of(image.content, url)
-    target = wxsandbox.control("POST", "mp/links/resolve", json={"link": url})
-    assert (target["kind"], target["appid"], target["path"], target["query"]) == (
-        "wxacode",
-        mp.appid,
-        "pages/product/detail",
-        "scene=sku=42&ch=poster",
-    )
-    limited = wxsandbox.client.post(
-        "/wxa/getwxacode", params={"access_token": token}, json={"path": "pages/index/index?from=desk"}
-    )
-    target = wxsandbox.control(
-        "POST", "mp/links/resolve", json={"link": limited.headers["x-wxsandbox-qr-url"]}
-    )
-    assert (target["path"], target["query"]) == ("pages/index/index", "from=desk")
-
-
-@pytest.mark.parametrize(
-    ("path", "body", "errcode"),
-    [
-        ("/wxa/getwxacodeunlimit", {"scene": "x" * 33}, 40097),
-        ("/wxa/getwxacodeunlimit", {"scene": "中文"}, 40097),
-        ("/wxa/getwxacodeunlimit", {"scene": "a", "page": "/pages/a"}, 41030),
-        ("/wxa/getwxacodeunlimit", {"scene": "a", "width": 100}, 40097),
-        ("/wxa/getwxacodeunlimit", {"scene": "a", "env_version": "beta"}, 40097),
-        ("/wxa/getwxacode", {"path": "p" * 129}, 41030),
-        ("/wxa/getwxacode", {}, 41030),
-    ],
-)
-def test_wxacode_errors_are_json(shared_api, mp, path, body, errcode):
-    assert shared_api.post(mp, path, body)["errcode"] == errcode
-
-
-def test_wxacode_is_a_mini_program_api(shared_api, oa):
-    assert shared_api.post(oa, "/wxa/getwxacodeunlimit", {"scene": "a"})["errcode"] == 48001
+# Mini Program codes and link queries: tests/sandbox/test_sandbox_mp_codes.py
 
 
 # -- temporary media ------------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ class LinkAdmin(admin.ModelAdmin):
         if not obj.mp_pagepath:
             return poster
         return format_html(
-            '{} · <a href="{}">小程序链接</a>', poster, reverse("marketing_console:mp_link", args=[obj.code])
+            '{} · <a href="{}">小程序链接 / 小程序码</a>',
+            poster,
+            reverse("marketing_console:mp_link", args=[obj.code]),
         )
 
     def save_model(self, request, obj, form, change):

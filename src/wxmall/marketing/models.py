@@ -100,3 +100,24 @@ class OrderTouch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.first_link_id} → {self.last_link_id}"
+
+
+class MpEntry(models.Model):
+    """A URL Link or URL Scheme WeChat generated for a link (kept so staff can query its state later)."""
+
+    class Kind(models.TextChoices):
+        URL_LINK = "urllink", "URL Link"
+        SCHEME = "scheme", "URL Scheme"
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="mp_entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    url = models.CharField(max_length=256, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "小程序链接"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.url

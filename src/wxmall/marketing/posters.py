@@ -60,7 +60,19 @@ def qr_image(link: Link) -> Image.Image:
     return Image.open(out).convert("RGB").resize((QR_SIZE, QR_SIZE), Image.NEAREST)
 
 
-def poster_png(link: Link, *, title: str, price: int | None = None, image: str = "") -> bytes:
+def code_image(data: bytes) -> Image.Image:
+    """A Mini Program code WeChat drew (JPEG, or PNG with transparency) on the poster's white."""
+    with Image.open(io.BytesIO(data)) as code:
+        code.load()
+        white = Image.new("RGB", code.size, "white")
+        white.paste(code, mask=code.getchannel("A") if code.mode == "RGBA" else None)
+    return white.resize((QR_SIZE, QR_SIZE), Image.LANCZOS)
+
+
+def poster_png(
+    link: Link, *, title: str, price: int | None = None, image: str = "", mp_code: bytes | None = None
+) -> bytes:
+    """The poster; `mp_code` (a Mini Program code's image) takes the place of the short link's QR."""
     canvas = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(canvas)
     picture = _picture(image)
@@ -73,8 +85,10 @@ def poster_png(link: Link, *, title: str, price: int | None = None, image: str =
         draw.text((40, 536), title[20:], fill="#1f2328", font=_font(36))
     if price is not None:
         draw.text((40, 590), format_yuan(price), fill="#e4393c", font=_font(44))
-    canvas.paste(qr_image(link), ((WIDTH - QR_SIZE) // 2, QR_TOP))
-    draw.text((WIDTH // 2, HEIGHT - 80), "微信扫码查看", fill="#656d76", font=_font(28), anchor="mm")
+    code = code_image(mp_code) if mp_code else qr_image(link)
+    canvas.paste(code, ((WIDTH - QR_SIZE) // 2, QR_TOP))
+    caption = "微信扫码打开小程序" if mp_code else "微信扫码查看"
+    draw.text((WIDTH // 2, HEIGHT - 80), caption, fill="#656d76", font=_font(28), anchor="mm")
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=True)
     return out.getvalue()

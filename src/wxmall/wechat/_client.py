@@ -16,13 +16,18 @@ exceptions of `errors.py`, and:
 * never retries quota errors (45009/45011): they raise `QuotaError` at once.
 * bounds every call by WECHAT_HTTP_TIMEOUT_SECONDS (connect: WECHAT_HTTP_CONNECT_TIMEOUT_SECONDS).
 * records each HTTP exchange (api name, ok, latency, errcode) in `metrics`.
+
+`post_binary()` is the same call for the APIs that answer a file on success (a Mini Program code image)
+and WeChat's JSON envelope on failure, on HTTP 200 both: it branches on the Content-Type (and a body that
+starts with `{`), so errors raise exactly as from `request()`, and returns a `BinaryAnswer`.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 import tenacity
@@ -40,10 +45,14 @@ from wxmall.wechat.errors import (
 )
 from wxmall.wechat.metrics import Recorder
 from wxmall.wechat.models import CredentialKind
+from wxmall.wechat.services.base import BinaryAnswer
 from wxmall.wechat.stores import Store
 from wxmall.wechat.tokens import CredentialService
 
 USER_AGENT = "wxmall-wechat/1"
+MAX_BINARY_BYTES = 4 * 1024 * 1024  # a 1280 px code is well under 1 MB; anything larger is not one
+
+T = TypeVar("T")
 
 
 class _NotSent(TransportError):
@@ -131,14 +140,37 @@ class WeChatClient:
         body: Any = None if json is None else _dumps(json)
         if files is not None:
             body = files
+        return self._call(method, path, api, params, body, token, _decode)
+
+    def post_binary(
+        self, path: str, *, api: str, json: Any, accept: tuple[str, ...] = ("image/",)
+    ) -> BinaryAnswer:
+        """POST JSON to an API that answers a file (its Content-Type starting with one of `accept`) on
+        success and WeChat's JSON error envelope otherwise (raised as from `request()`)."""
+
+        def decode(response: httpx.Response, api: str, appid: str, *, unsafe: bool = False) -> BinaryAnswer:
+            return _decode_binary(response, api, appid, accept=accept, unsafe=unsafe)
+
+        return self._call("POST", path, api, None, _dumps(json), True, decode)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        api: str,
+        params: dict | None,
+        body: bytes | dict | None,
+        token: bool,
+        decode: Callable[..., T],
+    ) -> T:
         if not token:
-            return self._retrying(self._exchange, method, path, api, params, body, None)
+            return self._retrying(self._exchange, method, path, api, params, body, None, decode)
         access_token = self.tokens.get()
         try:
-            return self._retrying(self._exchange, method, path, api, params, body, access_token)
+            return self._retrying(self._exchange, method, path, api, params, body, access_token, decode)
         except TokenInvalidError:
             self.tokens.expire(access_token)
-            return self._retrying(self._exchange, method, path, api, params, body, self.tokens.get())
+            return self._retrying(self._exchange, method, path, api, params, body, self.tokens.get(), decode)
 
     def _exchange(
         self,
@@ -148,7 +180,8 @@ class WeChatClient:
         params: dict | None,
         body: bytes | dict | None,
         access_token: str | None,
-    ) -> dict[str, Any]:
+        decode: Callable[..., T],
+    ) -> T:
         query = dict(params or {})
         if access_token is not None:
             query["access_token"] = access_token
@@ -160,17 +193,9 @@ class WeChatClient:
             else:
                 headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
                 response = self._http.request(method, path, params=query, content=body, headers=headers)
-            data = _decode(response, api, self.appid, unsafe=method != "GET")
-            errcode = data.get("errcode", 0)
-            if errcode:  # WeChat's errors come on HTTP 200; success has errcode 0 or none
-                raise error_for(
-                    errcode if isinstance(errcode, int) else -2,
-                    str(data.get("errmsg", "")),
-                    api=api,
-                    appid=self.appid,
-                )
+            answer = decode(response, api, self.appid, unsafe=method != "GET")
             ok = True
-            return data
+            return answer
         except WeChatError as exc:
             errcode = exc.errcode
             raise
@@ -224,7 +249,30 @@ def _decode(response: httpx.Response, api: str, appid: str, *, unsafe: bool = Fa
         raise TransportError("微信返回的不是 JSON", api=api, appid=appid) from exc
     if not isinstance(data, dict):
         raise TransportError("微信返回的 JSON 不是对象", api=api, appid=appid)
+    errcode = data.get("errcode", 0)
+    if errcode:  # WeChat's errors come on HTTP 200; success has errcode 0 or none
+        raise error_for(
+            errcode if isinstance(errcode, int) else -2, str(data.get("errmsg", "")), api=api, appid=appid
+        )
     return data
+
+
+def _decode_binary(
+    response: httpx.Response, api: str, appid: str, *, accept: tuple[str, ...], unsafe: bool = False
+) -> BinaryAnswer:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if (
+        response.status_code != 200
+        or content_type in ("application/json", "text/plain")
+        or response.content[:1] == b"{"
+    ):
+        _decode(response, api, appid, unsafe=unsafe)  # raises WeChat's error (or a transport error)
+        raise TransportError("微信返回了 JSON 而不是文件", api=api, appid=appid)
+    if not content_type.startswith(accept):
+        raise TransportError(f"微信返回的文件类型不对: {content_type[:40]}", api=api, appid=appid)
+    if not response.content or len(response.content) > MAX_BINARY_BYTES:
+        raise TransportError("微信返回的文件为空或过大", api=api, appid=appid)
+    return BinaryAnswer(response.content, content_type)
 
 
 def _credential(data: dict[str, Any], field: str, *, api: str, appid: str) -> tuple[str, int]:

@@ -89,6 +89,14 @@ ERRCODES: dict[int, tuple[type[WeChatError], str]] = {
     40129: (PermanentError, "内容安全检测场景值错误"),
     43104: (PermanentError, "openid 与 AppID 不匹配"),
     87014: (PermanentError, "内容含有违法违规内容"),
+    # Mini Program codes and link queries (wechat-kf-security-shipping.md §6.2-§6.4); 45029 is a lifetime
+    # total, so waiting does not help
+    40159: (PermanentError, "小程序码路径过长"),
+    40169: (PermanentError, "小程序码 scene 长度不对（1–32 个字符）"),
+    41030: (PermanentError, "小程序页面不存在或尚未发布"),
+    45029: (PermanentError, "小程序码总数已达上限"),
+    85096: (PermanentError, "小程序码 scene 不能包含 scancode_time"),
+    85403: (PermanentError, "小程序链接不存在"),
     # WeChat Store (wechat-store-channels.md §10): 100003 "updated too often, retry" is worth retrying
     100003: (RetryableError, "微信小店订单更新过于频繁"),
     100002: (PermanentError, "微信小店订单不存在"),

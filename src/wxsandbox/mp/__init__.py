@@ -13,8 +13,9 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
   mass        /cgi-bin/message/mass/sendall (群发 to a tag or everyone; MASSSENDJOBFINISH pushed after)
   templates   /cgi-bin/template/api_add_template, get_all_private_template, del_private_template
   qrcode      /cgi-bin/qrcode/create, /cgi-bin/showqrcode (a real QR code, drawn by segno)
-  links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink
-  wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (a QR code of a resolvable URL)
+  links       /wxa/generate_urllink, /wxa/generatescheme, /wxa/genwxashortlink, /wxa/query_urllink,
+              /wxa/queryscheme
+  wxacode     /wxa/getwxacodeunlimit, /wxa/getwxacode (JPEG/PNG: a QR code of a resolvable URL)
   followers   /cgi-bin/user/info, /cgi-bin/user/info/batchget, /cgi-bin/user/get
   tags        /cgi-bin/tags/create|get|update|delete, /cgi-bin/tags/members/batchtagging|batchuntagging,
               /cgi-bin/tags/getidlist, /cgi-bin/user/tag/get

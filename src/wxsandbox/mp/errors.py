@@ -86,6 +86,13 @@ ERRMSG: dict[int, str] = {
     48006: "forbid to clear quota because of reaching the limit",
     85401: "time limit between 1min and 1 year",
     85402: "expire_time must be greater than now",
+    # Mini Program codes and link queries (wechat-kf-security-shipping.md §6.2-§6.4)
+    40159: "invalid length for path, or the data is not json string",
+    40169: "invalid length for scene, or the data is not json string",
+    45029: "qrcode count out of limit",
+    85096: "not allow include scancode_time field",
+    85403: "scheme or url link not exist",
+    85406: "visit quota of the day reached",
     # e-invoice (card/invoice, invoice reference §1.12)
     72015: "unauthorized create invoice",
     72017: "invalid invoice title",

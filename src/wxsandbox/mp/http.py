@@ -138,13 +138,15 @@ CREATE TABLE IF NOT EXISTS mp_quota_usage (
 
 def _window(sandbox: Any, per: str) -> str:
     now = sandbox.clock.datetime()
+    if per == "total":  # a lifetime counter: one bucket that never rolls over
+        return "total"
     return now.strftime("%Y-%m-%d") if per == "day" else now.strftime("%Y-%m-%dT%H:%M")
 
 
 def take_quota(
     sandbox: Any, appid: str, api: str, limit: int, *, per: str = "day", errcode: int = 45009
 ) -> None:
-    """Count one call of ``api`` against ``limit`` per day/minute; raises ``errcode`` when exhausted.
+    """Count one call of ``api`` against ``limit`` per day/minute; raises ``errcode`` when exhausted (``per="total"``: a lifetime limit).
 
     The increment is a guarded upsert, so concurrent callers cannot overshoot the limit.
     """
@@ -168,3 +170,24 @@ def take_quota(
         )
     if cur.rowcount == 0:
         raise WxError(errcode)
+
+
+class QuotaUsage:
+    """A day counter in the quota table that is read rather than enforced (e.g. link opens)."""
+
+    def __init__(self, sandbox: Any, appid: str, api: str) -> None:
+        self.sandbox, self.appid, self.api = sandbox, appid, api
+
+    def add(self) -> None:
+        self.sandbox.state.execute(
+            "INSERT INTO mp_quota_usage (appid, api, bucket, used) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT (appid, api, bucket) DO UPDATE SET used = used + 1",
+            (self.appid, self.api, _window(self.sandbox, "day")),
+        )
+
+    def used_today(self) -> int:
+        row = self.sandbox.state.one(
+            "SELECT used FROM mp_quota_usage WHERE appid = ? AND api = ? AND bucket = ?",
+            (self.appid, self.api, _window(self.sandbox, "day")),
+        )
+        return int(row["used"]) if row else 0

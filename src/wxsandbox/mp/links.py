@@ -3,6 +3,10 @@
 * ``POST /wxa/generate_urllink`` → ``https://wxaurl.cn/<token>`` (host configurable: unconfirmed, B.14)
 * ``POST /wxa/generatescheme`` → ``weixin://dl/business/?t=<ticket>``
 * ``POST /wxa/genwxashortlink`` → ``#小程序://<name>/<code>`` (format unconfirmed, B.14)
+* ``POST /wxa/query_urllink`` / ``POST /wxa/queryscheme`` (wechat-kf-security-shipping.md §6.4): a generated
+  link's ``appid, path, query, create_time, expire_time, env_version`` and the account's remaining daily
+  opens (``quota_info.remain_visit_quota``: ``link_open_quota`` less today's opens, unconfirmed figure);
+  85403 for a link this account never generated. Opening a URL Link or Scheme (``resolve``) counts one visit.
 
 All three are Mini Program APIs (an Official Account token gets 48001). Links expire after at most 30 days
 (``expire_type`` 0: absolute ``expire_time``; 1: ``expire_interval`` days); errcodes 85401/85402 for bad
@@ -24,7 +28,7 @@ from starlette.routing import Route
 from wxsandbox.config import MINI_PROGRAM
 from wxsandbox.mp import settings as mp_settings
 from wxsandbox.mp.errors import WxError
-from wxsandbox.mp.http import caller, json_body, ok, take_quota, wx_endpoint
+from wxsandbox.mp.http import QuotaUsage, caller, json_body, ok, take_quota, wx_endpoint
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mp_links (
@@ -168,6 +172,61 @@ async def generate_shortlink(request: Request, sandbox: Any) -> Any:
     return ok({"link": f"{SHORT_PREFIX}{who.app.name or who.appid}/{token}"})
 
 
+OPENS = "wxa.link_open"  # the quota counter of URL Link / Scheme opens
+
+
+def _query_type(data: dict[str, Any]) -> None:
+    query_type = data.get("query_type", 0)
+    if query_type not in (0, 1) or isinstance(query_type, bool):
+        raise WxError(40097, "query_type")
+
+
+def _info(sandbox: Any, row: Any) -> dict[str, Any]:
+    used = QuotaUsage(sandbox, row["appid"], OPENS).used_today()
+    return {
+        "appid": row["appid"],
+        "path": row["path"],
+        "query": row["query"],
+        "create_time": int(row["created_at"]),
+        "expire_time": int(row["expires_at"]) if row["expires_at"] is not None else 0,
+        "env_version": row["env_version"],
+    }, {"remain_visit_quota": max(0, mp_settings.load(sandbox).link_open_quota - used)}
+
+
+def _own_link(sandbox: Any, appid: str, kind: str, token: str) -> Any:
+    row = sandbox.state.one(
+        "SELECT * FROM mp_links WHERE token = ? AND kind = ? AND appid = ?", (token, kind, appid)
+    )
+    if row is None:
+        raise WxError(85403)
+    return row
+
+
+@wx_endpoint
+async def query_urllink(request: Request, sandbox: Any) -> Any:
+    who = caller(request, sandbox, kind=MINI_PROGRAM)
+    data = await json_body(request)
+    _query_type(data)
+    url, base = data.get("url_link"), mp_settings.load(sandbox).urllink_base
+    if not isinstance(url, str) or not url.startswith(base) or len(url) > 256:
+        raise WxError(40097, "url_link")
+    info, quota = _info(sandbox, _own_link(sandbox, who.appid, "urllink", url[len(base) :]))
+    empty_cloud = {"env": "", "domain": "", "path": "", "query": "", "resource_appid": ""}
+    return ok({"url_link_info": info | {"cloud_base": empty_cloud}, "quota_info": quota})
+
+
+@wx_endpoint
+async def query_scheme(request: Request, sandbox: Any) -> Any:
+    who = caller(request, sandbox, kind=MINI_PROGRAM)
+    data = await json_body(request)
+    _query_type(data)
+    scheme = data.get("scheme")
+    if not isinstance(scheme, str) or not scheme.startswith(SCHEME_PREFIX) or len(scheme) > 256:
+        raise WxError(40097, "scheme")
+    info, quota = _info(sandbox, _own_link(sandbox, who.appid, "scheme", scheme[len(SCHEME_PREFIX) :]))
+    return ok({"scheme_info": info, "quota_info": quota})
+
+
 def resolve(sandbox: Any, link: str) -> dict[str, Any] | None:
     """The live link behind a URL Link, URL Scheme or Short Link string (None if unknown/expired)."""
     base = mp_settings.load(sandbox).urllink_base
@@ -184,6 +243,8 @@ def resolve(sandbox: Any, link: str) -> dict[str, Any] | None:
     row = sandbox.state.one("SELECT * FROM mp_links WHERE token = ? AND kind = ?", (token, kind))
     if row is None or (row["expires_at"] is not None and row["expires_at"] <= sandbox.clock.now()):
         return None
+    if kind in ("urllink", "scheme"):  # an open spends the account's daily visit quota
+        QuotaUsage(sandbox, row["appid"], OPENS).add()
     return {
         "kind": row["kind"],
         "appid": row["appid"],
@@ -199,4 +260,6 @@ routes = [
     Route("/wxa/generate_urllink", generate_urllink, methods=["POST"], name="mp.wxa.urllink"),
     Route("/wxa/generatescheme", generate_scheme, methods=["POST"], name="mp.wxa.scheme"),
     Route("/wxa/genwxashortlink", generate_shortlink, methods=["POST"], name="mp.wxa.shortlink"),
+    Route("/wxa/query_urllink", query_urllink, methods=["POST"], name="mp.wxa.query_urllink"),
+    Route("/wxa/queryscheme", query_scheme, methods=["POST"], name="mp.wxa.queryscheme"),
 ]

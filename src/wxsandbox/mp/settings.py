@@ -103,6 +103,13 @@ class MpSettings:
     # links (§4.6)
     urllink_base: str = "https://wxaurl.cn/"  # unconfirmed host (B.14)
     link_max_days: int = 30
+    link_open_quota: int = 1_000_000  # daily opens of URL Links + Schemes (remain_visit_quota; unconfirmed)
+    # Mini Program codes (wechat-kf-security-shipping.md §6.2-§6.3)
+    wxacode_per_minute: int = 5000  # getwxacodeunlimit, 45009 beyond
+    wxacode_limited_total: int = 100_000  # getwxacode codes ever (45029 beyond)
+    # appid -> pages of the released version; an appid not listed accepts any well-formed page (the
+    # sandbox cannot know a Mini Program's pages unless told). Used by check_path of getwxacodeunlimit.
+    released_pages: dict[str, list[str]] = field(default_factory=dict)
     # shipping information management (wechat-kf-security-shipping.md §4)
     shipping_min_seconds_after_pay: float = 60.0  # uploads sooner answer 10060001 (§4.1)
     shipping_auto_confirm_seconds: float = (
@@ -164,6 +171,9 @@ def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
             raise ValueError(
                 f"{where}: custom_windows.{kind} must be [count, seconds] (non-negative integers)"
             )
+    for appid, pages in merged.released_pages.items():
+        if not isinstance(pages, list) or not all(isinstance(page, str) for page in pages):
+            raise ValueError(f"{where}: released_pages.{appid} must be a list of page paths")
     if merged.oauth_refusal not in ("redirect", "stay"):
         raise ValueError(f"{where}: oauth_refusal must be redirect or stay")
     return merged
@@ -240,6 +250,9 @@ urllink_base = "https://wxaurl.cn/"
 mass_user_monthly_limit = 4          # 群发 a follower receives per calendar month (unconfirmed; 0 = no cap)
 mass_max_text_bytes = 20000          # 群发 text longer than this answers 45002 (unconfirmed)
 mass_reject_words = []               # 群发 content check: a hit ends the job "send fail" (unconfirmed)
+link_open_quota = 1000000            # daily opens of URL Links + Schemes (query_urllink remain_visit_quota)
+wxacode_per_minute = 5000            # getwxacodeunlimit calls per minute (45009 beyond)
+wxacode_limited_total = 100000       # getwxacode codes in total (45029 beyond)
 
 shipping_min_seconds_after_pay = 60.0   # 发货信息: uploads sooner after payment answer 10060001
 shipping_auto_confirm_seconds = 864000.0 # shipped orders count as received after this (unconfirmed; 0 = never)
@@ -263,6 +276,9 @@ mp_enter = [2, 60]
 
 [mp.oauth_domains]                   # appid -> hosts allowed in redirect_uri (empty: any)
 # wx5b1f0a7c3e9d0a01 = ["m.shop.example"]
+
+[mp.released_pages]                  # Mini Program appid -> released pages (check_path; absent: any page)
+# wx5b1f0a7c3e9d0a02 = ["pages/index/index", "pages/product/detail"]
 
 [mp.ip_whitelist]                    # Official Account appid -> IPs allowed to fetch tokens
 [mp.original_ids]                    # appid -> gh_… (derived from the appid when absent)
