@@ -17,8 +17,10 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from tests.helpers.db import unchanged
+from tests.helpers.threads import codes, run_parallel
 
-from wxmall.analytics import queries
+from wxmall.analytics import campaigns, queries
 from wxmall.analytics.actions import save_spend
 from wxmall.analytics.models import AdSpend, Campaign, Experiment
 from wxmall.analytics.testing import at, event, write_events
@@ -118,7 +120,8 @@ def test_create_edit_and_archive_in_yuan_audited(marketer):
     ],
 )
 def test_bad_input_is_refused_and_writes_nothing(marketer, fields, message):
-    response = _create(marketer, **fields)
+    with unchanged():
+        response = _create(marketer, **fields)
     assert response.status_code == 400
     page = response.content.decode()
     assert message in page and "<script>alert" not in page
@@ -333,3 +336,11 @@ def test_the_data_migration_keeps_existing_campaign_values():
     made = found["双十二"]
     assert (made.name, made.starts_on, made.budget) == ("双十二", date(2026, 11, 1), 0)
     assert made.ends_on == Link.objects.filter(campaign="双十二").latest("created_at").created_at.date()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_creating_the_same_code_at_once_get_one_campaign():
+    data = campaigns.CampaignInput(name="并发", starts_on=D1, ends_on=D1, budget=0)
+    results = run_parallel([lambda: campaigns.create("同一个", data)] * 2)
+    assert codes(results) == ["Campaign", "campaign_code_taken"]
+    assert Campaign.objects.filter(code="同一个").count() == 1

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wxmall.checkout.models import Coupon
@@ -76,10 +76,11 @@ def create(code: str, data: CampaignInput) -> Campaign:
     if not CODE.fullmatch(code):
         raise _bad("活动标识应为 1 至 64 个字母、汉字、数字或 _ - . :")
     fields = _checked(data)
-    with transaction.atomic():
-        if Campaign.objects.filter(code=code).exists():
-            raise DomainError(AnalyticsError.CAMPAIGN_CODE_TAKEN)
-        return Campaign.objects.create(code=code, **fields)
+    try:
+        with transaction.atomic():  # the unique code decides a race between two creators, not a lookup
+            return Campaign.objects.create(code=code, **fields)
+    except IntegrityError:
+        raise DomainError(AnalyticsError.CAMPAIGN_CODE_TAKEN) from None
 
 
 def _open_campaign(campaign_id: int) -> Campaign:
