@@ -344,3 +344,54 @@ def test_two_staff_creating_the_same_code_at_once_get_one_campaign():
     results = run_parallel([lambda: campaigns.create("同一个", data)] * 2)
     assert codes(results) == ["Campaign", "campaign_code_taken"]
     assert Campaign.objects.filter(code="同一个").count() == 1
+
+
+def test_a_real_click_and_order_through_an_attached_link_count_for_the_campaign(
+    marketer, api, sku, address, django_capture_on_commit_callbacks
+):
+    """The whole path: a link attached in the console, a customer following it, ordering through the API
+    and paid (`mark_paid`, where WeChat Pay's notification ends): one visitor, one order, its total as GMV."""
+    import json
+    import time
+
+    from django.utils import timezone
+
+    from wxmall.analytics import store
+    from wxmall.analytics.actions import local_day
+    from wxmall.orders import actions as orders
+    from wxmall.orders.models import Order
+
+    today = date.fromisoformat(local_day(int(time.time() * 1000)))
+    _create(marketer, starts_on=str(today), ends_on=str(today))
+    campaign = Campaign.objects.get()
+    link = make_link(campaign="", channel="oa_menu")
+    marketer.post(
+        f"/console/analytics/campaigns/{campaign.pk}/members/",
+        {"op": "attach", "kind": "link", "ref": link.code},
+    )
+    api.get(f"/l/{link.code}")
+    view = {"events": [{"type": "product_view", "product_id": sku.product_id}]}
+    agent = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 MicroMessenger/8.0.50"
+    sent = api.post(
+        "/api/analytics/events", json.dumps(view), content_type="application/json", HTTP_USER_AGENT=agent
+    )
+    assert sent.status_code == 202  # the product view that ties the signed-in customer to the link's touch
+    body = {"items": [{"sku_id": sku.pk, "quantity": 1}], "address_id": address.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/checkout/orders", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    order = Order.objects.get(order_no=response.json()["order_no"])
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.mark_paid(order.order_no, f"4200{order.pk:024d}", timezone.now(), order.total)
+    save_spend("春节", today, 10000)
+    store.flush(settle_seconds=0.0)
+    with queries.Board(queries.Filters(start=today, end=today)) as board:
+        row = next(r for r in board.campaigns() if r["key"] == "春节")
+    assert (row["label"], row["uv"], row["ordering"], row["paid_orders"], row["gmv"]) == (
+        "春节大促",
+        1,
+        1,
+        1,
+        order.total,
+    )
+    assert row["roi"] == order.total / 10000  # GMV over 100.00 of spend
