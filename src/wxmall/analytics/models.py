@@ -1,4 +1,4 @@
-"""Ad spend per campaign and day (entered or imported in the console), and the event vocabulary.
+"""Ad spend per campaign and day (entered or imported in the console), campaigns, and the event vocabulary.
 Events themselves live in Parquet files (see `store`), never in this database."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from wxmall.core.money import yuan
 
@@ -187,3 +187,40 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} → {self.recommended_id}"
+
+
+class Campaign(models.Model):
+    """A marketing campaign (营销活动): groups tracked links, coupons and A/B tests, with its dates, budget
+    and notes. `code` is the campaign value its links carry (`Link.campaign`) and its ad spend is entered
+    under (`AdSpend.campaign`), so the dashboards' per-campaign figures need no extra join and links made
+    by code (group buying, referrals) keep working. The code cannot change once created."""
+
+    code = models.CharField("活动标识", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=60)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    budget = models.PositiveBigIntegerField("预算(分)", default=0)
+    notes = models.TextField("备注", max_length=1000, blank=True)
+    coupons = models.ManyToManyField("checkout.Coupon", blank=True, related_name="+", verbose_name="优惠券")
+    experiments = models.ManyToManyField(
+        Experiment, blank=True, related_name="campaigns", verbose_name="A/B 实验"
+    )
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "营销活动"
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="campaign_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def budget_yuan(self) -> str:
+        return yuan(self.budget)

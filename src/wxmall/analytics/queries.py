@@ -11,6 +11,8 @@ Definitions (what the console shows, and what the tests check by hand):
   customers with two or more paid orders / customers with at least one.
 - ROI = attributed GMV / ad spend of the campaign over the same days (投入产出比); CTR = the ad
   platform's clicks / impressions (imported with the spend).
+- A campaign's row is over the links whose campaign is its code: an order counts for the campaign of
+  its last-touch link (or first, with `model="first"`), like every other group.
 - Retention: a visitor's cohort is the first day they are seen in the range; day N retention is the
   share of the cohort active again N days later (N = 0…7).
 """
@@ -30,7 +32,7 @@ from wxmall.marketing.models import Link
 from wxmall.wechat.models import ApiCallStat
 
 from . import store
-from .models import AdSpend
+from .models import AdSpend, Campaign
 
 DIRECT = "direct"
 CHANNEL_LABELS = {
@@ -165,25 +167,36 @@ class Board:
             .values("campaign")
             .annotate(spend=Sum("spend"), impressions=Sum("impressions"), clicks=Sum("clicks"))
         )
+
+        def empty(code: str) -> dict:
+            return {
+                "key": code,
+                "label": code,
+                "uv": 0,
+                "pv": 0,
+                "ordering": 0,
+                "paying": 0,
+                "paid_orders": 0,
+                "gmv": 0,
+                "conv_order": None,
+                "conv_pay": None,
+                "channel": "",
+            }
+
         for s in spend:
-            row = rows.setdefault(
-                s["campaign"],
-                {
-                    "key": s["campaign"],
-                    "label": s["campaign"],
-                    "uv": 0,
-                    "pv": 0,
-                    "ordering": 0,
-                    "paying": 0,
-                    "paid_orders": 0,
-                    "gmv": 0,
-                    "conv_order": None,
-                    "conv_pay": None,
-                    "channel": "",
-                },
-            )
+            row = rows.setdefault(s["campaign"], empty(s["campaign"]))
             row.update(spend=s["spend"], impressions=s["impressions"], clicks=s["clicks"])
+        # Campaigns of the console: their name and budget on their rows, and a row (of zeros) for an active
+        # one running in the range that has no visits or spend yet.
+        running = Q(
+            archived_at__isnull=True, starts_on__lte=self.filters.end, ends_on__gte=self.filters.start
+        )
+        for campaign in Campaign.objects.filter(Q(code__in=list(rows)) | running):
+            row = rows.setdefault(campaign.code, empty(campaign.code))
+            row.update(label=campaign.name, campaign_id=campaign.pk, budget=campaign.budget)
         for row in rows.values():
+            row.setdefault("campaign_id", None)
+            row.setdefault("budget", None)
             row.setdefault("spend", 0)
             row.setdefault("impressions", 0)
             row.setdefault("clicks", 0)

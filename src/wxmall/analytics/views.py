@@ -1,5 +1,6 @@
 """Console pages: the dashboards (date range, channel and attribution filters), their CSV exports, ad
-spend entered by hand or imported from a CSV, A/B test results with stop / ship, and grey releases.
+spend entered by hand or imported from a CSV, A/B test results with stop / ship, grey releases, and
+campaigns (list, create, edit, archive; attach / detach links, coupons and A/B tests; audited).
 Staff only; every change needs its model's permission."""
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wxmall.audit import actions as audit
 from wxmall.core.errors import DomainError
 from wxmall.core.money import parse_yuan, yuan
+from wxmall.marketing.models import Link
 from wxmall.members_import.cleaning import safe_cell
 
-from . import actions, experiments, queries, rollouts
+from . import actions, campaigns, experiments, queries, rollouts
 from .errors import AnalyticsError
-from .models import AdSpend, Alert, Experiment, Rollout
+from .models import AdSpend, Alert, Campaign, Experiment, Rollout
 
 ECHARTS = "echarts/echarts.min.js"
 DEFAULT_DAYS = 7
@@ -74,6 +78,7 @@ def _shown(rows: list[dict]) -> list[dict]:
             "gmv": yuan(r.get("gmv", 0)),
             "gmv_share": _percent(r.get("gmv_share")),
             "spend": yuan(r.get("spend", 0)),
+            "budget": "—" if r.get("budget") is None else yuan(r["budget"]),
             "roi": "—" if r.get("roi") is None else f"{r['roi']:.2f}",
             "ctr": _percent(r.get("ctr")),
             "dwell": "—" if r.get("dwell_ms") is None else f"{r['dwell_ms'] / 1000:.1f} 秒",
@@ -90,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     with queries.Board(filters) as board:
         overview = board.overview()
         channels = board.by("channel")
-        campaigns = board.campaigns()
+        campaign_rows = board.campaigns()
         videos = board.contents(queries.VIDEO_CHANNELS)
         articles = board.contents(queries.ARTICLE_CHANNELS)
         funnel = board.funnel()
@@ -129,7 +134,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ("推荐点击率", _percent(recommended["ctr"])),
             ],
             "channels": _shown(channels),
-            "campaigns": _shown(campaigns),
+            "campaigns": _shown(campaign_rows),
             "videos": _shown(videos),
             "articles": _shown(articles),
             "funnel": [s | {"shown": _percent(s["of_first"])} for s in funnel],
@@ -177,9 +182,10 @@ def _table(board: queries.Board, name: str) -> tuple[list[str], list[list]]:
         return head, grouped(board.by("content"))
     if name == "campaigns":
         rows = board.campaigns()
-        return head + ["花费(元)", "ROI", "曝光", "点击", "CTR", "平均停留(秒)"], [
+        return head + ["预算(元)", "花费(元)", "ROI", "曝光", "点击", "CTR", "平均停留(秒)"], [
             [
                 *line,
+                "" if r["budget"] is None else yuan(r["budget"]),
                 yuan(r["spend"]),
                 "—" if r["roi"] is None else f"{r['roi']:.2f}",
                 r["impressions"],
@@ -365,3 +371,171 @@ def rollout_allow(request: HttpRequest, rollout_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(reverse("analytics:rollouts"))
+
+
+# --- campaigns ----------------------------------------------------------------------------------------
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _campaign_input(request: HttpRequest) -> campaigns.CampaignInput:
+    post = request.POST
+    return campaigns.CampaignInput(
+        name=post.get("name", "")[:1000],
+        starts_on=_day(post.get("starts_on", "")),
+        ends_on=_day(post.get("ends_on", "")),
+        budget=parse_yuan(post.get("budget_yuan", "")[:40]),
+        notes=post.get("notes", "")[:8000],
+    )
+
+
+def _campaign_detail(data: campaigns.CampaignInput) -> dict:
+    return {
+        "name": data.name,
+        "starts_on": str(data.starts_on),
+        "ends_on": str(data.ends_on),
+        "budget": data.budget,
+    }
+
+
+@staff_member_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    shown = (
+        Campaign.objects.all()
+        if request.GET.get("archived") == "1"
+        else Campaign.objects.filter(archived_at__isnull=True)
+    )
+    return render(
+        request,
+        "analytics/campaigns.html",
+        {"campaigns": shown[:200], "archived": request.GET.get("archived") == "1", "form": {}},
+    )
+
+
+@staff_member_required
+@permission_required("analytics.add_campaign", raise_exception=True)
+@require_POST
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    data = _campaign_input(request)
+    code = request.POST.get("code", "")[:200]
+    try:
+        campaign = campaigns.create(code, data)
+    except DomainError as error:
+        messages.error(request, error.message)
+        form = request.POST.dict() | {"code": code}
+        return render(
+            request,
+            "analytics/campaigns.html",
+            {
+                "campaigns": Campaign.objects.filter(archived_at__isnull=True)[:200],
+                "archived": False,
+                "form": form,
+            },
+            status=error.status,
+        )
+    audit.record(
+        request.user,
+        "campaign.create",
+        campaign,
+        f"创建营销活动：{campaign.name}",
+        {"code": campaign.code, **_campaign_detail(data)},
+        request,
+    )
+    messages.success(request, f"已创建营销活动 {campaign.name}")
+    return redirect(reverse("analytics:campaign", args=[campaign.pk]))
+
+
+def _campaign_page(request: HttpRequest, campaign: Campaign, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "analytics/campaign.html",
+        {
+            "campaign": campaign,
+            "links": Link.objects.filter(campaign=campaign.code)[:200],
+            "coupons": campaign.coupons.all()[:200],
+            "experiments": campaign.experiments.all()[:50],
+            "dashboard_query": f"start={campaign.starts_on.isoformat()}&end={campaign.ends_on.isoformat()}",
+        },
+        status=status,
+    )
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """GET: the campaign, its members and the edit form. POST: save the edit (change permission)."""
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if request.method == "GET":
+        return _campaign_page(request, campaign)
+    if not request.user.has_perm("analytics.change_campaign"):
+        raise PermissionDenied
+    data = _campaign_input(request)
+    try:
+        campaign = campaigns.update(campaign.pk, data)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _campaign_page(request, campaign, error.status)
+    audit.record(
+        request.user,
+        "campaign.update",
+        campaign,
+        f"修改营销活动：{campaign.name}",
+        _campaign_detail(data),
+        request,
+    )
+    messages.success(request, "已保存")
+    return redirect(reverse("analytics:campaign", args=[campaign.pk]))
+
+
+@staff_member_required
+@permission_required("analytics.change_campaign", raise_exception=True)
+@require_POST
+def campaign_archive(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    try:
+        campaign = campaigns.archive(campaign_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("analytics:campaigns"))
+    audit.record(request.user, "campaign.archive", campaign, f"归档营销活动：{campaign.name}", None, request)
+    messages.success(request, f"已归档 {campaign.name}（链接与数据保留）")
+    return redirect(reverse("analytics:campaigns"))
+
+
+MEMBER_LABELS = {"link": "推广链接", "coupon": "优惠券", "experiment": "A/B 实验"}
+
+
+@staff_member_required
+@permission_required("analytics.change_campaign", raise_exception=True)
+@require_POST
+def campaign_member(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Attach (`op=attach`) or detach a link (by short code; also needs change_link), coupon or experiment."""
+    kind, op = request.POST.get("kind", ""), request.POST.get("op", "")
+    ref = request.POST.get("ref", "")[:64]
+    back = redirect(reverse("analytics:campaign", args=[campaign_id]))
+    if kind not in MEMBER_LABELS or op not in ("attach", "detach"):
+        messages.error(request, "请选择要关联或移除的对象类型")
+        return back
+    if kind == "link" and not request.user.has_perm("marketing.change_link"):
+        raise PermissionDenied
+    try:
+        act = campaigns.attach if op == "attach" else campaigns.detach
+        member = act(campaign_id, kind, ref)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return back
+    campaign = Campaign.objects.get(pk=campaign_id)
+    verb = "关联" if op == "attach" else "移除"
+    audit.record(
+        request.user,
+        f"campaign.{op}",
+        campaign,
+        f"营销活动 {campaign.name} {verb}{MEMBER_LABELS[kind]} {member}",
+        {"kind": kind, "ref": ref.strip()},
+        request,
+    )
+    messages.success(request, f"已{verb}{MEMBER_LABELS[kind]} {member}")
+    return back

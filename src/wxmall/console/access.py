@@ -35,6 +35,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("oa_console:", "officialaccount.view_follower", "公众号"),
     ("support:", "support.view_conversation", "客服"),
     ("compliance:", "compliance.view_merchantterm", "合规"),
+    ("analytics:campaign", "analytics.view_campaign", "营销活动"),
     ("analytics:", "analytics.view_adspend", "数据分析"),
 ]
 
