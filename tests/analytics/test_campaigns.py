@@ -327,7 +327,7 @@ def test_the_data_migration_keeps_existing_campaign_values():
     AdSpend.objects.create(campaign="朋友圈投放", day=date(2026, 11, 20), spend=100)
     AdSpend.objects.create(campaign="双十二", day=date(2026, 11, 1), spend=100)
     Campaign.objects.create(code="朋友圈投放", name="已有", starts_on=D1, ends_on=D1)
-    migration = importlib.import_module("wxmall.analytics.migrations.0008_campaigns_from_links")
+    migration = importlib.import_module("wxmall.analytics.migrations.0009_campaigns_from_links")
     migration.forwards(apps, None)
     migration.forwards(apps, None)  # twice: nothing more
     found = {c.code: c for c in Campaign.objects.all()}

@@ -28,7 +28,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0007_campaigns"),
+        ("analytics", "0008_campaigns"),
         ("marketing", "0002_ad_click_customer_order_touch"),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0006_rollout_allowlist"),
+        ("analytics", "0007_money_labels_in_yuan"),
         ("checkout", "0004_coupon_grants"),
     ]
 
