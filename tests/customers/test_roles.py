@@ -89,6 +89,22 @@ def test_a_staff_account_with_no_role_sees_the_no_role_page_not_the_pages(login,
     assert response.status_code == 403 and not Segment.objects.filter(name="无角色的分群").exists()
 
 
+def test_permissions_given_one_by_one_open_only_their_pages(login, db):
+    """No role, one permission: the table still applies, so the account opens the outbox it may see and
+    none of the older pages whose permission it lacks."""
+    from django.contrib.auth.models import Permission
+
+    from wxmall.customers.testing import make_staff
+
+    clerk = make_staff("clerk")
+    clerk.user_permissions.add(Permission.objects.get(codename="view_outboxmessage"))
+    client = login(clerk)
+    assert client.get("/console/outbox/").status_code == 200
+    for url in ("/console/payments/", "/console/oa/", "/console/pickup/"):
+        response = client.get(url)
+        assert response.status_code == 403 and "无权访问" in response.content.decode(), url
+
+
 def test_a_superuser_with_no_role_opens_every_page(login, db):
     from wxmall.accounts.testing import make_customer
 

@@ -3,11 +3,11 @@
 nav exactly the pages it may open. Pages added with the roles check their own permission in the view
 (`core.http.staff_permission_required`).
 
-The table applies to staff holding a role (a member of any group). A superuser opens everything. A staff
-account with no role and no permission of its own opens no console page: it gets the Chinese "no role
-assigned, ask the owner" page (the console migration 0003 made every such account that existed on upgrade
-a 店主, so nobody was locked out). An account given permissions one by one without a role is held to
-each page's own permission check only."""
+The table applies to every staff account that is not a superuser, whether its permissions come from a
+role (a group) or were given one by one. A superuser opens everything. A staff account with no role and
+no permission of its own opens no console page: it gets the Chinese "no role assigned, ask the owner"
+page (the console migration 0003 made every such account that existed on upgrade a 店主, so nobody was
+locked out)."""
 
 from __future__ import annotations
 
@@ -55,16 +55,7 @@ def may_open(user, view_name: str) -> bool:
     if no_role(user):
         return False
     section = section_for(view_name)
-    if section is None or not _has_role(user):
-        return True
-    return user.has_perm(section[0])
-
-
-def _has_role(user) -> bool:
-    cached = getattr(user, "_console_has_role", None)
-    if cached is None:
-        cached = user._console_has_role = user.groups.exists()
-    return cached
+    return section is None or user.has_perm(section[0])
 
 
 def no_role(user) -> bool:
@@ -73,7 +64,7 @@ def no_role(user) -> bool:
         return False
     cached = getattr(user, "_console_no_role", None)
     if cached is None:
-        cached = user._console_no_role = not _has_role(user) and not user.user_permissions.exists()
+        cached = user._console_no_role = not user.groups.exists() and not user.user_permissions.exists()
     return cached
 
 
