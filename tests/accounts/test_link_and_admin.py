@@ -120,3 +120,18 @@ def test_reveal_on_the_user_admin_is_post_only_audited_and_shows_the_data(person
     viewer = _admin_client()  # staff without any user permission: no page and no reveal
     assert viewer.post(f"/admin/accounts/user/{person.pk}/reveal/").status_code == 403
     assert viewer.post("/admin/accounts/user/999999/reveal/").status_code == 403
+
+
+def test_the_user_list_search_matches_names_and_email_only_for_staff_who_may_reveal(person):
+    """A search is an oracle: finding the user by "wangxm" would confirm the email the page masks."""
+    editor = _admin_client("accounts.view_user", "accounts.change_user")
+    revealer = _admin_client("accounts.view_user", "accounts.change_user", "console.reveal_personal_data")
+
+    def found(client, term: str) -> bool:
+        response = client.get("/admin/accounts/user/", {"q": term})
+        assert response.status_code == 200
+        return person in response.context["cl"].result_list
+
+    assert not found(editor, "wangxm") and not found(editor, "小明")
+    assert found(editor, person.username)
+    assert found(revealer, "wangxm") and found(revealer, "小明")

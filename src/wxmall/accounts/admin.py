@@ -49,6 +49,13 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, ("微信资料", {"fields": ("nickname", "avatar_url")}))
     inlines = (WeChatIdentityInline,)
 
+    def get_search_fields(self, request):
+        # Searching by name or email would confirm personal data the page masks: only for staff who may
+        # reveal it (the username and WeChat nickname are shown to every member of staff anyway).
+        if request.user.has_perm(REVEAL_PERMISSION):
+            return (*super().get_search_fields(request), "nickname")
+        return ("username", "nickname")
+
     def revealed(self, request, obj) -> bool:
         """Whether this request shows `obj`'s personal data in full (the add page has none to hide)."""
         if obj is None:
