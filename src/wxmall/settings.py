@@ -904,8 +904,8 @@ COMPLIANCE_MSG_SEC_CHECK_ENABLED = env_bool("COMPLIANCE_MSG_SEC_CHECK_ENABLED", 
 # msg_sec_check judges text "as a user wrote it": WeChat wants the openid of someone who opened the Mini
 # Program within the last 2 hours. The hub uses one whose Mini Program login it saw within
 # COMPLIANCE_MSG_SEC_VISIT_SECONDS (2 h less a 10-minute margin for clock skew): this openid (a staff
-# member's) when it qualifies, else a staff member's, else the latest customer's. With none, the copy goes
-# to TMS alone when TMS is on, else to a person in the review queue (never cleared unchecked).
+# member's) when it qualifies, else the latest staff member's, never a customer's. With none, the copy
+# goes to TMS alone when TMS is on, else to a person in the review queue (never cleared unchecked).
 COMPLIANCE_MSG_SEC_OPENID = _env("COMPLIANCE_MSG_SEC_OPENID") or ""
 COMPLIANCE_MSG_SEC_VISIT_SECONDS = env_int("COMPLIANCE_MSG_SEC_VISIT_SECONDS", 6600, minimum=60)
 if COMPLIANCE_TMS_ENABLED and PRODUCTION:

@@ -201,17 +201,20 @@ def msg_sec_on(db, settings, sec_sandbox):
 
 
 def mp_visit(sb, user_id: str) -> str:
-    """The user opens the Mini Program and it logs in through the hub (wx.login → /api → jscode2session):
-    both the hub and WeChat now know of a recent visit. Returns the openid."""
+    """A member of staff opens the Mini Program and it logs in through the hub (wx.login → /api →
+    jscode2session): both the hub and WeChat now know of a recent visit. Returns the openid."""
     import json
 
+    from wxmall.accounts.models import User
     from wxsandbox.config import MINI_PROGRAM
 
     mp = sb.app_of_kind(MINI_PROGRAM)
     code = sb.control("POST", "mp/login", json={"user": user_id, "appid": mp.appid})["code"]
     answer = Client().post("/api/accounts/miniprogram/login", json.dumps({"code": code}), "application/json")
     assert answer.status_code == 200, answer.content
-    return sb.openid(user_id, mp.appid)
+    openid = sb.openid(user_id, mp.appid)
+    User.objects.filter(wechat_identities__openid=openid).update(is_staff=True)
+    return openid
 
 
 def msg_sec_calls(sb) -> list[dict]:
@@ -273,7 +276,7 @@ def test_an_openid_wechat_calls_stale_falls_back_to_tms_or_a_person(
 
     mp = msg_sec_on.app_of_kind(MINI_PROGRAM)
     WeChatIdentity.objects.create(
-        user=make_customer(),
+        user=make_customer(is_staff=True),
         appid=mp.appid,
         openid=msg_sec_on.openid(msg_sec_on.config.users[1].id, mp.appid),  # never logged in at WeChat
         kind=WeChatIdentity.Kind.MINIPROGRAM,
@@ -306,7 +309,7 @@ def test_skipped_providers_alone_never_clear():
     assert worst([External("tms", "pass"), External("msg_sec_check", "skipped")]) == "pass"
 
 
-def test_the_visitor_openid_prefers_the_configured_then_staff_then_the_latest(db):
+def test_the_visitor_openid_is_the_configured_one_or_a_staff_members_never_a_customers(db):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -333,10 +336,12 @@ def test_the_visitor_openid_prefers_the_configured_then_staff_then_the_latest(db
     assert recent_miniprogram_openid(appid, since, prefer="o-old-boss") == ""
     identity("o-buyer", 5)
     identity("o-buyer-2", 60)
-    assert recent_miniprogram_openid(appid, since) == "o-buyer"
+    assert recent_miniprogram_openid(appid, since) == ""  # customers' openids are never used
     identity("o-staff", 90, is_staff=True)
-    assert recent_miniprogram_openid(appid, since) == "o-staff"
-    assert recent_miniprogram_openid(appid, since, prefer="o-buyer-2") == "o-buyer-2"
+    identity("o-staff-2", 100, is_staff=True)
+    assert recent_miniprogram_openid(appid, since) == "o-staff"  # the most recent staff login
+    assert recent_miniprogram_openid(appid, since, prefer="o-staff-2") == "o-staff-2"
+    assert recent_miniprogram_openid(appid, since, prefer="o-buyer-2") == "o-buyer-2"  # configured: trusted
     assert recent_miniprogram_openid("wx" + "2" * 16, since) == ""
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from wxmall.wechat import client
@@ -56,15 +56,17 @@ def _tms(text: str, data_id: str) -> External:
 
 def recent_miniprogram_openid(appid: str, since, prefer: str = "") -> str:
     """An openid of Mini Program `appid` whose login is not older than `since` ("" when none is): the
-    preferred one if it qualifies, else a staff member's, else the most recent customer's. The model is
-    looked up by label: compliance imports no app that depends on it (accounts reaches catalog)."""
+    preferred one if it qualifies, else a staff member's. Never a customer's: WeChat's risk control
+    would count the merchant's copy as that customer's writing. The model is looked up by label:
+    compliance imports no app that depends on it (accounts reaches catalog)."""
     identities = apps.get_model("accounts", "WeChatIdentity")
     return (
         identities.objects.filter(appid=appid, kind="miniprogram", last_login_at__gte=since)
+        .filter(Q(user__is_staff=True) | Q(openid=prefer) if prefer else Q(user__is_staff=True))
         .annotate(
             preferred=Case(When(openid=prefer, then=Value(1)), default=Value(0), output_field=IntegerField())
         )
-        .order_by("-preferred", "-user__is_staff", "-last_login_at", "-id")
+        .order_by("-preferred", "-last_login_at", "-id")
         .values_list("openid", flat=True)
         .first()
         or ""

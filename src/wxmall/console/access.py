@@ -34,6 +34,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("console:growth_", "growth.view_group", "拼团与邀请"),
     ("oa_console:", "officialaccount.view_follower", "公众号"),
     ("support:", "support.view_conversation", "客服"),
+    ("compliance:review", "compliance.review_copy", "文案审核"),
     ("compliance:", "compliance.view_merchantterm", "合规"),
     ("analytics:campaign", "analytics.view_campaign", "营销活动"),
     ("analytics:", "analytics.view_adspend", "数据分析"),
