@@ -3,8 +3,9 @@
 nav exactly the pages it may open. Pages added with the roles check their own permission in the view
 (`core.http.staff_permission_required`).
 
-The table applies to every staff account that is not a superuser, whether its permissions come from a
-role (a group) or were given one by one. A superuser opens everything. A staff account with no role and
+The table applies to every staff account that is not a superuser. A role holder (a member of any group)
+needs the row's permission; an account given permissions one by one needs any permission of the row's
+app, the page's own check deciding the rest. A superuser opens everything. A staff account with no role and
 no permission of its own opens no console page: it gets the Chinese "no role assigned, ask the owner"
 page (the console migration 0003 made every such account that existed on upgrade a 店主, so nobody was
 locked out)."""
@@ -56,7 +57,18 @@ def may_open(user, view_name: str) -> bool:
     if no_role(user):
         return False
     section = section_for(view_name)
-    return section is None or user.has_perm(section[0])
+    if section is None or user.has_perm(section[0]):
+        return True
+    # Permissions given one by one, without a role: any permission of the section's app lets the account
+    # in, and the page's own check decides the rest (a pickup clerk holds only pickup.verify_pickup).
+    return not _has_role(user) and user.has_module_perms(section[0].partition(".")[0])
+
+
+def _has_role(user) -> bool:
+    cached = getattr(user, "_console_has_role", None)
+    if cached is None:
+        cached = user._console_has_role = user.groups.exists()
+    return cached
 
 
 def no_role(user) -> bool:
@@ -65,7 +77,7 @@ def no_role(user) -> bool:
         return False
     cached = getattr(user, "_console_no_role", None)
     if cached is None:
-        cached = user._console_no_role = not user.groups.exists() and not user.user_permissions.exists()
+        cached = user._console_no_role = not _has_role(user) and not user.user_permissions.exists()
     return cached
 
 
