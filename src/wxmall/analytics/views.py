@@ -97,7 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         channels = board.by("channel")
         campaign_rows = board.campaigns()
         videos = board.contents(queries.VIDEO_CHANNELS)
-        articles = board.contents(queries.ARTICLE_CHANNELS)
+        articles = board.articles()
         funnel = board.funnel()
         retention = board.retention()
         daily = board.daily()
@@ -113,6 +113,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "conv_pay": [round((c["conv_pay"] or 0) * 100, 2) for c in channels],
         "gmv_share": [{"name": c["label"], "value": c["gmv"] / 100} for c in channels if c["gmv"]],
         "funnel": [{"name": s["label"], "value": s["visitors"]} for s in funnel],
+        # read → jump → pay of the ten most read articles
+        "article_titles": [r["label"] for r in articles[:10]],
+        "article_readers": [r["read_users"] for r in articles[:10]],
+        "article_clickers": [r["clickers"] for r in articles[:10]],
+        "article_paying": [r["paying"] for r in articles[:10]],
     }
     return render(
         request,
@@ -136,7 +141,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "channels": _shown(channels),
             "campaigns": _shown(campaign_rows),
             "videos": _shown(videos),
-            "articles": _shown(articles),
+            "articles": [
+                r | {"jump_shown": _percent(r["jump_rate"]), "read_pay_shown": _percent(r["read_to_pay"])}
+                for r in _shown(articles)
+            ],
             "funnel": [s | {"shown": _percent(s["of_first"])} for s in funnel],
             "retention": [c | {"shown": [_percent(rate) for rate in c["rates"]]} for c in retention],
             "api_rates": [
@@ -195,6 +203,45 @@ def _table(board: queries.Board, name: str) -> tuple[list[str], list[list]]:
             ]
             for line, r in zip(grouped(rows), rows, strict=True)
         ]
+    if name == "articles":
+        return [
+            "文章 msgid",
+            "标题",
+            "阅读人数",
+            "阅读次数",
+            "分享次数",
+            "跳转点击",
+            "跳转访客",
+            "跳转率",
+            "UV",
+            "下单访客",
+            "支付访客",
+            "UV→下单",
+            "UV→支付",
+            "阅读→支付",
+            "GMV(元)",
+            "推广链接",
+        ], [
+            [
+                r["key"],
+                r["title"],
+                r["read_users"],
+                r["reads"],
+                r["shares"],
+                r["clicks"],
+                r["clickers"],
+                _percent(r["jump_rate"]),
+                r["uv"],
+                r["ordering"],
+                r["paying"],
+                _percent(r["conv_order"]),
+                _percent(r["conv_pay"]),
+                _percent(r["read_to_pay"]),
+                yuan(r["gmv"]),
+                " ".join(r["links"]),
+            ]
+            for r in board.articles()
+        ]
     if name == "funnel":
         return ["步骤", "访客", "占首步"], [
             [s["label"], s["visitors"], _percent(s["of_first"])] for s in board.funnel()
@@ -210,7 +257,7 @@ def _table(board: queries.Board, name: str) -> tuple[list[str], list[list]]:
     raise KeyError(name)
 
 
-EXPORTS = ("channels", "campaigns", "content", "funnel", "retention", "daily")
+EXPORTS = ("channels", "campaigns", "content", "articles", "funnel", "retention", "daily")
 
 
 class _Echo:
