@@ -190,7 +190,8 @@ class Recommendation(models.Model):
 
 
 class Campaign(models.Model):
-    """A marketing campaign (营销活动): groups tracked links, coupons and A/B tests, with its dates, budget
+    """A marketing campaign (营销活动): groups tracked links, coupons, A/B tests and topic challenges (a
+    challenge campaign: a coupon granted once per customer on the tracked action of claiming), with its dates, budget
     and notes. `code` is the campaign value its links carry (`Link.campaign`) and its ad spend is entered
     under (`AdSpend.campaign`), so the dashboards' per-campaign figures need no extra join and links made
     by code (group buying, referrals) keep working. The code cannot change once created."""
@@ -204,6 +205,10 @@ class Campaign(models.Model):
     coupons = models.ManyToManyField("checkout.Coupon", blank=True, related_name="+", verbose_name="优惠券")
     experiments = models.ManyToManyField(
         Experiment, blank=True, related_name="campaigns", verbose_name="A/B 实验"
+    )
+    # Challenge campaigns (挑战赛): participants claim the challenge's reward coupon in the store.
+    challenges = models.ManyToManyField(
+        "channels.TopicChallenge", blank=True, related_name="campaigns", verbose_name="话题挑战"
     )
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

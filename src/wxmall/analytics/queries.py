@@ -18,6 +18,11 @@ Definitions (what the console shows, and what the tests check by hand):
   jumps are the clicks on its tracked links (channel "article", content id = the article's msgid) in
   the range and the distinct visitors who clicked; then UV, ordering / paying visitors and GMV of its
   content like any content. Jump rate = clicking visitors / readers; read→pay = paying visitors / readers.
+- A challenge campaign's challenge (see `challenges`): participants = customers who claimed its reward;
+  granted = the coupons the claims gave (a participant already holding that coupon got none); using /
+  paying = participants with an order placed / paid with the reward coupon since the challenge began
+  (a cancelled order gives the coupon back, so it no longer counts); conversion = paying / participants;
+  GMV = the total of those paid orders.
 - Retention: a visitor's cohort is the first day they are seen in the range; day N retention is the
   share of the cohort active again N days later (N = 0…7).
 """
@@ -32,6 +37,9 @@ import duckdb
 from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
 
+from wxmall.channels.actions.challenges import grant_ref
+from wxmall.channels.models import ChallengeClaim
+from wxmall.checkout.models import CouponGrant, CouponRedemption
 from wxmall.core.models import DeliveryAttempt
 from wxmall.marketing.models import Click, Link
 from wxmall.wechat.models import ApiCallStat
@@ -357,6 +365,40 @@ def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
             if attempt:
                 raise  # a compaction replaced the files between listing and reading, twice
     raise AssertionError("unreachable")
+
+
+# --- challenge campaigns (from the operational database: claims, grants, coupon redemptions) ----------
+def challenges(campaign: Campaign) -> list[dict]:
+    """Per topic challenge of the campaign: participants, coupons granted, and the reward's conversion."""
+    found = []
+    for challenge in campaign.challenges.select_related("coupon").order_by("-starts_at", "-id")[:50]:
+        claimers = ChallengeClaim.objects.filter(challenge=challenge).values("user_id")
+        used = CouponRedemption.objects.filter(
+            coupon_id=challenge.coupon_id, user_id__in=claimers, created_at__gte=challenge.starts_at
+        )
+        paid = used.filter(order__paid_at__isnull=False)
+        participants = ChallengeClaim.objects.filter(challenge=challenge).count()
+        paying = paid.values("user_id").distinct().count()
+        found.append(
+            {
+                "challenge": challenge,
+                "participants": participants,
+                "granted": CouponGrant.objects.filter(
+                    coupon_id=challenge.coupon_id, ref=grant_ref(challenge.pk)
+                ).count(),
+                "using": used.values("user_id").distinct().count(),
+                "paying": paying,
+                "paid_orders": paid.count(),
+                "gmv": paid.aggregate(total=Sum("order__total"))["total"] or 0,
+                "conversion": ratio(paying, participants),
+                "recent": list(
+                    ChallengeClaim.objects.filter(challenge=challenge)
+                    .select_related("user")
+                    .order_by("-claimed_at", "-id")[:10]
+                ),
+            }
+        )
+    return found
 
 
 # --- stability (from the operational database: outbox deliveries and WeChat API calls) ----------------

@@ -1,6 +1,7 @@
 """Console pages: the dashboards (date range, channel and attribution filters), their CSV exports, ad
 spend entered by hand or imported from a CSV, A/B test results with stop / ship, grey releases, and
-campaigns (list, create, edit, archive; attach / detach links, coupons and A/B tests; audited).
+campaigns (list, create, edit, archive; attach / detach links, coupons, A/B tests and topic challenges,
+with each challenge's participants and conversion; audited).
 Staff only; every change needs its model's permission."""
 
 from __future__ import annotations
@@ -505,6 +506,10 @@ def _campaign_page(request: HttpRequest, campaign: Campaign, status: int = 200) 
             "links": Link.objects.filter(campaign=campaign.code)[:200],
             "coupons": campaign.coupons.all()[:200],
             "experiments": campaign.experiments.all()[:50],
+            "challenges": [
+                c | {"conversion_shown": _percent(c["conversion"]), "gmv_shown": yuan(c["gmv"])}
+                for c in queries.challenges(campaign)
+            ],
             "dashboard_query": f"start={campaign.starts_on.isoformat()}&end={campaign.ends_on.isoformat()}",
         },
         status=status,
@@ -552,7 +557,7 @@ def campaign_archive(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return redirect(reverse("analytics:campaigns"))
 
 
-MEMBER_LABELS = {"link": "推广链接", "coupon": "优惠券", "experiment": "A/B 实验"}
+MEMBER_LABELS = {"link": "推广链接", "coupon": "优惠券", "experiment": "A/B 实验", "challenge": "话题挑战"}
 
 
 @staff_member_required
