@@ -21,8 +21,8 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
