@@ -243,3 +243,28 @@ def test_the_dashboard_and_its_csv_show_read_jump_order(staff, article_set):
     assert lines[0].startswith("文章 msgid,标题,阅读人数,阅读次数,分享次数,跳转点击,跳转访客,跳转率")
     assert lines[1].startswith(f"{X},文章0,45,60,4,4,3,6.7%,3,2,1,66.7%,33.3%,2.2%,80.00,")
     assert lines[2].startswith(f"{Y},'=HYPERLINK") or lines[2].startswith(f"{Y},\"'=HYPERLINK")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_article_chart_and_table_render_in_a_browser(article_set, page, live_server, csp_violations):
+    from django.contrib.auth import get_user_model
+    from django.contrib.staticfiles import finders
+
+    from wxmall.customers.testing import as_owner
+
+    as_owner(get_user_model().objects.create_user("analyst", password="pw-analyst-1", is_staff=True))
+    base = live_server.url
+    page.goto(f"{base}/console/analytics/{RANGE}")
+    page.wait_for_url("**/admin/login/**")
+    page.fill("#id_username", "analyst")
+    page.fill("#id_password", "pw-analyst-1")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"{base}/console/analytics/**")
+    row = page.locator(f"#articles tr[data-key='{X}']")
+    assert row.locator(".read-users").inner_text() == "45"
+    assert row.locator(".jump-rate").inner_text() == "6.7%"
+    assert row.locator(".paying").inner_text() == "1"
+    if finders.find("echarts/echarts.min.js"):
+        page.locator("#chart-articles canvas").first.wait_for(timeout=10_000)
+    assert csp_violations == []
