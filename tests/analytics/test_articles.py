@@ -268,3 +268,18 @@ def test_the_article_chart_and_table_render_in_a_browser(article_set, page, live
     if finders.find("echarts/echarts.min.js"):
         page.locator("#chart-articles canvas").first.wait_for(timeout=10_000)
     assert csp_violations == []
+
+
+def test_the_admin_lists_article_days_read_only(article_set):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", password="pw-root-123"))
+    listing = admin.get("/admin/analytics/articleday/")
+    assert listing.status_code == 200 and X in listing.content.decode()
+    assert admin.get("/admin/analytics/articleday/add/").status_code == 403
+    row = ArticleDay.objects.get(msgid=X, day=D1)
+    assert admin.post(f"/admin/analytics/articleday/{row.pk}/change/", {"reads": 1}).status_code == 403
+    row.refresh_from_db()
+    assert row.reads == 40
