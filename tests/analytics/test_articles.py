@@ -283,3 +283,17 @@ def test_the_admin_lists_article_days_read_only(article_set):
     assert admin.post(f"/admin/analytics/articleday/{row.pk}/change/", {"reads": 1}).status_code == 403
     row.refresh_from_db()
     assert row.reads == 40
+
+
+def test_the_beat_runs_the_pull_and_it_is_a_no_op_without_an_official_account(wechat, settings):
+    from wxmall.analytics import tasks
+    from wxmall.celery import beat_schedule
+
+    entry = beat_schedule()["analytics-pull-article-stats"]
+    assert entry["task"] == tasks.pull_article_stats.name == "wxmall.analytics.pull_article_stats"
+    yesterday = timezone.localdate() - timedelta(days=1)
+    _publish(wechat, {yesterday: {"int_page_read_count": 7}}, sent_on=yesterday.isoformat())
+    assert tasks.pull_article_stats()[yesterday.isoformat()] == 1
+    settings.WECHAT_APPS = {name: app for name, app in settings.WECHAT_APPS.items() if name != "oa"}
+    assert tasks.pull_article_stats() == {}
+    assert ArticleDay.objects.get().reads == 7
