@@ -97,6 +97,11 @@ def beat_schedule() -> dict:
             "schedule": 86400.0,
             "options": {"expires": 3600},
         },
+        "analytics-pull-article-stats": {
+            "task": "wxmall.analytics.pull_article_stats",  # OA articles' reads from WeChat's datacube
+            "schedule": 6 * 3600.0,
+            "options": {"expires": 3600},
+        },
         "analytics-check-alerts": {
             "task": "wxmall.analytics.check_alerts",  # success rates below threshold notify staff
             "schedule": settings.ALERT_CHECK_INTERVAL_SECONDS,

@@ -180,13 +180,24 @@ def test_the_touch_cookie_is_signed_and_a_rotated_secret_still_verifies(settings
     assert touch.read(value) is None
 
 
-def test_a_cookie_signed_before_the_t1_format_still_attributes():
+def test_a_cookie_signed_before_the_t1_format_still_attributes_within_the_window():
+    import time
+
     from django.core import signing
 
     from wxmall.marketing import touch
 
-    old = signing.Signer(salt=touch._SALT).sign_object([3, 100, 7, 200], compress=False)
-    assert touch.read(old) == touch.Touch(3, 100, 7, 200)
+    now = int(time.time())
+    signer = signing.Signer(salt=touch._SALT)
+    old = signer.sign_object([3, now - 86400, 7, now - 60], compress=False)
+    assert touch.read(old) == touch.Touch(3, now - 86400, 7, now - 60)
+    assert touch.read(signer.sign_object([3, now - 86400, 7, now - 60], compress=True)) is not None
     assert touch.read(old[:-1] + ("A" if old[-1] != "A" else "B")) is None  # tampered
-    forged = signing.Signer(key="not-the-secret", salt=touch._SALT).sign_object([3, 100, 7, 200])
+    forged = signing.Signer(key="not-the-secret", salt=touch._SALT).sign_object([3, now, 7, now])
     assert touch.read(forged) is None
+    # a browser drops the cookie TOUCH_MAX_AGE after the last click: one older than that is replayed
+    expired = signer.sign_object([3, 100, 7, now - touch.TOUCH_MAX_AGE - 1])
+    assert touch.read(expired) is None
+    assert touch.read(signer.sign_object([0, now, 7, now])) is None  # no link 0
+    assert touch.read(signer.sign_object({"first": 3})) is None  # not the old payload
+    assert touch.read("x" * 60) is None and touch.read("a:b") is None  # not signing's shape: not unsigned

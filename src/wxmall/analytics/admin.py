@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from wxmall.core.money_admin import MoneyAdminMixin, fen_column
 
-from .models import AdSpend, Experiment, Rollout
+from .models import AdSpend, ArticleDay, Experiment, Rollout
 
 
 @admin.register(AdSpend)
@@ -34,3 +34,18 @@ class RolloutAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("key",) if obj else ()  # the key is the hash seed: renaming would reshuffle everyone
+
+
+@admin.register(ArticleDay)
+class ArticleDayAdmin(admin.ModelAdmin):
+    """WeChat's own figures, pulled by the datacube job: read only (the next pull would overwrite an edit)."""
+
+    list_display = ("day", "msgid", "title", "read_users", "reads", "shares", "updated_at")
+    search_fields = ("msgid", "title")
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

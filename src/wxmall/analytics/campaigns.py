@@ -1,4 +1,5 @@
-"""Campaigns (营销活动): create, edit, archive, and attach or detach their links, coupons and A/B tests.
+"""Campaigns (营销活动): create, edit, archive, and attach or detach their links, coupons, A/B tests and
+topic challenges (by their number, shown on the Channels page).
 
 A link belongs to at most one campaign: attaching sets its `campaign` to the campaign's code (moving it
 from any other), detaching clears it. Each change is one transaction and audited by the caller's view;
@@ -13,6 +14,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from wxmall.channels.models import TopicChallenge
 from wxmall.checkout.models import Coupon
 from wxmall.core.errors import DomainError
 from wxmall.core.money import MAX_FEN
@@ -27,7 +29,7 @@ NOTES_MAX = 1000
 MAX_SPAN_DAYS = 366
 # The value links and ad spend carry: letters (Chinese too), digits and _ - . : — no spaces or markup.
 CODE = re.compile(r"[\w.:-]{1,64}")
-KINDS = ("link", "coupon", "experiment")
+KINDS = ("link", "coupon", "experiment", "challenge")
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,19 @@ def archive(campaign_id: int) -> Campaign:
 
 
 def _member(kind: str, ref: str):
-    """The link (by short code), coupon (by coupon code) or experiment (by key) staff typed."""
+    """The link (by short code), coupon (by coupon code), experiment (by key) or challenge (by number)
+    staff typed."""
     ref = ref.strip()[:64]
     model, field = {
         "link": (Link, "code"),
         "coupon": (Coupon, "code"),
         "experiment": (Experiment, "key"),
+        "challenge": (TopicChallenge, "pk"),
     }.get(kind, (None, ""))
+    if kind == "challenge":  # its number, as the Channels page shows it ("#12" too)
+        ref = ref.removeprefix("#")
+        if not (ref.isascii() and ref.isdigit() and len(ref) <= 12):
+            raise DomainError(AnalyticsError.CAMPAIGN_MEMBER_NOT_FOUND)
     found = model.objects.filter(**{field: ref}).first() if model is not None and ref else None
     if found is None:
         raise DomainError(AnalyticsError.CAMPAIGN_MEMBER_NOT_FOUND)
@@ -127,7 +135,7 @@ def _member(kind: str, ref: str):
 
 
 def attach(campaign_id: int, kind: str, ref: str):
-    """Attach a link, coupon or experiment; returns it. Attaching what is already attached is a no-op."""
+    """Attach a link, coupon, experiment or challenge; returns it. Attaching what is already attached is a no-op."""
     with transaction.atomic():
         campaign = _open_campaign(campaign_id)
         member = _member(kind, ref)
@@ -135,6 +143,8 @@ def attach(campaign_id: int, kind: str, ref: str):
             Link.objects.filter(pk=member.pk).update(campaign=campaign.code)
         elif kind == "coupon":
             campaign.coupons.add(member)
+        elif kind == "challenge":
+            campaign.challenges.add(member)
         else:
             campaign.experiments.add(member)
         return member
@@ -149,6 +159,8 @@ def detach(campaign_id: int, kind: str, ref: str):
             Link.objects.filter(pk=member.pk, campaign=campaign.code).update(campaign="")
         elif kind == "coupon":
             campaign.coupons.remove(member)
+        elif kind == "challenge":
+            campaign.challenges.remove(member)
         else:
             campaign.experiments.remove(member)
         return member

@@ -20,4 +20,8 @@ class AnalyticsError(ErrorCode):
     BAD_CAMPAIGN = ("campaign_invalid", 400, "营销活动填写不正确")
     CAMPAIGN_CODE_TAKEN = ("campaign_code_taken", 409, "活动标识已被其他活动使用")
     CAMPAIGN_ARCHIVED = ("campaign_archived", 409, "活动已归档，不能修改")
-    CAMPAIGN_MEMBER_NOT_FOUND = ("campaign_member_not_found", 404, "没有找到要关联的链接、优惠券或实验")
+    CAMPAIGN_MEMBER_NOT_FOUND = (
+        "campaign_member_not_found",
+        404,
+        "没有找到要关联的链接、优惠券、实验或话题挑战",
+    )

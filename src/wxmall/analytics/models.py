@@ -190,7 +190,8 @@ class Recommendation(models.Model):
 
 
 class Campaign(models.Model):
-    """A marketing campaign (营销活动): groups tracked links, coupons and A/B tests, with its dates, budget
+    """A marketing campaign (营销活动): groups tracked links, coupons, A/B tests and topic challenges (a
+    challenge campaign: a coupon granted once per customer on the tracked action of claiming), with its dates, budget
     and notes. `code` is the campaign value its links carry (`Link.campaign`) and its ad spend is entered
     under (`AdSpend.campaign`), so the dashboards' per-campaign figures need no extra join and links made
     by code (group buying, referrals) keep working. The code cannot change once created."""
@@ -204,6 +205,10 @@ class Campaign(models.Model):
     coupons = models.ManyToManyField("checkout.Coupon", blank=True, related_name="+", verbose_name="优惠券")
     experiments = models.ManyToManyField(
         Experiment, blank=True, related_name="campaigns", verbose_name="A/B 实验"
+    )
+    # Challenge campaigns (挑战赛): participants claim the challenge's reward coupon in the store.
+    challenges = models.ManyToManyField(
+        "channels.TopicChallenge", blank=True, related_name="campaigns", verbose_name="话题挑战"
     )
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -224,3 +229,29 @@ class Campaign(models.Model):
     @property
     def budget_yuan(self) -> str:
         return yuan(self.budget)
+
+
+class ArticleDay(models.Model):
+    """One Official Account article's figures on one day, as WeChat's datacube reports them
+    (getarticlesummary), pulled by a scheduled job. `msgid` is WeChat's "<msg_data_id>_<index>"; a tracked
+    link with channel "article" and this msgid as its content id ties the article's reads to its jumps and
+    orders. Pulling a day again overwrites it (the unique row per article and day)."""
+
+    msgid = models.CharField("文章 msgid", max_length=64)
+    title = models.CharField("标题", max_length=120)
+    day = models.DateField("日期")
+    read_users = models.PositiveIntegerField("阅读人数", default=0)
+    reads = models.PositiveIntegerField("阅读次数", default=0)
+    share_users = models.PositiveIntegerField("分享人数", default=0)
+    shares = models.PositiveIntegerField("分享次数", default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公众号文章数据"
+        ordering = ["-day", "msgid"]
+        constraints = [
+            models.UniqueConstraint(fields=["msgid", "day"], name="article_day_one_row_per_article_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.msgid} {self.day}"

@@ -13,6 +13,16 @@ Definitions (what the console shows, and what the tests check by hand):
   platform's clicks / impressions (imported with the spend).
 - A campaign's row is over the links whose campaign is its code: an order counts for the campaign of
   its last-touch link (or first, with `model="first"`), like every other group.
+- Articles (read → jump → order): reads and readers are WeChat's figures for the article over the days
+  (`ArticleDay`, summed per day, so a reader on two days counts twice, as WeChat's daily figures do);
+  jumps are the clicks on its tracked links (channel "article", content id = the article's msgid) in
+  the range and the distinct visitors who clicked; then UV, ordering / paying visitors and GMV of its
+  content like any content. Jump rate = clicking visitors / readers; read→pay = paying visitors / readers.
+- A challenge campaign's challenge (see `challenges`): participants = customers who claimed its reward;
+  granted = the coupons the claims gave (a participant already holding that coupon got none); using /
+  paying = participants with an order placed / paid with the reward coupon since the challenge began
+  (a cancelled order gives the coupon back, so it no longer counts); conversion = paying / participants;
+  GMV = the total of those paid orders.
 - Retention: a visitor's cohort is the first day they are seen in the range; day N retention is the
   share of the cohort active again N days later (N = 0…7).
 """
@@ -25,14 +35,17 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
+from wxmall.channels.actions.challenges import grant_ref
+from wxmall.channels.models import ChallengeClaim
+from wxmall.checkout.models import CouponGrant, CouponRedemption
 from wxmall.core.models import DeliveryAttempt
-from wxmall.marketing.models import Link
+from wxmall.marketing.models import Click, Link
 from wxmall.wechat.models import ApiCallStat
 
 from . import store
-from .models import AdSpend, Campaign
+from .models import AdSpend, ArticleDay, Campaign
 
 DIRECT = "direct"
 CHANNEL_LABELS = {
@@ -219,6 +232,57 @@ class Board:
             row["views"] = views.get(row["key"], 0)
         return found
 
+    def articles(self) -> list[dict]:
+        """Per Official Account article: reads → jumps → orders (see the module's definitions). An article
+        read but without a tracked link has its reads and zeros; a link's content that WeChat does not
+        report (yet) has its jumps and orders with no reads."""
+        if self.filters.channel and self.filters.channel not in ARTICLE_CHANNELS:
+            return []
+        days = (self.filters.start, self.filters.end)
+        rows = {r["key"]: r for r in self.contents(ARTICLE_CHANNELS)}
+        reads = (
+            ArticleDay.objects.filter(day__range=days)
+            .values("msgid")
+            .annotate(
+                title=Max("title"), reads=Sum("reads"), read_users=Sum("read_users"), shares=Sum("shares")
+            )
+        )
+        links = Link.objects.filter(channel__in=ARTICLE_CHANNELS).exclude(content_id="")
+        start, end = day_bounds(self.filters)
+        jumps = {
+            j["link__content_id"]: j
+            for j in Click.objects.filter(link__in=links, at__gte=start, at__lt=end)
+            .values("link__content_id")
+            .annotate(clicks=Count("id"), clickers=Count("visitor", distinct=True))
+        }
+        codes: dict[str, list[str]] = {}
+        for content_id, code in links.values_list("content_id", "code").order_by("code"):
+            codes.setdefault(content_id, []).append(code)
+        zero = {"uv": 0, "pv": 0, "ordering": 0, "paying": 0, "paid_orders": 0, "gmv": 0}
+        for r in reads:
+            row = rows.setdefault(r["msgid"], {"key": r["msgid"], "channel": "article", **zero})
+            row.update(
+                title=r["title"],
+                reads=int(r["reads"]),
+                read_users=int(r["read_users"]),
+                shares=int(r["shares"]),
+            )
+        for key in set(jumps) - set(rows):
+            rows[key] = {"key": key, "channel": "article", **zero}
+        for key, row in rows.items():
+            row.setdefault("title", "")
+            for name in ("reads", "read_users", "shares"):
+                row.setdefault(name, 0)
+            row["label"] = row["title"] or key
+            row["clicks"] = int(jumps.get(key, {}).get("clicks", 0))
+            row["clickers"] = int(jumps.get(key, {}).get("clickers", 0))
+            row["links"] = codes.get(key, [])
+            row["jump_rate"] = ratio(row["clickers"], row["read_users"])
+            row["conv_order"] = ratio(row["ordering"], row["uv"])
+            row["conv_pay"] = ratio(row["paying"], row["uv"])
+            row["read_to_pay"] = ratio(row["paying"], row["read_users"])
+        return sorted(rows.values(), key=lambda r: (-r["reads"], -r["gmv"], -r["uv"], r["key"]))
+
     def daily(self) -> list[dict]:
         rows = self.rows(
             "SELECT day, count(DISTINCT visitor) AS uv, sum(pv) AS pv, sum(gmv) AS gmv FROM vd GROUP BY day ORDER BY day"
@@ -301,6 +365,40 @@ def _open(filters: Filters) -> duckdb.DuckDBPyConnection:
             if attempt:
                 raise  # a compaction replaced the files between listing and reading, twice
     raise AssertionError("unreachable")
+
+
+# --- challenge campaigns (from the operational database: claims, grants, coupon redemptions) ----------
+def challenges(campaign: Campaign) -> list[dict]:
+    """Per topic challenge of the campaign: participants, coupons granted, and the reward's conversion."""
+    found = []
+    for challenge in campaign.challenges.select_related("coupon").order_by("-starts_at", "-id")[:50]:
+        claimers = ChallengeClaim.objects.filter(challenge=challenge).values("user_id")
+        used = CouponRedemption.objects.filter(
+            coupon_id=challenge.coupon_id, user_id__in=claimers, created_at__gte=challenge.starts_at
+        )
+        paid = used.filter(order__paid_at__isnull=False)
+        participants = ChallengeClaim.objects.filter(challenge=challenge).count()
+        paying = paid.values("user_id").distinct().count()
+        found.append(
+            {
+                "challenge": challenge,
+                "participants": participants,
+                "granted": CouponGrant.objects.filter(
+                    coupon_id=challenge.coupon_id, ref=grant_ref(challenge.pk)
+                ).count(),
+                "using": used.values("user_id").distinct().count(),
+                "paying": paying,
+                "paid_orders": paid.count(),
+                "gmv": paid.aggregate(total=Sum("order__total"))["total"] or 0,
+                "conversion": ratio(paying, participants),
+                "recent": list(
+                    ChallengeClaim.objects.filter(challenge=challenge)
+                    .select_related("user")
+                    .order_by("-claimed_at", "-id")[:10]
+                ),
+            }
+        )
+    return found
 
 
 # --- stability (from the operational database: outbox deliveries and WeChat API calls) ----------------

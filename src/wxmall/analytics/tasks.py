@@ -29,3 +29,14 @@ def refresh_recommendations() -> int:
     from . import recommendations
 
     return recommendations.refresh()
+
+
+@shared_task(name="wxmall.analytics.pull_article_stats", ignore_result=True)
+def pull_article_stats() -> dict:
+    from wxmall.wechat.config import configured_names
+
+    from . import articles
+
+    if "oa" not in configured_names():
+        return {}
+    return articles.pull_recent()

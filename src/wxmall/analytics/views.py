@@ -1,6 +1,7 @@
 """Console pages: the dashboards (date range, channel and attribution filters), their CSV exports, ad
 spend entered by hand or imported from a CSV, A/B test results with stop / ship, grey releases, and
-campaigns (list, create, edit, archive; attach / detach links, coupons and A/B tests; audited).
+campaigns (list, create, edit, archive; attach / detach links, coupons, A/B tests and topic challenges,
+with each challenge's participants and conversion; audited).
 Staff only; every change needs its model's permission."""
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         channels = board.by("channel")
         campaign_rows = board.campaigns()
         videos = board.contents(queries.VIDEO_CHANNELS)
-        articles = board.contents(queries.ARTICLE_CHANNELS)
+        articles = board.articles()
         funnel = board.funnel()
         retention = board.retention()
         daily = board.daily()
@@ -113,6 +114,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "conv_pay": [round((c["conv_pay"] or 0) * 100, 2) for c in channels],
         "gmv_share": [{"name": c["label"], "value": c["gmv"] / 100} for c in channels if c["gmv"]],
         "funnel": [{"name": s["label"], "value": s["visitors"]} for s in funnel],
+        # read → jump → pay of the ten most read articles
+        "article_titles": [r["label"] for r in articles[:10]],
+        "article_readers": [r["read_users"] for r in articles[:10]],
+        "article_clickers": [r["clickers"] for r in articles[:10]],
+        "article_paying": [r["paying"] for r in articles[:10]],
     }
     return render(
         request,
@@ -136,7 +142,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "channels": _shown(channels),
             "campaigns": _shown(campaign_rows),
             "videos": _shown(videos),
-            "articles": _shown(articles),
+            "articles": [
+                r | {"jump_shown": _percent(r["jump_rate"]), "read_pay_shown": _percent(r["read_to_pay"])}
+                for r in _shown(articles)
+            ],
             "funnel": [s | {"shown": _percent(s["of_first"])} for s in funnel],
             "retention": [c | {"shown": [_percent(rate) for rate in c["rates"]]} for c in retention],
             "api_rates": [
@@ -195,6 +204,45 @@ def _table(board: queries.Board, name: str) -> tuple[list[str], list[list]]:
             ]
             for line, r in zip(grouped(rows), rows, strict=True)
         ]
+    if name == "articles":
+        return [
+            "文章 msgid",
+            "标题",
+            "阅读人数",
+            "阅读次数",
+            "分享次数",
+            "跳转点击",
+            "跳转访客",
+            "跳转率",
+            "UV",
+            "下单访客",
+            "支付访客",
+            "UV→下单",
+            "UV→支付",
+            "阅读→支付",
+            "GMV(元)",
+            "推广链接",
+        ], [
+            [
+                r["key"],
+                r["title"],
+                r["read_users"],
+                r["reads"],
+                r["shares"],
+                r["clicks"],
+                r["clickers"],
+                _percent(r["jump_rate"]),
+                r["uv"],
+                r["ordering"],
+                r["paying"],
+                _percent(r["conv_order"]),
+                _percent(r["conv_pay"]),
+                _percent(r["read_to_pay"]),
+                yuan(r["gmv"]),
+                " ".join(r["links"]),
+            ]
+            for r in board.articles()
+        ]
     if name == "funnel":
         return ["步骤", "访客", "占首步"], [
             [s["label"], s["visitors"], _percent(s["of_first"])] for s in board.funnel()
@@ -210,7 +258,7 @@ def _table(board: queries.Board, name: str) -> tuple[list[str], list[list]]:
     raise KeyError(name)
 
 
-EXPORTS = ("channels", "campaigns", "content", "funnel", "retention", "daily")
+EXPORTS = ("channels", "campaigns", "content", "articles", "funnel", "retention", "daily")
 
 
 class _Echo:
@@ -458,6 +506,10 @@ def _campaign_page(request: HttpRequest, campaign: Campaign, status: int = 200) 
             "links": Link.objects.filter(campaign=campaign.code)[:200],
             "coupons": campaign.coupons.all()[:200],
             "experiments": campaign.experiments.all()[:50],
+            "challenges": [
+                c | {"conversion_shown": _percent(c["conversion"]), "gmv_shown": yuan(c["gmv"])}
+                for c in queries.challenges(campaign)
+            ],
             "dashboard_query": f"start={campaign.starts_on.isoformat()}&end={campaign.ends_on.isoformat()}",
         },
         status=status,
@@ -505,7 +557,7 @@ def campaign_archive(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return redirect(reverse("analytics:campaigns"))
 
 
-MEMBER_LABELS = {"link": "推广链接", "coupon": "优惠券", "experiment": "A/B 实验"}
+MEMBER_LABELS = {"link": "推广链接", "coupon": "优惠券", "experiment": "A/B 实验", "challenge": "话题挑战"}
 
 
 @staff_member_required

@@ -36,6 +36,7 @@ class ChannelsError(ErrorCode):
     CHALLENGE_UNKNOWN = ("channels_challenge_unknown", 404, "话题挑战不存在")
     CHALLENGE_CLOSED = ("channels_challenge_closed", 409, "话题挑战未开始或已结束")
     CHALLENGE_NO_POST = ("channels_challenge_no_post", 409, "未找到您在该话题下发布的作品")
+    CHALLENGE_REWARD_GONE = ("channels_challenge_reward_gone", 409, "奖励券已停用或已过期，请联系商家")
     ENTRY_INVALID = ("channels_entry_invalid", 400, "填写的内容不完整或过长：类型、标题、ID 和时间必填")
     LIVE_DUPLICATE = ("channels_live_duplicate", 409, "该微信直播已关联到另一场次")
     VIDEO_DUPLICATE = ("channels_video_duplicate", 409, "该短视频已登记")

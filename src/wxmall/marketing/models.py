@@ -17,7 +17,12 @@ class Link(models.Model):
     mp_pagepath = models.CharField("小程序页面", max_length=256, blank=True)
     campaign = models.CharField("活动", max_length=64, blank=True, db_index=True)
     channel = models.CharField("渠道", max_length=32, blank=True, db_index=True)  # oa_menu, article, poster…
-    content_id = models.CharField("内容 ID", max_length=64, blank=True)  # article / video / live id
+    content_id = models.CharField(
+        "内容 ID",
+        max_length=64,
+        blank=True,
+        help_text="视频、直播场次的 ID；公众号文章填文章的 msgid（如 2247483650_1），数据分析据此把阅读数与跳转、订单对上",
+    )  # article / video / live id
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

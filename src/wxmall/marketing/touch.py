@@ -9,6 +9,10 @@ The value is `t1.<first>.<first_at>.<last>.<last_at>.<mac>`: four integers and a
 (128 bits) with the derived key, several times cheaper than `django.core.signing` (JSON, base64 and a key
 derivation per call), which the redirect paid on every click. Keys from SECRET_KEY_FALLBACKS still
 verify, so rotating the secret does not drop every visitor's attribution at once.
+
+Cookies of the format before `t1` (`django.core.signing`) are still read by `_read_legacy`, the one
+place that knows them; it is marked for removal (see there) and writes nothing: the next click rewrites
+the cookie as `t1`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,7 +57,7 @@ def read(value: str | None) -> Touch | None:
         return None
     match = _VALUE.fullmatch(value)
     if match is None:
-        return _read_signed(value)
+        return _read_legacy(value) if _LEGACY.fullmatch(value) else None
     payload, mac = value.rsplit(".", 1)
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())]
     if not any(hmac.compare_digest(mac, _mac(secret, payload)) for secret in secrets):
@@ -61,14 +66,21 @@ def read(value: str | None) -> Touch | None:
     return touch if min(touch.first_link, touch.last_link) > 0 else None
 
 
-def _read_signed(value: str) -> Touch | None:
-    """A cookie issued before the `t1` format (django.core.signing, same salt): still honoured, so an
-    upgrade does not drop every visitor's attribution; the next click rewrites it in the new format."""
+# --- legacy reader: REMOVE 90 days (TOUCH_MAX_AGE) after the `t1` format is deployed --------------------
+# By then every browser has dropped its pre-`t1` cookie (the redirect set them with that max-age and has
+# not written one since). Removing it is deleting `_LEGACY`, `_read_legacy`, its branch in `read`, the
+# `signing` import and tests/marketing's test of it; nothing else refers to the old format.
+_LEGACY = re.compile(r"[A-Za-z0-9_\-.]{8,100}:[A-Za-z0-9_-]{20,60}")  # signing's "<base64 payload>:<sig>"
+
+
+def _read_legacy(value: str) -> Touch | None:
+    """A `django.core.signing` cookie (same salt, [first, first_at, last, last_at]) within the window."""
     try:
         touch = Touch(*(int(part) for part in signing.Signer(salt=_SALT).unsign_object(value)))
     except (signing.BadSignature, TypeError, ValueError):
         return None
-    return touch if min(touch.first_link, touch.last_link) > 0 else None
+    fresh = time.time() - touch.last_at <= TOUCH_MAX_AGE  # a browser would have dropped an older one
+    return touch if fresh and min(touch.first_link, touch.last_link) > 0 else None
 
 
 def followed(previous: Touch | None, link_id: int, at: int) -> Touch:

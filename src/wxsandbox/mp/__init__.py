@@ -21,9 +21,10 @@ One surface for the core's app (``routes``, ``control_routes``, ``SCHEMA``, ``se
               /cgi-bin/tags/getidlist, /cgi-bin/user/tag/get
   shipping    /wxa/sec/order/upload_shipping_info, get_order, get_order_list, notify_confirm_receive,
               is_trade_managed, set_msg_jump_path (发货信息管理 of WeChat Pay orders paid in the Mini Program)
+  datacube    /datacube/getarticlesummary, /datacube/getarticletotal (图文分析: articles' reads and shares)
   oa_push     pushes to the developer's message server (callback kind ``mp.oa_push``)
 
-Any other path under /cgi-bin, /sns or /wxa answers 40066 ``invalid url`` as WeChat does (e.g. the
+Any other path under /cgi-bin, /sns, /wxa or /datacube answers 40066 ``invalid url`` as WeChat does (e.g. the
 mis-cased ``/sns/jsCode2Session``). Behaviour knobs: ``settings.py`` (``[mp]`` table, run-time overrides;
 ``settings.EXAMPLE_TOML`` documents it).
 
@@ -51,6 +52,8 @@ configured account of the right kind):
   GET|POST|DELETE /sandbox/mp/settings                                     effective settings / override / reset
   POST /sandbox/mp/shipping/confirm|settle|complaint {"transaction_id", "in_complaint"?}  the buyer confirms
                                                                          receipt / the platform settles / a dispute
+  POST|GET /sandbox/mp/datacube/articles    {"title", "msgid"?, "sent_on"?, "days"}  publish an article
+                                                                         with its daily read figures / list them
   POST /sandbox/mp/reset                                                   forget all mp state and overrides
 
 User actions answer with the push outcome ``{"delivered", "status", "attempts", "delivery_ids", "reply",
@@ -67,6 +70,7 @@ from starlette.routing import Route
 from wxsandbox.mp import (
     conversation,
     cs_windows,
+    datacube,
     followers,
     jssdk,
     links,
@@ -107,6 +111,7 @@ _MODULES = (
     conversation,
     cs_windows,
     shipping,
+    datacube,
 )
 
 
@@ -118,7 +123,7 @@ async def _unknown_api(request: Request, sandbox: Any) -> dict:
 # The catch-alls come last and cover only WeChat's API prefixes; anything else stays a 404.
 routes = [route for module in _MODULES for route in getattr(module, "routes", [])] + [
     Route(f"/{prefix}/{{rest:path}}", _unknown_api, methods=["GET", "POST"], name="mp.unknown")
-    for prefix in ("cgi-bin", "sns", "wxa")
+    for prefix in ("cgi-bin", "sns", "wxa", "datacube")
 ]
 
 
@@ -135,6 +140,7 @@ control_routes = (
     + media.control_routes
     + oa_control.control_routes
     + shipping.control_routes
+    + datacube.control_routes
     + [
         Route("/sandbox/mp/reset", _reset_route, methods=["POST"], name="sandbox.mp.reset"),
     ]

@@ -15,7 +15,10 @@ ERRMSG: dict[int, str] = {
     # content security (wechat-kf-security-shipping.md §3.1)
     40129: "invalid scene",
     43104: "appid and openid not match",
-    61010: "code is expired",  # msg_sec_check's alternative "no recent visit" answer (unconfirmed)
+    61010: "code is expired",
+    # datacube (数据统计): unconfirmed wording; the codes are WeChat's global table's date errors
+    61500: "date format error",
+    61501: "date range error",  # msg_sec_check's alternative "no recent visit" answer (unconfirmed)
     43302: "http method not allowed, please use POST",
     87014: "risky content",
     40001: "invalid credential, access_token is invalid or not latest",

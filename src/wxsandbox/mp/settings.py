@@ -118,6 +118,12 @@ class MpSettings:
     shipping_trade_managed: dict[str, bool] = field(
         default_factory=dict
     )  # appid -> is_trade_managed (default true)
+    # datacube (图文分析; not in the reference): the widest begin_date..end_date span per API, in days
+    # (WeChat's tables say 1 for both; 61501 beyond), and whether today may be asked (WeChat: yesterday at most)
+    datacube_max_days: dict[str, int] = field(
+        default_factory=lambda: {"getarticlesummary": 1, "getarticletotal": 1}
+    )
+    datacube_allow_today: bool = False
     # account facts the app config does not carry
     original_ids: dict[str, str] = field(default_factory=dict)  # appid -> gh_… (derived when absent)
 
@@ -174,6 +180,8 @@ def _merge(settings: MpSettings, raw: dict[str, Any], where: str) -> MpSettings:
     for appid, pages in merged.released_pages.items():
         if not isinstance(pages, list) or not all(isinstance(page, str) for page in pages):
             raise ValueError(f"{where}: released_pages.{appid} must be a list of page paths")
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in merged.datacube_max_days.values()):
+        raise ValueError(f"{where}: datacube_max_days values must be positive integers")
     if merged.oauth_refusal not in ("redirect", "stay"):
         raise ValueError(f"{where}: oauth_refusal must be redirect or stay")
     return merged
@@ -256,6 +264,12 @@ wxacode_limited_total = 100000       # getwxacode codes in total (45029 beyond)
 
 shipping_min_seconds_after_pay = 60.0   # 发货信息: uploads sooner after payment answer 10060001
 shipping_auto_confirm_seconds = 864000.0 # shipped orders count as received after this (unconfirmed; 0 = never)
+
+datacube_allow_today = false          # datacube answers 61501 for end_date today or later
+
+[mp.datacube_max_days]               # widest begin_date..end_date span (61501 beyond; unconfirmed)
+getarticlesummary = 1
+getarticletotal = 1
 
 [mp.daily_quotas]                    # per appid per day; 0 = unlimited
 token = 2000

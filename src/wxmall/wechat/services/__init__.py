@@ -15,6 +15,7 @@ To add a service (e.g. `sns` for OAuth and jscode2session, `phone`, or `store` f
 from __future__ import annotations
 
 from wxmall.wechat.services.base import Service
+from wxmall.wechat.services.datacube import DatacubeService
 from wxmall.wechat.services.invoice import InvoiceService
 from wxmall.wechat.services.menu import MenuService
 from wxmall.wechat.services.message import MessageService
@@ -41,4 +42,5 @@ REGISTRY: dict[str, type[Service]] = {
     "invoice": InvoiceService,
     "wxa": WxaService,
     "security": SecurityService,
+    "datacube": DatacubeService,
 }

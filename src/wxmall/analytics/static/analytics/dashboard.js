@@ -46,5 +46,17 @@
     tooltip: { trigger: "item", formatter: "{b}: {c}" },
     series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", label: { position: "inside" }, data: data.funnel }]
   });
+  draw("chart-articles", {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0, data: ["阅读人数", "跳转访客", "支付访客"] },
+    grid: grid,
+    xAxis: { type: "category", data: data.article_titles, axisLabel: { interval: 0, width: 90, overflow: "truncate" } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { name: "阅读人数", type: "bar", data: data.article_readers },
+      { name: "跳转访客", type: "bar", data: data.article_clickers },
+      { name: "支付访客", type: "bar", data: data.article_paying, itemStyle: { color: "#07c160" } }
+    ]
+  });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
