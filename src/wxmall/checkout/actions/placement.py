@@ -8,11 +8,13 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from wxmall.accounts.actions import lock_customer, own_address
+from wxmall.accounts.errors import AccountError
+from wxmall.accounts.models import Address
 from wxmall.accounts.points import spend_for_order
 from wxmall.catalog import stock
 from wxmall.core.errors import CommonError, DomainError
@@ -148,13 +150,13 @@ def _place(
         # idempotency key is not read first: the twin's INSERT hits the unique (user, key) constraint
         # before anything is taken, and `place_order` answers it with the first order. Nearly every
         # key is new, so a read on every order would be a wasted statement.
-        lock_customer(user)
-        if from_cart:
-            items = pricing.normalize_items(queries.cart_items(user))
         if pickup_store_id is not None:
+            lock_customer(user)
             store, shipping = pickup_queries.active_store(pickup_store_id), _NO_ADDRESS
         else:
-            store, shipping = None, _shipping_snapshot(own_address(user, address_id))
+            store, shipping = None, _shipping_snapshot(_own_address_locking_customer(user, address_id))
+        if from_cart:
+            items = pricing.normalize_items(queries.cart_items(user))
 
         priced = queries.price(
             user,
@@ -243,6 +245,26 @@ def _place(
     _hand_over(order, lines=order_lines, events=[event])
     order.replayed = False
     return order
+
+
+def _own_address_locking_customer(user, address_id) -> Address:
+    """`lock_customer` and `own_address` in one statement where rows can be locked (PostgreSQL): the
+    address is read joined to its customer's row, and only that row is locked (FOR UPDATE OF). An
+    address that is not theirs matches nothing and locks nothing, and placement stops right there."""
+    if not connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE serialises writers
+        return own_address(user, address_id)
+    if not isinstance(address_id, int) or isinstance(address_id, bool):
+        raise DomainError(AccountError.ADDRESS_NOT_FOUND)
+    address = (
+        Address.objects.select_related("user")
+        .only(*(f.attname for f in Address._meta.concrete_fields), "user__id")
+        .select_for_update(of=("user",))
+        .filter(pk=address_id, user_id=user.pk)
+        .first()
+    )
+    if address is None:
+        raise DomainError(AccountError.ADDRESS_NOT_FOUND)
+    return address
 
 
 # A pickup order has no shipping address: the store is on its `pickup` row.
