@@ -5,6 +5,9 @@ orders carry the same rows and side effects as `place_order`'s."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -129,6 +132,40 @@ def test_a_batch_delivered_twice_makes_no_second_order(queued):
     assert tickets.drain(budget_seconds=30, idle_ms=0) == 8
     assert Order.objects.count() == 8
     assert {queued.store.ticket(t)["order_no"] for t in admitted} == set(first.values())
+
+
+def test_two_workers_placing_the_same_batch_at_once_make_each_order_once(queued):
+    item = make_sku(stock=40, price=599900)
+    sale = make_flash_sale(item, price=399900, quota=40, per_user_limit=1)
+    admitted = _admit(sale, 30)
+    batch = [
+        FlashTicket(
+            ticket=t,
+            user_id=user.pk,
+            quantity=1,
+            address_id=address.pk,
+            admitted_at=timezone.now(),
+            key=admission.order_key(t),
+        )
+        for t, (user, address) in admitted.items()
+    ]
+    start = threading.Barrier(2)
+
+    def worker(tickets_in_order):
+        start.wait()
+        try:
+            return place_flash_batch(sale.pk, tickets_in_order)
+        finally:
+            connection.close()
+
+    # A reclaimed batch racing its first worker; the second one sees it in the opposite order.
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(worker, [batch, batch[::-1]]))
+    assert answers[0] == answers[1] and len(answers[0]) == 30
+    sale.refresh_from_db()
+    item.refresh_from_db()
+    assert Order.objects.count() == 30 == sale.sold == 40 - item.stock
+    assert FlashSalePurchase.objects.count() == 30
 
 
 def test_a_customer_over_the_limit_in_one_batch_gets_exactly_the_limit(queued):
