@@ -9,6 +9,7 @@ from django.db.utils import IntegrityError
 
 from helpers.db import refused, unchanged
 from wxmall.accounts import actions as accounts
+from wxmall.accounts.models import Address
 from wxmall.accounts.testing import make_address
 from wxmall.catalog.models import SKU
 from wxmall.catalog.testing import make_sku
@@ -16,6 +17,7 @@ from wxmall.checkout import actions, queries
 from wxmall.checkout.actions import placement
 from wxmall.checkout.models import CartLine, CouponKind, CouponRedemption, FlashSalePurchase
 from wxmall.checkout.testing import make_coupon, make_flash_sale
+from wxmall.core.errors import DomainError
 from wxmall.orders.models import Order, OrderEvent
 from wxmall.orders.numbers import looks_like_order_no
 
@@ -317,6 +319,23 @@ def test_idempotency_key_returns_the_same_order(customer, other_customer, addres
         idempotency_key="chk-1",
     )
     assert theirs.pk != first.pk
+
+
+def test_a_repeated_submission_gets_its_order_even_when_it_could_not_be_placed_again(customer, address):
+    last = make_sku(stock=1, price=129900)
+    first = actions.place_order(customer, items=[(last.pk, 1)], address_id=address.pk, idempotency_key="r-1")
+    assert not first.replayed
+    again = actions.place_order(customer, items=[(last.pk, 1)], address_id=address.pk, idempotency_key="r-1")
+    assert again.replayed and again.pk == first.pk  # not out_of_stock: the first order took the unit
+    other = make_address(customer)
+    Address.objects.filter(pk=address.pk).delete()  # the address is gone: still the same answer
+    again = actions.place_order(customer, items=[(last.pk, 1)], address_id=address.pk, idempotency_key="r-1")
+    assert again.pk == first.pk
+    with pytest.raises(DomainError) as error:  # a new key is a new order, refused as any would be
+        actions.place_order(customer, items=[(last.pk, 1)], address_id=other.pk, idempotency_key="r-2")
+    assert error.value.code == "out_of_stock"
+    last.refresh_from_db()
+    assert last.stock == 0 and Order.objects.count() == 1
 
 
 def test_from_cart_places_the_cart_and_empties_it(customer, address, sku, cheap_sku):

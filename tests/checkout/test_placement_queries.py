@@ -27,9 +27,9 @@ def _statements(ctx) -> list[tuple[str, str]]:
 
 
 def _expected() -> list[tuple[str, str]]:
-    lock = [("SELECT", "accounts_user")] if connection.features.has_select_for_update else []
-    return lock + [
-        ("SELECT", "orders_order"),  # the idempotency key: a double click gets the first order
+    return [
+        # The address, with the customer's row locked in the same statement on PostgreSQL (FOR UPDATE
+        # OF accounts_user: a double click's twin queues here); SQLite's BEGIN IMMEDIATE serialises.
         ("SELECT", "accounts_address"),
         ("SELECT", "catalog_sku"),  # with its product and its freight setting (select_related)
         ("SELECT", "fulfilment_freightrule"),  # the freight templates in play, with their rules
@@ -50,6 +50,9 @@ def test_an_ordinary_order_costs_exactly_these_statements(customer, address, sku
         )
     assert order.total == 2 * 129900
     assert _statements(ctx) == _expected()
+    if connection.features.has_select_for_update:  # the customer's lock rides on the address read
+        first = next(q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT"))
+        assert first.rstrip().endswith('FOR UPDATE OF "accounts_user"')
 
 
 def test_the_order_api_adds_only_the_signed_in_customer(api, customer, address, sku):

@@ -5,9 +5,10 @@ Two modes, one behaviour (the same tests run on both):
 - **Queued** (`FLASH_SALE_REDIS_URL`, default `REDIS_URL`, is set): one Lua script per request checks
   the sale window, the customer's limit and the units left, reserves the units and appends the ticket to
   a Redis Stream, atomically (`flash_store`). Celery workers on the `flash` queue turn tickets into
-  orders in batches (`tickets.drain`), through the very same `place_order` as the synchronous path:
-  prices re-read from the database, stock and the sale's `sold` taken with guarded UPDATEs, the
-  customer's limit counted under their row lock. The order's idempotency key is `flash:<ticket>` (unique
+  orders in batches (`tickets.drain`, `actions.flash_batch`) by the rules of `place_order`, which the
+  synchronous path calls: prices re-read from the database once per batch, stock and the sale's `sold`
+  taken with one guarded UPDATE each per batch, the customers' limits counted under their row locks; a
+  batch that cannot be placed whole is placed ticket by ticket with `place_order` itself. The order's idempotency key is `flash:<ticket>` (unique
   per customer), so a ticket delivered twice never makes two orders. A ticket refused there (address
   gone, SKU unlisted, the database disagreeing) fails and gives its units back; a cancelled unpaid order
   gives them back through the outbox (destination `flash_release`). Each unit goes back exactly once:

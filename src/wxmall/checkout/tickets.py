@@ -2,10 +2,12 @@
 story): turning tickets into orders (`drain`, `reclaim`) and keeping Redis in step with the database
 (`reconcile`).
 
-A worker reads up to FLASH_SALE_DRAIN_BATCH tickets at once from the stream's consumer group, places
-each one's order with `place_order` in its own short transaction (so one refused ticket never takes the
-others down with it), then, in one pipelined round trip, moves every ticket (ordered / failed) and
-acknowledges and deletes the entries. What it did not finish (it died, the database was down) stays
+A worker reads up to FLASH_SALE_DRAIN_BATCH tickets at once from the stream's consumer group and places
+each sale's tickets in one transaction (`actions.flash_batch`: one guarded UPDATE for the sale's `sold`
+and one for the stock, bulk INSERTs for the rows). A batch that cannot be settled whole (a ticket the
+rules refuse, the guard short of units) is rolled back and placed ticket by ticket with `place_order`,
+each in its own short transaction, so exactly the refused tickets fail. Then, in one pipelined round
+trip, it moves every ticket (ordered / failed) and acknowledges and deletes the entries. What it did not finish (it died, the database was down) stays
 pending and is taken over by `reclaim` after FLASH_SALE_RECLAIM_IDLE_SECONDS: placing the same ticket
 again returns the order already made, because the order's idempotency key is the ticket.
 """
@@ -106,8 +108,10 @@ def _read(store, consumer: str, *, block_ms: int | None = None) -> list:
 
 
 def settle(store, entries: list) -> int:
-    """Place the order of each entry, then move the tickets and acknowledge the entries in one round
-    trip. An entry whose order could not be attempted (database down) is left pending for `reclaim`."""
+    """Place the orders of `entries`, each sale's tickets in one batch (`place_flash_batch`; ticket by
+    ticket with `place_order` when the batch cannot be settled whole), then move the tickets and
+    acknowledge the entries in one round trip. Entries whose orders could not be attempted (database
+    down) are left pending for `reclaim`."""
     tickets = [_decode(fields) for _, fields in entries]
     users = _customers({t["user"] for t in tickets if t})
     skus = dict(
@@ -115,24 +119,61 @@ def settle(store, entries: list) -> int:
     )
     pipe = store.redis.pipeline(transaction=False)
     done = []
+    by_sale: dict[int, list] = {}
     for (entry_id, _), ticket in zip(entries, tickets, strict=True):
         if ticket is None:
             logger.error("flash-sale stream entry %s is malformed; dropped", entry_id)
             done.append(entry_id)
-            continue
+        else:
+            by_sale.setdefault(ticket["sale"], []).append((entry_id, ticket))
+    for sale_id, group in by_sale.items():
         try:
-            target, note = _place(ticket, users.get(ticket["user"]), skus.get(ticket["sale"]))
-        except Exception:  # noqa: BLE001 - left pending: `reclaim` retries it later
-            logger.exception("flash-sale ticket %s not settled; it stays pending", ticket["ticket"])
+            outcomes = _place_group(sale_id, [t for _, t in group], users, skus.get(sale_id))
+        except Exception:  # noqa: BLE001 - left pending: `reclaim` retries them later
+            logger.exception("flash sale %s: %d tickets not settled; they stay pending", sale_id, len(group))
             connection.close_if_unusable_or_obsolete()
             continue
-        store.move(ticket["sale"], ticket["ticket"], target, note, pipe=pipe)
-        done.append(entry_id)
+        for entry_id, ticket in group:
+            if ticket["ticket"] in outcomes:
+                target, note = outcomes[ticket["ticket"]]
+                store.move(sale_id, ticket["ticket"], target, note, pipe=pipe)
+                done.append(entry_id)
     if done:
         pipe.xack(flash_store.STREAM, flash_store.GROUP, *done)
         pipe.xdel(flash_store.STREAM, *done)
         pipe.execute()
     return len(done)
+
+
+def _place_group(sale_id: int, tickets: list[dict], users: dict, sku_id: int | None) -> dict:
+    """ticket → (target state, order_no or error code) for one sale's tickets: one batch when it can be
+    settled whole, else ticket by ticket. A ticket missing from the answer stays pending (its placement
+    raised something other than a refusal: the database went away mid-way)."""
+    from .actions.flash_batch import FlashTicket, place_flash_batch
+
+    batch = [
+        FlashTicket(
+            ticket=t["ticket"],
+            user_id=t["user"],
+            quantity=t["qty"],
+            address_id=t["address"],
+            admitted_at=t["admitted"],
+            key=admission.order_key(t["ticket"]),
+        )
+        for t in tickets
+    ]
+    if sku_id is not None and all(t["user"] in users for t in tickets):
+        placed = place_flash_batch(sale_id, batch)
+        if placed is not None:
+            return {ticket: ("ordered", order_no) for ticket, order_no in placed.items()}
+    outcomes = {}
+    for t in tickets:
+        try:
+            outcomes[t["ticket"]] = _place(t, users.get(t["user"]), sku_id)
+        except Exception:  # noqa: BLE001 - this one stays pending; the others are settled
+            logger.exception("flash-sale ticket %s not settled; it stays pending", t["ticket"])
+            connection.close_if_unusable_or_obsolete()
+    return outcomes
 
 
 def _decode(fields: dict) -> dict | None:

@@ -31,19 +31,44 @@ def record(
         actor_kind=actor_kind,
         reason=reason[:200],
     )
+    _notify(order, event)
+    return event
+
+
+def record_placed(orders: list[Order], *, actor_kind: str, reason: str = "") -> list[OrderEvent]:
+    """`record` for many orders just placed (from "" to their status), the customer being each one's
+    actor: one INSERT for the events, then each event's outbox message exactly as `record` writes it."""
+    rows = OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(
+                order=order,
+                from_status="",
+                to_status=order.status,
+                actor_id=order.user_id,
+                actor_kind=actor_kind,
+                reason=reason[:200],
+            )
+            for order in orders
+        ]
+    )
+    for order, event in zip(orders, rows, strict=True):
+        _notify(order, event)
+    return rows
+
+
+def _notify(order: Order, event: OrderEvent) -> None:
     enqueue(
         MERCHANT_DESTINATION,
         STATUS_CHANGED,
         {
             "order_no": order.order_no,
-            "from": from_status or None,
-            "to": to_status,
+            "from": event.from_status or None,
+            "to": event.to_status,
             "at": event.created_at.isoformat(),
             "total": order.total,
         },
         key=f"order-status:{order.order_no}:{event.pk}",
     )
-    return event
 
 
 def note(order: Order, reason: str, *, actor=None, actor_kind: str) -> OrderEvent:

@@ -8,11 +8,13 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from wxmall.accounts.actions import lock_customer, own_address
+from wxmall.accounts.errors import AccountError
+from wxmall.accounts.models import Address
 from wxmall.accounts.points import spend_for_order
 from wxmall.catalog import stock
 from wxmall.core.errors import CommonError, DomainError
@@ -60,8 +62,8 @@ def place_order(
     a DomainError is raised and nothing at all is written.
 
     `idempotency_key` (1–64 chars of [A-Za-z0-9_.:-], unique per customer): a repeated submission with
-    the same key returns the order the first one placed, whatever else it carries (then
-    `order.replayed` is True). The order starts in
+    the same key returns the order the first one placed, whatever else it carries, even when it could
+    not be placed again now (then `order.replayed` is True). The order starts in
     `pending_payment` and is cancelled automatically after ORDER_PAYMENT_TIMEOUT_SECONDS unpaid.
 
     `points`: how many of the customer's points pay part of it (priced by `queries.price`, capped per
@@ -100,11 +102,26 @@ def place_order(
                 points=points,
             )
         except _OrderNoTaken as taken:
-            # The whole transaction was rolled back; a number that really is taken means a collision,
-            # so place the order again from scratch under a fresh one. Anything else is a real error.
+            # The whole transaction was rolled back. The key already used by this customer: a repeated
+            # submission, answered with the first order. A number that really is taken means a
+            # collision, so place the order again from scratch under a fresh one. Anything else is a
+            # real error.
+            if idempotency_key and (existing := _order_for_key(user, idempotency_key)):
+                return _replayed(existing)
             if attempt == ORDER_NO_ATTEMPTS - 1 or not Order.objects.filter(order_no=order_no).exists():
                 raise taken.__cause__ from None
+        except DomainError:
+            # A repeated submission is answered with the first order even when it could not be placed
+            # again now (the first took the last unit, or the customer's limit).
+            if idempotency_key and (existing := _order_for_key(user, idempotency_key)):
+                return _replayed(existing)
+            raise
     raise AssertionError("unreachable")
+
+
+def _replayed(order: Order) -> Order:
+    order.replayed = True
+    return order
 
 
 class _OrderNoTaken(Exception):
@@ -129,18 +146,17 @@ def _place(
 ) -> Order:
     """One attempt of `place_order`, in one transaction (see there)."""
     with transaction.atomic():
-        lock_customer(user)
-        # Checked under the customer's lock, so a double-click's twin either sees this order committed or
-        # has not started yet; the unique constraint backs this up.
-        if idempotency_key and (existing := _order_for_key(user, idempotency_key)):
-            existing.replayed = True
-            return existing
-        if from_cart:
-            items = pricing.normalize_items(queries.cart_items(user))
+        # A double-click's twin queues here until this order is committed (or has not started). The
+        # idempotency key is not read first: the twin's INSERT hits the unique (user, key) constraint
+        # before anything is taken, and `place_order` answers it with the first order. Nearly every
+        # key is new, so a read on every order would be a wasted statement.
         if pickup_store_id is not None:
+            lock_customer(user)
             store, shipping = pickup_queries.active_store(pickup_store_id), _NO_ADDRESS
         else:
-            store, shipping = None, _shipping_snapshot(own_address(user, address_id))
+            store, shipping = None, _shipping_snapshot(_own_address_locking_customer(user, address_id))
+        if from_cart:
+            items = pricing.normalize_items(queries.cart_items(user))
 
         priced = queries.price(
             user,
@@ -229,6 +245,26 @@ def _place(
     _hand_over(order, lines=order_lines, events=[event])
     order.replayed = False
     return order
+
+
+def _own_address_locking_customer(user, address_id) -> Address:
+    """`lock_customer` and `own_address` in one statement where rows can be locked (PostgreSQL): the
+    address is read joined to its customer's row, and only that row is locked (FOR UPDATE OF). An
+    address that is not theirs matches nothing and locks nothing, and placement stops right there."""
+    if not connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE serialises writers
+        return own_address(user, address_id)
+    if not isinstance(address_id, int) or isinstance(address_id, bool):
+        raise DomainError(AccountError.ADDRESS_NOT_FOUND)
+    address = (
+        Address.objects.select_related("user")
+        .only(*(f.attname for f in Address._meta.concrete_fields), "user__id")
+        .select_for_update(of=("user",))
+        .filter(pk=address_id, user_id=user.pk)
+        .first()
+    )
+    if address is None:
+        raise DomainError(AccountError.ADDRESS_NOT_FOUND)
+    return address
 
 
 # A pickup order has no shipping address: the store is on its `pickup` row.
