@@ -14,6 +14,15 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 
 
+@shared_task(name="wxmall.payments.apply_notifications", ignore_result=True)
+def apply_notifications(older_than: float = 0.0) -> int:
+    """The worker's half of the notify endpoint (kicked after a notification is stored; the sweep runs it
+    with `older_than`, for notifications whose kick was lost or whose worker died mid-apply)."""
+    from . import actions
+
+    return actions.apply_received(older_than=older_than)
+
+
 @shared_task(name="wxmall.payments.query_pending", ignore_result=True)
 def query_pending() -> int:
     """Query attempts still pending PAYMENT_QUERY_AFTER_SECONDS after prepay (and not queried in the last
