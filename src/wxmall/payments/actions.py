@@ -367,10 +367,11 @@ def kick_apply(notification_id: int) -> None:
         apply_notification(notification_id)
         return
     window = settings.PAYMENT_NOTIFY_KICK_WINDOW_SECONDS
-    signature = celery_app.signature(APPLY_TASK)
+    route = {"queue": settings.PAYMENT_NOTIFY_QUEUE} if settings.PAYMENT_NOTIFY_QUEUE else {}
     try:
+        signature = celery_app.signature(APPLY_TASK)
         if window <= 0:
-            signature.apply_async(expires=settings.PAYMENT_NOTIFY_SWEEP_SECONDS)
+            signature.apply_async(expires=settings.PAYMENT_NOTIFY_SWEEP_SECONDS, **route)
             return
         slot = math.floor(time.time() / window) + 1
         if not cache.add(f"wxmall:payments:apply-kick:{slot}", 1, timeout=max(60, int(window * 10))):
@@ -378,7 +379,7 @@ def kick_apply(notification_id: int) -> None:
         eta = datetime.fromtimestamp(slot * window, UTC)
         # A kick no worker took up in time is superseded by the sweep.
         expires = datetime.fromtimestamp(slot * window + settings.PAYMENT_NOTIFY_SWEEP_SECONDS, UTC)
-        signature.apply_async(eta=eta, expires=expires)
+        signature.apply_async(eta=eta, expires=expires, **route)
     except Exception:  # the notification is stored: the sweep applies it, WeChat still gets its 2xx
         logger.exception("could not kick the notification worker; the sweep will apply %s", notification_id)
 
