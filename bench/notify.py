@@ -187,6 +187,19 @@ def paid_count(payments: list) -> int:
     return Payment.objects.filter(pk__in=[p.pk for p in payments], status="paid").count()
 
 
+def applied_at(payments: list) -> dict[str, float]:
+    """When the worker marked each attempt paid (its row's updated_at), by order number."""
+    from django.db import connections
+
+    from wxmall.payments.models import Payment
+
+    connections.close_all()
+    rows = Payment.objects.filter(pk__in=[p.pk for p in payments], status="paid").values_list(
+        "order__order_no", "updated_at"
+    )
+    return {order_no: moment.timestamp() for order_no, moment in rows}
+
+
 def verify(payments: list, notify_ids: list[str]) -> dict:
     from django.db import connections
 
@@ -304,6 +317,8 @@ def main() -> int:
         health_per_s = sum(1 for r in health if r[0] == 200) / health_wall
         print(f"healthz req/s: {health_per_s:.0f}", flush=True)
         downstream = [webhook.paid_at[o] - sent[o] for o in sent if o in webhook.paid_at] or [float("nan")]
+        paid_moments = applied_at(payments)
+        applied = [paid_moments[o] - sent[o] for o in sent if o in paid_moments] or [float("nan")]
         # A quiet shop: one payment at a time, each waited for (what a customer sees on a normal day).
         quiet_sent: dict[str, float] = {}
         quiet_request = notify_request(base, quiet_sent)
@@ -318,6 +333,10 @@ def main() -> int:
         ]
         check = verify(payments, [json.loads(body)["id"] for _, body, _ in jobs])
 
+        print(
+            f"notify -> applied (order paid by the worker) s: p50 {statistics.median(applied):.2f}  "
+            f"p99 {percentile(applied, 99):.2f}  max {max(applied):.2f}"
+        )
         print(
             f"notify -> merchant webhook delivered (outbox) s: p50 {statistics.median(downstream):.2f}  "
             f"p99 {percentile(downstream, 99):.2f}  max {max(downstream):.2f}  (seeds: < 3 s)"

@@ -103,6 +103,29 @@ def test_the_sweep_applies_a_stranded_notification_and_leaves_fresh_ones_to_thei
     assert Notification.objects.get(pk=fresh.pk).outcome == NotificationOutcome.RECEIVED
 
 
+def test_a_long_backlog_is_applied_in_passes_each_queueing_the_next(
+    kicks, pay_hub, customer, address, sku, monkeypatch
+):
+    """A pass stops after APPLY_PASS notifications and queues a task for the rest, so whatever else waits
+    for the worker (the outbox relay delivering the orders already paid) gets its turn in between."""
+    from wxmall.checkout.actions import place_order
+
+    for _ in range(3):
+        order = place_order(customer, items=[(sku.pk, 1)], address_id=address.pk)
+        payment = actions.start_payment(order.order_no, customer, "native")
+        body, headers = signed_notification(pay_hub.sandbox, pay_hub.merchant, transaction_resource(payment))
+        assert post(body, headers).status_code == 204
+    queued = []
+    monkeypatch.setattr(tasks, "APPLY_PASS", 2)
+    monkeypatch.setattr(tasks.apply_notifications, "apply_async", lambda **options: queued.append(options))
+    assert tasks.apply_notifications() == 2
+    assert queued == [{"kwargs": {"older_than": 0.0}}]
+    assert Notification.objects.filter(outcome=NotificationOutcome.RECEIVED).count() == 1
+    assert tasks.apply_notifications() == 1  # the queued task: the rest, and no further task
+    assert len(queued) == 1
+    assert not Notification.objects.filter(outcome=NotificationOutcome.RECEIVED).exists()
+
+
 def test_the_sweep_is_scheduled(settings):
     from wxmall.celery import beat_schedule
 

@@ -367,7 +367,7 @@ def kick_apply(notification_id: int) -> None:
         apply_notification(notification_id)
         return
     window = settings.PAYMENT_NOTIFY_KICK_WINDOW_SECONDS
-    route = {"queue": settings.PAYMENT_NOTIFY_QUEUE} if settings.PAYMENT_NOTIFY_QUEUE else {}
+    route = apply_route()
     try:
         signature = celery_app.signature(APPLY_TASK)
         if window <= 0:
@@ -384,6 +384,11 @@ def kick_apply(notification_id: int) -> None:
         logger.exception("could not kick the notification worker; the sweep will apply %s", notification_id)
 
 
+def apply_route() -> dict[str, str]:
+    """Where the apply tasks go (PAYMENT_NOTIFY_QUEUE, else Celery's default queue)."""
+    return {"queue": settings.PAYMENT_NOTIFY_QUEUE} if settings.PAYMENT_NOTIFY_QUEUE else {}
+
+
 def apply_received(*, older_than: float = 0.0, limit: int = 1000) -> int:
     """One worker pass: apply the notifications still `received` (stored at least `older_than` seconds
     ago), oldest first, each in its own transaction; returns how many this pass applied. Rows another
@@ -397,7 +402,7 @@ def apply_received(*, older_than: float = 0.0, limit: int = 1000) -> int:
                 outcome=NotificationOutcome.RECEIVED, received_at__lte=cutoff, pk__gt=after
             )
             .order_by("pk")
-            .values_list("pk", flat=True)[:100]
+            .values_list("pk", flat=True)[: min(100, limit - applied)]
         )
         if not ids:
             break
