@@ -2,8 +2,9 @@
 prepay writes its Payment row first, calls WeChat, then records the answer; closes and refunds are outbox
 rows (destination `wechat_pay`, delivered by `payments.handlers`) written with the change that needs them.
 
-The one path that marks an order paid is `apply_transaction`, shared by the notify endpoint, the active
-query job and the "我已支付" button: it locks the Payment row, checks mchid, appid, out_trade_no and amount
+The one path that marks an order paid is `apply_transaction`, shared by the notify worker
+(`apply_notification`: the endpoint only stores and kicks, see views), the active query job and the
+"我已支付" button: it locks the Payment row, checks mchid, appid, out_trade_no and amount
 against what we asked WeChat for, and calls `orders.actions.mark_paid`, which locks the order. Whatever the
 order of arrival and however often, an order is paid once; a payment that cannot be accepted (amount
 differs, the order was cancelled meanwhile, a second attempt paid too) is flagged for staff, and when the
