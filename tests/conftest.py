@@ -38,6 +38,16 @@ def _flash_sales_synchronous_by_default():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pay_notifications_applied_in_the_request():
+    """A WeChat Pay notification is applied before the notify endpoint answers, so a test can post one and
+    look at the paid order; tests of the queued path itself (tests/payments) turn this off."""
+    from django.test import override_settings
+
+    with override_settings(PAYMENT_NOTIFY_APPLY_EAGER=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty Django cache: wxsandbox handles are per test on random ports that get

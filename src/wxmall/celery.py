@@ -48,6 +48,13 @@ def beat_schedule() -> dict:
             "schedule": 20.0,
             "options": {"expires": 20},
         },
+        # Stored notifications a lost kick or a crashed worker left unapplied (the kick is the fast path).
+        "payments-apply-notifications": {
+            "task": "wxmall.payments.apply_notifications",
+            "schedule": settings.PAYMENT_NOTIFY_SWEEP_SECONDS,
+            "kwargs": {"older_than": settings.PAYMENT_NOTIFY_SWEEP_SECONDS},
+            "options": {"expires": settings.PAYMENT_NOTIFY_SWEEP_SECONDS},
+        },
         # Pending payments are queried actively, so a lost notification never leaves an order unpaid.
         "payments-query-pending": {
             "task": "wxmall.payments.query_pending",

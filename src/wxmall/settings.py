@@ -515,6 +515,14 @@ WECHAT_PAY = {
 # A notification whose Wechatpay-Timestamp is further than this from our clock is refused (replay window).
 WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS = env_int("WECHAT_PAY_NOTIFY_TOLERANCE_SECONDS", 300)
 WECHAT_PAY_HTTP_TIMEOUT_SECONDS = env_float("WECHAT_PAY_HTTP_TIMEOUT_SECONDS", 10.0)
+# The notify endpoint stores a verified notification and answers; a worker applies it, kicked at the end
+# of a window this long (one kick per window for the deployment), and a sweep every this many seconds
+# applies what a lost kick or a crashed worker left `received`. EAGER applies it in the request (tests).
+PAYMENT_NOTIFY_KICK_WINDOW_SECONDS = env_float("PAYMENT_NOTIFY_KICK_WINDOW_SECONDS", 0.05)
+PAYMENT_NOTIFY_SWEEP_SECONDS = env_float("PAYMENT_NOTIFY_SWEEP_SECONDS", 10.0, minimum=1.0)
+PAYMENT_NOTIFY_APPLY_EAGER = env_bool("PAYMENT_NOTIFY_APPLY_EAGER", False)
+# The Celery queue of the kicks ("" = the default queue): a dedicated worker for payments, if wanted.
+PAYMENT_NOTIFY_QUEUE = _env("PAYMENT_NOTIFY_QUEUE") or ""
 # Pending payments older than this are queried actively (a lost notification never leaves them unpaid).
 PAYMENT_QUERY_AFTER_SECONDS = env_int("PAYMENT_QUERY_AFTER_SECONDS", 60)
 # A Native code_url is shown for this long before the page asks for a fresh one.

@@ -62,7 +62,12 @@ def test_a_redelivery_applies_a_stored_notification_that_was_never_applied(nativ
     resource = transaction_resource(native)
     body, headers = signed_notification(pay_hub.sandbox, pay_hub.merchant, resource)
     Notification.objects.create(
-        notify_id=json.loads(body)["id"], event_type="TRANSACTION.SUCCESS", serial="X", headers={}, body=""
+        notify_id=json.loads(body)["id"],
+        event_type="TRANSACTION.SUCCESS",
+        serial="X",
+        headers={},
+        body=body.decode(),
+        resource=resource,
     )
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert post(client, body, headers).status_code == 204

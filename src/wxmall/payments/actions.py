@@ -2,8 +2,9 @@
 prepay writes its Payment row first, calls WeChat, then records the answer; closes and refunds are outbox
 rows (destination `wechat_pay`, delivered by `payments.handlers`) written with the change that needs them.
 
-The one path that marks an order paid is `apply_transaction`, shared by the notify endpoint, the active
-query job and the "我已支付" button: it locks the Payment row, checks mchid, appid, out_trade_no and amount
+The one path that marks an order paid is `apply_transaction`, shared by the notify worker
+(`apply_notification`: the endpoint only stores and kicks, see views), the active query job and the
+"我已支付" button: it locks the Payment row, checks mchid, appid, out_trade_no and amount
 against what we asked WeChat for, and calls `orders.actions.mark_paid`, which locks the order. Whatever the
 order of arrival and however often, an order is paid once; a payment that cannot be accepted (amount
 differs, the order was cancelled meanwhile, a second attempt paid too) is flagged for staff, and when the
@@ -12,18 +13,21 @@ money is simply surplus it is refunded automatically."""
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
+import math
+import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from wxmall.accounts import points
 from wxmall.audit import actions as audit
+from wxmall.celery import app as celery_app
 from wxmall.core.errors import DomainError
 from wxmall.core.money import format_yuan
 from wxmall.core.outbox import enqueue
@@ -51,6 +55,7 @@ logger = logging.getLogger(__name__)
 DESTINATION = "wechat_pay"
 CLOSE = "payment.close"
 SUBMIT_REFUND = "refund.submit"
+APPLY_TASK = "wxmall.payments.apply_notifications"  # by name: tasks imports this module
 _BEIJING = timezone.get_fixed_timezone(8 * 60)
 
 
@@ -181,7 +186,12 @@ class Applied:
 
 def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None) -> Applied:
     """Apply a Transaction object (decrypted notification or query answer). Idempotent."""
-    config = config or pay_config()
+    with transaction.atomic():
+        return _apply_transaction(resource, config or pay_config())
+
+
+def _apply_transaction(resource: dict[str, Any], config: PayConfig) -> Applied:
+    """`apply_transaction` in the caller's transaction (the worker settles the notification in it)."""
     if resource.get("mchid") != config.mchid:
         return Applied(NotificationOutcome.FLAGGED, "商户号不符")
     if resource.get("trade_state") not in ("SUCCESS", "REFUND"):
@@ -190,60 +200,55 @@ def apply_transaction(resource: dict[str, Any], config: PayConfig | None = None)
     amount = (resource.get("amount") or {}).get("total")
     if not transaction_id or not isinstance(amount, int):
         return Applied(NotificationOutcome.FLAGGED, "通知内容不完整")
-    with transaction.atomic():
-        # The order's number comes with the locked payment (by number: loading the order here would decrypt
-        # its address for nothing); only the payment's row is locked here, the order's by mark_paid.
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .filter(out_trade_no=str(resource.get("out_trade_no", "")), mchid=config.mchid)
-            .annotate(order_number=F("order__order_no"))
-            .first()
-        )
-        if payment is None:
-            return Applied(NotificationOutcome.FLAGGED, "未知的商户订单号")
-        if resource.get("appid") != payment.appid:
-            return Applied(NotificationOutcome.FLAGGED, "AppID 与下单时不符")
-        if payment.transaction_id:
-            if payment.transaction_id == transaction_id:
-                return Applied(NotificationOutcome.DUPLICATE)
-            return Applied(NotificationOutcome.FLAGGED, "同一订单号出现另一笔交易")
-        paid_at = _parse_time(resource.get("success_time"))
-        base = {
-            "transaction_id": transaction_id,
-            "paid_amount": amount,
-            "paid_at": paid_at,
-            "trade_type": str(resource.get("trade_type", ""))[:16],
-            "payer_openid": str((resource.get("payer") or {}).get("openid", ""))[:128],
-        }
-        if amount != payment.amount:
-            # Never paid on a mismatch: staff decide (the sum on WeChat's side may be a forgery or a bug).
-            _save(
-                payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": "支付金额与订单金额不一致"}
-            )
-            return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
-        order_no = payment.order_number
-        try:
-            # mark_paid's own savepoint undoes whatever it (and the paid hooks) wrote when it refuses.
-            order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
-        except DomainError as exc:
-            if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
-                raise
-            if exc.error is OrderError.ILLEGAL_TRANSITION and _revived(payment, base, order_no):
-                return Applied(NotificationOutcome.APPLIED, "订单已取消后到账，已重新锁定库存并恢复订单")
-            # The order was cancelled meanwhile, or another attempt paid it: this money is surplus.
-            late = exc.error is OrderError.ILLEGAL_TRANSITION
-            reason = "订单已取消后到账，自动退款" if late else "重复支付，自动退款"
-            if late and settings.WECHAT_PAY_LATE_PAYMENT == "reserve":
-                reason = "订单已取消后到账，库存不足或无法恢复，自动退款"
-            fields = {"status": PaymentStatus.FLAGGED, "flag_reason": reason}
-            if late:
-                fields["late_payment"] = LatePayment.REFUNDED
-            _save(payment, base | fields)
-            _refund(
-                payment, amount, reason, completes_order=False, out_refund_no=f"{payment.out_trade_no}_auto"
-            )
-            return Applied(NotificationOutcome.FLAGGED, reason)
-        _save(payment, base | {"status": PaymentStatus.PAID})
+    # The order's number comes with the locked payment (by number: loading the order here would decrypt
+    # its address for nothing); only the payment's row is locked here, the order's by mark_paid.
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(out_trade_no=str(resource.get("out_trade_no", "")), mchid=config.mchid)
+        .annotate(order_number=F("order__order_no"))
+        .first()
+    )
+    if payment is None:
+        return Applied(NotificationOutcome.FLAGGED, "未知的商户订单号")
+    if resource.get("appid") != payment.appid:
+        return Applied(NotificationOutcome.FLAGGED, "AppID 与下单时不符")
+    if payment.transaction_id:
+        if payment.transaction_id == transaction_id:
+            return Applied(NotificationOutcome.DUPLICATE)
+        return Applied(NotificationOutcome.FLAGGED, "同一订单号出现另一笔交易")
+    paid_at = _parse_time(resource.get("success_time"))
+    base = {
+        "transaction_id": transaction_id,
+        "paid_amount": amount,
+        "paid_at": paid_at,
+        "trade_type": str(resource.get("trade_type", ""))[:16],
+        "payer_openid": str((resource.get("payer") or {}).get("openid", ""))[:128],
+    }
+    if amount != payment.amount:
+        # Never paid on a mismatch: staff decide (the sum on WeChat's side may be a forgery or a bug).
+        _save(payment, base | {"status": PaymentStatus.FLAGGED, "flag_reason": "支付金额与订单金额不一致"})
+        return Applied(NotificationOutcome.FLAGGED, "支付金额与订单金额不一致")
+    order_no = payment.order_number
+    try:
+        # mark_paid's own savepoint undoes whatever it (and the paid hooks) wrote when it refuses.
+        order_actions.mark_paid(order_no, transaction_id, paid_at, amount)
+    except DomainError as exc:
+        if exc.error not in (OrderError.ILLEGAL_TRANSITION, OrderError.PAID_BY_OTHER_TRANSACTION):
+            raise
+        if exc.error is OrderError.ILLEGAL_TRANSITION and _revived(payment, base, order_no):
+            return Applied(NotificationOutcome.APPLIED, "订单已取消后到账，已重新锁定库存并恢复订单")
+        # The order was cancelled meanwhile, or another attempt paid it: this money is surplus.
+        late = exc.error is OrderError.ILLEGAL_TRANSITION
+        reason = "订单已取消后到账，自动退款" if late else "重复支付，自动退款"
+        if late and settings.WECHAT_PAY_LATE_PAYMENT == "reserve":
+            reason = "订单已取消后到账，库存不足或无法恢复，自动退款"
+        fields = {"status": PaymentStatus.FLAGGED, "flag_reason": reason}
+        if late:
+            fields["late_payment"] = LatePayment.REFUNDED
+        _save(payment, base | fields)
+        _refund(payment, amount, reason, completes_order=False, out_refund_no=f"{payment.out_trade_no}_auto")
+        return Applied(NotificationOutcome.FLAGGED, reason)
+    _save(payment, base | {"status": PaymentStatus.PAID})
     return Applied(NotificationOutcome.APPLIED)
 
 
@@ -269,49 +274,147 @@ def _save(payment: Payment, fields: dict[str, Any]) -> None:
         setattr(payment, name, value)
 
 
-def record_notification(verified: wechatpay.Verified, body: str) -> tuple[int, str]:
-    """Store a verified notification raw, exactly once per WeChat `id`; a redelivery counts up. Returns
-    (notification id, outcome so far): `received` means it still has to be applied (first arrival, or a
-    redelivery of one whose first application never finished)."""
+def record_notification(
+    verified: wechatpay.Verified, body: str, *, outcome: str = NotificationOutcome.RECEIVED, detail: str = ""
+) -> tuple[int, str, bool]:
+    """Store a verified notification raw, exactly once per WeChat `id`; a redelivery counts up. One
+    statement either way: INSERT … ON CONFLICT (notify_id) DO UPDATE … RETURNING (PostgreSQL; SQLite has it
+    since 3.35). Returns (notification id, outcome so far, whether this was the first delivery): `received`
+    means it still has to be applied (`apply_notification`, in the worker). `outcome` other than received
+    stores one that needs no applying (an event type the endpoint does not take)."""
     envelope = verified.envelope
-    notify_id = envelope["id"][:64]
-    # In the request (autocommit) the INSERT is its own transaction: no BEGIN/COMMIT around it. Inside an
-    # outer transaction a savepoint keeps a duplicate's IntegrityError from breaking the caller's.
-    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
-    try:
-        with guard:
-            notification = Notification.objects.create(
-                notify_id=notify_id,
-                event_type=str(envelope.get("event_type", ""))[:32],
-                serial=verified.serial[:64],
-                headers=verified.headers,
-                body=body,
-                resource=verified.resource,
-            )
-        return notification.pk, notification.outcome
-    except IntegrityError:
-        return _redelivered(notify_id)
-
-
-def _redelivered(notify_id: str) -> tuple[int, str]:
-    """Count a redelivery in one statement (an atomic increment, so concurrent retries are all counted)
-    and learn whether it was applied already. RETURNING: PostgreSQL and SQLite >= 3.35 both have it."""
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET deliveries = deliveries + 1 WHERE notify_id = %s RETURNING id, outcome",
-            [notify_id],
-        )
-        row = cursor.fetchone()
-    if row is None:  # the IntegrityError was not the notify_id's (cannot happen with this schema)
-        raise IntegrityError(f"notification {notify_id} neither stored nor found")
-    return row[0], row[1]
-
-
-def settle_notification(notification_id: int, applied: Applied) -> None:
-    Notification.objects.filter(pk=notification_id, outcome=NotificationOutcome.RECEIVED).update(
-        outcome=applied.outcome, detail=applied.detail[:200]
+    fields = {
+        "notify_id": envelope["id"][:64],
+        "event_type": str(envelope.get("event_type", ""))[:32],
+        "serial": verified.serial[:64],
+        "headers": verified.headers,
+        "body": body,
+        "resource": verified.resource,
+        "outcome": outcome,
+        "detail": detail[:200],
+        "deliveries": 1,
+        "received_at": timezone.now(),
+    }
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    columns, values = [], []
+    for name, value in fields.items():
+        field = meta.get_field(name)
+        columns.append(quote(field.column))
+        values.append(field.get_db_prep_save(value, connection))
+    table = quote(meta.db_table)
+    deliveries = quote(meta.get_field("deliveries").column)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('notify_id')}) DO UPDATE SET {deliveries} = {table}.{deliveries} + 1 "
+        f"RETURNING id, outcome, {deliveries}"
     )
+    # In the request (autocommit) this is its own transaction; within an outer one it joins it (an upsert
+    # raises no IntegrityError on the unique key, so no savepoint is needed).
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        pk, current, count = cursor.fetchone()
+    return pk, current, count == 1
+
+
+def settle_notification(notification_id: int, applied: Applied) -> bool:
+    """Record what applying it did, once: only a notification still `received` is settled."""
+    return bool(
+        Notification.objects.filter(pk=notification_id, outcome=NotificationOutcome.RECEIVED).update(
+            outcome=applied.outcome, detail=applied.detail[:200]
+        )
+    )
+
+
+def apply_notification(notification_id: int) -> Applied | None:
+    """Apply one stored notification (the worker's half of the notify): the payment or refund it reports,
+    and its outcome, in one transaction, so a crash in the middle leaves it `received` with nothing
+    changed and the next pass applies it again. Returns None when there is nothing to do: already settled,
+    or being applied by another worker right now (its row is locked: skipped, not waited for).
+
+    Two passes over the same notification (a kick and the sweep, two workers on SQLite where rows cannot be
+    skipped) are safe: the payment's (or refund's) row lock orders them, the second finds the work done
+    (`duplicate`), and only the first settles the notification (a guarded UPDATE)."""
+    config = pay_config()
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, outcome=NotificationOutcome.RECEIVED)
+            .only("event_type", "resource")
+            .first()
+        )
+        if notification is None:
+            return None
+        resource = notification.resource or {}
+        if notification.event_type.startswith("TRANSACTION."):
+            applied = _apply_transaction(resource, config)
+        elif notification.event_type.startswith("REFUND."):
+            applied = _apply_refund_result(resource, config)
+        else:
+            applied = Applied(NotificationOutcome.IGNORED, f"意外的事件类型 {notification.event_type[:32]}")
+        settle_notification(notification.pk, applied)
+    return applied
+
+
+def kick_apply(notification_id: int) -> None:
+    """Have a notification applied now that it is stored (call after its INSERT committed).
+
+    PAYMENT_NOTIFY_APPLY_EAGER (tests): applied here and now, before the answer. Otherwise a worker
+    applies it: one `APPLY_TASK` per PAYMENT_NOTIFY_KICK_WINDOW_SECONDS for the whole deployment (a shared
+    cache key per window), due at the window's end so it sees every notification stored in the window; a
+    burst of 400 costs a few worker passes, not 400 tasks. A lost kick (broker down, worker killed) only
+    delays it: the sweep applies whatever stayed `received` longer than PAYMENT_NOTIFY_SWEEP_SECONDS."""
+    if settings.PAYMENT_NOTIFY_APPLY_EAGER:
+        apply_notification(notification_id)
+        return
+    window = settings.PAYMENT_NOTIFY_KICK_WINDOW_SECONDS
+    route = apply_route()
+    try:
+        signature = celery_app.signature(APPLY_TASK)
+        if window <= 0:
+            signature.apply_async(expires=settings.PAYMENT_NOTIFY_SWEEP_SECONDS, **route)
+            return
+        slot = math.floor(time.time() / window) + 1
+        if not cache.add(f"wxmall:payments:apply-kick:{slot}", 1, timeout=max(60, int(window * 10))):
+            return
+        eta = datetime.fromtimestamp(slot * window, UTC)
+        # A kick no worker took up in time is superseded by the sweep.
+        expires = datetime.fromtimestamp(slot * window + settings.PAYMENT_NOTIFY_SWEEP_SECONDS, UTC)
+        signature.apply_async(eta=eta, expires=expires, **route)
+    except Exception:  # the notification is stored: the sweep applies it, WeChat still gets its 2xx
+        logger.exception("could not kick the notification worker; the sweep will apply %s", notification_id)
+
+
+def apply_route() -> dict[str, str]:
+    """Where the apply tasks go (PAYMENT_NOTIFY_QUEUE, else Celery's default queue)."""
+    return {"queue": settings.PAYMENT_NOTIFY_QUEUE} if settings.PAYMENT_NOTIFY_QUEUE else {}
+
+
+def apply_received(*, older_than: float = 0.0, limit: int = 1000) -> int:
+    """One worker pass: apply the notifications still `received` (stored at least `older_than` seconds
+    ago), oldest first, each in its own transaction; returns how many this pass applied. Rows another
+    worker is applying are skipped (PostgreSQL), and one that fails stays `received` for the next pass
+    without stopping this one."""
+    cutoff = timezone.now() - timedelta(seconds=older_than)
+    applied, after = 0, 0
+    while applied < limit:
+        ids = list(
+            Notification.objects.filter(
+                outcome=NotificationOutcome.RECEIVED, received_at__lte=cutoff, pk__gt=after
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[: min(100, limit - applied)]
+        )
+        if not ids:
+            break
+        for notification_id in ids:
+            try:
+                if apply_notification(notification_id) is not None:
+                    applied += 1
+            except Exception:
+                logger.exception("applying notification %s failed; it stays received", notification_id)
+        after = ids[-1]
+    return applied
 
 
 def query_payment(payment_id: int) -> Applied:
@@ -440,7 +543,12 @@ def refund_order(order_id: int, amount: int | None, reason: str, *, staff=None) 
 def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = None) -> Applied:
     """A refund's outcome (REFUND.* notification or query). SUCCESS of a refund that completes the order
     moves the order to `refunded` (stock comes back where the goods never left, per the state machine)."""
-    config = config or pay_config()
+    with transaction.atomic():
+        return _apply_refund_result(resource, config or pay_config())
+
+
+def _apply_refund_result(resource: dict[str, Any], config: PayConfig) -> Applied:
+    """`apply_refund_result` in the caller's transaction."""
     if resource.get("mchid", config.mchid) != config.mchid:
         return Applied(NotificationOutcome.FLAGGED, "商户号不符")
     status = str(resource.get("refund_status") or resource.get("status") or "").upper()
@@ -452,52 +560,49 @@ def apply_refund_result(resource: dict[str, Any], config: PayConfig | None = Non
     }.get(status)
     if new is None:
         return Applied(NotificationOutcome.FLAGGED, "未知退款状态")
-    with transaction.atomic():
-        refund = (
-            Refund.objects.select_for_update()
-            .filter(out_refund_no=str(resource.get("out_refund_no", "")))
-            .select_related("order")
-            .first()
+    refund = (
+        Refund.objects.select_for_update()
+        .filter(out_refund_no=str(resource.get("out_refund_no", "")))
+        .select_related("order")
+        .first()
+    )
+    if refund is None:
+        return Applied(NotificationOutcome.FLAGGED, "未知的退款单号")
+    if refund.status in (RefundStatus.SUCCESS, RefundStatus.CLOSED):
+        return Applied(NotificationOutcome.DUPLICATE)
+    if refund.status == new:
+        return Applied(NotificationOutcome.DUPLICATE)
+    fields: dict[str, Any] = {"status": new, "refund_id": str(resource.get("refund_id", ""))[:64]}
+    if new == RefundStatus.SUCCESS:
+        fields["succeeded_at"] = _parse_time(resource.get("success_time"))
+    Refund.objects.filter(pk=refund.pk).update(**fields)
+    if new == RefundStatus.SUCCESS and not refund.completes_order:
+        # A partial refund gives back the spent points in proportion (the full one does it through
+        # the order's move to `refunded`); one points entry per refund, so a replay returns nothing.
+        refunded = (
+            Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
         )
-        if refund is None:
-            return Applied(NotificationOutcome.FLAGGED, "未知的退款单号")
-        if refund.status in (RefundStatus.SUCCESS, RefundStatus.CLOSED):
-            return Applied(NotificationOutcome.DUPLICATE)
-        if refund.status == new:
-            return Applied(NotificationOutcome.DUPLICATE)
-        fields: dict[str, Any] = {"status": new, "refund_id": str(resource.get("refund_id", ""))[:64]}
-        if new == RefundStatus.SUCCESS:
-            fields["succeeded_at"] = _parse_time(resource.get("success_time"))
-        Refund.objects.filter(pk=refund.pk).update(**fields)
-        if new == RefundStatus.SUCCESS and not refund.completes_order:
-            # A partial refund gives back the spent points in proportion (the full one does it through
-            # the order's move to `refunded`); one points entry per refund, so a replay returns nothing.
-            refunded = (
-                Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS).aggregate(
-                    total=Sum("amount")
-                )["total"]
-                or 0
+        points.return_for_refund(refund.order, ref=refund.out_refund_no, refunded=refunded, completes=False)
+    if new == RefundStatus.SUCCESS and refund.completes_order:
+        order = refund.order
+        if order.status == OrderStatus.REFUND_REQUESTED:
+            order_actions.transition(
+                order.pk,
+                OrderStatus.REFUNDED,
+                actor_kind=ActorKind.WECHAT,
+                reason=f"微信退款成功 {refund.out_refund_no}",
             )
-            points.return_for_refund(
-                refund.order, ref=refund.out_refund_no, refunded=refunded, completes=False
-            )
-        if new == RefundStatus.SUCCESS and refund.completes_order:
-            order = refund.order
-            if order.status == OrderStatus.REFUND_REQUESTED:
-                order_actions.transition(
-                    order.pk,
-                    OrderStatus.REFUNDED,
-                    actor_kind=ActorKind.WECHAT,
-                    reason=f"微信退款成功 {refund.out_refund_no}",
-                )
-        if new == RefundStatus.SUCCESS:  # after the order's own move: a full refund's order is `refunded`
-            succeeded = Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS)
-            events.refund_succeeded.send(
-                sender=Refund,
-                refund=refund,
-                refunded_total=succeeded.aggregate(total=Sum("amount"))["total"] or 0,
-                paid_total=refund.payment.paid_amount or refund.payment.amount,
-            )
+    if new == RefundStatus.SUCCESS:  # after the order's own move: a full refund's order is `refunded`
+        succeeded = Refund.objects.filter(order_id=refund.order_id, status=RefundStatus.SUCCESS)
+        events.refund_succeeded.send(
+            sender=Refund,
+            refund=refund,
+            refunded_total=succeeded.aggregate(total=Sum("amount"))["total"] or 0,
+            paid_total=refund.payment.paid_amount or refund.payment.amount,
+        )
     return Applied(NotificationOutcome.APPLIED)
 
 

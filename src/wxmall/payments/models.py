@@ -172,7 +172,8 @@ class NotificationOutcome(models.TextChoices):
 
 
 class Notification(models.Model):
-    """A verified notification, as it arrived (the decrypted resource alongside, for staff)."""
+    """A verified notification, as it arrived (the decrypted resource alongside, for staff). Stored by the
+    endpoint as `received`; the worker applies it and records the outcome."""
 
     notify_id = models.CharField("通知 ID", max_length=64, unique=True)
     event_type = models.CharField("事件类型", max_length=32)
@@ -190,6 +191,12 @@ class Notification(models.Model):
     class Meta:
         ordering = ("-received_at", "-id")
         verbose_name = verbose_name_plural = "支付通知"
+        # The worker's and the sweep's work list: only the few still to apply, however long the inbox.
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=Q(outcome="received"), name="payment_notification_todo"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.notify_id}"

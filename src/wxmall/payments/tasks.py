@@ -12,6 +12,21 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+APPLY_PASS = 40  # notifications per worker pass (about a second of work)
+
+
+@shared_task(name="wxmall.payments.apply_notifications", ignore_result=True)
+def apply_notifications(older_than: float = 0.0) -> int:
+    """The worker's half of the notify endpoint (kicked after a notification is stored; the sweep runs it
+    with `older_than`, for notifications whose kick was lost or whose worker died mid-apply)."""
+    from . import actions
+
+    done = actions.apply_received(older_than=older_than, limit=APPLY_PASS)
+    if done >= APPLY_PASS:
+        # More to do: a fresh task for the rest, queued behind whatever waits (the outbox relay's kicks
+        # above all), so a burst's orders reach the merchant as they are paid, not after the last one.
+        apply_notifications.apply_async(kwargs={"older_than": older_than}, **actions.apply_route())
+    return done
 
 
 @shared_task(name="wxmall.payments.query_pending", ignore_result=True)

@@ -1,6 +1,8 @@
-"""WeChat Pay's notify endpoints: verify over the raw bytes and headers, store the raw notification, apply
-it, answer. Both run in a few milliseconds of database work; anything that must reach another system
-(order status to the merchant's systems, refunds, closes) is an outbox row written by the actions."""
+"""WeChat Pay's notify endpoints, the fast half: verify over the raw bytes and headers, store the raw
+notification (one statement), kick the worker and answer 204. The worker's half, `actions.apply_notification`
+(checks of mchid, appid, out_trade_no and amount; paid under the payment's row lock, exactly once; mismatches
+flagged), runs right after, and a periodic sweep applies whatever a lost kick left. WeChat only needs the
+2xx within 5 s, and a stored notification is never lost: it stays `received` until applied."""
 
 from __future__ import annotations
 
@@ -32,18 +34,16 @@ def _receive(request: HttpRequest, expected_prefix: str) -> HttpResponse:
         logger.warning("pay notification rejected: %s", exc.reason)  # never log or echo the body
         return JsonResponse(_FAIL, status=exc.status)
     event_type = str(verified.envelope.get("event_type", ""))
-    notification_id, outcome = actions.record_notification(verified, body.decode("utf-8"))
-    if outcome != NotificationOutcome.RECEIVED:
-        # WeChat retrying one we already applied (our 204 was late or lost): applying it again could only
-        # find it done, so answer without touching the payment.
-        return HttpResponse(status=204)
-    if not event_type.startswith(expected_prefix):
-        applied = actions.Applied("ignored", f"意外的事件类型 {event_type[:32]}")
-    elif expected_prefix == "TRANSACTION.":
-        applied = actions.apply_transaction(verified.resource, config)
-    else:
-        applied = actions.apply_refund_result(verified.resource, config)
-    actions.settle_notification(notification_id, applied)
+    if event_type.startswith(expected_prefix):
+        outcome, detail = NotificationOutcome.RECEIVED, ""
+    else:  # stored for staff, never applied: a refund's event on the payment endpoint or the reverse
+        outcome, detail = NotificationOutcome.IGNORED, f"意外的事件类型 {event_type[:32]}"
+    notification_id, current, _first = actions.record_notification(
+        verified, body.decode("utf-8"), outcome=outcome, detail=detail
+    )
+    # A redelivery of one still `received` kicks again too: its first kick may be what was lost.
+    if current == NotificationOutcome.RECEIVED:
+        actions.kick_apply(notification_id)
     return HttpResponse(status=204)
 
 
