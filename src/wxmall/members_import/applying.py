@@ -14,7 +14,7 @@ from django.utils import timezone
 from wxmall.accounts import actions as accounts
 from wxmall.accounts import phones, points
 from wxmall.accounts.models import Address, Member, PointsEntry, User, WeChatIdentity
-from wxmall.core.bulk import insert_rows
+from wxmall.core.bulk import insert_tuples
 from wxmall.core.errors import DomainError
 
 from . import cleaning, reading
@@ -61,7 +61,7 @@ def run(job_id: int, *, batch_rows: int | None = None) -> ImportJob:
     return ImportJob.objects.get(pk=job_id)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Customer:
     """One person as this batch sees them: an existing customer (pk) or one to create (pk None)."""
 
@@ -77,11 +77,6 @@ class _Customer:
     tags: set = field(default_factory=set)
     addresses: dict = field(default_factory=dict)  # address tuple -> None: deduplicated, in file order
     history: list[tuple[int, cleaning.Clean]] = field(default_factory=list)
-
-    def key_pairs(self) -> list[tuple[str, str]]:
-        return [
-            (k, v) for k, v in (("phone", self.phone), ("email", self.email), ("unionid", self.unionid)) if v
-        ]
 
     def take(self, number: int, row: cleaning.Clean) -> None:
         for name in ("name", "phone", "email", "unionid"):
@@ -111,9 +106,10 @@ def apply_batch(job: ImportJob, batch: list[tuple[int, list[str]]]) -> None:
     """Apply rows (all after the job's checkpoint) in one transaction with the new checkpoint."""
     good: list[tuple[int, cleaning.Clean]] = []
     rejects = []
+    clean = cleaning.Cleaner(job.mapping)
     for number, values in batch:
-        result = cleaning.clean(values, job.mapping)
-        if isinstance(result, cleaning.Clean):
+        result = clean(values)
+        if type(result) is cleaning.Clean:
             good.append((number, result))
         else:
             rejects.append(
@@ -195,7 +191,9 @@ def _apply_rows(job: ImportJob, good: list[tuple[int, cleaning.Clean]]) -> dict[
         return by_pk[pk]
 
     for number, row in good:
-        keys = [(k, getattr(row, k)) for k in cleaning.KEY_FIELDS if getattr(row, k)]
+        keys = [
+            (k, v) for k, v in (("phone", row.phone), ("email", row.email), ("unionid", row.unionid)) if v
+        ]
         matches: list[_Customer] = []
         for key in keys:
             match = by_key.get(key) or (known(existing[key]) if key in existing else None)
@@ -225,8 +223,12 @@ def _apply_rows(job: ImportJob, good: list[tuple[int, cleaning.Clean]]) -> dict[
                     if holder is other:
                         by_key[key] = person
         person.take(number, row)
-        for key in person.key_pairs():
-            by_key[key] = person
+        if person.phone:  # the person's keys, inline: this loop runs once per row
+            by_key["phone", person.phone] = person
+        if person.email:
+            by_key["email", person.email] = person
+        if person.unionid:
+            by_key["unionid", person.unionid] = person
 
     new = [p for p in people if p.pk is None]
     old = [p for p in people if p.pk is not None]
@@ -240,38 +242,41 @@ def _create(job: ImportJob, new: list[_Customer], phone_hashes: dict[str, str]) 
     if not new:
         return
     names = {f"{accounts.IMPORTED_USERNAME_PREFIX}{job.pk}-{p.first_row}": p for p in new}
-    insert_rows(
+    # password "!": unusable, an imported customer logs in by WeChat (or staff set one).
+    insert_tuples(
         User,
-        [
-            {
-                "username": username,
-                "password": "!",  # unusable: an imported customer logs in by WeChat (or staff set one)
-                "nickname": p.name,
-                "phone": p.phone,
-                "phone_hash": phone_hashes.get(p.phone, ""),
-                "email": p.email,
-            }
-            for username, p in names.items()
-        ],
+        ("username", "password", "nickname", "phone", "phone_hash", "email"),
+        [(u, "!", p.name, p.phone, phone_hashes.get(p.phone, ""), p.email) for u, p in names.items()],
     )
     for username, pk in _owners(User, "username", "id", names):
         names[username].pk = pk
-    insert_rows(Member, [{"user_id": p.pk, "points": p.points, "source": Member.Source.IMPORT} for p in new])
-    insert_rows(
+    # The level each new member's points reach, as `points.refresh_levels` would set it after the insert
+    # (members without points get none, like any member before their first points change).
+    levels = points.levels_high_first()
+    level = {
+        n: getattr(points.level_reached(levels, n, 0), "pk", None)
+        for n in {p.points for p in new if p.points}
+    }
+    insert_tuples(
+        Member,
+        ("user_id", "points", "source", "level_id"),
+        [(p.pk, p.points, Member.Source.IMPORT, level.get(p.points)) for p in new],
+    )
+    insert_tuples(
         PointsEntry,
+        ("user_id", "kind", "delta", "balance_after", "reason"),
         [
-            {
-                "user_id": p.pk,
-                "kind": PointsEntry.Kind.IMPORT,
-                "delta": p.points,
-                "balance_after": p.points,
-                "reason": f"会员导入（任务 {job.pk} 第 {p.points_rows[0]} 行）",
-            }
+            (
+                p.pk,
+                PointsEntry.Kind.IMPORT,
+                p.points,
+                p.points,
+                f"会员导入（任务 {job.pk} 第 {p.points_rows[0]} 行）",
+            )
             for p in new
             if p.points
         ],
     )
-    points.refresh_levels([p.pk for p in new if p.points])
     _extras(job, new)
 
 
@@ -304,38 +309,31 @@ def _update(job: ImportJob, old: list[_Customer], phone_hashes: dict[str, str]) 
 
 
 def _extras(job: ImportJob, people: list[_Customer]) -> None:
-    insert_rows(
+    insert_tuples(
         CustomerTag,
-        [{"user_id": p.pk, "name": t} for p in people for t in sorted(p.tags)],
+        ("user_id", "name"),
+        [(p.pk, t) for p in people for t in sorted(p.tags)],
         ignore_conflicts=True,
     )
-    insert_rows(
+    insert_tuples(
         ImportedHistory,
+        ("user_id", "job_id", "row_number", "order_count", "order_total", "last_order_at"),
         [
-            {
-                "user_id": p.pk,
-                "job_id": job.pk,
-                "row_number": number,
-                "order_count": row.order_count,
-                "order_total": row.order_total,
-                "last_order_at": row.last_order_at,
-            }
+            (p.pk, job.pk, number, row.order_count, row.order_total, row.last_order_at)
             for p in people
             for number, row in p.history
         ],
         ignore_conflicts=True,
     )
-    # Personal fields are encrypted on the way in (EncryptedTextField's prep in insert_rows).
-    insert_rows(
+    # Personal fields are encrypted on the way in (EncryptedTextField's column prep in insert_tuples).
+    insert_tuples(
         Address,
-        [
-            dict(zip(("user_id", *cleaning.ADDRESS_FIELDS), (p.pk, *address), strict=True))
-            for p in people
-            for address in p.addresses
-        ],
+        ("user_id", *cleaning.ADDRESS_FIELDS),
+        [(p.pk, *address) for p in people for address in p.addresses],
     )
-    insert_rows(
+    insert_tuples(
         ImportedUnionId,
-        [{"user_id": p.pk, "unionid": p.unionid} for p in people if p.unionid],
+        ("user_id", "unionid"),
+        [(p.pk, p.unionid) for p in people if p.unionid],
         ignore_conflicts=True,
     )
