@@ -1,6 +1,8 @@
 """Applying a member file: cleaning, de-duplication in the file and against existing customers (through the
 audited merge), encryption on the way in, points/tags/history, resumability after a crash."""
 
+import gc
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -117,6 +119,7 @@ def test_an_interrupted_import_resumes_after_its_checkpoint_and_applies_each_row
     monkeypatch.setattr(applying, "apply_batch", crash_on_third)
     with pytest.raises(RuntimeError):
         applying.run(job.pk, batch_rows=3)
+    assert gc.isenabled()  # the run pauses the cyclic collector per batch; a crash must not leave it off
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING and job.checkpoint == 6
     assert User.objects.filter(username__startswith="imp-").count() == 6
