@@ -5,8 +5,9 @@ as the user table that is most of an import's time. Here the columns a row does 
 default, prepared once for the whole call, and only given values of fields that convert (encryption, dates,
 JSON) go through their field; plain text, numbers and booleans go to the driver as they are. The rows are
 sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY; with `ignore_conflicts` a COPY
-into a temporary table and one INSERT … SELECT). `insert_tuples` takes rows as tuples (no dict per row). Model `save()`, signals and `pre_save` hooks do not
-run: callers use it for append-only rows they fully describe (no `auto_now` logic beyond "now")."""
+into a temporary table and one INSERT … SELECT). `insert_tuples` takes rows as tuples (no dict per row).
+Model `save()`, signals and `pre_save` hooks do not run: callers use it for append-only rows they fully
+describe (no `auto_now` logic beyond "now")."""
 
 from __future__ import annotations
 
