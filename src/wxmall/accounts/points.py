@@ -86,24 +86,34 @@ def refresh_levels(user_ids: list[int]) -> None:
         _refresh(Member.objects.filter(user_id__in=user_ids))
 
 
+def levels_high_first() -> list[MembershipLevel]:
+    return list(MembershipLevel.objects.order_by("-rank"))
+
+
+def level_reached(levels: list[MembershipLevel], points_: int, paid: int) -> MembershipLevel | None:
+    """The highest of `levels` (from `levels_high_first`) reached by this paid total or points balance
+    (a level with neither threshold is reached by everyone); None when none is."""
+    return next(
+        (
+            lv
+            for lv in levels
+            if (lv.min_paid_total == 0 and lv.min_points == 0)
+            or (0 < lv.min_paid_total <= paid)
+            or (0 < lv.min_points <= points_)
+        ),
+        None,
+    )
+
+
 def _refresh(members) -> None:
     """Each member's level: the highest-ranked one reached by paid total or points (a level with neither
     threshold is reached by everyone). One read of the levels and the members, one UPDATE per level."""
-    levels = list(MembershipLevel.objects.order_by("-rank"))
+    levels = levels_high_first()
     if not levels:
         return
     moves: dict[int, list[int]] = {}
     for pk, points_, paid, level_id in members.values_list("pk", "points", "paid_total", "level_id"):
-        reached = next(
-            (
-                lv
-                for lv in levels
-                if (lv.min_paid_total == 0 and lv.min_points == 0)
-                or (0 < lv.min_paid_total <= paid)
-                or (0 < lv.min_points <= points_)
-            ),
-            None,
-        )
+        reached = level_reached(levels, points_, paid)
         if reached and reached.pk != level_id:
             moves.setdefault(reached.pk, []).append(pk)
     for level_id, pks in moves.items():

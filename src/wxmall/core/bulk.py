@@ -4,11 +4,14 @@
 as the user table that is most of an import's time. Here the columns a row does not give take the field's
 default, prepared once for the whole call, and only given values of fields that convert (encryption, dates,
 JSON) go through their field; plain text, numbers and booleans go to the driver as they are. The rows are
-sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY; with `ignore_conflicts` a COPY into a temporary table and one INSERT … SELECT). Model `save()`, signals and `pre_save` hooks do not
-run: callers use it for append-only rows they fully describe (no `auto_now` logic beyond "now")."""
+sent with `executemany`, in one statement per chunk (on PostgreSQL: one COPY; with `ignore_conflicts` a COPY
+into a temporary table and one INSERT … SELECT). `insert_tuples` takes rows as tuples (no dict per row).
+Model `save()`, signals and `pre_save` hooks do not run: callers use it for append-only rows they fully
+describe (no `auto_now` logic beyond "now")."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,50 +43,56 @@ def insert_rows(
     number of rows sent (not the number written when conflicts are ignored)."""
     if not rows:
         return 0
-    given = list(rows[0])
+    names = list(rows[0])
+    pick = operator.itemgetter(*names)
+    tuples = [pick(row) for row in rows] if len(names) > 1 else [(pick(row),) for row in rows]
+    return insert_tuples(model, names, tuples, ignore_conflicts=ignore_conflicts)
+
+
+def insert_tuples(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[tuple],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
+    """`insert_rows` for rows given as tuples of the fields `names` (attnames), in that order: no dict per
+    row, and converting fields are prepared a column at a time."""
+    if not rows:
+        return 0
+    names = list(names)
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    unknown = [name for name in given if name not in fields]
+    unknown = [name for name in names if name not in fields]
     if unknown:
         raise ValueError(f"{model.__name__} has no fields {unknown}")
     now = timezone.now()
     constant = [
         (f, f.get_db_prep_save(_default(f, now), connection))
         for f in model._meta.concrete_fields
-        if f.attname not in given and not (f.primary_key and isinstance(f, models.AutoField))
+        if f.attname not in names and not (f.primary_key and isinstance(f, models.AutoField))
     ]
-    varying = [(name, fields[name], _plain(fields[name])) for name in given]
-    columns = [f.column for _, f, _ in varying] + [f.column for f, _ in constant]
-    tail = [value for _, value in constant]
+    columns = [fields[name].column for name in names] + [f.column for f, _ in constant]
+    rows = _prepared(rows, [fields[name] for name in names], tuple(value for _, value in constant))
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     qn = connection.ops.quote_name
-    sql = (
-        f"{connection.ops.insert_statement(on_conflict=on_conflict)} {qn(model._meta.db_table)}"
-        f" ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    suffix = connection.ops.on_conflict_suffix_sql([fields[name] for name in given], on_conflict, None, None)
-    if suffix:
-        sql = f"{sql} {suffix}"
-
-    def values(row: dict[str, Any]) -> list[Any]:
-        out = [
-            row[name] if plain else field.get_db_prep_save(row[name], connection)
-            for name, field, plain in varying
-        ]
-        return out + tail
+    table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
+    suffix = connection.ops.on_conflict_suffix_sql([fields[name] for name in names], on_conflict, None, None)
+    insert = connection.ops.insert_statement(on_conflict=on_conflict)
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not ignore_conflicts:
             # COPY streams the rows in one round trip: several times faster than executemany's INSERTs.
-            copy_sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy,
+            ):
                 for row in rows:
-                    copy.write_row(values(row))
+                    copy.write_row(row)
             return len(rows)
         if connection.vendor == "postgresql":
             # ON CONFLICT cannot follow COPY: COPY into a column-for-column temporary table, then one
             # INSERT … SELECT … ON CONFLICT DO NOTHING (a multi-row VALUES statement of thousands of
             # placeholders costs more to parse client-side than the rows cost to send).
-            table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
             scratch = qn(f"bulk_{model._meta.db_table}"[:60])
             with transaction.atomic(), connection.wrap_database_errors:  # atomic: autocommit callers too
                 # ON COMMIT DROP: a failed statement (the transaction rolls back) leaves nothing behind.
@@ -92,11 +101,34 @@ def insert_rows(
                 )
                 with cursor.cursor.copy(f"COPY {scratch} ({cols}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row(values(row))
-                insert = connection.ops.insert_statement(on_conflict=on_conflict)
+                        copy.write_row(row)
                 cursor.execute(f"{insert} {table} ({cols}) SELECT {cols} FROM {scratch} {suffix}")
                 cursor.execute(f"DROP TABLE {scratch}")  # the next call in this transaction makes its own
             return len(rows)
+        sql = f"{insert} {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
+        if suffix:
+            sql = f"{sql} {suffix}"
         for start in range(0, len(rows), CHUNK_ROWS):
-            cursor.executemany(sql, [values(row) for row in rows[start : start + CHUNK_ROWS]])
+            cursor.executemany(sql, rows[start : start + CHUNK_ROWS])
     return len(rows)
+
+
+def _prepared(rows: Sequence[tuple], given: list[models.Field], tail: tuple) -> list[tuple]:
+    """The rows as the driver takes them: converting columns prepared (a whole column per call where the
+    field offers `get_db_prep_save_many`, e.g. encryption under one cipher), then the constant tail."""
+    converting = [i for i, field in enumerate(given) if not _plain(field)]
+    if not converting:
+        return [row + tail for row in rows] if tail else list(rows)
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for i in converting:
+        field = given[i]
+        many = getattr(field, "get_db_prep_save_many", None)
+        if many is not None:
+            columns[i] = many(columns[i], connection)
+        elif isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            adapt = connection.ops.adapt_datefield_value
+            columns[i] = [adapt(field.to_python(value)) for value in columns[i]]
+        else:
+            columns[i] = [field.get_db_prep_save(value, connection) for value in columns[i]]
+    columns += [[value] * len(rows) for value in tail]
+    return list(zip(*columns, strict=True))

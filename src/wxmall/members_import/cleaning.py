@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,7 +39,7 @@ MAX_TOTAL_FEN = 10**12
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Clean:
     name: str = ""
     phone: str = ""  # normal form
@@ -104,64 +105,79 @@ def _date(text: str) -> date | None | str:
 
 def clean(values: list[str], mapping: dict[str, int]) -> Clean | str:
     """The importable form of one row, or the reason (Chinese) it is refused."""
+    return Cleaner(mapping)(values)
 
-    width = len(values)
 
-    def get(name: str) -> str:
-        index = mapping.get(name)
-        return values[index].strip() if index is not None and index < width else ""
+class Cleaner:
+    """`clean` for one column mapping, with the mapping resolved once: a job's million rows then each cost
+    one C-level pick of their cells instead of a dict lookup and bounds check per field."""
 
-    row = Clean()
-    name = get("name")
-    if CONTROL.search(name):
-        return "姓名含控制字符"
-    row.name = name[:64]
-    raw_phone = get("phone")
-    if raw_phone:
-        normal = phones.normalize(raw_phone)
-        if normal is None:
-            return "手机号格式不正确"
-        row.phone = normal
-    email = get("email").lower()
-    if email:
-        if not EMAIL.fullmatch(email) or len(email) > 254:
-            return "邮箱格式不正确"
-        row.email = email
-    unionid = get("unionid")
-    if unionid:
-        if not UNIONID.fullmatch(unionid):
+    _ORDER = (
+        "name",
+        "phone",
+        "email",
+        "unionid",
+        "points",
+        "order_count",
+        "order_total",
+        "last_order_at",
+        "tags",
+        *(f"addr_{name}" for name in ADDRESS_FIELDS),
+    )
+
+    def __init__(self, mapping: dict[str, int]):
+        indices = [mapping.get(name) for name in self._ORDER]
+        self.width = 1 + max((i for i in indices if i is not None), default=-1)
+        # An unmapped field reads the blank slot just past the mapped columns.
+        self._pick = operator.itemgetter(*(self.width if i is None else i for i in indices))
+        self._blank = [""] * (self.width + 1)
+        self._has_address = any(f"addr_{name}" in mapping for name in ADDRESS_FIELDS)
+
+    def __call__(self, values: list[str]) -> Clean | str:
+        cells = values[: self.width]
+        cells += self._blank[len(cells) :]
+        (name, raw_phone, email, unionid, points, count, total_text, last, tag_text, *address) = map(
+            str.strip, self._pick(cells)
+        )
+        if CONTROL.search(name):
+            return "姓名含控制字符"
+        phone = ""
+        if raw_phone:
+            phone = phones.normalize(raw_phone)
+            if phone is None:
+                return "手机号格式不正确"
+        if email:
+            email = email.lower()
+            if not EMAIL.fullmatch(email) or len(email) > 254:
+                return "邮箱格式不正确"
+        if unionid and not UNIONID.fullmatch(unionid):
             return "UnionID 格式不正确"
-        row.unionid = unionid
-    if not (row.phone or row.email or row.unionid):
-        return "缺少手机号、邮箱或 UnionID"
-    points = _count(get("points"), MAX_POINTS)
-    if points is None:
-        return "积分不是 0 到 10000000 的整数"
-    row.points = points
-    count = _count(get("order_count"), 1_000_000)
-    if count is None:
-        return "历史订单数不正确"
-    row.order_count = count
-    total_text = get("order_total")
-    total = _yuan_to_fen(total_text) if total_text else 0
-    if total is None:
-        return "历史消费金额不正确"
-    row.order_total = total
-    last = _date(get("last_order_at"))
-    if last == "bad":
-        return "最近下单日期格式不正确"
-    row.last_order_at = last
-    tags = []
-    for tag in TAG_SPLIT.split(get("tags")):
-        tag = tag.strip()
-        if tag and not CONTROL.search(tag) and tag not in tags:
-            tags.append(tag[:32])
-    row.tags = tags[:20]
-    address = _address({name: get(f"addr_{name}") for name in ADDRESS_FIELDS})
-    if isinstance(address, str):
-        return address
-    row.address = address
-    return row
+        if not (phone or email or unionid):
+            return "缺少手机号、邮箱或 UnionID"
+        points = _count(points, MAX_POINTS)
+        if points is None:
+            return "积分不是 0 到 10000000 的整数"
+        count = _count(count, 1_000_000)
+        if count is None:
+            return "历史订单数不正确"
+        total = _yuan_to_fen(total_text) if total_text else 0
+        if total is None:
+            return "历史消费金额不正确"
+        last = _date(last)
+        if last == "bad":
+            return "最近下单日期格式不正确"
+        tags = []
+        if tag_text:
+            for tag in TAG_SPLIT.split(tag_text):
+                tag = tag.strip()
+                if tag and not CONTROL.search(tag) and tag not in tags:
+                    tags.append(tag[:32])
+        place = None
+        if self._has_address:
+            place = _address(dict(zip(ADDRESS_FIELDS, address, strict=True)))
+            if isinstance(place, str):
+                return place
+        return Clean(name[:64], phone, email, unionid, points, tags[:20], count, total, last, place)
 
 
 def _address(parts: dict[str, str]) -> tuple[str, ...] | None | str:

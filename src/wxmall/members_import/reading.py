@@ -75,7 +75,11 @@ def rows(path: Path, file_format: str, encoding: str = "") -> Iterator[list[str]
         text = io.TextIOWrapper(raw, encoding=ENCODINGS[encoding or "utf-8"], errors="strict", newline="")
         try:
             for row in csv.reader(text):
-                yield [_cell(v) for v in row[:MAX_COLUMNS]]
+                # csv gives strings only: strip in C, and cut only rows that have an over-long cell.
+                cells = list(map(str.strip, row[:MAX_COLUMNS]))
+                if cells and max(map(len, cells)) > MAX_CELL:
+                    cells = [cell[:MAX_CELL] for cell in cells]
+                yield cells
         except UnicodeDecodeError:
             raise DomainError(MemberImportError.BAD_ENCODING) from None
         except csv.Error:
