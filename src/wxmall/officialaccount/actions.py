@@ -22,7 +22,7 @@ from wxmall.wechat import client
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
-from . import events, fast, hooks, notify, replies, scenes
+from . import events, fast, hooks, notify, render, replies, scenes
 from . import xml as wxml
 from .models import Follower, FollowerEvent, InboundMessage
 
@@ -74,22 +74,76 @@ def _values(appid: str, fields: dict[str, str], raw: str, mode: str) -> dict:
 def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received:
     """Store the push once and choose its reply. A re-send gets the reply the first delivery got.
 
-    A rule's reply has no side effects, so it is computed first. When it settles the answer (a rule
-    matched, or the push is no text for the fallbacks) and Redis is there, the push takes the fast path:
-    no SQL in the request. Otherwise (a text for the fallbacks, which read and write conversations; no
-    Redis; Redis or the spool failing) it is written to the database here, as before."""
+    A rule's reply has no side effects, so it is computed first. With Redis, a push whose answer needs
+    no database (a rule matched, an event, or a text every fallback could answer from memory, see
+    hooks.FastText) takes the fast path: no SQL in the request. Anything else (no Redis; a fallback that
+    needs the database; Redis or the spool failing) is written to the database here, as before."""
     values = _values(appid, fields, raw, mode)
     now = timezone.now()
-    reply = replies.rule_reply(InboundMessage(**values, received_at=now))
-    needs_fallback = not reply and values["msg_type"] == "text" and bool(hooks.text_fallbacks())
-    if not needs_fallback and fast.enabled():
-        received = fast.receive(values, reply, now)
-        if received is not None:
-            duplicate, first_reply = received
-            if not duplicate:
-                fast.kick_drain()
-            return Received(None, first_reply, duplicate=duplicate)
+    message = InboundMessage(**values, received_at=now)
+    reply = replies.rule_reply(message)
+    notes: list = []
+    if fast.enabled():
+        if not reply and values["msg_type"] == "text" and hooks.text_fallbacks():
+            decided = _fast_fallbacks(message)
+            reply, notes = decided if decided is not None else ("", None)
+        if notes is not None:
+            received = fast.receive(values, reply, now, notes)
+            if received is not None:
+                duplicate, first_reply = received
+                if not duplicate:
+                    fast.kick_drain()
+                return Received(None, first_reply, duplicate=duplicate)
     return _receive_in_database(values, reply, now)
+
+
+def _text(inbound: InboundMessage) -> hooks.InboundText:
+    return hooks.InboundText(
+        appid=inbound.appid,
+        openid=inbound.openid,
+        text=inbound.content,
+        msg_id=inbound.msg_id or 0,
+        received_at=inbound.received_at,
+    )
+
+
+def _fast_fallbacks(inbound: InboundMessage) -> tuple[str, list] | None:
+    """(reply, notes) from the fallbacks' fast variants, or None when one needs the database."""
+    variants = hooks.fast_text_fallbacks()
+    if variants is None:
+        return None
+    text, notes = _text(inbound), []
+    for answer, apply in variants:
+        try:
+            got = answer(text)
+        except Exception:  # the database path runs the fallback itself, with its own error handling
+            logger.exception("OA fast fallback %s failed", getattr(answer, "__qualname__", answer))
+            return None
+        if got is None:
+            return None
+        notes.append([_name(apply), got.note])
+        if got.reply is not None:
+            return render.text(inbound, got.reply), notes
+    return "", notes
+
+
+def _name(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _apply_notes(inbound: InboundMessage, notes: list) -> None:
+    """Run the fallbacks' `apply` for a spooled text (in the drain). A failing one is logged: the push
+    itself is stored already, and its text is in the conversation's raw record for staff."""
+    applies = {_name(apply): apply for _, apply in hooks.fast_text_fallbacks() or ()}
+    for name, note in notes:
+        apply = applies.get(name)
+        if apply is None:
+            logger.error("OA push %s: no fast fallback %s to apply its note", inbound.dedupe_key, name)
+            continue
+        try:
+            apply(_text(inbound), note)
+        except Exception:
+            logger.exception("OA push %s: applying %s failed", inbound.dedupe_key, name)
 
 
 def _receive_in_database(values: dict, reply: str, now: datetime) -> Received:
@@ -118,6 +172,9 @@ def store_spooled(records: list[dict]) -> int:
     rows = [fast.row(record) for record in records]
     with transaction.atomic():
         InboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    for row, record in zip(rows, records, strict=True):
+        if record.get("notes"):
+            _apply_notes(row, record["notes"])
     events: dict[str, set[str]] = {}
     for row in rows:
         if row.msg_type == "event":

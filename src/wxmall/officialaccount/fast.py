@@ -30,6 +30,11 @@ KICK_EVERY_MS = 1000  # at most one drain kick a second across all processes
 REDIS_TIMEOUT_SECONDS = 0.5  # a hung Redis costs this much of WeChat's 5 s, then the database path
 
 
+def redis_client():
+    """The Redis of REDIS_URL (the fast path's; customer service keeps its fast state there too)."""
+    return _redis(settings.REDIS_URL)
+
+
 @lru_cache(maxsize=4)
 def _redis(url: str):
     """One client (a connection pool) per URL and process: building a redis-py client costs ≈ 0.4 ms."""
@@ -48,7 +53,7 @@ def seen_key(appid: str, dedupe_key: str) -> str:
     return f"officialaccount:seen:{appid}:{dedupe_key}"
 
 
-def receive(values: dict, reply: str, now: datetime) -> tuple[bool, str] | None:
+def receive(values: dict, reply: str, now: datetime, notes: list) -> tuple[bool, str] | None:
     """(duplicate, the reply to answer) once the push is deduplicated and spooled; None when Redis or the
     spool failed and nothing holds the push (the caller stores it in the database instead)."""
     key = seen_key(values["appid"], values["dedupe_key"])
@@ -60,7 +65,7 @@ def receive(values: dict, reply: str, now: datetime) -> tuple[bool, str] | None:
         return None
     if first is not None:
         return True, first.decode("utf-8")
-    record = {**values, "reply": reply, "received_at": now.timestamp()}
+    record = {**values, "reply": reply, "received_at": now.timestamp(), "notes": notes}
     try:
         spool.append(record)
     except OSError:

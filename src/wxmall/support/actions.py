@@ -15,13 +15,13 @@ from wxmall.core.errors import DomainError
 from wxmall.officialaccount.hooks import InboundText
 from wxmall.wechat.actions import queue_text
 
-from . import bot, windows
+from . import bot, fast, windows
 from .errors import SupportError
 from .models import Conversation, ConversationState, Handoff, Message
 from .queries import customer_for
 
 MAX_REPLY_CHARS = 600
-HANDOFF_ACK = "已为您转接人工客服，请稍候，客服会尽快回复您（人工服务时间 9:00–22:00）。"
+HANDOFF_ACK = bot.HANDOFF_ACK
 HUMAN_STATES = (ConversationState.WAITING, ConversationState.AGENT)
 
 
@@ -73,6 +73,7 @@ def on_text(inbound: InboundText) -> str | None:
     customer_id = customer_for(inbound.appid, inbound.openid)
     with transaction.atomic():
         conversation = _locked_for(inbound.appid, inbound.openid)
+        conversation._keeps_fast_state = True  # remembered below, under this lock
         if (
             _add(conversation, Message.Source.CUSTOMER, inbound.text, wx_msg_id=inbound.msg_id or None)
             is None
@@ -85,19 +86,60 @@ def on_text(inbound: InboundText) -> str | None:
             changed.append("customer")
         if conversation.state in HUMAN_STATES or conversation.state == ConversationState.WECOM:
             conversation.save(update_fields=changed)
+            fast.remember_state(conversation.appid, conversation.openid, conversation.state)
             return None
-        answer = bot.answer(inbound.text, user_id=customer_id)
+        stamps = bot.Stamps.read()
+        answer = bot.answer(inbound.text, user_id=customer_id, stamps=stamps)
+        fast.remember_stamps(stamps)
         if answer.handoff:
-            conversation.state = ConversationState.WAITING
-            conversation.agent = None
-            conversation.save(update_fields=[*changed, "state", "agent"])
-            _open_handoff(conversation, answer.reason)
-            _add(conversation, Message.Source.SYSTEM, HANDOFF_ACK, intent="handoff")
+            _hand_off(conversation, changed, answer.reason)
             return HANDOFF_ACK
         conversation.state = ConversationState.BOT
         conversation.save(update_fields=[*changed, "state"])
         _add(conversation, Message.Source.BOT, answer.text, intent=answer.intent)
+        fast.remember_state(conversation.appid, conversation.openid, conversation.state)
         return answer.text
+
+
+def _hand_off(conversation: Conversation, changed: list[str], reason: str) -> None:
+    conversation.state = ConversationState.WAITING
+    conversation.agent = None
+    conversation.save(update_fields=[*changed, "state", "agent"])
+    _open_handoff(conversation, reason)
+    _add(conversation, Message.Source.SYSTEM, HANDOFF_ACK, intent="handoff")
+    fast.remember_state(conversation.appid, conversation.openid, conversation.state)
+
+
+def apply_fast(inbound: InboundText, note: dict) -> None:
+    """What the fast path's answer (support.fast.answer) means for the conversation, applied by the drain
+    once the push is stored: the same writes `on_text` makes in the request. Idempotent: a text applied
+    before (a re-drain) is recognised by its MsgId and changes nothing."""
+    customer_id = customer_for(inbound.appid, inbound.openid)
+    with transaction.atomic():
+        conversation = _locked_for(inbound.appid, inbound.openid)
+        conversation._keeps_fast_state = True
+        if (
+            _add(conversation, Message.Source.CUSTOMER, inbound.text, wx_msg_id=inbound.msg_id or None)
+            is None
+        ):
+            return
+        conversation.last_customer_message_at = inbound.received_at
+        changed = ["last_customer_message_at", "updated_at"]
+        if customer_id is not None:
+            conversation.customer_id = customer_id
+            changed.append("customer")
+        kind = note.get("kind")
+        with_people = conversation.state in HUMAN_STATES or conversation.state == ConversationState.WECOM
+        if kind == "handoff" and not with_people:
+            _hand_off(conversation, changed, str(note.get("reason", ""))[:32])
+            return
+        if kind == "bot" and not with_people:
+            conversation.state = ConversationState.BOT
+            changed.append("state")
+        conversation.save(update_fields=changed)
+        if kind == "bot":  # sent as the passive reply: on record even if a person took over meanwhile
+            _add(conversation, Message.Source.BOT, str(note.get("text", "")), intent=note.get("intent", ""))
+        fast.remember_state(conversation.appid, conversation.openid, conversation.state)
 
 
 def _valid_text(text: str) -> str:
