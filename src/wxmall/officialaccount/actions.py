@@ -91,8 +91,6 @@ def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received
             received = fast.receive(values, reply, now, notes)
             if received is not None:
                 duplicate, first_reply = received
-                if not duplicate:
-                    fast.kick_drain()
                 return Received(None, first_reply, duplicate=duplicate)
     return _receive_in_database(values, reply, now)
 
@@ -131,19 +129,28 @@ def _name(fn) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def _apply_notes(inbound: InboundMessage, notes: list) -> None:
-    """Run the fallbacks' `apply` for a spooled text (in the drain). A failing one is logged: the push
-    itself is stored already, and its text is in the conversation's raw record for staff."""
+def _apply_notes(stored: list[tuple[InboundMessage, list]]) -> None:
+    """Run the fallbacks' `apply` for spooled texts (in the drain), a batch per fallback. A batch that
+    fails is retried one push at a time, so one bad push costs only its own note (logged: the push
+    itself is stored already)."""
     applies = {_name(apply): apply for _, apply in hooks.fast_text_fallbacks() or ()}
-    for name, note in notes:
-        apply = applies.get(name)
-        if apply is None:
-            logger.error("OA push %s: no fast fallback %s to apply its note", inbound.dedupe_key, name)
-            continue
+    batches: dict[str, list[tuple[hooks.InboundText, dict]]] = {}
+    for inbound, notes in stored:
+        for name, note in notes:
+            if name not in applies:
+                logger.error("OA push %s: no fast fallback %s to apply its note", inbound.dedupe_key, name)
+                continue
+            batches.setdefault(name, []).append((_text(inbound), note))
+    for name, items in batches.items():
         try:
-            apply(_text(inbound), note)
+            applies[name](items)
         except Exception:
-            logger.exception("OA push %s: applying %s failed", inbound.dedupe_key, name)
+            logger.warning("OA spool: %s failed on a batch, applying one by one", name, exc_info=True)
+            for item in items:
+                try:
+                    applies[name]([item])
+                except Exception:
+                    logger.exception("OA push from %s: applying %s failed", item[0].openid, name)
 
 
 def _receive_in_database(values: dict, reply: str, now: datetime) -> Received:
@@ -172,9 +179,9 @@ def store_spooled(records: list[dict]) -> int:
     rows = [fast.row(record) for record in records]
     with transaction.atomic():
         InboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    for row, record in zip(rows, records, strict=True):
-        if record.get("notes"):
-            _apply_notes(row, record["notes"])
+    _apply_notes(
+        [(row, record["notes"]) for row, record in zip(rows, records, strict=True) if record.get("notes")]
+    )
     events: dict[str, set[str]] = {}
     for row in rows:
         if row.msg_type == "event":

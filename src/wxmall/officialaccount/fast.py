@@ -55,11 +55,15 @@ def seen_key(appid: str, dedupe_key: str) -> str:
 
 def receive(values: dict, reply: str, now: datetime, notes: list) -> tuple[bool, str] | None:
     """(duplicate, the reply to answer) once the push is deduplicated and spooled; None when Redis or the
-    spool failed and nothing holds the push (the caller stores it in the database instead)."""
+    spool failed and nothing holds the push (the caller stores it in the database instead). The drain
+    kick's throttle rides in the same round trip as the dedupe."""
     key = seen_key(values["appid"], values["dedupe_key"])
     try:
         client = _redis(settings.REDIS_URL)
-        first = client.set(key, reply.encode("utf-8"), nx=True, ex=settings.OA_DEDUPE_SECONDS, get=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, reply.encode("utf-8"), nx=True, ex=settings.OA_DEDUPE_SECONDS, get=True)
+        pipe.set(KICK_KEY, b"1", nx=True, px=KICK_EVERY_MS)
+        first, kick = pipe.execute()
     except Exception:
         logger.warning("OA fast path: Redis unavailable, storing the push in the database", exc_info=True)
         return None
@@ -75,15 +79,15 @@ def receive(values: dict, reply: str, now: datetime, notes: list) -> tuple[bool,
         except Exception:
             logger.warning("OA fast path: dedupe key %s left behind", key, exc_info=True)
         return None
+    if kick:
+        kick_drain()
     return False, reply
 
 
 def kick_drain() -> None:
-    """Ask a worker to drain soon, at most once a second across processes; beat sweeps what a lost kick
-    leaves (OA_SPOOL_DRAIN_INTERVAL_SECONDS)."""
+    """Ask a worker to drain soon (at most once a KICK_EVERY_MS across processes: `receive` takes the
+    turn); beat sweeps what a lost kick leaves (OA_SPOOL_DRAIN_INTERVAL_SECONDS)."""
     try:
-        if not _redis(settings.REDIS_URL).set(KICK_KEY, b"1", nx=True, px=KICK_EVERY_MS):
-            return
         celery_app.signature(DRAIN_TASK).apply_async(expires=60)
     except Exception:
         logger.warning("OA spool: drain kick lost (beat drains it)", exc_info=True)

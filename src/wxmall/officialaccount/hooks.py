@@ -57,10 +57,10 @@ class FastText:
 
 
 # answer(text) -> FastText, or None when only the database path can decide (the push then takes it);
-# apply(text, note) runs in the worker once the push is stored, and must be idempotent (a re-drain after
-# a crash applies a note again).
+# apply([(text, note), …]) runs in the worker once the pushes are stored, a batch at a time in the
+# order they arrived, and must be idempotent (a re-drain after a crash applies the notes again).
 FastAnswer = Callable[[InboundText], "FastText | None"]
-FastApply = Callable[[InboundText, dict], None]
+FastApply = Callable[[list[tuple[InboundText, dict]]], None]
 
 
 @dataclass(frozen=True)

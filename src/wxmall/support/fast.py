@@ -71,6 +71,19 @@ def remember_state(appid: str, openid: str, state: str) -> None:
         logger.warning("support fast path: state not remembered (Redis unavailable)", exc_info=True)
 
 
+def remember_states(states: list[tuple[str, str, str]]) -> None:
+    """`remember_state` of many (appid, openid, state) in one round trip."""
+    if not enabled() or not states:
+        return
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for appid, openid, state in states:
+            pipe.set(_state_key(appid, openid), state.encode(), ex=STATE_TTL_SECONDS)
+        pipe.execute()
+    except Exception:
+        logger.warning("support fast path: states not remembered (Redis unavailable)", exc_info=True)
+
+
 def forget_state(appid: str, openid: str) -> None:
     """The conversation changed elsewhere: its next text asks the database (now and again at commit)."""
     _forget(_state_key(appid, openid))
