@@ -116,3 +116,39 @@ def test_redis_down_answers_from_the_database(client, push, fast_path, faq, sett
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     assert say(client, push, "送人要包装吗") == GIFT
     assert sources() == ["customer", "bot", "customer", "bot"] and fast_path.spooled() == []
+
+
+def test_one_drain_applies_many_users_in_order_and_a_bad_note_costs_only_itself(
+    client, oa, fast_path, faq, monkeypatch
+):
+    from wxmall.officialaccount.testing import Pusher
+
+    users = [Pusher(oa, openid=f"oFast{n:023d}") for n in range(3)]
+    for push in users:
+        say(client, push, "能包成礼物吗")  # first contact: the database path
+    assert no_sql(client, users[0], "送人要包装吗") == GIFT
+    assert no_sql(client, users[1], "我要投诉") == actions.HANDOFF_ACK
+    assert no_sql(client, users[1], "快点") is None
+    assert no_sql(client, users[2], "送人要包装吗") == GIFT
+    real = Message.objects.bulk_create
+
+    def refuse_user_two(objs, *args, **kwargs):
+        if any(m.conversation.openid == users[2].openid for m in objs):
+            raise RuntimeError("a poison message")
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(Message.objects, "bulk_create", refuse_user_two)
+    fast_path.drain()
+    assert InboundMessage.objects.count() == 7  # every push stored, whatever its note did
+    by_user = {
+        push.openid: list(
+            Message.objects.filter(conversation__openid=push.openid)
+            .order_by("id")
+            .values_list("source", flat=True)
+        )
+        for push in users
+    }
+    assert by_user[users[0].openid] == ["customer", "bot", "customer", "bot"]
+    assert by_user[users[1].openid] == ["customer", "bot", "customer", "system", "customer"]
+    assert by_user[users[2].openid] == ["customer", "bot"]  # its note failed alone (logged)
+    assert Conversation.objects.get(openid=users[1].openid).state == ConversationState.WAITING
