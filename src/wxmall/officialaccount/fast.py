@@ -2,11 +2,12 @@
 event answered `success`) is deduplicated in Redis and spooled (spool.py), with no SQL in the request.
 
 De-duplication is one `SET key reply NX EX` with GET: the first delivery stores its reply, a re-send
-(or a concurrent duplicate) gets that reply back and spools nothing. The database's unique (appid,
-dedupe_key) stays the final guard when the drain inserts: if Redis loses its keys (restart, eviction,
-failover), a re-send is spooled again and answered again — a duplicate passive reply at worst — and
-the insert keeps one row; a push is never lost by Redis, because the spool is not in Redis. When Redis
-cannot be reached, `receive` returns None and the caller writes the push to the database in the request.
+(or a concurrent duplicate) gets that reply back. The database's unique (appid, dedupe_key) is the
+final guard when the drain inserts: every delivery is spooled, duplicates included, and the insert keeps
+one row. So if Redis loses its keys (restart, eviction, failover) a re-send is answered again — a
+duplicate passive reply at worst — and a push is never lost by Redis, because the spool is not in
+Redis. When Redis cannot be reached, `receive` returns None and the caller writes the push to the
+database in the request.
 """
 
 from __future__ import annotations
@@ -54,14 +55,29 @@ def seen_key(appid: str, dedupe_key: str) -> str:
 
 
 def receive(values: dict, reply: str, now: datetime, notes: list) -> tuple[bool, str] | None:
-    """(duplicate, the reply to answer) once the push is deduplicated and spooled; None when Redis or the
-    spool failed and nothing holds the push (the caller stores it in the database instead). The drain
-    kick's throttle rides in the same round trip as the dedupe."""
-    key = seen_key(values["appid"], values["dedupe_key"])
+    """(duplicate, the reply to answer) once the push is spooled and deduplicated; None when the spool
+    or Redis failed (the caller stores the push in the database instead, which is harmless if it was
+    spooled too: the drain's insert keeps one row).
+
+    The spool comes first: a process killed between the two steps has spooled the push, so WeChat's
+    re-send (which the dedupe key, if set, answers without spooling) can never be the only trace of it.
+    A duplicate is spooled too and dropped by the drain's insert. The drain kick's throttle rides in
+    the dedupe's round trip."""
+    record = {**values, "reply": reply, "received_at": now.timestamp(), "notes": notes}
     try:
-        client = _redis(settings.REDIS_URL)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, reply.encode("utf-8"), nx=True, ex=settings.OA_DEDUPE_SECONDS, get=True)
+        spool.append(record)
+    except OSError:
+        logger.exception("OA fast path: spool not writable, storing the push in the database")
+        return None
+    try:
+        pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        pipe.set(
+            seen_key(values["appid"], values["dedupe_key"]),
+            reply.encode("utf-8"),
+            nx=True,
+            ex=settings.OA_DEDUPE_SECONDS,
+            get=True,
+        )
         pipe.set(KICK_KEY, b"1", nx=True, px=KICK_EVERY_MS)
         first, kick = pipe.execute()
     except Exception:
@@ -69,16 +85,6 @@ def receive(values: dict, reply: str, now: datetime, notes: list) -> tuple[bool,
         return None
     if first is not None:
         return True, first.decode("utf-8")
-    record = {**values, "reply": reply, "received_at": now.timestamp(), "notes": notes}
-    try:
-        spool.append(record)
-    except OSError:
-        logger.exception("OA fast path: spool not writable, storing the push in the database")
-        try:
-            client.delete(key)  # else a re-send would be taken for a stored duplicate
-        except Exception:
-            logger.warning("OA fast path: dedupe key %s left behind", key, exc_info=True)
-        return None
     if kick:
         kick_drain()
     return False, reply
