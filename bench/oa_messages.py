@@ -139,7 +139,7 @@ def main() -> int:
         lags, spooled, stop = [], [], threading.Event()
 
         def drain() -> int:
-            drained = actions.drain_spool(settle_seconds=0.2)
+            drained = actions.drain_spool(settle_seconds=0.2, wait=True)
             if drained.pushes:
                 lags.append(drained.max_lag_s)
                 spooled.append(drained.pushes)

@@ -226,3 +226,16 @@ def test_an_oversized_push_is_refused_unread_with_nothing_spooled(client, push, 
 def test_the_dedupe_key_outlives_the_timestamp_window(settings):
     assert settings.OA_DEDUPE_SECONDS > settings.OA_TIMESTAMP_TOLERANCE_SECONDS
     assert fast.seen_key("wxa", "msg:1") != fast.seen_key("wxb", "msg:1")
+
+
+def test_the_drain_task_never_sleeps_and_follows_up_on_what_is_settling(client, push, fast_path, monkeypatch):
+    from wxmall.officialaccount import tasks
+
+    follow_ups = []
+    monkeypatch.setattr(tasks.drain_spool, "apply_async", lambda **kw: follow_ups.append(kw))
+    push.post(client, push.text("刚到的一条"))
+    assert tasks.drain_spool() == 0  # set aside just now: a writer may still be finishing its line
+    assert follow_ups == [{"countdown": spool.SETTLE_SECONDS, "expires": 60}]
+    monkeypatch.setattr(spool, "SETTLE_SECONDS", 0.0)
+    assert tasks.drain_spool() == 1 and len(follow_ups) == 1
+    assert InboundMessage.objects.count() == 1

@@ -200,12 +200,12 @@ def store_spooled(records: list[dict]) -> int:
     return len(rows)
 
 
-def drain_spool(settle_seconds: float | None = None):
+def drain_spool(settle_seconds: float | None = None, *, wait: bool = False):
     """Drain this host's push spool into the database (the worker's task; tests call it directly)."""
     from . import spool
 
     kwargs = {} if settle_seconds is None else {"settle_seconds": settle_seconds}
-    return spool.drain(store_spooled, **kwargs)
+    return spool.drain(store_spooled, wait=wait, **kwargs)
 
 
 def kick_process(inbound_id: int) -> None:

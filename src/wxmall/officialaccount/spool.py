@@ -99,15 +99,23 @@ class Drained:
     pushes: int
     files: int
     max_lag_s: float  # oldest push's time from its request to its insert, in this drain
+    settling: bool = False  # files wait to settle: drain again in SETTLE_SECONDS
 
 
 def drain(
-    handle: Callable[[list[dict]], None], *, batch: int = 500, settle_seconds: float = SETTLE_SECONDS
+    handle: Callable[[list[dict]], None],
+    *,
+    batch: int = 500,
+    settle_seconds: float | None = None,
+    wait: bool = False,
 ) -> Drained:
     """Hand the spooled pushes to `handle` in batches; a file is deleted only once all its batches were
-    handled (a failure puts it back whole for the next drain: `handle` must be idempotent)."""
+    handled (a failure puts it back whole for the next drain: `handle` must be idempotent). Files set
+    aside by this drain are taken by the next one once settled (`wait`: sleep and take them now), so a
+    worker never sleeps in it; `Drained.settling` says whether a follow-up drain is due."""
     spool = _dir()
-    if _set_aside(spool) and settle_seconds:
+    settle_seconds = SETTLE_SECONDS if settle_seconds is None else settle_seconds
+    if _set_aside(spool) and wait and settle_seconds:
         time.sleep(settle_seconds)
     pushes, files, oldest = 0, 0, None
     for mine, back in _claim(spool, settle_seconds):
@@ -123,7 +131,8 @@ def drain(
         if records:
             first = min(r.get("received_at", time.time()) for r in records)
             oldest = first if oldest is None else min(oldest, first)
-    return Drained(pushes, files, round(time.time() - oldest, 3) if oldest is not None else 0.0)
+    lag = round(time.time() - oldest, 3) if oldest is not None else 0.0
+    return Drained(pushes, files, lag, settling=any(spool.glob("*.settling")))
 
 
 def backlog_bytes() -> int:

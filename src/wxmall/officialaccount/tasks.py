@@ -20,8 +20,14 @@ def process_pending() -> int:
 
 @shared_task(name=fast.DRAIN_TASK, ignore_result=True)
 def drain_spool() -> int:
-    """Spooled pushes (the fast path) into the database, in batches."""
-    return actions.drain_spool().pushes
+    """Spooled pushes (the fast path) into the database, in batches; what this run set aside to settle
+    is taken by a follow-up run, instead of a worker sleeping through the settling time."""
+    from . import spool
+
+    drained = actions.drain_spool()
+    if drained.settling:
+        drain_spool.apply_async(countdown=spool.SETTLE_SECONDS, expires=60)
+    return drained.pushes
 
 
 @shared_task(name="wxmall.officialaccount.sync_tags", ignore_result=True)

@@ -143,4 +143,4 @@ class FastPath:
     def drain(self):
         from .actions import drain_spool
 
-        return drain_spool(settle_seconds=0)
+        return drain_spool(settle_seconds=0, wait=True)
