@@ -31,10 +31,13 @@ def say(client, push, text):
     return reply["Content"] if reply else None
 
 
-def no_sql(client, push, text):
+def no_sql(client, push, text, reads=0):
+    """The answer to `text`, asserting the request ran no SQL (or only `reads` SELECTs)."""
     with CaptureQueriesContext(connection) as queries:
         answer = say(client, push, text)
-    assert len(queries) == 0, [q["sql"] for q in queries]
+    assert len(queries) == reads and all(q["sql"].startswith("SELECT") for q in queries), [
+        q["sql"] for q in queries
+    ]
     return answer
 
 
@@ -49,10 +52,20 @@ def sources():
 
 
 def test_the_bot_answers_without_sql_once_the_state_is_known(client, push, fast_path, faq, oa_redis):
-    assert say(client, push, "能包成礼物吗") == GIFT  # first contact: the database path, which remembers
-    assert state_in_redis(oa_redis, push) == "bot" and InboundMessage.objects.count() == 1
+    say(client, push, "你好")  # loads the rules, the FAQ and the catalogue indexes into this process
+    fast_path.drain()
+    Message.objects.all().delete()
+    InboundMessage.objects.all().delete()
+    Conversation.objects.all().delete()
+    redis.Redis.from_url(oa_redis.url).delete(
+        support_fast.STATE_KEY.format(appid=push.oa["appid"], openid=push.openid)
+    )
+    # A first contact: one read of the (absent) conversation, nothing written until the drain.
+    assert no_sql(client, push, "能包成礼物吗", reads=1) == GIFT
+    assert state_in_redis(oa_redis, push) is None and not Conversation.objects.exists()
+    fast_path.drain()
+    assert state_in_redis(oa_redis, push) == "bot"  # remembered under the row lock by the drain
     assert no_sql(client, push, "送人要包装吗") == GIFT
-    assert InboundMessage.objects.count() == 1 and Message.objects.count() == 2
     fast_path.drain()
     assert InboundMessage.objects.count() == 2
     assert sources() == ["customer", "bot", "customer", "bot"]
@@ -61,6 +74,7 @@ def test_the_bot_answers_without_sql_once_the_state_is_known(client, push, fast_
 
 def test_a_hand_off_is_acknowledged_at_once_and_opened_by_the_drain(client, push, fast_path, faq, oa_redis):
     say(client, push, "能包成礼物吗")
+    fast_path.drain()
     assert no_sql(client, push, "我要投诉快递员") == actions.HANDOFF_ACK
     assert state_in_redis(oa_redis, push) == "waiting"
     assert no_sql(client, push, "下单后多久发货") is None  # quiet while people have it, even before the drain
@@ -75,16 +89,19 @@ def test_an_agent_taking_over_sends_the_next_text_to_the_database(
     client, push, fast_path, faq, oa_redis, agent
 ):
     say(client, push, "能包成礼物吗")
+    fast_path.drain()
     actions.take(Conversation.objects.get().pk, agent)
     assert state_in_redis(oa_redis, push) is None
-    assert say(client, push, "能包成礼物吗") is None  # the database path: an agent has it, the bot is quiet
-    assert Message.objects.filter(source="customer").count() == 2 and fast_path.spooled() == []
+    assert no_sql(client, push, "能包成礼物吗", reads=1) is None  # the state read: an agent has it, quiet
+    fast_path.drain()
+    assert Message.objects.filter(source="customer").count() == 2
     assert state_in_redis(oa_redis, push) == "agent"
     assert no_sql(client, push, "在吗") is None
 
 
 def test_order_questions_take_the_database_path(client, push, fast_path, faq):
     say(client, push, "能包成礼物吗")
+    fast_path.drain()
     answer = say(client, push, "我的订单发货了吗")
     assert "关联您的商城账号" in answer and fast_path.spooled() == []
     assert InboundMessage.objects.count() == 2
@@ -92,9 +109,10 @@ def test_order_questions_take_the_database_path(client, push, fast_path, faq):
 
 def test_an_faq_edit_is_answered_at_once_on_the_fast_path(client, push, fast_path, faq):
     say(client, push, "能包成礼物吗")
+    fast_path.drain()
     faq.answer = "暂不提供礼品包装。"
     faq.save()
-    assert say(client, push, "送人要包装吗") == "暂不提供礼品包装。"  # the stamp was forgotten: database path
+    assert say(client, push, "送人要包装吗") == "暂不提供礼品包装。"  # the stamp was forgotten: read again
     assert no_sql(client, push, "能包成礼物吗") == "暂不提供礼品包装。"
 
 
@@ -103,6 +121,7 @@ def test_a_redrained_note_changes_nothing(client, push, fast_path, faq, monkeypa
     from wxmall.officialaccount import spool
 
     say(client, push, "能包成礼物吗")
+    fast_path.drain()
     no_sql(client, push, "送人要包装吗")
     spooled = fast_path.spooled()
     fast_path.drain()
@@ -113,6 +132,7 @@ def test_a_redrained_note_changes_nothing(client, push, fast_path, faq, monkeypa
 
 def test_redis_down_answers_from_the_database(client, push, fast_path, faq, settings):
     say(client, push, "能包成礼物吗")
+    fast_path.drain()
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     assert say(client, push, "送人要包装吗") == GIFT
     assert sources() == ["customer", "bot", "customer", "bot"] and fast_path.spooled() == []
@@ -125,7 +145,8 @@ def test_one_drain_applies_many_users_in_order_and_a_bad_note_costs_only_itself(
 
     users = [Pusher(oa, openid=f"oFast{n:023d}") for n in range(3)]
     for push in users:
-        say(client, push, "能包成礼物吗")  # first contact: the database path
+        say(client, push, "能包成礼物吗")
+    fast_path.drain()
     assert no_sql(client, users[0], "送人要包装吗") == GIFT
     assert no_sql(client, users[1], "我要投诉") == actions.HANDOFF_ACK
     assert no_sql(client, users[1], "快点") is None

@@ -4,11 +4,11 @@ what Redis and this process hold, with no SQL, and the conversation's writes fol
 
 Redis holds, per OA user, the conversation's state as last seen under its row lock (`remember_state`,
 by the database path and the drain) and, for everyone, the FAQ and catalogue index stamps. A missing
-entry means "ask the database": the push takes the database path, which fills it again. Every other
+entry means "ask the database": one read of that row or stamp in the request. Every other
 change of a conversation (an agent taking, answering, transferring or closing it, WeCom) forgets its
 entry at once and again at commit (signals.py), so the bot never answers over a person for longer than
 a race between two commits; STATE_TTL_SECONDS bounds even that. The FAQ stamp is forgotten on every FAQ
-change the same way; the catalogue stamp is kept CATALOG_TTL_SECONDS (product answers, price and stock
+change the same way (one read in a request racing an FAQ commit can outlive it by FAQ_TTL_SECONDS); the catalogue stamp is kept CATALOG_TTL_SECONDS (product answers, price and stock
 included, may lag a catalogue edit by that much). Order questions always take the database path (they
 read the asking customer's orders).
 """
@@ -25,6 +25,7 @@ from wxmall.officialaccount.hooks import FastText, InboundText
 
 from . import bot
 from .models import ConversationState
+from .queries import conversation_state
 
 logger = logging.getLogger(__name__)
 STATE_KEY = "support:state:{appid}:{openid}"
@@ -42,17 +43,25 @@ def _state_key(appid: str, openid: str) -> str:
 
 def answer(inbound: InboundText) -> FastText | None:
     """The bot's passive answer from Redis and memory, or None for the database path. Raises when Redis
-    is unreachable (the message server then takes the database path too)."""
+    is unreachable (the message server then takes the database path too).
+
+    A user whose state Redis does not hold (a first contact, an hour of silence, just after an agent
+    acted) costs one read of the conversation's state, without a lock: it is not remembered from that
+    read (only under the row lock, by the drain), so a concurrent change can race it for this one text
+    at most, as it can race a remembered state."""
     if bot.asks_about_order(inbound.text):
         return None
     key = _state_key(inbound.appid, inbound.openid)
     client = redis_client()
     state, faq, catalog = client.mget(key, FAQ_KEY, CATALOG_KEY)
-    if state is None or faq is None or catalog is None:
-        return None
-    if state.decode() in QUIET_STATES:
+    state = state.decode() if state is not None else conversation_state(inbound.appid, inbound.openid)
+    if state in QUIET_STATES:
         return FastText(None, {"kind": "quiet"})  # a person has it: the text is only kept
-    stamps = bot.Stamps(faq.decode(), tuple(json.loads(catalog)))
+    if faq is None or catalog is None:
+        stamps = bot.Stamps.read()  # Redis lost them (or they expired): read once, for everyone
+        remember_stamps(stamps)
+    else:
+        stamps = bot.Stamps(faq.decode(), tuple(json.loads(catalog)))
     found = bot.answer(inbound.text, stamps=stamps)
     if found.handoff:
         # Until the drain opens the hand-off, this user's next texts must not get the bot either.
