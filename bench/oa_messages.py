@@ -13,7 +13,7 @@ rule and go to the registered text fallbacks (in this process's hub: whatever ap
 
 With Redis (REDIS_URL, else a private redis-server; `--no-redis` for the database path in the request)
 the message server takes its fast path: dedupe in Redis, pushes spooled to files that a drain bulk-inserts.
-This process drains once a second while the messages arrive, as a worker kicked by them would, and
+A drain process runs once a second while the messages arrive, as a worker kicked by them would, and
 reports the spool-to-database lag (request to row, the worst push of each drain); the stored-message
 check runs once the spool is empty.
 
@@ -25,11 +25,12 @@ message per MsgId, and sampled replies decrypt (with wechatpy) to the rule's ans
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from contextlib import ExitStack
 from urllib.parse import urlencode
@@ -108,7 +109,35 @@ def sample_replies(base: str, n: int = 20) -> bool:
     return ok
 
 
+def drain_once(lags: list, spooled: list) -> int:
+    from wxmall.officialaccount import actions
+
+    drained = actions.drain_spool(settle_seconds=0.2, wait=True)
+    if drained.pushes:
+        lags.append(drained.max_lag_s)
+        spooled.append(drained.pushes)
+    return drained.pushes
+
+
+def drain_worker(stop_file: str) -> int:
+    """The worker's part, in a process of its own: drain once a second until told to stop."""
+    import django
+
+    django.setup()
+    from pathlib import Path
+
+    lags, spooled = [], []
+    while not Path(stop_file).exists():
+        time.sleep(1.0)
+        if drain_once(lags, spooled):
+            print(json.dumps({"pushes": spooled[-1], "lag": lags[-1]}), flush=True)
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--drain-worker":
+        sys.path.insert(0, str(ROOT / "src"))
+        return drain_worker(sys.argv[2])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--keyword-share", type=float, default=0.5)
@@ -133,30 +162,25 @@ def main() -> int:
         raw, _ = build(args.messages, args.keyword_share, base.removeprefix("http://"))
         hammer(base, list(range(500)), args.concurrency, healthz(base))  # warm up every worker
 
-        from wxmall.officialaccount import actions
         from wxmall.officialaccount.models import InboundMessage
 
-        lags, spooled, stop = [], [], threading.Event()
-
-        def drain() -> int:
-            drained = actions.drain_spool(settle_seconds=0.2, wait=True)
-            if drained.pushes:
-                lags.append(drained.max_lag_s)
-                spooled.append(drained.pushes)
-            return drained.pushes
-
-        def drainer() -> None:  # what a worker does when the pushes kick it, about once a second
-            while not stop.wait(1.0):
-                drain()
-
-        worker = threading.Thread(target=drainer, daemon=True)
-        worker.start()
+        # The drain runs as a worker would: its own process, about once a second (the kicks' pace).
+        stop_file = _var_dir / "stop-drainer"
+        drainer = subprocess.Popen(
+            [sys.executable, __file__, "--drain-worker", str(stop_file)],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         results, wall = hammer(base, list(range(len(raw))), args.concurrency, lambda i: raw[i])
         health, health_wall = hammer(base, list(range(args.messages)), args.concurrency, healthz(base))
-        stop.set()
-        worker.join()
+        stop_file.touch()
+        out, _ = drainer.communicate(timeout=300)
+        drains = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        lags = [d["lag"] for d in drains]
+        spooled = [d["pushes"] for d in drains]
         settle_started = time.monotonic()
-        while drain():
+        while drain_once(lags, spooled):
             pass
         answered = sum(1 for r in results if r[0] == 200)
         stored = InboundMessage.objects.filter(msg_id__lt=2 * 10**15).count()
