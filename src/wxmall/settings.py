@@ -621,8 +621,8 @@ OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, 
 # With REDIS_URL set, a push is deduplicated by an atomic add in Redis (kept this long: longer than the
 # timestamp window, so a replay inside it is still caught there) and spooled to a file under
 # OA_SPOOL_DIR that a worker drains into the database in batches: no SQL in the request. Without Redis,
-# or with OA_FAST_PATH off, every push is written to the database in the request. The spool must be on
-# the web host's local disk and drained there (a Celery worker on each web host, or shared storage).
+# or with OA_FAST_PATH off, every push is written to the database in the request. Any worker may drain:
+# with several hosts the spool must be shared by web hosts and workers (as ANALYTICS_DIR).
 OA_FAST_PATH = env_bool("OA_FAST_PATH", True)
 OA_DEDUPE_SECONDS = env_int("OA_DEDUPE_SECONDS", 900, minimum=1)
 OA_SPOOL_DIR = _env("OA_SPOOL_DIR") or str(VAR_DIR / "oa-spool")
