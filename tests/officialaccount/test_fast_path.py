@@ -239,3 +239,16 @@ def test_the_drain_task_never_sleeps_and_follows_up_on_what_is_settling(client, 
     monkeypatch.setattr(spool, "SETTLE_SECONDS", 0.0)
     assert tasks.drain_spool() == 1 and len(follow_ups) == 1
     assert InboundMessage.objects.count() == 1
+
+
+def test_a_keyword_message_is_answered_while_the_database_is_down(client, push, fast_path, warranty_rule):
+    push.post(client, push.text("保修多久"), mode="safe")  # the rules are in this process now
+
+    def database_down(execute, sql, params, many, context):
+        raise ConnectionError("database unreachable")
+
+    with connection.execute_wrapper(database_down):
+        response = push.post(client, push.text("保修范围"), mode="safe")
+    assert push.reply(response, "safe")["Content"] == WARRANTY
+    fast_path.drain()  # once it is back, the drain stores what was answered meanwhile
+    assert InboundMessage.objects.filter(content="保修范围").count() == 1
