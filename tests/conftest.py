@@ -38,6 +38,17 @@ def _flash_sales_synchronous_by_default():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _oa_pushes_stored_in_the_request_by_default():
+    """The OA message server writes each push in the request unless a test asks for the fast path (the
+    `fast_path` fixture in tests/officialaccount: Redis dedupe, a private spool, drained by the test),
+    even when the environment gives a REDIS_URL (CI's PostgreSQL run)."""
+    from django.test import override_settings
+
+    with override_settings(OA_FAST_PATH=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty Django cache: wxsandbox handles are per test on random ports that get

@@ -72,8 +72,11 @@ def test_a_message_resent_concurrently_is_spooled_once(transactional_db, oa, fas
 
     def send():
         barrier.wait()
-        response = Client().post(url, data=body, content_type="text/xml")
-        replies.append((response.status_code, push.reply(response, "safe")["Content"]))
+        try:
+            response = Client().post(url, data=body, content_type="text/xml")
+            replies.append((response.status_code, push.reply(response, "safe")["Content"]))
+        finally:
+            connection.close()  # this thread's own connection (the rules are read once per thread)
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     [t.start() for t in threads]
