@@ -17,6 +17,12 @@ A fallback runs inside the request WeChat waits on (5 s for the whole answer), s
 work (a human hand-off, a WeCom transfer) is queued (Celery task or outbox row) and the fallback returns
 None or a short holding reply. A fallback that raises is logged and skipped, never the whole answer.
 
+A fallback may also give a fast variant, `register_text_fallback(fn, fast=(answer, apply))`: on the
+message server's fast path (Redis configured, see fast.py) `answer` decides from memory and Redis alone
+(a `FastText`, or None to send this push down the database path, where `fn` runs as above), and `apply`
+makes the writes later, in the worker that drains the spool. Without a fast variant for every
+registered fallback, texts for the fallbacks always take the database path.
+
 Event handlers: `register_event_handler("user_authorize_invoice", fn)` gets every stored push of that
 event as an `InboundEvent` (all its XML fields), once, when the worker processes the push — inside the
 processing transaction, after the follower bookkeeping. A handler that raises rolls the processing back
