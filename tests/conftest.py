@@ -29,22 +29,17 @@ def _static_files_found_per_request():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _flash_sales_synchronous_by_default():
-    """Flash sales are placed synchronously unless a test asks for the queued path (the `flash_mode`
-    fixture in tests/checkout), even when the environment gives a REDIS_URL (CI's PostgreSQL run)."""
+def _request_paths_synchronous_by_default():
+    """Work that production queues is done in the request unless a test asks for the queued path, even when
+    the environment gives a REDIS_URL (CI's PostgreSQL run), so a test can act and look at the result:
+    - flash sales are placed in the request (queued: the `flash_mode` fixture in tests/checkout);
+    - a WeChat Pay notification is applied before the notify endpoint answers (queued: tests/payments'
+      tests of the queued notify turn PAYMENT_NOTIFY_APPLY_EAGER off);
+    - an OA push is written in the request (fast path: the `fast_path` fixture in tests/officialaccount:
+      Redis dedupe, a private spool, drained by the test)."""
     from django.test import override_settings
 
-    with override_settings(FLASH_SALE_REDIS_URL=""):
-        yield
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _pay_notifications_applied_in_the_request():
-    """A WeChat Pay notification is applied before the notify endpoint answers, so a test can post one and
-    look at the paid order; tests of the queued path itself (tests/payments) turn this off."""
-    from django.test import override_settings
-
-    with override_settings(PAYMENT_NOTIFY_APPLY_EAGER=True):
+    with override_settings(FLASH_SALE_REDIS_URL="", PAYMENT_NOTIFY_APPLY_EAGER=True, OA_FAST_PATH=False):
         yield
 
 

@@ -79,6 +79,11 @@ def beat_schedule() -> dict:
             "schedule": settings.FLASH_SALE_RECONCILE_INTERVAL_SECONDS,
             "options": {"expires": settings.FLASH_SALE_RECONCILE_INTERVAL_SECONDS},
         },
+        "officialaccount-drain-spool": {
+            "task": "wxmall.officialaccount.drain_spool",  # fast-path pushes whose drain kick was lost
+            "schedule": settings.OA_SPOOL_DRAIN_INTERVAL_SECONDS,
+            "options": {"expires": max(settings.OA_SPOOL_DRAIN_INTERVAL_SECONDS, 1)},
+        },
         "officialaccount-process-pending": {
             "task": "wxmall.officialaccount.process_pending",  # pushes whose task kick was lost
             "schedule": 30.0,

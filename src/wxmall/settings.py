@@ -626,6 +626,22 @@ OA_MESSAGE_MAX_BYTES = env_int("OA_MESSAGE_MAX_BYTES", 32 * 1024, minimum=1024)
 # A push whose signed timestamp is further than this from our clock is refused (WeChat re-sends within
 # seconds, always with the same timestamp); duplicates inside the window are caught by the dedupe key.
 OA_TIMESTAMP_TOLERANCE_SECONDS = env_int("OA_TIMESTAMP_TOLERANCE_SECONDS", 300, minimum=1)
+# With REDIS_URL set, a push is deduplicated by an atomic add in Redis (kept this long: longer than the
+# timestamp window, so a replay inside it is still caught there) and spooled to a file under
+# OA_SPOOL_DIR that a worker drains into the database in batches: no SQL in the request. Without Redis,
+# or with OA_FAST_PATH off, every push is written to the database in the request. Any worker may drain:
+# with several hosts the spool must be shared by web hosts and workers (as ANALYTICS_DIR).
+OA_FAST_PATH = env_bool("OA_FAST_PATH", True)
+OA_DEDUPE_SECONDS = env_int("OA_DEDUPE_SECONDS", 900, minimum=1)
+OA_SPOOL_DIR = _env("OA_SPOOL_DIR") or str(VAR_DIR / "oa-spool")
+OA_SPOOL_DRAIN_INTERVAL_SECONDS = env_float("OA_SPOOL_DRAIN_INTERVAL_SECONDS", 5.0)
+if OA_DEDUPE_SECONDS <= OA_TIMESTAMP_TOLERANCE_SECONDS:
+    raise _bad(
+        "OA_DEDUPE_SECONDS",
+        str(OA_DEDUPE_SECONDS),
+        "大于 OA_TIMESTAMP_TOLERANCE_SECONDS 的秒数",
+        "more seconds than OA_TIMESTAMP_TOLERANCE_SECONDS",
+    )
 
 # Order notifications (paid / shipped / refunded): the OA's template ids, and the Mini Program's
 # subscribe-message template ids for customers known only there. An empty id turns that message off.

@@ -51,3 +51,27 @@ def oa_hub(live_server, settings, wxsandbox_factory, wxsandbox_base_config):
         return sb
 
     return start
+
+
+@pytest.fixture(scope="session")
+def oa_redis(tmp_path_factory):
+    """A private redis-server for the message server's fast path (dedupe keys only: no AOF needed)."""
+    from helpers.redis_server import private_redis
+
+    server = private_redis(tmp_path_factory, "oa-redis", aof=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fast_path(settings, oa, oa_redis, tmp_path, monkeypatch):
+    """The fast path on (Redis dedupe, file spool), starting from an empty Redis and spool. The rules'
+    periodic reload is pushed out of the test's way (tests count the request's SQL statements)."""
+    import redis
+
+    from wxmall.officialaccount import rules
+    from wxmall.officialaccount.testing import FastPath
+
+    monkeypatch.setattr(rules, "RULES_MAX_AGE_SECONDS", 10**9)
+    redis.Redis.from_url(oa_redis.url).flushall()
+    return FastPath(settings, oa_redis.url, tmp_path / "oa-spool")

@@ -62,3 +62,7 @@ def wecom_hub(request, oa_hub, live_server, settings):
         sb.control("POST", "mp/oa/message", json={"user": "xiaoming", "content": "转人工"})
     sb.kfid = settings.WECOM_KF_OPEN_KFID
     return sb
+
+
+# The message server's fast path (Redis dedupe, file spool) as officialaccount's tests switch it on.
+from officialaccount.conftest import fast_path, oa, oa_redis, push  # noqa: E402, F401

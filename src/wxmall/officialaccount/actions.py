@@ -22,7 +22,7 @@ from wxmall.wechat import client
 from wxmall.wechat.config import NotConfigured
 from wxmall.wechat.errors import WeChatError
 
-from . import events, hooks, notify, replies, scenes
+from . import events, fast, hooks, notify, render, replies, scenes
 from . import xml as wxml
 from .models import Follower, FollowerEvent, InboundMessage
 
@@ -32,7 +32,7 @@ PROCESS_TASK = "wxmall.officialaccount.process_inbound"  # tasks.process_inbound
 
 @dataclass(frozen=True)
 class Received:
-    inbound: InboundMessage
+    inbound: InboundMessage | None  # None when spooled (the fast path): the drain stores it
     reply: str  # passive reply XML (plain), "" means answer `success`
     duplicate: bool
 
@@ -55,10 +55,8 @@ def _int(value: str) -> int | None:
         return None
 
 
-def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received:
-    """Store the push once and choose its reply. A re-send gets the reply the first delivery got."""
-    create_time = _int(fields.get("CreateTime", "")) or 0
-    values = dict(
+def _values(appid: str, fields: dict[str, str], raw: str, mode: str) -> dict:
+    return dict(
         appid=appid,
         dedupe_key=dedupe_key(fields),
         openid=fields.get("FromUserName", "")[:64],
@@ -67,17 +65,100 @@ def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received
         event_key=fields.get("EventKey", "")[:1024],
         msg_id=_int(fields.get("MsgId", "") or fields.get("MsgID", "")),
         content=fields.get("Content", "") if fields.get("MsgType") == "text" else "",
-        create_time=create_time,
+        create_time=_int(fields.get("CreateTime", "")) or 0,
         mode=mode,
         raw=raw,
     )
-    # A rule's reply has no side effects: computed first, it is stored with the push in one INSERT.
-    reply = replies.rule_reply(InboundMessage(**values, received_at=timezone.now()))
+
+
+def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received:
+    """Store the push once and choose its reply. A re-send gets the reply the first delivery got.
+
+    A rule's reply has no side effects, so it is computed first. With Redis, a push whose answer needs
+    no database (a rule matched, an event, or a text every fallback could answer from memory, see
+    hooks.FastText) takes the fast path: no SQL in the request. Anything else (no Redis; a fallback that
+    needs the database; Redis or the spool failing) is written to the database here, as before."""
+    values = _values(appid, fields, raw, mode)
+    now = timezone.now()
+    message = InboundMessage(**values, received_at=now)
+    reply = replies.rule_reply(message)
+    notes: list = []
+    if fast.enabled():
+        if not reply and values["msg_type"] == "text" and hooks.text_fallbacks():
+            decided = _fast_fallbacks(message)
+            reply, notes = decided if decided is not None else ("", None)
+        if notes is not None:
+            received = fast.receive(values, reply, now, notes)
+            if received is not None:
+                duplicate, first_reply = received
+                return Received(None, first_reply, duplicate=duplicate)
+    return _receive_in_database(values, reply, now)
+
+
+def _text(inbound: InboundMessage) -> hooks.InboundText:
+    return hooks.InboundText(
+        appid=inbound.appid,
+        openid=inbound.openid,
+        text=inbound.content,
+        msg_id=inbound.msg_id or 0,
+        received_at=inbound.received_at,
+    )
+
+
+def _fast_fallbacks(inbound: InboundMessage) -> tuple[str, list] | None:
+    """(reply, notes) from the fallbacks' fast variants, or None when one needs the database."""
+    variants = hooks.fast_text_fallbacks()
+    if variants is None:
+        return None
+    text, notes = _text(inbound), []
+    for answer, apply in variants:
+        try:
+            got = answer(text)
+        except Exception:  # the database path runs the fallback itself, with its own error handling
+            logger.exception("OA fast fallback %s failed", getattr(answer, "__qualname__", answer))
+            return None
+        if got is None:
+            return None
+        notes.append([_name(apply), got.note])
+        if got.reply is not None:
+            return render.text(inbound, got.reply), notes
+    return "", notes
+
+
+def _name(fn) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _apply_notes(stored: list[tuple[InboundMessage, list]]) -> None:
+    """Run the fallbacks' `apply` for spooled texts (in the drain), a batch per fallback. A batch that
+    fails is retried one push at a time, so one bad push costs only its own note (logged: the push
+    itself is stored already)."""
+    applies = {_name(apply): apply for _, apply in hooks.fast_text_fallbacks() or ()}
+    batches: dict[str, list[tuple[hooks.InboundText, dict]]] = {}
+    for inbound, notes in stored:
+        for name, note in notes:
+            if name not in applies:
+                logger.error("OA push %s: no fast fallback %s to apply its note", inbound.dedupe_key, name)
+                continue
+            batches.setdefault(name, []).append((_text(inbound), note))
+    for name, items in batches.items():
+        try:
+            applies[name](items)
+        except Exception:
+            logger.warning("OA spool: %s failed on a batch, applying one by one", name, exc_info=True)
+            for item in items:
+                try:
+                    applies[name]([item])
+                except Exception:
+                    logger.exception("OA push from %s: applying %s failed", item[0].openid, name)
+
+
+def _receive_in_database(values: dict, reply: str, now: datetime) -> Received:
     try:
         with transaction.atomic():
-            inbound = InboundMessage.objects.create(**values, reply=reply)
+            inbound = InboundMessage.objects.create(**values, reply=reply, received_at=now)
     except IntegrityError:
-        existing = InboundMessage.objects.get(appid=appid, dedupe_key=values["dedupe_key"])
+        existing = InboundMessage.objects.get(appid=values["appid"], dedupe_key=values["dedupe_key"])
         return Received(existing, existing.reply, duplicate=True)
     if not reply:
         # Fallbacks may queue work (a hand-off): only for a push stored just now, never for a re-send.
@@ -89,6 +170,42 @@ def receive(appid: str, fields: dict[str, str], raw: str, mode: str) -> Received
         # last interaction, which the sweep does within 30 s (a kick costs ~5 ms of the answer).
         transaction.on_commit(lambda: kick_process(inbound.pk), robust=True)
     return Received(inbound, reply, duplicate=False)
+
+
+def store_spooled(records: list[dict]) -> int:
+    """Insert a batch of spooled pushes (the drain's handler); returns how many it handled. Idempotent:
+    a push already stored (a re-drain after a crash, or one a fallback path wrote) is left alone by the
+    unique (appid, dedupe_key), and only pushes still unprocessed are kicked."""
+    rows = [fast.row(record) for record in records]
+    with transaction.atomic():
+        InboundMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    _apply_notes(
+        [(row, record["notes"]) for row, record in zip(rows, records, strict=True) if record.get("notes")]
+    )
+    events: dict[str, set[str]] = {}
+    for row in rows:
+        if row.msg_type == "event":
+            events.setdefault(row.appid, set()).add(row.dedupe_key)
+    kicked = 0
+    for appid, keys in events.items():
+        pending = InboundMessage.objects.filter(
+            appid=appid, dedupe_key__in=keys, processed_at__isnull=True
+        ).values_list("id", flat=True)
+        for inbound_id in pending:
+            try:
+                kick_process(inbound_id)
+                kicked += 1
+            except Exception:  # broker unreachable: the sweep processes it within its period
+                logger.warning("OA push %s: process kick lost", inbound_id, exc_info=True)
+    return len(rows)
+
+
+def drain_spool(settle_seconds: float | None = None, *, wait: bool = False):
+    """Drain this host's push spool into the database (the worker's task; tests call it directly)."""
+    from . import spool
+
+    kwargs = {} if settle_seconds is None else {"settle_seconds": settle_seconds}
+    return spool.drain(store_spooled, wait=wait, **kwargs)
 
 
 def kick_process(inbound_id: int) -> None:

@@ -17,6 +17,12 @@ A fallback runs inside the request WeChat waits on (5 s for the whole answer), s
 work (a human hand-off, a WeCom transfer) is queued (Celery task or outbox row) and the fallback returns
 None or a short holding reply. A fallback that raises is logged and skipped, never the whole answer.
 
+A fallback may also give a fast variant, `register_text_fallback(fn, fast=(answer, apply))`: on the
+message server's fast path (Redis configured, see fast.py) `answer` decides from memory and Redis alone
+(a `FastText`, or None to send this push down the database path, where `fn` runs as above), and `apply`
+makes the writes later, in the worker that drains the spool. Without a fast variant for every
+registered fallback, texts for the fallbacks always take the database path.
+
 Event handlers: `register_event_handler("user_authorize_invoice", fn)` gets every stored push of that
 event as an `InboundEvent` (all its XML fields), once, when the worker processes the push — inside the
 processing transaction, after the follower bookkeeping. A handler that raises rolls the processing back
@@ -47,6 +53,23 @@ TextFallback = Callable[[InboundText], "str | None"]
 
 
 @dataclass(frozen=True)
+class FastText:
+    """A fallback's answer decided without the database (the message server's fast path): `reply` is the
+    passive text (None: no answer from this fallback, the next one is asked), `note` what the fallback's
+    `apply` needs later (JSON-able), spooled with the push."""
+
+    reply: str | None
+    note: dict
+
+
+# answer(text) -> FastText, or None when only the database path can decide (the push then takes it);
+# apply([(text, note), …]) runs in the worker once the pushes are stored, a batch at a time in the
+# order they arrived, and must be idempotent (a re-drain after a crash applies the notes again).
+FastAnswer = Callable[[InboundText], "FastText | None"]
+FastApply = Callable[[list[tuple[InboundText, dict]]], None]
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     appid: str
     openid: str
@@ -62,20 +85,30 @@ class Registry:
 
     def __init__(self) -> None:
         self._fallbacks: list[TextFallback] = []
+        self._fast: dict[TextFallback, tuple[FastAnswer, FastApply]] = {}
         self._event_handlers: dict[str, list[EventHandler]] = {}
 
-    def register(self, fn: TextFallback) -> TextFallback:
+    def register(self, fn: TextFallback, fast: tuple[FastAnswer, FastApply] | None = None) -> TextFallback:
         if apps.ready:
             # Every process must run the same fallbacks: registering late (in a request, a task) would not.
             raise ImproperlyConfigured("register text fallbacks in AppConfig.ready(), not after start-up")
         self._fallbacks.append(fn)
+        if fast is not None:
+            self._fast[fn] = fast
         return fn
+
+    def fast_variants(self) -> tuple[tuple[FastAnswer, FastApply], ...] | None:
+        """Every fallback's fast variant in order, or None if one has none (then texts for the fallbacks
+        always take the database path)."""
+        found = tuple(self._fast.get(fn) for fn in self._fallbacks)
+        return None if any(v is None for v in found) else found
 
     def extended(self, fn: TextFallback) -> Registry:
         """A new registry with this one's fallbacks plus `fn` last; the live one is untouched. For tests,
         which swap it in for `registry` (e.g. with pytest's monkeypatch)."""
         extended = Registry()
         extended._fallbacks = [*self._fallbacks, fn]
+        extended._fast = dict(self._fast)
         extended._event_handlers = {k: list(v) for k, v in self._event_handlers.items()}
         return extended
 
@@ -95,8 +128,15 @@ class Registry:
 registry = Registry()
 
 
-def register_text_fallback(fn: Callable[[InboundText], str | None]) -> None:
-    registry.register(fn)
+def register_text_fallback(
+    fn: Callable[[InboundText], str | None], *, fast: tuple[FastAnswer, FastApply] | None = None
+) -> None:
+    """`fast`: (answer, apply), the fallback split for the message server's fast path (see FastText)."""
+    registry.register(fn, fast)
+
+
+def fast_text_fallbacks() -> tuple[tuple[FastAnswer, FastApply], ...] | None:
+    return registry.fast_variants()
 
 
 def text_fallbacks() -> tuple[Callable[[InboundText], str | None], ...]:

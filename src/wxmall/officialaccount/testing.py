@@ -117,3 +117,30 @@ class Pusher:
                 body, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
             )
         return xmltodict.parse(body)["xml"]
+
+
+class FastPath:
+    """The message server's fast path switched on for a test (pytest-django's `settings`): dedupe in the
+    Redis at `redis_url`, pushes spooled under `spool_dir`. `drain()` runs the worker's drain at once
+    (no settling wait: the test is the only writer)."""
+
+    def __init__(self, settings: Any, redis_url: str, spool_dir) -> None:
+        settings.REDIS_URL = redis_url
+        settings.OA_FAST_PATH = True
+        settings.OA_SPOOL_DIR = str(spool_dir)
+        self.spool_dir = spool_dir
+
+    def spooled(self) -> list[dict]:
+        """Every push waiting in the spool (live or set aside), in no particular order."""
+        import json
+        from pathlib import Path
+
+        lines = []
+        for path in Path(self.spool_dir).glob("*") if Path(self.spool_dir).is_dir() else []:
+            lines += [json.loads(line) for line in path.read_bytes().splitlines() if line]
+        return lines
+
+    def drain(self):
+        from .actions import drain_spool
+
+        return drain_spool(settle_seconds=0, wait=True)

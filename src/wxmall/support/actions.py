@@ -15,13 +15,13 @@ from wxmall.core.errors import DomainError
 from wxmall.officialaccount.hooks import InboundText
 from wxmall.wechat.actions import queue_text
 
-from . import bot, windows
+from . import bot, fast, windows
 from .errors import SupportError
 from .models import Conversation, ConversationState, Handoff, Message
-from .queries import customer_for
+from .queries import customer_for, customers_for
 
 MAX_REPLY_CHARS = 600
-HANDOFF_ACK = "已为您转接人工客服，请稍候，客服会尽快回复您（人工服务时间 9:00–22:00）。"
+HANDOFF_ACK = bot.HANDOFF_ACK
 HUMAN_STATES = (ConversationState.WAITING, ConversationState.AGENT)
 
 
@@ -59,9 +59,11 @@ def _locked_for(appid: str, openid: str) -> Conversation:
     race): one locking read where a get_or_create and a second locking read took two."""
     conversation = Conversation.objects.select_for_update().filter(appid=appid, openid=openid).first()
     if conversation is None:
+        conversation = Conversation(appid=appid, openid=openid)
+        conversation._keeps_fast_state = True  # the caller remembers its state under the lock
         try:
             with transaction.atomic():
-                conversation = Conversation.objects.create(appid=appid, openid=openid)
+                conversation.save(force_insert=True)
         except IntegrityError:  # created concurrently: wait for that transaction's lock
             conversation = Conversation.objects.select_for_update().get(appid=appid, openid=openid)
     return conversation
@@ -73,6 +75,7 @@ def on_text(inbound: InboundText) -> str | None:
     customer_id = customer_for(inbound.appid, inbound.openid)
     with transaction.atomic():
         conversation = _locked_for(inbound.appid, inbound.openid)
+        conversation._keeps_fast_state = True  # remembered below, under this lock
         if (
             _add(conversation, Message.Source.CUSTOMER, inbound.text, wx_msg_id=inbound.msg_id or None)
             is None
@@ -85,19 +88,121 @@ def on_text(inbound: InboundText) -> str | None:
             changed.append("customer")
         if conversation.state in HUMAN_STATES or conversation.state == ConversationState.WECOM:
             conversation.save(update_fields=changed)
+            fast.remember_state(conversation.appid, conversation.openid, conversation.state)
             return None
-        answer = bot.answer(inbound.text, user_id=customer_id)
+        stamps = bot.Stamps.read()
+        answer = bot.answer(inbound.text, user_id=customer_id, stamps=stamps)
+        fast.remember_stamps(stamps)
         if answer.handoff:
-            conversation.state = ConversationState.WAITING
-            conversation.agent = None
-            conversation.save(update_fields=[*changed, "state", "agent"])
-            _open_handoff(conversation, answer.reason)
-            _add(conversation, Message.Source.SYSTEM, HANDOFF_ACK, intent="handoff")
+            _hand_off(conversation, changed, answer.reason)
             return HANDOFF_ACK
         conversation.state = ConversationState.BOT
         conversation.save(update_fields=[*changed, "state"])
         _add(conversation, Message.Source.BOT, answer.text, intent=answer.intent)
+        fast.remember_state(conversation.appid, conversation.openid, conversation.state)
         return answer.text
+
+
+def _hand_off(conversation: Conversation, changed: list[str], reason: str) -> None:
+    conversation.state = ConversationState.WAITING
+    conversation.agent = None
+    conversation.save(update_fields=[*changed, "state", "agent"])
+    _open_handoff(conversation, reason)
+    _add(conversation, Message.Source.SYSTEM, HANDOFF_ACK, intent="handoff")
+    fast.remember_state(conversation.appid, conversation.openid, conversation.state)
+
+
+def _locked_many(users: list[tuple[str, str]]) -> dict[tuple[str, str], Conversation]:
+    """The users' conversations, row-locked in id order (no deadlock between two batches), created for
+    first contacts (a concurrent creation is absorbed by the unique constraint)."""
+    wanted = set(users)
+
+    def locked() -> dict[tuple[str, str], Conversation]:
+        rows = Conversation.objects.select_for_update().filter(
+            appid__in={a for a, _ in wanted}, openid__in={o for _, o in wanted}
+        )
+        return {(c.appid, c.openid): c for c in rows.order_by("id") if (c.appid, c.openid) in wanted}
+
+    found = locked()
+    missing = wanted - found.keys()
+    if missing:
+        Conversation.objects.bulk_create(
+            [Conversation(appid=a, openid=o) for a, o in sorted(missing)], ignore_conflicts=True
+        )
+        found = locked()
+    return found
+
+
+def apply_fast(items: list[tuple[InboundText, dict]]) -> None:
+    """What the fast path's answers (support.fast.answer) mean for the conversations, applied by the drain
+    once the pushes are stored, in arrival order: the writes `on_text` makes in the request, batched (one
+    locking read, one insert of messages, one update of conversations). Idempotent: a text applied before
+    (a re-drain) is recognised by its MsgId and changes nothing."""
+    if not items:
+        return
+    users = list(dict.fromkeys((text.appid, text.openid) for text, _ in items))
+    customers = customers_for(users)
+    with transaction.atomic():
+        conversations = _locked_many(users)
+        ids = [text.msg_id for text, _ in items if text.msg_id]
+        seen = set(
+            Message.objects.filter(
+                conversation__in=list(conversations.values()), wx_msg_id__in=ids
+            ).values_list("conversation_id", "wx_msg_id")
+        )
+        messages, changed, handoffs = [], {}, []
+        for text, note in items:
+            conversation = conversations[(text.appid, text.openid)]
+            if text.msg_id:
+                if (conversation.pk, text.msg_id) in seen:
+                    continue
+                seen.add((conversation.pk, text.msg_id))
+            messages.append(
+                Message(
+                    conversation=conversation,
+                    source=Message.Source.CUSTOMER,
+                    text=text.text[:2048],
+                    wx_msg_id=text.msg_id or None,
+                )
+            )
+            conversation.last_customer_message_at = text.received_at
+            if customers.get((text.appid, text.openid)) is not None:
+                conversation.customer_id = customers[(text.appid, text.openid)]
+            with_people = conversation.state in HUMAN_STATES or conversation.state == ConversationState.WECOM
+            kind = note.get("kind")
+            if kind == "handoff" and not with_people:
+                conversation.state, conversation.agent = ConversationState.WAITING, None
+                handoffs.append((conversation, str(note.get("reason", ""))[:32]))
+                messages.append(
+                    Message(
+                        conversation=conversation,
+                        source=Message.Source.SYSTEM,
+                        text=HANDOFF_ACK,
+                        intent="handoff",
+                    )
+                )
+            elif kind == "bot":  # sent as the passive reply: on record even if a person took over meanwhile
+                if not with_people:
+                    conversation.state = ConversationState.BOT
+                messages.append(
+                    Message(
+                        conversation=conversation,
+                        source=Message.Source.BOT,
+                        text=str(note.get("text", ""))[:2048],
+                        intent=str(note.get("intent", ""))[:80],
+                    )
+                )
+            changed[conversation.pk] = conversation
+        Message.objects.bulk_create(messages)
+        now = timezone.now()
+        for conversation in changed.values():
+            conversation.updated_at = now
+        Conversation.objects.bulk_update(
+            list(changed.values()), ["last_customer_message_at", "customer", "state", "agent", "updated_at"]
+        )
+        for conversation, reason in handoffs:
+            _open_handoff(conversation, reason)
+        fast.remember_states([(c.appid, c.openid, c.state) for c in conversations.values()])
 
 
 def _valid_text(text: str) -> str:

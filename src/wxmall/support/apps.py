@@ -9,6 +9,6 @@ class SupportConfig(AppConfig):
     def ready(self) -> None:
         from wxmall.officialaccount import hooks
 
-        from . import actions, signals  # noqa: F401  signals: the FAQ index stamp follows every FAQ change
+        from . import actions, fast, signals  # noqa: F401  signals: the FAQ stamp, conversation states
 
-        hooks.register_text_fallback(actions.on_text)
+        hooks.register_text_fallback(actions.on_text, fast=(fast.answer, actions.apply_fast))

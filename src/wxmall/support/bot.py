@@ -58,6 +58,7 @@ GENERIC_PRODUCT_WORDS = (
     "办公",
     "电竞",
 )
+HANDOFF_ACK = "已为您转接人工客服，请稍候，客服会尽快回复您（人工服务时间 9:00–22:00）。"
 HANDOFF_WORDS = ("转人工", "找人工", "要人工", "真人", "投诉", "举报", "12315", "消协", "律师")
 HANDOFF_EXACT = re.compile(r"\W*(人工|人工客服|人工服务|客服|找客服)\W*")
 ORDER_WORDS = ("订单", "我买的", "我的快递", "我的包裹", "我的货", "我下的单", "我的单")
@@ -326,24 +327,35 @@ def _catalog(stamp: tuple) -> _Catalog:
     return _Catalog(_build(docs), products, tuple(boards), rare)
 
 
-def _faq_stamp() -> str:
+def faq_stamp() -> str:
     return FaqIndexVersion.objects.filter(pk=1).values_list("stamp", flat=True).first() or ""
 
 
-def _catalog_stamp() -> tuple:
+def catalog_stamp() -> tuple:
+    """What the catalogue index depends on, JSON-able (the fast path keeps it in Redis for a while)."""
     # One query: the SKU join repeats a product per SKU, which Count(distinct), Max and Min do not mind.
     agg = Product.objects.filter(is_listed=True).aggregate(
         n=Count("id", distinct=True), at=Max("updated_at"), stock=Sum("skus__stock"), low=Min("min_price")
     )
-    return (agg["n"], agg["at"], agg["stock"], agg["low"])
+    return (agg["n"], agg["at"].isoformat() if agg["at"] else None, agg["stock"], agg["low"])
+
+
+@dataclass(frozen=True)
+class Stamps:
+    faq: str
+    catalog: tuple
+
+    @classmethod
+    def read(cls) -> Stamps:
+        return cls(faq_stamp(), catalog_stamp())
 
 
 def warm() -> None:
     """Load jieba's dictionary and build both indexes now (a web worker calls it when it starts): the first
     question after a deploy must not spend seconds of WeChat's 5 s on them."""
     text.tokenizer().initialize()
-    _faq(_faq_stamp())
-    _catalog(_catalog_stamp())
+    _faq(faq_stamp())
+    _catalog(catalog_stamp())
 
 
 def _yuan(fen: int) -> str:
@@ -409,9 +421,15 @@ def _asks_about_order(question: str) -> bool:
     return any(w in question for w in ORDER_WORDS) and any(c in question for c in ORDER_CUES)
 
 
-def answer(question: str, *, user_id: int | None = None) -> BotAnswer:
+def asks_about_order(question: str) -> bool:
+    """Whether ``answer`` would look up the customer's orders (the database) for this question."""
+    return _asks_about_order((question or "").strip()[:500])
+
+
+def answer(question: str, *, user_id: int | None = None, stamps: Stamps | None = None) -> BotAnswer:
     """The bot's answer to ``question`` from the customer ``user_id`` (None when the OA user is not linked
-    to a shop account). Pure read side: nothing is written."""
+    to a shop account). Pure read side: nothing is written. With ``stamps`` (the versions of the FAQ and
+    catalogue, as the fast path holds them) a question about anything but orders reads no table."""
     question = (question or "").strip()[:500]
     if not question:
         return BotAnswer("handoff", "", "handoff", 0.0, "empty")
@@ -421,8 +439,9 @@ def answer(question: str, *, user_id: int | None = None) -> BotAnswer:
         return BotAnswer("order", _order_answer(user_id, question), "order_status", 1.0)
 
     query = text.terms(question)
-    faq = _faq(_faq_stamp())
-    catalog = _catalog(_catalog_stamp())
+    stamps = stamps or Stamps.read()
+    faq = _faq(stamps.faq)
+    catalog = _catalog(tuple(stamps.catalog))
     doc, score, coverage = faq.index.best(query)
     confident = doc is not None and coverage >= FAQ_MIN_COVERAGE and score >= FAQ_MIN_SCORE
 

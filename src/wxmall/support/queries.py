@@ -12,6 +12,24 @@ def customer_for(appid: str, openid: str) -> int | None:
     return WeChatIdentity.objects.filter(appid=appid, openid=openid).values_list("user_id", flat=True).first()
 
 
+def conversation_state(appid: str, openid: str) -> str | None:
+    """The state of the user's conversation, None before their first message."""
+    from .models import Conversation
+
+    return Conversation.objects.filter(appid=appid, openid=openid).values_list("state", flat=True).first()
+
+
+def customers_for(users: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """`customer_for` of many (appid, openid) at once: only the linked ones are in the result."""
+    if not users:
+        return {}
+    rows = WeChatIdentity.objects.filter(
+        appid__in={a for a, _ in users}, openid__in={o for _, o in users}
+    ).values_list("appid", "openid", "user_id")
+    wanted = set(users)
+    return {(a, o): u for a, o, u in rows if (a, o) in wanted}
+
+
 def inbox(state: str | None = None, limit: int = 200):
     from .models import Conversation
 

@@ -1,4 +1,5 @@
-"""Bump the FAQ index version whenever an entry changes, whoever changes it (admin, actions, loaders)."""
+"""Bump the FAQ index version whenever an entry changes, whoever changes it (admin, actions, loaders), and
+keep the fast path's copies (support.fast) from outliving a change."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import FaqEntry, FaqIndexVersion
+from . import fast
+from .models import Conversation, FaqEntry, FaqIndexVersion
 
 
 def bump_faq_version() -> None:
@@ -21,3 +23,12 @@ def bump_faq_version() -> None:
 @receiver(post_delete, sender=FaqEntry, dispatch_uid="support.faq_deleted")
 def _faq_changed(**_: object) -> None:
     bump_faq_version()
+    fast.forget_faq_stamp()
+
+
+@receiver(post_save, sender=Conversation, dispatch_uid="support.conversation_saved")
+def _conversation_changed(instance: Conversation, **_: object) -> None:
+    """Whoever changed a conversation (an agent, WeCom, the admin), the fast path asks the database about
+    it next; the bot's own paths remember the state they left under the row lock instead."""
+    if not getattr(instance, "_keeps_fast_state", False):
+        fast.forget_state(instance.appid, instance.openid)
