@@ -108,11 +108,9 @@ def test_a_ticket_the_rules_refuse_fails_alone(queued):
     assert sale.sold == 5 == Order.objects.count() == FlashSalePurchase.objects.count()
 
 
-def test_a_batch_delivered_twice_makes_no_second_order(queued):
-    item = make_sku(stock=20, price=599900)
-    sale = make_flash_sale(item, price=399900, quota=20, per_user_limit=1)
-    admitted = _admit(sale, 8)
-    batch = [
+def _batch(admitted: dict) -> list[FlashTicket]:
+    """One one-unit ticket per admitted buyer ({ticket: (user, address)}), as the worker decodes them."""
+    return [
         FlashTicket(
             ticket=t,
             user_id=user.pk,
@@ -123,6 +121,13 @@ def test_a_batch_delivered_twice_makes_no_second_order(queued):
         )
         for t, (user, address) in admitted.items()
     ]
+
+
+def test_a_batch_delivered_twice_makes_no_second_order(queued):
+    item = make_sku(stock=20, price=599900)
+    sale = make_flash_sale(item, price=399900, quota=20, per_user_limit=1)
+    admitted = _admit(sale, 8)
+    batch = _batch(admitted)
     first = place_flash_batch(sale.pk, batch)
     again = place_flash_batch(sale.pk, batch + batch[:3])  # replayed, and read twice in one batch
     assert first == again and set(first) == set(admitted)
@@ -138,17 +143,7 @@ def test_two_workers_placing_the_same_batch_at_once_make_each_order_once(queued)
     item = make_sku(stock=40, price=599900)
     sale = make_flash_sale(item, price=399900, quota=40, per_user_limit=1)
     admitted = _admit(sale, 30)
-    batch = [
-        FlashTicket(
-            ticket=t,
-            user_id=user.pk,
-            quantity=1,
-            address_id=address.pk,
-            admitted_at=timezone.now(),
-            key=admission.order_key(t),
-        )
-        for t, (user, address) in admitted.items()
-    ]
+    batch = _batch(admitted)
     start = threading.Barrier(2)
 
     def worker(tickets_in_order):

@@ -38,7 +38,7 @@ from wxmall.orders.state import ActorKind
 
 from .. import pricing, queries
 from ..models import FlashSale, FlashSalePurchase
-from .placement import _shipping_snapshot
+from .placement import _shipping_snapshot, order_line
 
 
 @dataclass(frozen=True)
@@ -142,19 +142,7 @@ def _place_batch(flash_sale_id: int, tickets: list[FlashTicket]) -> dict[str, st
             **shipping,
         )
         orders.append(order)
-        lines.append(
-            OrderLine(
-                order=order,
-                sku=line.sku,
-                product_title=line.sku.product.title[:120],
-                spec_label=line.sku.spec_label[:200],
-                image=line.sku.product.cover[:300],
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-                line_total=line.line_total,
-                flash_sale=sale,
-            )
-        )
+        lines.append(order_line(order, line))
 
     Order.objects.bulk_create(orders)  # a taken number or key: IntegrityError, the whole batch goes back
     for order in orders:  # what Order.objects.create sends (marketing attributes the order on it)

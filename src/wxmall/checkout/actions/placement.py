@@ -198,22 +198,7 @@ def _place(
             raise _OrderNoTaken from error
         if store is not None:
             pickup_actions.attach(order, store)
-        order_lines = OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    sku=line.sku,
-                    product_title=line.sku.product.title[:120],
-                    spec_label=line.sku.spec_label[:200],
-                    image=line.sku.product.cover[:300],
-                    unit_price=line.unit_price,
-                    quantity=line.quantity,
-                    line_total=line.line_total,
-                    flash_sale=line.flash_sale,
-                )
-                for line in lines
-            ]
-        )
+        order_lines = OrderLine.objects.bulk_create([order_line(order, line) for line in lines])
         if coupon is not None:
             CouponRedemption.objects.create(coupon=coupon, user=user, order=order, discount=result.discount)
         if flash_sale is not None:
@@ -271,6 +256,21 @@ def _own_address_locking_customer(user, address_id) -> Address:
 _NO_ADDRESS = dict.fromkeys(
     ("ship_recipient", "ship_phone", "ship_province", "ship_city", "ship_district", "ship_detail"), ""
 )
+
+
+def order_line(order: Order, line) -> OrderLine:
+    """The order's copy of a priced cart line (`queries.load_lines`): title, spec and picture as sold."""
+    return OrderLine(
+        order=order,
+        sku=line.sku,
+        product_title=line.sku.product.title[:120],
+        spec_label=line.sku.spec_label[:200],
+        image=line.sku.product.cover[:300],
+        unit_price=line.unit_price,
+        quantity=line.quantity,
+        line_total=line.line_total,
+        flash_sale=line.flash_sale,
+    )
 
 
 def _shipping_snapshot(address) -> dict:
