@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from helpers.db import assert_unchanged, snapshot
+from wxmall.core import spool as files
 from wxmall.officialaccount import actions, fast, hooks, spool
 from wxmall.officialaccount.models import Follower, InboundMessage, ReplyRule
 from wxmall.officialaccount.testing import Pusher
@@ -165,8 +166,8 @@ def test_a_drain_that_fails_midway_is_redrained_without_duplicates(client, push,
 def test_a_file_abandoned_by_a_dead_drainer_is_taken_up_again_once(client, push, fast_path, monkeypatch):
     for n in range(3):
         push.post(client, push.text(f"第{n}条"))
-    spool._set_aside(spool._dir())
-    [(claimed, _)] = spool._claim(spool._dir(), 0)
+    files.set_aside(spool._dir())
+    [claimed] = spool._claim(spool._dir(), 0)
     actions.store_spooled(spool._records(claimed))  # inserted, then the drainer died before the unlink
     assert fast_path.drain().pushes == 0  # not abandoned yet: nobody steals a live drainer's file
     monkeypatch.setattr(spool, "ABANDONED_SECONDS", 0.0)

@@ -1,10 +1,8 @@
 """The event store: spool files → Parquet parts partitioned by day → DuckDB.
 
-Writing. Each process appends JSON lines (one `os.write` per batch, O_APPEND) to its own spool file
-`spool/<host>-<pid>.jsonl`. `flush` (a beat task every ANALYTICS_FLUSH_INTERVAL_SECONDS) renames the
-spools aside, waits until they have been still for SETTLE_SECONDS (a writer that opened one just before
-the rename has finished its line), claims them by a second rename (one flusher wins each), and has
-DuckDB write one Parquet part per day they touch: `events/day=YYYY-MM-DD/p-<id>.parquet`, written to a
+Writing. Each process appends JSON lines (one write per batch) to its own spool file in `spool/`
+(`core.spool`). `flush` (a beat task every ANALYTICS_FLUSH_INTERVAL_SECONDS) sets the spools aside,
+claims those that have settled for SETTLE_SECONDS (one flusher wins each), and has DuckDB write one Parquet part per day they touch: `events/day=YYYY-MM-DD/p-<id>.parquet`, written to a
 hidden temporary name and renamed into place, so a reader never sees half a file.
 
 A flusher that dies after renaming a part in but before deleting its spools leaves them to be flushed
@@ -29,14 +27,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 from django.conf import settings
+
+from wxmall.core import spool
 
 SETTLE_SECONDS = 1.0
 ABANDONED_SECONDS = 600.0  # a flusher that died holding spools: they are taken up again after this
@@ -94,38 +92,15 @@ def append(events: list[dict]) -> None:
     if not events:
         return
     data = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
-    path = root() / "spool" / f"{socket.gethostname()}-{os.getpid()}.jsonl"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    except FileNotFoundError:
-        _dir("spool")
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(fd, data.encode("utf-8"))
-    finally:
-        os.close(fd)
+    spool.append(root() / "spool", data.encode("utf-8"))
 
 
 def _claim_spools(settle_seconds: float) -> list[Path]:
-    spool = _dir("spool")
-    for live in spool.glob("*.jsonl"):
-        try:
-            os.replace(live, live.with_name(f"{live.stem}.{uuid.uuid4().hex[:12]}.settling"))
-        except FileNotFoundError:
-            continue
-    now, claimed = time.time(), []
-    abandoned = [p for p in spool.glob("*.flushing") if now - p.stat().st_mtime > ABANDONED_SECONDS]
-    for path in sorted(spool.glob("*.settling")) + abandoned:
-        try:
-            if path.suffix == ".settling" and now - path.stat().st_mtime < settle_seconds:
-                continue
-            mine = path.with_suffix(".flushing")
-            os.rename(path, mine)  # only one flusher wins each file
-            os.utime(mine)
-        except FileNotFoundError:
-            continue
-        claimed.append(mine)
-    return claimed
+    directory = _dir("spool")
+    spool.set_aside(directory)
+    return spool.claim(
+        directory, suffix=".flushing", settle_seconds=settle_seconds, abandoned_seconds=ABANDONED_SECONDS
+    )
 
 
 def _sql_list(paths: list[Path]) -> str:
