@@ -4,61 +4,31 @@ paid exactly once. The worker is a real `celery worker` process on the test data
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from helpers.worker import pay_env, start_worker, worker_env
 from wxmall.checkout.actions import place_order
 from wxmall.orders.models import Order, OrderEvent
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, tasks
 from wxmall.payments.models import Payment, PaymentStatus
-from wxmall.wechat.testing import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 ORDERS = 24
 QUEUE = "chaos"  # its own queue: the suite's broker folder holds other tests' unconsumed kicks
-PROJECT = Path(__file__).resolve().parents[2]
 
 
-def worker_env(settings, sandbox) -> dict[str, str]:
+def chaos_env(settings, sandbox) -> dict[str, str]:
     pay = settings.WECHAT_PAY
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-        "WXMALL_DEMO": "1",
-        "WXMALL_VAR_DIR": str(settings.VAR_DIR),  # the same filesystem broker folder as this process
-        "DATABASE_URL": database_url(connection.settings_dict),  # the test database (SQLite or PostgreSQL)
-        "WECHAT_PAY_API_BASE": sandbox.base_url,
-        "WECHAT_PAY_MCHID": pay["mchid"],
-        "WECHAT_PAY_APPID": pay["appid"],
-        "WECHAT_PAY_MP_APPID": pay["mp_appid"],
-        "WECHAT_PAY_APIV3_KEY": pay["apiv3_key"],
-        "WECHAT_PAY_MERCHANT_SERIAL": pay["merchant_serial"],
-        "WECHAT_PAY_MERCHANT_KEY": pay["merchant_private_key"],
-        "WECHAT_PAY_PUBLIC_KEY_ID": pay["public_key_id"],
-        "WECHAT_PAY_PUBLIC_KEY": pay["public_key"],
-        "WECHAT_PAY_NOTIFY_URL": pay["notify_url"],
-        "PAYMENT_QUERY_AFTER_SECONDS": "0",  # the restarted job re-queries whatever is still pending
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def start_worker(env) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "wxmall", "worker", "-Q", QUEUE, "--pool", "solo"]
-    command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"]
-    return subprocess.Popen(
-        command,
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    return worker_env(
+        **pay_env(pay, sandbox.base_url),
+        WECHAT_PAY_MP_APPID=pay["mp_appid"],
+        WECHAT_PAY_NOTIFY_URL=pay["notify_url"],
+        PAYMENT_QUERY_AFTER_SECONDS="0",  # the restarted job re-queries whatever is still pending
     )
 
 
@@ -99,8 +69,8 @@ def test_lossy_duplicating_reordering_notifications_and_a_killed_worker(
     # Every query answers slowly, so the job is still in its batch when its worker is killed.
     pay_hub.add_fault(target="pay.query", latency_ms=400)
     Payment.objects.update(created_at=timezone.now() - timedelta(hours=1))
-    env = worker_env(settings, pay_hub)
-    first = start_worker(env)
+    env = chaos_env(settings, pay_hub)
+    first = start_worker(env, QUEUE)
     try:
         tasks.query_pending.apply_async(queue=QUEUE)
         wait_until(lambda: queried() >= 2, "the first worker never started querying")
@@ -112,7 +82,7 @@ def test_lossy_duplicating_reordering_notifications_and_a_killed_worker(
     assert 2 <= queried() < ORDERS, "the worker was not killed mid-batch"
 
     # Beat's next tick, taken by a worker started afresh.
-    second = start_worker(env)
+    second = start_worker(env, QUEUE)
     try:
         tasks.query_pending.apply_async(queue=QUEUE)
         wait_until(

@@ -6,28 +6,25 @@ applied by the sweep. The rest of the suite applies in the request (PAYMENT_NOTI
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from helpers.worker import pay_env, start_worker, worker_env
 from wxmall.orders import hooks
 from wxmall.orders.state import OrderStatus
 from wxmall.payments import actions, tasks
 from wxmall.payments.models import Notification, NotificationOutcome, Payment, PaymentStatus, Refund
 from wxmall.payments.testing import signed_notification, transaction_resource
-from wxmall.wechat.testing import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOTIFY = "/payments/notify/"
 REFUND_NOTIFY = "/payments/notify/refund/"
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -336,33 +333,8 @@ def test_the_embedded_worker_applies_a_kicked_notification(native, pay_hub, orde
     queue = f"notify-{os.getpid()}"  # its own queue: the suite's broker folder holds other tests' kicks
     settings.PAYMENT_NOTIFY_APPLY_EAGER = False
     settings.PAYMENT_NOTIFY_QUEUE = queue
-    pay = settings.WECHAT_PAY
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-        "WXMALL_DEMO": "1",
-        "WXMALL_VAR_DIR": str(settings.VAR_DIR),
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "WECHAT_PAY_MCHID": pay["mchid"],
-        "WECHAT_PAY_APPID": pay["appid"],
-        "WECHAT_PAY_APIV3_KEY": pay["apiv3_key"],
-        "WECHAT_PAY_MERCHANT_SERIAL": pay["merchant_serial"],
-        "WECHAT_PAY_MERCHANT_KEY": pay["merchant_private_key"],
-        "WECHAT_PAY_PUBLIC_KEY_ID": pay["public_key_id"],
-        "WECHAT_PAY_PUBLIC_KEY": pay["public_key"],
-        "WECHAT_PAY_API_BASE": pay_hub.base_url,
-        "LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "wxmall", "worker", "-Q", queue, "--pool", "solo"]
-    command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"]
-    worker = subprocess.Popen(
-        command,
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    env = worker_env(**pay_env(settings.WECHAT_PAY, pay_hub.base_url))
+    worker = start_worker(env, queue, log_level="info", stderr=subprocess.PIPE)
     ready = threading.Event()
 
     def watch():  # a kick expires unless taken up soon: post once the worker consumes (`ready.`)

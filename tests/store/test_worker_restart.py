@@ -12,15 +12,13 @@ the answer of a handled `product/add`): the retry finds the product by its out_p
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
+from helpers.worker import start_worker, worker_env
 from wxmall.catalog.models import SKU
 from wxmall.core import tasks as core_tasks
 from wxmall.core.models import OutboxMessage, OutboxStatus
@@ -30,45 +28,25 @@ from wxmall.store.actions import binding, products
 from wxmall.store.models import StoreOrder, StoreProduct, StoreSku
 from wxmall.store.stock_sync import reconcile
 from wxmall.store.testing import make_store_product
-from wxmall.wechat.testing import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 PRODUCTS = 6
 QUEUE = "store-restart"  # its own queue: the suite's broker folder holds other tests' unconsumed kicks
-PROJECT = Path(__file__).resolve().parents[2]
 PC = ["10000111", "10000113", "6091"]
 STOCK = 20
 
 
-def worker_env(sandbox) -> dict[str, str]:
+def store_env(sandbox) -> dict[str, str]:
     store = django_settings.WECHAT_APPS["store"]
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "wxmall.settings",
-        "WXMALL_DEMO": "1",
-        "WXMALL_VAR_DIR": str(django_settings.VAR_DIR),  # the same filesystem broker folder
-        "DATABASE_URL": database_url(connection.settings_dict),  # the test database (SQLite or PostgreSQL)
-        "WECHAT_API_BASE": sandbox.base_url,
-        "WECHAT_STORE_APPID": store["appid"],
-        "WECHAT_STORE_SECRET": store["secret"],
-        "WECHAT_STORE_PUSH_TOKEN": django_settings.WECHAT_STORE_PUSH_TOKEN,
-        "WECHAT_STORE_PUSH_AES_KEY": django_settings.WECHAT_STORE_PUSH_AES_KEY,
+    return worker_env(
+        WECHAT_API_BASE=sandbox.base_url,
+        WECHAT_STORE_APPID=store["appid"],
+        WECHAT_STORE_SECRET=store["secret"],
+        WECHAT_STORE_PUSH_TOKEN=django_settings.WECHAT_STORE_PUSH_TOKEN,
+        WECHAT_STORE_PUSH_AES_KEY=django_settings.WECHAT_STORE_PUSH_AES_KEY,
         # A row claimed by the killed worker is taken over 3 s later, not after the default 15 s.
-        "OUTBOX_HTTP_TIMEOUT_SECONDS": "2",
-        "OUTBOX_LEASE_MARGIN_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def start_worker(env) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "wxmall", "worker", "-Q", QUEUE, "--pool", "solo"]
-    command += ["--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"]
-    return subprocess.Popen(
-        command,
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        OUTBOX_HTTP_TIMEOUT_SECONDS="2",
+        OUTBOX_LEASE_MARGIN_SECONDS="1",
     )
 
 
@@ -104,11 +82,11 @@ def test_a_worker_killed_mid_catalogue_sync_and_mid_order_listing(wx_store):
         binding.map_category(product.category_id, PC, "台式机")
         products.start_sync(product.pk)
     assert OutboxMessage.objects.filter(kind="store.product_sync").count() == PRODUCTS
-    env = worker_env(wx_store)
+    env = store_env(wx_store)
 
     # -- catalogue sync: every add answers, then each product/get is slow; killed after two adds -------
     wx_store.add_fault(target="/channels/ec/product/get", latency_ms=700)
-    first = start_worker(env)
+    first = start_worker(env, QUEUE)
     try:
         core_tasks.relay_outbox.apply_async(queue=QUEUE)
         wait_until(lambda: added() >= 2, "the first worker never added a product")
@@ -117,7 +95,7 @@ def test_a_worker_killed_mid_catalogue_sync_and_mid_order_listing(wx_store):
     assert 2 <= added() < PRODUCTS, "the worker was not killed mid-sync"
     wx_store.clear_faults()
 
-    second = start_worker(env)
+    second = start_worker(env, QUEUE)
     try:
         core_tasks.relay_outbox.apply_async(queue=QUEUE)
         wait_until(
@@ -158,7 +136,7 @@ def test_a_worker_killed_mid_catalogue_sync_and_mid_order_listing(wx_store):
         kill(second, signal.SIGTERM)
 
     wx_store.add_fault(target="/channels/ec/order/get", latency_ms=500)
-    third = start_worker(env)
+    third = start_worker(env, QUEUE)
     try:
         tasks.poll_orders.apply_async(queue=QUEUE)
         wait_until(lambda: StoreOrder.objects.count() >= 2, "the worker never mirrored an order")
@@ -167,7 +145,7 @@ def test_a_worker_killed_mid_catalogue_sync_and_mid_order_listing(wx_store):
     assert 2 <= StoreOrder.objects.count() < len(placed), "the worker was not killed mid-listing"
     wx_store.clear_faults()
 
-    fourth = start_worker(env)
+    fourth = start_worker(env, QUEUE)
     try:
         tasks.poll_orders.apply_async(queue=QUEUE)
         wait_until(lambda: StoreOrder.objects.count() == len(placed), "the restarted worker missed orders")
