@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 
+from helpers.browser import console_login
 from wxmall.accounts import actions as accounts
 from wxmall.analytics import store
 from wxmall.checkout import actions as checkout
@@ -69,12 +70,7 @@ def test_two_attributed_buyers_on_the_dashboard(
     store.flush(settle_seconds=0.0)  # what the beat task does every 2 s
 
     as_owner(get_user_model().objects.create_user("analyst", password="pw-analyst-1", is_staff=True))
-    page.goto(f"{base}/console/analytics/")
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "analyst")
-    page.fill("#id_password", "pw-analyst-1")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/console/analytics/")
+    console_login(page, f"{base}/console/analytics/", "analyst", "pw-analyst-1")
     for channel in ("oa_menu", "live"):
         row = page.locator(f"#channels tr[data-key={channel}]")
         assert row.locator(".uv").inner_text() == "1"

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from helpers.browser import console_login
 from wxmall.analytics import articles, queries
 from wxmall.analytics.models import ArticleDay
 from wxmall.analytics.testing import at, event, write_events
@@ -255,12 +256,7 @@ def test_the_article_chart_and_table_render_in_a_browser(article_set, page, live
 
     as_owner(get_user_model().objects.create_user("analyst", password="pw-analyst-1", is_staff=True))
     base = live_server.url
-    page.goto(f"{base}/console/analytics/{RANGE}")
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "analyst")
-    page.fill("#id_password", "pw-analyst-1")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/console/analytics/**")
+    console_login(page, f"{base}/console/analytics/{RANGE}", "analyst", "pw-analyst-1")
     row = page.locator(f"#articles tr[data-key='{X}']")
     assert row.locator(".read-users").inner_text() == "45"
     assert row.locator(".jump-rate").inner_text() == "6.7%"

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from PIL import Image
 
+from helpers.browser import console_login
 from wxmall.catalog.models import Product
 from wxmall.catalog.testing import make_category
 
@@ -43,13 +44,7 @@ def test_merchant_creates_a_laptop_with_three_skus_and_two_pictures(browser, liv
     page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
     base = live_server.url
 
-    page.goto(f"{base}/console/products/")
-    page.wait_for_url("**/admin/login/**")
-    assert "商家后台" in page.title()
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", "pw-owner-123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/console/products/")
+    console_login(page, f"{base}/console/products/", "owner", "pw-owner-123")
     _check_layout(page, "products-empty")
 
     page.get_by_role("link", name="＋ 新建商品").click()

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from helpers.browser import console_login
 from wxmall.channels import settlement
 from wxmall.channels.actions import calendar, live, sharers
 from wxmall.channels.models import Attribution, Commission, CommissionStatus, Reversal, SettleMethod, Sharer
@@ -86,12 +87,7 @@ def test_watch_take_the_coupon_buy_and_the_hub_attributes_counts_and_pays_the_sh
     # The calendar reminds staff half an hour before (the beat job), shown in the console.
     assert calendar.remind_due() == 1
     page.set_default_timeout(15_000)
-    page.goto(f"{base}/console/channels/")
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-boss-123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/console/channels/")
+    console_login(page, f"{base}/console/channels/", "boss", "pw-boss-123")
     expect(page.locator("li.notice").first).to_contain_text("周六晚装机直播")
     expect(page.locator("li.notice").first).to_contain_text("分钟后开始")
 

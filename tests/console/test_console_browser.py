@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.staticfiles import finders
 
+from helpers.browser import console_login
 from wxmall.core.models import OutboxAuditEntry, OutboxMessage, OutboxStatus
 
 SHOTS = Path(os.environ.get("WXMALL_VAR_DIR", "var")) / "shots"
@@ -33,12 +34,7 @@ def test_staff_discards_a_message_from_a_phone(page, live_server, csp_violations
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     base = live_server.url
 
-    page.goto(f"{base}/console/")
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "clerk")
-    page.fill("#id_password", "pw-clerk-123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/console/")
+    console_login(page, f"{base}/console/", "clerk", "pw-clerk-123")
     assert page.locator("#dead-count").inner_text() == "1"
     if finders.find("echarts/echarts.min.js"):
         page.locator("#chart canvas").first.wait_for(timeout=10_000)  # ECharts drew the hourly chart

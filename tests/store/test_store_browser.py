@@ -4,6 +4,7 @@ page, is shipped there, and the delivery reaches the Store."""
 
 import pytest
 
+from helpers.browser import console_login
 from wxmall.core.relay import relay
 from wxmall.orders.models import Order
 from wxmall.orders.state import OrderStatus
@@ -35,12 +36,7 @@ def test_staff_syncs_a_product_and_ships_its_store_order(
     )
     base = live_server.url
 
-    page.goto(f"{base}/console/store/")
-    page.wait_for_url("**/admin/login/**")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-boss-123")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/console/store/")
+    console_login(page, f"{base}/console/store/", "boss", "pw-boss-123")
     page.get_by_role("button", name="连接微信小店").click()
     page.get_by_text("已连接微信小店").wait_for()
     page.get_by_text("企业店").first.wait_for()
