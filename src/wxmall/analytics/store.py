@@ -92,7 +92,7 @@ def append(events: list[dict]) -> None:
     if not events:
         return
     data = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
-    spool.append(root() / "spool", data.encode("utf-8"))
+    spool.append(root() / "spool", data.encode("utf-8"))  # a torn line (disk full) is skipped by flush
 
 
 def _claim_spools(settle_seconds: float) -> list[Path]:

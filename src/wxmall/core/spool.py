@@ -20,9 +20,10 @@ from pathlib import Path
 SETTLING = ".settling"
 
 
-def append(directory: Path, data: bytes) -> None:
-    """Append `data` (whole lines) to this process's file in `directory`; raises OSError when it cannot,
-    a short write included (the taker skips the torn line it leaves)."""
+def append(directory: Path, data: bytes) -> bool:
+    """Append `data` (whole lines) to this process's file in `directory`; raises OSError when the file
+    cannot be opened or written. Returns False for a short write (a full disk): the taker skips the torn
+    line it leaves, and the caller decides whether that loses anything it must keep."""
     path = os.path.join(directory, f"{socket.gethostname()}-{os.getpid()}.jsonl")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -30,11 +31,9 @@ def append(directory: Path, data: bytes) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
-        written = os.write(fd, data)
+        return os.write(fd, data) == len(data)
     finally:
         os.close(fd)
-    if written != len(data):
-        raise OSError(f"short write to the spool {path}")
 
 
 def set_aside(directory: Path) -> int:

@@ -4,11 +4,10 @@ buffer into `Click` rows in batches (`actions.flush_clicks`).
 Two backends, chosen by settings:
 
 * Redis (`REDIS_URL` set, i.e. production): RPUSH onto one list; draining takes up to N items with an
-  atomic LRANGE + LTRIM pipeline, so any number of web processes and flushers share it.
-* Spool files (the embedded default): one JSON line per click appended with O_APPEND in a single write
-  (atomic for lines below PIPE_BUF on a local filesystem, whatever the number of processes). Draining
-  renames the live file aside first and reads only files renamed at least SETTLE_SECONDS ago, so a
-  writer that opened the old file just before the rename has finished its line.
+  atomic LPOP with a count, so any number of web processes and flushers share it.
+* Spool files (the embedded default, `core.spool`): one JSON line per click appended to this process's
+  file in a single write. Draining sets the live files aside and reads only those still for
+  SETTLE_SECONDS, so a writer that opened one just before the rename has finished its line.
 
 Every click carries its own id: a drain that crashed after inserting but before deleting its batch
 re-inserts nothing (the unique `click_id`).
@@ -18,22 +17,21 @@ from __future__ import annotations
 
 import json
 import os
-import time
-import uuid
 from pathlib import Path
 
 from django.conf import settings
 
+from wxmall.core import spool
+from wxmall.core.redis_client import client as shared_redis
+
 REDIS_KEY = "marketing:clicks"
 SETTLE_SECONDS = 2.0
 ABANDONED_SECONDS = 600.0  # a drainer that died mid-file: its file is taken up again after this
-MAX_LINE = 4000  # below PIPE_BUF (4096): one write, never interleaved
+MAX_LINE = 4000  # a click's fields are bounded by the caller; a longer line is a bug, refused
 
 
 def _redis():
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return shared_redis(settings.REDIS_URL)
 
 
 def _spool_dir() -> Path:
@@ -50,16 +48,8 @@ def push(click: dict) -> None:
     if settings.REDIS_URL:
         _redis().rpush(REDIS_KEY, line)
         return
-    path = os.path.join(settings.MARKETING_CLICK_SPOOL_DIR, "clicks.jsonl")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    except FileNotFoundError:
-        _spool_dir()  # first click ever: make the directory
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(fd, line + b"\n")
-    finally:
-        os.close(fd)
+    # A torn line (a full disk) is skipped by the drain; the redirect goes on.
+    spool.append(Path(settings.MARKETING_CLICK_SPOOL_DIR), line + b"\n")
 
 
 def new_click_id() -> str:
@@ -99,28 +89,17 @@ def _drain_redis(limit: int, handle) -> int:
 
 
 def _drain_spool(limit: int, handle) -> int:
-    spool, done = _spool_dir(), 0
-    live = spool / "clicks.jsonl"
-    if live.exists():
-        os.replace(live, spool / f"clicks.{uuid.uuid4().hex}.settling")
-    stale = [
-        p for p in spool.glob("clicks.*.draining-*") if time.time() - p.stat().st_mtime > ABANDONED_SECONDS
-    ]
-    for path in sorted(spool.glob("clicks.*.settling")) + stale:
-        try:
-            if time.time() - path.stat().st_mtime < SETTLE_SECONDS:
-                continue  # written to lately: a writer that opened it before the rename may not be done
-            mine = path.with_suffix(f".draining-{uuid.uuid4().hex[:8]}")
-            os.rename(path, mine)  # only one drainer wins each file
-        except FileNotFoundError:
-            continue
-        with mine.open("rb") as f:
-            clicks = _parse(f.read().splitlines())
+    directory, done = _spool_dir(), 0
+    spool.set_aside(directory)
+    for mine in spool.claim(
+        directory, suffix=".draining", settle_seconds=SETTLE_SECONDS, abandoned_seconds=ABANDONED_SECONDS
+    ):
+        clicks = _parse(mine.read_bytes().splitlines())
         try:
             for start in range(0, len(clicks), limit):
                 handle(clicks[start : start + limit])
         except Exception:
-            os.rename(mine, path)  # retried whole next time; click ids make the re-insert a no-op
+            spool.unclaim(mine)  # retried whole next time; click ids make the re-insert a no-op
             raise
         mine.unlink()
         done += len(clicks)

@@ -35,7 +35,8 @@ def _dir() -> Path:
 def append(record: dict) -> None:
     """Append one push (a JSON-able dict) to this process's spool; raises OSError when it cannot."""
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
-    files.append(Path(settings.OA_SPOOL_DIR), line)
+    if not files.append(Path(settings.OA_SPOOL_DIR), line):  # the caller stores the push in the database
+        raise OSError("short write to the OA spool")
 
 
 def _claim(spool: Path, settle_seconds: float) -> list[Path]:
